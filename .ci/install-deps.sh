@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs everything ktstr needs to build, test and boot a default kernel on
+# Debian 12 (bookworm).  Idempotent; run as root (or through sudo).
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+# bookworm-backports carries linux-image 6.12 (sched_ext capable).
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  echo 'deb http://deb.debian.org/debian bookworm-backports main' |
+    $SUDO tee /etc/apt/sources.list.d/ktstr-backports.list >/dev/null
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  build-essential autoconf automake libtool pkg-config autoconf-archive \
+  libglib2.0-dev libjson-glib-dev libgit2-dev \
+  qemu-system-x86 qemu-utils cpio xz-utils zstd kmod \
+  git ca-certificates valgrind
+# A default kernel to boot: Debian's 6.12 from backports.
+$SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports linux-image-amd64

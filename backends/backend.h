@@ -1,0 +1,116 @@
+/* The VM backend interface.
+ *
+ * A backend boots one kernel + initramfs with a given topology, hands every
+ * line the guest agent writes on its control channel to a callback, and
+ * reports how the VM ended.  The host (src/runner.c) drives it as
+ *
+ *   vm = backend->prepare (&config, &error);
+ *   backend->launch (vm, &error);
+ *   backend->wait (vm, &error);          // returns when the VM ended or the deadline passed
+ *   backend->collect (vm, &result);
+ *   backend->cleanup (vm);               // kills a VM still running, frees everything
+ *
+ * Two implementations: backends/qemu (QEMU driven over QMP) and
+ * backends/kvm (our own VMM on /dev/kvm).  The host only includes this
+ * header; each backend's private headers stay in its folder.
+ */
+#ifndef KTSTR_BACKEND_H
+#define KTSTR_BACKEND_H
+
+#include <glib.h>
+
+#include "common/topology.h"
+
+G_BEGIN_DECLS
+
+#define KTSTR_BACKEND_ERROR (ktstr_backend_error_quark ())
+GQuark ktstr_backend_error_quark (void);
+
+typedef enum
+{
+  KTSTR_BACKEND_ERROR_UNAVAILABLE, /* backend cannot run on this host */
+  KTSTR_BACKEND_ERROR_LAUNCH,      /* the VM process/threads could not start */
+  KTSTR_BACKEND_ERROR_PROTOCOL,    /* QMP or device protocol failure */
+  KTSTR_BACKEND_ERROR_INVALID,     /* bad configuration */
+} KtstrBackendError;
+
+typedef enum
+{
+  KTSTR_ACCEL_AUTO = 0,
+  KTSTR_ACCEL_KVM,
+  KTSTR_ACCEL_TCG,
+} KtstrAccel;
+
+typedef enum
+{
+  KTSTR_VM_END_NONE = 0,   /* still running / never launched */
+  KTSTR_VM_END_POWEROFF,   /* guest powered off (normal end) */
+  KTSTR_VM_END_RESET,      /* guest rebooted (reboot, triple fault, panic without pvpanic) */
+  KTSTR_VM_END_PANIC,      /* guest kernel panic reported by the platform (pvpanic) */
+  KTSTR_VM_END_TIMEOUT,    /* the host deadline passed; the VM was killed */
+  KTSTR_VM_END_CRASHED,    /* the VMM itself died or failed */
+} KtstrVmEnd;
+
+const char *ktstr_vm_end_to_string (KtstrVmEnd end);
+
+/* Called on the main context for every complete line (without '\n') the
+ * guest agent writes on the control channel. */
+typedef void (*KtstrVmLineFunc) (const char *line, gpointer user_data);
+
+typedef struct
+{
+  const char *kernel_path;     /* bzImage or uncompressed vmlinux (PVH) */
+  const char *initramfs_path;
+  const char *cmdline;         /* complete kernel command line */
+  KtstrTopology topology;
+  guint memory_mb;
+  const char *workdir;         /* private directory for sockets and temp files */
+  const char *console_path;    /* kernel console (ttyS0) is written here */
+  KtstrAccel accel;            /* AUTO: KVM only when it really runs at speed */
+  guint timeout_s;             /* wall budget from launch to the end of the VM */
+  KtstrVmLineFunc on_line;
+  gpointer user_data;
+  gboolean verbose;            /* echo the console to stderr as it arrives */
+} KtstrVmConfig;
+
+typedef struct
+{
+  KtstrVmEnd end;
+  char *end_detail;        /* e.g. the QMP SHUTDOWN reason, or why the VMM failed */
+  char *accel;             /* "kvm" or "tcg": what actually ran the guest */
+  char *command_line;      /* exact command to reproduce this boot by hand */
+  gint64 launch_us;        /* monotonic time the guest was started */
+  gint64 first_line_us;    /* monotonic time of the first control line, 0 if none */
+  gint64 end_us;           /* monotonic time the VM was seen to end */
+  gint64 cleanup_ms;       /* teardown wall time, -1 if killed by the deadline */
+  GHashTable *kvm_stats;   /* per-vCPU stats, NULL when not collected */
+} KtstrVmResult;
+
+void ktstr_vm_result_clear (KtstrVmResult *result);
+
+typedef struct _KtstrVm KtstrVm; /* backend-private */
+
+typedef struct
+{
+  const char *name;
+  /* TRUE when this backend can run here; otherwise *why says what is missing. */
+  gboolean (*is_available) (char **why);
+  KtstrVm *(*prepare) (const KtstrVmConfig *config, GError **error);
+  gboolean (*launch) (KtstrVm *vm, GError **error);
+  /* Runs until the VM ends or its timeout passes (then the VM is killed and
+   * the end is KTSTR_VM_END_TIMEOUT).  FALSE only on internal failures. */
+  gboolean (*wait) (KtstrVm *vm, GError **error);
+  void (*collect) (KtstrVm *vm, KtstrVmResult *result);
+  void (*kill) (KtstrVm *vm);
+  void (*cleanup) (KtstrVm *vm);
+} KtstrBackend;
+
+/* Looks a backend up by name ("qemu", "kvm"); "auto" picks the best one
+ * that is available.  NULL with error set when none fits. */
+const KtstrBackend *ktstr_backend_lookup (const char *name, GError **error);
+
+extern const KtstrBackend ktstr_backend_qemu;
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,74 @@
+/* ktstr host <-> guest protocol.
+ *
+ * Compiled into both the host (GLib) and the guest agent (plain libc), so it
+ * holds only constants and plain C declarations.
+ *
+ * HOST -> GUEST: the test plan, a text file packed into the initramfs at
+ * KTSTR_PLAN_PATH.  One directive per line, words separated by single spaces,
+ * '#' starts a comment line.  key=value words carry parameters.
+ *
+ *   ktstr-plan 1                      first line, version
+ *   test NAME                         test name (for logs)
+ *   topology NnNlNcNt                 topology the host asked QEMU for
+ *   duration_ms N                     how long workers run
+ *   settle_ms N                       pause between cgroup setup and start
+ *   guard_ms N                        guest powers off after this, whatever happens
+ *   workers N                         default workers per cgroup
+ *   cgroup NAME [cpuset=SPEC]         create /sys/fs/cgroup/ktstr/NAME
+ *   work CGROUP TYPE [workers=N] [k=v ...]
+ *                                     a group of workers of work type TYPE
+ *                                     (PascalCase, e.g. CpuSpin) in CGROUP;
+ *                                     extra k=v are work-type parameters
+ *                                     (e.g. burst_ms=50 sleep_ms=100)
+ *
+ *   cpuset SPEC: exact:LIST (e.g. exact:0-1,3) | disjoint:I/N (I-th of N
+ *   equal slices of the usable CPUs) | llc:I | all
+ *
+ * GUEST -> HOST: newline-delimited JSON objects on the virtio-serial port
+ * named KTSTR_CTRL_PORT_NAME.  Each object has "t" (its type):
+ *
+ *   {"t":"hello","proto":1,"uptime_ms":N,"kernel":"6.12.0"}
+ *        the agent is alive; sent first.  A boot that never sends it is a
+ *        boot failure.
+ *   {"t":"topo","cpus":N,"llcs":[[0,1],[2,3]],"numa":[[0,1,2,3]],"smt":1}
+ *        the topology the guest sees: LLC groups from sysfs cache
+ *        shared_cpu_list, NUMA nodes from /sys/devices/system/node, smt =
+ *        threads per core.
+ *   {"t":"log","src":"init","msg":"..."}
+ *        a diagnostic line (src: init|scheduler|payload).
+ *   {"t":"stim","elapsed_ms":N,"label":"ScenarioStart","op_kind":null,
+ *    "detail":null,"total_iterations":N}
+ *        a stimulus event for the sidecar timeline.
+ *   {"t":"cgroup","name":"cg_0","cpuset":"0-1"}
+ *        a cgroup was created; cpuset is the effective CPU list ("" = all).
+ *   {"t":"worker","cgroup":"cg_0","index":0,"work_type":"CpuSpin",
+ *    "pid":N,"work_units":N,"iterations":N,"cpu_time_ns":N,
+ *    "wall_time_ns":N,"off_cpu_ns":N,"migration_count":N,
+ *    "cpus_used":[0,1],"max_gap_ms":N,"max_gap_cpu":N,"max_gap_at_ms":N,
+ *    "run_delay_ns":N,"run_count":N,"schedstat_cpu_ns":N,
+ *    "wake_sample_total":N,"lat_ns":[N,...],"completed":true,
+ *    "exit":"ok"|"exited:N"|"signaled:N"|"timeout"}
+ *        one per worker after it stopped.  lat_ns is a bounded reservoir
+ *        (at most KTSTR_LAT_RESERVOIR samples).
+ *   {"t":"error","msg":"..."}
+ *        the scenario could not be set up or run; the test fails with msg.
+ *   {"t":"done","elapsed_ms":N}
+ *        the scenario finished and every worker was reported.
+ *
+ * The agent then powers off.  A guest that panics, never says hello, or
+ * never says done before the host deadline gets its own verdict on the host.
+ */
+#ifndef KTSTR_COMMON_PROTO_H
+#define KTSTR_COMMON_PROTO_H
+
+#define KTSTR_PROTO_VERSION 1
+#define KTSTR_PLAN_MAGIC "ktstr-plan 1"
+#define KTSTR_PLAN_PATH "/ktstr/plan"
+#define KTSTR_CTRL_PORT_NAME "org.ktstr.ctrl"
+#define KTSTR_LAT_RESERVOIR 4096
+#define KTSTR_CGROUP_ROOT "/sys/fs/cgroup/ktstr"
+
+/* Kernel command line word the host adds so the agent knows it is ours. */
+#define KTSTR_CMDLINE_MARK "ktstr.agent=1"
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder replaced by the CLI commit */
+int main (void) { return 0; }

@@ -1,0 +1,40 @@
+#include <glib.h>
+
+#include "common/topology.h"
+
+static void
+test_parse_valid (void)
+{
+  KtstrTopology t;
+  char buf[64];
+  g_assert_cmpint (ktstr_topology_parse ("1n2l4c2t", &t, NULL, 0), ==, 0);
+  g_assert_cmpuint (t.numa_nodes, ==, 1);
+  g_assert_cmpuint (t.llcs, ==, 2);
+  g_assert_cmpuint (t.cores_per_llc, ==, 4);
+  g_assert_cmpuint (t.threads_per_core, ==, 2);
+  g_assert_cmpuint (ktstr_topology_cpus (&t), ==, 16);
+  g_assert_cmpstr (ktstr_topology_format (&t, buf, sizeof buf), ==, "1n2l4c2t");
+}
+
+static void
+test_parse_invalid (void)
+{
+  static const char *bad[] = { "", "1n", "1l1n2c1t", "0n1l1c1t", "1n1l1c1", "1n1l1c1tx",
+                               "2n3l1c1t", "1n1l2c9t", "n1l2c1t", "1n1l1000c1t" };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      KtstrTopology t;
+      char err[256] = "";
+      g_assert_cmpint (ktstr_topology_parse (bad[i], &t, err, sizeof err), ==, -1);
+      g_assert_nonnull (strstr (err, "invalid topology"));
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/topology/parse/valid", test_parse_valid);
+  g_test_add_func ("/topology/parse/invalid", test_parse_invalid);
+  return g_test_run ();
+}
