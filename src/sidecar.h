@@ -1,0 +1,246 @@
+/* Sidecars: the per-test JSON record of one run (ktstr-features.md §3.2,
+ * `SidecarResult`).  The runner writes one per test (pass, fail or skip)
+ * into the run directory (see rundir.h); ktstr-stats loads them back.
+ *
+ * Writer: every schema field is always emitted, in schema order (null for
+ * an absent value, [] for an empty list), pretty-printed, followed by one
+ * field of our own at the end, `accel` ("kvm"/"tcg"/null).  There is no
+ * failure-details field.
+ * Reader: a missing nullable key reads as absent, a missing required key is
+ * an error naming it, unknown keys are ignored, the legacy key `source` is
+ * NOT read as `run_source`.  Files written by the Rust ktstr load. */
+#ifndef KTSTR_SIDECAR_H
+#define KTSTR_SIDECAR_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "hostctx.h"
+#include "scenario-stats.h"
+
+G_BEGIN_DECLS
+
+#define KTSTR_SIDECAR_ERROR (ktstr_sidecar_error_quark ())
+GQuark ktstr_sidecar_error_quark (void);
+
+typedef enum
+{
+  KTSTR_SIDECAR_ERROR_PARSE,         /* not JSON, or the top level is not an object */
+  KTSTR_SIDECAR_ERROR_MISSING_FIELD, /* a required key is absent (message names it) */
+  KTSTR_SIDECAR_ERROR_INVALID_FIELD, /* a key has the wrong type or an unknown enum value */
+  KTSTR_SIDECAR_ERROR_IO,            /* reading, writing or listing failed */
+} KtstrSidecarError;
+
+/* Payload metric polarity: "HigherBetter" | "LowerBetter" |
+ * {"TargetValue": x} | "Unknown" (serde external tagging). */
+typedef enum
+{
+  KTSTR_PAYLOAD_POLARITY_HIGHER_BETTER,
+  KTSTR_PAYLOAD_POLARITY_LOWER_BETTER,
+  KTSTR_PAYLOAD_POLARITY_TARGET_VALUE,
+  KTSTR_PAYLOAD_POLARITY_UNKNOWN,
+} KtstrPayloadPolarity;
+
+typedef enum
+{
+  KTSTR_PAYLOAD_SOURCE_JSON,        /* "Json" */
+  KTSTR_PAYLOAD_SOURCE_LLM_EXTRACT, /* "LlmExtract" */
+} KtstrPayloadSource;
+
+typedef enum
+{
+  KTSTR_PAYLOAD_STREAM_STDOUT,      /* "Stdout" */
+  KTSTR_PAYLOAD_STREAM_STDERR,      /* "Stderr" */
+  KTSTR_PAYLOAD_STREAM_SYNTHESIZED, /* "Synthesized" */
+} KtstrPayloadStream;
+
+typedef struct
+{
+  char *name;                    /* JSON leaf path, e.g. "jobs.0.read.iops" */
+  double value;
+  KtstrPayloadPolarity polarity;
+  double target_value;           /* only for KTSTR_PAYLOAD_POLARITY_TARGET_VALUE */
+  char *unit;
+  KtstrPayloadSource source;
+  KtstrPayloadStream stream;
+} KtstrPayloadMetric;
+
+typedef struct
+{
+  guint64 payload_index;
+  GPtrArray *metrics;            /* KtstrPayloadMetric*, owned */
+  gint32 exit_code;
+} KtstrPayloadMetrics;
+
+typedef struct
+{
+  guint64 total_samples;
+  double max_imbalance_ratio;
+  guint32 max_local_dsq_depth;
+  gboolean stall_detected;
+  double avg_imbalance_ratio;
+  double avg_nr_running;
+  double avg_local_dsq_depth;
+  /* Optional sub-objects, kept verbatim so they round-trip; NULL = key
+   * omitted on write.  event_deltas / schedstat_deltas are objects,
+   * prog_stats_deltas an array of {name, cnt, nsecs, nsecs_per_call}. */
+  JsonNode *event_deltas;
+  JsonNode *schedstat_deltas;
+  JsonNode *prog_stats_deltas;
+} KtstrMonitorSummary;
+
+typedef struct
+{
+  guint64 elapsed_ms;            /* since scenario start */
+  char *label;                   /* "ScenarioStart", "StepStart[0]", ... */
+  char *op_kind;                 /* NULL = absent */
+  char *detail;                  /* NULL = absent */
+  gboolean has_total_iterations;
+  guint64 total_iterations;
+} KtstrStimulusEvent;
+
+typedef struct
+{
+  char *name;
+  guint32 verified_insns;
+} KtstrVerifierStat;
+
+typedef struct
+{
+  /* One GHashTable per vCPU: char* stat name -> guint64* value (both owned).
+   * Serialized with keys sorted. */
+  GPtrArray *per_vcpu;
+} KtstrKvmStats;
+
+typedef struct
+{
+  char *test_name;               /* required */
+  char *topology;                /* required, e.g. "1n2l4c1t" */
+  char *scheduler;               /* required, "eevdf" without an scx scheduler */
+  char *scheduler_commit;        /* nullable (always NULL today) */
+  char *project_commit;          /* nullable: 7 hex [+ "-dirty"] */
+  char *payload;                 /* nullable */
+  GPtrArray *metrics;            /* KtstrPayloadMetrics*, owned; never NULL */
+  gboolean passed;               /* a skip has passed = TRUE */
+  gboolean skipped;
+  KtstrScenarioStats *stats;     /* never NULL */
+  KtstrMonitorSummary *monitor;  /* nullable */
+  GPtrArray *stimulus_events;    /* KtstrStimulusEvent*, owned; never NULL */
+  char *work_type;               /* required, PascalCase */
+  GPtrArray *active_flags;       /* char*, owned, canonical order; never NULL */
+  GPtrArray *verifier_stats;     /* KtstrVerifierStat*, owned; never NULL */
+  KtstrKvmStats *kvm_stats;      /* nullable */
+  GPtrArray *sysctls;            /* char* "sysctl.key=value", owned; never NULL */
+  GPtrArray *kargs;              /* char*, owned; never NULL */
+  char *kernel_version;          /* nullable */
+  char *kernel_commit;           /* nullable */
+  char *timestamp;               /* required, "YYYY-MM-DDTHH:MM:SSZ" */
+  char *run_id;                  /* required, "{YYYYMMDDTHHMMSSZ}-{n}" */
+  KtstrHostContext *host;        /* nullable */
+  gboolean has_cleanup_duration_ms;
+  guint64 cleanup_duration_ms;
+  char *run_source;              /* nullable: "local" / "ci" / "archive" */
+  char *accel;                   /* ours, last in the file: "kvm" / "tcg" / NULL */
+
+  /* Not serialized: the file this sidecar was loaded from (set by
+   * ktstr_sidecar_load_file / ktstr_sidecar_collect_dir), else NULL. */
+  char *path;
+} KtstrSidecar;
+
+/* Returns an empty sidecar: strings NULL, arrays empty, stats allocated. */
+KtstrSidecar *ktstr_sidecar_new (void);
+void ktstr_sidecar_free (KtstrSidecar *sidecar);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrSidecar, ktstr_sidecar_free)
+
+KtstrPayloadMetrics *ktstr_payload_metrics_new (guint64 payload_index, gint32 exit_code);
+void ktstr_payload_metrics_free (KtstrPayloadMetrics *pm);
+/* Appends a metric to PM (strings copied). */
+KtstrPayloadMetric *ktstr_payload_metrics_add (KtstrPayloadMetrics *pm, const char *name,
+                                               double value, KtstrPayloadPolarity polarity,
+                                               double target_value, const char *unit,
+                                               KtstrPayloadSource source,
+                                               KtstrPayloadStream stream);
+void ktstr_payload_metric_free (KtstrPayloadMetric *metric);
+KtstrMonitorSummary *ktstr_monitor_summary_new (void);
+void ktstr_monitor_summary_free (KtstrMonitorSummary *monitor);
+KtstrStimulusEvent *ktstr_stimulus_event_new (guint64 elapsed_ms, const char *label);
+void ktstr_stimulus_event_free (KtstrStimulusEvent *event);
+KtstrVerifierStat *ktstr_verifier_stat_new (const char *name, guint32 verified_insns);
+void ktstr_verifier_stat_free (KtstrVerifierStat *stat);
+KtstrKvmStats *ktstr_kvm_stats_new (void);
+void ktstr_kvm_stats_free (KtstrKvmStats *kvm);
+/* Returns the (new, empty) table for the next vCPU. */
+GHashTable *ktstr_kvm_stats_add_vcpu (KtstrKvmStats *kvm);
+void ktstr_kvm_stats_vcpu_set (GHashTable *vcpu, const char *name, guint64 value);
+/* FALSE when VCPU or NAME is absent. */
+gboolean ktstr_kvm_stats_vcpu_get (const KtstrKvmStats *kvm, guint vcpu, const char *name,
+                                   guint64 *out_value);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrPayloadMetrics, ktstr_payload_metrics_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrMonitorSummary, ktstr_monitor_summary_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrKvmStats, ktstr_kvm_stats_free)
+
+const char *ktstr_payload_polarity_to_string (KtstrPayloadPolarity polarity);
+const char *ktstr_payload_source_to_string (KtstrPayloadSource source);
+const char *ktstr_payload_stream_to_string (KtstrPayloadStream stream);
+
+/* --- JSON ------------------------------------------------------------- */
+
+JsonNode *ktstr_sidecar_to_json (const KtstrSidecar *sidecar);
+/* Pretty-printed JSON text (2-space indent, trailing newline). */
+char *ktstr_sidecar_to_data (const KtstrSidecar *sidecar, gsize *out_length);
+KtstrSidecar *ktstr_sidecar_from_json (JsonNode *node, GError **error);
+/* Messages name PATH and the parse error.  Sets sidecar->path. */
+KtstrSidecar *ktstr_sidecar_load_file (const char *path, GError **error);
+
+/* --- Files -------------------------------------------------------------- */
+
+/* SipHash-1-3, keys (0,0), over topology, 0, scheduler, 0, 0xfc,
+ * payload?, 0, work_type, 0, 0xfe, each active flag + 0, 0xfd, sorted
+ * sysctls each + 0, 0xff, sorted kargs each + 0.  Independent of host,
+ * commits, run_source, timestamps, outcome. */
+guint64 ktstr_sidecar_variant_hash (const KtstrSidecar *sidecar);
+/* "{test_name}-{variant_hash:016x}.ktstr.json" */
+char *ktstr_sidecar_filename (const KtstrSidecar *sidecar);
+/* TRUE when BASENAME ends with ".json" and contains ".ktstr.". */
+gboolean ktstr_sidecar_is_sidecar_name (const char *basename);
+
+/* Writes DIR/ktstr_sidecar_filename() atomically (temp file in DIR, fsync,
+ * rename) and returns the path.  DIR must exist.  No pre-clear or locking:
+ * use ktstr_rundir_write_sidecar() for the run-directory rules. */
+char *ktstr_sidecar_write_atomic (const KtstrSidecar *sidecar, const char *dir, GError **error);
+
+/* One file that failed to load during a directory walk. */
+typedef struct
+{
+  char *path;
+  char *message;                 /* includes the path and the reason */
+} KtstrSidecarLoadError;
+
+void ktstr_sidecar_load_error_free (KtstrSidecarLoadError *err);
+
+/* Loads every sidecar (ktstr_sidecar_is_sidecar_name) in DIR and in each
+ * direct subdirectory of DIR whose name does not start with '.', in sorted
+ * order (DIR's files first, then each subdirectory's, by name).  A file that
+ * fails to parse becomes a KtstrSidecarLoadError in *errors and the walk
+ * goes on.  *sidecars (KtstrSidecar*, owned) and *errors
+ * (KtstrSidecarLoadError*, owned) are always set on success; ERRORS may be
+ * NULL to drop them.  Fails (KTSTR_SIDECAR_ERROR_IO, message naming DIR)
+ * only when DIR itself cannot be listed. */
+gboolean ktstr_sidecar_collect_dir (const char *dir, GPtrArray **sidecars, GPtrArray **errors,
+                                    GError **error);
+
+/* --- Identity stamps ------------------------------------------------------ */
+
+/* ISO-8601 UTC "YYYY-MM-DDTHH:MM:SSZ" of DT (NULL = now). */
+char *ktstr_sidecar_format_timestamp (GDateTime *dt);
+/* "{YYYYMMDDTHHMMSSZ of process start}-{n}", n counting from 0 per process. */
+char *ktstr_sidecar_next_run_id (void);
+/* "ci" when KTSTR_CI is non-empty, else "local". */
+const char *ktstr_sidecar_run_source_from_env (void);
+/* Fills what is still unset: timestamp (now), run_id (next), run_source
+ * (from the environment). */
+void ktstr_sidecar_stamp (KtstrSidecar *sidecar);
+
+G_END_DECLS
+
+#endif
