@@ -1,0 +1,239 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends/backend.h"
+#include "commands.h"
+#include "common/topology.h"
+#include "kernel.h"
+#include "runner.h"
+#include "testdef.h"
+
+typedef struct
+{
+  char *kernel;
+  char *topology;
+  char *backend;
+  int memory_mb;
+  int timeout_s;
+  gboolean verbose;
+} TestArgs;
+
+static const char *
+outcome_word (KtstrOutcome o)
+{
+  switch (o)
+    {
+    case KTSTR_OUTCOME_PASS:
+      return "PASS";
+    case KTSTR_OUTCOME_SKIP:
+      return "SKIP";
+    case KTSTR_OUTCOME_FAIL:
+    default:
+      return "FAIL";
+    }
+}
+
+static KtstrTestDef *
+find_builtin (GPtrArray *builtins, const char *name)
+{
+  for (guint i = 0; i < builtins->len; i++)
+    {
+      KtstrTestDef *d = builtins->pdata[i];
+      if (g_str_equal (d->name, name))
+        return d;
+    }
+  return NULL;
+}
+
+/* Each argument is a built-in test name, a *.ktstr file, or a directory of
+ * them; no argument means every built-in test. */
+static GPtrArray *
+select_tests (char **args, int n, GError **error)
+{
+  g_autofree char *dir = ktstr_testdef_builtin_dir ();
+  g_autoptr (GError) builtin_error = NULL;
+  g_autoptr (GPtrArray) builtins = ktstr_testdef_load_dir (dir, &builtin_error);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_testdef_free);
+
+  if (n == 0)
+    {
+      if (builtins == NULL)
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&builtin_error),
+                                      "cannot load the built-in tests from '%s': ", dir);
+          g_ptr_array_unref (out);
+          return NULL;
+        }
+      g_ptr_array_extend_and_steal (out, g_steal_pointer (&builtins));
+      return out;
+    }
+
+  for (int i = 0; i < n; i++)
+    {
+      const char *a = args[i];
+      if (g_file_test (a, G_FILE_TEST_IS_DIR))
+        {
+          GPtrArray *defs = ktstr_testdef_load_dir (a, error);
+          if (defs == NULL)
+            goto fail;
+          if (defs->len == 0)
+            {
+              g_ptr_array_unref (defs);
+              g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_NOT_FOUND,
+                           "directory '%s' holds no *.ktstr test files", a);
+              goto fail;
+            }
+          g_ptr_array_extend_and_steal (out, defs);
+        }
+      else if (g_str_has_suffix (a, ".ktstr") || strchr (a, '/') != NULL)
+        {
+          KtstrTestDef *d = ktstr_testdef_load (a, error);
+          if (d == NULL)
+            goto fail;
+          g_ptr_array_add (out, d);
+        }
+      else
+        {
+          KtstrTestDef *d = builtins ? find_builtin (builtins, a) : NULL;
+          if (d == NULL)
+            {
+              g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_NOT_FOUND,
+                           "no built-in test named '%s' (run 'ktstr list'), and no such file",
+                           a);
+              goto fail;
+            }
+          KtstrTestDef *copy = ktstr_testdef_load (d->path, error);
+          if (copy == NULL)
+            goto fail;
+          g_ptr_array_add (out, copy);
+        }
+    }
+  return out;
+
+fail:
+  g_ptr_array_unref (out);
+  return NULL;
+}
+
+static int usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+
+static int
+usage_error (const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  fprintf (stderr, "ktstr test: %s\n", msg);
+  return KTSTR_EXIT_USAGE;
+}
+
+int
+ktstr_cmd_test (int argc, char **argv)
+{
+  TestArgs a = { 0 };
+  /* Owned copies of the option strings, freed on every return path. */
+  g_autofree char *kernel_arg = NULL, *topology_arg = NULL, *backend_arg = NULL;
+  GOptionEntry entries[] = {
+    { "kernel", 'k', 0, G_OPTION_ARG_FILENAME, &a.kernel,
+      "Kernel to boot: a bzImage, a vmlinux, or a build tree (default: KTSTR_TEST_KERNEL, "
+      "KTSTR_KERNEL, ./linux, ../linux, /boot)",
+      "PATH" },
+    { "topology", 't', 0, G_OPTION_ARG_STRING, &a.topology,
+      "VM topology NnNlNcNt (NUMA nodes, LLCs, cores per LLC, threads per core) for every test",
+      "LABEL" },
+    { "backend", 'b', 0, G_OPTION_ARG_STRING, &a.backend,
+      "VM backend: auto (default), qemu or kvm", "NAME" },
+    { "memory-mb", 'm', 0, G_OPTION_ARG_INT, &a.memory_mb, "Guest memory (default 1024)", "MB" },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &a.timeout_s,
+      "Host deadline per test (default: 60 s plus the scenario's duration)", "SECONDS" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
+      "Echo the kernel console and boot verbosely", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("[TEST|FILE.ktstr|DIR…]");
+  g_option_context_set_summary (
+      ctx, "Boots one VM per test, runs its scenario and writes one sidecar per test into the "
+           "run directory.\nWith no arguments every built-in test runs (see 'ktstr list').\n"
+           "Exit status: 0 all tests passed, 1 a test failed, 2 usage or setup error.");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  gboolean parsed = g_option_context_parse (ctx, &argc, &argv, &error);
+  kernel_arg = a.kernel;
+  topology_arg = a.topology;
+  backend_arg = a.backend;
+  if (!parsed)
+    return usage_error ("%s (see --help)", error->message);
+
+  KtstrTopology topo;
+  char topo_err[256];
+  if (a.topology != NULL && ktstr_topology_parse (a.topology, &topo, topo_err, sizeof topo_err) != 0)
+    return usage_error ("--topology: %s", topo_err);
+  if (a.memory_mb != 0 && (a.memory_mb < 128 || a.memory_mb > 65536))
+    return usage_error ("--memory-mb must be between 128 and 65536, got %d", a.memory_mb);
+  if (a.timeout_s < 0 || a.timeout_s > 86400)
+    return usage_error ("--timeout must be between 1 and 86400 seconds, got %d", a.timeout_s);
+
+  const KtstrBackend *backend = ktstr_backend_lookup (a.backend ? a.backend : "auto", &error);
+  if (backend == NULL)
+    return usage_error ("--backend: %s", error->message);
+
+  g_autoptr (GPtrArray) tests = select_tests (argv + 1, argc - 1, &error);
+  if (tests == NULL)
+    return usage_error ("%s", error->message);
+
+  g_autoptr (KtstrKernel) kernel = ktstr_kernel_resolve (a.kernel, "/boot", &error);
+  if (kernel == NULL)
+    return usage_error ("%s", error->message);
+
+  KtstrRunOptions opts = {
+    .kernel = kernel,
+    .backend = backend,
+    .accel = KTSTR_ACCEL_AUTO,
+    .topology = a.topology,
+    .memory_mb = (guint) a.memory_mb,
+    .timeout_s = (guint) a.timeout_s,
+    .verbose = a.verbose,
+  };
+  g_autoptr (KtstrRunner) runner = ktstr_runner_new (&opts, &error);
+  if (runner == NULL)
+    return usage_error ("%s", error->message);
+
+  printf ("ktstr: kernel %s (%s, from %s), backend %s, %u test%s\n", kernel->image,
+          kernel->version ? kernel->version : "version unknown", kernel->source, backend->name,
+          tests->len, tests->len == 1 ? "" : "s");
+  fflush (stdout);
+
+  guint passed = 0, failed = 0, skipped = 0;
+  gint64 start = g_get_monotonic_time ();
+  for (guint i = 0; i < tests->len; i++)
+    {
+      KtstrTestDef *def = tests->pdata[i];
+      g_autoptr (KtstrTestResult) r = ktstr_runner_run (runner, def, &error);
+      if (r == NULL)
+        {
+          fprintf (stderr, "ktstr test: %s\n", error->message);
+          return KTSTR_EXIT_USAGE;
+        }
+      printf ("%s %-24s %-10s %6.1fs%s%s\n", outcome_word (r->outcome), r->name, r->topology,
+              r->duration_s, r->accel ? "  " : "", r->accel ? r->accel : "");
+      if (r->outcome == KTSTR_OUTCOME_FAIL)
+        {
+          printf ("     %s\n", r->verdict);
+          fflush (stdout);
+          fputs (r->report, stderr);
+        }
+      fflush (stdout);
+      passed += r->outcome == KTSTR_OUTCOME_PASS;
+      failed += r->outcome == KTSTR_OUTCOME_FAIL;
+      skipped += r->outcome == KTSTR_OUTCOME_SKIP;
+    }
+  printf ("sidecars: %s\n", ktstr_runner_get_rundir (runner));
+  printf ("%u passed, %u failed, %u skipped (%.1fs)\n", passed, failed, skipped,
+          (g_get_monotonic_time () - start) / 1e6);
+  return failed > 0 ? KTSTR_EXIT_FAILED : KTSTR_EXIT_OK;
+}

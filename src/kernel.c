@@ -1,0 +1,271 @@
+#include "config.h"
+
+#include "kernel.h"
+#include "rundir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK (ktstr-kernel-error-quark, ktstr_kernel_error)
+
+/* Linux x86 boot protocol: the setup header lives at 0x1f1; "HdrS" at 0x202
+ * marks protocol 2.00+, the version at 0x206, and 0x20e holds the offset
+ * (from 0x200) of a NUL-terminated version string. */
+#define HDR_MAGIC_OFF 0x202
+#define HDR_VERSION_OFF 0x206
+#define HDR_KVER_OFF 0x20e
+#define HDR_MIN_PROTOCOL 0x0206 /* 2.06: cmdline size field, 64-bit era kernels */
+
+void
+ktstr_kernel_free (KtstrKernel *kernel)
+{
+  if (kernel == NULL)
+    return;
+  g_free (kernel->image);
+  g_free (kernel->tree);
+  g_free (kernel->version);
+  g_free (kernel->source);
+  g_free (kernel);
+}
+
+static gboolean
+read_head (const char *path, guint8 *buf, gsize want, gsize *got, GError **error)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_UNREADABLE,
+                   "kernel image '%s' cannot be read: %s%s", path, g_strerror (saved),
+                   saved == EACCES ? " (run as a user that can read it, or copy it)" : "");
+      return FALSE;
+    }
+  ssize_t n = pread (fd, buf, want, 0);
+  int saved = errno;
+  close (fd);
+  if (n < 0)
+    {
+      g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_UNREADABLE,
+                   "kernel image '%s' cannot be read: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  *got = (gsize) n;
+  return TRUE;
+}
+
+gboolean
+ktstr_kernel_check_image (const char *path, KtstrKernelFormat *format, GError **error)
+{
+  guint8 head[0x400];
+  gsize got = 0;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_FOUND,
+                   "kernel image '%s' does not exist", path);
+      return FALSE;
+    }
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_A_KERNEL,
+                   "'%s' is a directory but not a kernel build tree (no arch/x86/boot/bzImage; "
+                   "build it with 'make bzImage')",
+                   path);
+      return FALSE;
+    }
+  if (!read_head (path, head, sizeof head, &got, error))
+    return FALSE;
+
+  if (got >= 20 && memcmp (head, "\177ELF", 4) == 0)
+    {
+      /* ELFCLASS64, little endian, e_machine EM_X86_64 (62). */
+      if (head[4] != 2 || head[5] != 1 || head[18] != 62 || head[19] != 0)
+        {
+          g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_A_KERNEL,
+                       "'%s' is an ELF file but not an x86-64 one; ktstr boots x86-64 kernels",
+                       path);
+          return FALSE;
+        }
+      *format = KTSTR_KERNEL_FORMAT_ELF;
+      return TRUE;
+    }
+
+  if (got < 0x210 || memcmp (head + HDR_MAGIC_OFF, "HdrS", 4) != 0)
+    {
+      g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_A_KERNEL,
+                   "'%s' is not a bzImage (no 'HdrS' boot header at 0x202) nor an ELF vmlinux; "
+                   "pass arch/x86/boot/bzImage or the build tree",
+                   path);
+      return FALSE;
+    }
+  guint16 proto = head[HDR_VERSION_OFF] | (head[HDR_VERSION_OFF + 1] << 8);
+  if (proto < HDR_MIN_PROTOCOL)
+    {
+      g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_A_KERNEL,
+                   "'%s' uses boot protocol %u.%02u; ktstr needs 2.06 or newer", path,
+                   proto >> 8, proto & 0xff);
+      return FALSE;
+    }
+  *format = KTSTR_KERNEL_FORMAT_BZIMAGE;
+  return TRUE;
+}
+
+char *
+ktstr_kernel_image_version (const char *path)
+{
+  guint8 head[0x4000];
+  gsize got = 0;
+  if (!read_head (path, head, sizeof head, &got, NULL) || got < 0x210
+      || memcmp (head + HDR_MAGIC_OFF, "HdrS", 4) != 0)
+    return NULL;
+  guint off = (head[HDR_KVER_OFF] | (head[HDR_KVER_OFF + 1] << 8)) + 0x200;
+  if (off <= 0x200 || off >= got)
+    return NULL;
+  gsize max = got - off;
+  const char *s = (const char *) head + off;
+  gsize len = strnlen (s, max);
+  if (len == 0 || len == max)
+    return NULL;
+  /* "6.12.95+deb12-amd64 (debian-kernel@...) #1 SMP ..." */
+  const char *sp = memchr (s, ' ', len);
+  return g_strndup (s, sp ? (gsize) (sp - s) : len);
+}
+
+static char *
+read_trimmed (const char *path)
+{
+  g_autofree char *s = NULL;
+  if (!g_file_get_contents (path, &s, NULL, NULL))
+    return NULL;
+  g_strstrip (s);
+  return *s ? g_steal_pointer (&s) : NULL;
+}
+
+/* An image's version: files next to it (a fixture or cache entry keeps
+ * kernel.release beside the image), else the string in the bzImage header. */
+static char *
+image_version (const char *image)
+{
+  g_autofree char *dir = g_path_get_dirname (image);
+  char *v = ktstr_kernel_tree_version (dir);
+  if (v == NULL)
+    {
+      g_autofree char *side = g_build_filename (dir, "kernel.release", NULL);
+      v = read_trimmed (side);
+    }
+  if (v == NULL)
+    v = ktstr_kernel_image_version (image);
+  return v;
+}
+
+static KtstrKernel *
+from_path (const char *arg, const char *source, gboolean image_only, GError **error)
+{
+  g_autoptr (KtstrKernel) k = g_new0 (KtstrKernel, 1);
+  g_autofree char *abs = g_canonicalize_filename (arg, NULL);
+
+  k->source = g_strdup (source);
+  if (g_file_test (abs, G_FILE_TEST_IS_DIR) && !image_only)
+    {
+      k->tree = g_strdup (abs);
+      k->image = g_build_filename (abs, "arch", "x86", "boot", "bzImage", NULL);
+      if (!g_file_test (k->image, G_FILE_TEST_EXISTS))
+        {
+          g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_FOUND,
+                       "kernel build tree '%s' (from %s) has no arch/x86/boot/bzImage; build it "
+                       "with 'make -C %s bzImage'",
+                       abs, source, abs);
+          return NULL;
+        }
+      k->version = ktstr_kernel_tree_version (abs);
+    }
+  else
+    {
+      k->image = g_steal_pointer (&abs);
+      if (!ktstr_kernel_check_image (k->image, &k->format, error))
+        {
+          g_prefix_error (error, "%s: ", source);
+          return NULL;
+        }
+      k->version = image_version (k->image);
+      return g_steal_pointer (&k);
+    }
+  if (!ktstr_kernel_check_image (k->image, &k->format, error))
+    {
+      g_prefix_error (error, "%s: ", source);
+      return NULL;
+    }
+  return g_steal_pointer (&k);
+}
+
+static int
+compare_versions_desc (gconstpointer a, gconstpointer b)
+{
+  return -strverscmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Newest /boot/vmlinuz-* by version order, not mtime: a reinstalled old
+ * kernel must not win over a newer one. */
+static char *
+newest_boot_image (const char *boot_dir)
+{
+  g_autoptr (GDir) dir = g_dir_open (boot_dir, 0, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  if (dir == NULL)
+    return NULL;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "vmlinuz-"))
+      g_ptr_array_add (names, g_strdup (name));
+  if (names->len == 0)
+    return NULL;
+  g_ptr_array_sort (names, compare_versions_desc);
+  return g_build_filename (boot_dir, names->pdata[0], NULL);
+}
+
+KtstrKernel *
+ktstr_kernel_resolve (const char *arg, const char *boot_dir, GError **error)
+{
+  if (arg != NULL)
+    return from_path (arg, "--kernel", FALSE, error);
+
+  const char *env = g_getenv ("KTSTR_TEST_KERNEL");
+  if (env != NULL && *env != '\0')
+    return from_path (env, "KTSTR_TEST_KERNEL", TRUE, error);
+  env = g_getenv ("KTSTR_KERNEL");
+  if (env != NULL && *env != '\0')
+    return from_path (env, "KTSTR_KERNEL", FALSE, error);
+
+  g_autoptr (GString) tried = g_string_new ("$KTSTR_TEST_KERNEL (unset), $KTSTR_KERNEL (unset)");
+  static const char *trees[] = { "./linux", "../linux" };
+  for (gsize i = 0; i < G_N_ELEMENTS (trees); i++)
+    {
+      g_autofree char *bz = g_build_filename (trees[i], "arch", "x86", "boot", "bzImage", NULL);
+      if (g_file_test (bz, G_FILE_TEST_EXISTS))
+        return from_path (trees[i], trees[i], FALSE, error);
+      g_string_append_printf (tried, ", %s", bz);
+    }
+
+  struct utsname u;
+  if (uname (&u) == 0)
+    {
+      g_autofree char *running = g_strdup_printf ("%s/vmlinuz-%s", boot_dir, u.release);
+      if (g_file_test (running, G_FILE_TEST_EXISTS))
+        return from_path (running, running, TRUE, error);
+      g_string_append_printf (tried, ", %s", running);
+    }
+
+  g_autofree char *newest = newest_boot_image (boot_dir);
+  if (newest != NULL)
+    return from_path (newest, newest, TRUE, error);
+  g_string_append_printf (tried, ", %s/vmlinuz-*", boot_dir);
+
+  g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_FOUND,
+               "no kernel found; tried %s. Pass --kernel PATH (a bzImage or a kernel build "
+               "tree), or install one (Debian: apt-get install linux-image-amd64)",
+               tried->str);
+  return NULL;
+}

@@ -1,0 +1,54 @@
+/* Finding the kernel a test boots.
+ *
+ * A kernel is given as an image (bzImage or uncompressed ELF vmlinux) or as
+ * a build tree (arch/x86/boot/bzImage inside it).  Without --kernel the
+ * chain is: $KTSTR_TEST_KERNEL (image), $KTSTR_KERNEL (tree or image),
+ * ./linux, ../linux, /boot/vmlinuz-$(uname -r), the newest /boot/vmlinuz-*. */
+#ifndef KTSTR_KERNEL_H
+#define KTSTR_KERNEL_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define KTSTR_KERNEL_ERROR (ktstr_kernel_error_quark ())
+GQuark ktstr_kernel_error_quark (void);
+
+typedef enum
+{
+  KTSTR_KERNEL_ERROR_NOT_FOUND,
+  KTSTR_KERNEL_ERROR_UNREADABLE,
+  KTSTR_KERNEL_ERROR_NOT_A_KERNEL,
+} KtstrKernelError;
+
+typedef enum
+{
+  KTSTR_KERNEL_FORMAT_BZIMAGE,
+  KTSTR_KERNEL_FORMAT_ELF, /* uncompressed vmlinux, booted through PVH */
+} KtstrKernelFormat;
+
+typedef struct
+{
+  char *image;       /* absolute path of the file handed to the VM */
+  char *tree;        /* build tree it came from, or NULL */
+  char *version;     /* kernel release, NULL when unknown */
+  char *source;      /* how it was found, e.g. "--kernel", "KTSTR_KERNEL", "/boot" */
+  KtstrKernelFormat format;
+} KtstrKernel;
+
+void ktstr_kernel_free (KtstrKernel *kernel);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrKernel, ktstr_kernel_free)
+
+/* ARG is the --kernel value or NULL for the discovery chain.  BOOT_DIR is
+ * normally "/boot" (tests point it elsewhere). */
+KtstrKernel *ktstr_kernel_resolve (const char *arg, const char *boot_dir, GError **error);
+
+/* Checks that PATH is a bzImage or an x86-64 ELF; on success sets *format. */
+gboolean ktstr_kernel_check_image (const char *path, KtstrKernelFormat *format, GError **error);
+
+/* The version string embedded in a bzImage header (first word), or NULL. */
+char *ktstr_kernel_image_version (const char *path);
+
+G_END_DECLS
+
+#endif

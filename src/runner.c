@@ -1,0 +1,293 @@
+#include "config.h"
+
+#include "runner.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aggregate.h"
+#include "checks.h"
+#include "common/proto.h"
+#include "gitcommit.h"
+#include "hostctx.h"
+#include "initramfs.h"
+#include "report.h"
+#include "rundir.h"
+#include "session.h"
+#include "sidecar.h"
+#include "verdict.h"
+
+/* Time a guest gets to boot and report back on top of the scenario itself;
+ * generous because TCG on a loaded 2-core host boots in 6-20 s. */
+#define BOOT_ALLOWANCE_S 60
+/* The guest powers itself off this long before the host deadline, so a
+ * guest that is merely slow still ends cleanly and keeps its console. */
+#define GUEST_GUARD_MARGIN_S 5
+#define DEFAULT_MEMORY_MB 1024
+
+struct _KtstrRunner
+{
+  KtstrRunOptions options;
+  char *base_initramfs;
+  KtstrRunDir *rundir;
+  char *project_commit;
+  char *kernel_commit;
+  KtstrHostContext *host;
+};
+
+void
+ktstr_test_result_free (KtstrTestResult *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->name);
+  g_free (r->topology);
+  g_free (r->verdict);
+  g_free (r->report);
+  g_free (r->sidecar_path);
+  g_free (r->accel);
+  g_free (r);
+}
+
+KtstrRunner *
+ktstr_runner_new (const KtstrRunOptions *options, GError **error)
+{
+  g_autoptr (KtstrRunner) r = g_new0 (KtstrRunner, 1);
+  r->options = *options;
+  if (r->options.memory_mb == 0)
+    r->options.memory_mb = DEFAULT_MEMORY_MB;
+
+  g_autofree char *agent = ktstr_initramfs_find_agent (error);
+  if (agent == NULL)
+    return NULL;
+  g_autoptr (KtstrInitramfsSpec) spec = ktstr_initramfs_spec_new (agent);
+  g_autofree char *cache = ktstr_initramfs_default_cache_dir ();
+  r->base_initramfs = ktstr_initramfs_get_base (spec, cache, NULL, error);
+  if (r->base_initramfs == NULL)
+    return NULL;
+
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autoptr (GError) git_error = NULL;
+  if (!ktstr_git_detect_commit (cwd, &r->project_commit, &git_error))
+    g_printerr ("ktstr: warning: cannot read the project commit of '%s': %s\n", cwd,
+                git_error->message);
+  if (options->kernel->tree != NULL)
+    {
+      g_clear_error (&git_error);
+      if (!ktstr_git_open_commit (options->kernel->tree, &r->kernel_commit, &git_error))
+        g_clear_error (&git_error);
+    }
+
+  r->rundir = ktstr_rundir_open_for_write (options->kernel->version, r->project_commit, error);
+  if (r->rundir == NULL)
+    return NULL;
+  r->host = ktstr_host_context_collect ();
+  return g_steal_pointer (&r);
+}
+
+void
+ktstr_runner_free (KtstrRunner *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->base_initramfs);
+  g_clear_pointer (&r->rundir, ktstr_rundir_release);
+  g_free (r->project_commit);
+  g_free (r->kernel_commit);
+  g_clear_pointer (&r->host, ktstr_host_context_free);
+  g_free (r);
+}
+
+const char *
+ktstr_runner_get_rundir (const KtstrRunner *r)
+{
+  return ktstr_rundir_get_path (r->rundir);
+}
+
+static void
+on_line (const char *line, gpointer user_data)
+{
+  ktstr_session_feed (user_data, line);
+}
+
+static char *
+build_cmdline (const KtstrRunOptions *o)
+{
+  /* panic=-1: a panicking guest resets at once, and -no-reboot turns that
+   * into an exit, so a panic never looks like a hang. */
+  GString *s = g_string_new ("console=ttyS0 panic=-1 rdinit=/init " KTSTR_CMDLINE_MARK
+                             " mitigations=off random.trust_cpu=on tsc=reliable");
+  if (o->verbose || g_getenv ("KTSTR_VERBOSE") != NULL)
+    g_string_append (s, " loglevel=7 earlyprintk=serial,ttyS0");
+  else
+    g_string_append (s, " loglevel=4");
+  return g_string_free (s, FALSE);
+}
+
+static KtstrSidecar *
+build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology,
+               const KtstrSession *session, KtstrVerdict *verdict,
+               const KtstrVmResult *vm)
+{
+  g_autoptr (KtstrSidecar) sc = ktstr_sidecar_new ();
+  sc->test_name = g_strdup (def->name);
+  sc->topology = g_strdup (topology);
+  sc->scheduler = g_strdup ("eevdf");
+  sc->project_commit = g_strdup (r->project_commit);
+  sc->passed = verdict->outcome != KTSTR_OUTCOME_FAIL;
+  sc->skipped = verdict->outcome == KTSTR_OUTCOME_SKIP;
+  if (verdict->stats != NULL)
+    {
+      ktstr_scenario_stats_free (sc->stats);
+      sc->stats = g_steal_pointer (&verdict->stats);
+    }
+  for (guint i = 0; i < session->stimuli->len; i++)
+    {
+      const KtstrStimulusEvent *src = session->stimuli->pdata[i];
+      KtstrStimulusEvent *ev = ktstr_stimulus_event_new (src->elapsed_ms, src->label);
+      ev->op_kind = g_strdup (src->op_kind);
+      ev->detail = g_strdup (src->detail);
+      ev->has_total_iterations = src->has_total_iterations;
+      ev->total_iterations = src->total_iterations;
+      g_ptr_array_add (sc->stimulus_events, ev);
+    }
+  sc->work_type = g_strdup (ktstr_testdef_work_type (def));
+  sc->kernel_version
+      = g_strdup (session->guest_kernel ? session->guest_kernel : r->options.kernel->version);
+  sc->kernel_commit = g_strdup (r->kernel_commit);
+  sc->host = ktstr_host_context_copy (r->host);
+  if (vm->cleanup_ms >= 0 && vm->end != KTSTR_VM_END_TIMEOUT)
+    {
+      sc->has_cleanup_duration_ms = TRUE;
+      sc->cleanup_duration_ms = (guint64) vm->cleanup_ms;
+    }
+  sc->accel = g_strdup (vm->accel);
+  ktstr_sidecar_stamp (sc);
+  return g_steal_pointer (&sc);
+}
+
+/* Copies the console log next to the sidecar: {test}-{hash}.console.log. */
+static void
+keep_console (const char *console_path, const char *sidecar_path)
+{
+  if (sidecar_path == NULL || !g_str_has_suffix (sidecar_path, ".ktstr.json"))
+    return;
+  g_autofree char *stem
+      = g_strndup (sidecar_path, strlen (sidecar_path) - strlen (".ktstr.json"));
+  g_autofree char *dest = g_strconcat (stem, ".console.log", NULL);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents (console_path, &data, &len, NULL))
+    {
+      data = g_strdup ("");
+      len = 0;
+    }
+  g_autoptr (GError) error = NULL;
+  if (!g_file_set_contents_full (dest, data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
+    g_printerr ("ktstr: warning: cannot keep the console log: %s\n", error->message);
+}
+
+static void
+remove_workdir (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (dir);
+}
+
+KtstrTestResult *
+ktstr_runner_run (KtstrRunner *r, const KtstrTestDef *def, GError **error)
+{
+  const KtstrRunOptions *o = &r->options;
+  const char *topology = o->topology ? o->topology : def->topology;
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr (KtstrTestResult) result = g_new0 (KtstrTestResult, 1);
+  result->name = g_strdup (def->name);
+  result->topology = g_strdup (topology);
+
+  KtstrTopology topo;
+  char topo_err[256];
+  if (ktstr_topology_parse (topology, &topo, topo_err, sizeof topo_err) != 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s", topo_err);
+      return NULL;
+    }
+
+  guint timeout_s = o->timeout_s;
+  if (timeout_s == 0)
+    timeout_s = BOOT_ALLOWANCE_S + (def->duration_ms + def->settle_ms) / 1000 + 1;
+  guint guard_ms = (timeout_s - MIN (timeout_s / 2, GUEST_GUARD_MARGIN_S)) * 1000;
+
+  g_autofree char *workdir = g_dir_make_tmp ("ktstr-vm-XXXXXX", error);
+  if (workdir == NULL)
+    return NULL;
+  g_autofree char *plan = ktstr_testdef_to_plan (def, topology, guard_ms);
+  g_autofree char *initrd = g_build_filename (workdir, "initramfs.cpio", NULL);
+  g_autofree char *console = g_build_filename (workdir, "console.log", NULL);
+  g_autofree char *cmdline = build_cmdline (o);
+  if (!ktstr_initramfs_compose (r->base_initramfs, plan, initrd, error))
+    {
+      remove_workdir (workdir);
+      return NULL;
+    }
+
+  g_autoptr (KtstrSession) session = ktstr_session_new ();
+  KtstrVmConfig cfg = {
+    .kernel_path = o->kernel->image,
+    .initramfs_path = initrd,
+    .cmdline = cmdline,
+    .topology = topo,
+    .memory_mb = o->memory_mb,
+    .workdir = workdir,
+    .console_path = console,
+    .accel = o->accel,
+    .timeout_s = timeout_s,
+    .on_line = on_line,
+    .user_data = session,
+    .verbose = o->verbose,
+  };
+  KtstrVmResult vm = { 0 };
+  g_autoptr (GError) vm_error = NULL;
+  KtstrVm *handle = o->backend->prepare (&cfg, &vm_error);
+  if (handle != NULL)
+    {
+      if (o->backend->launch (handle, &vm_error))
+        o->backend->wait (handle, &vm_error);
+      o->backend->collect (handle, &vm);
+      o->backend->cleanup (handle);
+    }
+
+  g_autoptr (KtstrVerdict) verdict = ktstr_verdict_decide (def, &topo, session, &vm, console,
+                                                           vm_error ? vm_error->message : NULL);
+  g_autoptr (KtstrSidecar) sc = build_sidecar (r, def, topology, session, verdict, &vm);
+  g_autoptr (GError) write_error = NULL;
+  result->sidecar_path = ktstr_rundir_write_sidecar (r->rundir, sc, &write_error);
+  keep_console (console, result->sidecar_path);
+
+  result->outcome = verdict->outcome;
+  result->verdict = g_strdup (verdict->summary);
+  result->report = g_strdup (verdict->report);
+  result->accel = g_strdup (vm.accel);
+  if (session->has_hello && vm.launch_us > 0)
+    result->boot_to_hello_us = session->hello_us - vm.launch_us;
+  result->duration_s = (g_get_monotonic_time () - start) / 1e6;
+  ktstr_vm_result_clear (&vm);
+  remove_workdir (workdir);
+
+  if (result->sidecar_path == NULL)
+    {
+      /* Losing the record is a harness failure, not a test failure. */
+      g_propagate_prefixed_error (error, g_steal_pointer (&write_error),
+                                  "test '%s' ran but its sidecar could not be written: ",
+                                  def->name);
+      return NULL;
+    }
+  return g_steal_pointer (&result);
+}

@@ -1,0 +1,68 @@
+/* Running tests: one VM per test, from plan to sidecar.
+ *
+ * For each test the runner renders the plan, composes the initramfs (the
+ * cached base plus the plan), boots the kernel through a backend, feeds
+ * the agent's control lines into a session, decides the verdict (pass,
+ * check failures, kernel panic, boot failure, hang), and writes the
+ * sidecar and the console log into the run directory. */
+#ifndef KTSTR_RUNNER_H
+#define KTSTR_RUNNER_H
+
+#include <glib.h>
+
+#include "backends/backend.h"
+#include "kernel.h"
+#include "testdef.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  KtstrKernel *kernel;           /* borrowed */
+  const KtstrBackend *backend;
+  KtstrAccel accel;
+  const char *topology;          /* overrides each test's topology when set */
+  guint memory_mb;
+  guint timeout_s;               /* 0: derived from the test's duration */
+  gboolean verbose;
+} KtstrRunOptions;
+
+typedef enum
+{
+  KTSTR_OUTCOME_PASS,
+  KTSTR_OUTCOME_FAIL,
+  KTSTR_OUTCOME_SKIP,
+} KtstrOutcome;
+
+typedef struct
+{
+  KtstrOutcome outcome;
+  char *name;
+  char *topology;
+  double duration_s;
+  char *verdict;       /* one line: why it failed or was skipped; NULL on pass */
+  char *report;        /* the full failure report (sections), NULL on pass */
+  char *sidecar_path;  /* NULL when it could not be written */
+  char *accel;
+  gint64 boot_to_hello_us;
+} KtstrTestResult;
+
+void ktstr_test_result_free (KtstrTestResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrTestResult, ktstr_test_result_free)
+
+typedef struct _KtstrRunner KtstrRunner;
+
+KtstrRunner *ktstr_runner_new (const KtstrRunOptions *options, GError **error);
+void ktstr_runner_free (KtstrRunner *runner);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrRunner, ktstr_runner_free)
+
+/* Runs DEF in a fresh VM.  Returns NULL (error set) only when the harness
+ * itself cannot continue (e.g. the run directory is unusable); a failing
+ * test is a result with outcome FAIL. */
+KtstrTestResult *ktstr_runner_run (KtstrRunner *runner, const KtstrTestDef *def, GError **error);
+
+const char *ktstr_runner_get_rundir (const KtstrRunner *runner);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,40 @@
+/* What the guest agent said during one VM run: the control-channel lines
+ * (common/proto.h) parsed as they arrive. */
+#ifndef KTSTR_SESSION_H
+#define KTSTR_SESSION_H
+
+#include <glib.h>
+
+#include "report.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gboolean has_hello;
+  gint64 hello_us;          /* monotonic time the hello arrived */
+  char *guest_kernel;       /* uname release the agent reported */
+  KtstrGuestTopo *topo;     /* NULL until "topo" */
+  GPtrArray *cgroups;       /* KtstrCgroupInfo*, in creation order */
+  GPtrArray *workers;       /* KtstrWorkerReport* */
+  GPtrArray *stimuli;       /* KtstrStimulusEvent* */
+  GPtrArray *errors;        /* char*: "error" messages from the agent */
+  GPtrArray *logs;          /* char*: "log" lines, "src: msg" */
+  GPtrArray *bad_lines;     /* char*: lines that broke the protocol, with why */
+  gboolean is_done;
+  guint64 done_elapsed_ms;
+} KtstrSession;
+
+KtstrSession *ktstr_session_new (void);
+void ktstr_session_free (KtstrSession *session);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrSession, ktstr_session_free)
+
+/* Feeds one control line; never fails (bad lines are recorded). */
+void ktstr_session_feed (KtstrSession *session, const char *line);
+
+/* The cpuset the agent reported for CGROUP ("" = all CPUs), or NULL. */
+const char *ktstr_session_cgroup_cpuset (const KtstrSession *session, const char *cgroup);
+
+G_END_DECLS
+
+#endif

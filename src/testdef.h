@@ -1,0 +1,78 @@
+/* Test definitions: what one test runs inside the guest.
+ *
+ * A test is a GKeyFile (*.ktstr) with a [test] group, one [cgroup NAME]
+ * group per cgroup and an optional [checks] group of threshold overrides;
+ * doc/ktstr-test-format.5 documents the format.  This module loads and
+ * validates them and renders the line-oriented plan the guest agent reads
+ * (common/proto.h). */
+#ifndef KTSTR_TESTDEF_H
+#define KTSTR_TESTDEF_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define KTSTR_TESTDEF_ERROR (ktstr_testdef_error_quark ())
+GQuark ktstr_testdef_error_quark (void);
+
+typedef enum
+{
+  KTSTR_TESTDEF_ERROR_PARSE,   /* not a key file */
+  KTSTR_TESTDEF_ERROR_INVALID, /* a key has a bad value, or a required key is missing */
+  KTSTR_TESTDEF_ERROR_UNKNOWN, /* an unknown group or key */
+  KTSTR_TESTDEF_ERROR_NOT_FOUND,
+} KtstrTestdefError;
+
+typedef struct
+{
+  char *type;        /* PascalCase work type */
+  guint workers;     /* 0: the test's default */
+  GPtrArray *params; /* "key=value" strings, owned */
+} KtstrWorkDef;
+
+typedef struct
+{
+  char *name;
+  char *cpuset;      /* cpuset spec (exact:, disjoint:, llc:, all) or NULL */
+  GPtrArray *works;  /* KtstrWorkDef*, owned */
+} KtstrCgroupDef;
+
+typedef struct
+{
+  char *name;
+  char *description;
+  char *path;        /* file it was loaded from */
+  char *topology;    /* default topology label */
+  guint duration_ms;
+  guint settle_ms;
+  guint workers;     /* default workers per cgroup */
+  GPtrArray *cgroups; /* KtstrCgroupDef*, owned */
+  GKeyFile *keyfile; /* the whole file, for the [checks] group */
+} KtstrTestDef;
+
+void ktstr_testdef_free (KtstrTestDef *def);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrTestDef, ktstr_testdef_free)
+
+KtstrTestDef *ktstr_testdef_load (const char *path, GError **error);
+
+/* The work type named by the definition's works when they all agree, else
+ * "Mixed" (the sidecar's work_type slot holds one name). */
+const char *ktstr_testdef_work_type (const KtstrTestDef *def);
+
+/* Renders the guest plan for DEF at TOPOLOGY, with GUARD_MS the guest's own
+ * deadline. */
+char *ktstr_testdef_to_plan (const KtstrTestDef *def, const char *topology, guint guard_ms);
+
+/* Every *.ktstr in DIR, sorted by test name. */
+GPtrArray *ktstr_testdef_load_dir (const char *dir, GError **error);
+
+/* The directory holding the built-in tests: $KTSTR_DATADIR/tests, the
+ * source tree when running from a build tree, else the installed copy. */
+char *ktstr_testdef_builtin_dir (void);
+
+/* Work types the guest agent implements, NULL-terminated. */
+const char *const *ktstr_work_types (void);
+
+G_END_DECLS
+
+#endif

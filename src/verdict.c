@@ -1,0 +1,247 @@
+#include "config.h"
+
+#include "verdict.h"
+
+#include <string.h>
+
+#include "aggregate.h"
+#include "checks.h"
+#include "sidecar.h"
+
+#define CONSOLE_TAIL_LINES 20
+#define PANIC_MARK "Kernel panic - not syncing"
+
+void
+ktstr_verdict_free (KtstrVerdict *v)
+{
+  if (v == NULL)
+    return;
+  g_free (v->summary);
+  g_free (v->report);
+  g_clear_pointer (&v->stats, ktstr_scenario_stats_free);
+  g_free (v);
+}
+
+char *
+ktstr_tail_lines (const char *path, guint n)
+{
+  g_autofree char *data = NULL;
+  if (path == NULL || !g_file_get_contents (path, &data, NULL, NULL))
+    return g_strdup ("");
+  g_auto (GStrv) lines = g_strsplit (data, "\n", -1);
+  guint len = g_strv_length (lines);
+  while (len > 0 && lines[len - 1][0] == '\0')
+    len--;
+  guint first = len > n ? len - n : 0;
+  GString *s = g_string_new (NULL);
+  for (guint i = first; i < len; i++)
+    {
+      g_strchomp (lines[i]);
+      g_string_append_printf (s, "  %s\n", lines[i]);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+console_has_panic (const char *path, char **panic_line)
+{
+  g_autofree char *data = NULL;
+  if (path == NULL || !g_file_get_contents (path, &data, NULL, NULL))
+    return FALSE;
+  const char *p = strstr (data, PANIC_MARK);
+  if (p == NULL)
+    return FALSE;
+  const char *end = strchr (p, '\n');
+  *panic_line = g_strchomp (g_strndup (p, end ? (gsize) (end - p) : strlen (p)));
+  return TRUE;
+}
+
+static const char *
+init_stage (const KtstrSession *s)
+{
+  if (!s->has_hello)
+    return "the guest agent never started (no hello on the control port)";
+  if (s->topo == NULL)
+    return "the agent started but did not report the topology";
+  if (s->is_done)
+    return "the scenario finished";
+  if (s->workers->len > 0)
+    return "workers reported, but the agent did not finish";
+  return "the agent started but the scenario produced no result";
+}
+
+/* Runs the checks cgroup by cgroup and folds the stats. */
+static void
+evaluate_checks (const KtstrTestDef *def, const KtstrSession *s, KtstrScenarioStats *stats,
+                 GPtrArray *details, GPtrArray *reasons)
+{
+  KtstrChecks checks = ktstr_checks_default ();
+  KtstrChecks overrides;
+  g_autoptr (GError) error = NULL;
+  if (!ktstr_checks_from_keyfile (def->keyfile, "checks", &overrides, &error))
+    {
+      g_ptr_array_add (reasons, g_strdup_printf ("%s: %s", def->path, error->message));
+      return;
+    }
+  ktstr_checks_merge (&checks, &overrides);
+
+  for (guint i = 0; i < def->cgroups->len; i++)
+    {
+      const KtstrCgroupDef *cg = def->cgroups->pdata[i];
+      g_autoptr (GPtrArray) reports = g_ptr_array_new ();
+      guint expected = 0;
+      for (guint j = 0; j < cg->works->len; j++)
+        {
+          const KtstrWorkDef *w = cg->works->pdata[j];
+          expected += w->workers ? w->workers : def->workers;
+        }
+      for (guint j = 0; j < s->workers->len; j++)
+        {
+          KtstrWorkerReport *w = s->workers->pdata[j];
+          if (g_str_equal (w->cgroup, cg->name))
+            g_ptr_array_add (reports, w);
+        }
+      if (reports->len != expected)
+        g_ptr_array_add (reasons, g_strdup_printf ("cgroup %s: %u of %u workers reported",
+                                                   cg->name, reports->len, expected));
+      if (reports->len == 0)
+        continue;
+      KtstrCgroupStats *cs = ktstr_aggregate_cgroup (cg->name, reports);
+      const char *cpuset = ktstr_session_cgroup_cpuset (s, cg->name);
+      ktstr_checks_evaluate (&checks, cg->name, cpuset, reports, cs, details);
+      ktstr_scenario_stats_add_cgroup (stats, cs);
+    }
+}
+
+static void
+append_stats (GString *out, const KtstrScenarioStats *stats)
+{
+  g_string_append (out, "--- stats ---\n");
+  if (stats->cgroups->len == 0)
+    {
+      g_string_append (out, "  (no worker reports)\n");
+      return;
+    }
+  for (guint i = 0; i < stats->cgroups->len; i++)
+    {
+      const KtstrCgroupStats *c = stats->cgroups->pdata[i];
+      g_string_append_printf (out,
+                              "  %s: %" G_GUINT64_FORMAT " workers on %" G_GUINT64_FORMAT
+                              " cpus, off-cpu %.1f-%.1f%% (spread %.1f%%), max gap %" G_GUINT64_FORMAT
+                              "ms on cpu%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+                              " iterations, %" G_GUINT64_FORMAT
+                              " migrations, wake p99 %.0fus median %.0fus\n",
+                              c->name ? c->name : "?", c->num_workers, c->num_cpus,
+                              c->min_off_cpu_pct, c->max_off_cpu_pct, c->spread, c->max_gap_ms,
+                              c->max_gap_cpu, c->total_iterations, c->total_migrations,
+                              c->p99_wake_latency_us, c->median_wake_latency_us);
+    }
+}
+
+static void
+append_diagnostics (GString *out, const KtstrSession *s, const KtstrVmResult *vm,
+                    const char *console_path, const char *backend_error)
+{
+  g_string_append (out, "--- diagnostics ---\n");
+  g_string_append_printf (out, "  init stage: %s\n", init_stage (s));
+  g_string_append_printf (out, "  vm end: %s%s%s\n", ktstr_vm_end_to_string (vm->end),
+                          vm->end_detail ? " — " : "", vm->end_detail ? vm->end_detail : "");
+  if (backend_error != NULL)
+    g_string_append_printf (out, "  backend: %s\n", backend_error);
+  if (vm->accel != NULL)
+    g_string_append_printf (out, "  accelerator: %s\n", vm->accel);
+  for (guint i = 0; i < s->bad_lines->len; i++)
+    g_string_append_printf (out, "  protocol: %s\n", (char *) s->bad_lines->pdata[i]);
+  for (guint i = 0; i < s->logs->len; i++)
+    g_string_append_printf (out, "  agent log: %s\n", (char *) s->logs->pdata[i]);
+  if (vm->command_line != NULL)
+    g_string_append_printf (out, "  reproduce: %s\n", vm->command_line);
+  g_autofree char *tail = ktstr_tail_lines (console_path, CONSOLE_TAIL_LINES);
+  g_string_append_printf (out, "  last console lines:\n%s", *tail ? tail : "  (console empty)\n");
+}
+
+static void
+append_timeline (GString *out, const KtstrSession *s)
+{
+  if (s->stimuli->len == 0)
+    return;
+  g_string_append (out, "--- timeline ---\n");
+  for (guint i = 0; i < s->stimuli->len; i++)
+    {
+      const KtstrStimulusEvent *ev = s->stimuli->pdata[i];
+      g_string_append_printf (out, "  +%" G_GUINT64_FORMAT "ms %s", ev->elapsed_ms, ev->label);
+      if (ev->detail)
+        g_string_append_printf (out, " (%s)", ev->detail);
+      if (ev->has_total_iterations)
+        g_string_append_printf (out, " iterations=%" G_GUINT64_FORMAT, ev->total_iterations);
+      g_string_append_c (out, '\n');
+    }
+}
+
+KtstrVerdict *
+ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
+                      const KtstrSession *s, const KtstrVmResult *vm, const char *console_path,
+                      const char *backend_error)
+{
+  g_autoptr (KtstrVerdict) v = g_new0 (KtstrVerdict, 1);
+  g_autoptr (GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) details = ktstr_details_new ();
+  g_autofree char *panic_line = NULL;
+  v->stats = ktstr_scenario_stats_new ();
+
+  if (vm->end == KTSTR_VM_END_PANIC || console_has_panic (console_path, &panic_line))
+    g_ptr_array_add (reasons, g_strdup_printf ("kernel panic: %s",
+                                               panic_line ? panic_line
+                                                          : "reported by the platform (pvpanic)"));
+  else if (backend_error != NULL && vm->end == KTSTR_VM_END_NONE)
+    g_ptr_array_add (reasons, g_strdup_printf ("the VM could not run: %s", backend_error));
+  else if (!s->has_hello)
+    g_ptr_array_add (reasons,
+                     g_strdup_printf ("boot failure: the guest agent never said hello (vm end: %s)",
+                                      ktstr_vm_end_to_string (vm->end)));
+  else if (vm->end == KTSTR_VM_END_TIMEOUT && !s->is_done)
+    g_ptr_array_add (reasons, g_strdup ("hang: the guest did not finish before the host deadline; "
+                                        "the VM was killed"));
+  else if (s->errors->len > 0)
+    for (guint i = 0; i < s->errors->len; i++)
+      g_ptr_array_add (reasons,
+                       g_strdup_printf ("scenario error: %s", (char *) s->errors->pdata[i]));
+  else if (!s->is_done)
+    g_ptr_array_add (reasons,
+                     g_strdup_printf ("incomplete: the VM ended (%s) before the agent said done",
+                                      ktstr_vm_end_to_string (vm->end)));
+  else
+    {
+      g_autofree char *topo_msg = NULL;
+      if (s->topo == NULL)
+        g_ptr_array_add (reasons, g_strdup ("the guest agent never reported its topology"));
+      else if (!ktstr_topology_check (topology, s->topo, &topo_msg))
+        g_ptr_array_add (reasons, g_strdup_printf ("topology mismatch: %s", topo_msg));
+      evaluate_checks (def, s, v->stats, details, reasons);
+    }
+
+  for (guint i = 0; i < details->len; i++)
+    {
+      const KtstrDetail *d = details->pdata[i];
+      g_ptr_array_add (reasons, g_strdup (d->message));
+    }
+  if (reasons->len == 0)
+    {
+      v->outcome = KTSTR_OUTCOME_PASS;
+      return g_steal_pointer (&v);
+    }
+
+  char topo_label[64];
+  v->outcome = KTSTR_OUTCOME_FAIL;
+  v->summary = g_strdup (reasons->pdata[0]);
+  GString *r = g_string_new (NULL);
+  g_string_append_printf (r, "ktstr test '%s' [topo=%s] failed:\n", def->name,
+                          ktstr_topology_format (topology, topo_label, sizeof topo_label));
+  for (guint i = 0; i < reasons->len; i++)
+    g_string_append_printf (r, "  %s\n", (char *) reasons->pdata[i]);
+  append_stats (r, v->stats);
+  append_diagnostics (r, s, vm, console_path, backend_error);
+  append_timeline (r, s);
+  v->report = g_string_free (r, FALSE);
+  return g_steal_pointer (&v);
+}

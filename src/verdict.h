@@ -1,0 +1,52 @@
+/* Deciding how one test went, from everything a VM run left behind.
+ *
+ * The order matters: a kernel panic explains a missing result, a missing
+ * hello explains everything after it, and so on.  Verdicts, in order:
+ *   kernel panic   the platform reported one (pvpanic) or the console shows
+ *                  "Kernel panic - not syncing"
+ *   boot failure   the guest agent never said hello
+ *   hang           the host deadline passed before the agent finished
+ *   agent error    the agent could not set up or run the scenario
+ *   incomplete     the VM ended before the agent said done
+ *   topology       the guest sees another topology than was asked for
+ *   checks         starvation, fairness, gaps, isolation, ... per cgroup
+ * Each failure carries a report with the sections ktstr users know:
+ * reasons, `--- stats ---`, `--- diagnostics ---` (end of the VM, the
+ * accelerator, the command to reproduce it, the last console lines),
+ * `--- timeline ---`. */
+#ifndef KTSTR_VERDICT_H
+#define KTSTR_VERDICT_H
+
+#include <glib.h>
+
+#include "backends/backend.h"
+#include "runner.h"
+#include "scenario-stats.h"
+#include "session.h"
+#include "testdef.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  KtstrOutcome outcome;
+  char *summary;              /* one line, NULL on pass */
+  char *report;               /* multi-line failure report, NULL on pass */
+  KtstrScenarioStats *stats;  /* never NULL (empty when nothing was measured) */
+} KtstrVerdict;
+
+void ktstr_verdict_free (KtstrVerdict *verdict);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrVerdict, ktstr_verdict_free)
+
+/* CONSOLE_PATH: the kernel console log; BACKEND_ERROR: why the backend
+ * failed to launch or wait, or NULL. */
+KtstrVerdict *ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
+                                    const KtstrSession *session, const KtstrVmResult *vm,
+                                    const char *console_path, const char *backend_error);
+
+/* The last N lines of the file at PATH (all of it when shorter). */
+char *ktstr_tail_lines (const char *path, guint n);
+
+G_END_DECLS
+
+#endif
