@@ -63,9 +63,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrHostContext, ktstr_host_context_free)
 void ktstr_host_context_set_governor (KtstrHostContext *ctx, guint cpu, const char *governor);
 
 /* Probes the running host.  Static fields (CPU model/vendor, memory total,
- * online CPUs, NUMA nodes, uname, governors) are read once per process;
- * dynamic ones (sched tunables, hugepages, THP, cmdline) are re-read on every
- * call.  Never fails: unreadable sources leave their field absent. */
+ * hugepage size, online CPUs, NUMA nodes, uname) are read once per process;
+ * dynamic ones (sched tunables, hugepage counts, THP, cpufreq governors,
+ * cmdline) are re-read on every call.  Never fails: unreadable sources
+ * leave their field absent. */
 KtstrHostContext *ktstr_host_context_collect (void);
 
 /* JSON object with absent fields omitted, in the field order above. */
@@ -73,7 +74,8 @@ JsonNode *ktstr_host_context_to_json (const KtstrHostContext *ctx);
 KtstrHostContext *ktstr_host_context_from_json (JsonNode *node, GError **error);
 
 /* Human-readable, one `key: value` line per field in the §4.5 order,
- * `(unknown)` for absent scalars; ends with a newline. */
+ * `(unknown)` for absent scalars; ends with a newline.  The last line is
+ * always "heap_state: (unknown)" (Rust prints its jemalloc state there). */
 char *ktstr_host_context_format_human (const KtstrHostContext *ctx);
 
 G_END_DECLS

@@ -1,0 +1,452 @@
+/* Run directories: resolution, pre-clear, the per-run-key flock and the
+ * remote-filesystem guard (runs.md; ktstr-features.md §3.1). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rundir.h"
+
+G_DEFINE_QUARK (ktstr-rundir-error-quark, ktstr_rundir_error)
+
+#define LOCK_DIR_NAME ".locks"
+#define LOCK_POLL_MS 100
+
+struct _KtstrRunDir
+{
+  char *path;          /* where sidecars go (canonical on the default path) */
+  char *key;           /* {kernel}-{commit}; NULL for the override */
+  char *lock_path;     /* {root}/.locks/{key}.lock; NULL for the override */
+  char *runs_root;     /* canonical runs root; NULL for the override */
+  gboolean is_override;
+  gboolean commit_unknown;
+};
+
+/* Process-wide state: which directories this process already pre-cleared,
+ * and whether the unknown-commit warning was printed. */
+static GMutex state_lock;
+static GHashTable *precleared_dirs;
+static gboolean warned_unknown_commit;
+
+static KtstrStatfsFunc statfs_func;
+static guint lock_timeout_ms;
+
+void
+ktstr_rundir_set_statfs_func (KtstrStatfsFunc func)
+{
+  statfs_func = func;
+}
+
+void
+ktstr_rundir_set_lock_timeout_ms (guint timeout_ms)
+{
+  lock_timeout_ms = timeout_ms;
+}
+
+char *
+ktstr_runs_root (void)
+{
+  const char *target = g_getenv ("CARGO_TARGET_DIR");
+  if (target == NULL || *target == '\0')
+    target = "target";
+  return g_build_filename (target, "ktstr", NULL);
+}
+
+char *
+ktstr_run_key (const char *kernel_version, const char *project_commit)
+{
+  return g_strdup_printf ("%s-%s",
+                          kernel_version != NULL && *kernel_version ? kernel_version : "unknown",
+                          project_commit != NULL && *project_commit ? project_commit : "unknown");
+}
+
+gboolean
+ktstr_is_run_dir_name (const char *basename)
+{
+  return basename != NULL && basename[0] != '\0' && basename[0] != '.';
+}
+
+char *
+ktstr_kernel_tree_version (const char *dir)
+{
+  g_autofree char *meta = g_build_filename (dir, "metadata.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  if (json_parser_load_from_file (parser, meta, NULL))
+    {
+      JsonNode *root = json_parser_get_root (parser);
+      if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
+        {
+          JsonNode *v = json_object_get_member (json_node_get_object (root), "version");
+          if (v != NULL && json_node_get_value_type (v) == G_TYPE_STRING
+              && *json_node_get_string (v) != '\0')
+            return g_strdup (json_node_get_string (v));
+        }
+    }
+  g_autofree char *release_path = g_build_filename (dir, "include", "config", "kernel.release", NULL);
+  g_autofree char *release = NULL;
+  if (g_file_get_contents (release_path, &release, NULL, NULL))
+    {
+      g_strstrip (release);
+      if (*release != '\0')
+        return g_steal_pointer (&release);
+    }
+  return NULL;
+}
+
+/* --- Remote filesystem guard ---------------------------------------------------- */
+
+static const struct
+{
+  guint32 magic;
+  const char *name;
+  const char *reason;
+} remote_fs[] = {
+  { 0x6969, "NFS",
+    "NFSv3 is advisory-only without an NLM peer; NFSv4 byte-range locking does not cover "
+    "flock(2)" },
+  { 0xFF534D42, "CIFS/SMB", "SMB does not emit /proc/locks entries; ktstr cannot enumerate "
+                            "peer holders" },
+  { 0xFE534D42, "CIFS/SMB", "SMB does not emit /proc/locks entries; ktstr cannot enumerate "
+                            "peer holders" },
+  { 0x00C36400, "CephFS", "Ceph MDS does not participate in flock serialization between "
+                          "ktstr peers on distinct nodes" },
+  { 0x6B414653, "AFS", "AFS does not support flock(2)" },
+  { 0x65735546, "FUSE", "flock reliability depends on the userspace server's op "
+                        "implementation" },
+};
+
+#define LOCAL_FS_LIST "(tmpfs, ext4, xfs, btrfs, f2fs, bcachefs)"
+
+static gboolean
+check_fs (const char *path, const char *remedy, GError **error)
+{
+  struct statfs buf;
+  g_autofree char *parent = NULL;
+  const char *target = path;
+
+  /* Classify the filesystem the lockfile will live on; before its first
+   * creation that is its directory's.  A failing statfs is no verdict:
+   * the open that follows reports the real problem. */
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    target = parent = g_path_get_dirname (path);
+  if ((statfs_func != NULL ? statfs_func : statfs) (target, &buf) != 0)
+    return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (remote_fs); i++)
+    if ((guint32) buf.f_type == remote_fs[i].magic)
+      {
+        g_set_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_REMOTE_FS,
+                     "%s: filesystem %s is not supported for ktstr lockfiles (%s). %s", path,
+                     remote_fs[i].name, remote_fs[i].reason, remedy);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+gboolean
+ktstr_lockfile_check_fs (const char *path, GError **error)
+{
+  return check_fs (path, "Move the lockfile path to a local filesystem " LOCAL_FS_LIST ".", error);
+}
+
+/* --- Lock holders --------------------------------------------------------------- */
+
+static char *
+read_cmdline (long pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%ld/cmdline", pid);
+  char *data = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents (path, &data, &len, NULL) || len == 0)
+    {
+      g_free (data);
+      return g_strdup ("(unknown)");
+    }
+  for (gsize i = 0; i < len; i++)
+    if (data[i] == '\0')
+      data[i] = ' ';
+  return g_strstrip (data);
+}
+
+/* "  pid=N cmd=..." lines for every FLOCK holder of PATH's inode in
+ * /proc/locks.  Matching is by inode number: /proc/locks prints the
+ * superblock's device, which differs from stat's st_dev on btrfs
+ * subvolumes, and an inode collision across filesystems would only add a
+ * line to an error message. */
+static char *
+format_holders (const char *path)
+{
+  struct stat st;
+  g_autofree char *locks = NULL;
+  GString *out = g_string_new (NULL);
+
+  if (stat (path, &st) == 0 && g_file_get_contents ("/proc/locks", &locks, NULL, NULL))
+    {
+      g_auto(GStrv) lines = g_strsplit (locks, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          /* "1: FLOCK  ADVISORY  WRITE 12345 08:02:1234 0 EOF"; waiters
+           * ("1: -> FLOCK ...") are not holders. */
+          char type[16], adv[16], mode[16], dev[64];
+          long pid;
+          unsigned long long ino;
+          if (sscanf (lines[i], "%*d: %15s %15s %15s %ld %63s", type, adv, mode, &pid, dev) != 5
+              || strcmp (type, "FLOCK") != 0)
+            continue;
+          char *colon = strrchr (dev, ':');
+          if (colon == NULL || sscanf (colon + 1, "%llu", &ino) != 1
+              || ino != (unsigned long long) st.st_ino)
+            continue;
+          g_autofree char *cmd = read_cmdline (pid);
+          if (out->len > 0)
+            g_string_append_c (out, '\n');
+          g_string_append_printf (out, "  pid=%ld cmd=%s", pid, cmd);
+        }
+    }
+  if (out->len == 0)
+    g_string_append (out, "<none recorded>");
+  return g_string_free (out, FALSE);
+}
+
+/* Opens and flocks RD's lockfile, polling until the timeout.  Returns the
+ * fd (closing it releases the lock) or -1. */
+static int
+acquire_lock (const KtstrRunDir *rd, GError **error)
+{
+  g_autofree char *locks_dir = g_path_get_dirname (rd->lock_path);
+  g_autofree char *remedy = g_strdup_printf (
+    "Move the runs root %s to a local filesystem " LOCAL_FS_LIST
+    " (it follows CARGO_TARGET_DIR), or set KTSTR_SIDECAR_DIR to a local directory.",
+    rd->runs_root);
+  guint timeout = lock_timeout_ms != 0 ? lock_timeout_ms : KTSTR_RUNDIR_LOCK_TIMEOUT_MS;
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout * G_TIME_SPAN_MILLISECOND;
+  int fd;
+
+  if (g_mkdir_with_parents (locks_dir, 0755) != 0)
+    {
+      int errsv = errno;
+      g_set_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_IO,
+                   "cannot create lock directory %s: %s", locks_dir, g_strerror (errsv));
+      return -1;
+    }
+  if (!check_fs (rd->lock_path, remedy, error))
+    return -1;
+  fd = open (rd->lock_path, O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_IO, "cannot open lockfile %s: %s",
+                   rd->lock_path, g_strerror (errsv));
+      return -1;
+    }
+  for (;;)
+    {
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+        return fd;
+      int errsv = errno;
+      if (errsv != EWOULDBLOCK && errsv != EINTR)
+        {
+          g_set_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_IO, "flock %s: %s",
+                       rd->lock_path, g_strerror (errsv));
+          close (fd);
+          return -1;
+        }
+      gint64 now = g_get_monotonic_time ();
+      if (now >= deadline)
+        break;
+      g_usleep (MIN (deadline - now, LOCK_POLL_MS * G_TIME_SPAN_MILLISECOND));
+    }
+  close (fd);
+  g_autofree char *holders = format_holders (rd->lock_path);
+  g_set_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_LOCK_TIMEOUT,
+               "flock LOCK_EX on run-dir %s timed out after %u.%03us (lockfile %s, holders:\n%s\n). "
+               "A peer ktstr test process is writing sidecars to the same %s directory; "
+               "wait for it to finish or kill it, then retry.",
+               rd->path, timeout / 1000, timeout % 1000, rd->lock_path, holders, rd->key);
+  return -1;
+}
+
+/* --- Opening and writing ---------------------------------------------------------- */
+
+static gboolean
+make_dir (const char *dir, GError **error)
+{
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int errsv = errno;
+      g_set_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_IO,
+                   "cannot create sidecar directory %s: %s", dir, g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+KtstrRunDir *
+ktstr_rundir_open_for_write (const char *kernel_version, const char *project_commit,
+                             GError **error)
+{
+  const char *override = g_getenv ("KTSTR_SIDECAR_DIR");
+  KtstrRunDir *rd;
+
+  if (override != NULL && *override != '\0')
+    {
+      /* The operator owns this directory: used as-is, no key suffix, no
+       * pre-clear, no lock, no unknown-commit warning. */
+      if (!make_dir (override, error))
+        return NULL;
+      rd = g_new0 (KtstrRunDir, 1);
+      rd->path = g_strdup (override);
+      rd->is_override = TRUE;
+      return rd;
+    }
+
+  g_autofree char *root = ktstr_runs_root ();
+  g_autofree char *key = ktstr_run_key (kernel_version, project_commit);
+  g_autofree char *dir = g_build_filename (root, key, NULL);
+  char canonical[PATH_MAX];
+
+  if (!make_dir (dir, error))
+    return NULL;
+  /* Canonical after creation, so "target/ktstr/x" and "./target/ktstr/x"
+   * share one pre-clear record. */
+  if (realpath (dir, canonical) == NULL)
+    {
+      int errsv = errno;
+      g_set_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_IO,
+                   "cannot resolve sidecar directory %s: %s", dir, g_strerror (errsv));
+      return NULL;
+    }
+  rd = g_new0 (KtstrRunDir, 1);
+  rd->path = g_strdup (canonical);
+  rd->key = g_steal_pointer (&key);
+  rd->runs_root = g_path_get_dirname (canonical);
+  g_autofree char *lock_name = g_strconcat (rd->key, ".lock", NULL);
+  rd->lock_path = g_build_filename (rd->runs_root, LOCK_DIR_NAME, lock_name, NULL);
+  rd->commit_unknown = project_commit == NULL || *project_commit == '\0';
+  return rd;
+}
+
+void
+ktstr_rundir_release (KtstrRunDir *rd)
+{
+  if (rd == NULL)
+    return;
+  g_free (rd->path);
+  g_free (rd->key);
+  g_free (rd->lock_path);
+  g_free (rd->runs_root);
+  g_free (rd);
+}
+
+const char *
+ktstr_rundir_get_path (const KtstrRunDir *rd)
+{
+  return rd->path;
+}
+
+gboolean
+ktstr_rundir_is_override (const KtstrRunDir *rd)
+{
+  return rd->is_override;
+}
+
+/* Removes the regular *.ktstr.json files directly in DIR; subdirectories
+ * and other files stay. */
+static gboolean
+preclear (const char *dir, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GDir) d = g_dir_open (dir, 0, &local);
+  const char *name;
+
+  if (d == NULL)
+    {
+      g_set_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_IO, "pre-clear of %s: %s", dir,
+                   local->message);
+      return FALSE;
+    }
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      if (!ktstr_sidecar_is_sidecar_name (name))
+        continue;
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      struct stat st;
+      if (lstat (path, &st) != 0 || !S_ISREG (st.st_mode))
+        continue;
+      if (unlink (path) != 0 && errno != ENOENT)
+        {
+          int errsv = errno;
+          g_set_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_IO,
+                       "pre-clear of %s: cannot remove %s: %s", dir, name, g_strerror (errsv));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+warn_unknown_commit_once (const char *dir)
+{
+  gboolean print;
+  g_mutex_lock (&state_lock);
+  print = !warned_unknown_commit;
+  warned_unknown_commit = TRUE;
+  g_mutex_unlock (&state_lock);
+  if (print)
+    g_printerr ("ktstr: WARNING: project commit unavailable (cwd not in a git repo, or HEAD "
+                "unreadable); runs at this kernel overwrite each other in %s/. Set "
+                "KTSTR_SIDECAR_DIR=<unique-path> per run, or run from inside a git repo with at "
+                "least one commit.\n",
+                dir);
+}
+
+char *
+ktstr_rundir_write_sidecar (KtstrRunDir *rd, const KtstrSidecar *sidecar, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  char *path;
+  int fd;
+
+  if (rd->is_override)
+    {
+      path = ktstr_sidecar_write_atomic (sidecar, rd->path, &local);
+      if (path == NULL)
+        g_set_error_literal (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_IO, local->message);
+      return path;
+    }
+
+  if (rd->commit_unknown)
+    warn_unknown_commit_once (rd->path);
+
+  /* The lock covers pre-clear and write, so a peer process never sees
+   * (or deletes) a half-finished snapshot of this key. */
+  fd = acquire_lock (rd, error);
+  if (fd < 0)
+    return NULL;
+
+  g_mutex_lock (&state_lock);
+  if (precleared_dirs == NULL)
+    precleared_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gboolean first = !g_hash_table_contains (precleared_dirs, rd->path);
+  if (first && preclear (rd->path, error))
+    g_hash_table_add (precleared_dirs, g_strdup (rd->path));
+  else if (first)
+    {
+      g_mutex_unlock (&state_lock);
+      close (fd);
+      return NULL;
+    }
+  g_mutex_unlock (&state_lock);
+
+  path = ktstr_sidecar_write_atomic (sidecar, rd->path, &local);
+  if (path == NULL)
+    g_set_error_literal (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_IO, local->message);
+  close (fd);
+  return path;
+}
