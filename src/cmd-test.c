@@ -20,6 +20,7 @@ typedef struct
   int memory_mb;
   int timeout_s;
   gboolean verbose;
+  char **kargs;
 } TestArgs;
 
 static const char *
@@ -138,6 +139,7 @@ ktstr_cmd_test (int argc, char **argv)
   TestArgs a = { 0 };
   /* Owned copies of the option strings, freed on every return path. */
   g_autofree char *kernel_arg = NULL, *topology_arg = NULL, *backend_arg = NULL;
+  g_auto (GStrv) kargs = NULL;
   GOptionEntry entries[] = {
     { "kernel", 'k', 0, G_OPTION_ARG_FILENAME, &a.kernel,
       "Kernel to boot: a bzImage, a vmlinux, or a build tree (default: KTSTR_TEST_KERNEL, "
@@ -151,6 +153,8 @@ ktstr_cmd_test (int argc, char **argv)
     { "memory-mb", 'm', 0, G_OPTION_ARG_INT, &a.memory_mb, "Guest memory (default 1024)", "MB" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &a.timeout_s,
       "Host deadline per test (default: 60 s plus the scenario's duration)", "SECONDS" },
+    { "karg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.kargs,
+      "Extra kernel command-line argument (repeatable; recorded in the sidecar's kargs)", "ARG" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
       "Echo the kernel console and boot verbosely", NULL },
     { NULL }
@@ -166,6 +170,7 @@ ktstr_cmd_test (int argc, char **argv)
   kernel_arg = a.kernel;
   topology_arg = a.topology;
   backend_arg = a.backend;
+  kargs = a.kargs;
   if (!parsed)
     return usage_error ("%s (see --help)", error->message);
 
@@ -177,6 +182,12 @@ ktstr_cmd_test (int argc, char **argv)
     return usage_error ("--memory-mb must be between 128 and 65536, got %d", a.memory_mb);
   if (a.timeout_s < 0 || a.timeout_s > 86400)
     return usage_error ("--timeout must be between 1 and 86400 seconds, got %d", a.timeout_s);
+
+  static const char *const reserved[] = { "console=", "rdinit=", "init=", "panic=", "ktstr.", NULL };
+  for (char **k = a.kargs; k && *k; k++)
+    for (const char *const *r = reserved; *r; r++)
+      if (g_str_has_prefix (*k, *r))
+        return usage_error ("--karg '%s': ktstr sets %s itself; it cannot be overridden", *k, *r);
 
   const KtstrBackend *backend = ktstr_backend_lookup (a.backend ? a.backend : "auto", &error);
   if (backend == NULL)
@@ -198,6 +209,7 @@ ktstr_cmd_test (int argc, char **argv)
     .memory_mb = (guint) a.memory_mb,
     .timeout_s = (guint) a.timeout_s,
     .verbose = a.verbose,
+    .kargs = a.kargs,
   };
   g_autoptr (KtstrRunner) runner = ktstr_runner_new (&opts, &error);
   if (runner == NULL)

@@ -123,6 +123,10 @@ build_cmdline (const KtstrRunOptions *o)
     g_string_append (s, " loglevel=7 earlyprintk=serial,ttyS0");
   else
     g_string_append (s, " loglevel=4");
+  /* Last: for most parameters the kernel honours the last occurrence, so
+   * user arguments win over ours. */
+  for (char **k = o->kargs; k && *k; k++)
+    g_string_append_printf (s, " %s", *k);
   return g_string_free (s, FALSE);
 }
 
@@ -163,6 +167,8 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology,
       sc->has_cleanup_duration_ms = TRUE;
       sc->cleanup_duration_ms = (guint64) vm->cleanup_ms;
     }
+  for (char **k = r->options.kargs; k && *k; k++)
+    g_ptr_array_add (sc->kargs, g_strdup (*k));
   sc->accel = g_strdup (vm->accel);
   ktstr_sidecar_stamp (sc);
   return g_steal_pointer (&sc);

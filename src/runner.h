@@ -25,6 +25,7 @@ typedef struct
   guint memory_mb;
   guint timeout_s;               /* 0: derived from the test's duration */
   gboolean verbose;
+  char **kargs;                  /* extra kernel arguments, recorded in sidecars */
 } KtstrRunOptions;
 
 typedef enum

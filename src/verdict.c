@@ -6,6 +6,7 @@
 
 #include "aggregate.h"
 #include "checks.h"
+#include "eval-format.h"
 #include "sidecar.h"
 
 #define CONSOLE_TAIL_LINES 20
@@ -114,31 +115,6 @@ evaluate_checks (const KtstrTestDef *def, const KtstrSession *s, KtstrScenarioSt
 }
 
 static void
-append_stats (GString *out, const KtstrScenarioStats *stats)
-{
-  g_string_append (out, "--- stats ---\n");
-  if (stats->cgroups->len == 0)
-    {
-      g_string_append (out, "  (no worker reports)\n");
-      return;
-    }
-  for (guint i = 0; i < stats->cgroups->len; i++)
-    {
-      const KtstrCgroupStats *c = stats->cgroups->pdata[i];
-      g_string_append_printf (out,
-                              "  %s: %" G_GUINT64_FORMAT " workers on %" G_GUINT64_FORMAT
-                              " cpus, off-cpu %.1f-%.1f%% (spread %.1f%%), max gap %" G_GUINT64_FORMAT
-                              "ms on cpu%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
-                              " iterations, %" G_GUINT64_FORMAT
-                              " migrations, wake p99 %.0fus median %.0fus\n",
-                              c->name ? c->name : "?", c->num_workers, c->num_cpus,
-                              c->min_off_cpu_pct, c->max_off_cpu_pct, c->spread, c->max_gap_ms,
-                              c->max_gap_cpu, c->total_iterations, c->total_migrations,
-                              c->p99_wake_latency_us, c->median_wake_latency_us);
-    }
-}
-
-static void
 append_diagnostics (GString *out, const KtstrSession *s, const KtstrVmResult *vm,
                     const char *console_path, const char *backend_error)
 {
@@ -239,7 +215,8 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
                           ktstr_topology_format (topology, topo_label, sizeof topo_label));
   for (guint i = 0; i < reasons->len; i++)
     g_string_append_printf (r, "  %s\n", (char *) reasons->pdata[i]);
-  append_stats (r, v->stats);
+  g_autofree char *stats_block = ktstr_eval_format_stats (v->stats);
+  g_string_append (r, stats_block);
   append_diagnostics (r, s, vm, console_path, backend_error);
   append_timeline (r, s);
   v->report = g_string_free (r, FALSE);
