@@ -1,0 +1,101 @@
+/* Host-side view of what the guest agent reports (common/proto.h):
+ * KtstrWorkerReport from a "worker" line, KtstrCgroupInfo from a "cgroup"
+ * line and KtstrGuestTopo from the "topo" line.
+ *
+ * Parsing is strict: every key the protocol lists must be present with its
+ * JSON type (integers must be whole and non-negative), so a guest/host
+ * version skew fails with a message naming the key instead of silently
+ * reading as zeros.  Unknown keys are ignored, so the guest may add fields
+ * ahead of the host.
+ *
+ * The CPU-list helpers read and write the kernel's list format ("0-1,3"),
+ * which is what the guest puts in cpusets and what failure messages show. */
+#ifndef KTSTR_REPORT_H
+#define KTSTR_REPORT_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define KTSTR_REPORT_ERROR (ktstr_report_error_quark ())
+GQuark ktstr_report_error_quark (void);
+
+typedef enum
+{
+  KTSTR_REPORT_ERROR_MISSING_KEY,   /* a required key is absent (message names it) */
+  KTSTR_REPORT_ERROR_WRONG_TYPE,    /* a key has the wrong JSON type or sign */
+  KTSTR_REPORT_ERROR_INVALID_VALUE, /* right type, impossible value (bad cpulist, "t" mismatch) */
+} KtstrReportError;
+
+/* One worker, after it stopped.  Field meanings: ktstr-internals.md §3.3. */
+typedef struct
+{
+  char *cgroup;
+  guint index;     /* worker index within its cgroup */
+  char *work_type; /* PascalCase, e.g. "CpuSpin" */
+  guint pid;
+  guint64 work_units;
+  guint64 iterations;
+  guint64 cpu_time_ns;
+  guint64 wall_time_ns;
+  guint64 off_cpu_ns;
+  guint64 migration_count;
+  GArray *cpus_used; /* guint, sorted ascending, no duplicates */
+  guint64 max_gap_ms;
+  guint max_gap_cpu;
+  guint64 max_gap_at_ms; /* since the worker started */
+  guint64 run_delay_ns;  /* schedstat: time runnable but waiting */
+  guint64 run_count;     /* schedstat: times picked to run */
+  guint64 schedstat_cpu_ns;
+  guint64 wake_sample_total; /* every sample seen, including dropped ones */
+  GArray *lat_ns;            /* guint64, the reservoir as sent */
+  gboolean completed;
+  char *exit_info; /* "ok" | "exited:N" | "signaled:N" | "timeout" */
+} KtstrWorkerReport;
+
+KtstrWorkerReport *ktstr_worker_report_new (void);
+void ktstr_worker_report_free (KtstrWorkerReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrWorkerReport, ktstr_worker_report_free)
+
+/* Parses a "worker" message.  A "t" key, when present, must be "worker". */
+KtstrWorkerReport *ktstr_worker_report_from_json (JsonObject *obj, GError **error);
+
+/* A "cgroup" message: the cgroup the agent created and its effective
+ * cpuset ("" = every CPU).  The cpuset is validated as a CPU list. */
+typedef struct
+{
+  char *name;
+  char *cpuset;
+} KtstrCgroupInfo;
+
+void ktstr_cgroup_info_free (KtstrCgroupInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrCgroupInfo, ktstr_cgroup_info_free)
+
+KtstrCgroupInfo *ktstr_cgroup_info_from_json (JsonObject *obj, GError **error);
+
+/* The "topo" message: what the guest kernel sees. */
+typedef struct
+{
+  guint cpus;
+  GPtrArray *llcs; /* GArray* of guint, one per LLC group */
+  GPtrArray *numa; /* GArray* of guint, one per NUMA node */
+  guint smt;       /* threads per core */
+} KtstrGuestTopo;
+
+KtstrGuestTopo *ktstr_guest_topo_new (void);
+void ktstr_guest_topo_free (KtstrGuestTopo *topo);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrGuestTopo, ktstr_guest_topo_free)
+
+KtstrGuestTopo *ktstr_guest_topo_from_json (JsonObject *obj, GError **error);
+
+/* CPU lists in the kernel's format.  parse accepts "" (an empty list),
+ * "3", "0-3", "0-1,4,6-7"; the result is sorted and deduplicated.  Errors
+ * are KTSTR_REPORT_ERROR_INVALID_VALUE. */
+GArray *ktstr_cpulist_parse (const char *text, GError **error);
+/* Formats N cpus (any order, duplicates allowed) as a canonical list. */
+char *ktstr_cpulist_format (const guint *cpus, guint n);
+
+G_END_DECLS
+
+#endif
