@@ -1,0 +1,30 @@
+/* Helpers shared by the ktstr-stats command implementations (stats-cli.c,
+ * compare-cli.c); not part of the library's interface. */
+#ifndef KTSTR_STATS_CLI_PRIVATE_H
+#define KTSTR_STATS_CLI_PRIVATE_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define KTSTR_STATS_EXIT_STATUS_HELP                                                               \
+  "Exit status: 0 success (compare: no regression); 1 compare found regressions;\n"               \
+  "2 usage or data error (bad flags, unknown run, bad policy, no rows matched).\n"                \
+  "Unlike the Rust ktstr, errors never exit 1, so a CI gate can tell a\n"                         \
+  "regression from a comparison that could not run.\n"
+
+/* Parses ARGV (ARGV[0] = the command) with ENTRIES (may be NULL) plus
+ * --help.  Returns -1 to go on, else the exit status: help was printed, or
+ * a usage error was reported on stderr. */
+int ktstr_stats_cli_parse_command (const char *program, const char *command, const char *summary,
+                                   const GOptionEntry *entries, int argc, char **argv);
+/* "PROGRAM COMMAND: error: MESSAGE" on stderr; returns KTSTR_STATS_EXIT_ERROR. */
+int ktstr_stats_cli_fail (const char *program, const char *command, const char *message);
+void ktstr_stats_cli_print_warnings (const char *program, GPtrArray *warnings);
+void ktstr_stats_cli_print_out (const char *text);
+
+int ktstr_stats_cli_compare (const char *program, int argc, char **argv);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,35 @@
+/* `stats compare` end to end (ktstr-features.md §4.2): load the pool,
+ * select the two sides, average, compare, and render the report as text
+ * (plain aligned table, see table.h) or JSON. */
+#ifndef KTSTR_STATS_COMPARE_CMD_H
+#define KTSTR_STATS_COMPARE_CMD_H
+
+#include <glib.h>
+
+#include "stats/filter.h"
+#include "stats/policy.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  KtstrStatsFilter *a;  /* resolved per-side filters (shared values merged in) */
+  KtstrStatsFilter *b;
+  const char *substring; /* -E, or NULL */
+  KtstrStatsPolicy policy;
+  const char *root;     /* runs root, or --dir */
+  gboolean is_archive;  /* --dir given: run_source reads "archive" */
+  gboolean no_average;
+  gboolean as_json;
+  gboolean use_color;
+} KtstrStatsCompareOptions;
+
+/* Runs the comparison and appends the report to OUT and warnings (one line
+ * each, no program prefix) to WARNINGS.  Returns 0 (no regression) or 1
+ * (regressions), or -1 with ERROR set (KTSTR_STATS_COMPARE_ERROR). */
+int ktstr_stats_compare_run (const KtstrStatsCompareOptions *options, GString *out,
+                             GPtrArray *warnings, GError **error);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,117 @@
+/* The comparison core of `stats compare` (ktstr-features.md §4.2, steps
+ * 2, 4 and 5): pairing keys, averaging a side's rows per key, and the
+ * dual-gate per-metric verdicts.  Loading the pool, filters and output live
+ * in compare-cmd.c; this file works on rows only, so tests can drive it
+ * with hand-built rows. */
+#ifndef KTSTR_STATS_COMPARE_H
+#define KTSTR_STATS_COMPARE_H
+
+#include <glib.h>
+
+#include "stats/policy.h"
+#include "stats/row.h"
+
+G_BEGIN_DECLS
+
+#define KTSTR_STATS_COMPARE_ERROR (ktstr_stats_compare_error_quark ())
+GQuark ktstr_stats_compare_error_quark (void);
+
+typedef enum
+{
+  KTSTR_STATS_COMPARE_ERROR_IDENTICAL_SIDES, /* no dimension separates A from B */
+  KTSTR_STATS_COMPARE_ERROR_NO_DATA,         /* the pool is empty */
+  KTSTR_STATS_COMPARE_ERROR_NO_MATCH,        /* a side selects no sidecar */
+  KTSTR_STATS_COMPARE_ERROR_DUPLICATE_KEY,   /* --no-average with repeated keys */
+} KtstrStatsCompareError;
+
+/* Pairing key of ROW over the dimensions not marked in SLICING: scenario,
+ * then each pairing dimension's value (null -> "", commits with "-dirty"
+ * stripped, flags sorted and joined by '|'), joined by SEPARATOR. */
+char *ktstr_stats_pairing_key (const KtstrStatsRow *row, const gboolean slicing[KTSTR_DIM_COUNT],
+                               char separator);
+
+typedef struct
+{
+  KtstrStatsRow *row;     /* owned: the averaged row */
+  guint passes_observed;  /* contributors that passed and were not skipped */
+  guint total_observed;
+} KtstrStatsGroup;
+
+void ktstr_stats_group_free (KtstrStatsGroup *group);
+
+/* Groups ROWS (KtstrStatsRow*) by pairing key in first-seen order and
+ * averages every metric over the passing, non-skipped contributors
+ * (integer counters are rounded, as the Rust tool stores them).  A group
+ * passed only if every contributor passed and none was skipped.  A commit
+ * column mixing clean and -dirty contributors reads "{hex}+mixed".
+ * Returns KtstrStatsGroup*, owned. */
+GPtrArray *ktstr_stats_group_and_average (GPtrArray *rows,
+                                          const gboolean slicing[KTSTR_DIM_COUNT]);
+
+/* --no-average: fails when two rows of one side share a pairing key. */
+gboolean ktstr_stats_check_unique_keys (GPtrArray *rows, const gboolean slicing[KTSTR_DIM_COUNT],
+                                        const char *side, GError **error);
+
+typedef enum
+{
+  KTSTR_VERDICT_UNCHANGED,
+  KTSTR_VERDICT_REGRESSION,
+  KTSTR_VERDICT_IMPROVEMENT,
+} KtstrVerdict;
+
+typedef struct
+{
+  const KtstrMetricDef *metric;
+  double a, b, delta;
+  double rel_delta;    /* |delta| / |a|; 0 when a is 0 */
+  double rel_threshold;
+  KtstrVerdict verdict;
+} KtstrStatsMetricResult;
+
+typedef enum
+{
+  KTSTR_PAIR_COMPARED,
+  KTSTR_PAIR_SKIPPED_FAILED, /* one or both sides failed or were skipped */
+  KTSTR_PAIR_NEW_IN_B,       /* B row with no A row of the same key */
+  KTSTR_PAIR_REMOVED_FROM_A, /* A row with no B row of the same key */
+} KtstrPairStatus;
+
+typedef struct
+{
+  char *key;                /* pairing key parts joined by '/' */
+  KtstrPairStatus status;
+  const KtstrStatsRow *a;   /* borrowed; NULL for NEW_IN_B */
+  const KtstrStatsRow *b;   /* borrowed; NULL for REMOVED_FROM_A */
+  GArray *metrics;          /* KtstrStatsMetricResult, COMPARED only; metrics that are 0 on
+                             * both sides are left out */
+} KtstrStatsPair;
+
+typedef struct
+{
+  guint regressions;
+  guint improvements;
+  guint unchanged;
+  guint skipped_failed;
+  guint new_in_b;
+  guint removed_from_a;
+  GPtrArray *pairs; /* KtstrStatsPair*: B rows in order, then rows removed from A */
+} KtstrStatsReport;
+
+void ktstr_stats_report_free (KtstrStatsReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrStatsReport, ktstr_stats_report_free)
+
+/* Pairs ROWS_B with ROWS_A (KtstrStatsRow*, borrowed: they must outlive
+ * the report) on the pairing key and judges every metric.  SUBSTRING, when
+ * not NULL, keeps only rows whose ktstr_stats_row_filter_text contains it. */
+KtstrStatsReport *ktstr_stats_compare_rows (GPtrArray *rows_a, GPtrArray *rows_b,
+                                            const gboolean slicing[KTSTR_DIM_COUNT],
+                                            const char *substring,
+                                            const KtstrStatsPolicy *policy);
+
+/* Judges one metric with the dual gate and polarity. */
+KtstrVerdict ktstr_stats_judge (const KtstrMetricDef *metric, double a, double b,
+                                double rel_threshold, double *rel_delta);
+
+G_END_DECLS
+
+#endif

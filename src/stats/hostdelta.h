@@ -1,0 +1,36 @@
+/* The host-delta section of `stats compare` (ktstr-features.md §4.2): which
+ * host-context fields differ between the first host of side A and the
+ * first host of side B.  Built on the records module's KtstrHostContext;
+ * the field order is the format_human order of §4.5. */
+#ifndef KTSTR_STATS_HOSTDELTA_H
+#define KTSTR_STATS_HOSTDELTA_H
+
+#include <glib.h>
+
+#include "hostctx.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char *field; /* "kernel_release", "sched_tunables.sched_migration_cost_ns", ... */
+  char *a;     /* "(unknown)" for a missing field, "(absent)" for a missing map key */
+  char *b;
+} KtstrHostChange;
+
+void ktstr_host_change_free (KtstrHostChange *change);
+
+/* KtstrHostChange*, owned; empty when the hosts are identical. */
+GPtrArray *ktstr_stats_host_diff (const KtstrHostContext *a, const KtstrHostContext *b);
+
+/* The whole section, starting with a blank line:
+ *   host delta ('A' → 'B'):            and "  field: a → b" lines
+ *   host: identical between 'A' and 'B' (arch: x86_64)
+ *   host: captured in 'A' only, delta unavailable
+ * and "" when neither side has a host. */
+char *ktstr_stats_format_host_delta (const KtstrHostContext *a, const KtstrHostContext *b,
+                                     const char *label_a, const char *label_b);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,40 @@
+/* The listing commands of ktstr-stats (ktstr-features.md §4.3-4.5):
+ * `list` (runs under the runs root), `list-values` (distinct values per
+ * dimension across the pool) and `show-host` (a run's host context). */
+#ifndef KTSTR_STATS_LIST_H
+#define KTSTR_STATS_LIST_H
+
+#include <glib.h>
+
+#include "stats/pool.h"
+
+G_BEGIN_DECLS
+
+#define KTSTR_STATS_LIST_ERROR (ktstr_stats_list_error_quark ())
+GQuark ktstr_stats_list_error_quark (void);
+
+typedef enum
+{
+  KTSTR_STATS_LIST_ERROR_UNKNOWN_RUN, /* no such run directory */
+  KTSTR_STATS_LIST_ERROR_NO_SIDECARS, /* the run holds no sidecar */
+  KTSTR_STATS_LIST_ERROR_NO_HOST,     /* no sidecar of the run has a host context */
+} KtstrStatsListError;
+
+/* `list`: a RUN TESTS DATE ARCH table of the run directories under ROOT,
+ * newest directory mtime first (ties and unreadable mtimes by name).
+ * Returns NULL when there is no run; corrupt sidecars add to WARNINGS. */
+char *ktstr_stats_format_runs (const char *root, GPtrArray *warnings);
+
+/* `list-values`: distinct kernel, commit, kernel_commit, source, scheduler,
+ * topology, work_type and flags values of POOL; null reads `unknown` in
+ * text and null in JSON, and sorts first. */
+char *ktstr_stats_format_values (const KtstrStatsPool *pool, gboolean as_json);
+
+/* `show-host`: KtstrHostContext format_human of the first sidecar of
+ * ROOT/RUN that has a host context. */
+char *ktstr_stats_show_host (const char *root, const char *run, GPtrArray *warnings,
+                             GError **error);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,133 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "stats/json-out.h"
+#include "stats/metrics.h"
+#include "stats/table.h"
+
+#define LOWER KTSTR_POLARITY_LOWER_BETTER
+#define HIGHER KTSTR_POLARITY_HIGHER_BETTER
+
+/* ktstr-features.md §4.1, same order, same values. */
+static const KtstrMetricDef registry[KTSTR_METRIC_COUNT] = {
+  { KTSTR_METRIC_WORST_SPREAD, "worst_spread", LOWER, 5.0, 0.25, "%", FALSE },
+  { KTSTR_METRIC_WORST_GAP_MS, "worst_gap_ms", LOWER, 500.0, 0.50, "ms", TRUE },
+  { KTSTR_METRIC_TOTAL_MIGRATIONS, "total_migrations", LOWER, 10.0, 0.30, "", TRUE },
+  { KTSTR_METRIC_WORST_MIGRATION_RATIO, "worst_migration_ratio", LOWER, 0.05, 0.20, "", FALSE },
+  { KTSTR_METRIC_MAX_IMBALANCE_RATIO, "max_imbalance_ratio", LOWER, 1.0, 0.25, "x", FALSE },
+  { KTSTR_METRIC_MAX_DSQ_DEPTH, "max_dsq_depth", LOWER, 10.0, 0.50, "", TRUE },
+  { KTSTR_METRIC_STALL_COUNT, "stall_count", LOWER, 1.0, 0.50, "", TRUE },
+  { KTSTR_METRIC_TOTAL_FALLBACK, "total_fallback", LOWER, 5.0, 0.30, "", TRUE },
+  { KTSTR_METRIC_TOTAL_KEEP_LAST, "total_keep_last", LOWER, 5.0, 0.30, "", TRUE },
+  { KTSTR_METRIC_WORST_P99_WAKE_LATENCY_US, "worst_p99_wake_latency_us", LOWER, 50.0, 0.25,
+    "\302\265s", FALSE },
+  { KTSTR_METRIC_WORST_MEDIAN_WAKE_LATENCY_US, "worst_median_wake_latency_us", LOWER, 20.0, 0.25,
+    "\302\265s", FALSE },
+  { KTSTR_METRIC_WORST_WAKE_LATENCY_CV, "worst_wake_latency_cv", LOWER, 0.10, 0.25, "", FALSE },
+  { KTSTR_METRIC_TOTAL_ITERATIONS, "total_iterations", HIGHER, 100.0, 0.10, "", TRUE },
+  { KTSTR_METRIC_WORST_MEAN_RUN_DELAY_US, "worst_mean_run_delay_us", LOWER, 50.0, 0.25,
+    "\302\265s", FALSE },
+  { KTSTR_METRIC_WORST_RUN_DELAY_US, "worst_run_delay_us", LOWER, 100.0, 0.50, "\302\265s",
+    FALSE },
+  { KTSTR_METRIC_WORST_WAKE_LATENCY_TAIL_RATIO, "worst_wake_latency_tail_ratio", LOWER, 0.5, 0.25,
+    "x", FALSE },
+  { KTSTR_METRIC_WORST_ITERATIONS_PER_WORKER, "worst_iterations_per_worker", HIGHER, 10.0, 0.10,
+    "", FALSE },
+  { KTSTR_METRIC_WORST_PAGE_LOCALITY, "worst_page_locality", HIGHER, 0.05, 0.10, "", FALSE },
+  { KTSTR_METRIC_WORST_CROSS_NODE_MIGRATION_RATIO, "worst_cross_node_migration_ratio", LOWER,
+    0.05, 0.20, "", FALSE },
+};
+
+const KtstrMetricDef *
+ktstr_metrics_get (KtstrMetricId id)
+{
+  g_return_val_if_fail (id < KTSTR_METRIC_COUNT, NULL);
+  return &registry[id];
+}
+
+const KtstrMetricDef *
+ktstr_metrics_lookup (const char *name)
+{
+  for (guint i = 0; i < KTSTR_METRIC_COUNT; i++)
+    if (strcmp (registry[i].name, name) == 0)
+      return &registry[i];
+  return NULL;
+}
+
+char *
+ktstr_metrics_names_joined (const char *separator)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < KTSTR_METRIC_COUNT; i++)
+    {
+      if (i > 0)
+        g_string_append (s, separator);
+      g_string_append (s, registry[i].name);
+    }
+  return g_string_free (s, FALSE);
+}
+
+const char *
+ktstr_polarity_label (KtstrPolarity polarity)
+{
+  return polarity == KTSTR_POLARITY_HIGHER_BETTER ? "higher" : "lower";
+}
+
+const char *
+ktstr_polarity_serde_name (KtstrPolarity polarity)
+{
+  return polarity == KTSTR_POLARITY_HIGHER_BETTER ? "HigherBetter" : "LowerBetter";
+}
+
+static char *
+format_list_json (void)
+{
+  JsonBuilder *w = json_builder_new ();
+  json_builder_begin_array (w);
+  for (guint i = 0; i < KTSTR_METRIC_COUNT; i++)
+    {
+      const KtstrMetricDef *m = &registry[i];
+      json_builder_begin_object (w);
+      json_builder_set_member_name (w, "name");
+      ktstr_stats_json_add_string (w, m->name);
+      json_builder_set_member_name (w, "polarity");
+      ktstr_stats_json_add_string (w, ktstr_polarity_serde_name (m->polarity));
+      json_builder_set_member_name (w, "default_abs");
+      json_builder_add_double_value (w, m->default_abs);
+      json_builder_set_member_name (w, "default_rel");
+      json_builder_add_double_value (w, m->default_rel);
+      json_builder_set_member_name (w, "display_unit");
+      ktstr_stats_json_add_string (w, m->unit);
+      json_builder_end_object (w);
+    }
+  json_builder_end_array (w);
+  return ktstr_stats_json_finish (w);
+}
+
+char *
+ktstr_metrics_format_list (gboolean as_json)
+{
+  static const char *const headers[] = { "NAME", "POLARITY", "DEFAULT_ABS", "DEFAULT_REL",
+                                         "UNIT" };
+  static const KtstrAlign align[] = { KTSTR_ALIGN_LEFT, KTSTR_ALIGN_LEFT, KTSTR_ALIGN_RIGHT,
+                                      KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_LEFT };
+
+  if (as_json)
+    return format_list_json ();
+
+  g_autoptr (KtstrTable) table = ktstr_table_new (G_N_ELEMENTS (headers), headers, align);
+  for (guint i = 0; i < KTSTR_METRIC_COUNT; i++)
+    {
+      const KtstrMetricDef *m = &registry[i];
+      char abs_buf[G_ASCII_DTOSTR_BUF_SIZE], rel_buf[G_ASCII_DTOSTR_BUF_SIZE];
+      const char *cells[] = { m->name, ktstr_polarity_label (m->polarity),
+                              g_ascii_formatd (abs_buf, sizeof abs_buf, "%g", m->default_abs),
+                              g_ascii_formatd (rel_buf, sizeof rel_buf, "%g", m->default_rel),
+                              m->unit };
+      ktstr_table_add_row (table, cells);
+    }
+  GString *out = g_string_new (NULL);
+  ktstr_table_render (table, out, FALSE);
+  return g_string_free (out, FALSE);
+}

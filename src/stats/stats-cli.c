@@ -1,0 +1,272 @@
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rundir.h"
+#include "stats/analysis.h"
+#include "stats/compare-cmd.h"
+#include "stats/compare.h"
+#include "stats/list.h"
+#include "stats/metrics.h"
+#include "stats/pool.h"
+#include "stats/cli-private.h"
+#include "stats/stats-cli.h"
+
+
+gboolean
+ktstr_stats_use_color (int fd)
+{
+  return isatty (fd) && g_getenv ("NO_COLOR") == NULL;
+}
+
+void
+ktstr_stats_cli_print_out (const char *text)
+{
+  fputs (text, stdout);
+  fflush (stdout);
+}
+
+int
+ktstr_stats_cli_fail (const char *program, const char *command, const char *message)
+{
+  fprintf (stderr, "%s%s%s: error: %s\n", program, command ? " " : "", command ? command : "",
+           message);
+  return KTSTR_STATS_EXIT_ERROR;
+}
+
+void
+ktstr_stats_cli_print_warnings (const char *program, GPtrArray *warnings)
+{
+  for (guint i = 0; i < warnings->len; i++)
+    fprintf (stderr, "%s: warning: %s\n", program, (const char *) g_ptr_array_index (warnings, i));
+}
+
+static void
+print_usage (const char *program)
+{
+  fprintf (stdout,
+           "Usage:\n"
+           "  %s [COMMAND] [OPTION…]\n\n"
+           "List, analyse and compare ktstr run directories ({CARGO_TARGET_DIR or\n"
+           "\"target\"}/ktstr/{kernel}-{project_commit}/*.ktstr.json).\n\n"
+           "Commands:\n"
+           "  (none)         analyse the newest run directory, or $KTSTR_SIDECAR_DIR\n"
+           "  list           list run directories, newest first\n"
+           "  list-metrics   list the metrics compare gates on\n"
+           "  list-values    list the distinct values of each dimension\n"
+           "  show-host      show the host context recorded by a run\n"
+           "  compare        compare two slices of the sidecar pool\n"
+           "  help [COMMAND] show this help, or a command's options\n\n"
+           "Run '%s COMMAND --help' for a command's options.\n\n" KTSTR_STATS_EXIT_STATUS_HELP,
+           program, program);
+}
+
+int
+ktstr_stats_cli_parse_command (const char *program, const char *command, const char *summary,
+               const GOptionEntry *entries, int argc, char **argv)
+{
+  gboolean want_help = FALSE;
+  const GOptionEntry help_entry[]
+      = { { "help", 'h', 0, G_OPTION_ARG_NONE, &want_help, "Show this help", NULL },
+          G_OPTION_ENTRY_NULL };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char **args = g_new0 (char *, argc + 1);
+  int n = argc;
+
+  memcpy (args, argv, argc * sizeof (char *));
+  g_option_context_set_help_enabled (ctx, FALSE);
+  g_option_context_set_summary (ctx, summary);
+  g_option_context_set_description (ctx, KTSTR_STATS_EXIT_STATUS_HELP);
+  if (entries != NULL)
+    g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_main_entries (ctx, help_entry, NULL);
+  char **parse_argv = args;
+  if (!g_option_context_parse (ctx, &n, &parse_argv, &error))
+    {
+      fprintf (stderr, "%s %s: error: %s\nTry '%s %s --help'.\n", program, command,
+               error->message, program, command);
+      return KTSTR_STATS_EXIT_ERROR;
+    }
+  if (want_help)
+    {
+      g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
+      /* Replace GOption's "Usage: prgname [OPTION…]" with the command's own. */
+      const char *rest = strstr (help, "\n\n");
+      fprintf (stdout, "Usage:\n  %s %s [OPTION…]%s", program, command, rest ? rest : "\n");
+      return KTSTR_STATS_EXIT_OK;
+    }
+  if (n > 1)
+    {
+      fprintf (stderr, "%s %s: error: unexpected argument '%s'\nTry '%s %s --help'.\n", program,
+               command, parse_argv[1], program, command);
+      return KTSTR_STATS_EXIT_ERROR;
+    }
+  return -1;
+}
+
+static int
+cmd_analysis (const char *program)
+{
+  g_autofree char *root = ktstr_runs_root ();
+  g_autofree char *dir = ktstr_stats_analysis_dir (root);
+  g_autoptr (KtstrStatsPool) pool = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (dir != NULL)
+    pool = ktstr_stats_pool_load_run (dir, &error);
+  if (pool != NULL)
+    ktstr_stats_cli_print_warnings (program, pool->warnings);
+  if (pool == NULL || pool->rows->len == 0)
+    {
+      fprintf (stderr, "%s: no sidecar data found (skipped)\n", program);
+      return KTSTR_STATS_EXIT_OK;
+    }
+  g_autofree char *report = ktstr_stats_format_analysis (pool->rows, pool->sidecars);
+  ktstr_stats_cli_print_out (report);
+  return KTSTR_STATS_EXIT_OK;
+}
+
+static int
+cmd_list (const char *program, int argc, char **argv)
+{
+  int rc = ktstr_stats_cli_parse_command (program, "list", "List run directories, newest mtime first.", NULL,
+                          argc, argv);
+  if (rc >= 0)
+    return rc;
+  g_autofree char *root = ktstr_runs_root ();
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *table = ktstr_stats_format_runs (root, warnings);
+  ktstr_stats_cli_print_warnings (program, warnings);
+  if (table == NULL)
+    fprintf (stderr, "no runs found at %s. Run `ktstr test` to generate sidecar data.\n", root);
+  else
+    ktstr_stats_cli_print_out (table);
+  return KTSTR_STATS_EXIT_OK;
+}
+
+static int
+cmd_list_metrics (const char *program, int argc, char **argv)
+{
+  gboolean as_json = FALSE;
+  const GOptionEntry entries[]
+      = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON array", NULL },
+          G_OPTION_ENTRY_NULL };
+  int rc = ktstr_stats_cli_parse_command (program, "list-metrics",
+                          "List the metrics compare gates on: name, polarity, default absolute "
+                          "and relative thresholds, unit.",
+                          entries, argc, argv);
+  if (rc >= 0)
+    return rc;
+  g_autofree char *text = ktstr_metrics_format_list (as_json);
+  ktstr_stats_cli_print_out (text);
+  return KTSTR_STATS_EXIT_OK;
+}
+
+static int
+cmd_list_values (const char *program, int argc, char **argv)
+{
+  gboolean as_json = FALSE;
+  g_autofree char *dir = NULL;
+  const GOptionEntry entries[]
+      = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object", NULL },
+          { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
+            "Read run directories under DIR instead of the runs root (run_source reads "
+            "'archive')",
+            "DIR" },
+          G_OPTION_ENTRY_NULL };
+  int rc = ktstr_stats_cli_parse_command (program, "list-values",
+                          "List the distinct values of each dimension across every run.",
+                          entries, argc, argv);
+  if (rc >= 0)
+    return rc;
+  g_autofree char *root = dir ? g_strdup (dir) : ktstr_runs_root ();
+  g_autoptr (KtstrStatsPool) pool = ktstr_stats_pool_load_root (root, dir != NULL);
+  ktstr_stats_cli_print_warnings (program, pool->warnings);
+  g_autofree char *text = ktstr_stats_format_values (pool, as_json);
+  ktstr_stats_cli_print_out (text);
+  return KTSTR_STATS_EXIT_OK;
+}
+
+static int
+cmd_show_host (const char *program, int argc, char **argv)
+{
+  g_autofree char *run = NULL;
+  g_autofree char *dir = NULL;
+  const GOptionEntry entries[]
+      = { { "run", 0, 0, G_OPTION_ARG_STRING, &run, "Run directory name (see `list`)", "RUN" },
+          { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
+            "Look for RUN under DIR instead of the runs root", "DIR" },
+          G_OPTION_ENTRY_NULL };
+  int rc = ktstr_stats_cli_parse_command (program, "show-host",
+                          "Show the host context recorded by the first sidecar of a run that "
+                          "has one.",
+                          entries, argc, argv);
+  if (rc >= 0)
+    return rc;
+  if (run == NULL)
+    return ktstr_stats_cli_fail (program, "show-host", "--run RUN is required; `ktstr-stats list` shows the runs");
+  g_autofree char *root = dir ? g_strdup (dir) : ktstr_runs_root ();
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = ktstr_stats_show_host (root, run, warnings, &error);
+  ktstr_stats_cli_print_warnings (program, warnings);
+  if (text == NULL)
+    return ktstr_stats_cli_fail (program, "show-host", error->message);
+  ktstr_stats_cli_print_out (text);
+  return KTSTR_STATS_EXIT_OK;
+}
+
+static int
+dispatch (const char *program, int argc, char **argv)
+{
+  if (argc < 2)
+    return cmd_analysis (program);
+
+  const char *command = argv[1];
+  if (strcmp (command, "--help") == 0 || strcmp (command, "-h") == 0
+      || (strcmp (command, "help") == 0 && argc == 2))
+    {
+      print_usage (program);
+      return KTSTR_STATS_EXIT_OK;
+    }
+  if (strcmp (command, "help") == 0)
+    {
+      char *help_argv[] = { argv[0], argv[2], (char *) "--help", NULL };
+      return dispatch (program, 3, help_argv);
+    }
+  if (strcmp (command, "list") == 0)
+    return cmd_list (program, argc - 1, argv + 1);
+  if (strcmp (command, "list-metrics") == 0)
+    return cmd_list_metrics (program, argc - 1, argv + 1);
+  if (strcmp (command, "list-values") == 0)
+    return cmd_list_values (program, argc - 1, argv + 1);
+  if (strcmp (command, "show-host") == 0)
+    return cmd_show_host (program, argc - 1, argv + 1);
+  if (strcmp (command, "compare") == 0)
+    return ktstr_stats_cli_compare (program, argc - 1, argv + 1);
+  fprintf (stderr, "%s: error: unknown command '%s'\nRun '%s --help' for the commands.\n",
+           program, command, program);
+  return KTSTR_STATS_EXIT_ERROR;
+}
+
+int
+ktstr_stats_main (int argc, char **argv)
+{
+  const char *program = argc > 0 && argv[0] != NULL ? argv[0] : "ktstr-stats";
+  /* Reports must not depend on the user's decimal separator. */
+  locale_t c_numeric = newlocale (LC_NUMERIC_MASK, "C", duplocale (LC_GLOBAL_LOCALE));
+  locale_t previous = c_numeric != (locale_t) 0 ? uselocale (c_numeric) : (locale_t) 0;
+
+  int rc = dispatch (program, argc, argv);
+
+  if (c_numeric != (locale_t) 0)
+    {
+      uselocale (previous);
+      freelocale (c_numeric);
+    }
+  return rc;
+}
