@@ -222,7 +222,7 @@ acquire_lock (const KtstrRunDir *rd, GError **error)
   g_autofree char *locks_dir = g_path_get_dirname (rd->lock_path);
   g_autofree char *remedy = g_strdup_printf (
     "Move the runs root %s to a local filesystem " LOCAL_FS_LIST
-    " (it follows CARGO_TARGET_DIR), or set KTSTR_SIDECAR_DIR to a local directory.",
+    " by pointing CARGO_TARGET_DIR there, or set KTSTR_SIDECAR_DIR to a local directory.",
     rd->runs_root);
   guint timeout = lock_timeout_ms != 0 ? lock_timeout_ms : KTSTR_RUNDIR_LOCK_TIMEOUT_MS;
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout * G_TIME_SPAN_MILLISECOND;
@@ -265,7 +265,7 @@ acquire_lock (const KtstrRunDir *rd, GError **error)
   close (fd);
   g_autofree char *holders = format_holders (rd->lock_path);
   g_set_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_LOCK_TIMEOUT,
-               "flock LOCK_EX on run-dir %s timed out after %u.%03us (lockfile %s, holders:\n%s\n). "
+               "flock LOCK_EX on run-dir %s timed out after %u.%03us (lockfile %s). Holders:\n%s\n"
                "A peer ktstr test process is writing sidecars to the same %s directory; "
                "wait for it to finish or kill it, then retry.",
                rd->path, timeout / 1000, timeout % 1000, rd->lock_path, holders, rd->key);

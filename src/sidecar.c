@@ -477,40 +477,41 @@ ktstr_sidecar_to_json (const KtstrSidecar *sc)
 
 /* --- JSON text --------------------------------------------------------------- */
 
-/* Shortest text that reads back as the same double, with serde_json's
- * conventions: always a '.' or an exponent ("100.0", "1e21", "1.5e-7"). */
+/* Shortest text that reads back as the same double, laid out like
+ * serde_json (ryu): plain decimals for 1e-5 <= |v| < 1e16 with at least one
+ * fractional digit ("100.0", "0.1"), else an exponent ("1e21", "1.5e-7"). */
 static void
 append_double (GString *out, double v)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  char fmt[16];
+  int prec, exp;
 
   if (!isfinite (v))
     {
       g_string_append (out, "null");
       return;
     }
-  for (int prec = 1; prec <= 17; prec++)
+  for (prec = 1; prec < 17; prec++)
     {
-      char fmt[8];
-      g_snprintf (fmt, sizeof fmt, "%%.%dg", prec);
+      g_snprintf (fmt, sizeof fmt, "%%.%de", prec - 1);
       g_ascii_formatd (buf, sizeof buf, fmt, v);
       if (g_ascii_strtod (buf, NULL) == v)
         break;
     }
-  /* %g in the C locale; make the exponent JSON-tidy: e+21 -> e21, e-07 -> e-7. */
-  char *e = strchr (buf, 'e');
-  if (e != NULL)
+  g_snprintf (fmt, sizeof fmt, "%%.%de", prec - 1);
+  g_ascii_formatd (buf, sizeof buf, fmt, v);
+  exp = atoi (strchr (buf, 'e') + 1);
+  if (v == 0.0 || (exp >= -5 && exp < 16))
     {
-      char mant[G_ASCII_DTOSTR_BUF_SIZE];
-      int exp = atoi (e + 1);
-      *e = '\0';
-      g_strlcpy (mant, buf, sizeof mant);
-      g_string_append_printf (out, "%se%d", mant, exp);
+      g_snprintf (fmt, sizeof fmt, "%%.%df", MAX (prec - 1 - exp, 1));
+      g_ascii_formatd (buf, sizeof buf, fmt, v);
+      g_string_append (out, buf);
       return;
     }
-  g_string_append (out, buf);
-  if (strchr (buf, '.') == NULL)
-    g_string_append (out, ".0");
+  /* "1.5e-07" -> "1.5e-7", "1e+21" -> "1e21" */
+  *strchr (buf, 'e') = '\0';
+  g_string_append_printf (out, "%se%d", buf, exp);
 }
 
 static void
@@ -1135,13 +1136,16 @@ guint64
 ktstr_sidecar_variant_hash (const KtstrSidecar *sc)
 {
   KtstrSipHash h;
-  g_autoptr(GPtrArray) sysctls = g_ptr_array_copy (sc->sysctls, NULL, NULL);
-  g_autoptr(GPtrArray) kargs = g_ptr_array_copy (sc->kargs, NULL, NULL);
+  /* Borrowed pointers (g_ptr_array_copy would also copy the free func). */
+  g_autoptr(GPtrArray) sysctls = g_ptr_array_sized_new (sc->sysctls->len);
+  g_autoptr(GPtrArray) kargs = g_ptr_array_sized_new (sc->kargs->len);
   const char *topology = sc->topology != NULL ? sc->topology : "";
   const char *scheduler = sc->scheduler != NULL ? sc->scheduler : "";
   const char *work_type = sc->work_type != NULL ? sc->work_type : "";
 
   /* Same byte stream as Rust's sidecar_variant_hash (SipHasher13, keys 0). */
+  g_ptr_array_extend (sysctls, sc->sysctls, NULL, NULL);
+  g_ptr_array_extend (kargs, sc->kargs, NULL, NULL);
   ktstr_siphash_init (&h, 1, 3, 0, 0);
   ktstr_siphash_write (&h, topology, strlen (topology));
   ktstr_siphash_write_byte (&h, 0);
@@ -1270,24 +1274,56 @@ list_dir (const char *dir, gboolean want_dirs, GError **error)
   return out;
 }
 
-static void
-load_into (JsonParser *parser, const char *path, GPtrArray *sidecars, GPtrArray *errors)
+/* One file of a walk: its path, then what loading it produced. */
+typedef struct
 {
-  g_autoptr(GError) local = NULL;
-  KtstrSidecar *sc = load_with_parser (parser, path, &local);
-  if (sc != NULL)
+  char *path;
+  KtstrSidecar *sidecar;
+  char *message;       /* set when loading (or listing, for a subdirectory) failed */
+} Slot;
+
+typedef struct
+{
+  GArray *slots;       /* Slot */
+  gint next;           /* next slot to claim, shared by the workers */
+} Walk;
+
+static void
+slot_clear (gpointer p)
+{
+  Slot *s = p;
+  g_free (s->path);
+  ktstr_sidecar_free (s->sidecar);
+  g_free (s->message);
+}
+
+static gpointer
+walk_worker (gpointer data)
+{
+  Walk *w = data;
+  /* One parser per thread, reused for every file it claims. */
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  for (;;)
     {
-      g_ptr_array_add (sidecars, sc);
-      return;
-    }
-  if (errors != NULL)
-    {
-      KtstrSidecarLoadError *e = g_new0 (KtstrSidecarLoadError, 1);
-      e->path = g_strdup (path);
-      e->message = g_strdup (local->message);
-      g_ptr_array_add (errors, e);
+      guint i = (guint) g_atomic_int_add (&w->next, 1);
+      if (i >= w->slots->len)
+        return NULL;
+      Slot *s = &g_array_index (w->slots, Slot, i);
+      g_autoptr(GError) local = NULL;
+      if (s->message == NULL && (s->sidecar = load_with_parser (parser, s->path, &local)) == NULL)
+        s->message = g_strdup (local->message);
     }
 }
+
+static void
+add_slot (GArray *slots, char *path, char *message)
+{
+  Slot s = { path, NULL, message };
+  g_array_append_val (slots, s);
+}
+
+/* Below this many files one thread is faster than starting more. */
+#define PARALLEL_MIN_FILES 64
 
 gboolean
 ktstr_sidecar_collect_dir (const char *dir, GPtrArray **sidecars, GPtrArray **errors,
@@ -1296,48 +1332,65 @@ ktstr_sidecar_collect_dir (const char *dir, GPtrArray **sidecars, GPtrArray **er
   g_autoptr(GArray) top = list_dir (dir, TRUE, error);
   if (top == NULL)
     return FALSE;
-  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_sidecar_free);
-  g_autoptr(GPtrArray) errs =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_sidecar_load_error_free);
-  /* One parser for the whole walk: json-glib resets it per load, which
-   * saves an object allocation per file. */
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  Walk w = { g_array_new (FALSE, FALSE, sizeof (Slot)), 0 };
+  g_array_set_clear_func (w.slots, slot_clear);
 
   for (guint i = 0; i < top->len; i++)
     {
       DirEntry *e = &g_array_index (top, DirEntry, i);
       if (!e->is_dir)
-        {
-          g_autofree char *path = g_build_filename (dir, e->name, NULL);
-          load_into (parser, path, out, errs);
-        }
+        add_slot (w.slots, g_build_filename (dir, e->name, NULL), NULL);
     }
   for (guint i = 0; i < top->len; i++)
     {
       DirEntry *e = &g_array_index (top, DirEntry, i);
       if (!e->is_dir)
         continue;
-      g_autofree char *sub = g_build_filename (dir, e->name, NULL);
+      char *sub = g_build_filename (dir, e->name, NULL);
       g_autoptr(GError) local = NULL;
       g_autoptr(GArray) files = list_dir (sub, FALSE, &local);
       if (files == NULL)
         {
-          KtstrSidecarLoadError *le = g_new0 (KtstrSidecarLoadError, 1);
-          le->path = g_steal_pointer (&sub);
-          le->message = g_strdup (local->message);
-          g_ptr_array_add (errs, le);
+          add_slot (w.slots, sub, g_strdup (local->message));
           continue;
         }
       for (guint j = 0; j < files->len; j++)
+        add_slot (w.slots, g_build_filename (sub, g_array_index (files, DirEntry, j).name, NULL),
+                  NULL);
+      g_free (sub);
+    }
+
+  /* json-glib's parser dominates the walk (tens of microseconds per file),
+   * so large runs are parsed on every CPU; results keep the sorted order. */
+  guint nthreads = w.slots->len >= PARALLEL_MIN_FILES ? MIN (g_get_num_processors (), 8) : 1;
+  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+  for (guint i = 1; i < nthreads; i++)
+    g_ptr_array_add (threads, g_thread_new ("ktstr-sidecar-walk", walk_worker, &w));
+  walk_worker (&w);
+  for (guint i = 0; i < threads->len; i++)
+    g_thread_join (g_ptr_array_index (threads, i));
+
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_sidecar_free);
+  GPtrArray *errs = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_sidecar_load_error_free);
+  for (guint i = 0; i < w.slots->len; i++)
+    {
+      Slot *s = &g_array_index (w.slots, Slot, i);
+      if (s->sidecar != NULL)
+        g_ptr_array_add (out, g_steal_pointer (&s->sidecar));
+      else
         {
-          g_autofree char *path =
-            g_build_filename (sub, g_array_index (files, DirEntry, j).name, NULL);
-          load_into (parser, path, out, errs);
+          KtstrSidecarLoadError *le = g_new0 (KtstrSidecarLoadError, 1);
+          le->path = g_steal_pointer (&s->path);
+          le->message = g_steal_pointer (&s->message);
+          g_ptr_array_add (errs, le);
         }
     }
-  *sidecars = g_steal_pointer (&out);
+  g_array_unref (w.slots);
+  *sidecars = out;
   if (errors != NULL)
-    *errors = g_steal_pointer (&errs);
+    *errors = errs;
+  else
+    g_ptr_array_unref (errs);
   return TRUE;
 }
 
