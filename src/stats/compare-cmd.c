@@ -165,6 +165,7 @@ ktstr_stats_compare_run (const KtstrStatsCompareOptions *o, GString *out, GPtrAr
 
   c.no_average = o->no_average;
   c.use_color = o->use_color;
+  c.substring = o->substring;
   n_slicing = ktstr_stats_derive_slicing (o->a, o->b, c.slicing);
 
   if (n_slicing == 0)

@@ -26,7 +26,8 @@ group_pair_clear (gpointer p)
   g_free (((GroupPair *) p)->key);
 }
 
-/* The averaged groups of both sides, matched by pairing key, sorted by key. */
+/* The averaged groups of both sides that -E keeps, matched by pairing key,
+ * sorted by key. */
 static GArray *
 group_pairs (const KtstrStatsComparison *c)
 {
@@ -39,6 +40,12 @@ group_pairs (const KtstrStatsComparison *c)
     for (guint i = 0; sides[s] != NULL && i < sides[s]->len; i++)
       {
         const KtstrStatsGroup *g = g_ptr_array_index (sides[s], i);
+        if (c->substring != NULL)
+          {
+            g_autofree char *text = ktstr_stats_row_filter_text (g->row);
+            if (strstr (text, c->substring) == NULL)
+              continue;
+          }
         char *key = ktstr_stats_pairing_key (g->row, c->slicing, '/');
         gpointer at;
         if (!g_hash_table_lookup_extended (index, key, NULL, &at))

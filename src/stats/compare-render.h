@@ -15,6 +15,7 @@ typedef struct
   gboolean slicing[KTSTR_DIM_COUNT];
   gboolean no_average;
   gboolean use_color;
+  const char *substring; /* -E: also narrows the per-group pass counts */
   char *label_a;
   char *label_b;
   guint runs_a;        /* rows each side selected, before averaging */

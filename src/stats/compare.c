@@ -257,7 +257,8 @@ ktstr_stats_check_unique_keys (GPtrArray *rows, const gboolean slicing[KTSTR_DIM
       guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, key));
       if (n == 0)
         g_ptr_array_add (order, key);
-      g_hash_table_replace (counts, key, GUINT_TO_POINTER (n + 1));
+      /* insert (not replace) keeps the first key, which ORDER points to. */
+      g_hash_table_insert (counts, key, GUINT_TO_POINTER (n + 1));
     }
   for (guint i = 0; i < order->len; i++)
     {

@@ -156,8 +156,12 @@ pool_add_dir (KtstrStatsPool *pool, const char *dir, GError **error)
   for (guint i = 0; i < errors->len; i++)
     {
       const KtstrSidecarLoadError *e = g_ptr_array_index (errors, i);
-      g_ptr_array_add (pool->warnings,
-                       g_strdup_printf ("skipping corrupt sidecar: %s", e->message));
+      /* The records module's message names the file and the parse error. */
+      g_ptr_array_add (pool->warnings, g_strdup_printf ("skipping %s%s",
+                                                        g_str_has_prefix (e->message, "sidecar ")
+                                                            ? ""
+                                                            : "corrupt sidecar: ",
+                                                        e->message));
     }
   /* Take ownership of the sidecars, keeping their order. */
   g_ptr_array_set_free_func (sidecars, NULL);

@@ -1,0 +1,351 @@
+/* The ktstr-stats program end to end: golden outputs, exit statuses and
+ * diagnostics, against a private copy of tests/data/stats/pool. */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "test-stats-util.h"
+
+typedef struct
+{
+  char *target;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->target = stats_test_make_target ();
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  stats_test_rm_rf (f->target);
+  g_free (f->target);
+}
+
+#define RUN(f, ...) stats_test_run (&run, (f)->target, NULL, __VA_ARGS__, NULL)
+
+static void
+test_list (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  /* list ignores KTSTR_SIDECAR_DIR. */
+  const char *env[] = { "KTSTR_SIDECAR_DIR=/nonexistent", NULL };
+  stats_test_run (&run, f->target, env, "list", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  stats_test_assert_golden (run.out, "list.txt");
+  /* The corrupt sidecar is reported, with its path. */
+  g_assert_nonnull (strstr (run.err, "broken-00000000deadbeef.ktstr.json"));
+}
+
+static void
+test_list_no_runs (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  stats_test_run (&run, "/nonexistent-target", NULL, "list", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_cmpstr (run.err, ==,
+                   "no runs found at /nonexistent-target/ktstr. Run `ktstr test` to generate "
+                   "sidecar data.\n");
+}
+
+static void
+test_list_metrics (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) text;
+  g_auto (StatsTestRun) json;
+  stats_test_run (&text, f->target, NULL, "list-metrics", NULL);
+  stats_test_run (&json, f->target, NULL, "list-metrics", "--json", NULL);
+  g_assert_cmpint (text.status, ==, 0);
+  g_assert_cmpint (json.status, ==, 0);
+  stats_test_assert_golden (text.out, "list-metrics.txt");
+  stats_test_assert_golden (json.out, "list-metrics.json");
+}
+
+static void
+test_list_values_dir_is_archive (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  g_autofree char *root = stats_test_runs_root (f->target);
+  RUN (f, "list-values", "--json", "--dir", root);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "\"source\": [\n    \"archive\"\n  ],"));
+}
+
+static void
+test_show_host (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  RUN (f, "show-host", "--run", "6.15-abc1234");
+  g_assert_cmpint (run.status, ==, 0);
+  stats_test_assert_golden (run.out, "show-host-6.15-abc1234.txt");
+}
+
+static void
+test_show_host_dir (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  g_autofree char *root = stats_test_runs_root (f->target);
+  /* --dir wins over the runs root. */
+  stats_test_run (&run, "/nonexistent-target", NULL, "show-host", "--run", "6.15-abc1234",
+                  "--dir", root, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  stats_test_assert_golden (run.out, "show-host-6.15-abc1234.txt");
+}
+
+static void
+test_show_host_unknown_run (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  RUN (f, "show-host", "--run", "6.15-abc123");
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_nonnull (strstr (run.err, "ktstr-stats show-host: error: run '6.15-abc123' not "
+                                     "found under "));
+  g_assert_nonnull (strstr (run.err, "Did you mean '6.15-abc1234'?"));
+}
+
+static void
+test_show_host_needs_run (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  RUN (f, "show-host");
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "--run RUN is required"));
+}
+
+static void
+test_compare_text_regression (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  RUN (f, "compare", "--a-kernel", "6.14", "--b-kernel", "6.15", "--project-commit", "abc1234");
+  g_assert_cmpint (run.status, ==, 1);
+  stats_test_assert_golden (run.out, "compare-kernel.txt");
+  g_assert_null (strstr (run.out, "\033["));
+}
+
+static void
+test_compare_json (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  RUN (f, "compare", "--a-kernel", "6.14", "--b-kernel", "6.15", "--project-commit", "abc1234",
+       "--json");
+  g_assert_cmpint (run.status, ==, 1);
+  stats_test_assert_golden (run.out, "compare-kernel.json");
+  g_assert_true (json_parser_load_from_data (parser, run.out, -1, NULL));
+  JsonObject *summary = json_object_get_object_member (
+      json_node_get_object (json_parser_get_root (parser)), "summary");
+  g_assert_cmpint (json_object_get_int_member (summary, "regressions"), ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (summary, "verdict"), ==, "regression");
+}
+
+static void
+test_compare_no_regression (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  /* WIP vs baseline: the dirty tree only improved sched_basic's spread... */
+  RUN (f, "compare", "--a-project-commit", "abc1234", "--b-project-commit", "abc1234-dirty",
+       "--kernel", "6.15", "-E", "sched_mixed");
+  g_assert_cmpint (run.status, ==, 0);
+  stats_test_assert_golden (run.out, "compare-dirty-mixed.txt");
+  /* ...and dirty trees are flagged on stderr. */
+  g_assert_nonnull (strstr (run.err, "warning: comparison includes dirty builds:\n"
+                                     "  - project: abc1234-dirty"));
+}
+
+static void
+test_compare_threshold_and_no_average (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  /* A 1 % relative gate makes the small sched_mixed drift significant. */
+  RUN (f, "compare", "--a-project-commit", "abc1234", "--b-project-commit", "abc1234-dirty",
+       "--kernel", "6.15", "-E", "sched_mixed", "--threshold", "1", "--no-average");
+  g_assert_cmpint (run.status, ==, 1);
+  stats_test_assert_golden (run.out, "compare-dirty-mixed-threshold.txt");
+  g_assert_null (strstr (run.out, "averaged across"));
+}
+
+static void
+test_compare_bad_policy (Fixture *f, gconstpointer data)
+{
+  static const char *const policies[] = { "policy-unknown-metric.json", "policy-negative.json",
+                                          "policy-unknown-key.json" };
+  for (guint i = 0; i < G_N_ELEMENTS (policies); i++)
+    {
+      g_auto (StatsTestRun) run;
+      g_autofree char *path = stats_test_data_path (policies[i]);
+      RUN (f, "compare", "--a-kernel", "6.14", "--b-kernel", "6.15", "--policy", path);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_cmpstr (run.out, ==, "");
+      g_assert_nonnull (strstr (run.err, "ktstr-stats compare: error: comparison policy '"));
+      g_assert_nonnull (strstr (run.err, policies[i]));
+    }
+}
+
+static void
+test_compare_good_policy (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  g_autofree char *path = stats_test_data_path ("policy-lenient.json");
+  /* 200 % for every metric: nothing is significant any more. */
+  RUN (f, "compare", "--a-kernel", "6.14", "--b-kernel", "6.15", "--project-commit", "abc1234",
+       "--policy", path);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "summary: 0 regressions, 0 improvements, 34 unchanged\n"));
+}
+
+static void
+test_compare_usage_errors (Fixture *f, gconstpointer data)
+{
+  static const char *const cases[][6] = {
+    { "compare", "--a-kernel", "6.14", "--b-kernel", "6.15", "--bogus" },
+    { "compare", "--a-kernel", "6.14", "--b-kernel", "6.15", "--threshold=x" },
+    { "compare", "--a-kernel", "6.14", "--b-kernel", "6.15", "--threshold=-5" },
+    { "compare", "--a-kernel", "6.14", "--b-kernel", "6.15", "stray" },
+    { "compare", "--kernel", "6.14", NULL },
+    { "frobnicate", NULL },
+  };
+  static const char *const expected[] = { "Unknown option --bogus", "'x' is not a number",
+                                          "non-negative", "unexpected argument 'stray'",
+                                          "A and B select identical rows", "unknown command" };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto (StatsTestRun) run;
+      const char *const *a = cases[i];
+      stats_test_run (&run, f->target, NULL, a[0], a[1], a[2], a[3], a[4], a[5], NULL);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_nonnull (strstr (run.err, expected[i]));
+    }
+  g_auto (StatsTestRun) run;
+  RUN (f, "compare", "--a-kernel", "6.14", "--b-kernel", "6.15", "--threshold", "5", "--policy",
+       "x.json");
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "exclude each other"));
+}
+
+static void
+test_compare_no_match_hint (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  RUN (f, "compare", "--a-project-commit", "9999999", "--b-project-commit", "abc1234");
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "side A matched 0 of the 25 sidecars"));
+  g_assert_nonnull (strstr (run.err, "did you mean --project-commit 9999999-dirty?"));
+}
+
+static void
+test_compare_unknown_does_not_match_null (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  /* 6.14-unknown's sidecars have project_commit null: `unknown` is only
+   * the directory name. */
+  RUN (f, "compare", "--a-project-commit", "unknown", "--b-project-commit", "abc1234");
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "side A matched 0"));
+}
+
+static void
+test_compare_multi_dimension_warning (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  RUN (f, "compare", "--a-kernel", "6.14", "--b-kernel", "6.15", "--a-scheduler", "scx_lavd",
+       "--b-scheduler", "scx_rusty");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.err, "warning: slicing on 2 dimensions [kernel, scheduler]"));
+  g_assert_nonnull (strstr (run.out, "averaged across 12 runs (6.14:scx_lavd) and 7 runs "
+                                     "(6.15:scx_rusty)\n"));
+}
+
+static void
+test_compare_dir_is_archive (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  g_auto (StatsTestRun) local;
+  g_autofree char *root = stats_test_runs_root (f->target);
+  RUN (f, "compare", "--dir", root, "--a-kernel", "6.14", "--b-kernel", "6.15",
+       "--run-source", "archive", "--project-commit", "abc1234");
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.out, "sched_basic/scx_rusty/1n2l4c1t/CpuSpin/abc1234//archive/"));
+  stats_test_run (&local, f->target, NULL, "compare", "--dir", root, "--a-kernel", "6.14",
+                  "--b-kernel", "6.15", "--run-source", "local", NULL);
+  g_assert_cmpint (local.status, ==, 2);
+  g_assert_nonnull (strstr (local.err, "no sidecar has run_source 'local'"));
+}
+
+static void
+test_compare_no_data (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  stats_test_run (&run, "/nonexistent-target", NULL, "compare", "--a-kernel", "6.14",
+                  "--b-kernel", "6.15", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "no sidecar data found under /nonexistent-target/ktstr"));
+}
+
+static void
+test_analysis (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  g_auto (StatsTestRun) none;
+  g_autofree char *root = stats_test_runs_root (f->target);
+  g_autofree char *env_dir = g_strdup_printf ("KTSTR_SIDECAR_DIR=%s/ci-gauntlet", root);
+  const char *env[] = { env_dir, NULL };
+
+  stats_test_run (&run, f->target, env, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  stats_test_assert_golden (run.out, "analysis-ci-gauntlet.txt");
+
+  stats_test_run (&none, "/nonexistent-target", NULL, NULL);
+  g_assert_cmpint (none.status, ==, 0);
+  g_assert_cmpstr (none.out, ==, "");
+  g_assert_cmpstr (none.err, ==, "ktstr-stats: no sidecar data found (skipped)\n");
+}
+
+static void
+test_help (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  g_auto (StatsTestRun) cmd;
+  RUN (f, "--help");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Exit status: 0 success"));
+  stats_test_run (&cmd, f->target, NULL, "help", "compare", NULL);
+  g_assert_cmpint (cmd.status, ==, 0);
+  g_assert_true (g_str_has_prefix (cmd.out, "Usage:\n  ktstr-stats compare [OPTION…]\n"));
+  g_assert_nonnull (strstr (cmd.out, "--b-project-commit"));
+  g_assert_nonnull (strstr (cmd.out, "2 usage or data error"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/stats/cli/list", test_list);
+  ADD ("/stats/cli/list/no-runs", test_list_no_runs);
+  ADD ("/stats/cli/list-metrics", test_list_metrics);
+  ADD ("/stats/cli/list-values/dir-is-archive", test_list_values_dir_is_archive);
+  ADD ("/stats/cli/show-host", test_show_host);
+  ADD ("/stats/cli/show-host/dir", test_show_host_dir);
+  ADD ("/stats/cli/show-host/unknown-run", test_show_host_unknown_run);
+  ADD ("/stats/cli/show-host/needs-run", test_show_host_needs_run);
+  ADD ("/stats/cli/compare/text-regression", test_compare_text_regression);
+  ADD ("/stats/cli/compare/json", test_compare_json);
+  ADD ("/stats/cli/compare/no-regression", test_compare_no_regression);
+  ADD ("/stats/cli/compare/threshold-no-average", test_compare_threshold_and_no_average);
+  ADD ("/stats/cli/compare/bad-policy", test_compare_bad_policy);
+  ADD ("/stats/cli/compare/good-policy", test_compare_good_policy);
+  ADD ("/stats/cli/compare/usage-errors", test_compare_usage_errors);
+  ADD ("/stats/cli/compare/no-match-hint", test_compare_no_match_hint);
+  ADD ("/stats/cli/compare/unknown-is-not-null", test_compare_unknown_does_not_match_null);
+  ADD ("/stats/cli/compare/multi-dimension", test_compare_multi_dimension_warning);
+  ADD ("/stats/cli/compare/dir-is-archive", test_compare_dir_is_archive);
+  ADD ("/stats/cli/compare/no-data", test_compare_no_data);
+  ADD ("/stats/cli/analysis", test_analysis);
+  ADD ("/stats/cli/help", test_help);
+  return g_test_run ();
+}

@@ -1,0 +1,86 @@
+/* The metric registry (ktstr-features.md §4.1) and `list-metrics`. */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "stats/metrics.h"
+#include "test-stats-util.h"
+
+static void
+test_registry_matches_reference (void)
+{
+  static const struct
+  {
+    const char *name;
+    KtstrPolarity polarity;
+    double abs, rel;
+    const char *unit;
+  } expected[] = {
+    { "worst_spread", KTSTR_POLARITY_LOWER_BETTER, 5.0, 0.25, "%" },
+    { "worst_gap_ms", KTSTR_POLARITY_LOWER_BETTER, 500.0, 0.50, "ms" },
+    { "total_migrations", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.30, "" },
+    { "worst_migration_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.05, 0.20, "" },
+    { "max_imbalance_ratio", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.25, "x" },
+    { "max_dsq_depth", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.50, "" },
+    { "stall_count", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.50, "" },
+    { "total_fallback", KTSTR_POLARITY_LOWER_BETTER, 5.0, 0.30, "" },
+    { "total_keep_last", KTSTR_POLARITY_LOWER_BETTER, 5.0, 0.30, "" },
+    { "worst_p99_wake_latency_us", KTSTR_POLARITY_LOWER_BETTER, 50.0, 0.25, "µs" },
+    { "worst_median_wake_latency_us", KTSTR_POLARITY_LOWER_BETTER, 20.0, 0.25, "µs" },
+    { "worst_wake_latency_cv", KTSTR_POLARITY_LOWER_BETTER, 0.10, 0.25, "" },
+    { "total_iterations", KTSTR_POLARITY_HIGHER_BETTER, 100.0, 0.10, "" },
+    { "worst_mean_run_delay_us", KTSTR_POLARITY_LOWER_BETTER, 50.0, 0.25, "µs" },
+    { "worst_run_delay_us", KTSTR_POLARITY_LOWER_BETTER, 100.0, 0.50, "µs" },
+    { "worst_wake_latency_tail_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.5, 0.25, "x" },
+    { "worst_iterations_per_worker", KTSTR_POLARITY_HIGHER_BETTER, 10.0, 0.10, "" },
+    { "worst_page_locality", KTSTR_POLARITY_HIGHER_BETTER, 0.05, 0.10, "" },
+    { "worst_cross_node_migration_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.05, 0.20, "" },
+  };
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (expected) == KTSTR_METRIC_COUNT);
+  for (guint i = 0; i < KTSTR_METRIC_COUNT; i++)
+    {
+      const KtstrMetricDef *m = ktstr_metrics_get (i);
+      g_assert_cmpuint (m->id, ==, i);
+      g_assert_cmpstr (m->name, ==, expected[i].name);
+      g_assert_cmpint (m->polarity, ==, expected[i].polarity);
+      g_assert_cmpfloat (m->default_abs, ==, expected[i].abs);
+      g_assert_cmpfloat (m->default_rel, ==, expected[i].rel);
+      g_assert_cmpstr (m->unit, ==, expected[i].unit);
+      g_assert_true (ktstr_metrics_lookup (expected[i].name) == m);
+    }
+  g_assert_null (ktstr_metrics_lookup ("worst_sprad"));
+}
+
+static void
+test_list_text_golden (void)
+{
+  g_autofree char *text = ktstr_metrics_format_list (FALSE);
+  stats_test_assert_golden (text, "list-metrics.txt");
+}
+
+static void
+test_list_json_golden (void)
+{
+  g_autofree char *json = ktstr_metrics_format_list (TRUE);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  stats_test_assert_golden (json, "list-metrics.json");
+  g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+  JsonArray *array = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (array), ==, KTSTR_METRIC_COUNT);
+  JsonObject *first = json_array_get_object_element (array, 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "polarity"), ==, "LowerBetter");
+  g_assert_false (json_object_has_member (first, "accessor"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/stats/metrics/registry", test_registry_matches_reference);
+  g_test_add_func ("/stats/metrics/list-text", test_list_text_golden);
+  g_test_add_func ("/stats/metrics/list-json", test_list_json_golden);
+  return g_test_run ();
+}
