@@ -13,6 +13,7 @@
  *   duration_ms N                     how long workers run
  *   settle_ms N                       pause between cgroup setup and start
  *   guard_ms N                        guest powers off after this, whatever happens
+ *                                     (counted from guest boot, CLOCK_BOOTTIME)
  *   workers N                         default workers per cgroup
  *   cgroup NAME [cpuset=SPEC]         create /sys/fs/cgroup/ktstr/NAME
  *   work CGROUP TYPE [workers=N] [k=v ...]
@@ -48,8 +49,10 @@
  *    "run_delay_ns":N,"run_count":N,"schedstat_cpu_ns":N,
  *    "wake_sample_total":N,"lat_ns":[N,...],"completed":true,
  *    "exit":"ok"|"exited:N"|"signaled:N"|"timeout"}
- *        one per worker after it stopped.  lat_ns is a bounded reservoir
- *        (at most KTSTR_LAT_RESERVOIR samples).
+ *        one per worker after it stopped.  index counts the workers of one
+ *        cgroup from 0.  lat_ns is a bounded reservoir (at most
+ *        KTSTR_LAT_RESERVOIR samples).  A worker that died or hung has
+ *        zero work, "completed":false and its exit info.
  *   {"t":"error","msg":"..."}
  *        the scenario could not be set up or run; the test fails with msg.
  *   {"t":"done","elapsed_ms":N}
@@ -57,6 +60,8 @@
  *
  * The agent then powers off.  A guest that panics, never says hello, or
  * never says done before the host deadline gets its own verdict on the host.
+ * The host ignores empty lines: the agent's guard timer starts its "error"
+ * line with a newline, in case it interrupted another line.
  */
 #ifndef KTSTR_COMMON_PROTO_H
 #define KTSTR_COMMON_PROTO_H
@@ -70,5 +75,11 @@
 
 /* Kernel command line word the host adds so the agent knows it is ours. */
 #define KTSTR_CMDLINE_MARK "ktstr.agent=1"
+
+/* Optional kernel command line word naming the control device outright
+ * (e.g. ktstr.ctrl=/dev/hvc0 for a VMM without a named virtio-serial port);
+ * without it the agent looks for KTSTR_CTRL_PORT_NAME for up to 5 s, then
+ * tries /dev/hvc0 and /dev/ttyS1. */
+#define KTSTR_CMDLINE_CTRL "ktstr.ctrl="
 
 #endif

@@ -1,0 +1,116 @@
+#include "config.h"
+
+#include "guest-init/agent.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "common/proto.h"
+#include "common/topology.h"
+#include "guest-init/cgroup.h"
+#include "guest-init/plan.h"
+#include "guest-init/poweroff.h"
+#include "guest-init/report.h"
+#include "guest-init/scenario.h"
+#include "guest-init/topo.h"
+
+static int
+fail (KtstrCtrl *ctrl, const KtstrError *err)
+{
+  ktstr_diag ("%s", err->msg);
+  ktstr_report_error (ctrl, err->msg);
+  return 1;
+}
+
+/* The host fails the run on a topology mismatch; a log line here makes the
+ * reason visible in the guest's own words too. */
+static void
+compare_topology (KtstrCtrl *ctrl, const KtstrPlan *plan, const KtstrTopo *topo)
+{
+  KtstrTopology want;
+  if (plan->topology[0] == '\0' || ktstr_topology_parse (plan->topology, &want, NULL, 0) != 0)
+    return;
+  if (ktstr_topology_cpus (&want) != topo->n_cpus || want.llcs != topo->n_llcs
+      || want.threads_per_core != topo->smt)
+    ktstr_report_log (ctrl, "init",
+                      "topology %s asks for %u CPUs, %u LLCs, %u threads per core; the guest "
+                      "sees %u CPUs, %u LLCs%s, %u threads per core",
+                      plan->topology, ktstr_topology_cpus (&want), want.llcs, want.threads_per_core,
+                      topo->n_cpus, topo->n_llcs,
+                      topo->has_cache_info ? "" : " (no cache info in sysfs)", topo->smt);
+}
+
+int
+ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
+{
+  static KtstrPlan plan;
+  static KtstrTopo topo;
+  KtstrError err = { "" };
+  struct utsname u;
+
+  if (uname (&u) != 0)
+    snprintf (u.release, sizeof u.release, "unknown");
+  ktstr_report_hello (ctrl, ktstr_clock_ns (CLOCK_BOOTTIME) / 1000000ull, u.release);
+  if (o->startup_note != NULL)
+    ktstr_report_log (ctrl, "init", "%s", o->startup_note);
+  if (o->mount_warnings != NULL)
+    for (unsigned i = 0; i < o->mount_warnings->n; i++)
+      ktstr_report_log (ctrl, "init", "%s", o->mount_warnings->msg[i]);
+  if (o->is_pid1 && !o->has_cmdline_mark)
+    ktstr_report_log (ctrl, "init", "kernel command line lacks '%s'; running the plan anyway",
+                      KTSTR_CMDLINE_MARK);
+
+  ktstr_guard_phase ("reading the plan");
+  if (ktstr_plan_load (o->plan_path, &plan, &err) != 0)
+    return fail (ctrl, &err);
+  if (plan.guard_ms != 0)
+    {
+      /* As PID 1 the guard counts from boot, like the host's deadline
+       * (which starts before the kernel does); otherwise from now. */
+      uint64_t since = o->is_pid1 ? ktstr_clock_ns (CLOCK_BOOTTIME) / 1000000ull : 0;
+      ktstr_guard_arm_ms (plan.guard_ms > since ? plan.guard_ms - since : 0, plan.guard_ms);
+    }
+
+  ktstr_guard_phase ("reading the topology");
+  if (ktstr_topo_read (o->sysfs_root, &topo, &err) != 0)
+    return fail (ctrl, &err);
+  ktstr_report_topo (ctrl, &topo);
+  compare_topology (ctrl, &plan, &topo);
+
+  bool use_cgroups = o->want_cgroups;
+  if (use_cgroups && !ktstr_cgroup_is_available (o->cgroup_root))
+    {
+      if (o->require_cgroups)
+        {
+          ktstr_error_set (&err,
+                           "cgroup v2 is not mounted where %s would go; cannot set up "
+                           "the scenario's cgroups",
+                           o->cgroup_root);
+          return fail (ctrl, &err);
+        }
+      ktstr_report_log (ctrl, "init",
+                        "cgroup v2 not available at the parent of %s: running "
+                        "without cgroups",
+                        o->cgroup_root);
+      use_cgroups = false;
+    }
+  if (use_cgroups && geteuid () != 0)
+    {
+      ktstr_report_log (ctrl, "init", "not root: running without cgroups");
+      use_cgroups = false;
+    }
+
+  int keep_out[] = { ctrl->fd };
+  KtstrScenarioOptions so = {
+    .use_cgroups = use_cgroups,
+    .cgroup_root = o->cgroup_root,
+    .remove_cgroups = !o->is_pid1,
+    .keep_out = keep_out,
+    .n_keep_out = 1,
+  };
+  if (ktstr_scenario_run (&plan, &topo, ctrl, &so, &err) != 0)
+    return fail (ctrl, &err);
+  return 0;
+}

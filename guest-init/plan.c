@@ -1,0 +1,497 @@
+#include "config.h"
+
+#include "guest-init/plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/proto.h"
+#include "common/topology.h"
+
+#define MAX_LINE 4096
+#define MAX_WORDS 32
+
+typedef struct
+{
+  KtstrPlan *plan;
+  KtstrError *err;
+  unsigned line;
+  /* Line where each scalar directive was first given, 0 if not yet. */
+  unsigned seen_test, seen_topology, seen_duration, seen_settle, seen_guard, seen_workers;
+} Parser;
+
+static int fail (Parser *p, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static int
+fail (Parser *p, const char *fmt, ...)
+{
+  char msg[400];
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  va_end (ap);
+  ktstr_error_set (p->err, "plan line %u: %s", p->line, msg);
+  return -1;
+}
+
+static bool
+is_name_char (char c, bool first)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+         || (!first && (c == '-' || c == '.'));
+}
+
+/* Cgroup names become directory names under KTSTR_CGROUP_ROOT and JSON
+ * strings: a conservative alphabet keeps both trivially safe. */
+static bool
+is_valid_name (const char *s)
+{
+  size_t n = strlen (s);
+  if (n == 0 || n >= KTSTR_PLAN_NAME_MAX)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!is_name_char (s[i], i == 0))
+      return false;
+  return true;
+}
+
+int
+ktstr_cpuset_spec_parse (const char *text, KtstrCpusetSpec *spec, KtstrError *err)
+{
+  memset (spec, 0, sizeof *spec);
+  snprintf (spec->text, sizeof spec->text, "%s", text);
+  if (strcmp (text, "all") == 0)
+    {
+      spec->kind = KTSTR_CPUSET_ALL;
+      return 0;
+    }
+  if (strncmp (text, "exact:", 6) == 0)
+    {
+      KtstrError inner;
+      spec->kind = KTSTR_CPUSET_EXACT;
+      if (ktstr_cpuset_parse (text + 6, &spec->cpus, &inner) != 0)
+        {
+          ktstr_error_set (err, "invalid cpuset '%s': %s", text, inner.msg);
+          return -1;
+        }
+      if (ktstr_cpuset_is_empty (&spec->cpus))
+        {
+          ktstr_error_set (err, "invalid cpuset '%s': exact: needs at least one CPU", text);
+          return -1;
+        }
+      return 0;
+    }
+  if (strncmp (text, "disjoint:", 9) == 0)
+    {
+      char buf[64];
+      uint64_t i, n;
+      snprintf (buf, sizeof buf, "%s", text + 9);
+      char *slash = strchr (buf, '/');
+      if (slash != NULL)
+        *slash = '\0';
+      if (slash == NULL || ktstr_parse_u64 (buf, KTSTR_MAX_CPUS, &i) != 0
+          || ktstr_parse_u64 (slash + 1, KTSTR_MAX_CPUS, &n) != 0 || n == 0)
+        {
+          ktstr_error_set (err, "invalid cpuset '%s': expected disjoint:I/N, e.g. disjoint:0/2",
+                           text);
+          return -1;
+        }
+      if (i >= n)
+        {
+          ktstr_error_set (err,
+                           "invalid cpuset '%s': slice %u does not exist, slices of %u "
+                           "count from 0 to %u",
+                           text, (unsigned)i, (unsigned)n, (unsigned)n - 1);
+          return -1;
+        }
+      spec->kind = KTSTR_CPUSET_DISJOINT;
+      spec->index = (unsigned)i;
+      spec->count = (unsigned)n;
+      return 0;
+    }
+  if (strncmp (text, "llc:", 4) == 0)
+    {
+      uint64_t i;
+      if (ktstr_parse_u64 (text + 4, KTSTR_MAX_CPUS, &i) != 0)
+        {
+          ktstr_error_set (err, "invalid cpuset '%s': expected llc:I, e.g. llc:0", text);
+          return -1;
+        }
+      spec->kind = KTSTR_CPUSET_LLC;
+      spec->index = (unsigned)i;
+      return 0;
+    }
+  ktstr_error_set (err, "invalid cpuset '%s' (expected exact:LIST, disjoint:I/N, llc:I or all)",
+                   text);
+  return -1;
+}
+
+/* Handles "KEY N" lines: exactly one number within [min, max], once. */
+static int
+parse_scalar (Parser *p, char **w, unsigned n, unsigned *seen, uint64_t min, uint64_t max,
+              uint64_t *out)
+{
+  uint64_t v;
+  if (*seen != 0)
+    return fail (p, "duplicate '%s' (first given on line %u)", w[0], *seen);
+  if (n != 2)
+    return fail (p, "'%s' takes exactly one number, e.g. '%s %llu'", w[0], w[0],
+                 (unsigned long long)(min > 0 ? min : 1));
+  if (ktstr_parse_u64 (w[1], max, &v) != 0 || v < min)
+    return fail (p, "%s: '%s' is not a whole number from %llu to %llu", w[0], w[1],
+                 (unsigned long long)min, (unsigned long long)max);
+  *seen = p->line;
+  *out = v;
+  return 0;
+}
+
+static int
+parse_cgroup (Parser *p, char **w, unsigned n)
+{
+  KtstrPlan *plan = p->plan;
+  if (n < 2 || n > 3)
+    return fail (p, "expected 'cgroup NAME [cpuset=SPEC]'");
+  if (!is_valid_name (w[1]))
+    return fail (p,
+                 "invalid cgroup name '%s' (letters, digits, '_', '-', '.', not starting "
+                 "with '-' or '.', at most %d characters)",
+                 w[1], KTSTR_PLAN_NAME_MAX - 1);
+  for (unsigned i = 0; i < plan->n_cgroups; i++)
+    if (strcmp (plan->cgroups[i].name, w[1]) == 0)
+      return fail (p, "duplicate cgroup '%s' (first defined on line %u)", w[1],
+                   plan->cgroups[i].line);
+  if (plan->n_cgroups >= KTSTR_PLAN_MAX_CGROUPS)
+    return fail (p, "too many cgroups (at most %d)", KTSTR_PLAN_MAX_CGROUPS);
+
+  KtstrPlanCgroup *cg = &plan->cgroups[plan->n_cgroups];
+  memset (cg, 0, sizeof *cg);
+  snprintf (cg->name, sizeof cg->name, "%s", w[1]);
+  cg->line = p->line;
+  cg->cpuset.kind = KTSTR_CPUSET_ALL;
+  snprintf (cg->cpuset.text, sizeof cg->cpuset.text, "all");
+  if (n == 3)
+    {
+      KtstrError inner;
+      if (strncmp (w[2], "cpuset=", 7) != 0)
+        return fail (p, "unknown cgroup option '%s' (expected cpuset=SPEC)", w[2]);
+      if (ktstr_cpuset_spec_parse (w[2] + 7, &cg->cpuset, &inner) != 0)
+        return fail (p, "cgroup '%s': %s", w[1], inner.msg);
+    }
+  plan->n_cgroups++;
+  return 0;
+}
+
+static void
+list_work_types (char *buf, size_t len)
+{
+  size_t off = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; ktstr_worktype_nth (i) != NULL && off < len; i++)
+    off += (size_t)snprintf (buf + off, len - off, "%s%s", i ? ", " : "",
+                             ktstr_worktype_nth (i)->name);
+}
+
+static void
+list_params (const KtstrWorkType *t, char *buf, size_t len)
+{
+  size_t off = 0;
+  snprintf (buf, len, "it takes no parameters");
+  for (int i = 0; i < KTSTR_WORK_MAX_PARAMS && t->params[i].name != NULL && off < len; i++)
+    off += (size_t)snprintf (buf + off, len - off, "%s%s",
+                             i ? ", " : "it takes: ", t->params[i].name);
+}
+
+static int
+parse_work (Parser *p, char **w, unsigned n)
+{
+  KtstrPlan *plan = p->plan;
+  if (n < 3)
+    return fail (p, "expected 'work CGROUP TYPE [workers=N] [key=value ...]'");
+  if (plan->n_works >= KTSTR_PLAN_MAX_WORKS)
+    return fail (p, "too many work lines (at most %d)", KTSTR_PLAN_MAX_WORKS);
+
+  KtstrPlanWork *work = &plan->works[plan->n_works];
+  memset (work, 0, sizeof *work);
+  work->line = p->line;
+  unsigned cg;
+  for (cg = 0; cg < plan->n_cgroups; cg++)
+    if (strcmp (plan->cgroups[cg].name, w[1]) == 0)
+      break;
+  if (cg == plan->n_cgroups)
+    return fail (p, "work refers to cgroup '%s', which no earlier 'cgroup' line defines", w[1]);
+  work->cgroup = cg;
+
+  work->type = ktstr_worktype_find (w[2]);
+  if (work->type == NULL)
+    {
+      char known[256];
+      list_work_types (known, sizeof known);
+      return fail (p, "unknown work type '%s' (known: %s)", w[2], known);
+    }
+  const KtstrWorkType *t = work->type;
+  unsigned given_line[KTSTR_WORK_MAX_PARAMS] = { 0 };
+  for (int i = 0; i < KTSTR_WORK_MAX_PARAMS && t->params[i].name != NULL; i++)
+    work->params[i] = t->params[i].def;
+
+  bool has_workers = false;
+  for (unsigned i = 3; i < n; i++)
+    {
+      char *eq = strchr (w[i], '=');
+      if (eq == NULL || eq == w[i])
+        return fail (p, "'%s': work options are key=value words", w[i]);
+      *eq = '\0';
+      const char *key = w[i], *val = eq + 1;
+      uint64_t v;
+      if (strcmp (key, "workers") == 0)
+        {
+          if (has_workers)
+            return fail (p, "duplicate workers=");
+          if (ktstr_parse_u64 (val, KTSTR_PLAN_MAX_WORKERS, &v) != 0)
+            return fail (p, "workers=%s: expected a whole number from 1 to %d", val,
+                         KTSTR_PLAN_MAX_WORKERS);
+          if (v == 0)
+            return fail (p, "workers=0: a work line needs at least 1 worker");
+          work->workers = (unsigned)v;
+          has_workers = true;
+          continue;
+        }
+      int idx = ktstr_worktype_param_index (t, key);
+      if (idx < 0)
+        {
+          char takes[160];
+          list_params (t, takes, sizeof takes);
+          return fail (p, "work type %s has no parameter '%s' (%s)", t->name, key, takes);
+        }
+      if (given_line[idx] != 0)
+        return fail (p, "duplicate %s=", key);
+      const KtstrWorkParam *def = &t->params[idx];
+      if (ktstr_parse_u64 (val, def->max, &v) != 0 || v < def->min)
+        return fail (p, "%s %s=%s: expected a whole number from %llu to %llu", t->name, key, val,
+                     (unsigned long long)def->min, (unsigned long long)def->max);
+      work->params[idx] = v;
+      given_line[idx] = p->line;
+    }
+  plan->n_works++;
+  return 0;
+}
+
+static int
+parse_words (Parser *p, char **w, unsigned n)
+{
+  KtstrPlan *plan = p->plan;
+  uint64_t v;
+
+  if (strcmp (w[0], "test") == 0)
+    {
+      if (p->seen_test != 0)
+        return fail (p, "duplicate 'test' (first given on line %u)", p->seen_test);
+      if (n != 2 || strlen (w[1]) >= sizeof plan->test)
+        return fail (p, "expected 'test NAME' (one word, under %zu characters)", sizeof plan->test);
+      snprintf (plan->test, sizeof plan->test, "%s", w[1]);
+      p->seen_test = p->line;
+      return 0;
+    }
+  if (strcmp (w[0], "topology") == 0)
+    {
+      KtstrTopology topo;
+      char why[256];
+      if (p->seen_topology != 0)
+        return fail (p, "duplicate 'topology' (first given on line %u)", p->seen_topology);
+      if (n != 2)
+        return fail (p, "expected 'topology NnNlNcNt', e.g. 'topology 1n2l2c1t'");
+      if (ktstr_topology_parse (w[1], &topo, why, sizeof why) != 0)
+        return fail (p, "%s", why);
+      ktstr_topology_format (&topo, plan->topology, sizeof plan->topology);
+      p->seen_topology = p->line;
+      return 0;
+    }
+  if (strcmp (w[0], "duration_ms") == 0)
+    return parse_scalar (p, w, n, &p->seen_duration, 1, 3600000, &plan->duration_ms);
+  if (strcmp (w[0], "settle_ms") == 0)
+    return parse_scalar (p, w, n, &p->seen_settle, 0, 600000, &plan->settle_ms);
+  if (strcmp (w[0], "guard_ms") == 0)
+    return parse_scalar (p, w, n, &p->seen_guard, 1, 86400000, &plan->guard_ms);
+  if (strcmp (w[0], "workers") == 0)
+    {
+      if (n == 2 && strcmp (w[1], "0") == 0 && p->seen_workers == 0)
+        return fail (p, "workers 0: each cgroup needs at least 1 worker");
+      if (parse_scalar (p, w, n, &p->seen_workers, 1, KTSTR_PLAN_MAX_WORKERS, &v) != 0)
+        return -1;
+      plan->workers = (unsigned)v;
+      return 0;
+    }
+  if (strcmp (w[0], "cgroup") == 0)
+    return parse_cgroup (p, w, n);
+  if (strcmp (w[0], "work") == 0)
+    return parse_work (p, w, n);
+  return fail (p,
+               "unknown directive '%s' (expected test, topology, duration_ms, settle_ms, "
+               "guard_ms, workers, cgroup or work)",
+               w[0]);
+}
+
+static unsigned
+split_words (char *s, char **w, unsigned max)
+{
+  unsigned n = 0;
+  while (*s != '\0')
+    {
+      while (*s == ' ' || *s == '\t')
+        *s++ = '\0';
+      if (*s == '\0')
+        break;
+      if (n == max)
+        return max + 1;
+      w[n++] = s;
+      while (*s != '\0' && *s != ' ' && *s != '\t')
+        s++;
+    }
+  return n;
+}
+
+static int
+check_magic (Parser *p, const char *line)
+{
+  if (strcmp (line, KTSTR_PLAN_MAGIC) == 0)
+    return 0;
+  if (strncmp (line, "ktstr-plan ", 11) == 0)
+    return fail (p, "unsupported plan version '%.20s' (this ktstr-init reads '%s')", line + 11,
+                 KTSTR_PLAN_MAGIC);
+  return fail (p, "not a ktstr plan: the first line must be '%s', got '%.60s'", KTSTR_PLAN_MAGIC,
+               line);
+}
+
+/* Checks that need the whole plan: defaults, groups, totals, guard. */
+static int
+finish (Parser *p)
+{
+  KtstrPlan *plan = p->plan;
+  plan->total_workers = 0;
+  for (unsigned i = 0; i < plan->n_works; i++)
+    {
+      KtstrPlanWork *work = &plan->works[i];
+      p->line = work->line;
+      if (work->workers == 0)
+        work->workers = plan->workers;
+      unsigned g = ktstr_worktype_group_size (work->type, work->params);
+      if (g > 1 && work->workers % g != 0)
+        return fail (p,
+                     "work type %s runs in groups of %u workers; %u workers is not a multiple "
+                     "of %u",
+                     work->type->name, g, work->workers, g);
+      plan->total_workers += work->workers;
+      if (plan->total_workers > KTSTR_PLAN_MAX_WORKERS)
+        return fail (p, "too many workers in total (at most %d)", KTSTR_PLAN_MAX_WORKERS);
+    }
+  if (plan->guard_ms != 0 && plan->guard_ms <= plan->settle_ms + plan->duration_ms)
+    {
+      p->line = p->seen_guard;
+      return fail (p, "guard_ms %llu leaves no time for settle_ms %llu + duration_ms %llu",
+                   (unsigned long long)plan->guard_ms, (unsigned long long)plan->settle_ms,
+                   (unsigned long long)plan->duration_ms);
+    }
+  return 0;
+}
+
+int
+ktstr_plan_parse (const char *text, KtstrPlan *plan, KtstrError *err)
+{
+  Parser p = { .plan = plan, .err = err };
+  memset (plan, 0, sizeof *plan);
+  plan->duration_ms = KTSTR_PLAN_DEFAULT_DURATION_MS;
+  plan->settle_ms = KTSTR_PLAN_DEFAULT_SETTLE_MS;
+  plan->workers = KTSTR_PLAN_DEFAULT_WORKERS;
+
+  const char *s = text;
+  while (*s != '\0' || p.line == 0)
+    {
+      char line[MAX_LINE];
+      const char *nl = strchr (s, '\n');
+      size_t len = nl ? (size_t)(nl - s) : strlen (s);
+      p.line++;
+      if (len >= sizeof line)
+        return fail (&p, "line too long (at most %d characters)", MAX_LINE - 1);
+      memcpy (line, s, len);
+      line[len] = '\0';
+      s = nl ? nl + 1 : s + len;
+      while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
+        line[--len] = '\0';
+
+      if (p.line == 1)
+        {
+          if (check_magic (&p, line) != 0)
+            return -1;
+          continue;
+        }
+      char *start = line + strspn (line, " \t");
+      if (*start == '\0' || *start == '#')
+        continue;
+      char *w[MAX_WORDS];
+      unsigned n = split_words (start, w, MAX_WORDS);
+      if (n > MAX_WORDS)
+        return fail (&p, "too many words (at most %d)", MAX_WORDS);
+      if (parse_words (&p, w, n) != 0)
+        return -1;
+    }
+  return finish (&p);
+}
+
+int
+ktstr_plan_load (const char *path, KtstrPlan *plan, KtstrError *err)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      ktstr_error_set (err, "plan '%s' cannot be opened: %s", path, strerror (errno));
+      return -1;
+    }
+  char *text = malloc (KTSTR_PLAN_MAX_BYTES + 1);
+  if (text == NULL)
+    {
+      close (fd);
+      ktstr_error_set (err, "plan '%s': out of memory", path);
+      return -1;
+    }
+  size_t n = 0;
+  for (;;)
+    {
+      ssize_t r = read (fd, text + n, KTSTR_PLAN_MAX_BYTES + 1 - n);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          ktstr_error_set (err, "plan '%s' cannot be read: %s", path, strerror (errno));
+          close (fd);
+          free (text);
+          return -1;
+        }
+      if (r == 0)
+        break;
+      n += (size_t)r;
+      if (n > KTSTR_PLAN_MAX_BYTES)
+        {
+          ktstr_error_set (err, "plan '%s' is larger than %d bytes", path, KTSTR_PLAN_MAX_BYTES);
+          close (fd);
+          free (text);
+          return -1;
+        }
+    }
+  close (fd);
+  text[n] = '\0';
+  if (memchr (text, '\0', n) != NULL)
+    {
+      ktstr_error_set (err, "plan '%s' contains a NUL byte; plans are text", path);
+      free (text);
+      return -1;
+    }
+  int r = ktstr_plan_parse (text, plan, err);
+  if (r != 0)
+    ktstr_error_prefix (err, "plan '%s'", path);
+  free (text);
+  return r;
+}

@@ -1,0 +1,24 @@
+/* The guest->host messages of common/proto.h, one function per message
+ * type.  Each builds one JSON line and writes it to the control channel. */
+#ifndef KTSTR_GUEST_REPORT_H
+#define KTSTR_GUEST_REPORT_H
+
+#include <stdint.h>
+
+#include "guest-init/ctrl.h"
+#include "guest-init/topo.h"
+#include "guest-init/workers.h"
+
+int ktstr_report_hello (KtstrCtrl *c, uint64_t uptime_ms, const char *kernel);
+int ktstr_report_topo (KtstrCtrl *c, const KtstrTopo *t);
+int ktstr_report_log (KtstrCtrl *c, const char *src, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+int ktstr_report_cgroup (KtstrCtrl *c, const char *name, const char *cpuset);
+int ktstr_report_stim (KtstrCtrl *c, uint64_t elapsed_ms, const char *label,
+                       uint64_t total_iterations);
+int ktstr_report_worker (KtstrCtrl *c, const char *cgroup, const char *work_type,
+                         const KtstrWorkerProc *p);
+int ktstr_report_error (KtstrCtrl *c, const char *msg);
+int ktstr_report_done (KtstrCtrl *c, uint64_t elapsed_ms);
+
+#endif

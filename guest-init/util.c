@@ -1,0 +1,154 @@
+#include "config.h"
+
+#include "guest-init/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+void
+ktstr_error_set (KtstrError *err, const char *fmt, ...)
+{
+  if (err == NULL)
+    return;
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (err->msg, sizeof err->msg, fmt, ap);
+  va_end (ap);
+}
+
+void
+ktstr_error_prefix (KtstrError *err, const char *fmt, ...)
+{
+  if (err == NULL)
+    return;
+  char prefix[256];
+  char old[sizeof err->msg];
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (prefix, sizeof prefix, fmt, ap);
+  va_end (ap);
+  char both[sizeof prefix + sizeof old + 2];
+  memcpy (old, err->msg, sizeof old);
+  snprintf (both, sizeof both, "%s: %s", prefix, old);
+  snprintf (err->msg, sizeof err->msg, "%.*s", (int)sizeof err->msg - 1, both);
+}
+
+uint64_t
+ktstr_clock_ns (clockid_t clock)
+{
+  struct timespec ts;
+  if (clock_gettime (clock, &ts) != 0)
+    return 0;
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void
+ktstr_sleep_until_ns (uint64_t deadline_ns)
+{
+  struct timespec ts = { .tv_sec = (time_t)(deadline_ns / 1000000000ull),
+                         .tv_nsec = (long)(deadline_ns % 1000000000ull) };
+  /* Absolute sleeps make EINTR retries exact: no drift from re-computing
+   * a relative remainder. */
+  while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+    ;
+}
+
+void
+ktstr_sleep_ms (uint64_t ms)
+{
+  ktstr_sleep_until_ns (ktstr_now_ns () + ms * 1000000ull);
+}
+
+long
+ktstr_read_text (const char *path, char *buf, size_t len)
+{
+  if (len == 0)
+    {
+      errno = EINVAL;
+      return -1;
+    }
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  size_t n = 0;
+  while (n + 1 < len)
+    {
+      ssize_t r = read (fd, buf + n, len - 1 - n);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          int saved = errno;
+          close (fd);
+          errno = saved;
+          return -1;
+        }
+      if (r == 0)
+        break;
+      n += (size_t)r;
+    }
+  close (fd);
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+    n--;
+  buf[n] = '\0';
+  return (long)n;
+}
+
+int
+ktstr_parse_u64 (const char *s, uint64_t max, uint64_t *out)
+{
+  uint64_t v = 0;
+  if (s == NULL || *s == '\0')
+    return -1;
+  for (const char *p = s; *p != '\0'; p++)
+    {
+      if (*p < '0' || *p > '9')
+        return -1;
+      unsigned d = (unsigned)(*p - '0');
+      if (d > max || v > (max - d) / 10)
+        return -1;
+      v = v * 10 + d;
+    }
+  *out = v;
+  return 0;
+}
+
+int
+ktstr_path (char *buf, size_t len, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  int n = vsnprintf (buf, len, fmt, ap);
+  va_end (ap);
+  if (n < 0 || (size_t)n >= len)
+    {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+  return 0;
+}
+
+void
+ktstr_diag (const char *fmt, ...)
+{
+  char line[1024];
+  va_list ap;
+  va_start (ap, fmt);
+  int n = vsnprintf (line, sizeof line - 1, fmt, ap);
+  va_end (ap);
+  if (n < 0)
+    return;
+  if ((size_t)n > sizeof line - 2)
+    n = (int)sizeof line - 2;
+  line[n++] = '\n';
+  /* One write per line, so lines from workers and the parent do not
+   * interleave mid-line on the console. */
+  struct iovec iov[2] = { { (void *)"ktstr-init: ", 12 }, { line, (size_t)n } };
+  ssize_t r = writev (STDERR_FILENO, iov, 2);
+  (void)r;
+}

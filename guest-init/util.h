@@ -1,0 +1,52 @@
+/* Small helpers shared by every part of ktstr-init: error text, clocks,
+ * bounded file reads and number parsing.  Plain libc: this code runs as PID 1
+ * in the guest and is also linked into the host-side unit tests. */
+#ifndef KTSTR_GUEST_UTIL_H
+#define KTSTR_GUEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* The agent has no GError: a fallible function returns -1 and leaves a
+ * human-readable reason here.  Messages name what failed (a path, a plan
+ * line) and why (errno text), because they reach the host verbatim. */
+typedef struct
+{
+  char msg[512];
+} KtstrError;
+
+void ktstr_error_set (KtstrError *err, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+/* Prepends "PREFIX: " to an error already set, keeping its text. */
+void ktstr_error_prefix (KtstrError *err, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+uint64_t ktstr_clock_ns (clockid_t clock);
+
+static inline uint64_t
+ktstr_now_ns (void)
+{
+  return ktstr_clock_ns (CLOCK_MONOTONIC);
+}
+
+/* Sleeps until CLOCK_MONOTONIC reaches deadline_ns, resuming after signals. */
+void ktstr_sleep_until_ns (uint64_t deadline_ns);
+void ktstr_sleep_ms (uint64_t ms);
+
+/* Reads at most len-1 bytes of PATH into buf, NUL-terminated, trailing
+ * whitespace stripped.  Returns the length, or -1 with errno set. */
+long ktstr_read_text (const char *path, char *buf, size_t len);
+
+/* Parses a whole decimal string (no sign, no trailing junk) up to max. */
+int ktstr_parse_u64 (const char *s, uint64_t max, uint64_t *out);
+
+/* snprintf into buf that reports truncation as -1 instead of silently cutting. */
+int ktstr_path (char *buf, size_t len, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+/* A diagnostic line on stderr ("ktstr-init: ..."), which is the kernel
+ * console (ttyS0) when running as PID 1. */
+void ktstr_diag (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+#endif

@@ -1,0 +1,227 @@
+#include "config.h"
+
+#include "guest-init/worker.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "guest-init/worktypes.h"
+
+static inline void
+cpu_relax (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __asm__ __volatile__("pause" ::: "memory");
+#else
+  __asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+void
+ktstr_worker_spin (KtstrWorker *w, uint64_t n)
+{
+  uint64_t units = w->work_units;
+  for (uint64_t i = 0; i < n; i++)
+    {
+      units++;
+      /* An empty asm that "changes" units: the compiler cannot fold the loop
+       * into one addition (ktstr's black_box). */
+      __asm__ __volatile__("" : "+r"(units));
+      cpu_relax ();
+    }
+  w->work_units = units;
+}
+
+static int
+current_cpu (void)
+{
+  int cpu = sched_getcpu ();
+  return cpu < 0 ? 0 : cpu;
+}
+
+static void
+check_gap (KtstrWorker *w, uint64_t now)
+{
+  uint64_t gap = now - w->last_iter_ns;
+  if (gap > w->max_gap_ns)
+    {
+      w->max_gap_ns = gap;
+      /* The CPU it was on when the stretch began: where it got stuck. */
+      w->max_gap_cpu = w->last_cpu;
+      w->max_gap_at_ns = now - w->start_ns;
+    }
+}
+
+static void
+check_migration (KtstrWorker *w)
+{
+  int cpu = current_cpu ();
+  if (cpu != w->last_cpu)
+    {
+      w->migration_count++;
+      ktstr_cpuset_add (&w->report->cpus_used, (unsigned)cpu);
+      w->last_cpu = cpu;
+    }
+}
+
+void
+ktstr_worker_checkpoint (KtstrWorker *w)
+{
+  uint64_t now = ktstr_now_ns ();
+  check_gap (w, now);
+  w->last_iter_ns = now;
+  check_migration (w);
+}
+
+uint64_t
+ktstr_worker_block_begin (KtstrWorker *w)
+{
+  uint64_t now = ktstr_now_ns ();
+  check_gap (w, now);
+  check_migration (w);
+  return now;
+}
+
+void
+ktstr_worker_block_end (KtstrWorker *w, uint64_t begin_ns, bool record)
+{
+  uint64_t now = ktstr_now_ns ();
+  if (record)
+    ktstr_worker_wake_sample (w, now - begin_ns);
+  w->last_iter_ns = now;
+}
+
+int
+ktstr_worker_sleep_ns (KtstrWorker *w, uint64_t ns)
+{
+  uint64_t deadline = ktstr_now_ns () + ns;
+  struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000ull),
+                         .tv_nsec = (long)(deadline % 1000000000ull) };
+  /* SIGUSR1 (stop) interrupts the sleep: stopping never waits out a long
+   * Bursty sleep_ms. */
+  while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+    if (ktstr_worker_is_stopping (w))
+      return -1;
+  return 0;
+}
+
+uint64_t
+ktstr_worker_rand (KtstrWorker *w)
+{
+  /* xorshift64: enough for reservoir slots, no libc state shared with
+   * anything else. */
+  uint64_t x = w->rng;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  w->rng = x;
+  return x;
+}
+
+void
+ktstr_worker_wake_sample (KtstrWorker *w, uint64_t ns)
+{
+  KtstrWorkerReport *r = w->report;
+  r->wake_sample_total++;
+  if (r->n_lat < KTSTR_LAT_RESERVOIR)
+    {
+      r->lat_ns[r->n_lat++] = ns;
+      return;
+    }
+  /* Algorithm R: keep each of the n samples seen so far with probability
+   * KTSTR_LAT_RESERVOIR / n. */
+  uint64_t slot = ktstr_worker_rand (w) % r->wake_sample_total;
+  if (slot < KTSTR_LAT_RESERVOIR)
+    r->lat_ns[slot] = ns;
+}
+
+int
+ktstr_schedstat_parse (const char *text, uint64_t *cpu_ns, uint64_t *delay_ns, uint64_t *count)
+{
+  unsigned long long a, b, c;
+  if (sscanf (text, "%llu %llu %llu", &a, &b, &c) != 3)
+    return -1;
+  *cpu_ns = a;
+  *delay_ns = b;
+  *count = c;
+  return 0;
+}
+
+static int
+read_schedstat (uint64_t v[3])
+{
+  char buf[128];
+  if (ktstr_read_text ("/proc/self/schedstat", buf, sizeof buf) < 0)
+    return -1;
+  return ktstr_schedstat_parse (buf, &v[0], &v[1], &v[2]);
+}
+
+static uint64_t
+delta (uint64_t end, uint64_t start)
+{
+  return end > start ? end - start : 0;
+}
+
+int
+ktstr_worker_run (KtstrWorker *w)
+{
+  KtstrWorkerReport *r = w->report;
+  KtstrError err = { "" };
+
+  r->pid = (int32_t)getpid ();
+  w->rng = (ktstr_now_ns () ^ ((uint64_t)getpid () << 32)) | 1;
+  if (w->type->init != NULL && w->type->init (w, &err) != 0)
+    {
+      snprintf (r->error, sizeof r->error, "%s", err.msg);
+      return KTSTR_WORKER_EXIT_INIT;
+    }
+
+  uint64_t ss_start[3] = { 0 }, ss_end[3] = { 0 };
+  bool has_schedstat = read_schedstat (ss_start) == 0;
+  /* Wall clock outside, CPU clock inside: the CPU window nests in the wall
+   * window, so wall >= cpu holds for a worker that never left its CPU. */
+  w->start_ns = ktstr_now_ns ();
+  uint64_t cpu_start = ktstr_clock_ns (CLOCK_THREAD_CPUTIME_ID);
+  w->last_iter_ns = w->start_ns;
+  w->last_cpu = current_cpu ();
+  w->max_gap_cpu = w->last_cpu;
+  ktstr_cpuset_add (&r->cpus_used, (unsigned)w->last_cpu);
+
+  while (!ktstr_worker_is_stopping (w))
+    {
+      w->type->iterate (w);
+      w->iterations++;
+      __atomic_store_n (&r->live_iterations, w->iterations, __ATOMIC_RELAXED);
+      if (w->work_units % KTSTR_CHECKPOINT_UNITS == 0)
+        ktstr_worker_checkpoint (w);
+    }
+
+  uint64_t cpu_end = ktstr_clock_ns (CLOCK_THREAD_CPUTIME_ID);
+  uint64_t end_ns = ktstr_now_ns ();
+  has_schedstat = has_schedstat && read_schedstat (ss_end) == 0;
+  if (w->type->fini != NULL)
+    w->type->fini (w);
+
+  r->work_units = w->work_units;
+  r->iterations = w->iterations;
+  r->wall_time_ns = end_ns - w->start_ns;
+  r->cpu_time_ns = delta (cpu_end, cpu_start);
+  /* Two clocks: CPU time can exceed wall time by a hair; clamp, as ktstr. */
+  r->off_cpu_ns = delta (r->wall_time_ns, r->cpu_time_ns);
+  r->migration_count = w->migration_count;
+  r->max_gap_ms = w->max_gap_ns / 1000000ull;
+  r->max_gap_at_ms = w->max_gap_at_ns / 1000000ull;
+  r->max_gap_cpu = w->max_gap_cpu;
+  if (has_schedstat)
+    {
+      r->schedstat_cpu_ns = delta (ss_end[0], ss_start[0]);
+      r->run_delay_ns = delta (ss_end[1], ss_start[1]);
+      r->run_count = delta (ss_end[2], ss_start[2]);
+    }
+  __atomic_store_n (&r->live_iterations, w->iterations, __ATOMIC_RELAXED);
+  __atomic_store_n (&r->is_done, 1, __ATOMIC_RELEASE);
+  return 0;
+}

@@ -1,0 +1,231 @@
+/* The guest agent's plan parser (guest-init/plan.c): the format of
+ * common/proto.h, and an error naming the line for every mistake. */
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "guest-init/plan.h"
+
+static void
+test_parse_full (void)
+{
+  static const char text[] = "ktstr-plan 1\n"
+                             "# a comment\n"
+                             "\n"
+                             "test steady\n"
+                             "topology 1n2l2c1t\n"
+                             "duration_ms 3000\n"
+                             "settle_ms 250\n"
+                             "guard_ms 60000\n"
+                             "workers 3\n"
+                             "cgroup cg_0 cpuset=disjoint:0/2\n"
+                             "cgroup cg_1 cpuset=exact:1-2,3\n"
+                             "cgroup cg_2 cpuset=llc:1\n"
+                             "cgroup cg_3\n"
+                             "work cg_0 CpuSpin workers=2\n"
+                             "work cg_1 Bursty burst_ms=20 sleep_ms=0\n"
+                             "work cg_2 IoSync\n";
+  KtstrPlan plan;
+  KtstrError err = { "" };
+  g_assert_cmpint (ktstr_plan_parse (text, &plan, &err), ==, 0);
+  g_assert_cmpstr (err.msg, ==, "");
+  g_assert_cmpstr (plan.test, ==, "steady");
+  g_assert_cmpstr (plan.topology, ==, "1n2l2c1t");
+  g_assert_cmpuint (plan.duration_ms, ==, 3000);
+  g_assert_cmpuint (plan.settle_ms, ==, 250);
+  g_assert_cmpuint (plan.guard_ms, ==, 60000);
+  g_assert_cmpuint (plan.workers, ==, 3);
+
+  g_assert_cmpuint (plan.n_cgroups, ==, 4);
+  g_assert_cmpstr (plan.cgroups[0].name, ==, "cg_0");
+  g_assert_cmpint (plan.cgroups[0].cpuset.kind, ==, KTSTR_CPUSET_DISJOINT);
+  g_assert_cmpuint (plan.cgroups[0].cpuset.index, ==, 0);
+  g_assert_cmpuint (plan.cgroups[0].cpuset.count, ==, 2);
+  g_assert_cmpuint (plan.cgroups[0].line, ==, 10);
+  g_assert_cmpint (plan.cgroups[1].cpuset.kind, ==, KTSTR_CPUSET_EXACT);
+  char list[64];
+  g_assert_cmpstr (ktstr_cpuset_format (&plan.cgroups[1].cpuset.cpus, list, sizeof list), ==,
+                   "1-3");
+  g_assert_cmpint (plan.cgroups[2].cpuset.kind, ==, KTSTR_CPUSET_LLC);
+  g_assert_cmpuint (plan.cgroups[2].cpuset.index, ==, 1);
+  g_assert_cmpint (plan.cgroups[3].cpuset.kind, ==, KTSTR_CPUSET_ALL);
+
+  g_assert_cmpuint (plan.n_works, ==, 3);
+  g_assert_cmpstr (plan.works[0].type->name, ==, "CpuSpin");
+  g_assert_cmpuint (plan.works[0].workers, ==, 2);
+  g_assert_cmpuint (plan.works[0].cgroup, ==, 0);
+  g_assert_cmpstr (plan.works[1].type->name, ==, "Bursty");
+  g_assert_cmpuint (plan.works[1].workers, ==, 3); /* the plan's default */
+  g_assert_cmpuint (plan.works[1].params[0], ==, 20);
+  g_assert_cmpuint (plan.works[1].params[1], ==, 0);
+  g_assert_cmpuint (plan.works[1].line, ==, 15);
+  g_assert_cmpuint (plan.works[2].cgroup, ==, 2);
+  g_assert_cmpuint (plan.total_workers, ==, 8);
+}
+
+static void
+test_parse_defaults (void)
+{
+  /* No optional directive; `workers` after the work line still applies. */
+  static const char text[] = "ktstr-plan 1\n"
+                             "cgroup a\n"
+                             "work a Bursty\n"
+                             "work a Mixed workers=1\n"
+                             "workers 4\r\n";
+  KtstrPlan plan;
+  KtstrError err = { "" };
+  g_assert_cmpint (ktstr_plan_parse (text, &plan, &err), ==, 0);
+  g_assert_cmpuint (plan.duration_ms, ==, KTSTR_PLAN_DEFAULT_DURATION_MS);
+  g_assert_cmpuint (plan.settle_ms, ==, KTSTR_PLAN_DEFAULT_SETTLE_MS);
+  g_assert_cmpuint (plan.guard_ms, ==, 0);
+  g_assert_cmpstr (plan.topology, ==, "");
+  g_assert_cmpuint (plan.works[0].workers, ==, 4);
+  g_assert_cmpuint (plan.works[0].params[0], ==, 50); /* Bursty burst_ms default */
+  g_assert_cmpuint (plan.works[0].params[1], ==, 100);
+  g_assert_cmpuint (plan.works[1].workers, ==, 1);
+  g_assert_cmpuint (plan.total_workers, ==, 5);
+}
+
+typedef struct
+{
+  const char *text;
+  const char *message; /* expected prefix of the error */
+} BadPlan;
+
+static const BadPlan bad_plans[] = {
+  { "", "plan line 1: not a ktstr plan: the first line must be 'ktstr-plan 1', got ''" },
+  { "ktstr-plan 2\n", "plan line 1: unsupported plan version '2'" },
+  { "# comment\nktstr-plan 1\n", "plan line 1: not a ktstr plan" },
+  { "ktstr-plan 1\ntest a\nfrobnicate 3\n", "plan line 3: unknown directive 'frobnicate'" },
+  { "ktstr-plan 1\ncgroup a\nwork a SpinCpu\n",
+    "plan line 3: unknown work type 'SpinCpu' (known: CpuSpin, YieldHeavy, Mixed, IoSync, Bursty" },
+  { "ktstr-plan 1\ncgroup a cpuset=disjoint:2/2\n",
+    "plan line 2: cgroup 'a': invalid cpuset 'disjoint:2/2': slice 2 does not exist" },
+  { "ktstr-plan 1\ncgroup a cpuset=disjoint:1\n",
+    "plan line 2: cgroup 'a': invalid cpuset 'disjoint:1': expected disjoint:I/N" },
+  { "ktstr-plan 1\ncgroup a cpuset=disjoint:0/0\n", "plan line 2: cgroup 'a': invalid cpuset" },
+  { "ktstr-plan 1\ncgroup a cpuset=exact:\n",
+    "plan line 2: cgroup 'a': invalid cpuset 'exact:': exact: needs at least one CPU" },
+  { "ktstr-plan 1\ncgroup a cpuset=exact:3-1\n",
+    "plan line 2: cgroup 'a': invalid cpuset 'exact:3-1': invalid CPU list '3-1'" },
+  { "ktstr-plan 1\ncgroup a cpuset=exact:0,,1\n", "plan line 2: cgroup 'a': invalid cpuset" },
+  { "ktstr-plan 1\ncgroup a cpuset=llc:x\n",
+    "plan line 2: cgroup 'a': invalid cpuset 'llc:x': expected llc:I" },
+  { "ktstr-plan 1\ncgroup a cpuset=half\n",
+    "plan line 2: cgroup 'a': invalid cpuset 'half' (expected exact:LIST, disjoint:I/N, llc:I or "
+    "all)" },
+  { "ktstr-plan 1\ncgroup a weight=5\n", "plan line 2: unknown cgroup option 'weight=5'" },
+  { "ktstr-plan 1\ncgroup a/b\n", "plan line 2: invalid cgroup name 'a/b'" },
+  { "ktstr-plan 1\ncgroup ..\n", "plan line 2: invalid cgroup name '..'" },
+  { "ktstr-plan 1\ncgroup a\ncgroup a\n",
+    "plan line 3: duplicate cgroup 'a' (first defined on line 2)" },
+  { "ktstr-plan 1\ncgroup a\nwork a CpuSpin workers=0\n",
+    "plan line 3: workers=0: a work line needs at least 1 worker" },
+  { "ktstr-plan 1\nworkers 0\n", "plan line 2: workers 0: each cgroup needs at least 1 worker" },
+  { "ktstr-plan 1\ncgroup a\nwork a CpuSpin workers=x\n", "plan line 3: workers=x: expected" },
+  { "ktstr-plan 1\nwork b CpuSpin\n",
+    "plan line 2: work refers to cgroup 'b', which no earlier 'cgroup' line defines" },
+  { "ktstr-plan 1\ncgroup a\nwork a\n", "plan line 3: expected 'work CGROUP TYPE" },
+  { "ktstr-plan 1\ncgroup a\nwork a Bursty foo=1\n",
+    "plan line 3: work type Bursty has no parameter 'foo' (it takes: burst_ms, sleep_ms)" },
+  { "ktstr-plan 1\ncgroup a\nwork a CpuSpin burst_ms=1\n",
+    "plan line 3: work type CpuSpin has no parameter 'burst_ms' (it takes no parameters)" },
+  { "ktstr-plan 1\ncgroup a\nwork a Bursty burst_ms=0\n",
+    "plan line 3: Bursty burst_ms=0: expected a whole number from 1 to 60000" },
+  { "ktstr-plan 1\ncgroup a\nwork a Bursty sleep_ms=1 sleep_ms=2\n",
+    "plan line 3: duplicate sleep_ms=" },
+  { "ktstr-plan 1\ncgroup a\nwork a Bursty 7\n",
+    "plan line 3: '7': work options are key=value words" },
+  { "ktstr-plan 1\nduration_ms abc\n",
+    "plan line 2: duration_ms: 'abc' is not a whole number from 1 to 3600000" },
+  { "ktstr-plan 1\nduration_ms -5\n", "plan line 2: duration_ms: '-5' is not a whole number" },
+  { "ktstr-plan 1\nduration_ms\n", "plan line 2: 'duration_ms' takes exactly one number" },
+  { "ktstr-plan 1\nduration_ms 1\nduration_ms 2\n",
+    "plan line 3: duplicate 'duration_ms' (first given on line 2)" },
+  { "ktstr-plan 1\nsettle_ms 18446744073709551616\n", "plan line 2: settle_ms: '1844" },
+  { "ktstr-plan 1\nguard_ms 1000\nduration_ms 900\nsettle_ms 100\n",
+    "plan line 2: guard_ms 1000 leaves no time for settle_ms 100 + duration_ms 900" },
+  { "ktstr-plan 1\ntopology 2n3l2c1t\n", "plan line 2: invalid topology '2n3l2c1t'" },
+  { "ktstr-plan 1\ntest a b\n", "plan line 2: expected 'test NAME'" },
+};
+
+static void
+test_parse_errors (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_plans); i++)
+    {
+      KtstrPlan plan;
+      KtstrError err = { "" };
+      g_test_message ("plan %" G_GSIZE_FORMAT ": %s", i, bad_plans[i].text);
+      g_assert_cmpint (ktstr_plan_parse (bad_plans[i].text, &plan, &err), ==, -1);
+      if (!g_str_has_prefix (err.msg, bad_plans[i].message))
+        g_error ("plan %" G_GSIZE_FORMAT ": got '%s', expected it to start with '%s'", i, err.msg,
+                 bad_plans[i].message);
+    }
+}
+
+static void
+test_too_many_workers (void)
+{
+  g_autoptr (GString) text = g_string_new ("ktstr-plan 1\ncgroup a\n");
+  for (int i = 0; i < 3; i++)
+    g_string_append (text, "work a CpuSpin workers=200\n");
+  KtstrPlan plan;
+  KtstrError err;
+  g_assert_cmpint (ktstr_plan_parse (text->str, &plan, &err), ==, -1);
+  g_assert_cmpstr (err.msg, ==, "plan line 5: too many workers in total (at most 512)");
+}
+
+static void
+test_long_line (void)
+{
+  g_autoptr (GString) text = g_string_new ("ktstr-plan 1\ntest ");
+  for (int i = 0; i < 5000; i++)
+    g_string_append_c (text, 'x');
+  KtstrPlan plan;
+  KtstrError err;
+  g_assert_cmpint (ktstr_plan_parse (text->str, &plan, &err), ==, -1);
+  g_assert_cmpstr (err.msg, ==, "plan line 2: line too long (at most 4095 characters)");
+}
+
+static void
+test_load (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-guest-plan-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *path = g_build_filename (dir, "plan", NULL);
+  KtstrPlan plan;
+  KtstrError err;
+
+  g_assert_cmpint (ktstr_plan_load (path, &plan, &err), ==, -1);
+  g_autofree char *want
+      = g_strdup_printf ("plan '%s' cannot be opened: No such file or directory", path);
+  g_assert_cmpstr (err.msg, ==, want);
+
+  g_file_set_contents (path, "ktstr-plan 1\nbogus\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ktstr_plan_load (path, &plan, &err), ==, -1);
+  g_autofree char *want2 = g_strdup_printf ("plan '%s': plan line 2: unknown directive", path);
+  g_assert_true (g_str_has_prefix (err.msg, want2));
+
+  g_file_set_contents (path, "ktstr-plan 1\ncgroup a\nwork a CpuSpin\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ktstr_plan_load (path, &plan, &err), ==, 0);
+  g_assert_cmpuint (plan.total_workers, ==, 2);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/guest/plan/parse/full", test_parse_full);
+  g_test_add_func ("/guest/plan/parse/defaults", test_parse_defaults);
+  g_test_add_func ("/guest/plan/parse/errors", test_parse_errors);
+  g_test_add_func ("/guest/plan/parse/too-many-workers", test_too_many_workers);
+  g_test_add_func ("/guest/plan/parse/long-line", test_long_line);
+  g_test_add_func ("/guest/plan/load", test_load);
+  return g_test_run ();
+}
