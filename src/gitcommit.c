@@ -12,7 +12,7 @@
 
 #include "gitcommit.h"
 
-G_DEFINE_QUARK (ktstr-git-error-quark, ktstr_git_error)
+G_DEFINE_QUARK (ktstr - git - error - quark, ktstr_git_error)
 
 static gpointer
 init_libgit2 (gpointer unused)

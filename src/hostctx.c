@@ -8,7 +8,7 @@
 
 #include "hostctx.h"
 
-G_DEFINE_QUARK (ktstr-host-context-error-quark, ktstr_host_context_error)
+G_DEFINE_QUARK (ktstr - host - context - error - quark, ktstr_host_context_error)
 
 static void
 governor_free (KtstrCpuGovernor *g)
@@ -54,12 +54,12 @@ ktstr_host_context_set_governor (KtstrHostContext *ctx, guint cpu, const char *g
 {
   g_return_if_fail (ctx != NULL && governor != NULL);
   if (ctx->cpufreq_governor == NULL)
-    ctx->cpufreq_governor = g_ptr_array_new_with_free_func ((GDestroyNotify) governor_free);
+    ctx->cpufreq_governor = g_ptr_array_new_with_free_func ((GDestroyNotify)governor_free);
   GPtrArray *arr = ctx->cpufreq_governor;
   guint i = 0;
-  while (i < arr->len && ((KtstrCpuGovernor *) g_ptr_array_index (arr, i))->cpu < cpu)
+  while (i < arr->len && ((KtstrCpuGovernor *)g_ptr_array_index (arr, i))->cpu < cpu)
     i++;
-  if (i < arr->len && ((KtstrCpuGovernor *) g_ptr_array_index (arr, i))->cpu == cpu)
+  if (i < arr->len && ((KtstrCpuGovernor *)g_ptr_array_index (arr, i))->cpu == cpu)
     {
       KtstrCpuGovernor *g = g_ptr_array_index (arr, i);
       g_free (g->governor);
@@ -69,7 +69,7 @@ ktstr_host_context_set_governor (KtstrHostContext *ctx, guint cpu, const char *g
   KtstrCpuGovernor *g = g_new0 (KtstrCpuGovernor, 1);
   g->cpu = cpu;
   g->governor = g_strdup (governor);
-  g_ptr_array_insert (arr, (gint) i, g);
+  g_ptr_array_insert (arr, (gint)i, g);
 }
 
 KtstrHostContext *
@@ -125,7 +125,7 @@ read_trimmed (const char *path)
 static gboolean
 parse_cpu_list (const char *list, void (*fn) (guint cpu, gpointer data), gpointer data)
 {
-  g_auto(GStrv) parts = g_strsplit (list, ",", -1);
+  g_auto (GStrv) parts = g_strsplit (list, ",", -1);
   for (guint i = 0; parts[i] != NULL; i++)
     {
       char *p = g_strstrip (parts[i]);
@@ -146,7 +146,7 @@ parse_cpu_list (const char *list, void (*fn) (guint cpu, gpointer data), gpointe
       if (*end != '\0' || hi < lo || hi - lo > 65536)
         return FALSE;
       for (guint64 c = lo; c <= hi; c++)
-        fn ((guint) c, data);
+        fn ((guint)c, data);
     }
   return TRUE;
 }
@@ -154,13 +154,13 @@ parse_cpu_list (const char *list, void (*fn) (guint cpu, gpointer data), gpointe
 static void
 count_cpu (guint cpu, gpointer data)
 {
-  (*(guint64 *) data)++;
+  (*(guint64 *)data)++;
 }
 
 static void
 collect_cpu (guint cpu, gpointer data)
 {
-  g_array_append_val ((GArray *) data, cpu);
+  g_array_append_val ((GArray *)data, cpu);
 }
 
 typedef struct
@@ -214,7 +214,7 @@ read_cpuinfo_identity (StaticInfo *si)
   g_autofree char *text = NULL;
   if (!g_file_get_contents ("/proc/cpuinfo", &text, NULL, NULL))
     return;
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   /* First CPU block only: it ends at the first blank line. */
   for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
     {
@@ -238,7 +238,7 @@ read_cpuinfo_identity (StaticInfo *si)
 static guint64
 count_cpu_numa_nodes (void)
 {
-  g_autoptr(GDir) dir = g_dir_open ("/sys/devices/system/node", 0, NULL);
+  g_autoptr (GDir) dir = g_dir_open ("/sys/devices/system/node", 0, NULL);
   guint64 nodes = 0;
   const char *name;
   if (dir == NULL)
@@ -267,15 +267,14 @@ compute_static_info (gpointer unused)
   if (g_file_get_contents ("/proc/meminfo", &meminfo, NULL, NULL))
     {
       si->has_total_memory_kb = meminfo_value (meminfo, "MemTotal", &si->total_memory_kb);
-      si->has_hugepages_size_kb =
-        meminfo_value (meminfo, "Hugepagesize", &si->hugepages_size_kb);
+      si->has_hugepages_size_kb = meminfo_value (meminfo, "Hugepagesize", &si->hugepages_size_kb);
     }
   g_autofree char *online = read_trimmed ("/sys/devices/system/cpu/online");
   guint64 n = 0;
   if (online != NULL && parse_cpu_list (online, count_cpu, &n) && n > 0)
     si->online_cpus = n;
   else
-    si->online_cpus = (guint64) MAX (sysconf (_SC_NPROCESSORS_ONLN), 1);
+    si->online_cpus = (guint64)MAX (sysconf (_SC_NPROCESSORS_ONLN), 1);
   si->has_online_cpus = TRUE;
   si->numa_nodes = count_cpu_numa_nodes ();
   si->has_numa_nodes = TRUE;
@@ -293,7 +292,7 @@ compute_static_info (gpointer unused)
 static GHashTable *
 read_sched_tunables (void)
 {
-  g_autoptr(GDir) dir = g_dir_open ("/proc/sys/kernel", 0, NULL);
+  g_autoptr (GDir) dir = g_dir_open ("/proc/sys/kernel", 0, NULL);
   const char *name;
   if (dir == NULL)
     return NULL;
@@ -316,14 +315,14 @@ static void
 read_governors (KtstrHostContext *ctx)
 {
   g_autofree char *online = read_trimmed ("/sys/devices/system/cpu/online");
-  g_autoptr(GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
   if (online == NULL || !parse_cpu_list (online, collect_cpu, cpus))
     return;
   for (guint i = 0; i < cpus->len; i++)
     {
       guint cpu = g_array_index (cpus, guint, i);
-      g_autofree char *path =
-        g_strdup_printf ("/sys/devices/system/cpu/cpu%u/cpufreq/scaling_governor", cpu);
+      g_autofree char *path
+          = g_strdup_printf ("/sys/devices/system/cpu/cpu%u/cpufreq/scaling_governor", cpu);
       g_autofree char *gov = read_trimmed (path);
       if (gov != NULL)
         ktstr_host_context_set_governor (ctx, cpu, gov);
@@ -371,7 +370,7 @@ ktstr_host_context_collect (void)
 static int
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Keys of a string table in BTreeMap order. */
@@ -398,13 +397,13 @@ add_u64 (JsonBuilder *b, const char *key, gboolean has, guint64 v)
   if (!has)
     return;
   json_builder_set_member_name (b, key);
-  json_builder_add_int_value (b, (gint64) v);
+  json_builder_add_int_value (b, (gint64)v);
 }
 
 JsonNode *
 ktstr_host_context_to_json (const KtstrHostContext *c)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
   add_str (b, "cpu_model", c->cpu_model);
@@ -484,7 +483,7 @@ read_u64 (JsonObject *o, const char *key, gboolean *has, guint64 *out, GError **
     return TRUE;
   if (json_node_get_value_type (n) != G_TYPE_INT64 || json_node_get_int (n) < 0)
     return invalid (error, key, "a non-negative integer");
-  *out = (guint64) json_node_get_int (n);
+  *out = (guint64)json_node_get_int (n);
   *has = TRUE;
   return TRUE;
 }
@@ -499,7 +498,7 @@ ktstr_host_context_from_json (JsonNode *node, GError **error)
       return NULL;
     }
   JsonObject *o = json_node_get_object (node);
-  g_autoptr(KtstrHostContext) c = ktstr_host_context_new ();
+  g_autoptr (KtstrHostContext) c = ktstr_host_context_new ();
   JsonNode *n;
 
   if (!read_str (o, "cpu_model", &c->cpu_model, error)
@@ -507,8 +506,7 @@ ktstr_host_context_from_json (JsonNode *node, GError **error)
       || !read_u64 (o, "total_memory_kb", &c->has_total_memory_kb, &c->total_memory_kb, error)
       || !read_u64 (o, "hugepages_total", &c->has_hugepages_total, &c->hugepages_total, error)
       || !read_u64 (o, "hugepages_free", &c->has_hugepages_free, &c->hugepages_free, error)
-      || !read_u64 (o, "hugepages_size_kb", &c->has_hugepages_size_kb, &c->hugepages_size_kb,
-                    error)
+      || !read_u64 (o, "hugepages_size_kb", &c->has_hugepages_size_kb, &c->hugepages_size_kb, error)
       || !read_str (o, "thp_enabled", &c->thp_enabled, error)
       || !read_str (o, "thp_defrag", &c->thp_defrag, error)
       || !read_u64 (o, "online_cpus", &c->has_online_cpus, &c->online_cpus, error)
@@ -551,7 +549,7 @@ ktstr_host_context_from_json (JsonNode *node, GError **error)
             return invalid (error, "cpufreq_governor", "CPU numbers as keys"), NULL;
           if (json_node_get_value_type (v) != G_TYPE_STRING)
             return invalid (error, "cpufreq_governor", "string values"), NULL;
-          ktstr_host_context_set_governor (c, (guint) cpu, json_node_get_string (v));
+          ktstr_host_context_set_governor (c, (guint)cpu, json_node_get_string (v));
         }
     }
   /* heap_state (jemalloc statistics of the Rust process) has no meaning
@@ -618,8 +616,8 @@ ktstr_host_context_format_human (const KtstrHostContext *c)
       g_autofree gpointer *keys = sorted_keys (c->sched_tunables, &n);
       g_string_append (out, "sched_tunables:\n");
       for (guint i = 0; i < n; i++)
-        g_string_append_printf (out, "  %s = %s\n", (const char *) keys[i],
-                                (const char *) g_hash_table_lookup (c->sched_tunables, keys[i]));
+        g_string_append_printf (out, "  %s = %s\n", (const char *)keys[i],
+                                (const char *)g_hash_table_lookup (c->sched_tunables, keys[i]));
     }
 
   /* The Rust tool ends with its jemalloc heap_state; this one never has

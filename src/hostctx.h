@@ -30,7 +30,7 @@ typedef struct
 
 typedef struct
 {
-  char *cpu_model;                /* NULL = absent (likewise for every char*) */
+  char *cpu_model; /* NULL = absent (likewise for every char*) */
   char *cpu_vendor;
   gboolean has_total_memory_kb;
   guint64 total_memory_kb;
@@ -40,14 +40,14 @@ typedef struct
   guint64 hugepages_free;
   gboolean has_hugepages_size_kb;
   guint64 hugepages_size_kb;
-  char *thp_enabled;              /* trimmed, brackets kept: "always [madvise] never" */
+  char *thp_enabled; /* trimmed, brackets kept: "always [madvise] never" */
   char *thp_defrag;
-  GHashTable *sched_tunables;     /* char* -> char*; NULL = unknown, empty = none */
+  GHashTable *sched_tunables; /* char* -> char*; NULL = unknown, empty = none */
   gboolean has_online_cpus;
   guint64 online_cpus;
   gboolean has_numa_nodes;
   guint64 numa_nodes;
-  GPtrArray *cpufreq_governor;    /* KtstrCpuGovernor*, sorted by cpu; NULL or empty = absent */
+  GPtrArray *cpufreq_governor; /* KtstrCpuGovernor*, sorted by cpu; NULL or empty = absent */
   char *kernel_name;
   char *kernel_release;
   char *arch;

@@ -14,17 +14,17 @@
 
 #include "rundir.h"
 
-G_DEFINE_QUARK (ktstr-rundir-error-quark, ktstr_rundir_error)
+G_DEFINE_QUARK (ktstr - rundir - error - quark, ktstr_rundir_error)
 
 #define LOCK_DIR_NAME ".locks"
 #define LOCK_POLL_MS 100
 
 struct _KtstrRunDir
 {
-  char *path;          /* where sidecars go (canonical on the default path) */
-  char *key;           /* {kernel}-{commit}; NULL for the override */
-  char *lock_path;     /* {root}/.locks/{key}.lock; NULL for the override */
-  char *runs_root;     /* canonical runs root; NULL for the override */
+  char *path;      /* where sidecars go (canonical on the default path) */
+  char *key;       /* {kernel}-{commit}; NULL for the override */
+  char *lock_path; /* {root}/.locks/{key}.lock; NULL for the override */
+  char *runs_root; /* canonical runs root; NULL for the override */
   gboolean is_override;
   gboolean commit_unknown;
 };
@@ -77,7 +77,7 @@ char *
 ktstr_kernel_tree_version (const char *dir)
 {
   g_autofree char *meta = g_build_filename (dir, "metadata.json", NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
   if (json_parser_load_from_file (parser, meta, NULL))
     {
       JsonNode *root = json_parser_get_root (parser);
@@ -89,7 +89,8 @@ ktstr_kernel_tree_version (const char *dir)
             return g_strdup (json_node_get_string (v));
         }
     }
-  g_autofree char *release_path = g_build_filename (dir, "include", "config", "kernel.release", NULL);
+  g_autofree char *release_path
+      = g_build_filename (dir, "include", "config", "kernel.release", NULL);
   g_autofree char *release = NULL;
   if (g_file_get_contents (release_path, &release, NULL, NULL))
     {
@@ -111,15 +112,19 @@ static const struct
   { 0x6969, "NFS",
     "NFSv3 is advisory-only without an NLM peer; NFSv4 byte-range locking does not cover "
     "flock(2)" },
-  { 0xFF534D42, "CIFS/SMB", "SMB does not emit /proc/locks entries; ktstr cannot enumerate "
-                            "peer holders" },
-  { 0xFE534D42, "CIFS/SMB", "SMB does not emit /proc/locks entries; ktstr cannot enumerate "
-                            "peer holders" },
-  { 0x00C36400, "CephFS", "Ceph MDS does not participate in flock serialization between "
-                          "ktstr peers on distinct nodes" },
+  { 0xFF534D42, "CIFS/SMB",
+    "SMB does not emit /proc/locks entries; ktstr cannot enumerate "
+    "peer holders" },
+  { 0xFE534D42, "CIFS/SMB",
+    "SMB does not emit /proc/locks entries; ktstr cannot enumerate "
+    "peer holders" },
+  { 0x00C36400, "CephFS",
+    "Ceph MDS does not participate in flock serialization between "
+    "ktstr peers on distinct nodes" },
   { 0x6B414653, "AFS", "AFS does not support flock(2)" },
-  { 0x65735546, "FUSE", "flock reliability depends on the userspace server's op "
-                        "implementation" },
+  { 0x65735546, "FUSE",
+    "flock reliability depends on the userspace server's op "
+    "implementation" },
 };
 
 #define LOCAL_FS_LIST "(tmpfs, ext4, xfs, btrfs, f2fs, bcachefs)"
@@ -139,7 +144,7 @@ check_fs (const char *path, const char *remedy, GError **error)
   if ((statfs_func != NULL ? statfs_func : statfs) (target, &buf) != 0)
     return TRUE;
   for (gsize i = 0; i < G_N_ELEMENTS (remote_fs); i++)
-    if ((guint32) buf.f_type == remote_fs[i].magic)
+    if ((guint32)buf.f_type == remote_fs[i].magic)
       {
         g_set_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_REMOTE_FS,
                      "%s: filesystem %s is not supported for ktstr lockfiles (%s). %s", path,
@@ -188,7 +193,7 @@ format_holders (const char *path)
 
   if (stat (path, &st) == 0 && g_file_get_contents ("/proc/locks", &locks, NULL, NULL))
     {
-      g_auto(GStrv) lines = g_strsplit (locks, "\n", -1);
+      g_auto (GStrv) lines = g_strsplit (locks, "\n", -1);
       for (guint i = 0; lines[i] != NULL; i++)
         {
           /* "1: FLOCK  ADVISORY  WRITE 12345 08:02:1234 0 EOF"; waiters
@@ -201,7 +206,7 @@ format_holders (const char *path)
             continue;
           char *colon = strrchr (dev, ':');
           if (colon == NULL || sscanf (colon + 1, "%llu", &ino) != 1
-              || ino != (unsigned long long) st.st_ino)
+              || ino != (unsigned long long)st.st_ino)
             continue;
           g_autofree char *cmd = read_cmdline (pid);
           if (out->len > 0)
@@ -221,11 +226,11 @@ acquire_lock (const KtstrRunDir *rd, GError **error)
 {
   g_autofree char *locks_dir = g_path_get_dirname (rd->lock_path);
   g_autofree char *remedy = g_strdup_printf (
-    "Move the runs root %s to a local filesystem " LOCAL_FS_LIST
-    " by pointing CARGO_TARGET_DIR there, or set KTSTR_SIDECAR_DIR to a local directory.",
-    rd->runs_root);
+      "Move the runs root %s to a local filesystem " LOCAL_FS_LIST
+      " by pointing CARGO_TARGET_DIR there, or set KTSTR_SIDECAR_DIR to a local directory.",
+      rd->runs_root);
   guint timeout = lock_timeout_ms != 0 ? lock_timeout_ms : KTSTR_RUNDIR_LOCK_TIMEOUT_MS;
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout * G_TIME_SPAN_MILLISECOND;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout * G_TIME_SPAN_MILLISECOND;
   int fd;
 
   if (g_mkdir_with_parents (locks_dir, 0755) != 0)
@@ -288,8 +293,7 @@ make_dir (const char *dir, GError **error)
 }
 
 KtstrRunDir *
-ktstr_rundir_open_for_write (const char *kernel_version, const char *project_commit,
-                             GError **error)
+ktstr_rundir_open_for_write (const char *kernel_version, const char *project_commit, GError **error)
 {
   const char *override = g_getenv ("KTSTR_SIDECAR_DIR");
   KtstrRunDir *rd;
@@ -361,8 +365,8 @@ ktstr_rundir_is_override (const KtstrRunDir *rd)
 static gboolean
 preclear (const char *dir, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GDir) d = g_dir_open (dir, 0, &local);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GDir) d = g_dir_open (dir, 0, &local);
   const char *name;
 
   if (d == NULL)
@@ -409,7 +413,7 @@ warn_unknown_commit_once (const char *dir)
 char *
 ktstr_rundir_write_sidecar (KtstrRunDir *rd, const KtstrSidecar *sidecar, GError **error)
 {
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
   char *path;
   int fd;
 

@@ -61,8 +61,7 @@ gboolean ktstr_rundir_is_override (const KtstrRunDir *rundir);
 /* Under the run lock (default path): pre-clears on the first write for
  * this directory in this process (and prints the unknown-commit warning
  * once), then writes SIDECAR atomically.  Returns the file's path. */
-char *ktstr_rundir_write_sidecar (KtstrRunDir *rundir, const KtstrSidecar *sidecar,
-                                  GError **error);
+char *ktstr_rundir_write_sidecar (KtstrRunDir *rundir, const KtstrSidecar *sidecar, GError **error);
 
 /* Fails with KTSTR_RUNDIR_ERROR_REMOTE_FS when PATH is on a filesystem
  * where flock is not trustworthy.  Every ktstr lockfile open goes through

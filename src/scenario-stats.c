@@ -34,7 +34,7 @@ KtstrScenarioStats *
 ktstr_scenario_stats_new (void)
 {
   KtstrScenarioStats *stats = g_new0 (KtstrScenarioStats, 1);
-  stats->cgroups = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_cgroup_stats_free);
+  stats->cgroups = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_cgroup_stats_free);
   return stats;
 }
 
@@ -78,15 +78,15 @@ ktstr_scenario_stats_add_cgroup (KtstrScenarioStats *s, KtstrCgroupStats *cg)
     }
   s->worst_migration_ratio = MAX (s->worst_migration_ratio, cg->migration_ratio);
   s->worst_p99_wake_latency_us = MAX (s->worst_p99_wake_latency_us, cg->p99_wake_latency_us);
-  s->worst_median_wake_latency_us =
-    MAX (s->worst_median_wake_latency_us, cg->median_wake_latency_us);
+  s->worst_median_wake_latency_us
+      = MAX (s->worst_median_wake_latency_us, cg->median_wake_latency_us);
   s->worst_wake_latency_cv = MAX (s->worst_wake_latency_cv, cg->wake_latency_cv);
   s->worst_mean_run_delay_us = MAX (s->worst_mean_run_delay_us, cg->mean_run_delay_us);
   s->worst_run_delay_us = MAX (s->worst_run_delay_us, cg->worst_run_delay_us);
-  s->worst_cross_node_migration_ratio =
-    MAX (s->worst_cross_node_migration_ratio, cg->cross_node_migration_ratio);
-  s->worst_wake_latency_tail_ratio =
-    MAX (s->worst_wake_latency_tail_ratio, cg->wake_latency_tail_ratio);
+  s->worst_cross_node_migration_ratio
+      = MAX (s->worst_cross_node_migration_ratio, cg->cross_node_migration_ratio);
+  s->worst_wake_latency_tail_ratio
+      = MAX (s->worst_wake_latency_tail_ratio, cg->wake_latency_tail_ratio);
   fold_lowest_nonzero (&s->worst_page_locality, cg->page_locality);
   fold_lowest_nonzero (&s->worst_iterations_per_worker, cg->iterations_per_worker);
 
@@ -103,7 +103,7 @@ ktstr_scenario_stats_add_cgroup (KtstrScenarioStats *s, KtstrCgroupStats *cg)
       while (g_hash_table_iter_next (&it, &k, &v))
         {
           double *cur = g_hash_table_lookup (s->ext_metrics, k);
-          double val = *(double *) v;
+          double val = *(double *)v;
           if (cur == NULL)
             g_hash_table_insert (s->ext_metrics, g_strdup (k), g_memdup2 (&val, sizeof val));
           else
@@ -131,13 +131,13 @@ static void
 add_u64 (JsonBuilder *b, const char *key, guint64 v)
 {
   json_builder_set_member_name (b, key);
-  json_builder_add_int_value (b, (gint64) v);
+  json_builder_add_int_value (b, (gint64)v);
 }
 
 static int
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 /* BTreeMap<String, f64> order: keys sorted bytewise; omitted when empty. */
@@ -152,7 +152,7 @@ add_ext_metrics (JsonBuilder *b, GHashTable *ext)
   json_builder_set_member_name (b, "ext_metrics");
   json_builder_begin_object (b);
   for (guint i = 0; i < n; i++)
-    add_double (b, keys[i], *(double *) g_hash_table_lookup (ext, keys[i]));
+    add_double (b, keys[i], *(double *)g_hash_table_lookup (ext, keys[i]));
   json_builder_end_object (b);
 }
 
@@ -187,7 +187,7 @@ build_cgroup (JsonBuilder *b, const KtstrCgroupStats *c)
 JsonNode *
 ktstr_scenario_stats_to_json (const KtstrScenarioStats *s)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "cgroups");
@@ -229,7 +229,7 @@ get_double (JsonObject *o, const char *key)
     case G_TYPE_DOUBLE:
       return json_node_get_double (n);
     case G_TYPE_INT64:
-      return (double) json_node_get_int (n);
+      return (double)json_node_get_int (n);
     default:
       return 0.0;
     }
@@ -247,12 +247,12 @@ get_u64 (JsonObject *o, const char *key)
       {
         gint64 v = json_node_get_int (n);
         /* json-glib parses into gint64; values above G_MAXINT64 wrap. */
-        return (guint64) v;
+        return (guint64)v;
       }
     case G_TYPE_DOUBLE:
       {
         double v = json_node_get_double (n);
-        return v > 0 ? (guint64) v : 0;
+        return v > 0 ? (guint64)v : 0;
       }
     default:
       return 0;
@@ -319,7 +319,7 @@ ktstr_scenario_stats_from_json (JsonNode *node, GError **error)
       return NULL;
     }
   JsonObject *o = json_node_get_object (node);
-  g_autoptr(KtstrScenarioStats) s = ktstr_scenario_stats_new ();
+  g_autoptr (KtstrScenarioStats) s = ktstr_scenario_stats_new ();
 
   JsonNode *cgs = json_object_get_member (o, "cgroups");
   if (cgs != NULL && JSON_NODE_HOLDS_ARRAY (cgs))

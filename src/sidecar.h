@@ -56,10 +56,10 @@ typedef enum
 
 typedef struct
 {
-  char *name;                    /* JSON leaf path, e.g. "jobs.0.read.iops" */
+  char *name; /* JSON leaf path, e.g. "jobs.0.read.iops" */
   double value;
   KtstrPayloadPolarity polarity;
-  double target_value;           /* only for KTSTR_PAYLOAD_POLARITY_TARGET_VALUE */
+  double target_value; /* only for KTSTR_PAYLOAD_POLARITY_TARGET_VALUE */
   char *unit;
   KtstrPayloadSource source;
   KtstrPayloadStream stream;
@@ -68,7 +68,7 @@ typedef struct
 typedef struct
 {
   guint64 payload_index;
-  GPtrArray *metrics;            /* KtstrPayloadMetric*, owned */
+  GPtrArray *metrics; /* KtstrPayloadMetric*, owned */
   gint32 exit_code;
 } KtstrPayloadMetrics;
 
@@ -91,10 +91,10 @@ typedef struct
 
 typedef struct
 {
-  guint64 elapsed_ms;            /* since scenario start */
-  char *label;                   /* "ScenarioStart", "StepStart[0]", ... */
-  char *op_kind;                 /* NULL = absent */
-  char *detail;                  /* NULL = absent */
+  guint64 elapsed_ms; /* since scenario start */
+  char *label;        /* "ScenarioStart", "StepStart[0]", ... */
+  char *op_kind;      /* NULL = absent */
+  char *detail;       /* NULL = absent */
   gboolean has_total_iterations;
   guint64 total_iterations;
 } KtstrStimulusEvent;
@@ -114,33 +114,33 @@ typedef struct
 
 typedef struct
 {
-  char *test_name;               /* required */
-  char *topology;                /* required, e.g. "1n2l4c1t" */
-  char *scheduler;               /* required, "eevdf" without an scx scheduler */
-  char *scheduler_commit;        /* nullable (always NULL today) */
-  char *project_commit;          /* nullable: 7 hex [+ "-dirty"] */
-  char *payload;                 /* nullable */
-  GPtrArray *metrics;            /* KtstrPayloadMetrics*, owned; never NULL */
-  gboolean passed;               /* a skip has passed = TRUE */
+  char *test_name;        /* required */
+  char *topology;         /* required, e.g. "1n2l4c1t" */
+  char *scheduler;        /* required, "eevdf" without an scx scheduler */
+  char *scheduler_commit; /* nullable (always NULL today) */
+  char *project_commit;   /* nullable: 7 hex [+ "-dirty"] */
+  char *payload;          /* nullable */
+  GPtrArray *metrics;     /* KtstrPayloadMetrics*, owned; never NULL */
+  gboolean passed;        /* a skip has passed = TRUE */
   gboolean skipped;
-  KtstrScenarioStats *stats;     /* never NULL */
-  KtstrMonitorSummary *monitor;  /* nullable */
-  GPtrArray *stimulus_events;    /* KtstrStimulusEvent*, owned; never NULL */
-  char *work_type;               /* required, PascalCase */
-  GPtrArray *active_flags;       /* char*, owned, canonical order; never NULL */
-  GPtrArray *verifier_stats;     /* KtstrVerifierStat*, owned; never NULL */
-  KtstrKvmStats *kvm_stats;      /* nullable */
-  GPtrArray *sysctls;            /* char* "sysctl.key=value", owned; never NULL */
-  GPtrArray *kargs;              /* char*, owned; never NULL */
-  char *kernel_version;          /* nullable */
-  char *kernel_commit;           /* nullable */
-  char *timestamp;               /* required, "YYYY-MM-DDTHH:MM:SSZ" */
-  char *run_id;                  /* required, "{YYYYMMDDTHHMMSSZ}-{n}" */
-  KtstrHostContext *host;        /* nullable */
+  KtstrScenarioStats *stats;    /* never NULL */
+  KtstrMonitorSummary *monitor; /* nullable */
+  GPtrArray *stimulus_events;   /* KtstrStimulusEvent*, owned; never NULL */
+  char *work_type;              /* required, PascalCase */
+  GPtrArray *active_flags;      /* char*, owned, canonical order; never NULL */
+  GPtrArray *verifier_stats;    /* KtstrVerifierStat*, owned; never NULL */
+  KtstrKvmStats *kvm_stats;     /* nullable */
+  GPtrArray *sysctls;           /* char* "sysctl.key=value", owned; never NULL */
+  GPtrArray *kargs;             /* char*, owned; never NULL */
+  char *kernel_version;         /* nullable */
+  char *kernel_commit;          /* nullable */
+  char *timestamp;              /* required, "YYYY-MM-DDTHH:MM:SSZ" */
+  char *run_id;                 /* required, "{YYYYMMDDTHHMMSSZ}-{n}" */
+  KtstrHostContext *host;       /* nullable */
   gboolean has_cleanup_duration_ms;
   guint64 cleanup_duration_ms;
-  char *run_source;              /* nullable: "local" / "ci" / "archive" */
-  char *accel;                   /* ours, last in the file: "kvm" / "tcg" / NULL */
+  char *run_source; /* nullable: "local" / "ci" / "archive" */
+  char *accel;      /* ours, last in the file: "kvm" / "tcg" / NULL */
 
   /* Not serialized: the file this sidecar was loaded from (set by
    * ktstr_sidecar_load_file / ktstr_sidecar_collect_dir), else NULL. */
@@ -218,7 +218,7 @@ char *ktstr_sidecar_write_atomic (const KtstrSidecar *sidecar, const char *dir, 
 typedef struct
 {
   char *path;
-  char *message;                 /* includes the path and the reason */
+  char *message; /* includes the path and the reason */
 } KtstrSidecarLoadError;
 
 void ktstr_sidecar_load_error_free (KtstrSidecarLoadError *err);

@@ -56,7 +56,7 @@ ktstr_siphash_write (KtstrSipHash *state, const void *data, gsize len)
   /* Top up the pending word first. */
   while (len > 0 && state->ntail > 0)
     {
-      state->tail |= (guint64) *p++ << (8 * state->ntail);
+      state->tail |= (guint64)*p++ << (8 * state->ntail);
       len--;
       if (++state->ntail == 8)
         {
@@ -69,14 +69,14 @@ ktstr_siphash_write (KtstrSipHash *state, const void *data, gsize len)
     {
       guint64 m = 0;
       for (guint i = 0; i < 8; i++)
-        m |= (guint64) p[i] << (8 * i);
+        m |= (guint64)p[i] << (8 * i);
       compress (state, m);
       p += 8;
       len -= 8;
     }
   while (len > 0)
     {
-      state->tail |= (guint64) *p++ << (8 * state->ntail);
+      state->tail |= (guint64)*p++ << (8 * state->ntail);
       state->ntail++;
       len--;
     }

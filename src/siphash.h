@@ -16,9 +16,9 @@ G_BEGIN_DECLS
 typedef struct
 {
   guint64 v0, v1, v2, v3;
-  guint64 tail;       /* pending bytes, little-endian */
-  guint ntail;        /* number of pending bytes (0..7) */
-  guint64 length;     /* total bytes written */
+  guint64 tail;   /* pending bytes, little-endian */
+  guint ntail;    /* number of pending bytes (0..7) */
+  guint64 length; /* total bytes written */
   guint c_rounds;
   guint d_rounds;
 } KtstrSipHash;

@@ -10,8 +10,8 @@ static KtstrHostContext *
 load_fixture (const char *name)
 {
   g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "sidecar", name, NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
   json_parser_load_from_file (parser, path, &error);
   g_assert_no_error (error);
   KtstrHostContext *ctx = ktstr_host_context_from_json (json_parser_get_root (parser), &error);
@@ -24,7 +24,7 @@ read_golden (const char *name)
 {
   g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "sidecar", name, NULL);
   char *text = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_file_get_contents (path, &text, NULL, &error);
   g_assert_no_error (error);
   return text;
@@ -33,7 +33,7 @@ read_golden (const char *name)
 static void
 test_format_human_full (void)
 {
-  g_autoptr(KtstrHostContext) ctx = load_fixture ("host-full.json");
+  g_autoptr (KtstrHostContext) ctx = load_fixture ("host-full.json");
   g_autofree char *out = ktstr_host_context_format_human (ctx);
   g_autofree char *golden = read_golden ("host-full.txt");
   g_assert_cmpstr (out, ==, golden);
@@ -42,7 +42,7 @@ test_format_human_full (void)
 static void
 test_format_human_sparse (void)
 {
-  g_autoptr(KtstrHostContext) ctx = load_fixture ("host-sparse.json");
+  g_autoptr (KtstrHostContext) ctx = load_fixture ("host-sparse.json");
   g_autofree char *out = ktstr_host_context_format_human (ctx);
   g_autofree char *golden = read_golden ("host-sparse.txt");
   g_assert_cmpstr (out, ==, golden);
@@ -51,7 +51,7 @@ test_format_human_sparse (void)
 static void
 test_format_human_unknown_tunables (void)
 {
-  g_autoptr(KtstrHostContext) ctx = ktstr_host_context_new ();
+  g_autoptr (KtstrHostContext) ctx = ktstr_host_context_new ();
   g_autofree char *out = ktstr_host_context_format_human (ctx);
   g_assert_nonnull (strstr (out, "\nsched_tunables: (unknown)\n"));
   g_assert_nonnull (strstr (out, "\ncpufreq_governor: (empty)\n"));
@@ -61,8 +61,8 @@ test_format_human_unknown_tunables (void)
 static void
 test_json_omits_absent (void)
 {
-  g_autoptr(KtstrHostContext) ctx = load_fixture ("host-sparse.json");
-  g_autoptr(JsonNode) n = ktstr_host_context_to_json (ctx);
+  g_autoptr (KtstrHostContext) ctx = load_fixture ("host-sparse.json");
+  g_autoptr (JsonNode) n = ktstr_host_context_to_json (ctx);
   g_autofree char *text = ktstr_sidecar_node_to_data (n, NULL);
   /* Only the present fields, in struct order; no heap_state or unknown keys. */
   g_assert_cmpstr (text, ==,
@@ -77,10 +77,10 @@ test_json_omits_absent (void)
 static void
 test_json_round_trip (void)
 {
-  g_autoptr(KtstrHostContext) ctx = load_fixture ("host-full.json");
-  g_autoptr(JsonNode) n = ktstr_host_context_to_json (ctx);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrHostContext) back = ktstr_host_context_from_json (n, &error);
+  g_autoptr (KtstrHostContext) ctx = load_fixture ("host-full.json");
+  g_autoptr (JsonNode) n = ktstr_host_context_to_json (ctx);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrHostContext) back = ktstr_host_context_from_json (n, &error);
   g_assert_no_error (error);
   g_autofree char *a = ktstr_host_context_format_human (ctx);
   g_autofree char *b = ktstr_host_context_format_human (back);
@@ -93,7 +93,7 @@ test_json_round_trip (void)
   g_assert_cmpstr (g_list_nth_data (members, 2), ==, "12");
   g_list_free (members);
 
-  g_autoptr(KtstrHostContext) copy = ktstr_host_context_copy (ctx);
+  g_autoptr (KtstrHostContext) copy = ktstr_host_context_copy (ctx);
   g_autofree char *c = ktstr_host_context_format_human (copy);
   g_assert_cmpstr (a, ==, c);
 }
@@ -101,8 +101,8 @@ test_json_round_trip (void)
 static void
 test_json_wrong_type (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) n = json_from_string ("{\"online_cpus\": \"eight\"}", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) n = json_from_string ("{\"online_cpus\": \"eight\"}", NULL);
   g_assert_null (ktstr_host_context_from_json (n, &error));
   g_assert_error (error, KTSTR_HOST_CONTEXT_ERROR, KTSTR_HOST_CONTEXT_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "online_cpus"));
@@ -111,8 +111,8 @@ test_json_wrong_type (void)
 static void
 test_collect (void)
 {
-  g_autoptr(KtstrHostContext) a = ktstr_host_context_collect ();
-  g_autoptr(KtstrHostContext) b = ktstr_host_context_collect ();
+  g_autoptr (KtstrHostContext) a = ktstr_host_context_collect ();
+  g_autoptr (KtstrHostContext) b = ktstr_host_context_collect ();
   g_assert_cmpstr (a->kernel_name, ==, "Linux");
   g_assert_nonnull (a->kernel_release);
   g_assert_nonnull (a->arch);
@@ -127,9 +127,9 @@ test_collect (void)
   g_assert_cmpuint (a->total_memory_kb, ==, b->total_memory_kb);
   g_assert_cmpstr (a->kernel_release, ==, b->kernel_release);
   /* The probe's output survives its own JSON round trip. */
-  g_autoptr(JsonNode) n = ktstr_host_context_to_json (a);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrHostContext) back = ktstr_host_context_from_json (n, &error);
+  g_autoptr (JsonNode) n = ktstr_host_context_to_json (a);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrHostContext) back = ktstr_host_context_from_json (n, &error);
   g_assert_no_error (error);
   g_autofree char *ha = ktstr_host_context_format_human (a);
   g_autofree char *hb = ktstr_host_context_format_human (back);

@@ -21,7 +21,7 @@
 static char *
 make_tmpdir (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *dir = g_dir_make_tmp ("ktstr-rundir-XXXXXX", &error);
   g_assert_no_error (error);
   return dir;
@@ -30,7 +30,7 @@ make_tmpdir (void)
 static void
 rm_rf (const char *path)
 {
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
   const char *name;
   if (d != NULL)
     while ((name = g_dir_read_name (d)) != NULL)
@@ -45,7 +45,7 @@ static void
 write_file (const char *dir, const char *name, const char *contents)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_file_set_contents (path, contents, -1, &error);
   g_assert_no_error (error);
 }
@@ -105,7 +105,7 @@ static char *
 detect (const char *dir)
 {
   char *out = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_assert_true (ktstr_git_detect_commit (dir, &out, &error));
   g_assert_no_error (error);
   return out;
@@ -139,8 +139,8 @@ setup_target (void)
 static char *
 write_one (KtstrRunDir *rd, const char *test_name)
 {
-  g_autoptr(KtstrSidecar) sc = make_sidecar (test_name);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (KtstrSidecar) sc = make_sidecar (test_name);
+  g_autoptr (GError) error = NULL;
   char *path = ktstr_rundir_write_sidecar (rd, sc, &error);
   g_assert_no_error (error);
   g_assert_nonnull (path);
@@ -208,8 +208,8 @@ static void
 test_git_not_a_repo (void)
 {
   g_autofree char *dir = make_tmpdir ();
-  char *out = (char *) "sentinel";
-  g_autoptr(GError) error = NULL;
+  char *out = (char *)"sentinel";
+  g_autoptr (GError) error = NULL;
   g_assert_true (ktstr_git_detect_commit (dir, &out, &error));
   g_assert_no_error (error);
   g_assert_null (out);
@@ -236,7 +236,7 @@ test_git_open_no_discover (void)
   g_autofree char *dir = make_tmpdir ();
   g_autofree char *head = make_repo (dir);
   g_autofree char *sub = g_build_filename (dir, "sub", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *out = NULL;
   g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
   g_assert_true (ktstr_git_open_commit (sub, &out, &error));
@@ -320,8 +320,8 @@ static void
 test_open_default_path (void)
 {
   g_autofree char *tmp = setup_target ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
   g_assert_no_error (error);
   g_autofree char *canonical_tmp = realpath (tmp, NULL);
   g_autofree char *expected = g_build_filename (canonical_tmp, "ktstr", "6.14-abc1234", NULL);
@@ -332,7 +332,8 @@ test_open_default_path (void)
   g_autofree char *path = write_one (rd, "test_a");
   g_autofree char *dirname = g_path_get_dirname (path);
   g_assert_cmpstr (dirname, ==, expected);
-  g_autofree char *lock = g_build_filename (canonical_tmp, "ktstr", ".locks", "6.14-abc1234.lock", NULL);
+  g_autofree char *lock
+      = g_build_filename (canonical_tmp, "ktstr", ".locks", "6.14-abc1234.lock", NULL);
   g_assert_true (g_file_test (lock, G_FILE_TEST_IS_REGULAR));
   /* The lock is released once the write returns. */
   int fd = open (lock, O_RDWR | O_CLOEXEC);
@@ -358,8 +359,8 @@ test_preclear_shallow (void)
   write_file (run, "partial.ktstr.json.tmp", "{}");
   write_file (job, "nested-0000000000000000.ktstr.json", "{}");
 
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
   g_assert_no_error (error);
   /* Opening alone removes nothing: pre-clear happens at the first write. */
   g_assert_true (exists (run, "old_a-0000000000000000.ktstr.json"));
@@ -380,8 +381,8 @@ static void
 test_preclear_once_per_process (void)
 {
   g_autofree char *tmp = setup_target ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
   g_assert_no_error (error);
   g_autofree char *first = write_one (rd, "first");
   /* A file appearing between writes (a peer, or an earlier test of this
@@ -395,7 +396,7 @@ test_preclear_once_per_process (void)
    * shares the once-per-process record. */
   g_autofree char *dotted = g_build_filename (tmp, ".", NULL);
   g_setenv ("CARGO_TARGET_DIR", dotted, TRUE);
-  g_autoptr(KtstrRunDir) again = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
+  g_autoptr (KtstrRunDir) again = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (ktstr_rundir_get_path (again), ==, ktstr_rundir_get_path (rd));
   g_autofree char *third = write_one (again, "third");
@@ -412,13 +413,13 @@ test_unknown_commit_warning_once (void)
   if (g_test_subprocess ())
     {
       g_autofree char *tmp = setup_target ();
-      g_autoptr(GError) error = NULL;
-      g_autoptr(KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", NULL, &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", NULL, &error);
       g_assert_no_error (error);
       g_assert_true (g_str_has_suffix (ktstr_rundir_get_path (rd), "/ktstr/6.14-unknown"));
       g_autofree char *a = write_one (rd, "a");
       g_autofree char *b = write_one (rd, "b");
-      g_autoptr(KtstrRunDir) other = ktstr_rundir_open_for_write ("7.0", NULL, &error);
+      g_autoptr (KtstrRunDir) other = ktstr_rundir_open_for_write ("7.0", NULL, &error);
       g_autofree char *c = write_one (other, "c");
       rm_rf (tmp);
       return;
@@ -435,7 +436,7 @@ test_known_commit_no_warning (void)
   if (g_test_subprocess ())
     {
       g_autofree char *tmp = setup_target ();
-      g_autoptr(KtstrRunDir) rd = ktstr_rundir_open_for_write (NULL, "abc1234", NULL);
+      g_autoptr (KtstrRunDir) rd = ktstr_rundir_open_for_write (NULL, "abc1234", NULL);
       g_autofree char *a = write_one (rd, "a");
       g_assert_nonnull (strstr (a, "/ktstr/unknown-abc1234/a-"));
       rm_rf (tmp);
@@ -458,7 +459,6 @@ fake_statfs (const char *path, struct statfs *buf)
   return 0;
 }
 
-
 static void
 test_override (void)
 {
@@ -474,8 +474,8 @@ test_override (void)
       fake_magic = 0x6969;
       ktstr_rundir_set_statfs_func (fake_statfs);
 
-      g_autoptr(GError) error = NULL;
-      g_autoptr(KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", NULL, &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", NULL, &error);
       g_assert_no_error (error);
       g_assert_true (ktstr_rundir_is_override (rd));
       g_assert_cmpstr (ktstr_rundir_get_path (rd), ==, override);
@@ -500,13 +500,13 @@ test_override_created (void)
   g_autofree char *tmp = setup_target ();
   g_autofree char *override = g_build_filename (tmp, "new", "dir", NULL);
   g_setenv ("KTSTR_SIDECAR_DIR", override, TRUE);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrRunDir) rd = ktstr_rundir_open_for_write (NULL, NULL, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrRunDir) rd = ktstr_rundir_open_for_write (NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_file_test (override, G_FILE_TEST_IS_DIR));
   /* An empty value counts as unset. */
   g_setenv ("KTSTR_SIDECAR_DIR", "", TRUE);
-  g_autoptr(KtstrRunDir) def = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
+  g_autoptr (KtstrRunDir) def = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
   g_assert_no_error (error);
   g_assert_false (ktstr_rundir_is_override (def));
   g_unsetenv ("KTSTR_SIDECAR_DIR");
@@ -519,8 +519,8 @@ static void
 test_lock_timeout_names_holder (void)
 {
   g_autofree char *tmp = setup_target ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
   g_assert_no_error (error);
   g_autofree char *root = g_path_get_dirname (ktstr_rundir_get_path (rd));
   g_autofree char *locks = g_build_filename (root, ".locks", NULL);
@@ -535,29 +535,32 @@ test_lock_timeout_names_holder (void)
   g_assert_cmpint (child, >=, 0);
   if (child == 0)
     {
-      int fd = open (lock, O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+      /* The flock belongs to the open file description, which survives
+       * exec: cat holds it until the parent closes the release pipe.
+       * (Exec also keeps valgrind from auditing this forked copy.) */
+      int fd = open (lock, O_CREAT | O_RDWR, 0666);
       if (fd < 0 || flock (fd, LOCK_EX) != 0)
         _exit (1);
       if (write (ready[1], "x", 1) != 1)
         _exit (1);
-      /* Hold the lock until the parent closes its end (or dies). */
       close (release[1]);
-      while (read (release[0], &byte, 1) < 0 && errno == EINTR)
-        ;
-      _exit (0);
+      if (dup2 (release[0], STDIN_FILENO) < 0)
+        _exit (1);
+      execlp ("cat", "cat", (char *)NULL);
+      _exit (1);
     }
   close (ready[1]);
   close (release[0]);
   g_assert_cmpint (read (ready[0], &byte, 1), ==, 1);
 
   ktstr_rundir_set_lock_timeout_ms (300);
-  g_autoptr(KtstrSidecar) sc = make_sidecar ("blocked");
-  g_autoptr(GTimer) timer = g_timer_new ();
+  g_autoptr (KtstrSidecar) sc = make_sidecar ("blocked");
+  g_autoptr (GTimer) timer = g_timer_new ();
   g_autofree char *path = ktstr_rundir_write_sidecar (rd, sc, &error);
   double waited = g_timer_elapsed (timer, NULL);
   g_assert_null (path);
   g_assert_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_LOCK_TIMEOUT);
-  g_autofree char *holder = g_strdup_printf ("pid=%d ", (int) child);
+  g_autofree char *holder = g_strdup_printf ("pid=%d cmd=cat", (int)child);
   g_assert_nonnull (strstr (error->message, holder));
   g_assert_nonnull (strstr (error->message, lock));
   g_assert_nonnull (strstr (error->message, "peer ktstr test process"));
@@ -594,8 +597,8 @@ test_remote_fs_rejected (void)
     { 0x00C36400, "CephFS" }, { 0x6B414653, "AFS" },      { 0x65735546, "FUSE" },
   };
   g_autofree char *tmp = setup_target ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
   g_assert_no_error (error);
   g_autofree char *root = g_path_get_dirname (ktstr_rundir_get_path (rd));
   g_autofree char *lock = g_build_filename (root, ".locks", "6.14-abc1234.lock", NULL);
@@ -604,8 +607,8 @@ test_remote_fs_rejected (void)
   ktstr_rundir_set_statfs_func (fake_statfs);
   for (gsize i = 0; i < G_N_ELEMENTS (remote); i++)
     {
-      g_autoptr(KtstrSidecar) sc = make_sidecar ("t");
-      g_autoptr(GError) err = NULL;
+      g_autoptr (KtstrSidecar) sc = make_sidecar ("t");
+      g_autoptr (GError) err = NULL;
       fake_magic = remote[i].magic;
       g_assert_null (ktstr_rundir_write_sidecar (rd, sc, &err));
       g_assert_error (err, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_REMOTE_FS);
@@ -613,9 +616,10 @@ test_remote_fs_rejected (void)
       g_assert_nonnull (strstr (err->message, fs));
       g_assert_nonnull (strstr (err->message, lock));
       g_assert_nonnull (strstr (err->message, root));
-      g_assert_nonnull (strstr (err->message, "local filesystem (tmpfs, ext4, xfs, btrfs, f2fs, bcachefs)"));
+      g_assert_nonnull (
+          strstr (err->message, "local filesystem (tmpfs, ext4, xfs, btrfs, f2fs, bcachefs)"));
 
-      g_autoptr(GError) generic = NULL;
+      g_autoptr (GError) generic = NULL;
       g_assert_false (ktstr_lockfile_check_fs ("/some/where.lock", &generic));
       g_assert_error (generic, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_REMOTE_FS);
     }

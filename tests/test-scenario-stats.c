@@ -33,7 +33,7 @@ make_cgroup (guint64 workers, guint64 cpus, double spread, guint64 gap_ms, guint
 static void
 test_merge_worst_and_sums (void)
 {
-  g_autoptr(KtstrScenarioStats) s = ktstr_scenario_stats_new ();
+  g_autoptr (KtstrScenarioStats) s = ktstr_scenario_stats_new ();
   ktstr_scenario_stats_add_cgroup (s, make_cgroup (2, 2, 3.0, 100, 1, 200.0, 0.9, 1000));
   ktstr_scenario_stats_add_cgroup (s, make_cgroup (4, 3, 7.0, 50, 5, 100.0, 0.5, 900));
   ktstr_scenario_stats_add_cgroup (s, make_cgroup (1, 1, 1.0, 10, 0, 50.0, 0.0, 0));
@@ -60,7 +60,7 @@ test_merge_worst_and_sums (void)
 static void
 test_merge_gap_cpu_follows_gap (void)
 {
-  g_autoptr(KtstrScenarioStats) s = ktstr_scenario_stats_new ();
+  g_autoptr (KtstrScenarioStats) s = ktstr_scenario_stats_new ();
   ktstr_scenario_stats_add_cgroup (s, make_cgroup (1, 1, 0, 100, 7, 0, 0, 0));
   ktstr_scenario_stats_add_cgroup (s, make_cgroup (1, 1, 0, 300, 3, 0, 0, 0));
   ktstr_scenario_stats_add_cgroup (s, make_cgroup (1, 1, 0, 200, 9, 0, 0, 0));
@@ -71,7 +71,7 @@ test_merge_gap_cpu_follows_gap (void)
 static void
 test_merge_ext_metrics (void)
 {
-  g_autoptr(KtstrScenarioStats) s = ktstr_scenario_stats_new ();
+  g_autoptr (KtstrScenarioStats) s = ktstr_scenario_stats_new ();
   for (int i = 0; i < 2; i++)
     {
       KtstrCgroupStats *c = make_cgroup (1, 1, 0, 0, 0, 0, 0, 0);
@@ -81,7 +81,7 @@ test_merge_ext_metrics (void)
       ktstr_scenario_stats_add_cgroup (s, c);
     }
   g_assert_nonnull (s->ext_metrics);
-  g_assert_cmpfloat (*(double *) g_hash_table_lookup (s->ext_metrics, "custom"), ==, 5.0);
+  g_assert_cmpfloat (*(double *)g_hash_table_lookup (s->ext_metrics, "custom"), ==, 5.0);
 }
 
 /* Keys of a JSON object, in order, joined with ','. */
@@ -101,9 +101,9 @@ keys_of (JsonObject *o)
 static void
 test_json_field_order (void)
 {
-  g_autoptr(KtstrScenarioStats) s = ktstr_scenario_stats_new ();
+  g_autoptr (KtstrScenarioStats) s = ktstr_scenario_stats_new ();
   ktstr_scenario_stats_add_cgroup (s, make_cgroup (1, 1, 1, 1, 1, 1, 1, 1));
-  g_autoptr(JsonNode) n = ktstr_scenario_stats_to_json (s);
+  g_autoptr (JsonNode) n = ktstr_scenario_stats_to_json (s);
   JsonObject *o = json_node_get_object (n);
   g_autofree char *top = keys_of (o);
   g_assert_cmpstr (top, ==,
@@ -127,12 +127,12 @@ test_json_field_order (void)
 static void
 test_json_ext_metrics_sorted_last (void)
 {
-  g_autoptr(KtstrScenarioStats) s = ktstr_scenario_stats_new ();
+  g_autoptr (KtstrScenarioStats) s = ktstr_scenario_stats_new ();
   double a = 1.5, b = 2.5;
   s->ext_metrics = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_insert (s->ext_metrics, g_strdup ("zeta"), g_memdup2 (&a, sizeof a));
   g_hash_table_insert (s->ext_metrics, g_strdup ("alpha"), g_memdup2 (&b, sizeof b));
-  g_autoptr(JsonNode) n = ktstr_scenario_stats_to_json (s);
+  g_autoptr (JsonNode) n = ktstr_scenario_stats_to_json (s);
   JsonObject *o = json_node_get_object (n);
   g_autofree char *k = keys_of (o);
   g_assert_true (g_str_has_suffix (k, "worst_iterations_per_worker,ext_metrics"));
@@ -141,15 +141,15 @@ test_json_ext_metrics_sorted_last (void)
 
   /* An empty table is omitted like a NULL one. */
   g_hash_table_remove_all (s->ext_metrics);
-  g_autoptr(JsonNode) n2 = ktstr_scenario_stats_to_json (s);
+  g_autoptr (JsonNode) n2 = ktstr_scenario_stats_to_json (s);
   g_assert_false (json_object_has_member (json_node_get_object (n2), "ext_metrics"));
 }
 
 static void
 test_json_round_trip (void)
 {
-  g_autoptr(KtstrScenarioStats) s = ktstr_scenario_stats_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (KtstrScenarioStats) s = ktstr_scenario_stats_new ();
+  g_autoptr (GError) error = NULL;
   KtstrCgroupStats *c = make_cgroup (3, 2, 4.25, 77, 6, 123.5, 0.75, 333.0);
   double v = 9.5;
   c->avg_off_cpu_pct = 1.25;
@@ -158,8 +158,8 @@ test_json_round_trip (void)
   c->ext_metrics = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_insert (c->ext_metrics, g_strdup ("m"), g_memdup2 (&v, sizeof v));
   ktstr_scenario_stats_add_cgroup (s, c);
-  g_autoptr(JsonNode) n = ktstr_scenario_stats_to_json (s);
-  g_autoptr(KtstrScenarioStats) back = ktstr_scenario_stats_from_json (n, &error);
+  g_autoptr (JsonNode) n = ktstr_scenario_stats_to_json (s);
+  g_autoptr (KtstrScenarioStats) back = ktstr_scenario_stats_from_json (n, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (back->cgroups->len, ==, 1);
   KtstrCgroupStats *bc = g_ptr_array_index (back->cgroups, 0);
@@ -173,29 +173,29 @@ test_json_round_trip (void)
   g_assert_cmpuint (bc->max_gap_cpu, ==, 6);
   g_assert_cmpfloat (bc->page_locality, ==, 0.75);
   g_assert_cmpfloat (bc->iterations_per_worker, ==, 333.0);
-  g_assert_cmpfloat (*(double *) g_hash_table_lookup (bc->ext_metrics, "m"), ==, 9.5);
+  g_assert_cmpfloat (*(double *)g_hash_table_lookup (bc->ext_metrics, "m"), ==, 9.5);
   g_assert_cmpuint (back->total_workers, ==, 3);
   g_assert_cmpuint (back->worst_gap_ms, ==, 77);
   g_assert_cmpuint (back->worst_gap_cpu, ==, 6);
   g_assert_cmpfloat (back->worst_p99_wake_latency_us, ==, 123.5);
   g_assert_cmpfloat (back->worst_page_locality, ==, 0.75);
-  g_assert_cmpfloat (*(double *) g_hash_table_lookup (back->ext_metrics, "m"), ==, 9.5);
+  g_assert_cmpfloat (*(double *)g_hash_table_lookup (back->ext_metrics, "m"), ==, 9.5);
 }
 
 static void
 test_json_tolerant (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) n = json_from_string ("{\"total_workers\": 5, \"unknown\": true}", &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) n = json_from_string ("{\"total_workers\": 5, \"unknown\": true}", &error);
   g_assert_no_error (error);
-  g_autoptr(KtstrScenarioStats) s = ktstr_scenario_stats_from_json (n, &error);
+  g_autoptr (KtstrScenarioStats) s = ktstr_scenario_stats_from_json (n, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (s->total_workers, ==, 5);
   g_assert_cmpuint (s->cgroups->len, ==, 0);
   g_assert_cmpfloat (s->worst_spread, ==, 0.0);
   g_assert_null (s->ext_metrics);
 
-  g_autoptr(JsonNode) arr = json_from_string ("[1]", NULL);
+  g_autoptr (JsonNode) arr = json_from_string ("[1]", NULL);
   g_assert_null (ktstr_scenario_stats_from_json (arr, &error));
   g_assert_nonnull (error);
 }

@@ -33,7 +33,7 @@ test_siphash24_vectors (void)
   const guint64 k1 = G_GUINT64_CONSTANT (0x0f0e0d0c0b0a0908);
 
   for (guint i = 0; i < sizeof msg; i++)
-    msg[i] = (guint8) i;
+    msg[i] = (guint8)i;
   for (gsize i = 0; i < G_N_ELEMENTS (vectors); i++)
     g_assert_cmphex (ktstr_siphash (2, 4, k0, k1, msg, vectors[i].len), ==, vectors[i].hash);
 }
@@ -41,7 +41,8 @@ test_siphash24_vectors (void)
 static void
 test_siphash13_streaming (void)
 {
-  const char *text = "topology\0scheduler\0\xfc" "payload and more bytes than one block";
+  const char *text = "topology\0scheduler\0\xfc"
+                     "payload and more bytes than one block";
   gsize len = 62;
   guint64 one = ktstr_siphash (1, 3, 0, 0, text, len);
 
@@ -52,7 +53,7 @@ test_siphash13_streaming (void)
       ktstr_siphash_init (&h, 1, 3, 0, 0);
       ktstr_siphash_write (&h, text, split);
       for (gsize i = split; i < len; i++)
-        ktstr_siphash_write_byte (&h, (guint8) text[i]);
+        ktstr_siphash_write_byte (&h, (guint8)text[i]);
       g_assert_cmphex (ktstr_siphash_finish (&h), ==, one);
     }
   g_assert_cmphex (ktstr_siphash (1, 3, 0, 0, text, len), ==, one);
@@ -121,10 +122,11 @@ full_sidecar (void)
   sc->monitor->avg_imbalance_ratio = 1.125;
   sc->monitor->avg_nr_running = 2.25;
   sc->monitor->avg_local_dsq_depth = 0.5;
-  sc->monitor->event_deltas = json_from_string ("{\"total_fallback\": 2, \"fallback_rate\": 0.5}", NULL);
+  sc->monitor->event_deltas
+      = json_from_string ("{\"total_fallback\": 2, \"fallback_rate\": 0.5}", NULL);
   sc->monitor->schedstat_deltas = json_from_string ("{\"total_run_delay\": 77}", NULL);
-  sc->monitor->prog_stats_deltas =
-    json_from_string ("[{\"name\": \"p\", \"cnt\": 1, \"nsecs\": 2, \"nsecs_per_call\": 2.0}]", NULL);
+  sc->monitor->prog_stats_deltas = json_from_string (
+      "[{\"name\": \"p\", \"cnt\": 1, \"nsecs\": 2, \"nsecs_per_call\": 2.0}]", NULL);
 
   KtstrStimulusEvent *ev = ktstr_stimulus_event_new (0, "ScenarioStart");
   g_ptr_array_add (sc->stimulus_events, ev);
@@ -214,8 +216,8 @@ assert_sidecar_equal (const KtstrSidecar *a, const KtstrSidecar *b)
     }
   g_assert_cmpint (a->passed, ==, b->passed);
   g_assert_cmpint (a->skipped, ==, b->skipped);
-  g_autoptr(JsonNode) sa = ktstr_scenario_stats_to_json (a->stats);
-  g_autoptr(JsonNode) sb = ktstr_scenario_stats_to_json (b->stats);
+  g_autoptr (JsonNode) sa = ktstr_scenario_stats_to_json (a->stats);
+  g_autoptr (JsonNode) sb = ktstr_scenario_stats_to_json (b->stats);
   assert_json_equal (sa, sb);
   g_assert_true ((a->monitor == NULL) == (b->monitor == NULL));
   if (a->monitor != NULL)
@@ -269,7 +271,7 @@ assert_sidecar_equal (const KtstrSidecar *a, const KtstrSidecar *b)
           while (g_hash_table_iter_next (&it, &k, &v))
             {
               g_assert_true (ktstr_kvm_stats_vcpu_get (b->kvm_stats, i, k, &got));
-              g_assert_cmpuint (got, ==, *(guint64 *) v);
+              g_assert_cmpuint (got, ==, *(guint64 *)v);
             }
         }
     }
@@ -301,7 +303,7 @@ fixture_path (const char *name)
 static KtstrSidecar *
 parse_text (const char *text, GError **error)
 {
-  g_autoptr(JsonNode) n = json_from_string (text, error);
+  g_autoptr (JsonNode) n = json_from_string (text, error);
   if (n == NULL)
     return NULL;
   return ktstr_sidecar_from_json (n, error);
@@ -314,11 +316,11 @@ test_variant_hash_rust_pinned (void)
 {
   /* Constants pinned by Rust ktstr's sidecar tests: a C writer must name
    * files exactly like the Rust one so both can share a run directory. */
-  g_autoptr(KtstrSidecar) fixture = minimal_sidecar ("t");
+  g_autoptr (KtstrSidecar) fixture = minimal_sidecar ("t");
   g_assert_cmphex (ktstr_sidecar_variant_hash (fixture), ==,
                    G_GUINT64_CONSTANT (0x55f6b9881e152f8c));
 
-  g_autoptr(KtstrSidecar) populated = minimal_sidecar ("t");
+  g_autoptr (KtstrSidecar) populated = minimal_sidecar ("t");
   g_free (populated->topology);
   populated->topology = g_strdup ("1n2l4c1t");
   g_free (populated->scheduler);
@@ -331,18 +333,17 @@ test_variant_hash_rust_pinned (void)
   g_assert_cmphex (ktstr_sidecar_variant_hash (populated), ==,
                    G_GUINT64_CONSTANT (0xbc0f38005915a09f));
 
-  g_autoptr(KtstrSidecar) empty = minimal_sidecar ("t");
+  g_autoptr (KtstrSidecar) empty = minimal_sidecar ("t");
   g_free (empty->work_type);
   empty->work_type = g_strdup ("");
-  g_assert_cmphex (ktstr_sidecar_variant_hash (empty), ==,
-                   G_GUINT64_CONSTANT (0x1b61394511b42e01));
+  g_assert_cmphex (ktstr_sidecar_variant_hash (empty), ==, G_GUINT64_CONSTANT (0x1b61394511b42e01));
 }
 
 static void
 test_variant_hash_excludes_identity (void)
 {
-  g_autoptr(KtstrSidecar) a = full_sidecar ();
-  g_autoptr(KtstrSidecar) b = full_sidecar ();
+  g_autoptr (KtstrSidecar) a = full_sidecar ();
+  g_autoptr (KtstrSidecar) b = full_sidecar ();
   guint64 h = ktstr_sidecar_variant_hash (a);
 
   g_clear_pointer (&b->host, ktstr_host_context_free);
@@ -366,7 +367,7 @@ test_variant_hash_excludes_identity (void)
   g_ptr_array_add (b->active_flags, g_ptr_array_steal_index (b->active_flags, 0));
   g_assert_cmphex (ktstr_sidecar_variant_hash (b), !=, h);
 
-  g_autoptr(KtstrSidecar) c = full_sidecar ();
+  g_autoptr (KtstrSidecar) c = full_sidecar ();
   g_clear_pointer (&c->payload, g_free);
   g_assert_cmphex (ktstr_sidecar_variant_hash (c), !=, h);
 }
@@ -374,12 +375,12 @@ test_variant_hash_excludes_identity (void)
 static void
 test_filename_format (void)
 {
-  g_autoptr(KtstrSidecar) sc = minimal_sidecar ("my_test");
+  g_autoptr (KtstrSidecar) sc = minimal_sidecar ("my_test");
   g_autofree char *name = ktstr_sidecar_filename (sc);
   g_assert_cmpstr (name, ==, "my_test-55f6b9881e152f8c.ktstr.json");
 
   /* Leading zeros are kept: always 16 hex digits. */
-  g_autoptr(GRegex) re = g_regex_new ("^my_test-[0-9a-f]{16}\\.ktstr\\.json$", 0, 0, NULL);
+  g_autoptr (GRegex) re = g_regex_new ("^my_test-[0-9a-f]{16}\\.ktstr\\.json$", 0, 0, NULL);
   for (int i = 0; i < 64; i++)
     {
       g_free (sc->topology);
@@ -405,12 +406,12 @@ test_is_sidecar_name (void)
 static void
 test_json_round_trip_full (void)
 {
-  g_autoptr(KtstrSidecar) sc = full_sidecar ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (KtstrSidecar) sc = full_sidecar ();
+  g_autoptr (GError) error = NULL;
   gsize len;
   g_autofree char *text = ktstr_sidecar_to_data (sc, &len);
   g_assert_cmpuint (strlen (text), ==, len);
-  g_autoptr(KtstrSidecar) back = parse_text (text, &error);
+  g_autoptr (KtstrSidecar) back = parse_text (text, &error);
   g_assert_no_error (error);
   assert_sidecar_equal (sc, back);
   /* And the text is a fixed point. */
@@ -421,18 +422,22 @@ test_json_round_trip_full (void)
 static void
 test_json_schema_order_and_nulls (void)
 {
-  g_autoptr(KtstrSidecar) sc = minimal_sidecar ("t");
-  g_autoptr(JsonNode) n = ktstr_sidecar_to_json (sc);
+  g_autoptr (KtstrSidecar) sc = minimal_sidecar ("t");
+  g_autoptr (JsonNode) n = ktstr_sidecar_to_json (sc);
   JsonObject *o = json_node_get_object (n);
   static const char *const order[] = {
-    "test_name", "topology", "scheduler", "scheduler_commit", "project_commit", "payload",
-    "metrics", "passed", "skipped", "stats", "monitor", "stimulus_events", "work_type",
-    "active_flags", "verifier_stats", "kvm_stats", "sysctls", "kargs", "kernel_version",
-    "kernel_commit", "timestamp", "run_id", "host", "cleanup_duration_ms", "run_source", "accel",
+    "test_name",      "topology",     "scheduler",      "scheduler_commit",
+    "project_commit", "payload",      "metrics",        "passed",
+    "skipped",        "stats",        "monitor",        "stimulus_events",
+    "work_type",      "active_flags", "verifier_stats", "kvm_stats",
+    "sysctls",        "kargs",        "kernel_version", "kernel_commit",
+    "timestamp",      "run_id",       "host",           "cleanup_duration_ms",
+    "run_source",     "accel",
   };
   static const char *const nulls[] = {
-    "scheduler_commit", "project_commit", "payload", "monitor", "kvm_stats", "kernel_version",
-    "kernel_commit", "host", "cleanup_duration_ms", "run_source", "accel",
+    "scheduler_commit",    "project_commit", "payload",       "monitor",
+    "kvm_stats",           "kernel_version", "kernel_commit", "host",
+    "cleanup_duration_ms", "run_source",     "accel",
   };
   static const char *const empties[] = {
     "metrics", "stimulus_events", "active_flags", "verifier_stats", "sysctls", "kargs",
@@ -467,7 +472,7 @@ test_json_schema_order_and_nulls (void)
 static void
 test_json_doubles_valid (void)
 {
-  g_autoptr(KtstrSidecar) sc = minimal_sidecar ("t");
+  g_autoptr (KtstrSidecar) sc = minimal_sidecar ("t");
   KtstrPayloadMetrics *pm = ktstr_payload_metrics_new (0, 0);
   const double values[] = { 0.1, 1e21, 123456789.125, 2.0 / 3, -0.0, 1.5e-7, 1e300, 100.0 };
   for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
@@ -483,22 +488,22 @@ test_json_doubles_valid (void)
   g_assert_nonnull (strstr (text, "\"value\": 100.0,"));
   g_assert_nonnull (strstr (text, "\"value\": 1.5e-7,"));
   g_assert_nonnull (strstr (text, "\"value\": null,"));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrSidecar) back = parse_text (text, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrSidecar) back = parse_text (text, &error);
   g_assert_no_error (error);
   KtstrPayloadMetrics *bpm = g_ptr_array_index (back->metrics, 0);
   for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
-    g_assert_cmpfloat (((KtstrPayloadMetric *) g_ptr_array_index (bpm->metrics, i))->value, ==,
+    g_assert_cmpfloat (((KtstrPayloadMetric *)g_ptr_array_index (bpm->metrics, i))->value, ==,
                        values[i]);
-  g_assert_true (isnan (((KtstrPayloadMetric *) g_ptr_array_index (bpm->metrics, 8))->value));
+  g_assert_true (isnan (((KtstrPayloadMetric *)g_ptr_array_index (bpm->metrics, 8))->value));
 }
 
 static void
 test_json_rust_fixture (void)
 {
   g_autofree char *path = fixture_path ("rust-full.ktstr.json");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrSidecar) sc = ktstr_sidecar_load_file (path, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrSidecar) sc = ktstr_sidecar_load_file (path, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (sc->path, ==, path);
   g_assert_cmpstr (sc->test_name, ==, "cgroup_steady");
@@ -551,8 +556,8 @@ static void
 test_json_rust_minimal (void)
 {
   g_autofree char *path = fixture_path ("rust-minimal.ktstr.json");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrSidecar) sc = ktstr_sidecar_load_file (path, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrSidecar) sc = ktstr_sidecar_load_file (path, &error);
   g_assert_no_error (error);
   g_assert_true (sc->skipped);
   g_assert_null (sc->project_commit);
@@ -568,18 +573,18 @@ static void
 test_json_missing_required (void)
 {
   static const char *const required[] = {
-    "test_name", "topology", "scheduler", "metrics", "passed", "skipped", "stats",
-    "stimulus_events", "work_type", "active_flags", "verifier_stats", "sysctls", "kargs",
-    "timestamp", "run_id",
+    "test_name",      "topology", "scheduler",       "metrics",   "passed",
+    "skipped",        "stats",    "stimulus_events", "work_type", "active_flags",
+    "verifier_stats", "sysctls",  "kargs",           "timestamp", "run_id",
   };
-  g_autoptr(KtstrSidecar) sc = full_sidecar ();
+  g_autoptr (KtstrSidecar) sc = full_sidecar ();
 
   for (gsize i = 0; i < G_N_ELEMENTS (required); i++)
     {
-      g_autoptr(JsonNode) n = ktstr_sidecar_to_json (sc);
-      g_autoptr(GError) error = NULL;
+      g_autoptr (JsonNode) n = ktstr_sidecar_to_json (sc);
+      g_autoptr (GError) error = NULL;
       json_object_remove_member (json_node_get_object (n), required[i]);
-      g_autoptr(KtstrSidecar) back = ktstr_sidecar_from_json (n, &error);
+      g_autoptr (KtstrSidecar) back = ktstr_sidecar_from_json (n, &error);
       g_assert_null (back);
       g_assert_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_MISSING_FIELD);
       g_autofree char *quoted = g_strdup_printf ("'%s'", required[i]);
@@ -587,14 +592,14 @@ test_json_missing_required (void)
     }
 
   /* Nested required keys are named by path. */
-  g_autoptr(JsonNode) n = ktstr_sidecar_to_json (sc);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonNode) n = ktstr_sidecar_to_json (sc);
+  g_autoptr (GError) error = NULL;
   JsonObject *metric = json_array_get_object_element (
-    json_object_get_array_member (
-      json_array_get_object_element (
-        json_object_get_array_member (json_node_get_object (n), "metrics"), 0),
-      "metrics"),
-    1);
+      json_object_get_array_member (
+          json_array_get_object_element (
+              json_object_get_array_member (json_node_get_object (n), "metrics"), 0),
+          "metrics"),
+      1);
   json_object_remove_member (metric, "unit");
   g_assert_null (ktstr_sidecar_from_json (n, &error));
   g_assert_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_MISSING_FIELD);
@@ -609,18 +614,14 @@ test_json_invalid_fields (void)
     const char *key;
     const char *json;
   } cases[] = {
-    { "passed", "\"yes\"" },
-    { "test_name", "42" },
-    { "active_flags", "[1]" },
-    { "cleanup_duration_ms", "-5" },
-    { "monitor", "[]" },
-    { "host", "{\"online_cpus\": \"x\"}" },
+    { "passed", "\"yes\"" },         { "test_name", "42" }, { "active_flags", "[1]" },
+    { "cleanup_duration_ms", "-5" }, { "monitor", "[]" },   { "host", "{\"online_cpus\": \"x\"}" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(KtstrSidecar) sc = minimal_sidecar ("t");
-      g_autoptr(JsonNode) n = ktstr_sidecar_to_json (sc);
-      g_autoptr(GError) error = NULL;
+      g_autoptr (KtstrSidecar) sc = minimal_sidecar ("t");
+      g_autoptr (JsonNode) n = ktstr_sidecar_to_json (sc);
+      g_autoptr (GError) error = NULL;
       json_object_set_member (json_node_get_object (n), cases[i].key,
                               json_from_string (cases[i].json, NULL));
       g_assert_null (ktstr_sidecar_from_json (n, &error));
@@ -628,8 +629,8 @@ test_json_invalid_fields (void)
       g_assert_nonnull (strstr (error->message, cases[i].key));
     }
 
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) arr = json_from_string ("[]", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) arr = json_from_string ("[]", NULL);
   g_assert_null (ktstr_sidecar_from_json (arr, &error));
   g_assert_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_PARSE);
 }
@@ -637,11 +638,11 @@ test_json_invalid_fields (void)
 static void
 test_json_unknown_polarity (void)
 {
-  g_autoptr(KtstrSidecar) sc = full_sidecar ();
+  g_autoptr (KtstrSidecar) sc = full_sidecar ();
   g_autofree char *text = ktstr_sidecar_to_data (sc, NULL);
-  g_autoptr(GString) s = g_string_new (text);
+  g_autoptr (GString) s = g_string_new (text);
   g_string_replace (s, "\"LowerBetter\"", "\"Sideways\"", 1);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_assert_null (parse_text (s->str, &error));
   g_assert_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_INVALID_FIELD);
   g_assert_nonnull (strstr (error->message, "polarity"));
@@ -652,7 +653,7 @@ test_json_unknown_polarity (void)
 static char *
 make_tmpdir (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   char *dir = g_dir_make_tmp ("ktstr-sidecar-XXXXXX", &error);
   g_assert_no_error (error);
   return dir;
@@ -661,7 +662,7 @@ make_tmpdir (void)
 static void
 rm_rf (const char *path)
 {
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
   const char *name;
   if (d != NULL)
     while ((name = g_dir_read_name (d)) != NULL)
@@ -676,7 +677,7 @@ static void
 write_file (const char *dir, const char *name, const char *contents)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_file_set_contents (path, contents, -1, &error);
   g_assert_no_error (error);
 }
@@ -687,7 +688,7 @@ test_load_corrupt_names_path (void)
   g_autofree char *dir = make_tmpdir ();
   write_file (dir, "bad.ktstr.json", "{\"test_name\": ");
   g_autofree char *path = g_build_filename (dir, "bad.ktstr.json", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_assert_null (ktstr_sidecar_load_file (path, &error));
   g_assert_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_PARSE);
   g_assert_nonnull (strstr (error->message, path));
@@ -704,18 +705,18 @@ static void
 test_write_atomic (void)
 {
   g_autofree char *dir = make_tmpdir ();
-  g_autoptr(KtstrSidecar) sc = full_sidecar ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (KtstrSidecar) sc = full_sidecar ();
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = ktstr_sidecar_write_atomic (sc, dir, &error);
   g_assert_no_error (error);
   g_autofree char *name = ktstr_sidecar_filename (sc);
   g_autofree char *expected = g_build_filename (dir, name, NULL);
   g_assert_cmpstr (path, ==, expected);
   /* Exactly one file: no temporary left behind. */
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   g_assert_cmpstr (g_dir_read_name (d), ==, name);
   g_assert_null (g_dir_read_name (d));
-  g_autoptr(KtstrSidecar) back = ktstr_sidecar_load_file (path, &error);
+  g_autoptr (KtstrSidecar) back = ktstr_sidecar_load_file (path, &error);
   g_assert_no_error (error);
   assert_sidecar_equal (sc, back);
   /* Rewriting replaces in place. */
@@ -737,7 +738,7 @@ test_collect_one_level (void)
   g_autofree char *sub_a = g_build_filename (dir, "job-a", NULL);
   g_autofree char *deep = g_build_filename (sub_a, "deeper", NULL);
   g_autofree char *dot = g_build_filename (dir, ".locks", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   const char *subs[] = { sub_a, sub_b, deep, dot };
   for (gsize i = 0; i < G_N_ELEMENTS (subs); i++)
     g_assert_cmpint (g_mkdir_with_parents (subs[i], 0755), ==, 0);
@@ -746,19 +747,19 @@ test_collect_one_level (void)
   {
     const char *dir;
     const char *test;
-  } placed[] = { { dir, "top_z" }, { dir, "top_a" }, { sub_b, "in_b" }, { sub_a, "in_a2" },
+  } placed[] = { { dir, "top_z" },   { dir, "top_a" },     { sub_b, "in_b" }, { sub_a, "in_a2" },
                  { sub_a, "in_a1" }, { deep, "too_deep" }, { dot, "dotted" } };
   for (gsize i = 0; i < G_N_ELEMENTS (placed); i++)
     {
-      g_autoptr(KtstrSidecar) sc = minimal_sidecar (placed[i].test);
+      g_autoptr (KtstrSidecar) sc = minimal_sidecar (placed[i].test);
       g_autofree char *p = ktstr_sidecar_write_atomic (sc, placed[i].dir, &error);
       g_assert_no_error (error);
     }
   write_file (dir, "notes.json", "{}");
   write_file (dir, "README.md", "hi");
 
-  g_autoptr(GPtrArray) sidecars = NULL;
-  g_autoptr(GPtrArray) errors = NULL;
+  g_autoptr (GPtrArray) sidecars = NULL;
+  g_autoptr (GPtrArray) errors = NULL;
   g_assert_true (ktstr_sidecar_collect_dir (dir, &sidecars, &errors, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (errors->len, ==, 0);
@@ -773,7 +774,7 @@ test_collect_one_level (void)
     }
 
   g_autofree char *absent = g_build_filename (dir, "absent", NULL);
-  g_autoptr(GPtrArray) none = NULL;
+  g_autoptr (GPtrArray) none = NULL;
   g_assert_false (ktstr_sidecar_collect_dir (absent, &none, NULL, &error));
   g_assert_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_IO);
   g_assert_nonnull (strstr (error->message, absent));
@@ -784,19 +785,19 @@ static void
 test_collect_corrupt_reported (void)
 {
   g_autofree char *dir = make_tmpdir ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   for (int i = 0; i < 3; i++)
     {
       g_autofree char *name = g_strdup_printf ("good%d", i);
-      g_autoptr(KtstrSidecar) sc = minimal_sidecar (name);
+      g_autoptr (KtstrSidecar) sc = minimal_sidecar (name);
       g_autofree char *p = ktstr_sidecar_write_atomic (sc, dir, &error);
       g_assert_no_error (error);
     }
   write_file (dir, "broken-0000000000000000.ktstr.json", "not json");
   write_file (dir, "incomplete-0000000000000000.ktstr.json", "{\"test_name\": \"x\"}");
 
-  g_autoptr(GPtrArray) sidecars = NULL;
-  g_autoptr(GPtrArray) errors = NULL;
+  g_autoptr (GPtrArray) sidecars = NULL;
+  g_autoptr (GPtrArray) errors = NULL;
   g_assert_true (ktstr_sidecar_collect_dir (dir, &sidecars, &errors, &error));
   g_assert_cmpuint (sidecars->len, ==, 3);
   g_assert_cmpuint (errors->len, ==, 2);
@@ -814,7 +815,7 @@ test_collect_many_fast (void)
 {
   const guint n = 10000;
   g_autofree char *dir = make_tmpdir ();
-  g_autoptr(KtstrSidecar) sc = full_sidecar ();
+  g_autoptr (KtstrSidecar) sc = full_sidecar ();
   g_autofree char *text = ktstr_sidecar_to_data (sc, NULL);
 
   for (guint i = 0; i < n; i++)
@@ -822,9 +823,9 @@ test_collect_many_fast (void)
       g_autofree char *name = g_strdup_printf ("t%05u-0000000000000000.ktstr.json", i);
       write_file (dir, name, text);
     }
-  g_autoptr(GTimer) timer = g_timer_new ();
-  g_autoptr(GPtrArray) sidecars = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GTimer) timer = g_timer_new ();
+  g_autoptr (GPtrArray) sidecars = NULL;
+  g_autoptr (GError) error = NULL;
   g_assert_true (ktstr_sidecar_collect_dir (dir, &sidecars, NULL, &error));
   double secs = g_timer_elapsed (timer, NULL);
   g_assert_cmpuint (sidecars->len, ==, n);
@@ -841,11 +842,11 @@ test_collect_many_fast (void)
 static void
 test_stamps (void)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_utc (2025, 1, 5, 7, 8, 9);
+  g_autoptr (GDateTime) dt = g_date_time_new_utc (2025, 1, 5, 7, 8, 9);
   g_autofree char *ts = ktstr_sidecar_format_timestamp (dt);
   g_assert_cmpstr (ts, ==, "2025-01-05T07:08:09Z");
-  g_autoptr(GTimeZone) tz = g_time_zone_new_offset (3600);
-  g_autoptr(GDateTime) local = g_date_time_new (tz, 2025, 1, 5, 8, 8, 9);
+  g_autoptr (GTimeZone) tz = g_time_zone_new_offset (3600);
+  g_autoptr (GDateTime) local = g_date_time_new (tz, 2025, 1, 5, 8, 8, 9);
   g_autofree char *ts2 = ktstr_sidecar_format_timestamp (local);
   g_assert_cmpstr (ts2, ==, "2025-01-05T07:08:09Z");
   g_autofree char *now = ktstr_sidecar_format_timestamp (NULL);
@@ -853,18 +854,18 @@ test_stamps (void)
 
   g_autofree char *a = ktstr_sidecar_next_run_id ();
   g_autofree char *b = ktstr_sidecar_next_run_id ();
-  g_autoptr(GRegex) re = g_regex_new ("^[0-9]{8}T[0-9]{6}Z-[0-9]+$", 0, 0, NULL);
+  g_autoptr (GRegex) re = g_regex_new ("^[0-9]{8}T[0-9]{6}Z-[0-9]+$", 0, 0, NULL);
   g_assert_true (g_regex_match (re, a, 0, NULL));
   const char *da = strrchr (a, '-'), *db = strrchr (b, '-');
   g_assert_cmpint (da - a, ==, db - b);
-  g_assert_true (strncmp (a, b, (gsize) (da - a)) == 0);
+  g_assert_true (strncmp (a, b, (gsize)(da - a)) == 0);
   g_assert_cmpint (atoi (db + 1), ==, atoi (da + 1) + 1);
 
   g_setenv ("KTSTR_CI", "", TRUE);
   g_assert_cmpstr (ktstr_sidecar_run_source_from_env (), ==, "local");
   g_setenv ("KTSTR_CI", "1", TRUE);
   g_assert_cmpstr (ktstr_sidecar_run_source_from_env (), ==, "ci");
-  g_autoptr(KtstrSidecar) sc = ktstr_sidecar_new ();
+  g_autoptr (KtstrSidecar) sc = ktstr_sidecar_new ();
   ktstr_sidecar_stamp (sc);
   g_assert_cmpstr (sc->run_source, ==, "ci");
   g_assert_nonnull (sc->timestamp);
