@@ -21,7 +21,10 @@ typedef enum
 /* Walks up from START_DIR (NULL = cwd) to the enclosing repository.  On
  * success *out is "abc1234" or "abc1234-dirty", or NULL when START_DIR is
  * not inside a repository or HEAD is unborn (both are not errors).  Returns
- * FALSE only when libgit2 fails on a repository it found. */
+ * FALSE only when libgit2 fails on a repository it found; callers record
+ * that as an unknown commit too (the probe is metadata, never a gate).
+ * Not memoized: each call re-reads the status, so the runner probes once
+ * per process, like Rust ktstr's detect_project_commit. */
 gboolean ktstr_git_detect_commit (const char *start_dir, char **out, GError **error);
 
 /* Same, but PATH must be the repository's work tree itself (no discovery
