@@ -58,9 +58,10 @@ run_new (const char *plan_text)
   return r;
 }
 
-/* Starts the agent on the fake 4-CPU tree, without cgroups. */
+/* Starts the agent on the fake 4-CPU tree, without cgroups (unless EXTRA
+ * says otherwise); IoSync files go to TMPDIR, by default the run's dir. */
 static GSubprocess *
-run_start (Run *r, const char *extra)
+run_start_in (Run *r, const char *extra, const char *tmpdir)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *agent = agent_path ();
@@ -68,13 +69,19 @@ run_start (Run *r, const char *extra)
       = g_test_build_filename (G_TEST_DIST, "data", "guest", "sysfs-1n2l2c1t", NULL);
   GSubprocessLauncher *l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE);
   /* IoSync writes its files to $TMPDIR: keep them in our temp dir. */
-  g_subprocess_launcher_setenv (l, "TMPDIR", r->dir, TRUE);
+  g_subprocess_launcher_setenv (l, "TMPDIR", tmpdir != NULL ? tmpdir : r->dir, TRUE);
   GSubprocess *p = g_subprocess_launcher_spawn (l, &error, agent, "--run-plan", r->plan, "--out",
                                                 r->out, "--sysfs-root", sysfs,
                                                 extra != NULL ? extra : "--no-cgroups", NULL);
   g_object_unref (l);
   g_assert_no_error (error);
   return p;
+}
+
+static GSubprocess *
+run_start (Run *r, const char *extra)
+{
+  return run_start_in (r, extra, NULL);
 }
 
 static void
@@ -289,6 +296,45 @@ test_cgroups_unavailable (void)
   g_assert_cmpuint (done->len, ==, 1);
 }
 
+static void
+test_worker_init_failure (void)
+{
+  /* IoSync cannot create its file: the worker exits before its loop, the
+   * reason arrives as a log line, and its report is a zero-work one. */
+  g_autoptr (Run) r = run_new ("ktstr-plan 1\nduration_ms 100\nsettle_ms 0\ncgroup a\n"
+                               "work a IoSync workers=1\nwork a CpuSpin workers=1\n");
+  g_autoptr (GSubprocess) p = run_start_in (r, NULL, "/nonexistent-ktstr-tmp");
+  run_finish (r, p);
+  g_assert_cmpint (r->exit_code, ==, 0);
+  g_autoptr (GPtrArray) logs = of_type (r, "log");
+  g_assert_cmpuint (logs->len, ==, 1);
+  const char *text = json_object_get_string_member (logs->pdata[0], "msg");
+  g_assert_true (g_str_has_prefix (text, "worker 0 of cgroup 'a': IoSync: cannot create "
+                                         "'/nonexistent-ktstr-tmp/ktstr_io_"));
+  g_assert_true (g_str_has_suffix (text, "': No such file or directory"));
+  g_autoptr (GPtrArray) workers = of_type (r, "worker");
+  g_assert_cmpuint (workers->len, ==, 2);
+  JsonObject *io = workers->pdata[0];
+  g_assert_cmpstr (json_object_get_string_member (io, "work_type"), ==, "IoSync");
+  g_assert_cmpstr (json_object_get_string_member (io, "exit"), ==, "exited:3");
+  g_assert_false (json_object_get_boolean_member (io, "completed"));
+  g_assert_cmpint (num (io, "work_units"), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (workers->pdata[1], "exit"), ==, "ok");
+}
+
+static void
+test_no_workers (void)
+{
+  g_autoptr (Run) r = run_plan ("ktstr-plan 1\nduration_ms 50\nsettle_ms 0\ncgroup a\n", NULL);
+  g_assert_cmpint (r->exit_code, ==, 0);
+  g_autoptr (GPtrArray) workers = of_type (r, "worker");
+  g_assert_cmpuint (workers->len, ==, 0);
+  g_assert_cmpstr (type_of (r, r->msgs->len - 1), ==, "done");
+  g_autoptr (GPtrArray) stims = of_type (r, "stim");
+  g_assert_cmpuint (stims->len, ==, 2);
+  g_assert_cmpint (num (stims->pdata[1], "total_iterations"), ==, 0);
+}
+
 /* The worker processes of agent PID (its children), once all N exist. */
 static GArray *
 wait_for_workers (GPid agent, guint n)
@@ -451,6 +497,8 @@ main (int argc, char **argv)
   g_test_add_func ("/guest/run/bad-plan", test_bad_plan);
   g_test_add_func ("/guest/run/bad-cpuset-for-topology", test_bad_cpuset_for_topology);
   g_test_add_func ("/guest/run/cgroups-unavailable", test_cgroups_unavailable);
+  g_test_add_func ("/guest/run/worker-init-failure", test_worker_init_failure);
+  g_test_add_func ("/guest/run/no-workers", test_no_workers);
   g_test_add_func ("/guest/run/dead-worker", test_dead_worker);
   g_test_add_func ("/guest/run/hung-worker", test_hung_worker);
   g_test_add_func ("/guest/run/guard", test_guard);
