@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <locale.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
