@@ -83,10 +83,10 @@ make_sidecar (GRand *rand, guint index, const char *kernel, const char *commit)
   cg->num_workers = 4;
   cg->num_cpus = 4;
   cg->spread = g_rand_double_range (rand, 5, 15) * scale;
-  cg->max_gap_ms = (guint64) g_rand_int_range (rand, 50, 400);
-  cg->total_migrations = (guint64) g_rand_int_range (rand, 10, 200);
-  cg->total_iterations = (guint64) g_rand_int_range (rand, 9000, 11000);
-  cg->migration_ratio = (double) cg->total_migrations / (double) cg->total_iterations;
+  cg->max_gap_ms = (guint64)g_rand_int_range (rand, 50, 400);
+  cg->total_migrations = (guint64)g_rand_int_range (rand, 10, 200);
+  cg->total_iterations = (guint64)g_rand_int_range (rand, 9000, 11000);
+  cg->migration_ratio = (double)cg->total_migrations / (double)cg->total_iterations;
   cg->p99_wake_latency_us = g_rand_double_range (rand, 100, 300) * scale;
   cg->median_wake_latency_us = g_rand_double_range (rand, 20, 60);
   cg->wake_latency_cv = g_rand_double_range (rand, 0.2, 0.6);
@@ -94,13 +94,13 @@ make_sidecar (GRand *rand, guint index, const char *kernel, const char *commit)
   cg->worst_run_delay_us = g_rand_double_range (rand, 100, 800);
   cg->page_locality = 1.0;
   cg->wake_latency_tail_ratio = cg->p99_wake_latency_us / cg->median_wake_latency_us;
-  cg->iterations_per_worker = (double) cg->total_iterations / 4.0;
+  cg->iterations_per_worker = (double)cg->total_iterations / 4.0;
   ktstr_scenario_stats_add_cgroup (sc->stats, cg);
 
   sc->monitor = ktstr_monitor_summary_new ();
   sc->monitor->total_samples = 200;
   sc->monitor->max_imbalance_ratio = g_rand_double_range (rand, 1, 3);
-  sc->monitor->max_local_dsq_depth = (guint32) g_rand_int_range (rand, 0, 16);
+  sc->monitor->max_local_dsq_depth = (guint32)g_rand_int_range (rand, 0, 16);
   sc->monitor->event_deltas = make_event_deltas (rand);
   g_ptr_array_add (sc->verifier_stats, ktstr_verifier_stat_new ("enqueue", 20000));
   g_ptr_array_add (sc->stimulus_events, ktstr_stimulus_event_new (0, "ScenarioStart"));
@@ -122,7 +122,7 @@ main (int argc, char **argv)
       return 2;
     }
   const char *root = argv[1];
-  guint n = (guint) strtoul (argv[2], NULL, 10);
+  guint n = (guint)strtoul (argv[2], NULL, 10);
   g_autoptr (GRand) rand = g_rand_new_with_seed (42);
 
   for (guint i = 0; i < n; i++)

@@ -90,8 +90,8 @@ test_show_host_dir (Fixture *f, gconstpointer data)
   g_auto (StatsTestRun) run;
   g_autofree char *root = stats_test_runs_root (f->target);
   /* --dir wins over the runs root. */
-  stats_test_run (&run, "/nonexistent-target", NULL, "show-host", "--run", "6.15-abc1234",
-                  "--dir", root, NULL);
+  stats_test_run (&run, "/nonexistent-target", NULL, "show-host", "--run", "6.15-abc1234", "--dir",
+                  root, NULL);
   g_assert_cmpint (run.status, ==, 0);
   stats_test_assert_golden (run.out, "show-host-6.15-abc1234.txt");
 }
@@ -172,8 +172,8 @@ test_compare_threshold_and_no_average (Fixture *f, gconstpointer data)
 static void
 test_compare_bad_policy (Fixture *f, gconstpointer data)
 {
-  static const char *const policies[] = { "policy-unknown-metric.json", "policy-negative.json",
-                                          "policy-unknown-key.json" };
+  static const char *const policies[]
+      = { "policy-unknown-metric.json", "policy-negative.json", "policy-unknown-key.json" };
   for (guint i = 0; i < G_N_ELEMENTS (policies); i++)
     {
       g_auto (StatsTestRun) run;
@@ -209,9 +209,9 @@ test_compare_usage_errors (Fixture *f, gconstpointer data)
     { "compare", "--kernel", "6.14", NULL },
     { "frobnicate", NULL },
   };
-  static const char *const expected[] = { "Unknown option --bogus", "'x' is not a number",
-                                          "non-negative", "unexpected argument 'stray'",
-                                          "A and B select identical rows", "unknown command" };
+  static const char *const expected[]
+      = { "Unknown option --bogus",      "'x' is not a number",           "non-negative",
+          "unexpected argument 'stray'", "A and B select identical rows", "unknown command" };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_auto (StatsTestRun) run;
@@ -266,8 +266,8 @@ test_compare_dir_is_archive (Fixture *f, gconstpointer data)
   g_auto (StatsTestRun) run;
   g_auto (StatsTestRun) local;
   g_autofree char *root = stats_test_runs_root (f->target);
-  RUN (f, "compare", "--dir", root, "--a-kernel", "6.14", "--b-kernel", "6.15",
-       "--run-source", "archive", "--project-commit", "abc1234");
+  RUN (f, "compare", "--dir", root, "--a-kernel", "6.14", "--b-kernel", "6.15", "--run-source",
+       "archive", "--project-commit", "abc1234");
   g_assert_cmpint (run.status, ==, 1);
   g_assert_nonnull (strstr (run.out, "sched_basic/scx_rusty/1n2l4c1t/CpuSpin/abc1234//archive/"));
   stats_test_run (&local, f->target, NULL, "compare", "--dir", root, "--a-kernel", "6.14",
@@ -280,8 +280,8 @@ static void
 test_compare_no_data (Fixture *f, gconstpointer data)
 {
   g_auto (StatsTestRun) run;
-  stats_test_run (&run, "/nonexistent-target", NULL, "compare", "--a-kernel", "6.14",
-                  "--b-kernel", "6.15", NULL);
+  stats_test_run (&run, "/nonexistent-target", NULL, "compare", "--a-kernel", "6.14", "--b-kernel",
+                  "6.15", NULL);
   g_assert_cmpint (run.status, ==, 2);
   g_assert_nonnull (strstr (run.err, "no sidecar data found under /nonexistent-target/ktstr"));
 }

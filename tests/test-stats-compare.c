@@ -35,7 +35,7 @@ slice_on (gboolean slicing[KTSTR_DIM_COUNT], KtstrStatsDim dim)
 static GPtrArray *
 rows_new (void)
 {
-  return g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_stats_row_free);
+  return g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_stats_row_free);
 }
 
 static void
@@ -116,10 +116,8 @@ test_average_mixed_dirty (void)
   g_ptr_array_add (rows, make_row ("u", "6.14.2", "def5678-dirty", TRUE, 1, 1));
   g_autoptr (GPtrArray) groups = ktstr_stats_group_and_average (rows, slicing);
   g_assert_cmpuint (groups->len, ==, 2);
-  g_assert_cmpstr (((KtstrStatsGroup *) groups->pdata[0])->row->project_commit, ==,
-                   "abc1234+mixed");
-  g_assert_cmpstr (((KtstrStatsGroup *) groups->pdata[1])->row->project_commit, ==,
-                   "def5678-dirty");
+  g_assert_cmpstr (((KtstrStatsGroup *)groups->pdata[0])->row->project_commit, ==, "abc1234+mixed");
+  g_assert_cmpstr (((KtstrStatsGroup *)groups->pdata[1])->row->project_commit, ==, "def5678-dirty");
 }
 
 static void
@@ -146,8 +144,7 @@ test_polarity (void)
   const KtstrMetricDef *iters = ktstr_metrics_get (KTSTR_METRIC_TOTAL_ITERATIONS);
   g_assert_cmpint (iters->polarity, ==, KTSTR_POLARITY_HIGHER_BETTER);
   g_assert_cmpint (ktstr_stats_judge (iters, 1000, 500, 0.1, NULL), ==, KTSTR_VERDICT_REGRESSION);
-  g_assert_cmpint (ktstr_stats_judge (iters, 500, 1000, 0.1, NULL), ==,
-                   KTSTR_VERDICT_IMPROVEMENT);
+  g_assert_cmpint (ktstr_stats_judge (iters, 500, 1000, 0.1, NULL), ==, KTSTR_VERDICT_IMPROVEMENT);
 }
 
 static void
@@ -205,12 +202,11 @@ test_compare_substring_filter (void)
   g_assert_cmpuint (r->regressions, ==, 1);
   g_assert_cmpuint (r->new_in_b, ==, 0);
   /* The substring also sees scheduler, topology, work type and flags. */
-  g_autoptr (KtstrStatsReport) r2 = ktstr_stats_compare_rows (a, b, slicing, "scx_rusty 1n2l",
-                                                              &policy);
+  g_autoptr (KtstrStatsReport) r2
+      = ktstr_stats_compare_rows (a, b, slicing, "scx_rusty 1n2l", &policy);
   g_assert_cmpuint (r2->pairs->len, ==, 0);
-  g_autoptr (KtstrStatsReport) r3 = ktstr_stats_compare_rows (a, b, slicing,
-                                                              "1n2l4c1t scx_rusty CpuSpin",
-                                                              &policy);
+  g_autoptr (KtstrStatsReport) r3
+      = ktstr_stats_compare_rows (a, b, slicing, "1n2l4c1t scx_rusty CpuSpin", &policy);
   g_assert_cmpuint (r3->regressions, ==, 2);
 }
 

@@ -90,9 +90,8 @@ test_flags_and (void)
 static void
 test_populated_filter_never_matches_null (void)
 {
-  static const KtstrStatsDim nullable[]
-      = { KTSTR_DIM_KERNEL, KTSTR_DIM_PROJECT_COMMIT, KTSTR_DIM_KERNEL_COMMIT,
-          KTSTR_DIM_RUN_SOURCE };
+  static const KtstrStatsDim nullable[] = { KTSTR_DIM_KERNEL, KTSTR_DIM_PROJECT_COMMIT,
+                                            KTSTR_DIM_KERNEL_COMMIT, KTSTR_DIM_RUN_SOURCE };
   g_autoptr (KtstrStatsRow) row = make_row ();
 
   g_clear_pointer (&row->kernel_version, g_free);

@@ -22,8 +22,9 @@ test_resolution_order (void)
 
   ktstr_stats_policy_init (&p);
   g_assert_cmpfloat (ktstr_stats_policy_rel_threshold (&p, gap), ==, 0.50);
-  g_assert_true (load (&p, "{\"default_percent\": 10, \"per_metric_percent\": "
-                           "{\"worst_spread\": 5.5}}",
+  g_assert_true (load (&p,
+                       "{\"default_percent\": 10, \"per_metric_percent\": "
+                       "{\"worst_spread\": 5.5}}",
                        &error));
   g_assert_no_error (error);
   g_assert_cmpfloat_with_epsilon (ktstr_stats_policy_rel_threshold (&p, spread), 0.055, 1e-12);
@@ -88,9 +89,9 @@ test_negative_rejected (void)
 static void
 test_wrong_types (void)
 {
-  static const char *const bad[] = { "{\"default_percent\": \"10\"}",
-                                     "{\"per_metric_percent\": [1]}",
-                                     "{\"per_metric_percent\": {\"worst_spread\": true}}" };
+  static const char *const bad[]
+      = { "{\"default_percent\": \"10\"}", "{\"per_metric_percent\": [1]}",
+          "{\"per_metric_percent\": {\"worst_spread\": true}}" };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       KtstrStatsPolicy p;

@@ -47,7 +47,7 @@ test_pool_walk (void)
   g_autoptr (GPtrArray) runs = ktstr_stats_list_run_dirs (root);
   g_assert_cmpuint (runs->len, ==, 6);
   for (guint i = 0; i < runs->len; i++)
-    g_assert_cmpint (((const char *) g_ptr_array_index (runs, i))[0], !=, '.');
+    g_assert_cmpint (((const char *)g_ptr_array_index (runs, i))[0], !=, '.');
 }
 
 static void
@@ -60,7 +60,7 @@ test_nested_gauntlet (void)
   g_assert_no_error (error);
   g_assert_cmpuint (pool->rows->len, ==, 12);
   for (guint i = 0; i < pool->rows->len; i++)
-    g_assert_cmpstr (((KtstrStatsRow *) g_ptr_array_index (pool->rows, i))->run_source, ==, "ci");
+    g_assert_cmpstr (((KtstrStatsRow *)g_ptr_array_index (pool->rows, i))->run_source, ==, "ci");
 }
 
 static void

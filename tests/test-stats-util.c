@@ -10,9 +10,8 @@
 #include "test-stats-util.h"
 
 const char *const stats_test_runs_by_age[] = {
-  "ci-gauntlet",  "6.14-unknown",       "6.14-abc1234",
-  "6.15-abc1234", "6.15-abc1234-dirty", "6.15-9999999-dirty",
-  NULL,
+  "ci-gauntlet",        "6.14-unknown",       "6.14-abc1234", "6.15-abc1234",
+  "6.15-abc1234-dirty", "6.15-9999999-dirty", NULL,
 };
 
 static void
@@ -35,7 +34,7 @@ copy_tree (const char *from, const char *to)
       g_autofree char *data = NULL;
       gsize len = 0;
       g_assert_true (g_file_get_contents (src, &data, &len, NULL));
-      g_assert_true (g_file_set_contents (dst, data, (gssize) len, NULL));
+      g_assert_true (g_file_set_contents (dst, data, (gssize)len, NULL));
     }
 }
 
@@ -65,8 +64,8 @@ stats_test_make_target (void)
   for (guint i = 0; stats_test_runs_by_age[i] != NULL; i++)
     {
       g_autofree char *dir = g_build_filename (root, stats_test_runs_by_age[i], NULL);
-      struct timeval times[2] = { { 1767225600 + 60 * (time_t) i, 0 },
-                                  { 1767225600 + 60 * (time_t) i, 0 } };
+      struct timeval times[2]
+          = { { 1767225600 + 60 * (time_t)i, 0 }, { 1767225600 + 60 * (time_t)i, 0 } };
       g_assert_cmpint (utimes (dir, times), ==, 0);
     }
   return target;
@@ -132,7 +131,7 @@ stats_test_run (StatsTestRun *run, const char *target, const char *const *env, .
       envp = g_environ_setenv (envp, kv[0], kv[1], TRUE);
     }
   memset (run, 0, sizeof *run);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+  g_assert_true (g_spawn_sync (NULL, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
                                &run->out, &run->err, &wait_status, &error));
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (wait_status));

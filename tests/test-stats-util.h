@@ -32,8 +32,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (StatsTestRun, stats_test_run_clear)
 /* Runs `ktstr-stats ARGS…` (NULL-terminated) with CARGO_TARGET_DIR=TARGET,
  * NO_COLOR and KTSTR_SIDECAR_DIR unset, plus ENV ("K=V" strings, may be
  * NULL). */
-void stats_test_run (StatsTestRun *run, const char *target, const char *const *env, ...)
-    G_GNUC_NULL_TERMINATED;
+void stats_test_run (StatsTestRun *run, const char *target, const char *const *env,
+                     ...) G_GNUC_NULL_TERMINATED;
 
 /* Asserts ACTUAL equals tests/data/stats/golden/NAME. */
 void stats_test_assert_golden (const char *actual, const char *name);

@@ -48,7 +48,7 @@ key_work_type (const KtstrStatsRow *row)
 static gint
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Distinct group names, sorted; *members gets name -> GPtrArray of rows. */
@@ -56,8 +56,8 @@ static GPtrArray *
 group_rows (GPtrArray *rows, GroupKeyFunc key, GHashTable **members)
 {
   GPtrArray *names = g_ptr_array_new ();
-  *members = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                    (GDestroyNotify) g_ptr_array_unref);
+  *members
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
   for (guint i = 0; i < rows->len; i++)
     {
       const KtstrStatsRow *row = g_ptr_array_index (rows, i);
@@ -66,10 +66,10 @@ group_rows (GPtrArray *rows, GroupKeyFunc key, GHashTable **members)
       if (list == NULL)
         {
           list = g_ptr_array_new ();
-          g_hash_table_insert (*members, (gpointer) name, list);
-          g_ptr_array_add (names, (gpointer) name);
+          g_hash_table_insert (*members, (gpointer)name, list);
+          g_ptr_array_add (names, (gpointer)name);
         }
-      g_ptr_array_add (list, (gpointer) row);
+      g_ptr_array_add (list, (gpointer)row);
     }
   g_ptr_array_sort (names, compare_strings);
   return names;
@@ -80,7 +80,7 @@ mean_of (GPtrArray *rows, KtstrMetricId m)
 {
   double sum = 0.0;
   for (guint i = 0; i < rows->len; i++)
-    sum += ((const KtstrStatsRow *) g_ptr_array_index (rows, i))->metrics[m];
+    sum += ((const KtstrStatsRow *)g_ptr_array_index (rows, i))->metrics[m];
   return rows->len > 0 ? sum / rows->len : 0.0;
 }
 
@@ -117,7 +117,7 @@ append_outliers (GString *out, GPtrArray *rows, GPtrArray *scenarios, GHashTable
         continue;
       for (guint i = 0; i < rows->len; i++)
         {
-          double d = ((const KtstrStatsRow *) g_ptr_array_index (rows, i))->metrics[m] - mean;
+          double d = ((const KtstrStatsRow *)g_ptr_array_index (rows, i))->metrics[m] - mean;
           ss += d * d;
         }
       double sd = sqrt (ss / (rows->len - 1));
@@ -130,8 +130,9 @@ append_outliers (GString *out, GPtrArray *rows, GPtrArray *scenarios, GHashTable
           double value = mean_of (list, m);
           if (value <= threshold)
             continue;
-          Outlier o = { g_ptr_array_index (scenarios, s), m, value, mean, (value - mean) / sd,
-                        NULL, found->len };
+          Outlier o = {
+            g_ptr_array_index (scenarios, s), m, value, mean, (value - mean) / sd, NULL, found->len
+          };
           GString *worst = g_string_new (NULL);
           for (guint i = 0; i < list->len; i++)
             {
@@ -151,9 +152,9 @@ append_outliers (GString *out, GPtrArray *rows, GPtrArray *scenarios, GHashTable
   for (guint i = 0; i < found->len; i++)
     {
       Outlier *o = &g_array_index (found, Outlier, i);
-      g_string_append_printf (out, "  %s: %s %.1f (overall avg %.1f, +%.1f\317\203)\n",
-                              o->scenario, ktstr_metrics_get (o->metric)->name, o->value,
-                              o->overall_mean, o->sigma);
+      g_string_append_printf (out, "  %s: %s %.1f (overall avg %.1f, +%.1f\317\203)\n", o->scenario,
+                              ktstr_metrics_get (o->metric)->name, o->value, o->overall_mean,
+                              o->sigma);
       if (o->worst_on[0] != '\0')
         g_string_append_printf (out, "    worst on: %s\n", o->worst_on);
       g_free (o->worst_on);
@@ -195,7 +196,7 @@ append_summary (GString *out, GPtrArray *rows, GroupKeyFunc key)
           const KtstrStatsRow *row = g_ptr_array_index (list, i);
           s.pass += row->passed && !row->skipped;
           s.skip += row->skipped;
-          s.stalls += (guint64) row->metrics[KTSTR_METRIC_STALL_COUNT];
+          s.stalls += (guint64)row->metrics[KTSTR_METRIC_STALL_COUNT];
         }
       s.spread = mean_of (list, KTSTR_METRIC_WORST_SPREAD);
       s.gap = mean_of (list, KTSTR_METRIC_WORST_GAP_MS);
@@ -279,7 +280,7 @@ ktstr_stats_format_verifier (GPtrArray *sidecars)
     {
       const char *name = g_ptr_array_index (names, i);
       guint insns = GPOINTER_TO_UINT (g_hash_table_lookup (max_insns, name));
-      double pct = (double) insns / VERIFIER_INSN_LIMIT * 100.0;
+      double pct = (double)insns / VERIFIER_INSN_LIMIT * 100.0;
       gboolean near = pct >= VERIFIER_WARN_PCT;
       g_string_append_printf (out, "  %-24s %12u %7.1f%%%s\n", name, insns, pct, near ? " !" : "");
       if (near)
@@ -302,8 +303,8 @@ member_u64 (JsonObject *o, const char *name)
   if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
     return 0;
   if (json_node_get_value_type (n) == G_TYPE_DOUBLE)
-    return (guint64) MAX (0.0, json_node_get_double (n));
-  return json_node_get_value_type (n) == G_TYPE_INT64 ? (guint64) json_node_get_int (n) : 0;
+    return (guint64)MAX (0.0, json_node_get_double (n));
+  return json_node_get_value_type (n) == G_TYPE_INT64 ? (guint64)json_node_get_int (n) : 0;
 }
 
 char *
@@ -334,10 +335,9 @@ ktstr_stats_format_callback_profile (GPtrArray *sidecars)
           JsonObject *o = json_node_get_object (el);
           const char *name = json_object_get_string_member_with_default (o, "name", "?");
           double per_call = json_object_get_double_member_with_default (o, "nsecs_per_call", 0.0);
-          g_string_append_printf (out,
-                                  "    %-24s %12" G_GUINT64_FORMAT " %14" G_GUINT64_FORMAT
-                                  " %12.0f\n",
-                                  name, member_u64 (o, "cnt"), member_u64 (o, "nsecs"), per_call);
+          g_string_append_printf (
+              out, "    %-24s %12" G_GUINT64_FORMAT " %14" G_GUINT64_FORMAT " %12.0f\n", name,
+              member_u64 (o, "cnt"), member_u64 (o, "nsecs"), per_call);
         }
     }
   return g_string_free (out, FALSE);
@@ -374,8 +374,9 @@ ktstr_stats_format_kvm (GPtrArray *sidecars)
     return g_strdup ("");
 
   guint64 avg[6] = { 0 }, poll_ok = 0, poll_try = 0, preempt_total = 0;
-  static const char *const names[6] = { "exits", "halt_exits", "halt_wait_ns",
-                                        "preemption_reported", "signal_exits", "hypercalls" };
+  static const char *const names[6] = { "exits",        "halt_exits",
+                                        "halt_wait_ns", "preemption_reported",
+                                        "signal_exits", "hypercalls" };
   for (guint i = 0; i < vms->len; i++)
     {
       const KtstrKvmStats *kvm = g_ptr_array_index (vms, i);
@@ -390,13 +391,13 @@ ktstr_stats_format_kvm (GPtrArray *sidecars)
   if (avg[0] == 0)
     return g_strdup ("");
 
-  double poll_pct = poll_try > 0 ? (double) poll_ok / (double) poll_try * 100.0 : 0.0;
+  double poll_pct = poll_try > 0 ? (double)poll_ok / (double)poll_try * 100.0 : 0.0;
   GString *out = g_string_new (NULL);
   g_string_append_printf (out, "\n=== KVM STATS (avg across %u VMs) ===\n\n", vms->len);
   g_string_append_printf (out,
                           "  exits/vcpu  %7" G_GUINT64_FORMAT "   halt/vcpu     %5" G_GUINT64_FORMAT
                           "   halt_wait_ms %7.1f\n",
-                          avg[0], avg[1], (double) avg[2] / 1000000.0);
+                          avg[0], avg[1], (double)avg[2] / 1000000.0);
   g_string_append_printf (out,
                           "  poll_ok%%    %6.1f%%   preempted/vcpu %4" G_GUINT64_FORMAT
                           "   signal/vcpu  %7" G_GUINT64_FORMAT "\n",

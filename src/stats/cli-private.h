@@ -8,9 +8,9 @@
 G_BEGIN_DECLS
 
 #define KTSTR_STATS_EXIT_STATUS_HELP                                                               \
-  "Exit status: 0 success (compare: no regression); 1 compare found regressions;\n"               \
-  "2 usage or data error (bad flags, unknown run, bad policy, no rows matched).\n"                \
-  "Unlike the Rust ktstr, errors never exit 1, so a CI gate can tell a\n"                         \
+  "Exit status: 0 success (compare: no regression); 1 compare found regressions;\n"                \
+  "2 usage or data error (bad flags, unknown run, bad policy, no rows matched).\n"                 \
+  "Unlike the Rust ktstr, errors never exit 1, so a CI gate can tell a\n"                          \
   "regression from a comparison that could not run.\n"
 
 /* Parses ARGV (ARGV[0] = the command) with ENTRIES (may be NULL) plus

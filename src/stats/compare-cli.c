@@ -84,25 +84,45 @@ ktstr_stats_cli_compare (const char *program, int argc, char **argv)
         static const char *const who[] = { "Both sides", "Side A", "Side B" };
         char *help = g_strdup_printf ("%s: %s", who[side], option_help[d]);
         g_ptr_array_add (help_text, help);
-        entries[n++] = (GOptionEntry){ option_names[d][side], 0, 0, G_OPTION_ARG_STRING_ARRAY,
-                                       &values[d][side], help, option_arg[d] };
+        entries[n++] = (GOptionEntry){
+          option_names[d][side], 0, 0, G_OPTION_ARG_STRING_ARRAY, &values[d][side], help,
+          option_arg[d]
+        };
       }
-  entries[n++] = (GOptionEntry){ "filter", 'E', 0, G_OPTION_ARG_STRING, &substring,
+  entries[n++] = (GOptionEntry){ "filter",
+                                 'E',
+                                 0,
+                                 G_OPTION_ARG_STRING,
+                                 &substring,
                                  "Keep rows whose \"scenario topology scheduler work_type flags\" "
                                  "contains SUBSTR",
                                  "SUBSTR" };
-  entries[n++] = (GOptionEntry){ "threshold", 0, 0, G_OPTION_ARG_STRING, &threshold,
-                                 "Relative gate in percent for every metric", "PCT" };
-  entries[n++] = (GOptionEntry){ "policy", 0, 0, G_OPTION_ARG_FILENAME, &policy_path,
-                                 "JSON {default_percent, per_metric_percent} thresholds", "FILE" };
-  entries[n++] = (GOptionEntry){ "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
-                                 "Pool run directories under DIR (run_source reads 'archive')",
-                                 "DIR" };
-  entries[n++] = (GOptionEntry){ "no-average", 0, 0, G_OPTION_ARG_NONE, &no_average,
+  entries[n++] = (GOptionEntry){ "threshold", 0,
+                                 0,           G_OPTION_ARG_STRING,
+                                 &threshold,  "Relative gate in percent for every metric",
+                                 "PCT" };
+  entries[n++] = (GOptionEntry){ "policy",
+                                 0,
+                                 0,
+                                 G_OPTION_ARG_FILENAME,
+                                 &policy_path,
+                                 "JSON {default_percent, per_metric_percent} thresholds",
+                                 "FILE" };
+  entries[n++]
+      = (GOptionEntry){ "dir", 0,
+                        0,     G_OPTION_ARG_FILENAME,
+                        &dir,  "Pool run directories under DIR (run_source reads 'archive')",
+                        "DIR" };
+  entries[n++] = (GOptionEntry){ "no-average",
+                                 0,
+                                 0,
+                                 G_OPTION_ARG_NONE,
+                                 &no_average,
                                  "Compare sidecars one to one instead of averaging per key",
                                  NULL };
-  entries[n++] = (GOptionEntry){ "json", 0, 0, G_OPTION_ARG_NONE, &as_json,
-                                 "Print a machine-readable JSON report", NULL };
+  entries[n++] = (GOptionEntry){
+    "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a machine-readable JSON report", NULL
+  };
   entries[n++] = (GOptionEntry)G_OPTION_ENTRY_NULL;
   g_assert (n == G_N_ELEMENTS (entries));
 

@@ -73,7 +73,7 @@ set_no_match_error (GError **error, const char *side, const KtstrStatsFilter *fi
       g_string_append_printf (msg,
                               "\nhint: no sidecar has run_source '%s' (values are "
                               "case-sensitive; --dir rewrites every run_source to 'archive')",
-                              (const char *) g_ptr_array_index (sources, i));
+                              (const char *)g_ptr_array_index (sources, i));
   g_set_error_literal (error, KTSTR_STATS_COMPARE_ERROR, KTSTR_STATS_COMPARE_ERROR_NO_MATCH,
                        msg->str);
   g_string_free (msg, TRUE);
@@ -82,7 +82,7 @@ set_no_match_error (GError **error, const char *side, const KtstrStatsFilter *fi
 static gint
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 static void
@@ -92,7 +92,7 @@ collect_dirty (GPtrArray *rows, KtstrStatsDim dim, GHashTable *set)
     {
       const char *v = ktstr_stats_row_dim_value (g_ptr_array_index (rows, i), dim);
       if (v != NULL && g_str_has_suffix (v, "-dirty"))
-        g_hash_table_add (set, (gpointer) v);
+        g_hash_table_add (set, (gpointer)v);
     }
 }
 
@@ -103,7 +103,8 @@ dirty_warning (GPtrArray *rows_a, GPtrArray *rows_b)
   {
     KtstrStatsDim dim;
     const char *what;
-  } kinds[] = { { KTSTR_DIM_KERNEL_COMMIT, "kernel source" }, { KTSTR_DIM_PROJECT_COMMIT, "project" } };
+  } kinds[]
+      = { { KTSTR_DIM_KERNEL_COMMIT, "kernel source" }, { KTSTR_DIM_PROJECT_COMMIT, "project" } };
   GString *msg = g_string_new ("comparison includes dirty builds:");
   gboolean any = FALSE;
 
@@ -121,7 +122,7 @@ dirty_warning (GPtrArray *rows_a, GPtrArray *rows_b)
       g_ptr_array_sort (sorted, compare_strings);
       for (guint i = 0; i < sorted->len; i++)
         g_string_append_printf (msg, "\n  - %s: %s (working tree may have changed since this run)",
-                                kinds[k].what, (const char *) g_ptr_array_index (sorted, i));
+                                kinds[k].what, (const char *)g_ptr_array_index (sorted, i));
       any |= sorted->len > 0;
     }
   if (!any)
@@ -152,7 +153,7 @@ group_rows_of (GPtrArray *groups)
 {
   GPtrArray *rows = g_ptr_array_new ();
   for (guint i = 0; i < groups->len; i++)
-    g_ptr_array_add (rows, ((KtstrStatsGroup *) g_ptr_array_index (groups, i))->row);
+    g_ptr_array_add (rows, ((KtstrStatsGroup *)g_ptr_array_index (groups, i))->row);
   return rows;
 }
 

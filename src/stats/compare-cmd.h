@@ -13,12 +13,12 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  KtstrStatsFilter *a;  /* resolved per-side filters (shared values merged in) */
+  KtstrStatsFilter *a; /* resolved per-side filters (shared values merged in) */
   KtstrStatsFilter *b;
   const char *substring; /* -E, or NULL */
   KtstrStatsPolicy policy;
-  const char *root;     /* runs root, or --dir */
-  gboolean is_archive;  /* --dir given: run_source reads "archive" */
+  const char *root;    /* runs root, or --dir */
+  gboolean is_archive; /* --dir given: run_source reads "archive" */
   gboolean no_average;
   gboolean as_json;
   gboolean use_color;

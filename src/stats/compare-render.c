@@ -17,13 +17,13 @@ typedef struct
 static gint
 compare_group_pairs (gconstpointer pa, gconstpointer pb)
 {
-  return strcmp (((const GroupPair *) pa)->key, ((const GroupPair *) pb)->key);
+  return strcmp (((const GroupPair *)pa)->key, ((const GroupPair *)pb)->key);
 }
 
 static void
 group_pair_clear (gpointer p)
 {
-  g_free (((GroupPair *) p)->key);
+  g_free (((GroupPair *)p)->key);
 }
 
 /* The averaged groups of both sides that -E keeps, matched by pairing key,
@@ -121,8 +121,9 @@ ktstr_stats_comparison_render_text (const KtstrStatsComparison *c, GString *out)
           g_autofree char *a = g_strdup_printf ("%.2f", m->a);
           g_autofree char *b = g_strdup_printf ("%.2f", m->b);
           g_autofree char *delta = g_strdup_printf ("%+.2f%s", m->delta, m->metric->unit);
-          const char *cells[] = { p->key, m->metric->name, a, b, delta,
-                                  is_regression ? "REGRESSION" : "improvement" };
+          const char *cells[] = { p->key, m->metric->name,
+                                  a,      b,
+                                  delta,  is_regression ? "REGRESSION" : "improvement" };
           ktstr_table_add_row (table, cells);
           ktstr_table_set_last_row_color (table, 5,
                                           is_regression ? KTSTR_COLOR_RED : KTSTR_COLOR_GREEN);
@@ -147,18 +148,17 @@ ktstr_stats_comparison_render_text (const KtstrStatsComparison *c, GString *out)
           const GroupPair *p = &g_array_index (pairs, GroupPair, i);
           g_autofree char *a = side_count (p->a);
           g_autofree char *b = side_count (p->b);
-          g_string_append_printf (out, "  %s: %s=%s %s=%s\n", p->key, c->label_a, a, c->label_b,
-                                  b);
+          g_string_append_printf (out, "  %s: %s=%s %s=%s\n", p->key, c->label_a, a, c->label_b, b);
         }
     }
   if (r->new_in_b > 0)
-    g_string_append_printf (out, "  %u row(s) new in '%s' (no matching key in '%s')\n",
-                            r->new_in_b, c->label_b, c->label_a);
+    g_string_append_printf (out, "  %u row(s) new in '%s' (no matching key in '%s')\n", r->new_in_b,
+                            c->label_b, c->label_a);
   if (r->removed_from_a > 0)
     g_string_append_printf (out, "  %u row(s) removed from '%s' (no matching key in '%s')\n",
                             r->removed_from_a, c->label_a, c->label_b);
-  g_autofree char *host = ktstr_stats_format_host_delta (c->host_a, c->host_b, c->label_a,
-                                                         c->label_b);
+  g_autofree char *host
+      = ktstr_stats_format_host_delta (c->host_a, c->host_b, c->label_a, c->label_b);
   g_string_append (out, host);
 }
 
@@ -294,9 +294,9 @@ json_summary (JsonBuilder *w, const KtstrStatsReport *r)
   {
     const char *name;
     guint value;
-  } counts[] = { { "regressions", r->regressions },       { "improvements", r->improvements },
-                 { "unchanged", r->unchanged },           { "skipped_failed", r->skipped_failed },
-                 { "new_in_b", r->new_in_b },             { "removed_from_a", r->removed_from_a } };
+  } counts[] = { { "regressions", r->regressions }, { "improvements", r->improvements },
+                 { "unchanged", r->unchanged },     { "skipped_failed", r->skipped_failed },
+                 { "new_in_b", r->new_in_b },       { "removed_from_a", r->removed_from_a } };
 
   json_builder_begin_object (w);
   for (guint i = 0; i < G_N_ELEMENTS (counts); i++)

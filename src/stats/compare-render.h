@@ -18,7 +18,7 @@ typedef struct
   const char *substring; /* -E: also narrows the per-group pass counts */
   char *label_a;
   char *label_b;
-  guint runs_a;        /* rows each side selected, before averaging */
+  guint runs_a; /* rows each side selected, before averaging */
   guint runs_b;
   GPtrArray *groups_a; /* KtstrStatsGroup*, or NULL with --no-average */
   GPtrArray *groups_b;

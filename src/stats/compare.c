@@ -6,12 +6,12 @@
 
 #include "stats/compare.h"
 
-G_DEFINE_QUARK (ktstr-stats-compare-error-quark, ktstr_stats_compare_error)
+G_DEFINE_QUARK (ktstr - stats - compare - error - quark, ktstr_stats_compare_error)
 
 static gint
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 static void
@@ -22,7 +22,7 @@ append_commit_part (GString *key, const char *commit)
   gsize n = strlen (commit);
   if (g_str_has_suffix (commit, "-dirty"))
     n -= strlen ("-dirty");
-  g_string_append_len (key, commit, (gssize) n);
+  g_string_append_len (key, commit, (gssize)n);
 }
 
 char *
@@ -159,7 +159,7 @@ accumulate (Accumulator *acc, const KtstrStatsRow *row)
           sum = g_new0 (ExtSum, 1);
           g_hash_table_insert (acc->ext_sums, name, sum);
         }
-      sum->sum += *(const double *) value;
+      sum->sum += *(const double *)value;
       sum->count++;
     }
 }
@@ -170,7 +170,7 @@ finish_group (Accumulator *acc)
   const KtstrStatsRow *first = acc->first;
   KtstrStatsGroup *group = g_new0 (KtstrStatsGroup, 1);
   KtstrStatsRow *row = ktstr_stats_row_new ();
-  double denom = acc->passes_observed == 0 ? 1.0 : (double) acc->passes_observed;
+  double denom = acc->passes_observed == 0 ? 1.0 : (double)acc->passes_observed;
 
   row->scenario = g_strdup (first->scenario);
   row->topology = g_strdup (first->topology);
@@ -199,7 +199,7 @@ finish_group (Accumulator *acc)
         {
           const ExtSum *sum = value;
           double *mean = g_new (double, 1);
-          *mean = sum->sum / (double) sum->count;
+          *mean = sum->sum / (double)sum->count;
           g_hash_table_insert (row->ext_metrics, g_strdup (name), mean);
         }
       g_hash_table_unref (acc->ext_sums);
@@ -217,7 +217,7 @@ ktstr_stats_group_and_average (GPtrArray *rows, const gboolean slicing[KTSTR_DIM
 {
   g_autoptr (GHashTable) index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (GArray) accs = g_array_new (FALSE, TRUE, sizeof (Accumulator));
-  GPtrArray *groups = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_stats_group_free);
+  GPtrArray *groups = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_stats_group_free);
 
   for (guint i = 0; i < rows->len; i++)
     {
@@ -312,8 +312,8 @@ ktstr_stats_report_free (KtstrStatsReport *report)
 }
 
 static KtstrStatsPair *
-add_pair (KtstrStatsReport *report, const char *key, KtstrPairStatus status,
-          const KtstrStatsRow *a, const KtstrStatsRow *b)
+add_pair (KtstrStatsReport *report, const char *key, KtstrPairStatus status, const KtstrStatsRow *a,
+          const KtstrStatsRow *b)
 {
   KtstrStatsPair *pair = g_new0 (KtstrStatsPair, 1);
   pair->key = g_strdelimit (g_strdup (key), "\x1f", '/');
@@ -376,7 +376,7 @@ ktstr_stats_compare_rows (GPtrArray *rows_a, GPtrArray *rows_b,
   g_autoptr (GPtrArray) a_keys = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) b_key_list = g_ptr_array_new_with_free_func (g_free);
 
-  report->pairs = g_ptr_array_new_with_free_func ((GDestroyNotify) pair_free);
+  report->pairs = g_ptr_array_new_with_free_func ((GDestroyNotify)pair_free);
 
   /* The first A row of each key wins, as in the Rust tool. */
   for (guint i = 0; i < rows_a->len; i++)
@@ -385,7 +385,7 @@ ktstr_stats_compare_rows (GPtrArray *rows_a, GPtrArray *rows_b,
       char *key = ktstr_stats_pairing_key (a, slicing, '\x1f');
       g_ptr_array_add (a_keys, key);
       if (!g_hash_table_contains (a_by_key, key))
-        g_hash_table_insert (a_by_key, g_strdup (key), (gpointer) a);
+        g_hash_table_insert (a_by_key, g_strdup (key), (gpointer)a);
     }
   for (guint i = 0; i < rows_b->len; i++)
     {

@@ -32,8 +32,8 @@ char *ktstr_stats_pairing_key (const KtstrStatsRow *row, const gboolean slicing[
 
 typedef struct
 {
-  KtstrStatsRow *row;     /* owned: the averaged row */
-  guint passes_observed;  /* contributors that passed and were not skipped */
+  KtstrStatsRow *row;    /* owned: the averaged row */
+  guint passes_observed; /* contributors that passed and were not skipped */
   guint total_observed;
 } KtstrStatsGroup;
 
@@ -45,8 +45,7 @@ void ktstr_stats_group_free (KtstrStatsGroup *group);
  * passed only if every contributor passed and none was skipped.  A commit
  * column mixing clean and -dirty contributors reads "{hex}+mixed".
  * Returns KtstrStatsGroup*, owned. */
-GPtrArray *ktstr_stats_group_and_average (GPtrArray *rows,
-                                          const gboolean slicing[KTSTR_DIM_COUNT]);
+GPtrArray *ktstr_stats_group_and_average (GPtrArray *rows, const gboolean slicing[KTSTR_DIM_COUNT]);
 
 /* --no-average: fails when two rows of one side share a pairing key. */
 gboolean ktstr_stats_check_unique_keys (GPtrArray *rows, const gboolean slicing[KTSTR_DIM_COUNT],
@@ -63,7 +62,7 @@ typedef struct
 {
   const KtstrMetricDef *metric;
   double a, b, delta;
-  double rel_delta;    /* |delta| / |a|; 0 when a is 0 */
+  double rel_delta; /* |delta| / |a|; 0 when a is 0 */
   double rel_threshold;
   KtstrVerdict verdict;
 } KtstrStatsMetricResult;
@@ -78,12 +77,12 @@ typedef enum
 
 typedef struct
 {
-  char *key;                /* pairing key parts joined by '/' */
+  char *key; /* pairing key parts joined by '/' */
   KtstrPairStatus status;
-  const KtstrStatsRow *a;   /* borrowed; NULL for NEW_IN_B */
-  const KtstrStatsRow *b;   /* borrowed; NULL for REMOVED_FROM_A */
-  GArray *metrics;          /* KtstrStatsMetricResult, COMPARED only; metrics that are 0 on
-                             * both sides are left out */
+  const KtstrStatsRow *a; /* borrowed; NULL for NEW_IN_B */
+  const KtstrStatsRow *b; /* borrowed; NULL for REMOVED_FROM_A */
+  GArray *metrics;        /* KtstrStatsMetricResult, COMPARED only; metrics that are 0 on
+                           * both sides are left out */
 } KtstrStatsPair;
 
 typedef struct
@@ -105,8 +104,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrStatsReport, ktstr_stats_report_free)
  * not NULL, keeps only rows whose ktstr_stats_row_filter_text contains it. */
 KtstrStatsReport *ktstr_stats_compare_rows (GPtrArray *rows_a, GPtrArray *rows_b,
                                             const gboolean slicing[KTSTR_DIM_COUNT],
-                                            const char *substring,
-                                            const KtstrStatsPolicy *policy);
+                                            const char *substring, const KtstrStatsPolicy *policy);
 
 /* Judges one metric with the dual gate and polarity. */
 KtstrVerdict ktstr_stats_judge (const KtstrMetricDef *metric, double a, double b,

@@ -107,16 +107,14 @@ ktstr_stats_filter_matches (const KtstrStatsFilter *f, const KtstrStatsRow *row)
       if (d == KTSTR_DIM_FLAGS)
         {
           for (guint i = 0; i < wanted->len; i++)
-            if (!g_strv_contains ((const char *const *) row->flags,
-                                  g_ptr_array_index (wanted, i)))
+            if (!g_strv_contains ((const char *const *)row->flags, g_ptr_array_index (wanted, i)))
               return FALSE;
         }
       else if (d == KTSTR_DIM_KERNEL)
         {
           gboolean any = FALSE;
           for (guint i = 0; i < wanted->len && !any; i++)
-            any = ktstr_stats_kernel_matches (g_ptr_array_index (wanted, i),
-                                              row->kernel_version);
+            any = ktstr_stats_kernel_matches (g_ptr_array_index (wanted, i), row->kernel_version);
           if (!any)
             return FALSE;
         }
@@ -129,7 +127,7 @@ ktstr_stats_filter_matches (const KtstrStatsFilter *f, const KtstrStatsRow *row)
 static gint
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Sorted, deduplicated copy (borrowed strings). */

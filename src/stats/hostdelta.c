@@ -57,7 +57,7 @@ governor_of (const GPtrArray *govs, guint cpu)
 {
   for (guint i = 0; govs != NULL && i < govs->len; i++)
     {
-      const KtstrCpuGovernor *g = g_ptr_array_index ((GPtrArray *) govs, i);
+      const KtstrCpuGovernor *g = g_ptr_array_index ((GPtrArray *)govs, i);
       if (g->cpu == cpu)
         return g->governor;
     }
@@ -67,7 +67,7 @@ governor_of (const GPtrArray *govs, guint cpu)
 static gint
 compare_uints (gconstpointer a, gconstpointer b)
 {
-  guint x = *(const guint *) a, y = *(const guint *) b;
+  guint x = *(const guint *)a, y = *(const guint *)b;
   return x < y ? -1 : x > y;
 }
 
@@ -80,7 +80,7 @@ diff_governors (GPtrArray *changes, const GPtrArray *a, const GPtrArray *b)
   for (guint s = 0; s < 2; s++)
     for (guint i = 0; sides[s] != NULL && i < sides[s]->len; i++)
       {
-        const KtstrCpuGovernor *g = g_ptr_array_index ((GPtrArray *) sides[s], i);
+        const KtstrCpuGovernor *g = g_ptr_array_index ((GPtrArray *)sides[s], i);
         gboolean seen = FALSE;
         for (guint j = 0; j < cpus->len && !seen; j++)
           seen = g_array_index (cpus, guint, j) == g->cpu;
@@ -112,7 +112,7 @@ summarize_tunables (GHashTable *map)
 static gint
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 static void
@@ -150,7 +150,7 @@ diff_tunables (GPtrArray *changes, GHashTable *a, GHashTable *b)
 GPtrArray *
 ktstr_stats_host_diff (const KtstrHostContext *a, const KtstrHostContext *b)
 {
-  GPtrArray *c = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_host_change_free);
+  GPtrArray *c = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_host_change_free);
 
   diff_string (c, "kernel_name", a->kernel_name, b->kernel_name);
   diff_string (c, "kernel_release", a->kernel_release, b->kernel_release);
@@ -161,14 +161,13 @@ ktstr_stats_host_diff (const KtstrHostContext *a, const KtstrHostContext *b)
             b->has_total_memory_kb, b->total_memory_kb);
   diff_u64 (c, "hugepages_total", a->has_hugepages_total, a->hugepages_total,
             b->has_hugepages_total, b->hugepages_total);
-  diff_u64 (c, "hugepages_free", a->has_hugepages_free, a->hugepages_free,
-            b->has_hugepages_free, b->hugepages_free);
+  diff_u64 (c, "hugepages_free", a->has_hugepages_free, a->hugepages_free, b->has_hugepages_free,
+            b->hugepages_free);
   diff_u64 (c, "hugepages_size_kb", a->has_hugepages_size_kb, a->hugepages_size_kb,
             b->has_hugepages_size_kb, b->hugepages_size_kb);
   diff_u64 (c, "online_cpus", a->has_online_cpus, a->online_cpus, b->has_online_cpus,
             b->online_cpus);
-  diff_u64 (c, "numa_nodes", a->has_numa_nodes, a->numa_nodes, b->has_numa_nodes,
-            b->numa_nodes);
+  diff_u64 (c, "numa_nodes", a->has_numa_nodes, a->numa_nodes, b->has_numa_nodes, b->numa_nodes);
   diff_string (c, "thp_enabled", a->thp_enabled, b->thp_enabled);
   diff_string (c, "thp_defrag", a->thp_defrag, b->thp_defrag);
   diff_string (c, "kernel_cmdline", a->kernel_cmdline, b->kernel_cmdline);

@@ -11,7 +11,7 @@
 #include "stats/list.h"
 #include "stats/table.h"
 
-G_DEFINE_QUARK (ktstr-stats-list-error-quark, ktstr_stats_list_error)
+G_DEFINE_QUARK (ktstr - stats - list - error - quark, ktstr_stats_list_error)
 
 typedef struct
 {
@@ -93,8 +93,8 @@ ktstr_stats_format_runs (const char *root, GPtrArray *warnings)
   g_array_sort (runs, compare_runs);
 
   static const char *const headers[] = { "RUN", "TESTS", "DATE", "ARCH" };
-  static const KtstrAlign align[] = { KTSTR_ALIGN_LEFT, KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_LEFT,
-                                      KTSTR_ALIGN_LEFT };
+  static const KtstrAlign align[]
+      = { KTSTR_ALIGN_LEFT, KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_LEFT, KTSTR_ALIGN_LEFT };
   g_autoptr (KtstrTable) table = ktstr_table_new (4, headers, align);
   for (guint i = 0; i < runs->len; i++)
     {
@@ -113,9 +113,9 @@ ktstr_stats_format_runs (const char *root, GPtrArray *warnings)
 /* A sorted set of strings with an optional null member. */
 typedef struct
 {
-  const char *key;  /* JSON key and text label */
+  const char *key; /* JSON key and text label */
   gboolean has_null;
-  GHashTable *set;  /* borrowed strings */
+  GHashTable *set; /* borrowed strings */
 } ValueSet;
 
 static void
@@ -124,13 +124,13 @@ value_set_add (ValueSet *vs, const char *value)
   if (value == NULL)
     vs->has_null = TRUE;
   else
-    g_hash_table_add (vs->set, (gpointer) value);
+    g_hash_table_add (vs->set, (gpointer)value);
 }
 
 static gint
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 static GPtrArray *
@@ -162,9 +162,8 @@ enum
 char *
 ktstr_stats_format_values (const KtstrStatsPool *pool, gboolean as_json)
 {
-  static const char *const keys[VS_COUNT] = { "kernel",    "commit",   "kernel_commit",
-                                              "source",    "scheduler", "topology",
-                                              "work_type", "flags" };
+  static const char *const keys[VS_COUNT] = { "kernel",    "commit",   "kernel_commit", "source",
+                                              "scheduler", "topology", "work_type",     "flags" };
   ValueSet sets[VS_COUNT];
 
   for (guint k = 0; k < VS_COUNT; k++)
@@ -208,7 +207,7 @@ ktstr_stats_format_values (const KtstrStatsPool *pool, gboolean as_json)
           if (sets[k].has_null)
             g_string_append (text, "  unknown\n");
           for (guint i = 0; i < sorted->len; i++)
-            g_string_append_printf (text, "  %s\n", (const char *) g_ptr_array_index (sorted, i));
+            g_string_append_printf (text, "  %s\n", (const char *)g_ptr_array_index (sorted, i));
           g_string_append_c (text, '\n');
         }
       g_hash_table_unref (sets[k].set);
@@ -283,8 +282,8 @@ ktstr_stats_show_host (const char *root, const char *run, GPtrArray *warnings, G
   if (pool->sidecars->len == 0)
     {
       g_set_error (error, KTSTR_STATS_LIST_ERROR, KTSTR_STATS_LIST_ERROR_NO_SIDECARS,
-                   "run '%s' (%s) has no sidecar data; files must be named *.ktstr.*.json",
-                   run, dir);
+                   "run '%s' (%s) has no sidecar data; files must be named *.ktstr.*.json", run,
+                   dir);
       return NULL;
     }
   for (guint i = 0; i < pool->sidecars->len; i++)

@@ -26,17 +26,16 @@ static const KtstrMetricDef registry[KTSTR_METRIC_COUNT] = {
     "\302\265s", FALSE },
   { KTSTR_METRIC_WORST_WAKE_LATENCY_CV, "worst_wake_latency_cv", LOWER, 0.10, 0.25, "", FALSE },
   { KTSTR_METRIC_TOTAL_ITERATIONS, "total_iterations", HIGHER, 100.0, 0.10, "", TRUE },
-  { KTSTR_METRIC_WORST_MEAN_RUN_DELAY_US, "worst_mean_run_delay_us", LOWER, 50.0, 0.25,
-    "\302\265s", FALSE },
-  { KTSTR_METRIC_WORST_RUN_DELAY_US, "worst_run_delay_us", LOWER, 100.0, 0.50, "\302\265s",
+  { KTSTR_METRIC_WORST_MEAN_RUN_DELAY_US, "worst_mean_run_delay_us", LOWER, 50.0, 0.25, "\302\265s",
     FALSE },
+  { KTSTR_METRIC_WORST_RUN_DELAY_US, "worst_run_delay_us", LOWER, 100.0, 0.50, "\302\265s", FALSE },
   { KTSTR_METRIC_WORST_WAKE_LATENCY_TAIL_RATIO, "worst_wake_latency_tail_ratio", LOWER, 0.5, 0.25,
     "x", FALSE },
-  { KTSTR_METRIC_WORST_ITERATIONS_PER_WORKER, "worst_iterations_per_worker", HIGHER, 10.0, 0.10,
-    "", FALSE },
+  { KTSTR_METRIC_WORST_ITERATIONS_PER_WORKER, "worst_iterations_per_worker", HIGHER, 10.0, 0.10, "",
+    FALSE },
   { KTSTR_METRIC_WORST_PAGE_LOCALITY, "worst_page_locality", HIGHER, 0.05, 0.10, "", FALSE },
-  { KTSTR_METRIC_WORST_CROSS_NODE_MIGRATION_RATIO, "worst_cross_node_migration_ratio", LOWER,
-    0.05, 0.20, "", FALSE },
+  { KTSTR_METRIC_WORST_CROSS_NODE_MIGRATION_RATIO, "worst_cross_node_migration_ratio", LOWER, 0.05,
+    0.20, "", FALSE },
 };
 
 const KtstrMetricDef *
@@ -108,8 +107,7 @@ format_list_json (void)
 char *
 ktstr_metrics_format_list (gboolean as_json)
 {
-  static const char *const headers[] = { "NAME", "POLARITY", "DEFAULT_ABS", "DEFAULT_REL",
-                                         "UNIT" };
+  static const char *const headers[] = { "NAME", "POLARITY", "DEFAULT_ABS", "DEFAULT_REL", "UNIT" };
   static const KtstrAlign align[] = { KTSTR_ALIGN_LEFT, KTSTR_ALIGN_LEFT, KTSTR_ALIGN_RIGHT,
                                       KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_LEFT };
 
@@ -121,10 +119,10 @@ ktstr_metrics_format_list (gboolean as_json)
     {
       const KtstrMetricDef *m = &registry[i];
       char abs_buf[G_ASCII_DTOSTR_BUF_SIZE], rel_buf[G_ASCII_DTOSTR_BUF_SIZE];
-      const char *cells[] = { m->name, ktstr_polarity_label (m->polarity),
-                              g_ascii_formatd (abs_buf, sizeof abs_buf, "%g", m->default_abs),
-                              g_ascii_formatd (rel_buf, sizeof rel_buf, "%g", m->default_rel),
-                              m->unit };
+      const char *cells[]
+          = { m->name, ktstr_polarity_label (m->polarity),
+              g_ascii_formatd (abs_buf, sizeof abs_buf, "%g", m->default_abs),
+              g_ascii_formatd (rel_buf, sizeof rel_buf, "%g", m->default_rel), m->unit };
       ktstr_table_add_row (table, cells);
     }
   GString *out = g_string_new (NULL);

@@ -5,7 +5,7 @@
 
 #include "stats/policy.h"
 
-G_DEFINE_QUARK (ktstr-stats-policy-error-quark, ktstr_stats_policy_error)
+G_DEFINE_QUARK (ktstr - stats - policy - error - quark, ktstr_stats_policy_error)
 
 void
 ktstr_stats_policy_init (KtstrStatsPolicy *policy)
@@ -155,7 +155,7 @@ ktstr_stats_policy_load_file (KtstrStatsPolicy *policy, const char *path, GError
       return FALSE;
     }
   g_autofree char *origin = g_strdup_printf ("'%s'", path);
-  return ktstr_stats_policy_load_data (policy, data, (gssize) length, origin, error);
+  return ktstr_stats_policy_load_data (policy, data, (gssize)length, origin, error);
 }
 
 double

@@ -40,13 +40,11 @@ typedef struct
 /* The empty policy: every metric uses its registry default_rel. */
 void ktstr_stats_policy_init (KtstrStatsPolicy *policy);
 /* `--threshold PCT`: one relative gate for every metric. */
-gboolean ktstr_stats_policy_init_uniform (KtstrStatsPolicy *policy, double percent,
-                                          GError **error);
+gboolean ktstr_stats_policy_init_uniform (KtstrStatsPolicy *policy, double percent, GError **error);
 /* ORIGIN names the input in error messages (usually the file path). */
 gboolean ktstr_stats_policy_load_data (KtstrStatsPolicy *policy, const char *data, gssize length,
                                        const char *origin, GError **error);
-gboolean ktstr_stats_policy_load_file (KtstrStatsPolicy *policy, const char *path,
-                                       GError **error);
+gboolean ktstr_stats_policy_load_file (KtstrStatsPolicy *policy, const char *path, GError **error);
 
 /* Relative threshold (a fraction) for METRIC: per-metric percent / 100,
  * else default percent / 100, else the registry default_rel. */

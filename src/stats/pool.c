@@ -11,8 +11,8 @@ ktstr_stats_pool_new (const char *root)
 {
   KtstrStatsPool *pool = g_new0 (KtstrStatsPool, 1);
   pool->root = g_strdup (root);
-  pool->sidecars = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_sidecar_free);
-  pool->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_stats_row_free);
+  pool->sidecars = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_sidecar_free);
+  pool->rows = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_stats_row_free);
   pool->warnings = g_ptr_array_new_with_free_func (g_free);
   return pool;
 }
@@ -46,7 +46,7 @@ event_delta (const KtstrMonitorSummary *monitor, const char *name)
     return 0.0;
   GType type = json_node_get_value_type (node);
   if (type == G_TYPE_INT64)
-    return (double) json_node_get_int (node);
+    return (double)json_node_get_int (node);
   if (type == G_TYPE_DOUBLE)
     return finite_or_zero (json_node_get_double (node));
   return 0.0;
@@ -77,19 +77,18 @@ ktstr_stats_row_from_sidecar (const KtstrSidecar *sc)
   row->source = sc;
 
   m[KTSTR_METRIC_WORST_SPREAD] = finite_or_zero (st->worst_spread);
-  m[KTSTR_METRIC_WORST_GAP_MS] = (double) st->worst_gap_ms;
-  m[KTSTR_METRIC_TOTAL_MIGRATIONS] = (double) st->total_migrations;
+  m[KTSTR_METRIC_WORST_GAP_MS] = (double)st->worst_gap_ms;
+  m[KTSTR_METRIC_TOTAL_MIGRATIONS] = (double)st->total_migrations;
   m[KTSTR_METRIC_WORST_MIGRATION_RATIO] = finite_or_zero (st->worst_migration_ratio);
   m[KTSTR_METRIC_MAX_IMBALANCE_RATIO] = mon ? finite_or_zero (mon->max_imbalance_ratio) : 0.0;
-  m[KTSTR_METRIC_MAX_DSQ_DEPTH] = mon ? (double) mon->max_local_dsq_depth : 0.0;
+  m[KTSTR_METRIC_MAX_DSQ_DEPTH] = mon ? (double)mon->max_local_dsq_depth : 0.0;
   m[KTSTR_METRIC_STALL_COUNT] = mon && mon->stall_detected ? 1.0 : 0.0;
   m[KTSTR_METRIC_TOTAL_FALLBACK] = event_delta (mon, "total_fallback");
   m[KTSTR_METRIC_TOTAL_KEEP_LAST] = event_delta (mon, "total_dispatch_keep_last");
   m[KTSTR_METRIC_WORST_P99_WAKE_LATENCY_US] = finite_or_zero (st->worst_p99_wake_latency_us);
-  m[KTSTR_METRIC_WORST_MEDIAN_WAKE_LATENCY_US]
-      = finite_or_zero (st->worst_median_wake_latency_us);
+  m[KTSTR_METRIC_WORST_MEDIAN_WAKE_LATENCY_US] = finite_or_zero (st->worst_median_wake_latency_us);
   m[KTSTR_METRIC_WORST_WAKE_LATENCY_CV] = finite_or_zero (st->worst_wake_latency_cv);
-  m[KTSTR_METRIC_TOTAL_ITERATIONS] = (double) st->total_iterations;
+  m[KTSTR_METRIC_TOTAL_ITERATIONS] = (double)st->total_iterations;
   m[KTSTR_METRIC_WORST_MEAN_RUN_DELAY_US] = finite_or_zero (st->worst_mean_run_delay_us);
   m[KTSTR_METRIC_WORST_RUN_DELAY_US] = finite_or_zero (st->worst_run_delay_us);
   m[KTSTR_METRIC_WORST_WAKE_LATENCY_TAIL_RATIO]
@@ -106,7 +105,7 @@ ktstr_stats_row_from_sidecar (const KtstrSidecar *sc)
       g_hash_table_iter_init (&iter, st->ext_metrics);
       while (g_hash_table_iter_next (&iter, &name, &value))
         {
-          if (!isfinite (*(const double *) value))
+          if (!isfinite (*(const double *)value))
             continue;
           if (row->ext_metrics == NULL)
             row->ext_metrics = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -120,7 +119,7 @@ ktstr_stats_row_from_sidecar (const KtstrSidecar *sc)
 static gint
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 GPtrArray *
@@ -157,11 +156,11 @@ pool_add_dir (KtstrStatsPool *pool, const char *dir, GError **error)
     {
       const KtstrSidecarLoadError *e = g_ptr_array_index (errors, i);
       /* The records module's message names the file and the parse error. */
-      g_ptr_array_add (pool->warnings, g_strdup_printf ("skipping %s%s",
-                                                        g_str_has_prefix (e->message, "sidecar ")
-                                                            ? ""
-                                                            : "corrupt sidecar: ",
-                                                        e->message));
+      g_ptr_array_add (
+          pool->warnings,
+          g_strdup_printf (
+              "skipping %s%s",
+              g_str_has_prefix (e->message, "sidecar ") ? "" : "corrupt sidecar: ", e->message));
     }
   /* Take ownership of the sidecars, keeping their order. */
   g_ptr_array_set_free_func (sidecars, NULL);
@@ -185,8 +184,8 @@ ktstr_stats_pool_load_root (const char *root, gboolean is_archive)
       g_autofree char *dir = g_build_filename (root, g_ptr_array_index (runs, i), NULL);
       g_autoptr (GError) local_error = NULL;
       if (!pool_add_dir (pool, dir, &local_error))
-        g_ptr_array_add (pool->warnings, g_strdup_printf ("skipping run directory: %s",
-                                                          local_error->message));
+        g_ptr_array_add (pool->warnings,
+                         g_strdup_printf ("skipping run directory: %s", local_error->message));
     }
   if (is_archive)
     {
@@ -216,5 +215,5 @@ void
 ktstr_stats_pool_print_warnings (const KtstrStatsPool *pool, const char *program)
 {
   for (guint i = 0; i < pool->warnings->len; i++)
-    g_printerr ("%s: warning: %s\n", program, (const char *) g_ptr_array_index (pool->warnings, i));
+    g_printerr ("%s: warning: %s\n", program, (const char *)g_ptr_array_index (pool->warnings, i));
 }

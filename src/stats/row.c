@@ -69,8 +69,7 @@ ktstr_stats_row_dim_value (const KtstrStatsRow *row, KtstrStatsDim dim)
 }
 
 gboolean
-ktstr_stats_row_read_metric (const KtstrStatsRow *row, const KtstrMetricDef *metric,
-                             double *value)
+ktstr_stats_row_read_metric (const KtstrStatsRow *row, const KtstrMetricDef *metric, double *value)
 {
   gboolean present = TRUE;
 

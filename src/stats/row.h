@@ -31,7 +31,7 @@ const char *ktstr_stats_dim_name (KtstrStatsDim dim);
 
 typedef struct
 {
-  char *scenario;       /* test_name */
+  char *scenario; /* test_name */
   char *topology;
   char *scheduler;
   char *work_type;
@@ -39,7 +39,7 @@ typedef struct
   char *project_commit;
   char *kernel_commit;
   char *run_source;
-  char **flags;         /* active_flags, in sidecar order; never NULL */
+  char **flags; /* active_flags, in sidecar order; never NULL */
   gboolean passed;
   gboolean skipped;
   double metrics[KTSTR_METRIC_COUNT];

@@ -15,7 +15,6 @@
 #include "stats/cli-private.h"
 #include "stats/stats-cli.h"
 
-
 gboolean
 ktstr_stats_use_color (int fd)
 {
@@ -41,7 +40,7 @@ void
 ktstr_stats_cli_print_warnings (const char *program, GPtrArray *warnings)
 {
   for (guint i = 0; i < warnings->len; i++)
-    fprintf (stderr, "%s: warning: %s\n", program, (const char *) g_ptr_array_index (warnings, i));
+    fprintf (stderr, "%s: warning: %s\n", program, (const char *)g_ptr_array_index (warnings, i));
 }
 
 static void
@@ -66,7 +65,7 @@ print_usage (const char *program)
 
 int
 ktstr_stats_cli_parse_command (const char *program, const char *command, const char *summary,
-               const GOptionEntry *entries, int argc, char **argv)
+                               const GOptionEntry *entries, int argc, char **argv)
 {
   gboolean want_help = FALSE;
   const GOptionEntry help_entry[]
@@ -87,8 +86,8 @@ ktstr_stats_cli_parse_command (const char *program, const char *command, const c
   char **parse_argv = args;
   if (!g_option_context_parse (ctx, &n, &parse_argv, &error))
     {
-      fprintf (stderr, "%s %s: error: %s\nTry '%s %s --help'.\n", program, command,
-               error->message, program, command);
+      fprintf (stderr, "%s %s: error: %s\nTry '%s %s --help'.\n", program, command, error->message,
+               program, command);
       return KTSTR_STATS_EXIT_ERROR;
     }
   if (want_help)
@@ -133,8 +132,8 @@ cmd_analysis (const char *program)
 static int
 cmd_list (const char *program, int argc, char **argv)
 {
-  int rc = ktstr_stats_cli_parse_command (program, "list", "List run directories, newest mtime first.", NULL,
-                          argc, argv);
+  int rc = ktstr_stats_cli_parse_command (
+      program, "list", "List run directories, newest mtime first.", NULL, argc, argv);
   if (rc >= 0)
     return rc;
   g_autofree char *root = ktstr_runs_root ();
@@ -155,10 +154,11 @@ cmd_list_metrics (const char *program, int argc, char **argv)
   const GOptionEntry entries[]
       = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON array", NULL },
           G_OPTION_ENTRY_NULL };
-  int rc = ktstr_stats_cli_parse_command (program, "list-metrics",
-                          "List the metrics compare gates on: name, polarity, default absolute "
-                          "and relative thresholds, unit.",
-                          entries, argc, argv);
+  int rc = ktstr_stats_cli_parse_command (
+      program, "list-metrics",
+      "List the metrics compare gates on: name, polarity, default absolute "
+      "and relative thresholds, unit.",
+      entries, argc, argv);
   if (rc >= 0)
     return rc;
   g_autofree char *text = ktstr_metrics_format_list (as_json);
@@ -178,9 +178,9 @@ cmd_list_values (const char *program, int argc, char **argv)
             "'archive')",
             "DIR" },
           G_OPTION_ENTRY_NULL };
-  int rc = ktstr_stats_cli_parse_command (program, "list-values",
-                          "List the distinct values of each dimension across every run.",
-                          entries, argc, argv);
+  int rc = ktstr_stats_cli_parse_command (
+      program, "list-values", "List the distinct values of each dimension across every run.",
+      entries, argc, argv);
   if (rc >= 0)
     return rc;
   g_autofree char *root = dir ? g_strdup (dir) : ktstr_runs_root ();
@@ -201,14 +201,16 @@ cmd_show_host (const char *program, int argc, char **argv)
           { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
             "Look for RUN under DIR instead of the runs root", "DIR" },
           G_OPTION_ENTRY_NULL };
-  int rc = ktstr_stats_cli_parse_command (program, "show-host",
-                          "Show the host context recorded by the first sidecar of a run that "
-                          "has one.",
-                          entries, argc, argv);
+  int rc = ktstr_stats_cli_parse_command (
+      program, "show-host",
+      "Show the host context recorded by the first sidecar of a run that "
+      "has one.",
+      entries, argc, argv);
   if (rc >= 0)
     return rc;
   if (run == NULL)
-    return ktstr_stats_cli_fail (program, "show-host", "--run RUN is required; `ktstr-stats list` shows the runs");
+    return ktstr_stats_cli_fail (program, "show-host",
+                                 "--run RUN is required; `ktstr-stats list` shows the runs");
   g_autofree char *root = dir ? g_strdup (dir) : ktstr_runs_root ();
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
@@ -235,7 +237,7 @@ dispatch (const char *program, int argc, char **argv)
     }
   if (strcmp (command, "help") == 0)
     {
-      char *help_argv[] = { argv[0], argv[2], (char *) "--help", NULL };
+      char *help_argv[] = { argv[0], argv[2], (char *)"--help", NULL };
       return dispatch (program, 3, help_argv);
     }
   if (strcmp (command, "list") == 0)
@@ -248,8 +250,8 @@ dispatch (const char *program, int argc, char **argv)
     return cmd_show_host (program, argc - 1, argv + 1);
   if (strcmp (command, "compare") == 0)
     return ktstr_stats_cli_compare (program, argc - 1, argv + 1);
-  fprintf (stderr, "%s: error: unknown command '%s'\nRun '%s --help' for the commands.\n",
-           program, command, program);
+  fprintf (stderr, "%s: error: unknown command '%s'\nRun '%s --help' for the commands.\n", program,
+           command, program);
   return KTSTR_STATS_EXIT_ERROR;
 }
 
@@ -259,11 +261,11 @@ ktstr_stats_main (int argc, char **argv)
   const char *program = argc > 0 && argv[0] != NULL ? argv[0] : "ktstr-stats";
   /* Reports must not depend on the user's decimal separator. */
   locale_t c_numeric = newlocale (LC_NUMERIC_MASK, "C", duplocale (LC_GLOBAL_LOCALE));
-  locale_t previous = c_numeric != (locale_t) 0 ? uselocale (c_numeric) : (locale_t) 0;
+  locale_t previous = c_numeric != (locale_t)0 ? uselocale (c_numeric) : (locale_t)0;
 
   int rc = dispatch (program, argc, argv);
 
-  if (c_numeric != (locale_t) 0)
+  if (c_numeric != (locale_t)0)
     {
       uselocale (previous);
       freelocale (c_numeric);

@@ -8,8 +8,8 @@ struct _KtstrTable
 {
   guint n_columns;
   KtstrAlign *align;
-  GPtrArray *cells;  /* char*, row-major, header row first */
-  GArray *colors;    /* KtstrColor per cell, same indexing */
+  GPtrArray *cells; /* char*, row-major, header row first */
+  GArray *colors;   /* KtstrColor per cell, same indexing */
 };
 
 KtstrTable *
