@@ -65,6 +65,20 @@ parse_percent (const char *text, double *out)
   return end != NULL && *end == '\0';
 }
 
+static void
+add_entry (GOptionEntry *entries, guint *n, const char *long_name, char short_name, GOptionArg arg,
+           gpointer data, const char *description, const char *arg_description)
+{
+  GOptionEntry *e = &entries[(*n)++];
+  memset (e, 0, sizeof *e);
+  e->long_name = long_name;
+  e->short_name = short_name;
+  e->arg = arg;
+  e->arg_data = data;
+  e->description = description;
+  e->arg_description = arg_description;
+}
+
 int
 ktstr_stats_cli_compare (const char *program, int argc, char **argv)
 {
@@ -78,52 +92,29 @@ ktstr_stats_cli_compare (const char *program, int argc, char **argv)
   g_autoptr (GPtrArray) help_text = g_ptr_array_new_with_free_func (g_free);
   guint n = 0;
 
+  static const char *const who[] = { "Both sides", "Side A", "Side B" };
   for (guint d = 0; d < KTSTR_DIM_COUNT; d++)
     for (guint side = 0; side < 3; side++)
       {
-        static const char *const who[] = { "Both sides", "Side A", "Side B" };
         char *help = g_strdup_printf ("%s: %s", who[side], option_help[d]);
         g_ptr_array_add (help_text, help);
-        entries[n++] = (GOptionEntry){
-          option_names[d][side], 0, 0, G_OPTION_ARG_STRING_ARRAY, &values[d][side], help,
-          option_arg[d]
-        };
+        add_entry (entries, &n, option_names[d][side], 0, G_OPTION_ARG_STRING_ARRAY,
+                   &values[d][side], help, option_arg[d]);
       }
-  entries[n++] = (GOptionEntry){ "filter",
-                                 'E',
-                                 0,
-                                 G_OPTION_ARG_STRING,
-                                 &substring,
-                                 "Keep rows whose \"scenario topology scheduler work_type flags\" "
-                                 "contains SUBSTR",
-                                 "SUBSTR" };
-  entries[n++] = (GOptionEntry){ "threshold", 0,
-                                 0,           G_OPTION_ARG_STRING,
-                                 &threshold,  "Relative gate in percent for every metric",
-                                 "PCT" };
-  entries[n++] = (GOptionEntry){ "policy",
-                                 0,
-                                 0,
-                                 G_OPTION_ARG_FILENAME,
-                                 &policy_path,
-                                 "JSON {default_percent, per_metric_percent} thresholds",
-                                 "FILE" };
-  entries[n++]
-      = (GOptionEntry){ "dir", 0,
-                        0,     G_OPTION_ARG_FILENAME,
-                        &dir,  "Pool run directories under DIR (run_source reads 'archive')",
-                        "DIR" };
-  entries[n++] = (GOptionEntry){ "no-average",
-                                 0,
-                                 0,
-                                 G_OPTION_ARG_NONE,
-                                 &no_average,
-                                 "Compare sidecars one to one instead of averaging per key",
-                                 NULL };
-  entries[n++] = (GOptionEntry){
-    "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a machine-readable JSON report", NULL
-  };
-  entries[n++] = (GOptionEntry)G_OPTION_ENTRY_NULL;
+  add_entry (entries, &n, "filter", 'E', G_OPTION_ARG_STRING, &substring,
+             "Keep rows whose \"scenario topology scheduler work_type flags\" contains SUBSTR",
+             "SUBSTR");
+  add_entry (entries, &n, "threshold", 0, G_OPTION_ARG_STRING, &threshold,
+             "Relative gate in percent for every metric", "PCT");
+  add_entry (entries, &n, "policy", 0, G_OPTION_ARG_FILENAME, &policy_path,
+             "JSON {default_percent, per_metric_percent} thresholds", "FILE");
+  add_entry (entries, &n, "dir", 0, G_OPTION_ARG_FILENAME, &dir,
+             "Pool run directories under DIR (run_source reads 'archive')", "DIR");
+  add_entry (entries, &n, "no-average", 0, G_OPTION_ARG_NONE, &no_average,
+             "Compare sidecars one to one instead of averaging per key", NULL);
+  add_entry (entries, &n, "json", 0, G_OPTION_ARG_NONE, &as_json,
+             "Print a machine-readable JSON report", NULL);
+  add_entry (entries, &n, NULL, 0, G_OPTION_ARG_NONE, NULL, NULL, NULL);
   g_assert (n == G_N_ELEMENTS (entries));
 
   int rc = ktstr_stats_cli_parse_command (

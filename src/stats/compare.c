@@ -6,7 +6,10 @@
 
 #include "stats/compare.h"
 
-G_DEFINE_QUARK (ktstr - stats - compare - error - quark, ktstr_stats_compare_error)
+/* The quark name is stringified: clang-format must not space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (ktstr-stats-compare-error-quark, ktstr_stats_compare_error)
+/* clang-format on */
 
 static gint
 compare_strings (gconstpointer a, gconstpointer b)

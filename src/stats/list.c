@@ -11,7 +11,10 @@
 #include "stats/list.h"
 #include "stats/table.h"
 
-G_DEFINE_QUARK (ktstr - stats - list - error - quark, ktstr_stats_list_error)
+/* The quark name is stringified: clang-format must not space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (ktstr-stats-list-error-quark, ktstr_stats_list_error)
+/* clang-format on */
 
 typedef struct
 {

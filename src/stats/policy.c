@@ -5,7 +5,10 @@
 
 #include "stats/policy.h"
 
-G_DEFINE_QUARK (ktstr - stats - policy - error - quark, ktstr_stats_policy_error)
+/* The quark name is stringified: clang-format must not space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (ktstr-stats-policy-error-quark, ktstr_stats_policy_error)
+/* clang-format on */
 
 void
 ktstr_stats_policy_init (KtstrStatsPolicy *policy)
