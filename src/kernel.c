@@ -116,9 +116,11 @@ ktstr_kernel_check_image (const char *path, KtstrKernelFormat *format, GError **
 char *
 ktstr_kernel_image_version (const char *path)
 {
-  guint8 head[0x4000];
+  /* The string lives in the real-mode setup code, which is at most 64
+   * sectors of 512 bytes plus the boot sector. */
+  g_autofree guint8 *head = g_malloc (0x10000);
   gsize got = 0;
-  if (!read_head (path, head, sizeof head, &got, NULL) || got < 0x210
+  if (!read_head (path, head, 0x10000, &got, NULL) || got < 0x210
       || memcmp (head + HDR_MAGIC_OFF, "HdrS", 4) != 0)
     return NULL;
   guint off = (head[HDR_KVER_OFF] | (head[HDR_KVER_OFF + 1] << 8)) + 0x200;
