@@ -20,6 +20,7 @@ typedef struct
   int memory_mb;
   int timeout_s;
   gboolean verbose;
+  gboolean timings;
   char **kargs;
 } TestArgs;
 
@@ -155,6 +156,8 @@ ktstr_cmd_test (int argc, char **argv)
       "Host deadline per test (default: 60 s plus the scenario's duration)", "SECONDS" },
     { "karg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.kargs,
       "Extra kernel command-line argument (repeatable; recorded in the sidecar's kargs)", "ARG" },
+    { "timings", 0, 0, G_OPTION_ARG_NONE, &a.timings,
+      "Print per-test timings: start to hello, boot to hello, harness overhead", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
       "Echo the kernel console and boot verbosely", NULL },
     { NULL }
@@ -238,6 +241,16 @@ ktstr_cmd_test (int argc, char **argv)
           printf ("     %s\n", r->verdict);
           fflush (stdout);
           fputs (r->report, stderr);
+        }
+      if (a.timings)
+        {
+          /* overhead: everything but the scenario itself (settle + run). */
+          double scenario_s = (def->duration_ms + def->settle_ms) / 1000.0;
+          printf ("timing %s: start_to_hello_ms=%.0f launch_to_hello_ms=%.0f total_ms=%.0f "
+                  "scenario_ms=%.0f overhead_ms=%.0f\n",
+                  r->name, r->start_to_hello_us / 1000.0, r->boot_to_hello_us / 1000.0,
+                  r->duration_s * 1000.0, scenario_s * 1000.0,
+                  (r->duration_s - scenario_s) * 1000.0);
         }
       fflush (stdout);
       passed += r->outcome == KTSTR_OUTCOME_PASS;

@@ -283,6 +283,8 @@ ktstr_runner_run (KtstrRunner *r, const KtstrTestDef *def, GError **error)
   result->accel = g_strdup (vm.accel);
   if (session->has_hello && vm.launch_us > 0)
     result->boot_to_hello_us = session->hello_us - vm.launch_us;
+  if (session->has_hello)
+    result->start_to_hello_us = session->hello_us - start;
   result->duration_s = (g_get_monotonic_time () - start) / 1e6;
   ktstr_vm_result_clear (&vm);
   remove_workdir (workdir);

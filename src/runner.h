@@ -45,7 +45,8 @@ typedef struct
   char *report;        /* the full failure report (sections), NULL on pass */
   char *sidecar_path;  /* NULL when it could not be written */
   char *accel;
-  gint64 boot_to_hello_us;
+  gint64 boot_to_hello_us;   /* VM launch to the agent's hello; 0 if none */
+  gint64 start_to_hello_us;  /* this test's start (before the initramfs) to hello */
 } KtstrTestResult;
 
 void ktstr_test_result_free (KtstrTestResult *result);
