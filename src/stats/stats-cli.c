@@ -258,7 +258,11 @@ dispatch (const char *program, int argc, char **argv)
 int
 ktstr_stats_main (int argc, char **argv)
 {
-  const char *program = argc > 0 && argv[0] != NULL ? argv[0] : "ktstr-stats";
+  /* The host CLI sets the program name to "ktstr stats" and passes
+   * argv[0] = "stats"; the ktstr-stats binary leaves it unset. */
+  const char *program = g_get_prgname ();
+  if (program == NULL)
+    program = argc > 0 && argv[0] != NULL ? argv[0] : "ktstr-stats";
   /* Reports must not depend on the user's decimal separator. */
   locale_t c_numeric = newlocale (LC_NUMERIC_MASK, "C", duplocale (LC_GLOBAL_LOCALE));
   locale_t previous = c_numeric != (locale_t)0 ? uselocale (c_numeric) : (locale_t)0;

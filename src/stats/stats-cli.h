@@ -16,9 +16,10 @@ G_BEGIN_DECLS
 #define KTSTR_STATS_EXIT_REGRESSION 1
 #define KTSTR_STATS_EXIT_ERROR 2
 
-/* ARGV[0] is the program name used in messages ("ktstr-stats", or
- * "ktstr stats" from the host CLI); ARGV[1] the command, if any.  Writes
- * the report to stdout and diagnostics to stderr. */
+/* ARGV[1] is the command, if any.  Messages name the program by
+ * g_get_prgname() when it is set ("ktstr stats" from the host CLI), else
+ * by ARGV[0] ("ktstr-stats").  Writes the report to stdout and diagnostics
+ * to stderr. */
 int ktstr_stats_main (int argc, char **argv);
 
 /* Colour only on a terminal and only when NO_COLOR is not set. */
