@@ -1,0 +1,59 @@
+/* The qemu-system-x86_64 command line for one ktstr VM, as a pure function
+ * of its inputs (unit-tested in tests/test-qemu-args.c).
+ *
+ * The guest starts paused (-S) so the backend can connect QMP and the
+ * control socket before the first instruction; the kernel console (ttyS0)
+ * goes to a file; the guest agent's lines come over the virtio-serial port
+ * org.ktstr.ctrl; a pvpanic device turns a guest panic into the QMP event
+ * GUEST_PANICKED; -no-reboot turns a guest reboot into SHUTDOWN.
+ *
+ * Topology "{n}n{l}l{c}c{t}t" maps to sockets = NUMA nodes, dies = LLCs per
+ * node, cores per die, threads per core; with an Intel CPU model QEMU gives
+ * every die its own L3, so the guest sees one LLC per die.  With more than
+ * one node, memory is split evenly over -numa nodes backed by RAM objects.
+ */
+#ifndef KTSTR_BACKENDS_QEMU_QEMU_ARGS_H
+#define KTSTR_BACKENDS_QEMU_QEMU_ARGS_H
+
+#include <glib.h>
+
+#include "common/topology.h"
+
+G_BEGIN_DECLS
+
+/* Measured under TCG here (see the README's performance section): "pc"
+ * boots the fixture kernel about 0.2-0.4 s faster than "q35"; "microvm" is
+ * not offered: it has no NUMA tables and its TSC calibration fails in about
+ * one boot in five without PIT/HPET. */
+#define KTSTR_QEMU_DEFAULT_MACHINE "pc"
+
+/* With TCG an Intel model (so L3 follows dies); check=off keeps QEMU from
+ * warning about every feature TCG cannot emulate. */
+#define KTSTR_QEMU_TCG_CPU "Skylake-Server,check=off"
+
+typedef struct
+{
+  const char *qemu;           /* the binary */
+  const char *machine;        /* "pc" or "q35"; NULL = KTSTR_QEMU_DEFAULT_MACHINE */
+  const char *accel;          /* "tcg" or "kvm" */
+  const char *kernel_path;    /* bzImage or vmlinux; QEMU boots both with -kernel */
+  const char *initramfs_path; /* NULL: none */
+  const char *cmdline;        /* NULL: empty */
+  KtstrTopology topology;
+  guint memory_mb;
+  const char *console_path;
+  const char *ctrl_socket_path;
+  const char *qmp_socket_path;
+} KtstrQemuArgs;
+
+/* The argv (argv[0] = args->qemu), or NULL with KTSTR_BACKEND_ERROR_INVALID
+ * naming the bad input. */
+GStrv ktstr_qemu_args_build (const KtstrQemuArgs *args, GError **error);
+
+/* ARGV as one line a shell runs as the same command: words that need it
+ * are quoted with g_shell_quote. */
+char *ktstr_qemu_args_to_shell (const char *const *argv);
+
+G_END_DECLS
+
+#endif

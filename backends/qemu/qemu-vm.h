@@ -1,0 +1,113 @@
+/* Private to backends/qemu: the state of one VM and the functions that run
+ * one QEMU process for it (qemu-process.c).  qemu.c builds the KtstrBackend
+ * on top: preparation, the KVM probe, the wait loop and the result.
+ */
+#ifndef KTSTR_BACKENDS_QEMU_QEMU_VM_H
+#define KTSTR_BACKENDS_QEMU_QEMU_VM_H
+
+#include <gio/gio.h>
+
+#include "backends/backend.h"
+#include "backends/qemu/accel.h"
+#include "backends/qemu/qmp.h"
+
+G_BEGIN_DECLS
+
+#define KTSTR_QEMU_CONNECT_TIMEOUT_MS 10000 /* QEMU start, including loading the kernel */
+#define KTSTR_QEMU_COMMAND_TIMEOUT_MS 5000
+#define KTSTR_QEMU_EXIT_GRACE_US (5 * G_USEC_PER_SEC) /* SHUTDOWN seen → QEMU gone */
+#define KTSTR_QEMU_KILL_GRACE_US (2 * G_USEC_PER_SEC) /* quit sent → SIGKILL */
+#define KTSTR_QEMU_DRAIN_AFTER_EXIT_US (1 * G_USEC_PER_SEC)
+#define KTSTR_QEMU_STDERR_TAIL_BYTES 2048
+#define KTSTR_QEMU_READ_CHUNK 16384
+
+struct _KtstrVm
+{
+  /* The configuration, copied. */
+  char *kernel_path;
+  char *initramfs_path;
+  char *cmdline;
+  char *console_path;
+  char *qmp_path;
+  char *ctrl_path;
+  KtstrTopology topology;
+  guint memory_mb;
+  guint timeout_s;
+  KtstrVmLineFunc on_line;
+  gpointer user_data;
+  gboolean verbose;
+
+  char *qemu;
+  char *machine;
+  GMainContext *context;
+  KtstrAccelChoice choice;
+  char *cache_path;
+  char *host_key;      /* NULL unless a KVM finding may be recorded */
+  gboolean is_probing; /* this QEMU is a KVM probe (AUTO, host unknown) */
+  char *kvm_failure;   /* why the KVM probe failed; NULL if it did not */
+
+  /* The current QEMU process; reset when the probe falls back to TCG. */
+  const char *accel;
+  char *command_line;
+  GSubprocess *proc;
+  GCancellable *cancellable;
+  KtstrQmp *qmp;
+  GIOStream *ctrl;
+  GString *ctrl_buf;
+  GString *stderr_tail;
+  guint8 ctrl_chunk[KTSTR_QEMU_READ_CHUNK];
+  guint8 stderr_chunk[KTSTR_QEMU_READ_CHUNK];
+  int console_fd;
+  guint console_timer;
+  int pending_ops; /* async operations whose callbacks still refer to us */
+  gboolean has_exited;
+  gboolean ctrl_eof;
+  gboolean stderr_eof;
+  char *exit_desc;
+  gboolean quit_sent;
+
+  /* The outcome. */
+  KtstrVmEnd end;
+  char *end_detail;
+  gint64 launch_us;
+  gint64 deadline_us;
+  gint64 probe_until_us;
+  gint64 first_line_us;
+  gint64 end_us;
+  gint64 exit_us;
+  gint64 cleanup_ms;
+};
+
+/* Records how the VM ended; the first end wins.  Takes DETAIL. */
+void ktstr_qemu_vm_set_end (KtstrVm *vm, KtstrVmEnd end, char *detail);
+
+/* Starts QEMU paused under ACCEL, connects QMP and the control socket,
+ * negotiates and sends `cont`.  On failure QEMU is killed, the end is
+ * CRASHED with QEMU's stderr, and the error is KTSTR_BACKEND_ERROR_LAUNCH. */
+gboolean ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error);
+
+/* Once the end is known: lets QEMU exit, `quit` then SIGKILL if it lingers,
+ * and drains its streams. */
+void ktstr_qemu_vm_finish (KtstrVm *vm);
+
+/* After QEMU exited: reads what its streams still hold, bounded. */
+void ktstr_qemu_vm_drain_after_exit (KtstrVm *vm);
+
+/* Kills QEMU if it runs, waits for every callback that refers to VM, and
+ * drops the per-process state (the VM can be started again). */
+void ktstr_qemu_vm_stop (KtstrVm *vm);
+
+void ktstr_qemu_vm_send_quit (KtstrVm *vm);
+
+/* One blocking iteration of the VM's context, woken at UNTIL_US at the latest. */
+void ktstr_qemu_vm_iterate (KtstrVm *vm, gint64 until_us);
+
+char *ktstr_qemu_vm_stderr_summary (KtstrVm *vm);
+char *ktstr_qemu_vm_stderr_first_line (KtstrVm *vm);
+
+/* Implemented in qemu.c: called when the guest's first control line arrives. */
+void ktstr_qemu_vm_on_first_line (KtstrVm *vm);
+
+G_END_DECLS
+
+#endif
