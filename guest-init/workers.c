@@ -113,6 +113,12 @@ child_main (KtstrWorkerSet *set, unsigned me, const KtstrPlan *plan, pid_t paren
         close_fd (&set->procs[i].start_rd);
       close_fd (&set->procs[i].start_wr);
     }
+  /* Likewise another group's pipes: a partner's death must reach its own
+   * group as EOF. */
+  for (unsigned g = 0; g < set->n_groups; g++)
+    if (g != p->group)
+      for (unsigned f = 0; f < set->groups[g].n_fds; f++)
+        close_fd (&set->groups[g].fds[f]);
 
   struct pollfd pfd = { .fd = p->start_rd, .events = POLLIN };
   int r;
@@ -126,6 +132,9 @@ child_main (KtstrWorkerSet *set, unsigned me, const KtstrPlan *plan, pid_t paren
   close_fd (&p->start_rd);
 
   const KtstrPlanWork *work = &plan->works[p->work];
+  /* Otherwise every worker is called "init" (the agent's name) in ps,
+   * traces and sched_ext dumps. */
+  prctl (PR_SET_NAME, work->type->name);
   KtstrWorker w;
   memset (&w, 0, sizeof w);
   w.report = p->report;
