@@ -117,8 +117,11 @@ build_cmdline (const KtstrRunOptions *o)
 {
   /* panic=-1: a panicking guest resets at once, and -no-reboot turns that
    * into an exit, so a panic never looks like a hang. */
+  /* no_timer_check: under TCG on a loaded host the IO-APIC timer check
+   * can miss its window and kill the boot ("IO-APIC + timer doesn't
+   * work!"); the guest's timer is emulated and known good. */
   GString *s = g_string_new ("console=ttyS0 panic=-1 rdinit=/init " KTSTR_CMDLINE_MARK
-                             " mitigations=off random.trust_cpu=on tsc=reliable");
+                             " mitigations=off random.trust_cpu=on tsc=reliable no_timer_check");
   if (o->verbose || g_getenv ("KTSTR_VERBOSE") != NULL)
     g_string_append (s, " loglevel=7 earlyprintk=serial,ttyS0");
   else
