@@ -82,7 +82,7 @@ test_default_topology (void)
   g_assert_cmpuint (count_option (argv, "-object"), ==, 0);
   g_assert_true (has_pair (argv, "-kernel", "/k/bzImage"));
   g_assert_true (has_pair (argv, "-initrd", "/w/initramfs.cpio"));
-  g_assert_true (has_pair (argv, "-append", "console=ttyS0 panic=-1"));
+  g_assert_true (has_pair (argv, "-append", "console=ttyS0 panic=-1 no_timer_check"));
   g_assert_true (has_pair (argv, "-chardev", "file,id=con0,path=/w/console.log"));
   g_assert_true (has_pair (argv, "-serial", "chardev:con0"));
   g_assert_true (has_pair (argv, "-device", "virtio-serial-pci,id=vser0"));
@@ -154,6 +154,22 @@ test_kvm_and_machine (void)
   g_assert_true (has_pair (argv, "-cpu", "host"));
   g_assert_true (has_pair (argv, "-machine", "q35"));
   g_assert_cmpuint (count_option (argv, "-initrd"), ==, 0);
+  g_assert_true (has_pair (argv, "-append", "console=ttyS0 panic=-1")); /* KVM: as given */
+}
+
+static void
+test_tcg_no_timer_check (void)
+{
+  KtstrQemuArgs args = base_args ("1n1l2c1t");
+  g_auto (GStrv) empty = NULL;
+  g_auto (GStrv) already = NULL;
+
+  args.cmdline = NULL;
+  empty = ktstr_qemu_args_build (&args, NULL);
+  g_assert_true (has_pair (empty, "-append", "no_timer_check"));
+  args.cmdline = "no_timer_check console=ttyS0";
+  already = ktstr_qemu_args_build (&args, NULL);
+  g_assert_true (has_pair (already, "-append", "no_timer_check console=ttyS0"));
 }
 
 static void
@@ -437,6 +453,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-args/topology/numa-nodes", test_numa_nodes);
   g_test_add_func ("/qemu-args/topology/numa-uneven-memory", test_numa_uneven_memory);
   g_test_add_func ("/qemu-args/kvm-and-machine", test_kvm_and_machine);
+  g_test_add_func ("/qemu-args/tcg-no-timer-check", test_tcg_no_timer_check);
   g_test_add_func ("/qemu-args/commas-escaped", test_commas_escaped);
   g_test_add_func ("/qemu-args/invalid", test_invalid);
   g_test_add_func ("/qemu-args/shell-line", test_shell_line);

@@ -215,8 +215,8 @@ test_poweroff (void)
   assert_poweroff_with_lines (&boot);
   g_assert_cmpstr (boot.result.accel, ==, "tcg");
   g_assert_nonnull (strstr (boot.result.command_line, " -S "));
-  g_assert_nonnull (
-      strstr (boot.result.command_line, " -append 'console=ttyS0 panic=-1 ktstr_test=hello' "));
+  g_assert_nonnull (strstr (boot.result.command_line,
+                            " -append 'console=ttyS0 panic=-1 ktstr_test=hello no_timer_check' "));
   boot_clear (&boot);
 }
 

@@ -11,6 +11,7 @@
  * node, cores per die, threads per core; with an Intel CPU model QEMU gives
  * every die its own L3, so the guest sees one LLC per die.  With more than
  * one node, memory is split evenly over -numa nodes backed by RAM objects.
+ * Under TCG the kernel command line gets no_timer_check (see qemu-args.c).
  */
 #ifndef KTSTR_BACKENDS_QEMU_QEMU_ARGS_H
 #define KTSTR_BACKENDS_QEMU_QEMU_ARGS_H
@@ -38,7 +39,7 @@ typedef struct
   const char *accel;          /* "tcg" or "kvm" */
   const char *kernel_path;    /* bzImage or vmlinux; QEMU boots both with -kernel */
   const char *initramfs_path; /* NULL: none */
-  const char *cmdline;        /* NULL: empty */
+  const char *cmdline;        /* NULL: empty; TCG adds no_timer_check */
   KtstrTopology topology;
   guint memory_mb;
   const char *console_path;
