@@ -21,6 +21,20 @@
  *                                     (PascalCase, e.g. CpuSpin) in CGROUP;
  *                                     extra k=v are work-type parameters
  *                                     (e.g. burst_ms=50 sleep_ms=100)
+ *                                     and every work also takes
+ *                                     policy=normal|batch|idle|fifo:P|rr:P
+ *                                     nice=-20..19
+ *                                     affinity=inherit|random|llc|cross|
+ *                                       single|exact:LIST
+ *                                     mempolicy=default|local|bind:NODES|
+ *                                       preferred:NODE|interleave:NODES|
+ *                                       preferred_many:NODES|
+ *                                       weighted_interleave:NODES
+ *                                     mpol_flags=none|static|relative|
+ *                                       balancing (comma-separated)
+ *                                     Work types and their parameters:
+ *                                     guest-init/worktypes.c (the host's
+ *                                     copy in src/testdef.c must match).
  *
  *   cpuset SPEC: exact:LIST (e.g. exact:0-1,3) | disjoint:I/N (I-th of N
  *   equal slices of the usable CPUs) | llc:I | all
@@ -47,7 +61,7 @@
  *    "wall_time_ns":N,"off_cpu_ns":N,"migration_count":N,
  *    "cpus_used":[0,1],"max_gap_ms":N,"max_gap_cpu":N,"max_gap_at_ms":N,
  *    "run_delay_ns":N,"run_count":N,"schedstat_cpu_ns":N,
- *    "wake_sample_total":N,"lat_ns":[N,...],"completed":true,
+ *    "wake_sample_total":N,"minor_faults":N,"lat_ns":[N,...],"completed":true,
  *    "exit":"ok"|"exited:N"|"signaled:N"|"timeout"}
  *        one per worker after it stopped.  index counts the workers of one
  *        cgroup from 0.  lat_ns is a bounded reservoir (at most
@@ -57,6 +71,45 @@
  *        the scenario could not be set up or run; the test fails with msg.
  *   {"t":"done","elapsed_ms":N}
  *        the scenario finished and every worker was reported.
+ *
+ * SCHEDULER UNDER TEST (issue 4).  When the host tests a sched_ext
+ * scheduler it packs a second file, KTSTR_SCHED_SPEC_PATH, next to the
+ * plan (the program, its ELF interpreter and libraries go into the image
+ * too).  One directive per line; arg and env take the rest of the line
+ * verbatim (so arguments may hold spaces; never newlines):
+ *
+ *   ktstr-sched 1                     first line, version
+ *   binary PATH                       the scheduler in the guest
+ *   arg ARG                           one argument, in order (repeatable)
+ *   env KEY=VALUE                     added to its environment (repeatable;
+ *                                     LD_LIBRARY_PATH names the packed libs)
+ *   ready_ms N                        readiness bound (default 10000)
+ *   stop_ms N                         bound for a clean stop (default 5000)
+ *
+ * The agent starts it after reading the topology and before any cgroup or
+ * worker exists, waits until /sys/kernel/sched_ext/state is "enabled" and
+ * root/ops is non-empty, runs the scenario while a watcher thread streams
+ * the scheduler's stdout/stderr and watches it, then stops it (SIGINT,
+ * SIGTERM, SIGKILL) and checks that sched_ext detached.  Messages:
+ *
+ *   {"t":"sched","ev":EV,"elapsed_ms":N,"state":"enabled","ops":"simple",
+ *    "enable_seq":N,"pid":N,...}
+ *        state/ops/enable_seq are read from /sys/kernel/sched_ext when the
+ *        message is sent; elapsed_ms counts from the scheduler's start.  EV:
+ *          "unsupported" + "why": the kernel has no sched_ext; nothing ran.
+ *          "started" + "binary": forked.
+ *          "ready" + "attached":true: enabled with a non-empty ops name.
+ *          "not_ready" + "why", "exit" ("" while it still ran, then it was
+ *              killed), "attached" (enable_seq moved, i.e. sched_ext did
+ *              enable it before it went away): the run ends here.
+ *          "exit" + "exit": the process ended on its own during the run.
+ *          "state" + "why": sched_ext left "enabled", or enable_seq moved.
+ *          "stopped" + "exit", "by" ("ktstr"|"itself"), "detached".
+ *   {"t":"verifier","prog":"simple_enqueue","id":N,"verified_insns":N}
+ *        one per struct_ops program after "ready" (bpf prog info).
+ *   {"t":"log","src":"scheduler"|"kernel"|"dump","msg":"..."}
+ *        the scheduler's output line by line as it comes; the kernel's
+ *        sched_ext lines from /dev/kmsg; the sched_ext_dump tracepoint.
  *
  * The agent then powers off.  A guest that panics, never says hello, or
  * never says done before the host deadline gets its own verdict on the host.
@@ -72,6 +125,8 @@
 #define KTSTR_CTRL_PORT_NAME "org.ktstr.ctrl"
 #define KTSTR_LAT_RESERVOIR 4096
 #define KTSTR_CGROUP_ROOT "/sys/fs/cgroup/ktstr"
+#define KTSTR_SCHED_MAGIC "ktstr-sched 1"
+#define KTSTR_SCHED_SPEC_PATH "/ktstr/scheduler"
 
 /* Kernel command line word the host adds so the agent knows it is ours. */
 #define KTSTR_CMDLINE_MARK "ktstr.agent=1"

@@ -260,12 +260,21 @@ parse_work (Parser *p, char **w, unsigned n)
           has_workers = true;
           continue;
         }
+      KtstrError inner;
+      int opt = ktstr_workopts_parse (&work->opts, key, val, &inner);
+      if (opt < 0)
+        return fail (p, "%s", inner.msg);
+      if (opt == 0)
+        continue;
       int idx = ktstr_worktype_param_index (t, key);
       if (idx < 0)
         {
           char takes[160];
           list_params (t, takes, sizeof takes);
-          return fail (p, "work type %s has no parameter '%s' (%s)", t->name, key, takes);
+          return fail (p,
+                       "work type %s has no parameter '%s' (%s; every work takes workers, "
+                       "policy, nice, affinity, mempolicy, mpol_flags)",
+                       t->name, key, takes);
         }
       if (given_line[idx] != 0)
         return fail (p, "duplicate %s=", key);

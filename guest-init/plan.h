@@ -9,6 +9,7 @@
 
 #include "guest-init/cpulist.h"
 #include "guest-init/util.h"
+#include "guest-init/workopts.h"
 #include "guest-init/worktypes.h"
 
 #define KTSTR_PLAN_MAX_CGROUPS 64
@@ -51,6 +52,7 @@ typedef struct
   const KtstrWorkType *type;
   unsigned workers;
   uint64_t params[KTSTR_WORK_MAX_PARAMS]; /* every parameter, defaults filled in */
+  KtstrWorkOpts opts;                     /* policy=, nice=, affinity=, mempolicy=, mpol_flags= */
   unsigned line;
 } KtstrPlanWork;
 

@@ -134,6 +134,7 @@ ktstr_report_worker (KtstrCtrl *c, const char *cgroup, const char *work_type,
   ktstr_json_u64 (&j, "run_count", r->run_count);
   ktstr_json_u64 (&j, "schedstat_cpu_ns", r->schedstat_cpu_ns);
   ktstr_json_u64 (&j, "wake_sample_total", r->wake_sample_total);
+  ktstr_json_u64 (&j, "minor_faults", r->minor_faults);
   ktstr_json_array_open (&j, "lat_ns");
   uint32_t n_lat = r->n_lat < KTSTR_LAT_RESERVOIR ? r->n_lat : KTSTR_LAT_RESERVOIR;
   for (uint32_t i = 0; i < n_lat; i++)

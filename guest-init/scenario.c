@@ -18,6 +18,7 @@ typedef struct
   const KtstrScenarioOptions *o;
   KtstrCtrl *ctrl;
   KtstrCpuSet cpus[KTSTR_PLAN_MAX_CGROUPS]; /* empty: all CPUs */
+  KtstrCpuSet work_cpus[KTSTR_PLAN_MAX_WORKS]; /* fixed affinity per work line */
   unsigned n_created;                       /* cgroups made so far, in plan order */
 } Scenario;
 
@@ -30,6 +31,17 @@ resolve_cpusets (Scenario *s, const KtstrTopo *topo, KtstrError *err)
       if (ktstr_topo_resolve (topo, &cg->cpuset, &s->cpus[i], err) != 0)
         {
           ktstr_error_prefix (err, "cgroup '%s' (plan line %u)", cg->name, cg->line);
+          return -1;
+        }
+    }
+  for (unsigned k = 0; k < s->plan->n_works; k++)
+    {
+      const KtstrPlanWork *w = &s->plan->works[k];
+      if (ktstr_workopts_resolve (&w->opts, topo->llcs, topo->n_llcs, &topo->online,
+                                  &s->cpus[w->cgroup], &s->work_cpus[k], err)
+          != 0)
+        {
+          ktstr_error_prefix (err, "work on plan line %u", w->line);
           return -1;
         }
     }
@@ -183,7 +195,7 @@ ktstr_scenario_run (const KtstrPlan *plan, const KtstrTopo *topo, KtstrCtrl *ctr
 
   KtstrWorkerSet set;
   ktstr_guard_phase ("starting workers");
-  if (ktstr_workers_spawn (&set, plan, o->keep_out, o->n_keep_out, err) != 0)
+  if (ktstr_workers_spawn_with (&set, plan, s.work_cpus, o->keep_out, o->n_keep_out, err) != 0)
     {
       ktstr_workers_free (&set);
       remove_cgroups (&s);

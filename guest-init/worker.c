@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "guest-init/worktypes.h"
@@ -180,6 +181,8 @@ ktstr_worker_run (KtstrWorker *w)
     }
 
   uint64_t ss_start[3] = { 0 }, ss_end[3] = { 0 };
+  struct rusage ru_start, ru_end;
+  getrusage (RUSAGE_SELF, &ru_start);
   bool has_schedstat = read_schedstat (ss_start) == 0;
   /* Wall clock outside, CPU clock inside: the CPU window nests in the wall
    * window, so wall >= cpu holds for a worker that never left its CPU. */
@@ -202,6 +205,8 @@ ktstr_worker_run (KtstrWorker *w)
   uint64_t cpu_end = ktstr_clock_ns (CLOCK_THREAD_CPUTIME_ID);
   uint64_t end_ns = ktstr_now_ns ();
   has_schedstat = has_schedstat && read_schedstat (ss_end) == 0;
+  getrusage (RUSAGE_SELF, &ru_end);
+  r->minor_faults = delta ((uint64_t)ru_end.ru_minflt, (uint64_t)ru_start.ru_minflt);
   if (w->type->fini != NULL)
     w->type->fini (w);
 

@@ -41,6 +41,7 @@ typedef struct
   uint64_t run_count;
   uint64_t schedstat_cpu_ns;
   uint64_t wake_sample_total; /* every sample seen, including those the reservoir dropped */
+  uint64_t minor_faults;      /* getrusage ru_minflt over the loop */
   char error[192];            /* why the worker could not run, if it could not */
   KtstrCpuSet cpus_used;
   uint64_t lat_ns[KTSTR_LAT_RESERVOIR];

@@ -76,8 +76,8 @@ kill_all (KtstrWorkerSet *set)
 }
 
 static __attribute__ ((noreturn)) void
-child_main (KtstrWorkerSet *set, unsigned me, const KtstrPlan *plan, pid_t parent,
-            const int *keep_out, size_t n_keep_out)
+child_main (KtstrWorkerSet *set, unsigned me, const KtstrPlan *plan, const KtstrCpuSet *work_cpus,
+            pid_t parent, const int *keep_out, size_t n_keep_out)
 {
   KtstrWorkerProc *p = &set->procs[me];
 
@@ -135,6 +135,18 @@ child_main (KtstrWorkerSet *set, unsigned me, const KtstrPlan *plan, pid_t paren
   /* Otherwise every worker is called "init" (the agent's name) in ps,
    * traces and sched_ext dumps. */
   prctl (PR_SET_NAME, work->type->name);
+  /* Policy, nice, affinity and memory policy, now that it is in its
+   * cgroup (a cpuset bounds the affinity it may take). */
+  static const KtstrCpuSet no_cpus;
+  KtstrError err;
+  if (ktstr_workopts_apply (&work->opts, work_cpus != NULL ? &work_cpus[p->work] : &no_cpus,
+                            p->index, ((uint64_t)getpid () << 16) ^ ktstr_now_ns (), &err)
+      != 0)
+    {
+      p->report->pid = (int32_t)getpid ();
+      snprintf (p->report->error, sizeof p->report->error, "%.*s", (int)sizeof p->report->error - 1, err.msg);
+      _exit (KTSTR_WORKER_EXIT_INIT);
+    }
   KtstrWorker w;
   memset (&w, 0, sizeof w);
   w.report = p->report;
@@ -183,6 +195,14 @@ setup_groups (KtstrWorkerSet *set, const KtstrPlan *plan, KtstrError *err)
 int
 ktstr_workers_spawn (KtstrWorkerSet *set, const KtstrPlan *plan, const int *keep_out,
                      size_t n_keep_out, KtstrError *err)
+{
+  return ktstr_workers_spawn_with (set, plan, NULL, keep_out, n_keep_out, err);
+}
+
+int
+ktstr_workers_spawn_with (KtstrWorkerSet *set, const KtstrPlan *plan,
+                          const KtstrCpuSet *work_cpus, const int *keep_out, size_t n_keep_out,
+                          KtstrError *err)
 {
   memset (set, 0, sizeof *set);
   set->n = plan->total_workers;
@@ -249,7 +269,7 @@ ktstr_workers_spawn (KtstrWorkerSet *set, const KtstrPlan *plan, const int *keep
           return -1;
         }
       if (pid == 0)
-        child_main (set, i, plan, parent, keep_out, n_keep_out);
+        child_main (set, i, plan, work_cpus, parent, keep_out, n_keep_out);
       p->pid = pid;
       /* Also from the parent, so killpg works even if the child has not run
        * yet (EACCES after its own setpgid is fine). */

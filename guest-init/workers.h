@@ -55,6 +55,12 @@ typedef struct
 int ktstr_workers_spawn (KtstrWorkerSet *set, const KtstrPlan *plan, const int *keep_out,
                          size_t n_keep_out, KtstrError *err);
 
+/* The same, with WORK_CPUS[k] the fixed affinity of plan->works[k] from
+ * ktstr_workopts_resolve (NULL: none resolved). */
+int ktstr_workers_spawn_with (KtstrWorkerSet *set, const KtstrPlan *plan,
+                              const KtstrCpuSet *work_cpus, const int *keep_out, size_t n_keep_out,
+                              KtstrError *err);
+
 /* Releases every worker at once. */
 void ktstr_workers_start (KtstrWorkerSet *set);
 

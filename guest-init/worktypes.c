@@ -2,6 +2,8 @@
 
 #include "guest-init/worktypes.h"
 
+#include "guest-init/worktypes-impl.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -138,6 +140,61 @@ bursty_iterate (KtstrWorker *w)
   ktstr_worker_block_end (w, t0, slept);
 }
 
+/* ---- Sequence{spin_ms, sleep_ms, yield_ms, io_ms}: phases in a loop ----
+ *
+ * ktstr's Sequence takes a list of phases; the plan format has numbers
+ * only, so here the phases come in a fixed order, Spin, Sleep, Yield, Io,
+ * each for its duration and skipped at 0.  The sleep, every yield and
+ * every IoSync-style write-and-sleep are latency samples. */
+
+enum
+{
+  SEQ_SPIN_MS,
+  SEQ_SLEEP_MS,
+  SEQ_YIELD_MS,
+  SEQ_IO_MS
+};
+
+static int
+sequence_init (KtstrWorker *w, KtstrError *err)
+{
+  if (w->params[SEQ_SPIN_MS] + w->params[SEQ_SLEEP_MS] + w->params[SEQ_YIELD_MS]
+          + w->params[SEQ_IO_MS]
+      == 0)
+    {
+      ktstr_error_set (err, "Sequence: every phase is 0 ms; give at least one a duration");
+      return -1;
+    }
+  return io_sync_init (w, err);
+}
+
+static void
+sequence_iterate (KtstrWorker *w)
+{
+  uint64_t ms = 1000000ull, end;
+  end = ktstr_now_ns () + w->params[SEQ_SPIN_MS] * ms;
+  while (!ktstr_worker_is_stopping (w) && ktstr_now_ns () < end)
+    {
+      ktstr_worker_spin (w, 1024);
+      ktstr_worker_checkpoint (w);
+    }
+  if (w->params[SEQ_SLEEP_MS] > 0 && !ktstr_worker_is_stopping (w))
+    {
+      uint64_t t0 = ktstr_worker_block_begin (w);
+      bool slept = ktstr_worker_sleep_ns (w, w->params[SEQ_SLEEP_MS] * ms) == 0;
+      ktstr_worker_block_end (w, t0, slept);
+    }
+  end = ktstr_now_ns () + w->params[SEQ_YIELD_MS] * ms;
+  while (!ktstr_worker_is_stopping (w) && ktstr_now_ns () < end)
+    {
+      ktstr_worker_spin (w, 1);
+      ktstr_wt_yield_sample (w);
+    }
+  end = ktstr_now_ns () + w->params[SEQ_IO_MS] * ms;
+  while (!ktstr_worker_is_stopping (w) && ktstr_now_ns () < end)
+    io_sync_iterate (w);
+}
+
 /* ---- the table ---- */
 
 static const KtstrWorkType work_types[] = {
@@ -149,6 +206,89 @@ static const KtstrWorkType work_types[] = {
     .params = { [BURSTY_BURST_MS] = { "burst_ms", 50, 1, 60000 },
                 [BURSTY_SLEEP_MS] = { "sleep_ms", 100, 0, 60000 } },
     .iterate = bursty_iterate },
+  { .name = "PipeIo",
+    .params = { [PIPE_IO_BURST_ITERS] = { "burst_iters", 1024, 0, 1u << 30 } },
+    .group_size = ktstr_wt_pair_size,
+    .group_setup = ktstr_wt_pipe_pair_setup,
+    .init = ktstr_wt_pipe_io_init,
+    .iterate = ktstr_wt_pipe_io_iterate,
+    .fini = ktstr_wt_pipe_fini },
+  { .name = "FutexPingPong",
+    .params = { [FUTEX_PP_SPIN_ITERS] = { "spin_iters", 1024, 0, 1u << 30 } },
+    .group_size = ktstr_wt_pair_size,
+    .group_setup = ktstr_wt_futex_word_setup,
+    .iterate = ktstr_wt_futex_ping_pong_iterate },
+  { .name = "CachePressure",
+    .params = { [CACHE_SIZE_KB] = { "size_kb", 32, 1, 1u << 20 },
+                [CACHE_STRIDE] = { "stride", 64, 1, 1u << 20 } },
+    .init = ktstr_wt_cache_init,
+    .iterate = ktstr_wt_cache_pressure_iterate,
+    .fini = ktstr_wt_cache_pipe_fini },
+  { .name = "CacheYield",
+    .params = { [CACHE_SIZE_KB] = { "size_kb", 32, 1, 1u << 20 },
+                [CACHE_STRIDE] = { "stride", 64, 1, 1u << 20 } },
+    .init = ktstr_wt_cache_init,
+    .iterate = ktstr_wt_cache_yield_iterate,
+    .fini = ktstr_wt_cache_pipe_fini },
+  { .name = "CachePipe",
+    .params = { [CACHE_SIZE_KB] = { "size_kb", 32, 1, 1u << 20 },
+                [CACHE_STRIDE] = { "burst_iters", 1024, 1, 1u << 30 } },
+    .group_size = ktstr_wt_pair_size,
+    .group_setup = ktstr_wt_pipe_pair_setup,
+    .init = ktstr_wt_cache_pipe_init,
+    .iterate = ktstr_wt_cache_pipe_iterate,
+    .fini = ktstr_wt_cache_pipe_fini },
+  { .name = "FutexFanOut",
+    .params = { [FAN_OUT_N] = { "fan_out", 4, 1, 63 },
+                [FAN_OUT_SPIN_ITERS] = { "spin_iters", 1024, 0, 1u << 30 } },
+    .group_size = ktstr_wt_fan_out_size,
+    .group_setup = ktstr_wt_futex_word_setup,
+    .iterate = ktstr_wt_futex_fan_out_iterate },
+  { .name = "FanOutCompute",
+    .params = { [FOC_FAN_OUT] = { "fan_out", 4, 1, 63 },
+                [FOC_FOOTPRINT_KB] = { "cache_footprint_kb", 256, 1, 1u << 20 },
+                [FOC_OPERATIONS] = { "operations", 5, 0, 1000 },
+                [FOC_SLEEP_USEC] = { "sleep_usec", 100, 0, 10000000 } },
+    .group_size = ktstr_wt_fan_out_size,
+    .group_setup = ktstr_wt_futex_word_setup,
+    .init = ktstr_wt_fan_out_compute_init,
+    .iterate = ktstr_wt_fan_out_compute_iterate,
+    .fini = ktstr_wt_free_priv },
+  { .name = "Sequence",
+    .params = { [SEQ_SPIN_MS] = { "spin_ms", 10, 0, 60000 },
+                [SEQ_SLEEP_MS] = { "sleep_ms", 10, 0, 60000 },
+                [SEQ_YIELD_MS] = { "yield_ms", 5, 0, 60000 },
+                [SEQ_IO_MS] = { "io_ms", 5, 0, 60000 } },
+    .init = sequence_init,
+    .iterate = sequence_iterate,
+    .fini = io_sync_fini },
+  { .name = "ForkExit", .iterate = ktstr_wt_fork_exit_iterate },
+  { .name = "NiceSweep",
+    .iterate = ktstr_wt_nice_sweep_iterate,
+    .fini = ktstr_wt_nice_sweep_fini },
+  { .name = "AffinityChurn",
+    .params = { [CHURN_SPIN_ITERS] = { "spin_iters", 1024, 0, 1u << 30 } },
+    .init = ktstr_wt_affinity_churn_init,
+    .iterate = ktstr_wt_affinity_churn_iterate,
+    .fini = ktstr_wt_affinity_churn_fini },
+  { .name = "PolicyChurn",
+    .params = { [CHURN_SPIN_ITERS] = { "spin_iters", 1024, 0, 1u << 30 } },
+    .iterate = ktstr_wt_policy_churn_iterate,
+    .fini = ktstr_wt_policy_churn_fini },
+  { .name = "PageFaultChurn",
+    .params = { [PFC_REGION_KB] = { "region_kb", 4096, 4, 1u << 22 },
+                [PFC_TOUCHES] = { "touches_per_cycle", 256, 1, 1u << 20 },
+                [PFC_SPIN_ITERS] = { "spin_iters", 64, 0, 1u << 30 } },
+    .init = ktstr_wt_page_fault_init,
+    .iterate = ktstr_wt_page_fault_iterate,
+    .fini = ktstr_wt_page_fault_fini },
+  { .name = "MutexContention",
+    .params = { [MUTEX_CONTENDERS] = { "contenders", 4, 1, 64 },
+                [MUTEX_HOLD_ITERS] = { "hold_iters", 256, 0, 1u << 30 },
+                [MUTEX_WORK_ITERS] = { "work_iters", 1024, 0, 1u << 30 } },
+    .group_size = ktstr_wt_mutex_size,
+    .group_setup = ktstr_wt_futex_word_setup,
+    .iterate = ktstr_wt_mutex_iterate },
 };
 
 const KtstrWorkType *

@@ -236,6 +236,7 @@ static const char *const worker_fields[] = {
   "run_count",
   "schedstat_cpu_ns",
   "wake_sample_total",
+  "minor_faults",
   "lat_ns",
   "completed",
   "exit",
@@ -291,7 +292,8 @@ test_worker_message (void)
                    "\"wall_time_ns\":1000,\"off_cpu_ns\":700,\"migration_count\":1,"
                    "\"cpus_used\":[0,2],\"max_gap_ms\":12,\"max_gap_cpu\":2,\"max_gap_at_ms\":40,"
                    "\"run_delay_ns\":5,\"run_count\":6,\"schedstat_cpu_ns\":301,"
-                   "\"wake_sample_total\":10,\"lat_ns\":[100100,100200,150000],"
+                   "\"wake_sample_total\":10,\"minor_faults\":0,"
+                   "\"lat_ns\":[100100,100200,150000],"
                    "\"completed\":true,\"exit\":\"ok\"}");
 
   g_autoptr (JsonParser) parser = json_parser_new ();

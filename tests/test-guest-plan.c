@@ -126,9 +126,11 @@ static const BadPlan bad_plans[] = {
     "plan line 2: work refers to cgroup 'b', which no earlier 'cgroup' line defines" },
   { "ktstr-plan 1\ncgroup a\nwork a\n", "plan line 3: expected 'work CGROUP TYPE" },
   { "ktstr-plan 1\ncgroup a\nwork a Bursty foo=1\n",
-    "plan line 3: work type Bursty has no parameter 'foo' (it takes: burst_ms, sleep_ms)" },
+    "plan line 3: work type Bursty has no parameter 'foo' (it takes: burst_ms, sleep_ms; every "
+    "work takes workers, policy, nice, affinity, mempolicy, mpol_flags)" },
   { "ktstr-plan 1\ncgroup a\nwork a CpuSpin burst_ms=1\n",
-    "plan line 3: work type CpuSpin has no parameter 'burst_ms' (it takes no parameters)" },
+    "plan line 3: work type CpuSpin has no parameter 'burst_ms' (it takes no parameters; "
+    "every work takes workers, policy, nice, affinity, mempolicy, mpol_flags)" },
   { "ktstr-plan 1\ncgroup a\nwork a Bursty burst_ms=0\n",
     "plan line 3: Bursty burst_ms=0: expected a whole number from 1 to 60000" },
   { "ktstr-plan 1\ncgroup a\nwork a Bursty sleep_ms=1 sleep_ms=2\n",

@@ -237,14 +237,29 @@ test_schedstat (void)
 static void
 test_table (void)
 {
-  static const char *const names[] = { "CpuSpin", "YieldHeavy", "Mixed", "IoSync", "Bursty" };
+  /* ktstr-features §5.6, all but Custom, with the group size at the
+   * default parameters. */
+  static const struct
+  {
+    const char *name;
+    unsigned group;
+  } names[] = { { "CpuSpin", 1 },       { "YieldHeavy", 1 },     { "Mixed", 1 },
+                { "IoSync", 1 },        { "Bursty", 1 },         { "PipeIo", 2 },
+                { "FutexPingPong", 2 }, { "CachePressure", 1 },  { "CacheYield", 1 },
+                { "CachePipe", 2 },     { "FutexFanOut", 5 },    { "FanOutCompute", 5 },
+                { "Sequence", 1 },      { "ForkExit", 1 },       { "NiceSweep", 1 },
+                { "AffinityChurn", 1 }, { "PolicyChurn", 1 },    { "PageFaultChurn", 1 },
+                { "MutexContention", 4 } };
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      const KtstrWorkType *t = ktstr_worktype_find (names[i]);
+      const KtstrWorkType *t = ktstr_worktype_find (names[i].name);
       g_assert_nonnull (t);
       g_assert_true (ktstr_worktype_nth (i) == t);
       g_assert_nonnull (t->iterate);
-      g_assert_cmpuint (ktstr_worktype_group_size (t, NULL), ==, 1);
+      uint64_t params[KTSTR_WORK_MAX_PARAMS] = { 0 };
+      for (int k = 0; k < KTSTR_WORK_MAX_PARAMS && t->params[k].name != NULL; k++)
+        params[k] = t->params[k].def;
+      g_assert_cmpuint (ktstr_worktype_group_size (t, params), ==, names[i].group);
     }
   g_assert_null (ktstr_worktype_nth (G_N_ELEMENTS (names)));
   g_assert_null (ktstr_worktype_find ("cpuspin"));
