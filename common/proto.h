@@ -37,7 +37,10 @@
  *                                     copy in src/testdef.c must match).
  *
  *   cpuset SPEC: exact:LIST (e.g. exact:0-1,3) | disjoint:I/N (I-th of N
- *   equal slices of the usable CPUs) | llc:I | all
+ *   equal slices of the usable CPUs) | llc:I | numa:N (usable CPUs of node
+ *   N) | range:A-B (usable CPUs from fraction A to B, e.g. range:0-0.5) |
+ *   overlap:I/N/F (slice I of N widened by fraction F of a slice on each
+ *   side) | all
  *
  * GUEST -> HOST: newline-delimited JSON objects on the virtio-serial port
  * named KTSTR_CTRL_PORT_NAME.  Each object has "t" (its type):

@@ -60,6 +60,30 @@ is_valid_name (const char *s)
   return true;
 }
 
+/* A fraction from 0 to 1 ("0", "1", "0.25", ".5") in per-mille. */
+static int
+parse_permille (const char *s, unsigned *out)
+{
+  unsigned whole = 0, frac = 0, scale = 100;
+  const char *p = s;
+  if (*p == '\0')
+    return -1;
+  if (*p == '0' || *p == '1')
+    whole = (unsigned)(*p++ - '0');
+  if (*p == '.')
+    {
+      p++;
+      if (*p < '0' || *p > '9')
+        return -1;
+      for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
+        frac += (unsigned)(*p - '0') * scale;
+    }
+  if (*p != '\0' || p == s)
+    return -1;
+  *out = whole * 1000 + frac;
+  return *out <= 1000 ? 0 : -1;
+}
+
 int
 ktstr_cpuset_spec_parse (const char *text, KtstrCpusetSpec *spec, KtstrError *err)
 {
@@ -114,6 +138,61 @@ ktstr_cpuset_spec_parse (const char *text, KtstrCpusetSpec *spec, KtstrError *er
       spec->count = (unsigned)n;
       return 0;
     }
+  if (strncmp (text, "numa:", 5) == 0)
+    {
+      uint64_t n;
+      if (ktstr_parse_u64 (text + 5, KTSTR_MAX_CPUS, &n) != 0)
+        {
+          ktstr_error_set (err, "invalid cpuset '%s': expected numa:N, e.g. numa:0", text);
+          return -1;
+        }
+      spec->kind = KTSTR_CPUSET_NUMA;
+      spec->index = (unsigned)n;
+      return 0;
+    }
+  if (strncmp (text, "range:", 6) == 0)
+    {
+      char buf[64];
+      snprintf (buf, sizeof buf, "%s", text + 6);
+      char *dash = strchr (buf, '-');
+      if (dash != NULL)
+        *dash = '\0';
+      if (dash == NULL || parse_permille (buf, &spec->lo_pm) != 0
+          || parse_permille (dash + 1, &spec->hi_pm) != 0 || spec->lo_pm >= spec->hi_pm)
+        {
+          ktstr_error_set (err,
+                           "invalid cpuset '%s': expected range:A-B with fractions 0 <= A < B "
+                           "<= 1, e.g. range:0-0.5",
+                           text);
+          return -1;
+        }
+      spec->kind = KTSTR_CPUSET_RANGE;
+      return 0;
+    }
+  if (strncmp (text, "overlap:", 8) == 0)
+    {
+      char buf[64];
+      uint64_t i, n;
+      snprintf (buf, sizeof buf, "%s", text + 8);
+      char *s1 = strchr (buf, '/');
+      char *s2 = s1 != NULL ? strchr (s1 + 1, '/') : NULL;
+      if (s2 != NULL)
+        *s1 = *s2 = '\0';
+      if (s2 == NULL || ktstr_parse_u64 (buf, KTSTR_MAX_CPUS, &i) != 0
+          || ktstr_parse_u64 (s1 + 1, KTSTR_MAX_CPUS, &n) != 0 || n == 0 || i >= n
+          || parse_permille (s2 + 1, &spec->lo_pm) != 0)
+        {
+          ktstr_error_set (err,
+                           "invalid cpuset '%s': expected overlap:I/N/F (slice I of N, 0 <= I < "
+                           "N, widened by fraction F <= 1), e.g. overlap:0/2/0.5",
+                           text);
+          return -1;
+        }
+      spec->kind = KTSTR_CPUSET_OVERLAP;
+      spec->index = (unsigned)i;
+      spec->count = (unsigned)n;
+      return 0;
+    }
   if (strncmp (text, "llc:", 4) == 0)
     {
       uint64_t i;
@@ -126,7 +205,9 @@ ktstr_cpuset_spec_parse (const char *text, KtstrCpusetSpec *spec, KtstrError *er
       spec->index = (unsigned)i;
       return 0;
     }
-  ktstr_error_set (err, "invalid cpuset '%s' (expected exact:LIST, disjoint:I/N, llc:I or all)",
+  ktstr_error_set (err,
+                   "invalid cpuset '%s' (expected all, exact:LIST, llc:I, numa:N, range:A-B, "
+                   "disjoint:I/N or overlap:I/N/F)",
                    text);
   return -1;
 }

@@ -28,14 +28,18 @@ typedef enum
   KTSTR_CPUSET_EXACT,    /* exact:LIST */
   KTSTR_CPUSET_DISJOINT, /* disjoint:I/N: the I-th of N equal slices of the usable CPUs */
   KTSTR_CPUSET_LLC,      /* llc:I: the CPUs of the I-th LLC */
+  KTSTR_CPUSET_NUMA,     /* numa:N: the usable CPUs of NUMA node N */
+  KTSTR_CPUSET_RANGE,    /* range:A-B: usable CPUs from fraction A to B (0 <= A < B <= 1) */
+  KTSTR_CPUSET_OVERLAP,  /* overlap:I/N/F: slice I of N, widened by F of a slice each side */
 } KtstrCpusetKind;
 
 typedef struct
 {
   KtstrCpusetKind kind;
   KtstrCpuSet cpus; /* EXACT */
-  unsigned index;   /* DISJOINT, LLC */
-  unsigned count;   /* DISJOINT */
+  unsigned index;   /* DISJOINT, LLC, NUMA, OVERLAP */
+  unsigned count;   /* DISJOINT, OVERLAP */
+  unsigned lo_pm, hi_pm; /* RANGE: fractions in per-mille; OVERLAP: lo_pm is F */
   char text[96];    /* as written, for messages */
 } KtstrCpusetSpec;
 

@@ -223,6 +223,73 @@ ktstr_topo_resolve (const KtstrTopo *t, const KtstrCpusetSpec *spec, KtstrCpuSet
         return 0;
       }
 
+    case KTSTR_CPUSET_NUMA:
+      {
+        KtstrCpuSet usable;
+        unsigned i;
+        for (i = 0; i < t->n_nodes; i++)
+          if (t->node_ids[i] == (int)spec->index)
+            break;
+        if (i == t->n_nodes)
+          {
+            ktstr_error_set (err, "cpuset '%s': the guest has no NUMA node %u (it has %u node%s)",
+                             spec->text, spec->index, t->n_nodes, t->n_nodes == 1 ? "" : "s");
+            return -1;
+          }
+        if (ktstr_cpuset_is_empty (&t->nodes[i]))
+          {
+            ktstr_error_set (err, "cpuset '%s': NUMA node %u has no CPUs (a memory-only node)",
+                             spec->text, spec->index);
+            return -1;
+          }
+        ktstr_topo_usable (t, &usable);
+        ktstr_cpuset_foreach (cpu, &t->nodes[i])
+        {
+          if (ktstr_cpuset_has (&usable, (unsigned)cpu))
+            ktstr_cpuset_add (out, (unsigned)cpu);
+        }
+        if (ktstr_cpuset_is_empty (out))
+          *out = t->nodes[i];
+        return 0;
+      }
+
+    case KTSTR_CPUSET_RANGE:
+    case KTSTR_CPUSET_OVERLAP:
+      {
+        KtstrCpuSet usable;
+        ktstr_topo_usable (t, &usable);
+        unsigned k = ktstr_cpuset_count (&usable), lo, hi;
+        if (spec->kind == KTSTR_CPUSET_RANGE)
+          {
+            lo = spec->lo_pm * k / 1000;
+            hi = spec->hi_pm * k / 1000;
+          }
+        else
+          {
+            /* Slice I of N as for disjoint:, widened by F of a slice on each
+             * side (rounded up), so neighbouring slices share CPUs. */
+            lo = spec->index * k / spec->count;
+            hi = (spec->index + 1) * k / spec->count;
+            unsigned widen = ((hi - lo) * spec->lo_pm + 999) / 1000;
+            lo = lo > widen ? lo - widen : 0;
+            hi = hi + widen < k ? hi + widen : k;
+          }
+        if (hi <= lo)
+          {
+            ktstr_error_set (err, "cpuset '%s': selects no CPU of the %u usable ones", spec->text,
+                             k);
+            return -1;
+          }
+        unsigned pos = 0;
+        ktstr_cpuset_foreach (cpu, &usable)
+        {
+          if (pos >= lo && pos < hi)
+            ktstr_cpuset_add (out, (unsigned)cpu);
+          pos++;
+        }
+        return 0;
+      }
+
     case KTSTR_CPUSET_LLC:
       if (spec->index >= t->n_llcs)
         {

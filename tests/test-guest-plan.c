@@ -111,8 +111,8 @@ static const BadPlan bad_plans[] = {
   { "ktstr-plan 1\ncgroup a cpuset=llc:x\n",
     "plan line 2: cgroup 'a': invalid cpuset 'llc:x': expected llc:I" },
   { "ktstr-plan 1\ncgroup a cpuset=half\n",
-    "plan line 2: cgroup 'a': invalid cpuset 'half' (expected exact:LIST, disjoint:I/N, llc:I or "
-    "all)" },
+    "plan line 2: cgroup 'a': invalid cpuset 'half' (expected all, exact:LIST, llc:I, numa:N, "
+    "range:A-B, disjoint:I/N or overlap:I/N/F)" },
   { "ktstr-plan 1\ncgroup a weight=5\n", "plan line 2: unknown cgroup option 'weight=5'" },
   { "ktstr-plan 1\ncgroup a/b\n", "plan line 2: invalid cgroup name 'a/b'" },
   { "ktstr-plan 1\ncgroup ..\n", "plan line 2: invalid cgroup name '..'" },

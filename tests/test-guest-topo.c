@@ -144,7 +144,45 @@ static const Resolve resolves[] = {
   { "sysfs-2n2l2c2t", "llc:1", "4-7", NULL },
   { "sysfs-1n2l2c1t", "llc:2", NULL, "cpuset 'llc:2': the guest has 2 LLCs (llc:0 to llc:1)" },
   { "sysfs-nocache", "llc:1", NULL, "cpuset 'llc:1': the guest has 1 LLC (llc:0 to llc:0)" },
+  { "sysfs-2n2l2c2t", "numa:0", "0-3", NULL },
+  { "sysfs-2n2l2c2t", "numa:1", "4-6", NULL },
+  { "sysfs-2n2l2c2t", "numa:2", NULL,
+    "cpuset 'numa:2': NUMA node 2 has no CPUs (a memory-only node)" },
+  { "sysfs-2n2l2c2t", "numa:3", NULL,
+    "cpuset 'numa:3': the guest has no NUMA node 3 (it has 3 nodes)" },
+  { "sysfs-1n2l2c1t", "range:0-0.5", "0", NULL },
+  { "sysfs-1n2l2c1t", "range:0.5-1", "1-2", NULL },
+  { "sysfs-2n2l2c2t", "range:0.25-.75", "1-4", NULL },
+  { "sysfs-1n2l2c1t", "range:0-0.1", NULL, "cpuset 'range:0-0.1': selects no CPU of the 3 usable" },
+  { "sysfs-2n2l2c2t", "overlap:0/2/0.5", "0-4", NULL },
+  { "sysfs-2n2l2c2t", "overlap:1/2/0.5", "1-6", NULL },
+  { "sysfs-1n2l2c1t", "overlap:1/2/1", "0-2", NULL },
+  { "sysfs-1n2l2c1t", "overlap:0/3/0", "0", NULL },
 };
+
+static void
+test_spec_errors (void)
+{
+  static const char *const bad[][2] = {
+    { "numa:x", "invalid cpuset 'numa:x': expected numa:N, e.g. numa:0" },
+    { "range:0.5-0.5", "invalid cpuset 'range:0.5-0.5': expected range:A-B with fractions" },
+    { "range:0-1.5", "invalid cpuset 'range:0-1.5': expected range:A-B" },
+    { "range:0.5", "invalid cpuset 'range:0.5': expected range:A-B" },
+    { "overlap:2/2/0.5", "invalid cpuset 'overlap:2/2/0.5': expected overlap:I/N/F" },
+    { "overlap:0/2", "invalid cpuset 'overlap:0/2': expected overlap:I/N/F" },
+    { "overlap:0/2/2", "invalid cpuset 'overlap:0/2/2': expected overlap:I/N/F" },
+    { "half", "invalid cpuset 'half' (expected all, exact:LIST, llc:I, numa:N, range:A-B, "
+              "disjoint:I/N or overlap:I/N/F)" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      KtstrCpusetSpec spec;
+      KtstrError err = { "" };
+      g_assert_cmpint (ktstr_cpuset_spec_parse (bad[i][0], &spec, &err), ==, -1);
+      if (!g_str_has_prefix (err.msg, bad[i][1]))
+        g_error ("%s: got '%s', expected '%s'", bad[i][0], err.msg, bad[i][1]);
+    }
+}
 
 static void
 test_resolve (void)
@@ -216,6 +254,7 @@ main (int argc, char **argv)
   g_test_add_func ("/guest/topo/read/missing", test_read_missing);
   g_test_add_func ("/guest/topo/usable", test_usable);
   g_test_add_func ("/guest/topo/resolve", test_resolve);
+  g_test_add_func ("/guest/topo/spec-errors", test_spec_errors);
   g_test_add_func ("/guest/topo/cpulist", test_cpulist);
   return g_test_run ();
 }
