@@ -14,6 +14,7 @@
 #include "guest-init/poweroff.h"
 #include "guest-init/report.h"
 #include "guest-init/scenario.h"
+#include "guest-init/scheduler.h"
 #include "guest-init/topo.h"
 
 static int
@@ -103,6 +104,22 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
     }
 
   int keep_out[] = { ctrl->fd };
+  /* The scheduler under test starts before any cgroup or worker exists. */
+  static KtstrSchedSpec sched;
+  bool has_sched = o->sched_spec_path != NULL && access (o->sched_spec_path, F_OK) == 0;
+  if (has_sched)
+    {
+      ktstr_guard_phase ("starting the scheduler");
+      if (ktstr_sched_spec_load (o->sched_spec_path, &sched, &err) != 0)
+        return fail (ctrl, &err);
+      if (ktstr_sched_start (&sched, ctrl, o->sysfs_root, keep_out, 1) != 0)
+        {
+          ktstr_error_set (&err, "the scheduler under test did not become ready (see its "
+                                 "\"sched\" event)");
+          return fail (ctrl, &err);
+        }
+    }
+
   KtstrScenarioOptions so = {
     .use_cgroups = use_cgroups,
     .cgroup_root = o->cgroup_root,
@@ -110,7 +127,13 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
     .keep_out = keep_out,
     .n_keep_out = 1,
   };
-  if (ktstr_scenario_run (&plan, &topo, ctrl, &so, &err) != 0)
+  int rc = ktstr_scenario_run (&plan, &topo, ctrl, &so, &err);
+  if (has_sched)
+    {
+      ktstr_guard_phase ("stopping the scheduler");
+      ktstr_sched_stop (ctrl);
+    }
+  if (rc != 0)
     return fail (ctrl, &err);
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -166,8 +167,23 @@ ktstr_ctrl_init_fd (KtstrCtrl *c, int fd, const char *what)
   snprintf (c->path, sizeof c->path, "%s", what);
 }
 
+/* The scheduler watcher thread (scheduler.c) writes too: one lock keeps
+ * every line whole. */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int write_unlocked (KtstrCtrl *c, const char *buf, size_t len);
+
 int
 ktstr_ctrl_write (KtstrCtrl *c, const char *buf, size_t len)
+{
+  pthread_mutex_lock (&write_lock);
+  int r = write_unlocked (c, buf, len);
+  pthread_mutex_unlock (&write_lock);
+  return r;
+}
+
+static int
+write_unlocked (KtstrCtrl *c, const char *buf, size_t len)
 {
   if (c->is_broken || c->fd < 0)
     return -1;

@@ -85,6 +85,7 @@ pid1_main (void)
     .mount_warnings = &warnings,
     .has_cmdline_mark = has_mark,
     .startup_note = note,
+    .sched_spec_path = KTSTR_SCHED_SPEC_PATH,
   };
   int code = ktstr_agent_run (&ctrl, &o);
   ktstr_guard_phase ("flushing the control port");
@@ -108,6 +109,8 @@ usage (FILE *f)
            "  --no-cgroups         do not create cgroups (cpusets are resolved and reported)\n"
            "  --sysfs-root DIR     read the CPU topology below DIR instead of /sys\n"
            "  --cgroup-root DIR    create the scenario's cgroups in DIR (default %s)\n"
+           "  --scheduler-spec FILE  start the scheduler FILE describes first (its sched_ext\n"
+           "                       state is read below --sysfs-root)\n"
            "  --help               show this help\n"
            "  --version            show the version\n",
            KTSTR_PLAN_PATH, KTSTR_CTRL_PORT_NAME, KTSTR_CGROUP_ROOT);
@@ -126,6 +129,7 @@ main (int argc, char **argv)
     OPT_NO_CGROUPS,
     OPT_SYSFS_ROOT,
     OPT_CGROUP_ROOT,
+    OPT_SCHED_SPEC,
     OPT_HELP,
     OPT_VERSION
   };
@@ -135,6 +139,7 @@ main (int argc, char **argv)
     { "no-cgroups", no_argument, NULL, OPT_NO_CGROUPS },
     { "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
     { "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
+    { "scheduler-spec", required_argument, NULL, OPT_SCHED_SPEC },
     { "help", no_argument, NULL, OPT_HELP },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
@@ -163,6 +168,9 @@ main (int argc, char **argv)
         break;
       case OPT_CGROUP_ROOT:
         o.cgroup_root = optarg;
+        break;
+      case OPT_SCHED_SPEC:
+        o.sched_spec_path = optarg;
         break;
       case OPT_HELP:
         usage (stdout);

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "common/topology.h"
 #include "kernel.h"
+#include "kernel-config.h"
 #include "runner.h"
 #include "testdef.h"
 
@@ -22,6 +23,8 @@ typedef struct
   gboolean verbose;
   gboolean timings;
   char **kargs;
+  char *scheduler;
+  char **includes;
 } TestArgs;
 
 static const char *
@@ -141,6 +144,19 @@ ktstr_cmd_test (int argc, char **argv)
   /* Owned copies of the option strings, freed on every return path. */
   g_autofree char *kernel_arg = NULL, *topology_arg = NULL, *backend_arg = NULL;
   g_auto (GStrv) kargs = NULL;
+  g_autofree char *scheduler_arg = NULL;
+  g_auto (GStrv) includes = NULL;
+  /* Everything after "--" goes to the scheduler. */
+  g_autoptr (GStrvBuilder) sched_args_b = g_strv_builder_new ();
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--"))
+      {
+        for (int j = i + 1; j < argc; j++)
+          g_strv_builder_add (sched_args_b, argv[j]);
+        argc = i;
+        break;
+      }
+  g_auto (GStrv) sched_args = g_strv_builder_end (sched_args_b);
   GOptionEntry entries[] = {
     { "kernel", 'k', 0, G_OPTION_ARG_FILENAME, &a.kernel,
       "Kernel to boot: a bzImage, a vmlinux, or a build tree (default: KTSTR_TEST_KERNEL, "
@@ -156,6 +172,14 @@ ktstr_cmd_test (int argc, char **argv)
       "Host deadline per test (default: 60 s plus the scenario's duration)", "SECONDS" },
     { "karg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.kargs,
       "Extra kernel command-line argument (repeatable; recorded in the sidecar's kargs)", "ARG" },
+    { "scheduler", 's', 0, G_OPTION_ARG_FILENAME, &a.scheduler,
+      "sched_ext scheduler binary to test (its libraries are packed too); arguments for it "
+      "follow '--'",
+      "PATH" },
+    { "include", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &a.includes,
+      "Extra file for the guest, at /include-files/NAME (repeatable; programs bring their "
+      "libraries)",
+      "PATH" },
     { "timings", 0, 0, G_OPTION_ARG_NONE, &a.timings,
       "Print per-test timings: start to hello, boot to hello, harness overhead", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
@@ -174,6 +198,8 @@ ktstr_cmd_test (int argc, char **argv)
   topology_arg = a.topology;
   backend_arg = a.backend;
   kargs = a.kargs;
+  scheduler_arg = a.scheduler;
+  includes = a.includes;
   if (!parsed)
     return usage_error ("%s (see --help)", error->message);
 
@@ -204,6 +230,11 @@ ktstr_cmd_test (int argc, char **argv)
   if (kernel == NULL)
     return usage_error ("%s", error->message);
 
+  if (sched_args[0] != NULL && a.scheduler == NULL)
+    return usage_error ("arguments after '--' are for a scheduler, but no --scheduler was given");
+  if (a.scheduler != NULL && !ktstr_kernel_check_sched_ext (kernel, "/boot", &error))
+    return usage_error ("%s", error->message);
+
   KtstrRunOptions opts = {
     .kernel = kernel,
     .backend = backend,
@@ -213,6 +244,9 @@ ktstr_cmd_test (int argc, char **argv)
     .timeout_s = (guint) a.timeout_s,
     .verbose = a.verbose,
     .kargs = a.kargs,
+    .scheduler = a.scheduler,
+    .scheduler_args = sched_args,
+    .includes = a.includes,
   };
   g_autoptr (KtstrRunner) runner = ktstr_runner_new (&opts, &error);
   if (runner == NULL)

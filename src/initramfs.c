@@ -204,6 +204,14 @@ gboolean
 ktstr_initramfs_compose (const char *base_path, const char *plan_text, const char *out_path,
                          GError **error)
 {
+  return ktstr_initramfs_compose_extra (base_path, plan_text, NULL, NULL, out_path, error);
+}
+
+gboolean
+ktstr_initramfs_compose_extra (const char *base_path, const char *plan_text,
+                               const char *extra_name, const char *extra_text,
+                               const char *out_path, GError **error)
+{
   g_autofree char *base = NULL;
   gsize base_len = 0;
   g_autoptr (KtstrCpio) cpio = ktstr_cpio_new ();
@@ -214,6 +222,13 @@ ktstr_initramfs_compose (const char *base_path, const char *plan_text, const cha
 
   ktstr_cpio_add_parents (cpio, plan_name);
   ktstr_cpio_add_file (cpio, plan_name, 0644, plan_text, strlen (plan_text));
+  if (extra_name != NULL)
+    {
+      while (*extra_name == '/')
+        extra_name++;
+      ktstr_cpio_add_parents (cpio, extra_name);
+      ktstr_cpio_add_file (cpio, extra_name, 0644, extra_text, strlen (extra_text));
+    }
   g_autoptr (GBytes) plan_archive = ktstr_cpio_finish (cpio);
 
   g_autoptr (GByteArray) all = g_byte_array_sized_new (base_len + 512);

@@ -46,6 +46,13 @@ char *ktstr_initramfs_get_base (const KtstrInitramfsSpec *spec, const char *cach
 gboolean ktstr_initramfs_compose (const char *base_path, const char *plan_text,
                                   const char *out_path, GError **error);
 
+/* Like ktstr_initramfs_compose, with one more small text file
+ * (EXTRA_NAME, e.g. the scheduler spec) in the per-test archive when
+ * EXTRA_NAME is non-NULL. */
+gboolean ktstr_initramfs_compose_extra (const char *base_path, const char *plan_text,
+                                        const char *extra_name, const char *extra_text,
+                                        const char *out_path, GError **error);
+
 /* ${XDG_CACHE_HOME:-~/.cache}/ktstr/initramfs */
 char *ktstr_initramfs_default_cache_dir (void);
 

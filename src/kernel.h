@@ -19,6 +19,7 @@ typedef enum
   KTSTR_KERNEL_ERROR_NOT_FOUND,
   KTSTR_KERNEL_ERROR_UNREADABLE,
   KTSTR_KERNEL_ERROR_NOT_A_KERNEL,
+  KTSTR_KERNEL_ERROR_NO_SCHED_EXT, /* --scheduler on a kernel without sched_ext */
 } KtstrKernelError;
 
 typedef enum

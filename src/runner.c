@@ -13,6 +13,8 @@
 #include "gitcommit.h"
 #include "hostctx.h"
 #include "initramfs.h"
+#include "package.h"
+#include "sched-verdict.h"
 #include "report.h"
 #include "rundir.h"
 #include "session.h"
@@ -35,6 +37,9 @@ struct _KtstrRunner
   char *project_commit;
   char *kernel_commit;
   KtstrHostContext *host;
+  char *sched_spec;         /* the guest's scheduler spec, NULL without one */
+  KtstrInitramfsInfo base_info;
+  guint package_files;
 };
 
 void
@@ -51,6 +56,65 @@ ktstr_test_result_free (KtstrTestResult *r)
   g_free (r);
 }
 
+/* Packs the scheduler, its loader and libraries and the --include files
+ * into the base image, and writes the guest's scheduler spec
+ * (common/proto.h).  Fails, before any VM, on a missing library. */
+static gboolean
+add_scheduler (KtstrRunner *r, KtstrInitramfsSpec *spec, GError **error)
+{
+  const KtstrRunOptions *o = &r->options;
+  g_autoptr (KtstrPackage) pkg = ktstr_package_new ();
+  for (char **inc = o->includes; inc && *inc; inc++)
+    {
+      g_autofree char *base = g_path_get_basename (*inc);
+      g_autofree char *guest = g_build_filename (KTSTR_GUEST_INCLUDE_DIR, base, NULL);
+      if (!ktstr_package_add (pkg, spec, "--include file", *inc, guest, error))
+        return FALSE;
+    }
+  if (o->scheduler == NULL)
+    {
+      r->package_files = pkg->n_files;
+      return TRUE;
+    }
+  g_autofree char *base = g_path_get_basename (o->scheduler);
+  g_autofree char *guest = g_build_filename (KTSTR_GUEST_SCHED_DIR, base, NULL);
+  if (!ktstr_package_add (pkg, spec, "scheduler", o->scheduler, guest, error))
+    return FALSE;
+  r->package_files = pkg->n_files;
+  GString *t = g_string_new (KTSTR_SCHED_MAGIC "\n");
+  g_string_append_printf (t, "binary /%s\n", guest);
+  for (char **a = o->scheduler_args; a && *a; a++)
+    {
+      if (strchr (*a, '\n') != NULL)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "scheduler argument '%s' holds a newline, which the guest spec cannot "
+                       "carry",
+                       *a);
+          g_string_free (t, TRUE);
+          return FALSE;
+        }
+      g_string_append_printf (t, "arg %s\n", *a);
+    }
+  g_autofree char *llp = ktstr_package_ld_library_path (pkg);
+  if (*llp)
+    g_string_append_printf (t, "env LD_LIBRARY_PATH=%s\n", llp);
+  if (o->scheduler_ready_ms)
+    g_string_append_printf (t, "ready_ms %u\n", o->scheduler_ready_ms);
+  r->sched_spec = g_string_free (t, FALSE);
+  return TRUE;
+}
+
+void
+ktstr_runner_get_package_info (const KtstrRunner *r, guint64 *size, gint64 *build_us,
+                               gboolean *was_cached, guint *n_files)
+{
+  *size = r->base_info.size;
+  *build_us = r->base_info.build_us;
+  *was_cached = r->base_info.was_cached;
+  *n_files = r->package_files;
+}
+
 KtstrRunner *
 ktstr_runner_new (const KtstrRunOptions *options, GError **error)
 {
@@ -63,8 +127,10 @@ ktstr_runner_new (const KtstrRunOptions *options, GError **error)
   if (agent == NULL)
     return NULL;
   g_autoptr (KtstrInitramfsSpec) spec = ktstr_initramfs_spec_new (agent);
+  if (!add_scheduler (r, spec, error))
+    return NULL;
   g_autofree char *cache = ktstr_initramfs_default_cache_dir ();
-  r->base_initramfs = ktstr_initramfs_get_base (spec, cache, NULL, error);
+  r->base_initramfs = ktstr_initramfs_get_base (spec, cache, &r->base_info, error);
   if (r->base_initramfs == NULL)
     return NULL;
 
@@ -96,6 +162,7 @@ ktstr_runner_free (KtstrRunner *r)
   g_clear_pointer (&r->rundir, ktstr_rundir_release);
   g_free (r->project_commit);
   g_free (r->kernel_commit);
+  g_free (r->sched_spec);
   g_clear_pointer (&r->host, ktstr_host_context_free);
   g_free (r);
 }
@@ -128,6 +195,8 @@ build_cmdline (const KtstrRunOptions *o)
     g_string_append (s, " loglevel=4");
   /* Last: for most parameters the kernel honours the last occurrence, so
    * user arguments win over ours. */
+  for (char **k = o->sysctls; k && *k; k++)
+    g_string_append_printf (s, " %s", *k);
   for (char **k = o->kargs; k && *k; k++)
     g_string_append_printf (s, " %s", *k);
   return g_string_free (s, FALSE);
@@ -141,7 +210,19 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology,
   g_autoptr (KtstrSidecar) sc = ktstr_sidecar_new ();
   sc->test_name = g_strdup (def->name);
   sc->topology = g_strdup (topology);
-  sc->scheduler = g_strdup ("eevdf");
+  sc->scheduler = r->options.scheduler
+                      ? ktstr_sched_record_name (session->sched, r->options.scheduler_name,
+                                                 r->options.scheduler)
+                      : g_strdup ("eevdf");
+  for (guint i = 0; i < session->sched->verifier->len; i++)
+    {
+      const KtstrVerifierStat *v = session->sched->verifier->pdata[i];
+      g_ptr_array_add (sc->verifier_stats, ktstr_verifier_stat_new (v->name, v->verified_insns));
+    }
+  for (char **f = r->options.active_flags; f && *f; f++)
+    g_ptr_array_add (sc->active_flags, g_strdup (*f));
+  for (char **k = r->options.sysctls; k && *k; k++)
+    g_ptr_array_add (sc->sysctls, g_strdup (*k));
   sc->project_commit = g_strdup (r->project_commit);
   sc->passed = verdict->outcome != KTSTR_OUTCOME_FAIL;
   sc->skipped = verdict->outcome == KTSTR_OUTCOME_SKIP;
@@ -241,13 +322,16 @@ ktstr_runner_run (KtstrRunner *r, const KtstrTestDef *def, GError **error)
   g_autofree char *initrd = g_build_filename (workdir, "initramfs.cpio", NULL);
   g_autofree char *console = g_build_filename (workdir, "console.log", NULL);
   g_autofree char *cmdline = build_cmdline (o);
-  if (!ktstr_initramfs_compose (r->base_initramfs, plan, initrd, error))
+  if (!ktstr_initramfs_compose_extra (r->base_initramfs, plan,
+                                      r->sched_spec ? KTSTR_SCHED_SPEC_PATH : NULL,
+                                      r->sched_spec, initrd, error))
     {
       remove_workdir (workdir);
       return NULL;
     }
 
   g_autoptr (KtstrSession) session = ktstr_session_new ();
+  session->sched->is_expected = o->scheduler != NULL;
   KtstrVmConfig cfg = {
     .kernel_path = o->kernel->image,
     .initramfs_path = initrd,

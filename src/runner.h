@@ -26,6 +26,14 @@ typedef struct
   guint timeout_s;               /* 0: derived from the test's duration */
   gboolean verbose;
   char **kargs;                  /* extra kernel arguments, recorded in sidecars */
+  /* The sched_ext scheduler under test (issue 4); NULL: the kernel's EEVDF. */
+  const char *scheduler;         /* host path of the binary */
+  char **scheduler_args;         /* its arguments */
+  const char *scheduler_name;    /* definition name for the sidecar, or NULL */
+  char **includes;               /* --include files, packed under /include-files */
+  char **active_flags;           /* recorded in sidecars */
+  char **sysctls;                /* "sysctl.key=value", passed on the cmdline */
+  guint scheduler_ready_ms;      /* 0: the agent's default */
 } KtstrRunOptions;
 
 typedef enum
@@ -64,6 +72,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrRunner, ktstr_runner_free)
 KtstrTestResult *ktstr_runner_run (KtstrRunner *runner, const KtstrTestDef *def, GError **error);
 
 const char *ktstr_runner_get_rundir (const KtstrRunner *runner);
+
+/* What packing the scheduler cost: base image size, build time (0 when it
+ * came from the cache) and how many files were added for it. */
+void ktstr_runner_get_package_info (const KtstrRunner *runner, guint64 *size, gint64 *build_us,
+                                    gboolean *was_cached, guint *n_files);
 
 G_END_DECLS
 

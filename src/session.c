@@ -16,6 +16,7 @@ ktstr_session_new (void)
   s->errors = g_ptr_array_new_with_free_func (g_free);
   s->logs = g_ptr_array_new_with_free_func (g_free);
   s->bad_lines = g_ptr_array_new_with_free_func (g_free);
+  s->sched = ktstr_sched_record_new ();
   return s;
 }
 
@@ -32,6 +33,7 @@ ktstr_session_free (KtstrSession *s)
   g_ptr_array_unref (s->errors);
   g_ptr_array_unref (s->logs);
   g_ptr_array_unref (s->bad_lines);
+  ktstr_sched_record_free (s->sched);
   g_free (s);
 }
 
@@ -84,6 +86,9 @@ ktstr_session_feed (KtstrSession *s, const char *line)
   JsonObject *obj = json_node_get_object (root);
   const char *type = json_object_get_string_member_with_default (obj, "t", "");
 
+  /* The scheduler's messages (and its log lines) go to its record. */
+  if (ktstr_sched_record_feed (s->sched, type, obj))
+    return;
   if (g_str_equal (type, "hello"))
     {
       s->has_hello = TRUE;

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "report.h"
+#include "sched-record.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,7 @@ typedef struct
   GPtrArray *bad_lines;     /* char*: lines that broke the protocol, with why */
   gboolean is_done;
   guint64 done_elapsed_ms;
+  KtstrSchedRecord *sched;  /* the scheduler under test; never NULL */
 } KtstrSession;
 
 KtstrSession *ktstr_session_new (void);

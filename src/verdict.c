@@ -7,6 +7,7 @@
 #include "aggregate.h"
 #include "checks.h"
 #include "eval-format.h"
+#include "sched-verdict.h"
 #include "sidecar.h"
 
 #define CONSOLE_TAIL_LINES 20
@@ -165,8 +166,21 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
   g_autofree char *panic_line = NULL;
   v->stats = ktstr_scenario_stats_new ();
 
+  /* The scheduler under test: start failures replace the scenario's
+   * verdicts; a death during the run fails the test on top of them. */
+  const KtstrSchedRecord *sched = s->sched;
+  g_autofree char *console_text = NULL;
+  if (sched->is_expected && console_path != NULL)
+    g_file_get_contents (console_path, &console_text, NULL, NULL);
+  g_autofree char *sched_start = ktstr_sched_verdict_start (sched, console_text);
+  g_autofree char *sched_run = ktstr_sched_verdict_run (sched, console_text);
+  g_autofree char *while_sched
+      = sched->is_ready ? g_strdup_printf (" while scheduler '%s' was running",
+                                           sched->ops ? sched->ops : "?")
+                        : g_strdup ("");
+
   if (vm->end == KTSTR_VM_END_PANIC || console_has_panic (console_path, &panic_line))
-    g_ptr_array_add (reasons, g_strdup_printf ("kernel panic: %s",
+    g_ptr_array_add (reasons, g_strdup_printf ("kernel panic%s: %s", while_sched,
                                                panic_line ? panic_line
                                                           : "reported by the platform (pvpanic)"));
   else if (backend_error != NULL && vm->end == KTSTR_VM_END_NONE)
@@ -175,9 +189,15 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
     g_ptr_array_add (reasons,
                      g_strdup_printf ("boot failure: the guest agent never said hello (vm end: %s)",
                                       ktstr_vm_end_to_string (vm->end)));
+  else if (sched_start != NULL)
+    g_ptr_array_add (reasons, g_steal_pointer (&sched_start));
   else if (vm->end == KTSTR_VM_END_TIMEOUT && !s->is_done)
-    g_ptr_array_add (reasons, g_strdup ("hang: the guest did not finish before the host deadline; "
-                                        "the VM was killed"));
+    g_ptr_array_add (reasons,
+                     g_strdup_printf ("hang%s: the guest did not finish before the host deadline; "
+                                      "the VM was killed",
+                                      while_sched));
+  else if (sched_run != NULL && (s->errors->len > 0 || !s->is_done))
+    g_ptr_array_add (reasons, g_steal_pointer (&sched_run));
   else if (s->errors->len > 0)
     for (guint i = 0; i < s->errors->len; i++)
       g_ptr_array_add (reasons,
@@ -189,6 +209,8 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
   else
     {
       g_autofree char *topo_msg = NULL;
+      if (sched_run != NULL)
+        g_ptr_array_add (reasons, g_steal_pointer (&sched_run));
       if (s->topo == NULL)
         g_ptr_array_add (reasons, g_strdup ("the guest agent never reported its topology"));
       else if (!ktstr_topology_check (topology, s->topo, &topo_msg))
@@ -217,6 +239,7 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
     g_string_append_printf (r, "  %s\n", (char *) reasons->pdata[i]);
   g_autofree char *stats_block = ktstr_eval_format_stats (v->stats);
   g_string_append (r, stats_block);
+  ktstr_sched_report_append (r, sched, console_path);
   append_diagnostics (r, s, vm, console_path, backend_error);
   append_timeline (r, s);
   v->report = g_string_free (r, FALSE);

@@ -1,0 +1,55 @@
+/* The scheduler under test, in the guest (ktstr-internals §1.5 and §9.4):
+ * start it before any workload, wait until sched_ext says it is enabled,
+ * stream its stdout/stderr to the host as "log" frames while it runs,
+ * watch it (process exit through waitpid, /sys/kernel/sched_ext/state
+ * leaving "enabled", enable_seq moving), and at the end stop it and check
+ * that sched_ext detached.  The spec file format and the "sched" messages
+ * are in common/proto.h.
+ *
+ * A watcher thread does the streaming and watching, so the scenario in the
+ * main thread needs no changes; control-channel writes are serialized in
+ * ctrl.c.  The watcher also forwards the kernel's sched_ext lines from
+ * /dev/kmsg (src "kernel") and the sched_ext_dump tracepoint (src "dump"). */
+#ifndef KTSTR_GUEST_SCHEDULER_H
+#define KTSTR_GUEST_SCHEDULER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "guest-init/ctrl.h"
+#include "guest-init/util.h"
+
+#define KTSTR_SCHED_MAX_ARGS 64
+#define KTSTR_SCHED_MAX_ENV 16
+#define KTSTR_SCHED_DEFAULT_READY_MS 10000
+#define KTSTR_SCHED_DEFAULT_STOP_MS 5000
+
+typedef struct
+{
+  char binary[256];
+  char *argv[KTSTR_SCHED_MAX_ARGS + 2]; /* binary, args, NULL */
+  char *env[KTSTR_SCHED_MAX_ENV + 2];
+  unsigned n_args, n_env;
+  uint64_t ready_ms;
+  uint64_t stop_ms;
+  char text[16384]; /* the spec file; argv and env point into it */
+} KtstrSchedSpec;
+
+/* Parses the spec file TEXT (modified in place: args point into it). */
+int ktstr_sched_spec_parse (KtstrSchedSpec *spec, KtstrError *err);
+int ktstr_sched_spec_load (const char *path, KtstrSchedSpec *spec, KtstrError *err);
+
+/* Starts the scheduler and waits for readiness.  Returns 0 when ready;
+ * -1 when it is not (the "sched" event saying why has been sent; the agent
+ * then ends the run).  SYSFS_ROOT is "/sys" in a VM.  KEEP_OUT: fds the
+ * child must not inherit. */
+int ktstr_sched_start (const KtstrSchedSpec *spec, KtstrCtrl *ctrl, const char *sysfs_root,
+                       const int *keep_out, unsigned n_keep_out);
+
+/* Stops the scheduler (SIGINT, then SIGTERM, then SIGKILL, within
+ * spec->stop_ms), checks that sched_ext detached, sends "stopped", and
+ * joins the watcher.  Safe to call when start failed. */
+void ktstr_sched_stop (KtstrCtrl *ctrl);
+
+#endif
