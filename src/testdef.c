@@ -7,6 +7,8 @@
 
 #include "common/proto.h"
 #include "common/topology.h"
+#include "checks.h"
+#include "workspec.h"
 
 G_DEFINE_QUARK (ktstr-testdef-error-quark, ktstr_testdef_error)
 
@@ -16,45 +18,11 @@ G_DEFINE_QUARK (ktstr-testdef-error-quark, ktstr_testdef_error)
 #define MAX_WORKERS 256
 #define MAX_DURATION_MS (3600 * 1000)
 
-typedef struct
-{
-  const char *name;
-  const char *params[4]; /* parameter names accepted as work.NAME */
-} WorkTypeInfo;
-
-/* Must match the table in guest-init: the host rejects what the guest
- * would not understand, with a message pointing into the file. */
-static const WorkTypeInfo work_types[] = {
-  { "CpuSpin", { NULL } },
-  { "YieldHeavy", { NULL } },
-  { "Mixed", { NULL } },
-  { "IoSync", { NULL } },
-  { "Bursty", { "burst_ms", "sleep_ms", NULL } },
-};
-
-const char *const *
-ktstr_work_types (void)
-{
-  static const char *names[G_N_ELEMENTS (work_types) + 1];
-  if (names[0] == NULL)
-    for (gsize i = 0; i < G_N_ELEMENTS (work_types); i++)
-      names[i] = work_types[i].name;
-  return names;
-}
-
-static const WorkTypeInfo *
-find_work_type (const char *name)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (work_types); i++)
-    if (g_str_equal (work_types[i].name, name))
-      return &work_types[i];
-  return NULL;
-}
-
 static void
 work_def_free (KtstrWorkDef *w)
 {
   g_free (w->type);
+  g_free (w->label);
   g_ptr_array_unref (w->params);
   g_free (w);
 }
@@ -67,6 +35,7 @@ cgroup_def_free (KtstrCgroupDef *cg)
   g_ptr_array_unref (cg->works);
   g_free (cg);
 }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrCgroupDef, cgroup_def_free)
 
 void
 ktstr_testdef_free (KtstrTestDef *def)
@@ -148,47 +117,73 @@ valid_name (const char *s)
   return TRUE;
 }
 
-/* Checks the cpuset spec grammar the guest resolves (common/proto.h). */
+/* Reads the parameter and option keys of one work (KEY_PREFIX "work."
+ * in a [cgroup] group, "" in a [work] group) into W->params as the plan's
+ * key=value words, each checked by the guest's own parser. */
 static gboolean
-valid_cpuset (const char *spec)
+load_work_words (GKeyFile *kf, const char *path, const char *group, const char *key_prefix,
+                 KtstrWorkDef *w, GError **error)
 {
-  if (g_str_equal (spec, "all"))
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  g_auto (GStrv) params = ktstr_workspec_params (w->type);
+  for (char **k = keys; k && *k; k++)
+    {
+      const char *word = *k;
+      gboolean is_option
+          = g_strv_contains (ktstr_workspec_options, word) && !g_str_equal (word, "workers");
+      if (!is_option && *key_prefix == '\0' && !g_strv_contains ((const char *const *)params, word))
+        continue; /* type, workers */
+      if (!is_option && *key_prefix != '\0')
+        {
+          if (!g_str_has_prefix (word, key_prefix))
+            continue;
+          word += strlen (key_prefix);
+          if (!g_strv_contains ((const char *const *)params, word))
+            {
+              g_autofree char *list = g_strjoinv (", ", params);
+              return bad (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
+                          "work type %s has no parameter '%s' (its parameters: %s)", w->type, word,
+                          *list ? list : "none");
+            }
+        }
+      g_autofree char *value = g_key_file_get_string (kf, group, *k, NULL);
+      g_autofree char *pair = g_strdup_printf ("%s=%s", word, value ? value : "");
+      const char *one[] = { pair, NULL };
+      g_autofree char *why = NULL;
+      if (!ktstr_workspec_check (w->type, 0, one, &why))
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k, "%s", why);
+      g_ptr_array_add (w->params, g_steal_pointer (&pair));
+    }
+  return TRUE;
+}
+
+static KtstrWorkDef *
+work_def_new (const char *type, const char *label)
+{
+  KtstrWorkDef *w = g_new0 (KtstrWorkDef, 1);
+  w->type = g_strdup (type);
+  w->label = g_strdup (label);
+  w->params = g_ptr_array_new_with_free_func (g_free);
+  return w;
+}
+
+static gboolean
+check_work_type (const char *path, const char *group, const char *key, const char *type,
+                 GError **error)
+{
+  if (ktstr_workspec_has_type (type))
     return TRUE;
-  if (g_str_has_prefix (spec, "exact:"))
-    {
-      const char *p = spec + 6;
-      if (*p == '\0')
-        return FALSE;
-      for (; *p; p++)
-        if (!g_ascii_isdigit (*p) && *p != ',' && *p != '-')
-          return FALSE;
-      return TRUE;
-    }
-  if (g_str_has_prefix (spec, "llc:"))
-    {
-      char *end;
-      const char *p = spec + 4;
-      g_ascii_strtoull (p, &end, 10);
-      return end != p && *end == '\0';
-    }
-  if (g_str_has_prefix (spec, "disjoint:"))
-    {
-      char *end;
-      const char *p = spec + 9;
-      guint64 i = g_ascii_strtoull (p, &end, 10);
-      if (end == p || *end != '/')
-        return FALSE;
-      p = end + 1;
-      guint64 n = g_ascii_strtoull (p, &end, 10);
-      return end != p && *end == '\0' && n > 0 && i < n;
-    }
-  return FALSE;
+  g_autofree char *list = g_strjoinv (", ", (char **)ktstr_work_types ());
+  return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, key,
+              "unknown work type '%s' (expected one of: %s)", type, list);
 }
 
 static KtstrCgroupDef *
-load_cgroup (GKeyFile *kf, const char *path, const char *group, GError **error)
+load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_work_groups,
+             GError **error)
 {
-  static const char *const allowed[] = { "work", "workers", "cpuset", NULL };
+  static const char *const allowed[] = { "work",     "workers",   "cpuset",     "policy", "nice",
+                                         "affinity", "mempolicy", "mpol_flags", NULL };
   const char *name = group + strlen ("cgroup ");
 
   if (!valid_name (name))
@@ -200,73 +195,191 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, GError **error)
   if (!check_keys (kf, path, group, allowed, TRUE, error))
     return NULL;
 
-  KtstrCgroupDef *cg = g_new0 (KtstrCgroupDef, 1);
+  g_autoptr (KtstrCgroupDef) cg = g_new0 (KtstrCgroupDef, 1);
   cg->name = g_strdup (name);
   cg->works = g_ptr_array_new_with_free_func ((GDestroyNotify) work_def_free);
   cg->cpuset = g_key_file_get_string (kf, group, "cpuset", NULL);
-  if (cg->cpuset != NULL && !valid_cpuset (cg->cpuset))
+  g_autofree char *why = NULL;
+  if (cg->cpuset != NULL && !ktstr_workspec_check_cpuset (cg->cpuset, &why))
     {
-      bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "cpuset",
-           "'%s' is not a cpuset spec (expected all, exact:LIST, llc:I or disjoint:I/N)",
-           cg->cpuset);
-      cgroup_def_free (cg);
+      bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "cpuset", "%s", why);
       return NULL;
     }
 
+  /* With [work NAME/LABEL] groups and no work= here, the cgroup's works are
+   * those groups alone; otherwise work= (default CpuSpin) is one more. */
   g_autofree char *type = g_key_file_get_string (kf, group, "work", NULL);
+  if (type == NULL && has_work_groups)
+    {
+      static const char *const work_keys[]
+          = { "workers", "policy", "nice", "affinity", "mempolicy", "mpol_flags", NULL };
+      for (const char *const *k = work_keys; *k; k++)
+        if (g_key_file_has_key (kf, group, *k, NULL))
+          {
+            bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
+                 "applies to this group's own work, but it has none (add work=TYPE, or set "
+                 "%s in its [work %s/LABEL] groups)",
+                 *k, name);
+            return NULL;
+          }
+      return g_steal_pointer (&cg);
+    }
   if (type == NULL)
     type = g_strdup ("CpuSpin");
-  const WorkTypeInfo *info = find_work_type (type);
-  if (info == NULL)
-    {
-      g_autofree char *list = g_strjoinv (", ", (char **) ktstr_work_types ());
-      bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "work",
-           "unknown work type '%s' (expected one of: %s)", type, list);
-      cgroup_def_free (cg);
-      return NULL;
-    }
+  if (!check_work_type (path, group, "work", type, error))
+    return NULL;
 
-  KtstrWorkDef *w = g_new0 (KtstrWorkDef, 1);
-  w->type = g_strdup (info->name);
-  w->params = g_ptr_array_new_with_free_func (g_free);
+  KtstrWorkDef *w = work_def_new (type, NULL);
   g_ptr_array_add (cg->works, w);
-  if (!get_uint (kf, path, group, "workers", 1, MAX_WORKERS, &w->workers, error))
-    {
-      cgroup_def_free (cg);
-      return NULL;
-    }
+  if (!get_uint (kf, path, group, "workers", 1, MAX_WORKERS, &w->workers, error)
+      || !load_work_words (kf, path, group, "work.", w, error))
+    return NULL;
+  return g_steal_pointer (&cg);
+}
 
+/* [work CGROUP/LABEL]: one more work in CGROUP, defined after it. */
+static gboolean
+load_work_group (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *def,
+                 GError **error)
+{
+  const char *spec = group + strlen ("work ");
+  const char *slash = strchr (spec, '/');
+  g_autofree char *cg_name = slash ? g_strndup (spec, (gsize)(slash - spec)) : g_strdup (spec);
+  if (slash == NULL || !valid_name (slash + 1))
+    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
+                "expected [work CGROUP/LABEL], LABEL 1-64 letters, digits, '_' or '-'");
+  KtstrCgroupDef *cg = NULL;
+  for (guint i = 0; i < def->cgroups->len; i++)
+    if (g_str_equal (((KtstrCgroupDef *)def->cgroups->pdata[i])->name, cg_name))
+      cg = def->cgroups->pdata[i];
+  if (cg == NULL)
+    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
+                "no [cgroup %s] group in this file", cg_name);
+  g_autofree char *type = g_key_file_get_string (kf, group, "type", NULL);
+  if (type == NULL)
+    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "type",
+                "required: the work type, e.g. type=PipeIo");
+  if (!check_work_type (path, group, "type", type, error))
+    return FALSE;
+  g_auto (GStrv) params = ktstr_workspec_params (type);
   g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
   for (char **k = keys; k && *k; k++)
+    if (!g_str_equal (*k, "type") && !g_strv_contains (ktstr_workspec_options, *k)
+        && !g_strv_contains ((const char *const *)params, *k))
+      {
+        g_autofree char *list = g_strjoinv (", ", params);
+        return bad (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
+                    "unknown key (valid keys: type, workers, policy, nice, affinity, mempolicy, "
+                    "mpol_flags%s%s)",
+                    *list ? ", " : "", list);
+      }
+  KtstrWorkDef *w = work_def_new (type, slash + 1);
+  g_ptr_array_add (cg->works, w);
+  return get_uint (kf, path, group, "workers", 1, MAX_WORKERS, &w->workers, error)
+         && load_work_words (kf, path, group, "", w, error);
+}
+
+/* Group sizes need the final worker count: check each whole work line. */
+static gboolean
+check_works (const KtstrTestDef *def, GError **error)
+{
+  for (guint i = 0; i < def->cgroups->len; i++)
     {
-      if (!g_str_has_prefix (*k, "work."))
-        continue;
-      const char *param = *k + 5;
-      if (!g_strv_contains (info->params, param))
+      KtstrCgroupDef *cg = def->cgroups->pdata[i];
+      for (guint j = 0; j < cg->works->len; j++)
         {
-          g_autofree char *list = g_strjoinv (", ", (char **) info->params);
-          bad (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
-               "work type %s has no parameter '%s' (its parameters: %s)", info->name, param,
-               *list ? list : "none");
-          cgroup_def_free (cg);
-          return NULL;
+          KtstrWorkDef *w = cg->works->pdata[j];
+          g_ptr_array_add (w->params, NULL);
+          g_autofree char *why = NULL;
+          gboolean ok = ktstr_workspec_check (w->type, w->workers ? w->workers : def->workers,
+                                              (const char *const *)w->params->pdata, &why);
+          g_ptr_array_remove_index (w->params, w->params->len - 1);
+          if (!ok)
+            {
+              g_autofree char *group = w->label
+                                           ? g_strdup_printf ("work %s/%s", cg->name, w->label)
+                                           : g_strdup_printf ("cgroup %s", cg->name);
+              return bad (error, KTSTR_TESTDEF_ERROR_INVALID, def->path, group, "workers", "%s",
+                          why);
+            }
         }
-      guint v = 0;
-      if (!get_uint (kf, path, group, *k, 0, 3600 * 1000, &v, error))
-        {
-          cgroup_def_free (cg);
-          return NULL;
-        }
-      g_ptr_array_add (w->params, g_strdup_printf ("%s=%u", param, v));
     }
-  return cg;
+  return TRUE;
+}
+
+/* Gauntlet and --topology filters (ktstr-features §5.1). */
+static gboolean
+load_constraints (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **error)
+{
+  KtstrTestConstraints *c = &def->constraints;
+  c->min_llcs = 1, c->max_llcs = 64, c->min_cpus = 1, c->max_cpus = 512;
+  c->min_numa_nodes = 1, c->max_numa_nodes = 1;
+  if (!get_uint (kf, path, "test", "min_llcs", 1, 512, &c->min_llcs, error)
+      || !get_uint (kf, path, "test", "max_llcs", 1, 512, &c->max_llcs, error)
+      || !get_uint (kf, path, "test", "min_cpus", 1, 512, &c->min_cpus, error)
+      || !get_uint (kf, path, "test", "max_cpus", 1, 512, &c->max_cpus, error)
+      || !get_uint (kf, path, "test", "min_numa_nodes", 1, 64, &c->min_numa_nodes, error)
+      || !get_uint (kf, path, "test", "max_numa_nodes", 1, 64, &c->max_numa_nodes, error))
+    return FALSE;
+  if (g_key_file_has_key (kf, "test", "requires_smt", NULL))
+    {
+      g_autoptr (GError) local = NULL;
+      c->requires_smt = g_key_file_get_boolean (kf, "test", "requires_smt", &local);
+      if (local != NULL)
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "requires_smt",
+                    "expected true or false");
+    }
+  static const char *const pairs[][2] = { { "min_llcs", "max_llcs" },
+                                          { "min_cpus", "max_cpus" },
+                                          { "min_numa_nodes", "max_numa_nodes" } };
+  const guint lo[] = { c->min_llcs, c->min_cpus, c->min_numa_nodes };
+  const guint hi[] = { c->max_llcs, c->max_cpus, c->max_numa_nodes };
+  for (gsize i = 0; i < G_N_ELEMENTS (pairs); i++)
+    if (lo[i] > hi[i])
+      return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", pairs[i][0],
+                  "%u is above %s %u", lo[i], pairs[i][1], hi[i]);
+  /* The test's own topology must satisfy its own constraints. */
+  g_autofree char *why = NULL;
+  if (!ktstr_testdef_fits (def, def->topology, &why))
+    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s", why);
+  return TRUE;
+}
+
+gboolean
+ktstr_testdef_fits (const KtstrTestDef *def, const char *topology, char **why)
+{
+  KtstrTopology t;
+  char err[256];
+  if (ktstr_topology_parse (topology, &t, err, sizeof err) != 0)
+    {
+      *why = g_strdup (err);
+      return FALSE;
+    }
+  const KtstrTestConstraints *c = &def->constraints;
+  guint llcs = t.llcs, cpus = t.llcs * t.cores_per_llc * t.threads_per_core, nodes = t.numa_nodes;
+  if (llcs < c->min_llcs || llcs > c->max_llcs)
+    *why = g_strdup_printf ("%s has %u LLCs; test '%s' needs %u to %u", topology, llcs,
+                            def->name, c->min_llcs, c->max_llcs);
+  else if (cpus < c->min_cpus || cpus > c->max_cpus)
+    *why = g_strdup_printf ("%s has %u CPUs; test '%s' needs %u to %u", topology, cpus,
+                            def->name, c->min_cpus, c->max_cpus);
+  else if (nodes < c->min_numa_nodes || nodes > c->max_numa_nodes)
+    *why = g_strdup_printf ("%s has %u NUMA nodes; test '%s' needs %u to %u", topology, nodes,
+                            def->name, c->min_numa_nodes, c->max_numa_nodes);
+  else if (c->requires_smt && t.threads_per_core < 2)
+    *why = g_strdup_printf ("%s has no SMT; test '%s' requires SMT", topology, def->name);
+  else
+    return TRUE;
+  return FALSE;
 }
 
 KtstrTestDef *
 ktstr_testdef_load (const char *path, GError **error)
 {
   static const char *const test_keys[]
-      = { "name", "description", "topology", "duration_ms", "settle_ms", "workers", NULL };
+      = { "name",     "description", "topology", "duration_ms",    "settle_ms",
+          "workers",  "min_llcs",    "max_llcs", "min_cpus",       "max_cpus",
+          "min_numa_nodes", "max_numa_nodes", "requires_smt", NULL };
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
 
@@ -321,22 +434,44 @@ ktstr_testdef_load (const char *path, GError **error)
       || !get_uint (kf, path, "test", "settle_ms", 0, 60000, &def->settle_ms, error)
       || !get_uint (kf, path, "test", "workers", 1, MAX_WORKERS, &def->workers, error))
     return NULL;
+  if (!load_constraints (kf, path, def, error))
+    return NULL;
 
   g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
   for (char **g = groups; *g; g++)
     {
-      if (g_str_equal (*g, "test") || g_str_equal (*g, "checks"))
+      if (g_str_equal (*g, "test") || g_str_equal (*g, "checks") || g_str_has_prefix (*g, "work "))
         continue;
       if (!g_str_has_prefix (*g, "cgroup "))
         {
           bad (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, *g, NULL,
-               "unknown group (expected [test], [cgroup NAME] or [checks])");
+               "unknown group (expected [test], [cgroup NAME], [work CGROUP/LABEL] or [checks])");
           return NULL;
         }
-      KtstrCgroupDef *cg = load_cgroup (kf, path, *g, error);
+      g_autofree char *prefix = g_strdup_printf ("work %s/", *g + strlen ("cgroup "));
+      gboolean has_work_groups = FALSE;
+      for (char **h = groups; *h; h++)
+        has_work_groups |= g_str_has_prefix (*h, prefix);
+      KtstrCgroupDef *cg = load_cgroup (kf, path, *g, has_work_groups, error);
       if (cg == NULL)
         return NULL;
       g_ptr_array_add (def->cgroups, cg);
+    }
+  for (char **g = groups; *g; g++)
+    if (g_str_has_prefix (*g, "work ") && !load_work_group (kf, path, *g, def, error))
+      return NULL;
+  if (!check_works (def, error))
+    return NULL;
+  if (g_key_file_has_group (kf, "checks"))
+    {
+      KtstrChecks overrides;
+      g_autoptr (GError) local_checks = NULL;
+      if (!ktstr_checks_from_keyfile (kf, "checks", &overrides, &local_checks))
+        {
+          g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID, "%s: %s", path,
+                       local_checks->message);
+          return NULL;
+        }
     }
   if (def->cgroups->len == 0)
     {

@@ -26,6 +26,7 @@ typedef enum
 typedef struct
 {
   char *type;        /* PascalCase work type */
+  char *label;       /* [work CGROUP/LABEL], NULL for a cgroup's own work= */
   guint workers;     /* 0: the test's default */
   GPtrArray *params; /* "key=value" strings, owned */
 } KtstrWorkDef;
@@ -33,9 +34,18 @@ typedef struct
 typedef struct
 {
   char *name;
-  char *cpuset;      /* cpuset spec (exact:, disjoint:, llc:, all) or NULL */
+  char *cpuset;      /* cpuset spec (all, exact:, llc:, numa:, range:, disjoint:, overlap:) or NULL */
   GPtrArray *works;  /* KtstrWorkDef*, owned */
 } KtstrCgroupDef;
+
+/* Which topologies a test runs on (gauntlet presets, --topology). */
+typedef struct
+{
+  guint min_llcs, max_llcs;
+  guint min_cpus, max_cpus;
+  guint min_numa_nodes, max_numa_nodes;
+  gboolean requires_smt;
+} KtstrTestConstraints;
 
 typedef struct
 {
@@ -48,6 +58,7 @@ typedef struct
   guint workers;     /* default workers per cgroup */
   GPtrArray *cgroups; /* KtstrCgroupDef*, owned */
   GKeyFile *keyfile; /* the whole file, for the [checks] group */
+  KtstrTestConstraints constraints;
 } KtstrTestDef;
 
 void ktstr_testdef_free (KtstrTestDef *def);
@@ -58,6 +69,9 @@ KtstrTestDef *ktstr_testdef_load (const char *path, GError **error);
 /* The work type named by the definition's works when they all agree, else
  * "Mixed" (the sidecar's work_type slot holds one name). */
 const char *ktstr_testdef_work_type (const KtstrTestDef *def);
+
+/* Whether TOPOLOGY (a label) meets DEF's constraints; *why says why not. */
+gboolean ktstr_testdef_fits (const KtstrTestDef *def, const char *topology, char **why);
 
 /* Renders the guest plan for DEF at TOPOLOGY, with GUARD_MS the guest's own
  * deadline. */

@@ -91,6 +91,101 @@ test_errors (void)
 }
 
 static void
+test_works_and_options (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrTestDef) def
+      = load_str ("[test]\nname=w\nworkers=2\n"
+                  "[cgroup a]\ncpuset=range:0-0.5\nwork=CpuSpin\npolicy=batch\nnice=-3\n"
+                  "[cgroup b]\ncpuset=overlap:1/2/0.5\n"
+                  "[work b/pipes]\ntype=PipeIo\nworkers=4\nburst_iters=64\naffinity=single\n"
+                  "[work b/rt]\ntype=FutexFanOut\nfan_out=2\nworkers=3\npolicy=fifo:5\n"
+                  "mempolicy=local\n"
+                  "[cgroup c]\ncpuset=numa:0\nwork=Sequence\nwork.io_ms=0\n",
+                  &error, NULL);
+  g_assert_no_error (error);
+  g_autofree char *plan = ktstr_testdef_to_plan (def, "1n2l2c1t", 40000);
+  g_assert_nonnull (strstr (plan, "cgroup a cpuset=range:0-0.5\ncgroup b cpuset=overlap:1/2/0.5\n"
+                                  "cgroup c cpuset=numa:0\n"));
+  g_assert_nonnull (strstr (plan, "work a CpuSpin workers=2 policy=batch nice=-3\n"
+                                  "work b PipeIo workers=4 burst_iters=64 affinity=single\n"
+                                  "work b FutexFanOut workers=3 fan_out=2 policy=fifo:5 "
+                                  "mempolicy=local\n"
+                                  "work c Sequence workers=2 io_ms=0\n"));
+  KtstrCgroupDef *b = def->cgroups->pdata[1];
+  g_assert_cmpuint (b->works->len, ==, 2); /* no implicit CpuSpin next to [work] groups */
+  g_assert_cmpstr (((KtstrWorkDef *)b->works->pdata[0])->label, ==, "pipes");
+}
+
+static void
+test_constraints (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrTestDef) def
+      = load_str ("[test]\nname=c\ntopology=1n2l2c2t\nmin_llcs=2\nmax_cpus=16\n"
+                  "requires_smt=true\n[cgroup a]\n",
+                  &error, NULL);
+  g_assert_no_error (error);
+  g_autofree char *why = NULL;
+  g_assert_true (ktstr_testdef_fits (def, "1n4l2c2t", &why));
+  g_assert_false (ktstr_testdef_fits (def, "1n1l4c2t", &why));
+  g_assert_cmpstr (why, ==, "1n1l4c2t has 1 LLCs; test 'c' needs 2 to 64");
+  g_clear_pointer (&why, g_free);
+  g_assert_false (ktstr_testdef_fits (def, "1n4l4c2t", &why));
+  g_assert_cmpstr (why, ==, "1n4l4c2t has 32 CPUs; test 'c' needs 1 to 16");
+  g_clear_pointer (&why, g_free);
+  g_assert_false (ktstr_testdef_fits (def, "1n2l2c1t", &why));
+  g_assert_cmpstr (why, ==, "1n2l2c1t has no SMT; test 'c' requires SMT");
+  g_clear_pointer (&why, g_free);
+  g_assert_false (ktstr_testdef_fits (def, "2n2l2c2t", &why));
+  g_assert_cmpstr (why, ==, "2n2l2c2t has 2 NUMA nodes; test 'c' needs 1 to 1");
+}
+
+static void
+test_format_errors (void)
+{
+  const int INV = KTSTR_TESTDEF_ERROR_INVALID, UNK = KTSTR_TESTDEF_ERROR_UNKNOWN;
+  assert_load_error ("[test]\nname=x\n[cgroup a]\ncpuset=range:0.5-0.2\n", INV,
+                     (const char *[]){ "[cgroup a] cpuset", "expected range:A-B", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\ncpuset=overlap:3/2/0.1\n", INV,
+                     (const char *[]){ "[cgroup a] cpuset", "overlap:I/N/F", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\npolicy=fifo\n", INV,
+                     (const char *[]){ "[cgroup a] policy", "priority from 1 to 99", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\nnice=30\n", INV,
+                     (const char *[]){ "[cgroup a] nice", "-20 to 19", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\naffinity=most\n", INV,
+                     (const char *[]){ "[cgroup a] affinity", "inherit, random", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\nmempolicy=bind\n", INV,
+                     (const char *[]){ "[cgroup a] mempolicy", "bind:NODES", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\nwork=PipeIo\nworkers=3\n", INV,
+                     (const char *[]){ "[cgroup a] workers", "groups of 2 workers", NULL });
+  assert_load_error ("[test]\nname=x\nworkers=3\n[cgroup a]\nwork=PipeIo\n", INV,
+                     (const char *[]){ "[cgroup a] workers", "3 workers is not a multiple", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\nwork=Bursty\nwork.burst_ms=0\n", INV,
+                     (const char *[]){ "[cgroup a] work.burst_ms", "from 1 to 60000", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\n[work a/p]\nworkers=2\n", INV,
+                     (const char *[]){ "[work a/p] type", "required", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\n[work a/p]\ntype=PipeIo\nfan_out=2\n", UNK,
+                     (const char *[]){ "[work a/p] fan_out", "unknown key", "burst_iters", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\n[work b/p]\ntype=PipeIo\n", INV,
+                     (const char *[]){ "[work b/p]", "no [cgroup b] group", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\n[work a]\ntype=PipeIo\n", INV,
+                     (const char *[]){ "[work a]", "CGROUP/LABEL", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\nworkers=2\n[work a/p]\ntype=PipeIo\n", INV,
+                     (const char *[]){ "[cgroup a] workers", "has none", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\n[work a/p]\ntype=Warp\n", INV,
+                     (const char *[]){ "[work a/p] type", "unknown work type 'Warp'", NULL });
+  assert_load_error ("[test]\nname=x\nmin_llcs=4\nmax_llcs=2\n[cgroup a]\n", INV,
+                     (const char *[]){ "[test] min_llcs", "above max_llcs 2", NULL });
+  assert_load_error ("[test]\nname=x\nmin_llcs=2\n[cgroup a]\n", INV,
+                     (const char *[]){ "[test] topology", "has 1 LLCs", NULL });
+  assert_load_error ("[test]\nname=x\nrequires_smt=maybe\n[cgroup a]\n", INV,
+                     (const char *[]){ "[test] requires_smt", "true or false", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\n[checks]\nmax_gap_msec=3\n", INV,
+                     (const char *[]){ "max_gap_msec", NULL });
+}
+
+static void
 test_builtins_load (void)
 {
   const char *top = g_getenv ("KTSTR_TOP_SRCDIR");
@@ -118,6 +213,9 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/testdef/load-and-plan", test_load_valid_and_plan);
   g_test_add_func ("/testdef/errors", test_errors);
+  g_test_add_func ("/testdef/works-and-options", test_works_and_options);
+  g_test_add_func ("/testdef/constraints", test_constraints);
+  g_test_add_func ("/testdef/format-errors", test_format_errors);
   g_test_add_func ("/testdef/builtins", test_builtins_load);
   return g_test_run ();
 }

@@ -1,0 +1,82 @@
+#include "config.h"
+
+#include "workspec.h"
+
+#include <string.h>
+
+#include "guest-init/plan.h"
+#include "testdef.h"
+
+const char *const ktstr_workspec_options[]
+    = { "workers", "policy", "nice", "affinity", "mempolicy", "mpol_flags", NULL };
+
+const char *const *
+ktstr_work_types (void)
+{
+  static const char *names[64];
+  if (names[0] == NULL)
+    for (gsize i = 0; i < G_N_ELEMENTS (names) - 1 && ktstr_worktype_nth (i) != NULL; i++)
+      names[i] = ktstr_worktype_nth (i)->name;
+  return names;
+}
+
+gboolean
+ktstr_workspec_has_type (const char *type)
+{
+  return ktstr_worktype_find (type) != NULL;
+}
+
+char **
+ktstr_workspec_params (const char *type)
+{
+  const KtstrWorkType *t = ktstr_worktype_find (type);
+  GPtrArray *a = g_ptr_array_new ();
+  for (int i = 0; t != NULL && i < KTSTR_WORK_MAX_PARAMS && t->params[i].name != NULL; i++)
+    g_ptr_array_add (a, g_strdup (t->params[i].name));
+  g_ptr_array_add (a, NULL);
+  return (char **)g_ptr_array_free (a, FALSE);
+}
+
+gboolean
+ktstr_workspec_check (const char *type, guint workers, const char *const *words, char **why)
+{
+  g_autoptr (GString) text = g_string_new ("ktstr-plan 1\ncgroup a\nwork a ");
+  g_string_append (text, type);
+  if (workers > 0)
+    g_string_append_printf (text, " workers=%u", workers);
+  for (const char *const *w = words; w != NULL && *w != NULL; w++)
+    {
+      if (strpbrk (*w, " \t\n") != NULL)
+        {
+          *why = g_strdup_printf ("'%s': values cannot contain spaces", *w);
+          return FALSE;
+        }
+      g_string_append_printf (text, " %s", *w);
+    }
+  g_string_append_c (text, '\n');
+  g_autofree KtstrPlan *plan = g_new0 (KtstrPlan, 1);
+  KtstrError err = { "" };
+  if (ktstr_plan_parse (text->str, plan, &err) == 0)
+    return TRUE;
+  const char *msg = err.msg;
+  if (g_str_has_prefix (msg, "plan line 3: "))
+    msg += strlen ("plan line 3: ");
+  /* Without a worker count the group size cannot be judged yet: that is
+   * the final whole-line check's job.  (plan.c's finish() message.) */
+  g_autofree char *group_msg = g_strdup_printf ("work type %s runs in groups of ", type);
+  if (workers == 0 && g_str_has_prefix (msg, group_msg))
+    return TRUE;
+  *why = g_strdup (msg);
+  return FALSE;
+}
+
+gboolean
+ktstr_workspec_check_cpuset (const char *spec, char **why)
+{
+  KtstrCpusetSpec parsed;
+  KtstrError err = { "" };
+  if (ktstr_cpuset_spec_parse (spec, &parsed, &err) == 0)
+    return TRUE;
+  *why = g_strdup (err.msg);
+  return FALSE;
+}
