@@ -516,7 +516,13 @@ ktstr_sched_start (const KtstrSchedSpec *spec, KtstrCtrl *ctrl, const char *sysf
     {
       read_ext ("state", state, sizeof state);
       read_ext ("root/ops", ops, sizeof ops);
-      if (strcmp (state, "enabled") == 0 && ops[0] != '\0')
+      /* The kernel bumps enable_seq after it switched the state to
+       * enabled: wait for that too, or a reload check would see our own
+       * enable as a second one. */
+      char seq_text[32];
+      bool has_seq = read_ext ("enable_seq", seq_text, sizeof seq_text) == 0;
+      if (strcmp (state, "enabled") == 0 && ops[0] != '\0'
+          && (!has_seq || read_enable_seq () != seq0))
         break;
       if (!S.has_thread)
         check_process ();
@@ -533,14 +539,14 @@ ktstr_sched_start (const KtstrSchedSpec *spec, KtstrCtrl *ctrl, const char *sysf
                       "sched_ext state '%s', root/ops '%s' after %llu ms (needs 'enabled' and a "
                       "non-empty ops name)",
                       state, ops, (unsigned long long)spec->ready_ms);
+          /* "exit" says how it ended on its own; "" when we kill it. */
+          char own_exit[32] = "";
+          if (atomic_load (&S.has_exited))
+            exit_text (atomic_load (&S.status), own_exit, sizeof own_exit);
           atomic_store (&S.is_stopping, true);
           end_process (spec->stop_ms);
           join_watcher ();
-          send_event ("not_ready", "why", why, "exit",
-                      atomic_load (&S.has_exited)
-                          ? exit_text (atomic_load (&S.status), buf, sizeof buf)
-                          : "",
-                      "attached", attached);
+          send_event ("not_ready", "why", why, "exit", own_exit, "attached", attached);
           return -1;
         }
       ktstr_sleep_ms (POLL_MS);

@@ -14,7 +14,8 @@ export XDG_CACHE_HOME
 status=0
 for t in "$builddir/tests/test-qemu-boot --tap" \
   "$srcdir/tests/test-guest-vm.sh" \
-  "$builddir/tests/test-vm --tap"; do
+  "$builddir/tests/test-vm --tap" \
+  "$builddir/tests/test-vm-sched --tap"; do
   echo "=== $t"
   start=$(date +%s)
   if $t; then

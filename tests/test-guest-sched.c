@@ -1,0 +1,263 @@
+/* The guest side of the scheduler under test, without a VM: ktstr-init
+ * --run-plan with --scheduler-spec on a fake sysfs, where a shell script
+ * plays the scheduler by writing /sys/kernel/sched_ext/{state,root/ops,
+ * enable_seq}.  Covers readiness, live log streaming, death during the run,
+ * not ready, no sched_ext, and the clean stop with the detach check. */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "guest-init/scheduler.h"
+
+typedef struct
+{
+  char *dir;
+  char *sysfs;
+  int status;
+  GPtrArray *lines; /* JsonObject* */
+} Run;
+
+static void
+run_free (Run *r)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", r->dir);
+  g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+  g_free (r->dir);
+  g_free (r->sysfs);
+  g_ptr_array_unref (r->lines);
+  g_free (r);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
+
+static void
+write_file (const char *dir, const char *name, const char *text, int mode)
+{
+  g_autofree char *p = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  g_file_set_contents (p, text, -1, &error);
+  g_assert_no_error (error);
+  g_chmod (p, mode);
+}
+
+/* Runs a 300 ms scenario with SCRIPT as the scheduler. */
+static Run *
+run_sched (const char *script, const char *spec_extra, gboolean has_sched_ext)
+{
+  Run *r = g_new0 (Run, 1);
+  r->lines = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  r->dir = g_dir_make_tmp ("test-guest-sched-XXXXXX", NULL);
+  r->sysfs = g_build_filename (r->dir, "sys", NULL);
+  g_autofree char *src = g_test_build_filename (G_TEST_DIST, "data", "guest", "sysfs-1n2l2c1t", NULL);
+  g_autofree char *cp = g_strdup_printf ("cp -r '%s' '%s'", src, r->sysfs);
+  g_assert_true (g_spawn_command_line_sync (cp, NULL, NULL, NULL, NULL));
+  if (has_sched_ext)
+    {
+      g_autofree char *ext = g_build_filename (r->sysfs, "kernel", "sched_ext", "root", NULL);
+      g_assert_cmpint (g_mkdir_with_parents (ext, 0755), ==, 0);
+      g_autofree char *d = g_path_get_dirname (ext);
+      write_file (d, "state", "disabled\n", 0644);
+      write_file (d, "enable_seq", "0\n", 0644);
+      write_file (ext, "ops", "", 0644);
+    }
+  write_file (r->dir, "sched.sh", script, 0755);
+  g_autofree char *spec = g_strdup_printf ("ktstr-sched 1\nbinary %s/sched.sh\narg first arg\n"
+                                           "env EXT=%s/kernel/sched_ext\n%s",
+                                           r->dir, r->sysfs, spec_extra ? spec_extra : "");
+  write_file (r->dir, "spec", spec, 0644);
+  write_file (r->dir, "plan",
+              "ktstr-plan 1\nduration_ms 300\nsettle_ms 0\ncgroup a\nwork a CpuSpin workers=1\n",
+              0644);
+
+  g_autofree char *agent = g_build_filename (g_getenv ("KTSTR_TOP_BUILDDIR") ?: ".", "guest-init",
+                                             "ktstr-init", NULL);
+  g_autofree char *plan = g_build_filename (r->dir, "plan", NULL);
+  g_autofree char *out = g_build_filename (r->dir, "out.jsonl", NULL);
+  g_autofree char *specp = g_build_filename (r->dir, "spec", NULL);
+  const char *argv[] = { agent, "--run-plan", plan, "--out", out, "--sysfs-root", r->sysfs,
+                         "--no-cgroups", "--scheduler-spec", specp, NULL };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                               NULL, NULL, &r->status, &error));
+  g_assert_no_error (error);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (out, &text, NULL, NULL));
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (char **l = lines; *l; l++)
+    {
+      if (**l == '\0')
+        continue;
+      g_autoptr (JsonParser) p = json_parser_new ();
+      g_assert_true (json_parser_load_from_data (p, *l, -1, NULL));
+      g_ptr_array_add (r->lines, json_object_ref (json_node_get_object (json_parser_get_root (p))));
+    }
+  return r;
+}
+
+/* The first "sched" message with ev EV, or NULL. */
+static JsonObject *
+find_ev (Run *r, const char *ev)
+{
+  for (guint i = 0; i < r->lines->len; i++)
+    {
+      JsonObject *o = r->lines->pdata[i];
+      if (g_str_equal (json_object_get_string_member (o, "t"), "sched")
+          && g_str_equal (json_object_get_string_member (o, "ev"), ev))
+        return o;
+    }
+  return NULL;
+}
+
+static gint
+index_of (Run *r, const char *type)
+{
+  for (guint i = 0; i < r->lines->len; i++)
+    if (g_str_equal (json_object_get_string_member (r->lines->pdata[i], "t"), type))
+      return (gint) i;
+  return -1;
+}
+
+static gboolean
+has_log (Run *r, const char *src, const char *msg)
+{
+  for (guint i = 0; i < r->lines->len; i++)
+    {
+      JsonObject *o = r->lines->pdata[i];
+      if (g_str_equal (json_object_get_string_member (o, "t"), "log")
+          && g_str_equal (json_object_get_string_member (o, "src"), src)
+          && g_str_equal (json_object_get_string_member (o, "msg"), msg))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+#define GOOD_SCHED                                                                               \
+  "#!/bin/sh\n"                                                                                  \
+  "echo \"fake: args $# [$1]\"\n"                                                                \
+  "echo 1 > $EXT/enable_seq; echo fake > $EXT/root/ops; echo enabled > $EXT/state\n"             \
+  "trap 'echo fake: stopping; echo disabled > $EXT/state; : > $EXT/root/ops; exit 0' INT\n"    \
+  "while :; do sleep 0.05; done\n"
+
+static void
+test_ready_and_stop (void)
+{
+  g_autoptr (Run) r = run_sched (GOOD_SCHED, NULL, TRUE);
+  g_assert_true (g_spawn_check_wait_status (r->status, NULL));
+  JsonObject *ready = find_ev (r, "ready");
+  g_assert_nonnull (ready);
+  g_assert_cmpstr (json_object_get_string_member (ready, "ops"), ==, "fake");
+  g_assert_cmpstr (json_object_get_string_member (ready, "state"), ==, "enabled");
+  /* One argument with a space in it, streamed as a log line. */
+  g_assert_true (has_log (r, "scheduler", "fake: args 1 [first arg]"));
+  g_assert_true (has_log (r, "scheduler", "fake: stopping"));
+  /* Ready before the scenario started; stopped after it was done. */
+  g_assert_cmpint (index_of (r, "stim"), >, (gint) 0);
+  JsonObject *stopped = find_ev (r, "stopped");
+  g_assert_nonnull (stopped);
+  g_assert_cmpstr (json_object_get_string_member (stopped, "exit"), ==, "exited:0");
+  g_assert_cmpstr (json_object_get_string_member (stopped, "by"), ==, "ktstr");
+  g_assert_true (json_object_get_boolean_member (stopped, "detached"));
+  g_assert_null (find_ev (r, "exit"));
+  g_assert_null (find_ev (r, "state"));
+  g_assert_cmpint (index_of (r, "done"), >=, 0);
+}
+
+static void
+test_dies_during_run (void)
+{
+  g_autoptr (Run) r = run_sched ("#!/bin/sh\n"
+                                 "echo 1 > $EXT/enable_seq; echo fake > $EXT/root/ops\n"
+                                 "echo enabled > $EXT/state\n"
+                                 "sleep 0.15; echo disabled > $EXT/state; echo 'EXIT: boom'\n"
+                                 "exit 3\n",
+                                 NULL, TRUE);
+  g_assert_nonnull (find_ev (r, "ready"));
+  JsonObject *ex = find_ev (r, "exit");
+  g_assert_nonnull (ex);
+  g_assert_cmpstr (json_object_get_string_member (ex, "exit"), ==, "exited:3");
+  g_assert_nonnull (find_ev (r, "state"));
+  g_assert_true (has_log (r, "scheduler", "EXIT: boom"));
+  JsonObject *stopped = find_ev (r, "stopped");
+  g_assert_cmpstr (json_object_get_string_member (stopped, "by"), ==, "itself");
+  /* The scenario still finished: the host decides the death fails it. */
+  g_assert_cmpint (index_of (r, "done"), >=, 0);
+}
+
+static void
+test_not_ready (void)
+{
+  g_autoptr (Run) r = run_sched ("#!/bin/sh\necho not a scheduler\nexec sleep 30\n", "ready_ms 300\n",
+                                 TRUE);
+  g_assert_false (g_spawn_check_wait_status (r->status, NULL));
+  JsonObject *nr = find_ev (r, "not_ready");
+  g_assert_nonnull (nr);
+  g_assert_false (json_object_get_boolean_member (nr, "attached"));
+  g_assert_cmpstr (json_object_get_string_member (nr, "exit"), ==, "");
+  g_assert_true (has_log (r, "scheduler", "not a scheduler"));
+  g_assert_cmpint (index_of (r, "stim"), ==, -1); /* no workload ran */
+  g_assert_cmpint (index_of (r, "error"), >=, 0);
+}
+
+static void
+test_exits_before_enable (void)
+{
+  g_autoptr (Run) r = run_sched ("#!/bin/sh\necho 'libbpf: prog x: BPF program load failed'\n"
+                                 "exit 1\n",
+                                 NULL, TRUE);
+  JsonObject *nr = find_ev (r, "not_ready");
+  g_assert_nonnull (nr);
+  g_assert_cmpstr (json_object_get_string_member (nr, "exit"), ==, "exited:1");
+  g_assert_false (json_object_get_boolean_member (nr, "attached"));
+  g_assert_true (has_log (r, "scheduler", "libbpf: prog x: BPF program load failed"));
+}
+
+static void
+test_unsupported (void)
+{
+  g_autoptr (Run) r = run_sched (GOOD_SCHED, NULL, FALSE);
+  g_assert_false (g_spawn_check_wait_status (r->status, NULL));
+  JsonObject *u = find_ev (r, "unsupported");
+  g_assert_nonnull (u);
+  g_assert_nonnull (strstr (json_object_get_string_member (u, "why"), "CONFIG_SCHED_CLASS_EXT"));
+  g_assert_null (find_ev (r, "started"));
+}
+
+static void
+test_spec_parse (void)
+{
+  KtstrSchedSpec spec;
+  KtstrError err;
+  snprintf (spec.text, sizeof spec.text,
+            "ktstr-sched 1\nbinary /b\narg -a\narg two words\narg\nenv A=1\nready_ms 50\n");
+  g_assert_cmpint (ktstr_sched_spec_parse (&spec, &err), ==, 0);
+  g_assert_cmpstr (spec.argv[0], ==, "/b");
+  g_assert_cmpstr (spec.argv[2], ==, "two words");
+  g_assert_cmpstr (spec.argv[3], ==, "");
+  g_assert_null (spec.argv[4]);
+  g_assert_cmpstr (spec.env[0], ==, "A=1");
+  g_assert_cmpuint (spec.ready_ms, ==, 50);
+  const char *bad[] = { "ktstr-plan 1\nbinary /b\n", "ktstr-sched 1\narg x\n",
+                        "ktstr-sched 1\nbinary /b\nready_ms 0\n", "ktstr-sched 1\nbinary /b\nenv X\n",
+                        "ktstr-sched 1\nbinary /b\nfrobnicate\n" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      snprintf (spec.text, sizeof spec.text, "%s", bad[i]);
+      g_assert_cmpint (ktstr_sched_spec_parse (&spec, &err), ==, -1);
+      g_assert_cmpstr (err.msg, !=, "");
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/guest/sched/spec", test_spec_parse);
+  g_test_add_func ("/guest/sched/ready-and-stop", test_ready_and_stop);
+  g_test_add_func ("/guest/sched/dies-during-run", test_dies_during_run);
+  g_test_add_func ("/guest/sched/not-ready", test_not_ready);
+  g_test_add_func ("/guest/sched/exits-before-enable", test_exits_before_enable);
+  g_test_add_func ("/guest/sched/unsupported", test_unsupported);
+  return g_test_run ();
+}

@@ -1,0 +1,300 @@
+/* VM tier for the scheduler under test (issue 4): real sched_ext
+ * schedulers from the fixtures, booted on the fixture sched_ext kernel
+ * under QEMU (TCG is enough).  Runs with KTSTR_VM_TESTS=1 (make check-vm);
+ * the packaging and no-sched_ext errors need no VM and always run. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "sidecar.h"
+
+static const char *builddir;
+static char *fixtures;
+static char *kernel;
+
+typedef struct
+{
+  char *cwd;
+  int status;
+  char *out;
+  char *err;
+  double seconds;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  if (r->cwd != NULL)
+    {
+      g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", r->cwd);
+      g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+    }
+  g_free (r->cwd);
+  g_free (r->out);
+  g_free (r->err);
+}
+
+static char *
+scheduler (const char *name)
+{
+  return g_build_filename (fixtures, "schedulers", name, NULL);
+}
+
+static gboolean
+need_fixtures (gboolean boots)
+{
+  g_autofree char *simple = scheduler ("scx_simple");
+  if (!g_file_test (simple, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("fixture schedulers not found: set KTSTR_FIXTURES");
+      return FALSE;
+    }
+  if (boots && g_strcmp0 (g_getenv ("KTSTR_VM_TESTS"), "1") != 0)
+    {
+      g_test_skip ("boots VMs: run with KTSTR_VM_TESTS=1 (make check-vm)");
+      return FALSE;
+    }
+  if (boots && !g_file_test (kernel, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("no sched_ext fixture kernel (linux-6.12-scx/bzImage)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* `ktstr test --kernel K ARGS` in a fresh git repository. */
+static void
+run_ktstr (Run *r, const char *kern, const char *const *args)
+{
+  r->cwd = g_dir_make_tmp ("ktstr-vm-sched-XXXXXX", NULL);
+  g_autofree char *git = g_strdup_printf (
+      "sh -c 'cd %s && git init -q && git -c user.name=t -c user.email=t@t commit -q "
+      "--allow-empty -m init'",
+      r->cwd);
+  g_assert_true (g_spawn_command_line_sync (git, NULL, NULL, NULL, NULL));
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (argv, g_build_filename (builddir, "src", "ktstr", NULL));
+  g_ptr_array_add (argv, g_strdup ("test"));
+  g_ptr_array_add (argv, g_strdup_printf ("--kernel=%s", kern));
+  for (const char *const *a = args; *a; a++)
+    g_ptr_array_add (argv, g_strdup (*a));
+  g_ptr_array_add (argv, NULL);
+  g_auto (GStrv) envp = g_get_environ ();
+  envp = g_environ_unsetenv (envp, "KTSTR_SIDECAR_DIR");
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (r->cwd, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                               &r->out, &r->err, &r->status, &error));
+  g_assert_no_error (error);
+  r->seconds = (g_get_monotonic_time () - start) / 1e6;
+  g_test_message ("ktstr took %.1fs; stdout:\n%s\nstderr:\n%s", r->seconds, r->out, r->err);
+}
+
+static int
+exit_code (const Run *r)
+{
+  return WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
+}
+
+static KtstrSidecar *
+load_sidecar (const Run *r, const char *test)
+{
+  g_autofree char *root = g_build_filename (r->cwd, "target", "ktstr", NULL);
+  g_autoptr (GDir) d = g_dir_open (root, 0, NULL);
+  g_assert_nonnull (d);
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *dir = g_build_filename (root, name, NULL);
+      g_autoptr (GDir) rd = g_dir_open (dir, 0, NULL);
+      const char *f;
+      g_autofree char *prefix = g_strconcat (test, "-", NULL);
+      while (rd && (f = g_dir_read_name (rd)) != NULL)
+        if (g_str_has_prefix (f, prefix) && g_str_has_suffix (f, ".ktstr.json"))
+          {
+            g_autofree char *path = g_build_filename (dir, f, NULL);
+            g_autoptr (GError) error = NULL;
+            KtstrSidecar *sc = ktstr_sidecar_load_file (path, &error);
+            g_assert_no_error (error);
+            return sc;
+          }
+    }
+  g_error ("no sidecar for %s", test);
+}
+
+static void
+assert_sections (const Run *r)
+{
+  const char *sections[] = { "--- stats ---", "--- scheduler log ---", "--- sched_ext dump ---",
+                             "--- console ---" };
+  for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
+    g_assert_nonnull (strstr (r->err, sections[i]));
+}
+
+static void
+test_simple_passes (void)
+{
+  if (!need_fixtures (TRUE))
+    return;
+  g_autofree char *sched = scheduler ("scx_simple");
+  g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
+  const char *args[] = { arg, "steady", NULL };
+  Run r = { 0 };
+  run_ktstr (&r, kernel, args);
+  g_assert_cmpint (exit_code (&r), ==, 0);
+  g_assert_nonnull (strstr (r.out, "PASS steady"));
+  g_autoptr (KtstrSidecar) sc = load_sidecar (&r, "steady");
+  g_assert_cmpstr (sc->scheduler, ==, "simple");
+  g_assert_true (sc->passed);
+  g_assert_cmpuint (sc->verifier_stats->len, >, 0);
+  gboolean has_enqueue = FALSE;
+  for (guint i = 0; i < sc->verifier_stats->len; i++)
+    {
+      const KtstrVerifierStat *v = sc->verifier_stats->pdata[i];
+      g_assert_cmpuint (v->verified_insns, >, 0);
+      has_enqueue |= g_str_equal (v->name, "simple_enqueue");
+    }
+  g_assert_true (has_enqueue);
+  run_clear (&r);
+}
+
+/* scx_qmap's negative knobs: the scheduler dies while workers run. */
+static void
+test_qmap_dies (gconstpointer data)
+{
+  const char *const *want = data; /* knob, value, reason, kind */
+  if (!need_fixtures (TRUE))
+    return;
+  g_autofree char *sched = scheduler ("scx_qmap");
+  g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
+  const char *args[] = { arg, "steady", "--", want[0], want[1], NULL };
+  Run r = { 0 };
+  run_ktstr (&r, kernel, args);
+  g_assert_cmpint (exit_code (&r), ==, 1);
+  g_assert_nonnull (strstr (r.out, "FAIL steady"));
+  g_assert_nonnull (strstr (r.out, "scheduler died"));
+  g_assert_nonnull (strstr (r.out, want[2]));
+  g_assert_nonnull (strstr (r.out, want[3]));
+  assert_sections (&r);
+  g_autoptr (KtstrSidecar) sc = load_sidecar (&r, "steady");
+  g_assert_false (sc->passed);
+  g_assert_cmpstr (sc->scheduler, ==, "qmap");
+  run_clear (&r);
+}
+
+static void
+test_not_a_scheduler (void)
+{
+  if (!need_fixtures (TRUE))
+    return;
+  const char *args[] = { "--scheduler=/bin/sleep", "steady", "--", "300", NULL };
+  Run r = { 0 };
+  run_ktstr (&r, kernel, args);
+  g_assert_cmpint (exit_code (&r), ==, 1);
+  g_assert_nonnull (strstr (r.out, "scheduler not ready"));
+  g_assert_null (strstr (r.out, "scheduler died"));
+  assert_sections (&r);
+  run_clear (&r);
+}
+
+/* No VM: the error comes from packaging, before anything boots. */
+static void
+test_missing_library (void)
+{
+  if (!need_fixtures (FALSE))
+    return;
+  g_autofree char *sched = scheduler ("scx_simple");
+  g_autofree char *data = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (sched, &data, &len, NULL));
+  char *p = memmem (data, len, "libz.so.1", 9);
+  g_assert_nonnull (p);
+  memcpy (p, "libQ.so.9", 9);
+  g_autofree char *dir = g_dir_make_tmp ("ktstr-missing-XXXXXX", NULL);
+  g_autofree char *copy = g_build_filename (dir, "scx_broken", NULL);
+  g_assert_true (g_file_set_contents (copy, data, len, NULL));
+  g_chmod (copy, 0755);
+  g_autofree char *arg = g_strdup_printf ("--scheduler=%s", copy);
+  const char *args[] = { arg, "steady", NULL };
+  Run r = { 0 };
+  /* Any kernel image will do: nothing boots. */
+  run_ktstr (&r, g_file_test (kernel, G_FILE_TEST_IS_REGULAR) ? kernel : "/bin/true", args);
+  g_assert_cmpint (exit_code (&r), ==, 2);
+  if (g_file_test (kernel, G_FILE_TEST_IS_REGULAR))
+    {
+      g_assert_nonnull (strstr (r.err, "libQ.so.9"));
+      g_assert_nonnull (strstr (r.err, copy));
+      g_assert_null (strstr (r.out, "steady"));
+      g_autofree char *target = g_build_filename (r.cwd, "target", NULL);
+      g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS)); /* no run, no sidecar */
+      g_assert_cmpfloat (r.seconds, <, 5.0);
+    }
+  g_unlink (copy);
+  g_rmdir (dir);
+  run_clear (&r);
+}
+
+/* Debian's kernel has no sched_ext: refused before any VM, naming why. */
+static void
+test_no_sched_ext_kernel (void)
+{
+  if (!need_fixtures (FALSE))
+    return;
+  g_autoptr (GDir) d = g_dir_open ("/boot", 0, NULL);
+  const char *name;
+  g_autofree char *image = NULL, *config = NULL;
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_prefix (name, "vmlinuz-"))
+      {
+        g_autofree char *c = g_strdup_printf ("/boot/config-%s", name + strlen ("vmlinuz-"));
+        g_autofree char *text = NULL;
+        if (g_file_get_contents (c, &text, NULL, NULL)
+            && strstr (text, "\nCONFIG_SCHED_CLASS_EXT=y") == NULL)
+          {
+            image = g_build_filename ("/boot", name, NULL);
+            config = g_steal_pointer (&c);
+            break;
+          }
+      }
+  if (image == NULL || access (image, R_OK) != 0)
+    {
+      g_test_skip ("no readable /boot kernel without sched_ext and with its config");
+      return;
+    }
+  g_autofree char *sched = scheduler ("scx_simple");
+  g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
+  const char *args[] = { arg, "steady", NULL };
+  Run r = { 0 };
+  run_ktstr (&r, image, args);
+  g_assert_cmpint (exit_code (&r), ==, 2);
+  g_assert_nonnull (strstr (r.err, "has no sched_ext"));
+  g_assert_nonnull (strstr (r.err, "CONFIG_SCHED_CLASS_EXT"));
+  g_assert_cmpfloat (r.seconds, <, 5.0);
+  run_clear (&r);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  builddir = g_getenv ("KTSTR_TOP_BUILDDIR") ? g_getenv ("KTSTR_TOP_BUILDDIR") : KTSTR_ABS_BUILDDIR;
+  fixtures = g_getenv ("KTSTR_FIXTURES")
+                 ? g_strdup (g_getenv ("KTSTR_FIXTURES"))
+                 : g_build_filename (KTSTR_ABS_SRCDIR, "..", "shared", "fixtures", NULL);
+  kernel = g_build_filename (fixtures, "linux-6.12-scx", "bzImage", NULL);
+
+  static const char *const qmap_error[] = { "-e", "100", "scx_bpf_error", "kind 1025" };
+  static const char *const qmap_stall[] = { "-t", "20", "runnable task stall", "kind 1026" };
+  g_test_add_func ("/vm/sched/missing-library", test_missing_library);
+  g_test_add_func ("/vm/sched/no-sched-ext", test_no_sched_ext_kernel);
+  g_test_add_func ("/vm/sched/simple/steady", test_simple_passes);
+  g_test_add_data_func ("/vm/sched/qmap/error", qmap_error, test_qmap_dies);
+  g_test_add_data_func ("/vm/sched/qmap/stall", qmap_stall, test_qmap_dies);
+  g_test_add_func ("/vm/sched/not-a-scheduler", test_not_a_scheduler);
+  int rc = g_test_run ();
+  g_free (fixtures);
+  g_free (kernel);
+  return rc;
+}
