@@ -20,6 +20,8 @@ static const struct
   { "test", ktstr_cmd_test, "boot a kernel per test, run the scenario, write sidecars" },
   { "list", ktstr_cmd_list, "list the built-in tests" },
   { "show-host", ktstr_cmd_show_host, "print this host's context (as recorded in sidecars)" },
+  { "show-thresholds", ktstr_cmd_show_thresholds,
+    "print a test's check thresholds and the layer each comes from" },
   { "stats", ktstr_stats_main, "list, analyse and compare run directories (ktstr-stats)" },
 };
 

@@ -194,6 +194,25 @@ test_builtins_load (void)
   g_autoptr (GPtrArray) defs = ktstr_testdef_load_dir (dir, &error);
   g_assert_no_error (error);
   static const char *required[] = { "cpuset_split", "oversubscribed", "steady", "steady_mixed" };
+  /* ktstr's categories, each with its scenarios (issue 5: at least 30). */
+  g_assert_cmpuint (defs->len, >=, 30);
+  static const char *const categories[]
+      = { "basic", "cpuset", "stress", "affinity", "sched_class", "interaction", "performance",
+          "stall" };
+  for (gsize c = 0; c < G_N_ELEMENTS (categories); c++)
+    {
+      g_autofree char *tag = g_strdup_printf ("# Category: %s.", categories[c]);
+      guint n = 0;
+      for (guint j = 0; j < defs->len; j++)
+        {
+          g_autofree char *text = NULL;
+          g_assert_true (g_file_get_contents (((KtstrTestDef *)defs->pdata[j])->path, &text,
+                                              NULL, NULL));
+          n += strstr (text, tag) != NULL;
+        }
+      g_test_message ("%s: %u scenarios", categories[c], n);
+      g_assert_cmpuint (n, >=, 2);
+    }
   for (gsize i = 0; i < G_N_ELEMENTS (required); i++)
     {
       gboolean found = FALSE;

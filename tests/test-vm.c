@@ -190,6 +190,45 @@ test_topology_two_llcs (void)
   run_clear (&r);
 }
 
+/* Every work type once in a VM (tests/data/vm/all-worktypes.ktstr, one
+ * cgroup per type in table order), each with its characteristic
+ * measurement non-zero: iterations for all, wake latency for the types
+ * that block. */
+static void
+test_all_worktypes (void)
+{
+  if (!need_vm ())
+    return;
+  static const struct
+  {
+    const char *type;
+    gboolean has_latency;
+  } types[] = { { "CpuSpin", FALSE },       { "YieldHeavy", FALSE },    { "Mixed", FALSE },
+                { "IoSync", TRUE },         { "Bursty", TRUE },         { "PipeIo", TRUE },
+                { "FutexPingPong", TRUE },  { "CachePressure", FALSE }, { "CacheYield", TRUE },
+                { "CachePipe", TRUE },      { "FutexFanOut", TRUE },    { "FanOutCompute", TRUE },
+                { "Sequence", TRUE },       { "ForkExit", TRUE },       { "NiceSweep", TRUE },
+                { "AffinityChurn", TRUE },  { "PolicyChurn", TRUE },    { "PageFaultChurn", FALSE },
+                { "MutexContention", TRUE } };
+  g_autofree char *file = g_test_build_filename (G_TEST_DIST, "data", "vm", "all-worktypes.ktstr",
+                                                 NULL);
+  Run r = { 0 };
+  run_ktstr (&r, (const char *[]){ file, NULL }, NULL);
+  g_assert_cmpint (exit_code (&r), ==, 0);
+  g_autoptr (KtstrSidecar) sc = load_sidecar (&r, "all_worktypes", NULL);
+  g_assert_cmpuint (sc->stats->cgroups->len, ==, G_N_ELEMENTS (types));
+  for (gsize i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      KtstrCgroupStats *cg = sc->stats->cgroups->pdata[i];
+      g_test_message ("%s: %" G_GUINT64_FORMAT " iterations, p99 %.1f us", types[i].type,
+                      cg->total_iterations, cg->p99_wake_latency_us);
+      g_assert_cmpuint (cg->total_iterations, >, 0);
+      if (types[i].has_latency)
+        g_assert_cmpfloat (cg->p99_wake_latency_us, >, 0);
+    }
+  run_clear (&r);
+}
+
 static char *
 helper_init (void)
 {
@@ -265,6 +304,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/vm/steady", test_steady_passes);
   g_test_add_func ("/vm/topology/two-llcs", test_topology_two_llcs);
+  g_test_add_func ("/vm/worktypes/all", test_all_worktypes);
   g_test_add_func ("/vm/verdict/panic", test_panic_verdict);
   g_test_add_func ("/vm/verdict/boot-failure", test_boot_failure_verdict);
   g_test_add_func ("/vm/verdict/hang", test_hang_verdict);
