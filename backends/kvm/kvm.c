@@ -1,0 +1,382 @@
+/* ktstr_backend_kvm: the KtstrBackend interface over backends/kvm/machine.c.
+ *
+ * Threads: one per vCPU (machine.c) plus the caller of wait(), which is
+ * the watchdog: it sleeps on a condition until a control line arrives, the
+ * VM ends or the deadline passes, hands lines to config->on_line on its
+ * own thread, and on the deadline ends the VM as TIMEOUT.  Kernel console
+ * output (the UART) is written to config->console_path as it arrives. */
+#include "config.h"
+
+#include "backends/kvm/kvm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "backends/kvm/calibrate.h"
+#include "backends/kvm/kvm-sys.h"
+#include "backends/kvm/machine.h"
+
+struct _KtstrVm
+{
+  char *kernel_path;
+  char *initramfs_path;
+  char *console_path;
+  KtstrTopology topology;
+  guint memory_mb;
+  guint timeout_s;
+  gboolean is_verbose;
+  KtstrVmLineFunc on_line;
+  gpointer user_data;
+
+  KtstrKvmMachine *machine;
+  FILE *console;
+  char *command_line;
+
+  GMutex lock;
+  GCond cond;
+  GString *partial; /* control bytes after the last newline */
+  GPtrArray *lines; /* complete lines waiting for wait() */
+  gboolean is_ended;
+  gboolean is_stopped;
+  gint64 launch_us;
+  gint64 first_line_us;
+  gint64 end_us;
+  gint64 cleanup_ms;
+  GHashTable *stats;
+};
+
+static void
+on_console (const guint8 *data, gsize len, gpointer user_data)
+{
+  KtstrVm *vm = user_data;
+  g_mutex_lock (&vm->lock);
+  if (vm->console != NULL)
+    {
+      fwrite (data, 1, len, vm->console);
+      /* Line by line, so a log being followed shows a hang as it happens. */
+      if (memchr (data, '\n', len) != NULL)
+        fflush (vm->console);
+    }
+  if (vm->is_verbose)
+    fwrite (data, 1, len, stderr);
+  g_mutex_unlock (&vm->lock);
+}
+
+static void
+on_ctrl (const guint8 *data, gsize len, gpointer user_data)
+{
+  KtstrVm *vm = user_data;
+  gint64 now = g_get_monotonic_time ();
+  g_mutex_lock (&vm->lock);
+  for (gsize i = 0; i < len; i++)
+    {
+      if (data[i] != '\n')
+        {
+          g_string_append_c (vm->partial, (char)data[i]);
+          continue;
+        }
+      if (vm->first_line_us == 0)
+        vm->first_line_us = now;
+      g_ptr_array_add (vm->lines, g_string_free (vm->partial, FALSE));
+      vm->partial = g_string_new (NULL);
+    }
+  g_cond_signal (&vm->cond);
+  g_mutex_unlock (&vm->lock);
+}
+
+static void
+on_end (KtstrVmEnd end, const char *detail, gpointer user_data)
+{
+  KtstrVm *vm = user_data;
+  g_mutex_lock (&vm->lock);
+  vm->is_ended = TRUE;
+  vm->end_us = g_get_monotonic_time ();
+  g_cond_signal (&vm->cond);
+  g_mutex_unlock (&vm->lock);
+}
+
+static gboolean
+kvm_is_available (char **why)
+{
+  KtstrKvmSys sys = KTSTR_KVM_SYS_INIT;
+  g_autoptr (GError) error = NULL;
+  if (!ktstr_kvm_sys_open (&sys, "/dev/kvm", &error))
+    {
+      if (why != NULL)
+        *why = g_strdup (error->message);
+      return FALSE;
+    }
+  ktstr_kvm_sys_close (&sys);
+  return TRUE;
+}
+
+gboolean
+ktstr_kvm_auto_is_preferred (char **why)
+{
+  g_autofree char *reason = NULL;
+  if (!kvm_is_available (&reason))
+    {
+      if (why != NULL)
+        *why = g_steal_pointer (&reason);
+      return FALSE;
+    }
+  KtstrKvmSpeed speed = { 0 };
+  g_autoptr (GError) error = NULL;
+  if (!ktstr_kvm_speed_get (&speed, &error))
+    {
+      if (why != NULL)
+        *why = g_strdup_printf ("the /dev/kvm speed check failed: %s", error->message);
+      return FALSE;
+    }
+  if (why != NULL)
+    *why = ktstr_kvm_speed_describe (&speed);
+  gboolean is_fast = speed.is_fast;
+  ktstr_kvm_speed_clear (&speed);
+  return is_fast;
+}
+
+/* --backend=kvm on an emulated /dev/kvm runs, but says so once. */
+static void
+warn_if_emulated (void)
+{
+  static gsize once = 0;
+  if (!g_once_init_enter (&once))
+    return;
+  KtstrKvmSpeed speed = { 0 };
+  g_autoptr (GError) error = NULL;
+  if (!ktstr_kvm_speed_get (&speed, &error))
+    g_printerr ("ktstr: warning: cannot tell whether /dev/kvm runs at hardware speed: %s\n",
+                error->message);
+  else if (!speed.is_fast)
+    {
+      g_autofree char *what = ktstr_kvm_speed_describe (&speed);
+      g_printerr ("ktstr: warning: %s; the kvm backend will run, but a Linux boot takes "
+                  "minutes or never finishes here (--backend=qemu uses TCG instead)\n",
+                  what);
+    }
+  ktstr_kvm_speed_clear (&speed);
+  g_once_init_leave (&once, 1);
+}
+
+static void
+vm_free (KtstrVm *vm)
+{
+  if (vm == NULL)
+    return;
+  g_clear_pointer (&vm->machine, ktstr_kvm_machine_free);
+  if (vm->console != NULL)
+    fclose (vm->console);
+  g_free (vm->kernel_path);
+  g_free (vm->initramfs_path);
+  g_free (vm->console_path);
+  g_free (vm->command_line);
+  if (vm->partial != NULL)
+    g_string_free (vm->partial, TRUE);
+  g_clear_pointer (&vm->lines, g_ptr_array_unref);
+  g_clear_pointer (&vm->stats, g_hash_table_unref);
+  g_mutex_clear (&vm->lock);
+  g_cond_clear (&vm->cond);
+  g_free (vm);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrVm, vm_free)
+
+static char *
+describe_command (KtstrVm *vm)
+{
+  char topo[64];
+  ktstr_topology_format (&vm->topology, topo, sizeof topo);
+  g_autofree char *kernel = g_shell_quote (vm->kernel_path);
+  g_autofree char *initrd = g_shell_quote (vm->initramfs_path ? vm->initramfs_path : "");
+  g_autofree char *cmdline = g_shell_quote (ktstr_kvm_machine_get_cmdline (vm->machine));
+  return g_strdup_printf ("ktstr built-in kvm VMM (no external command): kernel=%s (%s boot) "
+                          "initrd=%s memory=%uM topology=%s cmdline=%s",
+                          kernel, ktstr_kvm_machine_get_boot_kind (vm->machine), initrd,
+                          vm->memory_mb, topo, cmdline);
+}
+
+static KtstrVm *
+kvm_prepare (const KtstrVmConfig *config, GError **error)
+{
+  if (config->kernel_path == NULL || ktstr_topology_cpus (&config->topology) == 0
+      || config->memory_mb == 0)
+    {
+      g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_INVALID,
+                   "the kvm backend needs a kernel, a topology and a memory size");
+      return NULL;
+    }
+  warn_if_emulated ();
+
+  g_autoptr (KtstrVm) vm = g_new0 (KtstrVm, 1);
+  g_mutex_init (&vm->lock);
+  g_cond_init (&vm->cond);
+  vm->partial = g_string_new (NULL);
+  vm->lines = g_ptr_array_new_with_free_func (g_free);
+  vm->kernel_path = g_strdup (config->kernel_path);
+  vm->initramfs_path = g_strdup (config->initramfs_path);
+  vm->console_path = g_strdup (config->console_path);
+  vm->topology = config->topology;
+  vm->memory_mb = config->memory_mb;
+  vm->timeout_s = config->timeout_s;
+  vm->is_verbose = config->verbose;
+  vm->on_line = config->on_line;
+  vm->user_data = config->user_data;
+  vm->cleanup_ms = -1;
+
+  if (config->console_path != NULL)
+    {
+      vm->console = fopen (config->console_path, "we");
+      if (vm->console == NULL)
+        {
+          int errsv = errno;
+          g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_INVALID,
+                       "cannot create the console log '%s': %s", config->console_path,
+                       g_strerror (errsv));
+          return NULL;
+        }
+    }
+
+  KtstrKvmMachineConfig mc = {
+    .kernel_path = config->kernel_path,
+    .initrd_path = config->initramfs_path,
+    .cmdline = config->cmdline,
+    .topology = config->topology,
+    .memory_bytes = (guint64)config->memory_mb << 20,
+    .on_console = on_console,
+    .on_ctrl = on_ctrl,
+    .on_end = on_end,
+    .user_data = vm,
+  };
+  vm->machine = ktstr_kvm_machine_new (&mc, error);
+  if (vm->machine == NULL)
+    return NULL;
+  vm->command_line = describe_command (vm);
+  return g_steal_pointer (&vm);
+}
+
+static gboolean
+kvm_launch (KtstrVm *vm, GError **error)
+{
+  vm->launch_us = g_get_monotonic_time ();
+  if (!ktstr_kvm_machine_start (vm->machine, error))
+    {
+      g_prefix_error (error, "kvm backend: ");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+deliver (KtstrVm *vm, GPtrArray *lines)
+{
+  for (guint i = 0; i < lines->len; i++)
+    if (vm->on_line != NULL)
+      vm->on_line (lines->pdata[i], vm->user_data);
+}
+
+static gboolean
+kvm_wait (KtstrVm *vm, GError **error)
+{
+  gint64 deadline
+      = vm->timeout_s > 0 ? vm->launch_us + (gint64)vm->timeout_s * G_USEC_PER_SEC : G_MAXINT64;
+  g_mutex_lock (&vm->lock);
+  for (;;)
+    {
+      gboolean is_late = FALSE;
+      while (vm->lines->len == 0 && !vm->is_ended && !is_late)
+        is_late = !g_cond_wait_until (&vm->cond, &vm->lock, deadline);
+      if (vm->lines->len > 0)
+        {
+          g_autoptr (GPtrArray) batch = vm->lines;
+          vm->lines = g_ptr_array_new_with_free_func (g_free);
+          g_mutex_unlock (&vm->lock);
+          deliver (vm, batch);
+          g_mutex_lock (&vm->lock);
+          continue;
+        }
+      if (vm->is_ended)
+        break;
+      if (is_late)
+        {
+          g_mutex_unlock (&vm->lock);
+          g_autofree char *d = g_strdup_printf (
+              "the host deadline of %u s passed; the VM was stopped", vm->timeout_s);
+          ktstr_kvm_machine_end (vm->machine, KTSTR_VM_END_TIMEOUT, d);
+          g_mutex_lock (&vm->lock);
+        }
+    }
+  g_mutex_unlock (&vm->lock);
+
+  /* Teardown: every vCPU thread joined, statistics read, logs flushed. */
+  ktstr_kvm_machine_stop (vm->machine);
+  vm->is_stopped = TRUE;
+  vm->stats = ktstr_kvm_machine_collect_stats (vm->machine);
+  g_mutex_lock (&vm->lock);
+  if (vm->console != NULL)
+    fflush (vm->console);
+  g_autoptr (GPtrArray) rest = vm->lines;
+  vm->lines = g_ptr_array_new_with_free_func (g_free);
+  if (vm->partial->len > 0)
+    {
+      /* An unterminated last line is still a line. */
+      g_ptr_array_add (rest, g_string_free (vm->partial, FALSE));
+      vm->partial = g_string_new (NULL);
+    }
+  g_mutex_unlock (&vm->lock);
+  deliver (vm, rest);
+
+  if (ktstr_kvm_machine_get_end (vm->machine, NULL) != KTSTR_VM_END_TIMEOUT)
+    vm->cleanup_ms = (g_get_monotonic_time () - vm->end_us) / 1000;
+  return TRUE;
+}
+
+static void
+kvm_collect (KtstrVm *vm, KtstrVmResult *result)
+{
+  char *detail = NULL;
+  result->end = ktstr_kvm_machine_get_end (vm->machine, &detail);
+  result->end_detail = detail;
+  result->accel = g_strdup ("kvm");
+  result->command_line = g_strdup (vm->command_line);
+  result->launch_us = vm->launch_us;
+  result->first_line_us = vm->first_line_us;
+  result->end_us = vm->end_us;
+  result->cleanup_ms = vm->cleanup_ms;
+  result->kvm_stats = vm->stats != NULL ? g_hash_table_ref (vm->stats) : NULL;
+}
+
+static void
+kvm_kill (KtstrVm *vm)
+{
+  ktstr_kvm_machine_end (vm->machine, KTSTR_VM_END_CRASHED, "stopped by the host");
+}
+
+static void
+kvm_cleanup (KtstrVm *vm)
+{
+  vm_free (vm);
+}
+
+void
+ktstr_kvm_vm_send_ctrl (KtstrVm *vm, const guint8 *data, gsize len)
+{
+  ktstr_virtio_console_send (ktstr_kvm_machine_get_console (vm->machine), data, len);
+}
+
+const char *
+ktstr_kvm_vm_get_cmdline (KtstrVm *vm)
+{
+  return ktstr_kvm_machine_get_cmdline (vm->machine);
+}
+
+const KtstrBackend ktstr_backend_kvm = {
+  .name = "kvm",
+  .is_available = kvm_is_available,
+  .prepare = kvm_prepare,
+  .launch = kvm_launch,
+  .wait = kvm_wait,
+  .collect = kvm_collect,
+  .kill = kvm_kill,
+  .cleanup = kvm_cleanup,
+};

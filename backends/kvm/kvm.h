@@ -1,0 +1,29 @@
+/* The kvm backend as the rest of backends/ and the tests see it.
+ *
+ * ktstr_backend_kvm (declared in backends/backend.h) runs a test VM on our
+ * own VMM; this header adds what backend selection and the tests need on
+ * top of the KtstrBackend interface. */
+#ifndef KTSTR_KVM_KVM_H
+#define KTSTR_KVM_KVM_H
+
+#include <glib.h>
+
+#include "backends/backend.h"
+
+G_BEGIN_DECLS
+
+/* For --backend=auto: TRUE when kvm should be chosen here, which needs a
+ * usable /dev/kvm that runs guests at hardware speed (measured once and
+ * cached, see calibrate.h).  *why says what was found either way. */
+gboolean ktstr_kvm_auto_is_preferred (char **why);
+
+/* Sends LEN bytes to the guest on the control channel (tests use it to
+ * answer a guest; the ktstr protocol itself is guest-to-host). */
+void ktstr_kvm_vm_send_ctrl (KtstrVm *vm, const guint8 *data, gsize len);
+
+/* The final guest command line (with the backend's device arguments). */
+const char *ktstr_kvm_vm_get_cmdline (KtstrVm *vm);
+
+G_END_DECLS
+
+#endif
