@@ -18,6 +18,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential autoconf automake libtool pkg-config autoconf-archive \
   libglib2.0-dev libjson-glib-dev libgit2-dev \
   qemu-system-x86 qemu-utils cpio xz-utils zstd kmod \
-  git ca-certificates valgrind
+  git ca-certificates valgrind acpica-tools
 # A default kernel to boot: Debian's 6.12 from backports.
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports linux-image-amd64

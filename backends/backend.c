@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "backends/backend.h"
+#include "backends/kvm/kvm.h"
 
 #include <string.h>
 
@@ -59,15 +60,28 @@ lookup_available (const KtstrBackend *backend, GError **error)
 const KtstrBackend *
 ktstr_backend_lookup (const char *name, GError **error)
 {
-  /* "auto" will prefer our own /dev/kvm VMM once it exists and works here;
-   * until then QEMU is the only backend. */
-  if (g_strcmp0 (name, "qemu") == 0 || g_strcmp0 (name, "auto") == 0)
+  if (g_strcmp0 (name, "qemu") == 0)
     return lookup_available (&ktstr_backend_qemu, error);
   if (g_strcmp0 (name, "kvm") == 0)
+    return lookup_available (&ktstr_backend_kvm, error);
+  if (g_strcmp0 (name, "auto") == 0)
     {
-      g_set_error_literal (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_UNAVAILABLE,
-                           "the kvm backend is not available yet; use --backend=qemu");
-      return NULL;
+      /* Our own VMM only where /dev/kvm really runs guests at hardware
+       * speed (a timed calibration guest, cached per boot); otherwise QEMU,
+       * and the first time we say why. */
+      static gsize said_why = 0;
+      g_autofree char *why = NULL;
+      if (ktstr_kvm_auto_is_preferred (&why))
+        return &ktstr_backend_kvm;
+      if (g_once_init_enter (&said_why))
+        {
+          g_printerr ("ktstr: --backend=auto uses qemu: %s\n", why);
+          g_once_init_leave (&said_why, 1);
+        }
+      const KtstrBackend *qemu = lookup_available (&ktstr_backend_qemu, error);
+      if (qemu == NULL)
+        g_prefix_error (error, "no backend fits: kvm was not chosen (%s); ", why);
+      return qemu;
     }
   g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_INVALID,
                "unknown backend '%s'; choose auto, qemu or kvm", name != NULL ? name : "");

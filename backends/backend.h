@@ -83,7 +83,9 @@ typedef struct
   gint64 first_line_us;    /* monotonic time of the first control line, 0 if none */
   gint64 end_us;           /* monotonic time the VM was seen to end */
   gint64 cleanup_ms;       /* teardown wall time, -1 if killed by the deadline */
-  GHashTable *kvm_stats;   /* per-vCPU stats, NULL when not collected */
+  GHashTable *kvm_stats;   /* per-vCPU stats, NULL when not collected: vCPU index
+                            * (GUINT_TO_POINTER) -> GHashTable of char *name ->
+                            * guint64 *value (the shape of KtstrKvmStats.per_vcpu) */
 } KtstrVmResult;
 
 void ktstr_vm_result_clear (KtstrVmResult *result);
@@ -110,6 +112,7 @@ typedef struct
 const KtstrBackend *ktstr_backend_lookup (const char *name, GError **error);
 
 extern const KtstrBackend ktstr_backend_qemu;
+extern const KtstrBackend ktstr_backend_kvm;
 
 G_END_DECLS
 
