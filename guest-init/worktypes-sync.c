@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -49,6 +50,9 @@ ktstr_wt_pipe_open (KtstrWorker *w, KtstrWtPipe *p)
 {
   int *fds = w->group->fds;
   bool is_first = w->group_pos == 0;
+  /* A partner that stopped first has closed its read end: our next write
+   * must fail with EPIPE, not kill us before our report is complete. */
+  signal (SIGPIPE, SIG_IGN);
   p->wr = is_first ? fds[1] : fds[3];
   p->rd = is_first ? fds[2] : fds[0];
   /* The partner's ends: while we hold them, its death is no EOF for us. */
