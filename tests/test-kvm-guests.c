@@ -213,6 +213,26 @@ test_cpuid (void)
 }
 
 static void
+test_smp (void)
+{
+  if (!kvm_usable ())
+    return;
+  TinyRun r;
+  /* CPU 1 is started by the guest through the in-kernel local APIC, as
+   * Linux starts its secondary CPUs, and is stopped while halted. */
+  run_tiny ("smp", "1n1l2c1t", 32, 20, NULL, &r);
+  assert_contains (r.console, "tiny: smp: BSP APIC ID 0x0\n");
+  assert_contains (r.console, "tiny: smp: AP 1 started\n");
+  g_assert_cmpint (r.result.end, ==, KTSTR_VM_END_POWEROFF);
+  if (r.result.kvm_stats != NULL)
+    {
+      GHashTable *v1 = g_hash_table_lookup (r.result.kvm_stats, GUINT_TO_POINTER (1));
+      g_assert_nonnull (v1);
+    }
+  tiny_run_clear (&r);
+}
+
+static void
 test_virtio (void)
 {
   if (!kvm_usable ())
@@ -391,6 +411,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kvm/guest/e820", test_e820);
   g_test_add_func ("/kvm/guest/acpi-poweroff", test_acpi);
   g_test_add_func ("/kvm/guest/cpuid", test_cpuid);
+  g_test_add_func ("/kvm/guest/smp-init-sipi", test_smp);
   g_test_add_func ("/kvm/guest/virtio-console", test_virtio);
   g_test_add_data_func ("/kvm/guest/i8042-reset", reset, test_end);
   g_test_add_data_func ("/kvm/guest/cf9-reset", cf9, test_end);

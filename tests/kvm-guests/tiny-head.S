@@ -74,3 +74,21 @@ startup_64:
 	.balign 16
 	.space 16384
 tiny_stack_top:
+
+	/* Real-mode code a secondary CPU runs after INIT-SIPI-SIPI (copied
+	 * to 0x8000 by tiny.c, so SIPI vector 0x08): it raises a flag next to
+	 * itself and halts with interrupts off until the host stops it. */
+	.section .rodata
+	.code16
+	.globl tiny_ap_start, tiny_ap_flag, tiny_ap_end
+tiny_ap_start:
+	cli
+	movw %cs, %ax
+	movw %ax, %ds
+	movb $1, tiny_ap_flag - tiny_ap_start
+1:	hlt
+	jmp 1b
+tiny_ap_flag:
+	.byte 0
+tiny_ap_end:
+	.code64

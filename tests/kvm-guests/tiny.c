@@ -8,6 +8,8 @@
  *             checksum, prints what it found and powers off through the
  *             PM1a_CNT port and SLP_TYP that the tables give
  *   cpuid     prints its topology CPUID leaves, then poweroff
+ *   smp       starts CPU 1 with INIT-SIPI-SIPI through the local APIC and
+ *             waits for it to run its real-mode trampoline, then poweroff
  *   virtio    drives the virtio-mmio console declared by
  *             virtio_mmio.device= on the command line as a Linux driver
  *             would (multiport handshake, named port), sends a line and
@@ -362,6 +364,57 @@ test_cpuid (void)
     }
 }
 
+/* --- secondary CPU start --- */
+
+#define LAPIC_BASE 0xfee00000ull
+#define AP_TRAMPOLINE 0x8000u
+
+extern const u8 tiny_ap_start[], tiny_ap_flag[], tiny_ap_end[];
+
+static void
+lapic_write (u32 reg, u32 v)
+{
+  *(volatile u32 *)(uintptr_t)(LAPIC_BASE + reg) = v;
+}
+
+static u32
+lapic_read (u32 reg)
+{
+  return *(volatile u32 *)(uintptr_t)(LAPIC_BASE + reg);
+}
+
+static void
+delay (u32 n)
+{
+  for (volatile u32 i = 0; i < n; i++)
+    ;
+}
+
+static void
+test_smp (void)
+{
+  u8 *dst = (u8 *)(uintptr_t)AP_TRAMPOLINE;
+  for (const u8 *p = tiny_ap_start; p < tiny_ap_end; p++)
+    *dst++ = *p;
+  volatile u8 *flag = (volatile u8 *)(uintptr_t)(AP_TRAMPOLINE + (tiny_ap_flag - tiny_ap_start));
+  lapic_write (0xf0, 0x1ff); /* software-enable the BSP's APIC */
+  say ("smp: BSP APIC ID ");
+  put_hex (lapic_read (0x20) >> 24);
+  puts_ ("\n");
+  lapic_write (0x310, 1u << 24); /* destination: APIC ID 1 */
+  lapic_write (0x300, 0x4500);   /* INIT, assert */
+  delay (1000);
+  for (int i = 0; i < 2; i++)
+    {
+      lapic_write (0x310, 1u << 24);
+      lapic_write (0x300, 0x4600 | (AP_TRAMPOLINE >> 12)); /* STARTUP */
+      delay (200);
+    }
+  for (u32 spin = 0; spin < 5000000 && !*flag; spin++)
+    barrier ();
+  say (*flag ? "smp: AP 1 started\n" : "smp: AP 1 did not start\n");
+}
+
 void virtio_test (const char *cmdline);
 
 void
@@ -381,6 +434,8 @@ tiny_main (u8 *bp)
     test_acpi (bp);
   else if (n == 5 && streq_n (test, "cpuid", 5))
     test_cpuid ();
+  else if (n == 3 && streq_n (test, "smp", 3))
+    test_smp ();
   else if (n == 6 && streq_n (test, "virtio", 6))
     virtio_test (cmdline);
   else if (n == 5 && streq_n (test, "reset", 5))
