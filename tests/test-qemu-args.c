@@ -91,7 +91,7 @@ test_default_topology (void)
   g_assert_true (
       has_pair (argv, "-device", "virtserialport,bus=vser0.0,chardev=ctrl,name=org.ktstr.ctrl"));
   g_assert_true (has_pair (argv, "-device", "pvpanic"));
-  g_assert_true (has_pair (argv, "-action", "panic=shutdown"));
+  g_assert_true (has_pair (argv, "-action", "panic=none"));
   g_assert_true (has_pair (argv, "-qmp", "unix:/w/qmp.sock,server=on,wait=off"));
 }
 
@@ -418,20 +418,23 @@ test_backend_lookup (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *qemu = g_find_program_in_path (KTSTR_DEFAULT_QEMU);
+  const KtstrBackend *kvm = ktstr_backend_lookup ("kvm", &error);
 
-  g_assert_null (ktstr_backend_lookup ("kvm", &error));
-  g_assert_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_UNAVAILABLE);
-  g_assert_cmpstr (error->message, ==, "the kvm backend is not available yet; use --backend=qemu");
+  /* Our own VMM may or may not run here; either way the answer is clear. */
+  if (kvm == NULL)
+    g_assert_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_UNAVAILABLE);
+  else
+    g_assert_cmpstr (kvm->name, ==, "kvm");
   g_clear_error (&error);
 
   g_assert_null (ktstr_backend_lookup ("bhyve", &error));
   g_assert_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "'bhyve'"));
   g_clear_error (&error);
 
   if (qemu != NULL && g_getenv ("KTSTR_QEMU") == NULL)
     {
       g_assert_true (ktstr_backend_lookup ("qemu", &error) == &ktstr_backend_qemu);
-      g_assert_true (ktstr_backend_lookup ("auto", &error) == &ktstr_backend_qemu);
       g_assert_no_error (error);
     }
   g_setenv ("KTSTR_QEMU", "/nonexistent/qemu-system-x86_64", TRUE);
@@ -440,6 +443,7 @@ test_backend_lookup (void)
   g_assert_nonnull (strstr (error->message, "qemu-system-x86"));
   g_unsetenv ("KTSTR_QEMU");
 
+  g_assert_cmpstr (ktstr_vm_end_to_string (KTSTR_VM_END_POWEROFF), ==, "poweroff");
   g_assert_cmpstr (ktstr_vm_end_to_string (KTSTR_VM_END_PANIC), ==, "panic");
   g_assert_cmpstr (ktstr_vm_end_to_string (KTSTR_VM_END_TIMEOUT), ==, "timeout");
 }

@@ -324,8 +324,8 @@ test_panic_events (void)
   g_assert_no_error (error);
   wait_closed (&f);
   assert_log (&f, (const char *const[]){ "event:RESUME", "reply:cont", "event:GUEST_PANICKED",
-                                         "event:SHUTDOWN guest-panic", NULL });
-  g_assert_cmpint (f.panicked_timestamp_us, ==, G_GINT64_CONSTANT (1795750840935660));
+                                         "event:SHUTDOWN guest-reset", NULL });
+  g_assert_cmpint (f.panicked_timestamp_us, ==, G_GINT64_CONSTANT (1795752238042903));
   fixture_finish (&f);
 }
 

@@ -186,12 +186,16 @@ ktstr_qemu_args_build (const KtstrQemuArgs *args, GError **error)
   add (argv, "-device");
   add (argv, "virtserialport,bus=vser0.0,chardev=ctrl,name=org.ktstr.ctrl");
 
-  /* pvpanic reports a guest panic as GUEST_PANICKED, then SHUTDOWN with
-   * reason guest-panic; without it a panic=-1 panic looks like a reboot. */
+  /* pvpanic reports a guest panic as GUEST_PANICKED; without it a panic=-1
+   * panic looks like a reboot.  panic=none lets the guest run on after the
+   * event: the kernel calls the pvpanic notifier before it flushes the
+   * console, and stopping it there (panic=shutdown) loses the panic
+   * message whenever another vCPU held the console lock.  The guest then
+   * reboots (panic=-1), which -no-reboot turns into SHUTDOWN. */
   add (argv, "-device");
   add (argv, "pvpanic");
   add (argv, "-action");
-  add (argv, "panic=shutdown");
+  add (argv, "panic=none");
 
   add (argv, "-qmp");
   addf (argv, "unix:%s,server=on,wait=off", qmp);

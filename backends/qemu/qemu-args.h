@@ -5,7 +5,8 @@
  * control socket before the first instruction; the kernel console (ttyS0)
  * goes to a file; the guest agent's lines come over the virtio-serial port
  * org.ktstr.ctrl; a pvpanic device turns a guest panic into the QMP event
- * GUEST_PANICKED; -no-reboot turns a guest reboot into SHUTDOWN.
+ * GUEST_PANICKED (and the guest goes on to print its panic and reboot);
+ * -no-reboot turns a guest reboot into SHUTDOWN.
  *
  * Topology "{n}n{l}l{c}c{t}t" maps to sockets = NUMA nodes, dies = LLCs per
  * node, cores per die, threads per core; with an Intel CPU model QEMU gives
