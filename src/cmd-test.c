@@ -11,6 +11,7 @@
 #include "kernel.h"
 #include "kernel-config.h"
 #include "runner.h"
+#include "scheduler-def.h"
 #include "testdef.h"
 
 typedef struct
@@ -25,6 +26,8 @@ typedef struct
   char **kargs;
   char *scheduler;
   char **includes;
+  char *scheduler_file;
+  char *flags;
 } TestArgs;
 
 static const char *
@@ -146,6 +149,7 @@ ktstr_cmd_test (int argc, char **argv)
   g_auto (GStrv) kargs = NULL;
   g_autofree char *scheduler_arg = NULL;
   g_auto (GStrv) includes = NULL;
+  g_autofree char *scheduler_file_arg = NULL, *flags_arg = NULL;
   /* Everything after "--" goes to the scheduler. */
   g_autoptr (GStrvBuilder) sched_args_b = g_strv_builder_new ();
   for (int i = 1; i < argc; i++)
@@ -176,6 +180,12 @@ ktstr_cmd_test (int argc, char **argv)
       "sched_ext scheduler binary to test (its libraries are packed too); arguments for it "
       "follow '--'",
       "PATH" },
+    { "scheduler-file", 0, 0, G_OPTION_ARG_FILENAME, &a.scheduler_file,
+      "Scheduler definition (keyfile, see ktstr-scheduler(5)): binary, args, flags, sysctls, "
+      "kargs, topology, constraints, check overrides",
+      "FILE" },
+    { "flags", 0, 0, G_OPTION_ARG_STRING, &a.flags,
+      "Comma-separated flags of the --scheduler-file definition to turn on", "A,B" },
     { "include", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &a.includes,
       "Extra file for the guest, at /include-files/NAME (repeatable; programs bring their "
       "libraries)",
@@ -200,6 +210,8 @@ ktstr_cmd_test (int argc, char **argv)
   kargs = a.kargs;
   scheduler_arg = a.scheduler;
   includes = a.includes;
+  scheduler_file_arg = a.scheduler_file;
+  flags_arg = a.flags;
   if (!parsed)
     return usage_error ("%s (see --help)", error->message);
 
@@ -230,6 +242,40 @@ ktstr_cmd_test (int argc, char **argv)
   if (kernel == NULL)
     return usage_error ("%s", error->message);
 
+  /* A definition file supplies the binary, its arguments, flags, sysctls,
+   * kargs, a default topology, constraints and check overrides. */
+  g_autoptr (KtstrSchedulerDef) sdef = NULL;
+  g_auto (GStrv) active_flags = NULL, flag_args = NULL, all_kargs = NULL, all_sched_args = NULL;
+  if (a.flags != NULL && a.scheduler_file == NULL)
+    return usage_error ("--flags selects flags of a --scheduler-file definition; none was given");
+  if (a.scheduler_file != NULL)
+    {
+      if (a.scheduler != NULL)
+        return usage_error ("give either --scheduler or --scheduler-file, not both");
+      sdef = ktstr_scheduler_def_load (a.scheduler_file, &error);
+      if (sdef == NULL)
+        return usage_error ("%s", error->message);
+      if (!ktstr_scheduler_def_select_flags (sdef, a.flags, &active_flags, &flag_args, &error))
+        return usage_error ("--flags: %s", error->message);
+      a.scheduler = sdef->binary;
+      if (a.topology == NULL)
+        a.topology = sdef->topology;
+      g_autoptr (GStrvBuilder) ab = g_strv_builder_new ();
+      g_strv_builder_addv (ab, (const char **) sdef->args);
+      g_strv_builder_addv (ab, (const char **) sched_args);
+      g_strv_builder_addv (ab, (const char **) flag_args);
+      all_sched_args = g_strv_builder_end (ab);
+      g_autoptr (GStrvBuilder) kb = g_strv_builder_new ();
+      g_strv_builder_addv (kb, (const char **) sdef->kargs);
+      if (a.kargs != NULL)
+        g_strv_builder_addv (kb, (const char **) a.kargs);
+      all_kargs = g_strv_builder_end (kb);
+      for (char **k = all_kargs; *k; k++)
+        for (const char *const *r = reserved; *r; r++)
+          if (g_str_has_prefix (*k, *r))
+            return usage_error ("%s: karg '%s': ktstr sets %s itself", a.scheduler_file, *k, *r);
+    }
+
   if (sched_args[0] != NULL && a.scheduler == NULL)
     return usage_error ("arguments after '--' are for a scheduler, but no --scheduler was given");
   if (a.scheduler != NULL && !ktstr_kernel_check_sched_ext (kernel, "/boot", &error))
@@ -243,10 +289,15 @@ ktstr_cmd_test (int argc, char **argv)
     .memory_mb = (guint) a.memory_mb,
     .timeout_s = (guint) a.timeout_s,
     .verbose = a.verbose,
-    .kargs = a.kargs,
+    .kargs = all_kargs ? all_kargs : a.kargs,
     .scheduler = a.scheduler,
-    .scheduler_args = sched_args,
+    .scheduler_args = all_sched_args ? all_sched_args : sched_args,
     .includes = a.includes,
+    .scheduler_name = sdef ? sdef->name : NULL,
+    .active_flags = active_flags,
+    .sysctls = sdef ? sdef->sysctls : NULL,
+    .scheduler_ready_ms = sdef ? sdef->ready_ms : 0,
+    .scheduler_checks = sdef ? sdef->keyfile : NULL,
   };
   g_autoptr (KtstrRunner) runner = ktstr_runner_new (&opts, &error);
   if (runner == NULL)
@@ -262,6 +313,15 @@ ktstr_cmd_test (int argc, char **argv)
   for (guint i = 0; i < tests->len; i++)
     {
       KtstrTestDef *def = tests->pdata[i];
+      const char *topo_used = a.topology ? a.topology : def->topology;
+      if (sdef != NULL && !ktstr_scheduler_def_check_topology (sdef, topo_used, &error))
+        {
+          /* Like ktstr's gauntlet filter: not run, and said so. */
+          printf ("SKIP %-24s %-10s  %s\n", def->name, topo_used, error->message);
+          g_clear_error (&error);
+          skipped++;
+          continue;
+        }
       g_autoptr (KtstrTestResult) r = ktstr_runner_run (runner, def, &error);
       if (r == NULL)
         {

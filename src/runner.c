@@ -332,6 +332,7 @@ ktstr_runner_run (KtstrRunner *r, const KtstrTestDef *def, GError **error)
 
   g_autoptr (KtstrSession) session = ktstr_session_new ();
   session->sched->is_expected = o->scheduler != NULL;
+  session->sched->checks = o->scheduler_checks;
   KtstrVmConfig cfg = {
     .kernel_path = o->kernel->image,
     .initramfs_path = initrd,

@@ -34,6 +34,7 @@ typedef struct
   char **active_flags;           /* recorded in sidecars */
   char **sysctls;                /* "sysctl.key=value", passed on the cmdline */
   guint scheduler_ready_ms;      /* 0: the agent's default */
+  GKeyFile *scheduler_checks;    /* [checks] of the definition, merged before the test's */
 } KtstrRunOptions;
 
 typedef enum

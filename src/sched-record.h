@@ -38,6 +38,7 @@ typedef struct
   GPtrArray *kernel;   /* char*, the kernel's sched_ext lines */
   GPtrArray *dump;     /* char*, sched_ext_dump tracepoint lines */
   GPtrArray *verifier; /* KtstrVerifierStat* (sidecar.h) */
+  GKeyFile *checks;    /* borrowed: the definition's [checks] overrides, or NULL */
 } KtstrSchedRecord;
 
 KtstrSchedRecord *ktstr_sched_record_new (void);

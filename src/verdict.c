@@ -80,6 +80,16 @@ evaluate_checks (const KtstrTestDef *def, const KtstrSession *s, KtstrScenarioSt
   KtstrChecks checks = ktstr_checks_default ();
   KtstrChecks overrides;
   g_autoptr (GError) error = NULL;
+  /* Defaults, then the scheduler definition's overrides, then the test's. */
+  if (s->sched->checks != NULL)
+    {
+      if (!ktstr_checks_from_keyfile (s->sched->checks, "checks", &overrides, &error))
+        {
+          g_ptr_array_add (reasons, g_strdup_printf ("scheduler definition: %s", error->message));
+          return;
+        }
+      ktstr_checks_merge (&checks, &overrides);
+    }
   if (!ktstr_checks_from_keyfile (def->keyfile, "checks", &overrides, &error))
     {
       g_ptr_array_add (reasons, g_strdup_printf ("%s: %s", def->path, error->message));

@@ -1,0 +1,280 @@
+#include "config.h"
+
+#include "scheduler-def.h"
+
+#include <string.h>
+
+#include "common/topology.h"
+
+G_DEFINE_QUARK (ktstr - scheduler - def - error - quark, ktstr_scheduler_def_error)
+
+#define FLAG_PREFIX "flag "
+
+static void
+flag_free (KtstrSchedulerFlag *f)
+{
+  g_free (f->name);
+  g_strfreev (f->args);
+  g_strfreev (f->requires);
+  g_free (f);
+}
+
+void
+ktstr_scheduler_def_free (KtstrSchedulerDef *d)
+{
+  if (d == NULL)
+    return;
+  g_free (d->path);
+  g_free (d->name);
+  g_free (d->binary);
+  g_strfreev (d->args);
+  g_strfreev (d->sysctls);
+  g_strfreev (d->kargs);
+  g_free (d->topology);
+  g_clear_pointer (&d->flags, g_ptr_array_unref);
+  g_clear_pointer (&d->keyfile, g_key_file_unref);
+  g_free (d);
+}
+
+static gboolean invalid (GError **error, const char *path, const char *fmt, ...)
+    G_GNUC_PRINTF (3, 4);
+
+static gboolean
+invalid (GError **error, const char *path, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_INVALID, "%s: %s",
+               path, msg);
+  return FALSE;
+}
+
+static char **
+get_list (GKeyFile *kf, const char *group, const char *key)
+{
+  char **v = g_key_file_get_string_list (kf, group, key, NULL, NULL);
+  return v ? v : g_new0 (char *, 1);
+}
+
+static gboolean
+get_uint (GKeyFile *kf, const char *group, const char *key, guint *out, const char *path,
+          GError **error)
+{
+  if (!g_key_file_has_key (kf, group, key, NULL))
+    return TRUE;
+  g_autoptr (GError) local = NULL;
+  gint64 v = g_key_file_get_int64 (kf, group, key, &local);
+  if (local != NULL || v < 0 || v > G_MAXINT)
+    return invalid (error, path, "[%s] %s must be a non-negative integer", group, key);
+  *out = (guint) v;
+  return TRUE;
+}
+
+static const char *const scheduler_keys[]
+    = { "name", "binary", "args", "sysctls", "kargs", "topology", "ready-ms", NULL };
+static const char *const constraint_keys[]
+    = { "min-llcs", "max-llcs", "min-cpus", "max-cpus", "min-numa-nodes", "max-numa-nodes",
+        "requires-smt", NULL };
+static const char *const flag_keys[] = { "args", "requires", NULL };
+
+static gboolean
+check_keys (GKeyFile *kf, const char *group, const char *const *allowed, const char *path,
+            GError **error)
+{
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  for (char **k = keys; k && *k; k++)
+    if (!g_strv_contains (allowed, *k))
+      return invalid (error, path, "[%s] has no key '%s'", group, *k);
+  return TRUE;
+}
+
+KtstrSchedulerDef *
+ktstr_scheduler_def_load (const char *path, GError **error)
+{
+  g_autoptr (KtstrSchedulerDef) d = g_new0 (KtstrSchedulerDef, 1);
+  d->path = g_strdup (path);
+  d->keyfile = g_key_file_new ();
+  d->flags = g_ptr_array_new_with_free_func ((GDestroyNotify) flag_free);
+  g_key_file_set_list_separator (d->keyfile, ';');
+  if (!g_key_file_load_from_file (d->keyfile, path, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "scheduler definition '%s': ", path);
+      return NULL;
+    }
+  GKeyFile *kf = d->keyfile;
+  if (!g_key_file_has_group (kf, "scheduler"))
+    return invalid (error, path, "no [scheduler] group"), NULL;
+  if (!check_keys (kf, "scheduler", scheduler_keys, path, error))
+    return NULL;
+  d->name = g_key_file_get_string (kf, "scheduler", "name", NULL);
+  g_autofree char *binary = g_key_file_get_string (kf, "scheduler", "binary", NULL);
+  if (d->name == NULL || *d->name == '\0' || binary == NULL || *binary == '\0')
+    return invalid (error, path, "[scheduler] needs name= and binary="), NULL;
+  if (g_path_is_absolute (binary))
+    d->binary = g_steal_pointer (&binary);
+  else
+    {
+      g_autofree char *dir = g_path_get_dirname (path);
+      d->binary = g_build_filename (dir, binary, NULL);
+    }
+  d->args = get_list (kf, "scheduler", "args");
+  d->kargs = get_list (kf, "scheduler", "kargs");
+  g_auto (GStrv) sysctls = get_list (kf, "scheduler", "sysctls");
+  g_autoptr (GStrvBuilder) sb = g_strv_builder_new ();
+  for (char **s = sysctls; *s; s++)
+    {
+      if (strchr (*s, '=') == NULL || **s == '=')
+        return invalid (error, path, "[scheduler] sysctls: '%s' is not key=value", *s), NULL;
+      g_autofree char *full
+          = g_str_has_prefix (*s, "sysctl.") ? g_strdup (*s) : g_strconcat ("sysctl.", *s, NULL);
+      g_strv_builder_add (sb, full);
+    }
+  d->sysctls = g_strv_builder_end (sb);
+  d->topology = g_key_file_get_string (kf, "scheduler", "topology", NULL);
+  if (d->topology != NULL)
+    {
+      KtstrTopology t;
+      char err[256];
+      if (ktstr_topology_parse (d->topology, &t, err, sizeof err) != 0)
+        return invalid (error, path, "[scheduler] topology: %s", err), NULL;
+    }
+  if (!get_uint (kf, "scheduler", "ready-ms", &d->ready_ms, path, error))
+    return NULL;
+
+  if (g_key_file_has_group (kf, "constraints"))
+    {
+      if (!check_keys (kf, "constraints", constraint_keys, path, error)
+          || !get_uint (kf, "constraints", "min-llcs", &d->min_llcs, path, error)
+          || !get_uint (kf, "constraints", "max-llcs", &d->max_llcs, path, error)
+          || !get_uint (kf, "constraints", "min-cpus", &d->min_cpus, path, error)
+          || !get_uint (kf, "constraints", "max-cpus", &d->max_cpus, path, error)
+          || !get_uint (kf, "constraints", "min-numa-nodes", &d->min_nodes, path, error)
+          || !get_uint (kf, "constraints", "max-numa-nodes", &d->max_nodes, path, error))
+        return NULL;
+      d->requires_smt = g_key_file_get_boolean (kf, "constraints", "requires-smt", NULL);
+    }
+
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  for (char **g = groups; *g; g++)
+    {
+      if (g_str_equal (*g, "scheduler") || g_str_equal (*g, "constraints")
+          || g_str_equal (*g, "checks"))
+        continue;
+      if (!g_str_has_prefix (*g, FLAG_PREFIX) || (*g)[strlen (FLAG_PREFIX)] == '\0')
+        return invalid (error, path, "unknown group [%s] (scheduler, constraints, checks, "
+                                     "flag NAME)",
+                        *g),
+               NULL;
+      if (!check_keys (kf, *g, flag_keys, path, error))
+        return NULL;
+      KtstrSchedulerFlag *f = g_new0 (KtstrSchedulerFlag, 1);
+      f->name = g_strdup (*g + strlen (FLAG_PREFIX));
+      f->args = get_list (kf, *g, "args");
+      f->requires = get_list (kf, *g, "requires");
+      g_ptr_array_add (d->flags, f);
+    }
+  for (guint i = 0; i < d->flags->len; i++)
+    {
+      const KtstrSchedulerFlag *f = d->flags->pdata[i];
+      for (char **r = f->requires; *r; r++)
+        {
+          gboolean found = FALSE;
+          for (guint j = 0; j < d->flags->len; j++)
+            found |= g_str_equal (((KtstrSchedulerFlag *) d->flags->pdata[j])->name, *r);
+          if (!found)
+            return invalid (error, path, "[flag %s] requires '%s', which is not defined", f->name,
+                            *r),
+                   NULL;
+        }
+    }
+  return g_steal_pointer (&d);
+}
+
+gboolean
+ktstr_scheduler_def_select_flags (const KtstrSchedulerDef *d, const char *flags,
+                                  char ***active_out, char ***args_out, GError **error)
+{
+  g_auto (GStrv) wanted = g_strsplit (flags ? flags : "", ",", -1);
+  for (char **w = wanted; *w; w++)
+    {
+      g_strstrip (*w);
+      if (**w == '\0')
+        continue;
+      gboolean found = FALSE;
+      for (guint j = 0; j < d->flags->len; j++)
+        found |= g_str_equal (((KtstrSchedulerFlag *) d->flags->pdata[j])->name, *w);
+      if (!found)
+        {
+          g_autoptr (GString) known = g_string_new (NULL);
+          for (guint j = 0; j < d->flags->len; j++)
+            g_string_append_printf (known, "%s%s", j ? ", " : "",
+                                    ((KtstrSchedulerFlag *) d->flags->pdata[j])->name);
+          g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_UNKNOWN_FLAG,
+                       "scheduler '%s' has no flag '%s' (flags: %s)", d->name, *w,
+                       known->len ? known->str : "none");
+          return FALSE;
+        }
+    }
+  g_autoptr (GStrvBuilder) active = g_strv_builder_new ();
+  g_autoptr (GStrvBuilder) args = g_strv_builder_new ();
+  for (guint j = 0; j < d->flags->len; j++)
+    {
+      const KtstrSchedulerFlag *f = d->flags->pdata[j];
+      if (!g_strv_contains ((const char *const *) wanted, f->name))
+        continue;
+      for (char **r = f->requires; *r; r++)
+        if (!g_strv_contains ((const char *const *) wanted, *r))
+          {
+            g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_REQUIRES,
+                         "flag '%s' of scheduler '%s' requires flag '%s'; add it to --flags",
+                         f->name, d->name, *r);
+            return FALSE;
+          }
+      g_strv_builder_add (active, f->name);
+      g_strv_builder_addv (args, (const char **) f->args);
+    }
+  *active_out = g_strv_builder_end (active);
+  *args_out = g_strv_builder_end (args);
+  return TRUE;
+}
+
+gboolean
+ktstr_scheduler_def_check_topology (const KtstrSchedulerDef *d, const char *topology,
+                                    GError **error)
+{
+  KtstrTopology t;
+  char err[256];
+  if (ktstr_topology_parse (topology, &t, err, sizeof err) != 0)
+    {
+      g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_TOPOLOGY, "%s", err);
+      return FALSE;
+    }
+  guint cpus = ktstr_topology_cpus (&t), llcs = t.llcs, nodes = t.numa_nodes;
+  const char *what = NULL;
+  guint have = 0, lo = 0, hi = 0;
+  if ((d->min_llcs && llcs < d->min_llcs) || (d->max_llcs && llcs > d->max_llcs))
+    what = "LLCs", have = llcs, lo = d->min_llcs, hi = d->max_llcs;
+  else if ((d->min_cpus && cpus < d->min_cpus) || (d->max_cpus && cpus > d->max_cpus))
+    what = "CPUs", have = cpus, lo = d->min_cpus, hi = d->max_cpus;
+  else if ((d->min_nodes && nodes < d->min_nodes) || (d->max_nodes && nodes > d->max_nodes))
+    what = "NUMA nodes", have = nodes, lo = d->min_nodes, hi = d->max_nodes;
+  if (what != NULL)
+    {
+      char hi_text[16] = "any";
+      if (hi)
+        g_snprintf (hi_text, sizeof hi_text, "%u", hi);
+      g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_TOPOLOGY,
+                   "topology %s has %u %s; scheduler '%s' needs %u to %s", topology, have, what,
+                   d->name, lo, hi_text);
+      return FALSE;
+    }
+  if (d->requires_smt && t.threads_per_core < 2)
+    {
+      g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_TOPOLOGY,
+                   "topology %s has no SMT; scheduler '%s' requires it", topology, d->name);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,71 @@
+/* Scheduler definitions: a keyfile describing a sched_ext scheduler under
+ * test (ktstr-features §5.2-5.3), documented in ktstr-scheduler(5):
+ *
+ *   [scheduler]            name, binary (relative to the file), args,
+ *                          sysctls (key=value), kargs, topology, ready-ms
+ *   [constraints]          min-llcs, max-llcs, min-cpus, max-cpus,
+ *                          min-numa-nodes, max-numa-nodes, requires-smt
+ *   [flag NAME]            args, requires (other flag names)
+ *   [checks]               check overrides, merged between the defaults
+ *                          and the test's own [checks]
+ *
+ * `--flags a,b` picks a profile: the flags must exist and bring what they
+ * require; their args follow the definition's and the command line's. */
+#ifndef KTSTR_SCHEDULER_DEF_H
+#define KTSTR_SCHEDULER_DEF_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define KTSTR_SCHEDULER_DEF_ERROR (ktstr_scheduler_def_error_quark ())
+GQuark ktstr_scheduler_def_error_quark (void);
+
+typedef enum
+{
+  KTSTR_SCHEDULER_DEF_ERROR_INVALID,      /* bad key, value or missing required key */
+  KTSTR_SCHEDULER_DEF_ERROR_UNKNOWN_FLAG, /* --flags names a flag the file lacks */
+  KTSTR_SCHEDULER_DEF_ERROR_REQUIRES,     /* a selected flag requires an unselected one */
+  KTSTR_SCHEDULER_DEF_ERROR_TOPOLOGY,     /* the topology violates the constraints */
+} KtstrSchedulerDefError;
+
+typedef struct
+{
+  char *name;
+  char **args;
+  char **requires;
+} KtstrSchedulerFlag;
+
+typedef struct
+{
+  char *path;     /* the file */
+  char *name;
+  char *binary;   /* absolute or relative to the current directory */
+  char **args;
+  char **sysctls; /* "sysctl.key=value", ready for the kernel command line */
+  char **kargs;
+  char *topology; /* NULL: none */
+  guint ready_ms;
+  guint min_llcs, max_llcs, min_cpus, max_cpus, min_nodes, max_nodes;
+  gboolean requires_smt;
+  GPtrArray *flags;  /* KtstrSchedulerFlag*, in file order (the canonical order) */
+  GKeyFile *keyfile; /* for [checks] */
+} KtstrSchedulerDef;
+
+void ktstr_scheduler_def_free (KtstrSchedulerDef *def);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrSchedulerDef, ktstr_scheduler_def_free)
+
+KtstrSchedulerDef *ktstr_scheduler_def_load (const char *path, GError **error);
+
+/* Resolves the comma-separated FLAGS ("" or NULL: none) into the active
+ * flags in canonical order and the arguments they add. */
+gboolean ktstr_scheduler_def_select_flags (const KtstrSchedulerDef *def, const char *flags,
+                                           char ***active_out, char ***args_out, GError **error);
+
+/* FALSE (error set) when TOPOLOGY violates the constraints. */
+gboolean ktstr_scheduler_def_check_topology (const KtstrSchedulerDef *def, const char *topology,
+                                             GError **error);
+
+G_END_DECLS
+
+#endif
