@@ -345,6 +345,19 @@ ktstr_cmd_test (int argc, char **argv)
                   r->name, r->start_to_hello_us / 1000.0, r->boot_to_hello_us / 1000.0,
                   r->duration_s * 1000.0, scenario_s * 1000.0,
                   (r->duration_s - scenario_s) * 1000.0);
+          if (a.scheduler != NULL)
+            {
+              guint64 size;
+              gint64 build_us;
+              gboolean was_cached;
+              guint n_files;
+              ktstr_runner_get_package_info (runner, &size, &build_us, &was_cached, &n_files);
+              printf ("timing %s: sched_start_to_ready_ms=%" G_GINT64_FORMAT
+                      " initramfs_base_bytes=%" G_GUINT64_FORMAT " initramfs_base_ms=%.1f%s "
+                      "packed_files=%u\n",
+                      r->name, r->sched_ready_ms, size, build_us / 1000.0,
+                      was_cached ? " (cached)" : "", n_files);
+            }
         }
       fflush (stdout);
       passed += r->outcome == KTSTR_OUTCOME_PASS;

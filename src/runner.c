@@ -374,6 +374,7 @@ ktstr_runner_run (KtstrRunner *r, const KtstrTestDef *def, GError **error)
   if (session->has_hello)
     result->start_to_hello_us = session->hello_us - start;
   result->duration_s = (g_get_monotonic_time () - start) / 1e6;
+  result->sched_ready_ms = session->sched->is_ready ? (gint64) session->sched->ready_ms : -1;
   ktstr_vm_result_clear (&vm);
   remove_workdir (workdir);
 

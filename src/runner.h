@@ -56,6 +56,7 @@ typedef struct
   char *accel;
   gint64 boot_to_hello_us;   /* VM launch to the agent's hello; 0 if none */
   gint64 start_to_hello_us;  /* this test's start (before the initramfs) to hello */
+  gint64 sched_ready_ms;     /* scheduler start to ready in the guest; -1 without one */
 } KtstrTestResult;
 
 void ktstr_test_result_free (KtstrTestResult *result);
