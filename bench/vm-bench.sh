@@ -28,7 +28,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 export XDG_CACHE_HOME="$work/cache" KTSTR_SIDECAR_DIR="$work/sidecars"
 
-# A trivial initramfs: the helper init in "silent" mode reboots at once.
+# A trivial initramfs: the helper init in "off" mode powers off at once.
 mkdir -p triv && cp "$helper" triv/init
 (cd triv && echo init | cpio -o -H newc --quiet) > trivial.cpio
 
@@ -54,7 +54,7 @@ for accel in tcg kvm; do
       # without the pause (-S) and QMP, with the trivial initramfs.
       cmd=$(KTSTR_ACCEL=$accel KTSTR_INIT="$helper" "$ktstr" test --kernel "$k" --timeout 60 \
               --karg ktstr_test=silent steady 2>&1 | sed -n 's/^  reproduce: //p' | head -1 || true)
-      cmd=$(sed -E -e 's/ -S / /' -e 's/ -qmp [^ ]+//' -e "s| -initrd [^ ]+| -initrd $work/trivial.cpio|" \
+      cmd=$(sed -E -e 's/ktstr_test=silent/ktstr_test=off/' -e 's/ -S / /' -e 's/ -qmp [^ ]+//' -e "s| -initrd [^ ]+| -initrd $work/trivial.cpio|" \
                    -e 's|path=[^ ,]*console.log|path=/dev/null|' -e 's|path=[^ ,]*ctrl.sock|path='"$work"'/bench-ctrl.sock|' <<<"$cmd")
       t0=$(date +%s%N)
       eval "$cmd" >/dev/null 2>&1 || true

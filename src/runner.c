@@ -192,7 +192,9 @@ build_cmdline (const KtstrRunOptions *o)
   if (o->verbose || g_getenv ("KTSTR_VERBOSE") != NULL)
     g_string_append (s, " loglevel=7 earlyprintk=serial,ttyS0");
   else
-    g_string_append (s, " loglevel=4");
+    /* Info level: the whole boot log lands in the per-test console file
+     * for failure reports, at a cost lost in the noise of a TCG boot. */
+    g_string_append (s, " loglevel=6");
   /* Last: for most parameters the kernel honours the last occurrence, so
    * user arguments win over ours. */
   for (char **k = o->sysctls; k && *k; k++)

@@ -7,6 +7,7 @@ set -u
 builddir=$1
 srcdir=$2
 export KTSTR_TOP_BUILDDIR="$builddir" KTSTR_TOP_SRCDIR="$srcdir" KTSTR_VM_TESTS=1
+export G_TEST_SRCDIR="$srcdir/tests" G_TEST_BUILDDIR="$builddir/tests"
 # Keep the initramfs cache and the accelerator finding out of the user's home.
 : "${XDG_CACHE_HOME:=$builddir/.vm-test-cache}"
 export XDG_CACHE_HOME

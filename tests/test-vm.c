@@ -281,7 +281,7 @@ test_boot_failure_verdict (void)
 static void
 test_hang_verdict (void)
 {
-  test_verdict ("hang", "hang:", "25");
+  test_verdict ("agent-hang", "hang:", "25");
 }
 
 int

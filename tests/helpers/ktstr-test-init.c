@@ -5,6 +5,9 @@
  *   panic   crash the kernel through /proc/sysrq-trigger (boot with panic=-1)
  *   hang    say hello once, then sleep forever (the host deadline ends it)
  *   silent  never speak; reboot (a boot failure as the host sees it)
+ *   off     never speak; power off at once (a trivial init for benchmarks)
+ *   agent-hang  say the guest agent's JSON hello, then sleep forever: to
+ *           ktstr this is an agent that started and hung
  *   topo    write what the guest sees ("cpus N", "llc CPU LIST" per CPU's L3,
  *           "node N LIST" per NUMA node) on the port, power off
  * Plain libc, no GLib: it runs in an initramfs with nothing else in it.
@@ -220,6 +223,19 @@ main (void)
     }
   else if (strcmp (mode, "silent") == 0)
     reboot (RB_AUTOBOOT);
+  else if (strcmp (mode, "off") == 0)
+    reboot (RB_POWER_OFF);
+  else if (strcmp (mode, "agent-hang") == 0)
+    {
+      int fd = open_ctrl_port_or_log ();
+      if (fd >= 0)
+        {
+          say (fd, "{\"t\":\"hello\",\"proto\":1,\"uptime_ms\":0,\"kernel\":\"test\"}\n");
+          fsync (fd);
+        }
+      for (;;)
+        pause ();
+    }
 
   log_console ("unknown mode or action failed; powering off");
   reboot (RB_POWER_OFF);
