@@ -8,8 +8,11 @@
 #include "backends/backend.h"
 #include "commands.h"
 #include "common/topology.h"
+#include "gauntlet.h"
 #include "kernel.h"
 #include "kernel-config.h"
+#include "output-junit.h"
+#include "output-tap.h"
 #include "runner.h"
 #include "scheduler-def.h"
 #include "testdef.h"
@@ -28,6 +31,11 @@ typedef struct
   char **includes;
   char *scheduler_file;
   char *flags;
+  gboolean gauntlet;
+  int jobs;
+  char *presets;
+  gboolean tap;
+  char *junit;
 } TestArgs;
 
 static const char *
@@ -127,6 +135,18 @@ fail:
   return NULL;
 }
 
+/* Keeps R for --junit and prints its TAP lines (numbered in order). */
+static void
+emit_result (gboolean tap, GPtrArray *results, KtstrTestResult *r)
+{
+  g_ptr_array_add (results, r);
+  if (!tap)
+    return;
+  g_autofree char *lines = ktstr_tap_result (results->len, r);
+  fputs (lines, stdout);
+  fflush (stdout);
+}
+
 static int usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 
 static int
@@ -140,6 +160,62 @@ usage_error (const char *fmt, ...)
   return KTSTR_EXIT_USAGE;
 }
 
+/* --gauntlet: one runner per flag profile (its arguments follow the
+ * definition's and the command line's), every test × preset × profile. */
+static int
+run_gauntlet (const TestArgs *a, GPtrArray *tests, const KtstrRunOptions *base,
+              const KtstrSchedulerDef *sdef, char **sched_args)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree const KtstrPreset **presets = NULL;
+  if (a->presets != NULL && (presets = ktstr_presets_parse_list (a->presets, &error)) == NULL)
+    return usage_error ("--preset: %s", error->message);
+  g_autoptr (GPtrArray) profiles = ktstr_profiles_expand (sdef, &error);
+  if (profiles == NULL)
+    return usage_error ("%s", error->message);
+  KtstrHostCapacity cap;
+  ktstr_host_capacity_detect (&cap, base->backend->name);
+  g_autoptr (GPtrArray) variants
+      = ktstr_gauntlet_expand (tests, (const KtstrPreset *const *) presets, profiles, sdef, &cap,
+                               (guint) a->memory_mb);
+  g_autoptr (GPtrArray) runners = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_runner_free);
+  g_autoptr (GPtrArray) argvs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  for (guint i = 0; i < profiles->len; i++)
+    {
+      const KtstrProfile *p = profiles->pdata[i];
+      KtstrRunOptions o = *base;
+      g_autoptr (GStrvBuilder) ab = g_strv_builder_new ();
+      if (sdef != NULL)
+        g_strv_builder_addv (ab, (const char **) sdef->args);
+      g_strv_builder_addv (ab, (const char **) sched_args);
+      g_strv_builder_addv (ab, (const char **) p->args);
+      char **args = g_strv_builder_end (ab);
+      g_ptr_array_add (argvs, args);
+      o.scheduler_args = args;
+      o.active_flags = p->flags;
+      o.topology = NULL;
+      KtstrRunner *r = ktstr_runner_new (&o, &error);
+      if (r == NULL)
+        return usage_error ("%s", error->message);
+      g_ptr_array_add (runners, r);
+    }
+  FILE *human = a->tap ? stderr : stdout;
+  fprintf (human,
+           "ktstr: kernel %s, backend %s (%s), %u test%s × %u preset%s × %u profile%s\n",
+           base->kernel->image, base->backend->name, cap.is_kvm ? "kvm" : "tcg", tests->len,
+           tests->len == 1 ? "" : "s",
+           presets ? g_strv_length ((char **) presets) : KTSTR_PRESETS_COUNT,
+           (presets ? g_strv_length ((char **) presets) : KTSTR_PRESETS_COUNT) == 1 ? "" : "s",
+           profiles->len, profiles->len == 1 ? "" : "s");
+  fflush (human);
+  KtstrGauntletOptions go = {
+    .jobs = a->jobs > 0 ? (guint) a->jobs : g_get_num_processors (),
+    .tap = a->tap,
+    .junit_path = a->junit,
+  };
+  return ktstr_gauntlet_run (variants, runners, &go);
+}
+
 int
 ktstr_cmd_test (int argc, char **argv)
 {
@@ -150,6 +226,7 @@ ktstr_cmd_test (int argc, char **argv)
   g_autofree char *scheduler_arg = NULL;
   g_auto (GStrv) includes = NULL;
   g_autofree char *scheduler_file_arg = NULL, *flags_arg = NULL;
+  g_autofree char *presets_arg = NULL, *junit_arg = NULL;
   /* Everything after "--" goes to the scheduler. */
   g_autoptr (GStrvBuilder) sched_args_b = g_strv_builder_new ();
   for (int i = 1; i < argc; i++)
@@ -190,6 +267,18 @@ ktstr_cmd_test (int argc, char **argv)
       "Extra file for the guest, at /include-files/NAME (repeatable; programs bring their "
       "libraries)",
       "PATH" },
+    { "gauntlet", 0, 0, G_OPTION_ARG_NONE, &a.gauntlet,
+      "Run every test on every topology preset that fits × every flag profile of the "
+      "--scheduler-file definition, one VM per variant (gauntlet/TEST/PRESET/PROFILE)",
+      NULL },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &a.jobs,
+      "Gauntlet: VMs at once (default: the host's CPU count)", "N" },
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &a.presets,
+      "Gauntlet: only these topology presets (comma-separated, see ktstr(1))", "A,B" },
+    { "tap", 0, 0, G_OPTION_ARG_NONE, &a.tap,
+      "Print TAP version 13 on stdout (human output goes to stderr)", NULL },
+    { "junit", 0, 0, G_OPTION_ARG_FILENAME, &a.junit,
+      "Also write a JUnit XML report to FILE (atomically)", "FILE" },
     { "timings", 0, 0, G_OPTION_ARG_NONE, &a.timings,
       "Print per-test timings: start to hello, boot to hello, harness overhead", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
@@ -212,6 +301,8 @@ ktstr_cmd_test (int argc, char **argv)
   includes = a.includes;
   scheduler_file_arg = a.scheduler_file;
   flags_arg = a.flags;
+  presets_arg = a.presets;
+  junit_arg = a.junit;
   if (!parsed)
     return usage_error ("%s (see --help)", error->message);
 
@@ -223,6 +314,14 @@ ktstr_cmd_test (int argc, char **argv)
     return usage_error ("--memory-mb must be between 128 and 65536, got %d", a.memory_mb);
   if (a.timeout_s < 0 || a.timeout_s > 86400)
     return usage_error ("--timeout must be between 1 and 86400 seconds, got %d", a.timeout_s);
+  if (!a.gauntlet && (a.jobs != 0 || a.presets != NULL))
+    return usage_error ("-j and --preset apply to --gauntlet runs");
+  if (a.gauntlet && (a.topology != NULL || a.flags != NULL))
+    return usage_error ("--gauntlet runs every preset and flag profile; drop --%s (or narrow "
+                        "with --preset)",
+                        a.topology != NULL ? "topology" : "flags");
+  if (a.jobs < 0 || a.jobs > 256)
+    return usage_error ("-j must be between 1 and 256, got %d", a.jobs);
 
   static const char *const reserved[] = { "console=", "rdinit=", "init=", "panic=", "ktstr.", NULL };
   for (char **k = a.kargs; k && *k; k++)
@@ -281,6 +380,26 @@ ktstr_cmd_test (int argc, char **argv)
   if (a.scheduler != NULL && !ktstr_kernel_check_sched_ext (kernel, "/boot", &error))
     return usage_error ("%s", error->message);
 
+  if (a.gauntlet)
+    {
+      KtstrRunOptions base = {
+        .kernel = kernel,
+        .backend = backend,
+        .accel = KTSTR_ACCEL_AUTO,
+        .memory_mb = (guint) a.memory_mb,
+        .timeout_s = (guint) a.timeout_s,
+        .verbose = a.verbose,
+        .kargs = all_kargs ? all_kargs : a.kargs,
+        .scheduler = a.scheduler,
+        .includes = a.includes,
+        .scheduler_name = sdef ? sdef->name : NULL,
+        .sysctls = sdef ? sdef->sysctls : NULL,
+        .scheduler_ready_ms = sdef ? sdef->ready_ms : 0,
+        .scheduler_checks = sdef ? sdef->keyfile : NULL,
+      };
+      return run_gauntlet (&a, tests, &base, sdef, sched_args);
+    }
+
   KtstrRunOptions opts = {
     .kernel = kernel,
     .backend = backend,
@@ -303,7 +422,15 @@ ktstr_cmd_test (int argc, char **argv)
   if (runner == NULL)
     return usage_error ("%s", error->message);
 
-  printf ("ktstr: kernel %s (%s, from %s), backend %s, %u test%s\n", kernel->image,
+  FILE *human = a.tap ? stderr : stdout;
+  g_autoptr (GPtrArray) results
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_test_result_free);
+  if (a.tap)
+    {
+      g_autofree char *head = ktstr_tap_header (tests->len);
+      fputs (head, stdout);
+    }
+  fprintf (human, "ktstr: kernel %s (%s, from %s), backend %s, %u test%s\n", kernel->image,
           kernel->version ? kernel->version : "version unknown", kernel->source, backend->name,
           tests->len, tests->len == 1 ? "" : "s");
   fflush (stdout);
@@ -317,7 +444,13 @@ ktstr_cmd_test (int argc, char **argv)
       if (sdef != NULL && !ktstr_scheduler_def_check_topology (sdef, topo_used, &error))
         {
           /* Like ktstr's gauntlet filter: not run, and said so. */
-          printf ("SKIP %-24s %-10s  %s\n", def->name, topo_used, error->message);
+          fprintf (human, "SKIP %-24s %-10s  %s\n", def->name, topo_used, error->message);
+          KtstrTestResult *sr = g_new0 (KtstrTestResult, 1);
+          sr->outcome = KTSTR_OUTCOME_SKIP;
+          sr->name = g_strdup (def->name);
+          sr->topology = g_strdup (topo_used);
+          sr->verdict = g_strdup (error->message);
+          emit_result (a.tap, results, sr);
           g_clear_error (&error);
           skipped++;
           continue;
@@ -328,19 +461,19 @@ ktstr_cmd_test (int argc, char **argv)
           fprintf (stderr, "ktstr test: %s\n", error->message);
           return KTSTR_EXIT_USAGE;
         }
-      printf ("%s %-24s %-10s %6.1fs%s%s\n", outcome_word (r->outcome), r->name, r->topology,
+      fprintf (human, "%s %-24s %-10s %6.1fs%s%s\n", outcome_word (r->outcome), r->name, r->topology,
               r->duration_s, r->accel ? "  " : "", r->accel ? r->accel : "");
       if (r->outcome == KTSTR_OUTCOME_FAIL)
         {
-          printf ("     %s\n", r->verdict);
-          fflush (stdout);
+          fprintf (human, "     %s\n", r->verdict);
+          fflush (human);
           fputs (r->report, stderr);
         }
       if (a.timings)
         {
           /* overhead: everything but the scenario itself (settle + run). */
           double scenario_s = (def->duration_ms + def->settle_ms) / 1000.0;
-          printf ("timing %s: start_to_hello_ms=%.0f launch_to_hello_ms=%.0f total_ms=%.0f "
+          fprintf (human, "timing %s: start_to_hello_ms=%.0f launch_to_hello_ms=%.0f total_ms=%.0f "
                   "scenario_ms=%.0f overhead_ms=%.0f\n",
                   r->name, r->start_to_hello_us / 1000.0, r->boot_to_hello_us / 1000.0,
                   r->duration_s * 1000.0, scenario_s * 1000.0,
@@ -352,20 +485,23 @@ ktstr_cmd_test (int argc, char **argv)
               gboolean was_cached;
               guint n_files;
               ktstr_runner_get_package_info (runner, &size, &build_us, &was_cached, &n_files);
-              printf ("timing %s: sched_start_to_ready_ms=%" G_GINT64_FORMAT
+              fprintf (human, "timing %s: sched_start_to_ready_ms=%" G_GINT64_FORMAT
                       " initramfs_base_bytes=%" G_GUINT64_FORMAT " initramfs_base_ms=%.1f%s "
                       "packed_files=%u\n",
                       r->name, r->sched_ready_ms, size, build_us / 1000.0,
                       was_cached ? " (cached)" : "", n_files);
             }
         }
-      fflush (stdout);
+      fflush (human);
       passed += r->outcome == KTSTR_OUTCOME_PASS;
       failed += r->outcome == KTSTR_OUTCOME_FAIL;
       skipped += r->outcome == KTSTR_OUTCOME_SKIP;
+      emit_result (a.tap, results, g_steal_pointer (&r));
     }
-  printf ("sidecars: %s\n", ktstr_runner_get_rundir (runner));
-  printf ("%u passed, %u failed, %u skipped (%.1fs)\n", passed, failed, skipped,
-          (g_get_monotonic_time () - start) / 1e6);
+  double total_s = (g_get_monotonic_time () - start) / 1e6;
+  fprintf (human, "sidecars: %s\n", ktstr_runner_get_rundir (runner));
+  fprintf (human, "%u passed, %u failed, %u skipped (%.1fs)\n", passed, failed, skipped, total_s);
+  if (a.junit != NULL && !ktstr_junit_write (a.junit, "ktstr", results, total_s, &error))
+    return usage_error ("%s", error->message);
   return failed > 0 ? KTSTR_EXIT_FAILED : KTSTR_EXIT_OK;
 }

@@ -297,8 +297,40 @@ remove_workdir (const char *dir)
 KtstrTestResult *
 ktstr_runner_run (KtstrRunner *r, const KtstrTestDef *def, GError **error)
 {
+  const KtstrRunVariant none = { 0 };
+  return ktstr_runner_run_variant (r, def, &none, error);
+}
+
+typedef struct
+{
+  const KtstrBackend *backend;
+  KtstrVm *vm;
+} KillTarget;
+
+static gboolean
+on_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  KillTarget *t = user_data;
+  (void) cancellable;
+  t->backend->kill (t->vm);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+set_cancelled (GCancellable *cancellable, GError **error)
+{
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+}
+
+KtstrTestResult *
+ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRunVariant *variant,
+                          GError **error)
+{
   const KtstrRunOptions *o = &r->options;
-  const char *topology = o->topology ? o->topology : def->topology;
+  const char *topology
+      = variant->topology ? variant->topology : o->topology ? o->topology : def->topology;
+  if (!set_cancelled (variant->cancellable, error))
+    return NULL;
   gint64 start = g_get_monotonic_time ();
   g_autoptr (KtstrTestResult) result = g_new0 (KtstrTestResult, 1);
   result->name = g_strdup (def->name);
@@ -340,7 +372,7 @@ ktstr_runner_run (KtstrRunner *r, const KtstrTestDef *def, GError **error)
     .initramfs_path = initrd,
     .cmdline = cmdline,
     .topology = topo,
-    .memory_mb = o->memory_mb,
+    .memory_mb = variant->memory_mb ? variant->memory_mb : o->memory_mb,
     .workdir = workdir,
     .console_path = console,
     .accel = o->accel,
@@ -354,10 +386,29 @@ ktstr_runner_run (KtstrRunner *r, const KtstrTestDef *def, GError **error)
   KtstrVm *handle = o->backend->prepare (&cfg, &vm_error);
   if (handle != NULL)
     {
+      KillTarget target = { o->backend, handle };
+      g_autoptr (GSource) cancel_source = NULL;
+      if (variant->cancellable != NULL)
+        {
+          g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
+          cancel_source = g_cancellable_source_new (variant->cancellable);
+          g_source_set_callback (cancel_source, G_SOURCE_FUNC (on_cancelled), &target, NULL);
+          g_source_attach (cancel_source, context);
+        }
       if (o->backend->launch (handle, &vm_error))
         o->backend->wait (handle, &vm_error);
+      if (cancel_source != NULL)
+        g_source_destroy (cancel_source);
       o->backend->collect (handle, &vm);
       o->backend->cleanup (handle);
+    }
+  if (!set_cancelled (variant->cancellable, error))
+    {
+      /* Stopped from outside: the run says nothing about the scheduler,
+       * so it leaves no sidecar behind. */
+      ktstr_vm_result_clear (&vm);
+      remove_workdir (workdir);
+      return NULL;
     }
 
   g_autoptr (KtstrVerdict) verdict = ktstr_verdict_decide (def, &topo, session, &vm, console,

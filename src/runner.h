@@ -8,6 +8,7 @@
 #ifndef KTSTR_RUNNER_H
 #define KTSTR_RUNNER_H
 
+#include <gio/gio.h>
 #include <glib.h>
 
 #include "backends/backend.h"
@@ -72,6 +73,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrRunner, ktstr_runner_free)
  * itself cannot continue (e.g. the run directory is unusable); a failing
  * test is a result with outcome FAIL. */
 KtstrTestResult *ktstr_runner_run (KtstrRunner *runner, const KtstrTestDef *def, GError **error);
+
+/* One gauntlet variant: the same runner at another topology and memory
+ * size, stoppable from another thread. */
+typedef struct
+{
+  const char *topology;      /* NULL: the runner's, else the test's */
+  guint memory_mb;           /* 0: the runner's */
+  /* Cancelled: the VM is killed (through the calling thread's default main
+   * context, which the QEMU backend iterates), no sidecar is written and
+   * the call returns NULL with G_IO_ERROR_CANCELLED.  NULL: never. */
+  GCancellable *cancellable;
+} KtstrRunVariant;
+
+/* ktstr_runner_run with VARIANT's overrides.  Safe to call from several
+ * threads at once, each with its own thread-default GMainContext. */
+KtstrTestResult *ktstr_runner_run_variant (KtstrRunner *runner, const KtstrTestDef *def,
+                                           const KtstrRunVariant *variant, GError **error);
 
 const char *ktstr_runner_get_rundir (const KtstrRunner *runner);
 
