@@ -73,19 +73,20 @@ test_cpio_listing (void)
   g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
 }
 
+static GBytes *
+build_small_archive (void)
+{
+  g_autoptr (KtstrCpio) cpio = ktstr_cpio_new ();
+  ktstr_cpio_add_file (cpio, "init", 0755, "x", 1);
+  return ktstr_cpio_finish (cpio);
+}
+
 static void
 test_cpio_deterministic (void)
 {
-  GBytes *a, *b;
-  for (int i = 0; i < 2; i++)
-    {
-      g_autoptr (KtstrCpio) cpio = ktstr_cpio_new ();
-      ktstr_cpio_add_file (cpio, "init", 0755, "x", 1);
-      (i == 0 ? (a = ktstr_cpio_finish (cpio)) : (b = ktstr_cpio_finish (cpio)));
-    }
+  g_autoptr (GBytes) a = build_small_archive ();
+  g_autoptr (GBytes) b = build_small_archive ();
   g_assert_true (g_bytes_equal (a, b));
-  g_bytes_unref (a);
-  g_bytes_unref (b);
 }
 
 static void
