@@ -36,6 +36,45 @@
  *                                     guest-init/worktypes.c (the host's
  *                                     copy in src/testdef.c must match).
  *
+ *   payload NAME PATH [output=json|exitcode]
+ *                                     a program in the image that ops run
+ *   payload_arg NAME ARG              one argument, the rest of the line
+ *                                     verbatim (repeatable, in order)
+ *   payload_env NAME KEY=VALUE        one environment entry (e.g. the
+ *                                     LD_LIBRARY_PATH of packed libraries)
+ *   step HOLD                         starts the next step; HOLD is
+ *                                     frac:F (F of duration_ms, 0<F<=1),
+ *                                     fixed:MS or loop:MS (the step's ops
+ *                                     again every MS until duration_ms has
+ *                                     passed since ScenarioStart; last step
+ *                                     only; SetCpuset, ClearCpuset,
+ *                                     SwapCpusets, SetAffinity and
+ *                                     MoveAllTasks only)
+ *   op KIND ARGS...                   an op of the current step (before any
+ *                                     step line: of the backdrop), in order:
+ *     AddCgroup NAME [cpuset=SPEC]    SetCpuset CGROUP SPEC
+ *     RemoveCgroup CGROUP             ClearCpuset CGROUP
+ *     SwapCpusets A B                 StopCgroup CGROUP
+ *     Spawn CGROUP TYPE [workers=N] [k=v ...]   (as a work line)
+ *     SpawnHost TYPE [workers=N] [k=v ...]      (workers stay in the
+ *                                     agent's cgroup; they report as
+ *                                     cgroup "_host")
+ *     SetAffinity CGROUP SPEC         MoveAllTasks FROM TO
+ *     RunPayload PAYLOAD [cgroup=CGROUP]   (in the background)
+ *     WaitPayload PAYLOAD             KillPayload PAYLOAD
+ *
+ *   Lines before the first step line are the backdrop: its cgroups and
+ *   works exist from the start (after settle_ms) to the end, its ops run
+ *   right after ScenarioStart.  cgroup and work lines after a step line
+ *   belong to that step.  A step runs its ops, then creates its own
+ *   cgroups and starts their works, then holds; at its end its workers
+ *   are stopped and reported, its payloads killed (and reported) and its
+ *   cgroups (those of its AddCgroup ops too) removed.  Ops see the
+ *   backdrop's cgroups and those their own step added with AddCgroup;
+ *   cgroup names are unique in a plan; RemoveCgroup takes only the
+ *   step's own.  A plan without step and op lines runs exactly as before
+ *   steps existed.
+ *
  *   cpuset SPEC: exact:LIST (e.g. exact:0-1,3) | disjoint:I/N (I-th of N
  *   equal slices of the usable CPUs) | llc:I | numa:N (usable CPUs of node
  *   N) | range:A-B (usable CPUs from fraction A to B, e.g. range:0-0.5) |
@@ -57,6 +96,15 @@
  *   {"t":"stim","elapsed_ms":N,"label":"ScenarioStart","op_kind":null,
  *    "detail":null,"total_iterations":N}
  *        a stimulus event for the sidecar timeline.
+ *        With steps, "label" is also "StepStart[I]", "StepEnd[I]", or for an
+ *        op "Step[I].Op[J]" ("Backdrop.Op[J]"), with "op_kind" the op's
+ *        kind and "detail" what it did, e.g. "cgroup=cg_0 cpus=0-1";
+ *        total_iterations is the live count of the workers then running.
+ *   {"t":"payload","name":"P","elapsed_ms":N,"exit_code":N,"killed":false,
+ *    "stdout":"...","stderr":"..."}
+ *        a payload ended (WaitPayload, KillPayload or its step's end);
+ *        exit_code is 128+N after signal N; output is cut at 16 KiB per
+ *        stream.  The host extracts metrics and runs the checks.
  *   {"t":"cgroup","name":"cg_0","cpuset":"0-1"}
  *        a cgroup was created; cpuset is the effective CPU list ("" = all).
  *   {"t":"worker","cgroup":"cg_0","index":0,"work_type":"CpuSpin",

@@ -12,23 +12,15 @@
 
 #include "common/proto.h"
 #include "common/topology.h"
+#include "guest-init/plan-impl.h"
+
+#define fail ktstr_plan_fail
 
 #define MAX_LINE 4096
 #define MAX_WORDS 32
 
-typedef struct
-{
-  KtstrPlan *plan;
-  KtstrError *err;
-  unsigned line;
-  /* Line where each scalar directive was first given, 0 if not yet. */
-  unsigned seen_test, seen_topology, seen_duration, seen_settle, seen_guard, seen_workers;
-} Parser;
-
-static int fail (Parser *p, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static int
-fail (Parser *p, const char *fmt, ...)
+int
+ktstr_plan_fail (Parser *p, const char *fmt, ...)
 {
   char msg[400];
   va_list ap;
@@ -48,8 +40,8 @@ is_name_char (char c, bool first)
 
 /* Cgroup names become directory names under KTSTR_CGROUP_ROOT and JSON
  * strings: a conservative alphabet keeps both trivially safe. */
-static bool
-is_valid_name (const char *s)
+bool
+ktstr_plan_is_valid_name (const char *s)
 {
   size_t n = strlen (s);
   if (n == 0 || n >= KTSTR_PLAN_NAME_MAX)
@@ -231,13 +223,13 @@ parse_scalar (Parser *p, char **w, unsigned n, unsigned *seen, uint64_t min, uin
   return 0;
 }
 
-static int
-parse_cgroup (Parser *p, char **w, unsigned n)
+int
+ktstr_plan_parse_cgroup_words (Parser *p, char **w, unsigned n)
 {
   KtstrPlan *plan = p->plan;
   if (n < 2 || n > 3)
     return fail (p, "expected 'cgroup NAME [cpuset=SPEC]'");
-  if (!is_valid_name (w[1]))
+  if (!ktstr_plan_is_valid_name (w[1]))
     return fail (p,
                  "invalid cgroup name '%s' (letters, digits, '_', '-', '.', not starting "
                  "with '-' or '.', at most %d characters)",
@@ -249,10 +241,14 @@ parse_cgroup (Parser *p, char **w, unsigned n)
   if (plan->n_cgroups >= KTSTR_PLAN_MAX_CGROUPS)
     return fail (p, "too many cgroups (at most %d)", KTSTR_PLAN_MAX_CGROUPS);
 
+  if (strcmp (w[1], KTSTR_PLAN_HOST_CGROUP) == 0)
+    return fail (p, "cgroup name '%s' is reserved for SpawnHost workers", w[1]);
+
   KtstrPlanCgroup *cg = &plan->cgroups[plan->n_cgroups];
   memset (cg, 0, sizeof *cg);
   snprintf (cg->name, sizeof cg->name, "%s", w[1]);
   cg->line = p->line;
+  cg->step = p->step;
   cg->cpuset.kind = KTSTR_CPUSET_ALL;
   snprintf (cg->cpuset.text, sizeof cg->cpuset.text, "all");
   if (n == 3)
@@ -287,8 +283,8 @@ list_params (const KtstrWorkType *t, char *buf, size_t len)
                              i ? ", " : "it takes: ", t->params[i].name);
 }
 
-static int
-parse_work (Parser *p, char **w, unsigned n)
+int
+ktstr_plan_parse_work (Parser *p, char **w, unsigned n)
 {
   KtstrPlan *plan = p->plan;
   if (n < 3)
@@ -299,13 +295,16 @@ parse_work (Parser *p, char **w, unsigned n)
   KtstrPlanWork *work = &plan->works[plan->n_works];
   memset (work, 0, sizeof *work);
   work->line = p->line;
-  unsigned cg;
-  for (cg = 0; cg < plan->n_cgroups; cg++)
-    if (strcmp (plan->cgroups[cg].name, w[1]) == 0)
-      break;
-  if (cg == plan->n_cgroups)
+  int cg = ktstr_plan_find_cgroup (p, w[1]);
+  if (cg < 0)
     return fail (p, "work refers to cgroup '%s', which no earlier 'cgroup' line defines", w[1]);
-  work->cgroup = cg;
+  if (plan->cgroups[cg].is_host && strcmp (w[0], "SpawnHost") != 0)
+    return fail (p, "cgroup '%s' holds SpawnHost workers only", w[1]);
+  if (plan->cgroups[cg].step != KTSTR_PLAN_BACKDROP && plan->cgroups[cg].step != p->step)
+    return fail (p, "cgroup '%s' belongs to step %d; only the backdrop's cgroups and the "
+                 "current step's are visible here", w[1], plan->cgroups[cg].step);
+  work->cgroup = (unsigned)cg;
+  work->step = p->step;
 
   work->type = ktstr_worktype_find (w[2]);
   if (work->type == NULL)
@@ -416,12 +415,19 @@ parse_words (Parser *p, char **w, unsigned n)
       return 0;
     }
   if (strcmp (w[0], "cgroup") == 0)
-    return parse_cgroup (p, w, n);
+    return ktstr_plan_parse_cgroup_words (p, w, n);
   if (strcmp (w[0], "work") == 0)
-    return parse_work (p, w, n);
+    return ktstr_plan_parse_work (p, w, n);
+  if (strcmp (w[0], "step") == 0)
+    return ktstr_plan_parse_step (p, w, n);
+  if (strcmp (w[0], "op") == 0)
+    return ktstr_plan_parse_op (p, w, n);
+  if (strcmp (w[0], "payload") == 0 || strcmp (w[0], "payload_env") == 0)
+    return ktstr_plan_parse_payload (p, w, n);
   return fail (p,
                "unknown directive '%s' (expected test, topology, duration_ms, settle_ms, "
-               "guard_ms, workers, cgroup or work)",
+               "guard_ms, workers, cgroup, work, step, op, payload, payload_arg or "
+               "payload_env)",
                w[0]);
 }
 
@@ -478,12 +484,16 @@ finish (Parser *p)
       if (plan->total_workers > KTSTR_PLAN_MAX_WORKERS)
         return fail (p, "too many workers in total (at most %d)", KTSTR_PLAN_MAX_WORKERS);
     }
-  if (plan->guard_ms != 0 && plan->guard_ms <= plan->settle_ms + plan->duration_ms)
+  if (ktstr_plan_finish_steps (p) != 0)
+    return -1;
+  uint64_t run_ms = ktstr_plan_run_ms (plan);
+  if (plan->guard_ms != 0 && plan->guard_ms <= plan->settle_ms + run_ms)
     {
       p->line = p->seen_guard;
-      return fail (p, "guard_ms %llu leaves no time for settle_ms %llu + duration_ms %llu",
+      return fail (p, "guard_ms %llu leaves no time for settle_ms %llu + %s %llu",
                    (unsigned long long)plan->guard_ms, (unsigned long long)plan->settle_ms,
-                   (unsigned long long)plan->duration_ms);
+                   plan->n_steps ? "the steps' holds" : "duration_ms",
+                   (unsigned long long)run_ms);
     }
   return 0;
 }
@@ -491,7 +501,7 @@ finish (Parser *p)
 int
 ktstr_plan_parse (const char *text, KtstrPlan *plan, KtstrError *err)
 {
-  Parser p = { .plan = plan, .err = err };
+  Parser p = { .plan = plan, .err = err, .step = KTSTR_PLAN_BACKDROP };
   memset (plan, 0, sizeof *plan);
   plan->duration_ms = KTSTR_PLAN_DEFAULT_DURATION_MS;
   plan->settle_ms = KTSTR_PLAN_DEFAULT_SETTLE_MS;
@@ -521,6 +531,13 @@ ktstr_plan_parse (const char *text, KtstrPlan *plan, KtstrError *err)
       char *start = line + strspn (line, " \t");
       if (*start == '\0' || *start == '#')
         continue;
+      /* Its argument is the rest of the line, spaces and all. */
+      if (strncmp (start, "payload_arg ", 12) == 0)
+        {
+          if (ktstr_plan_parse_payload_arg (&p, start + 12) != 0)
+            return -1;
+          continue;
+        }
       char *w[MAX_WORDS];
       unsigned n = split_words (start, w, MAX_WORDS);
       if (n > MAX_WORDS)

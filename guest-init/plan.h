@@ -22,6 +22,17 @@
 #define KTSTR_PLAN_DEFAULT_SETTLE_MS 500
 #define KTSTR_PLAN_DEFAULT_WORKERS 2
 
+#define KTSTR_PLAN_MAX_STEPS 32
+#define KTSTR_PLAN_MAX_OPS 128
+#define KTSTR_PLAN_MAX_PAYLOADS 8
+#define KTSTR_PLAN_MAX_PAYLOAD_ARGS 16
+#define KTSTR_PLAN_PATH_MAX 256
+/* The cgroup name SpawnHost workers report under: they stay in the agent's
+ * own cgroup (host contention), outside KTSTR_CGROUP_ROOT. */
+#define KTSTR_PLAN_HOST_CGROUP "_host"
+/* Step of the backdrop (everything before the first step line). */
+#define KTSTR_PLAN_BACKDROP (-1)
+
 typedef enum
 {
   KTSTR_CPUSET_ALL,      /* no cpuset= or cpuset=all: inherit every CPU */
@@ -48,6 +59,9 @@ typedef struct
   char name[KTSTR_PLAN_NAME_MAX];
   KtstrCpusetSpec cpuset;
   unsigned line;
+  int step;      /* KTSTR_PLAN_BACKDROP, or the step that owns it */
+  bool is_added; /* created by an AddCgroup op, not at its step's setup */
+  bool is_host;  /* KTSTR_PLAN_HOST_CGROUP: never created */
 } KtstrPlanCgroup;
 
 typedef struct
@@ -58,7 +72,65 @@ typedef struct
   uint64_t params[KTSTR_WORK_MAX_PARAMS]; /* every parameter, defaults filled in */
   KtstrWorkOpts opts;                     /* policy=, nice=, affinity=, mempolicy=, mpol_flags= */
   unsigned line;
+  int step;    /* as its cgroup's, or the step of its Spawn op */
+  bool is_op;  /* started by a Spawn/SpawnHost op, not at its step's setup */
 } KtstrPlanWork;
+
+/* The 13 ops (ktstr-features §5.5), in the order of their names table. */
+typedef enum
+{
+  KTSTR_OP_ADD_CGROUP,
+  KTSTR_OP_REMOVE_CGROUP,
+  KTSTR_OP_SET_CPUSET,
+  KTSTR_OP_CLEAR_CPUSET,
+  KTSTR_OP_SWAP_CPUSETS,
+  KTSTR_OP_SPAWN,
+  KTSTR_OP_STOP_CGROUP,
+  KTSTR_OP_SET_AFFINITY,
+  KTSTR_OP_SPAWN_HOST,
+  KTSTR_OP_MOVE_ALL_TASKS,
+  KTSTR_OP_RUN_PAYLOAD,
+  KTSTR_OP_WAIT_PAYLOAD,
+  KTSTR_OP_KILL_PAYLOAD,
+  KTSTR_OP_N_KINDS,
+} KtstrOpKind;
+
+typedef struct
+{
+  KtstrOpKind kind;
+  int step;               /* KTSTR_PLAN_BACKDROP or a step index */
+  unsigned a, b;          /* cgroups (first/from, second/to), or a payload in a */
+  unsigned work;          /* Spawn, SpawnHost: index into KtstrPlan.works */
+  bool has_cgroup;        /* RunPayload cgroup= given (then in b) */
+  KtstrCpusetSpec cpuset; /* SetCpuset, SetAffinity */
+  unsigned line;
+} KtstrPlanOp;
+
+typedef enum
+{
+  KTSTR_HOLD_FRAC,  /* frac:F, a fraction of duration_ms */
+  KTSTR_HOLD_FIXED, /* fixed:MS */
+  KTSTR_HOLD_LOOP,  /* loop:MS, ops again every MS until duration_ms has passed */
+} KtstrHoldKind;
+
+typedef struct
+{
+  KtstrHoldKind kind;
+  uint64_t ms; /* FIXED: the hold; LOOP: the interval; FRAC: resolved from frac_pm */
+  unsigned frac_pm;
+  unsigned line;
+} KtstrPlanStep;
+
+typedef struct
+{
+  char name[KTSTR_PLAN_NAME_MAX];
+  char path[KTSTR_PLAN_PATH_MAX];
+  bool is_json; /* output=json, else exitcode */
+  unsigned n_args;
+  char args[KTSTR_PLAN_MAX_PAYLOAD_ARGS][KTSTR_PLAN_PATH_MAX];
+  char env[KTSTR_PLAN_PATH_MAX]; /* one KEY=VALUE, "" for none */
+  unsigned line;
+} KtstrPlanPayload;
 
 typedef struct
 {
@@ -73,7 +145,20 @@ typedef struct
   unsigned n_works;
   KtstrPlanWork works[KTSTR_PLAN_MAX_WORKS];
   unsigned total_workers;
+  unsigned n_steps;
+  KtstrPlanStep steps[KTSTR_PLAN_MAX_STEPS];
+  unsigned n_ops; /* in plan order: backdrop ops, then each step's */
+  KtstrPlanOp ops[KTSTR_PLAN_MAX_OPS];
+  unsigned n_payloads;
+  KtstrPlanPayload payloads[KTSTR_PLAN_MAX_PAYLOADS];
 } KtstrPlan;
+
+/* The name of an op kind ("AddCgroup", ...). */
+const char *ktstr_op_kind_name (KtstrOpKind kind);
+
+/* How long the scenario runs from ScenarioStart: duration_ms without
+ * steps, else the steps' holds (a loop step lasts until duration_ms). */
+uint64_t ktstr_plan_run_ms (const KtstrPlan *plan);
 
 /* Parses TEXT.  Errors read "plan line N: ..." and name the offending word. */
 int ktstr_plan_parse (const char *text, KtstrPlan *plan, KtstrError *err);

@@ -90,14 +90,37 @@ ktstr_report_cgroup (KtstrCtrl *c, const char *name, const char *cpuset)
 int
 ktstr_report_stim (KtstrCtrl *c, uint64_t elapsed_ms, const char *label, uint64_t total_iterations)
 {
+  return ktstr_report_stim_op (c, elapsed_ms, label, NULL, NULL, total_iterations);
+}
+
+int
+ktstr_report_stim_op (KtstrCtrl *c, uint64_t elapsed_ms, const char *label, const char *op_kind,
+                      const char *detail, uint64_t total_iterations)
+{
   KtstrJson j;
   ktstr_json_init (&j);
   ktstr_json_begin (&j, "stim");
   ktstr_json_u64 (&j, "elapsed_ms", elapsed_ms);
   ktstr_json_str (&j, "label", label);
-  ktstr_json_null (&j, "op_kind");
-  ktstr_json_null (&j, "detail");
+  ktstr_json_str (&j, "op_kind", op_kind);
+  ktstr_json_str (&j, "detail", detail);
   ktstr_json_u64 (&j, "total_iterations", total_iterations);
+  return send_line (c, &j);
+}
+
+int
+ktstr_report_payload (KtstrCtrl *c, const char *name, uint64_t elapsed_ms, int exit_code,
+                      bool is_killed, const char *out, const char *err)
+{
+  KtstrJson j;
+  ktstr_json_init (&j);
+  ktstr_json_begin (&j, "payload");
+  ktstr_json_str (&j, "name", name);
+  ktstr_json_u64 (&j, "elapsed_ms", elapsed_ms);
+  ktstr_json_i64 (&j, "exit_code", exit_code);
+  ktstr_json_bool (&j, "killed", is_killed);
+  ktstr_json_str (&j, "stdout", out);
+  ktstr_json_str (&j, "stderr", err);
   return send_line (c, &j);
 }
 

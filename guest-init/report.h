@@ -3,6 +3,7 @@
 #ifndef KTSTR_GUEST_REPORT_H
 #define KTSTR_GUEST_REPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "guest-init/ctrl.h"
@@ -16,6 +17,12 @@ int ktstr_report_log (KtstrCtrl *c, const char *src, const char *fmt, ...)
 int ktstr_report_cgroup (KtstrCtrl *c, const char *name, const char *cpuset);
 int ktstr_report_stim (KtstrCtrl *c, uint64_t elapsed_ms, const char *label,
                        uint64_t total_iterations);
+/* A stim with its op kind and detail (NULL: null). */
+int ktstr_report_stim_op (KtstrCtrl *c, uint64_t elapsed_ms, const char *label,
+                          const char *op_kind, const char *detail, uint64_t total_iterations);
+/* A payload ended (WaitPayload, KillPayload, or its step's end). */
+int ktstr_report_payload (KtstrCtrl *c, const char *name, uint64_t elapsed_ms, int exit_code,
+                          bool is_killed, const char *out, const char *err);
 int ktstr_report_worker (KtstrCtrl *c, const char *cgroup, const char *work_type,
                          const KtstrWorkerProc *p);
 int ktstr_report_error (KtstrCtrl *c, const char *msg);

@@ -8,6 +8,7 @@
 #include "guest-init/cgroup.h"
 #include "guest-init/poweroff.h"
 #include "guest-init/report.h"
+#include "guest-init/steps.h"
 #include "guest-init/workers.h"
 
 #define LIST_MAX 4096
@@ -53,9 +54,16 @@ resolve_cpusets (Scenario *s, const KtstrTopo *topo, KtstrError *err)
 static const char *
 mems_for (Scenario *s, const KtstrTopo *topo, const KtstrCpuSet *cpus, char *buf, size_t len)
 {
+  return ktstr_scenario_mems_for (s->o->cgroup_root, topo, cpus, buf, len);
+}
+
+const char *
+ktstr_scenario_mems_for (const char *cgroup_root, const KtstrTopo *topo, const KtstrCpuSet *cpus,
+                         char *buf, size_t len)
+{
   char path[512], parent_mems[256], ids[256];
   KtstrCpuSet allowed, wanted, both;
-  if (ktstr_path (path, sizeof path, "%s/cpuset.mems.effective", s->o->cgroup_root) != 0
+  if (ktstr_path (path, sizeof path, "%s/cpuset.mems.effective", cgroup_root) != 0
       || ktstr_read_text (path, parent_mems, sizeof parent_mems) < 0
       || ktstr_cpuset_parse (parent_mems, &allowed, NULL) != 0
       || ktstr_topo_nodes_for (topo, cpus, ids, sizeof ids) == NULL
@@ -174,6 +182,11 @@ int
 ktstr_scenario_run (const KtstrPlan *plan, const KtstrTopo *topo, KtstrCtrl *ctrl,
                     const KtstrScenarioOptions *o, KtstrError *err)
 {
+  /* Steps, ops and payloads: guest-init/steps.c.  A plan without any
+   * runs exactly as it always did. */
+  if (plan->n_steps > 0 || plan->n_ops > 0)
+    return ktstr_steps_run (plan, topo, ctrl, o, err);
+
   static Scenario s;
   memset (&s, 0, sizeof s);
   s.plan = plan;

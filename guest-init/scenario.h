@@ -26,4 +26,9 @@ typedef struct
 int ktstr_scenario_run (const KtstrPlan *plan, const KtstrTopo *topo, KtstrCtrl *ctrl,
                         const KtstrScenarioOptions *o, KtstrError *err);
 
+/* cpuset.mems for a child of CGROUP_ROOT holding CPUS: the nodes those
+ * CPUs sit on that the parent may use; NULL (inherit) when none. */
+const char *ktstr_scenario_mems_for (const char *cgroup_root, const KtstrTopo *topo,
+                                     const KtstrCpuSet *cpus, char *buf, size_t len);
+
 #endif

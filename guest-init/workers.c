@@ -159,11 +159,13 @@ child_main (KtstrWorkerSet *set, unsigned me, const KtstrPlan *plan, const Ktstr
 }
 
 static int
-setup_groups (KtstrWorkerSet *set, const KtstrPlan *plan, KtstrError *err)
+setup_groups (KtstrWorkerSet *set, const KtstrPlan *plan, const unsigned *works, unsigned n_works,
+              KtstrError *err)
 {
-  for (unsigned k = 0; k < plan->n_works; k++)
-    set->n_groups += plan->works[k].workers
-                     / ktstr_worktype_group_size (plan->works[k].type, plan->works[k].params);
+  for (unsigned x = 0; x < n_works; x++)
+    set->n_groups += plan->works[works[x]].workers
+                     / ktstr_worktype_group_size (plan->works[works[x]].type,
+                                                  plan->works[works[x]].params);
   set->groups = calloc (set->n_groups ? set->n_groups : 1, sizeof *set->groups);
   if (set->groups == NULL)
     {
@@ -171,9 +173,9 @@ setup_groups (KtstrWorkerSet *set, const KtstrPlan *plan, KtstrError *err)
       return -1;
     }
   unsigned g = 0;
-  for (unsigned k = 0; k < plan->n_works; k++)
+  for (unsigned x = 0; x < n_works; x++)
     {
-      const KtstrPlanWork *work = &plan->works[k];
+      const KtstrPlanWork *work = &plan->works[works[x]];
       unsigned size = ktstr_worktype_group_size (work->type, work->params);
       for (unsigned j = 0; j < work->workers / size; j++, g++)
         {
@@ -204,8 +206,22 @@ ktstr_workers_spawn_with (KtstrWorkerSet *set, const KtstrPlan *plan,
                           const KtstrCpuSet *work_cpus, const int *keep_out, size_t n_keep_out,
                           KtstrError *err)
 {
+  static unsigned all[KTSTR_PLAN_MAX_WORKS];
+  for (unsigned k = 0; k < plan->n_works; k++)
+    all[k] = k;
+  return ktstr_workers_spawn_works (set, plan, work_cpus, all, plan->n_works, NULL, keep_out,
+                                    n_keep_out, err);
+}
+
+int
+ktstr_workers_spawn_works (KtstrWorkerSet *set, const KtstrPlan *plan,
+                           const KtstrCpuSet *work_cpus, const unsigned *works, unsigned n_works,
+                           unsigned *per_cgroup_index, const int *keep_out, size_t n_keep_out,
+                           KtstrError *err)
+{
   memset (set, 0, sizeof *set);
-  set->n = plan->total_workers;
+  for (unsigned x = 0; x < n_works; x++)
+    set->n += plan->works[works[x]].workers;
   set->procs = calloc (set->n ? set->n : 1, sizeof *set->procs);
   set->reports_len = (set->n ? set->n : 1) * sizeof (KtstrWorkerReport);
   set->reports
@@ -218,15 +234,17 @@ ktstr_workers_spawn_with (KtstrWorkerSet *set, const KtstrPlan *plan,
                        set->reports_len);
       return -1;
     }
-  if (setup_groups (set, plan, err) != 0)
+  if (setup_groups (set, plan, works, n_works, err) != 0)
     return -1;
 
   /* Lay out every worker and its start pipe before the first fork, so each
    * child can close the pipes that are not its own. */
   unsigned i = 0, g = 0;
-  unsigned per_cgroup[KTSTR_PLAN_MAX_CGROUPS] = { 0 };
-  for (unsigned k = 0; k < plan->n_works; k++)
+  unsigned local_index[KTSTR_PLAN_MAX_CGROUPS] = { 0 };
+  unsigned *per_cgroup = per_cgroup_index != NULL ? per_cgroup_index : local_index;
+  for (unsigned x = 0; x < n_works; x++)
     {
+      unsigned k = works[x];
       const KtstrPlanWork *work = &plan->works[k];
       unsigned size = ktstr_worktype_group_size (work->type, work->params);
       for (unsigned j = 0; j < work->workers; j++, i++)

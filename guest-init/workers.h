@@ -61,6 +61,15 @@ int ktstr_workers_spawn_with (KtstrWorkerSet *set, const KtstrPlan *plan,
                               const KtstrCpuSet *work_cpus, const int *keep_out, size_t n_keep_out,
                               KtstrError *err);
 
+/* The same for the works WORKS[0..N_WORKS) of PLAN only.  PER_CGROUP_INDEX
+ * (NULL: start at 0) holds the next worker index of each cgroup and is
+ * advanced, so that workers spawned later in the same cgroup get new
+ * indices. */
+int ktstr_workers_spawn_works (KtstrWorkerSet *set, const KtstrPlan *plan,
+                               const KtstrCpuSet *work_cpus, const unsigned *works,
+                               unsigned n_works, unsigned *per_cgroup_index, const int *keep_out,
+                               size_t n_keep_out, KtstrError *err);
+
 /* Releases every worker at once. */
 void ktstr_workers_start (KtstrWorkerSet *set);
 

@@ -1,0 +1,351 @@
+#include "config.h"
+
+#include "guest-init/steps.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "guest-init/cgroup.h"
+#include "guest-init/ops.h"
+#include "guest-init/payload.h"
+#include "guest-init/poweroff.h"
+#include "guest-init/report.h"
+
+#define LIST_MAX 4096
+
+uint64_t
+ktstr_rt_elapsed_ms (const KtstrRuntime *rt)
+{
+  return rt->t0 == 0 ? 0 : (ktstr_now_ns () - rt->t0) / 1000000ull;
+}
+
+uint64_t
+ktstr_rt_live_iterations (const KtstrRuntime *rt)
+{
+  uint64_t sum = 0;
+  for (unsigned i = 0; i < rt->n_batches; i++)
+    if (rt->batches[i].is_live)
+      sum += ktstr_workers_live_iterations (&rt->batches[i].set);
+  return sum;
+}
+
+/* Every cpuset and fixed affinity up front, so a spec that does not fit
+ * the topology fails before anything runs. */
+static int
+resolve (KtstrRuntime *rt, KtstrError *err)
+{
+  const KtstrPlan *plan = rt->plan;
+  const KtstrTopo *topo = rt->topo;
+  for (unsigned i = 0; i < plan->n_cgroups; i++)
+    if (ktstr_topo_resolve (topo, &plan->cgroups[i].cpuset, &rt->cpus[i], err) != 0)
+      {
+        ktstr_error_prefix (err, "cgroup '%s' (plan line %u)", plan->cgroups[i].name,
+                            plan->cgroups[i].line);
+        return -1;
+      }
+  for (unsigned k = 0; k < plan->n_works; k++)
+    {
+      const KtstrPlanWork *w = &plan->works[k];
+      if (ktstr_workopts_resolve (&w->opts, topo->llcs, topo->n_llcs, &topo->online,
+                                  &rt->cpus[w->cgroup], &rt->work_cpus[k], err)
+          != 0)
+        {
+          ktstr_error_prefix (err, "work on plan line %u", w->line);
+          return -1;
+        }
+    }
+  for (unsigned i = 0; i < plan->n_ops; i++)
+    {
+      const KtstrPlanOp *op = &plan->ops[i];
+      KtstrCpuSet probe;
+      if ((op->kind == KTSTR_OP_SET_CPUSET || op->kind == KTSTR_OP_SET_AFFINITY)
+          && ktstr_topo_resolve (topo, &op->cpuset, &probe, err) != 0)
+        {
+          ktstr_error_prefix (err, "%s (plan line %u)", ktstr_op_kind_name (op->kind), op->line);
+          return -1;
+        }
+    }
+  return 0;
+}
+
+int
+ktstr_rt_create_cgroup (KtstrRuntime *rt, unsigned cg, KtstrError *err)
+{
+  const KtstrPlanCgroup *def = &rt->plan->cgroups[cg];
+  const char *root = rt->o->cgroup_root;
+  char cpus[LIST_MAX] = "", mems[256], effective[LIST_MAX];
+  bool is_all = ktstr_cpuset_is_empty (&rt->cpus[cg]);
+  if (!is_all && ktstr_cpuset_format (&rt->cpus[cg], cpus, sizeof cpus) == NULL)
+    {
+      ktstr_error_set (err, "cgroup '%s': CPU list too long", def->name);
+      return -1;
+    }
+  if (rt->o->use_cgroups)
+    {
+      const char *m = is_all ? NULL
+                             : ktstr_scenario_mems_for (root, rt->topo, &rt->cpus[cg], mems,
+                                                        sizeof mems);
+      if (ktstr_cgroup_create (root, def->name, is_all ? NULL : cpus, m, err) != 0)
+        {
+          ktstr_error_prefix (err, "cgroup '%s' (plan line %u)", def->name, def->line);
+          return -1;
+        }
+      if (!is_all
+          && ktstr_cgroup_read (root, def->name, "cpuset.cpus.effective", effective,
+                                sizeof effective)
+                 == 0)
+        snprintf (cpus, sizeof cpus, "%s", effective);
+    }
+  rt->is_created[cg] = true;
+  ktstr_report_cgroup (rt->ctrl, def->name, cpus);
+  return 0;
+}
+
+void
+ktstr_rt_remove_cgroup (KtstrRuntime *rt, unsigned cg)
+{
+  if (!rt->is_created[cg])
+    return;
+  rt->is_created[cg] = false;
+  if (rt->o->use_cgroups)
+    ktstr_cgroup_remove (rt->o->cgroup_root, rt->plan->cgroups[cg].name);
+}
+
+static void
+report_batch (KtstrRuntime *rt, KtstrBatch *b)
+{
+  for (unsigned i = 0; i < b->set.n; i++)
+    {
+      const KtstrWorkerProc *p = &b->set.procs[i];
+      const char *cg = rt->plan->cgroups[p->cgroup].name;
+      if (p->report->error[0] != '\0')
+        ktstr_report_log (rt->ctrl, "init", "worker %u of cgroup '%s': %.*s", p->index, cg,
+                          (int)sizeof p->report->error, p->report->error);
+      ktstr_report_worker (rt->ctrl, cg, rt->plan->works[p->work].type->name, p);
+    }
+}
+
+static void
+stop_batch (KtstrRuntime *rt, KtstrBatch *b)
+{
+  if (!b->is_live)
+    return;
+  ktstr_workers_stop (&b->set, KTSTR_WORKER_STOP_DEADLINE_MS);
+  report_batch (rt, b);
+  ktstr_workers_free (&b->set);
+  b->is_live = false;
+}
+
+int
+ktstr_rt_spawn (KtstrRuntime *rt, const unsigned *works, unsigned n_works, int step,
+                KtstrError *err)
+{
+  if (n_works == 0)
+    return 0;
+  if (rt->n_batches >= KTSTR_RT_MAX_BATCHES)
+    {
+      ktstr_error_set (err, "too many worker batches (at most %d)", KTSTR_RT_MAX_BATCHES);
+      return -1;
+    }
+  KtstrBatch *b = &rt->batches[rt->n_batches];
+  memset (b, 0, sizeof *b);
+  b->cgroup = rt->plan->works[works[0]].cgroup;
+  b->step = step;
+  const KtstrPlanCgroup *cg = &rt->plan->cgroups[b->cgroup];
+  if (ktstr_workers_spawn_works (&b->set, rt->plan, rt->work_cpus, works, n_works,
+                                 rt->next_index, rt->o->keep_out, rt->o->n_keep_out, err)
+      != 0)
+    {
+      ktstr_workers_free (&b->set);
+      return -1;
+    }
+  for (unsigned i = 0; rt->o->use_cgroups && !cg->is_host && i < b->set.n; i++)
+    {
+      const KtstrWorkerProc *p = &b->set.procs[i];
+      bool is_gone;
+      if (ktstr_cgroup_move (rt->o->cgroup_root, cg->name, p->pid, &is_gone, err) != 0)
+        {
+          ktstr_error_prefix (err, "moving worker %u (pid %d) into cgroup '%s'", p->index,
+                              (int)p->pid, cg->name);
+          ktstr_workers_abort (&b->set);
+          ktstr_workers_free (&b->set);
+          return -1;
+        }
+    }
+  ktstr_workers_start (&b->set);
+  b->is_live = true;
+  rt->n_batches++;
+  return 0;
+}
+
+unsigned
+ktstr_rt_stop_cgroup (KtstrRuntime *rt, unsigned cg)
+{
+  unsigned n = 0;
+  for (unsigned i = 0; i < rt->n_batches; i++)
+    if (rt->batches[i].is_live && rt->batches[i].cgroup == cg)
+      {
+        n += rt->batches[i].set.n;
+        stop_batch (rt, &rt->batches[i]);
+      }
+  return n;
+}
+
+/* The cgroups of STEP made at setup (not by ops), and their works. */
+static int
+setup (KtstrRuntime *rt, int step, KtstrError *err)
+{
+  const KtstrPlan *plan = rt->plan;
+  for (unsigned i = 0; i < plan->n_cgroups; i++)
+    if (plan->cgroups[i].step == step && !plan->cgroups[i].is_added && !plan->cgroups[i].is_host
+        && ktstr_rt_create_cgroup (rt, i, err) != 0)
+      return -1;
+  /* Settle after cgroup changes before the workers exist, as without steps. */
+  if (step == KTSTR_PLAN_BACKDROP)
+    {
+      ktstr_guard_phase ("settling");
+      ktstr_sleep_ms (plan->settle_ms);
+    }
+  for (unsigned i = 0; i < plan->n_cgroups; i++)
+    {
+      unsigned works[KTSTR_PLAN_MAX_WORKS], n = 0;
+      for (unsigned k = 0; k < plan->n_works; k++)
+        if (plan->works[k].cgroup == i && plan->works[k].step == step && !plan->works[k].is_op)
+          works[n++] = k;
+      if (ktstr_rt_spawn (rt, works, n, step, err) != 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+apply_ops (KtstrRuntime *rt, int step, KtstrError *err)
+{
+  unsigned j = 0;
+  for (unsigned i = 0; i < rt->plan->n_ops; i++)
+    {
+      if (rt->plan->ops[i].step != step)
+        continue;
+      char label[48];
+      if (step == KTSTR_PLAN_BACKDROP)
+        snprintf (label, sizeof label, "Backdrop.Op[%u]", j++);
+      else
+        snprintf (label, sizeof label, "Step[%d].Op[%u]", step, j++);
+      if (ktstr_op_apply (rt, i, label, err) != 0)
+        {
+          ktstr_error_prefix (err, "%s (plan line %u)", label, rt->plan->ops[i].line);
+          return -1;
+        }
+    }
+  return 0;
+}
+
+/* Stops, kills and removes what STEP made (everything when ALL). */
+static void
+teardown (KtstrRuntime *rt, int step, bool all)
+{
+  for (unsigned i = 0; i < rt->n_batches; i++)
+    if (all || rt->batches[i].step == step)
+      stop_batch (rt, &rt->batches[i]);
+  for (unsigned i = 0; i < rt->n_runs; i++)
+    if (rt->runs[i].is_live && (all || rt->runs[i].step == step))
+      ktstr_payload_finish (rt, &rt->runs[i], true);
+  for (unsigned i = rt->plan->n_cgroups; i > 0; i--)
+    if (all || rt->plan->cgroups[i - 1].step == step)
+      {
+        if (!all || rt->o->remove_cgroups)
+          ktstr_rt_remove_cgroup (rt, i - 1);
+      }
+}
+
+static int
+hold (KtstrRuntime *rt, unsigned step, uint64_t start_ns, KtstrError *err)
+{
+  const KtstrPlan *plan = rt->plan;
+  const KtstrPlanStep *st = &plan->steps[step];
+  if (st->kind == KTSTR_HOLD_FRAC)
+    ktstr_sleep_until_ns (start_ns + plan->duration_ms * st->frac_pm / 1000 * 1000000ull);
+  else if (st->kind == KTSTR_HOLD_FIXED)
+    ktstr_sleep_until_ns (start_ns + st->ms * 1000000ull);
+  else
+    {
+      uint64_t end = rt->t0 + plan->duration_ms * 1000000ull;
+      if (end < start_ns + st->ms * 1000000ull)
+        end = start_ns + st->ms * 1000000ull;
+      for (uint64_t next = start_ns + st->ms * 1000000ull; next + st->ms * 1000000ull <= end;
+           next += st->ms * 1000000ull)
+        {
+          ktstr_sleep_until_ns (next);
+          if (apply_ops (rt, (int)step, err) != 0)
+            return -1;
+        }
+      ktstr_sleep_until_ns (end);
+    }
+  return 0;
+}
+
+static int
+run (KtstrRuntime *rt, KtstrError *err)
+{
+  const KtstrPlan *plan = rt->plan;
+  if (rt->o->use_cgroups)
+    {
+      char warning[600];
+      ktstr_guard_phase ("setting up cgroups");
+      if (ktstr_cgroup_setup_root (rt->o->cgroup_root, warning, sizeof warning, err) != 0)
+        return -1;
+      if (warning[0] != '\0')
+        ktstr_report_log (rt->ctrl, "init", "%s", warning);
+    }
+  ktstr_guard_phase ("starting the backdrop");
+  rt->t0 = ktstr_now_ns ();
+  if (setup (rt, KTSTR_PLAN_BACKDROP, err) != 0)
+    return -1;
+  rt->t0 = ktstr_now_ns ();
+  ktstr_guard_phase ("running steps");
+  ktstr_report_stim (rt->ctrl, 0, "ScenarioStart", 0);
+  if (apply_ops (rt, KTSTR_PLAN_BACKDROP, err) != 0)
+    return -1;
+  if (plan->n_steps == 0)
+    ktstr_sleep_until_ns (rt->t0 + plan->duration_ms * 1000000ull);
+  for (unsigned s = 0; s < plan->n_steps; s++)
+    {
+      char label[32];
+      uint64_t start_ns = ktstr_now_ns ();
+      snprintf (label, sizeof label, "StepStart[%u]", s);
+      ktstr_report_stim (rt->ctrl, ktstr_rt_elapsed_ms (rt), label, ktstr_rt_live_iterations (rt));
+      if (apply_ops (rt, (int)s, err) != 0 || setup (rt, (int)s, err) != 0
+          || hold (rt, s, start_ns, err) != 0)
+        return -1;
+      snprintf (label, sizeof label, "StepEnd[%u]", s);
+      ktstr_report_stim (rt->ctrl, ktstr_rt_elapsed_ms (rt), label, ktstr_rt_live_iterations (rt));
+      teardown (rt, (int)s, false);
+    }
+  return 0;
+}
+
+int
+ktstr_steps_run (const KtstrPlan *plan, const KtstrTopo *topo, KtstrCtrl *ctrl,
+                 const KtstrScenarioOptions *o, KtstrError *err)
+{
+  static KtstrRuntime rt;
+  memset (&rt, 0, sizeof rt);
+  rt.plan = plan;
+  rt.topo = topo;
+  rt.ctrl = ctrl;
+  rt.o = o;
+  if (resolve (&rt, err) != 0)
+    return -1;
+  if (run (&rt, err) != 0)
+    {
+      teardown (&rt, 0, true);
+      return -1;
+    }
+  uint64_t end_ms = ktstr_rt_elapsed_ms (&rt);
+  uint64_t total = ktstr_rt_live_iterations (&rt);
+  ktstr_guard_phase ("collecting worker reports");
+  ktstr_report_stim (ctrl, end_ms, "ScenarioEnd", total);
+  teardown (&rt, 0, true);
+  ktstr_report_done (ctrl, ktstr_rt_elapsed_ms (&rt));
+  return 0;
+}
