@@ -33,8 +33,9 @@ supported (gboolean is_amd)
     add (c, 0, 0, 0, 0x10, 0x68747541, 0x444d4163, 0x69746e65); /* AuthenticAMD */
   else
     add (c, 0, 0, 0, 0x1f, 0x756e6547, 0x6c65746e, 0x49656e69); /* GenuineIntel */
-  add (c, 1, 0, 0, 0x00b00f21, 0x00010800, 0x80200000, 0x078bfbff);
+  add (c, 1, 0, 0, 0x00b00f21, 0x00010800, 0x9c202000, 0x078bfbff);
   add (c, 0xa, 0, 0, 0x07300402, 0, 0, 0x603);
+
   add (c, 0xb, 0, sig, 0, 0, 0, 0);
   if (is_amd)
     {
@@ -100,7 +101,8 @@ check_topology (const char *label, gboolean is_amd)
       g_hash_table_add (seen, GUINT_TO_POINTER (apic));
       g_assert_cmpuint (ktstr_cpuid_node_of (&t, cpu), ==, llc / (t.llcs / t.numa_nodes));
 
-      g_autofree struct kvm_cpuid2 *c = ktstr_cpuid_for_vcpu (sup, &t, cpu, TRUE);
+      g_autofree struct kvm_cpuid2 *c
+          = ktstr_cpuid_for_vcpu (sup, &t, cpu, KTSTR_CPUID_TSC_DEADLINE);
       struct kvm_cpuid_entry2 *e = ktstr_cpuid_find (c, 1, 0);
       g_assert_cmpuint (e->ebx >> 24, ==, apic);
       g_assert_cmpuint ((e->ebx >> 16) & 0xff, ==, MIN (1u << (tb + cb), 255u));
@@ -197,12 +199,17 @@ test_vendor (void)
 }
 
 static void
-test_no_tsc_deadline (void)
+test_flags (void)
 {
   g_autofree struct kvm_cpuid2 *sup = supported (FALSE);
   KtstrTopology t = { 1, 1, 1, 1 };
-  g_autofree struct kvm_cpuid2 *c = ktstr_cpuid_for_vcpu (sup, &t, 0, FALSE);
+  g_autofree struct kvm_cpuid2 *c = ktstr_cpuid_for_vcpu (sup, &t, 0, 0);
   g_assert_false (ktstr_cpuid_find (c, 1, 0)->ecx & (1u << 24));
+  g_assert_true (ktstr_cpuid_find (c, 1, 0)->ecx & (1u << 13)); /* CX16 kept */
+  g_autofree struct kvm_cpuid2 *e = ktstr_cpuid_for_vcpu (sup, &t, 0, KTSTR_CPUID_EMULATED);
+  g_assert_false (ktstr_cpuid_find (e, 1, 0)->ecx & (1u << 13)); /* CX16 */
+  g_assert_cmphex (ktstr_cpuid_find (e, 1, 0)->ecx | (1u << 13), ==,
+                   ktstr_cpuid_find (c, 1, 0)->ecx); /* nothing else */
   /* Untouched leaves are copied as they are. */
   g_assert_cmpuint (ktstr_cpuid_find (c, 0, 0)->eax, ==, 0x1f);
 }
@@ -243,7 +250,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kvm/cpuid/intel", test_intel);
   g_test_add_func ("/kvm/cpuid/amd", test_amd);
   g_test_add_func ("/kvm/cpuid/vendor", test_vendor);
-  g_test_add_func ("/kvm/cpuid/no-tsc-deadline", test_no_tsc_deadline);
+  g_test_add_func ("/kvm/cpuid/flags", test_flags);
   g_test_add_func ("/kvm/cpuid/limits", test_limits);
   return g_test_run ();
 }

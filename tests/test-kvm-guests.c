@@ -208,6 +208,18 @@ test_cpuid (void)
   assert_contains (r.console, "tiny: cpuid b.0x0 eax=0x1 ebx=0x2 ecx=0x100 edx=0x0\n");
   assert_contains (r.console, "tiny: cpuid b.0x1 eax=0x3 ebx=0x6 ecx=0x201 edx=0x0\n");
   assert_contains (r.console, "tiny: cpuid b.0x2 eax=0x0 ebx=0x0 ecx=0x2 edx=0x0\n");
+  /* Leaf 1: APIC ID 0, 8 addressable IDs per package (1 thread bit and 2
+   * core bits); KTSTR_KVM_SPEED=slow marks /dev/kvm emulated, so CX16 is
+   * hidden. */
+  const char *leaf1 = strstr (r.console, "tiny: cpuid 1 ebx=0x");
+  g_assert_nonnull (leaf1);
+  char *end = NULL;
+  guint64 ebx = g_ascii_strtoull (leaf1 + strlen ("tiny: cpuid 1 ebx=0x"), &end, 16);
+  g_assert_true (g_str_has_prefix (end, " ecx=0x"));
+  guint64 ecx = g_ascii_strtoull (end + strlen (" ecx=0x"), NULL, 16);
+  g_assert_cmphex (ebx >> 24, ==, 0);
+  g_assert_cmphex ((ebx >> 16) & 0xff, ==, 8);
+  g_assert_cmphex (ecx & (1u << 13), ==, 0);
   g_assert_cmpint (r.result.end, ==, KTSTR_VM_END_POWEROFF);
   tiny_run_clear (&r);
 }

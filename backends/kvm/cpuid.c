@@ -6,6 +6,7 @@
 
 #include "backends/kvm/kvm-sys.h"
 
+#define LEAF1_ECX_CX16 (1u << 13)
 #define LEAF1_ECX_TSC_DEADLINE (1u << 24)
 #define LEAF1_EDX_HTT (1u << 28)
 #define LEVEL_SMT 1
@@ -180,7 +181,7 @@ patch_cache_leaf (struct kvm_cpuid2 *c, guint32 function, const KtstrTopology *t
 
 struct kvm_cpuid2 *
 ktstr_cpuid_for_vcpu (const struct kvm_cpuid2 *supported, const KtstrTopology *t, guint cpu,
-                      gboolean has_tsc_deadline)
+                      KtstrCpuidFlags flags)
 {
   /* Room for every supported entry plus the added 0xB/0x1F levels. */
   guint cap = supported->nent + 8;
@@ -199,8 +200,10 @@ ktstr_cpuid_for_vcpu (const struct kvm_cpuid2 *supported, const KtstrTopology *t
       set_field (&e->ebx, 24, 0xff, apic_id);
       set_field (&e->ebx, 16, 0xff, MIN (1u << (tb + cb), 255u));
       e->edx |= LEAF1_EDX_HTT;
-      if (has_tsc_deadline)
+      if (flags & KTSTR_CPUID_TSC_DEADLINE)
         e->ecx |= LEAF1_ECX_TSC_DEADLINE;
+      if (flags & KTSTR_CPUID_EMULATED)
+        e->ecx &= ~LEAF1_ECX_CX16;
     }
   patch_cache_leaf (c, 0x4, t, TRUE);
 

@@ -36,9 +36,18 @@ guint ktstr_cpuid_node_of (const KtstrTopology *t, guint cpu);
  * KTSTR_CPUID_MAX_APIC_ID or more vCPUs than MAX_VCPUS. */
 gboolean ktstr_cpuid_check_topology (const KtstrTopology *t, guint max_vcpus, GError **error);
 
+typedef enum
+{
+  KTSTR_CPUID_TSC_DEADLINE = 1 << 0, /* the in-kernel LAPIC has the TSC deadline timer */
+  /* /dev/kvm is an instruction emulator: hide what KVM reports as supported
+   * but its emulator cannot execute.  Measured on such a host: CMPXCHG16B
+   * (CX16) ends the guest with an emulation error in the slab allocator. */
+  KTSTR_CPUID_EMULATED = 1 << 1,
+} KtstrCpuidFlags;
+
 /* A copy of SUPPORTED patched for CPU; free with g_free. */
 struct kvm_cpuid2 *ktstr_cpuid_for_vcpu (const struct kvm_cpuid2 *supported, const KtstrTopology *t,
-                                         guint cpu, gboolean has_tsc_deadline);
+                                         guint cpu, KtstrCpuidFlags flags);
 
 /* The entry for FUNCTION/INDEX in C, or NULL. */
 struct kvm_cpuid_entry2 *ktstr_cpuid_find (struct kvm_cpuid2 *c, guint32 function, guint32 index);

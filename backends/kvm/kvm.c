@@ -136,13 +136,15 @@ ktstr_kvm_auto_is_preferred (char **why)
   return is_fast;
 }
 
-/* --backend=kvm on an emulated /dev/kvm runs, but says so once. */
-static void
-warn_if_emulated (void)
+/* --backend=kvm on an emulated /dev/kvm runs, but says so once.  TRUE
+ * when /dev/kvm is known to be emulated. */
+static gboolean
+host_is_emulated (void)
 {
   static gsize once = 0;
+  static gboolean is_emulated = FALSE;
   if (!g_once_init_enter (&once))
-    return;
+    return is_emulated;
   KtstrKvmSpeed speed = { 0 };
   g_autoptr (GError) error = NULL;
   if (!ktstr_kvm_speed_get (&speed, &error))
@@ -154,9 +156,11 @@ warn_if_emulated (void)
       g_printerr ("ktstr: warning: %s; the kvm backend will run, but a Linux boot takes "
                   "minutes or never finishes here (--backend=qemu uses TCG instead)\n",
                   what);
+      is_emulated = TRUE;
     }
   ktstr_kvm_speed_clear (&speed);
   g_once_init_leave (&once, 1);
+  return is_emulated;
 }
 
 static void
@@ -206,7 +210,7 @@ kvm_prepare (const KtstrVmConfig *config, GError **error)
                    "the kvm backend needs a kernel, a topology and a memory size");
       return NULL;
     }
-  warn_if_emulated ();
+  gboolean is_emulated = host_is_emulated ();
 
   g_autoptr (KtstrVm) vm = g_new0 (KtstrVm, 1);
   g_mutex_init (&vm->lock);
@@ -243,6 +247,7 @@ kvm_prepare (const KtstrVmConfig *config, GError **error)
     .cmdline = config->cmdline,
     .topology = config->topology,
     .memory_bytes = (guint64)config->memory_mb << 20,
+    .is_emulated = is_emulated,
     .on_console = on_console,
     .on_ctrl = on_ctrl,
     .on_end = on_end,

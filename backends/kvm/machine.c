@@ -220,8 +220,10 @@ create_vcpus (KtstrKvmMachine *m, guint64 entry, KtstrCpuMode mode, guint64 boot
       if (!ktstr_vcpu_create (v, m, &m->sys, i, ktstr_cpuid_apic_id (&m->config.topology, i),
                               error))
         return FALSE;
-      g_autofree struct kvm_cpuid2 *cpuid = ktstr_cpuid_for_vcpu (
-          m->supported_cpuid, &m->config.topology, i, m->sys.has_tsc_deadline);
+      KtstrCpuidFlags flags = (m->sys.has_tsc_deadline ? KTSTR_CPUID_TSC_DEADLINE : 0)
+                              | (m->config.is_emulated ? KTSTR_CPUID_EMULATED : 0);
+      g_autofree struct kvm_cpuid2 *cpuid
+          = ktstr_cpuid_for_vcpu (m->supported_cpuid, &m->config.topology, i, flags);
       if (ioctl (v->fd, KVM_SET_CPUID2, cpuid) < 0)
         {
           ktstr_kvm_set_errno_error (error, KTSTR_KVM_ERROR_SETUP, "KVM_SET_CPUID2", errno);

@@ -54,6 +54,8 @@ typedef struct
   KtstrTopology topology;
   guint64 memory_bytes;
   const char *kvm_device;           /* NULL: /dev/kvm */
+  gboolean is_emulated;             /* /dev/kvm is an instruction emulator: hide the CPU
+                                     * features it cannot execute (KTSTR_CPUID_EMULATED) */
   KtstrMachineBytesFunc on_console; /* UART output, on a vCPU thread */
   KtstrMachineBytesFunc on_ctrl;    /* control channel bytes, on a vCPU thread */
   KtstrMachineEndFunc on_end;       /* once, when the VM ends, on any thread */

@@ -346,6 +346,8 @@ test_cpuid (void)
   cpuid (1, 0, r);
   say ("cpuid 1 ebx=");
   put_hex (r[1]);
+  puts_ (" ecx=");
+  put_hex (r[2]);
   puts_ ("\n");
   for (u32 sub = 0; sub < 3; sub++)
     {
