@@ -398,9 +398,15 @@ test_refuses (void)
   assert_contains (error->message, "/nonexistent/bzImage");
   g_clear_error (&error);
 
-  /* 16 LLCs x 32 cores: APIC IDs beyond the xAPIC range. */
   g_autofree char *image = tiny_image ();
   cfg.kernel_path = image;
+  cfg.accel = KTSTR_ACCEL_TCG;
+  g_assert_null (ktstr_backend_kvm.prepare (&cfg, &error));
+  g_assert_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_INVALID);
+  g_clear_error (&error);
+  cfg.accel = KTSTR_ACCEL_AUTO;
+
+  /* 16 LLCs x 32 cores: APIC IDs beyond the xAPIC range. */
   cfg.topology = (KtstrTopology){ 1, 16, 32, 1 };
   g_assert_null (ktstr_backend_kvm.prepare (&cfg, &error));
   g_assert_nonnull (error);

@@ -210,6 +210,12 @@ kvm_prepare (const KtstrVmConfig *config, GError **error)
                    "the kvm backend needs a kernel, a topology and a memory size");
       return NULL;
     }
+  if (config->accel == KTSTR_ACCEL_TCG)
+    {
+      g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_INVALID,
+                   "the kvm backend runs guests on /dev/kvm only; TCG needs --backend=qemu");
+      return NULL;
+    }
   gboolean is_emulated = host_is_emulated ();
 
   g_autoptr (KtstrVm) vm = g_new0 (KtstrVm, 1);
