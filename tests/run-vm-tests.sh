@@ -16,7 +16,8 @@ status=0
 for t in "$builddir/tests/test-qemu-boot --tap" \
   "$srcdir/tests/test-guest-vm.sh" \
   "$builddir/tests/test-vm --tap" \
-  "$builddir/tests/test-vm-sched --tap"; do
+  "$builddir/tests/test-vm-sched --tap" \
+  "$builddir/tests/test-vm-gauntlet --tap"; do
   echo "=== $t"
   start=$(date +%s)
   if $t; then

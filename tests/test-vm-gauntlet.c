@@ -1,0 +1,227 @@
+/* VM tier: one small real gauntlet (two presets that fit, one that does
+ * not) with --tap and --junit, and a gauntlet stopped by SIGINT.  Runs only
+ * with KTSTR_VM_TESTS=1 (make check-vm). */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "sidecar.h"
+
+static const char *builddir;
+static char *kernel;
+
+static gboolean
+need_vm (void)
+{
+  if (g_strcmp0 (g_getenv ("KTSTR_VM_TESTS"), "1") != 0)
+    {
+      g_test_skip ("boots VMs: run with KTSTR_VM_TESTS=1 (make check-vm)");
+      return FALSE;
+    }
+  if (kernel == NULL)
+    {
+      g_test_skip ("no test kernel: set KTSTR_TEST_KERNEL or provide "
+                   "../shared/fixtures/linux-6.12-scx/bzImage");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A fresh git repository, so the run directory has a real commit key. */
+static char *
+make_cwd (void)
+{
+  char *cwd = g_dir_make_tmp ("ktstr-gauntlet-vm-XXXXXX", NULL);
+  g_autofree char *git = g_strdup_printf (
+      "sh -c 'cd %s && git init -q && git -c user.name=t -c user.email=t@t commit -q "
+      "--allow-empty -m init'",
+      cwd);
+  g_assert_true (g_spawn_command_line_sync (git, NULL, NULL, NULL, NULL));
+  return cwd;
+}
+
+static void
+remove_tree (const char *dir)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+}
+
+static GPtrArray *
+ktstr_argv (const char *const *args)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (argv, g_build_filename (builddir, "src", "ktstr", NULL));
+  g_ptr_array_add (argv, g_strdup ("test"));
+  g_ptr_array_add (argv, g_strdup_printf ("--kernel=%s", kernel));
+  for (const char *const *a = args; *a; a++)
+    g_ptr_array_add (argv, g_strdup (*a));
+  g_ptr_array_add (argv, NULL);
+  return argv;
+}
+
+static char **
+ktstr_env (void)
+{
+  char **envp = g_get_environ ();
+  envp = g_environ_unsetenv (envp, "KTSTR_SIDECAR_DIR");
+  envp = g_environ_unsetenv (envp, "CARGO_TARGET_DIR");
+  /* TCG: two 4-vCPU presets fit, odd-3llc (9 vCPUs) does not. */
+  envp = g_environ_setenv (envp, "KTSTR_VCPU_BUDGET", "8", TRUE);
+  return envp;
+}
+
+/* The sidecars of the one run directory under CWD/target/ktstr. */
+static GPtrArray *
+load_sidecars (const char *cwd)
+{
+  g_autofree char *root = g_build_filename (cwd, "target", "ktstr", NULL);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_sidecar_free);
+  g_autoptr (GDir) d = g_dir_open (root, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      if (name[0] == '.')
+        continue;
+      g_autofree char *dir = g_build_filename (root, name, NULL);
+      g_autoptr (GDir) rd = g_dir_open (dir, 0, NULL);
+      const char *f;
+      while ((f = g_dir_read_name (rd)) != NULL)
+        if (g_str_has_suffix (f, ".ktstr.json"))
+          {
+            g_autofree char *path = g_build_filename (dir, f, NULL);
+            g_autoptr (GError) error = NULL;
+            KtstrSidecar *sc = ktstr_sidecar_load_file (path, &error);
+            g_assert_no_error (error);
+            g_ptr_array_add (out, sc);
+          }
+    }
+  return out;
+}
+
+static void
+test_two_presets (void)
+{
+  if (!need_vm ())
+    return;
+  g_autofree char *cwd = make_cwd ();
+  g_autofree char *junit = g_build_filename (cwd, "junit.xml", NULL);
+  g_autofree char *junit_arg = g_strconcat ("--junit=", junit, NULL);
+  g_autoptr (GPtrArray) argv = ktstr_argv ((const char *[]){
+      "--gauntlet", "-j", "2", "--preset", "tiny-1llc,tiny-2llc,odd-3llc", "--tap", junit_arg,
+      "steady", NULL });
+  g_auto (GStrv) envp = ktstr_env ();
+  g_autofree char *out = NULL, *err = NULL;
+  int status = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (cwd, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("stdout:\n%s\nstderr:\n%s", out, err);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+
+  /* TAP on stdout: the plan, two passes, one skip with its reason. */
+  g_assert_true (g_str_has_prefix (out, "TAP version 13\n1..3\n"));
+  g_assert_nonnull (strstr (out, "ok 1 - gauntlet/steady/odd-3llc/default # SKIP 9 vCPUs > "
+                                 "the TCG budget of 8"));
+  g_assert_nonnull (strstr (out, " - gauntlet/steady/tiny-1llc/default\n"));
+  g_assert_nonnull (strstr (out, " - gauntlet/steady/tiny-2llc/default\n"));
+  g_assert_null (strstr (out, "not ok"));
+  /* Human lines went to stderr. */
+  g_assert_nonnull (strstr (err, "gauntlet: 2 passed, 0 failed, 1 skipped, 0 not run"));
+
+  /* One sidecar per variant that ran; bare test name, topology tells them apart. */
+  g_autoptr (GPtrArray) scs = load_sidecars (cwd);
+  g_assert_cmpuint (scs->len, ==, 2);
+  gboolean seen_1llc = FALSE, seen_2llc = FALSE;
+  for (guint i = 0; i < scs->len; i++)
+    {
+      const KtstrSidecar *sc = scs->pdata[i];
+      g_assert_cmpstr (sc->test_name, ==, "steady");
+      g_assert_true (sc->passed);
+      g_assert_cmpuint (sc->active_flags->len, ==, 0);
+      seen_1llc |= g_str_equal (sc->topology, "1n1l4c1t");
+      seen_2llc |= g_str_equal (sc->topology, "1n2l2c1t");
+      g_assert_cmpuint (sc->stats->total_cpus, >, 0);
+    }
+  g_assert_true (seen_1llc && seen_2llc);
+
+  /* JUnit: three testcases, one skipped. */
+  g_autofree char *xml = NULL;
+  g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
+  g_assert_nonnull (strstr (xml, "tests=\"3\" failures=\"0\" errors=\"0\" skipped=\"1\""));
+  g_assert_nonnull (strstr (xml, "<testcase name=\"gauntlet/steady/tiny-2llc/default\" "
+                                 "classname=\"gauntlet.steady\""));
+  remove_tree (cwd);
+}
+
+static void
+test_interrupt (void)
+{
+  if (!need_vm ())
+    return;
+  g_autofree char *cwd = make_cwd ();
+  g_autoptr (GPtrArray) argv = ktstr_argv ((const char *[]){
+      "--gauntlet", "-j", "2", "--preset", "tiny-1llc,tiny-2llc", "steady", "steady_mixed",
+      NULL });
+  g_auto (GStrv) envp = ktstr_env ();
+  g_autoptr (GError) error = NULL;
+  GPid pid;
+  int out_fd = -1;
+  g_assert_true (g_spawn_async_with_pipes (cwd, (char **) argv->pdata, envp,
+                                           G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL,
+                                           &out_fd, NULL, &error));
+  g_assert_no_error (error);
+  /* Both VMs are booting (a TCG boot takes several seconds). */
+  g_usleep (2 * G_USEC_PER_SEC);
+  kill (pid, SIGINT);
+  gint64 sent = g_get_monotonic_time ();
+  int status = 0;
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  double stop_s = (g_get_monotonic_time () - sent) / 1e6;
+  g_autoptr (GIOChannel) ch = g_io_channel_unix_new (out_fd);
+  g_io_channel_set_close_on_unref (ch, TRUE);
+  g_autofree char *out = NULL;
+  g_io_channel_read_to_end (ch, &out, NULL, NULL);
+  g_test_message ("stopped %.1fs after SIGINT; stdout:\n%s", stop_s, out);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 130);
+  g_assert_nonnull (strstr (out, "ktstr: interrupted: stopping 2 running VMs"));
+  g_assert_nonnull (strstr (out, "4 not run (interrupted)"));
+  /* The VMs were killed, not waited for. */
+  g_assert_cmpfloat (stop_s, <, 10);
+  /* A variant cut short leaves no sidecar. */
+  g_autoptr (GPtrArray) scs = load_sidecars (cwd);
+  g_assert_cmpuint (scs->len, ==, 0);
+  remove_tree (cwd);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  builddir = g_getenv ("KTSTR_TOP_BUILDDIR");
+  if (builddir == NULL)
+    builddir = ".";
+  const char *env = g_getenv ("KTSTR_TEST_KERNEL");
+  if (env != NULL && *env != '\0')
+    kernel = g_strdup (env);
+  else
+    {
+      const char *src = g_getenv ("KTSTR_TOP_SRCDIR");
+      g_autofree char *fixture = g_build_filename (src ? src : ".", "..", "shared", "fixtures",
+                                                   "linux-6.12-scx", "bzImage", NULL);
+      if (g_file_test (fixture, G_FILE_TEST_EXISTS))
+        kernel = g_canonicalize_filename (fixture, NULL);
+    }
+  g_test_add_func ("/vm-gauntlet/two-presets", test_two_presets);
+  g_test_add_func ("/vm-gauntlet/interrupt", test_interrupt);
+  int rc = g_test_run ();
+  g_free (kernel);
+  return rc;
+}
