@@ -212,6 +212,16 @@ ktstr_initramfs_compose_extra (const char *base_path, const char *plan_text,
                                const char *extra_name, const char *extra_text,
                                const char *out_path, GError **error)
 {
+  return ktstr_initramfs_compose_files (base_path, plan_text, extra_name, extra_text, NULL,
+                                        out_path, error);
+}
+
+gboolean
+ktstr_initramfs_compose_files (const char *base_path, const char *plan_text,
+                               const char *extra_name, const char *extra_text,
+                               const KtstrInitramfsSpec *files, const char *out_path,
+                               GError **error)
+{
   g_autofree char *base = NULL;
   gsize base_len = 0;
   g_autoptr (KtstrCpio) cpio = ktstr_cpio_new ();
@@ -228,6 +238,13 @@ ktstr_initramfs_compose_extra (const char *base_path, const char *plan_text,
         extra_name++;
       ktstr_cpio_add_parents (cpio, extra_name);
       ktstr_cpio_add_file (cpio, extra_name, 0644, extra_text, strlen (extra_text));
+    }
+  for (guint i = 0; files != NULL && i < files->files->len; i++)
+    {
+      const KtstrInitramfsFile *f = files->files->pdata[i];
+      ktstr_cpio_add_parents (cpio, f->archive_name);
+      if (!ktstr_cpio_add_host_file (cpio, f->archive_name, f->host_path, error))
+        return FALSE;
     }
   g_autoptr (GBytes) plan_archive = ktstr_cpio_finish (cpio);
 

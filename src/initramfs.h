@@ -53,6 +53,13 @@ gboolean ktstr_initramfs_compose_extra (const char *base_path, const char *plan_
                                         const char *extra_name, const char *extra_text,
                                         const char *out_path, GError **error);
 
+/* Like ktstr_initramfs_compose_extra, with FILES->files (NULL: none; its
+ * init_path is not used) in the per-test archive too: a test's payloads. */
+gboolean ktstr_initramfs_compose_files (const char *base_path, const char *plan_text,
+                                        const char *extra_name, const char *extra_text,
+                                        const KtstrInitramfsSpec *files, const char *out_path,
+                                        GError **error);
+
 /* ${XDG_CACHE_HOME:-~/.cache}/ktstr/initramfs */
 char *ktstr_initramfs_default_cache_dir (void);
 

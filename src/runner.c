@@ -18,6 +18,7 @@
 #include "report.h"
 #include "rundir.h"
 #include "session.h"
+#include "payload-metrics.h"
 #include "sidecar.h"
 #include "verdict.h"
 
@@ -233,6 +234,12 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology,
       ktstr_scenario_stats_free (sc->stats);
       sc->stats = g_steal_pointer (&verdict->stats);
     }
+  /* Payload metrics, and the payload's name (the first, when several ran). */
+  if (verdict->payload_metrics != NULL)
+    while (verdict->payload_metrics->len > 0)
+      g_ptr_array_add (sc->metrics, g_ptr_array_steal_index (verdict->payload_metrics, 0));
+  if (session->payloads->len > 0)
+    sc->payload = g_strdup (((KtstrPayloadResult *) session->payloads->pdata[0])->name);
   for (guint i = 0; i < session->stimuli->len; i++)
     {
       const KtstrStimulusEvent *src = session->stimuli->pdata[i];
@@ -258,6 +265,36 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology,
   sc->accel = g_strdup (vm->accel);
   ktstr_sidecar_stamp (sc);
   return g_steal_pointer (&sc);
+}
+
+/* The plan, and the test's payloads (with their ELF interpreter and
+ * libraries) for the per-test archive; a dynamically linked payload gets
+ * LD_LIBRARY_PATH through payload_env. */
+static gboolean
+pack_payloads (const KtstrTestDef *def, const char *topology, guint guard_ms, char **plan,
+               KtstrInitramfsSpec **files, GError **error)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autofree char *base = ktstr_testdef_to_plan (def, topology, guard_ms);
+  g_string_append (text, base);
+  if (def->payloads != NULL && def->payloads->len > 0)
+    {
+      *files = ktstr_initramfs_spec_new ("");
+      g_autoptr (KtstrPackage) pkg = ktstr_package_new ();
+      for (guint i = 0; i < def->payloads->len; i++)
+        {
+          const KtstrPayloadDef *pl = def->payloads->pdata[i];
+          g_autofree char *guest = ktstr_testdef_payload_guest_path (pl->name);
+          if (!ktstr_package_add (pkg, *files, "payload", pl->binary, guest, error))
+            return FALSE;
+        }
+      g_autofree char *llp = ktstr_package_ld_library_path (pkg);
+      for (guint i = 0; *llp && i < def->payloads->len; i++)
+        g_string_append_printf (text, "payload_env %s LD_LIBRARY_PATH=%s\n",
+                                ((KtstrPayloadDef *) def->payloads->pdata[i])->name, llp);
+    }
+  *plan = g_strdup (text->str);
+  return TRUE;
 }
 
 /* Copies the console log next to the sidecar: {test}-{hash}.console.log. */
@@ -346,19 +383,25 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
 
   guint timeout_s = o->timeout_s;
   if (timeout_s == 0)
-    timeout_s = BOOT_ALLOWANCE_S + (def->duration_ms + def->settle_ms) / 1000 + 1;
+    timeout_s = BOOT_ALLOWANCE_S + (ktstr_testdef_run_ms (def) + def->settle_ms) / 1000 + 1;
   guint guard_ms = (timeout_s - MIN (timeout_s / 2, GUEST_GUARD_MARGIN_S)) * 1000;
 
   g_autofree char *workdir = g_dir_make_tmp ("ktstr-vm-XXXXXX", error);
   if (workdir == NULL)
     return NULL;
-  g_autofree char *plan = ktstr_testdef_to_plan (def, topology, guard_ms);
+  g_autofree char *plan = NULL;
+  g_autoptr (KtstrInitramfsSpec) payload_files = NULL;
+  if (!pack_payloads (def, topology, guard_ms, &plan, &payload_files, error))
+    {
+      remove_workdir (workdir);
+      return NULL;
+    }
   g_autofree char *initrd = g_build_filename (workdir, "initramfs.cpio", NULL);
   g_autofree char *console = g_build_filename (workdir, "console.log", NULL);
   g_autofree char *cmdline = build_cmdline (o);
-  if (!ktstr_initramfs_compose_extra (r->base_initramfs, plan,
+  if (!ktstr_initramfs_compose_files (r->base_initramfs, plan,
                                       r->sched_spec ? KTSTR_SCHED_SPEC_PATH : NULL,
-                                      r->sched_spec, initrd, error))
+                                      r->sched_spec, payload_files, initrd, error))
     {
       remove_workdir (workdir);
       return NULL;

@@ -4,6 +4,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "payload-metrics.h"
 #include "sidecar.h"
 
 KtstrSession *
@@ -16,6 +17,7 @@ ktstr_session_new (void)
   s->errors = g_ptr_array_new_with_free_func (g_free);
   s->logs = g_ptr_array_new_with_free_func (g_free);
   s->bad_lines = g_ptr_array_new_with_free_func (g_free);
+  s->payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_payload_result_free);
   s->sched = ktstr_sched_record_new ();
   return s;
 }
@@ -33,6 +35,7 @@ ktstr_session_free (KtstrSession *s)
   g_ptr_array_unref (s->errors);
   g_ptr_array_unref (s->logs);
   g_ptr_array_unref (s->bad_lines);
+  g_ptr_array_unref (s->payloads);
   ktstr_sched_record_free (s->sched);
   g_free (s);
 }
@@ -131,6 +134,15 @@ ktstr_session_feed (KtstrSession *s, const char *line)
         record_bad (s, line, "stim without label or elapsed_ms");
       else
         g_ptr_array_add (s->stimuli, ev);
+    }
+  else if (g_str_equal (type, "payload"))
+    {
+      g_autofree char *why = NULL;
+      KtstrPayloadResult *r = ktstr_payload_result_from_json (obj, &why);
+      if (r == NULL)
+        record_bad (s, line, why);
+      else
+        g_ptr_array_add (s->payloads, r);
     }
   else if (g_str_equal (type, "log"))
     g_ptr_array_add (s->logs,

@@ -22,6 +22,7 @@ typedef struct
   GPtrArray *errors;        /* char*: "error" messages from the agent */
   GPtrArray *logs;          /* char*: "log" lines, "src: msg" */
   GPtrArray *bad_lines;     /* char*: lines that broke the protocol, with why */
+  GPtrArray *payloads;      /* KtstrPayloadResult*, in the order they ended */
   gboolean is_done;
   guint64 done_elapsed_ms;
   KtstrSchedRecord *sched;  /* the scheduler under test; never NULL */

@@ -47,6 +47,9 @@ ktstr_testdef_free (KtstrTestDef *def)
   g_free (def->path);
   g_free (def->topology);
   g_ptr_array_unref (def->cgroups);
+  g_clear_pointer (&def->steps, g_ptr_array_unref);
+  g_clear_pointer (&def->backdrop_ops, g_ptr_array_unref);
+  g_clear_pointer (&def->payloads, g_ptr_array_unref);
   g_clear_pointer (&def->keyfile, g_key_file_unref);
   g_free (def);
 }
@@ -183,7 +186,7 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
              GError **error)
 {
   static const char *const allowed[] = { "work",     "workers",   "cpuset",     "policy", "nice",
-                                         "affinity", "mempolicy", "mpol_flags", NULL };
+                                         "affinity", "mempolicy", "mpol_flags", "step",   NULL };
   const char *name = group + strlen ("cgroup ");
 
   if (!valid_name (name))
@@ -198,6 +201,22 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
   g_autoptr (KtstrCgroupDef) cg = g_new0 (KtstrCgroupDef, 1);
   cg->name = g_strdup (name);
   cg->works = g_ptr_array_new_with_free_func ((GDestroyNotify) work_def_free);
+  cg->step = -1;
+  if (g_key_file_has_key (kf, group, "step", NULL))
+    {
+      guint step = 0;
+      g_autofree char *sg = NULL;
+      if (!get_uint (kf, path, group, "step", 0, 31, &step, error))
+        return NULL;
+      sg = g_strdup_printf ("step %u", step);
+      if (!g_key_file_has_group (kf, sg))
+        {
+          bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "step",
+               "there is no [step %u] group in this file", step);
+          return NULL;
+        }
+      cg->step = (int) step;
+    }
   cg->cpuset = g_key_file_get_string (kf, group, "cpuset", NULL);
   g_autofree char *why = NULL;
   if (cg->cpuset != NULL && !ktstr_workspec_check_cpuset (cg->cpuset, &why))
@@ -440,12 +459,15 @@ ktstr_testdef_load (const char *path, GError **error)
   g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
   for (char **g = groups; *g; g++)
     {
-      if (g_str_equal (*g, "test") || g_str_equal (*g, "checks") || g_str_has_prefix (*g, "work "))
+      if (g_str_equal (*g, "test") || g_str_equal (*g, "checks") || g_str_has_prefix (*g, "work ")
+          || g_str_has_prefix (*g, "step ") || g_str_equal (*g, "backdrop")
+          || g_str_has_prefix (*g, "payload "))
         continue;
       if (!g_str_has_prefix (*g, "cgroup "))
         {
           bad (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, *g, NULL,
-               "unknown group (expected [test], [cgroup NAME], [work CGROUP/LABEL] or [checks])");
+               "unknown group (expected [test], [cgroup NAME], [work CGROUP/LABEL], [step N], "
+               "[backdrop], [payload NAME] or [checks])");
           return NULL;
         }
       g_autofree char *prefix = g_strdup_printf ("work %s/", *g + strlen ("cgroup "));
@@ -473,7 +495,9 @@ ktstr_testdef_load (const char *path, GError **error)
           return NULL;
         }
     }
-  if (def->cgroups->len == 0)
+  if (!ktstr_testdef_load_steps (kf, path, def, error))
+    return NULL;
+  if (def->cgroups->len == 0 && def->steps->len == 0)
     {
       bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", NULL,
            "a test needs at least one [cgroup NAME] group");
@@ -505,24 +529,31 @@ ktstr_testdef_work_type (const KtstrTestDef *def)
 char *
 ktstr_testdef_to_plan (const KtstrTestDef *def, const char *topology, guint guard_ms)
 {
-  GString *s = g_string_new (KTSTR_PLAN_MAGIC "\n");
-  g_string_append_printf (s, "test %s\n", def->name);
-  g_string_append_printf (s, "topology %s\n", topology);
-  g_string_append_printf (s, "duration_ms %u\n", def->duration_ms);
-  g_string_append_printf (s, "settle_ms %u\n", def->settle_ms);
-  g_string_append_printf (s, "guard_ms %u\n", guard_ms);
-  g_string_append_printf (s, "workers %u\n", def->workers);
+  return ktstr_testdef_render (def, topology, guard_ms, NULL);
+}
+
+/* The plan lines of the cgroups of STEP (-1: the backdrop) and their
+ * works; ORIGINS as for ktstr_testdef_render. */
+void
+ktstr_testdef_render_cgroups (const KtstrTestDef *def, int step, GString *s, GPtrArray *origins)
+{
   for (guint i = 0; i < def->cgroups->len; i++)
     {
       KtstrCgroupDef *cg = def->cgroups->pdata[i];
+      if (cg->step != step)
+        continue;
       g_string_append_printf (s, "cgroup %s", cg->name);
       if (cg->cpuset != NULL)
         g_string_append_printf (s, " cpuset=%s", cg->cpuset);
       g_string_append_c (s, '\n');
+      if (origins != NULL)
+        g_ptr_array_add (origins, g_strdup_printf ("[cgroup %s]", cg->name));
     }
   for (guint i = 0; i < def->cgroups->len; i++)
     {
       KtstrCgroupDef *cg = def->cgroups->pdata[i];
+      if (cg->step != step)
+        continue;
       for (guint j = 0; j < cg->works->len; j++)
         {
           KtstrWorkDef *w = cg->works->pdata[j];
@@ -531,9 +562,12 @@ ktstr_testdef_to_plan (const KtstrTestDef *def, const char *topology, guint guar
           for (guint k = 0; k < w->params->len; k++)
             g_string_append_printf (s, " %s", (char *) w->params->pdata[k]);
           g_string_append_c (s, '\n');
+          if (origins != NULL)
+            g_ptr_array_add (origins, w->label ? g_strdup_printf ("[work %s/%s]", cg->name,
+                                                                  w->label)
+                                               : g_strdup_printf ("[cgroup %s]", cg->name));
         }
     }
-  return g_string_free (s, FALSE);
 }
 
 static int

@@ -36,7 +36,43 @@ typedef struct
   char *name;
   char *cpuset;      /* cpuset spec (all, exact:, llc:, numa:, range:, disjoint:, overlap:) or NULL */
   GPtrArray *works;  /* KtstrWorkDef*, owned */
+  int step;          /* -1: the backdrop (or a test without steps), else [step N] */
 } KtstrCgroupDef;
+
+/* [step N]: its hold as written (frac:F, fixed:MS, loop:MS) and its ops,
+ * each "Kind ARGS..." as in the plan (common/proto.h). */
+typedef struct
+{
+  guint index;
+  char *hold;
+  GPtrArray *ops; /* char*, owned */
+} KtstrStepDef;
+
+typedef enum
+{
+  KTSTR_PAYLOAD_CHECK_MIN,
+  KTSTR_PAYLOAD_CHECK_MAX,
+  KTSTR_PAYLOAD_CHECK_RANGE,
+  KTSTR_PAYLOAD_CHECK_EXISTS,
+  KTSTR_PAYLOAD_CHECK_EXIT_CODE,
+} KtstrPayloadCheckKind;
+
+typedef struct
+{
+  KtstrPayloadCheckKind kind;
+  char *metric; /* NULL for EXIT_CODE */
+  double lo, hi; /* MIN: lo; MAX: hi; RANGE: both; EXIT_CODE: lo */
+} KtstrPayloadCheck;
+
+/* [payload NAME]: a program packed into the guest at /ktstr/payload/NAME. */
+typedef struct
+{
+  char *name;
+  char *binary;     /* absolute host path */
+  GPtrArray *args;  /* char*, owned */
+  gboolean is_json; /* output=json */
+  GPtrArray *checks; /* KtstrPayloadCheck*, owned */
+} KtstrPayloadDef;
 
 /* Which topologies a test runs on (gauntlet presets, --topology). */
 typedef struct
@@ -59,6 +95,9 @@ typedef struct
   GPtrArray *cgroups; /* KtstrCgroupDef*, owned */
   GKeyFile *keyfile; /* the whole file, for the [checks] group */
   KtstrTestConstraints constraints;
+  GPtrArray *steps;        /* KtstrStepDef*, owned, in order; empty without steps */
+  GPtrArray *backdrop_ops; /* char*, owned: [backdrop] payloads= as RunPayload, then ops= */
+  GPtrArray *payloads;     /* KtstrPayloadDef*, owned */
 } KtstrTestDef;
 
 void ktstr_testdef_free (KtstrTestDef *def);
@@ -76,6 +115,35 @@ gboolean ktstr_testdef_fits (const KtstrTestDef *def, const char *topology, char
 /* Renders the guest plan for DEF at TOPOLOGY, with GUARD_MS the guest's own
  * deadline. */
 char *ktstr_testdef_to_plan (const KtstrTestDef *def, const char *topology, guint guard_ms);
+
+/* Like ktstr_testdef_to_plan; when ORIGINS is non-NULL it receives, per
+ * plan line, the "[group] key" it came from (testdef-steps.c). */
+char *ktstr_testdef_render (const KtstrTestDef *def, const char *topology, guint guard_ms,
+                            GPtrArray *origins);
+
+/* Appends the cgroup and work lines of STEP (-1: the backdrop). */
+void ktstr_testdef_render_cgroups (const KtstrTestDef *def, int step, GString *s,
+                                   GPtrArray *origins);
+
+/* Loads [step N], [backdrop] and [payload NAME] into DEF (after its
+ * cgroups) and checks the whole plan with the guest's parser. */
+gboolean ktstr_testdef_load_steps (GKeyFile *kf, const char *path, KtstrTestDef *def,
+                                   GError **error);
+
+/* How long the scenario runs (ms from its start): duration_ms, or the
+ * steps' holds. */
+guint ktstr_testdef_run_ms (const KtstrTestDef *def);
+
+/* The cgroups whose workers report (ops' and SpawnHost's "_host"
+ * included), in plan order, with how many workers each should report:
+ * NAMES gets char*, COUNTS guint. */
+void ktstr_testdef_expected_workers (const KtstrTestDef *def, GPtrArray *names, GArray *counts);
+
+/* The [payload NAME] group NAME, or NULL. */
+const KtstrPayloadDef *ktstr_testdef_find_payload (const KtstrTestDef *def, const char *name);
+
+/* Where payload NAME goes in the guest, no leading '/'. */
+char *ktstr_testdef_payload_guest_path (const char *name);
 
 /* Every *.ktstr in DIR, sorted by test name. */
 GPtrArray *ktstr_testdef_load_dir (const char *dir, GError **error);

@@ -7,6 +7,7 @@
 #include "aggregate.h"
 #include "checks.h"
 #include "eval-format.h"
+#include "payload-metrics.h"
 #include "sched-verdict.h"
 #include "sidecar.h"
 
@@ -21,6 +22,7 @@ ktstr_verdict_free (KtstrVerdict *v)
   g_free (v->summary);
   g_free (v->report);
   g_clear_pointer (&v->stats, ktstr_scenario_stats_free);
+  g_clear_pointer (&v->payload_metrics, g_ptr_array_unref);
   g_free (v);
 }
 
@@ -97,31 +99,50 @@ evaluate_checks (const KtstrTestDef *def, const KtstrSession *s, KtstrScenarioSt
     }
   ktstr_checks_merge (&checks, &overrides);
 
-  for (guint i = 0; i < def->cgroups->len; i++)
+  /* Every cgroup whose workers report: the file's, those of AddCgroup
+   * ops and "_host" of SpawnHost, each with its works and Spawn ops. */
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) counts = g_array_new (FALSE, FALSE, sizeof (guint));
+  ktstr_testdef_expected_workers (def, names, counts);
+  for (guint i = 0; i < names->len; i++)
     {
-      const KtstrCgroupDef *cg = def->cgroups->pdata[i];
+      const char *name = names->pdata[i];
       g_autoptr (GPtrArray) reports = g_ptr_array_new ();
-      guint expected = 0;
-      for (guint j = 0; j < cg->works->len; j++)
-        {
-          const KtstrWorkDef *w = cg->works->pdata[j];
-          expected += w->workers ? w->workers : def->workers;
-        }
+      guint expected = g_array_index (counts, guint, i);
       for (guint j = 0; j < s->workers->len; j++)
         {
           KtstrWorkerReport *w = s->workers->pdata[j];
-          if (g_str_equal (w->cgroup, cg->name))
+          if (g_str_equal (w->cgroup, name))
             g_ptr_array_add (reports, w);
         }
       if (reports->len != expected)
         g_ptr_array_add (reasons, g_strdup_printf ("cgroup %s: %u of %u workers reported",
-                                                   cg->name, reports->len, expected));
+                                                   name, reports->len, expected));
       if (reports->len == 0)
         continue;
-      KtstrCgroupStats *cs = ktstr_aggregate_cgroup (cg->name, reports);
-      const char *cpuset = ktstr_session_cgroup_cpuset (s, cg->name);
-      ktstr_checks_evaluate (&checks, cg->name, cpuset, reports, cs, details);
+      KtstrCgroupStats *cs = ktstr_aggregate_cgroup (name, reports);
+      const char *cpuset = ktstr_session_cgroup_cpuset (s, name);
+      ktstr_checks_evaluate (&checks, name, cpuset, reports, cs, details);
       ktstr_scenario_stats_add_cgroup (stats, cs);
+    }
+}
+
+/* Metrics and checks of every payload run the guest reported, and a
+ * reason for each RunPayload whose payload never reported. */
+static void
+evaluate_payloads (const KtstrTestDef *def, const KtstrSession *s, GPtrArray *metrics,
+                   GPtrArray *reasons)
+{
+  for (guint i = 0; i < s->payloads->len; i++)
+    {
+      const KtstrPayloadResult *r = s->payloads->pdata[i];
+      const KtstrPayloadDef *pd = ktstr_testdef_find_payload (def, r->name);
+      if (pd == NULL)
+        {
+          g_ptr_array_add (reasons, g_strdup_printf ("payload %s: not in the test file", r->name));
+          continue;
+        }
+      g_ptr_array_add (metrics, ktstr_payload_evaluate (pd, r, i, reasons));
     }
 }
 
@@ -157,6 +178,8 @@ append_timeline (GString *out, const KtstrSession *s)
     {
       const KtstrStimulusEvent *ev = s->stimuli->pdata[i];
       g_string_append_printf (out, "  +%" G_GUINT64_FORMAT "ms %s", ev->elapsed_ms, ev->label);
+      if (ev->op_kind)
+        g_string_append_printf (out, " %s", ev->op_kind);
       if (ev->detail)
         g_string_append_printf (out, " (%s)", ev->detail);
       if (ev->has_total_iterations)
@@ -175,6 +198,7 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
   g_autoptr (GPtrArray) details = ktstr_details_new ();
   g_autofree char *panic_line = NULL;
   v->stats = ktstr_scenario_stats_new ();
+  v->payload_metrics = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_payload_metrics_free);
 
   /* The scheduler under test: start failures replace the scenario's
    * verdicts; a death during the run fails the test on top of them. */
@@ -226,6 +250,7 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
       else if (!ktstr_topology_check (topology, s->topo, &topo_msg))
         g_ptr_array_add (reasons, g_strdup_printf ("topology mismatch: %s", topo_msg));
       evaluate_checks (def, s, v->stats, details, reasons);
+      evaluate_payloads (def, s, v->payload_metrics, reasons);
     }
 
   for (guint i = 0; i < details->len; i++)

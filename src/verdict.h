@@ -33,6 +33,7 @@ typedef struct
   char *summary;              /* one line, NULL on pass */
   char *report;               /* multi-line failure report, NULL on pass */
   KtstrScenarioStats *stats;  /* never NULL (empty when nothing was measured) */
+  GPtrArray *payload_metrics; /* KtstrPayloadMetrics*, one per payload run; never NULL */
 } KtstrVerdict;
 
 void ktstr_verdict_free (KtstrVerdict *verdict);

@@ -1,0 +1,138 @@
+#include "config.h"
+
+#include "payload-metrics.h"
+
+#include <math.h>
+
+void
+ktstr_payload_result_free (KtstrPayloadResult *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->name);
+  g_free (r->out);
+  g_free (r->err);
+  g_free (r);
+}
+
+KtstrPayloadResult *
+ktstr_payload_result_from_json (JsonObject *obj, char **why)
+{
+  const char *name = json_object_get_string_member_with_default (obj, "name", NULL);
+  if (name == NULL || !json_object_has_member (obj, "exit_code"))
+    {
+      *why = g_strdup ("payload message without name or exit_code");
+      return NULL;
+    }
+  KtstrPayloadResult *r = g_new0 (KtstrPayloadResult, 1);
+  r->name = g_strdup (name);
+  r->elapsed_ms = (guint64) json_object_get_int_member_with_default (obj, "elapsed_ms", 0);
+  r->exit_code = (gint32) json_object_get_int_member (obj, "exit_code");
+  r->is_killed = json_object_get_boolean_member_with_default (obj, "killed", FALSE);
+  r->out = g_strdup (json_object_get_string_member_with_default (obj, "stdout", ""));
+  r->err = g_strdup (json_object_get_string_member_with_default (obj, "stderr", ""));
+  return r;
+}
+
+static guint
+walk (JsonNode *node, GString *path, KtstrPayloadStream stream, KtstrPayloadMetrics *pm)
+{
+  guint n = 0;
+  gsize len = path->len;
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *o = json_node_get_object (node);
+      g_autoptr (GList) members = json_object_get_members (o);
+      for (GList *m = members; m; m = m->next)
+        {
+          g_string_append_printf (path, "%s%s", len ? "." : "", (const char *) m->data);
+          n += walk (json_object_get_member (o, m->data), path, stream, pm);
+          g_string_truncate (path, len);
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *a = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          g_string_append_printf (path, "%s%u", len ? "." : "", i);
+          n += walk (json_array_get_element (a, i), path, stream, pm);
+          g_string_truncate (path, len);
+        }
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && len > 0)
+    {
+      GType t = json_node_get_value_type (node);
+      if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE)
+        {
+          ktstr_payload_metrics_add (pm, path->str, json_node_get_double (node),
+                                     KTSTR_PAYLOAD_POLARITY_UNKNOWN, 0, NULL,
+                                     KTSTR_PAYLOAD_SOURCE_JSON, stream);
+          n++;
+        }
+    }
+  return n;
+}
+
+guint
+ktstr_payload_extract (const char *text, KtstrPayloadStream stream, KtstrPayloadMetrics *pm)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL))
+    return 0;
+  g_autoptr (GString) path = g_string_new (NULL);
+  return walk (json_parser_get_root (parser), path, stream, pm);
+}
+
+static const KtstrPayloadMetric *
+find_metric (const KtstrPayloadMetrics *pm, const char *name)
+{
+  for (guint i = 0; i < pm->metrics->len; i++)
+    {
+      const KtstrPayloadMetric *m = pm->metrics->pdata[i];
+      if (g_str_equal (m->name, name))
+        return m;
+    }
+  return NULL;
+}
+
+KtstrPayloadMetrics *
+ktstr_payload_evaluate (const KtstrPayloadDef *def, const KtstrPayloadResult *r, guint index,
+                        GPtrArray *reasons)
+{
+  KtstrPayloadMetrics *pm = ktstr_payload_metrics_new (index, r->exit_code);
+  /* Like ktstr: stdout, else stderr when stdout holds no metrics. */
+  if (def->is_json && ktstr_payload_extract (r->out, KTSTR_PAYLOAD_STREAM_STDOUT, pm) == 0)
+    ktstr_payload_extract (r->err, KTSTR_PAYLOAD_STREAM_STDERR, pm);
+  for (guint i = 0; i < def->checks->len; i++)
+    {
+      const KtstrPayloadCheck *c = def->checks->pdata[i];
+      if (c->kind == KTSTR_PAYLOAD_CHECK_EXIT_CODE)
+        {
+          if (r->exit_code != (gint32) c->lo)
+            g_ptr_array_add (reasons, g_strdup_printf ("payload %s: exit code %d, expected %d%s",
+                                                       r->name, r->exit_code, (int) c->lo,
+                                                       r->is_killed ? " (it was killed)" : ""));
+          continue;
+        }
+      const KtstrPayloadMetric *m = find_metric (pm, c->metric);
+      if (m == NULL)
+        {
+          g_ptr_array_add (reasons,
+                           g_strdup_printf ("payload %s: metric %s is missing from its output",
+                                            r->name, c->metric));
+          continue;
+        }
+      if (c->kind == KTSTR_PAYLOAD_CHECK_MIN && m->value < c->lo)
+        g_ptr_array_add (reasons, g_strdup_printf ("payload %s: metric %s = %g is below min %g",
+                                                   r->name, c->metric, m->value, c->lo));
+      else if (c->kind == KTSTR_PAYLOAD_CHECK_MAX && m->value > c->hi)
+        g_ptr_array_add (reasons, g_strdup_printf ("payload %s: metric %s = %g is above max %g",
+                                                   r->name, c->metric, m->value, c->hi));
+      else if (c->kind == KTSTR_PAYLOAD_CHECK_RANGE && (m->value < c->lo || m->value > c->hi))
+        g_ptr_array_add (reasons,
+                         g_strdup_printf ("payload %s: metric %s = %g is outside range [%g, %g]",
+                                          r->name, c->metric, m->value, c->lo, c->hi));
+    }
+  return pm;
+}

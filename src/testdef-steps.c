@@ -1,0 +1,438 @@
+/* The dynamic half of a test file: [step N], [backdrop] and [payload NAME]
+ * groups, the plan they render to, and the checks the guest's own parser
+ * makes of it (so a file the host accepts is a plan the guest runs). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/proto.h"
+#include "guest-init/plan.h"
+#include "testdef.h"
+
+#define MAX_STEPS 32
+
+static gboolean
+bad (GError **error, int code, const char *path, const char *group, const char *key,
+     const char *fmt, ...) G_GNUC_PRINTF (6, 7);
+
+static gboolean
+bad (GError **error, int code, const char *path, const char *group, const char *key,
+     const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  if (key != NULL)
+    g_set_error (error, KTSTR_TESTDEF_ERROR, code, "%s: [%s] %s: %s", path, group, key, msg);
+  else
+    g_set_error (error, KTSTR_TESTDEF_ERROR, code, "%s: [%s]: %s", path, group, msg);
+  return FALSE;
+}
+
+static void
+step_def_free (KtstrStepDef *st)
+{
+  g_free (st->hold);
+  g_ptr_array_unref (st->ops);
+  g_free (st);
+}
+
+static void
+payload_check_free (KtstrPayloadCheck *c)
+{
+  g_free (c->metric);
+  g_free (c);
+}
+
+static void
+payload_def_free (KtstrPayloadDef *pl)
+{
+  g_free (pl->name);
+  g_free (pl->binary);
+  g_ptr_array_unref (pl->args);
+  g_ptr_array_unref (pl->checks);
+  g_free (pl);
+}
+
+static gboolean
+check_keys (GKeyFile *kf, const char *path, const char *group, const char *const *allowed,
+            const char *const *prefixes, GError **error)
+{
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  for (char **k = keys; k && *k; k++)
+    {
+      gboolean ok = g_strv_contains (allowed, *k);
+      for (const char *const *p = prefixes; p && *p && !ok; p++)
+        ok = g_str_has_prefix (*k, *p) && strlen (*k) > strlen (*p);
+      if (ok)
+        continue;
+      g_autofree char *list = g_strjoinv (", ", (char **) allowed);
+      g_autofree char *more = prefixes ? g_strjoinv ("METRIC, ", (char **) prefixes) : NULL;
+      return bad (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k, "unknown key (valid keys: %s%s%s%s)",
+                  list, more ? ", " : "", more ? more : "", more ? "METRIC" : "");
+    }
+  return TRUE;
+}
+
+/* An ops= list: each entry one op, whitespace-trimmed, empty ones skipped. */
+static gboolean
+load_ops (GKeyFile *kf, const char *path, const char *group, const char *key, GPtrArray *out,
+          GError **error)
+{
+  if (!g_key_file_has_key (kf, group, key, NULL))
+    return TRUE;
+  g_auto (GStrv) list = g_key_file_get_string_list (kf, group, key, NULL, NULL);
+  for (char **o = list; o && *o; o++)
+    {
+      g_strstrip (*o);
+      if (**o == '\0')
+        continue;
+      if (strchr (*o, '\n') != NULL)
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, key,
+                    "an op cannot span lines");
+      g_ptr_array_add (out, g_strdup (*o));
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_double (const char *s, double *out)
+{
+  char *end = NULL;
+  if (s == NULL || *s == '\0')
+    return FALSE;
+  *out = g_ascii_strtod (s, &end);
+  return end != s && *end == '\0';
+}
+
+static gboolean
+load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *def,
+              GError **error)
+{
+  static const char *const allowed[] = { "binary", "args", "output", "exit_code", "exists", NULL };
+  static const char *const prefixes[] = { "min.", "max.", "range.", NULL };
+  const char *name = group + strlen ("payload ");
+  if (*name == '\0' || strlen (name) > 63 || strspn (name, "abcdefghijklmnopqrstuvwxyz"
+                                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+                                                   != strlen (name))
+    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
+                "payload name '%s' must be 1-63 letters, digits, '_' or '-'", name);
+  if (!check_keys (kf, path, group, allowed, prefixes, error))
+    return FALSE;
+  KtstrPayloadDef *pl = g_new0 (KtstrPayloadDef, 1);
+  g_ptr_array_add (def->payloads, pl);
+  pl->name = g_strdup (name);
+  pl->args = g_ptr_array_new_with_free_func (g_free);
+  pl->checks = g_ptr_array_new_with_free_func ((GDestroyNotify) payload_check_free);
+
+  g_autofree char *binary = g_key_file_get_string (kf, group, "binary", NULL);
+  if (binary == NULL || *binary == '\0')
+    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "binary",
+                "required: the program to run, a host path (relative to the test file)");
+  if (g_path_is_absolute (binary))
+    pl->binary = g_steal_pointer (&binary);
+  else
+    {
+      g_autofree char *dir = g_path_get_dirname (path);
+      pl->binary = g_build_filename (dir, binary, NULL);
+    }
+  if (!g_file_test (pl->binary, G_FILE_TEST_IS_REGULAR | G_FILE_TEST_IS_EXECUTABLE)
+      || !g_file_test (pl->binary, G_FILE_TEST_IS_EXECUTABLE))
+    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "binary",
+                "'%s' is not an executable file", pl->binary);
+  if (g_key_file_has_key (kf, group, "args", NULL))
+    {
+      g_auto (GStrv) args = g_key_file_get_string_list (kf, group, "args", NULL, NULL);
+      for (char **a = args; a && *a; a++)
+        {
+          if (strchr (*a, '\n') != NULL)
+            return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "args",
+                        "an argument cannot hold a newline");
+          g_ptr_array_add (pl->args, g_strdup (*a));
+        }
+    }
+  g_autofree char *output = g_key_file_get_string (kf, group, "output", NULL);
+  if (output != NULL && !g_str_equal (output, "json") && !g_str_equal (output, "exitcode"))
+    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "output",
+                "'%s' (expected json or exitcode)", output);
+  pl->is_json = output != NULL && g_str_equal (output, "json");
+
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  for (char **k = keys; k && *k; k++)
+    {
+      g_autofree char *v = g_key_file_get_string (kf, group, *k, NULL);
+      KtstrPayloadCheck c = { 0 };
+      const char *metric = NULL;
+      if (g_str_equal (*k, "exit_code"))
+        {
+          char *end = NULL;
+          c.kind = KTSTR_PAYLOAD_CHECK_EXIT_CODE;
+          c.lo = (double) g_ascii_strtoll (v ? v : "", &end, 10);
+          if (v == NULL || *v == '\0' || *end != '\0' || c.lo < 0 || c.lo > 255)
+            return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
+                        "'%s' is not an exit code from 0 to 255", v ? v : "");
+        }
+      else if (g_str_has_prefix (*k, "min.") || g_str_has_prefix (*k, "max."))
+        {
+          c.kind = (*k)[1] == 'i' ? KTSTR_PAYLOAD_CHECK_MIN : KTSTR_PAYLOAD_CHECK_MAX;
+          metric = *k + 4;
+          if (!parse_double (v, c.kind == KTSTR_PAYLOAD_CHECK_MIN ? &c.lo : &c.hi))
+            return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
+                        "'%s' is not a number", v ? v : "");
+        }
+      else if (g_str_has_prefix (*k, "range."))
+        {
+          c.kind = KTSTR_PAYLOAD_CHECK_RANGE;
+          metric = *k + 6;
+          g_auto (GStrv) lohi = g_strsplit (v ? v : "", ",", -1);
+          if (g_strv_length (lohi) != 2 || !parse_double (g_strstrip (lohi[0]), &c.lo)
+              || !parse_double (g_strstrip (lohi[1]), &c.hi) || c.lo > c.hi)
+            return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
+                        "'%s' (expected LO,HI with LO <= HI, e.g. 10,20)", v ? v : "");
+        }
+      else if (g_str_equal (*k, "exists"))
+        {
+          g_auto (GStrv) list = g_key_file_get_string_list (kf, group, *k, NULL, NULL);
+          for (char **m = list; m && *m; m++)
+            if (*g_strstrip (*m) != '\0')
+              {
+                KtstrPayloadCheck *e = g_new0 (KtstrPayloadCheck, 1);
+                e->kind = KTSTR_PAYLOAD_CHECK_EXISTS;
+                e->metric = g_strdup (*m);
+                g_ptr_array_add (pl->checks, e);
+              }
+          continue;
+        }
+      else
+        continue;
+      if (metric != NULL && !pl->is_json)
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
+                    "metric checks need output=json (an exitcode payload has no metrics)");
+      KtstrPayloadCheck *nc = g_memdup2 (&c, sizeof c);
+      nc->metric = g_strdup (metric);
+      g_ptr_array_add (pl->checks, nc);
+    }
+  return TRUE;
+}
+
+static gboolean
+load_step (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *def, GError **error)
+{
+  static const char *const allowed[] = { "hold", "ops", NULL };
+  const char *num = group + strlen ("step ");
+  char *end = NULL;
+  guint64 n = g_ascii_strtoull (num, &end, 10);
+  if (*num == '\0' || *end != '\0' || n >= MAX_STEPS)
+    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
+                "expected [step N] with N from 0 to %d", MAX_STEPS - 1);
+  if (!check_keys (kf, path, group, allowed, NULL, error))
+    return FALSE;
+  KtstrStepDef *st = g_new0 (KtstrStepDef, 1);
+  st->index = (guint) n;
+  st->ops = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (def->steps, st);
+  st->hold = g_key_file_get_string (kf, group, "hold", NULL);
+  if (st->hold == NULL)
+    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "hold",
+                "required: frac:F (a fraction of duration_ms), fixed:MS or loop:MS");
+  g_strstrip (st->hold);
+  return load_ops (kf, path, group, "ops", st->ops, error);
+}
+
+static int
+compare_steps (gconstpointer a, gconstpointer b)
+{
+  const KtstrStepDef *x = *(KtstrStepDef *const *) a, *y = *(KtstrStepDef *const *) b;
+  return (int) x->index - (int) y->index;
+}
+
+static gboolean
+load_backdrop (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **error)
+{
+  static const char *const allowed[] = { "cgroups", "payloads", "ops", NULL };
+  if (!g_key_file_has_group (kf, "backdrop"))
+    return TRUE;
+  if (!check_keys (kf, path, "backdrop", allowed, NULL, error))
+    return FALSE;
+  g_auto (GStrv) cgroups = g_key_file_get_string_list (kf, "backdrop", "cgroups", NULL, NULL);
+  for (char **c = cgroups; c && *c; c++)
+    {
+      g_strstrip (*c);
+      KtstrCgroupDef *found = NULL;
+      for (guint i = 0; i < def->cgroups->len; i++)
+        if (g_str_equal (((KtstrCgroupDef *) def->cgroups->pdata[i])->name, *c))
+          found = def->cgroups->pdata[i];
+      if (found == NULL)
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "backdrop", "cgroups",
+                    "no [cgroup %s] group in this file", *c);
+      if (found->step >= 0)
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "backdrop", "cgroups",
+                    "cgroup %s has step=%d; a backdrop cgroup belongs to no step", *c,
+                    found->step);
+    }
+  g_auto (GStrv) payloads = g_key_file_get_string_list (kf, "backdrop", "payloads", NULL, NULL);
+  for (char **p = payloads; p && *p; p++)
+    {
+      g_strstrip (*p);
+      if (ktstr_testdef_find_payload (def, *p) == NULL)
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "backdrop", "payloads",
+                    "no [payload %s] group in this file", *p);
+      g_ptr_array_add (def->backdrop_ops, g_strdup_printf ("RunPayload %s", *p));
+    }
+  return load_ops (kf, path, "backdrop", "ops", def->backdrop_ops, error);
+}
+
+const KtstrPayloadDef *
+ktstr_testdef_find_payload (const KtstrTestDef *def, const char *name)
+{
+  for (guint i = 0; def->payloads && i < def->payloads->len; i++)
+    if (g_str_equal (((KtstrPayloadDef *) def->payloads->pdata[i])->name, name))
+      return def->payloads->pdata[i];
+  return NULL;
+}
+
+char *
+ktstr_testdef_payload_guest_path (const char *name)
+{
+  return g_strdup_printf ("ktstr/payload/%s", name);
+}
+
+gboolean
+ktstr_testdef_load_steps (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **error)
+{
+  def->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) step_def_free);
+  def->backdrop_ops = g_ptr_array_new_with_free_func (g_free);
+  def->payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) payload_def_free);
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  for (char **g = groups; *g; g++)
+    if (g_str_has_prefix (*g, "payload ") && !load_payload (kf, path, *g, def, error))
+      return FALSE;
+  for (char **g = groups; *g; g++)
+    if (g_str_has_prefix (*g, "step ") && !load_step (kf, path, *g, def, error))
+      return FALSE;
+  g_ptr_array_sort (def->steps, compare_steps);
+  for (guint i = 0; i < def->steps->len; i++)
+    if (((KtstrStepDef *) def->steps->pdata[i])->index != i)
+      {
+        g_autofree char *group = g_strdup_printf ("step %u", i);
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
+                    "missing: steps are numbered from 0 without gaps");
+      }
+  if (!load_backdrop (kf, path, def, error))
+    return FALSE;
+
+  /* The guest's parser judges the whole plan; its "plan line N" becomes
+   * the group and key that line came from. */
+  g_autoptr (GPtrArray) origins = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *plan_text = ktstr_testdef_render (def, def->topology, 0, origins);
+  g_autofree KtstrPlan *plan = g_new0 (KtstrPlan, 1);
+  KtstrError err = { "" };
+  if (ktstr_plan_parse (plan_text, plan, &err) == 0)
+    return TRUE;
+  unsigned line = 0;
+  const char *msg = err.msg;
+  if (sscanf (err.msg, "plan line %u: ", &line) == 1 && strstr (err.msg, ": ") != NULL)
+    msg = strstr (err.msg, ": ") + 2;
+  const char *origin = line >= 1 && line <= origins->len ? origins->pdata[line - 1] : "[test]";
+  g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID, "%s: %s: %s", path,
+               origin, msg);
+  return FALSE;
+}
+
+static void
+add_line (GString *s, GPtrArray *origins, const char *origin, const char *fmt, ...)
+    G_GNUC_PRINTF (4, 5);
+
+static void
+add_line (GString *s, GPtrArray *origins, const char *origin, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_string_append_vprintf (s, fmt, ap);
+  va_end (ap);
+  g_string_append_c (s, '\n');
+  if (origins != NULL)
+    g_ptr_array_add (origins, g_strdup (origin));
+}
+
+char *
+ktstr_testdef_render (const KtstrTestDef *def, const char *topology, guint guard_ms,
+                      GPtrArray *origins)
+{
+  GString *s = g_string_new (NULL);
+  add_line (s, origins, "[test]", KTSTR_PLAN_MAGIC);
+  add_line (s, origins, "[test] name", "test %s", def->name);
+  add_line (s, origins, "[test] topology", "topology %s", topology);
+  add_line (s, origins, "[test] duration_ms", "duration_ms %u", def->duration_ms);
+  add_line (s, origins, "[test] settle_ms", "settle_ms %u", def->settle_ms);
+  if (guard_ms > 0)
+    add_line (s, origins, "[test]", "guard_ms %u", guard_ms);
+  add_line (s, origins, "[test] workers", "workers %u", def->workers);
+  ktstr_testdef_render_cgroups (def, -1, s, origins);
+  for (guint i = 0; def->payloads && i < def->payloads->len; i++)
+    {
+      const KtstrPayloadDef *pl = def->payloads->pdata[i];
+      g_autofree char *origin = g_strdup_printf ("[payload %s]", pl->name);
+      g_autofree char *guest = ktstr_testdef_payload_guest_path (pl->name);
+      add_line (s, origins, origin, "payload %s /%s output=%s", pl->name, guest,
+                pl->is_json ? "json" : "exitcode");
+      for (guint a = 0; a < pl->args->len; a++)
+        add_line (s, origins, origin, "payload_arg %s %s", pl->name, (char *) pl->args->pdata[a]);
+    }
+  for (guint i = 0; def->backdrop_ops && i < def->backdrop_ops->len; i++)
+    add_line (s, origins, "[backdrop] ops", "op %s", (char *) def->backdrop_ops->pdata[i]);
+  for (guint i = 0; def->steps && i < def->steps->len; i++)
+    {
+      const KtstrStepDef *st = def->steps->pdata[i];
+      g_autofree char *hold = g_strdup_printf ("[step %u] hold", st->index);
+      g_autofree char *ops = g_strdup_printf ("[step %u] ops", st->index);
+      add_line (s, origins, hold, "step %s", st->hold);
+      for (guint j = 0; j < st->ops->len; j++)
+        add_line (s, origins, ops, "op %s", (char *) st->ops->pdata[j]);
+      ktstr_testdef_render_cgroups (def, (int) st->index, s, origins);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static KtstrPlan *
+parse_plan (const KtstrTestDef *def)
+{
+  g_autofree char *text = ktstr_testdef_render (def, def->topology, 0, NULL);
+  KtstrPlan *plan = g_new0 (KtstrPlan, 1);
+  KtstrError err = { "" };
+  if (ktstr_plan_parse (text, plan, &err) != 0)
+    {
+      g_free (plan);
+      return NULL;
+    }
+  return plan;
+}
+
+guint
+ktstr_testdef_run_ms (const KtstrTestDef *def)
+{
+  if (def->steps == NULL || def->steps->len == 0)
+    return def->duration_ms;
+  g_autofree KtstrPlan *plan = parse_plan (def);
+  return plan ? (guint) ktstr_plan_run_ms (plan) : def->duration_ms;
+}
+
+void
+ktstr_testdef_expected_workers (const KtstrTestDef *def, GPtrArray *names, GArray *counts)
+{
+  g_autofree KtstrPlan *plan = parse_plan (def);
+  for (unsigned i = 0; plan != NULL && i < plan->n_cgroups; i++)
+    {
+      guint n = 0;
+      for (unsigned k = 0; k < plan->n_works; k++)
+        if (plan->works[k].cgroup == i)
+          n += plan->works[k].workers;
+      if (n == 0)
+        continue;
+      g_ptr_array_add (names, g_strdup (plan->cgroups[i].name));
+      g_array_append_val (counts, n);
+    }
+}
