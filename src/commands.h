@@ -11,5 +11,6 @@ int ktstr_cmd_test (int argc, char **argv);
 int ktstr_cmd_list (int argc, char **argv);
 int ktstr_cmd_show_host (int argc, char **argv);
 int ktstr_cmd_show_thresholds (int argc, char **argv);
+int ktstr_cmd_kernel (int argc, char **argv);
 
 #endif

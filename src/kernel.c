@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include "kernel.h"
+#include "kconfig.h"
+#include "kernel-cache.h"
 #include "rundir.h"
 
 #include <errno.h>
@@ -228,18 +230,55 @@ newest_boot_image (const char *boot_dir)
   return g_build_filename (boot_dir, names->pdata[0], NULL);
 }
 
+/* A --kernel or $KTSTR_KERNEL value that names no file and does not look
+ * like a path is a version ("6.12", "6.12.117") or a cache key. */
+static gboolean
+is_cache_id (const char *arg)
+{
+  return strchr (arg, '/') == NULL && arg[0] != '.' && arg[0] != '~'
+         && !g_file_test (arg, G_FILE_TEST_EXISTS);
+}
+
+static KtstrKernel *
+from_cache (const char *id, const char *source, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *root = ktstr_cache_root (&local);
+  g_autofree char *frag = ktstr_kconfig_fragment_path ();
+  g_autofree char *kc = NULL;
+  g_autofree char *text = ktstr_kconfig_fragment_load (frag, &kc, NULL);
+  g_autoptr (KtstrCacheEntry) e = root ? ktstr_cache_lookup (root, id, kc, &local) : NULL;
+  if (e == NULL)
+    {
+      g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_FOUND,
+                   "%s '%s' is not a file, and as a version or cache key: %s", source, id,
+                   local->message);
+      return NULL;
+    }
+  g_autofree char *label = g_strdup_printf ("%s (cache %s)", source, e->key);
+  KtstrKernel *k = from_path (e->image, label, TRUE, error);
+  if (k != NULL && e->version != NULL)
+    {
+      g_free (k->version);
+      k->version = g_strdup (e->version);
+    }
+  return k;
+}
+
 KtstrKernel *
 ktstr_kernel_resolve (const char *arg, const char *boot_dir, GError **error)
 {
   if (arg != NULL)
-    return from_path (arg, "--kernel", FALSE, error);
+    return is_cache_id (arg) ? from_cache (arg, "--kernel", error)
+                             : from_path (arg, "--kernel", FALSE, error);
 
   const char *env = g_getenv ("KTSTR_TEST_KERNEL");
   if (env != NULL && *env != '\0')
     return from_path (env, "KTSTR_TEST_KERNEL", TRUE, error);
   env = g_getenv ("KTSTR_KERNEL");
   if (env != NULL && *env != '\0')
-    return from_path (env, "KTSTR_KERNEL", FALSE, error);
+    return is_cache_id (env) ? from_cache (env, "KTSTR_KERNEL", error)
+                             : from_path (env, "KTSTR_KERNEL", FALSE, error);
 
   g_autoptr (GString) tried = g_string_new ("$KTSTR_TEST_KERNEL (unset), $KTSTR_KERNEL (unset)");
   static const char *trees[] = { "./linux", "../linux" };

@@ -1,7 +1,8 @@
 /* Finding the kernel a test boots.
  *
- * A kernel is given as an image (bzImage or uncompressed ELF vmlinux) or as
- * a build tree (arch/x86/boot/bzImage inside it).  Without --kernel the
+ * A kernel is given as an image (bzImage or uncompressed ELF vmlinux), as
+ * a build tree (arch/x86/boot/bzImage inside it), or as a version or cache
+ * key of the kernel cache (kernel-cache.h).  Without --kernel the
  * chain is: $KTSTR_TEST_KERNEL (image), $KTSTR_KERNEL (tree or image),
  * ./linux, ../linux, /boot/vmlinuz-$(uname -r), the newest /boot/vmlinuz-*. */
 #ifndef KTSTR_KERNEL_H

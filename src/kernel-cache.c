@@ -1,0 +1,321 @@
+#include "config.h"
+
+#include "kernel-cache.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK (ktstr-cache-error-quark, ktstr_cache_error)
+
+void
+ktstr_cache_entry_free (KtstrCacheEntry *e)
+{
+  if (e == NULL)
+    return;
+  g_free (e->key);
+  g_free (e->path);
+  g_free (e->image);
+  g_free (e->version);
+  g_free (e->source_type);
+  g_free (e->source_path);
+  g_free (e->git_commit);
+  g_free (e->kconfig_hash);
+  g_free (e->config_hash);
+  g_free (e->error);
+  g_free (e);
+}
+
+char *
+ktstr_cache_root (GError **error)
+{
+  const char *env = g_getenv ("KTSTR_CACHE_DIR");
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  env = g_getenv ("XDG_CACHE_HOME");
+  if (env != NULL && *env != '\0')
+    return g_build_filename (env, "ktstr", "kernels", NULL);
+  env = g_getenv ("HOME");
+  if (env != NULL && *env != '\0')
+    return g_build_filename (env, ".cache", "ktstr", "kernels", NULL);
+  g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_NO_ROOT,
+               "no kernel cache directory: KTSTR_CACHE_DIR, XDG_CACHE_HOME and HOME are all "
+               "unset or empty; set KTSTR_CACHE_DIR to a writable directory");
+  return NULL;
+}
+
+static char *
+member_string (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (n == NULL || JSON_NODE_TYPE (n) != JSON_NODE_VALUE
+      || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return g_strdup (json_node_get_string (n));
+}
+
+/* Reads ROOT/KEY; a problem with its contents is recorded in ->error, not
+ * returned, so that 'kernel list' can show it and 'kernel clean' remove it. */
+static KtstrCacheEntry *
+entry_read (const char *root, const char *key)
+{
+  KtstrCacheEntry *e = g_new0 (KtstrCacheEntry, 1);
+  e->key = g_strdup (key);
+  e->path = g_build_filename (root, key, NULL);
+  e->image = g_build_filename (e->path, "bzImage", NULL);
+
+  g_autofree char *meta = g_build_filename (e->path, "metadata.json", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) local = NULL;
+  if (!g_file_test (meta, G_FILE_TEST_EXISTS))
+    {
+      e->error = g_strdup ("metadata.json missing");
+      return e;
+    }
+  if (!json_parser_load_from_file (parser, meta, &local))
+    {
+      e->error = g_strdup_printf ("metadata.json unreadable: %s", local->message);
+      return e;
+    }
+  JsonNode *root_node = json_parser_get_root (parser);
+  if (root_node == NULL || !JSON_NODE_HOLDS_OBJECT (root_node))
+    {
+      e->error = g_strdup ("metadata.json is not a JSON object");
+      return e;
+    }
+  JsonObject *o = json_node_get_object (root_node);
+  e->version = member_string (o, "version");
+  e->source_type = member_string (o, "source_type");
+  e->source_path = member_string (o, "source_path");
+  e->git_commit = member_string (o, "git_commit");
+  e->kconfig_hash = member_string (o, "ktstr_kconfig_hash");
+  e->config_hash = member_string (o, "config_hash");
+  if (json_object_has_member (o, "built_at"))
+    e->built_at = json_object_get_int_member (o, "built_at");
+  if (e->built_at <= 0)
+    e->error = g_strdup ("metadata.json has no built_at");
+  else if (!g_file_test (e->image, G_FILE_TEST_IS_REGULAR))
+    e->error = g_strdup ("bzImage missing");
+  return e;
+}
+
+static int
+compare_newest_first (gconstpointer a, gconstpointer b)
+{
+  const KtstrCacheEntry *x = *(KtstrCacheEntry *const *) a;
+  const KtstrCacheEntry *y = *(KtstrCacheEntry *const *) b;
+  if (x->built_at != y->built_at)
+    return x->built_at > y->built_at ? -1 : 1;
+  return g_strcmp0 (x->key, y->key);
+}
+
+GPtrArray *
+ktstr_cache_list (const char *root, GError **error)
+{
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_cache_entry_free);
+  if (!g_file_test (root, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer (&out);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GDir) dir = g_dir_open (root, 0, &local);
+  if (dir == NULL)
+    {
+      g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_IO,
+                   "cannot read the kernel cache '%s': %s", root, local->message);
+      return NULL;
+    }
+  const char *name;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (root, name, NULL);
+      /* Dot names are temp directories of stores in progress. */
+      if (name[0] == '.' || !g_file_test (p, G_FILE_TEST_IS_DIR))
+        continue;
+      g_ptr_array_add (out, entry_read (root, name));
+    }
+  g_ptr_array_sort (out, compare_newest_first);
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+version_matches (const char *version, const char *id)
+{
+  if (version == NULL)
+    return FALSE;
+  gsize n = strlen (id);
+  return strncmp (version, id, n) == 0
+         && (version[n] == '\0' || version[n] == '.' || version[n] == '-'
+             || version[n] == '+');
+}
+
+KtstrCacheEntry *
+ktstr_cache_lookup (const char *root, const char *id, const char *kconfig_hash, GError **error)
+{
+  g_autoptr (GPtrArray) all = ktstr_cache_list (root, error);
+  if (all == NULL)
+    return NULL;
+  for (guint i = 0; i < all->len; i++)
+    {
+      KtstrCacheEntry *e = all->pdata[i];
+      if (g_str_equal (e->key, id))
+        {
+          if (e->error != NULL)
+            {
+              g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_NOT_FOUND,
+                           "cached kernel '%s' in %s is corrupt (%s); rebuild it with 'ktstr "
+                           "kernel build --force' or remove it with 'ktstr kernel clean'",
+                           id, root, e->error);
+              return NULL;
+            }
+          return g_ptr_array_steal_index (all, i);
+        }
+    }
+  guint stale = 0;
+  for (guint i = 0; i < all->len; i++)
+    {
+      KtstrCacheEntry *e = all->pdata[i];
+      if (e->error != NULL || !version_matches (e->version, id))
+        continue;
+      if (kconfig_hash != NULL && g_strcmp0 (e->kconfig_hash, kconfig_hash) != 0)
+        {
+          stale++;
+          continue;
+        }
+      return g_ptr_array_steal_index (all, i);
+    }
+  g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_NOT_FOUND,
+               "no cached kernel matches '%s' in %s%s; build one with 'ktstr kernel build "
+               "--source DIR' (see 'ktstr kernel list')",
+               id, root,
+               stale ? " (entries of that version were built with another ktstr.kconfig; "
+                       "pass their full key to use them anyway)"
+                     : "");
+  return NULL;
+}
+
+static void
+add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static gboolean
+copy_file (const char *from, const char *to, GError **error)
+{
+  g_autoptr (GFile) src = g_file_new_for_path (from);
+  g_autoptr (GFile) dst = g_file_new_for_path (to);
+  return g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error);
+}
+
+static int
+rm_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+  (void) st;
+  (void) ftw;
+  return (flag == FTW_DP ? rmdir (path) : unlink (path)) == 0 ? 0 : -1;
+}
+
+gboolean
+ktstr_rm_rf (const char *path, GError **error)
+{
+  if (!g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    return TRUE;
+  if (nftw (path, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_IO, "cannot remove '%s': %s", path,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ktstr_cache_store (const char *root, KtstrCacheEntry *e, const char *image, const char *config,
+                   GError **error)
+{
+  if (g_mkdir_with_parents (root, 0755) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_IO,
+                   "cannot create the kernel cache '%s': %s", root, g_strerror (saved));
+      return FALSE;
+    }
+  g_autofree char *tmpl = g_build_filename (root, ".store-XXXXXX", NULL);
+  if (g_mkdtemp (tmpl) == NULL)
+    {
+      int saved = errno;
+      g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_IO,
+                   "cannot create a directory in the kernel cache '%s': %s", root,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  g_autofree char *img = g_build_filename (tmpl, "bzImage", NULL);
+  g_autofree char *cfg = g_build_filename (tmpl, "config", NULL);
+  g_autofree char *meta = g_build_filename (tmpl, "metadata.json", NULL);
+
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  add_string (b, "key", e->key);
+  add_string (b, "version", e->version);
+  add_string (b, "source_type", e->source_type);
+  add_string (b, "source_path", e->source_path);
+  add_string (b, "git_commit", e->git_commit);
+  add_string (b, "arch", "x86_64");
+  add_string (b, "image_name", "bzImage");
+  add_string (b, "config_hash", e->config_hash);
+  add_string (b, "ktstr_kconfig_hash", e->kconfig_hash);
+  json_builder_set_member_name (b, "built_at");
+  json_builder_add_int_value (b, e->built_at);
+  json_builder_end_object (b);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) node = json_builder_get_root (b);
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_root (gen, node);
+
+  g_autofree char *dest = g_build_filename (root, e->key, NULL);
+  g_autofree char *old = g_strconcat (tmpl, ".old", NULL);
+  if (!copy_file (image, img, error) || !copy_file (config, cfg, error)
+      || !json_generator_to_file (gen, meta, error))
+    {
+      g_prefix_error (error, "cannot store kernel '%s' in %s: ", e->key, root);
+      ktstr_rm_rf (tmpl, NULL);
+      return FALSE;
+    }
+  /* Replace an existing entry: move it aside first, since rename(2) onto
+   * a non-empty directory fails. */
+  if (g_file_test (dest, G_FILE_TEST_EXISTS) && rename (dest, old) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_IO,
+                   "cannot replace cached kernel '%s': %s", dest, g_strerror (saved));
+      ktstr_rm_rf (tmpl, NULL);
+      return FALSE;
+    }
+  if (rename (tmpl, dest) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_IO,
+                   "cannot move the new kernel into '%s': %s", dest, g_strerror (saved));
+      ktstr_rm_rf (tmpl, NULL);
+      return FALSE;
+    }
+  ktstr_rm_rf (old, NULL);
+  g_free (e->path);
+  e->path = g_steal_pointer (&dest);
+  g_free (e->image);
+  e->image = g_build_filename (e->path, "bzImage", NULL);
+  return TRUE;
+}
+
+gboolean
+ktstr_cache_remove (const KtstrCacheEntry *entry, GError **error)
+{
+  return ktstr_rm_rf (entry->path, error);
+}

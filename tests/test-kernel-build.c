@@ -1,0 +1,520 @@
+/* ktstr kernel build / list / clean against tests/data/fake-kernel, a
+ * source tree whose Makefile records its invocations and builds nothing:
+ * config merging, validation, cache keys, what is and is not cached,
+ * --kernel VERSION|KEY, and the list and clean commands. */
+#include "config.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kconfig.h"
+#include "kernel-build.h"
+#include "kernel-cache.h"
+#include "kernel.h"
+
+typedef struct
+{
+  char *tmp;
+  char *tree;  /* a copy of the fake tree */
+  char *cache; /* the cache root */
+  char *log;   /* FAKE_KERNEL_LOG */
+  char *progress;
+  gsize progress_len;
+  FILE *out;
+} Fixture;
+
+static void
+run_ok (const char *cwd, const char *const *argv)
+{
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  g_spawn_sync (cwd, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+static void
+git_commit_tree (const char *tree)
+{
+  run_ok (tree, (const char *[]){ "git", "init", "-q", NULL });
+  run_ok (tree, (const char *[]){ "git", "add", "Makefile", "Kconfig", NULL });
+  run_ok (tree, (const char *[]){ "git", "-c", "user.name=t", "-c", "user.email=t@example.org",
+                                  "commit", "-q", "-m", "fake", NULL });
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer is_git)
+{
+  f->tmp = g_dir_make_tmp ("ktstr-kbuild-XXXXXX", NULL);
+  f->tree = g_build_filename (f->tmp, "linux", NULL);
+  f->cache = g_build_filename (f->tmp, "cache", NULL);
+  f->log = g_build_filename (f->tmp, "make.log", NULL);
+  g_autofree char *src = g_test_build_filename (G_TEST_DIST, "data", "fake-kernel", NULL);
+  run_ok (f->tmp, (const char *[]){ "cp", "-r", src, f->tree, NULL });
+  /* distcheck's source tree is read-only, and so is the copy. */
+  run_ok (f->tmp, (const char *[]){ "chmod", "-R", "u+w", f->tree, NULL });
+  if (GPOINTER_TO_INT (is_git))
+    git_commit_tree (f->tree);
+  g_setenv ("FAKE_KERNEL_LOG", f->log, TRUE);
+  g_setenv ("KTSTR_CACHE_DIR", f->cache, TRUE);
+  g_unsetenv ("FAKE_DROP");
+  g_unsetenv ("FAKE_FAIL");
+  g_unsetenv ("KTSTR_KCONFIG");
+  g_unsetenv ("KTSTR_KERNEL");
+  f->out = open_memstream (&f->progress, &f->progress_len);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  fclose (f->out);
+  free (f->progress);
+  g_assert_true (ktstr_rm_rf (f->tmp, NULL));
+  g_free (f->tmp);
+  g_free (f->tree);
+  g_free (f->cache);
+  g_free (f->log);
+}
+
+static KtstrKernelBuildResult *
+build (Fixture *f, const char *source, gboolean force, GError **error)
+{
+  KtstrKernelBuildOptions o = {
+    .source = source ? source : f->tree, .force = force, .cache_root = f->cache,
+    .jobs = 3, .progress = f->out, .is_tty = 0,
+  };
+  KtstrKernelBuildResult *r = ktstr_kernel_build (&o, error);
+  fflush (f->out);
+  return r;
+}
+
+static char *
+read_log (Fixture *f)
+{
+  char *text = NULL;
+  if (!g_file_get_contents (f->log, &text, NULL, NULL))
+    return g_strdup ("");
+  return text;
+}
+
+static char *
+current_kc (void)
+{
+  g_autofree char *path = ktstr_kconfig_fragment_path ();
+  char *kc = NULL;
+  g_autofree char *text = ktstr_kconfig_fragment_load (path, &kc, NULL);
+  g_assert_nonnull (text);
+  return kc;
+}
+
+static void
+test_crc32 (void)
+{
+  g_autofree char *h = ktstr_kconfig_crc32_hex ("123456789", 9);
+  g_assert_cmpstr (h, ==, "cbf43926");
+}
+
+static void
+test_merge (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ktstr-kconfig-XXXXXX", NULL);
+  g_autofree char *cfg = g_build_filename (dir, ".config", NULL);
+  g_assert_true (g_file_set_contents (
+    cfg, "CONFIG_A=y\n# CONFIG_BPF is not set\nCONFIG_PSI=y\n# a comment\nCONFIG_B=m\n", -1,
+    NULL));
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ktstr_kconfig_merge (
+    cfg, "# head\nCONFIG_BPF=y\n# CONFIG_PSI is not set\n# CONFIG_PREEMPT=y\n\n", &error));
+  g_assert_no_error (error);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (cfg, &text, NULL, NULL));
+  /* The fragment wins, each option once; commented-out opt-ins stay out. */
+  g_assert_cmpstr (text, ==,
+                   "CONFIG_A=y\n# a comment\nCONFIG_B=m\n\n# --- ktstr.kconfig ---\n"
+                   "CONFIG_BPF=y\n# CONFIG_PSI is not set\n");
+  g_assert_true (ktstr_rm_rf (dir, NULL));
+}
+
+static void
+test_merge_syntax (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_false (ktstr_kconfig_merge ("/nonexistent", "CONFIG_A=y\nBPF=y\n", &error));
+  g_assert_error (error, KTSTR_KCONFIG_ERROR, KTSTR_KCONFIG_ERROR_SYNTAX);
+  g_assert_nonnull (strstr (error->message, "line 2 'BPF=y'"));
+}
+
+static void
+test_fragment_has_required (void)
+{
+  /* Every required option is set by the shipped fragment. */
+  g_autofree char *path = ktstr_kconfig_fragment_path ();
+  g_autofree char *text = ktstr_kconfig_fragment_load (path, NULL, NULL);
+  g_assert_nonnull (text);
+  for (const char *const *o = ktstr_kconfig_required (); *o != NULL; o++)
+    {
+      g_autofree char *line = g_strdup_printf ("\nCONFIG_%s=y\n", *o);
+      g_assert_nonnull (strstr (text, line));
+    }
+}
+
+static void
+test_git_tree (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r = build (f, NULL, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (r->is_cached);
+  g_assert_false (r->was_reused);
+  g_assert_null (r->not_cached);
+  g_assert_cmpstr (r->version, ==, "6.12.0-fake");
+
+  g_autofree char *kc = current_kc ();
+  g_autofree char *re = g_strdup_printf ("^local-[0-9a-f]{7}-x86_64-cfg[0-9a-f]{8}-kc%s$", kc);
+  g_assert_true (g_regex_match_simple (re, r->key, 0, 0));
+  g_autofree char *log = read_log (f);
+  g_assert_cmpstr (log, ==, "defconfig\nolddefconfig\nbzImage KCFLAGS=-Wno-error\n");
+  /* Not a terminal: plain lines of make output. */
+  g_assert_nonnull (strstr (f->progress, "\n  CC      kernel/sched/ext.o\n"));
+  g_assert_null (strchr (f->progress, '\r'));
+
+  /* The merged and surviving config is what was cached. */
+  g_autofree char *cfg = g_build_filename (f->cache, r->key, "config", NULL);
+  g_autofree char *cfgtext = NULL;
+  g_assert_true (g_file_get_contents (cfg, &cfgtext, NULL, NULL));
+  g_assert_nonnull (strstr (cfgtext, "CONFIG_SCHED_CLASS_EXT=y\n"));
+  g_assert_nonnull (strstr (cfgtext, "# CONFIG_SOUND is not set\n"));
+  g_assert_null (strstr (cfgtext, "CONFIG_SOUND=y"));
+
+  g_autofree char *meta = g_build_filename (f->cache, r->key, "metadata.json", NULL);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (p, meta, NULL));
+  JsonObject *o = json_node_get_object (json_parser_get_root (p));
+  g_assert_cmpstr (json_object_get_string_member (o, "version"), ==, "6.12.0-fake");
+  g_assert_cmpstr (json_object_get_string_member (o, "source_path"), ==, f->tree);
+  g_assert_cmpstr (json_object_get_string_member (o, "ktstr_kconfig_hash"), ==, kc);
+  g_assert_cmpuint (strlen (json_object_get_string_member (o, "git_commit")), ==, 7);
+  g_assert_cmpint (json_object_get_int_member (o, "built_at"), >, 0);
+
+  /* Same commit, same config: found in the cache, nothing rebuilt. */
+  g_autoptr (KtstrKernelBuildResult) again = build (f, NULL, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (again->was_reused);
+  g_assert_cmpstr (again->key, ==, r->key);
+  g_free (log);
+  log = read_log (f);
+  g_assert_null (strstr (log + strlen ("defconfig\nolddefconfig\nbzImage"), "bzImage"));
+  g_assert_nonnull (strstr (f->progress, "cached kernel found: "));
+
+  g_autoptr (KtstrKernelBuildResult) forced = build (f, NULL, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_false (forced->was_reused);
+  g_assert_true (forced->is_cached);
+}
+
+static void
+test_option_dropped (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_setenv ("FAKE_DROP", "SCHED_CLASS_EXT BPF_EVENTS", TRUE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r = build (f, NULL, FALSE, &error);
+  g_assert_null (r);
+  g_assert_error (error, KTSTR_KCONFIG_ERROR, KTSTR_KCONFIG_ERROR_MISSING);
+  g_assert_nonnull (strstr (error->message, "lacks CONFIG_SCHED_CLASS_EXT, CONFIG_BPF_EVENTS "
+                                            "after 'make olddefconfig'"));
+  g_autofree char *log = read_log (f);
+  g_assert_null (strstr (log, "bzImage"));
+  g_assert_false (g_file_test (f->cache, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_not_cached (Fixture *f, gconstpointer is_git)
+{
+  if (GPOINTER_TO_INT (is_git))
+    {
+      /* A tracked file changed: dirty. */
+      g_autofree char *mk = g_build_filename (f->tree, "Kconfig", NULL);
+      g_assert_true (g_file_set_contents (mk, "# edited\n", -1, NULL));
+    }
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r = build (f, NULL, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_false (r->is_cached);
+  g_assert_nonnull (strstr (r->not_cached, GPOINTER_TO_INT (is_git) ? "uncommitted changes"
+                                                                    : "is not a git work tree"));
+  g_assert_true (g_str_has_prefix (r->key, "local-unknown-"));
+  g_autofree char *img = g_build_filename (f->tree, "arch", "x86", "boot", "bzImage", NULL);
+  g_assert_cmpstr (r->image, ==, img);
+  g_assert_false (g_file_test (f->cache, G_FILE_TEST_EXISTS));
+  g_assert_nonnull (strstr (f->progress, "did not cache it"));
+}
+
+static void
+test_existing_config (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_autofree char *cfg = g_build_filename (f->tree, ".config", NULL);
+  g_assert_true (g_file_set_contents (cfg, "CONFIG_MINE=y\n", -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r = build (f, NULL, FALSE, &error);
+  g_assert_no_error (error);
+  g_autofree char *log = read_log (f);
+  g_assert_cmpstr (log, ==, "olddefconfig\nbzImage KCFLAGS=-Wno-error\n");
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (cfg, &text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (text, "CONFIG_MINE=y\n"));
+}
+
+static void
+test_make_fails (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_setenv ("FAKE_FAIL", "1", TRUE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r = build (f, NULL, FALSE, &error);
+  g_assert_null (r);
+  g_assert_error (error, KTSTR_BUILD_ERROR, KTSTR_BUILD_ERROR_MAKE);
+  g_assert_nonnull (strstr (error->message, "fake compiler error in kernel/sched/ext.c"));
+}
+
+static void
+test_not_a_tree (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r = build (f, f->tmp, FALSE, &error);
+  g_assert_null (r);
+  g_assert_error (error, KTSTR_BUILD_ERROR, KTSTR_BUILD_ERROR_SOURCE);
+}
+
+static void
+test_tarball (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_autofree char *tar = g_build_filename (f->tmp, "linux-6.12.0.tar.gz", NULL);
+  run_ok (f->tmp, (const char *[]){ "tar", "-czf", tar, "linux", NULL });
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r = build (f, tar, FALSE, &error);
+  g_assert_no_error (error);
+  g_autofree char *kc = current_kc ();
+  g_autofree char *key = g_strdup_printf ("6.12.0-fake-tarball-x86_64-kc%s", kc);
+  g_assert_cmpstr (r->key, ==, key);
+  g_assert_true (r->is_cached);
+  g_assert_true (g_file_test (r->image, G_FILE_TEST_IS_REGULAR));
+  /* The tarball was extracted elsewhere: the original tree is untouched. */
+  g_autofree char *cfg = g_build_filename (f->tree, ".config", NULL);
+  g_assert_false (g_file_test (cfg, G_FILE_TEST_EXISTS));
+}
+
+/* A cache entry written directly, with a chosen age and fragment hash. */
+static void
+store_entry (Fixture *f, const char *key, const char *version, const char *kc, gint64 built_at)
+{
+  g_autofree char *img = g_build_filename (f->tmp, "img", NULL);
+  /* A valid boot header, so --kernel resolution accepts it. */
+  g_autofree char *head = g_malloc0 (0x400);
+  memcpy (head + 0x202, "HdrS\x06\x02", 6);
+  g_assert_true (g_file_set_contents (img, head, 0x400, NULL));
+  g_autoptr (KtstrCacheEntry) e = g_new0 (KtstrCacheEntry, 1);
+  e->key = g_strdup (key);
+  e->version = g_strdup (version);
+  e->source_type = g_strdup ("local");
+  e->kconfig_hash = g_strdup (kc);
+  e->built_at = built_at;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ktstr_cache_store (f->cache, e, img, img, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_resolve (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_autofree char *kc = current_kc ();
+  store_entry (f, "local-aaaaaaa-x86_64-kc-old", "6.12.3", "00000000", 300);
+  store_entry (f, "local-bbbbbbb-x86_64-kc-new", "6.12.3", kc, 200);
+  store_entry (f, "local-ccccccc-x86_64-kc-older", "6.11.9", kc, 100);
+  g_autoptr (GError) error = NULL;
+
+  /* A version finds the newest entry built with the current fragment. */
+  g_autoptr (KtstrKernel) k = ktstr_kernel_resolve ("6.12", "/nonexistent", &error);
+  g_assert_no_error (error);
+  g_assert_true (strstr (k->image, "local-bbbbbbb") != NULL);
+  g_assert_cmpstr (k->version, ==, "6.12.3");
+  g_assert_true (strstr (k->source, "cache local-bbbbbbb") != NULL);
+
+  /* A key finds its entry even when its fragment is stale. */
+  g_autoptr (KtstrKernel) byk
+    = ktstr_kernel_resolve ("local-aaaaaaa-x86_64-kc-old", "/nonexistent", &error);
+  g_assert_no_error (error);
+  g_assert_true (strstr (byk->image, "local-aaaaaaa") != NULL);
+
+  g_setenv ("KTSTR_KERNEL", "6.11", TRUE);
+  g_autoptr (KtstrKernel) env = ktstr_kernel_resolve (NULL, "/nonexistent", &error);
+  g_assert_no_error (error);
+  g_assert_true (strstr (env->image, "local-ccccccc") != NULL);
+
+  g_autoptr (KtstrKernel) none = ktstr_kernel_resolve ("6.1", "/nonexistent", &error);
+  g_assert_null (none);
+  g_assert_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "--kernel '6.1' is not a file"));
+}
+
+static int
+run_ktstr (const char *const *args, char **out, char **err)
+{
+  g_autofree char *bin = g_build_filename (g_getenv ("KTSTR_TOP_BUILDDIR") ?: ".", "src",
+                                           "ktstr", NULL);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, bin);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  int status = 0;
+  g_autoptr (GError) error = NULL;
+  /* stdin stays /dev/null: not a terminal. */
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status));
+  return WEXITSTATUS (status);
+}
+
+static void
+test_list (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_autofree char *kc = current_kc ();
+  store_entry (f, "k-stale", "6.12.3", "00000000", 300);
+  store_entry (f, "k-current", "6.12.4", kc, 200);
+  g_autofree char *corrupt = g_build_filename (f->cache, "k-corrupt", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (corrupt, 0755), ==, 0);
+
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_cmpint (run_ktstr ((const char *[]){ "kernel", "list", NULL }, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (err, "cache: "));
+  g_autoptr (GRegex) stale = g_regex_new ("^k-stale +6\\.12\\.3 .*\\(stale kconfig\\)$",
+                                          G_REGEX_MULTILINE, 0, NULL);
+  g_assert_true (g_regex_match (stale, out, 0, NULL));
+  g_assert_nonnull (strstr (out, "k-corrupt"));
+  g_assert_nonnull (strstr (out, "(corrupt: metadata.json missing)"));
+  g_autoptr (GRegex) cur = g_regex_new ("^k-current .*[0-9]$", G_REGEX_MULTILINE, 0, NULL);
+  g_assert_true (g_regex_match (cur, out, 0, NULL));
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_ktstr ((const char *[]){ "kernel", "list", "--json", NULL }, &out, NULL),
+                   ==, 0);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, out, -1, NULL));
+  JsonObject *o = json_node_get_object (json_parser_get_root (p));
+  g_assert_cmpstr (json_object_get_string_member (o, "current_ktstr_kconfig_hash"), ==, kc);
+  JsonArray *a = json_object_get_array_member (o, "entries");
+  g_assert_cmpuint (json_array_get_length (a), ==, 3);
+  JsonObject *first = json_array_get_object_element (a, 0); /* newest */
+  g_assert_cmpstr (json_object_get_string_member (first, "key"), ==, "k-stale");
+  g_assert_cmpstr (json_object_get_string_member (first, "kconfig_status"), ==, "stale");
+  JsonObject *second = json_array_get_object_element (a, 1);
+  g_assert_cmpstr (json_object_get_string_member (second, "kconfig_status"), ==, "current");
+}
+
+static void
+test_clean (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_autofree char *kc = current_kc ();
+  store_entry (f, "k-new", "6.12.4", kc, 300);
+  store_entry (f, "k-mid", "6.12.3", kc, 200);
+  store_entry (f, "k-old", "6.12.2", kc, 100);
+  g_autofree char *corrupt = g_build_filename (f->cache, "k-corrupt", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (corrupt, 0755), ==, 0);
+
+  /* No terminal and no --force: refuse, remove nothing. */
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_cmpint (
+    run_ktstr ((const char *[]){ "kernel", "clean", "--keep", "2", NULL }, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "would remove 2 cached kernels"));
+  g_assert_nonnull (strstr (err, "pass --force"));
+  g_assert_true (g_file_test (corrupt, G_FILE_TEST_IS_DIR));
+
+  /* The corrupt entry takes no keep slot: the two newest valid stay. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_ktstr ((const char *[]){ "kernel", "clean", "--keep", "2", "--force",
+                                                NULL },
+                              &out, NULL),
+                   ==, 0);
+  g_assert_cmpstr (out, ==, "removed k-old\nremoved k-corrupt\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) left = ktstr_cache_list (f->cache, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (left->len, ==, 2);
+  g_assert_cmpstr (((KtstrCacheEntry *) left->pdata[0])->key, ==, "k-new");
+  g_assert_cmpstr (((KtstrCacheEntry *) left->pdata[1])->key, ==, "k-mid");
+}
+
+static void
+test_cache_root (void)
+{
+  g_autofree char *home = g_strdup (g_getenv ("HOME"));
+  g_setenv ("KTSTR_CACHE_DIR", "/c", TRUE);
+  g_autofree char *a = ktstr_cache_root (NULL);
+  g_assert_cmpstr (a, ==, "/c");
+  g_unsetenv ("KTSTR_CACHE_DIR");
+  g_setenv ("XDG_CACHE_HOME", "/x", TRUE);
+  g_autofree char *b = ktstr_cache_root (NULL);
+  g_assert_cmpstr (b, ==, "/x/ktstr/kernels");
+  g_unsetenv ("XDG_CACHE_HOME");
+  g_setenv ("HOME", "/h", TRUE);
+  g_autofree char *c = ktstr_cache_root (NULL);
+  g_assert_cmpstr (c, ==, "/h/.cache/ktstr/kernels");
+  g_setenv ("HOME", "", TRUE);
+  g_autoptr (GError) error = NULL;
+  g_assert_null (ktstr_cache_root (&error));
+  g_assert_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_NO_ROOT);
+  if (home != NULL)
+    g_setenv ("HOME", home, TRUE);
+}
+
+static void
+skip_no_git (void)
+{
+  g_test_skip ("git is not installed; the git-tree cache tests need it");
+}
+
+#define ADD(path, fn, data) \
+  g_test_add (path, Fixture, GINT_TO_POINTER (data), fixture_setup, fn, fixture_teardown)
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/kernel-build/kconfig/crc32", test_crc32);
+  g_test_add_func ("/kernel-build/kconfig/merge", test_merge);
+  g_test_add_func ("/kernel-build/kconfig/syntax", test_merge_syntax);
+  g_test_add_func ("/kernel-build/kconfig/fragment-has-required", test_fragment_has_required);
+  g_autofree char *git = g_find_program_in_path ("git");
+  if (git != NULL)
+    {
+      ADD ("/kernel-build/git-tree/cached-reused-forced", test_git_tree, TRUE);
+      ADD ("/kernel-build/git-tree/dirty-not-cached", test_not_cached, TRUE);
+    }
+  else
+    g_test_add_func ("/kernel-build/git-tree", skip_no_git);
+  ADD ("/kernel-build/validate/option-dropped", test_option_dropped, FALSE);
+  ADD ("/kernel-build/non-git-not-cached", test_not_cached, FALSE);
+  ADD ("/kernel-build/existing-config", test_existing_config, FALSE);
+  ADD ("/kernel-build/make-fails", test_make_fails, FALSE);
+  ADD ("/kernel-build/not-a-tree", test_not_a_tree, FALSE);
+  ADD ("/kernel-build/tarball", test_tarball, FALSE);
+  ADD ("/kernel-build/resolve/version-and-key", test_resolve, FALSE);
+  ADD ("/kernel-build/cli/list", test_list, FALSE);
+  ADD ("/kernel-build/cli/clean", test_clean, FALSE);
+  g_test_add_func ("/kernel-build/cache-root", test_cache_root);
+  return g_test_run ();
+}
