@@ -162,7 +162,8 @@ handle_ctrl (KtstrVirtioConsole *c, const guint8 *msg)
     }
 }
 
-/* Drains a guest-to-host queue, passing each readable buffer to FN. */
+/* Drains a guest-to-host queue: port data goes to the data callback,
+ * control messages to handle_ctrl. */
 static void
 drain_tx (KtstrVirtioConsole *c, guint queue, gboolean is_ctrl)
 {
