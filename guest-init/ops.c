@@ -31,15 +31,17 @@ format_cpus (const KtstrCpuSet *cpus, char *buf, size_t len)
   return buf;
 }
 
-/* Writes rt->cpus[CG] to the cgroup's cpuset.cpus ("" = the parent's). */
+/* Writes rt->cpus[CG] to the cgroup's cpuset.cpus. */
 static int
 write_cpuset (KtstrRuntime *rt, unsigned cg, KtstrError *err)
 {
-  char path[512], cpus[LIST_MAX] = "\n";
+  char path[512], cpus[LIST_MAX];
   if (!rt->o->use_cgroups || !rt->is_created[cg])
     return 0;
-  if (!ktstr_cpuset_is_empty (&rt->cpus[cg])
-      && ktstr_cpuset_format (&rt->cpus[cg], cpus, sizeof cpus) == NULL)
+  /* "All" is every online CPU, as the parent offers them. */
+  const KtstrCpuSet *want = ktstr_cpuset_is_empty (&rt->cpus[cg]) ? &rt->topo->online
+                                                                   : &rt->cpus[cg];
+  if (ktstr_cpuset_format (want, cpus, sizeof cpus) == NULL)
     {
       ktstr_error_set (err, "cgroup '%s': CPU list too long", cg_name (rt, cg));
       return -1;
