@@ -25,7 +25,8 @@ run_cpio_list (const char *archive)
 static void
 test_cpio_listing (void)
 {
-  if (g_find_program_in_path ("cpio") == NULL)
+  g_autofree char *cpio_tool = g_find_program_in_path ("cpio");
+  if (cpio_tool == NULL)
     {
       g_test_skip ("cpio(1) not installed (Debian package cpio)");
       return;
@@ -123,7 +124,8 @@ test_initramfs_cache (void)
   g_autofree char *out = g_build_filename (dir, "full.cpio", NULL);
   g_assert_true (ktstr_initramfs_compose (p3, "ktstr-plan 1\ntest x\n", out, &error));
   g_assert_no_error (error);
-  if (g_find_program_in_path ("cpio") != NULL)
+  g_autofree char *cpio_tool = g_find_program_in_path ("cpio");
+  if (cpio_tool != NULL)
     {
       /* cpio reads only the first archive; the second starts right after
        * the base image, 4-byte aligned as the kernel expects. */

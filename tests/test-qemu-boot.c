@@ -502,8 +502,9 @@ test_prepare_rejects (void)
                                                 "-fits",
                                                 NULL);
   KtstrVmConfig config = { 0 };
+  g_autofree char *qemu_path = g_find_program_in_path (KTSTR_DEFAULT_QEMU);
 
-  if (g_find_program_in_path (KTSTR_DEFAULT_QEMU) == NULL)
+  if (qemu_path == NULL)
     {
       g_test_skip ("qemu-system-x86_64 not found");
       return;

@@ -41,9 +41,9 @@ test_siphash24_vectors (void)
 static void
 test_siphash13_streaming (void)
 {
-  const char *text = "topology\0scheduler\0\xfc"
-                     "payload and more bytes than one block";
-  gsize len = 62;
+  static const char text[] = "topology\0scheduler\0\xfc"
+                             "payload and more bytes than one block";
+  gsize len = sizeof text - 1;
   guint64 one = ktstr_siphash (1, 3, 0, 0, text, len);
 
   /* Every split point gives the same hash as one write. */
@@ -811,7 +811,7 @@ test_collect_corrupt_reported (void)
 }
 
 static void
-test_collect_many_fast (void)
+test_collect_many (void)
 {
   const guint n = 10000;
   g_autofree char *dir = make_tmpdir ();
@@ -829,11 +829,9 @@ test_collect_many_fast (void)
   g_assert_true (ktstr_sidecar_collect_dir (dir, &sidecars, NULL, &error));
   double secs = g_timer_elapsed (timer, NULL);
   g_assert_cmpuint (sidecars->len, ==, n);
+  /* The time is a figure for the log, not a pass condition: speed is
+   * measured by bench/stats-bench.sh, never asserted in tests. */
   g_test_message ("collected %u sidecars in %.3f s", n, secs);
-  /* Well under a second on a developer machine; the bound leaves room for
-   * a loaded CI runner.  KTSTR_TEST_NO_TIMING (set under valgrind) skips it. */
-  if (g_getenv ("KTSTR_TEST_NO_TIMING") == NULL)
-    g_assert_cmpfloat (secs, <, 2.0);
   rm_rf (dir);
 }
 
@@ -895,7 +893,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sidecar/write/atomic", test_write_atomic);
   g_test_add_func ("/sidecar/collect/one-level", test_collect_one_level);
   g_test_add_func ("/sidecar/collect/corrupt-reported", test_collect_corrupt_reported);
-  g_test_add_func ("/sidecar/collect/many-fast", test_collect_many_fast);
+  g_test_add_func ("/sidecar/collect/many", test_collect_many);
   g_test_add_func ("/sidecar/stamp/formats", test_stamps);
   return g_test_run ();
 }
