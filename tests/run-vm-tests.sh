@@ -16,6 +16,7 @@ status=0
 for t in "$builddir/tests/test-qemu-boot --tap" \
   "$srcdir/tests/test-guest-vm.sh" \
   "$builddir/tests/test-vm --tap" \
+  "$builddir/tests/test-vm-ops --tap" \
   "$builddir/tests/test-vm-sched --tap" \
   "$builddir/tests/test-vm-gauntlet --tap"; do
   echo "=== $t"

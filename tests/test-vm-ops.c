@@ -1,0 +1,244 @@
+/* VM tier for steps, ops and payloads (make check-vm): a dynamic test
+ * whose sidecar timeline shows all 13 ops in order, an isolation check
+ * that fails when SwapCpusets moves workers out of their cpuset on
+ * purpose, and a JSON payload whose min check passes and fails. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "sidecar.h"
+
+static const char *builddir;
+static char *kernel;
+
+typedef struct
+{
+  char *cwd;
+  int status;
+  char *out;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", r->cwd);
+  g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+  g_free (r->cwd);
+  g_free (r->out);
+}
+
+static gboolean
+need_vm (void)
+{
+  if (g_strcmp0 (g_getenv ("KTSTR_VM_TESTS"), "1") != 0)
+    {
+      g_test_skip ("boots VMs: run with KTSTR_VM_TESTS=1 (make check-vm)");
+      return FALSE;
+    }
+  if (kernel == NULL)
+    {
+      g_test_skip ("no test kernel: set KTSTR_TEST_KERNEL or provide "
+                   "../shared/fixtures/linux-6.12-scx/bzImage");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Writes TEXT (with @HELPER@ replaced by the payload helper's path) as a
+ * test file in a fresh git repository and runs `ktstr test` on it. */
+static void
+run_file (Run *r, const char *text)
+{
+  r->cwd = g_dir_make_tmp ("ktstr-vm-ops-XXXXXX", NULL);
+  g_autofree char *git = g_strdup_printf (
+      "sh -c 'cd %s && git init -q && git -c user.name=t -c user.email=t@t commit -q "
+      "--allow-empty -m init'",
+      r->cwd);
+  g_assert_true (g_spawn_command_line_sync (git, NULL, NULL, NULL, NULL));
+  g_autofree char *helper = g_build_filename (builddir, "tests", "ktstr-payload-json", NULL);
+  g_autofree char *abs_helper = g_canonicalize_filename (helper, NULL);
+  g_auto (GStrv) parts = g_strsplit (text, "@HELPER@", -1);
+  g_autofree char *content = g_strjoinv (abs_helper, parts);
+  g_autofree char *file = g_build_filename (r->cwd, "t.ktstr", NULL);
+  g_assert_true (g_file_set_contents (file, content, -1, NULL));
+
+  g_autofree char *rel = g_build_filename (builddir, "src", "ktstr", NULL);
+  g_autofree char *ktstr = g_canonicalize_filename (rel, NULL);
+  g_autofree char *kernel_arg = g_strdup_printf ("--kernel=%s", kernel);
+  const char *argv[] = { ktstr, "test", kernel_arg, file, NULL };
+  g_auto (GStrv) envp = g_get_environ ();
+  envp = g_environ_unsetenv (envp, "KTSTR_SIDECAR_DIR");
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (r->cwd, (char **) argv, envp, G_SPAWN_DEFAULT, NULL, NULL, &r->out,
+                               &err, &r->status, &error));
+  g_assert_no_error (error);
+  g_test_message ("stdout:\n%s\nstderr:\n%s", r->out, err);
+}
+
+static KtstrSidecar *
+load_sidecar (const Run *r, const char *test)
+{
+  g_autofree char *cmd = g_strdup_printf (
+      "sh -c 'ls %s/target/ktstr/*/%s-*.ktstr.json'", r->cwd, test);
+  g_autofree char *out = NULL;
+  g_assert_true (g_spawn_command_line_sync (cmd, &out, NULL, NULL, NULL));
+  g_strchomp (out);
+  g_assert_true (g_str_has_suffix (out, ".ktstr.json"));
+  g_autoptr (GError) error = NULL;
+  KtstrSidecar *sc = ktstr_sidecar_load_file (out, &error);
+  g_assert_no_error (error);
+  return sc;
+}
+
+static const char timeline_test[] = "[test]\n"
+                                    "name=ops_timeline\n"
+                                    "duration_ms=2000\n"
+                                    "settle_ms=200\n"
+                                    "[cgroup cg_0]\nwork=CpuSpin\nworkers=1\ncpuset=exact:0\n"
+                                    "[cgroup cg_1]\nwork=CpuSpin\nworkers=1\ncpuset=exact:1\n"
+                                    "[payload pj]\nbinary=@HELPER@\nargs=100;0;sleep\n"
+                                    "output=json\n"
+                                    "[payload pw]\nbinary=@HELPER@\nargs=5\noutput=json\n"
+                                    "[step 0]\nhold=fixed:600\n"
+                                    "ops=AddCgroup cg_x cpuset=exact:1;Spawn cg_x YieldHeavy "
+                                    "workers=1;SetCpuset cg_x exact:0;ClearCpuset cg_x;"
+                                    "SwapCpusets cg_0 cg_1;StopCgroup cg_x;RemoveCgroup cg_x\n"
+                                    "[step 1]\nhold=fixed:600\n"
+                                    "ops=SetAffinity cg_0 all;SpawnHost CpuSpin workers=1;"
+                                    "MoveAllTasks cg_0 cg_1;RunPayload pj;RunPayload pw cgroup=cg_1;"
+                                    "WaitPayload pw;KillPayload pj\n";
+
+static void
+test_timeline (void)
+{
+  static const char *const want[]
+      = { "AddCgroup",  "Spawn",     "SetCpuset",    "ClearCpuset", "SwapCpusets",
+          "StopCgroup", "RemoveCgroup", "SetAffinity", "SpawnHost",   "MoveAllTasks",
+          "RunPayload", "RunPayload", "WaitPayload", "KillPayload", NULL };
+  if (!need_vm ())
+    return;
+  Run r = { 0 };
+  run_file (&r, timeline_test);
+  g_autoptr (KtstrSidecar) sc = load_sidecar (&r, "ops_timeline");
+  guint n = 0;
+  guint64 last = 0;
+  for (guint i = 0; i < sc->stimulus_events->len; i++)
+    {
+      const KtstrStimulusEvent *ev = sc->stimulus_events->pdata[i];
+      g_assert_cmpuint (ev->elapsed_ms, >=, last);
+      last = ev->elapsed_ms;
+      if (ev->op_kind == NULL)
+        continue;
+      g_assert_nonnull (want[n]);
+      g_assert_cmpstr (ev->op_kind, ==, want[n]);
+      g_assert_nonnull (ev->detail);
+      g_assert_true (g_str_has_prefix (ev->label, n < 7 ? "Step[0].Op[" : "Step[1].Op["));
+      n++;
+    }
+  g_assert_null (want[n]);
+  const KtstrStimulusEvent *first = sc->stimulus_events->pdata[0];
+  g_assert_cmpstr (first->label, ==, "ScenarioStart");
+  /* The workers StopCgroup stopped still reported: the scenario passed
+   * with every expected worker, cg_x's and the host's included. */
+  g_assert_true (sc->passed);
+  g_assert_cmpuint (sc->metrics->len, ==, 2);
+  run_clear (&r);
+}
+
+static const char isolation_test[] = "[test]\n"
+                                     "name=ops_isolation\n"
+                                     "duration_ms=2000\n"
+                                     "settle_ms=200\n"
+                                     "[cgroup cg_0]\nwork=CpuSpin\nworkers=1\ncpuset=exact:0\n"
+                                     "[cgroup cg_1]\nwork=CpuSpin\nworkers=1\ncpuset=exact:1\n"
+                                     "[step 0]\nhold=frac:0.5\n"
+                                     "[step 1]\nhold=frac:0.5\nops=SwapCpusets cg_0 cg_1\n"
+                                     "[checks]\nisolation=true\n";
+
+static void
+test_isolation_violated (void)
+{
+  if (!need_vm ())
+    return;
+  Run r = { 0 };
+  run_file (&r, isolation_test);
+  g_assert_true (WIFEXITED (r.status) && WEXITSTATUS (r.status) != 0);
+  g_assert_nonnull (strstr (r.out, "FAIL ops_isolation"));
+  g_assert_nonnull (strstr (r.out, "cgroup cg_0 worker 0"));
+  g_assert_nonnull (strstr (r.out, "ran on cpus 1 outside its cpuset 0"));
+  g_autoptr (KtstrSidecar) sc = load_sidecar (&r, "ops_isolation");
+  g_assert_false (sc->passed);
+  run_clear (&r);
+}
+
+static const char payload_test[] = "[test]\n"
+                                   "name=ops_payload\n"
+                                   "duration_ms=1000\n"
+                                   "settle_ms=100\n"
+                                   "[cgroup cg_0]\nwork=CpuSpin\nworkers=1\n"
+                                   "[payload fio]\nbinary=@HELPER@\nargs=%s;0\noutput=json\n"
+                                   "min.jobs.0.read.iops=1000\nexit_code=0\n"
+                                   "exists=jobs.0.read.bw_kib\n"
+                                   "[step 0]\nhold=frac:1\nops=RunPayload fio;WaitPayload fio\n";
+
+static void
+test_payload (void)
+{
+  if (!need_vm ())
+    return;
+  for (int pass = 0; pass < 2; pass++)
+    {
+      Run r = { 0 };
+      g_autofree char *text = g_strdup_printf (payload_test, pass ? "5000" : "10");
+      run_file (&r, text);
+      g_autoptr (KtstrSidecar) sc = load_sidecar (&r, "ops_payload");
+      g_assert_cmpint (sc->passed, ==, pass);
+      g_assert_cmpstr (sc->payload, ==, "fio");
+      g_assert_cmpuint (sc->metrics->len, ==, 1);
+      KtstrPayloadMetrics *pm = sc->metrics->pdata[0];
+      g_assert_cmpint (pm->exit_code, ==, 0);
+      gboolean found = FALSE;
+      for (guint i = 0; i < pm->metrics->len; i++)
+        {
+          KtstrPayloadMetric *m = pm->metrics->pdata[i];
+          if (g_str_equal (m->name, "jobs.0.read.iops"))
+            {
+              g_assert_cmpfloat (m->value, ==, pass ? 5000 : 10);
+              found = TRUE;
+            }
+        }
+      g_assert_true (found);
+      if (!pass)
+        g_assert_nonnull (strstr (r.out, "payload fio: metric jobs.0.read.iops = 10 is below min 1000"));
+      run_clear (&r);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  builddir = g_getenv ("KTSTR_TOP_BUILDDIR");
+  if (builddir == NULL)
+    builddir = ".";
+  const char *env = g_getenv ("KTSTR_TEST_KERNEL");
+  if (env != NULL && *env)
+    kernel = g_strdup (env);
+  else
+    {
+      const char *top = g_getenv ("KTSTR_TOP_SRCDIR");
+      g_autofree char *fixture = g_build_filename (top ? top : ".", "..", "shared", "fixtures",
+                                                   "linux-6.12-scx", "bzImage", NULL);
+      if (g_file_test (fixture, G_FILE_TEST_EXISTS))
+        kernel = g_canonicalize_filename (fixture, NULL);
+    }
+  g_test_add_func ("/vm/ops/timeline", test_timeline);
+  g_test_add_func ("/vm/ops/isolation-violated", test_isolation_violated);
+  g_test_add_func ("/vm/ops/payload-min", test_payload);
+  int rc = g_test_run ();
+  g_free (kernel);
+  return rc;
+}
