@@ -359,6 +359,75 @@ set_cancelled (GCancellable *cancellable, GError **error)
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
+/* Under TCG, on a loaded host, a multi-vCPU guest kernel now and then dies
+ * while it boots (an emulated cross-CPU code patch or timer race), before
+ * anything of the test ran.  Such a boot says nothing about the scheduler
+ * or the scenario, so it is repeated once; a kernel that really cannot boot
+ * fails the same way twice. */
+#define MAX_BOOT_ATTEMPTS 2
+
+static gboolean
+died_before_agent (const KtstrSession *session, const KtstrVmResult *vm, const char *console,
+                   char **why)
+{
+  static const char *const marks[] = { "Kernel panic - not syncing", "Oops:", "BUG:", NULL };
+  if (session->has_hello || vm->accel == NULL || !g_str_equal (vm->accel, "tcg"))
+    return FALSE;
+  if (vm->end != KTSTR_VM_END_PANIC && vm->end != KTSTR_VM_END_RESET)
+    return FALSE;
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (console, &text, NULL, NULL))
+    return FALSE;
+  for (const char *const *m = marks; *m; m++)
+    {
+      const char *hit = strstr (text, *m);
+      if (hit != NULL)
+        {
+          const char *end = strchr (hit, '\n');
+          *why = g_strndup (hit, end ? (gsize) (end - hit) : strlen (hit));
+          g_strchomp (*why);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+boot_once (KtstrRunner *r, const KtstrRunVariant *variant, const KtstrVmConfig *tmpl,
+           const char *initrd, const char *console, const char *cmdline,
+           const KtstrTopology *topo, guint timeout_s, KtstrSession *session, KtstrVmResult *vm,
+           GError **vm_error)
+{
+  const KtstrRunOptions *o = &r->options;
+  KtstrVmConfig cfg = *tmpl;
+  cfg.initramfs_path = initrd;
+  cfg.console_path = console;
+  cfg.cmdline = cmdline;
+  cfg.topology = *topo;
+  cfg.timeout_s = timeout_s;
+  cfg.user_data = session;
+  /* A fresh console per attempt: the verdict reads only this boot's. */
+  g_unlink (console);
+  KtstrVm *handle = o->backend->prepare (&cfg, vm_error);
+  if (handle == NULL)
+    return;
+  KillTarget target = { o->backend, handle };
+  g_autoptr (GSource) cancel_source = NULL;
+  if (variant->cancellable != NULL)
+    {
+      g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
+      cancel_source = g_cancellable_source_new (variant->cancellable);
+      g_source_set_callback (cancel_source, G_SOURCE_FUNC (on_cancelled), &target, NULL);
+      g_source_attach (cancel_source, context);
+    }
+  if (o->backend->launch (handle, vm_error))
+    o->backend->wait (handle, vm_error);
+  if (cancel_source != NULL)
+    g_source_destroy (cancel_source);
+  o->backend->collect (handle, vm);
+  o->backend->cleanup (handle);
+}
+
 KtstrTestResult *
 ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRunVariant *variant,
                           GError **error)
@@ -407,51 +476,41 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
       return NULL;
     }
 
-  g_autoptr (KtstrSession) session = ktstr_session_new ();
-  session->sched->is_expected = o->scheduler != NULL;
-  session->sched->checks = o->scheduler_checks;
-  KtstrVmConfig cfg = {
+  const KtstrVmConfig cfg_template = {
     .kernel_path = o->kernel->image,
-    .initramfs_path = initrd,
-    .cmdline = cmdline,
-    .topology = topo,
     .memory_mb = variant->memory_mb ? variant->memory_mb : o->memory_mb,
     .workdir = workdir,
-    .console_path = console,
     .accel = o->accel,
-    .timeout_s = timeout_s,
     .on_line = on_line,
-    .user_data = session,
     .verbose = o->verbose,
   };
+  g_autoptr (KtstrSession) session = NULL;
   KtstrVmResult vm = { 0 };
   g_autoptr (GError) vm_error = NULL;
-  KtstrVm *handle = o->backend->prepare (&cfg, &vm_error);
-  if (handle != NULL)
+  for (guint attempt = 1;; attempt++)
     {
-      KillTarget target = { o->backend, handle };
-      g_autoptr (GSource) cancel_source = NULL;
-      if (variant->cancellable != NULL)
-        {
-          g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
-          cancel_source = g_cancellable_source_new (variant->cancellable);
-          g_source_set_callback (cancel_source, G_SOURCE_FUNC (on_cancelled), &target, NULL);
-          g_source_attach (cancel_source, context);
-        }
-      if (o->backend->launch (handle, &vm_error))
-        o->backend->wait (handle, &vm_error);
-      if (cancel_source != NULL)
-        g_source_destroy (cancel_source);
-      o->backend->collect (handle, &vm);
-      o->backend->cleanup (handle);
-    }
-  if (!set_cancelled (variant->cancellable, error))
-    {
-      /* Stopped from outside: the run says nothing about the scheduler,
-       * so it leaves no sidecar behind. */
+      g_clear_pointer (&session, ktstr_session_free);
+      g_clear_error (&vm_error);
       ktstr_vm_result_clear (&vm);
-      remove_workdir (workdir);
-      return NULL;
+      session = ktstr_session_new ();
+      session->sched->is_expected = o->scheduler != NULL;
+      session->sched->checks = o->scheduler_checks;
+      boot_once (r, variant, &cfg_template, initrd, console, cmdline, &topo, timeout_s, session,
+                 &vm, &vm_error);
+      if (!set_cancelled (variant->cancellable, error))
+        {
+          /* Stopped from outside: the run says nothing about the scheduler,
+           * so it leaves no sidecar behind. */
+          ktstr_vm_result_clear (&vm);
+          remove_workdir (workdir);
+          return NULL;
+        }
+      g_autofree char *why = NULL;
+      if (attempt >= MAX_BOOT_ATTEMPTS || !died_before_agent (session, &vm, console, &why))
+        break;
+      g_printerr ("ktstr: %s: the guest kernel died before the agent started under TCG (%s); "
+                  "booting it once more\n",
+                  def->name, why);
     }
 
   g_autoptr (KtstrVerdict) verdict = ktstr_verdict_decide (def, &topo, session, &vm, console,
