@@ -21,3 +21,8 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   git ca-certificates valgrind acpica-tools
 # A default kernel to boot: Debian's 6.12 from backports.
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports linux-image-amd64
+# The fixture scheduler (tests/sched): clang-19 for the BPF target and
+# libbpf >= 1.4 (bookworm has 1.1; backports 1.4).  Without them the
+# fixture scheduler's VM tests skip.
+$SUDO apt-get install -y -qq --no-install-recommends clang-19 libelf-dev zlib1g-dev
+$SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports libbpf-dev

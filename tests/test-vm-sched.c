@@ -199,6 +199,53 @@ test_not_a_scheduler (void)
   run_clear (&r);
 }
 
+/* The fixture scheduler (tests/sched/scx_ktstr), built when configure
+ * found clang and libbpf >= 1.4. */
+static char *
+fixture_scheduler (void)
+{
+  char *path = g_build_filename (builddir, "tests", "sched", "scx_ktstr", NULL);
+  if (!g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("tests/sched/scx_ktstr not built: configure found no clang-19, libbpf-dev "
+                   ">= 1.4 (bookworm-backports) or fixture vmlinux.h; see .ci/install-deps.sh");
+      g_clear_pointer (&path, g_free);
+    }
+  return path;
+}
+
+/* The fixture scheduler's knobs: data = knob args..., NULL, then the
+ * strings the failure line must hold, NULL. */
+static void
+test_fixture_knob (gconstpointer data)
+{
+  const char *const *spec = data;
+  if (!need_fixtures (TRUE))
+    return;
+  g_autofree char *sched = fixture_scheduler ();
+  if (sched == NULL)
+    return;
+  g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_ptr_array_add (args, arg);
+  g_ptr_array_add (args, (char *) "steady");
+  g_ptr_array_add (args, (char *) "--");
+  for (; *spec != NULL; spec++)
+    g_ptr_array_add (args, (char *) *spec);
+  g_ptr_array_add (args, NULL);
+  Run r = { 0 };
+  run_ktstr (&r, kernel, (const char *const *) args->pdata);
+  g_assert_cmpint (exit_code (&r), ==, 1);
+  g_assert_nonnull (strstr (r.out, "FAIL steady"));
+  g_autofree char *both = g_strconcat (r.out, r.err, NULL);
+  for (spec++; *spec != NULL; spec++)
+    g_assert_nonnull (strstr (both, *spec));
+  assert_sections (&r);
+  g_autoptr (KtstrSidecar) sc = load_sidecar (&r, "steady");
+  g_assert_false (sc->passed);
+  run_clear (&r);
+}
+
 /* No VM: the error comes from packaging, before anything boots. */
 static void
 test_missing_library (void)
@@ -293,6 +340,18 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vm/sched/qmap/error", qmap_error, test_qmap_dies);
   g_test_add_data_func ("/vm/sched/qmap/stall", qmap_stall, test_qmap_dies);
   g_test_add_func ("/vm/sched/not-a-scheduler", test_not_a_scheduler);
+  static const char *const ktstr_error[]
+    = { "--error-after", "1", NULL, "scheduler died", "scx_bpf_error (kind 1025)",
+        "error knob fired after 1 s", NULL };
+  static const char *const ktstr_stall[]
+    = { "--stall-after", "1", "--timeout-ms", "1000", NULL, "scheduler died",
+        "runnable task stall (kind 1026)", "EXIT: runnable task stall", NULL };
+  static const char *const ktstr_verify[]
+    = { "--fail-verify", NULL, "scheduler failed to load", "the BPF verifier rejected it",
+        "verifier log (repeated blocks collapsed):", "R1 invalid mem access 'scalar'", NULL };
+  g_test_add_data_func ("/vm/sched/fixture/error", ktstr_error, test_fixture_knob);
+  g_test_add_data_func ("/vm/sched/fixture/stall", ktstr_stall, test_fixture_knob);
+  g_test_add_data_func ("/vm/sched/fixture/fail-verify", ktstr_verify, test_fixture_knob);
   int rc = g_test_run ();
   g_free (fixtures);
   g_free (kernel);
