@@ -105,6 +105,10 @@ typedef struct
   void (*collect) (KtstrVm *vm, KtstrVmResult *result);
   void (*kill) (KtstrVm *vm);
   void (*cleanup) (KtstrVm *vm);
+  /* "kvm" or "tcg": what a guest would run on here, decided without
+   * booting one (forced by the environment, or already found to work).
+   * Capacity planning (the gauntlet) sizes VMs on it. */
+  const char *(*expected_accel) (void);
 } KtstrBackend;
 
 /* Looks a backend up by name ("qemu", "kvm"); "auto" picks the best one

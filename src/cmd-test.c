@@ -174,7 +174,7 @@ run_gauntlet (const TestArgs *a, GPtrArray *tests, const KtstrRunOptions *base,
   if (profiles == NULL)
     return usage_error ("%s", error->message);
   KtstrHostCapacity cap;
-  ktstr_host_capacity_detect (&cap, base->backend->name);
+  ktstr_host_capacity_detect (&cap, base->backend);
   g_autoptr (GPtrArray) variants
       = ktstr_gauntlet_expand (tests, (const KtstrPreset *const *) presets, profiles, sdef, &cap,
                                (guint) a->memory_mb);

@@ -86,9 +86,8 @@ count_host_llcs (void)
 }
 
 void
-ktstr_host_capacity_detect (KtstrHostCapacity *cap, const char *backend_name)
+ktstr_host_capacity_detect (KtstrHostCapacity *cap, const KtstrBackend *backend)
 {
-  const char *accel = g_getenv ("KTSTR_ACCEL");
   const char *budget = g_getenv ("KTSTR_VCPU_BUDGET");
   *cap = (KtstrHostCapacity){ 0 };
   cap->host_cpus = g_get_num_processors ();
@@ -96,15 +95,12 @@ ktstr_host_capacity_detect (KtstrHostCapacity *cap, const char *backend_name)
   long pages = sysconf (_SC_PHYS_PAGES), page_size = sysconf (_SC_PAGESIZE);
   if (pages > 0 && page_size > 0)
     cap->host_memory_mb = (guint64) pages * (guint64) page_size / (1024 * 1024);
-  if (g_strcmp0 (backend_name, "kvm") == 0)
-    cap->is_kvm = TRUE;
-  else if (g_strcmp0 (accel, "tcg") != 0)
-    {
-      int fd = open ("/dev/kvm", O_RDWR | O_CLOEXEC);
-      cap->is_kvm = fd >= 0;
-      if (fd >= 0)
-        close (fd);
-    }
+  /* Not "/dev/kvm opens": on emulated hosts it opens and still runs guests
+   * at a crawl.  The backend knows what it will really use. */
+  if (backend->expected_accel != NULL)
+    cap->is_kvm = g_str_equal (backend->expected_accel (), "kvm");
+  else
+    cap->is_kvm = g_str_equal (backend->name, "kvm");
   cap->vcpu_budget = 4 * cap->host_cpus;
   if (budget != NULL && *budget != '\0')
     {

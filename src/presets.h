@@ -18,6 +18,8 @@
 
 #include <glib.h>
 
+#include "backends/backend.h"
+
 #include "common/topology.h"
 #include "scheduler-def.h"
 #include "testdef.h"
@@ -49,7 +51,7 @@ typedef struct
 
 /* This host: CPUs and memory from the OS, LLCs from sysfs, KVM when
  * KTSTR_ACCEL is not "tcg", BACKEND_NAME is "kvm" or /dev/kvm opens. */
-void ktstr_host_capacity_detect (KtstrHostCapacity *cap, const char *backend_name);
+void ktstr_host_capacity_detect (KtstrHostCapacity *cap, const KtstrBackend *backend);
 
 /* TRUE when PRESET fits; otherwise FALSE and *why (owned) says why.  DEF,
  * SDEF and CAP may each be NULL (not checked). */

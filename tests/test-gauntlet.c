@@ -160,14 +160,31 @@ test_host_capacity_budget_env (void)
   KtstrHostCapacity cap;
   g_setenv ("KTSTR_ACCEL", "tcg", TRUE);
   g_setenv ("KTSTR_VCPU_BUDGET", "12", TRUE);
-  ktstr_host_capacity_detect (&cap, "qemu");
+  ktstr_host_capacity_detect (&cap, &ktstr_backend_qemu);
   g_assert_false (cap.is_kvm);
   g_assert_cmpuint (cap.vcpu_budget, ==, 12);
   g_assert_cmpuint (cap.host_cpus, ==, g_get_num_processors ());
   g_unsetenv ("KTSTR_VCPU_BUDGET");
-  ktstr_host_capacity_detect (&cap, "qemu");
+  ktstr_host_capacity_detect (&cap, &ktstr_backend_qemu);
   g_assert_cmpuint (cap.vcpu_budget, ==, 4 * g_get_num_processors ());
   g_unsetenv ("KTSTR_ACCEL");
+
+  /* /dev/kvm opening is not enough: with no finding for this host the
+   * plan is TCG, whatever /dev/kvm says. */
+  g_autofree char *cache = g_dir_make_tmp ("ktstr-cap-XXXXXX", NULL);
+  g_autofree char *old_cache = g_strdup (g_getenv ("XDG_CACHE_HOME"));
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  ktstr_host_capacity_detect (&cap, &ktstr_backend_qemu);
+  g_assert_false (cap.is_kvm);
+  g_setenv ("KTSTR_ACCEL", "kvm", TRUE);
+  ktstr_host_capacity_detect (&cap, &ktstr_backend_qemu);
+  g_assert_true (cap.is_kvm);
+  g_unsetenv ("KTSTR_ACCEL");
+  if (old_cache != NULL)
+    g_setenv ("XDG_CACHE_HOME", old_cache, TRUE);
+  else
+    g_unsetenv ("XDG_CACHE_HOME");
+  g_rmdir (cache);
 }
 
 #define SIX_FLAGS                                                                                 \

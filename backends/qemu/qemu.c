@@ -418,8 +418,26 @@ qemu_cleanup (KtstrVm *vm)
   g_free (vm);
 }
 
+/* KVM only when it is forced, or this host's finding says KVM guests
+ * reach their agent; an unknown host is planned as TCG, the safe guess. */
+static const char *
+qemu_expected_accel (void)
+{
+  const char *env = g_getenv ("KTSTR_ACCEL");
+  if (g_strcmp0 (env, "kvm") == 0 || g_strcmp0 (env, "tcg") == 0)
+    return g_str_equal (env, "kvm") ? "kvm" : "tcg";
+  g_autofree char *why = ktstr_accel_kvm_unusable_reason ();
+  g_autofree char *qemu = find_qemu ();
+  if (why != NULL || qemu == NULL)
+    return "tcg";
+  g_autofree char *key = ktstr_accel_host_key_current (qemu);
+  g_autofree char *path = ktstr_accel_cache_path ();
+  return ktstr_accel_cache_lookup (path, key) == KTSTR_KVM_FINDING_OK ? "kvm" : "tcg";
+}
+
 const KtstrBackend ktstr_backend_qemu = {
   .name = "qemu",
+  .expected_accel = qemu_expected_accel,
   .is_available = qemu_is_available,
   .prepare = qemu_prepare,
   .launch = qemu_launch,
