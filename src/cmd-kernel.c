@@ -30,17 +30,16 @@ cmd_build (int argc, char **argv)
 {
   char *source = NULL;
   gboolean force = FALSE, clean = FALSE;
-  GOptionEntry entries[] = {
-    { "source", 0, 0, G_OPTION_ARG_FILENAME, &source,
-      "Kernel source tree or tarball (.tar, .tar.gz, .tar.xz)", "DIR|TARBALL" },
-    { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Rebuild even when the cache has this kernel",
-      NULL },
-    { "clean", 0, 0, G_OPTION_ARG_NONE, &clean, "Run 'make mrproper' first (drops .config)",
-      NULL },
-    { NULL }
-  };
+  GOptionEntry entries[]
+      = { { "source", 0, 0, G_OPTION_ARG_FILENAME, &source,
+            "Kernel source tree or tarball (.tar, .tar.gz, .tar.xz)", "DIR|TARBALL" },
+          { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Rebuild even when the cache has this kernel",
+            NULL },
+          { "clean", 0, 0, G_OPTION_ARG_NONE, &clean, "Run 'make mrproper' first (drops .config)",
+            NULL },
+          { NULL } };
   g_autoptr (GOptionContext) ctx
-    = g_option_context_new ("- configure a kernel with ktstr.kconfig, build and cache it");
+      = g_option_context_new ("- configure a kernel with ktstr.kconfig, build and cache it");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!parse (ctx, "build", &argc, &argv))
     return KTSTR_EXIT_USAGE;
@@ -133,10 +132,8 @@ static int
 cmd_list (int argc, char **argv)
 {
   gboolean as_json = FALSE;
-  GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object", NULL },
-    { NULL }
-  };
+  GOptionEntry entries[]
+      = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object", NULL }, { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- list the cached kernels");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!parse (ctx, "list", &argc, &argv))
@@ -185,8 +182,10 @@ cmd_list (int argc, char **argv)
   if (untracked)
     fprintf (stderr, "(untracked kconfig): built without a recorded ktstr.kconfig hash\n");
   if (stale)
-    fprintf (stderr, "(stale kconfig): built with another ktstr.kconfig than the current one "
-                     "(kc%s); rebuild with 'ktstr kernel build --force'\n", current);
+    fprintf (stderr,
+             "(stale kconfig): built with another ktstr.kconfig than the current one "
+             "(kc%s); rebuild with 'ktstr kernel build --force'\n",
+             current);
   if (corrupt)
     fprintf (stderr, "%u corrupt entr%s: remove with 'ktstr kernel clean'\n", corrupt,
              corrupt == 1 ? "y" : "ies");
@@ -209,11 +208,10 @@ cmd_clean (int argc, char **argv)
 {
   int keep = 0;
   gboolean force = FALSE;
-  GOptionEntry entries[] = {
-    { "keep", 0, 0, G_OPTION_ARG_INT, &keep, "Keep the N newest valid entries", "N" },
-    { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Do not ask before deleting", NULL },
-    { NULL }
-  };
+  GOptionEntry entries[]
+      = { { "keep", 0, 0, G_OPTION_ARG_INT, &keep, "Keep the N newest valid entries", "N" },
+          { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Do not ask before deleting", NULL },
+          { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- remove cached kernels");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!parse (ctx, "clean", &argc, &argv))
@@ -253,13 +251,14 @@ cmd_clean (int argc, char **argv)
     {
       if (!isatty (STDIN_FILENO))
         {
-          fprintf (stderr, "ktstr kernel clean: would remove %u cached kernel%s from %s, but "
-                           "stdin is not a terminal to confirm; pass --force\n",
+          fprintf (stderr,
+                   "ktstr kernel clean: would remove %u cached kernel%s from %s, but "
+                   "stdin is not a terminal to confirm; pass --force\n",
                    doomed->len, doomed->len == 1 ? "" : "s", root);
           return KTSTR_EXIT_USAGE;
         }
       for (guint i = 0; i < doomed->len; i++)
-        fprintf (stderr, "  %s\n", ((KtstrCacheEntry *) doomed->pdata[i])->key);
+        fprintf (stderr, "  %s\n", ((KtstrCacheEntry *)doomed->pdata[i])->key);
       if (!confirm (doomed->len, root))
         {
           fprintf (stderr, "nothing removed\n");

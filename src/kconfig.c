@@ -4,15 +4,23 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (ktstr-kconfig-error-quark, ktstr_kconfig_error)
+G_DEFINE_QUARK (ktstr - kconfig - error - quark, ktstr_kconfig_error)
 
 /* What ktstr itself needs from a kernel; the rest of the fragment is
  * best effort (an option olddefconfig drops for want of a dependency on
  * this architecture is not an error). */
 static const char *const required_options[] = {
-  "SCHED_CLASS_EXT", "BPF_SYSCALL",   "BPF_JIT",    "DEBUG_INFO_BTF",
-  "FTRACE",          "KPROBE_EVENTS", "BPF_EVENTS", "VIRTIO_CONSOLE",
-  "SERIAL_8250_CONSOLE", "BLK_DEV_INITRD", NULL,
+  "SCHED_CLASS_EXT",
+  "BPF_SYSCALL",
+  "BPF_JIT",
+  "DEBUG_INFO_BTF",
+  "FTRACE",
+  "KPROBE_EVENTS",
+  "BPF_EVENTS",
+  "VIRTIO_CONSOLE",
+  "SERIAL_8250_CONSOLE",
+  "BLK_DEV_INITRD",
+  NULL,
 };
 
 const char *const *
@@ -44,7 +52,7 @@ ktstr_kconfig_crc32_hex (const char *data, gsize len)
   guint32 crc = 0xffffffffu;
   for (gsize i = 0; i < len; i++)
     {
-      crc ^= (guint8) data[i];
+      crc ^= (guint8)data[i];
       for (int b = 0; b < 8; b++)
         crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
     }

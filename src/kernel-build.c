@@ -11,7 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK (ktstr-build-error-quark, ktstr_build_error)
+G_DEFINE_QUARK (ktstr - build - error - quark, ktstr_build_error)
 
 #define TAIL_LINES 40 /* make output kept for the error of a failed step */
 
@@ -52,16 +52,16 @@ static gboolean
 run_make (Builder *b, const char *const *args, gboolean show, char **stdout_out, GError **error)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (char *) "make");
-  g_ptr_array_add (argv, (char *) "--no-print-directory");
+  g_ptr_array_add (argv, (char *)"make");
+  g_ptr_array_add (argv, (char *)"--no-print-directory");
   for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
+    g_ptr_array_add (argv, (char *)args[i]);
   g_ptr_array_add (argv, NULL);
-  g_autofree char *what = g_strjoinv (" ", (char **) argv->pdata);
+  g_autofree char *what = g_strjoinv (" ", (char **)argv->pdata);
 
   g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (
-    G_SUBPROCESS_FLAGS_STDOUT_PIPE
-    | (stdout_out ? G_SUBPROCESS_FLAGS_STDERR_PIPE : G_SUBPROCESS_FLAGS_STDERR_MERGE));
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE
+      | (stdout_out ? G_SUBPROCESS_FLAGS_STDERR_PIPE : G_SUBPROCESS_FLAGS_STDERR_MERGE));
   g_subprocess_launcher_set_cwd (l, b->tree);
   /* Run from a make (a build script, 'make check'), the parent's flags
    * would leak in: -w output in kernelrelease, its jobserver, its -s. */
@@ -69,7 +69,7 @@ run_make (Builder *b, const char *const *args, gboolean show, char **stdout_out,
   g_subprocess_launcher_unsetenv (l, "MFLAGS");
   g_subprocess_launcher_unsetenv (l, "MAKELEVEL");
   g_autoptr (GSubprocess) p
-    = g_subprocess_launcher_spawnv (l, (const char *const *) argv->pdata, error);
+      = g_subprocess_launcher_spawnv (l, (const char *const *)argv->pdata, error);
   if (p == NULL)
     {
       g_prefix_error (error, "cannot run '%s' in %s: ", what, b->tree);
@@ -89,7 +89,7 @@ run_make (Builder *b, const char *const *args, gboolean show, char **stdout_out,
         g_string_append_printf (all, "%s\n", line);
       if (show && b->is_tty)
         {
-          guint secs = (guint) g_timer_elapsed (timer, NULL);
+          guint secs = (guint)g_timer_elapsed (timer, NULL);
           g_autofree char *shown = g_strdup_printf ("[%02u:%02u] %s", secs / 60, secs % 60, line);
           if (g_utf8_strlen (shown, -1) >= width)
             *g_utf8_offset_to_pointer (shown, width - 1) = '\0';
@@ -112,7 +112,7 @@ run_make (Builder *b, const char *const *args, gboolean show, char **stdout_out,
     {
       g_autoptr (GString) msg = g_string_new (NULL);
       for (GList *it = tail->head; it != NULL; it = it->next)
-        g_string_append_printf (msg, "\n  %s", (char *) it->data);
+        g_string_append_printf (msg, "\n  %s", (char *)it->data);
       g_set_error (error, KTSTR_BUILD_ERROR, KTSTR_BUILD_ERROR_MAKE,
                    "'%s' failed in %s (exit status %d)%s%s", what, b->tree,
                    g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : -1,
@@ -176,8 +176,7 @@ extract_tarball (const char *tarball, char **tmp_out, GError **error)
   if (name != NULL && g_dir_read_name (d) == NULL)
     return g_build_filename (tmp, name, NULL);
   g_set_error (error, KTSTR_BUILD_ERROR, KTSTR_BUILD_ERROR_SOURCE,
-               "kernel tarball '%s' does not hold one top directory with the kernel tree",
-               tarball);
+               "kernel tarball '%s' does not hold one top directory with the kernel tree", tarball);
   return NULL;
 }
 
@@ -215,7 +214,7 @@ ktstr_kernel_build (const KtstrKernelBuildOptions *opts, GError **error)
 
   g_autofree char *root = opts->cache_root ? g_strdup (opts->cache_root) : ktstr_cache_root (error);
   g_autofree char *frag_path
-    = opts->fragment ? g_strdup (opts->fragment) : ktstr_kconfig_fragment_path ();
+      = opts->fragment ? g_strdup (opts->fragment) : ktstr_kconfig_fragment_path ();
   g_autofree char *kc = NULL;
   g_autofree char *fragment = NULL;
   if (root == NULL || (fragment = ktstr_kconfig_fragment_load (frag_path, &kc, error)) == NULL)
@@ -266,16 +265,16 @@ ktstr_kernel_build (const KtstrKernelBuildOptions *opts, GError **error)
       if (ok)
         {
           fprintf (b.out, "ktstr: merging %s (kc%s)\n", frag_path, kc);
-          ok = ktstr_kconfig_merge (config, fragment, error) && make_step (&b, "olddefconfig", error)
-               && ktstr_kconfig_validate (config, error);
+          ok = ktstr_kconfig_merge (config, fragment, error)
+               && make_step (&b, "olddefconfig", error) && ktstr_kconfig_validate (config, error);
         }
       g_autofree char *cfg = ok ? file_crc (config) : NULL;
       if (ok)
         {
           r->version = make_query (&b, "kernelrelease");
           if (is_tarball)
-            r->key = g_strdup_printf ("%s-tarball-x86_64-kc%s",
-                                      r->version ? r->version : "unknown", kc);
+            r->key = g_strdup_printf ("%s-tarball-x86_64-kc%s", r->version ? r->version : "unknown",
+                                      kc);
           else if (r->not_cached == NULL)
             r->key = g_strdup_printf ("local-%.7s-x86_64-cfg%s-kc%s", commit, cfg, kc);
           else
@@ -336,8 +335,10 @@ ktstr_kernel_build (const KtstrKernelBuildOptions *opts, GError **error)
           else if (ok)
             {
               r->image = g_steal_pointer (&built);
-              fprintf (b.out, "ktstr: built %s but did not cache it: %s; commit the tree to "
-                              "cache its builds\n", r->image, r->not_cached);
+              fprintf (b.out,
+                       "ktstr: built %s but did not cache it: %s; commit the tree to "
+                       "cache its builds\n",
+                       r->image, r->not_cached);
             }
         }
       if (!ok)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK (ktstr-cache-error-quark, ktstr_cache_error)
+G_DEFINE_QUARK (ktstr - cache - error - quark, ktstr_cache_error)
 
 void
 ktstr_cache_entry_free (KtstrCacheEntry *e)
@@ -105,8 +105,8 @@ entry_read (const char *root, const char *key)
 static int
 compare_newest_first (gconstpointer a, gconstpointer b)
 {
-  const KtstrCacheEntry *x = *(KtstrCacheEntry *const *) a;
-  const KtstrCacheEntry *y = *(KtstrCacheEntry *const *) b;
+  const KtstrCacheEntry *x = *(KtstrCacheEntry *const *)a;
+  const KtstrCacheEntry *y = *(KtstrCacheEntry *const *)b;
   if (x->built_at != y->built_at)
     return x->built_at > y->built_at ? -1 : 1;
   return g_strcmp0 (x->key, y->key);
@@ -115,7 +115,8 @@ compare_newest_first (gconstpointer a, gconstpointer b)
 GPtrArray *
 ktstr_cache_list (const char *root, GError **error)
 {
-  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_cache_entry_free);
+  g_autoptr (GPtrArray) out
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_cache_entry_free);
   if (!g_file_test (root, G_FILE_TEST_IS_DIR))
     return g_steal_pointer (&out);
   g_autoptr (GError) local = NULL;
@@ -146,8 +147,7 @@ version_matches (const char *version, const char *id)
     return FALSE;
   gsize n = strlen (id);
   return strncmp (version, id, n) == 0
-         && (version[n] == '\0' || version[n] == '.' || version[n] == '-'
-             || version[n] == '+');
+         && (version[n] == '\0' || version[n] == '.' || version[n] == '-' || version[n] == '+');
 }
 
 KtstrCacheEntry *
@@ -216,8 +216,8 @@ copy_file (const char *from, const char *to, GError **error)
 static int
 rm_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-  (void) st;
-  (void) ftw;
+  (void)st;
+  (void)ftw;
   return (flag == FTW_DP ? rmdir (path) : unlink (path)) == 0 ? 0 : -1;
 }
 

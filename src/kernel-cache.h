@@ -16,7 +16,7 @@ GQuark ktstr_cache_error_quark (void);
 
 typedef enum
 {
-  KTSTR_CACHE_ERROR_NO_ROOT,   /* no KTSTR_CACHE_DIR, XDG_CACHE_HOME nor HOME */
+  KTSTR_CACHE_ERROR_NO_ROOT, /* no KTSTR_CACHE_DIR, XDG_CACHE_HOME nor HOME */
   KTSTR_CACHE_ERROR_IO,
   KTSTR_CACHE_ERROR_NOT_FOUND, /* no entry matches a version or key */
 } KtstrCacheError;

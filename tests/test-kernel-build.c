@@ -31,8 +31,8 @@ run_ok (const char *cwd, const char *const *argv)
 {
   g_autoptr (GError) error = NULL;
   int status = 0;
-  g_spawn_sync (cwd, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                NULL, NULL, NULL, NULL, &status, &error);
+  g_spawn_sync (cwd, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                NULL, NULL, NULL, &status, &error);
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
 }
@@ -71,7 +71,7 @@ fixture_setup (Fixture *f, gconstpointer is_git)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  (void) data;
+  (void)data;
   fclose (f->out);
   free (f->progress);
   g_assert_true (ktstr_rm_rf (f->tmp, NULL));
@@ -85,8 +85,12 @@ static KtstrKernelBuildResult *
 build (Fixture *f, const char *source, gboolean force, GError **error)
 {
   KtstrKernelBuildOptions o = {
-    .source = source ? source : f->tree, .force = force, .cache_root = f->cache,
-    .jobs = 3, .progress = f->out, .is_tty = 0,
+    .source = source ? source : f->tree,
+    .force = force,
+    .cache_root = f->cache,
+    .jobs = 3,
+    .progress = f->out,
+    .is_tty = 0,
   };
   KtstrKernelBuildResult *r = ktstr_kernel_build (&o, error);
   fflush (f->out);
@@ -125,11 +129,11 @@ test_merge (void)
   g_autofree char *dir = g_dir_make_tmp ("ktstr-kconfig-XXXXXX", NULL);
   g_autofree char *cfg = g_build_filename (dir, ".config", NULL);
   g_assert_true (g_file_set_contents (
-    cfg, "CONFIG_A=y\n# CONFIG_BPF is not set\nCONFIG_PSI=y\n# a comment\nCONFIG_B=m\n", -1,
-    NULL));
+      cfg, "CONFIG_A=y\n# CONFIG_BPF is not set\nCONFIG_PSI=y\n# a comment\nCONFIG_B=m\n", -1,
+      NULL));
   g_autoptr (GError) error = NULL;
   g_assert_true (ktstr_kconfig_merge (
-    cfg, "# head\nCONFIG_BPF=y\n# CONFIG_PSI is not set\n# CONFIG_PREEMPT=y\n\n", &error));
+      cfg, "# head\nCONFIG_BPF=y\n# CONFIG_PSI is not set\n# CONFIG_PREEMPT=y\n\n", &error));
   g_assert_no_error (error);
   g_autofree char *text = NULL;
   g_assert_true (g_file_get_contents (cfg, &text, NULL, NULL));
@@ -166,7 +170,7 @@ test_fragment_has_required (void)
 static void
 test_git_tree (Fixture *f, gconstpointer data)
 {
-  (void) data;
+  (void)data;
   g_autoptr (GError) error = NULL;
   g_autoptr (KtstrKernelBuildResult) r = build (f, NULL, FALSE, &error);
   g_assert_no_error (error);
@@ -221,7 +225,7 @@ test_git_tree (Fixture *f, gconstpointer data)
 static void
 test_option_dropped (Fixture *f, gconstpointer data)
 {
-  (void) data;
+  (void)data;
   g_setenv ("FAKE_DROP", "SCHED_CLASS_EXT BPF_EVENTS", TRUE);
   g_autoptr (GError) error = NULL;
   g_autoptr (KtstrKernelBuildResult) r = build (f, NULL, FALSE, &error);
@@ -259,7 +263,7 @@ test_not_cached (Fixture *f, gconstpointer is_git)
 static void
 test_existing_config (Fixture *f, gconstpointer data)
 {
-  (void) data;
+  (void)data;
   g_autofree char *cfg = g_build_filename (f->tree, ".config", NULL);
   g_assert_true (g_file_set_contents (cfg, "CONFIG_MINE=y\n", -1, NULL));
   g_autoptr (GError) error = NULL;
@@ -275,7 +279,7 @@ test_existing_config (Fixture *f, gconstpointer data)
 static void
 test_make_fails (Fixture *f, gconstpointer data)
 {
-  (void) data;
+  (void)data;
   g_setenv ("FAKE_FAIL", "1", TRUE);
   g_autoptr (GError) error = NULL;
   g_autoptr (KtstrKernelBuildResult) r = build (f, NULL, FALSE, &error);
@@ -287,7 +291,7 @@ test_make_fails (Fixture *f, gconstpointer data)
 static void
 test_not_a_tree (Fixture *f, gconstpointer data)
 {
-  (void) data;
+  (void)data;
   g_autoptr (GError) error = NULL;
   g_autoptr (KtstrKernelBuildResult) r = build (f, f->tmp, FALSE, &error);
   g_assert_null (r);
@@ -297,7 +301,7 @@ test_not_a_tree (Fixture *f, gconstpointer data)
 static void
 test_tarball (Fixture *f, gconstpointer data)
 {
-  (void) data;
+  (void)data;
   g_autofree char *tar = g_build_filename (f->tmp, "linux-6.12.0.tar.gz", NULL);
   run_ok (f->tmp, (const char *[]){ "tar", "-czf", tar, "linux", NULL });
   g_autoptr (GError) error = NULL;
@@ -336,7 +340,7 @@ store_entry (Fixture *f, const char *key, const char *version, const char *kc, g
 static void
 test_resolve (Fixture *f, gconstpointer data)
 {
-  (void) data;
+  (void)data;
   g_autofree char *kc = current_kc ();
   store_entry (f, "local-aaaaaaa-x86_64-kc-old", "6.12.3", "00000000", 300);
   store_entry (f, "local-bbbbbbb-x86_64-kc-new", "6.12.3", kc, 200);
@@ -352,7 +356,7 @@ test_resolve (Fixture *f, gconstpointer data)
 
   /* A key finds its entry even when its fragment is stale. */
   g_autoptr (KtstrKernel) byk
-    = ktstr_kernel_resolve ("local-aaaaaaa-x86_64-kc-old", "/nonexistent", &error);
+      = ktstr_kernel_resolve ("local-aaaaaaa-x86_64-kc-old", "/nonexistent", &error);
   g_assert_no_error (error);
   g_assert_true (strstr (byk->image, "local-aaaaaaa") != NULL);
 
@@ -370,18 +374,18 @@ test_resolve (Fixture *f, gconstpointer data)
 static int
 run_ktstr (const char *const *args, char **out, char **err)
 {
-  g_autofree char *bin = g_build_filename (g_getenv ("KTSTR_TOP_BUILDDIR") ?: ".", "src",
-                                           "ktstr", NULL);
+  g_autofree char *bin
+      = g_build_filename (g_getenv ("KTSTR_TOP_BUILDDIR") ?: ".", "src", "ktstr", NULL);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_ptr_array_add (argv, bin);
   for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
+    g_ptr_array_add (argv, (char *)args[i]);
   g_ptr_array_add (argv, NULL);
   int status = 0;
   g_autoptr (GError) error = NULL;
   /* stdin stays /dev/null: not a terminal. */
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
-                &status, &error);
+  g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status,
+                &error);
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (status));
   return WEXITSTATUS (status);
@@ -390,7 +394,7 @@ run_ktstr (const char *const *args, char **out, char **err)
 static void
 test_list (Fixture *f, gconstpointer data)
 {
-  (void) data;
+  (void)data;
   g_autofree char *kc = current_kc ();
   store_entry (f, "k-stale", "6.12.3", "00000000", 300);
   store_entry (f, "k-current", "6.12.4", kc, 200);
@@ -400,8 +404,8 @@ test_list (Fixture *f, gconstpointer data)
   g_autofree char *out = NULL, *err = NULL;
   g_assert_cmpint (run_ktstr ((const char *[]){ "kernel", "list", NULL }, &out, &err), ==, 0);
   g_assert_nonnull (strstr (err, "cache: "));
-  g_autoptr (GRegex) stale = g_regex_new ("^k-stale +6\\.12\\.3 .*\\(stale kconfig\\)$",
-                                          G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr (GRegex) stale
+      = g_regex_new ("^k-stale +6\\.12\\.3 .*\\(stale kconfig\\)$", G_REGEX_MULTILINE, 0, NULL);
   g_assert_true (g_regex_match (stale, out, 0, NULL));
   g_assert_nonnull (strstr (out, "k-corrupt"));
   g_assert_nonnull (strstr (out, "(corrupt: metadata.json missing)"));
@@ -409,8 +413,8 @@ test_list (Fixture *f, gconstpointer data)
   g_assert_true (g_regex_match (cur, out, 0, NULL));
 
   g_clear_pointer (&out, g_free);
-  g_assert_cmpint (run_ktstr ((const char *[]){ "kernel", "list", "--json", NULL }, &out, NULL),
-                   ==, 0);
+  g_assert_cmpint (run_ktstr ((const char *[]){ "kernel", "list", "--json", NULL }, &out, NULL), ==,
+                   0);
   g_autoptr (JsonParser) p = json_parser_new ();
   g_assert_true (json_parser_load_from_data (p, out, -1, NULL));
   JsonObject *o = json_node_get_object (json_parser_get_root (p));
@@ -427,7 +431,7 @@ test_list (Fixture *f, gconstpointer data)
 static void
 test_clean (Fixture *f, gconstpointer data)
 {
-  (void) data;
+  (void)data;
   g_autofree char *kc = current_kc ();
   store_entry (f, "k-new", "6.12.4", kc, 300);
   store_entry (f, "k-mid", "6.12.3", kc, 200);
@@ -438,24 +442,23 @@ test_clean (Fixture *f, gconstpointer data)
   /* No terminal and no --force: refuse, remove nothing. */
   g_autofree char *out = NULL, *err = NULL;
   g_assert_cmpint (
-    run_ktstr ((const char *[]){ "kernel", "clean", "--keep", "2", NULL }, &out, &err), ==, 2);
+      run_ktstr ((const char *[]){ "kernel", "clean", "--keep", "2", NULL }, &out, &err), ==, 2);
   g_assert_nonnull (strstr (err, "would remove 2 cached kernels"));
   g_assert_nonnull (strstr (err, "pass --force"));
   g_assert_true (g_file_test (corrupt, G_FILE_TEST_IS_DIR));
 
   /* The corrupt entry takes no keep slot: the two newest valid stay. */
   g_clear_pointer (&out, g_free);
-  g_assert_cmpint (run_ktstr ((const char *[]){ "kernel", "clean", "--keep", "2", "--force",
-                                                NULL },
-                              &out, NULL),
-                   ==, 0);
+  g_assert_cmpint (
+      run_ktstr ((const char *[]){ "kernel", "clean", "--keep", "2", "--force", NULL }, &out, NULL),
+      ==, 0);
   g_assert_cmpstr (out, ==, "removed k-old\nremoved k-corrupt\n");
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) left = ktstr_cache_list (f->cache, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (left->len, ==, 2);
-  g_assert_cmpstr (((KtstrCacheEntry *) left->pdata[0])->key, ==, "k-new");
-  g_assert_cmpstr (((KtstrCacheEntry *) left->pdata[1])->key, ==, "k-mid");
+  g_assert_cmpstr (((KtstrCacheEntry *)left->pdata[0])->key, ==, "k-new");
+  g_assert_cmpstr (((KtstrCacheEntry *)left->pdata[1])->key, ==, "k-mid");
 }
 
 static void
@@ -487,7 +490,7 @@ skip_no_git (void)
   g_test_skip ("git is not installed; the git-tree cache tests need it");
 }
 
-#define ADD(path, fn, data) \
+#define ADD(path, fn, data)                                                                        \
   g_test_add (path, Fixture, GINT_TO_POINTER (data), fixture_setup, fn, fixture_teardown)
 
 int

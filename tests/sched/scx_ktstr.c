@@ -41,7 +41,7 @@ static volatile sig_atomic_t is_stopping;
 static void
 on_signal (int sig)
 {
-  (void) sig;
+  (void)sig;
   is_stopping = 1;
 }
 
@@ -97,7 +97,7 @@ var_addr (struct bpf_object *obj, void *base, const char *sec, const char *var)
     {
       const struct btf_type *vt = btf__type_by_id (btf, v[i].type);
       if (strcmp (btf__name_by_offset (btf, vt->name_off), var) == 0)
-        return (char *) base + v[i].offset;
+        return (char *)base + v[i].offset;
     }
   return NULL;
 }
@@ -114,7 +114,7 @@ member_addr (struct bpf_object *obj, void *base, const char *struct_name, const 
   const struct btf_member *m = btf_members (t);
   for (int i = 0; i < btf_vlen (t); i++)
     if (strcmp (btf__name_by_offset (btf, m[i].name_off), member) == 0)
-      return (char *) base + btf_member_bit_offset (t, i) / 8;
+      return (char *)base + btf_member_bit_offset (t, i) / 8;
   return NULL;
 }
 
@@ -149,13 +149,27 @@ main (int argc, char **argv)
   while ((c = getopt_long (argc, argv, "s:e:dt:fh", opts, NULL)) != -1)
     switch (c)
       {
-      case 's': stall_after = parse_num ("--stall-after", optarg); break;
-      case 'e': error_after = parse_num ("--error-after", optarg); break;
-      case 'd': is_degraded = true; break;
-      case 't': timeout_ms = parse_num ("--timeout-ms", optarg); break;
-      case 'f': is_failing = true; break;
-      case 'h': fputs (usage, stdout); return 0;
-      default: fputs (usage, stderr); return 2;
+      case 's':
+        stall_after = parse_num ("--stall-after", optarg);
+        break;
+      case 'e':
+        error_after = parse_num ("--error-after", optarg);
+        break;
+      case 'd':
+        is_degraded = true;
+        break;
+      case 't':
+        timeout_ms = parse_num ("--timeout-ms", optarg);
+        break;
+      case 'f':
+        is_failing = true;
+        break;
+      case 'h':
+        fputs (usage, stdout);
+        return 0;
+      default:
+        fputs (usage, stderr);
+        return 2;
       }
   if (optind < argc)
     {
@@ -180,14 +194,14 @@ main (int argc, char **argv)
   struct bpf_map *ops = need (bpf_object__find_map_by_name (obj, "ktstr_ops"), "ktstr_ops");
   void *ro = bpf_map__initial_value (rodata, &sz);
   int ncpus = libbpf_num_possible_cpus ();
-  *(unsigned *) need (var_addr (obj, ro, ".rodata", "nr_cpus"), "nr_cpus") = ncpus > 0 ? ncpus : 1;
-  *(bool *) need (var_addr (obj, ro, ".rodata", "degrade"), "degrade") = is_degraded;
-  *(bool *) need (var_addr (obj, ro, ".rodata", "fail_verify"), "fail_verify") = is_failing;
+  *(unsigned *)need (var_addr (obj, ro, ".rodata", "nr_cpus"), "nr_cpus") = ncpus > 0 ? ncpus : 1;
+  *(bool *)need (var_addr (obj, ro, ".rodata", "degrade"), "degrade") = is_degraded;
+  *(bool *)need (var_addr (obj, ro, ".rodata", "fail_verify"), "fail_verify") = is_failing;
   if (timeout_ms >= 0)
-    *(unsigned *) need (member_addr (obj, bpf_map__initial_value (ops, &sz), "sched_ext_ops",
-                                     "timeout_ms"),
-                        "sched_ext_ops.timeout_ms")
-      = (unsigned) timeout_ms;
+    *(unsigned *)need (
+        member_addr (obj, bpf_map__initial_value (ops, &sz), "sched_ext_ops", "timeout_ms"),
+        "sched_ext_ops.timeout_ms")
+        = (unsigned)timeout_ms;
 
   /* On failure libbpf prints the verifier log between its
    * "-- BEGIN PROG LOAD LOG --" and "-- END PROG LOAD LOG --" lines. */
@@ -227,7 +241,7 @@ main (int argc, char **argv)
       if (error_after >= 0 && t >= error_after && !knobs.crash)
         {
           printf ("scx_ktstr: calling scx_bpf_error after %ld s\n", error_after);
-          knobs.crash_after_s = (unsigned long long) error_after;
+          knobs.crash_after_s = (unsigned long long)error_after;
           knobs.crash = is_changed = 1;
         }
       if (is_changed && bpf_map_update_elem (knobs_fd, &zero, &knobs, BPF_ANY) != 0)
