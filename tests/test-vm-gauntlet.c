@@ -10,54 +10,15 @@
 #include <sys/wait.h>
 
 #include "sidecar.h"
-
-static const char *builddir;
-static char *kernel;
-
-static gboolean
-need_vm (void)
-{
-  if (g_strcmp0 (g_getenv ("KTSTR_VM_TESTS"), "1") != 0)
-    {
-      g_test_skip ("boots VMs: run with KTSTR_VM_TESTS=1 (make check-vm)");
-      return FALSE;
-    }
-  if (kernel == NULL)
-    {
-      g_test_skip ("no test kernel: set KTSTR_TEST_KERNEL or provide "
-                   "../shared/fixtures/linux-6.12-scx/bzImage");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* A fresh git repository, so the run directory has a real commit key. */
-static char *
-make_cwd (void)
-{
-  char *cwd = g_dir_make_tmp ("ktstr-gauntlet-vm-XXXXXX", NULL);
-  g_autofree char *git = g_strdup_printf (
-      "sh -c 'cd %s && git init -q && git -c user.name=t -c user.email=t@t commit -q "
-      "--allow-empty -m init'",
-      cwd);
-  g_assert_true (g_spawn_command_line_sync (git, NULL, NULL, NULL, NULL));
-  return cwd;
-}
-
-static void
-remove_tree (const char *dir)
-{
-  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
-  g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
-}
+#include "vm-run.h"
 
 static GPtrArray *
 ktstr_argv (const char *const *args)
 {
   GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (argv, g_build_filename (builddir, "src", "ktstr", NULL));
+  g_ptr_array_add (argv, g_build_filename (ktstr_vm_test_builddir (), "src", "ktstr", NULL));
   g_ptr_array_add (argv, g_strdup ("test"));
-  g_ptr_array_add (argv, g_strdup_printf ("--kernel=%s", kernel));
+  g_ptr_array_add (argv, g_strdup_printf ("--kernel=%s", ktstr_vm_test_kernel ()));
   for (const char *const *a = args; *a; a++)
     g_ptr_array_add (argv, g_strdup (*a));
   g_ptr_array_add (argv, NULL);
@@ -75,50 +36,22 @@ ktstr_env (void)
   return envp;
 }
 
-/* The sidecars of the one run directory under CWD/target/ktstr. */
-static GPtrArray *
-load_sidecars (const char *cwd)
-{
-  g_autofree char *root = g_build_filename (cwd, "target", "ktstr", NULL);
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_sidecar_free);
-  g_autoptr (GDir) d = g_dir_open (root, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      if (name[0] == '.')
-        continue;
-      g_autofree char *dir = g_build_filename (root, name, NULL);
-      g_autoptr (GDir) rd = g_dir_open (dir, 0, NULL);
-      const char *f;
-      while ((f = g_dir_read_name (rd)) != NULL)
-        if (g_str_has_suffix (f, ".ktstr.json"))
-          {
-            g_autofree char *path = g_build_filename (dir, f, NULL);
-            g_autoptr (GError) error = NULL;
-            KtstrSidecar *sc = ktstr_sidecar_load_file (path, &error);
-            g_assert_no_error (error);
-            g_ptr_array_add (out, sc);
-          }
-    }
-  return out;
-}
-
 static void
 test_two_presets (void)
 {
-  if (!need_vm ())
+  if (!ktstr_vm_test_need_vm ())
     return;
-  g_autofree char *cwd = make_cwd ();
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-gauntlet-vm");
   g_autofree char *junit = g_build_filename (cwd, "junit.xml", NULL);
   g_autofree char *junit_arg = g_strconcat ("--junit=", junit, NULL);
-  g_autoptr (GPtrArray) argv = ktstr_argv ((const char *[]){
-      "--gauntlet", "-j", "2", "--preset", "tiny-1llc,tiny-2llc,odd-3llc", "--tap", junit_arg,
-      "steady", NULL });
+  g_autoptr (GPtrArray) argv = ktstr_argv ((const char *[]){ "--gauntlet", "-j", "2", "--preset",
+                                                             "tiny-1llc,tiny-2llc,odd-3llc",
+                                                             "--tap", junit_arg, "steady", NULL });
   g_auto (GStrv) envp = ktstr_env ();
   g_autofree char *out = NULL, *err = NULL;
   int status = 0;
   g_autoptr (GError) error = NULL;
-  g_assert_true (g_spawn_sync (cwd, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, &out,
+  g_assert_true (g_spawn_sync (cwd, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, &out,
                                &err, &status, &error));
   g_assert_no_error (error);
   g_test_message ("stdout:\n%s\nstderr:\n%s", out, err);
@@ -136,7 +69,7 @@ test_two_presets (void)
   g_assert_nonnull (strstr (err, "gauntlet: 2 passed, 0 failed, 1 skipped, 0 not run"));
 
   /* One sidecar per variant that ran; bare test name, topology tells them apart. */
-  g_autoptr (GPtrArray) scs = load_sidecars (cwd);
+  g_autoptr (GPtrArray) scs = ktstr_vm_test_load_sidecars (cwd);
   g_assert_cmpuint (scs->len, ==, 2);
   gboolean seen_1llc = FALSE, seen_2llc = FALSE;
   for (guint i = 0; i < scs->len; i++)
@@ -157,23 +90,22 @@ test_two_presets (void)
   g_assert_nonnull (strstr (xml, "tests=\"3\" failures=\"0\" errors=\"0\" skipped=\"1\""));
   g_assert_nonnull (strstr (xml, "<testcase name=\"gauntlet/steady/tiny-2llc/default\" "
                                  "classname=\"gauntlet.steady\""));
-  remove_tree (cwd);
+  ktstr_vm_test_remove_tree (cwd);
 }
 
 static void
 test_interrupt (void)
 {
-  if (!need_vm ())
+  if (!ktstr_vm_test_need_vm ())
     return;
-  g_autofree char *cwd = make_cwd ();
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-gauntlet-vm");
   g_autoptr (GPtrArray) argv = ktstr_argv ((const char *[]){
-      "--gauntlet", "-j", "2", "--preset", "tiny-1llc,tiny-2llc", "steady", "steady_mixed",
-      NULL });
+      "--gauntlet", "-j", "2", "--preset", "tiny-1llc,tiny-2llc", "steady", "steady_mixed", NULL });
   g_auto (GStrv) envp = ktstr_env ();
   g_autoptr (GError) error = NULL;
   GPid pid;
   int out_fd = -1;
-  g_assert_true (g_spawn_async_with_pipes (cwd, (char **) argv->pdata, envp,
+  g_assert_true (g_spawn_async_with_pipes (cwd, (char **)argv->pdata, envp,
                                            G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL,
                                            &out_fd, NULL, &error));
   g_assert_no_error (error);
@@ -196,32 +128,16 @@ test_interrupt (void)
   /* The VMs were killed, not waited for. */
   g_assert_cmpfloat (stop_s, <, 10);
   /* A variant cut short leaves no sidecar. */
-  g_autoptr (GPtrArray) scs = load_sidecars (cwd);
+  g_autoptr (GPtrArray) scs = ktstr_vm_test_load_sidecars (cwd);
   g_assert_cmpuint (scs->len, ==, 0);
-  remove_tree (cwd);
+  ktstr_vm_test_remove_tree (cwd);
 }
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  builddir = g_getenv ("KTSTR_TOP_BUILDDIR");
-  if (builddir == NULL)
-    builddir = ".";
-  const char *env = g_getenv ("KTSTR_TEST_KERNEL");
-  if (env != NULL && *env != '\0')
-    kernel = g_strdup (env);
-  else
-    {
-      const char *src = g_getenv ("KTSTR_TOP_SRCDIR");
-      g_autofree char *fixture = g_build_filename (src ? src : ".", "..", "shared", "fixtures",
-                                                   "linux-6.12-scx", "bzImage", NULL);
-      if (g_file_test (fixture, G_FILE_TEST_EXISTS))
-        kernel = g_canonicalize_filename (fixture, NULL);
-    }
   g_test_add_func ("/vm-gauntlet/two-presets", test_two_presets);
   g_test_add_func ("/vm-gauntlet/interrupt", test_interrupt);
-  int rc = g_test_run ();
-  g_free (kernel);
-  return rc;
+  return g_test_run ();
 }

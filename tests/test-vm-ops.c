@@ -9,120 +9,55 @@
 #include <sys/wait.h>
 
 #include "sidecar.h"
-
-static const char *builddir;
-static char *kernel;
-
-typedef struct
-{
-  char *cwd;
-  int status;
-  char *out;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", r->cwd);
-  g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
-  g_free (r->cwd);
-  g_free (r->out);
-}
-
-static gboolean
-need_vm (void)
-{
-  if (g_strcmp0 (g_getenv ("KTSTR_VM_TESTS"), "1") != 0)
-    {
-      g_test_skip ("boots VMs: run with KTSTR_VM_TESTS=1 (make check-vm)");
-      return FALSE;
-    }
-  if (kernel == NULL)
-    {
-      g_test_skip ("no test kernel: set KTSTR_TEST_KERNEL or provide "
-                   "../shared/fixtures/linux-6.12-scx/bzImage");
-      return FALSE;
-    }
-  return TRUE;
-}
+#include "vm-run.h"
 
 /* Writes TEXT (with @HELPER@ replaced by the payload helper's path) as a
  * test file in a fresh git repository and runs `ktstr test` on it. */
 static void
-run_file (Run *r, const char *text)
+run_file (KtstrVmRun *r, const char *text)
 {
-  r->cwd = g_dir_make_tmp ("ktstr-vm-ops-XXXXXX", NULL);
-  g_autofree char *git = g_strdup_printf (
-      "sh -c 'cd %s && git init -q && git -c user.name=t -c user.email=t@t commit -q "
-      "--allow-empty -m init'",
-      r->cwd);
-  g_assert_true (g_spawn_command_line_sync (git, NULL, NULL, NULL, NULL));
-  g_autofree char *helper = g_build_filename (builddir, "tests", "ktstr-payload-json", NULL);
+  r->cwd = ktstr_vm_test_make_repo ("ktstr-vm-ops");
+  g_autofree char *helper
+      = g_build_filename (ktstr_vm_test_builddir (), "tests", "ktstr-payload-json", NULL);
   g_autofree char *abs_helper = g_canonicalize_filename (helper, NULL);
   g_auto (GStrv) parts = g_strsplit (text, "@HELPER@", -1);
   g_autofree char *content = g_strjoinv (abs_helper, parts);
   g_autofree char *file = g_build_filename (r->cwd, "t.ktstr", NULL);
   g_assert_true (g_file_set_contents (file, content, -1, NULL));
-
-  g_autofree char *rel = g_build_filename (builddir, "src", "ktstr", NULL);
-  g_autofree char *ktstr = g_canonicalize_filename (rel, NULL);
-  g_autofree char *kernel_arg = g_strdup_printf ("--kernel=%s", kernel);
-  const char *argv[] = { ktstr, "test", kernel_arg, file, NULL };
-  g_auto (GStrv) envp = g_get_environ ();
-  envp = g_environ_unsetenv (envp, "KTSTR_SIDECAR_DIR");
-  g_autofree char *err = NULL;
-  g_autoptr (GError) error = NULL;
-  g_assert_true (g_spawn_sync (r->cwd, (char **) argv, envp, G_SPAWN_DEFAULT, NULL, NULL, &r->out,
-                               &err, &r->status, &error));
-  g_assert_no_error (error);
-  g_test_message ("stdout:\n%s\nstderr:\n%s", r->out, err);
+  ktstr_vm_run (r, ktstr_vm_test_kernel (), (const char *[]){ file, NULL }, NULL);
 }
 
-static KtstrSidecar *
-load_sidecar (const Run *r, const char *test)
-{
-  g_autofree char *cmd = g_strdup_printf (
-      "sh -c 'ls %s/target/ktstr/*/%s-*.ktstr.json'", r->cwd, test);
-  g_autofree char *out = NULL;
-  g_assert_true (g_spawn_command_line_sync (cmd, &out, NULL, NULL, NULL));
-  g_strchomp (out);
-  g_assert_true (g_str_has_suffix (out, ".ktstr.json"));
-  g_autoptr (GError) error = NULL;
-  KtstrSidecar *sc = ktstr_sidecar_load_file (out, &error);
-  g_assert_no_error (error);
-  return sc;
-}
-
-static const char timeline_test[] = "[test]\n"
-                                    "name=ops_timeline\n"
-                                    "duration_ms=2000\n"
-                                    "settle_ms=200\n"
-                                    "[cgroup cg_0]\nwork=CpuSpin\nworkers=1\ncpuset=exact:0\n"
-                                    "[cgroup cg_1]\nwork=CpuSpin\nworkers=1\ncpuset=exact:1\n"
-                                    "[payload pj]\nbinary=@HELPER@\nargs=100;0;sleep\n"
-                                    "output=json\n"
-                                    "[payload pw]\nbinary=@HELPER@\nargs=5\noutput=json\n"
-                                    "[step 0]\nhold=fixed:600\n"
-                                    "ops=AddCgroup cg_x cpuset=exact:1;Spawn cg_x YieldHeavy "
-                                    "workers=1;SetCpuset cg_x exact:0;ClearCpuset cg_x;"
-                                    "SwapCpusets cg_0 cg_1;StopCgroup cg_x;RemoveCgroup cg_x\n"
-                                    "[step 1]\nhold=fixed:600\n"
-                                    "ops=SetAffinity cg_0 all;SpawnHost CpuSpin workers=1;"
-                                    "MoveAllTasks cg_0 cg_1;RunPayload pj;RunPayload pw cgroup=cg_1;"
-                                    "WaitPayload pw;KillPayload pj\n";
+static const char timeline_test[]
+    = "[test]\n"
+      "name=ops_timeline\n"
+      "duration_ms=2000\n"
+      "settle_ms=200\n"
+      "[cgroup cg_0]\nwork=CpuSpin\nworkers=1\ncpuset=exact:0\n"
+      "[cgroup cg_1]\nwork=CpuSpin\nworkers=1\ncpuset=exact:1\n"
+      "[payload pj]\nbinary=@HELPER@\nargs=100;0;sleep\n"
+      "output=json\n"
+      "[payload pw]\nbinary=@HELPER@\nargs=5\noutput=json\n"
+      "[step 0]\nhold=fixed:600\n"
+      "ops=AddCgroup cg_x cpuset=exact:1;Spawn cg_x YieldHeavy "
+      "workers=1;SetCpuset cg_x exact:0;ClearCpuset cg_x;"
+      "SwapCpusets cg_0 cg_1;StopCgroup cg_x;RemoveCgroup cg_x\n"
+      "[step 1]\nhold=fixed:600\n"
+      "ops=SetAffinity cg_0 all;SpawnHost CpuSpin workers=1;"
+      "MoveAllTasks cg_0 cg_1;RunPayload pj;RunPayload pw cgroup=cg_1;"
+      "WaitPayload pw;KillPayload pj\n";
 
 static void
 test_timeline (void)
 {
   static const char *const want[]
-      = { "AddCgroup",  "Spawn",     "SetCpuset",    "ClearCpuset", "SwapCpusets",
+      = { "AddCgroup",  "Spawn",        "SetCpuset",   "ClearCpuset", "SwapCpusets",
           "StopCgroup", "RemoveCgroup", "SetAffinity", "SpawnHost",   "MoveAllTasks",
-          "RunPayload", "RunPayload", "WaitPayload", "KillPayload", NULL };
-  if (!need_vm ())
+          "RunPayload", "RunPayload",   "WaitPayload", "KillPayload", NULL };
+  if (!ktstr_vm_test_need_vm ())
     return;
-  Run r = { 0 };
+  KtstrVmRun r = { 0 };
   run_file (&r, timeline_test);
-  g_autoptr (KtstrSidecar) sc = load_sidecar (&r, "ops_timeline");
+  g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "ops_timeline", NULL);
   guint n = 0;
   guint64 last = 0;
   for (guint i = 0; i < sc->stimulus_events->len; i++)
@@ -145,7 +80,7 @@ test_timeline (void)
    * with every expected worker, cg_x's and the host's included. */
   g_assert_true (sc->passed);
   g_assert_cmpuint (sc->metrics->len, ==, 2);
-  run_clear (&r);
+  ktstr_vm_run_clear (&r);
 }
 
 static const char isolation_test[] = "[test]\n"
@@ -161,17 +96,17 @@ static const char isolation_test[] = "[test]\n"
 static void
 test_isolation_violated (void)
 {
-  if (!need_vm ())
+  if (!ktstr_vm_test_need_vm ())
     return;
-  Run r = { 0 };
+  KtstrVmRun r = { 0 };
   run_file (&r, isolation_test);
   g_assert_true (WIFEXITED (r.status) && WEXITSTATUS (r.status) != 0);
   g_assert_nonnull (strstr (r.out, "FAIL ops_isolation"));
   g_assert_nonnull (strstr (r.out, "cgroup cg_0 worker 0"));
   g_assert_nonnull (strstr (r.out, "ran on cpus 1 outside its cpuset 0"));
-  g_autoptr (KtstrSidecar) sc = load_sidecar (&r, "ops_isolation");
+  g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "ops_isolation", NULL);
   g_assert_false (sc->passed);
-  run_clear (&r);
+  ktstr_vm_run_clear (&r);
 }
 
 static const char payload_test[] = "[test]\n"
@@ -187,14 +122,14 @@ static const char payload_test[] = "[test]\n"
 static void
 test_payload (void)
 {
-  if (!need_vm ())
+  if (!ktstr_vm_test_need_vm ())
     return;
   for (int pass = 0; pass < 2; pass++)
     {
-      Run r = { 0 };
+      KtstrVmRun r = { 0 };
       g_autofree char *text = g_strdup_printf (payload_test, pass ? "5000" : "10");
       run_file (&r, text);
-      g_autoptr (KtstrSidecar) sc = load_sidecar (&r, "ops_payload");
+      g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "ops_payload", NULL);
       g_assert_cmpint (sc->passed, ==, pass);
       g_assert_cmpstr (sc->payload, ==, "fio");
       g_assert_cmpuint (sc->metrics->len, ==, 1);
@@ -212,8 +147,9 @@ test_payload (void)
         }
       g_assert_true (found);
       if (!pass)
-        g_assert_nonnull (strstr (r.out, "payload fio: metric jobs.0.read.iops = 10 is below min 1000"));
-      run_clear (&r);
+        g_assert_nonnull (
+            strstr (r.out, "payload fio: metric jobs.0.read.iops = 10 is below min 1000"));
+      ktstr_vm_run_clear (&r);
     }
 }
 
@@ -221,24 +157,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  builddir = g_getenv ("KTSTR_TOP_BUILDDIR");
-  if (builddir == NULL)
-    builddir = ".";
-  const char *env = g_getenv ("KTSTR_TEST_KERNEL");
-  if (env != NULL && *env)
-    kernel = g_strdup (env);
-  else
-    {
-      const char *top = g_getenv ("KTSTR_TOP_SRCDIR");
-      g_autofree char *fixture = g_build_filename (top ? top : ".", "..", "shared", "fixtures",
-                                                   "linux-6.12-scx", "bzImage", NULL);
-      if (g_file_test (fixture, G_FILE_TEST_EXISTS))
-        kernel = g_canonicalize_filename (fixture, NULL);
-    }
   g_test_add_func ("/vm/ops/timeline", test_timeline);
   g_test_add_func ("/vm/ops/isolation-violated", test_isolation_violated);
   g_test_add_func ("/vm/ops/payload-min", test_payload);
-  int rc = g_test_run ();
-  g_free (kernel);
-  return rc;
+  return g_test_run ();
 }

@@ -9,32 +9,11 @@
 #include <sys/wait.h>
 
 #include "sidecar.h"
+#include "vm-run.h"
 
 static const char *builddir;
 static char *fixtures;
 static char *kernel;
-
-typedef struct
-{
-  char *cwd;
-  int status;
-  char *out;
-  char *err;
-  double seconds;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  if (r->cwd != NULL)
-    {
-      g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", r->cwd);
-      g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
-    }
-  g_free (r->cwd);
-  g_free (r->out);
-  g_free (r->err);
-}
 
 static char *
 scheduler (const char *name)
@@ -64,71 +43,11 @@ need_fixtures (gboolean boots)
   return TRUE;
 }
 
-/* `ktstr test --kernel K ARGS` in a fresh git repository. */
 static void
-run_ktstr (Run *r, const char *kern, const char *const *args)
+assert_sections (const KtstrVmRun *r)
 {
-  r->cwd = g_dir_make_tmp ("ktstr-vm-sched-XXXXXX", NULL);
-  g_autofree char *git = g_strdup_printf (
-      "sh -c 'cd %s && git init -q && git -c user.name=t -c user.email=t@t commit -q "
-      "--allow-empty -m init'",
-      r->cwd);
-  g_assert_true (g_spawn_command_line_sync (git, NULL, NULL, NULL, NULL));
-  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (argv, g_build_filename (builddir, "src", "ktstr", NULL));
-  g_ptr_array_add (argv, g_strdup ("test"));
-  g_ptr_array_add (argv, g_strdup_printf ("--kernel=%s", kern));
-  for (const char *const *a = args; *a; a++)
-    g_ptr_array_add (argv, g_strdup (*a));
-  g_ptr_array_add (argv, NULL);
-  g_auto (GStrv) envp = g_get_environ ();
-  envp = g_environ_unsetenv (envp, "KTSTR_SIDECAR_DIR");
-  gint64 start = g_get_monotonic_time ();
-  g_autoptr (GError) error = NULL;
-  g_assert_true (g_spawn_sync (r->cwd, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
-                               &r->out, &r->err, &r->status, &error));
-  g_assert_no_error (error);
-  r->seconds = (g_get_monotonic_time () - start) / 1e6;
-  g_test_message ("ktstr took %.1fs; stdout:\n%s\nstderr:\n%s", r->seconds, r->out, r->err);
-}
-
-static int
-exit_code (const Run *r)
-{
-  return WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
-}
-
-static KtstrSidecar *
-load_sidecar (const Run *r, const char *test)
-{
-  g_autofree char *root = g_build_filename (r->cwd, "target", "ktstr", NULL);
-  g_autoptr (GDir) d = g_dir_open (root, 0, NULL);
-  g_assert_nonnull (d);
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *dir = g_build_filename (root, name, NULL);
-      g_autoptr (GDir) rd = g_dir_open (dir, 0, NULL);
-      const char *f;
-      g_autofree char *prefix = g_strconcat (test, "-", NULL);
-      while (rd && (f = g_dir_read_name (rd)) != NULL)
-        if (g_str_has_prefix (f, prefix) && g_str_has_suffix (f, ".ktstr.json"))
-          {
-            g_autofree char *path = g_build_filename (dir, f, NULL);
-            g_autoptr (GError) error = NULL;
-            KtstrSidecar *sc = ktstr_sidecar_load_file (path, &error);
-            g_assert_no_error (error);
-            return sc;
-          }
-    }
-  g_error ("no sidecar for %s", test);
-}
-
-static void
-assert_sections (const Run *r)
-{
-  const char *sections[] = { "--- stats ---", "--- scheduler log ---", "--- sched_ext dump ---",
-                             "--- console ---" };
+  const char *sections[]
+      = { "--- stats ---", "--- scheduler log ---", "--- sched_ext dump ---", "--- console ---" };
   for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
     g_assert_nonnull (strstr (r->err, sections[i]));
 }
@@ -141,11 +60,11 @@ test_simple_passes (void)
   g_autofree char *sched = scheduler ("scx_simple");
   g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
   const char *args[] = { arg, "steady", NULL };
-  Run r = { 0 };
-  run_ktstr (&r, kernel, args);
-  g_assert_cmpint (exit_code (&r), ==, 0);
+  KtstrVmRun r = { 0 };
+  ktstr_vm_run (&r, kernel, args, NULL);
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 0);
   g_assert_nonnull (strstr (r.out, "PASS steady"));
-  g_autoptr (KtstrSidecar) sc = load_sidecar (&r, "steady");
+  g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "steady", NULL);
   g_assert_cmpstr (sc->scheduler, ==, "simple");
   g_assert_true (sc->passed);
   g_assert_cmpuint (sc->verifier_stats->len, >, 0);
@@ -157,7 +76,7 @@ test_simple_passes (void)
       has_enqueue |= g_str_equal (v->name, "simple_enqueue");
     }
   g_assert_true (has_enqueue);
-  run_clear (&r);
+  ktstr_vm_run_clear (&r);
 }
 
 /* scx_qmap's negative knobs: the scheduler dies while workers run. */
@@ -170,18 +89,18 @@ test_qmap_dies (gconstpointer data)
   g_autofree char *sched = scheduler ("scx_qmap");
   g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
   const char *args[] = { arg, "steady", "--", want[0], want[1], NULL };
-  Run r = { 0 };
-  run_ktstr (&r, kernel, args);
-  g_assert_cmpint (exit_code (&r), ==, 1);
+  KtstrVmRun r = { 0 };
+  ktstr_vm_run (&r, kernel, args, NULL);
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 1);
   g_assert_nonnull (strstr (r.out, "FAIL steady"));
   g_assert_nonnull (strstr (r.out, "scheduler died"));
   g_assert_nonnull (strstr (r.out, want[2]));
   g_assert_nonnull (strstr (r.out, want[3]));
   assert_sections (&r);
-  g_autoptr (KtstrSidecar) sc = load_sidecar (&r, "steady");
+  g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "steady", NULL);
   g_assert_false (sc->passed);
   g_assert_cmpstr (sc->scheduler, ==, "qmap");
-  run_clear (&r);
+  ktstr_vm_run_clear (&r);
 }
 
 static void
@@ -190,13 +109,13 @@ test_not_a_scheduler (void)
   if (!need_fixtures (TRUE))
     return;
   const char *args[] = { "--scheduler=/bin/sleep", "steady", "--", "300", NULL };
-  Run r = { 0 };
-  run_ktstr (&r, kernel, args);
-  g_assert_cmpint (exit_code (&r), ==, 1);
+  KtstrVmRun r = { 0 };
+  ktstr_vm_run (&r, kernel, args, NULL);
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 1);
   g_assert_nonnull (strstr (r.out, "scheduler not ready"));
   g_assert_null (strstr (r.out, "scheduler died"));
   assert_sections (&r);
-  run_clear (&r);
+  ktstr_vm_run_clear (&r);
 }
 
 /* The fixture scheduler (tests/sched/scx_ktstr), built when configure
@@ -228,22 +147,22 @@ test_fixture_knob (gconstpointer data)
   g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
   g_autoptr (GPtrArray) args = g_ptr_array_new ();
   g_ptr_array_add (args, arg);
-  g_ptr_array_add (args, (char *) "steady");
-  g_ptr_array_add (args, (char *) "--");
+  g_ptr_array_add (args, (char *)"steady");
+  g_ptr_array_add (args, (char *)"--");
   for (; *spec != NULL; spec++)
-    g_ptr_array_add (args, (char *) *spec);
+    g_ptr_array_add (args, (char *)*spec);
   g_ptr_array_add (args, NULL);
-  Run r = { 0 };
-  run_ktstr (&r, kernel, (const char *const *) args->pdata);
-  g_assert_cmpint (exit_code (&r), ==, 1);
+  KtstrVmRun r = { 0 };
+  ktstr_vm_run (&r, kernel, (const char *const *)args->pdata, NULL);
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 1);
   g_assert_nonnull (strstr (r.out, "FAIL steady"));
   g_autofree char *both = g_strconcat (r.out, r.err, NULL);
   for (spec++; *spec != NULL; spec++)
     g_assert_nonnull (strstr (both, *spec));
   assert_sections (&r);
-  g_autoptr (KtstrSidecar) sc = load_sidecar (&r, "steady");
+  g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "steady", NULL);
   g_assert_false (sc->passed);
-  run_clear (&r);
+  ktstr_vm_run_clear (&r);
 }
 
 /* No VM: the error comes from packaging, before anything boots. */
@@ -265,10 +184,11 @@ test_missing_library (void)
   g_chmod (copy, 0755);
   g_autofree char *arg = g_strdup_printf ("--scheduler=%s", copy);
   const char *args[] = { arg, "steady", NULL };
-  Run r = { 0 };
+  KtstrVmRun r = { 0 };
   /* Any kernel image will do: nothing boots. */
-  run_ktstr (&r, g_file_test (kernel, G_FILE_TEST_IS_REGULAR) ? kernel : "/bin/true", args);
-  g_assert_cmpint (exit_code (&r), ==, 2);
+  ktstr_vm_run (&r, g_file_test (kernel, G_FILE_TEST_IS_REGULAR) ? kernel : "/bin/true", args,
+                NULL);
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 2);
   if (g_file_test (kernel, G_FILE_TEST_IS_REGULAR))
     {
       g_assert_nonnull (strstr (r.err, "libQ.so.9"));
@@ -280,7 +200,7 @@ test_missing_library (void)
     }
   g_unlink (copy);
   g_rmdir (dir);
-  run_clear (&r);
+  ktstr_vm_run_clear (&r);
 }
 
 /* Debian's kernel has no sched_ext: refused before any VM, naming why. */
@@ -313,13 +233,13 @@ test_no_sched_ext_kernel (void)
   g_autofree char *sched = scheduler ("scx_simple");
   g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
   const char *args[] = { arg, "steady", NULL };
-  Run r = { 0 };
-  run_ktstr (&r, image, args);
-  g_assert_cmpint (exit_code (&r), ==, 2);
+  KtstrVmRun r = { 0 };
+  ktstr_vm_run (&r, image, args, NULL);
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 2);
   g_assert_nonnull (strstr (r.err, "has no sched_ext"));
   g_assert_nonnull (strstr (r.err, "CONFIG_SCHED_CLASS_EXT"));
   g_assert_cmpfloat (r.seconds, <, 5.0);
-  run_clear (&r);
+  ktstr_vm_run_clear (&r);
 }
 
 int
@@ -340,15 +260,29 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vm/sched/qmap/error", qmap_error, test_qmap_dies);
   g_test_add_data_func ("/vm/sched/qmap/stall", qmap_stall, test_qmap_dies);
   g_test_add_func ("/vm/sched/not-a-scheduler", test_not_a_scheduler);
-  static const char *const ktstr_error[]
-    = { "--error-after", "1", NULL, "scheduler died", "scx_bpf_error (kind 1025)",
-        "error knob fired after 1 s", NULL };
-  static const char *const ktstr_stall[]
-    = { "--stall-after", "1", "--timeout-ms", "1000", NULL, "scheduler died",
-        "runnable task stall (kind 1026)", "EXIT: runnable task stall", NULL };
-  static const char *const ktstr_verify[]
-    = { "--fail-verify", NULL, "scheduler failed to load", "the BPF verifier rejected it",
-        "verifier log (repeated blocks collapsed):", "R1 invalid mem access 'scalar'", NULL };
+  static const char *const ktstr_error[] = { "--error-after",
+                                             "1",
+                                             NULL,
+                                             "scheduler died",
+                                             "scx_bpf_error (kind 1025)",
+                                             "error knob fired after 1 s",
+                                             NULL };
+  static const char *const ktstr_stall[] = { "--stall-after",
+                                             "1",
+                                             "--timeout-ms",
+                                             "1000",
+                                             NULL,
+                                             "scheduler died",
+                                             "runnable task stall (kind 1026)",
+                                             "EXIT: runnable task stall",
+                                             NULL };
+  static const char *const ktstr_verify[] = { "--fail-verify",
+                                              NULL,
+                                              "scheduler failed to load",
+                                              "the BPF verifier rejected it",
+                                              "verifier log (repeated blocks collapsed):",
+                                              "R1 invalid mem access 'scalar'",
+                                              NULL };
   g_test_add_data_func ("/vm/sched/fixture/error", ktstr_error, test_fixture_knob);
   g_test_add_data_func ("/vm/sched/fixture/stall", ktstr_stall, test_fixture_knob);
   g_test_add_data_func ("/vm/sched/fixture/fail-verify", ktstr_verify, test_fixture_knob);
