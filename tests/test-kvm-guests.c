@@ -367,6 +367,8 @@ test_auto_choice (void)
   g_autofree char *why = NULL;
   g_assert_false (ktstr_kvm_auto_is_preferred (&why));
   assert_contains (why, "emulated");
+  /* Capacity planning must not size VMs as if they ran at hardware speed. */
+  g_assert_cmpstr (ktstr_backend_kvm.expected_accel (), ==, "tcg");
   g_autoptr (GError) error = NULL;
   const KtstrBackend *b = ktstr_backend_lookup ("auto", &error);
   if (b == NULL)

@@ -381,6 +381,19 @@ ktstr_kvm_vm_get_cmdline (KtstrVm *vm)
   return ktstr_kvm_machine_get_cmdline (vm->machine);
 }
 
+/* Capacity planning sizes VMs on this.  Our VMM always uses /dev/kvm, but
+ * an emulated /dev/kvm runs guests slower than TCG, so it answers "kvm"
+ * only at hardware speed.  The verdict comes from the cache (or, once per
+ * boot, from the one-second calibration guest). */
+static const char *
+kvm_expected_accel (void)
+{
+  KtstrKvmSpeed speed = { 0 };
+  gboolean is_fast = ktstr_kvm_speed_get (&speed, NULL) && speed.is_fast;
+  ktstr_kvm_speed_clear (&speed);
+  return is_fast ? "kvm" : "tcg";
+}
+
 const KtstrBackend ktstr_backend_kvm = {
   .name = "kvm",
   .is_available = kvm_is_available,
@@ -390,4 +403,5 @@ const KtstrBackend ktstr_backend_kvm = {
   .collect = kvm_collect,
   .kill = kvm_kill,
   .cleanup = kvm_cleanup,
+  .expected_accel = kvm_expected_accel,
 };
