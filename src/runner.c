@@ -205,6 +205,30 @@ build_cmdline (const KtstrRunOptions *o)
   return g_string_free (s, FALSE);
 }
 
+/* The backend's per-vCPU table (vCPU index -> name -> guint64*) in the
+ * sidecar's shape, vCPUs in index order; NULL when nothing was collected. */
+static KtstrKvmStats *
+kvm_stats_from_vm (GHashTable *per_vcpu)
+{
+  if (per_vcpu == NULL || g_hash_table_size (per_vcpu) == 0)
+    return NULL;
+  KtstrKvmStats *kvm = ktstr_kvm_stats_new ();
+  guint n = g_hash_table_size (per_vcpu);
+  for (guint cpu = 0; cpu < n; cpu++)
+    {
+      GHashTable *vcpu = ktstr_kvm_stats_add_vcpu (kvm);
+      GHashTable *src = g_hash_table_lookup (per_vcpu, GUINT_TO_POINTER (cpu));
+      if (src == NULL)
+        continue;
+      GHashTableIter it;
+      gpointer key, value;
+      g_hash_table_iter_init (&it, src);
+      while (g_hash_table_iter_next (&it, &key, &value))
+        ktstr_kvm_stats_vcpu_set (vcpu, key, *(guint64 *) value);
+    }
+  return kvm;
+}
+
 static KtstrSidecar *
 build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology,
                const KtstrSession *session, KtstrVerdict *verdict,
@@ -262,6 +286,7 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology,
     }
   for (char **k = r->options.kargs; k && *k; k++)
     g_ptr_array_add (sc->kargs, g_strdup (*k));
+  sc->kvm_stats = kvm_stats_from_vm (vm->kvm_stats);
   sc->accel = g_strdup (vm->accel);
   ktstr_sidecar_stamp (sc);
   return g_steal_pointer (&sc);
