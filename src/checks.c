@@ -198,6 +198,75 @@ ktstr_checks_from_keyfile (GKeyFile *kf, const char *group, KtstrChecks *out, GE
   return TRUE;
 }
 
+char *
+ktstr_checks_get_text (const KtstrChecks *checks, const char *name)
+{
+  const Field *f = field_lookup (name);
+  if (f == NULL)
+    return NULL;
+  const char *p = (const char *) checks + f->offset;
+  switch (f->type)
+    {
+    case FIELD_BOOL:
+      {
+        const KtstrCheckBool *b = (const KtstrCheckBool *) p;
+        return b->is_set ? g_strdup (b->value ? "true" : "false") : NULL;
+      }
+    case FIELD_U64:
+      {
+        const KtstrCheckU64 *u = (const KtstrCheckU64 *) p;
+        return u->is_set ? g_strdup_printf ("%" G_GUINT64_FORMAT, u->value) : NULL;
+      }
+    case FIELD_DOUBLE:
+      {
+        const KtstrCheckDouble *d = (const KtstrCheckDouble *) p;
+        char buf[G_ASCII_DTOSTR_BUF_SIZE];
+        return d->is_set ? g_strdup (g_ascii_formatd (buf, sizeof buf, "%g", d->value)) : NULL;
+      }
+    }
+  g_assert_not_reached ();
+}
+
+const char *
+ktstr_checks_layer_to_string (KtstrChecksLayer layer)
+{
+  static const char *const names[] = {
+    [KTSTR_CHECKS_LAYER_DEFAULT] = "default",
+    [KTSTR_CHECKS_LAYER_SCHEDULER] = "scheduler",
+    [KTSTR_CHECKS_LAYER_TEST] = "test",
+  };
+  g_return_val_if_fail (layer < KTSTR_CHECKS_N_LAYERS, "?");
+  return names[layer];
+}
+
+gboolean
+ktstr_checks_resolve (GKeyFile *sched_kf, const char *test_path, GKeyFile *test_kf,
+                      KtstrChecks *checks, KtstrChecks *layers, GError **error)
+{
+  KtstrChecks l[KTSTR_CHECKS_N_LAYERS] = { 0 };
+  l[KTSTR_CHECKS_LAYER_DEFAULT] = ktstr_checks_default ();
+  if (sched_kf != NULL
+      && !ktstr_checks_from_keyfile (sched_kf, "checks", &l[KTSTR_CHECKS_LAYER_SCHEDULER], error))
+    {
+      g_prefix_error (error, "scheduler definition: ");
+      return FALSE;
+    }
+  if (test_kf != NULL
+      && !ktstr_checks_from_keyfile (test_kf, "checks", &l[KTSTR_CHECKS_LAYER_TEST], error))
+    {
+      g_prefix_error (error, "%s: ", test_path ? test_path : "test file");
+      return FALSE;
+    }
+  *checks = (KtstrChecks){ 0 };
+  for (int i = 0; i < KTSTR_CHECKS_N_LAYERS; i++)
+    {
+      ktstr_checks_merge (checks, &l[i]);
+      if (layers != NULL)
+        layers[i] = l[i];
+    }
+  return TRUE;
+}
+
 /* ---- details ---- */
 
 const char *

@@ -106,6 +106,33 @@ gboolean ktstr_checks_from_keyfile (GKeyFile *kf, const char *group, KtstrChecks
 /* The check names, in declaration order, NULL-terminated. */
 const char *const *ktstr_checks_names (void);
 
+/* Check NAME of CHECKS as text ("true", "3000", "0.25"), or NULL when the
+ * check is unset or NAME is not a check. */
+char *ktstr_checks_get_text (const KtstrChecks *checks, const char *name);
+
+/* The three layers of the merge, in order. */
+typedef enum
+{
+  KTSTR_CHECKS_LAYER_DEFAULT,
+  KTSTR_CHECKS_LAYER_SCHEDULER,
+  KTSTR_CHECKS_LAYER_TEST,
+  KTSTR_CHECKS_N_LAYERS
+} KtstrChecksLayer;
+
+/* "default", "scheduler", "test". */
+const char *ktstr_checks_layer_to_string (KtstrChecksLayer layer);
+
+/* The checks a test runs with, the one merge that the verdict and
+ * `ktstr show-thresholds` share: ktstr's defaults, then the [checks]
+ * group of SCHED_KF (a scheduler definition; NULL: none), then that of
+ * TEST_KF (the test file at TEST_PATH), the last layer that sets a check
+ * winning.  LAYERS (NULL, or KTSTR_CHECKS_N_LAYERS entries) receives each
+ * layer on its own, so a caller can tell where a value came from.  An
+ * error names the layer: "scheduler definition: [checks]: ..." or
+ * "TEST_PATH: [checks]: ...". */
+gboolean ktstr_checks_resolve (GKeyFile *sched_kf, const char *test_path, GKeyFile *test_kf,
+                               KtstrChecks *checks, KtstrChecks *layers, GError **error);
+
 /* Failure details, Rust ktstr's DetailKind and AssertDetail. */
 typedef enum
 {

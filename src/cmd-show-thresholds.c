@@ -1,77 +1,57 @@
-/* ktstr show-thresholds TEST: the check thresholds a test runs with, layer
- * by layer (ktstr-features §5.7): ktstr's defaults, then the scheduler
- * definition's (no scheduler definitions carry checks yet, so that layer
- * is empty), then the test file's [checks] group.  The last layer that
- * sets a value wins; each line names it. */
+/* ktstr show-thresholds [--scheduler-file F] TEST: the check thresholds a
+ * test runs with, layer by layer (ktstr-features §5.7): ktstr's defaults,
+ * then the scheduler definition's [checks] (--scheduler-file, else the
+ * test's own scheduler=), then the test file's [checks].  The merge is
+ * ktstr_checks_resolve, the one the verdict uses; each line names the
+ * last layer that set the value. */
 #include "config.h"
 
-#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "checks.h"
 #include "commands.h"
+#include "scheduler-def.h"
 #include "testdef.h"
 
-typedef enum
+/* Edit distance of A and B (Levenshtein), for suggestions. */
+static guint
+edit_distance (const char *a, const char *b)
 {
-  KIND_BOOL,
-  KIND_U64,
-  KIND_DOUBLE
-} Kind;
-
-#define FIELD(name, kind) { #name, offsetof (KtstrChecks, name), kind }
-static const struct
-{
-  const char *name;
-  size_t offset;
-  Kind kind;
-} fields[] = {
-  FIELD (not_starved, KIND_BOOL),
-  FIELD (max_spread_pct, KIND_DOUBLE),
-  FIELD (max_gap_ms, KIND_U64),
-  FIELD (isolation, KIND_BOOL),
-  FIELD (max_throughput_cv, KIND_DOUBLE),
-  FIELD (min_work_rate, KIND_DOUBLE),
-  FIELD (max_p99_wake_latency_ns, KIND_U64),
-  FIELD (max_wake_latency_cv, KIND_DOUBLE),
-  FIELD (min_iteration_rate, KIND_DOUBLE),
-  FIELD (max_migration_ratio, KIND_DOUBLE),
-  FIELD (max_imbalance_ratio, KIND_DOUBLE),
-  FIELD (max_local_dsq_depth, KIND_U64),
-  FIELD (fail_on_stall, KIND_BOOL),
-  FIELD (sustained_samples, KIND_U64),
-  FIELD (max_fallback_rate, KIND_DOUBLE),
-  FIELD (max_keep_last_rate, KIND_DOUBLE),
-  FIELD (min_page_locality, KIND_DOUBLE),
-  FIELD (max_cross_node_migration_ratio, KIND_DOUBLE),
-  FIELD (max_slow_tier_ratio, KIND_DOUBLE),
-};
-
-/* The value of field I in C as text, or NULL when unset. */
-static char *
-field_text (const KtstrChecks *c, gsize i)
-{
-  const char *p = (const char *)c + fields[i].offset;
-  switch (fields[i].kind)
+  gsize la = strlen (a), lb = strlen (b);
+  g_autofree guint *row = g_new (guint, lb + 1);
+  for (gsize j = 0; j <= lb; j++)
+    row[j] = (guint) j;
+  for (gsize i = 1; i <= la; i++)
     {
-    case KIND_BOOL:
-      {
-        const KtstrCheckBool *b = (const KtstrCheckBool *)p;
-        return b->is_set ? g_strdup (b->value ? "true" : "false") : NULL;
-      }
-    case KIND_U64:
-      {
-        const KtstrCheckU64 *u = (const KtstrCheckU64 *)p;
-        return u->is_set ? g_strdup_printf ("%" G_GUINT64_FORMAT, u->value) : NULL;
-      }
-    case KIND_DOUBLE:
-      {
-        const KtstrCheckDouble *d = (const KtstrCheckDouble *)p;
-        char buf[G_ASCII_DTOSTR_BUF_SIZE];
-        return d->is_set ? g_strdup (g_ascii_formatd (buf, sizeof buf, "%g", d->value)) : NULL;
-      }
+      guint diag = row[0];
+      row[0] = (guint) i;
+      for (gsize j = 1; j <= lb; j++)
+        {
+          guint up = row[j];
+          guint cost = a[i - 1] == b[j - 1] ? 0 : 1;
+          row[j] = MIN (MIN (row[j] + 1, row[j - 1] + 1), diag + cost);
+          diag = up;
+        }
     }
-  return NULL;
+  return row[lb];
+}
+
+/* The built-in test name closest to NAME, if it is close enough (at most
+ * a third of NAME's letters differ), else NULL. */
+static const char *
+closest_name (GPtrArray *defs, const char *name)
+{
+  const char *best = NULL;
+  guint best_d = G_MAXUINT;
+  for (guint i = 0; i < defs->len; i++)
+    {
+      const char *n = ((KtstrTestDef *) defs->pdata[i])->name;
+      guint d = edit_distance (name, n);
+      if (d < best_d)
+        best = n, best_d = d;
+    }
+  return best_d <= MAX (1u, (guint) strlen (name) / 3) ? best : NULL;
 }
 
 static KtstrTestDef *
@@ -84,20 +64,32 @@ find_test (const char *arg, GError **error)
   if (defs == NULL)
     return NULL;
   for (guint i = 0; i < defs->len; i++)
-    if (g_str_equal (((KtstrTestDef *)defs->pdata[i])->name, arg))
+    if (g_str_equal (((KtstrTestDef *) defs->pdata[i])->name, arg))
       return g_ptr_array_steal_index (defs, i);
+  const char *near = closest_name (defs, arg);
+  g_autofree char *hint = near ? g_strdup_printf ("; did you mean '%s'?", near) : g_strdup ("");
   g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_NOT_FOUND,
-               "no built-in test '%s' (see 'ktstr list') and no such file", arg);
+               "no built-in test '%s' (see 'ktstr list') and no such file%s", arg, hint);
   return NULL;
 }
 
 int
 ktstr_cmd_show_thresholds (int argc, char **argv)
 {
+  g_autofree char *scheduler_file = NULL;
+  GOptionEntry entries[] = {
+    { "scheduler-file", 0, 0, G_OPTION_ARG_FILENAME, &scheduler_file,
+      "Scheduler definition whose [checks] form the middle layer (default: the test's "
+      "scheduler=, if any)",
+      "FILE" },
+    { NULL }
+  };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("TEST|FILE.ktstr");
   g_option_context_set_summary (ctx,
                                 "Prints the check thresholds TEST runs with and the layer each "
-                                "comes from:\ndefault, scheduler or test ([checks] in its file).");
+                                "comes from:\ndefault, scheduler ([checks] of the scheduler "
+                                "definition) or test ([checks] in its file).");
+  g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
@@ -115,31 +107,37 @@ ktstr_cmd_show_thresholds (int argc, char **argv)
       g_printerr ("ktstr show-thresholds: %s\n", error->message);
       return KTSTR_EXIT_USAGE;
     }
-  KtstrChecks layers[3];
-  layers[0] = ktstr_checks_default ();
-  layers[1] = (KtstrChecks){ 0 }; /* scheduler definitions carry no checks yet */
-  if (!ktstr_checks_from_keyfile (def->keyfile, "checks", &layers[2], &error))
+  g_autoptr (KtstrSchedulerDef) cli_sdef = NULL;
+  if (scheduler_file != NULL && (cli_sdef = ktstr_scheduler_def_load (scheduler_file, &error)) == NULL)
     {
-      g_printerr ("ktstr show-thresholds: %s: %s\n", def->path, error->message);
+      g_printerr ("ktstr show-thresholds: %s\n", error->message);
       return KTSTR_EXIT_USAGE;
     }
-  static const char *const layer_names[] = { "default", "scheduler", "test" };
-  g_print ("test %s (%s)\n", def->name, def->path);
-  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+  /* As `ktstr test`: the command line's definition wins over the test's. */
+  const KtstrSchedulerDef *sdef = cli_sdef ? cli_sdef : def->scheduler;
+  KtstrChecks checks, layers[KTSTR_CHECKS_N_LAYERS];
+  if (!ktstr_checks_resolve (sdef ? sdef->keyfile : NULL, def->path, def->keyfile, &checks,
+                             layers, &error))
     {
-      g_autofree char *value = NULL;
-      const char *from = NULL;
-      for (int l = 0; l < 3; l++)
+      g_printerr ("ktstr show-thresholds: %s\n", error->message);
+      return KTSTR_EXIT_USAGE;
+    }
+  g_print ("test %s (%s)\n", def->name, def->path);
+  if (sdef != NULL)
+    g_print ("scheduler %s (%s)\n", sdef->name, sdef->path);
+  else
+    g_print ("scheduler none (EEVDF; no scheduler layer)\n");
+  for (const char *const *name = ktstr_checks_names (); *name; name++)
+    {
+      g_autofree char *value = ktstr_checks_get_text (&checks, *name);
+      const char *from = "-";
+      for (int l = 0; l < KTSTR_CHECKS_N_LAYERS; l++)
         {
-          char *v = field_text (&layers[l], i);
+          g_autofree char *v = ktstr_checks_get_text (&layers[l], *name);
           if (v != NULL)
-            {
-              g_free (value);
-              value = v;
-              from = layer_names[l];
-            }
+            from = ktstr_checks_layer_to_string (l);
         }
-      g_print ("  %-32s %-12s %s\n", fields[i].name, value ? value : "off", from ? from : "-");
+      g_print ("  %-32s %-12s %s\n", *name, value ? value : "off", from);
     }
   return KTSTR_EXIT_OK;
 }

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "checks.h"
 #include "common/topology.h"
 
 G_DEFINE_QUARK (ktstr - scheduler - def - error - quark, ktstr_scheduler_def_error)
@@ -175,6 +176,11 @@ ktstr_scheduler_def_load (const char *path, GError **error)
       f->requires = get_list (kf, *g, "requires");
       g_ptr_array_add (d->flags, f);
     }
+  /* Check overrides are checked here, not first when a verdict needs them. */
+  KtstrChecks overrides;
+  g_autoptr (GError) checks_error = NULL;
+  if (!ktstr_checks_from_keyfile (kf, "checks", &overrides, &checks_error))
+    return invalid (error, path, "%s", checks_error->message), NULL;
   for (guint i = 0; i < d->flags->len; i++)
     {
       const KtstrSchedulerFlag *f = d->flags->pdata[i];

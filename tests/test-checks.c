@@ -679,12 +679,58 @@ test_topology_mismatch (void)
   g_assert_true (strstr (msg3, "(cpus, threads per core)") != NULL);
 }
 
+static GKeyFile *
+keyfile_from (const char *text)
+{
+  GKeyFile *kf = g_key_file_new ();
+  g_assert_true (g_key_file_load_from_data (kf, text, -1, G_KEY_FILE_NONE, NULL));
+  return kf;
+}
+
+/* The one merge the verdict and show-thresholds share. */
+static void
+test_resolve_layers (void)
+{
+  g_autoptr (GKeyFile) sched = keyfile_from ("[checks]\nmax_gap_ms=2500\nisolation=true\n");
+  g_autoptr (GKeyFile) test = keyfile_from ("[checks]\nmax_gap_ms=4000\nmin_work_rate=1.5\n");
+  KtstrChecks c, layers[KTSTR_CHECKS_N_LAYERS];
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ktstr_checks_resolve (sched, "t.ktstr", test, &c, layers, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (c.max_gap_ms.value, ==, 4000); /* test over scheduler */
+  g_assert_true (c.isolation.is_set && c.isolation.value);
+  g_assert_cmpfloat (c.min_work_rate.value, ==, 1.5);
+  g_assert_cmpfloat (c.max_spread_pct.value, ==, 15.0); /* default */
+  g_autofree char *gap_s = ktstr_checks_get_text (&layers[KTSTR_CHECKS_LAYER_SCHEDULER], "max_gap_ms");
+  g_autofree char *gap_t = ktstr_checks_get_text (&layers[KTSTR_CHECKS_LAYER_TEST], "max_gap_ms");
+  g_autofree char *iso_t = ktstr_checks_get_text (&layers[KTSTR_CHECKS_LAYER_TEST], "isolation");
+  g_assert_cmpstr (gap_s, ==, "2500");
+  g_assert_cmpstr (gap_t, ==, "4000");
+  g_assert_null (iso_t);
+  g_assert_null (ktstr_checks_get_text (&c, "no_such_check"));
+  g_assert_cmpstr (ktstr_checks_layer_to_string (KTSTR_CHECKS_LAYER_SCHEDULER), ==, "scheduler");
+
+  /* No scheduler layer: defaults then the test. */
+  g_assert_true (ktstr_checks_resolve (NULL, "t.ktstr", test, &c, NULL, &error));
+  g_assert_false (c.isolation.is_set);
+
+  /* Errors name their layer. */
+  g_autoptr (GKeyFile) bad = keyfile_from ("[checks]\nmax_gap=1\n");
+  g_assert_false (ktstr_checks_resolve (bad, "t.ktstr", test, &c, NULL, &error));
+  g_assert_error (error, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_UNKNOWN_KEY);
+  g_assert_true (g_str_has_prefix (error->message, "scheduler definition: [checks]: unknown check 'max_gap'"));
+  g_clear_error (&error);
+  g_assert_false (ktstr_checks_resolve (sched, "t.ktstr", bad, &c, NULL, &error));
+  g_assert_true (g_str_has_prefix (error->message, "t.ktstr: [checks]: unknown check 'max_gap'"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/checks/default", test_default);
   g_test_add_func ("/checks/merge/last-set-wins", test_merge);
+  g_test_add_func ("/checks/resolve/layers", test_resolve_layers);
   g_test_add_func ("/checks/keyfile/valid", test_keyfile_valid);
   g_test_add_func ("/checks/keyfile/missing-group", test_keyfile_missing_group);
   g_test_add_func ("/checks/keyfile/unknown-key", test_keyfile_unknown_key);
