@@ -120,8 +120,12 @@
  *        zero work, "completed":false and its exit info.
  *   {"t":"error","msg":"..."}
  *        the scenario could not be set up or run; the test fails with msg.
- *   {"t":"done","elapsed_ms":N}
+ *   {"t":"done","elapsed_ms":N,"agent_cpu_ns":N,"agent_span_ms":N}
  *        the scenario finished and every worker was reported.
+ *        agent_cpu_ns is the agent's own overhead: the CPU time of PID 1
+ *        and its threads (CLOCK_PROCESS_CPUTIME_ID; its children, the
+ *        workers, the scheduler and payloads, excluded) from ScenarioStart
+ *        to ScenarioEnd, agent_span_ms long.  Older agents omit both.
  *
  * SCHEDULER UNDER TEST (issue 4).  When the host tests a sched_ext
  * scheduler it packs a second file, KTSTR_SCHED_SPEC_PATH, next to the

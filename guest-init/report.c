@@ -179,11 +179,14 @@ ktstr_report_error (KtstrCtrl *c, const char *msg)
 }
 
 int
-ktstr_report_done (KtstrCtrl *c, uint64_t elapsed_ms)
+ktstr_report_done (KtstrCtrl *c, uint64_t elapsed_ms, uint64_t agent_cpu_ns,
+                   uint64_t agent_span_ms)
 {
   KtstrJson j;
   ktstr_json_init (&j);
   ktstr_json_begin (&j, "done");
   ktstr_json_u64 (&j, "elapsed_ms", elapsed_ms);
+  ktstr_json_u64 (&j, "agent_cpu_ns", agent_cpu_ns);
+  ktstr_json_u64 (&j, "agent_span_ms", agent_span_ms);
   return send_line (c, &j);
 }

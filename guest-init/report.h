@@ -26,6 +26,9 @@ int ktstr_report_payload (KtstrCtrl *c, const char *name, uint64_t elapsed_ms, i
 int ktstr_report_worker (KtstrCtrl *c, const char *cgroup, const char *work_type,
                          const KtstrWorkerProc *p);
 int ktstr_report_error (KtstrCtrl *c, const char *msg);
-int ktstr_report_done (KtstrCtrl *c, uint64_t elapsed_ms);
+/* AGENT_CPU_NS: the agent's own CPU time (PID 1, all its threads, no
+ * children) over the AGENT_SPAN_MS from ScenarioStart to ScenarioEnd. */
+int ktstr_report_done (KtstrCtrl *c, uint64_t elapsed_ms, uint64_t agent_cpu_ns,
+                       uint64_t agent_span_ms);
 
 #endif

@@ -224,11 +224,15 @@ ktstr_scenario_run (const KtstrPlan *plan, const KtstrTopo *topo, KtstrCtrl *ctr
 
   ktstr_workers_start (&set);
   uint64_t t0 = ktstr_now_ns ();
+  /* The agent's own CPU time while the workers run: what it takes from
+   * the scheduler under test (its children, the workers, not counted). */
+  uint64_t cpu0 = ktstr_clock_ns (CLOCK_PROCESS_CPUTIME_ID);
   ktstr_guard_phase ("running workers");
   ktstr_report_stim (ctrl, 0, "ScenarioStart", 0);
   ktstr_sleep_until_ns (t0 + plan->duration_ms * 1000000ull);
 
   uint64_t stop_ns = ktstr_now_ns ();
+  uint64_t agent_cpu_ns = ktstr_clock_ns (CLOCK_PROCESS_CPUTIME_ID) - cpu0;
   uint64_t total = ktstr_workers_live_iterations (&set);
   ktstr_guard_phase ("collecting worker reports");
   ktstr_workers_stop (&set, KTSTR_WORKER_STOP_DEADLINE_MS);
@@ -236,6 +240,7 @@ ktstr_scenario_run (const KtstrPlan *plan, const KtstrTopo *topo, KtstrCtrl *ctr
   report_workers (&s, &set);
   ktstr_workers_free (&set);
   remove_cgroups (&s);
-  ktstr_report_done (ctrl, (ktstr_now_ns () - t0) / 1000000ull);
+  ktstr_report_done (ctrl, (ktstr_now_ns () - t0) / 1000000ull, agent_cpu_ns,
+                     (stop_ns - t0) / 1000000ull);
   return 0;
 }

@@ -302,6 +302,7 @@ run (KtstrRuntime *rt, KtstrError *err)
   if (setup (rt, KTSTR_PLAN_BACKDROP, err) != 0)
     return -1;
   rt->t0 = ktstr_now_ns ();
+  rt->cpu0_ns = ktstr_clock_ns (CLOCK_PROCESS_CPUTIME_ID);
   ktstr_guard_phase ("running steps");
   ktstr_report_stim (rt->ctrl, 0, "ScenarioStart", 0);
   if (apply_ops (rt, KTSTR_PLAN_BACKDROP, err) != 0)
@@ -342,10 +343,12 @@ ktstr_steps_run (const KtstrPlan *plan, const KtstrTopo *topo, KtstrCtrl *ctrl,
       return -1;
     }
   uint64_t end_ms = ktstr_rt_elapsed_ms (&rt);
+  /* The agent's own CPU time over the steps: ops, holds, its threads. */
+  uint64_t agent_cpu_ns = ktstr_clock_ns (CLOCK_PROCESS_CPUTIME_ID) - rt.cpu0_ns;
   uint64_t total = ktstr_rt_live_iterations (&rt);
   ktstr_guard_phase ("collecting worker reports");
   ktstr_report_stim (ctrl, end_ms, "ScenarioEnd", total);
   teardown (&rt, 0, true);
-  ktstr_report_done (ctrl, ktstr_rt_elapsed_ms (&rt));
+  ktstr_report_done (ctrl, ktstr_rt_elapsed_ms (&rt), agent_cpu_ns, end_ms);
   return 0;
 }

@@ -216,6 +216,208 @@ run_gauntlet (const TestArgs *a, GPtrArray *tests, const KtstrRunOptions *base,
   return ktstr_gauntlet_run (variants, runners, &go);
 }
 
+/* Kernel arguments ktstr sets itself. */
+static const char *const reserved[] = { "console=", "rdinit=", "init=", "panic=", "ktstr.", NULL };
+
+/* The runners of one `ktstr test` run, one per scheduler choice (none, a
+ * --scheduler binary, or a definition with its flags), so tests naming
+ * different schedulers (scheduler= in their files) run in one go. */
+typedef struct
+{
+  const TestArgs *args;
+  KtstrKernel *kernel;
+  const KtstrBackend *backend;
+  char **sched_args;        /* after "--" */
+  gboolean is_sched_ext_checked;
+  GPtrArray *keep;          /* strvs the runners' options point into */
+  GHashTable *runners;      /* "PATH\nFLAGS" -> KtstrRunner* */
+} RunSetup;
+
+static void
+run_setup_clear (RunSetup *s)
+{
+  g_clear_pointer (&s->runners, g_hash_table_unref);
+  g_clear_pointer (&s->keep, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunSetup, run_setup_clear)
+
+/* What SDEF (NULL: none) brings with FLAGS: the active flags, the
+ * scheduler's arguments (definition's, then after "--", then the flags')
+ * and kernel arguments (definition's, then --karg).  Checks once that the
+ * kernel has sched_ext when any scheduler runs.  Outputs may be NULL. */
+static gboolean
+setup_scheduler (RunSetup *s, const KtstrSchedulerDef *sdef, const char *flags,
+                 char ***active_out, char ***args_out, char ***kargs_out, GError **error)
+{
+  const TestArgs *a = s->args;
+  if ((sdef != NULL || a->scheduler != NULL) && !s->is_sched_ext_checked)
+    {
+      if (!ktstr_kernel_check_sched_ext (s->kernel, "/boot", error))
+        return FALSE;
+      s->is_sched_ext_checked = TRUE;
+    }
+  if (sdef == NULL)
+    return TRUE;
+  g_auto (GStrv) active = NULL, flag_args = NULL;
+  if (!ktstr_scheduler_def_select_flags (sdef, flags, &active, &flag_args, error))
+    {
+      g_prefix_error (error, "--flags: ");
+      return FALSE;
+    }
+  g_autoptr (GStrvBuilder) kb = g_strv_builder_new ();
+  g_strv_builder_addv (kb, (const char **) sdef->kargs);
+  if (a->kargs != NULL)
+    g_strv_builder_addv (kb, (const char **) a->kargs);
+  g_auto (GStrv) kargs = g_strv_builder_end (kb);
+  for (char **k = kargs; *k; k++)
+    for (const char *const *r = reserved; *r; r++)
+      if (g_str_has_prefix (*k, *r))
+        {
+          g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_INVALID,
+                       "%s: karg '%s': ktstr sets %s itself", sdef->path, *k, *r);
+          return FALSE;
+        }
+  if (args_out != NULL)
+    {
+      g_autoptr (GStrvBuilder) ab = g_strv_builder_new ();
+      g_strv_builder_addv (ab, (const char **) sdef->args);
+      g_strv_builder_addv (ab, (const char **) s->sched_args);
+      g_strv_builder_addv (ab, (const char **) flag_args);
+      *args_out = g_strv_builder_end (ab);
+    }
+  if (active_out != NULL)
+    *active_out = g_steal_pointer (&active);
+  if (kargs_out != NULL)
+    *kargs_out = g_steal_pointer (&kargs);
+  return TRUE;
+}
+
+/* The runner for SDEF with FLAGS (made on first use); *ACTIVE_OUT gets its
+ * active flags (borrowed). */
+static KtstrRunner *
+runner_for (RunSetup *s, const KtstrSchedulerDef *sdef, const char *flags, char ***active_out,
+            GError **error)
+{
+  const TestArgs *a = s->args;
+  g_autofree char *key = g_strdup_printf ("%s\n%s", sdef ? sdef->path : "", flags ? flags : "");
+  KtstrRunner *runner = g_hash_table_lookup (s->runners, key);
+  char **active = NULL, **args = NULL, **kargs = NULL;
+  if (!setup_scheduler (s, sdef, flags, &active, &args, &kargs, error))
+    return NULL;
+  /* The runner's options point into these until the end of the run. */
+  g_ptr_array_add (s->keep, active ? active : g_new0 (char *, 1));
+  g_ptr_array_add (s->keep, args ? args : g_new0 (char *, 1));
+  g_ptr_array_add (s->keep, kargs ? kargs : g_new0 (char *, 1));
+  *active_out = active;
+  if (runner != NULL)
+    return runner;
+  KtstrRunOptions opts = {
+    .kernel = s->kernel,
+    .backend = s->backend,
+    .accel = KTSTR_ACCEL_AUTO,
+    .topology = a->topology,
+    .memory_mb = (guint) a->memory_mb,
+    .timeout_s = (guint) a->timeout_s,
+    .verbose = a->verbose,
+    .kargs = kargs ? kargs : a->kargs,
+    .scheduler = sdef ? sdef->binary : a->scheduler,
+    .scheduler_args = args ? args : s->sched_args,
+    .includes = a->includes,
+    .scheduler_name = sdef ? sdef->name : NULL,
+    .active_flags = active,
+    .sysctls = sdef ? sdef->sysctls : NULL,
+    .scheduler_ready_ms = sdef ? sdef->ready_ms : 0,
+    .scheduler_checks = sdef ? sdef->keyfile : NULL,
+  };
+  runner = ktstr_runner_new (&opts, error);
+  if (runner == NULL)
+    return NULL;
+  g_hash_table_insert (s->runners, g_steal_pointer (&key), runner);
+  return runner;
+}
+
+/* Why DEF must not run at TOPOLOGY under SDEF (NULL: none) with the
+ * ACTIVE flags: the test's constraints, the scheduler's, or the test's
+ * required/excluded flags.  FALSE when it may run.  All decided before
+ * any VM boots. */
+static gboolean
+skip_reason (const KtstrTestDef *def, const KtstrSchedulerDef *sdef, const char *topology,
+             const char *const *active, char **why)
+{
+  if (!ktstr_testdef_fits (def, topology, why))
+    return TRUE;
+  g_autoptr (GError) error = NULL;
+  if (sdef != NULL && !ktstr_scheduler_def_check_topology (sdef, topology, &error))
+    {
+      *why = g_strdup (error->message);
+      return TRUE;
+    }
+  return !ktstr_testdef_allows_flags (def, active, why);
+}
+
+/* A gauntlet shares its runners (one per flag profile) among all tests, so
+ * without --scheduler-file the tests must agree: none names a scheduler,
+ * or all name the same definition file.  *SDEF gets it (borrowed). */
+static gboolean
+gauntlet_scheduler (GPtrArray *tests, const KtstrSchedulerDef **sdef, GError **error)
+{
+  const KtstrTestDef *first = tests->pdata[0];
+  g_autofree char *first_path
+      = first->scheduler ? g_canonicalize_filename (first->scheduler->path, NULL) : NULL;
+  for (guint i = 1; i < tests->len; i++)
+    {
+      const KtstrTestDef *d = tests->pdata[i];
+      g_autofree char *path = d->scheduler ? g_canonicalize_filename (d->scheduler->path, NULL)
+                                           : NULL;
+      if (g_strcmp0 (path, first_path) != 0)
+        {
+          g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID,
+                       "--gauntlet: tests '%s' (scheduler %s) and '%s' (scheduler %s) name "
+                       "different schedulers; run them separately or pass --scheduler-file",
+                       first->name, first_path ? first_path : "none", d->name,
+                       path ? path : "none");
+          return FALSE;
+        }
+    }
+  *sdef = first->scheduler;
+  return TRUE;
+}
+
+static void
+print_timings (FILE *human, KtstrRunner *runner, const KtstrTestDef *def,
+               const KtstrTestResult *r, gboolean has_scheduler)
+{
+  /* overhead: everything but the scenario itself (settle + run). */
+  double scenario_s = (def->duration_ms + def->settle_ms) / 1000.0;
+  fprintf (human,
+           "timing %s: start_to_hello_ms=%.0f launch_to_hello_ms=%.0f total_ms=%.0f "
+           "scenario_ms=%.0f overhead_ms=%.0f\n",
+           r->name, r->start_to_hello_us / 1000.0, r->boot_to_hello_us / 1000.0,
+           r->duration_s * 1000.0, scenario_s * 1000.0, (r->duration_s - scenario_s) * 1000.0);
+  /* The guest agent's own overhead, measured in the guest: its CPU time
+   * (PID 1 and its threads, not the workers) per second of scenario. */
+  if (r->agent_cpu_ns >= 0 && r->agent_span_ms > 0)
+    fprintf (human,
+             "timing %s: agent_cpu_ms=%.2f scenario_run_ms=%" G_GUINT64_FORMAT
+             " agent_cpu_ms_per_s=%.3f\n",
+             r->name, r->agent_cpu_ns / 1e6, r->agent_span_ms,
+             (r->agent_cpu_ns / 1e6) / (r->agent_span_ms / 1000.0));
+  if (has_scheduler)
+    {
+      guint64 size;
+      gint64 build_us;
+      gboolean was_cached;
+      guint n_files;
+      ktstr_runner_get_package_info (runner, &size, &build_us, &was_cached, &n_files);
+      fprintf (human,
+               "timing %s: sched_start_to_ready_ms=%" G_GINT64_FORMAT
+               " initramfs_base_bytes=%" G_GUINT64_FORMAT " initramfs_base_ms=%.1f%s "
+               "packed_files=%u\n",
+               r->name, r->sched_ready_ms, size, build_us / 1000.0,
+               was_cached ? " (cached)" : "", n_files);
+    }
+}
+
 int
 ktstr_cmd_test (int argc, char **argv)
 {
@@ -323,7 +525,6 @@ ktstr_cmd_test (int argc, char **argv)
   if (a.jobs < 0 || a.jobs > 256)
     return usage_error ("-j must be between 1 and 256, got %d", a.jobs);
 
-  static const char *const reserved[] = { "console=", "rdinit=", "init=", "panic=", "ktstr.", NULL };
   for (char **k = a.kargs; k && *k; k++)
     for (const char *const *r = reserved; *r; r++)
       if (g_str_has_prefix (*k, *r))
@@ -343,45 +544,52 @@ ktstr_cmd_test (int argc, char **argv)
 
   /* A definition file supplies the binary, its arguments, flags, sysctls,
    * kargs, a default topology, constraints and check overrides. */
-  g_autoptr (KtstrSchedulerDef) sdef = NULL;
-  g_auto (GStrv) active_flags = NULL, flag_args = NULL, all_kargs = NULL, all_sched_args = NULL;
-  if (a.flags != NULL && a.scheduler_file == NULL)
-    return usage_error ("--flags selects flags of a --scheduler-file definition; none was given");
+  g_autoptr (KtstrSchedulerDef) cli_sdef = NULL;
   if (a.scheduler_file != NULL)
     {
       if (a.scheduler != NULL)
         return usage_error ("give either --scheduler or --scheduler-file, not both");
-      sdef = ktstr_scheduler_def_load (a.scheduler_file, &error);
-      if (sdef == NULL)
+      cli_sdef = ktstr_scheduler_def_load (a.scheduler_file, &error);
+      if (cli_sdef == NULL)
         return usage_error ("%s", error->message);
-      if (!ktstr_scheduler_def_select_flags (sdef, a.flags, &active_flags, &flag_args, &error))
-        return usage_error ("--flags: %s", error->message);
-      a.scheduler = sdef->binary;
       if (a.topology == NULL)
-        a.topology = sdef->topology;
-      g_autoptr (GStrvBuilder) ab = g_strv_builder_new ();
-      g_strv_builder_addv (ab, (const char **) sdef->args);
-      g_strv_builder_addv (ab, (const char **) sched_args);
-      g_strv_builder_addv (ab, (const char **) flag_args);
-      all_sched_args = g_strv_builder_end (ab);
-      g_autoptr (GStrvBuilder) kb = g_strv_builder_new ();
-      g_strv_builder_addv (kb, (const char **) sdef->kargs);
-      if (a.kargs != NULL)
-        g_strv_builder_addv (kb, (const char **) a.kargs);
-      all_kargs = g_strv_builder_end (kb);
-      for (char **k = all_kargs; *k; k++)
-        for (const char *const *r = reserved; *r; r++)
-          if (g_str_has_prefix (*k, *r))
-            return usage_error ("%s: karg '%s': ktstr sets %s itself", a.scheduler_file, *k, *r);
+        a.topology = cli_sdef->topology;
+    }
+  if (a.flags != NULL && a.scheduler != NULL)
+    return usage_error ("--flags selects flags of a scheduler definition (--scheduler-file or "
+                        "a test's scheduler=), not of a --scheduler binary");
+  if (sched_args[0] != NULL && a.scheduler == NULL && cli_sdef == NULL)
+    {
+      gboolean has_named = FALSE;
+      for (guint i = 0; i < tests->len; i++)
+        has_named |= ((KtstrTestDef *) tests->pdata[i])->scheduler != NULL;
+      if (!has_named)
+        return usage_error (
+            "arguments after '--' are for a scheduler, but no --scheduler was given");
     }
 
-  if (sched_args[0] != NULL && a.scheduler == NULL)
-    return usage_error ("arguments after '--' are for a scheduler, but no --scheduler was given");
-  if (a.scheduler != NULL && !ktstr_kernel_check_sched_ext (kernel, "/boot", &error))
-    return usage_error ("%s", error->message);
+  g_auto (RunSetup) setup = {
+    .args = &a,
+    .kernel = kernel,
+    .backend = backend,
+    .sched_args = sched_args,
+    .keep = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev),
+    .runners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) ktstr_runner_free),
+  };
 
   if (a.gauntlet)
     {
+      const KtstrSchedulerDef *sdef = cli_sdef;
+      if (sdef == NULL && a.scheduler == NULL && !gauntlet_scheduler (tests, &sdef, &error))
+        {
+          return usage_error ("%s", error->message);
+        }
+      g_auto (GStrv) all_kargs = NULL;
+      if (!setup_scheduler (&setup, sdef, NULL, NULL, NULL, &all_kargs, &error))
+        {
+          return usage_error ("%s", error->message);
+        }
       KtstrRunOptions base = {
         .kernel = kernel,
         .backend = backend,
@@ -390,7 +598,7 @@ ktstr_cmd_test (int argc, char **argv)
         .timeout_s = (guint) a.timeout_s,
         .verbose = a.verbose,
         .kargs = all_kargs ? all_kargs : a.kargs,
-        .scheduler = a.scheduler,
+        .scheduler = sdef ? sdef->binary : a.scheduler,
         .includes = a.includes,
         .scheduler_name = sdef ? sdef->name : NULL,
         .sysctls = sdef ? sdef->sysctls : NULL,
@@ -399,28 +607,6 @@ ktstr_cmd_test (int argc, char **argv)
       };
       return run_gauntlet (&a, tests, &base, sdef, sched_args);
     }
-
-  KtstrRunOptions opts = {
-    .kernel = kernel,
-    .backend = backend,
-    .accel = KTSTR_ACCEL_AUTO,
-    .topology = a.topology,
-    .memory_mb = (guint) a.memory_mb,
-    .timeout_s = (guint) a.timeout_s,
-    .verbose = a.verbose,
-    .kargs = all_kargs ? all_kargs : a.kargs,
-    .scheduler = a.scheduler,
-    .scheduler_args = all_sched_args ? all_sched_args : sched_args,
-    .includes = a.includes,
-    .scheduler_name = sdef ? sdef->name : NULL,
-    .active_flags = active_flags,
-    .sysctls = sdef ? sdef->sysctls : NULL,
-    .scheduler_ready_ms = sdef ? sdef->ready_ms : 0,
-    .scheduler_checks = sdef ? sdef->keyfile : NULL,
-  };
-  g_autoptr (KtstrRunner) runner = ktstr_runner_new (&opts, &error);
-  if (runner == NULL)
-    return usage_error ("%s", error->message);
 
   FILE *human = a.tap ? stderr : stdout;
   g_autoptr (GPtrArray) results
@@ -437,21 +623,49 @@ ktstr_cmd_test (int argc, char **argv)
 
   guint passed = 0, failed = 0, skipped = 0;
   gint64 start = g_get_monotonic_time ();
+  KtstrRunner *first_runner = NULL;
   for (guint i = 0; i < tests->len; i++)
     {
       KtstrTestDef *def = tests->pdata[i];
-      const char *topo_used = a.topology ? a.topology : def->topology;
-      if (sdef != NULL && !ktstr_scheduler_def_check_topology (sdef, topo_used, &error))
+      /* The command line's scheduler wins over the test's scheduler=; its
+       * --flags over the test's flags=. */
+      const KtstrSchedulerDef *sdef = cli_sdef;
+      if (sdef == NULL && a.scheduler == NULL)
+        sdef = def->scheduler;
+      g_autofree char *flags = a.flags ? g_strdup (a.flags)
+                               : sdef != NULL && sdef == def->scheduler && def->flags != NULL
+                                   ? g_strjoinv (",", def->flags)
+                                   : NULL;
+      if (flags != NULL && sdef == NULL)
         {
-          /* Like ktstr's gauntlet filter: not run, and said so. */
-          fprintf (human, "SKIP %-24s %-10s  %s\n", def->name, topo_used, error->message);
-          KtstrTestResult *sr = g_new0 (KtstrTestResult, 1);
-          sr->outcome = KTSTR_OUTCOME_SKIP;
-          sr->name = g_strdup (def->name);
-          sr->topology = g_strdup (topo_used);
-          sr->verdict = g_strdup (error->message);
+          return usage_error ("--flags: test '%s' names no scheduler definition (scheduler=) and "
+                              "no --scheduler-file was given",
+                              def->name);
+        }
+      char **active = NULL;
+      KtstrRunner *runner = runner_for (&setup, sdef, flags, &active, &error);
+      if (runner == NULL)
+        {
+          return usage_error ("%s", error->message);
+        }
+      if (first_runner == NULL)
+        first_runner = runner;
+      const char *topo_used = a.topology ? a.topology : def->topology;
+      g_autofree char *why = NULL;
+      if (skip_reason (def, sdef, topo_used, (const char *const *) active, &why))
+        {
+          /* Like ktstr for a topology mismatch: not run, said so, and
+           * recorded as a passing skip. */
+          KtstrTestResult *sr = ktstr_runner_skip (runner, def, topo_used, why, &error);
+          if (sr == NULL)
+            {
+              fprintf (stderr, "ktstr test: %s\n", error->message);
+                  return KTSTR_EXIT_USAGE;
+            }
+          fprintf (human, "SKIP %-24s %-10s  %s\n", def->name, topo_used, why);
+          fprintf (stderr, "ktstr: SKIP: %s\n", why);
+          fflush (human);
           emit_result (a.tap, results, sr);
-          g_clear_error (&error);
           skipped++;
           continue;
         }
@@ -470,28 +684,7 @@ ktstr_cmd_test (int argc, char **argv)
           fputs (r->report, stderr);
         }
       if (a.timings)
-        {
-          /* overhead: everything but the scenario itself (settle + run). */
-          double scenario_s = (def->duration_ms + def->settle_ms) / 1000.0;
-          fprintf (human, "timing %s: start_to_hello_ms=%.0f launch_to_hello_ms=%.0f total_ms=%.0f "
-                  "scenario_ms=%.0f overhead_ms=%.0f\n",
-                  r->name, r->start_to_hello_us / 1000.0, r->boot_to_hello_us / 1000.0,
-                  r->duration_s * 1000.0, scenario_s * 1000.0,
-                  (r->duration_s - scenario_s) * 1000.0);
-          if (a.scheduler != NULL)
-            {
-              guint64 size;
-              gint64 build_us;
-              gboolean was_cached;
-              guint n_files;
-              ktstr_runner_get_package_info (runner, &size, &build_us, &was_cached, &n_files);
-              fprintf (human, "timing %s: sched_start_to_ready_ms=%" G_GINT64_FORMAT
-                      " initramfs_base_bytes=%" G_GUINT64_FORMAT " initramfs_base_ms=%.1f%s "
-                      "packed_files=%u\n",
-                      r->name, r->sched_ready_ms, size, build_us / 1000.0,
-                      was_cached ? " (cached)" : "", n_files);
-            }
-        }
+        print_timings (human, runner, def, r, sdef != NULL || a.scheduler != NULL);
       fflush (human);
       passed += r->outcome == KTSTR_OUTCOME_PASS;
       failed += r->outcome == KTSTR_OUTCOME_FAIL;
@@ -499,7 +692,7 @@ ktstr_cmd_test (int argc, char **argv)
       emit_result (a.tap, results, g_steal_pointer (&r));
     }
   double total_s = (g_get_monotonic_time () - start) / 1e6;
-  fprintf (human, "sidecars: %s\n", ktstr_runner_get_rundir (runner));
+  fprintf (human, "sidecars: %s\n", ktstr_runner_get_rundir (first_runner));
   fprintf (human, "%u passed, %u failed, %u skipped (%.1fs)\n", passed, failed, skipped, total_s);
   if (a.junit != NULL && !ktstr_junit_write (a.junit, "ktstr", results, total_s, &error))
     return usage_error ("%s", error->message);

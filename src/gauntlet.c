@@ -46,6 +46,11 @@ ktstr_gauntlet_expand (GPtrArray *tests, const KtstrPreset *const *presets, GPtr
           for (guint f = 0; f < profiles->len; f++)
             {
               const KtstrProfile *prof = profiles->pdata[f];
+              /* As ktstr generates them: a profile lacking one of the
+               * test's required_flags, or holding an excluded one, is no
+               * variant of this test at all. */
+              if (!ktstr_testdef_allows_flags (def, (const char *const *) prof->flags, NULL))
+                continue;
               KtstrVariant *v = g_new0 (KtstrVariant, 1);
               v->name = g_strdup_printf ("gauntlet/%s/%s/%s", def->name, p->name, prof->name);
               v->def = def;

@@ -38,7 +38,9 @@ void ktstr_variant_free (KtstrVariant *variant);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrVariant, ktstr_variant_free)
 
 /* TESTS (KtstrTestDef*) × PRESETS (NULL-terminated; NULL: all 24) ×
- * PROFILES (KtstrProfile*), in that nesting order.  MEMORY_MB 0: each
+ * PROFILES (KtstrProfile*), in that nesting order; a test gets only the
+ * profiles that hold all its required_flags and none of its
+ * excluded_flags.  MEMORY_MB 0: each
  * preset's own size; else max(MEMORY_MB, 64 per vCPU, 256).  SDEF and CAP
  * may be NULL.  Returns KtstrVariant*, owned. */
 GPtrArray *ktstr_gauntlet_expand (GPtrArray *tests, const KtstrPreset *const *presets,

@@ -363,6 +363,31 @@ ktstr_runner_run (KtstrRunner *r, const KtstrTestDef *def, GError **error)
   return ktstr_runner_run_variant (r, def, &none, error);
 }
 
+KtstrTestResult *
+ktstr_runner_skip (KtstrRunner *r, const KtstrTestDef *def, const char *topology,
+                   const char *reason, GError **error)
+{
+  g_autoptr (KtstrTestResult) result = g_new0 (KtstrTestResult, 1);
+  result->outcome = KTSTR_OUTCOME_SKIP;
+  result->name = g_strdup (def->name);
+  result->topology = g_strdup (topology);
+  result->verdict = g_strdup (reason);
+  result->sched_ready_ms = -1;
+  result->agent_cpu_ns = -1;
+  g_autoptr (KtstrSession) session = ktstr_session_new ();
+  KtstrVerdict verdict = { .outcome = KTSTR_OUTCOME_SKIP };
+  KtstrVmResult vm = { .cleanup_ms = -1 };
+  g_autoptr (KtstrSidecar) sc = build_sidecar (r, def, topology, session, &verdict, &vm);
+  result->sidecar_path = ktstr_rundir_write_sidecar (r->rundir, sc, error);
+  if (result->sidecar_path == NULL)
+    {
+      g_prefix_error (error, "test '%s' was skipped but its sidecar could not be written: ",
+                      def->name);
+      return NULL;
+    }
+  return g_steal_pointer (&result);
+}
+
 typedef struct
 {
   const KtstrBackend *backend;
@@ -555,6 +580,8 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
     result->start_to_hello_us = session->hello_us - start;
   result->duration_s = (g_get_monotonic_time () - start) / 1e6;
   result->sched_ready_ms = session->sched->is_ready ? (gint64) session->sched->ready_ms : -1;
+  result->agent_cpu_ns = session->has_agent_cpu ? (gint64) session->agent_cpu_ns : -1;
+  result->agent_span_ms = session->agent_span_ms;
   ktstr_vm_result_clear (&vm);
   remove_workdir (workdir);
 

@@ -58,6 +58,10 @@ typedef struct
   gint64 boot_to_hello_us;   /* VM launch to the agent's hello; 0 if none */
   gint64 start_to_hello_us;  /* this test's start (before the initramfs) to hello */
   gint64 sched_ready_ms;     /* scheduler start to ready in the guest; -1 without one */
+  /* The guest agent's own CPU time over the scenario (ScenarioStart to
+   * ScenarioEnd, agent_span_ms long); agent_cpu_ns is -1 when unknown. */
+  gint64 agent_cpu_ns;
+  guint64 agent_span_ms;
 } KtstrTestResult;
 
 void ktstr_test_result_free (KtstrTestResult *result);
@@ -73,6 +77,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrRunner, ktstr_runner_free)
  * itself cannot continue (e.g. the run directory is unusable); a failing
  * test is a result with outcome FAIL. */
 KtstrTestResult *ktstr_runner_run (KtstrRunner *runner, const KtstrTestDef *def, GError **error);
+
+/* Records DEF as skipped without booting anything (its topology or flags
+ * do not suit it): a sidecar with passed=true, skipped=true, and a result
+ * with outcome SKIP whose verdict is REASON.  NULL (error set) only when
+ * the sidecar cannot be written. */
+KtstrTestResult *ktstr_runner_skip (KtstrRunner *runner, const KtstrTestDef *def,
+                                    const char *topology, const char *reason, GError **error);
 
 /* One gauntlet variant: the same runner at another topology and memory
  * size, stoppable from another thread. */

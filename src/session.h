@@ -25,6 +25,11 @@ typedef struct
   GPtrArray *payloads;      /* KtstrPayloadResult*, in the order they ended */
   gboolean is_done;
   guint64 done_elapsed_ms;
+  /* The agent's own CPU time from ScenarioStart to ScenarioEnd and that
+   * span, from "done" (has_agent_cpu FALSE when the agent sent none). */
+  gboolean has_agent_cpu;
+  guint64 agent_cpu_ns;
+  guint64 agent_span_ms;
   KtstrSchedRecord *sched;  /* the scheduler under test; never NULL */
 } KtstrSession;
 

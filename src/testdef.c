@@ -51,6 +51,10 @@ ktstr_testdef_free (KtstrTestDef *def)
   g_clear_pointer (&def->backdrop_ops, g_ptr_array_unref);
   g_clear_pointer (&def->payloads, g_ptr_array_unref);
   g_clear_pointer (&def->keyfile, g_key_file_unref);
+  g_clear_pointer (&def->scheduler, ktstr_scheduler_def_free);
+  g_strfreev (def->flags);
+  g_strfreev (def->required_flags);
+  g_strfreev (def->excluded_flags);
   g_free (def);
 }
 
@@ -392,13 +396,145 @@ ktstr_testdef_fits (const KtstrTestDef *def, const char *topology, char **why)
   return FALSE;
 }
 
+gboolean
+ktstr_testdef_allows_flags (const KtstrTestDef *def, const char *const *active, char **why)
+{
+  static const char *const none[] = { NULL };
+  if (active == NULL)
+    active = none;
+  for (char **f = def->required_flags; f && *f; f++)
+    if (!g_strv_contains (active, *f))
+      {
+        if (why != NULL)
+          *why = g_strdup_printf ("test '%s' requires flag '%s' (required_flags)", def->name, *f);
+        return FALSE;
+      }
+  for (char **f = def->excluded_flags; f && *f; f++)
+    if (g_strv_contains (active, *f))
+      {
+        if (why != NULL)
+          *why = g_strdup_printf ("test '%s' excludes flag '%s' (excluded_flags)", def->name, *f);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* Reads the optional comma-separated list KEY of [test] (NULL when absent):
+ * names of flags, each 1-64 letters, digits, '_' or '-', no repeats. */
+static gboolean
+get_flag_list (GKeyFile *kf, const char *path, const char *key, char ***out, GError **error)
+{
+  *out = NULL;
+  g_autofree char *text = g_key_file_get_string (kf, "test", key, NULL);
+  if (text == NULL)
+    return TRUE;
+  g_auto (GStrv) items = g_strsplit (text, ",", -1);
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_autoptr (GPtrArray) seen = g_ptr_array_new ();
+  for (char **i = items; *i; i++)
+    {
+      g_strstrip (*i);
+      if (!valid_name (*i))
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", key,
+                    "'%s' is not a flag name (expected a comma-separated list such as "
+                    "llc,steal)",
+                    *i);
+      if (g_ptr_array_find_with_equal_func (seen, *i, g_str_equal, NULL))
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", key,
+                    "flag '%s' is listed twice", *i);
+      g_ptr_array_add (seen, *i);
+      g_strv_builder_add (b, *i);
+    }
+  *out = g_strv_builder_end (b);
+  return TRUE;
+}
+
+static gboolean
+sched_has_flag (const KtstrSchedulerDef *sdef, const char *name)
+{
+  for (guint j = 0; j < sdef->flags->len; j++)
+    if (g_str_equal (((KtstrSchedulerFlag *) sdef->flags->pdata[j])->name, name))
+      return TRUE;
+  return FALSE;
+}
+
+/* [test] scheduler=, flags=, required_flags=, excluded_flags=: every flag
+ * named must exist in the scheduler (when the file names one), flags=
+ * needs scheduler= and must itself satisfy required/excluded, and no
+ * flag is both required and excluded. */
+static gboolean
+load_scheduler (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **error)
+{
+  g_autofree char *sched = g_key_file_get_string (kf, "test", "scheduler", NULL);
+  if (sched != NULL)
+    {
+      if (*sched == '\0')
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "scheduler",
+                    "empty; give a scheduler definition file (ktstr-scheduler(5)), relative "
+                    "to this file");
+      g_autofree char *dir = g_path_get_dirname (path);
+      g_autofree char *full
+          = g_path_is_absolute (sched) ? g_strdup (sched) : g_build_filename (dir, sched, NULL);
+      g_autoptr (GError) local = NULL;
+      def->scheduler = ktstr_scheduler_def_load (full, &local);
+      if (def->scheduler == NULL)
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "scheduler", "%s",
+                    local->message);
+    }
+  if (!get_flag_list (kf, path, "flags", &def->flags, error)
+      || !get_flag_list (kf, path, "required_flags", &def->required_flags, error)
+      || !get_flag_list (kf, path, "excluded_flags", &def->excluded_flags, error))
+    return FALSE;
+  if (def->required_flags == NULL)
+    def->required_flags = g_new0 (char *, 1);
+  if (def->excluded_flags == NULL)
+    def->excluded_flags = g_new0 (char *, 1);
+  if (def->flags != NULL && def->scheduler == NULL)
+    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags",
+                "selects flags of a scheduler definition, but the file names none (add "
+                "scheduler=FILE, or pass --scheduler-file and --flags)");
+  for (char **f = def->required_flags; *f; f++)
+    if (g_strv_contains ((const char *const *) def->excluded_flags, *f))
+      return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "excluded_flags",
+                  "flag '%s' is also in required_flags", *f);
+  if (def->scheduler == NULL)
+    return TRUE;
+  static const char *const keys[] = { "flags", "required_flags", "excluded_flags" };
+  char **lists[] = { def->flags, def->required_flags, def->excluded_flags };
+  for (gsize k = 0; k < G_N_ELEMENTS (keys); k++)
+    for (char **f = lists[k]; f && *f; f++)
+      if (!sched_has_flag (def->scheduler, *f))
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", keys[k],
+                    "scheduler '%s' (%s) has no flag '%s'", def->scheduler->name,
+                    def->scheduler->path, *f);
+  if (def->flags != NULL)
+    {
+      g_autofree char *joined = g_strjoinv (",", def->flags);
+      g_auto (GStrv) active = NULL, args = NULL;
+      g_autoptr (GError) local = NULL;
+      g_autofree char *why = NULL;
+      if (!ktstr_scheduler_def_select_flags (def->scheduler, joined, &active, &args, &local))
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags", "%s",
+                    local->message);
+      if (!ktstr_testdef_allows_flags (def, (const char *const *) active, &why))
+        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags", "%s", why);
+    }
+  /* The test's own topology must suit its scheduler too. */
+  g_autoptr (GError) topo_error = NULL;
+  if (!ktstr_scheduler_def_check_topology (def->scheduler, def->topology, &topo_error))
+    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s",
+                topo_error->message);
+  return TRUE;
+}
+
 KtstrTestDef *
 ktstr_testdef_load (const char *path, GError **error)
 {
   static const char *const test_keys[]
       = { "name",     "description", "topology", "duration_ms",    "settle_ms",
           "workers",  "min_llcs",    "max_llcs", "min_cpus",       "max_cpus",
-          "min_numa_nodes", "max_numa_nodes", "requires_smt", NULL };
+          "min_numa_nodes", "max_numa_nodes", "requires_smt", "scheduler", "flags",
+          "required_flags", "excluded_flags", NULL };
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
 
@@ -453,7 +589,7 @@ ktstr_testdef_load (const char *path, GError **error)
       || !get_uint (kf, path, "test", "settle_ms", 0, 60000, &def->settle_ms, error)
       || !get_uint (kf, path, "test", "workers", 1, MAX_WORKERS, &def->workers, error))
     return NULL;
-  if (!load_constraints (kf, path, def, error))
+  if (!load_constraints (kf, path, def, error) || !load_scheduler (kf, path, def, error))
     return NULL;
 
   g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);

@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "scheduler-def.h"
+
 G_BEGIN_DECLS
 
 #define KTSTR_TESTDEF_ERROR (ktstr_testdef_error_quark ())
@@ -98,6 +100,15 @@ typedef struct
   GPtrArray *steps;        /* KtstrStepDef*, owned, in order; empty without steps */
   GPtrArray *backdrop_ops; /* char*, owned: [backdrop] payloads= as RunPayload, then ops= */
   GPtrArray *payloads;     /* KtstrPayloadDef*, owned */
+  /* [test] scheduler= (relative to the file), loaded; NULL: none (the
+   * command line's, or EEVDF).  flags= selects some of its flags (NULL:
+   * none given); required_flags= and excluded_flags= restrict the flag
+   * profiles the test runs under (empty, never NULL).  --scheduler-file
+   * and --flags on the command line override scheduler= and flags=. */
+  KtstrSchedulerDef *scheduler;
+  char **flags;
+  char **required_flags;
+  char **excluded_flags;
 } KtstrTestDef;
 
 void ktstr_testdef_free (KtstrTestDef *def);
@@ -111,6 +122,12 @@ const char *ktstr_testdef_work_type (const KtstrTestDef *def);
 
 /* Whether TOPOLOGY (a label) meets DEF's constraints; *why says why not. */
 gboolean ktstr_testdef_fits (const KtstrTestDef *def, const char *topology, char **why);
+
+/* Whether the flag set ACTIVE (NULL-terminated; NULL: none) holds every
+ * flag of DEF's required_flags and none of its excluded_flags; *why
+ * (if non-NULL) says which flag is missing or excluded. */
+gboolean ktstr_testdef_allows_flags (const KtstrTestDef *def, const char *const *active,
+                                     char **why);
 
 /* Renders the guest plan for DEF at TOPOLOGY, with GUARD_MS the guest's own
  * deadline. */

@@ -249,6 +249,43 @@ test_profiles_too_many (void)
   g_assert_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_INVALID);
 }
 
+/* required_flags / excluded_flags: a profile that lacks a required flag
+ * or holds an excluded one is no variant of the test at all. */
+static void
+test_expand_required_excluded (void)
+{
+  g_autoptr (GPtrArray) tests = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_testdef_free);
+  KtstrTestDef *d = make_def ("steady");
+  d->required_flags = g_strsplit ("llc", ",", -1);
+  d->excluded_flags = g_strsplit ("steal", ",", -1);
+  g_ptr_array_add (tests, d);
+  KtstrTestDef *free_def = make_def ("free");
+  g_ptr_array_add (tests, free_def);
+  g_autoptr (KtstrSchedulerDef) s = load_sched (
+      "[scheduler]\nname=s\nbinary=/bin/true\n[flag llc]\n[flag steal]\nrequires=llc\n[flag rebal]\n");
+  g_autoptr (GPtrArray) profiles = ktstr_profiles_expand (s, NULL);
+  /* default, llc, llc+steal, rebal, llc+rebal, llc+steal+rebal */
+  g_assert_cmpuint (profiles->len, ==, 6);
+  g_autofree const KtstrPreset **presets = ktstr_presets_parse_list ("tiny-1llc", NULL);
+  g_autoptr (GPtrArray) v
+      = ktstr_gauntlet_expand (tests, (const KtstrPreset *const *) presets, profiles, s, NULL, 0);
+  g_assert_cmpuint (v->len, ==, 2 + 6);
+  g_assert_cmpstr (((KtstrVariant *) v->pdata[0])->name, ==, "gauntlet/steady/tiny-1llc/llc");
+  g_assert_cmpstr (((KtstrVariant *) v->pdata[1])->name, ==,
+                   "gauntlet/steady/tiny-1llc/llc+rebal");
+  g_assert_cmpstr (((KtstrVariant *) v->pdata[2])->name, ==, "gauntlet/free/tiny-1llc/default");
+
+  g_autofree char *why = NULL;
+  const char *const none[] = { NULL };
+  const char *const both[] = { "llc", "steal", NULL };
+  g_assert_false (ktstr_testdef_allows_flags (d, none, &why));
+  g_assert_cmpstr (why, ==, "test 'steady' requires flag 'llc' (required_flags)");
+  g_clear_pointer (&why, g_free);
+  g_assert_false (ktstr_testdef_allows_flags (d, both, &why));
+  g_assert_cmpstr (why, ==, "test 'steady' excludes flag 'steal' (excluded_flags)");
+  g_assert_true (ktstr_testdef_allows_flags (free_def, NULL, NULL));
+}
+
 static void
 test_expand_names_and_skips (void)
 {
@@ -325,6 +362,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gauntlet/profiles/none", test_profiles_none);
   g_test_add_func ("/gauntlet/profiles/too-many", test_profiles_too_many);
   g_test_add_func ("/gauntlet/expand/names-and-skips", test_expand_names_and_skips);
+  g_test_add_func ("/gauntlet/expand/required-excluded", test_expand_required_excluded);
   g_test_add_func ("/gauntlet/progress/format", test_progress_format);
   return g_test_run ();
 }

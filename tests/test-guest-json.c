@@ -160,7 +160,7 @@ send_simple (KtstrCtrl *c, gpointer data)
   ktstr_report_cgroup (c, "cg_0", "0-1");
   ktstr_report_stim (c, 0, "ScenarioStart", 0);
   ktstr_report_error (c, "writing '+cpuset' to /sys/fs/cgroup/x failed: Device or resource busy");
-  ktstr_report_done (c, 2031);
+  ktstr_report_done (c, 2031, 12345678, 2000);
 }
 
 static void
@@ -175,7 +175,7 @@ test_messages (void)
     "\"total_iterations\":0}",
     "{\"t\":\"error\",\"msg\":\"writing '+cpuset' to /sys/fs/cgroup/x failed: Device or resource "
     "busy\"}",
-    "{\"t\":\"done\",\"elapsed_ms\":2031}",
+    "{\"t\":\"done\",\"elapsed_ms\":2031,\"agent_cpu_ns\":12345678,\"agent_span_ms\":2000}",
   };
   g_assert_cmpuint (g_strv_length (lines), ==, G_N_ELEMENTS (want));
   for (gsize i = 0; i < G_N_ELEMENTS (want); i++)

@@ -239,6 +239,15 @@ test_all_types (void)
     }
   g_assert_cmpstr (type_of (r, i), ==, "done");
   g_assert_cmpint (num (msg (r, i), "elapsed_ms"), >=, 300);
+  /* The agent's own overhead over the run: the span is the scenario's,
+   * and the agent, asleep while its workers run, uses far less CPU than
+   * the span (the workers' CPU is not its own). */
+  gint64 span_ms = num (msg (r, i), "agent_span_ms");
+  gint64 agent_ns = num (msg (r, i), "agent_cpu_ns");
+  g_assert_cmpint (span_ms, >=, 300);
+  g_assert_cmpint (span_ms, <=, num (msg (r, i), "elapsed_ms"));
+  g_assert_cmpint (agent_ns, >, 0);
+  g_assert_cmpint (agent_ns, <, span_ms * 1000000 / 2);
   g_assert_cmpuint (r->msgs->len, ==, i + 1);
 
   /* IoSync cleaned up after itself. */

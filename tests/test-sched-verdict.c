@@ -169,10 +169,31 @@ test_not_detached (void)
   g_assert_null (ktstr_sched_verdict_run (s2->sched, NULL));
 }
 
+/* "done" carries the agent's own CPU time over the scenario; an agent
+ * that sends none leaves it unknown. */
+static void
+test_session_done_agent_cpu (void)
+{
+  const char *lines[]
+      = { "{\"t\":\"done\",\"elapsed_ms\":2031,\"agent_cpu_ns\":4500000,\"agent_span_ms\":2000}",
+          NULL };
+  g_autoptr (KtstrSession) s = session_from (lines);
+  g_assert_true (s->is_done);
+  g_assert_true (s->has_agent_cpu);
+  g_assert_cmpuint (s->agent_cpu_ns, ==, 4500000);
+  g_assert_cmpuint (s->agent_span_ms, ==, 2000);
+  g_assert_cmpuint (s->bad_lines->len, ==, 0);
+  const char *old[] = { "{\"t\":\"done\",\"elapsed_ms\":7}", NULL };
+  g_autoptr (KtstrSession) o = session_from (old);
+  g_assert_true (o->is_done);
+  g_assert_false (o->has_agent_cpu);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/session/done/agent-cpu", test_session_done_agent_cpu);
   g_test_add_func ("/sched/verifier-log/collapse", test_collapse);
   g_test_add_func ("/sched/verifier-log/extract", test_extract);
   g_test_add_func ("/sched/exit-kinds", test_exit_kinds);

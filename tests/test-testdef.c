@@ -226,6 +226,125 @@ test_builtins_load (void)
     }
 }
 
+/* A directory holding sched.ini (flags fast, slow, turbo requiring fast;
+ * at least 2 CPUs) and the test file CONTENTS as t.ktstr. */
+static char *
+write_with_sched (const char *contents, char **dir_out)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ktstr-def-sched-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  g_autofree char *sched = g_build_filename (dir, "sched.ini", NULL);
+  g_assert_true (g_file_set_contents (sched,
+                                      "[scheduler]\nname=quick\nbinary=/bin/true\n"
+                                      "[constraints]\nmin-cpus=2\n"
+                                      "[flag fast]\nargs=-f\n[flag slow]\n"
+                                      "[flag turbo]\nrequires=fast\n[checks]\nmax_gap_ms=2500\n",
+                                      -1, NULL));
+  char *path = g_build_filename (dir, "t.ktstr", NULL);
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  *dir_out = g_steal_pointer (&dir);
+  return path;
+}
+
+static void
+remove_with_sched (const char *dir, const char *path)
+{
+  g_autofree char *sched = g_build_filename (dir, "sched.ini", NULL);
+  g_unlink (sched);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_scheduler_keys (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = write_with_sched (
+      "[test]\nname=s\nscheduler=sched.ini\nflags=fast, turbo\nrequired_flags=fast\n"
+      "excluded_flags=slow\n[cgroup a]\n",
+      &dir);
+  g_autoptr (KtstrTestDef) def = ktstr_testdef_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (def->scheduler);
+  g_assert_cmpstr (def->scheduler->name, ==, "quick");
+  /* Relative to the test file, not to the current directory. */
+  g_autofree char *want = g_build_filename (dir, "sched.ini", NULL);
+  g_assert_cmpstr (def->scheduler->path, ==, want);
+  g_assert_cmpuint (g_strv_length (def->flags), ==, 2);
+  g_assert_cmpstr (def->flags[0], ==, "fast");
+  g_assert_cmpstr (def->flags[1], ==, "turbo");
+  g_assert_cmpstrv (def->required_flags, ((const char *const[]){ "fast", NULL }));
+  g_assert_cmpstrv (def->excluded_flags, ((const char *const[]){ "slow", NULL }));
+  remove_with_sched (dir, path);
+
+  /* Without the keys: no scheduler, no flags, empty lists. */
+  g_autoptr (KtstrTestDef) plain = load_str ("[test]\nname=p\n[cgroup a]\n", &error, NULL);
+  g_assert_no_error (error);
+  g_assert_null (plain->scheduler);
+  g_assert_null (plain->flags);
+  g_assert_cmpuint (g_strv_length (plain->required_flags), ==, 0);
+  g_assert_cmpuint (g_strv_length (plain->excluded_flags), ==, 0);
+
+  /* required/excluded without scheduler=: they restrict whatever
+   * --scheduler-file brings. */
+  g_autoptr (KtstrTestDef) only
+      = load_str ("[test]\nname=o\nrequired_flags=llc\n[cgroup a]\n", &error, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (only->required_flags, ((const char *const[]){ "llc", NULL }));
+}
+
+static void
+assert_sched_error (const char *contents, const char *const *needles)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = write_with_sched (contents, &dir);
+  g_autoptr (KtstrTestDef) def = ktstr_testdef_load (path, &error);
+  remove_with_sched (dir, path);
+  g_assert_null (def);
+  g_assert_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, path));
+  for (const char *const *n = needles; *n; n++)
+    if (strstr (error->message, *n) == NULL)
+      g_error ("'%s' not in error '%s'", *n, error->message);
+}
+
+static void
+test_scheduler_errors (void)
+{
+  assert_sched_error ("[test]\nname=s\nscheduler=nope.ini\n[cgroup a]\n",
+                      (const char *[]){ "[test] scheduler:", "nope.ini", NULL });
+  assert_sched_error ("[test]\nname=s\nscheduler=\n[cgroup a]\n",
+                      (const char *[]){ "[test] scheduler:", "empty", NULL });
+  assert_sched_error ("[test]\nname=s\nflags=fast\n[cgroup a]\n",
+                      (const char *[]){ "[test] flags:", "names none", "scheduler=", NULL });
+  assert_sched_error ("[test]\nname=s\nscheduler=sched.ini\nflags=warp\n[cgroup a]\n",
+                      (const char *[]){ "[test] flags:", "no flag 'warp'", "quick", NULL });
+  assert_sched_error ("[test]\nname=s\nscheduler=sched.ini\nrequired_flags=warp\n[cgroup a]\n",
+                      (const char *[]){ "[test] required_flags:", "no flag 'warp'", NULL });
+  assert_sched_error ("[test]\nname=s\nscheduler=sched.ini\nexcluded_flags=warp\n[cgroup a]\n",
+                      (const char *[]){ "[test] excluded_flags:", "no flag 'warp'", NULL });
+  assert_sched_error ("[test]\nname=s\nscheduler=sched.ini\nflags=turbo\n[cgroup a]\n",
+                      (const char *[]){ "[test] flags:", "requires flag 'fast'", NULL });
+  assert_sched_error (
+      "[test]\nname=s\nscheduler=sched.ini\nflags=fast\nrequired_flags=slow\n[cgroup a]\n",
+      (const char *[]){ "[test] flags:", "requires flag 'slow' (required_flags)", NULL });
+  assert_sched_error (
+      "[test]\nname=s\nscheduler=sched.ini\nflags=fast\nexcluded_flags=fast\n[cgroup a]\n",
+      (const char *[]){ "[test] flags:", "excludes flag 'fast'", NULL });
+  assert_sched_error ("[test]\nname=s\nrequired_flags=a\nexcluded_flags=a\n[cgroup a]\n",
+                      (const char *[]){ "[test] excluded_flags:", "also in required_flags",
+                                        NULL });
+  assert_sched_error ("[test]\nname=s\nrequired_flags=a,a\n[cgroup a]\n",
+                      (const char *[]){ "[test] required_flags:", "listed twice", NULL });
+  assert_sched_error ("[test]\nname=s\nexcluded_flags=a,,b\n[cgroup a]\n",
+                      (const char *[]){ "[test] excluded_flags:", "not a flag name", NULL });
+  /* The test's own topology must suit its scheduler's constraints. */
+  assert_sched_error ("[test]\nname=s\nscheduler=sched.ini\ntopology=1n1l1c1t\n[cgroup a]\n",
+                      (const char *[]){ "[test] topology:", "scheduler 'quick' needs 2", NULL });
+}
+
 int
 main (int argc, char **argv)
 {
@@ -236,5 +355,7 @@ main (int argc, char **argv)
   g_test_add_func ("/testdef/constraints", test_constraints);
   g_test_add_func ("/testdef/format-errors", test_format_errors);
   g_test_add_func ("/testdef/builtins", test_builtins_load);
+  g_test_add_func ("/testdef/scheduler/keys", test_scheduler_keys);
+  g_test_add_func ("/testdef/scheduler/errors", test_scheduler_errors);
   return g_test_run ();
 }

@@ -1,0 +1,274 @@
+/* The ktstr program end to end where no VM boots: `ktstr show-thresholds`
+ * (golden outputs for each layer of the checks merge, exit statuses) and
+ * `ktstr test` deciding before any boot that a test is skipped (its
+ * constraints, its scheduler's, its required/excluded flags).  The kernel
+ * handed to `ktstr test` is /bin/true: a test that did boot would fail,
+ * so a skip that goes wrong shows as exit 1. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "sidecar.h"
+#include "vm-run.h"
+
+typedef struct
+{
+  int status;
+  char *out;
+  char *err;
+} CliRun;
+
+static void
+cli_run_clear (CliRun *r)
+{
+  g_clear_pointer (&r->out, g_free);
+  g_clear_pointer (&r->err, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
+
+static char *
+data_path (const char *name)
+{
+  return g_test_build_filename (G_TEST_DIST, "data", "cli", name, NULL);
+}
+
+/* Runs ktstr ARGS… in CWD (NULL: here); the top source directory in its
+ * output becomes @SRCDIR@, so goldens do not depend on where the tree is. */
+static void
+cli_run (CliRun *r, const char *cwd, const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (argv, g_build_filename (ktstr_vm_test_builddir (), "src", "ktstr", NULL));
+  for (const char *const *a = args; *a; a++)
+    g_ptr_array_add (argv, g_strdup (*a));
+  g_ptr_array_add (argv, NULL);
+  g_auto (GStrv) envp = g_get_environ ();
+  envp = g_environ_unsetenv (envp, "KTSTR_SIDECAR_DIR");
+  envp = g_environ_unsetenv (envp, "CARGO_TARGET_DIR");
+  envp = g_environ_unsetenv (envp, "KTSTR_DATADIR");
+  int wait_status = 0;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_true (g_spawn_sync (cwd, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, &err, &wait_status, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  r->status = WEXITSTATUS (wait_status);
+  g_autofree char *top = g_canonicalize_filename (g_getenv ("KTSTR_TOP_SRCDIR"), NULL);
+  g_auto (GStrv) outs = g_strsplit (out, top, -1);
+  g_auto (GStrv) errs = g_strsplit (err, top, -1);
+  r->out = g_strjoinv ("@SRCDIR@", outs);
+  r->err = g_strjoinv ("@SRCDIR@", errs);
+}
+
+static void
+assert_golden (const char *actual, const char *name)
+{
+  g_autofree char *path = data_path (name);
+  if (g_strcmp0 (g_getenv ("KTSTR_UPDATE_GOLDEN"), "1") == 0)
+    {
+      g_assert_true (g_file_set_contents (path, actual, -1, NULL));
+      return;
+    }
+  g_autofree char *expected = NULL;
+  if (!g_file_get_contents (path, &expected, NULL, NULL))
+    g_error ("golden file %s is missing; run with KTSTR_UPDATE_GOLDEN=1 to create it", path);
+  g_assert_cmpstr (actual, ==, expected);
+}
+
+/* Only the defaults: no scheduler layer, steady sets no [checks]. */
+static void
+test_thresholds_builtin (void)
+{
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, NULL, (const char *[]){ "show-thresholds", "steady", NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  assert_golden (r.out, "show-thresholds-steady.txt");
+}
+
+/* All three layers: the definition's gap and isolation, the test's
+ * spread (over the definition's 50) and p99 wake latency. */
+static void
+test_thresholds_scheduler_file (void)
+{
+  g_autofree char *sched = data_path ("sched-checks.ini");
+  g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", sched);
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, NULL, (const char *[]){ "show-thresholds", arg, "perf_wake_latency", NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  assert_golden (r.out, "show-thresholds-perf_wake_latency-sched.txt");
+}
+
+/* The test's own scheduler= is the middle layer; --scheduler-file
+ * replaces it. */
+static void
+test_thresholds_test_scheduler (void)
+{
+  g_autofree char *file = data_path ("named-sched.ktstr");
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, NULL, (const char *[]){ "show-thresholds", file, NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  assert_golden (r.out, "show-thresholds-named-sched.txt");
+
+  g_autofree char *qmap = g_build_filename (g_getenv ("KTSTR_TOP_SRCDIR"), "data", "schedulers",
+                                            "scx_qmap.ini", NULL);
+  g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", qmap);
+  g_auto (CliRun) o = { 0 };
+  cli_run (&o, NULL, (const char *[]){ "show-thresholds", arg, file, NULL });
+  g_assert_cmpint (o.status, ==, 0);
+  g_assert_nonnull (strstr (o.out, "scheduler qmap ("));
+  g_assert_nonnull (strstr (o.out, "  max_gap_ms                       3000         scheduler\n"));
+  g_assert_nonnull (strstr (o.out, "  isolation                        off          -\n"));
+}
+
+static void
+test_thresholds_errors (void)
+{
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, NULL, (const char *[]){ "show-thresholds", "stedy", NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_cmpstr (r.out, ==, "");
+  g_assert_cmpstr (r.err, ==,
+                   "ktstr show-thresholds: no built-in test 'stedy' (see 'ktstr list') and no "
+                   "such file; did you mean 'steady'?\n");
+
+  g_auto (CliRun) far = { 0 };
+  cli_run (&far, NULL, (const char *[]){ "show-thresholds", "qqqqqqqqqq", NULL });
+  g_assert_cmpint (far.status, ==, 2);
+  g_assert_null (strstr (far.err, "did you mean"));
+
+  g_auto (CliRun) none = { 0 };
+  cli_run (&none, NULL, (const char *[]){ "show-thresholds", NULL });
+  g_assert_cmpint (none.status, ==, 2);
+
+  /* A definition whose [checks] names no check fails on load, naming the
+   * file, the group and the key. */
+  g_autofree char *bad = data_path ("bad-checks.ini");
+  g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", bad);
+  g_auto (CliRun) b = { 0 };
+  cli_run (&b, NULL, (const char *[]){ "show-thresholds", arg, "steady", NULL });
+  g_assert_cmpint (b.status, ==, 2);
+  g_assert_nonnull (strstr (b.err, "bad-checks.ini"));
+  g_assert_nonnull (strstr (b.err, "[checks]"));
+  g_assert_nonnull (strstr (b.err, "unknown check 'max_gap'"));
+}
+
+/* `ktstr test ARGS…` in a fresh repository with the kernel /bin/true;
+ * returns the run's one sidecar (asserting there is exactly one). */
+static KtstrSidecar *
+run_skipped (const char *const *args, CliRun *r)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, "test");
+  g_ptr_array_add (argv, "--kernel=/bin/true");
+  for (const char *const *a = args; *a; a++)
+    g_ptr_array_add (argv, (char *) *a);
+  g_ptr_array_add (argv, NULL);
+  cli_run (r, cwd, (const char *const *) argv->pdata);
+  g_autoptr (GPtrArray) all = ktstr_vm_test_load_sidecars (cwd);
+  g_assert_cmpuint (all->len, ==, 1);
+  /* Nothing booted: no console log beside the sidecar. */
+  KtstrSidecar *sc = g_ptr_array_steal_index (all, 0);
+  g_autofree char *dir = g_path_get_dirname (sc->path);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    g_assert_false (g_str_has_suffix (name, ".console.log"));
+  ktstr_vm_test_remove_tree (cwd);
+  return sc;
+}
+
+static void
+assert_skip (const CliRun *r, const KtstrSidecar *sc, const char *test, const char *reason)
+{
+  if (r->status != 0)
+    g_error ("exit %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
+  g_autofree char *line = g_strdup_printf ("SKIP %-24s", test);
+  g_assert_nonnull (strstr (r->out, line));
+  g_assert_nonnull (strstr (r->out, reason));
+  g_assert_nonnull (strstr (r->out, "0 passed, 0 failed, 1 skipped"));
+  g_autofree char *err_line = g_strdup_printf ("ktstr: SKIP: %s", reason);
+  g_assert_nonnull (strstr (r->err, err_line));
+  g_assert_cmpstr (sc->test_name, ==, test);
+  g_assert_true (sc->passed);
+  g_assert_true (sc->skipped);
+}
+
+/* --topology below the test's min_llcs. */
+static void
+test_skip_test_constraints (void)
+{
+  g_auto (CliRun) r = { 0 };
+  g_autoptr (KtstrSidecar) sc
+      = run_skipped ((const char *[]){ "--topology=1n1l2c1t", "steady_llc", NULL }, &r);
+  assert_skip (&r, sc, "steady_llc", "1n1l2c1t has 1 LLCs; test 'steady_llc' needs 2 to 64");
+  g_assert_cmpstr (sc->topology, ==, "1n1l2c1t");
+  g_assert_cmpstr (sc->scheduler, ==, "eevdf");
+}
+
+/* --topology below the --scheduler-file definition's min-cpus. */
+static void
+test_skip_scheduler_constraints (void)
+{
+  g_autofree char *sched = data_path ("sched-checks.ini");
+  g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", sched);
+  g_auto (CliRun) r = { 0 };
+  g_autoptr (KtstrSidecar) sc
+      = run_skipped ((const char *[]){ arg, "--topology=1n1l1c1t", "steady", NULL }, &r);
+  assert_skip (&r, sc, "steady", "topology 1n1l1c1t has 1 CPUs; scheduler 'checksched' needs 2");
+  g_assert_cmpstr (sc->scheduler, ==, "checksched");
+}
+
+/* The test's scheduler= applies its constraints too, and --flags
+ * replaces its flags= (here with one its excluded_flags forbids). */
+static void
+test_skip_named_scheduler (void)
+{
+  g_autofree char *file = data_path ("named-sched.ktstr");
+  g_auto (CliRun) r = { 0 };
+  g_autoptr (KtstrSidecar) sc
+      = run_skipped ((const char *[]){ "--topology=1n1l1c1t", file, NULL }, &r);
+  assert_skip (&r, sc, "named_sched",
+               "topology 1n1l1c1t has 1 CPUs; scheduler 'checksched' needs 2");
+  g_assert_cmpstr (sc->scheduler, ==, "checksched");
+
+  g_auto (CliRun) f = { 0 };
+  g_autoptr (KtstrSidecar) fsc = run_skipped ((const char *[]){ "--flags=fast,slow", file, NULL }, &f);
+  assert_skip (&f, fsc, "named_sched", "test 'named_sched' excludes flag 'slow' (excluded_flags)");
+  g_assert_cmpuint (fsc->active_flags->len, ==, 2);
+
+  g_auto (CliRun) g = { 0 };
+  g_autoptr (KtstrSidecar) gsc = run_skipped ((const char *[]){ "--flags=slow", file, NULL }, &g);
+  assert_skip (&g, gsc, "named_sched", "test 'named_sched' requires flag 'fast' (required_flags)");
+}
+
+/* --flags with neither --scheduler-file nor a test naming a scheduler. */
+static void
+test_flags_without_scheduler (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, cwd, (const char *[]){ "test", "--kernel=/bin/true", "--flags=fast", "steady", NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "test 'steady' names no scheduler definition"));
+  ktstr_vm_test_remove_tree (cwd);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/show-thresholds/builtin", test_thresholds_builtin);
+  g_test_add_func ("/cli/show-thresholds/scheduler-file", test_thresholds_scheduler_file);
+  g_test_add_func ("/cli/show-thresholds/test-scheduler", test_thresholds_test_scheduler);
+  g_test_add_func ("/cli/show-thresholds/errors", test_thresholds_errors);
+  g_test_add_func ("/cli/test/skip/test-constraints", test_skip_test_constraints);
+  g_test_add_func ("/cli/test/skip/scheduler-constraints", test_skip_scheduler_constraints);
+  g_test_add_func ("/cli/test/skip/named-scheduler", test_skip_named_scheduler);
+  g_test_add_func ("/cli/test/flags-without-scheduler", test_flags_without_scheduler);
+  return g_test_run ();
+}
