@@ -312,8 +312,8 @@ ktstr_qemu_vm_stop (KtstrVm *vm)
   g_unlink (vm->ctrl_path);
 }
 
-gboolean
-ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error)
+GStrv
+ktstr_qemu_vm_build_args (const KtstrVm *vm, const char *accel, GError **error)
 {
   KtstrQemuArgs args = {
     .qemu = vm->qemu,
@@ -328,7 +328,13 @@ ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error)
     .ctrl_socket_path = vm->ctrl_path,
     .qmp_socket_path = vm->qmp_path,
   };
-  g_auto (GStrv) argv = ktstr_qemu_args_build (&args, error);
+  return ktstr_qemu_args_build (&args, error);
+}
+
+gboolean
+ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error)
+{
+  g_auto (GStrv) argv = ktstr_qemu_vm_build_args (vm, accel, error);
   g_autoptr (GSocketConnection) ctrl = NULL;
   g_autoptr (JsonNode) reply = NULL;
   g_autoptr (GError) local_error = NULL;

@@ -84,6 +84,8 @@ void ktstr_qemu_vm_set_end (KtstrVm *vm, KtstrVmEnd end, char *detail);
 /* Starts QEMU paused under ACCEL, connects QMP and the control socket,
  * negotiates and sends `cont`.  On failure QEMU is killed, the end is
  * CRASHED with QEMU's stderr, and the error is KTSTR_BACKEND_ERROR_LAUNCH. */
+/* The QEMU argv for VM under ACCEL ("kvm" or "tcg"). */
+GStrv ktstr_qemu_vm_build_args (const KtstrVm *vm, const char *accel, GError **error);
 gboolean ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error);
 
 /* Once the end is known: lets QEMU exit, `quit` then SIGKILL if it lingers,

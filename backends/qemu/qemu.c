@@ -249,20 +249,7 @@ qemu_prepare (const KtstrVmConfig *config, GError **error)
     }
   /* Reject a bad topology or memory size now rather than at launch. */
   {
-    KtstrQemuArgs args = {
-      .qemu = vm->qemu,
-      .machine = vm->machine,
-      .accel = vm->choice.accel,
-      .kernel_path = vm->kernel_path,
-      .initramfs_path = vm->initramfs_path,
-      .cmdline = vm->cmdline,
-      .topology = vm->topology,
-      .memory_mb = vm->memory_mb,
-      .console_path = vm->console_path,
-      .ctrl_socket_path = vm->ctrl_path,
-      .qmp_socket_path = vm->qmp_path,
-    };
-    argv = ktstr_qemu_args_build (&args, error);
+    argv = ktstr_qemu_vm_build_args (vm, vm->choice.accel, error);
     if (argv == NULL)
       {
         qemu_cleanup (vm);
