@@ -56,11 +56,22 @@ cli_run (CliRun *r, const char *cwd, const char *const *args)
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (wait_status));
   r->status = WEXITSTATUS (wait_status);
-  g_autofree char *top = g_canonicalize_filename (g_getenv ("KTSTR_TOP_SRCDIR"), NULL);
-  g_auto (GStrv) outs = g_strsplit (out, top, -1);
-  g_auto (GStrv) errs = g_strsplit (err, top, -1);
-  r->out = g_strjoinv ("@SRCDIR@", outs);
-  r->err = g_strjoinv ("@SRCDIR@", errs);
+  r->out = g_steal_pointer (&out);
+  r->err = g_steal_pointer (&err);
+  /* The source directory as configure spelled it (e.g. "build/../src"),
+   * then in canonical form. */
+  const char *top = g_getenv ("KTSTR_TOP_SRCDIR");
+  g_autofree char *canonical = g_canonicalize_filename (top, NULL);
+  const char *const tops[] = { top, canonical };
+  for (gsize i = 0; i < G_N_ELEMENTS (tops); i++)
+    {
+      g_auto (GStrv) outs = g_strsplit (r->out, tops[i], -1);
+      g_auto (GStrv) errs = g_strsplit (r->err, tops[i], -1);
+      g_free (r->out);
+      g_free (r->err);
+      r->out = g_strjoinv ("@SRCDIR@", outs);
+      r->err = g_strjoinv ("@SRCDIR@", errs);
+    }
 }
 
 static void
