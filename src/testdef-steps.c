@@ -10,27 +10,9 @@
 #include "common/proto.h"
 #include "guest-init/plan.h"
 #include "testdef.h"
+#include "testdef-private.h"
 
 #define MAX_STEPS 32
-
-static gboolean
-bad (GError **error, int code, const char *path, const char *group, const char *key,
-     const char *fmt, ...) G_GNUC_PRINTF (6, 7);
-
-static gboolean
-bad (GError **error, int code, const char *path, const char *group, const char *key,
-     const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  if (key != NULL)
-    g_set_error (error, KTSTR_TESTDEF_ERROR, code, "%s: [%s] %s: %s", path, group, key, msg);
-  else
-    g_set_error (error, KTSTR_TESTDEF_ERROR, code, "%s: [%s]: %s", path, group, msg);
-  return FALSE;
-}
 
 static void
 step_def_free (KtstrStepDef *st)
@@ -71,7 +53,7 @@ check_keys (GKeyFile *kf, const char *path, const char *group, const char *const
         continue;
       g_autofree char *list = g_strjoinv (", ", (char **) allowed);
       g_autofree char *more = prefixes ? g_strjoinv ("METRIC, ", (char **) prefixes) : NULL;
-      return bad (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k, "unknown key (valid keys: %s%s%s%s)",
+      return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k, "unknown key (valid keys: %s%s%s%s)",
                   list, more ? ", " : "", more ? more : "", more ? "METRIC" : "");
     }
   return TRUE;
@@ -91,7 +73,7 @@ load_ops (GKeyFile *kf, const char *path, const char *group, const char *key, GP
       if (**o == '\0')
         continue;
       if (strchr (*o, '\n') != NULL)
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, key,
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, key,
                     "an op cannot span lines");
       g_ptr_array_add (out, g_strdup (*o));
     }
@@ -118,7 +100,7 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
   if (*name == '\0' || strlen (name) > 63 || strspn (name, "abcdefghijklmnopqrstuvwxyz"
                                                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
                                                    != strlen (name))
-    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
                 "payload name '%s' must be 1-63 letters, digits, '_' or '-'", name);
   if (!check_keys (kf, path, group, allowed, prefixes, error))
     return FALSE;
@@ -130,7 +112,7 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
 
   g_autofree char *binary = g_key_file_get_string (kf, group, "binary", NULL);
   if (binary == NULL || *binary == '\0')
-    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "binary",
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "binary",
                 "required: the program to run, a host path (relative to the test file)");
   if (g_path_is_absolute (binary))
     pl->binary = g_steal_pointer (&binary);
@@ -141,7 +123,7 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
     }
   if (!g_file_test (pl->binary, G_FILE_TEST_IS_REGULAR | G_FILE_TEST_IS_EXECUTABLE)
       || !g_file_test (pl->binary, G_FILE_TEST_IS_EXECUTABLE))
-    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "binary",
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "binary",
                 "'%s' is not an executable file", pl->binary);
   if (g_key_file_has_key (kf, group, "args", NULL))
     {
@@ -149,14 +131,14 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
       for (char **a = args; a && *a; a++)
         {
           if (strchr (*a, '\n') != NULL)
-            return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "args",
+            return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "args",
                         "an argument cannot hold a newline");
           g_ptr_array_add (pl->args, g_strdup (*a));
         }
     }
   g_autofree char *output = g_key_file_get_string (kf, group, "output", NULL);
   if (output != NULL && !g_str_equal (output, "json") && !g_str_equal (output, "exitcode"))
-    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "output",
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "output",
                 "'%s' (expected json or exitcode)", output);
   pl->is_json = output != NULL && g_str_equal (output, "json");
 
@@ -172,7 +154,7 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
           c.kind = KTSTR_PAYLOAD_CHECK_EXIT_CODE;
           c.lo = (double) g_ascii_strtoll (v ? v : "", &end, 10);
           if (v == NULL || *v == '\0' || *end != '\0' || c.lo < 0 || c.lo > 255)
-            return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
+            return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
                         "'%s' is not an exit code from 0 to 255", v ? v : "");
         }
       else if (g_str_has_prefix (*k, "min.") || g_str_has_prefix (*k, "max."))
@@ -180,7 +162,7 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
           c.kind = (*k)[1] == 'i' ? KTSTR_PAYLOAD_CHECK_MIN : KTSTR_PAYLOAD_CHECK_MAX;
           metric = *k + 4;
           if (!parse_double (v, c.kind == KTSTR_PAYLOAD_CHECK_MIN ? &c.lo : &c.hi))
-            return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
+            return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
                         "'%s' is not a number", v ? v : "");
         }
       else if (g_str_has_prefix (*k, "range."))
@@ -190,7 +172,7 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
           g_auto (GStrv) lohi = g_strsplit (v ? v : "", ",", -1);
           if (g_strv_length (lohi) != 2 || !parse_double (g_strstrip (lohi[0]), &c.lo)
               || !parse_double (g_strstrip (lohi[1]), &c.hi) || c.lo > c.hi)
-            return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
+            return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
                         "'%s' (expected LO,HI with LO <= HI, e.g. 10,20)", v ? v : "");
         }
       else if (g_str_equal (*k, "exists"))
@@ -209,7 +191,7 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
       else
         continue;
       if (metric != NULL && !pl->is_json)
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
                     "metric checks need output=json (an exitcode payload has no metrics)");
       KtstrPayloadCheck *nc = g_memdup2 (&c, sizeof c);
       nc->metric = g_strdup (metric);
@@ -226,7 +208,7 @@ load_step (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *def,
   char *end = NULL;
   guint64 n = g_ascii_strtoull (num, &end, 10);
   if (*num == '\0' || *end != '\0' || n >= MAX_STEPS)
-    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
                 "expected [step N] with N from 0 to %d", MAX_STEPS - 1);
   if (!check_keys (kf, path, group, allowed, NULL, error))
     return FALSE;
@@ -236,7 +218,7 @@ load_step (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *def,
   g_ptr_array_add (def->steps, st);
   st->hold = g_key_file_get_string (kf, group, "hold", NULL);
   if (st->hold == NULL)
-    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "hold",
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "hold",
                 "required: frac:F (a fraction of duration_ms), fixed:MS or loop:MS");
   g_strstrip (st->hold);
   return load_ops (kf, path, group, "ops", st->ops, error);
@@ -266,10 +248,10 @@ load_backdrop (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **error
         if (g_str_equal (((KtstrCgroupDef *) def->cgroups->pdata[i])->name, *c))
           found = def->cgroups->pdata[i];
       if (found == NULL)
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "backdrop", "cgroups",
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "backdrop", "cgroups",
                     "no [cgroup %s] group in this file", *c);
       if (found->step >= 0)
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "backdrop", "cgroups",
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "backdrop", "cgroups",
                     "cgroup %s has step=%d; a backdrop cgroup belongs to no step", *c,
                     found->step);
     }
@@ -278,7 +260,7 @@ load_backdrop (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **error
     {
       g_strstrip (*p);
       if (ktstr_testdef_find_payload (def, *p) == NULL)
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "backdrop", "payloads",
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "backdrop", "payloads",
                     "no [payload %s] group in this file", *p);
       g_ptr_array_add (def->backdrop_ops, g_strdup_printf ("RunPayload %s", *p));
     }
@@ -318,7 +300,7 @@ ktstr_testdef_load_steps (GKeyFile *kf, const char *path, KtstrTestDef *def, GEr
     if (((KtstrStepDef *) def->steps->pdata[i])->index != i)
       {
         g_autofree char *group = g_strdup_printf ("step %u", i);
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
                     "missing: steps are numbered from 0 without gaps");
       }
   if (!load_backdrop (kf, path, def, error))

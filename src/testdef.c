@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "testdef.h"
+#include "testdef-private.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,13 +59,9 @@ ktstr_testdef_free (KtstrTestDef *def)
   g_free (def);
 }
 
-static gboolean
-bad (GError **error, int code, const char *path, const char *group, const char *key,
-     const char *fmt, ...) G_GNUC_PRINTF (6, 7);
-
-static gboolean
-bad (GError **error, int code, const char *path, const char *group, const char *key,
-     const char *fmt, ...)
+gboolean
+ktstr_testdef_fail (GError **error, int code, const char *path, const char *group,
+                    const char *key, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -89,7 +86,7 @@ check_keys (GKeyFile *kf, const char *path, const char *group, const char *const
       if (allow_work_params && g_str_has_prefix (*k, "work."))
         continue;
       g_autofree char *list = g_strjoinv (", ", (char **) allowed);
-      return bad (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
+      return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
                   "unknown key (valid keys: %s%s)", list,
                   allow_work_params ? ", work.PARAM" : "");
     }
@@ -107,7 +104,7 @@ get_uint (GKeyFile *kf, const char *path, const char *group, const char *key, gu
   char *end = NULL;
   guint64 v = g_ascii_strtoull (s ? s : "", &end, 10);
   if (s == NULL || *s == '\0' || *end != '\0' || v < min || v > max)
-    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, key,
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, key,
                 "'%s' is not a whole number between %u and %u", s ? s : "", min, max);
   *out = (guint) v;
   return TRUE;
@@ -148,7 +145,7 @@ load_work_words (GKeyFile *kf, const char *path, const char *group, const char *
           if (!g_strv_contains ((const char *const *)params, word))
             {
               g_autofree char *list = g_strjoinv (", ", params);
-              return bad (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
+              return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
                           "work type %s has no parameter '%s' (its parameters: %s)", w->type, word,
                           *list ? list : "none");
             }
@@ -158,7 +155,7 @@ load_work_words (GKeyFile *kf, const char *path, const char *group, const char *
       const char *one[] = { pair, NULL };
       g_autofree char *why = NULL;
       if (!ktstr_workspec_check (w->type, 0, one, &why))
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k, "%s", why);
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k, "%s", why);
       g_ptr_array_add (w->params, g_steal_pointer (&pair));
     }
   return TRUE;
@@ -181,7 +178,7 @@ check_work_type (const char *path, const char *group, const char *key, const cha
   if (ktstr_workspec_has_type (type))
     return TRUE;
   g_autofree char *list = g_strjoinv (", ", (char **)ktstr_work_types ());
-  return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, key,
+  return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, key,
               "unknown work type '%s' (expected one of: %s)", type, list);
 }
 
@@ -195,7 +192,7 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
 
   if (!valid_name (name))
     {
-      bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
+      ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
            "cgroup name '%s' must be 1-64 letters, digits, '_' or '-'", name);
       return NULL;
     }
@@ -215,7 +212,7 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
       sg = g_strdup_printf ("step %u", step);
       if (!g_key_file_has_group (kf, sg))
         {
-          bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "step",
+          ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "step",
                "there is no [step %u] group in this file", step);
           return NULL;
         }
@@ -225,7 +222,7 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
   g_autofree char *why = NULL;
   if (cg->cpuset != NULL && !ktstr_workspec_check_cpuset (cg->cpuset, &why))
     {
-      bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "cpuset", "%s", why);
+      ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "cpuset", "%s", why);
       return NULL;
     }
 
@@ -239,7 +236,7 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
       for (const char *const *k = work_keys; *k; k++)
         if (g_key_file_has_key (kf, group, *k, NULL))
           {
-            bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
+            ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
                  "applies to this group's own work, but it has none (add work=TYPE, or set "
                  "%s in its [work %s/LABEL] groups)",
                  *k, name);
@@ -269,18 +266,18 @@ load_work_group (GKeyFile *kf, const char *path, const char *group, KtstrTestDef
   const char *slash = strchr (spec, '/');
   g_autofree char *cg_name = slash ? g_strndup (spec, (gsize)(slash - spec)) : g_strdup (spec);
   if (slash == NULL || !valid_name (slash + 1))
-    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
                 "expected [work CGROUP/LABEL], LABEL 1-64 letters, digits, '_' or '-'");
   KtstrCgroupDef *cg = NULL;
   for (guint i = 0; i < def->cgroups->len; i++)
     if (g_str_equal (((KtstrCgroupDef *)def->cgroups->pdata[i])->name, cg_name))
       cg = def->cgroups->pdata[i];
   if (cg == NULL)
-    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
                 "no [cgroup %s] group in this file", cg_name);
   g_autofree char *type = g_key_file_get_string (kf, group, "type", NULL);
   if (type == NULL)
-    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "type",
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "type",
                 "required: the work type, e.g. type=PipeIo");
   if (!check_work_type (path, group, "type", type, error))
     return FALSE;
@@ -291,7 +288,7 @@ load_work_group (GKeyFile *kf, const char *path, const char *group, KtstrTestDef
         && !g_strv_contains ((const char *const *)params, *k))
       {
         g_autofree char *list = g_strjoinv (", ", params);
-        return bad (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
                     "unknown key (valid keys: type, workers, policy, nice, affinity, mempolicy, "
                     "mpol_flags%s%s)",
                     *list ? ", " : "", list);
@@ -322,7 +319,7 @@ check_works (const KtstrTestDef *def, GError **error)
               g_autofree char *group = w->label
                                            ? g_strdup_printf ("work %s/%s", cg->name, w->label)
                                            : g_strdup_printf ("cgroup %s", cg->name);
-              return bad (error, KTSTR_TESTDEF_ERROR_INVALID, def->path, group, "workers", "%s",
+              return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, def->path, group, "workers", "%s",
                           why);
             }
         }
@@ -349,7 +346,7 @@ load_constraints (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **er
       g_autoptr (GError) local = NULL;
       c->requires_smt = g_key_file_get_boolean (kf, "test", "requires_smt", &local);
       if (local != NULL)
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "requires_smt",
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "requires_smt",
                     "expected true or false");
     }
   static const char *const pairs[][2] = { { "min_llcs", "max_llcs" },
@@ -359,12 +356,12 @@ load_constraints (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **er
   const guint hi[] = { c->max_llcs, c->max_cpus, c->max_numa_nodes };
   for (gsize i = 0; i < G_N_ELEMENTS (pairs); i++)
     if (lo[i] > hi[i])
-      return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", pairs[i][0],
+      return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", pairs[i][0],
                   "%u is above %s %u", lo[i], pairs[i][1], hi[i]);
   /* The test's own topology must satisfy its own constraints. */
   g_autofree char *why = NULL;
   if (!ktstr_testdef_fits (def, def->topology, &why))
-    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s", why);
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s", why);
   return TRUE;
 }
 
@@ -435,12 +432,12 @@ get_flag_list (GKeyFile *kf, const char *path, const char *key, char ***out, GEr
     {
       g_strstrip (*i);
       if (!valid_name (*i))
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", key,
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", key,
                     "'%s' is not a flag name (expected a comma-separated list such as "
                     "llc,steal)",
                     *i);
       if (g_ptr_array_find_with_equal_func (seen, *i, g_str_equal, NULL))
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", key,
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", key,
                     "flag '%s' is listed twice", *i);
       g_ptr_array_add (seen, *i);
       g_strv_builder_add (b, *i);
@@ -469,7 +466,7 @@ load_scheduler (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
   if (sched != NULL)
     {
       if (*sched == '\0')
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "scheduler",
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "scheduler",
                     "empty; give a scheduler definition file (ktstr-scheduler(5)), relative "
                     "to this file");
       g_autofree char *dir = g_path_get_dirname (path);
@@ -478,7 +475,7 @@ load_scheduler (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
       g_autoptr (GError) local = NULL;
       def->scheduler = ktstr_scheduler_def_load (full, &local);
       if (def->scheduler == NULL)
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "scheduler", "%s",
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "scheduler", "%s",
                     local->message);
     }
   if (!get_flag_list (kf, path, "flags", &def->flags, error)
@@ -490,12 +487,12 @@ load_scheduler (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
   if (def->excluded_flags == NULL)
     def->excluded_flags = g_new0 (char *, 1);
   if (def->flags != NULL && def->scheduler == NULL)
-    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags",
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags",
                 "selects flags of a scheduler definition, but the file names none (add "
                 "scheduler=FILE, or pass --scheduler-file and --flags)");
   for (char **f = def->required_flags; *f; f++)
     if (g_strv_contains ((const char *const *) def->excluded_flags, *f))
-      return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "excluded_flags",
+      return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "excluded_flags",
                   "flag '%s' is also in required_flags", *f);
   if (def->scheduler == NULL)
     return TRUE;
@@ -504,7 +501,7 @@ load_scheduler (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
   for (gsize k = 0; k < G_N_ELEMENTS (keys); k++)
     for (char **f = lists[k]; f && *f; f++)
       if (!sched_has_flag (def->scheduler, *f))
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", keys[k],
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", keys[k],
                     "scheduler '%s' (%s) has no flag '%s'", def->scheduler->name,
                     def->scheduler->path, *f);
   if (def->flags != NULL)
@@ -514,15 +511,15 @@ load_scheduler (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
       g_autoptr (GError) local = NULL;
       g_autofree char *why = NULL;
       if (!ktstr_scheduler_def_select_flags (def->scheduler, joined, &active, &args, &local))
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags", "%s",
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags", "%s",
                     local->message);
       if (!ktstr_testdef_allows_flags (def, (const char *const *) active, &why))
-        return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags", "%s", why);
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags", "%s", why);
     }
   /* The test's own topology must suit its scheduler too. */
   g_autoptr (GError) topo_error = NULL;
   if (!ktstr_scheduler_def_check_topology (def->scheduler, def->topology, &topo_error))
-    return bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s",
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s",
                 topo_error->message);
   return TRUE;
 }
@@ -548,7 +545,7 @@ ktstr_testdef_load (const char *path, GError **error)
     }
   if (!g_key_file_has_group (kf, "test"))
     {
-      bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", NULL,
+      ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", NULL,
            "missing group (every test file starts with [test] and name=...)");
       return NULL;
     }
@@ -565,7 +562,7 @@ ktstr_testdef_load (const char *path, GError **error)
   def->name = g_key_file_get_string (kf, "test", "name", NULL);
   if (!valid_name (def->name))
     {
-      bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "name",
+      ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "name",
            "required; 1-64 letters, digits, '_' or '-'");
       return NULL;
     }
@@ -581,7 +578,7 @@ ktstr_testdef_load (const char *path, GError **error)
       char err[256];
       if (ktstr_topology_parse (def->topology, &t, err, sizeof err) != 0)
         {
-          bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s", err);
+          ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s", err);
           return NULL;
         }
     }
@@ -601,7 +598,7 @@ ktstr_testdef_load (const char *path, GError **error)
         continue;
       if (!g_str_has_prefix (*g, "cgroup "))
         {
-          bad (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, *g, NULL,
+          ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, *g, NULL,
                "unknown group (expected [test], [cgroup NAME], [work CGROUP/LABEL], [step N], "
                "[backdrop], [payload NAME] or [checks])");
           return NULL;
@@ -635,7 +632,7 @@ ktstr_testdef_load (const char *path, GError **error)
     return NULL;
   if (def->cgroups->len == 0 && def->steps->len == 0)
     {
-      bad (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", NULL,
+      ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", NULL,
            "a test needs at least one [cgroup NAME] group");
       return NULL;
     }
