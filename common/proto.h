@@ -169,7 +169,9 @@
  * The agent then powers off.  A guest that panics, never says hello, or
  * never says done before the host deadline gets its own verdict on the host.
  * The host ignores empty lines: the agent's guard timer starts its "error"
- * line with a newline, in case it interrupted another line.
+ * line with a newline, in case it interrupted another line.  That line's
+ * msg starts with KTSTR_GUARD_ERROR_PREFIX; the guard then kills every
+ * other guest process (the scheduler's too) and powers off.
  */
 #ifndef KTSTR_COMMON_PROTO_H
 #define KTSTR_COMMON_PROTO_H
@@ -182,6 +184,7 @@
 #define KTSTR_CGROUP_ROOT "/sys/fs/cgroup/ktstr"
 #define KTSTR_SCHED_MAGIC "ktstr-sched 1"
 #define KTSTR_SCHED_SPEC_PATH "/ktstr/scheduler"
+#define KTSTR_GUARD_ERROR_PREFIX "guard timer "
 
 /* Kernel command line word the host adds so the agent knows it is ours. */
 #define KTSTR_CMDLINE_MARK "ktstr.agent=1"

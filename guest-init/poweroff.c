@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "common/proto.h"
 #include "guest-init/json.h"
 #include "guest-init/util.h"
 
@@ -33,7 +34,7 @@ build_guard_message (void)
   static int slot;
   slot ^= 1;
   char text[256];
-  snprintf (text, sizeof text, "guard timer (%llu ms) expired while %s; powering off",
+  snprintf (text, sizeof text, KTSTR_GUARD_ERROR_PREFIX "(%llu ms) expired while %s; powering off",
             (unsigned long long)guard_limit_ms, guard_phase_name);
   KtstrJson j;
   ktstr_json_init (&j);

@@ -4,6 +4,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "common/proto.h"
 #include "payload-metrics.h"
 #include "sidecar.h"
 
@@ -28,6 +29,7 @@ ktstr_session_free (KtstrSession *s)
   if (s == NULL)
     return;
   g_free (s->guest_kernel);
+  g_free (s->guard_error);
   g_clear_pointer (&s->topo, ktstr_guest_topo_free);
   g_ptr_array_unref (s->cgroups);
   g_ptr_array_unref (s->workers);
@@ -150,8 +152,15 @@ ktstr_session_feed (KtstrSession *s, const char *line)
                                       json_object_get_string_member_with_default (obj, "src", "?"),
                                       json_object_get_string_member_with_default (obj, "msg", "")));
   else if (g_str_equal (type, "error"))
-    g_ptr_array_add (s->errors,
-                     g_strdup (json_object_get_string_member_with_default (obj, "msg", line)));
+    {
+      const char *msg = json_object_get_string_member_with_default (obj, "msg", line);
+      if (s->guard_error == NULL && g_str_has_prefix (msg, KTSTR_GUARD_ERROR_PREFIX))
+        {
+          s->guard_error = g_strdup (msg);
+          s->was_sched_dead_at_guard = s->sched->has_exited || s->sched->has_left_enabled;
+        }
+      g_ptr_array_add (s->errors, g_strdup (msg));
+    }
   else if (g_str_equal (type, "done"))
     {
       s->is_done = TRUE;

@@ -20,6 +20,10 @@ typedef struct
   GPtrArray *workers;       /* KtstrWorkerReport* */
   GPtrArray *stimuli;       /* KtstrStimulusEvent* */
   GPtrArray *errors;        /* char*: "error" messages from the agent */
+  /* The agent's guard timer fired: its message (also in errors), and
+   * whether the scheduler had died before it (the guard kills it too). */
+  char *guard_error;
+  gboolean was_sched_dead_at_guard;
   GPtrArray *logs;          /* char*: "log" lines, "src: msg" */
   GPtrArray *bad_lines;     /* char*: lines that broke the protocol, with why */
   GPtrArray *payloads;      /* KtstrPayloadResult*, in the order they ended */

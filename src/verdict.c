@@ -201,7 +201,10 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
                                            sched->ops ? sched->ops : "?")
                         : g_strdup ("");
 
-  if (vm->end == KTSTR_VM_END_PANIC || console_has_panic (console_path, &panic_line))
+  /* The console's panic line, when there is one, says more than pvpanic's
+   * bare event, so it is looked for even when the platform reported one. */
+  gboolean console_panicked = console_has_panic (console_path, &panic_line);
+  if (vm->end == KTSTR_VM_END_PANIC || console_panicked)
     g_ptr_array_add (reasons, g_strdup_printf ("kernel panic%s: %s", while_sched,
                                                panic_line ? panic_line
                                                           : "reported by the platform (pvpanic)"));
@@ -218,6 +221,18 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
                      g_strdup_printf ("hang%s: the guest did not finish before the host deadline; "
                                       "the VM was killed",
                                       while_sched));
+  /* The guard kills every guest process as it fires, the scheduler too: a
+   * scheduler still running then did not end the run, running out of time
+   * did.  One that had died before it is the cause (next branch). */
+  else if (s->guard_error != NULL && !s->was_sched_dead_at_guard)
+    {
+      g_ptr_array_add (reasons, g_strdup_printf ("hang%s: the guest did not finish in time; %s",
+                                                 while_sched, s->guard_error));
+      for (guint i = 0; i < s->errors->len; i++)
+        if (!g_str_equal (s->errors->pdata[i], s->guard_error))
+          g_ptr_array_add (reasons,
+                           g_strdup_printf ("scenario error: %s", (char *) s->errors->pdata[i]));
+    }
   else if (sched_run != NULL && (s->errors->len > 0 || !s->is_done))
     g_ptr_array_add (reasons, g_steal_pointer (&sched_run));
   else if (s->errors->len > 0)
@@ -226,8 +241,8 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
                        g_strdup_printf ("scenario error: %s", (char *) s->errors->pdata[i]));
   else if (!s->is_done)
     g_ptr_array_add (reasons,
-                     g_strdup_printf ("incomplete: the VM ended (%s) before the agent said done",
-                                      ktstr_vm_end_to_string (vm->end)));
+                     g_strdup_printf ("incomplete%s: the VM ended (%s) before the agent said done",
+                                      while_sched, ktstr_vm_end_to_string (vm->end)));
   else
     {
       g_autofree char *topo_msg = NULL;

@@ -189,6 +189,33 @@ test_session_done_agent_cpu (void)
   g_assert_false (o->has_agent_cpu);
 }
 
+/* The agent's guard timer kills every guest process as it fires: its
+ * "error" is remembered with whether the scheduler had died before it
+ * (its own death) or after (killed by the guard). */
+static void
+test_session_guard (void)
+{
+  const char *ready = "{\"t\":\"sched\",\"ev\":\"ready\",\"ops\":\"x\",\"attached\":true}";
+  const char *guard = "{\"t\":\"error\",\"msg\":\"guard timer (20000 ms) expired while running "
+                      "workers; powering off\"}";
+  const char *died = "{\"t\":\"sched\",\"ev\":\"exit\",\"exit\":\"signaled:9\"}";
+  const char *killed[] = { ready, guard, died, NULL };
+  g_autoptr (KtstrSession) s = session_from (killed);
+  g_assert_cmpstr (s->guard_error, ==,
+                   "guard timer (20000 ms) expired while running workers; powering off");
+  g_assert_cmpuint (s->errors->len, ==, 1);
+  g_assert_true (s->sched->has_exited);
+  g_assert_false (s->was_sched_dead_at_guard);
+  const char *before[] = { ready, died, guard, NULL };
+  g_autoptr (KtstrSession) b = session_from (before);
+  g_assert_nonnull (b->guard_error);
+  g_assert_true (b->was_sched_dead_at_guard);
+  const char *other[] = { "{\"t\":\"error\",\"msg\":\"cgroup a: mkdir failed\"}", NULL };
+  g_autoptr (KtstrSession) o = session_from (other);
+  g_assert_null (o->guard_error);
+  g_assert_cmpuint (o->errors->len, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,5 +227,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sched/verdict/died-during-run", test_died_during_run);
   g_test_add_func ("/sched/verdict/start-failures", test_start_failures);
   g_test_add_func ("/sched/verdict/not-detached", test_not_detached);
+  g_test_add_func ("/session/guard", test_session_guard);
   return g_test_run ();
 }

@@ -1,13 +1,16 @@
 /* VM tier for the scheduler under test (issue 4): real sched_ext
  * schedulers from the fixtures, booted on the fixture sched_ext kernel
- * under QEMU (TCG is enough).  Runs with KTSTR_VM_TESTS=1 (make check-vm);
- * the packaging and no-sched_ext errors need no VM and always run. */
+ * under QEMU (TCG is enough): deaths, a kernel panic and hangs while
+ * scx_simple runs (payloads tests/ktstr-payload-panic.c), and --include
+ * end to end.  Runs with KTSTR_VM_TESTS=1 (make check-vm); the packaging
+ * and no-sched_ext errors need no VM and always run. */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/wait.h>
 
+#include "elfdeps.h"
 #include "sidecar.h"
 #include "vm-run.h"
 
@@ -165,6 +168,174 @@ test_fixture_knob (gconstpointer data)
   ktstr_vm_run_clear (&r);
 }
 
+/* Writes TEXT as t.ktstr in R's repository (a fresh one when R->cwd is
+ * NULL), @PANIC@ and @EXEC@ standing for the payload helpers
+ * tests/ktstr-payload-{panic,exec}, and runs `ktstr test ARGS... t.ktstr`. */
+static void
+run_file (KtstrVmRun *r, const char *text, const char *const *args)
+{
+  if (r->cwd == NULL)
+    r->cwd = ktstr_vm_test_make_repo ("ktstr-vm-sched");
+  g_autofree char *content = g_strdup (text);
+  const char *const helpers[]
+      = { "@PANIC@", "ktstr-payload-panic", "@EXEC@", "ktstr-payload-exec" };
+  for (guint i = 0; i < G_N_ELEMENTS (helpers); i += 2)
+    {
+      g_autofree char *rel = g_build_filename (builddir, "tests", helpers[i + 1], NULL);
+      g_autofree char *path = g_canonicalize_filename (rel, NULL);
+      g_auto (GStrv) parts = g_strsplit (content, helpers[i], -1);
+      g_free (content);
+      content = g_strjoinv (path, parts);
+    }
+  g_autofree char *file = g_build_filename (r->cwd, "t.ktstr", NULL);
+  g_assert_true (g_file_set_contents (file, content, -1, NULL));
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  for (; *args != NULL; args++)
+    g_ptr_array_add (argv, (char *)*args);
+  g_ptr_array_add (argv, file);
+  g_ptr_array_add (argv, NULL);
+  ktstr_vm_run (r, kernel, (const char *const *)argv->pdata, NULL);
+}
+
+/* The sidecar of a test that failed while scx_simple ran. */
+static void
+assert_failed_sidecar (const KtstrVmRun *r, const char *test)
+{
+  g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r->cwd, test, NULL);
+  g_assert_false (sc->passed);
+  g_assert_cmpstr (sc->scheduler, ==, "simple");
+}
+
+/* A payload started in step 1 crashes the kernel under scx_simple. */
+static const char panic_test[] = "[test]\nname=sched_panic\nduration_ms=3000\nsettle_ms=200\n"
+                                 "[cgroup cg_0]\nwork=CpuSpin\nworkers=2\n"
+                                 "[payload crash]\nbinary=@PANIC@\n"
+                                 "[step 0]\nhold=fixed:1000\n"
+                                 "[step 1]\nhold=fixed:2000\nops=RunPayload crash\n";
+
+static void
+test_simple_panic (void)
+{
+  if (!need_fixtures (TRUE))
+    return;
+  g_autofree char *sched = scheduler ("scx_simple");
+  g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
+  KtstrVmRun r = { 0 };
+  run_file (&r, panic_test, (const char *[]){ arg, NULL });
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 1);
+  g_assert_nonnull (strstr (r.out, "FAIL sched_panic"));
+  /* The console's panic line, not just pvpanic's event. */
+  g_assert_nonnull (strstr (r.out, "kernel panic while scheduler 'simple' was running: "
+                                   "Kernel panic - not syncing: sysrq triggered crash"));
+  assert_sections (&r);
+  const char *console = strstr (r.err, "--- console ---");
+  g_assert_nonnull (strstr (console, "sysrq triggered crash"));
+  /* The guest died after the agent's hello: no second boot. */
+  g_assert_null (strstr (r.err, "booting it once more"));
+  g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "sched_panic", NULL);
+  g_assert_false (sc->passed);
+  g_assert_cmpstr (sc->scheduler, ==, "simple");
+  /* The crash came partway through: from step 1's op, 1 s in. */
+  const KtstrStimulusEvent *last = sc->stimulus_events->pdata[sc->stimulus_events->len - 1];
+  g_assert_cmpstr (last->op_kind, ==, "RunPayload");
+  g_assert_cmpstr (last->label, ==, "Step[1].Op[0]");
+  g_assert_cmpuint (last->elapsed_ms, >=, 1000);
+  ktstr_vm_run_clear (&r);
+}
+
+/* With --timeout 25 the guest guard powers off 20 s after boot, before a
+ * 19 s scenario (valid for the plan) can end; the guard kills every
+ * process, scx_simple too, which must not read as the scheduler dying. */
+static const char guard_test[] = "[test]\nname=sched_guard\nduration_ms=19000\nsettle_ms=200\n"
+                                 "[cgroup cg_0]\nwork=CpuSpin\nworkers=2\n";
+
+static void
+test_simple_guard (void)
+{
+  if (!need_fixtures (TRUE))
+    return;
+  g_autofree char *sched = scheduler ("scx_simple");
+  g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
+  KtstrVmRun r = { 0 };
+  run_file (&r, guard_test, (const char *[]){ arg, "--timeout", "25", NULL });
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 1);
+  g_assert_nonnull (strstr (r.out, "FAIL sched_guard"));
+  g_assert_nonnull (strstr (r.out, "hang while scheduler 'simple' was running: the guest did not "
+                                   "finish in time; guard timer (20000 ms) expired while "));
+  g_assert_null (strstr (r.out, "scheduler died"));
+  g_assert_nonnull (strstr (r.err, "vm end: poweroff"));
+  assert_sections (&r);
+  assert_failed_sidecar (&r, "sched_guard");
+  g_assert_cmpfloat (r.seconds, <, 25);
+  ktstr_vm_run_clear (&r);
+}
+
+/* A payload hogs every CPU with SCHED_FIFO: the agent, its guard timer's
+ * handler included, never runs again; the host deadline ends the VM. */
+static const char starve_test[] = "[test]\nname=sched_starve\nduration_ms=4000\nsettle_ms=200\n"
+                                  "[cgroup cg_0]\nwork=CpuSpin\nworkers=2\n"
+                                  "[payload hog]\nbinary=@PANIC@\nargs=starve\n"
+                                  "[step 0]\nhold=fixed:1000\n"
+                                  "[step 1]\nhold=fixed:3000\nops=RunPayload hog\n";
+
+static void
+test_simple_starved (void)
+{
+  if (!need_fixtures (TRUE))
+    return;
+  g_autofree char *sched = scheduler ("scx_simple");
+  g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
+  KtstrVmRun r = { 0 };
+  run_file (&r, starve_test, (const char *[]){ arg, "--timeout", "25", NULL });
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 1);
+  g_assert_nonnull (strstr (r.out, "FAIL sched_starve"));
+  g_assert_nonnull (strstr (r.out, "hang while scheduler 'simple' was running: the guest did not "
+                                   "finish before the host deadline; the VM was killed"));
+  g_assert_nonnull (strstr (r.err, "vm end: timeout"));
+  g_assert_null (strstr (r.err, "guard timer"));
+  assert_sections (&r);
+  assert_failed_sidecar (&r, "sched_starve");
+  g_assert_cmpfloat (r.seconds, <, 25 + 10);
+  ktstr_vm_run_clear (&r);
+}
+
+/* --include: a data file and /bin/true, a dynamic program whose
+ * interpreter and libc must come along (no scheduler, so nothing else
+ * packs a libc); a payload checks the file and runs the program. */
+static const char include_test[]
+    = "[test]\nname=include_files\nduration_ms=1000\nsettle_ms=100\n"
+      "[cgroup cg_0]\nwork=CpuSpin\nworkers=1\n"
+      "[payload inc]\nbinary=@EXEC@\n"
+      "args=-f;/include-files/marker.txt;/include-files/true\nexit_code=0\n"
+      "[step 0]\nhold=frac:1\nops=RunPayload inc;WaitPayload inc\n";
+
+static void
+test_include (void)
+{
+  if (!need_fixtures (TRUE))
+    return;
+  g_autoptr (KtstrElfDeps) deps = ktstr_elfdeps_resolve ("/bin/true", NULL, NULL);
+  if (deps == NULL || deps->interp == NULL)
+    {
+      g_test_skip ("/bin/true is not a dynamically linked program here");
+      return;
+    }
+  KtstrVmRun r = { 0 };
+  r.cwd = ktstr_vm_test_make_repo ("ktstr-vm-sched");
+  g_autofree char *marker = g_build_filename (r.cwd, "marker.txt", NULL);
+  g_assert_true (g_file_set_contents (marker, "marker\n", -1, NULL));
+  g_autofree char *arg = g_strdup_printf ("--include=%s", marker);
+  run_file (&r, include_test, (const char *[]){ arg, "--include=/bin/true", NULL });
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 0);
+  g_assert_nonnull (strstr (r.out, "PASS include_files"));
+  g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "include_files", NULL);
+  g_assert_true (sc->passed);
+  g_assert_cmpuint (sc->metrics->len, ==, 1);
+  const KtstrPayloadMetrics *pm = sc->metrics->pdata[0];
+  g_assert_cmpint (pm->exit_code, ==, 0);
+  ktstr_vm_run_clear (&r);
+}
+
 /* No VM: the error comes from packaging, before anything boots. */
 static void
 test_missing_library (void)
@@ -260,6 +431,10 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vm/sched/qmap/error", qmap_error, test_qmap_dies);
   g_test_add_data_func ("/vm/sched/qmap/stall", qmap_stall, test_qmap_dies);
   g_test_add_func ("/vm/sched/not-a-scheduler", test_not_a_scheduler);
+  g_test_add_func ("/vm/sched/simple/panic", test_simple_panic);
+  g_test_add_func ("/vm/sched/simple/hang/guard", test_simple_guard);
+  g_test_add_func ("/vm/sched/simple/hang/starved", test_simple_starved);
+  g_test_add_func ("/vm/sched/include", test_include);
   static const char *const ktstr_error[] = { "--error-after",
                                              "1",
                                              NULL,
