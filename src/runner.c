@@ -504,6 +504,19 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   if (timeout_s == 0)
     timeout_s = BOOT_ALLOWANCE_S + (ktstr_testdef_run_ms (def) + def->settle_ms) / 1000 + 1;
   guint guard_ms = (timeout_s - MIN (timeout_s / 2, GUEST_GUARD_MARGIN_S)) * 1000;
+  guint64 scenario_ms = (guint64) def->settle_ms + ktstr_testdef_run_ms (def);
+  if (guard_ms <= scenario_ms)
+    {
+      /* The guest would refuse the plan after a whole boot; say it now, in
+       * the terms the user chose. */
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--timeout %u is too short for test '%s': its settle + duration alone take "
+                   "%" G_GUINT64_FORMAT " ms; use at least --timeout %" G_GUINT64_FORMAT
+                   " (or leave --timeout out)",
+                   timeout_s, def->name, scenario_ms,
+                   scenario_ms / 1000 + GUEST_GUARD_MARGIN_S + 1 + BOOT_ALLOWANCE_S / 6);
+      return NULL;
+    }
 
   g_autofree char *workdir = g_dir_make_tmp ("ktstr-vm-XXXXXX", error);
   if (workdir == NULL)

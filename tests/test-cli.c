@@ -269,10 +269,27 @@ test_flags_without_scheduler (void)
   ktstr_vm_test_remove_tree (cwd);
 }
 
+/* A --timeout that cannot fit the scenario is refused before any boot,
+ * naming the test and the least timeout that fits. */
+static void
+test_timeout_too_short (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, cwd,
+           (const char *[]){ "test", "--kernel=/bin/true", "--timeout=3", "steady", NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "--timeout 3 is too short for test 'steady': its settle + "
+                                   "duration alone take 3500 ms; use at least --timeout 19"));
+  g_assert_null (strstr (r.out, "FAIL"));
+  ktstr_vm_test_remove_tree (cwd);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/test/timeout-too-short", test_timeout_too_short);
   g_test_add_func ("/cli/show-thresholds/builtin", test_thresholds_builtin);
   g_test_add_func ("/cli/show-thresholds/scheduler-file", test_thresholds_scheduler_file);
   g_test_add_func ("/cli/show-thresholds/test-scheduler", test_thresholds_test_scheduler);
