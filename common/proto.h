@@ -112,12 +112,23 @@
  *    "wall_time_ns":N,"off_cpu_ns":N,"migration_count":N,
  *    "cpus_used":[0,1],"max_gap_ms":N,"max_gap_cpu":N,"max_gap_at_ms":N,
  *    "run_delay_ns":N,"run_count":N,"schedstat_cpu_ns":N,
- *    "wake_sample_total":N,"minor_faults":N,"lat_ns":[N,...],"completed":true,
+ *    "wake_sample_total":N,"minor_faults":N,
+ *    "numa_pages":{"0":N,"1":N},"vmstat_numa_pages_migrated":N,
+ *    "lat_ns":[N,...],"completed":true,
  *    "exit":"ok"|"exited:N"|"signaled:N"|"timeout"}
  *        one per worker after it stopped.  index counts the workers of one
  *        cgroup from 0.  lat_ns is a bounded reservoir (at most
  *        KTSTR_LAT_RESERVOIR samples).  A worker that died or hung has
  *        zero work, "completed":false and its exit info.
+ *        numa_pages (OPTIONAL): the N<node>=<pages> fields of
+ *        /proc/self/numa_maps summed per node at the end of the loop,
+ *        keyed by decimal node id, nodes without pages left out ({} when
+ *        numa_maps had none); absent when numa_maps could not be read (no
+ *        CONFIG_NUMA) and from older agents.
+ *        vmstat_numa_pages_migrated (OPTIONAL): the delta of /proc/vmstat
+ *        numa_pages_migrated over the loop.  System-wide, so workers
+ *        running together see the same migrations; absent without
+ *        CONFIG_NUMA_BALANCING and from older agents.
  *   {"t":"error","msg":"..."}
  *        the scenario could not be set up or run; the test fails with msg.
  *   {"t":"done","elapsed_ms":N,"agent_cpu_ns":N,"agent_span_ms":N}

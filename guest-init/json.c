@@ -244,3 +244,16 @@ ktstr_json_array_close (KtstrJson *j)
 {
   close_level (j, ']');
 }
+
+void
+ktstr_json_object_open (KtstrJson *j, const char *key)
+{
+  value_prefix (j, key);
+  open_level (j, '{');
+}
+
+void
+ktstr_json_object_close (KtstrJson *j)
+{
+  close_level (j, '}');
+}

@@ -37,6 +37,9 @@ void ktstr_json_bool (KtstrJson *j, const char *key, bool value);
 void ktstr_json_null (KtstrJson *j, const char *key);
 void ktstr_json_array_open (KtstrJson *j, const char *key);
 void ktstr_json_array_close (KtstrJson *j);
+/* A nested object, e.g. "numa_pages":{"0":12}; its members take keys. */
+void ktstr_json_object_open (KtstrJson *j, const char *key);
+void ktstr_json_object_close (KtstrJson *j);
 
 /* Appends S as a JSON string literal (with quotes) to j: '"', '\\' and
  * control characters escaped, invalid UTF-8 replaced by U+FFFD. */

@@ -158,6 +158,21 @@ ktstr_report_worker (KtstrCtrl *c, const char *cgroup, const char *work_type,
   ktstr_json_u64 (&j, "schedstat_cpu_ns", r->schedstat_cpu_ns);
   ktstr_json_u64 (&j, "wake_sample_total", r->wake_sample_total);
   ktstr_json_u64 (&j, "minor_faults", r->minor_faults);
+  /* Optional keys: absent when the guest could not read them. */
+  if (r->has_numa_pages)
+    {
+      ktstr_json_object_open (&j, "numa_pages");
+      for (unsigned node = 0; node < KTSTR_NUMA_MAX_NODES; node++)
+        if (r->numa_pages[node] > 0)
+          {
+            char key[16];
+            snprintf (key, sizeof key, "%u", node);
+            ktstr_json_u64 (&j, key, r->numa_pages[node]);
+          }
+      ktstr_json_object_close (&j);
+    }
+  if (r->has_numa_migrated)
+    ktstr_json_u64 (&j, "vmstat_numa_pages_migrated", r->numa_pages_migrated);
   ktstr_json_array_open (&j, "lat_ns");
   uint32_t n_lat = r->n_lat < KTSTR_LAT_RESERVOIR ? r->n_lat : KTSTR_LAT_RESERVOIR;
   for (uint32_t i = 0; i < n_lat; i++)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -166,6 +167,101 @@ delta (uint64_t end, uint64_t start)
   return end > start ? end - start : 0;
 }
 
+/* Parses DIGITS at *p (at least one) up to a non-digit; advances *p. */
+static int
+parse_digits (const char **p, uint64_t *out)
+{
+  const char *s = *p;
+  uint64_t v = 0;
+  if (*s < '0' || *s > '9')
+    return -1;
+  for (; *s >= '0' && *s <= '9'; s++)
+    {
+      if (v > (UINT64_MAX - 9) / 10)
+        return -1;
+      v = v * 10 + (uint64_t)(*s - '0');
+    }
+  *out = v;
+  *p = s;
+  return 0;
+}
+
+static bool
+is_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+void
+ktstr_numa_maps_add (const char *text, uint64_t pages[KTSTR_NUMA_MAX_NODES])
+{
+  const char *p = text;
+  while (*p != '\0')
+    {
+      while (is_space (*p))
+        p++;
+      const char *tok = p;
+      while (*p != '\0' && !is_space (*p))
+        p++;
+      /* A field is exactly N<node>=<pages>; file= paths and other keys
+       * (anon=, dirty=, kernelpagesize_kB=) never start with 'N'. */
+      const char *q = tok + 1;
+      uint64_t node, n;
+      if (*tok != 'N' || parse_digits (&q, &node) != 0 || *q++ != '=' || parse_digits (&q, &n) != 0
+          || q != p)
+        continue;
+      if (node < KTSTR_NUMA_MAX_NODES)
+        pages[node] += n;
+    }
+}
+
+int
+ktstr_vmstat_numa_migrated (const char *text, uint64_t *out)
+{
+  static const char key[] = "numa_pages_migrated ";
+  for (const char *line = text; line != NULL && *line != '\0';)
+    {
+      if (strncmp (line, key, sizeof key - 1) == 0)
+        {
+          const char *p = line + sizeof key - 1;
+          if (parse_digits (&p, out) != 0 || (*p != '\0' && *p != '\n'))
+            return -1;
+          return 0;
+        }
+      line = strchr (line, '\n');
+      if (line != NULL)
+        line++;
+    }
+  return -1;
+}
+
+static int
+read_vmstat_migrated (uint64_t *out)
+{
+  /* /proc/vmstat is about 5 KiB on 6.x kernels. */
+  char buf[16384];
+  if (ktstr_read_text ("/proc/vmstat", buf, sizeof buf) < 0)
+    return -1;
+  return ktstr_vmstat_numa_migrated (buf, out);
+}
+
+/* Line by line: numa_maps has one line per mapping, so its size has no
+ * useful bound. */
+static int
+read_numa_pages (uint64_t pages[KTSTR_NUMA_MAX_NODES])
+{
+  FILE *f = fopen ("/proc/self/numa_maps", "re");
+  if (f == NULL)
+    return -1;
+  char *line = NULL;
+  size_t cap = 0;
+  while (getline (&line, &cap, f) >= 0)
+    ktstr_numa_maps_add (line, pages);
+  free (line);
+  fclose (f);
+  return 0;
+}
+
 int
 ktstr_worker_run (KtstrWorker *w)
 {
@@ -184,6 +280,8 @@ ktstr_worker_run (KtstrWorker *w)
   struct rusage ru_start, ru_end;
   getrusage (RUSAGE_SELF, &ru_start);
   bool has_schedstat = read_schedstat (ss_start) == 0;
+  uint64_t migrated_start = 0, migrated_end = 0;
+  bool has_migrated = read_vmstat_migrated (&migrated_start) == 0;
   /* Wall clock outside, CPU clock inside: the CPU window nests in the wall
    * window, so wall >= cpu holds for a worker that never left its CPU. */
   w->start_ns = ktstr_now_ns ();
@@ -207,6 +305,12 @@ ktstr_worker_run (KtstrWorker *w)
   has_schedstat = has_schedstat && read_schedstat (ss_end) == 0;
   getrusage (RUSAGE_SELF, &ru_end);
   r->minor_faults = delta ((uint64_t)ru_end.ru_minflt, (uint64_t)ru_start.ru_minflt);
+  has_migrated = has_migrated && read_vmstat_migrated (&migrated_end) == 0;
+  r->has_numa_migrated = has_migrated;
+  r->numa_pages_migrated = has_migrated ? delta (migrated_end, migrated_start) : 0;
+  /* Before fini: the work type's buffers (PageFaultChurn's region,
+   * CachePressure's buffer) are still mapped, so they count. */
+  r->has_numa_pages = read_numa_pages (r->numa_pages) == 0;
   if (w->type->fini != NULL)
     w->type->fini (w);
 

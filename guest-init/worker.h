@@ -18,6 +18,10 @@
  * checks assumes this cadence: change it and the threshold changes meaning. */
 #define KTSTR_CHECKPOINT_UNITS 1024
 
+/* numa_pages counts nodes 0 .. KTSTR_NUMA_MAX_NODES - 1; pages on a higher
+ * node id are not counted (no topology ktstr builds has one). */
+#define KTSTR_NUMA_MAX_NODES 64
+
 /* What one worker reports.  It lives in MAP_SHARED memory: the worker fills
  * it in place and sets is_done last; the parent reads it after the worker
  * stopped, so there is no serialisation in the worker and a worker that
@@ -42,7 +46,16 @@ typedef struct
   uint64_t schedstat_cpu_ns;
   uint64_t wake_sample_total; /* every sample seen, including those the reservoir dropped */
   uint64_t minor_faults;      /* getrusage ru_minflt over the loop */
-  char error[192];            /* why the worker could not run, if it could not */
+  /* /proc/self/numa_maps at the end of the loop: pages per node, summed
+   * over every mapping (has_numa_pages 0 when it could not be read). */
+  uint32_t has_numa_pages;
+  uint32_t has_numa_migrated; /* /proc/vmstat has numa_pages_migrated */
+  uint64_t numa_pages[KTSTR_NUMA_MAX_NODES];
+  /* System-wide numa_pages_migrated delta over the loop (ktstr's
+   * vmstat_numa_pages_migrated): every worker running at the same time
+   * sees the same migrations. */
+  uint64_t numa_pages_migrated;
+  char error[192]; /* why the worker could not run, if it could not */
   KtstrCpuSet cpus_used;
   uint64_t lat_ns[KTSTR_LAT_RESERVOIR];
 } KtstrWorkerReport;
@@ -109,6 +122,14 @@ int ktstr_worker_run (KtstrWorker *w);
 /* Fields 1-3 of /proc/self/schedstat: on-CPU ns, run-queue wait ns, times
  * picked to run.  Returns -1 if the kernel has no schedstats. */
 int ktstr_schedstat_parse (const char *text, uint64_t *cpu_ns, uint64_t *delay_ns, uint64_t *count);
+
+/* Adds the N<node>=<pages> fields of numa_maps TEXT (any number of lines)
+ * to pages[0 .. KTSTR_NUMA_MAX_NODES - 1]; other fields are ignored. */
+void ktstr_numa_maps_add (const char *text, uint64_t pages[KTSTR_NUMA_MAX_NODES]);
+
+/* The numa_pages_migrated counter of /proc/vmstat TEXT.  Returns -1 if the
+ * line is absent (a kernel without CONFIG_NUMA_BALANCING) or malformed. */
+int ktstr_vmstat_numa_migrated (const char *text, uint64_t *out);
 
 #define KTSTR_WORKER_EXIT_INIT 3
 

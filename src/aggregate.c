@@ -98,6 +98,19 @@ aggregate_run_delay (KtstrCgroupStats *cg, GPtrArray *reports)
   cg->worst_run_delay_us = worst;
 }
 
+static void
+aggregate_cross_node (KtstrCgroupStats *cg, GPtrArray *reports)
+{
+  guint64 pages = 0, migrated = 0;
+  for (guint i = 0; i < reports->len; i++)
+    {
+      const KtstrWorkerReport *w = reports->pdata[i];
+      pages += ktstr_worker_report_total_pages (w);
+      migrated = MAX (migrated, w->numa_migrated);
+    }
+  cg->cross_node_migration_ratio = pages > 0 ? (double) migrated / (double) pages : 0.0;
+}
+
 KtstrCgroupStats *
 ktstr_aggregate_cgroup (const char *name, GPtrArray *reports)
 {
@@ -134,8 +147,64 @@ ktstr_aggregate_cgroup (const char *name, GPtrArray *reports)
   aggregate_latency (cg, reports);
   aggregate_run_delay (cg, reports);
 
-  /* Not measured yet: the schema's "no pages" values. */
+  aggregate_cross_node (cg, reports);
+  /* Needs the cpuset's nodes: ktstr_aggregate_page_locality. */
   cg->page_locality = 1.0;
-  cg->cross_node_migration_ratio = 0.0;
   return cg;
+}
+
+GArray *
+ktstr_cpuset_numa_nodes (const KtstrGuestTopo *topo, const char *cpuset)
+{
+  if (topo == NULL || topo->numa->len == 0)
+    return NULL;
+  g_autoptr(GArray) cpus = NULL;
+  if (cpuset != NULL && *cpuset != '\0')
+    {
+      cpus = ktstr_cpulist_parse (cpuset, NULL);
+      if (cpus == NULL)
+        return NULL;
+    }
+  GArray *nodes = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint n = 0; n < topo->numa->len; n++)
+    {
+      GArray *node_cpus = topo->numa->pdata[n];
+      gboolean spans = FALSE;
+      for (guint i = 0; i < node_cpus->len && !spans; i++)
+        {
+          guint cpu = g_array_index (node_cpus, guint, i);
+          if (cpus == NULL)
+            spans = TRUE;
+          for (guint j = 0; cpus != NULL && j < cpus->len && !spans; j++)
+            spans = g_array_index (cpus, guint, j) == cpu;
+        }
+      if (spans)
+        g_array_append_val (nodes, n);
+    }
+  return nodes;
+}
+
+double
+ktstr_worker_page_locality (const KtstrWorkerReport *w, GArray *nodes)
+{
+  guint64 total = ktstr_worker_report_total_pages (w);
+  if (total == 0 || nodes == NULL)
+    return 1.0;
+  guint64 local = 0;
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      guint node = g_array_index (nodes, guint, i);
+      if (node < w->numa_pages->len)
+        local += g_array_index (w->numa_pages, guint64, node);
+    }
+  return (double) local / (double) total;
+}
+
+void
+ktstr_aggregate_page_locality (KtstrCgroupStats *cg, GPtrArray *reports, GArray *nodes)
+{
+  double worst = 1.0;
+  for (guint i = 0; i < reports->len; i++)
+    worst = MIN (worst, ktstr_worker_page_locality (reports->pdata[i], nodes));
+  cg->page_locality = worst;
 }

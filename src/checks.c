@@ -481,7 +481,7 @@ check_latency (Eval *ev, const KtstrChecks *c, GPtrArray *reports, const KtstrCg
 }
 
 static void
-check_ratios (Eval *ev, const KtstrChecks *c, const KtstrCgroupStats *stats)
+check_ratios (Eval *ev, const KtstrChecks *c, GPtrArray *reports, const KtstrCgroupStats *stats)
 {
   if (c->max_migration_ratio.is_set && stats->migration_ratio > c->max_migration_ratio.value)
     fail (ev, KTSTR_DETAIL_MIGRATION,
@@ -489,14 +489,35 @@ check_ratios (Eval *ev, const KtstrChecks *c, const KtstrCgroupStats *stats)
           " iterations) exceeds limit %.3f",
           ev->cgroup, stats->migration_ratio, stats->total_migrations, stats->total_iterations,
           c->max_migration_ratio.value);
+  /* stats->page_locality is the worst worker's (aggregate.h), so this is
+   * ktstr's per-worker rule. */
   if (c->min_page_locality.is_set && stats->page_locality < c->min_page_locality.value)
-    fail (ev, KTSTR_DETAIL_PAGE_LOCALITY, "cgroup %s: page locality %.3f below floor %.3f",
+    fail (ev, KTSTR_DETAIL_PAGE_LOCALITY,
+          "cgroup %s: page locality %.3f (worst worker: share of its pages on the cpuset's NUMA "
+          "nodes) below floor %.3f",
           ev->cgroup, stats->page_locality, c->min_page_locality.value);
-  if (c->max_cross_node_migration_ratio.is_set
-      && stats->cross_node_migration_ratio > c->max_cross_node_migration_ratio.value)
+  if (!c->max_cross_node_migration_ratio.is_set)
+    return;
+  guint64 pages = 0, migrated = 0;
+  for (guint i = 0; i < reports->len; i++)
+    {
+      const KtstrWorkerReport *w = reports->pdata[i];
+      pages += ktstr_worker_report_total_pages (w);
+      migrated = MAX (migrated, w->numa_migrated);
+    }
+  /* Migrations but no pages: the measurement is broken, and a ratio of 0
+   * would pass it silently. */
+  if (pages == 0 && migrated > 0)
     fail (ev, KTSTR_DETAIL_CROSS_NODE_MIGRATION,
-          "cgroup %s: cross-node migration ratio %.3f exceeds limit %.3f", ev->cgroup,
-          stats->cross_node_migration_ratio, c->max_cross_node_migration_ratio.value);
+          "cgroup %s: inconsistent NUMA measurement: %" G_GUINT64_FORMAT
+          " pages migrated but 0 pages observed in numa_maps",
+          ev->cgroup, migrated);
+  else if (stats->cross_node_migration_ratio > c->max_cross_node_migration_ratio.value)
+    fail (ev, KTSTR_DETAIL_CROSS_NODE_MIGRATION,
+          "cgroup %s: cross-node migration ratio %.3f (%" G_GUINT64_FORMAT
+          " pages migrated / %" G_GUINT64_FORMAT " pages) exceeds limit %.3f",
+          ev->cgroup, stats->cross_node_migration_ratio, migrated, pages,
+          c->max_cross_node_migration_ratio.value);
 }
 
 gboolean
@@ -511,7 +532,7 @@ ktstr_checks_evaluate (const KtstrChecks *checks, const char *cgroup, const char
     check_isolation (&ev, cpuset, reports);
   check_throughput (&ev, checks, reports);
   check_latency (&ev, checks, reports, stats);
-  check_ratios (&ev, checks, stats);
+  check_ratios (&ev, checks, reports, stats);
   return ev.passed;
 }
 

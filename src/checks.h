@@ -19,8 +19,8 @@
  *                 max_wake_latency_cv, min_iteration_rate -> Benchmark;
  *                 max_migration_ratio -> Migration; min_page_locality ->
  *                 PageLocality; max_cross_node_migration_ratio ->
- *                 CrossNodeMigration (NUMA values are not measured yet, so
- *                 these see page_locality 1.0 and a ratio of 0.0).
+ *                 CrossNodeMigration (values from aggregate.h; a cgroup
+ *                 with migrations but no pages fails as inconsistent).
  * Limits are inclusive: a value equal to its threshold passes.
  * The monitor fields (max_imbalance_ratio ... max_keep_last_rate) and
  * max_slow_tier_ratio are carried and merged but not evaluated here. */

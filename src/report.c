@@ -184,13 +184,60 @@ check_type_tag (JsonObject *obj, const char *ctx, const char *want, GError **err
 
 /* ---- worker ---- */
 
+/* Node ids above this are refused: the array is indexed by node id. */
+#define MAX_NUMA_NODE 4095
+
+/* "numa_pages": {"0":123,"1":4}.  Keys are decimal node ids. */
+static gboolean
+get_numa_pages (JsonNode *node, const char *ctx, GArray *out, GError **error)
+{
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return wrong_type (ctx, "numa_pages", "an object of node id to page count", node, error);
+  JsonObject *obj = json_node_get_object (node);
+  g_autoptr(GList) keys = json_object_get_members (obj);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      const char *key = l->data;
+      guint64 id;
+      if (!g_ascii_string_to_unsigned (key, 10, 0, MAX_NUMA_NODE, &id, NULL))
+        {
+          g_set_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_INVALID_VALUE,
+                       "%s: key 'numa_pages': '%s' is not a NUMA node id (0 to %d)", ctx, key,
+                       MAX_NUMA_NODE);
+          return FALSE;
+        }
+      JsonNode *v = json_object_get_member (obj, key);
+      if (!is_u64 (v))
+        {
+          g_set_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_WRONG_TYPE,
+                       "%s: key 'numa_pages' node %s must be a non-negative integer, got %s", ctx,
+                       key, node_type_name (v));
+          return FALSE;
+        }
+      if (id >= out->len)
+        g_array_set_size (out, (guint) id + 1);
+      g_array_index (out, guint64, id) = (guint64) json_node_get_int (v);
+    }
+  return TRUE;
+}
+
 KtstrWorkerReport *
 ktstr_worker_report_new (void)
 {
   KtstrWorkerReport *r = g_new0 (KtstrWorkerReport, 1);
   r->cpus_used = g_array_new (FALSE, FALSE, sizeof (guint));
   r->lat_ns = g_array_new (FALSE, FALSE, sizeof (guint64));
+  r->numa_pages = g_array_new (FALSE, TRUE, sizeof (guint64));
   return r;
+}
+
+guint64
+ktstr_worker_report_total_pages (const KtstrWorkerReport *report)
+{
+  guint64 total = 0;
+  for (guint i = 0; i < report->numa_pages->len; i++)
+    total += g_array_index (report->numa_pages, guint64, i);
+  return total;
 }
 
 void
@@ -203,6 +250,7 @@ ktstr_worker_report_free (KtstrWorkerReport *report)
   g_free (report->exit_info);
   g_array_unref (report->cpus_used);
   g_array_unref (report->lat_ns);
+  g_array_unref (report->numa_pages);
   g_free (report);
 }
 
@@ -269,6 +317,21 @@ ktstr_worker_report_from_json (JsonObject *obj, GError **error)
     return NULL;
   g_array_unref (r->lat_ns);
   r->lat_ns = lat;
+
+  /* Optional: agents before NUMA measurement do not send these. */
+  node = json_object_get_member (obj, "numa_pages");
+  if (node != NULL)
+    {
+      if (!get_numa_pages (node, ctx, r->numa_pages, error))
+        return NULL;
+      r->has_numa_pages = TRUE;
+    }
+  if (json_object_has_member (obj, "vmstat_numa_pages_migrated"))
+    {
+      if (!get_u64 (obj, ctx, "vmstat_numa_pages_migrated", &r->numa_migrated, error))
+        return NULL;
+      r->has_numa_migrated = TRUE;
+    }
 
   return g_steal_pointer (&r);
 }

@@ -52,7 +52,21 @@ typedef struct
   GArray *lat_ns;            /* guint64, the reservoir as sent */
   gboolean completed;
   char *exit_info; /* "ok" | "exited:N" | "signaled:N" | "timeout" */
+  /* Optional keys (older agents omit them; so does an agent that could
+   * not read the file):
+   *   numa_pages  {"node": pages} from /proc/self/numa_maps at the end of
+   *               the run, here guint64 indexed by node id (absent nodes 0);
+   *               has_numa_pages FALSE when the key is absent.
+   *   vmstat_numa_pages_migrated  system-wide /proc/vmstat delta over the
+   *               run; has_numa_migrated FALSE when absent. */
+  gboolean has_numa_pages;
+  GArray *numa_pages;
+  gboolean has_numa_migrated;
+  guint64 numa_migrated;
 } KtstrWorkerReport;
+
+/* Sum of a report's numa_pages. */
+guint64 ktstr_worker_report_total_pages (const KtstrWorkerReport *report);
 
 KtstrWorkerReport *ktstr_worker_report_new (void);
 void ktstr_worker_report_free (KtstrWorkerReport *report);

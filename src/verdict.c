@@ -110,6 +110,8 @@ evaluate_checks (const KtstrTestDef *def, const KtstrSession *s, KtstrScenarioSt
         continue;
       KtstrCgroupStats *cs = ktstr_aggregate_cgroup (name, reports);
       const char *cpuset = ktstr_session_cgroup_cpuset (s, name);
+      g_autoptr (GArray) nodes = ktstr_cpuset_numa_nodes (s->topo, cpuset);
+      ktstr_aggregate_page_locality (cs, reports, nodes);
       ktstr_checks_evaluate (&checks, name, cpuset, reports, cs, details);
       ktstr_scenario_stats_add_cgroup (stats, cs);
     }

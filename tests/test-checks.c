@@ -574,32 +574,118 @@ test_migration_ratio (void)
                      "exceeds limit 0.100");
 }
 
+/* N pages on each node 0 .. n-1 (0 for none). */
 static void
-test_numa_unmeasured (void)
+set_pages (KtstrWorkerReport *w, const guint64 *pages, guint n)
 {
-  /* Pages are not measured yet: locality 1.0 and no cross-node traffic,
-   * so NUMA gates pass unless asked for more than perfect. */
+  w->has_numa_pages = TRUE;
+  g_array_set_size (w->numa_pages, 0);
+  g_array_append_vals (w->numa_pages, pages, n);
+}
+
+/* evaluate () with page locality against NODES, as the verdict does. */
+static GPtrArray *
+evaluate_numa (const KtstrChecks *checks, GArray *nodes, GPtrArray *reports, gboolean *passed)
+{
+  g_autoptr(KtstrCgroupStats) stats = ktstr_aggregate_cgroup ("cg_0", reports);
+  ktstr_aggregate_page_locality (stats, reports, nodes);
+  GPtrArray *details = ktstr_details_new ();
+  *passed = ktstr_checks_evaluate (checks, "cg_0", "0-1", reports, stats, details);
+  g_assert_cmpint (*passed, ==, details->len == 0);
+  return details;
+}
+
+static void
+test_numa_no_pages (void)
+{
+  /* A worker without numa_pages (an older agent, a kernel without
+   * NUMA) is fully local and migrates nothing: perfect gates pass. */
   KtstrChecks c = no_checks ();
   c.min_page_locality = (KtstrCheckDouble){ TRUE, 1.0 };
   c.max_cross_node_migration_ratio = (KtstrCheckDouble){ TRUE, 0.0 };
   g_autoptr(GPtrArray) reports = reports_new ();
   g_ptr_array_add (reports, worker (0, 1000, 0));
+  g_autoptr(GArray) nodes = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint node0 = 0;
+  g_array_append_val (nodes, node0);
   gboolean passed;
-  g_autoptr(GPtrArray) d = evaluate (&c, "", reports, &passed);
+  g_autoptr(GPtrArray) d = evaluate_numa (&c, nodes, reports, &passed);
+  g_assert_true (passed);
+}
+
+static void
+test_numa_page_locality (void)
+{
+  /* Cpuset on node 0.  Worker 0: 80 of 100 pages local (0.8); worker 1:
+   * all 100 local (1.0).  The cgroup's locality is the worst, 0.8. */
+  KtstrChecks c = no_checks ();
+  g_autoptr(GPtrArray) reports = reports_new ();
+  KtstrWorkerReport *a = worker (0, 1000, 0), *b = worker (1, 1000, 0);
+  const guint64 pa[] = { 80, 20 }, pb[] = { 100 };
+  set_pages (a, pa, 2);
+  set_pages (b, pb, 1);
+  g_ptr_array_add (reports, a);
+  g_ptr_array_add (reports, b);
+  g_autoptr(GArray) nodes = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint node0 = 0;
+  g_array_append_val (nodes, node0);
+  gboolean passed;
+
+  c.min_page_locality = (KtstrCheckDouble){ TRUE, 0.8 };
+  g_autoptr(GPtrArray) d_at = evaluate_numa (&c, nodes, reports, &passed);
   g_assert_true (passed);
 
-  g_autoptr(KtstrCgroupStats) stats = ktstr_aggregate_cgroup ("cg_0", reports);
-  stats->page_locality = 0.5;
-  stats->cross_node_migration_ratio = 0.25;
-  g_autoptr(GPtrArray) details = ktstr_details_new ();
-  g_assert_false (ktstr_checks_evaluate (&c, "cg_0", "", reports, stats, details));
-  g_assert_cmpuint (details->len, ==, 2);
-  const KtstrDetail *d0 = details->pdata[0], *d1 = details->pdata[1];
-  g_assert_cmpint (d0->kind, ==, KTSTR_DETAIL_PAGE_LOCALITY);
-  g_assert_cmpstr (d0->message, ==, "cgroup cg_0: page locality 0.500 below floor 1.000");
-  g_assert_cmpint (d1->kind, ==, KTSTR_DETAIL_CROSS_NODE_MIGRATION);
-  g_assert_cmpstr (d1->message, ==,
-                   "cgroup cg_0: cross-node migration ratio 0.250 exceeds limit 0.000");
+  c.min_page_locality.value = 0.81;
+  g_autoptr(GPtrArray) d_below = evaluate_numa (&c, nodes, reports, &passed);
+  assert_one_detail (d_below, KTSTR_DETAIL_PAGE_LOCALITY,
+                     "cgroup cg_0: page locality 0.800 (worst worker: share of its pages on the "
+                     "cpuset's NUMA nodes) below floor 0.810");
+}
+
+static void
+test_numa_cross_node (void)
+{
+  /* Both workers saw the same 10 system-wide migrations over 150 + 50
+   * pages: 10 / 200 = 0.05. */
+  KtstrChecks c = no_checks ();
+  g_autoptr(GPtrArray) reports = reports_new ();
+  KtstrWorkerReport *a = worker (0, 1000, 0), *b = worker (1, 1000, 0);
+  const guint64 pa[] = { 150 }, pb[] = { 0, 50 };
+  set_pages (a, pa, 1);
+  set_pages (b, pb, 2);
+  a->has_numa_migrated = b->has_numa_migrated = TRUE;
+  a->numa_migrated = b->numa_migrated = 10;
+  g_ptr_array_add (reports, a);
+  g_ptr_array_add (reports, b);
+  gboolean passed;
+
+  c.max_cross_node_migration_ratio = (KtstrCheckDouble){ TRUE, 0.05 };
+  g_autoptr(GPtrArray) d_at = evaluate_numa (&c, NULL, reports, &passed);
+  g_assert_true (passed);
+
+  c.max_cross_node_migration_ratio.value = 0.04;
+  g_autoptr(GPtrArray) d_above = evaluate_numa (&c, NULL, reports, &passed);
+  assert_one_detail (d_above, KTSTR_DETAIL_CROSS_NODE_MIGRATION,
+                     "cgroup cg_0: cross-node migration ratio 0.050 (10 pages migrated / 200 "
+                     "pages) exceeds limit 0.040");
+}
+
+static void
+test_numa_cross_node_inconsistent (void)
+{
+  /* Migrations with no pages seen: a ratio of 0 would hide it. */
+  KtstrChecks c = no_checks ();
+  c.max_cross_node_migration_ratio = (KtstrCheckDouble){ TRUE, 0.5 };
+  g_autoptr(GPtrArray) reports = reports_new ();
+  KtstrWorkerReport *a = worker (0, 1000, 0);
+  a->has_numa_migrated = TRUE;
+  a->numa_migrated = 5;
+  g_ptr_array_add (reports, a);
+  gboolean passed;
+  g_autoptr(GPtrArray) d = evaluate_numa (&c, NULL, reports, &passed);
+  assert_one_detail (d, KTSTR_DETAIL_CROSS_NODE_MIGRATION,
+                     "cgroup cg_0: inconsistent NUMA measurement: 5 pages migrated but 0 pages "
+                     "observed in numa_maps");
 }
 
 static void
@@ -750,7 +836,10 @@ main (int argc, char **argv)
   g_test_add_func ("/checks/benchmark/p99-wake-latency", test_p99_latency);
   g_test_add_func ("/checks/benchmark/wake-latency-cv", test_wake_cv);
   g_test_add_func ("/checks/migration-ratio", test_migration_ratio);
-  g_test_add_func ("/checks/numa-unmeasured", test_numa_unmeasured);
+  g_test_add_func ("/checks/numa/no-pages", test_numa_no_pages);
+  g_test_add_func ("/checks/numa/page-locality", test_numa_page_locality);
+  g_test_add_func ("/checks/numa/cross-node", test_numa_cross_node);
+  g_test_add_func ("/checks/numa/cross-node-inconsistent", test_numa_cross_node_inconsistent);
   g_test_add_func ("/checks/detail-kinds", test_detail_kinds);
   g_test_add_func ("/topology/check/match", test_topology_match);
   g_test_add_func ("/topology/check/mismatch", test_topology_mismatch);

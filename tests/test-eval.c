@@ -225,6 +225,87 @@ test_worker_type_tag (void)
   g_assert_nonnull (w2);
 }
 
+/* numa_pages and vmstat_numa_pages_migrated are optional: an older agent
+ * (worker-valid.json has neither) still parses, with nothing measured. */
+static void
+test_worker_numa_absent (void)
+{
+  g_autoptr(JsonObject) obj = load_object ("worker-valid.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
+  g_assert_no_error (error);
+  g_assert_false (w->has_numa_pages);
+  g_assert_false (w->has_numa_migrated);
+  g_assert_cmpuint (w->numa_pages->len, ==, 0);
+  g_assert_cmpuint (ktstr_worker_report_total_pages (w), ==, 0);
+  g_assert_cmpuint (w->numa_migrated, ==, 0);
+}
+
+static void
+test_worker_numa_present (void)
+{
+  g_autoptr(JsonObject) obj = load_object ("worker-valid.json");
+  g_autoptr(JsonNode) pages = json_from_string ("{\"2\":30,\"0\":120}", NULL);
+  json_object_set_member (obj, "numa_pages", g_steal_pointer (&pages));
+  json_object_set_int_member (obj, "vmstat_numa_pages_migrated", 7);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
+  g_assert_no_error (error);
+  g_assert_true (w->has_numa_pages);
+  /* Indexed by node id; node 1 is absent, so 0. */
+  g_assert_cmpuint (w->numa_pages->len, ==, 3);
+  g_assert_cmpuint (g_array_index (w->numa_pages, guint64, 0), ==, 120);
+  g_assert_cmpuint (g_array_index (w->numa_pages, guint64, 1), ==, 0);
+  g_assert_cmpuint (g_array_index (w->numa_pages, guint64, 2), ==, 30);
+  g_assert_cmpuint (ktstr_worker_report_total_pages (w), ==, 150);
+  g_assert_true (w->has_numa_migrated);
+  g_assert_cmpuint (w->numa_migrated, ==, 7);
+
+  /* An empty object: measured, no pages. */
+  g_autoptr(JsonNode) empty = json_from_string ("{}", NULL);
+  json_object_set_member (obj, "numa_pages", g_steal_pointer (&empty));
+  g_autoptr(KtstrWorkerReport) w2 = ktstr_worker_report_from_json (obj, &error);
+  g_assert_no_error (error);
+  g_assert_true (w2->has_numa_pages);
+  g_assert_cmpuint (ktstr_worker_report_total_pages (w2), ==, 0);
+}
+
+static void
+test_worker_numa_bad (void)
+{
+  static const struct
+  {
+    const char *key;
+    const char *json_value;
+    int code;
+    const char *message;
+  } cases[] = {
+    { "numa_pages", "[1,2]", KTSTR_REPORT_ERROR_WRONG_TYPE,
+      "key 'numa_pages' must be an object of node id to page count, got an array" },
+    { "numa_pages", "{\"0\":-1}", KTSTR_REPORT_ERROR_WRONG_TYPE,
+      "key 'numa_pages' node 0 must be a non-negative integer, got a negative integer" },
+    { "numa_pages", "{\"N0\":1}", KTSTR_REPORT_ERROR_INVALID_VALUE,
+      "key 'numa_pages': 'N0' is not a NUMA node id (0 to 4095)" },
+    { "numa_pages", "{\"4096\":1}", KTSTR_REPORT_ERROR_INVALID_VALUE,
+      "key 'numa_pages': '4096' is not a NUMA node id (0 to 4095)" },
+    { "vmstat_numa_pages_migrated", "\"3\"", KTSTR_REPORT_ERROR_WRONG_TYPE,
+      "key 'vmstat_numa_pages_migrated' must be a non-negative integer, got a string" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonObject) obj = load_object ("worker-valid.json");
+      g_autoptr(JsonNode) value = json_from_string (cases[i].json_value, NULL);
+      g_autoptr(GError) error = NULL;
+      json_object_set_member (obj, cases[i].key, g_steal_pointer (&value));
+      g_autoptr(KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
+      g_assert_null (w);
+      g_assert_error (error, KTSTR_REPORT_ERROR, cases[i].code);
+      g_autofree char *want
+          = g_strdup_printf ("worker report (cgroup 'cg_0' worker 1): %s", cases[i].message);
+      g_assert_cmpstr (error->message, ==, want);
+    }
+}
+
 /* ---- cgroup and topo messages ---- */
 
 static void
@@ -448,6 +529,117 @@ test_aggregate_empty (void)
   g_assert_cmpfloat (cg->page_locality, ==, 1.0);
 }
 
+/* ---- NUMA ---- */
+
+static void
+set_pages (KtstrWorkerReport *w, const guint64 *pages, guint n)
+{
+  w->has_numa_pages = TRUE;
+  g_array_set_size (w->numa_pages, 0);
+  g_array_append_vals (w->numa_pages, pages, n);
+}
+
+static guint
+node_at (GArray *nodes, guint i)
+{
+  return g_array_index (nodes, guint, i);
+}
+
+static void
+test_cpuset_numa_nodes (void)
+{
+  g_autoptr(JsonObject) obj
+      = parse_object ("{\"cpus\":4,\"llcs\":[[0,1],[2,3]],\"numa\":[[0,1],[2,3]],\"smt\":1}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KtstrGuestTopo) t = ktstr_guest_topo_from_json (obj, &error);
+  g_assert_no_error (error);
+
+  g_autoptr(GArray) n0 = ktstr_cpuset_numa_nodes (t, "0-1");
+  g_assert_cmpuint (n0->len, ==, 1);
+  g_assert_cmpuint (node_at (n0, 0), ==, 0);
+  g_autoptr(GArray) n1 = ktstr_cpuset_numa_nodes (t, "3");
+  g_assert_cmpuint (n1->len, ==, 1);
+  g_assert_cmpuint (node_at (n1, 0), ==, 1);
+  g_autoptr(GArray) both = ktstr_cpuset_numa_nodes (t, "1-2");
+  g_assert_cmpuint (both->len, ==, 2);
+  g_assert_cmpuint (node_at (both, 0), ==, 0);
+  g_assert_cmpuint (node_at (both, 1), ==, 1);
+  /* "" and NULL: an unrestricted cgroup spans every node. */
+  g_autoptr(GArray) all = ktstr_cpuset_numa_nodes (t, "");
+  g_assert_cmpuint (all->len, ==, 2);
+  g_autoptr(GArray) all2 = ktstr_cpuset_numa_nodes (t, NULL);
+  g_assert_cmpuint (all2->len, ==, 2);
+  /* Unknown: no topology, or a cpuset that is not a CPU list. */
+  g_assert_null (ktstr_cpuset_numa_nodes (NULL, "0"));
+  g_assert_null (ktstr_cpuset_numa_nodes (t, "x"));
+}
+
+static void
+test_aggregate_page_locality (void)
+{
+  /* Cpuset on node 0.  Worker 0: 90 of 100 pages on node 0 (0.9);
+   * worker 1: 30 of 100 (0.3); worker 2: no pages (1.0).  Worst: 0.3. */
+  g_autoptr(GPtrArray) reports = reports_new ();
+  KtstrWorkerReport *a = worker (0, 1000, 0), *b = worker (1, 1000, 0), *c = worker (2, 1000, 0);
+  const guint64 pa[] = { 90, 10 }, pb[] = { 30, 70 };
+  set_pages (a, pa, 2);
+  set_pages (b, pb, 2);
+  g_ptr_array_add (reports, a);
+  g_ptr_array_add (reports, b);
+  g_ptr_array_add (reports, c);
+  g_autoptr(GArray) node0 = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint zero = 0, one = 1;
+  g_array_append_val (node0, zero);
+
+  g_assert_cmpfloat (ktstr_worker_page_locality (a, node0), ==, 0.9);
+  g_assert_cmpfloat (ktstr_worker_page_locality (b, node0), ==, 0.3);
+  g_assert_cmpfloat (ktstr_worker_page_locality (c, node0), ==, 1.0);
+  g_assert_cmpfloat (ktstr_worker_page_locality (b, NULL), ==, 1.0);
+
+  g_autoptr(KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
+  g_assert_cmpfloat (cg->page_locality, ==, 1.0); /* nodes not known yet */
+  ktstr_aggregate_page_locality (cg, reports, node0);
+  g_assert_cmpfloat (cg->page_locality, ==, 0.3);
+
+  /* A cpuset spanning both nodes: every page is local. */
+  g_array_append_val (node0, one);
+  ktstr_aggregate_page_locality (cg, reports, node0);
+  g_assert_cmpfloat (cg->page_locality, ==, 1.0);
+
+  /* A node id past the worker's array counts as no pages there. */
+  g_autoptr(GArray) node5 = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint five = 5;
+  g_array_append_val (node5, five);
+  g_assert_cmpfloat (ktstr_worker_page_locality (a, node5), ==, 0.0);
+}
+
+static void
+test_aggregate_cross_node (void)
+{
+  /* vmstat deltas are system-wide: max (8, 6) = 8 migrations over
+   * 100 + 300 pages = 0.02. */
+  g_autoptr(GPtrArray) reports = reports_new ();
+  KtstrWorkerReport *a = worker (0, 1000, 0), *b = worker (1, 1000, 0);
+  const guint64 pa[] = { 100 }, pb[] = { 200, 100 };
+  set_pages (a, pa, 1);
+  set_pages (b, pb, 2);
+  a->has_numa_migrated = b->has_numa_migrated = TRUE;
+  a->numa_migrated = 8;
+  b->numa_migrated = 6;
+  g_ptr_array_add (reports, a);
+  g_ptr_array_add (reports, b);
+  g_autoptr(KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
+  g_assert_cmpfloat (cg->cross_node_migration_ratio, ==, 0.02);
+
+  /* No pages at all: 0, never a division by zero. */
+  g_autoptr(GPtrArray) none = reports_new ();
+  KtstrWorkerReport *n = worker (0, 1000, 0);
+  n->numa_migrated = 3;
+  g_ptr_array_add (none, n);
+  g_autoptr(KtstrCgroupStats) cg0 = ktstr_aggregate_cgroup ("cg_0", none);
+  g_assert_cmpfloat (cg0->cross_node_migration_ratio, ==, 0.0);
+}
+
 /* ---- rendering ---- */
 
 static void
@@ -483,6 +675,9 @@ main (int argc, char **argv)
   g_test_add_func ("/report/worker/wrong-type", test_worker_wrong_type);
   g_test_add_func ("/report/worker/wrong-types", test_worker_wrong_types);
   g_test_add_func ("/report/worker/type-tag", test_worker_type_tag);
+  g_test_add_func ("/report/worker/numa/absent", test_worker_numa_absent);
+  g_test_add_func ("/report/worker/numa/present", test_worker_numa_present);
+  g_test_add_func ("/report/worker/numa/bad", test_worker_numa_bad);
   g_test_add_func ("/report/cgroup", test_cgroup_message);
   g_test_add_func ("/report/topo", test_topo_message);
   g_test_add_func ("/report/cpulist", test_cpulist_parse);
@@ -492,6 +687,9 @@ main (int argc, char **argv)
   g_test_add_func ("/aggregate/latency/single", test_aggregate_latency_single);
   g_test_add_func ("/aggregate/counters", test_aggregate_counters);
   g_test_add_func ("/aggregate/empty", test_aggregate_empty);
+  g_test_add_func ("/aggregate/numa/cpuset-nodes", test_cpuset_numa_nodes);
+  g_test_add_func ("/aggregate/numa/page-locality", test_aggregate_page_locality);
+  g_test_add_func ("/aggregate/numa/cross-node", test_aggregate_cross_node);
   g_test_add_func ("/eval-format/stats", test_format_stats);
   return g_test_run ();
 }

@@ -314,6 +314,49 @@ test_worker_message (void)
 }
 
 static void
+send_one_worker (KtstrCtrl *c, gpointer data)
+{
+  ktstr_report_worker (c, "cg_0", "PageFaultChurn", data);
+}
+
+/* The optional NUMA keys: an object of the nodes with pages, then the
+ * migration delta, between minor_faults and lat_ns. */
+static void
+test_worker_numa (void)
+{
+  KtstrWorkerReport *report = g_new0 (KtstrWorkerReport, 1);
+  KtstrWorkerProc proc;
+  memset (&proc, 0, sizeof proc);
+  report->is_done = 1;
+  report->has_numa_pages = 1;
+  report->numa_pages[0] = 5;
+  report->numa_pages[3] = 2;
+  report->has_numa_migrated = 1;
+  report->numa_pages_migrated = 4;
+  proc.pid = 90;
+  proc.report = report;
+  proc.is_reaped = TRUE;
+
+  g_auto (GStrv) lines = capture (send_one_worker, &proc);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1);
+  g_assert_nonnull (strstr (lines[0], "\"minor_faults\":0,\"numa_pages\":{\"0\":5,\"3\":2},"
+                                      "\"vmstat_numa_pages_migrated\":4,\"lat_ns\":[]"));
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *line = g_strconcat (lines[0], "\n", NULL);
+  JsonObject *o = parse_line (parser, line);
+  JsonObject *pages = json_object_get_object_member (o, "numa_pages");
+  g_assert_cmpint (json_object_get_int_member (pages, "3"), ==, 2);
+
+  /* Measured but empty: {} (not absent). */
+  memset (report->numa_pages, 0, sizeof report->numa_pages);
+  report->has_numa_migrated = 0;
+  g_auto (GStrv) lines2 = capture (send_one_worker, &proc);
+  g_assert_nonnull (strstr (lines2[0], "\"numa_pages\":{},\"lat_ns\""));
+  g_assert_null (strstr (lines2[0], "vmstat_numa_pages_migrated"));
+  g_free (report);
+}
+
+static void
 test_exit_text (void)
 {
   KtstrWorkerProc p;
@@ -341,6 +384,7 @@ main (int argc, char **argv)
   g_test_add_func ("/guest/json/messages", test_messages);
   g_test_add_func ("/guest/json/topo", test_topo_message);
   g_test_add_func ("/guest/json/worker", test_worker_message);
+  g_test_add_func ("/guest/json/worker-numa", test_worker_numa);
   g_test_add_func ("/guest/json/exit-text", test_exit_text);
   return g_test_run ();
 }

@@ -220,6 +220,17 @@ test_all_types (void)
       for (guint k = 0; k < json_array_get_length (used); k++)
         found |= json_array_get_int_element (used, k) == num (o, "max_gap_cpu");
       g_assert_true (found);
+      /* NUMA: every process has pages (its stack, the agent's text). */
+      if (g_file_test ("/proc/self/numa_maps", G_FILE_TEST_EXISTS))
+        {
+          g_assert_true (json_object_has_member (o, "numa_pages"));
+          JsonObject *pages = json_object_get_object_member (o, "numa_pages");
+          g_autoptr (GList) nodes = json_object_get_values (pages);
+          gint64 total = 0;
+          for (GList *l = nodes; l != NULL; l = l->next)
+            total += json_node_get_int (l->data);
+          g_assert_cmpint (total, >, 0);
+        }
       JsonArray *lat = json_object_get_array_member (o, "lat_ns");
       gboolean sleeps = g_str_equal (types[w], "IoSync") || g_str_equal (types[w], "Bursty");
       if (sleeps)

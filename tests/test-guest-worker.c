@@ -235,6 +235,48 @@ test_schedstat (void)
 }
 
 static void
+test_numa_maps (void)
+{
+  /* The layout of numa_maps(5): address, policy, then key=value fields. */
+  static const char text[]
+      = "00400000 default file=/init mapped=10 N0=8 N1=2 kernelpagesize_kB=4\n"
+        "7f0000000000 bind:1 anon=5 dirty=5 N1=5 kernelpagesize_kB=4\n"
+        "7f0000100000 default file=/tmp/N9=7 mapped=1 N3=1\n"
+        "7f0000200000 default N64=99 Nx=1 N2= N=4 N2=3junk kernelpagesize_kB=4\n"
+        "7ffd00000000 default stack anon=3 dirty=3 N0=3";
+  uint64_t pages[KTSTR_NUMA_MAX_NODES] = { 0 };
+  ktstr_numa_maps_add (text, pages);
+  g_assert_cmpuint (pages[0], ==, 11);
+  g_assert_cmpuint (pages[1], ==, 7);
+  g_assert_cmpuint (pages[2], ==, 0); /* malformed fields are skipped */
+  g_assert_cmpuint (pages[3], ==, 1);
+  g_assert_cmpuint (pages[9], ==, 0); /* a path is not a field */
+  /* Adds, so line-by-line reading sums. */
+  ktstr_numa_maps_add ("7f00 default N0=4\n", pages);
+  g_assert_cmpuint (pages[0], ==, 15);
+  ktstr_numa_maps_add ("", pages);
+  g_assert_cmpuint (pages[0], ==, 15);
+}
+
+static void
+test_vmstat_numa_migrated (void)
+{
+  uint64_t v = 99;
+  g_assert_cmpint (ktstr_vmstat_numa_migrated ("nr_free_pages 12345\nnuma_hit 100\n"
+                                               "numa_pages_migrated 42\nnuma_miss 5\n",
+                                               &v),
+                   ==, 0);
+  g_assert_cmpuint (v, ==, 42);
+  g_assert_cmpint (ktstr_vmstat_numa_migrated ("numa_pages_migrated 9999999999", &v), ==, 0);
+  g_assert_cmpuint (v, ==, 9999999999ull);
+  g_assert_cmpint (ktstr_vmstat_numa_migrated ("nr_free_pages 1\nnuma_hit 100\n", &v), ==, -1);
+  g_assert_cmpint (ktstr_vmstat_numa_migrated ("", &v), ==, -1);
+  g_assert_cmpint (ktstr_vmstat_numa_migrated ("numa_pages_migrated abc\n", &v), ==, -1);
+  /* Only the whole key: numa_pages_migrated_x is another counter. */
+  g_assert_cmpint (ktstr_vmstat_numa_migrated ("numa_pages_migrated_x 3\n", &v), ==, -1);
+}
+
+static void
 test_table (void)
 {
   /* ktstr-features §5.6, all but Custom, with the group size at the
@@ -282,6 +324,8 @@ main (int argc, char **argv)
   g_test_add_func ("/guest/worker/init-failure", test_init_failure);
   g_test_add_func ("/guest/worker/sleep-stops-early", test_sleep_stops_early);
   g_test_add_func ("/guest/worker/schedstat", test_schedstat);
+  g_test_add_func ("/guest/worker/numa-maps", test_numa_maps);
+  g_test_add_func ("/guest/worker/vmstat-numa-migrated", test_vmstat_numa_migrated);
   g_test_add_func ("/guest/worker/table", test_table);
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <math.h>
 #include <gio/gio.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -201,6 +202,42 @@ test_kvm_stats_recorded (void)
   ktstr_vm_run_clear (&r);
 }
 
+/* NUMA page locality from the workers' numa_maps on a 2-node guest
+ * (tests/data/vm/numa-locality.ktstr, one cgroup per node).  Each worker's
+ * 4 MiB buffer is on its own node, so both are mostly local.  Both also
+ * map the agent's text from the one page cache copy, which sits on a
+ * single node: one of the two cannot be fully local.  That is what tells
+ * a measurement from the 1.0 of "no pages" (the old placeholder). */
+static void
+test_numa_page_locality (void)
+{
+  if (!ktstr_vm_test_need_vm ())
+    return;
+  g_autofree char *file
+      = g_test_build_filename (G_TEST_DIST, "data", "vm", "numa-locality.ktstr", NULL);
+  KtstrVmRun r = { 0 };
+  ktstr_vm_run (&r, ktstr_vm_test_kernel (), (const char *[]){ file, NULL }, NULL);
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 0);
+  g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "numa_locality", NULL);
+  g_assert_cmpstr (sc->topology, ==, "2n2l1c1t");
+  g_assert_cmpuint (sc->stats->cgroups->len, ==, 2);
+  double worst = 1.0;
+  for (guint i = 0; i < 2; i++)
+    {
+      KtstrCgroupStats *cg = sc->stats->cgroups->pdata[i];
+      g_test_message ("node%u: page locality %.4f, cross-node migration ratio %.4f", i,
+                      cg->page_locality, cg->cross_node_migration_ratio);
+      g_assert_cmpfloat (cg->page_locality, >, 0.5);
+      g_assert_cmpfloat (cg->page_locality, <=, 1.0);
+      g_assert_cmpfloat (cg->cross_node_migration_ratio, >=, 0.0);
+      g_assert_true (isfinite (cg->cross_node_migration_ratio));
+      worst = MIN (worst, cg->page_locality);
+    }
+  g_assert_cmpfloat (worst, <, 1.0);
+  g_assert_cmpfloat (sc->stats->worst_page_locality, ==, worst);
+  ktstr_vm_run_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -208,6 +245,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vm/steady", test_steady_passes);
   g_test_add_func ("/vm/topology/two-llcs", test_topology_two_llcs);
   g_test_add_func ("/vm/worktypes/all", test_all_worktypes);
+  g_test_add_func ("/vm/numa/page-locality", test_numa_page_locality);
   g_test_add_func ("/vm/verdict/panic", test_panic_verdict);
   g_test_add_func ("/vm/verdict/boot-failure", test_boot_failure_verdict);
   g_test_add_func ("/vm/verdict/hang", test_hang_verdict);
