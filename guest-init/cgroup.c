@@ -145,6 +145,18 @@ ktstr_cgroup_create (const char *root, const char *name, const char *cpus, const
       ktstr_error_set (err, "cgroup path '%s/%s' is too long", root, name);
       return -1;
     }
+  /* A nested cgroup ("outer/inner"): its parent, made earlier and holding
+   * no tasks, must hand its controllers down too. */
+  if (strchr (name, '/') != NULL)
+    {
+      char parent[512];
+      parent_dir (dir, parent, sizeof parent);
+      if (enable_controllers (parent, NULL, 0, err) != 0)
+        {
+          ktstr_error_prefix (err, "cgroup %s", parent);
+          return -1;
+        }
+    }
   if (mkdir (dir, 0755) != 0 && errno != EEXIST)
     {
       ktstr_error_set (err, "cannot create cgroup %s: %s", dir, strerror (errno));

@@ -159,6 +159,12 @@ add_cgroup (Parser *p, char **w, unsigned n)
   if (plan->n_cgroups == before)
     return -1;
   plan->cgroups[before].is_added = true;
+  int parent = plan->cgroups[before].parent;
+  if (parent >= 0 && plan->cgroups[parent].step == p->step && p->step != KTSTR_PLAN_BACKDROP
+      && !plan->cgroups[parent].is_added)
+    return fail (p, "AddCgroup: the parent of '%s', '%s', is made by step %d's setup, which "
+                 "runs after its ops; create the parent with AddCgroup too, or put it in the "
+                 "backdrop", plan->cgroups[before].name, plan->cgroups[parent].name, p->step);
   return 0;
 }
 
@@ -173,6 +179,7 @@ host_cgroup (Parser *p)
     return fail (p, "too many cgroups (at most %d)", KTSTR_PLAN_MAX_CGROUPS);
   KtstrPlanCgroup *cg = &plan->cgroups[plan->n_cgroups];
   memset (cg, 0, sizeof *cg);
+  cg->parent = -1;
   snprintf (cg->name, sizeof cg->name, "%s", KTSTR_PLAN_HOST_CGROUP);
   snprintf (cg->cpuset.text, sizeof cg->cpuset.text, "all");
   cg->line = p->line;

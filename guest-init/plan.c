@@ -52,6 +52,30 @@ ktstr_plan_is_valid_name (const char *s)
   return true;
 }
 
+/* A nested cgroup name, "outer/inner": each component 1-64 of
+ * [A-Za-z0-9_-] (the .ktstr loader's alphabet), no empty component. */
+bool
+ktstr_plan_is_valid_cgroup_path (const char *s)
+{
+  size_t n = strlen (s), run = 0;
+  if (n == 0 || n >= KTSTR_PLAN_CGROUP_NAME_MAX)
+    return false;
+  for (size_t i = 0; i <= n; i++)
+    {
+      if (s[i] == '/' || s[i] == '\0')
+        {
+          if (run == 0 || run > 64)
+            return false;
+          run = 0;
+          continue;
+        }
+      if (!is_name_char (s[i], true) && s[i] != '-')
+        return false;
+      run++;
+    }
+  return true;
+}
+
 /* A fraction from 0 to 1 ("0", "1", "0.25", ".5") in per-mille. */
 static int
 parse_permille (const char *s, unsigned *out)
@@ -223,17 +247,84 @@ parse_scalar (Parser *p, char **w, unsigned n, unsigned *seen, uint64_t min, uin
   return 0;
 }
 
+/* "a/b" lives inside "a": the parent must be an earlier cgroup that exists
+ * whenever the child does (the backdrop, or the child's own step), and an
+ * exact child cpuset must lie within an exact parent's.  Topology-relative
+ * specs are checked the same way once resolved (ktstr_plan_check_nested). */
+static int
+link_parent (Parser *p, KtstrPlanCgroup *cg)
+{
+  KtstrPlan *plan = p->plan;
+  char parent[KTSTR_PLAN_CGROUP_NAME_MAX];
+  snprintf (parent, sizeof parent, "%s", cg->name);
+  *strrchr (parent, '/') = '\0';
+  int i = ktstr_plan_find_cgroup (p, parent);
+  if (i < 0)
+    return fail (p, "cgroup '%s': its parent '%s' needs an earlier cgroup line (parents are "
+                 "created before their children)", cg->name, parent);
+  KtstrPlanCgroup *pc = &plan->cgroups[i];
+  if (pc->step != KTSTR_PLAN_BACKDROP && pc->step != cg->step)
+    return fail (p, "cgroup '%s': its parent '%s' belongs to step %d; a parent must be in the "
+                 "backdrop or the child's own step", cg->name, parent, pc->step);
+  if (cg->cpuset.kind == KTSTR_CPUSET_EXACT && pc->cpuset.kind == KTSTR_CPUSET_EXACT)
+    {
+      KtstrCpuSet outside;
+      ktstr_cpuset_subtract (&outside, &cg->cpuset.cpus, &pc->cpuset.cpus);
+      if (!ktstr_cpuset_is_empty (&outside))
+        return fail (p, "cgroup '%s': cpuset %s is not within its parent '%s' (cpuset %s); a "
+                     "child's CPUs must be a subset of its parent's", cg->name, cg->cpuset.text,
+                     parent, pc->cpuset.text);
+    }
+  cg->parent = i;
+  pc->has_children = true;
+  return 0;
+}
+
+int
+ktstr_plan_check_nested (const KtstrPlan *plan, const KtstrCpuSet *cpus, KtstrError *err)
+{
+  for (unsigned i = 0; i < plan->n_cgroups; i++)
+    {
+      const KtstrPlanCgroup *cg = &plan->cgroups[i];
+      if (cg->parent < 0 || ktstr_cpuset_is_empty (&cpus[i])
+          || ktstr_cpuset_is_empty (&cpus[cg->parent]))
+        continue;
+      KtstrCpuSet outside;
+      ktstr_cpuset_subtract (&outside, &cpus[i], &cpus[cg->parent]);
+      if (!ktstr_cpuset_is_empty (&outside))
+        {
+          char c[256], pc[256];
+          ktstr_error_set (err,
+                           "cgroup '%s' (plan line %u): cpuset %s (CPUs %s) is not within its "
+                           "parent '%s' (cpuset %s, CPUs %s); a child's CPUs must be a subset "
+                           "of its parent's",
+                           cg->name, cg->line, cg->cpuset.text,
+                           ktstr_cpuset_format (&cpus[i], c, sizeof c) ? c : "?",
+                           plan->cgroups[cg->parent].name, plan->cgroups[cg->parent].cpuset.text,
+                           ktstr_cpuset_format (&cpus[cg->parent], pc, sizeof pc) ? pc : "?");
+          return -1;
+        }
+    }
+  return 0;
+}
+
 int
 ktstr_plan_parse_cgroup_words (Parser *p, char **w, unsigned n)
 {
   KtstrPlan *plan = p->plan;
   if (n < 2 || n > 3)
     return fail (p, "expected 'cgroup NAME [cpuset=SPEC]'");
-  if (!ktstr_plan_is_valid_name (w[1]))
+  bool is_nested = strchr (w[1], '/') != NULL;
+  if (!is_nested && !ktstr_plan_is_valid_name (w[1]))
     return fail (p,
                  "invalid cgroup name '%s' (letters, digits, '_', '-', '.', not starting "
                  "with '-' or '.', at most %d characters)",
                  w[1], KTSTR_PLAN_NAME_MAX - 1);
+  if (is_nested && !ktstr_plan_is_valid_cgroup_path (w[1]))
+    return fail (p,
+                 "invalid nested cgroup name '%s' (components of 1-64 letters, digits, '_' or "
+                 "'-' joined by '/', at most %d characters in all)",
+                 w[1], KTSTR_PLAN_CGROUP_NAME_MAX - 1);
   for (unsigned i = 0; i < plan->n_cgroups; i++)
     if (strcmp (plan->cgroups[i].name, w[1]) == 0)
       return fail (p, "duplicate cgroup '%s' (first defined on line %u)", w[1],
@@ -251,6 +342,7 @@ ktstr_plan_parse_cgroup_words (Parser *p, char **w, unsigned n)
   cg->step = p->step;
   cg->cpuset.kind = KTSTR_CPUSET_ALL;
   snprintf (cg->cpuset.text, sizeof cg->cpuset.text, "all");
+  cg->parent = -1;
   if (n == 3)
     {
       KtstrError inner;
@@ -259,6 +351,8 @@ ktstr_plan_parse_cgroup_words (Parser *p, char **w, unsigned n)
       if (ktstr_cpuset_spec_parse (w[2] + 7, &cg->cpuset, &inner) != 0)
         return fail (p, "cgroup '%s': %s", w[1], inner.msg);
     }
+  if (is_nested && link_parent (p, cg) != 0)
+    return -1;
   plan->n_cgroups++;
   return 0;
 }
@@ -462,6 +556,15 @@ check_magic (Parser *p, const char *line)
                line);
 }
 
+static const char *
+first_child (const KtstrPlan *plan, unsigned cg)
+{
+  for (unsigned i = 0; i < plan->n_cgroups; i++)
+    if (plan->cgroups[i].parent == (int)cg)
+      return plan->cgroups[i].name;
+  return "?";
+}
+
 /* Checks that need the whole plan: defaults, groups, totals, guard. */
 static int
 finish (Parser *p)
@@ -480,9 +583,27 @@ finish (Parser *p)
                      "work type %s runs in groups of %u workers; %u workers is not a multiple "
                      "of %u",
                      work->type->name, g, work->workers, g);
+      const KtstrPlanCgroup *cg = &plan->cgroups[work->cgroup];
+      if (cg->has_children)
+        return fail (p, "cgroup '%s' has child cgroups, so it cannot hold workers (cgroup v2 "
+                     "lets only leaves hold tasks: put this work in a child such as '%s')",
+                     cg->name, first_child (plan, work->cgroup));
       plan->total_workers += work->workers;
       if (plan->total_workers > KTSTR_PLAN_MAX_WORKERS)
         return fail (p, "too many workers in total (at most %d)", KTSTR_PLAN_MAX_WORKERS);
+    }
+  for (unsigned i = 0; i < plan->n_ops; i++)
+    {
+      const KtstrPlanOp *op = &plan->ops[i];
+      unsigned into = op->kind == KTSTR_OP_MOVE_ALL_TASKS                  ? op->b
+                      : op->kind == KTSTR_OP_RUN_PAYLOAD && op->has_cgroup ? op->b
+                                                                           : plan->n_cgroups;
+      p->line = op->line;
+      if (into < plan->n_cgroups && plan->cgroups[into].has_children)
+        return fail (p, "%s: cgroup '%s' has child cgroups, so it cannot take tasks (cgroup v2 "
+                     "lets only leaves hold tasks: use a child such as '%s')",
+                     ktstr_op_kind_name (op->kind), plan->cgroups[into].name,
+                     first_child (plan, into));
     }
   if (ktstr_plan_finish_steps (p) != 0)
     return -1;

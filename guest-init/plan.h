@@ -17,6 +17,9 @@
 #define KTSTR_PLAN_MAX_WORKERS 512 /* all work lines together */
 #define KTSTR_PLAN_MAX_BYTES (64 * 1024)
 #define KTSTR_PLAN_NAME_MAX 64
+/* A cgroup name is a path below KTSTR_CGROUP_ROOT: "outer/inner", each
+ * component 1-64 of [A-Za-z0-9_-], at most this many bytes with the NUL. */
+#define KTSTR_PLAN_CGROUP_NAME_MAX 200
 
 #define KTSTR_PLAN_DEFAULT_DURATION_MS 2000
 #define KTSTR_PLAN_DEFAULT_SETTLE_MS 500
@@ -56,12 +59,14 @@ typedef struct
 
 typedef struct
 {
-  char name[KTSTR_PLAN_NAME_MAX];
+  char name[KTSTR_PLAN_CGROUP_NAME_MAX];
   KtstrCpusetSpec cpuset;
   unsigned line;
-  int step;      /* KTSTR_PLAN_BACKDROP, or the step that owns it */
-  bool is_added; /* created by an AddCgroup op, not at its step's setup */
-  bool is_host;  /* KTSTR_PLAN_HOST_CGROUP: never created */
+  int parent;        /* index of the cgroup above it ("a" for "a/b"), -1 at the top */
+  bool has_children; /* some later cgroup names this one as its parent */
+  int step;          /* KTSTR_PLAN_BACKDROP, or the step that owns it */
+  bool is_added;     /* created by an AddCgroup op, not at its step's setup */
+  bool is_host;      /* KTSTR_PLAN_HOST_CGROUP: never created */
 } KtstrPlanCgroup;
 
 typedef struct
@@ -159,6 +164,13 @@ const char *ktstr_op_kind_name (KtstrOpKind kind);
 /* How long the scenario runs from ScenarioStart: duration_ms without
  * steps, else the steps' holds (a loop step lasts until duration_ms). */
 uint64_t ktstr_plan_run_ms (const KtstrPlan *plan);
+
+/* Whether S is a valid nested cgroup name ("outer/inner"). */
+bool ktstr_plan_is_valid_cgroup_path (const char *s);
+
+/* With CPUS the plan's cgroup cpusets resolved (empty: all), -1 and ERR
+ * naming both when a child's CPUs are not within its parent's. */
+int ktstr_plan_check_nested (const KtstrPlan *plan, const KtstrCpuSet *cpus, KtstrError *err);
 
 /* Parses TEXT.  Errors read "plan line N: ..." and name the offending word. */
 int ktstr_plan_parse (const char *text, KtstrPlan *plan, KtstrError *err);

@@ -35,6 +35,8 @@ resolve_cpusets (Scenario *s, const KtstrTopo *topo, KtstrError *err)
           return -1;
         }
     }
+  if (ktstr_plan_check_nested (s->plan, s->cpus, err) != 0)
+    return -1;
   for (unsigned k = 0; k < s->plan->n_works; k++)
     {
       const KtstrPlanWork *w = &s->plan->works[k];

@@ -43,6 +43,8 @@ resolve (KtstrRuntime *rt, KtstrError *err)
                             plan->cgroups[i].line);
         return -1;
       }
+  if (ktstr_plan_check_nested (plan, rt->cpus, err) != 0)
+    return -1;
   for (unsigned k = 0; k < plan->n_works; k++)
     {
       const KtstrPlanWork *w = &plan->works[k];
@@ -106,6 +108,10 @@ ktstr_rt_remove_cgroup (KtstrRuntime *rt, unsigned cg)
 {
   if (!rt->is_created[cg])
     return;
+  /* cgroup v2 removes a cgroup only once it has no children: leaves first. */
+  for (unsigned i = rt->plan->n_cgroups; i > cg + 1; i--)
+    if (rt->plan->cgroups[i - 1].parent == (int)cg)
+      ktstr_rt_remove_cgroup (rt, i - 1);
   rt->is_created[cg] = false;
   if (rt->o->use_cgroups)
     ktstr_cgroup_remove (rt->o->cgroup_root, rt->plan->cgroups[cg].name);

@@ -121,6 +121,31 @@ valid_name (const char *s)
   return TRUE;
 }
 
+/* A cgroup name: one valid_name, or several joined by '/' ("outer/inner"),
+ * a cgroup nested below the ones its prefixes name. */
+static gboolean
+valid_cgroup_name (const char *s)
+{
+  if (s == NULL || strlen (s) >= 200)
+    return FALSE;
+  g_auto (GStrv) parts = g_strsplit (s, "/", -1);
+  for (char **c = parts; *c; c++)
+    if (!valid_name (*c))
+      return FALSE;
+  return parts[0] != NULL;
+}
+
+/* Whether group G is [work CG/LABEL] for exactly cgroup CG: with nested
+ * names the label is what follows the last '/'. */
+static gboolean
+is_work_group_of (const char *g, const char *cg)
+{
+  if (!g_str_has_prefix (g, "work ") || !g_str_has_prefix (g + 5, cg))
+    return FALSE;
+  const char *rest = g + 5 + strlen (cg);
+  return rest[0] == '/' && strchr (rest + 1, '/') == NULL;
+}
+
 /* Reads the parameter and option keys of one work (KEY_PREFIX "work."
  * in a [cgroup] group, "" in a [work] group) into W->params as the plan's
  * key=value words, each checked by the guest's own parser. */
@@ -184,16 +209,27 @@ check_work_type (const char *path, const char *group, const char *key, const cha
 
 static KtstrCgroupDef *
 load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_work_groups,
-             GError **error)
+             const char *child, GError **error)
 {
   static const char *const allowed[] = { "work",     "workers",   "cpuset",     "policy", "nice",
                                          "affinity", "mempolicy", "mpol_flags", "step",   NULL };
   const char *name = group + strlen ("cgroup ");
 
-  if (!valid_name (name))
+  if (!valid_cgroup_name (name))
     {
       ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
-           "cgroup name '%s' must be 1-64 letters, digits, '_' or '-'", name);
+           "cgroup name '%s' must be 1-64 letters, digits, '_' or '-', or such names "
+           "joined by '/' for a nested cgroup (outer/inner)", name);
+      return NULL;
+    }
+  /* cgroup v2's no-internal-process rule: a cgroup with children holds no
+   * tasks of its own, so a parent gets no default work either. */
+  if (child != NULL && (has_work_groups || g_key_file_has_key (kf, group, "work", NULL)))
+    {
+      ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group,
+           has_work_groups ? NULL : "work",
+           "cgroup %s has a child cgroup ([%s]), so it cannot hold workers (cgroup v2 lets "
+           "only leaves hold tasks): move its work into a child cgroup", name, child);
       return NULL;
     }
   if (!check_keys (kf, path, group, allowed, TRUE, error))
@@ -244,6 +280,13 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
           }
       return g_steal_pointer (&cg);
     }
+  if (type == NULL && child != NULL)
+    {
+      if (!check_keys (kf, path, group, (const char *const[]){ "cpuset", "step", NULL }, FALSE,
+                       error))
+        return NULL;
+      return g_steal_pointer (&cg);
+    }
   if (type == NULL)
     type = g_strdup ("CpuSpin");
   if (!check_work_type (path, group, "work", type, error))
@@ -263,7 +306,7 @@ load_work_group (GKeyFile *kf, const char *path, const char *group, KtstrTestDef
                  GError **error)
 {
   const char *spec = group + strlen ("work ");
-  const char *slash = strchr (spec, '/');
+  const char *slash = strrchr (spec, '/');
   g_autofree char *cg_name = slash ? g_strndup (spec, (gsize)(slash - spec)) : g_strdup (spec);
   if (slash == NULL || !valid_name (slash + 1))
     return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
@@ -297,6 +340,48 @@ load_work_group (GKeyFile *kf, const char *path, const char *group, KtstrTestDef
   g_ptr_array_add (cg->works, w);
   return get_uint (kf, path, group, "workers", 1, MAX_WORKERS, &w->workers, error)
          && load_work_words (kf, path, group, "", w, error);
+}
+
+static gint
+cmp_cgroup_depth (gconstpointer a, gconstpointer b)
+{
+  const KtstrCgroupDef *x = *(KtstrCgroupDef *const *) a, *y = *(KtstrCgroupDef *const *) b;
+  guint dx = 0, dy = 0;
+  for (const char *c = x->name; *c; c++)
+    dx += *c == '/';
+  for (const char *c = y->name; *c; c++)
+    dy += *c == '/';
+  return dx < dy ? -1 : dx > dy;
+}
+
+/* Nested cgroups: each parent a group of its own, before its children
+ * (the plan creates cgroups in order and removes them in reverse, so
+ * leaves go first).  A parent the file does not define gets an implicit
+ * one in the backdrop: no workers, no cpuset. */
+static void
+nest_cgroups (KtstrTestDef *def)
+{
+  for (guint i = 0; i < def->cgroups->len; i++)
+    {
+      const char *name = ((KtstrCgroupDef *) def->cgroups->pdata[i])->name;
+      for (const char *s = strchr (name, '/'); s != NULL; s = strchr (s + 1, '/'))
+        {
+          g_autofree char *parent = g_strndup (name, (gsize) (s - name));
+          gboolean found = FALSE;
+          for (guint j = 0; j < def->cgroups->len && !found; j++)
+            found = g_str_equal (((KtstrCgroupDef *) def->cgroups->pdata[j])->name, parent);
+          if (found)
+            continue;
+          KtstrCgroupDef *pc = g_new0 (KtstrCgroupDef, 1);
+          pc->name = g_steal_pointer (&parent);
+          pc->works = g_ptr_array_new_with_free_func ((GDestroyNotify) work_def_free);
+          pc->step = -1;
+          g_ptr_array_add (def->cgroups, pc);
+          name = ((KtstrCgroupDef *) def->cgroups->pdata[i])->name;
+        }
+    }
+  /* Stable (GLib >= 2.32): file order among cgroups of one depth. */
+  g_ptr_array_sort (def->cgroups, cmp_cgroup_depth);
 }
 
 /* Group sizes need the final worker count: check each whole work line. */
@@ -603,15 +688,21 @@ ktstr_testdef_load (const char *path, GError **error)
                "[backdrop], [payload NAME] or [checks])");
           return NULL;
         }
-      g_autofree char *prefix = g_strdup_printf ("work %s/", *g + strlen ("cgroup "));
+      g_autofree char *child_prefix = g_strdup_printf ("%s/", *g);
       gboolean has_work_groups = FALSE;
+      const char *child = NULL;
       for (char **h = groups; *h; h++)
-        has_work_groups |= g_str_has_prefix (*h, prefix);
-      KtstrCgroupDef *cg = load_cgroup (kf, path, *g, has_work_groups, error);
+        {
+          has_work_groups |= is_work_group_of (*h, *g + strlen ("cgroup "));
+          if (child == NULL && g_str_has_prefix (*h, child_prefix))
+            child = *h;
+        }
+      KtstrCgroupDef *cg = load_cgroup (kf, path, *g, has_work_groups, child, error);
       if (cg == NULL)
         return NULL;
       g_ptr_array_add (def->cgroups, cg);
     }
+  nest_cgroups (def);
   for (char **g = groups; *g; g++)
     if (g_str_has_prefix (*g, "work ") && !load_work_group (kf, path, *g, def, error))
       return NULL;

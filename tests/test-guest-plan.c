@@ -85,6 +85,83 @@ test_parse_defaults (void)
   g_assert_cmpuint (plan.total_workers, ==, 5);
 }
 
+/* Nested cgroups: each knows its parent, which comes earlier in the plan
+ * (so creation in plan order makes parents first and teardown in reverse
+ * order removes leaves first), and parents hold no work. */
+static void
+test_parse_nested (void)
+{
+  static const char text[] = "ktstr-plan 1\n"
+                             "cgroup outer cpuset=exact:0-3\n"
+                             "cgroup outer/a cpuset=exact:0-1\n"
+                             "cgroup outer/b\n"
+                             "cgroup x\n"
+                             "cgroup x/y\n"
+                             "cgroup x/y/Z_9-z\n"
+                             "work outer/a CpuSpin\n"
+                             "work outer/b CpuSpin\n"
+                             "work x/y/Z_9-z YieldHeavy\n"
+                             "step frac:1\n"
+                             "op MoveAllTasks outer/a x/y/Z_9-z\n"
+                             "op SetCpuset outer/b exact:2\n";
+  KtstrPlan plan;
+  KtstrError err = { "" };
+  g_assert_cmpint (ktstr_plan_parse (text, &plan, &err), ==, 0);
+  g_assert_cmpstr (err.msg, ==, "");
+  g_assert_cmpuint (plan.n_cgroups, ==, 6);
+  static const int parents[] = { -1, 0, 0, -1, 3, 4 };
+  static const bool has_children[] = { true, false, false, true, true, false };
+  for (unsigned i = 0; i < plan.n_cgroups; i++)
+    {
+      g_assert_cmpint (plan.cgroups[i].parent, ==, parents[i]);
+      g_assert_cmpint (plan.cgroups[i].has_children, ==, has_children[i]);
+      g_assert_cmpint (plan.cgroups[i].parent, <, (int)i);
+    }
+  g_assert_cmpstr (plan.cgroups[5].name, ==, "x/y/Z_9-z");
+  g_assert_cmpuint (plan.works[2].cgroup, ==, 5);
+  g_assert_cmpuint (plan.n_ops, ==, 2);
+  g_assert_cmpuint (plan.ops[0].a, ==, 1);
+  g_assert_cmpuint (plan.ops[0].b, ==, 5);
+
+  g_assert_true (ktstr_plan_is_valid_cgroup_path ("a/b"));
+  g_assert_false (ktstr_plan_is_valid_cgroup_path ("a/../b"));
+  g_assert_false (ktstr_plan_is_valid_cgroup_path ("a/.b"));
+  g_assert_false (ktstr_plan_is_valid_cgroup_path ("a b/c"));
+}
+
+/* Topology-relative cpusets are checked once resolved: a child must lie
+ * within its parent (empty: all CPUs, i.e. inherit). */
+static void
+test_check_nested (void)
+{
+  static const char text[] = "ktstr-plan 1\n"
+                             "cgroup p cpuset=disjoint:0/2\n"
+                             "cgroup p/in cpuset=range:0-0.5\n"
+                             "cgroup p/all\n"
+                             "work p/in CpuSpin\n"
+                             "work p/all CpuSpin\n";
+  KtstrPlan plan;
+  KtstrError err = { "" };
+  g_assert_cmpint (ktstr_plan_parse (text, &plan, &err), ==, 0);
+  KtstrCpuSet cpus[3];
+  KtstrError perr = { "" };
+  g_assert_cmpint (ktstr_cpuset_parse ("0-1", &cpus[0], &perr), ==, 0);
+  g_assert_cmpint (ktstr_cpuset_parse ("1", &cpus[1], &perr), ==, 0);
+  ktstr_cpuset_zero (&cpus[2]);
+  g_assert_cmpint (ktstr_plan_check_nested (&plan, cpus, &err), ==, 0);
+
+  g_assert_cmpint (ktstr_cpuset_parse ("1-2", &cpus[1], &perr), ==, 0);
+  g_assert_cmpint (ktstr_plan_check_nested (&plan, cpus, &err), ==, -1);
+  g_assert_cmpstr (err.msg, ==,
+                   "cgroup 'p/in' (plan line 3): cpuset range:0-0.5 (CPUs 1-2) is not within "
+                   "its parent 'p' (cpuset disjoint:0/2, CPUs 0-1); a child's CPUs must be a "
+                   "subset of its parent's");
+
+  /* A parent with all CPUs bounds nothing. */
+  ktstr_cpuset_zero (&cpus[0]);
+  g_assert_cmpint (ktstr_plan_check_nested (&plan, cpus, &err), ==, 0);
+}
+
 typedef struct
 {
   const char *text;
@@ -114,7 +191,31 @@ static const BadPlan bad_plans[] = {
     "plan line 2: cgroup 'a': invalid cpuset 'half' (expected all, exact:LIST, llc:I, numa:N, "
     "range:A-B, disjoint:I/N or overlap:I/N/F)" },
   { "ktstr-plan 1\ncgroup a weight=5\n", "plan line 2: unknown cgroup option 'weight=5'" },
-  { "ktstr-plan 1\ncgroup a/b\n", "plan line 2: invalid cgroup name 'a/b'" },
+  { "ktstr-plan 1\ncgroup a/b\n",
+    "plan line 2: cgroup 'a/b': its parent 'a' needs an earlier cgroup line" },
+  { "ktstr-plan 1\ncgroup a\ncgroup a/b.c\n", "plan line 3: invalid nested cgroup name 'a/b.c'" },
+  { "ktstr-plan 1\ncgroup a\ncgroup a//b\n", "plan line 3: invalid nested cgroup name 'a//b'" },
+  { "ktstr-plan 1\ncgroup a\ncgroup a/\n", "plan line 3: invalid nested cgroup name 'a/'" },
+  { "ktstr-plan 1\ncgroup /a\n", "plan line 2: invalid nested cgroup name '/a'" },
+  { "ktstr-plan 1\ncgroup a\n"
+    "cgroup a/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+    "plan line 3: invalid nested cgroup name 'a/xxxxx" },
+  { "ktstr-plan 1\ncgroup a\ncgroup a/b\nwork a CpuSpin\nwork a/b CpuSpin\n",
+    "plan line 4: cgroup 'a' has child cgroups, so it cannot hold workers (cgroup v2 lets only "
+    "leaves hold tasks: put this work in a child such as 'a/b')" },
+  { "ktstr-plan 1\ncgroup a\nwork a CpuSpin\ncgroup a/b\nwork a/b CpuSpin\n",
+    "plan line 3: cgroup 'a' has child cgroups, so it cannot hold workers" },
+  { "ktstr-plan 1\ncgroup a cpuset=exact:0-1\ncgroup a/b cpuset=exact:1-2\n",
+    "plan line 3: cgroup 'a/b': cpuset exact:1-2 is not within its parent 'a' (cpuset "
+    "exact:0-1); a child's CPUs must be a subset of its parent's" },
+  { "ktstr-plan 1\ncgroup a\ncgroup a/b\ncgroup c\nwork a/b CpuSpin\nwork c CpuSpin\n"
+    "step frac:1\nop MoveAllTasks c a\n",
+    "plan line 8: MoveAllTasks: cgroup 'a' has child cgroups, so it cannot take tasks" },
+  { "ktstr-plan 1\nstep frac:1\ncgroup a\nop AddCgroup a/b\n",
+    "plan line 4: AddCgroup: the parent of 'a/b', 'a', is made by step 0's setup" },
+  { "ktstr-plan 1\nstep frac:1\ncgroup a\nstep frac:1\ncgroup a/b\n",
+    "plan line 5: cgroup 'a/b': its parent 'a' belongs to step 0; a parent must be in the "
+    "backdrop or the child's own step" },
   { "ktstr-plan 1\ncgroup ..\n", "plan line 2: invalid cgroup name '..'" },
   { "ktstr-plan 1\ncgroup a\ncgroup a\n",
     "plan line 3: duplicate cgroup 'a' (first defined on line 2)" },
@@ -226,6 +327,8 @@ main (int argc, char **argv)
   g_test_add_func ("/guest/plan/parse/full", test_parse_full);
   g_test_add_func ("/guest/plan/parse/defaults", test_parse_defaults);
   g_test_add_func ("/guest/plan/parse/errors", test_parse_errors);
+  g_test_add_func ("/guest/plan/parse/nested", test_parse_nested);
+  g_test_add_func ("/guest/plan/check-nested", test_check_nested);
   g_test_add_func ("/guest/plan/parse/too-many-workers", test_too_many_workers);
   g_test_add_func ("/guest/plan/parse/long-line", test_long_line);
   g_test_add_func ("/guest/plan/load", test_load);

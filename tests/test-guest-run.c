@@ -297,6 +297,77 @@ test_bad_cpuset_for_topology (void)
   g_assert_cmpuint (workers->len, ==, 0);
 }
 
+/* Nested cgroups: "cgroup" messages and worker reports carry the full
+ * path, parents come before their children, a child without a cpuset
+ * inherits its parent's, and tasks move between leaves of different
+ * parents. */
+static void
+test_nested (void)
+{
+  /* A child before its parent is refused before anything runs. */
+  g_autoptr (Run) early = run_plan ("ktstr-plan 1\ncgroup q\ncgroup q/c/d\ncgroup q/c\n", NULL);
+  g_assert_cmpint (early->exit_code, ==, 1);
+
+  g_autoptr (Run) r = run_plan ("ktstr-plan 1\nsettle_ms 0\n"
+                                "cgroup p cpuset=llc:0\n"
+                                "cgroup p/a cpuset=range:0-0.5\n"
+                                "cgroup p/b\n"
+                                "cgroup q\n"
+                                "cgroup q/c\n"
+                                "work p/a CpuSpin workers=1\n"
+                                "work p/b CpuSpin workers=1\n"
+                                "work q/c YieldHeavy workers=1\n"
+                                "step fixed:100\n"
+                                "op MoveAllTasks p/a q/c\n",
+                                NULL);
+  g_assert_cmpint (r->exit_code, ==, 0);
+  g_autoptr (GPtrArray) cgroups = of_type (r, "cgroup");
+  static const char *const names[][2]
+      = { { "p", "0-1" }, { "p/a", "0" }, { "p/b", "" }, { "q", "" }, { "q/c", "" } };
+  g_assert_cmpuint (cgroups->len, ==, G_N_ELEMENTS (names));
+  for (guint i = 0; i < cgroups->len; i++)
+    {
+      g_assert_cmpstr (json_object_get_string_member (cgroups->pdata[i], "name"), ==, names[i][0]);
+      g_assert_cmpstr (json_object_get_string_member (cgroups->pdata[i], "cpuset"), ==,
+                       names[i][1]);
+    }
+  g_autoptr (GPtrArray) workers = of_type (r, "worker");
+  g_assert_cmpuint (workers->len, ==, 3);
+  g_autoptr (GPtrArray) seen = g_ptr_array_new ();
+  for (guint i = 0; i < workers->len; i++)
+    g_ptr_array_add (seen, (char *)json_object_get_string_member (workers->pdata[i], "cgroup"));
+  for (const char *const *n = (const char *const[]){ "p/a", "p/b", "q/c", NULL }; *n; n++)
+    g_assert_true (g_ptr_array_find_with_equal_func (seen, *n, g_str_equal, NULL));
+  g_autoptr (GPtrArray) stims = of_type (r, "stim");
+  gboolean has_move = FALSE;
+  for (guint i = 0; i < stims->len; i++)
+    has_move
+        |= g_strcmp0 (json_object_get_string_member (stims->pdata[i], "op_kind"), "MoveAllTasks")
+               == 0
+           && g_str_has_prefix (json_object_get_string_member (stims->pdata[i], "detail"),
+                                "from=p/a to=q/c ");
+  g_assert_true (has_move);
+}
+
+/* A topology-relative child cpuset that resolves outside its parent's
+ * fails before anything runs, naming both. */
+static void
+test_nested_cpuset_outside_parent (void)
+{
+  g_autoptr (Run) r = run_plan ("ktstr-plan 1\ncgroup p cpuset=llc:0\ncgroup p/a cpuset=llc:1\n"
+                                "work p/a CpuSpin\n",
+                                NULL);
+  g_assert_cmpint (r->exit_code, ==, 1);
+  g_autoptr (GPtrArray) errors = of_type (r, "error");
+  g_assert_cmpuint (errors->len, ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (errors->pdata[0], "msg"), ==,
+                   "cgroup 'p/a' (plan line 3): cpuset llc:1 (CPUs 2-3) is not within its "
+                   "parent 'p' (cpuset llc:0, CPUs 0-1); a child's CPUs must be a subset of its "
+                   "parent's");
+  g_autoptr (GPtrArray) workers = of_type (r, "worker");
+  g_assert_cmpuint (workers->len, ==, 0);
+}
+
 static void
 test_cgroups_unavailable (void)
 {
@@ -516,6 +587,8 @@ main (int argc, char **argv)
   g_test_add_func ("/guest/run/all-types", test_all_types);
   g_test_add_func ("/guest/run/bad-plan", test_bad_plan);
   g_test_add_func ("/guest/run/bad-cpuset-for-topology", test_bad_cpuset_for_topology);
+  g_test_add_func ("/guest/run/nested", test_nested);
+  g_test_add_func ("/guest/run/nested-cpuset-outside-parent", test_nested_cpuset_outside_parent);
   g_test_add_func ("/guest/run/cgroups-unavailable", test_cgroups_unavailable);
   g_test_add_func ("/guest/run/worker-init-failure", test_worker_init_failure);
   g_test_add_func ("/guest/run/no-workers", test_no_workers);

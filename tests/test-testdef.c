@@ -90,6 +90,58 @@ test_errors (void)
   assert_load_error ("not a key file", KTSTR_TESTDEF_ERROR_PARSE, (const char *[]){ NULL });
 }
 
+/* Nested cgroups: parents (declared or implicit) come before their
+ * children in the plan, hold no workers, and [work CG/LABEL] splits at
+ * the last '/'. */
+static void
+test_nested (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrTestDef) def
+      = load_str ("[test]\nname=n\nworkers=2\n"
+                  "[cgroup left/a]\nwork=CpuSpin\n"
+                  "[cgroup outer/in]\ncpuset=exact:0\nwork=CpuSpin\nworkers=1\n"
+                  "[work outer/in/pipes]\ntype=PipeIo\nworkers=2\n"
+                  "[cgroup outer]\ncpuset=exact:0-1\n"
+                  "[step 0]\nhold=frac:1\nops=MoveAllTasks left/a outer/in\n",
+                  &error, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpuint (def->cgroups->len, ==, 4);
+  g_autofree char *plan = ktstr_testdef_to_plan (def, "1n1l2c1t", 0);
+  g_assert_nonnull (strstr (plan, "workers 2\ncgroup outer cpuset=exact:0-1\ncgroup left\n"
+                                  "cgroup left/a\ncgroup outer/in cpuset=exact:0\n"
+                                  "work left/a CpuSpin workers=2\n"
+                                  "work outer/in CpuSpin workers=1\n"
+                                  "work outer/in PipeIo workers=2"));
+  g_assert_nonnull (strstr (plan, "op MoveAllTasks left/a outer/in\n"));
+  g_assert_null (strstr (plan, "work outer "));
+  g_assert_null (strstr (plan, "work left "));
+
+  /* A bad component, a parent with work, a parent with [work] groups, a
+   * child cpuset outside its parent's, a task move into a parent. */
+  assert_load_error ("[test]\nname=x\n[cgroup a/b.c]\n", KTSTR_TESTDEF_ERROR_INVALID,
+                     (const char *[]){ "[cgroup a/b.c]", "joined by '/'", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a//b]\n", KTSTR_TESTDEF_ERROR_INVALID,
+                     (const char *[]){ "[cgroup a//b]", "must be 1-64", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\nwork=CpuSpin\n[cgroup a/b]\n",
+                     KTSTR_TESTDEF_ERROR_INVALID,
+                     (const char *[]){ "[cgroup a]", "work", "child cgroup ([cgroup a/b])",
+                                       "only leaves hold tasks", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\n[work a/w]\ntype=CpuSpin\n[cgroup a/b]\n",
+                     KTSTR_TESTDEF_ERROR_INVALID,
+                     (const char *[]){ "[cgroup a]", "cannot hold workers", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\nworkers=2\n[cgroup a/b]\n",
+                     KTSTR_TESTDEF_ERROR_UNKNOWN, (const char *[]){ "[cgroup a]", "workers", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\ncpuset=exact:0\n[cgroup a/b]\n"
+                     "cpuset=exact:1\n",
+                     KTSTR_TESTDEF_ERROR_INVALID,
+                     (const char *[]){ "[cgroup a/b]", "not within its parent 'a'", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a/b]\n[cgroup c]\n"
+                     "[step 0]\nhold=frac:1\nops=MoveAllTasks c a\n",
+                     KTSTR_TESTDEF_ERROR_INVALID,
+                     (const char *[]){ "[step 0]", "cgroup 'a' has child cgroups", NULL });
+}
+
 static void
 test_works_and_options (void)
 {
@@ -351,6 +403,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/testdef/load-and-plan", test_load_valid_and_plan);
   g_test_add_func ("/testdef/errors", test_errors);
+  g_test_add_func ("/testdef/nested", test_nested);
   g_test_add_func ("/testdef/works-and-options", test_works_and_options);
   g_test_add_func ("/testdef/constraints", test_constraints);
   g_test_add_func ("/testdef/format-errors", test_format_errors);

@@ -1,7 +1,8 @@
 /* VM tier for steps, ops and payloads (make check-vm): a dynamic test
  * whose sidecar timeline shows all 13 ops in order, an isolation check
  * that fails when SwapCpusets moves workers out of their cpuset on
- * purpose, and a JSON payload whose min check passes and fails. */
+ * purpose, a JSON payload whose min check passes and fails, and ops on
+ * nested cgroups. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -153,6 +154,61 @@ test_payload (void)
     }
 }
 
+/* Nested cgroups for real: leaves under parents (one declared with a
+ * cpuset, one implicit), ops on nested names, a move between leaves of
+ * different parents.  The sidecar names the nested cgroups in its
+ * timeline; its per-cgroup stats (a schema without names) hold the
+ * leaves with workers only. */
+static const char nested_test[] = "[test]\n"
+                                  "name=ops_nested\n"
+                                  "duration_ms=2000\n"
+                                  "settle_ms=200\n"
+                                  "[cgroup left]\ncpuset=exact:0\n"
+                                  "[cgroup left/a]\nwork=CpuSpin\nworkers=1\n"
+                                  "[cgroup right/b]\nwork=YieldHeavy\nworkers=1\n"
+                                  "[step 0]\nhold=fixed:600\n"
+                                  "ops=AddCgroup right/x cpuset=exact:1;Spawn right/x CpuSpin "
+                                  "workers=1;SetCpuset right/x exact:0;StopCgroup right/x;"
+                                  "RemoveCgroup right/x\n"
+                                  "[step 1]\nhold=fixed:600\nops=MoveAllTasks left/a right/b\n";
+
+static void
+test_nested (void)
+{
+  static const char *const want[][2] = {
+    { "AddCgroup", "cgroup=right/x cpuset=1" },
+    { "Spawn", "cgroup=right/x " },
+    { "SetCpuset", "cgroup=right/x cpus=0" },
+    { "StopCgroup", "cgroup=right/x " },
+    { "RemoveCgroup", "cgroup=right/x " },
+    { "MoveAllTasks", "from=left/a to=right/b tasks=1" },
+  };
+  if (!ktstr_vm_test_need_vm ())
+    return;
+  KtstrVmRun r = { 0 };
+  run_file (&r, nested_test);
+  if (ktstr_vm_run_exit_code (&r) != 0)
+    g_error ("ktstr test failed:\n%s\n%s", r.out, r.err);
+  g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "ops_nested", NULL);
+  g_assert_true (sc->passed);
+  guint n = 0;
+  for (guint i = 0; i < sc->stimulus_events->len; i++)
+    {
+      const KtstrStimulusEvent *ev = sc->stimulus_events->pdata[i];
+      if (ev->op_kind == NULL)
+        continue;
+      g_assert_cmpuint (n, <, G_N_ELEMENTS (want));
+      g_assert_cmpstr (ev->op_kind, ==, want[n][0]);
+      g_assert_nonnull (ev->detail);
+      if (!g_str_has_prefix (ev->detail, want[n][1]))
+        g_error ("%s: detail '%s' does not start with '%s'", ev->op_kind, ev->detail, want[n][1]);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (want));
+  g_assert_cmpuint (sc->stats->cgroups->len, ==, 3);
+  ktstr_vm_run_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -160,5 +216,6 @@ main (int argc, char **argv)
   g_test_add_func ("/vm/ops/timeline", test_timeline);
   g_test_add_func ("/vm/ops/isolation-violated", test_isolation_violated);
   g_test_add_func ("/vm/ops/payload-min", test_payload);
+  g_test_add_func ("/vm/ops/nested", test_nested);
   return g_test_run ();
 }
