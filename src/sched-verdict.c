@@ -123,6 +123,19 @@ append_exit (GString *s, const KtstrSchedRecord *rec, const char *console_text)
   ktstr_sched_exit_clear (&e);
 }
 
+/* An error exit (kind >= 1024, SCX_EXIT_ERROR) in the kernel log; an
+ * unregister (kind 64..67) is how every normal run ends. */
+static gboolean
+sched_exit_logged (const KtstrSchedRecord *rec, const char *console_text)
+{
+  KtstrSchedExit e;
+  gboolean found = console_text != NULL && ktstr_sched_exit_find (rec, console_text, &e);
+  gboolean is_error = found && e.kind >= 1024;
+  if (found)
+    ktstr_sched_exit_clear (&e);
+  return is_error;
+}
+
 char *
 ktstr_sched_verdict_start (const KtstrSchedRecord *rec, const char *console_text)
 {
@@ -171,6 +184,14 @@ ktstr_sched_verdict_run (const KtstrSchedRecord *rec, const char *console_text)
     g_string_append_printf (s, "scheduler did not detach: sched_ext still had it after ktstr "
                                "stopped it (%s)",
                             rec->stop_exit);
+  else if (!rec->is_stopped && sched_exit_logged (rec, console_text))
+    {
+      /* The kernel threw the scheduler out, but the agent could not say so:
+       * a stall can starve the agent itself until it gives up and powers
+       * off.  The kernel log is the evidence. */
+      g_string_append (s, "scheduler died during the run: the kernel disabled it");
+      append_exit (s, rec, console_text);
+    }
   if (s->len == 0)
     {
       g_string_free (s, TRUE);

@@ -115,6 +115,32 @@ test_died_during_run (void)
   g_string_free (report, TRUE);
 }
 
+/* The agent starved by the stall could not report the scheduler's end; the
+ * kernel log alone shows an error exit.  An unregister is a normal end. */
+static void
+test_died_seen_only_in_kernel_log (void)
+{
+  const char *lines[] = {
+    "{\"t\":\"hello\",\"proto\":1,\"uptime_ms\":1,\"kernel\":\"6.12\"}",
+    "{\"t\":\"sched\",\"ev\":\"ready\",\"elapsed_ms\":300,\"state\":\"enabled\",\"ops\":\"qmap\","
+    "\"attached\":true}",
+    "{\"t\":\"error\",\"msg\":\"moving worker 1 (pid 72) into cgroup 'cg_1': timed out\"}",
+    NULL
+  };
+  g_autoptr (KtstrSession) s = session_from (lines);
+  const char *stall = "[ 10.4] sched_ext: BPF scheduler \"qmap\" disabled (runnable task stall)\n"
+                      "[ 10.4] sched_ext: qmap: init[1] failed to run for 6.909s\n";
+  g_autofree char *run = ktstr_sched_verdict_run (s->sched, stall);
+  g_assert_nonnull (run);
+  g_assert_true (g_str_has_prefix (run, "scheduler died during the run: the kernel disabled it"));
+  g_assert_nonnull (strstr (run, "runnable task stall (kind 1026): init[1] failed to run"));
+
+  const char *unreg
+      = "[ 9.0] sched_ext: BPF scheduler \"qmap\" disabled (unregistered from user space)\n";
+  g_assert_null (ktstr_sched_verdict_run (s->sched, unreg));
+  g_assert_null (ktstr_sched_verdict_run (s->sched, NULL));
+}
+
 static void
 test_start_failures (void)
 {
@@ -226,6 +252,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sched/exit-kinds", test_exit_kinds);
   g_test_add_func ("/sched/verdict/died-during-run", test_died_during_run);
   g_test_add_func ("/sched/verdict/start-failures", test_start_failures);
+  g_test_add_func ("/sched/verdict/died-in-kernel-log", test_died_seen_only_in_kernel_log);
   g_test_add_func ("/sched/verdict/not-detached", test_not_detached);
   g_test_add_func ("/session/guard", test_session_guard);
   return g_test_run ();
