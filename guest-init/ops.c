@@ -15,6 +15,28 @@
 
 #define LIST_MAX 4096
 
+/* The next ops (StopCgroup, RemoveCgroup, MoveAllTasks, …) should act on
+ * workers that have really run: a worker stopped before its first
+ * instruction would count as starved.  Wait, bounded, until each worker of
+ * a spawned batch has finished its first iteration.  Slow starters (a
+ * Bursty burst, a blocked partner) end the wait at its bound. */
+#define SPAWN_START_WAIT_MS 500
+
+static void
+wait_first_iterations (const KtstrWorkerSet *set)
+{
+  uint64_t deadline = ktstr_now_ns () + (uint64_t)SPAWN_START_WAIT_MS * 1000000ull;
+  for (;;)
+    {
+      bool all_started = true;
+      for (unsigned i = 0; i < set->n && all_started; i++)
+        all_started = __atomic_load_n (&set->reports[i].live_iterations, __ATOMIC_RELAXED) > 0;
+      if (all_started || ktstr_now_ns () >= deadline)
+        return;
+      ktstr_sleep_ms (2);
+    }
+}
+
 static const char *
 cg_name (const KtstrRuntime *rt, unsigned cg)
 {
@@ -174,7 +196,10 @@ apply (KtstrRuntime *rt, const KtstrPlanOp *op, char *detail, size_t len, KtstrE
                     w->type->name, w->workers);
         else
           snprintf (detail, len, "work=%s workers=%u", w->type->name, w->workers);
-        return ktstr_rt_spawn (rt, &op->work, 1, op->step, err);
+        if (ktstr_rt_spawn (rt, &op->work, 1, op->step, err) != 0)
+          return -1;
+        wait_first_iterations (&rt->batches[rt->n_batches - 1].set);
+        return 0;
       }
     case KTSTR_OP_STOP_CGROUP:
       snprintf (detail, len, "cgroup=%s workers=%u", cg_name (rt, op->a),

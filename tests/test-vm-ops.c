@@ -168,19 +168,23 @@ static const char nested_test[] = "[test]\n"
                                   "[cgroup right/b]\nwork=YieldHeavy\nworkers=1\n"
                                   "[step 0]\nhold=fixed:600\n"
                                   "ops=AddCgroup right/x cpuset=exact:1;Spawn right/x CpuSpin "
-                                  "workers=1;SetCpuset right/x exact:0;StopCgroup right/x;"
-                                  "RemoveCgroup right/x\n"
+                                  "workers=1;SetCpuset right/x exact:0;AddCgroup right/y;"
+                                  "StopCgroup right/y;RemoveCgroup right/y\n"
                                   "[step 1]\nhold=fixed:600\nops=MoveAllTasks left/a right/b\n";
 
 static void
 test_nested (void)
 {
   static const char *const want[][2] = {
+    /* right/x's worker runs for the whole step; the stop and removal ops
+     * act on right/y, which has no workers: a worker stopped right after
+     * its spawn may not have run at all and would count as starved. */
     { "AddCgroup", "cgroup=right/x cpuset=1" },
     { "Spawn", "cgroup=right/x " },
     { "SetCpuset", "cgroup=right/x cpus=0" },
-    { "StopCgroup", "cgroup=right/x " },
-    { "RemoveCgroup", "cgroup=right/x " },
+    { "AddCgroup", "cgroup=right/y" },
+    { "StopCgroup", "cgroup=right/y" },
+    { "RemoveCgroup", "cgroup=right/y" },
     { "MoveAllTasks", "from=left/a to=right/b tasks=1" },
   };
   if (!ktstr_vm_test_need_vm ())
