@@ -13,6 +13,7 @@
 #include "gitcommit.h"
 #include "hostctx.h"
 #include "initramfs.h"
+#include "kernel-cache.h"
 #include "package.h"
 #include "sched-verdict.h"
 #include "report.h"
@@ -346,14 +347,9 @@ keep_console (const char *console_path, const char *sidecar_path)
 static void
 remove_workdir (const char *dir)
 {
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (dir);
+  g_autoptr (GError) error = NULL;
+  if (!ktstr_rm_rf (dir, &error))
+    g_printerr ("ktstr: warning: %s\n", error->message);
 }
 
 KtstrTestResult *

@@ -8,6 +8,7 @@
 
 #include "siphash.h"
 #include "sidecar.h"
+#include "kernel-cache.h"
 
 /* --- SipHash ------------------------------------------------------------------ */
 
@@ -662,15 +663,7 @@ make_tmpdir (void)
 static void
 rm_rf (const char *path)
 {
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  if (d != NULL)
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-        rm_rf (child);
-      }
-  g_remove (path);
+  g_assert_true (ktstr_rm_rf (path, NULL));
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "test-stats-util.h"
+#include "kernel-cache.h"
 
 const char *const stats_test_runs_by_age[] = {
   "ci-gauntlet",        "6.14-unknown",       "6.14-abc1234", "6.15-abc1234",
@@ -74,19 +75,7 @@ stats_test_make_target (void)
 void
 stats_test_rm_rf (const char *path)
 {
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          stats_test_rm_rf (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
+  g_assert_true (ktstr_rm_rf (path, NULL));
 }
 
 void

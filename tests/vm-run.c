@@ -2,6 +2,8 @@
 
 #include "vm-run.h"
 
+#include "kernel-cache.h"
+
 #include <string.h>
 #include <sys/wait.h>
 
@@ -68,10 +70,8 @@ ktstr_vm_test_make_repo (const char *prefix)
 void
 ktstr_vm_test_remove_tree (const char *dir)
 {
-  if (dir == NULL)
-    return;
-  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
-  g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+  if (dir != NULL)
+    g_assert_true (ktstr_rm_rf (dir, NULL));
 }
 
 void
