@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "hostctx.h"
+#include "fsutil.h"
 
 G_DEFINE_QUARK (ktstr - host - context - error - quark, ktstr_host_context_error)
 
@@ -106,20 +107,6 @@ ktstr_host_context_copy (const KtstrHostContext *src)
 }
 
 /* --- Probing --------------------------------------------------------------- */
-
-/* File contents with surrounding whitespace removed; NULL when unreadable
- * or blank. */
-static char *
-read_trimmed (const char *path)
-{
-  g_autofree char *text = NULL;
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return NULL;
-  g_strstrip (text);
-  if (*text == '\0')
-    return NULL;
-  return g_steal_pointer (&text);
-}
 
 /* "0-3,5,8-9" -> TRUE and calls FN for each CPU; FALSE on a malformed list. */
 static gboolean
@@ -248,7 +235,7 @@ count_cpu_numa_nodes (void)
       if (!g_str_has_prefix (name, "node") || !g_ascii_isdigit (name[4]))
         continue;
       g_autofree char *path = g_strdup_printf ("/sys/devices/system/node/%s/cpulist", name);
-      g_autofree char *list = read_trimmed (path);
+      g_autofree char *list = ktstr_read_trimmed (path);
       guint64 ncpus = 0;
       if (list != NULL && parse_cpu_list (list, count_cpu, &ncpus) && ncpus > 0)
         nodes++;
@@ -269,7 +256,7 @@ compute_static_info (gpointer unused)
       si->has_total_memory_kb = meminfo_value (meminfo, "MemTotal", &si->total_memory_kb);
       si->has_hugepages_size_kb = meminfo_value (meminfo, "Hugepagesize", &si->hugepages_size_kb);
     }
-  g_autofree char *online = read_trimmed ("/sys/devices/system/cpu/online");
+  g_autofree char *online = ktstr_read_trimmed ("/sys/devices/system/cpu/online");
   guint64 n = 0;
   if (online != NULL && parse_cpu_list (online, count_cpu, &n) && n > 0)
     si->online_cpus = n;
@@ -304,7 +291,7 @@ read_sched_tunables (void)
       g_autofree char *path = g_build_filename ("/proc/sys/kernel", name, NULL);
       if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
         continue;
-      char *value = read_trimmed (path);
+      char *value = ktstr_read_trimmed (path);
       if (value != NULL)
         g_hash_table_insert (out, g_strdup (name), value);
     }
@@ -314,7 +301,7 @@ read_sched_tunables (void)
 static void
 read_governors (KtstrHostContext *ctx)
 {
-  g_autofree char *online = read_trimmed ("/sys/devices/system/cpu/online");
+  g_autofree char *online = ktstr_read_trimmed ("/sys/devices/system/cpu/online");
   g_autoptr (GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
   if (online == NULL || !parse_cpu_list (online, collect_cpu, cpus))
     return;
@@ -323,7 +310,7 @@ read_governors (KtstrHostContext *ctx)
       guint cpu = g_array_index (cpus, guint, i);
       g_autofree char *path
           = g_strdup_printf ("/sys/devices/system/cpu/cpu%u/cpufreq/scaling_governor", cpu);
-      g_autofree char *gov = read_trimmed (path);
+      g_autofree char *gov = ktstr_read_trimmed (path);
       if (gov != NULL)
         ktstr_host_context_set_governor (ctx, cpu, gov);
     }
@@ -357,11 +344,11 @@ ktstr_host_context_collect (void)
       ctx->has_hugepages_total = meminfo_value (meminfo, "HugePages_Total", &ctx->hugepages_total);
       ctx->has_hugepages_free = meminfo_value (meminfo, "HugePages_Free", &ctx->hugepages_free);
     }
-  ctx->thp_enabled = read_trimmed ("/sys/kernel/mm/transparent_hugepage/enabled");
-  ctx->thp_defrag = read_trimmed ("/sys/kernel/mm/transparent_hugepage/defrag");
+  ctx->thp_enabled = ktstr_read_trimmed ("/sys/kernel/mm/transparent_hugepage/enabled");
+  ctx->thp_defrag = ktstr_read_trimmed ("/sys/kernel/mm/transparent_hugepage/defrag");
   ctx->sched_tunables = read_sched_tunables ();
   read_governors (ctx);
-  ctx->kernel_cmdline = read_trimmed ("/proc/cmdline");
+  ctx->kernel_cmdline = ktstr_read_trimmed ("/proc/cmdline");
   return ctx;
 }
 

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "kernel.h"
+#include "fsutil.h"
 #include "kconfig.h"
 #include "kernel-cache.h"
 #include "rundir.h"
@@ -138,16 +139,6 @@ ktstr_kernel_image_version (const char *path)
   return g_strndup (s, sp ? (gsize) (sp - s) : len);
 }
 
-static char *
-read_trimmed (const char *path)
-{
-  g_autofree char *s = NULL;
-  if (!g_file_get_contents (path, &s, NULL, NULL))
-    return NULL;
-  g_strstrip (s);
-  return *s ? g_steal_pointer (&s) : NULL;
-}
-
 /* An image's version: files next to it (a fixture or cache entry keeps
  * kernel.release beside the image), else the string in the bzImage header. */
 static char *
@@ -158,7 +149,7 @@ image_version (const char *image)
   if (v == NULL)
     {
       g_autofree char *side = g_build_filename (dir, "kernel.release", NULL);
-      v = read_trimmed (side);
+      v = ktstr_read_trimmed (side);
     }
   if (v == NULL)
     v = ktstr_kernel_image_version (image);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "rundir.h"
+#include "fsutil.h"
 
 G_DEFINE_QUARK (ktstr - rundir - error - quark, ktstr_rundir_error)
 
@@ -91,14 +92,7 @@ ktstr_kernel_tree_version (const char *dir)
     }
   g_autofree char *release_path
       = g_build_filename (dir, "include", "config", "kernel.release", NULL);
-  g_autofree char *release = NULL;
-  if (g_file_get_contents (release_path, &release, NULL, NULL))
-    {
-      g_strstrip (release);
-      if (*release != '\0')
-        return g_steal_pointer (&release);
-    }
-  return NULL;
+  return ktstr_read_trimmed (release_path);
 }
 
 /* --- Remote filesystem guard ---------------------------------------------------- */

@@ -1,0 +1,13 @@
+#include "config.h"
+
+#include "fsutil.h"
+
+char *
+ktstr_read_trimmed (const char *path)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+  g_strstrip (text);
+  return *text != '\0' ? g_steal_pointer (&text) : NULL;
+}
