@@ -3,7 +3,7 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "testdef.h"
 
 int

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "backends/backend.h"
-#include "commands.h"
+#include "cli/commands.h"
 #include "common/topology.h"
 #include "gauntlet.h"
 #include "kernel.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "kconfig.h"
 #include "kernel-build.h"
 #include "kernel-cache.h"

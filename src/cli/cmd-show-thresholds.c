@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "checks.h"
-#include "commands.h"
+#include "cli/commands.h"
 #include "scheduler-def.h"
 #include "testdef.h"
 

@@ -2,7 +2,7 @@
 
 #include <stdio.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "hostctx.h"
 
 int
