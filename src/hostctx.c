@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "hostctx.h"
-#include "fsutil.h"
+#include "util/fsutil.h"
 
 G_DEFINE_QUARK (ktstr - host - context - error - quark, ktstr_host_context_error)
 

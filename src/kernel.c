@@ -1,7 +1,7 @@
 #include "config.h"
 
 #include "kernel.h"
-#include "fsutil.h"
+#include "util/fsutil.h"
 #include "kconfig.h"
 #include "kernel-cache.h"
 #include "rundir.h"

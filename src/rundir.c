@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "rundir.h"
-#include "fsutil.h"
+#include "util/fsutil.h"
 
 G_DEFINE_QUARK (ktstr - rundir - error - quark, ktstr_rundir_error)
 

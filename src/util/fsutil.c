@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "fsutil.h"
+#include "util/fsutil.h"
 
 char *
 ktstr_read_trimmed (const char *path)
