@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hostctx.h"
-#include "sidecar.h"
+#include "record/hostctx.h"
+#include "record/sidecar.h"
 
 #define N_SCENARIOS 50
 #define PER_JOB 100

@@ -38,7 +38,7 @@
 #include <glib.h>
 
 #include "report.h"
-#include "scenario-stats.h"
+#include "record/scenario-stats.h"
 
 G_BEGIN_DECLS
 

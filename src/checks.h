@@ -31,7 +31,7 @@
 
 #include "common/topology.h"
 #include "report.h"
-#include "scenario-stats.h"
+#include "record/scenario-stats.h"
 
 G_BEGIN_DECLS
 

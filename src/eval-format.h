@@ -7,7 +7,7 @@
 #include <glib.h>
 
 #include "checks.h"
-#include "scenario-stats.h"
+#include "record/scenario-stats.h"
 
 G_BEGIN_DECLS
 

@@ -2,7 +2,7 @@
 
 #include "kernel-build.h"
 
-#include "gitcommit.h"
+#include "record/gitcommit.h"
 #include "kconfig.h"
 #include "kernel-cache.h"
 

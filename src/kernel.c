@@ -4,7 +4,7 @@
 #include "util/fsutil.h"
 #include "kconfig.h"
 #include "kernel-cache.h"
-#include "rundir.h"
+#include "record/rundir.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "sidecar.h"
+#include "record/sidecar.h"
 #include "testdef.h"
 
 G_BEGIN_DECLS

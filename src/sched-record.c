@@ -2,7 +2,7 @@
 
 #include "sched-record.h"
 
-#include "sidecar.h"
+#include "record/sidecar.h"
 
 KtstrSchedRecord *
 ktstr_sched_record_new (void)

@@ -6,7 +6,7 @@
 
 #include "common/proto.h"
 #include "payload-metrics.h"
-#include "sidecar.h"
+#include "record/sidecar.h"
 
 KtstrSession *
 ktstr_session_new (void)

@@ -9,7 +9,7 @@
 #include "eval-format.h"
 #include "payload-metrics.h"
 #include "sched-verdict.h"
-#include "sidecar.h"
+#include "record/sidecar.h"
 
 #define CONSOLE_TAIL_LINES 20
 #define PANIC_MARK "Kernel panic - not syncing"

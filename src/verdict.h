@@ -21,7 +21,7 @@
 
 #include "backends/backend.h"
 #include "runner.h"
-#include "scenario-stats.h"
+#include "record/scenario-stats.h"
 #include "session.h"
 #include "testdef.h"
 

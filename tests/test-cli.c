@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "sidecar.h"
+#include "record/sidecar.h"
 #include "vm-run.h"
 
 typedef struct

@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-#include "hostctx.h"
-#include "sidecar.h"
+#include "record/hostctx.h"
+#include "record/sidecar.h"
 
 static KtstrHostContext *
 load_fixture (const char *name)

@@ -13,8 +13,8 @@
 #include <git2.h>
 #include <glib/gstdio.h>
 
-#include "gitcommit.h"
-#include "rundir.h"
+#include "record/gitcommit.h"
+#include "record/rundir.h"
 #include "kernel-cache.h"
 
 /* --- Helpers ------------------------------------------------------------------- */

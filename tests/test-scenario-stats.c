@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "scenario-stats.h"
+#include "record/scenario-stats.h"
 
 static KtstrCgroupStats *
 make_cgroup (guint64 workers, guint64 cpus, double spread, guint64 gap_ms, guint64 gap_cpu,

@@ -6,8 +6,8 @@
 
 #include <glib/gstdio.h>
 
-#include "siphash.h"
-#include "sidecar.h"
+#include "record/siphash.h"
+#include "record/sidecar.h"
 #include "kernel-cache.h"
 
 /* --- SipHash ------------------------------------------------------------------ */

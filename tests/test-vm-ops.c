@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "sidecar.h"
+#include "record/sidecar.h"
 #include "vm-run.h"
 
 /* Writes TEXT (with @HELPER@ replaced by the payload helper's path) as a

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 
 #include "elfdeps.h"
-#include "sidecar.h"
+#include "record/sidecar.h"
 #include "vm-run.h"
 
 static const char *builddir;

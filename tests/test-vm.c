@@ -10,7 +10,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "sidecar.h"
+#include "record/sidecar.h"
 #include "vm-run.h"
 
 static void

@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "sidecar.h"
+#include "record/sidecar.h"
 
 typedef struct
 {

@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "cli/commands.h"
-#include "hostctx.h"
+#include "record/hostctx.h"
 
 int
 ktstr_cmd_show_host (int argc, char **argv)

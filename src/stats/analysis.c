@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sidecar.h"
+#include "record/sidecar.h"
 #include "stats/analysis.h"
 #include "stats/pool.h"
 #include "stats/row.h"

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rundir.h"
+#include "record/rundir.h"
 #include "stats/cli-private.h"
 #include "stats/compare-cmd.h"
 #include "stats/stats-cli.h"

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "sidecar.h"
+#include "record/sidecar.h"
 #include "stats/compare-cmd.h"
 #include "stats/compare-render.h"
 #include "stats/compare.h"

@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "hostctx.h"
+#include "record/hostctx.h"
 #include "stats/compare.h"
 
 G_BEGIN_DECLS

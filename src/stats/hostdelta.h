@@ -7,7 +7,7 @@
 
 #include <glib.h>
 
-#include "hostctx.h"
+#include "record/hostctx.h"
 
 G_BEGIN_DECLS
 

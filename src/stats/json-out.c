@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "sidecar.h"
+#include "record/sidecar.h"
 #include "stats/json-out.h"
 
 void

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "hostctx.h"
-#include "rundir.h"
-#include "sidecar.h"
+#include "record/hostctx.h"
+#include "record/rundir.h"
+#include "record/sidecar.h"
 #include "stats/json-out.h"
 #include "stats/list.h"
 #include "stats/table.h"

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "rundir.h"
+#include "record/rundir.h"
 #include "stats/pool.h"
 
 KtstrStatsPool *

@@ -11,7 +11,7 @@
 
 #include <glib.h>
 
-#include "sidecar.h"
+#include "record/sidecar.h"
 #include "stats/row.h"
 
 G_BEGIN_DECLS

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rundir.h"
+#include "record/rundir.h"
 #include "stats/analysis.h"
 #include "stats/compare-cmd.h"
 #include "stats/compare.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sidecar.h"
+#include "record/sidecar.h"
 
 static int
 compare_strings (gconstpointer a, gconstpointer b)

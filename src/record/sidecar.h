@@ -15,8 +15,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "hostctx.h"
-#include "scenario-stats.h"
+#include "record/hostctx.h"
+#include "record/scenario-stats.h"
 
 G_BEGIN_DECLS
 

@@ -17,7 +17,7 @@
 
 #include <glib.h>
 
-#include "sidecar.h"
+#include "record/sidecar.h"
 
 G_BEGIN_DECLS
 

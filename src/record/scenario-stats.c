@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario-stats.h"
+#include "record/scenario-stats.h"
 
 static GHashTable *
 ext_metrics_new (void)

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sidecar.h"
-#include "siphash.h"
+#include "record/sidecar.h"
+#include "record/siphash.h"
 
 G_DEFINE_QUARK (ktstr - sidecar - error - quark, ktstr_sidecar_error)
 

@@ -1,7 +1,7 @@
 /* SipHash-c-d (Aumasson & Bernstein), 64-bit output. */
 #include "config.h"
 
-#include "siphash.h"
+#include "record/siphash.h"
 
 #define ROTL(x, b) (guint64) (((x) << (b)) | ((x) >> (64 - (b))))
 

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rundir.h"
+#include "record/rundir.h"
 #include "util/fsutil.h"
 
 G_DEFINE_QUARK (ktstr - rundir - error - quark, ktstr_rundir_error)

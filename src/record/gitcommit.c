@@ -10,7 +10,7 @@
 
 #include <git2.h>
 
-#include "gitcommit.h"
+#include "record/gitcommit.h"
 
 G_DEFINE_QUARK (ktstr - git - error - quark, ktstr_git_error)
 

@@ -6,7 +6,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "hostctx.h"
+#include "record/hostctx.h"
 #include "util/fsutil.h"
 
 G_DEFINE_QUARK (ktstr - host - context - error - quark, ktstr_host_context_error)
