@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aggregate.h"
-#include "checks.h"
+#include "eval/aggregate.h"
+#include "eval/checks.h"
 #include "common/proto.h"
 #include "record/gitcommit.h"
 #include "record/hostctx.h"
@@ -16,7 +16,7 @@
 #include "kernel-cache.h"
 #include "package.h"
 #include "sched-verdict.h"
-#include "report.h"
+#include "eval/report.h"
 #include "record/rundir.h"
 #include "session.h"
 #include "payload-metrics.h"

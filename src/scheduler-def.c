@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "checks.h"
+#include "eval/checks.h"
 #include "common/topology.h"
 
 G_DEFINE_QUARK (ktstr - scheduler - def - error - quark, ktstr_scheduler_def_error)

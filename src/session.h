@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "report.h"
+#include "eval/report.h"
 #include "sched-record.h"
 
 G_BEGIN_DECLS

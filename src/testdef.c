@@ -8,7 +8,7 @@
 
 #include "common/proto.h"
 #include "common/topology.h"
-#include "checks.h"
+#include "eval/checks.h"
 #include "workspec.h"
 
 G_DEFINE_QUARK (ktstr-testdef-error-quark, ktstr_testdef_error)

@@ -4,9 +4,9 @@
 
 #include <string.h>
 
-#include "aggregate.h"
-#include "checks.h"
-#include "eval-format.h"
+#include "eval/aggregate.h"
+#include "eval/checks.h"
+#include "eval/eval-format.h"
 #include "payload-metrics.h"
 #include "sched-verdict.h"
 #include "record/sidecar.h"

@@ -6,8 +6,8 @@
 
 #include <glib.h>
 
-#include "aggregate.h"
-#include "checks.h"
+#include "eval/aggregate.h"
+#include "eval/checks.h"
 
 /* ---- helpers ---- */
 

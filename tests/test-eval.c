@@ -8,9 +8,9 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "aggregate.h"
-#include "eval-format.h"
-#include "report.h"
+#include "eval/aggregate.h"
+#include "eval/eval-format.h"
+#include "eval/report.h"
 
 /* ---- helpers ---- */
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "checks.h"
+#include "eval/checks.h"
 #include "cli/commands.h"
 #include "scheduler-def.h"
 #include "testdef.h"

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "checks.h"
+#include "eval/checks.h"
 
 #include <math.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "report.h"
+#include "eval/report.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -30,7 +30,7 @@
 #include <glib.h>
 
 #include "common/topology.h"
-#include "report.h"
+#include "eval/report.h"
 #include "record/scenario-stats.h"
 
 G_BEGIN_DECLS

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "aggregate.h"
+#include "eval/aggregate.h"
 
 #include <math.h>
 #include <stdlib.h>

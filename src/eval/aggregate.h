@@ -37,7 +37,7 @@
 
 #include <glib.h>
 
-#include "report.h"
+#include "eval/report.h"
 #include "record/scenario-stats.h"
 
 G_BEGIN_DECLS

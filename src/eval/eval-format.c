@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "eval-format.h"
+#include "eval/eval-format.h"
 
 char *
 ktstr_eval_format_details (GPtrArray *details)

@@ -6,7 +6,7 @@
 
 #include <glib.h>
 
-#include "checks.h"
+#include "eval/checks.h"
 #include "record/scenario-stats.h"
 
 G_BEGIN_DECLS
