@@ -13,7 +13,7 @@
 #include "record/gitcommit.h"
 #include "record/hostctx.h"
 #include "initramfs.h"
-#include "kernel-cache.h"
+#include "kernel/kernel-cache.h"
 #include "package.h"
 #include "sched-verdict.h"
 #include "eval/report.h"

@@ -12,7 +12,7 @@
 #include <glib.h>
 
 #include "backends/backend.h"
-#include "kernel.h"
+#include "kernel/kernel.h"
 #include "testdef.h"
 
 G_BEGIN_DECLS

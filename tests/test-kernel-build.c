@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kconfig.h"
-#include "kernel-build.h"
-#include "kernel-cache.h"
-#include "kernel.h"
+#include "kernel/kconfig.h"
+#include "kernel/kernel-build.h"
+#include "kernel/kernel-cache.h"
+#include "kernel/kernel.h"
 
 typedef struct
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 static char *tmp;
 

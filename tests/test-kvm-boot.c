@@ -13,7 +13,7 @@
 #include "backends/kvm/kvm-sys.h"
 #include "backends/kvm/memory.h"
 #include "backends/kvm/pvh.h"
-#include "src/kernel.h"
+#include "kernel/kernel.h"
 
 static guint16
 get16 (const guint8 *p)

@@ -15,7 +15,7 @@
 
 #include "record/gitcommit.h"
 #include "record/rundir.h"
-#include "kernel-cache.h"
+#include "kernel/kernel-cache.h"
 
 /* --- Helpers ------------------------------------------------------------------- */
 

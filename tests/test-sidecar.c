@@ -8,7 +8,7 @@
 
 #include "record/siphash.h"
 #include "record/sidecar.h"
-#include "kernel-cache.h"
+#include "kernel/kernel-cache.h"
 
 /* --- SipHash ------------------------------------------------------------------ */
 

@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 
 #include "test-stats-util.h"
-#include "kernel-cache.h"
+#include "kernel/kernel-cache.h"
 
 const char *const stats_test_runs_by_age[] = {
   "ci-gauntlet",        "6.14-unknown",       "6.14-abc1234", "6.15-abc1234",

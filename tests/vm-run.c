@@ -2,7 +2,7 @@
 
 #include "vm-run.h"
 
-#include "kernel-cache.h"
+#include "kernel/kernel-cache.h"
 
 #include <string.h>
 #include <sys/wait.h>

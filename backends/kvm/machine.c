@@ -18,7 +18,7 @@
 #include "backends/kvm/uart.h"
 #include "backends/kvm/vcpu.h"
 #include "common/proto.h"
-#include "src/kernel.h"
+#include "kernel/kernel.h"
 
 struct _KtstrKvmMachine
 {

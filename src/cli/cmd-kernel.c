@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "kconfig.h"
-#include "kernel-build.h"
-#include "kernel-cache.h"
+#include "kernel/kconfig.h"
+#include "kernel/kernel-build.h"
+#include "kernel/kernel-cache.h"
 
 static gboolean
 parse (GOptionContext *ctx, const char *name, int *argc, char ***argv)

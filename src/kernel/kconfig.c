@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "kconfig.h"
+#include "kernel/kconfig.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "kernel-cache.h"
+#include "kernel/kernel-cache.h"
 
 #include <errno.h>
 #include <ftw.h>

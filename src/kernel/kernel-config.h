@@ -7,7 +7,7 @@
 
 #include <glib.h>
 
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 G_BEGIN_DECLS
 

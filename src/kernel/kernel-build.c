@@ -1,10 +1,10 @@
 #include "config.h"
 
-#include "kernel-build.h"
+#include "kernel/kernel-build.h"
 
 #include "record/gitcommit.h"
-#include "kconfig.h"
-#include "kernel-cache.h"
+#include "kernel/kconfig.h"
+#include "kernel/kernel-cache.h"
 
 #include <gio/gio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "kernel-config.h"
+#include "kernel/kernel-config.h"
 
 #include <string.h>
 

@@ -1,9 +1,9 @@
 #include "config.h"
 
-#include "kernel.h"
+#include "kernel/kernel.h"
 #include "util/fsutil.h"
-#include "kconfig.h"
-#include "kernel-cache.h"
+#include "kernel/kconfig.h"
+#include "kernel/kernel-cache.h"
 #include "record/rundir.h"
 
 #include <errno.h>
