@@ -8,7 +8,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "initramfs.h"
+#include "image/initramfs.h"
 
 int
 main (int argc, char **argv)

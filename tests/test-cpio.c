@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 
 #include "common/proto.h"
-#include "cpio.h"
-#include "initramfs.h"
+#include "image/cpio.h"
+#include "image/initramfs.h"
 
 static char *
 run_cpio_list (const char *archive)

@@ -6,9 +6,9 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "elfdeps.h"
-#include "initramfs.h"
-#include "package.h"
+#include "image/elfdeps.h"
+#include "image/initramfs.h"
+#include "image/package.h"
 
 static char *
 fixture (const char *name)

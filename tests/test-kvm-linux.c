@@ -22,7 +22,7 @@
 #include "backends/backend.h"
 #include "backends/kvm/calibrate.h"
 #include "backends/kvm/kvm-sys.h"
-#include "src/cpio.h"
+#include "image/cpio.h"
 
 typedef struct
 {

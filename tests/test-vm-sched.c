@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "elfdeps.h"
+#include "image/elfdeps.h"
 #include "record/sidecar.h"
 #include "vm-run.h"
 

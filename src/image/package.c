@@ -1,10 +1,10 @@
 #include "config.h"
 
-#include "package.h"
+#include "image/package.h"
 
 #include <string.h>
 
-#include "elfdeps.h"
+#include "image/elfdeps.h"
 
 KtstrPackage *
 ktstr_package_new (void)

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "cpio.h"
+#include "image/cpio.h"
 
 #include <errno.h>
 #include <gio/gio.h>

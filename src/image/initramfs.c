@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "initramfs.h"
+#include "image/initramfs.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "common/proto.h"
-#include "cpio.h"
+#include "image/cpio.h"
 
 /* Bump when the base layout changes so stale cached images are not reused. */
 #define BASE_FORMAT "ktstr-initramfs-base-1"

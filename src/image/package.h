@@ -1,7 +1,7 @@
 /* Packing programs and files into the initramfs of a test VM.
  *
  * A dynamically linked program needs its ELF interpreter and the closure of
- * its DT_NEEDED libraries in the guest (src/elfdeps.h finds them).  Each
+ * its DT_NEEDED libraries in the guest (src/image/elfdeps.h finds them).  Each
  * library goes into the image at the host path it was found at, and the
  * package remembers those directories so the guest can run the program
  * with LD_LIBRARY_PATH pointing at them (the initramfs has no
@@ -12,7 +12,7 @@
 
 #include <glib.h>
 
-#include "initramfs.h"
+#include "image/initramfs.h"
 
 G_BEGIN_DECLS
 

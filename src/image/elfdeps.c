@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "elfdeps.h"
+#include "image/elfdeps.h"
 
 #include <elf.h>
 #include <errno.h>
