@@ -18,7 +18,7 @@
 #include "presets.h"
 #include "profiles.h"
 #include "runner.h"
-#include "scheduler-def.h"
+#include "sched/scheduler-def.h"
 #include "testdef.h"
 
 G_BEGIN_DECLS

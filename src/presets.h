@@ -21,7 +21,7 @@
 #include "backends/backend.h"
 
 #include "common/topology.h"
-#include "scheduler-def.h"
+#include "sched/scheduler-def.h"
 #include "testdef.h"
 
 G_BEGIN_DECLS

@@ -11,7 +11,7 @@
 
 #include <glib.h>
 
-#include "scheduler-def.h"
+#include "sched/scheduler-def.h"
 
 G_BEGIN_DECLS
 

@@ -15,7 +15,7 @@
 #include "image/initramfs.h"
 #include "kernel/kernel-cache.h"
 #include "image/package.h"
-#include "sched-verdict.h"
+#include "sched/sched-verdict.h"
 #include "eval/report.h"
 #include "record/rundir.h"
 #include "session.h"

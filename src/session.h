@@ -6,7 +6,7 @@
 #include <glib.h>
 
 #include "eval/report.h"
-#include "sched-record.h"
+#include "sched/sched-record.h"
 
 G_BEGIN_DECLS
 

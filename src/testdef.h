@@ -10,7 +10,7 @@
 
 #include <glib.h>
 
-#include "scheduler-def.h"
+#include "sched/scheduler-def.h"
 
 G_BEGIN_DECLS
 

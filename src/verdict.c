@@ -8,7 +8,7 @@
 #include "eval/checks.h"
 #include "eval/eval-format.h"
 #include "payload-metrics.h"
-#include "sched-verdict.h"
+#include "sched/sched-verdict.h"
 #include "record/sidecar.h"
 
 #define CONSOLE_TAIL_LINES 20

@@ -5,9 +5,9 @@
 
 #include <string.h>
 
-#include "sched-verdict.h"
+#include "sched/sched-verdict.h"
 #include "session.h"
-#include "verifier-log.h"
+#include "sched/verifier-log.h"
 
 static KtstrSession *
 session_from (const char *const *lines)

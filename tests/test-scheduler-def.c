@@ -5,7 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "scheduler-def.h"
+#include "sched/scheduler-def.h"
 
 static char *tmpdir;
 

@@ -11,7 +11,7 @@
 
 #include "eval/checks.h"
 #include "cli/commands.h"
-#include "scheduler-def.h"
+#include "sched/scheduler-def.h"
 #include "testdef.h"
 
 /* Edit distance of A and B (Levenshtein), for suggestions. */

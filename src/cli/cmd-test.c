@@ -14,7 +14,7 @@
 #include "output-junit.h"
 #include "output-tap.h"
 #include "runner.h"
-#include "scheduler-def.h"
+#include "sched/scheduler-def.h"
 #include "testdef.h"
 
 typedef struct

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "sched-record.h"
+#include "sched/sched-record.h"
 
 #include "record/sidecar.h"
 

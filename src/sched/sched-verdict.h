@@ -20,7 +20,7 @@
 
 #include <glib.h>
 
-#include "sched-record.h"
+#include "sched/sched-record.h"
 
 G_BEGIN_DECLS
 

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "scheduler-def.h"
+#include "sched/scheduler-def.h"
 
 #include <string.h>
 

@@ -1,10 +1,10 @@
 #include "config.h"
 
-#include "sched-verdict.h"
+#include "sched/sched-verdict.h"
 
 #include <string.h>
 
-#include "verifier-log.h"
+#include "sched/verifier-log.h"
 
 #define LOG_TAIL_LINES 200
 #define CONSOLE_LINES 60

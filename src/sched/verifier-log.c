@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "verifier-log.h"
+#include "sched/verifier-log.h"
 
 #include <string.h>
 
