@@ -34,7 +34,7 @@
  *                                       balancing (comma-separated)
  *                                     Work types and their parameters:
  *                                     guest-init/worktypes.c (the host's
- *                                     copy in src/testdef.c must match).
+ *                                     copy in src/testdef/testdef.c must match).
  *
  *   payload NAME PATH [output=json|exitcode]
  *                                     a program in the image that ops run

@@ -19,7 +19,7 @@
 #include "profiles.h"
 #include "runner.h"
 #include "sched/scheduler-def.h"
-#include "testdef.h"
+#include "testdef/testdef.h"
 
 G_BEGIN_DECLS
 

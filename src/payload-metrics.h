@@ -9,7 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "record/sidecar.h"
-#include "testdef.h"
+#include "testdef/testdef.h"
 
 G_BEGIN_DECLS
 

@@ -22,7 +22,7 @@
 
 #include "common/topology.h"
 #include "sched/scheduler-def.h"
-#include "testdef.h"
+#include "testdef/testdef.h"
 
 G_BEGIN_DECLS
 

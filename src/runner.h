@@ -13,7 +13,7 @@
 
 #include "backends/backend.h"
 #include "kernel/kernel.h"
-#include "testdef.h"
+#include "testdef/testdef.h"
 
 G_BEGIN_DECLS
 

@@ -23,7 +23,7 @@
 #include "runner.h"
 #include "record/scenario-stats.h"
 #include "session.h"
-#include "testdef.h"
+#include "testdef/testdef.h"
 
 G_BEGIN_DECLS
 

@@ -10,7 +10,7 @@
 
 #include "backends/backend.h"
 #include "runner.h"
-#include "testdef.h"
+#include "testdef/testdef.h"
 
 typedef enum
 {

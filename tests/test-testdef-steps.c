@@ -6,7 +6,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "testdef.h"
+#include "testdef/testdef.h"
 
 static char *dir;
 

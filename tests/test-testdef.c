@@ -4,7 +4,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "testdef.h"
+#include "testdef/testdef.h"
 
 static char *
 write_tmp (const char *contents)

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "cli/commands.h"
-#include "testdef.h"
+#include "testdef/testdef.h"
 
 int
 ktstr_cmd_list (int argc, char **argv)

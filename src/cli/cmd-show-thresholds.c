@@ -12,7 +12,7 @@
 #include "eval/checks.h"
 #include "cli/commands.h"
 #include "sched/scheduler-def.h"
-#include "testdef.h"
+#include "testdef/testdef.h"
 
 /* Edit distance of A and B (Levenshtein), for suggestions. */
 static guint

@@ -15,7 +15,7 @@
 #include "output-tap.h"
 #include "runner.h"
 #include "sched/scheduler-def.h"
-#include "testdef.h"
+#include "testdef/testdef.h"
 
 typedef struct
 {

@@ -1,11 +1,11 @@
 #include "config.h"
 
-#include "workspec.h"
+#include "testdef/workspec.h"
 
 #include <string.h>
 
 #include "guest-init/plan.h"
-#include "testdef.h"
+#include "testdef/testdef.h"
 
 const char *const ktstr_workspec_options[]
     = { "workers", "policy", "nice", "affinity", "mempolicy", "mpol_flags", NULL };

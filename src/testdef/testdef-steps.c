@@ -9,8 +9,8 @@
 
 #include "common/proto.h"
 #include "guest-init/plan.h"
-#include "testdef.h"
-#include "testdef-private.h"
+#include "testdef/testdef.h"
+#include "testdef/testdef-private.h"
 
 #define MAX_STEPS 32
 

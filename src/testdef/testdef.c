@@ -1,7 +1,7 @@
 #include "config.h"
 
-#include "testdef.h"
-#include "testdef-private.h"
+#include "testdef/testdef.h"
+#include "testdef/testdef-private.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 #include "common/proto.h"
 #include "common/topology.h"
 #include "eval/checks.h"
-#include "workspec.h"
+#include "testdef/workspec.h"
 
 G_DEFINE_QUARK (ktstr-testdef-error-quark, ktstr_testdef_error)
 
