@@ -2,7 +2,7 @@
  *
  * A backend boots one kernel + initramfs with a given topology, hands every
  * line the guest agent writes on its control channel to a callback, and
- * reports how the VM ended.  The host (src/runner.c) drives it as
+ * reports how the VM ended.  The host (src/run/runner.c) drives it as
  *
  *   vm = backend->prepare (&config, &error);
  *   backend->launch (vm, &error);

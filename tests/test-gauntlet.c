@@ -6,10 +6,10 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "gauntlet.h"
-#include "presets.h"
-#include "profiles.h"
-#include "progress.h"
+#include "run/gauntlet.h"
+#include "run/presets.h"
+#include "run/profiles.h"
+#include "run/progress.h"
 
 static KtstrTestDef *
 make_def (const char *name)

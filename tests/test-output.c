@@ -6,8 +6,8 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "output-junit.h"
-#include "output-tap.h"
+#include "run/output-junit.h"
+#include "run/output-tap.h"
 
 static KtstrTestResult *
 result (KtstrOutcome outcome, const char *name, const char *topology, double secs,

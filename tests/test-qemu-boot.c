@@ -188,7 +188,7 @@ console_contains (Boot *boot, const char *needle)
  * cross-CPU code patching and the kernel dies ("Oops: int3", or a panic
  * before init spoke), whatever the test init was told to do.  That boot
  * says nothing about the backend, so it is repeated once (the runner does
- * the same for tests, see src/runner.c). */
+ * the same for tests, see src/run/runner.c). */
 static gboolean
 died_of_emulator (Boot *boot, const char *mode)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "backends/backend.h"
-#include "runner.h"
+#include "run/runner.h"
 #include "testdef/testdef.h"
 
 typedef enum

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "sched/sched-verdict.h"
-#include "session.h"
+#include "run/session.h"
 #include "sched/verifier-log.h"
 
 static KtstrSession *

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "progress.h"
+#include "run/progress.h"
 
 double
 ktstr_progress_eta_s (const KtstrProgress *p)

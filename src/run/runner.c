@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "runner.h"
+#include "run/runner.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -18,10 +18,10 @@
 #include "sched/sched-verdict.h"
 #include "eval/report.h"
 #include "record/rundir.h"
-#include "session.h"
-#include "payload-metrics.h"
+#include "run/session.h"
+#include "run/payload-metrics.h"
 #include "record/sidecar.h"
-#include "verdict.h"
+#include "run/verdict.h"
 
 /* Time a guest gets to boot and report back on top of the scenario itself;
  * generous because TCG on a loaded 2-core host boots in 6-20 s. */

@@ -1,11 +1,11 @@
 #include "config.h"
 
-#include "session.h"
+#include "run/session.h"
 
 #include <json-glib/json-glib.h>
 
 #include "common/proto.h"
-#include "payload-metrics.h"
+#include "run/payload-metrics.h"
 #include "record/sidecar.h"
 
 KtstrSession *

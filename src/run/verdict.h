@@ -20,9 +20,9 @@
 #include <glib.h>
 
 #include "backends/backend.h"
-#include "runner.h"
+#include "run/runner.h"
 #include "record/scenario-stats.h"
-#include "session.h"
+#include "run/session.h"
 #include "testdef/testdef.h"
 
 G_BEGIN_DECLS

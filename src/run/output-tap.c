@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "output-tap.h"
+#include "run/output-tap.h"
 
 #include <string.h>
 

@@ -1,13 +1,13 @@
 #include "config.h"
 
-#include "verdict.h"
+#include "run/verdict.h"
 
 #include <string.h>
 
 #include "eval/aggregate.h"
 #include "eval/checks.h"
 #include "eval/eval-format.h"
-#include "payload-metrics.h"
+#include "run/payload-metrics.h"
 #include "sched/sched-verdict.h"
 #include "record/sidecar.h"
 

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "presets.h"
+#include "run/presets.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -15,9 +15,9 @@
 
 #include <glib.h>
 
-#include "presets.h"
-#include "profiles.h"
-#include "runner.h"
+#include "run/presets.h"
+#include "run/profiles.h"
+#include "run/runner.h"
 #include "sched/scheduler-def.h"
 #include "testdef/testdef.h"
 

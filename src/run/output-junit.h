@@ -10,7 +10,7 @@
 
 #include <glib.h>
 
-#include "runner.h"
+#include "run/runner.h"
 
 G_BEGIN_DECLS
 

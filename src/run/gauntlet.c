@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "gauntlet.h"
+#include "run/gauntlet.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "output-junit.h"
-#include "output-tap.h"
-#include "progress.h"
+#include "run/output-junit.h"
+#include "run/output-tap.h"
+#include "run/progress.h"
 
 void
 ktstr_variant_free (KtstrVariant *v)

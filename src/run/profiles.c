@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "profiles.h"
+#include "run/profiles.h"
 
 void
 ktstr_profile_free (KtstrProfile *p)

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "payload-metrics.h"
+#include "run/payload-metrics.h"
 
 #include <math.h>
 

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "output-junit.h"
+#include "run/output-junit.h"
 
 #include <string.h>
 
