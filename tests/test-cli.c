@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 
 #include "record/sidecar.h"
-#include "vm-run.h"
+#include "tests/vm-run.h"
 
 typedef struct
 {

@@ -9,13 +9,23 @@
 #include "image/elfdeps.h"
 #include "image/initramfs.h"
 #include "image/package.h"
+#include "util/datapath.h"
+
+/* The source tree this test was built from (util/datapath.h). */
+static const char *
+tree_srcdir (void)
+{
+  const char *dir = NULL;
+  ktstr_build_tree (&dir, NULL);
+  return dir;
+}
 
 static char *
 fixture (const char *name)
 {
   const char *dir = g_getenv ("KTSTR_FIXTURES");
   g_autofree char *path = dir ? g_build_filename (dir, "schedulers", name, NULL)
-                              : g_build_filename (KTSTR_ABS_SRCDIR, "..", "shared", "fixtures",
+                              : g_build_filename (tree_srcdir (), "..", "shared", "fixtures",
                                                   "schedulers", name, NULL);
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return NULL;

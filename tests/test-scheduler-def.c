@@ -6,8 +6,18 @@
 #include <string.h>
 
 #include "sched/scheduler-def.h"
+#include "util/datapath.h"
 
 static char *tmpdir;
+
+/* The source tree this test was built from (util/datapath.h). */
+static const char *
+tree_srcdir (void)
+{
+  const char *dir = NULL;
+  ktstr_build_tree (&dir, NULL);
+  return dir;
+}
 
 static KtstrSchedulerDef *
 load_text (const char *text, GError **error)
@@ -128,7 +138,7 @@ test_shipped_examples (void)
   const char *names[] = { "scx_qmap.ini", "scx_simple.ini" };
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      g_autofree char *p = g_build_filename (KTSTR_ABS_SRCDIR, "data", "schedulers", names[i], NULL);
+      g_autofree char *p = g_build_filename (tree_srcdir (), "data", "schedulers", names[i], NULL);
       g_autoptr (GError) error = NULL;
       g_autoptr (KtstrSchedulerDef) d = ktstr_scheduler_def_load (p, &error);
       g_assert_no_error (error);

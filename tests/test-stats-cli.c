@@ -5,7 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "test-stats-util.h"
+#include "tests/test-stats-util.h"
 
 typedef struct
 {

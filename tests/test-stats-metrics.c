@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "stats/metrics.h"
-#include "test-stats-util.h"
+#include "tests/test-stats-util.h"
 
 static void
 test_registry_matches_reference (void)

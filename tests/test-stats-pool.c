@@ -8,7 +8,7 @@
 #include "stats/analysis.h"
 #include "stats/list.h"
 #include "stats/pool.h"
-#include "test-stats-util.h"
+#include "tests/test-stats-util.h"
 
 static KtstrStatsPool *
 load_fixture_pool (gboolean is_archive)

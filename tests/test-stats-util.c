@@ -7,7 +7,7 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
-#include "test-stats-util.h"
+#include "tests/test-stats-util.h"
 #include "kernel/kernel-cache.h"
 
 const char *const stats_test_runs_by_age[] = {

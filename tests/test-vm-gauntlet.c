@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 
 #include "record/sidecar.h"
-#include "vm-run.h"
+#include "tests/vm-run.h"
 
 static GPtrArray *
 ktstr_argv (const char *const *args)

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 
 #include "record/sidecar.h"
-#include "vm-run.h"
+#include "tests/vm-run.h"
 
 /* Writes TEXT (with @HELPER@ replaced by the payload helper's path) as a
  * test file in a fresh git repository and runs `ktstr test` on it. */

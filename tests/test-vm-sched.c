@@ -12,11 +12,30 @@
 
 #include "image/elfdeps.h"
 #include "record/sidecar.h"
-#include "vm-run.h"
+#include "tests/vm-run.h"
+#include "util/datapath.h"
 
 static const char *builddir;
 static char *fixtures;
 static char *kernel;
+
+/* The source tree this test was built from (util/datapath.h). */
+static const char *
+tree_srcdir (void)
+{
+  const char *dir = NULL;
+  ktstr_build_tree (&dir, NULL);
+  return dir;
+}
+
+/* The build tree this test was built in (util/datapath.h). */
+static const char *
+tree_builddir (void)
+{
+  const char *dir = NULL;
+  ktstr_build_tree (NULL, &dir);
+  return dir;
+}
 
 static char *
 scheduler (const char *name)
@@ -417,10 +436,10 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  builddir = g_getenv ("KTSTR_TOP_BUILDDIR") ? g_getenv ("KTSTR_TOP_BUILDDIR") : KTSTR_ABS_BUILDDIR;
+  builddir = g_getenv ("KTSTR_TOP_BUILDDIR") ? g_getenv ("KTSTR_TOP_BUILDDIR") : tree_builddir ();
   fixtures = g_getenv ("KTSTR_FIXTURES")
                  ? g_strdup (g_getenv ("KTSTR_FIXTURES"))
-                 : g_build_filename (KTSTR_ABS_SRCDIR, "..", "shared", "fixtures", NULL);
+                 : g_build_filename (tree_srcdir (), "..", "shared", "fixtures", NULL);
   kernel = g_build_filename (fixtures, "linux-6.12-scx", "bzImage", NULL);
 
   static const char *const qmap_error[] = { "-e", "100", "scx_bpf_error", "kind 1025" };

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "record/sidecar.h"
-#include "vm-run.h"
+#include "tests/vm-run.h"
 
 static void
 test_steady_passes (void)

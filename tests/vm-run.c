@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "vm-run.h"
+#include "tests/vm-run.h"
 
 #include "kernel/kernel-cache.h"
 

@@ -9,6 +9,7 @@
 
 #include "common/proto.h"
 #include "image/cpio.h"
+#include "util/datapath.h"
 
 /* Bump when the base layout changes so stale cached images are not reused. */
 #define BASE_FORMAT "ktstr-initramfs-base-1"
@@ -277,23 +278,14 @@ ktstr_initramfs_find_agent (GError **error)
       return NULL;
     }
 
-  /* Running from a build tree: src/ktstr next to guest-init/ktstr-init. */
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  if (exe != NULL)
-    {
-      g_autofree char *dir = g_path_get_dirname (exe);
-      g_autofree char *sibling = g_build_filename (dir, "..", "guest-init", "ktstr-init", NULL);
-      if (g_file_test (sibling, G_FILE_TEST_IS_REGULAR))
-        return g_canonicalize_filename (sibling, NULL);
-    }
-
-  g_autofree char *installed = g_build_filename (KTSTR_PKGLIBEXECDIR, "ktstr-init", NULL);
-  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&installed);
+  /* The build tree's agent for an uninstalled program, else the installed one. */
+  g_autofree char *path = ktstr_libexec_path ("guest-init/ktstr-init");
+  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&path);
 
   g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-               "the guest agent ktstr-init was not found (looked at $KTSTR_INIT, the build tree "
-               "next to this program, and %s); run 'make' or set KTSTR_INIT",
-               installed);
+               "the guest agent ktstr-init was not found at %s; run 'make' (or 'make install') "
+               "or set KTSTR_INIT",
+               path);
   return NULL;
 }

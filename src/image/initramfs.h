@@ -63,8 +63,8 @@ gboolean ktstr_initramfs_compose_files (const char *base_path, const char *plan_
 /* ${XDG_CACHE_HOME:-~/.cache}/ktstr/initramfs */
 char *ktstr_initramfs_default_cache_dir (void);
 
-/* Where the guest agent binary is: $KTSTR_INIT, next to the running ktstr in
- * a build tree, else the installed copy. */
+/* Where the guest agent binary is: $KTSTR_INIT, else the build tree's for a
+ * program running uninstalled, else the installed copy (util/datapath.h). */
 char *ktstr_initramfs_find_agent (GError **error);
 
 G_END_DECLS

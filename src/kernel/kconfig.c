@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "util/datapath.h"
+
 G_DEFINE_QUARK (ktstr - kconfig - error - quark, ktstr_kconfig_error)
 
 /* What ktstr itself needs from a kernel; the rest of the fragment is
@@ -35,15 +37,7 @@ ktstr_kconfig_fragment_path (void)
   const char *env = g_getenv ("KTSTR_KCONFIG");
   if (env != NULL && *env != '\0')
     return g_strdup (env);
-  env = g_getenv ("KTSTR_DATADIR");
-  if (env != NULL && *env != '\0')
-    return g_build_filename (env, "ktstr.kconfig", NULL);
-  /* A binary inside the build tree uses the source tree's fragment, so an
-   * edit takes effect without 'make install'. */
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  if (exe != NULL && g_str_has_prefix (exe, KTSTR_ABS_BUILDDIR "/"))
-    return g_build_filename (KTSTR_ABS_SRCDIR, "data", "ktstr.kconfig", NULL);
-  return g_build_filename (KTSTR_PKGDATADIR, "ktstr.kconfig", NULL);
+  return ktstr_data_path ("ktstr.kconfig");
 }
 
 char *

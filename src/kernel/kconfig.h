@@ -19,9 +19,9 @@ typedef enum
   KTSTR_KCONFIG_ERROR_MISSING, /* required options did not survive olddefconfig */
 } KtstrKconfigError;
 
-/* The fragment's path: $KTSTR_KCONFIG, else data/ktstr.kconfig in the
- * source tree for a binary inside the build tree, else
- * $(pkgdatadir)/ktstr.kconfig ($KTSTR_DATADIR overrides pkgdatadir). */
+/* The fragment's path: $KTSTR_KCONFIG, else ktstr.kconfig in the data
+ * directory (util/datapath.h: $KTSTR_DATADIR, the source tree's data/ for
+ * a program running uninstalled, else $(pkgdatadir)). */
 char *ktstr_kconfig_fragment_path (void);
 
 /* CRC32 (IEEE) of DATA as 8 lowercase hex digits: the "kc" part of cache

@@ -10,6 +10,7 @@
 #include "common/topology.h"
 #include "eval/checks.h"
 #include "testdef/workspec.h"
+#include "util/datapath.h"
 
 G_DEFINE_QUARK (ktstr-testdef-error-quark, ktstr_testdef_error)
 
@@ -837,14 +838,5 @@ ktstr_testdef_load_dir (const char *dir, GError **error)
 char *
 ktstr_testdef_builtin_dir (void)
 {
-  const char *env = g_getenv ("KTSTR_DATADIR");
-  if (env != NULL && *env != '\0')
-    return g_build_filename (env, "tests", NULL);
-
-  /* A binary inside the build tree uses the source tree's data, so edits
-   * to data/tests take effect without 'make install'. */
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  if (exe != NULL && g_str_has_prefix (exe, KTSTR_ABS_BUILDDIR "/"))
-    return g_build_filename (KTSTR_ABS_SRCDIR, "data", "tests", NULL);
-  return g_build_filename (KTSTR_PKGDATADIR, "tests", NULL);
+  return ktstr_data_path ("tests");
 }

@@ -165,8 +165,9 @@ char *ktstr_testdef_payload_guest_path (const char *name);
 /* Every *.ktstr in DIR, sorted by test name. */
 GPtrArray *ktstr_testdef_load_dir (const char *dir, GError **error);
 
-/* The directory holding the built-in tests: $KTSTR_DATADIR/tests, the
- * source tree when running from a build tree, else the installed copy. */
+/* The directory holding the built-in tests: "tests" in the data directory
+ * (util/datapath.h: $KTSTR_DATADIR, the source tree's data/ for a program
+ * running uninstalled, else $(pkgdatadir)). */
 char *ktstr_testdef_builtin_dir (void);
 
 /* Work types the guest agent implements, NULL-terminated. */
