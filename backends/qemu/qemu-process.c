@@ -92,6 +92,35 @@ on_process_exit (GObject *source, GAsyncResult *result, gpointer user_data)
     vm->exit_desc = g_strdup_printf ("exit status %d", g_subprocess_get_exit_status (proc));
 }
 
+/* The guest's first control line settles a KVM probe (qemu.c decides when
+ * one failed): a probing guest that speaks shows KVM works.  A failed probe
+ * records nothing yet: only when the same guest then speaks under TCG is
+ * KVM (not the guest) known to be the problem. */
+static void
+settle_kvm_probe (KtstrVm *vm)
+{
+  g_autoptr (GError) error = NULL;
+  KtstrKvmFinding finding;
+
+  if (vm->host_key == NULL)
+    return;
+  if (vm->is_probing)
+    finding = KTSTR_KVM_FINDING_OK;
+  else if (vm->kvm_failure != NULL)
+    finding = KTSTR_KVM_FINDING_SLOW;
+  else
+    return;
+  vm->is_probing = FALSE;
+  if (!ktstr_accel_cache_record (vm->cache_path, vm->host_key, finding, vm->kvm_failure,
+                                 ktstr_accel_probe_seconds (), &error))
+    g_printerr ("ktstr: cannot record the KVM finding: %s\n", error->message);
+  if (finding == KTSTR_KVM_FINDING_SLOW)
+    g_printerr ("ktstr: KVM on this host does not run guests at speed (%s); using TCG "
+                "(finding cached in %s)\n",
+                vm->kvm_failure, vm->cache_path);
+  g_clear_pointer (&vm->host_key, g_free);
+}
+
 /* ---------- control channel: complete lines to config->on_line ---------- */
 
 static void read_ctrl (KtstrVm *vm);
@@ -110,7 +139,7 @@ deliver_lines (KtstrVm *vm)
       if (vm->first_line_us == 0)
         {
           vm->first_line_us = g_get_monotonic_time ();
-          ktstr_qemu_vm_on_first_line (vm);
+          settle_kvm_probe (vm);
         }
       if (vm->on_line != NULL)
         vm->on_line (line, vm->user_data);

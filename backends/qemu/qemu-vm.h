@@ -107,9 +107,6 @@ void ktstr_qemu_vm_iterate (KtstrVm *vm, gint64 until_us);
 char *ktstr_qemu_vm_stderr_summary (KtstrVm *vm);
 char *ktstr_qemu_vm_stderr_first_line (KtstrVm *vm);
 
-/* Implemented in qemu.c: called when the guest's first control line arrives. */
-void ktstr_qemu_vm_on_first_line (KtstrVm *vm);
-
 G_END_DECLS
 
 #endif

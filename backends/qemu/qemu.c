@@ -47,33 +47,6 @@ probe_has_failed (KtstrVm *vm, gint64 now)
   return TRUE;
 }
 
-/* A failed KVM probe records nothing yet: only when the same guest then
- * speaks under TCG is KVM (not the guest) known to be the problem. */
-void
-ktstr_qemu_vm_on_first_line (KtstrVm *vm)
-{
-  g_autoptr (GError) error = NULL;
-  KtstrKvmFinding finding;
-
-  if (vm->host_key == NULL)
-    return;
-  if (vm->is_probing)
-    finding = KTSTR_KVM_FINDING_OK;
-  else if (vm->kvm_failure != NULL)
-    finding = KTSTR_KVM_FINDING_SLOW;
-  else
-    return;
-  vm->is_probing = FALSE;
-  if (!ktstr_accel_cache_record (vm->cache_path, vm->host_key, finding, vm->kvm_failure,
-                                 ktstr_accel_probe_seconds (), &error))
-    g_printerr ("ktstr: cannot record the KVM finding: %s\n", error->message);
-  if (finding == KTSTR_KVM_FINDING_SLOW)
-    g_printerr ("ktstr: KVM on this host does not run guests at speed (%s); using TCG "
-                "(finding cached in %s)\n",
-                vm->kvm_failure, vm->cache_path);
-  g_clear_pointer (&vm->host_key, g_free);
-}
-
 static gboolean
 probe_fall_back (KtstrVm *vm, GError **error)
 {
