@@ -97,6 +97,10 @@ typedef struct
   const char *name;
   /* TRUE when this backend can run here; otherwise *why says what is missing. */
   gboolean (*is_available) (char **why);
+  /* For --backend=auto: TRUE when this backend should be chosen over the
+   * fallback (QEMU) here, after whatever probing that takes; *why says
+   * what was found either way.  NULL in the fallback itself. */
+  gboolean (*is_preferred) (char **why);
   KtstrVm *(*prepare) (const KtstrVmConfig *config, GError **error);
   gboolean (*launch) (KtstrVm *vm, GError **error);
   /* Runs until the VM ends or its timeout passes (then the VM is killed and
@@ -112,7 +116,8 @@ typedef struct
 } KtstrBackend;
 
 /* Looks a backend up by name ("qemu", "kvm"); "auto" picks the best one
- * that is available.  NULL with error set when none fits. */
+ * that is available.  NULL with error set when none fits.  (The table of
+ * backends is backends/registry.c: the one place that names them all.) */
 const KtstrBackend *ktstr_backend_lookup (const char *name, GError **error);
 
 extern const KtstrBackend ktstr_backend_qemu;

@@ -397,6 +397,7 @@ kvm_expected_accel (void)
 const KtstrBackend ktstr_backend_kvm = {
   .name = "kvm",
   .is_available = kvm_is_available,
+  .is_preferred = ktstr_kvm_auto_is_preferred,
   .prepare = kvm_prepare,
   .launch = kvm_launch,
   .wait = kvm_wait,

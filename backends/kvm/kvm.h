@@ -1,8 +1,9 @@
 /* The kvm backend as the rest of backends/ and the tests see it.
  *
  * ktstr_backend_kvm (declared in backends/backend.h) runs a test VM on our
- * own VMM; this header adds what backend selection and the tests need on
- * top of the KtstrBackend interface. */
+ * own VMM; this header adds what the tests need on top of the KtstrBackend
+ * interface (--backend=auto reaches ktstr_kvm_auto_is_preferred through
+ * the interface's is_preferred hook). */
 #ifndef KTSTR_KVM_KVM_H
 #define KTSTR_KVM_KVM_H
 

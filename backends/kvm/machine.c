@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "backends/kernel-image.h"
 #include "backends/kvm/acpi.h"
 #include "backends/kvm/boot.h"
 #include "backends/kvm/cpu.h"
@@ -18,7 +19,9 @@
 #include "backends/kvm/uart.h"
 #include "backends/kvm/vcpu.h"
 #include "common/proto.h"
-#include "kernel/kernel.h"
+
+/* Where the vCPUs hand their exits (defined with its functions below). */
+static const KtstrVcpuExits vcpu_exits;
 
 struct _KtstrKvmMachine
 {
@@ -217,7 +220,7 @@ create_vcpus (KtstrKvmMachine *m, guint64 entry, KtstrCpuMode mode, guint64 boot
       KtstrVcpu *v = &m->vcpus[i];
       /* Counted before creation: destroy copes with a half-created vCPU. */
       m->n_created = i + 1;
-      if (!ktstr_vcpu_create (v, m, &m->sys, i, ktstr_cpuid_apic_id (&m->config.topology, i),
+      if (!ktstr_vcpu_create (v, &vcpu_exits, m, &m->sys, i, ktstr_cpuid_apic_id (&m->config.topology, i),
                               error))
         return FALSE;
       KtstrCpuidFlags flags = (m->sys.has_tsc_deadline ? KTSTR_CPUID_TSC_DEADLINE : 0)
@@ -335,10 +338,19 @@ ktstr_kvm_machine_get_end (KtstrKvmMachine *m, char **detail)
   return end;
 }
 
-gboolean
-ktstr_kvm_machine_should_stop (KtstrKvmMachine *m)
+/* ---------- what the vCPU threads hand back (vcpu.h) ---------- */
+
+static gboolean
+vcpu_should_stop (gpointer owner)
 {
+  KtstrKvmMachine *m = owner;
   return g_atomic_int_get (&m->should_stop) != 0;
+}
+
+static void
+vcpu_end (gpointer owner, KtstrVmEnd end, const char *detail)
+{
+  ktstr_kvm_machine_end (owner, end, detail);
 }
 
 void
@@ -388,9 +400,10 @@ ktstr_kvm_machine_free (KtstrKvmMachine *m)
   g_free (m);
 }
 
-void
-ktstr_kvm_machine_io (KtstrKvmMachine *m, guint16 port, gboolean is_write, guint8 *data, guint len)
+static void
+vcpu_io (gpointer owner, guint16 port, gboolean is_write, guint8 *data, guint len)
 {
+  KtstrKvmMachine *m = owner;
   if (port >= KTSTR_UART_COM1_PORT && port < KTSTR_UART_COM1_PORT + 8)
     {
       g_mutex_lock (&m->uart_lock);
@@ -422,10 +435,10 @@ ktstr_kvm_machine_io (KtstrKvmMachine *m, guint16 port, gboolean is_write, guint
     memset (data, 0xff, len);
 }
 
-void
-ktstr_kvm_machine_mmio (KtstrKvmMachine *m, guint64 addr, gboolean is_write, guint8 *data,
-                        guint len)
+static void
+vcpu_mmio (gpointer owner, guint64 addr, gboolean is_write, guint8 *data, guint len)
 {
+  KtstrKvmMachine *m = owner;
   if (addr >= KTSTR_KVM_CONSOLE_MMIO_GPA
       && addr + len <= KTSTR_KVM_CONSOLE_MMIO_GPA + KTSTR_VIRTIO_MMIO_SIZE)
     {
@@ -439,6 +452,13 @@ ktstr_kvm_machine_mmio (KtstrKvmMachine *m, guint64 addr, gboolean is_write, gui
   if (!is_write)
     memset (data, 0xff, len);
 }
+
+static const KtstrVcpuExits vcpu_exits = {
+  .io = vcpu_io,
+  .mmio = vcpu_mmio,
+  .end = vcpu_end,
+  .should_stop = vcpu_should_stop,
+};
 
 const char *
 ktstr_kvm_machine_get_cmdline (KtstrKvmMachine *m)

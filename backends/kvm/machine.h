@@ -94,13 +94,6 @@ const char *ktstr_kvm_machine_get_boot_kind (KtstrKvmMachine *m);
 KtstrVirtioConsole *ktstr_kvm_machine_get_console (KtstrKvmMachine *m);
 guint ktstr_kvm_machine_get_n_vcpus (KtstrKvmMachine *m);
 
-/* Entry points for the vCPU threads (backends/kvm/vcpu.c). */
-gboolean ktstr_kvm_machine_should_stop (KtstrKvmMachine *m);
-void ktstr_kvm_machine_io (KtstrKvmMachine *m, guint16 port, gboolean is_write, guint8 *data,
-                           guint len);
-void ktstr_kvm_machine_mmio (KtstrKvmMachine *m, guint64 addr, gboolean is_write, guint8 *data,
-                             guint len);
-
 G_END_DECLS
 
 #endif

@@ -9,7 +9,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "backends/kvm/machine.h"
 
 #define KICK_SIGNAL (SIGRTMIN + 5)
 #define KICK_RETRY_US 10000
@@ -37,11 +36,12 @@ install_kick_handler (void)
 }
 
 gboolean
-ktstr_vcpu_create (KtstrVcpu *v, KtstrKvmMachine *machine, const KtstrKvmSys *sys, guint index,
-                   guint32 apic_id, GError **error)
+ktstr_vcpu_create (KtstrVcpu *v, const KtstrVcpuExits *exits, gpointer owner,
+                   const KtstrKvmSys *sys, guint index, guint32 apic_id, GError **error)
 {
   memset (v, 0, sizeof *v);
-  v->machine = machine;
+  v->exits = exits;
+  v->owner = owner;
   v->index = index;
   v->apic_id = apic_id;
   v->stats_fd = -1;
@@ -72,38 +72,38 @@ static void
 handle_exit (KtstrVcpu *v)
 {
   struct kvm_run *run = v->run;
-  KtstrKvmMachine *m = v->machine;
+  const KtstrVcpuExits *x = v->exits;
   switch (run->exit_reason)
     {
     case KVM_EXIT_IO:
       {
         guint8 *data = (guint8 *)run + run->io.data_offset;
         for (guint i = 0; i < run->io.count; i++, data += run->io.size)
-          ktstr_kvm_machine_io (m, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, data,
-                                run->io.size);
+          x->io (v->owner, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, data,
+                 run->io.size);
         break;
       }
     case KVM_EXIT_MMIO:
-      ktstr_kvm_machine_mmio (m, run->mmio.phys_addr, run->mmio.is_write != 0, run->mmio.data,
-                              run->mmio.len);
+      x->mmio (v->owner, run->mmio.phys_addr, run->mmio.is_write != 0, run->mmio.data,
+               run->mmio.len);
       break;
     case KVM_EXIT_HLT:
     case KVM_EXIT_INTR:
       break;
     case KVM_EXIT_SHUTDOWN:
-      ktstr_kvm_machine_end (m, KTSTR_VM_END_RESET, "CPU shutdown (triple fault)");
+      x->end (v->owner, KTSTR_VM_END_RESET, "CPU shutdown (triple fault)");
       break;
     case KVM_EXIT_SYSTEM_EVENT:
       switch (run->system_event.type)
         {
         case KVM_SYSTEM_EVENT_SHUTDOWN:
-          ktstr_kvm_machine_end (m, KTSTR_VM_END_POWEROFF, "system event: shutdown");
+          x->end (v->owner, KTSTR_VM_END_POWEROFF, "system event: shutdown");
           break;
         case KVM_SYSTEM_EVENT_CRASH:
-          ktstr_kvm_machine_end (m, KTSTR_VM_END_PANIC, "system event: crash");
+          x->end (v->owner, KTSTR_VM_END_PANIC, "system event: crash");
           break;
         default:
-          ktstr_kvm_machine_end (m, KTSTR_VM_END_RESET, "system event: reset");
+          x->end (v->owner, KTSTR_VM_END_RESET, "system event: reset");
           break;
         }
       break;
@@ -112,7 +112,7 @@ handle_exit (KtstrVcpu *v)
         g_autofree char *d = g_strdup_printf (
             "vCPU %u: KVM_EXIT_FAIL_ENTRY (hardware entry failure reason 0x%llx)", v->index,
             (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-        ktstr_kvm_machine_end (m, KTSTR_VM_END_CRASHED, d);
+        x->end (v->owner, KTSTR_VM_END_CRASHED, d);
         break;
       }
     case KVM_EXIT_INTERNAL_ERROR:
@@ -124,14 +124,14 @@ handle_exit (KtstrVcpu *v)
         g_autofree char *d
             = g_strdup_printf ("vCPU %u: KVM internal error (suberror %u) at RIP 0x%llx", v->index,
                                run->internal.suberror, rip);
-        ktstr_kvm_machine_end (m, KTSTR_VM_END_CRASHED, d);
+        x->end (v->owner, KTSTR_VM_END_CRASHED, d);
         break;
       }
     default:
       {
         g_autofree char *d = g_strdup_printf ("vCPU %u: unexpected KVM exit reason %u", v->index,
                                               run->exit_reason);
-        ktstr_kvm_machine_end (m, KTSTR_VM_END_CRASHED, d);
+        x->end (v->owner, KTSTR_VM_END_CRASHED, d);
         break;
       }
     }
@@ -148,7 +148,7 @@ vcpu_thread (gpointer data)
   v->tid = pthread_self ();
   g_atomic_int_set (&v->is_running, 1);
 
-  while (!ktstr_kvm_machine_should_stop (v->machine))
+  while (!v->exits->should_stop (v->owner))
     {
       if (ioctl (v->fd, KVM_RUN, 0) < 0)
         {
@@ -160,7 +160,7 @@ vcpu_thread (gpointer data)
             }
           g_autofree char *d
               = g_strdup_printf ("vCPU %u: KVM_RUN failed: %s", v->index, g_strerror (errsv));
-          ktstr_kvm_machine_end (v->machine, KTSTR_VM_END_CRASHED, d);
+          v->exits->end (v->owner, KTSTR_VM_END_CRASHED, d);
           break;
         }
       handle_exit (v);

@@ -10,24 +10,9 @@
 
 #include <glib.h>
 
+#include "backends/kernel-image.h"
+
 G_BEGIN_DECLS
-
-#define KTSTR_KERNEL_ERROR (ktstr_kernel_error_quark ())
-GQuark ktstr_kernel_error_quark (void);
-
-typedef enum
-{
-  KTSTR_KERNEL_ERROR_NOT_FOUND,
-  KTSTR_KERNEL_ERROR_UNREADABLE,
-  KTSTR_KERNEL_ERROR_NOT_A_KERNEL,
-  KTSTR_KERNEL_ERROR_NO_SCHED_EXT, /* --scheduler on a kernel without sched_ext */
-} KtstrKernelError;
-
-typedef enum
-{
-  KTSTR_KERNEL_FORMAT_BZIMAGE,
-  KTSTR_KERNEL_FORMAT_ELF, /* uncompressed vmlinux, booted through PVH */
-} KtstrKernelFormat;
 
 typedef struct
 {
@@ -44,12 +29,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrKernel, ktstr_kernel_free)
 /* ARG is the --kernel value or NULL for the discovery chain.  BOOT_DIR is
  * normally "/boot" (tests point it elsewhere). */
 KtstrKernel *ktstr_kernel_resolve (const char *arg, const char *boot_dir, GError **error);
-
-/* Checks that PATH is a bzImage or an x86-64 ELF; on success sets *format. */
-gboolean ktstr_kernel_check_image (const char *path, KtstrKernelFormat *format, GError **error);
-
-/* The version string embedded in a bzImage header (first word), or NULL. */
-char *ktstr_kernel_image_version (const char *path);
 
 G_END_DECLS
 
