@@ -15,6 +15,7 @@
 #include "guest-init/report.h"
 #include "guest-init/scenario.h"
 #include "guest-init/scheduler.h"
+#include "guest-init/steps.h"
 #include "guest-init/topo.h"
 
 static int
@@ -127,7 +128,10 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
     .keep_out = keep_out,
     .n_keep_out = 1,
   };
-  int rc = ktstr_scenario_run (&plan, &topo, ctrl, &so, &err);
+  /* Steps, ops and payloads: guest-init/steps.c.  A plan without any
+   * runs exactly as it always did. */
+  int rc = plan.n_steps > 0 || plan.n_ops > 0 ? ktstr_steps_run (&plan, &topo, ctrl, &so, &err)
+                                              : ktstr_scenario_run (&plan, &topo, ctrl, &so, &err);
   if (has_sched)
     {
       ktstr_guard_phase ("stopping the scheduler");

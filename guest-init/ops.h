@@ -3,7 +3,7 @@
 #ifndef KTSTR_GUEST_OPS_H
 #define KTSTR_GUEST_OPS_H
 
-#include "guest-init/steps.h"
+#include "guest-init/runtime.h"
 
 /* Applies plan->ops[I] and sends its stim (label LABEL).  -1 with err set
  * when the scenario cannot go on. */

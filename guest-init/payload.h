@@ -6,7 +6,7 @@
 #ifndef KTSTR_GUEST_PAYLOAD_H
 #define KTSTR_GUEST_PAYLOAD_H
 
-#include "guest-init/steps.h"
+#include "guest-init/runtime.h"
 
 /* Output kept per stream; the rest is dropped. */
 #define KTSTR_PAYLOAD_OUTPUT_MAX (16 * 1024)

@@ -8,7 +8,6 @@
 #include "guest-init/cgroup.h"
 #include "guest-init/poweroff.h"
 #include "guest-init/report.h"
-#include "guest-init/steps.h"
 #include "guest-init/workers.h"
 
 #define LIST_MAX 4096
@@ -184,11 +183,6 @@ int
 ktstr_scenario_run (const KtstrPlan *plan, const KtstrTopo *topo, KtstrCtrl *ctrl,
                     const KtstrScenarioOptions *o, KtstrError *err)
 {
-  /* Steps, ops and payloads: guest-init/steps.c.  A plan without any
-   * runs exactly as it always did. */
-  if (plan->n_steps > 0 || plan->n_ops > 0)
-    return ktstr_steps_run (plan, topo, ctrl, o, err);
-
   static Scenario s;
   memset (&s, 0, sizeof s);
   s.plan = plan;

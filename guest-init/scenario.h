@@ -21,7 +21,8 @@ typedef struct
   size_t n_keep_out;
 } KtstrScenarioOptions;
 
-/* Runs PLAN and sends everything up to and including "done".  On failure
+/* Runs PLAN, which has no steps or ops (ktstr_steps_run in steps.h runs
+ * those), and sends everything up to and including "done".  On failure
  * returns -1 with err set; the caller sends the "error" message. */
 int ktstr_scenario_run (const KtstrPlan *plan, const KtstrTopo *topo, KtstrCtrl *ctrl,
                         const KtstrScenarioOptions *o, KtstrError *err);

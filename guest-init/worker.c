@@ -10,8 +10,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "guest-init/worktypes.h"
-
 static inline void
 cpu_relax (void)
 {

@@ -85,6 +85,49 @@ typedef struct KtstrWorker
   uint64_t rng;
 } KtstrWorker;
 
+/* What a work type is to the worker loop (ktstr_worker_run calls its
+ * hooks); the table of them is worktypes.c. */
+#define KTSTR_WORK_MAX_PARAMS 4
+#define KTSTR_WORK_GROUP_MAX_FDS 16
+
+typedef struct
+{
+  const char *name; /* NULL ends the list */
+  uint64_t def;
+  uint64_t min;
+  uint64_t max;
+} KtstrWorkParam;
+
+/* Resources that the workers of one group share, made by the parent before
+ * it forks them: pipes (PipeIo pairs), MAP_SHARED futex words
+ * (FutexPingPong, FutexFanOut).  Workers inherit them across fork. */
+struct KtstrWorkGroup
+{
+  const KtstrWorkType *type;
+  const uint64_t *params;
+  unsigned size;
+  void *shared; /* MAP_SHARED, shared_len bytes, unmapped by workers.c */
+  size_t shared_len;
+  int fds[KTSTR_WORK_GROUP_MAX_FDS];
+  unsigned n_fds; /* closed by workers.c after the workers stopped */
+};
+
+struct KtstrWorkType
+{
+  const char *name; /* PascalCase, as in ktstr */
+  KtstrWorkParam params[KTSTR_WORK_MAX_PARAMS];
+  /* Workers per group; NULL means 1 (independent workers).  A work line's
+   * worker count must be a multiple of it. */
+  unsigned (*group_size) (const uint64_t *params);
+  /* In the parent, before forking a group's workers. */
+  int (*group_setup) (KtstrWorkGroup *g, KtstrError *err);
+  /* In the worker: before the measured loop (may fail, with a reason),
+   * one outer iteration, and cleanup after the loop. */
+  int (*init) (KtstrWorker *w, KtstrError *err);
+  void (*iterate) (KtstrWorker *w);
+  void (*fini) (KtstrWorker *w);
+};
+
 static inline bool
 ktstr_worker_is_stopping (const KtstrWorker *w)
 {
