@@ -1,6 +1,7 @@
 /* The dynamic half of a test file: [step N], [backdrop] and [payload NAME]
- * groups, the plan they render to, and the checks the guest's own parser
- * makes of it (so a file the host accepts is a plan the guest runs). */
+ * groups, and the checks the guest's own parser makes of the plan they
+ * render to (testdef-render.c), so a file the host accepts is a plan the
+ * guest runs. */
 #include "config.h"
 
 #include <stdio.h>
@@ -276,12 +277,6 @@ ktstr_testdef_find_payload (const KtstrTestDef *def, const char *name)
   return NULL;
 }
 
-char *
-ktstr_testdef_payload_guest_path (const char *name)
-{
-  return g_strdup_printf ("ktstr/payload/%s", name);
-}
-
 gboolean
 ktstr_testdef_load_steps (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **error)
 {
@@ -322,99 +317,4 @@ ktstr_testdef_load_steps (GKeyFile *kf, const char *path, KtstrTestDef *def, GEr
   g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID, "%s: %s: %s", path,
                origin, msg);
   return FALSE;
-}
-
-static void
-add_line (GString *s, GPtrArray *origins, const char *origin, const char *fmt, ...)
-    G_GNUC_PRINTF (4, 5);
-
-static void
-add_line (GString *s, GPtrArray *origins, const char *origin, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_string_append_vprintf (s, fmt, ap);
-  va_end (ap);
-  g_string_append_c (s, '\n');
-  if (origins != NULL)
-    g_ptr_array_add (origins, g_strdup (origin));
-}
-
-char *
-ktstr_testdef_render (const KtstrTestDef *def, const char *topology, guint guard_ms,
-                      GPtrArray *origins)
-{
-  GString *s = g_string_new (NULL);
-  add_line (s, origins, "[test]", KTSTR_PLAN_MAGIC);
-  add_line (s, origins, "[test] name", "test %s", def->name);
-  add_line (s, origins, "[test] topology", "topology %s", topology);
-  add_line (s, origins, "[test] duration_ms", "duration_ms %u", def->duration_ms);
-  add_line (s, origins, "[test] settle_ms", "settle_ms %u", def->settle_ms);
-  if (guard_ms > 0)
-    add_line (s, origins, "[test]", "guard_ms %u", guard_ms);
-  add_line (s, origins, "[test] workers", "workers %u", def->workers);
-  ktstr_testdef_render_cgroups (def, -1, s, origins);
-  for (guint i = 0; def->payloads && i < def->payloads->len; i++)
-    {
-      const KtstrPayloadDef *pl = def->payloads->pdata[i];
-      g_autofree char *origin = g_strdup_printf ("[payload %s]", pl->name);
-      g_autofree char *guest = ktstr_testdef_payload_guest_path (pl->name);
-      add_line (s, origins, origin, "payload %s /%s output=%s", pl->name, guest,
-                pl->is_json ? "json" : "exitcode");
-      for (guint a = 0; a < pl->args->len; a++)
-        add_line (s, origins, origin, "payload_arg %s %s", pl->name, (char *) pl->args->pdata[a]);
-    }
-  for (guint i = 0; def->backdrop_ops && i < def->backdrop_ops->len; i++)
-    add_line (s, origins, "[backdrop] ops", "op %s", (char *) def->backdrop_ops->pdata[i]);
-  for (guint i = 0; def->steps && i < def->steps->len; i++)
-    {
-      const KtstrStepDef *st = def->steps->pdata[i];
-      g_autofree char *hold = g_strdup_printf ("[step %u] hold", st->index);
-      g_autofree char *ops = g_strdup_printf ("[step %u] ops", st->index);
-      add_line (s, origins, hold, "step %s", st->hold);
-      for (guint j = 0; j < st->ops->len; j++)
-        add_line (s, origins, ops, "op %s", (char *) st->ops->pdata[j]);
-      ktstr_testdef_render_cgroups (def, (int) st->index, s, origins);
-    }
-  return g_string_free (s, FALSE);
-}
-
-static KtstrPlan *
-parse_plan (const KtstrTestDef *def)
-{
-  g_autofree char *text = ktstr_testdef_render (def, def->topology, 0, NULL);
-  KtstrPlan *plan = g_new0 (KtstrPlan, 1);
-  KtstrError err = { "" };
-  if (ktstr_plan_parse (text, plan, &err) != 0)
-    {
-      g_free (plan);
-      return NULL;
-    }
-  return plan;
-}
-
-guint
-ktstr_testdef_run_ms (const KtstrTestDef *def)
-{
-  if (def->steps == NULL || def->steps->len == 0)
-    return def->duration_ms;
-  g_autofree KtstrPlan *plan = parse_plan (def);
-  return plan ? (guint) ktstr_plan_run_ms (plan) : def->duration_ms;
-}
-
-void
-ktstr_testdef_expected_workers (const KtstrTestDef *def, GPtrArray *names, GArray *counts)
-{
-  g_autofree KtstrPlan *plan = parse_plan (def);
-  for (unsigned i = 0; plan != NULL && i < plan->n_cgroups; i++)
-    {
-      guint n = 0;
-      for (unsigned k = 0; k < plan->n_works; k++)
-        if (plan->works[k].cgroup == i)
-          n += plan->works[k].workers;
-      if (n == 0)
-        continue;
-      g_ptr_array_add (names, g_strdup (plan->cgroups[i].name));
-      g_array_append_val (counts, n);
-    }
 }

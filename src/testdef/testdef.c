@@ -12,8 +12,6 @@
 #include "testdef/workspec.h"
 #include "util/datapath.h"
 
-G_DEFINE_QUARK (ktstr-testdef-error-quark, ktstr_testdef_error)
-
 #define DEFAULT_DURATION_MS 2000
 #define DEFAULT_SETTLE_MS 500
 #define DEFAULT_WORKERS 2
@@ -58,21 +56,6 @@ ktstr_testdef_free (KtstrTestDef *def)
   g_strfreev (def->required_flags);
   g_strfreev (def->excluded_flags);
   g_free (def);
-}
-
-gboolean
-ktstr_testdef_fail (GError **error, int code, const char *path, const char *group,
-                    const char *key, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  if (key != NULL)
-    g_set_error (error, KTSTR_TESTDEF_ERROR, code, "%s: [%s] %s: %s", path, group, key, msg);
-  else
-    g_set_error (error, KTSTR_TESTDEF_ERROR, code, "%s: [%s]: %s", path, group, msg);
-  return FALSE;
 }
 
 static gboolean
@@ -749,50 +732,6 @@ ktstr_testdef_work_type (const KtstrTestDef *def)
         }
     }
   return first ? first : "CpuSpin";
-}
-
-char *
-ktstr_testdef_to_plan (const KtstrTestDef *def, const char *topology, guint guard_ms)
-{
-  return ktstr_testdef_render (def, topology, guard_ms, NULL);
-}
-
-/* The plan lines of the cgroups of STEP (-1: the backdrop) and their
- * works; ORIGINS as for ktstr_testdef_render. */
-void
-ktstr_testdef_render_cgroups (const KtstrTestDef *def, int step, GString *s, GPtrArray *origins)
-{
-  for (guint i = 0; i < def->cgroups->len; i++)
-    {
-      KtstrCgroupDef *cg = def->cgroups->pdata[i];
-      if (cg->step != step)
-        continue;
-      g_string_append_printf (s, "cgroup %s", cg->name);
-      if (cg->cpuset != NULL)
-        g_string_append_printf (s, " cpuset=%s", cg->cpuset);
-      g_string_append_c (s, '\n');
-      if (origins != NULL)
-        g_ptr_array_add (origins, g_strdup_printf ("[cgroup %s]", cg->name));
-    }
-  for (guint i = 0; i < def->cgroups->len; i++)
-    {
-      KtstrCgroupDef *cg = def->cgroups->pdata[i];
-      if (cg->step != step)
-        continue;
-      for (guint j = 0; j < cg->works->len; j++)
-        {
-          KtstrWorkDef *w = cg->works->pdata[j];
-          g_string_append_printf (s, "work %s %s workers=%u", cg->name, w->type,
-                                  w->workers ? w->workers : def->workers);
-          for (guint k = 0; k < w->params->len; k++)
-            g_string_append_printf (s, " %s", (char *) w->params->pdata[k]);
-          g_string_append_c (s, '\n');
-          if (origins != NULL)
-            g_ptr_array_add (origins, w->label ? g_strdup_printf ("[work %s/%s]", cg->name,
-                                                                  w->label)
-                                               : g_strdup_printf ("[cgroup %s]", cg->name));
-        }
-    }
 }
 
 static int

@@ -134,7 +134,7 @@ gboolean ktstr_testdef_allows_flags (const KtstrTestDef *def, const char *const 
 char *ktstr_testdef_to_plan (const KtstrTestDef *def, const char *topology, guint guard_ms);
 
 /* Like ktstr_testdef_to_plan; when ORIGINS is non-NULL it receives, per
- * plan line, the "[group] key" it came from (testdef-steps.c). */
+ * plan line, the "[group] key" it came from (testdef-render.c). */
 char *ktstr_testdef_render (const KtstrTestDef *def, const char *topology, guint guard_ms,
                             GPtrArray *origins);
 
@@ -169,9 +169,6 @@ GPtrArray *ktstr_testdef_load_dir (const char *dir, GError **error);
  * (util/datapath.h: $KTSTR_DATADIR, the source tree's data/ for a program
  * running uninstalled, else $(pkgdatadir)). */
 char *ktstr_testdef_builtin_dir (void);
-
-/* Work types the guest agent implements, NULL-terminated. */
-const char *const *ktstr_work_types (void);
 
 G_END_DECLS
 

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "guest-init/plan.h"
-#include "testdef/testdef.h"
 
 const char *const ktstr_workspec_options[]
     = { "workers", "policy", "nice", "affinity", "mempolicy", "mpol_flags", NULL };

@@ -12,6 +12,9 @@
 
 G_BEGIN_DECLS
 
+/* Work types the guest agent implements, NULL-terminated. */
+const char *const *ktstr_work_types (void);
+
 /* The words every work takes besides its type's parameters. */
 extern const char *const ktstr_workspec_options[];
 
