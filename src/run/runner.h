@@ -13,6 +13,7 @@
 
 #include "backends/backend.h"
 #include "kernel/kernel.h"
+#include "run/outcome.h"
 #include "testdef/testdef.h"
 
 G_BEGIN_DECLS
@@ -37,13 +38,6 @@ typedef struct
   guint scheduler_ready_ms;      /* 0: the agent's default */
   GKeyFile *scheduler_checks;    /* [checks] of the definition, merged before the test's */
 } KtstrRunOptions;
-
-typedef enum
-{
-  KTSTR_OUTCOME_PASS,
-  KTSTR_OUTCOME_FAIL,
-  KTSTR_OUTCOME_SKIP,
-} KtstrOutcome;
 
 typedef struct
 {

@@ -20,7 +20,7 @@
 #include <glib.h>
 
 #include "backends/backend.h"
-#include "run/runner.h"
+#include "run/outcome.h"
 #include "record/scenario-stats.h"
 #include "run/session.h"
 #include "testdef/testdef.h"
