@@ -1,5 +1,5 @@
 /* Helpers shared by the ktstr-stats command implementations (stats-cli.c,
- * compare-cli.c); not part of the library's interface. */
+ * compare-cli.c), defined in cli-common.c; not part of the library's interface. */
 #ifndef KTSTR_STATS_CLI_PRIVATE_H
 #define KTSTR_STATS_CLI_PRIVATE_H
 

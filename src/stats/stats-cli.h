@@ -10,20 +10,15 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS
+#include "stats/cli-common.h"
 
-#define KTSTR_STATS_EXIT_OK 0
-#define KTSTR_STATS_EXIT_REGRESSION 1
-#define KTSTR_STATS_EXIT_ERROR 2
+G_BEGIN_DECLS
 
 /* ARGV[1] is the command, if any.  Messages name the program by
  * g_get_prgname() when it is set ("ktstr stats" from the host CLI), else
  * by ARGV[0] ("ktstr-stats").  Writes the report to stdout and diagnostics
  * to stderr. */
 int ktstr_stats_main (int argc, char **argv);
-
-/* Colour only on a terminal and only when NO_COLOR is not set. */
-gboolean ktstr_stats_use_color (int fd);
 
 G_END_DECLS
 
