@@ -19,8 +19,9 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libglib2.0-dev libjson-glib-dev libgit2-dev \
   qemu-system-x86 qemu-utils cpio xz-utils zstd kmod \
   git ca-certificates valgrind acpica-tools
-# The layering check (tools/check-layers.py).
-$SUDO apt-get install -y -qq --no-install-recommends python3
+# The layering check (tools/check-layers.py) and the formatting check
+# (make check-format: Debian 12's clang-format is version 14).
+$SUDO apt-get install -y -qq --no-install-recommends python3 clang-format
 # A default kernel to boot: Debian's 6.12 from backports.
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports linux-image-amd64
 # The fixture scheduler (tests/sched): clang-19 for the BPF target and

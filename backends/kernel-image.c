@@ -8,7 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK (ktstr-kernel-error-quark, ktstr_kernel_error)
+GQuark
+ktstr_kernel_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-kernel-error-quark");
+}
 
 /* Linux x86 boot protocol: the setup header lives at 0x1f1; "HdrS" at 0x202
  * marks protocol 2.00+, the version at 0x206, and 0x20e holds the offset

@@ -8,7 +8,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK (ktstr - kvm - error - quark, ktstr_kvm_error)
+GQuark
+ktstr_kvm_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-kvm-error-quark");
+}
 
 /* What the backend uses, and why, so a refusal can say what is missing. */
 static const struct

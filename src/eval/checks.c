@@ -6,7 +6,11 @@
 #include <stddef.h>
 #include <string.h>
 
-G_DEFINE_QUARK (ktstr-checks-error-quark, ktstr_checks_error)
+GQuark
+ktstr_checks_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-checks-error-quark");
+}
 
 /* Built-in thresholds, used by the defaults and whenever a layer leaves
  * them unset.  Release values of ktstr; see ktstr-internals.md §4.1. */

@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-G_DEFINE_QUARK (ktstr-report-error-quark, ktstr_report_error)
+GQuark
+ktstr_report_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-report-error-quark");
+}
 
 /* ---- typed member access, one error message shape for all of them ---- */
 

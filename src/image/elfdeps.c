@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-G_DEFINE_QUARK (ktstr - elfdeps - error - quark, ktstr_elfdeps_error)
+GQuark
+ktstr_elfdeps_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-elfdeps-error-quark");
+}
 
 /* glibc's built-in trusted directories after ld.so.conf (Debian adds the
  * multiarch ones; they normally come from ld.so.conf.d anyway). */

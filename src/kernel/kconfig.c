@@ -6,7 +6,11 @@
 
 #include "util/datapath.h"
 
-G_DEFINE_QUARK (ktstr - kconfig - error - quark, ktstr_kconfig_error)
+GQuark
+ktstr_kconfig_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-kconfig-error-quark");
+}
 
 /* What ktstr itself needs from a kernel; the rest of the fragment is
  * best effort (an option olddefconfig drops for want of a dependency on

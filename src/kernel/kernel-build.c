@@ -11,7 +11,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK (ktstr - build - error - quark, ktstr_build_error)
+GQuark
+ktstr_build_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-build-error-quark");
+}
 
 #define TAIL_LINES 40 /* make output kept for the error of a failed step */
 

@@ -9,7 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK (ktstr - cache - error - quark, ktstr_cache_error)
+GQuark
+ktstr_cache_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-cache-error-quark");
+}
 
 void
 ktstr_cache_entry_free (KtstrCacheEntry *e)

@@ -12,7 +12,11 @@
 
 #include "record/gitcommit.h"
 
-G_DEFINE_QUARK (ktstr - git - error - quark, ktstr_git_error)
+GQuark
+ktstr_git_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-git-error-quark");
+}
 
 static gpointer
 init_libgit2 (gpointer unused)

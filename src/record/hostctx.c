@@ -9,7 +9,11 @@
 #include "record/hostctx.h"
 #include "util/fsutil.h"
 
-G_DEFINE_QUARK (ktstr - host - context - error - quark, ktstr_host_context_error)
+GQuark
+ktstr_host_context_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-host-context-error-quark");
+}
 
 static void
 governor_free (KtstrCpuGovernor *g)

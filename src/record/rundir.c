@@ -15,7 +15,11 @@
 #include "record/rundir.h"
 #include "util/fsutil.h"
 
-G_DEFINE_QUARK (ktstr - rundir - error - quark, ktstr_rundir_error)
+GQuark
+ktstr_rundir_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-rundir-error-quark");
+}
 
 #define LOCK_DIR_NAME ".locks"
 #define LOCK_POLL_MS 100

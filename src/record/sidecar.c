@@ -14,7 +14,11 @@
 #include "record/sidecar.h"
 #include "record/siphash.h"
 
-G_DEFINE_QUARK (ktstr - sidecar - error - quark, ktstr_sidecar_error)
+GQuark
+ktstr_sidecar_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-sidecar-error-quark");
+}
 
 /* --- Lifetime ---------------------------------------------------------------- */
 

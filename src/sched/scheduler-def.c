@@ -7,7 +7,11 @@
 #include "eval/checks.h"
 #include "common/topology.h"
 
-G_DEFINE_QUARK (ktstr - scheduler - def - error - quark, ktstr_scheduler_def_error)
+GQuark
+ktstr_scheduler_def_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-scheduler-def-error-quark");
+}
 
 #define FLAG_PREFIX "flag "
 

@@ -13,7 +13,11 @@
 
 /* The quark name is stringified: clang-format must not space its dashes. */
 /* clang-format off */
-G_DEFINE_QUARK (ktstr-stats-list-error-quark, ktstr_stats_list_error)
+GQuark
+ktstr_stats_list_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-stats-list-error-quark");
+}
 /* clang-format on */
 
 typedef struct

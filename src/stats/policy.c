@@ -7,7 +7,11 @@
 
 /* The quark name is stringified: clang-format must not space its dashes. */
 /* clang-format off */
-G_DEFINE_QUARK (ktstr-stats-policy-error-quark, ktstr_stats_policy_error)
+GQuark
+ktstr_stats_policy_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-stats-policy-error-quark");
+}
 /* clang-format on */
 
 void

@@ -7,7 +7,11 @@
 #include "testdef/testdef.h"
 #include "testdef/testdef-private.h"
 
-G_DEFINE_QUARK (ktstr-testdef-error-quark, ktstr_testdef_error)
+GQuark
+ktstr_testdef_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-testdef-error-quark");
+}
 
 gboolean
 ktstr_testdef_fail (GError **error, int code, const char *path, const char *group,
