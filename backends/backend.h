@@ -43,12 +43,12 @@ typedef enum
 
 typedef enum
 {
-  KTSTR_VM_END_NONE = 0,   /* still running / never launched */
-  KTSTR_VM_END_POWEROFF,   /* guest powered off (normal end) */
-  KTSTR_VM_END_RESET,      /* guest rebooted (reboot, triple fault, panic without pvpanic) */
-  KTSTR_VM_END_PANIC,      /* guest kernel panic reported by the platform (pvpanic) */
-  KTSTR_VM_END_TIMEOUT,    /* the host deadline passed; the VM was killed */
-  KTSTR_VM_END_CRASHED,    /* the VMM itself died or failed */
+  KTSTR_VM_END_NONE = 0, /* still running / never launched */
+  KTSTR_VM_END_POWEROFF, /* guest powered off (normal end) */
+  KTSTR_VM_END_RESET,    /* guest rebooted (reboot, triple fault, panic without pvpanic) */
+  KTSTR_VM_END_PANIC,    /* guest kernel panic reported by the platform (pvpanic) */
+  KTSTR_VM_END_TIMEOUT,  /* the host deadline passed; the VM was killed */
+  KTSTR_VM_END_CRASHED,  /* the VMM itself died or failed */
 } KtstrVmEnd;
 
 const char *ktstr_vm_end_to_string (KtstrVmEnd end);
@@ -59,33 +59,33 @@ typedef void (*KtstrVmLineFunc) (const char *line, gpointer user_data);
 
 typedef struct
 {
-  const char *kernel_path;     /* bzImage or uncompressed vmlinux (PVH) */
+  const char *kernel_path; /* bzImage or uncompressed vmlinux (PVH) */
   const char *initramfs_path;
-  const char *cmdline;         /* complete kernel command line */
+  const char *cmdline; /* complete kernel command line */
   KtstrTopology topology;
   guint memory_mb;
-  const char *workdir;         /* private directory for sockets and temp files */
-  const char *console_path;    /* kernel console (ttyS0) is written here */
-  KtstrAccel accel;            /* AUTO: KVM only when it really runs at speed */
-  guint timeout_s;             /* wall budget from launch to the end of the VM */
+  const char *workdir;      /* private directory for sockets and temp files */
+  const char *console_path; /* kernel console (ttyS0) is written here */
+  KtstrAccel accel;         /* AUTO: KVM only when it really runs at speed */
+  guint timeout_s;          /* wall budget from launch to the end of the VM */
   KtstrVmLineFunc on_line;
   gpointer user_data;
-  gboolean verbose;            /* echo the console to stderr as it arrives */
+  gboolean verbose; /* echo the console to stderr as it arrives */
 } KtstrVmConfig;
 
 typedef struct
 {
   KtstrVmEnd end;
-  char *end_detail;        /* e.g. the QMP SHUTDOWN reason, or why the VMM failed */
-  char *accel;             /* "kvm" or "tcg": what actually ran the guest */
-  char *command_line;      /* exact command to reproduce this boot by hand */
-  gint64 launch_us;        /* monotonic time the guest was started */
-  gint64 first_line_us;    /* monotonic time of the first control line, 0 if none */
-  gint64 end_us;           /* monotonic time the VM was seen to end */
-  gint64 cleanup_ms;       /* teardown wall time, -1 if killed by the deadline */
-  GHashTable *kvm_stats;   /* per-vCPU stats, NULL when not collected: vCPU index
-                            * (GUINT_TO_POINTER) -> GHashTable of char *name ->
-                            * guint64 *value (the shape of KtstrKvmStats.per_vcpu) */
+  char *end_detail;      /* e.g. the QMP SHUTDOWN reason, or why the VMM failed */
+  char *accel;           /* "kvm" or "tcg": what actually ran the guest */
+  char *command_line;    /* exact command to reproduce this boot by hand */
+  gint64 launch_us;      /* monotonic time the guest was started */
+  gint64 first_line_us;  /* monotonic time of the first control line, 0 if none */
+  gint64 end_us;         /* monotonic time the VM was seen to end */
+  gint64 cleanup_ms;     /* teardown wall time, -1 if killed by the deadline */
+  GHashTable *kvm_stats; /* per-vCPU stats, NULL when not collected: vCPU index
+                          * (GUINT_TO_POINTER) -> GHashTable of char *name ->
+                          * guint64 *value (the shape of KtstrKvmStats.per_vcpu) */
 } KtstrVmResult;
 
 void ktstr_vm_result_clear (KtstrVmResult *result);

@@ -43,7 +43,7 @@ read_head (const char *path, guint8 *buf, gsize want, gsize *got, GError **error
                    "kernel image '%s' cannot be read: %s", path, g_strerror (saved));
       return FALSE;
     }
-  *got = (gsize) n;
+  *got = (gsize)n;
   return TRUE;
 }
 
@@ -96,8 +96,8 @@ ktstr_kernel_check_image (const char *path, KtstrKernelFormat *format, GError **
   if (proto < HDR_MIN_PROTOCOL)
     {
       g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_A_KERNEL,
-                   "'%s' uses boot protocol %u.%02u; ktstr needs 2.06 or newer", path,
-                   proto >> 8, proto & 0xff);
+                   "'%s' uses boot protocol %u.%02u; ktstr needs 2.06 or newer", path, proto >> 8,
+                   proto & 0xff);
       return FALSE;
     }
   *format = KTSTR_KERNEL_FORMAT_BZIMAGE;
@@ -118,11 +118,11 @@ ktstr_kernel_image_version (const char *path)
   if (off <= 0x200 || off >= got)
     return NULL;
   gsize max = got - off;
-  const char *s = (const char *) head + off;
+  const char *s = (const char *)head + off;
   gsize len = strnlen (s, max);
   if (len == 0 || len == max)
     return NULL;
   /* "6.12.95+deb12-amd64 (debian-kernel@...) #1 SMP ..." */
   const char *sp = memchr (s, ' ', len);
-  return g_strndup (s, sp ? (gsize) (sp - s) : len);
+  return g_strndup (s, sp ? (gsize)(sp - s) : len);
 }

@@ -16,8 +16,8 @@ static int
 fail (char *err, size_t err_len, const char *label, const char *why)
 {
   if (err != NULL && err_len > 0)
-    snprintf (err, err_len, "invalid topology '%s': %s (expected NnNlNcNt, e.g. 1n2l4c1t)",
-              label, why);
+    snprintf (err, err_len, "invalid topology '%s': %s (expected NnNlNcNt, e.g. 1n2l4c1t)", label,
+              why);
   return -1;
 }
 
@@ -42,7 +42,7 @@ ktstr_topology_parse (const char *label, KtstrTopology *out, char *err, size_t e
         return fail (err, err_len, label, "each count must be at least 1");
       if (*end != suffixes[i])
         return fail (err, err_len, label, "parts must come in the order n, l, c, t");
-      vals[i] = (unsigned) v;
+      vals[i] = (unsigned)v;
       p = end + 1;
     }
   if (*p != '\0')
@@ -58,7 +58,7 @@ ktstr_topology_parse (const char *label, KtstrTopology *out, char *err, size_t e
     return fail (err, err_len, label, "at most 4 threads per core");
   if (vals[1] % vals[0] != 0)
     return fail (err, err_len, label, "the LLC count must be a multiple of the NUMA node count");
-  if ((unsigned long) vals[1] * vals[2] * vals[3] > MAX_CPUS)
+  if ((unsigned long)vals[1] * vals[2] * vals[3] > MAX_CPUS)
     return fail (err, err_len, label, "at most 512 CPUs in total");
 
   out->numa_nodes = vals[0];

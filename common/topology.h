@@ -8,7 +8,7 @@
 typedef struct
 {
   unsigned numa_nodes;
-  unsigned llcs;            /* total, across all nodes */
+  unsigned llcs; /* total, across all nodes */
   unsigned cores_per_llc;
   unsigned threads_per_core;
 } KtstrTopology;

@@ -61,8 +61,8 @@ write_cpuset (KtstrRuntime *rt, unsigned cg, KtstrError *err)
   if (!rt->o->use_cgroups || !rt->is_created[cg])
     return 0;
   /* "All" is every online CPU, as the parent offers them. */
-  const KtstrCpuSet *want = ktstr_cpuset_is_empty (&rt->cpus[cg]) ? &rt->topo->online
-                                                                   : &rt->cpus[cg];
+  const KtstrCpuSet *want
+      = ktstr_cpuset_is_empty (&rt->cpus[cg]) ? &rt->topo->online : &rt->cpus[cg];
   if (ktstr_cpuset_format (want, cpus, sizeof cpus) == NULL)
     {
       ktstr_error_set (err, "cgroup '%s': CPU list too long", cg_name (rt, cg));
@@ -113,8 +113,8 @@ set_affinity (KtstrRuntime *rt, unsigned cg, const KtstrCpuSet *cpus)
               if (sched_setaffinity (tid, size, mask) == 0)
                 n++;
               else
-                ktstr_report_log (rt->ctrl, "init", "SetAffinity: task %d of cgroup '%s': %s",
-                                  tid, cg_name (rt, cg), strerror (errno));
+                ktstr_report_log (rt->ctrl, "init", "SetAffinity: task %d of cgroup '%s': %s", tid,
+                                  cg_name (rt, cg), strerror (errno));
             }
           if (d != NULL)
             closedir (d);
@@ -139,8 +139,7 @@ move_all (KtstrRuntime *rt, unsigned from, unsigned to, KtstrError *err, int *rc
   for (char *tok = strtok (procs, "\n"); tok != NULL; tok = strtok (NULL, "\n"))
     {
       bool is_gone;
-      if (ktstr_cgroup_move (rt->o->cgroup_root, cg_name (rt, to), (pid_t)atoi (tok), &is_gone,
-                             err)
+      if (ktstr_cgroup_move (rt->o->cgroup_root, cg_name (rt, to), (pid_t)atoi (tok), &is_gone, err)
           != 0)
         {
           *rc = -1;

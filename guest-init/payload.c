@@ -44,8 +44,8 @@ child (KtstrRuntime *rt, const KtstrPlanOp *op, const KtstrPayloadRun *run)
     {
       KtstrError e;
       bool is_gone;
-      if (ktstr_cgroup_move (rt->o->cgroup_root, rt->plan->cgroups[op->b].name, getpid (),
-                             &is_gone, &e)
+      if (ktstr_cgroup_move (rt->o->cgroup_root, rt->plan->cgroups[op->b].name, getpid (), &is_gone,
+                             &e)
           != 0)
         {
           dprintf (STDERR_FILENO, "ktstr: %s\n", e.msg);

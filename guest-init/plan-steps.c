@@ -8,12 +8,12 @@
 #define fail ktstr_plan_fail
 
 static const char *const op_names[KTSTR_OP_N_KINDS] = {
-  [KTSTR_OP_ADD_CGROUP] = "AddCgroup",       [KTSTR_OP_REMOVE_CGROUP] = "RemoveCgroup",
-  [KTSTR_OP_SET_CPUSET] = "SetCpuset",       [KTSTR_OP_CLEAR_CPUSET] = "ClearCpuset",
-  [KTSTR_OP_SWAP_CPUSETS] = "SwapCpusets",   [KTSTR_OP_SPAWN] = "Spawn",
-  [KTSTR_OP_STOP_CGROUP] = "StopCgroup",     [KTSTR_OP_SET_AFFINITY] = "SetAffinity",
-  [KTSTR_OP_SPAWN_HOST] = "SpawnHost",       [KTSTR_OP_MOVE_ALL_TASKS] = "MoveAllTasks",
-  [KTSTR_OP_RUN_PAYLOAD] = "RunPayload",     [KTSTR_OP_WAIT_PAYLOAD] = "WaitPayload",
+  [KTSTR_OP_ADD_CGROUP] = "AddCgroup",     [KTSTR_OP_REMOVE_CGROUP] = "RemoveCgroup",
+  [KTSTR_OP_SET_CPUSET] = "SetCpuset",     [KTSTR_OP_CLEAR_CPUSET] = "ClearCpuset",
+  [KTSTR_OP_SWAP_CPUSETS] = "SwapCpusets", [KTSTR_OP_SPAWN] = "Spawn",
+  [KTSTR_OP_STOP_CGROUP] = "StopCgroup",   [KTSTR_OP_SET_AFFINITY] = "SetAffinity",
+  [KTSTR_OP_SPAWN_HOST] = "SpawnHost",     [KTSTR_OP_MOVE_ALL_TASKS] = "MoveAllTasks",
+  [KTSTR_OP_RUN_PAYLOAD] = "RunPayload",   [KTSTR_OP_WAIT_PAYLOAD] = "WaitPayload",
   [KTSTR_OP_KILL_PAYLOAD] = "KillPayload",
 };
 
@@ -94,16 +94,20 @@ ktstr_plan_parse_step (Parser *p, char **w, unsigned n)
       st->kind = KTSTR_HOLD_FRAC;
       st->frac_pm = whole * 1000 + frac;
       if (*s != '\0' || s == h + 5 || st->frac_pm == 0 || st->frac_pm > 1000)
-        return fail (p, "hold '%s': expected frac:F with 0 < F <= 1 (at most 3 decimals), "
-                     "e.g. frac:0.5", h);
+        return fail (p,
+                     "hold '%s': expected frac:F with 0 < F <= 1 (at most 3 decimals), "
+                     "e.g. frac:0.5",
+                     h);
     }
   else if (strncmp (h, "fixed:", 6) == 0 || strncmp (h, "loop:", 5) == 0)
     {
       bool is_loop = h[0] == 'l';
       const char *num = h + (is_loop ? 5 : 6);
       if (ktstr_parse_u64 (num, 3600000, &st->ms) != 0 || st->ms == 0)
-        return fail (p, "hold '%s': expected %s:MS with MS a whole number of milliseconds "
-                     "from 1 to 3600000", h, is_loop ? "loop" : "fixed");
+        return fail (p,
+                     "hold '%s': expected %s:MS with MS a whole number of milliseconds "
+                     "from 1 to 3600000",
+                     h, is_loop ? "loop" : "fixed");
       st->kind = is_loop ? KTSTR_HOLD_LOOP : KTSTR_HOLD_FIXED;
     }
   else
@@ -123,12 +127,15 @@ op_cgroup (Parser *p, KtstrOpKind kind, const char *name, unsigned *out)
                  op_names[kind], name);
   const KtstrPlanCgroup *cg = &plan->cgroups[i];
   if (cg->step != KTSTR_PLAN_BACKDROP && cg->step != p->step)
-    return fail (p, "%s: cgroup '%s' belongs to step %d; ops see the backdrop's cgroups and "
-                 "their own step's", op_names[kind], name, cg->step);
+    return fail (p,
+                 "%s: cgroup '%s' belongs to step %d; ops see the backdrop's cgroups and "
+                 "their own step's",
+                 op_names[kind], name, cg->step);
   if (cg->step == p->step && p->step != KTSTR_PLAN_BACKDROP && !cg->is_added)
-    return fail (p, "%s: cgroup '%s' is made by step %d's setup, which runs after its ops; "
-                 "create it with AddCgroup, or put it in the backdrop", op_names[kind], name,
-                 p->step);
+    return fail (p,
+                 "%s: cgroup '%s' is made by step %d's setup, which runs after its ops; "
+                 "create it with AddCgroup, or put it in the backdrop",
+                 op_names[kind], name, p->step);
   *out = (unsigned)i;
   return 0;
 }
@@ -162,9 +169,11 @@ add_cgroup (Parser *p, char **w, unsigned n)
   int parent = plan->cgroups[before].parent;
   if (parent >= 0 && plan->cgroups[parent].step == p->step && p->step != KTSTR_PLAN_BACKDROP
       && !plan->cgroups[parent].is_added)
-    return fail (p, "AddCgroup: the parent of '%s', '%s', is made by step %d's setup, which "
+    return fail (p,
+                 "AddCgroup: the parent of '%s', '%s', is made by step %d's setup, which "
                  "runs after its ops; create the parent with AddCgroup too, or put it in the "
-                 "backdrop", plan->cgroups[before].name, plan->cgroups[parent].name, p->step);
+                 "backdrop",
+                 plan->cgroups[before].name, plan->cgroups[parent].name, p->step);
   return 0;
 }
 
@@ -193,8 +202,8 @@ parse_op_args (Parser *p, KtstrPlanOp *op, char **w, unsigned n)
 {
   KtstrError inner;
   static const unsigned want[KTSTR_OP_N_KINDS] = {
-    [KTSTR_OP_REMOVE_CGROUP] = 1, [KTSTR_OP_SET_CPUSET] = 2,   [KTSTR_OP_CLEAR_CPUSET] = 1,
-    [KTSTR_OP_SWAP_CPUSETS] = 2,  [KTSTR_OP_STOP_CGROUP] = 1,  [KTSTR_OP_SET_AFFINITY] = 2,
+    [KTSTR_OP_REMOVE_CGROUP] = 1,  [KTSTR_OP_SET_CPUSET] = 2,   [KTSTR_OP_CLEAR_CPUSET] = 1,
+    [KTSTR_OP_SWAP_CPUSETS] = 2,   [KTSTR_OP_STOP_CGROUP] = 1,  [KTSTR_OP_SET_AFFINITY] = 2,
     [KTSTR_OP_MOVE_ALL_TASKS] = 2, [KTSTR_OP_WAIT_PAYLOAD] = 1, [KTSTR_OP_KILL_PAYLOAD] = 1,
   };
   if (want[op->kind] != 0 && n != want[op->kind])
@@ -212,8 +221,10 @@ parse_op_args (Parser *p, KtstrPlanOp *op, char **w, unsigned n)
       if (op_cgroup (p, op->kind, w[0], &op->a) != 0)
         return -1;
       if (p->plan->cgroups[op->a].step != p->step)
-        return fail (p, "RemoveCgroup: '%s' is a backdrop cgroup; the backdrop persists across "
-                     "every step", w[0]);
+        return fail (p,
+                     "RemoveCgroup: '%s' is a backdrop cgroup; the backdrop persists across "
+                     "every step",
+                     w[0]);
       return 0;
     case KTSTR_OP_SET_CPUSET:
     case KTSTR_OP_SET_AFFINITY:
@@ -308,9 +319,11 @@ ktstr_plan_parse_op (Parser *p, char **w, unsigned n)
     if (strcmp (w[1], op_names[k]) == 0)
       kind = k;
   if (kind < 0)
-    return fail (p, "unknown op '%s' (expected AddCgroup, RemoveCgroup, SetCpuset, ClearCpuset, "
+    return fail (p,
+                 "unknown op '%s' (expected AddCgroup, RemoveCgroup, SetCpuset, ClearCpuset, "
                  "SwapCpusets, Spawn, StopCgroup, SetAffinity, SpawnHost, MoveAllTasks, "
-                 "RunPayload, WaitPayload or KillPayload)", w[1]);
+                 "RunPayload, WaitPayload or KillPayload)",
+                 w[1]);
   op->kind = (KtstrOpKind)kind;
   if (parse_op_args (p, op, w + 2, n - 2) != 0)
     return -1;
@@ -366,8 +379,7 @@ ktstr_plan_parse_payload (Parser *p, char **w, unsigned n)
       if (strcmp (w[3], "output=json") == 0)
         pl->is_json = true;
       else if (strcmp (w[3], "output=exitcode") != 0)
-        return fail (p, "payload '%s': '%s' (expected output=json or output=exitcode)", w[1],
-                     w[3]);
+        return fail (p, "payload '%s': '%s' (expected output=json or output=exitcode)", w[1], w[3]);
     }
   plan->n_payloads++;
   return 0;
@@ -415,7 +427,8 @@ ktstr_plan_finish_steps (Parser *p)
       if (op->step >= 0 && plan->steps[op->step].kind == KTSTR_HOLD_LOOP && !is_loop_op (op->kind))
         {
           p->line = op->line;
-          return fail (p, "%s cannot repeat in a loop step (loop steps take SetCpuset, "
+          return fail (p,
+                       "%s cannot repeat in a loop step (loop steps take SetCpuset, "
                        "ClearCpuset, SwapCpusets, SetAffinity and MoveAllTasks)",
                        op_names[op->kind]);
         }

@@ -260,20 +260,25 @@ link_parent (Parser *p, KtstrPlanCgroup *cg)
   *strrchr (parent, '/') = '\0';
   int i = ktstr_plan_find_cgroup (p, parent);
   if (i < 0)
-    return fail (p, "cgroup '%s': its parent '%s' needs an earlier cgroup line (parents are "
-                 "created before their children)", cg->name, parent);
+    return fail (p,
+                 "cgroup '%s': its parent '%s' needs an earlier cgroup line (parents are "
+                 "created before their children)",
+                 cg->name, parent);
   KtstrPlanCgroup *pc = &plan->cgroups[i];
   if (pc->step != KTSTR_PLAN_BACKDROP && pc->step != cg->step)
-    return fail (p, "cgroup '%s': its parent '%s' belongs to step %d; a parent must be in the "
-                 "backdrop or the child's own step", cg->name, parent, pc->step);
+    return fail (p,
+                 "cgroup '%s': its parent '%s' belongs to step %d; a parent must be in the "
+                 "backdrop or the child's own step",
+                 cg->name, parent, pc->step);
   if (cg->cpuset.kind == KTSTR_CPUSET_EXACT && pc->cpuset.kind == KTSTR_CPUSET_EXACT)
     {
       KtstrCpuSet outside;
       ktstr_cpuset_subtract (&outside, &cg->cpuset.cpus, &pc->cpuset.cpus);
       if (!ktstr_cpuset_is_empty (&outside))
-        return fail (p, "cgroup '%s': cpuset %s is not within its parent '%s' (cpuset %s); a "
-                     "child's CPUs must be a subset of its parent's", cg->name, cg->cpuset.text,
-                     parent, pc->cpuset.text);
+        return fail (p,
+                     "cgroup '%s': cpuset %s is not within its parent '%s' (cpuset %s); a "
+                     "child's CPUs must be a subset of its parent's",
+                     cg->name, cg->cpuset.text, parent, pc->cpuset.text);
     }
   cg->parent = i;
   pc->has_children = true;
@@ -395,8 +400,10 @@ ktstr_plan_parse_work (Parser *p, char **w, unsigned n)
   if (plan->cgroups[cg].is_host && strcmp (w[0], "SpawnHost") != 0)
     return fail (p, "cgroup '%s' holds SpawnHost workers only", w[1]);
   if (plan->cgroups[cg].step != KTSTR_PLAN_BACKDROP && plan->cgroups[cg].step != p->step)
-    return fail (p, "cgroup '%s' belongs to step %d; only the backdrop's cgroups and the "
-                 "current step's are visible here", w[1], plan->cgroups[cg].step);
+    return fail (p,
+                 "cgroup '%s' belongs to step %d; only the backdrop's cgroups and the "
+                 "current step's are visible here",
+                 w[1], plan->cgroups[cg].step);
   work->cgroup = (unsigned)cg;
   work->step = p->step;
 
@@ -585,7 +592,8 @@ finish (Parser *p)
                      work->type->name, g, work->workers, g);
       const KtstrPlanCgroup *cg = &plan->cgroups[work->cgroup];
       if (cg->has_children)
-        return fail (p, "cgroup '%s' has child cgroups, so it cannot hold workers (cgroup v2 "
+        return fail (p,
+                     "cgroup '%s' has child cgroups, so it cannot hold workers (cgroup v2 "
                      "lets only leaves hold tasks: put this work in a child such as '%s')",
                      cg->name, first_child (plan, work->cgroup));
       plan->total_workers += work->workers;
@@ -600,7 +608,8 @@ finish (Parser *p)
                                                                            : plan->n_cgroups;
       p->line = op->line;
       if (into < plan->n_cgroups && plan->cgroups[into].has_children)
-        return fail (p, "%s: cgroup '%s' has child cgroups, so it cannot take tasks (cgroup v2 "
+        return fail (p,
+                     "%s: cgroup '%s' has child cgroups, so it cannot take tasks (cgroup v2 "
                      "lets only leaves hold tasks: use a child such as '%s')",
                      ktstr_op_kind_name (op->kind), plan->cgroups[into].name,
                      first_child (plan, into));
@@ -613,8 +622,7 @@ finish (Parser *p)
       p->line = p->seen_guard;
       return fail (p, "guard_ms %llu leaves no time for settle_ms %llu + %s %llu",
                    (unsigned long long)plan->guard_ms, (unsigned long long)plan->settle_ms,
-                   plan->n_steps ? "the steps' holds" : "duration_ms",
-                   (unsigned long long)run_ms);
+                   plan->n_steps ? "the steps' holds" : "duration_ms", (unsigned long long)run_ms);
     }
   return 0;
 }

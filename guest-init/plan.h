@@ -50,11 +50,11 @@ typedef enum
 typedef struct
 {
   KtstrCpusetKind kind;
-  KtstrCpuSet cpus; /* EXACT */
-  unsigned index;   /* DISJOINT, LLC, NUMA, OVERLAP */
-  unsigned count;   /* DISJOINT, OVERLAP */
+  KtstrCpuSet cpus;      /* EXACT */
+  unsigned index;        /* DISJOINT, LLC, NUMA, OVERLAP */
+  unsigned count;        /* DISJOINT, OVERLAP */
   unsigned lo_pm, hi_pm; /* RANGE: fractions in per-mille; OVERLAP: lo_pm is F */
-  char text[96];    /* as written, for messages */
+  char text[96];         /* as written, for messages */
 } KtstrCpusetSpec;
 
 typedef struct
@@ -77,8 +77,8 @@ typedef struct
   uint64_t params[KTSTR_WORK_MAX_PARAMS]; /* every parameter, defaults filled in */
   KtstrWorkOpts opts;                     /* policy=, nice=, affinity=, mempolicy=, mpol_flags= */
   unsigned line;
-  int step;    /* as its cgroup's, or the step of its Spawn op */
-  bool is_op;  /* started by a Spawn/SpawnHost op, not at its step's setup */
+  int step;   /* as its cgroup's, or the step of its Spawn op */
+  bool is_op; /* started by a Spawn/SpawnHost op, not at its step's setup */
 } KtstrPlanWork;
 
 /* The 13 ops (ktstr-features §5.5), in the order of their names table. */

@@ -194,8 +194,7 @@ ktstr_report_error (KtstrCtrl *c, const char *msg)
 }
 
 int
-ktstr_report_done (KtstrCtrl *c, uint64_t elapsed_ms, uint64_t agent_cpu_ns,
-                   uint64_t agent_span_ms)
+ktstr_report_done (KtstrCtrl *c, uint64_t elapsed_ms, uint64_t agent_cpu_ns, uint64_t agent_span_ms)
 {
   KtstrJson j;
   ktstr_json_init (&j);

@@ -18,8 +18,8 @@ int ktstr_report_cgroup (KtstrCtrl *c, const char *name, const char *cpuset);
 int ktstr_report_stim (KtstrCtrl *c, uint64_t elapsed_ms, const char *label,
                        uint64_t total_iterations);
 /* A stim with its op kind and detail (NULL: null). */
-int ktstr_report_stim_op (KtstrCtrl *c, uint64_t elapsed_ms, const char *label,
-                          const char *op_kind, const char *detail, uint64_t total_iterations);
+int ktstr_report_stim_op (KtstrCtrl *c, uint64_t elapsed_ms, const char *label, const char *op_kind,
+                          const char *detail, uint64_t total_iterations);
 /* A payload ended (WaitPayload, KillPayload, or its step's end). */
 int ktstr_report_payload (KtstrCtrl *c, const char *name, uint64_t elapsed_ms, int exit_code,
                           bool is_killed, const char *out, const char *err);

@@ -40,9 +40,9 @@ ktstr_rt_create_cgroup (KtstrRuntime *rt, unsigned cg, KtstrError *err)
     }
   if (rt->o->use_cgroups)
     {
-      const char *m = is_all ? NULL
-                             : ktstr_scenario_mems_for (root, rt->topo, &rt->cpus[cg], mems,
-                                                        sizeof mems);
+      const char *m
+          = is_all ? NULL
+                   : ktstr_scenario_mems_for (root, rt->topo, &rt->cpus[cg], mems, sizeof mems);
       if (ktstr_cgroup_create (root, def->name, is_all ? NULL : cpus, m, err) != 0)
         {
           ktstr_error_prefix (err, "cgroup '%s' (plan line %u)", def->name, def->line);
@@ -114,8 +114,8 @@ ktstr_rt_spawn (KtstrRuntime *rt, const unsigned *works, unsigned n_works, int s
   b->cgroup = rt->plan->works[works[0]].cgroup;
   b->step = step;
   const KtstrPlanCgroup *cg = &rt->plan->cgroups[b->cgroup];
-  if (ktstr_workers_spawn_works (&b->set, rt->plan, rt->work_cpus, works, n_works,
-                                 rt->next_index, rt->o->keep_out, rt->o->n_keep_out, err)
+  if (ktstr_workers_spawn_works (&b->set, rt->plan, rt->work_cpus, works, n_works, rt->next_index,
+                                 rt->o->keep_out, rt->o->n_keep_out, err)
       != 0)
     {
       ktstr_workers_free (&b->set);

@@ -43,7 +43,7 @@ typedef struct
   unsigned n_batches;
   KtstrPayloadRun runs[KTSTR_RT_MAX_PAYLOAD_RUNS];
   unsigned n_runs;
-  uint64_t t0;     /* ScenarioStart */
+  uint64_t t0;      /* ScenarioStart */
   uint64_t cpu0_ns; /* the agent's CPU time (CLOCK_PROCESS_CPUTIME_ID) at t0 */
 } KtstrRuntime;
 

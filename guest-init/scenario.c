@@ -17,9 +17,9 @@ typedef struct
   const KtstrPlan *plan;
   const KtstrScenarioOptions *o;
   KtstrCtrl *ctrl;
-  KtstrCpuSet cpus[KTSTR_PLAN_MAX_CGROUPS]; /* empty: all CPUs */
+  KtstrCpuSet cpus[KTSTR_PLAN_MAX_CGROUPS];    /* empty: all CPUs */
   KtstrCpuSet work_cpus[KTSTR_PLAN_MAX_WORKS]; /* fixed affinity per work line */
-  unsigned n_created;                       /* cgroups made so far, in plan order */
+  unsigned n_created;                          /* cgroups made so far, in plan order */
 } Scenario;
 
 static int

@@ -138,8 +138,7 @@ ktstr_sched_spec_load (const char *path, KtstrSchedSpec *spec, KtstrError *err)
   close (fd);
   if (n < 0 || (size_t)n == sizeof spec->text - 1)
     {
-      ktstr_error_set (err, "scheduler spec %s: %s", path,
-                       n < 0 ? strerror (errno) : "too large");
+      ktstr_error_set (err, "scheduler spec %s: %s", path, n < 0 ? strerror (errno) : "too large");
       return -1;
     }
   spec->text[n] = '\0';
@@ -487,7 +486,8 @@ ktstr_sched_start (const KtstrSchedSpec *spec, KtstrCtrl *ctrl, const char *sysf
   int fds[2];
   if (pipe2 (fds, O_CLOEXEC) != 0)
     {
-      send_event ("not_ready", "why", "cannot create the scheduler's output pipe", NULL, NULL, NULL, false);
+      send_event ("not_ready", "why", "cannot create the scheduler's output pipe", NULL, NULL, NULL,
+                  false);
       return -1;
     }
   open_kernel_logs ();

@@ -144,7 +144,8 @@ child_main (KtstrWorkerSet *set, unsigned me, const KtstrPlan *plan, const Ktstr
       != 0)
     {
       p->report->pid = (int32_t)getpid ();
-      snprintf (p->report->error, sizeof p->report->error, "%.*s", (int)sizeof p->report->error - 1, err.msg);
+      snprintf (p->report->error, sizeof p->report->error, "%.*s", (int)sizeof p->report->error - 1,
+                err.msg);
       _exit (KTSTR_WORKER_EXIT_INIT);
     }
   KtstrWorker w;
@@ -163,9 +164,9 @@ setup_groups (KtstrWorkerSet *set, const KtstrPlan *plan, const unsigned *works,
               KtstrError *err)
 {
   for (unsigned x = 0; x < n_works; x++)
-    set->n_groups += plan->works[works[x]].workers
-                     / ktstr_worktype_group_size (plan->works[works[x]].type,
-                                                  plan->works[works[x]].params);
+    set->n_groups
+        += plan->works[works[x]].workers
+           / ktstr_worktype_group_size (plan->works[works[x]].type, plan->works[works[x]].params);
   set->groups = calloc (set->n_groups ? set->n_groups : 1, sizeof *set->groups);
   if (set->groups == NULL)
     {
@@ -202,9 +203,8 @@ ktstr_workers_spawn (KtstrWorkerSet *set, const KtstrPlan *plan, const int *keep
 }
 
 int
-ktstr_workers_spawn_with (KtstrWorkerSet *set, const KtstrPlan *plan,
-                          const KtstrCpuSet *work_cpus, const int *keep_out, size_t n_keep_out,
-                          KtstrError *err)
+ktstr_workers_spawn_with (KtstrWorkerSet *set, const KtstrPlan *plan, const KtstrCpuSet *work_cpus,
+                          const int *keep_out, size_t n_keep_out, KtstrError *err)
 {
   static unsigned all[KTSTR_PLAN_MAX_WORKS];
   for (unsigned k = 0; k < plan->n_works; k++)
@@ -214,10 +214,9 @@ ktstr_workers_spawn_with (KtstrWorkerSet *set, const KtstrPlan *plan,
 }
 
 int
-ktstr_workers_spawn_works (KtstrWorkerSet *set, const KtstrPlan *plan,
-                           const KtstrCpuSet *work_cpus, const unsigned *works, unsigned n_works,
-                           unsigned *per_cgroup_index, const int *keep_out, size_t n_keep_out,
-                           KtstrError *err)
+ktstr_workers_spawn_works (KtstrWorkerSet *set, const KtstrPlan *plan, const KtstrCpuSet *work_cpus,
+                           const unsigned *works, unsigned n_works, unsigned *per_cgroup_index,
+                           const int *keep_out, size_t n_keep_out, KtstrError *err)
 {
   memset (set, 0, sizeof *set);
   for (unsigned x = 0; x < n_works; x++)

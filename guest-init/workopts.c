@@ -11,10 +11,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static const char *const policy_names[]
-    = { [KTSTR_POLICY_NORMAL] = "normal", [KTSTR_POLICY_BATCH] = "batch",
-        [KTSTR_POLICY_IDLE] = "idle",     [KTSTR_POLICY_FIFO] = "fifo",
-        [KTSTR_POLICY_RR] = "rr" };
+static const char *const policy_names[] = { [KTSTR_POLICY_NORMAL] = "normal",
+                                            [KTSTR_POLICY_BATCH] = "batch",
+                                            [KTSTR_POLICY_IDLE] = "idle",
+                                            [KTSTR_POLICY_FIFO] = "fifo",
+                                            [KTSTR_POLICY_RR] = "rr" };
 
 const char *
 ktstr_sched_policy_name (KtstrSchedPolicy p)
@@ -77,8 +78,10 @@ parse_affinity (KtstrWorkOpts *o, const char *val, KtstrError *err)
   {
     const char *name;
     KtstrAffinityKind kind;
-  } kinds[] = { { "inherit", KTSTR_AFFINITY_INHERIT }, { "random", KTSTR_AFFINITY_RANDOM },
-                { "llc", KTSTR_AFFINITY_LLC },         { "cross", KTSTR_AFFINITY_CROSS },
+  } kinds[] = { { "inherit", KTSTR_AFFINITY_INHERIT },
+                { "random", KTSTR_AFFINITY_RANDOM },
+                { "llc", KTSTR_AFFINITY_LLC },
+                { "cross", KTSTR_AFFINITY_CROSS },
                 { "single", KTSTR_AFFINITY_SINGLE } };
   for (unsigned i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
     if (strcmp (val, kinds[i].name) == 0)
@@ -98,8 +101,8 @@ parse_affinity (KtstrWorkOpts *o, const char *val, KtstrError *err)
       o->affinity = KTSTR_AFFINITY_EXACT;
       return 0;
     }
-  ktstr_error_set (err,
-                   "affinity=%s: expected inherit, random, llc, cross, single or exact:LIST", val);
+  ktstr_error_set (err, "affinity=%s: expected inherit, random, llc, cross, single or exact:LIST",
+                   val);
   return -1;
 }
 
@@ -167,8 +170,9 @@ parse_mpol_flags (KtstrWorkOpts *o, const char *val, KtstrError *err)
         o->mpol_flags |= KTSTR_MPOL_F_NUMA_BALANCING;
       else if (strcmp (f, "none") != 0)
         {
-          ktstr_error_set (err, "mpol_flags=%s: '%s' is not one of none, static, relative, "
-                                "balancing (comma-separated)",
+          ktstr_error_set (err,
+                           "mpol_flags=%s: '%s' is not one of none, static, relative, "
+                           "balancing (comma-separated)",
                            val, f);
           return -1;
         }
@@ -194,8 +198,8 @@ ktstr_workopts_parse (KtstrWorkOpts *o, const char *key, const char *val, KtstrE
 
 int
 ktstr_workopts_resolve (const KtstrWorkOpts *o, const KtstrCpuSet *llcs, unsigned n_llcs,
-                        const KtstrCpuSet *online, const KtstrCpuSet *cgroup_cpus,
-                        KtstrCpuSet *out, KtstrError *err)
+                        const KtstrCpuSet *online, const KtstrCpuSet *cgroup_cpus, KtstrCpuSet *out,
+                        KtstrError *err)
 {
   ktstr_cpuset_zero (out);
   switch (o->affinity)
@@ -290,7 +294,8 @@ set_mempolicy_opts (const KtstrWorkOpts *o, KtstrError *err)
   memset (mask, 0, sizeof mask);
   ktstr_cpuset_foreach (n, &o->mem_nodes)
   {
-    mask[(unsigned)n / (8 * sizeof (unsigned long))] |= 1ul << ((unsigned)n % (8 * sizeof (unsigned long)));
+    mask[(unsigned)n / (8 * sizeof (unsigned long))]
+        |= 1ul << ((unsigned)n % (8 * sizeof (unsigned long)));
   }
   bool has_nodes = !ktstr_cpuset_is_empty (&o->mem_nodes);
   /* maxnode counts one past the last bit the kernel should read. */
@@ -311,7 +316,8 @@ ktstr_workopts_apply (const KtstrWorkOpts *o, const KtstrCpuSet *fixed, unsigned
 {
   if (o->affinity != KTSTR_AFFINITY_INHERIT && set_affinity (o, fixed, index, seed, err) != 0)
     return -1;
-  if ((o->mempolicy != KTSTR_MPOL_DEFAULT || o->mpol_flags != 0) && set_mempolicy_opts (o, err) != 0)
+  if ((o->mempolicy != KTSTR_MPOL_DEFAULT || o->mpol_flags != 0)
+      && set_mempolicy_opts (o, err) != 0)
     return -1;
   if (o->has_nice && setpriority (PRIO_PROCESS, 0, o->nice) != 0)
     {

@@ -224,8 +224,7 @@ ktstr_wt_policy_churn_iterate (KtstrWorker *w)
   static const int policies[] = { SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, SCHED_FIFO, SCHED_RR };
   ktstr_worker_spin (w, w->params[CHURN_SPIN_ITERS]);
   int policy = policies[w->iterations % (sizeof policies / sizeof policies[0])];
-  struct sched_param sp = { .sched_priority
-                            = policy == SCHED_FIFO || policy == SCHED_RR ? 1 : 0 };
+  struct sched_param sp = { .sched_priority = policy == SCHED_FIFO || policy == SCHED_RR ? 1 : 0 };
   sched_setscheduler (0, policy, &sp);
   ktstr_wt_yield_sample (w);
 }

@@ -384,8 +384,7 @@ ktstr_wt_mutex_iterate (KtstrWorker *w)
   uint32_t *lock = group_word (w);
   ktstr_worker_spin (w, w->params[MUTEX_WORK_ITERS]);
   uint32_t expected = 0;
-  if (!__atomic_compare_exchange_n (lock, &expected, 1, false, __ATOMIC_ACQUIRE,
-                                    __ATOMIC_RELAXED))
+  if (!__atomic_compare_exchange_n (lock, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
     {
       uint64_t t0 = ktstr_worker_block_begin (w);
       for (;;)

@@ -32,7 +32,7 @@ worker (guint index, guint64 wall_ns, guint64 off_ns)
 static GPtrArray *
 reports_new (void)
 {
-  return g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_worker_report_free);
+  return g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_worker_report_free);
 }
 
 /* Aggregates REPORTS as the runner does and evaluates CHECKS on them;
@@ -40,7 +40,7 @@ reports_new (void)
 static GPtrArray *
 evaluate (const KtstrChecks *checks, const char *cpuset, GPtrArray *reports, gboolean *passed)
 {
-  g_autoptr(KtstrCgroupStats) stats = ktstr_aggregate_cgroup ("cg_0", reports);
+  g_autoptr (KtstrCgroupStats) stats = ktstr_aggregate_cgroup ("cg_0", reports);
   GPtrArray *details = ktstr_details_new ();
   *passed = ktstr_checks_evaluate (checks, "cg_0", cpuset, reports, stats, details);
   g_assert_cmpint (*passed, ==, details->len == 0);
@@ -121,8 +121,8 @@ static GKeyFile *
 load_keyfile (void)
 {
   g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "eval", "checks.ini", NULL);
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
   g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error);
   g_assert_no_error (error);
   return g_steal_pointer (&kf);
@@ -131,8 +131,8 @@ load_keyfile (void)
 static void
 test_keyfile_valid (void)
 {
-  g_autoptr(GKeyFile) kf = load_keyfile ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GKeyFile) kf = load_keyfile ();
+  g_autoptr (GError) error = NULL;
   KtstrChecks over;
   g_assert_true (ktstr_checks_from_keyfile (kf, "checks", &over, &error));
   g_assert_no_error (error);
@@ -154,8 +154,8 @@ test_keyfile_valid (void)
 static void
 test_keyfile_missing_group (void)
 {
-  g_autoptr(GKeyFile) kf = load_keyfile ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GKeyFile) kf = load_keyfile ();
+  g_autoptr (GError) error = NULL;
   KtstrChecks over = ktstr_checks_default (); /* must be cleared */
   g_assert_true (ktstr_checks_from_keyfile (kf, "no-such-group", &over, &error));
   g_assert_no_error (error);
@@ -166,8 +166,8 @@ test_keyfile_missing_group (void)
 static void
 test_keyfile_unknown_key (void)
 {
-  g_autoptr(GKeyFile) kf = load_keyfile ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GKeyFile) kf = load_keyfile ();
+  g_autoptr (GError) error = NULL;
   KtstrChecks over;
   g_assert_false (ktstr_checks_from_keyfile (kf, "checks-typo", &over, &error));
   g_assert_error (error, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_UNKNOWN_KEY);
@@ -183,9 +183,9 @@ test_keyfile_unknown_key (void)
 static void
 test_keyfile_bad_values (void)
 {
-  g_autoptr(GKeyFile) kf = load_keyfile ();
+  g_autoptr (GKeyFile) kf = load_keyfile ();
   KtstrChecks over;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_assert_false (ktstr_checks_from_keyfile (kf, "checks-bad-number", &over, &error));
   g_assert_error (error, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_INVALID_VALUE);
   g_assert_cmpstr (error->message, ==,
@@ -203,7 +203,7 @@ static void
 test_set_values (void)
 {
   KtstrChecks c = no_checks ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_assert_true (ktstr_checks_set (&c, "not_starved", "false", &error));
   g_assert_true (c.not_starved.is_set && !c.not_starved.value);
   g_assert_true (ktstr_checks_set (&c, "isolation", "1", &error));
@@ -221,7 +221,7 @@ test_set_values (void)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) e = NULL;
+      g_autoptr (GError) e = NULL;
       g_assert_false (ktstr_checks_set (&c, bad[i][0], bad[i][1], &e));
       g_assert_error (e, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_INVALID_VALUE);
     }
@@ -236,21 +236,21 @@ static void
 test_starved (void)
 {
   KtstrChecks c = ktstr_checks_default ();
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   g_ptr_array_add (reports, worker (0, 1000, 100));
   g_ptr_array_add (reports, worker (1, 1000, 100));
   gboolean passed;
 
   /* One work unit is progress. */
-  ((KtstrWorkerReport *) reports->pdata[1])->work_units = 1;
-  g_autoptr(GPtrArray) ok = evaluate (&c, "", reports, &passed);
+  ((KtstrWorkerReport *)reports->pdata[1])->work_units = 1;
+  g_autoptr (GPtrArray) ok = evaluate (&c, "", reports, &passed);
   g_assert_true (passed);
 
   KtstrWorkerReport *w = reports->pdata[1];
   w->work_units = 0;
   g_free (w->exit_info);
   w->exit_info = g_strdup ("signaled:9");
-  g_autoptr(GPtrArray) details = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) details = evaluate (&c, "", reports, &passed);
   g_assert_false (passed);
   assert_one_detail (details, KTSTR_DETAIL_STARVED,
                      "cgroup cg_0 worker 1 (pid 101) starved: 0 work units (exit: signaled:9)");
@@ -276,12 +276,12 @@ test_unfair_boundary (void)
   KtstrChecks c = ktstr_checks_default ();
   gboolean passed;
 
-  g_autoptr(GPtrArray) at = spread_reports (15);
-  g_autoptr(GPtrArray) d_at = evaluate (&c, "", at, &passed);
+  g_autoptr (GPtrArray) at = spread_reports (15);
+  g_autoptr (GPtrArray) d_at = evaluate (&c, "", at, &passed);
   g_assert_true (passed);
 
-  g_autoptr(GPtrArray) above = spread_reports (16);
-  g_autoptr(GPtrArray) d_above = evaluate (&c, "", above, &passed);
+  g_autoptr (GPtrArray) above = spread_reports (16);
+  g_autoptr (GPtrArray) d_above = evaluate (&c, "", above, &passed);
   g_assert_false (passed);
   assert_one_detail (d_above, KTSTR_DETAIL_UNFAIR,
                      "unfair cgroup cg_0: spread=16% (0-16%) 2 workers on 2 cpus (threshold 15%)");
@@ -293,7 +293,7 @@ test_unfair_message (void)
   /* The example of the spec: 4 workers on 4 cpus, 8-50 %. */
   static const guint64 off[] = { 8, 20, 33, 50 };
   KtstrChecks c = ktstr_checks_default ();
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   for (guint i = 0; i < 4; i++)
     {
       KtstrWorkerReport *w = worker (i, 100, off[i]);
@@ -301,7 +301,7 @@ test_unfair_message (void)
       g_ptr_array_add (reports, w);
     }
   gboolean passed;
-  g_autoptr(GPtrArray) details = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) details = evaluate (&c, "", reports, &passed);
   assert_one_detail (details, KTSTR_DETAIL_UNFAIR,
                      "unfair cgroup cg_0: spread=42% (8-50%) 4 workers on 4 cpus (threshold 15%)");
 }
@@ -310,17 +310,17 @@ static void
 test_unfair_override (void)
 {
   KtstrChecks c = ktstr_checks_default (), over = no_checks ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_assert_true (ktstr_checks_set (&over, "max_spread_pct", "40", &error));
   ktstr_checks_merge (&c, &over);
   gboolean passed;
 
-  g_autoptr(GPtrArray) at = spread_reports (40);
-  g_autoptr(GPtrArray) d_at = evaluate (&c, "", at, &passed);
+  g_autoptr (GPtrArray) at = spread_reports (40);
+  g_autoptr (GPtrArray) d_at = evaluate (&c, "", at, &passed);
   g_assert_true (passed);
 
-  g_autoptr(GPtrArray) above = spread_reports (41);
-  g_autoptr(GPtrArray) d_above = evaluate (&c, "", above, &passed);
+  g_autoptr (GPtrArray) above = spread_reports (41);
+  g_autoptr (GPtrArray) d_above = evaluate (&c, "", above, &passed);
   assert_one_detail (d_above, KTSTR_DETAIL_UNFAIR,
                      "unfair cgroup cg_0: spread=41% (0-41%) 2 workers on 2 cpus (threshold 40%)");
 }
@@ -329,13 +329,13 @@ static void
 test_unfair_needs_two_measured (void)
 {
   KtstrChecks c = ktstr_checks_default ();
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   g_ptr_array_add (reports, worker (0, 100, 90));
   g_ptr_array_add (reports, worker (1, 0, 0)); /* no wall time: not measured */
-  g_autoptr(KtstrCgroupStats) stats = ktstr_aggregate_cgroup ("cg_0", reports);
+  g_autoptr (KtstrCgroupStats) stats = ktstr_aggregate_cgroup ("cg_0", reports);
   /* Even a stale spread in the stats must not count with one measurement. */
   stats->spread = 90;
-  g_autoptr(GPtrArray) details = ktstr_details_new ();
+  g_autoptr (GPtrArray) details = ktstr_details_new ();
   g_assert_true (ktstr_checks_evaluate (&c, "cg_0", "", reports, stats, details));
   g_assert_cmpuint (details->len, ==, 0);
 }
@@ -344,7 +344,7 @@ static void
 test_stuck_boundary (void)
 {
   KtstrChecks c = ktstr_checks_default ();
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   g_ptr_array_add (reports, worker (0, 100, 0));
   g_ptr_array_add (reports, worker (1, 100, 0));
   KtstrWorkerReport *w = reports->pdata[1];
@@ -353,11 +353,11 @@ test_stuck_boundary (void)
   gboolean passed;
 
   w->max_gap_ms = 2000;
-  g_autoptr(GPtrArray) d_at = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_at = evaluate (&c, "", reports, &passed);
   g_assert_true (passed);
 
   w->max_gap_ms = 4500;
-  g_autoptr(GPtrArray) d_above = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_above = evaluate (&c, "", reports, &passed);
   g_assert_false (passed);
   assert_one_detail (d_above, KTSTR_DETAIL_STUCK,
                      "cgroup cg_0 worker 1 stuck 4500ms on cpu2 at +3200ms (threshold 2000ms)");
@@ -366,7 +366,7 @@ test_stuck_boundary (void)
   KtstrChecks bare = no_checks ();
   bare.not_starved = (KtstrCheckBool){ TRUE, TRUE };
   w->max_gap_ms = 2001;
-  g_autoptr(GPtrArray) d_bare = evaluate (&bare, "", reports, &passed);
+  g_autoptr (GPtrArray) d_bare = evaluate (&bare, "", reports, &passed);
   assert_one_detail (d_bare, KTSTR_DETAIL_STUCK,
                      "cgroup cg_0 worker 1 stuck 2001ms on cpu2 at +3200ms (threshold 2000ms)");
 }
@@ -377,12 +377,12 @@ test_not_starved_off (void)
   KtstrChecks c = ktstr_checks_default (), over = no_checks ();
   over.not_starved = (KtstrCheckBool){ TRUE, FALSE };
   ktstr_checks_merge (&c, &over);
-  g_autoptr(GPtrArray) reports = spread_reports (90);
+  g_autoptr (GPtrArray) reports = spread_reports (90);
   KtstrWorkerReport *w = reports->pdata[0];
   w->work_units = 0;
   w->max_gap_ms = 9000;
   gboolean passed;
-  g_autoptr(GPtrArray) details = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) details = evaluate (&c, "", reports, &passed);
   g_assert_true (passed);
 }
 
@@ -394,30 +394,30 @@ test_isolation (void)
   static const guint in[] = { 0, 1 }, out[] = { 1, 2, 3 };
   KtstrChecks c = no_checks ();
   c.isolation = (KtstrCheckBool){ TRUE, TRUE };
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *a = worker (0, 100, 0), *b = worker (1, 100, 0);
   g_array_append_vals (a->cpus_used, in, 2);
   g_array_append_vals (b->cpus_used, out, 3);
   g_ptr_array_add (reports, a);
   gboolean passed;
 
-  g_autoptr(GPtrArray) d_ok = evaluate (&c, "0-1", reports, &passed);
+  g_autoptr (GPtrArray) d_ok = evaluate (&c, "0-1", reports, &passed);
   g_assert_true (passed);
 
   g_ptr_array_add (reports, b);
-  g_autoptr(GPtrArray) d_bad = evaluate (&c, "0-1", reports, &passed);
+  g_autoptr (GPtrArray) d_bad = evaluate (&c, "0-1", reports, &passed);
   g_assert_false (passed);
   assert_one_detail (d_bad, KTSTR_DETAIL_ISOLATION,
                      "cgroup cg_0 worker 1 (pid 101) ran on cpus 2-3 outside its cpuset 0-1");
 
   /* Unrestricted cgroups and isolation off: nothing to check. */
-  g_autoptr(GPtrArray) d_all = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_all = evaluate (&c, "", reports, &passed);
   g_assert_true (passed);
   KtstrChecks off = no_checks ();
-  g_autoptr(GPtrArray) d_off = evaluate (&off, "0-1", reports, &passed);
+  g_autoptr (GPtrArray) d_off = evaluate (&off, "0-1", reports, &passed);
   g_assert_true (passed);
 
-  g_autoptr(GPtrArray) d_garbage = evaluate (&c, "0-x", reports, &passed);
+  g_autoptr (GPtrArray) d_garbage = evaluate (&c, "0-x", reports, &passed);
   assert_one_detail (d_garbage, KTSTR_DETAIL_ISOLATION,
                      "cgroup cg_0: cannot check isolation: invalid CPU list '0-x' (expected e.g. "
                      "0-3,6 with CPUs up to 65535)");
@@ -430,7 +430,7 @@ test_throughput_cv (void)
 {
   /* Rates 1000 and 3000 work units per cpu-second: mean 2000, CV 0.5. */
   KtstrChecks c = no_checks ();
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *a = worker (0, 1000000000, 0), *b = worker (1, 1000000000, 0);
   a->work_units = 1000;
   b->work_units = 3000;
@@ -439,18 +439,18 @@ test_throughput_cv (void)
   gboolean passed;
 
   c.max_throughput_cv = (KtstrCheckDouble){ TRUE, 0.5 };
-  g_autoptr(GPtrArray) d_at = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_at = evaluate (&c, "", reports, &passed);
   g_assert_true (passed);
 
   c.max_throughput_cv.value = 0.49;
-  g_autoptr(GPtrArray) d_above = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_above = evaluate (&c, "", reports, &passed);
   assert_one_detail (d_above, KTSTR_DETAIL_BENCHMARK,
                      "cgroup cg_0: throughput CV 0.500 exceeds limit 0.490 (mean 2000 work units "
                      "per cpu-second over 2 workers)");
 
   /* One worker has no spread to measure. */
   g_ptr_array_remove_index (reports, 1);
-  g_autoptr(GPtrArray) d_one = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_one = evaluate (&c, "", reports, &passed);
   g_assert_true (passed);
 }
 
@@ -458,17 +458,17 @@ static void
 test_min_work_rate (void)
 {
   KtstrChecks c = no_checks ();
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *a = worker (0, 2000000000, 0); /* 1000 units in 2 cpu-s: 500/s */
   g_ptr_array_add (reports, a);
   gboolean passed;
 
   c.min_work_rate = (KtstrCheckDouble){ TRUE, 500 };
-  g_autoptr(GPtrArray) d_at = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_at = evaluate (&c, "", reports, &passed);
   g_assert_true (passed);
 
   c.min_work_rate.value = 501;
-  g_autoptr(GPtrArray) d_below = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_below = evaluate (&c, "", reports, &passed);
   assert_one_detail (d_below, KTSTR_DETAIL_BENCHMARK,
                      "cgroup cg_0 worker 0 (pid 100): throughput 500 work units per cpu-second "
                      "below floor 501");
@@ -478,16 +478,16 @@ static void
 test_min_iteration_rate (void)
 {
   KtstrChecks c = no_checks ();
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   g_ptr_array_add (reports, worker (0, 4000000000, 0)); /* 100 iterations in 4 s */
   gboolean passed;
 
   c.min_iteration_rate = (KtstrCheckDouble){ TRUE, 25 };
-  g_autoptr(GPtrArray) d_at = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_at = evaluate (&c, "", reports, &passed);
   g_assert_true (passed);
 
   c.min_iteration_rate.value = 25.5;
-  g_autoptr(GPtrArray) d_below = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_below = evaluate (&c, "", reports, &passed);
   assert_one_detail (d_below, KTSTR_DETAIL_BENCHMARK,
                      "cgroup cg_0 worker 0 (pid 100): iteration rate 25.0/s below floor 25.5/s");
 }
@@ -511,15 +511,15 @@ static void
 test_p99_latency (void)
 {
   KtstrChecks c = no_checks ();
-  g_autoptr(GPtrArray) reports = latency_reports ();
+  g_autoptr (GPtrArray) reports = latency_reports ();
   gboolean passed;
 
   c.max_p99_wake_latency_ns = (KtstrCheckU64){ TRUE, 99000 };
-  g_autoptr(GPtrArray) d_at = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_at = evaluate (&c, "", reports, &passed);
   g_assert_true (passed);
 
   c.max_p99_wake_latency_ns.value = 98999;
-  g_autoptr(GPtrArray) d_above = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_above = evaluate (&c, "", reports, &passed);
   assert_one_detail (d_above, KTSTR_DETAIL_BENCHMARK,
                      "cgroup cg_0: p99 wake latency 99000ns exceeds limit 98999ns (100 samples)");
 }
@@ -529,7 +529,7 @@ test_wake_cv (void)
 {
   /* Samples 1 and 3 µs: mean 2, population stddev 1, CV 0.5. */
   KtstrChecks c = no_checks ();
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *w = worker (0, 1000, 0);
   guint64 s1 = 1000, s3 = 3000;
   g_array_append_val (w->lat_ns, s1);
@@ -537,16 +537,16 @@ test_wake_cv (void)
   gboolean passed;
 
   c.max_wake_latency_cv = (KtstrCheckDouble){ TRUE, 0.0 };
-  g_autoptr(GPtrArray) d_one = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_one = evaluate (&c, "", reports, &passed);
   g_assert_true (passed); /* needs two samples */
 
   g_array_append_val (w->lat_ns, s3);
   c.max_wake_latency_cv.value = 0.5;
-  g_autoptr(GPtrArray) d_at = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_at = evaluate (&c, "", reports, &passed);
   g_assert_true (passed);
 
   c.max_wake_latency_cv.value = 0.45;
-  g_autoptr(GPtrArray) d_above = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_above = evaluate (&c, "", reports, &passed);
   assert_one_detail (d_above, KTSTR_DETAIL_BENCHMARK,
                      "cgroup cg_0: wake latency CV 0.500 exceeds limit 0.450 (2 samples)");
 }
@@ -555,7 +555,7 @@ static void
 test_migration_ratio (void)
 {
   KtstrChecks c = no_checks ();
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *a = worker (0, 1000, 0), *b = worker (1, 1000, 0);
   a->migration_count = 10, a->iterations = 100;
   b->migration_count = 40, b->iterations = 100;
@@ -564,11 +564,11 @@ test_migration_ratio (void)
   gboolean passed;
 
   c.max_migration_ratio = (KtstrCheckDouble){ TRUE, 0.25 };
-  g_autoptr(GPtrArray) d_at = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_at = evaluate (&c, "", reports, &passed);
   g_assert_true (passed);
 
   c.max_migration_ratio.value = 0.1;
-  g_autoptr(GPtrArray) d_above = evaluate (&c, "", reports, &passed);
+  g_autoptr (GPtrArray) d_above = evaluate (&c, "", reports, &passed);
   assert_one_detail (d_above, KTSTR_DETAIL_MIGRATION,
                      "cgroup cg_0: migration ratio 0.250 (50 migrations / 200 iterations) "
                      "exceeds limit 0.100");
@@ -587,7 +587,7 @@ set_pages (KtstrWorkerReport *w, const guint64 *pages, guint n)
 static GPtrArray *
 evaluate_numa (const KtstrChecks *checks, GArray *nodes, GPtrArray *reports, gboolean *passed)
 {
-  g_autoptr(KtstrCgroupStats) stats = ktstr_aggregate_cgroup ("cg_0", reports);
+  g_autoptr (KtstrCgroupStats) stats = ktstr_aggregate_cgroup ("cg_0", reports);
   ktstr_aggregate_page_locality (stats, reports, nodes);
   GPtrArray *details = ktstr_details_new ();
   *passed = ktstr_checks_evaluate (checks, "cg_0", "0-1", reports, stats, details);
@@ -603,13 +603,13 @@ test_numa_no_pages (void)
   KtstrChecks c = no_checks ();
   c.min_page_locality = (KtstrCheckDouble){ TRUE, 1.0 };
   c.max_cross_node_migration_ratio = (KtstrCheckDouble){ TRUE, 0.0 };
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   g_ptr_array_add (reports, worker (0, 1000, 0));
-  g_autoptr(GArray) nodes = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) nodes = g_array_new (FALSE, FALSE, sizeof (guint));
   guint node0 = 0;
   g_array_append_val (nodes, node0);
   gboolean passed;
-  g_autoptr(GPtrArray) d = evaluate_numa (&c, nodes, reports, &passed);
+  g_autoptr (GPtrArray) d = evaluate_numa (&c, nodes, reports, &passed);
   g_assert_true (passed);
 }
 
@@ -619,24 +619,24 @@ test_numa_page_locality (void)
   /* Cpuset on node 0.  Worker 0: 80 of 100 pages local (0.8); worker 1:
    * all 100 local (1.0).  The cgroup's locality is the worst, 0.8. */
   KtstrChecks c = no_checks ();
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *a = worker (0, 1000, 0), *b = worker (1, 1000, 0);
   const guint64 pa[] = { 80, 20 }, pb[] = { 100 };
   set_pages (a, pa, 2);
   set_pages (b, pb, 1);
   g_ptr_array_add (reports, a);
   g_ptr_array_add (reports, b);
-  g_autoptr(GArray) nodes = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) nodes = g_array_new (FALSE, FALSE, sizeof (guint));
   guint node0 = 0;
   g_array_append_val (nodes, node0);
   gboolean passed;
 
   c.min_page_locality = (KtstrCheckDouble){ TRUE, 0.8 };
-  g_autoptr(GPtrArray) d_at = evaluate_numa (&c, nodes, reports, &passed);
+  g_autoptr (GPtrArray) d_at = evaluate_numa (&c, nodes, reports, &passed);
   g_assert_true (passed);
 
   c.min_page_locality.value = 0.81;
-  g_autoptr(GPtrArray) d_below = evaluate_numa (&c, nodes, reports, &passed);
+  g_autoptr (GPtrArray) d_below = evaluate_numa (&c, nodes, reports, &passed);
   assert_one_detail (d_below, KTSTR_DETAIL_PAGE_LOCALITY,
                      "cgroup cg_0: page locality 0.800 (worst worker: share of its pages on the "
                      "cpuset's NUMA nodes) below floor 0.810");
@@ -648,7 +648,7 @@ test_numa_cross_node (void)
   /* Both workers saw the same 10 system-wide migrations over 150 + 50
    * pages: 10 / 200 = 0.05. */
   KtstrChecks c = no_checks ();
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *a = worker (0, 1000, 0), *b = worker (1, 1000, 0);
   const guint64 pa[] = { 150 }, pb[] = { 0, 50 };
   set_pages (a, pa, 1);
@@ -660,11 +660,11 @@ test_numa_cross_node (void)
   gboolean passed;
 
   c.max_cross_node_migration_ratio = (KtstrCheckDouble){ TRUE, 0.05 };
-  g_autoptr(GPtrArray) d_at = evaluate_numa (&c, NULL, reports, &passed);
+  g_autoptr (GPtrArray) d_at = evaluate_numa (&c, NULL, reports, &passed);
   g_assert_true (passed);
 
   c.max_cross_node_migration_ratio.value = 0.04;
-  g_autoptr(GPtrArray) d_above = evaluate_numa (&c, NULL, reports, &passed);
+  g_autoptr (GPtrArray) d_above = evaluate_numa (&c, NULL, reports, &passed);
   assert_one_detail (d_above, KTSTR_DETAIL_CROSS_NODE_MIGRATION,
                      "cgroup cg_0: cross-node migration ratio 0.050 (10 pages migrated / 200 "
                      "pages) exceeds limit 0.040");
@@ -676,13 +676,13 @@ test_numa_cross_node_inconsistent (void)
   /* Migrations with no pages seen: a ratio of 0 would hide it. */
   KtstrChecks c = no_checks ();
   c.max_cross_node_migration_ratio = (KtstrCheckDouble){ TRUE, 0.5 };
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *a = worker (0, 1000, 0);
   a->has_numa_migrated = TRUE;
   a->numa_migrated = 5;
   g_ptr_array_add (reports, a);
   gboolean passed;
-  g_autoptr(GPtrArray) d = evaluate_numa (&c, NULL, reports, &passed);
+  g_autoptr (GPtrArray) d = evaluate_numa (&c, NULL, reports, &passed);
   assert_one_detail (d, KTSTR_DETAIL_CROSS_NODE_MIGRATION,
                      "cgroup cg_0: inconsistent NUMA measurement: 5 pages migrated but 0 pages "
                      "observed in numa_maps");
@@ -696,7 +696,7 @@ test_detail_kinds (void)
                    "CrossNodeMigration");
   g_assert_cmpstr (ktstr_detail_kind_to_string (KTSTR_DETAIL_SCHEDULER_DIED), ==, "SchedulerDied");
   g_assert_cmpstr (ktstr_detail_kind_to_string (KTSTR_DETAIL_OTHER), ==, "Other");
-  g_assert_cmpstr (ktstr_detail_kind_to_string ((KtstrDetailKind) 999), ==, "Other");
+  g_assert_cmpstr (ktstr_detail_kind_to_string ((KtstrDetailKind)999), ==, "Other");
 }
 
 /* ---- topology ---- */
@@ -720,20 +720,20 @@ test_topology_match (void)
   static const char *const llcs[] = { "0-1", "2-3", NULL }, *const node[] = { "0-3", NULL };
   KtstrTopology want;
   g_assert_cmpint (ktstr_topology_parse ("1n2l2c1t", &want, NULL, 0), ==, 0);
-  g_autoptr(KtstrGuestTopo) seen = guest_topo (4, llcs, node, 1);
-  char *msg = (char *) "untouched";
+  g_autoptr (KtstrGuestTopo) seen = guest_topo (4, llcs, node, 1);
+  char *msg = (char *)"untouched";
   g_assert_true (ktstr_topology_check (&want, seen, &msg));
   g_assert_null (msg);
 
   /* A guest without NUMA nodes in sysfs has one node. */
-  g_autoptr(KtstrGuestTopo) no_numa = guest_topo (4, llcs, NULL, 1);
+  g_autoptr (KtstrGuestTopo) no_numa = guest_topo (4, llcs, NULL, 1);
   g_assert_true (ktstr_topology_check (&want, no_numa, NULL));
 
   static const char *const smt_llcs[] = { "0-3", "4-7", NULL };
   static const char *const nodes2[] = { "0-3", "4-7", NULL };
   KtstrTopology want2;
   g_assert_cmpint (ktstr_topology_parse ("2n2l2c2t", &want2, NULL, 0), ==, 0);
-  g_autoptr(KtstrGuestTopo) seen2 = guest_topo (8, smt_llcs, nodes2, 2);
+  g_autoptr (KtstrGuestTopo) seen2 = guest_topo (8, smt_llcs, nodes2, 2);
   g_assert_true (ktstr_topology_check (&want2, seen2, NULL));
 }
 
@@ -743,7 +743,7 @@ test_topology_mismatch (void)
   static const char *const one_llc[] = { "0-3", NULL }, *const node[] = { "0-3", NULL };
   KtstrTopology want;
   g_assert_cmpint (ktstr_topology_parse ("1n2l2c1t", &want, NULL, 0), ==, 0);
-  g_autoptr(KtstrGuestTopo) seen = guest_topo (4, one_llc, node, 1);
+  g_autoptr (KtstrGuestTopo) seen = guest_topo (4, one_llc, node, 1);
   g_autofree char *msg = NULL;
   g_assert_false (ktstr_topology_check (&want, seen, &msg));
   g_assert_cmpstr (msg, ==,
@@ -753,13 +753,13 @@ test_topology_mismatch (void)
 
   static const char *const llcs[] = { "0-1", "2-3", NULL };
   static const char *const nodes2[] = { "0-1", "2-3", NULL };
-  g_autoptr(KtstrGuestTopo) numa = guest_topo (4, llcs, nodes2, 1);
+  g_autoptr (KtstrGuestTopo) numa = guest_topo (4, llcs, nodes2, 1);
   g_autofree char *msg2 = NULL;
   g_assert_false (ktstr_topology_check (&want, numa, &msg2));
   g_assert_true (strstr (msg2, "(NUMA nodes)") != NULL);
   g_assert_true (strstr (msg2, "2 NUMA nodes [0-1] [2-3]") != NULL);
 
-  g_autoptr(KtstrGuestTopo) smt = guest_topo (3, llcs, node, 2);
+  g_autoptr (KtstrGuestTopo) smt = guest_topo (3, llcs, node, 2);
   g_autofree char *msg3 = NULL;
   g_assert_false (ktstr_topology_check (&want, smt, &msg3));
   g_assert_true (strstr (msg3, "(cpus, threads per core)") != NULL);
@@ -787,7 +787,8 @@ test_resolve_layers (void)
   g_assert_true (c.isolation.is_set && c.isolation.value);
   g_assert_cmpfloat (c.min_work_rate.value, ==, 1.5);
   g_assert_cmpfloat (c.max_spread_pct.value, ==, 15.0); /* default */
-  g_autofree char *gap_s = ktstr_checks_get_text (&layers[KTSTR_CHECKS_LAYER_SCHEDULER], "max_gap_ms");
+  g_autofree char *gap_s
+      = ktstr_checks_get_text (&layers[KTSTR_CHECKS_LAYER_SCHEDULER], "max_gap_ms");
   g_autofree char *gap_t = ktstr_checks_get_text (&layers[KTSTR_CHECKS_LAYER_TEST], "max_gap_ms");
   g_autofree char *iso_t = ktstr_checks_get_text (&layers[KTSTR_CHECKS_LAYER_TEST], "isolation");
   g_assert_cmpstr (gap_s, ==, "2500");
@@ -804,7 +805,8 @@ test_resolve_layers (void)
   g_autoptr (GKeyFile) bad = keyfile_from ("[checks]\nmax_gap=1\n");
   g_assert_false (ktstr_checks_resolve (bad, "t.ktstr", test, &c, NULL, &error));
   g_assert_error (error, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_UNKNOWN_KEY);
-  g_assert_true (g_str_has_prefix (error->message, "scheduler definition: [checks]: unknown check 'max_gap'"));
+  g_assert_true (
+      g_str_has_prefix (error->message, "scheduler definition: [checks]: unknown check 'max_gap'"));
   g_clear_error (&error);
   g_assert_false (ktstr_checks_resolve (sched, "t.ktstr", bad, &c, NULL, &error));
   g_assert_true (g_str_has_prefix (error->message, "t.ktstr: [checks]: unknown check 'max_gap'"));

@@ -51,8 +51,8 @@ cli_run (CliRun *r, const char *cwd, const char *const *args)
   int wait_status = 0;
   g_autoptr (GError) error = NULL;
   g_autofree char *out = NULL, *err = NULL;
-  g_assert_true (g_spawn_sync (cwd, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
-                               &out, &err, &wait_status, &error));
+  g_assert_true (g_spawn_sync (cwd, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &wait_status, &error));
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (wait_status));
   r->status = WEXITSTATUS (wait_status);
@@ -177,9 +177,9 @@ run_skipped (const char *const *args, CliRun *r)
   g_ptr_array_add (argv, "test");
   g_ptr_array_add (argv, "--kernel=/bin/true");
   for (const char *const *a = args; *a; a++)
-    g_ptr_array_add (argv, (char *) *a);
+    g_ptr_array_add (argv, (char *)*a);
   g_ptr_array_add (argv, NULL);
-  cli_run (r, cwd, (const char *const *) argv->pdata);
+  cli_run (r, cwd, (const char *const *)argv->pdata);
   g_autoptr (GPtrArray) all = ktstr_vm_test_load_sidecars (cwd);
   g_assert_cmpuint (all->len, ==, 1);
   /* Nothing booted: no console log beside the sidecar. */
@@ -248,7 +248,8 @@ test_skip_named_scheduler (void)
   g_assert_cmpstr (sc->scheduler, ==, "checksched");
 
   g_auto (CliRun) f = { 0 };
-  g_autoptr (KtstrSidecar) fsc = run_skipped ((const char *[]){ "--flags=fast,slow", file, NULL }, &f);
+  g_autoptr (KtstrSidecar) fsc
+      = run_skipped ((const char *[]){ "--flags=fast,slow", file, NULL }, &f);
   assert_skip (&f, fsc, "named_sched", "test 'named_sched' excludes flag 'slow' (excluded_flags)");
   g_assert_cmpuint (fsc->active_flags->len, ==, 2);
 
@@ -263,7 +264,8 @@ test_flags_without_scheduler (void)
 {
   g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
   g_auto (CliRun) r = { 0 };
-  cli_run (&r, cwd, (const char *[]){ "test", "--kernel=/bin/true", "--flags=fast", "steady", NULL });
+  cli_run (&r, cwd,
+           (const char *[]){ "test", "--kernel=/bin/true", "--flags=fast", "steady", NULL });
   g_assert_cmpint (r.status, ==, 2);
   g_assert_nonnull (strstr (r.err, "test 'steady' names no scheduler definition"));
   ktstr_vm_test_remove_tree (cwd);

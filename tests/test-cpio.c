@@ -42,8 +42,8 @@ test_cpio_listing (void)
 
   g_autofree char *dir = g_dir_make_tmp ("ktstr-cpio-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "a.cpio", NULL);
-  g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL),
-                                      g_bytes_get_size (bytes), NULL));
+  g_assert_true (
+      g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL));
   g_autofree char *listing = run_cpio_list (path);
   g_assert_nonnull (strstr (listing, "drwxr-xr-x"));
   g_assert_nonnull (strstr (listing, "crw-------"));
@@ -61,8 +61,10 @@ test_cpio_listing (void)
   g_assert_null (strstr (usr + 1, " usr\n"));
 
   /* Extraction gives back the same bytes. */
-  g_autofree char *cmd = g_strdup_printf ("sh -c 'cd %s && cpio -id --quiet --no-absolute-filenames "
-                                          "-F a.cpio usr/lib/x/libfoo.so'", dir);
+  g_autofree char *cmd
+      = g_strdup_printf ("sh -c 'cd %s && cpio -id --quiet --no-absolute-filenames "
+                         "-F a.cpio usr/lib/x/libfoo.so'",
+                         dir);
   int status = 0;
   g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL));
   g_assert_cmpint (status, ==, 0);

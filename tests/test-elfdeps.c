@@ -197,7 +197,8 @@ test_ld_so_conf (void)
   g_assert_true (g_file_set_contents (inc, line, -1, NULL));
   const char *none[] = { NULL };
   const char *empty_llp[] = { NULL };
-  KtstrElfSearch search = { .ld_library_path = empty_llp, .ld_so_conf = conf, .default_dirs = none };
+  KtstrElfSearch search
+      = { .ld_library_path = empty_llp, .ld_so_conf = conf, .default_dirs = none };
   g_autoptr (KtstrElfDeps) d = ktstr_elfdeps_resolve (bin, &search, &error);
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (find_lib (d, "libc.so.6")->path, libdir));
@@ -250,8 +251,8 @@ test_package_scheduler (void)
   g_assert_true (ktstr_package_add (pkg, spec, "scheduler", bin, "ktstr/bin/scx_qmap", &error));
   g_assert_no_error (error);
   /* The same library twice (an --include linking libc) is packed once. */
-  g_assert_true (ktstr_package_add (pkg, spec, "--include file", bin, "include-files/scx_qmap",
-                                    &error));
+  g_assert_true (
+      ktstr_package_add (pkg, spec, "--include file", bin, "include-files/scx_qmap", &error));
   gboolean has_interp = FALSE, has_bin = FALSE, has_libc = FALSE;
   for (guint i = 0; i < spec->files->len; i++)
     {
@@ -267,8 +268,8 @@ test_package_scheduler (void)
   g_assert_cmpstr (llp, !=, "");
 
   /* A missing file is an error naming it. */
-  g_assert_false (ktstr_package_add (pkg, spec, "scheduler", "/nonexistent/scx", "ktstr/bin/scx",
-                                     &error));
+  g_assert_false (
+      ktstr_package_add (pkg, spec, "scheduler", "/nonexistent/scx", "ktstr/bin/scx", &error));
   g_assert_nonnull (strstr (error->message, "/nonexistent/scx"));
 }
 

@@ -18,8 +18,8 @@ static JsonObject *
 load_object (const char *fixture)
 {
   g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "eval", fixture, NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
   json_parser_load_from_file (parser, path, &error);
   g_assert_no_error (error);
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
@@ -28,8 +28,8 @@ load_object (const char *fixture)
 static JsonObject *
 parse_object (const char *text)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
   json_parser_load_from_data (parser, text, -1, &error);
   g_assert_no_error (error);
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
@@ -63,7 +63,7 @@ worker (guint index, guint64 wall_ns, guint64 off_ns)
 static GPtrArray *
 reports_new (void)
 {
-  return g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_worker_report_free);
+  return g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_worker_report_free);
 }
 
 /* ---- worker messages ---- */
@@ -71,9 +71,9 @@ reports_new (void)
 static void
 test_worker_valid (void)
 {
-  g_autoptr(JsonObject) obj = load_object ("worker-valid.json");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
+  g_autoptr (JsonObject) obj = load_object ("worker-valid.json");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
   g_assert_no_error (error);
   g_assert_nonnull (w);
 
@@ -107,9 +107,9 @@ test_worker_valid (void)
 static void
 test_worker_missing_key (void)
 {
-  g_autoptr(JsonObject) obj = load_object ("worker-missing-key.json");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
+  g_autoptr (JsonObject) obj = load_object ("worker-missing-key.json");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
   g_assert_null (w);
   g_assert_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_MISSING_KEY);
   g_assert_cmpstr (error->message, ==,
@@ -145,11 +145,11 @@ test_worker_missing_each_key (void)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
     {
-      g_autoptr(JsonObject) obj = load_object ("worker-valid.json");
-      g_autoptr(GError) error = NULL;
+      g_autoptr (JsonObject) obj = load_object ("worker-valid.json");
+      g_autoptr (GError) error = NULL;
       g_autofree char *needle = g_strdup_printf ("key '%s' is missing", keys[i]);
       json_object_remove_member (obj, keys[i]);
-      g_autoptr(KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
+      g_autoptr (KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
       g_assert_null (w);
       g_assert_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_MISSING_KEY);
       g_assert_true (g_str_has_suffix (error->message, needle));
@@ -159,9 +159,9 @@ test_worker_missing_each_key (void)
 static void
 test_worker_wrong_type (void)
 {
-  g_autoptr(JsonObject) obj = load_object ("worker-wrong-type.json");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
+  g_autoptr (JsonObject) obj = load_object ("worker-wrong-type.json");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
   g_assert_null (w);
   g_assert_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_WRONG_TYPE);
   g_assert_cmpstr (error->message, ==,
@@ -193,11 +193,11 @@ test_worker_wrong_types (void)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(JsonObject) obj = load_object ("worker-valid.json");
-      g_autoptr(JsonNode) value = json_from_string (cases[i].json_value, NULL);
-      g_autoptr(GError) error = NULL;
+      g_autoptr (JsonObject) obj = load_object ("worker-valid.json");
+      g_autoptr (JsonNode) value = json_from_string (cases[i].json_value, NULL);
+      g_autoptr (GError) error = NULL;
       json_object_set_member (obj, cases[i].key, g_steal_pointer (&value));
-      g_autoptr(KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
+      g_autoptr (KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
       g_assert_null (w);
       g_assert_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_WRONG_TYPE);
       g_autofree char *want
@@ -209,10 +209,10 @@ test_worker_wrong_types (void)
 static void
 test_worker_type_tag (void)
 {
-  g_autoptr(JsonObject) obj = load_object ("worker-valid.json");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) obj = load_object ("worker-valid.json");
+  g_autoptr (GError) error = NULL;
   json_object_set_string_member (obj, "t", "topo");
-  g_autoptr(KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
+  g_autoptr (KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
   g_assert_null (w);
   g_assert_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_INVALID_VALUE);
   g_assert_cmpstr (error->message, ==, "worker report: message type is 'topo', expected 'worker'");
@@ -220,7 +220,7 @@ test_worker_type_tag (void)
   /* Without "t" (the caller already dispatched on it) the object parses. */
   g_clear_error (&error);
   json_object_remove_member (obj, "t");
-  g_autoptr(KtstrWorkerReport) w2 = ktstr_worker_report_from_json (obj, &error);
+  g_autoptr (KtstrWorkerReport) w2 = ktstr_worker_report_from_json (obj, &error);
   g_assert_no_error (error);
   g_assert_nonnull (w2);
 }
@@ -230,9 +230,9 @@ test_worker_type_tag (void)
 static void
 test_worker_numa_absent (void)
 {
-  g_autoptr(JsonObject) obj = load_object ("worker-valid.json");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
+  g_autoptr (JsonObject) obj = load_object ("worker-valid.json");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
   g_assert_no_error (error);
   g_assert_false (w->has_numa_pages);
   g_assert_false (w->has_numa_migrated);
@@ -244,12 +244,12 @@ test_worker_numa_absent (void)
 static void
 test_worker_numa_present (void)
 {
-  g_autoptr(JsonObject) obj = load_object ("worker-valid.json");
-  g_autoptr(JsonNode) pages = json_from_string ("{\"2\":30,\"0\":120}", NULL);
+  g_autoptr (JsonObject) obj = load_object ("worker-valid.json");
+  g_autoptr (JsonNode) pages = json_from_string ("{\"2\":30,\"0\":120}", NULL);
   json_object_set_member (obj, "numa_pages", g_steal_pointer (&pages));
   json_object_set_int_member (obj, "vmstat_numa_pages_migrated", 7);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
   g_assert_no_error (error);
   g_assert_true (w->has_numa_pages);
   /* Indexed by node id; node 1 is absent, so 0. */
@@ -262,9 +262,9 @@ test_worker_numa_present (void)
   g_assert_cmpuint (w->numa_migrated, ==, 7);
 
   /* An empty object: measured, no pages. */
-  g_autoptr(JsonNode) empty = json_from_string ("{}", NULL);
+  g_autoptr (JsonNode) empty = json_from_string ("{}", NULL);
   json_object_set_member (obj, "numa_pages", g_steal_pointer (&empty));
-  g_autoptr(KtstrWorkerReport) w2 = ktstr_worker_report_from_json (obj, &error);
+  g_autoptr (KtstrWorkerReport) w2 = ktstr_worker_report_from_json (obj, &error);
   g_assert_no_error (error);
   g_assert_true (w2->has_numa_pages);
   g_assert_cmpuint (ktstr_worker_report_total_pages (w2), ==, 0);
@@ -293,11 +293,11 @@ test_worker_numa_bad (void)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(JsonObject) obj = load_object ("worker-valid.json");
-      g_autoptr(JsonNode) value = json_from_string (cases[i].json_value, NULL);
-      g_autoptr(GError) error = NULL;
+      g_autoptr (JsonObject) obj = load_object ("worker-valid.json");
+      g_autoptr (JsonNode) value = json_from_string (cases[i].json_value, NULL);
+      g_autoptr (GError) error = NULL;
       json_object_set_member (obj, cases[i].key, g_steal_pointer (&value));
-      g_autoptr(KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
+      g_autoptr (KtstrWorkerReport) w = ktstr_worker_report_from_json (obj, &error);
       g_assert_null (w);
       g_assert_error (error, KTSTR_REPORT_ERROR, cases[i].code);
       g_autofree char *want
@@ -311,23 +311,23 @@ test_worker_numa_bad (void)
 static void
 test_cgroup_message (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) ok
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) ok
       = parse_object ("{\"t\":\"cgroup\",\"name\":\"cg_0\",\"cpuset\":\"0-1\"}");
-  g_autoptr(KtstrCgroupInfo) info = ktstr_cgroup_info_from_json (ok, &error);
+  g_autoptr (KtstrCgroupInfo) info = ktstr_cgroup_info_from_json (ok, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (info->name, ==, "cg_0");
   g_assert_cmpstr (info->cpuset, ==, "0-1");
 
-  g_autoptr(JsonObject) all
+  g_autoptr (JsonObject) all
       = parse_object ("{\"t\":\"cgroup\",\"name\":\"cg_1\",\"cpuset\":\"\"}");
-  g_autoptr(KtstrCgroupInfo) info_all = ktstr_cgroup_info_from_json (all, &error);
+  g_autoptr (KtstrCgroupInfo) info_all = ktstr_cgroup_info_from_json (all, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (info_all->cpuset, ==, "");
 
-  g_autoptr(JsonObject) bad
+  g_autoptr (JsonObject) bad
       = parse_object ("{\"t\":\"cgroup\",\"name\":\"cg_2\",\"cpuset\":\"0-\"}");
-  g_autoptr(KtstrCgroupInfo) info_bad = ktstr_cgroup_info_from_json (bad, &error);
+  g_autoptr (KtstrCgroupInfo) info_bad = ktstr_cgroup_info_from_json (bad, &error);
   g_assert_null (info_bad);
   g_assert_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_INVALID_VALUE);
   g_assert_cmpstr (error->message, ==,
@@ -335,8 +335,8 @@ test_cgroup_message (void)
                    "0-3,6 with CPUs up to 65535)");
   g_clear_error (&error);
 
-  g_autoptr(JsonObject) missing = parse_object ("{\"t\":\"cgroup\",\"name\":\"cg_3\"}");
-  g_autoptr(KtstrCgroupInfo) info_missing = ktstr_cgroup_info_from_json (missing, &error);
+  g_autoptr (JsonObject) missing = parse_object ("{\"t\":\"cgroup\",\"name\":\"cg_3\"}");
+  g_autoptr (KtstrCgroupInfo) info_missing = ktstr_cgroup_info_from_json (missing, &error);
   g_assert_null (info_missing);
   g_assert_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_MISSING_KEY);
   g_assert_cmpstr (error->message, ==, "cgroup message 'cg_3': key 'cpuset' is missing");
@@ -345,9 +345,9 @@ test_cgroup_message (void)
 static void
 test_topo_message (void)
 {
-  g_autoptr(JsonObject) obj = load_object ("topo-1n2l2c1t.json");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrGuestTopo) t = ktstr_guest_topo_from_json (obj, &error);
+  g_autoptr (JsonObject) obj = load_object ("topo-1n2l2c1t.json");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrGuestTopo) t = ktstr_guest_topo_from_json (obj, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (t->cpus, ==, 4);
   g_assert_cmpuint (t->llcs->len, ==, 2);
@@ -356,12 +356,12 @@ test_topo_message (void)
   g_assert_cmpuint (g_array_index (llc1, guint, 0), ==, 2);
   g_assert_cmpuint (g_array_index (llc1, guint, 1), ==, 3);
   g_assert_cmpuint (t->numa->len, ==, 1);
-  g_assert_cmpuint (((GArray *) t->numa->pdata[0])->len, ==, 4);
+  g_assert_cmpuint (((GArray *)t->numa->pdata[0])->len, ==, 4);
   g_assert_cmpuint (t->smt, ==, 1);
 
-  g_autoptr(JsonObject) bad
+  g_autoptr (JsonObject) bad
       = parse_object ("{\"cpus\":4,\"llcs\":[[0,1],[2,\"x\"]],\"numa\":[],\"smt\":1}");
-  g_autoptr(KtstrGuestTopo) t_bad = ktstr_guest_topo_from_json (bad, &error);
+  g_autoptr (KtstrGuestTopo) t_bad = ktstr_guest_topo_from_json (bad, &error);
   g_assert_null (t_bad);
   g_assert_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_WRONG_TYPE);
   g_assert_cmpstr (error->message, ==,
@@ -369,8 +369,8 @@ test_topo_message (void)
                    "string");
   g_clear_error (&error);
 
-  g_autoptr(JsonObject) no_smt = parse_object ("{\"cpus\":4,\"llcs\":[],\"numa\":[]}");
-  g_autoptr(KtstrGuestTopo) t_no_smt = ktstr_guest_topo_from_json (no_smt, &error);
+  g_autoptr (JsonObject) no_smt = parse_object ("{\"cpus\":4,\"llcs\":[],\"numa\":[]}");
+  g_autoptr (KtstrGuestTopo) t_no_smt = ktstr_guest_topo_from_json (no_smt, &error);
   g_assert_null (t_no_smt);
   g_assert_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_MISSING_KEY);
   g_assert_cmpstr (error->message, ==, "topo message: key 'smt' is missing");
@@ -396,19 +396,19 @@ test_cpulist_parse (void)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (ok); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GArray) cpus = ktstr_cpulist_parse (ok[i].text, &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GArray) cpus = ktstr_cpulist_parse (ok[i].text, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (cpus->len, ==, ok[i].count);
-      g_autofree char *back = ktstr_cpulist_format ((guint *) cpus->data, cpus->len);
+      g_autofree char *back = ktstr_cpulist_format ((guint *)cpus->data, cpus->len);
       g_assert_cmpstr (back, ==, ok[i].canonical);
     }
 
   static const char *bad[] = { "-1", "1-", "3-1", "1,", ",1", "a", "1 2", "0-70000", "1;2" };
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GArray) cpus = ktstr_cpulist_parse (bad[i], &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GArray) cpus = ktstr_cpulist_parse (bad[i], &error);
       g_assert_null (cpus);
       g_assert_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_INVALID_VALUE);
     }
@@ -430,11 +430,11 @@ test_percentile_index (void)
 static void
 test_aggregate_off_cpu (void)
 {
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   g_ptr_array_add (reports, worker (0, 1000, 100)); /* 10 % */
   g_ptr_array_add (reports, worker (1, 1000, 500)); /* 50 % */
   g_ptr_array_add (reports, worker (2, 0, 0));      /* never ran: excluded */
-  g_autoptr(KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
+  g_autoptr (KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
 
   g_assert_cmpstr (cg->name, ==, "cg_0");
   g_assert_cmpuint (cg->num_workers, ==, 3);
@@ -448,7 +448,7 @@ static void
 test_aggregate_latency (void)
 {
   /* 1..100 µs split unevenly over two workers, out of order. */
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *a = worker (0, 1000, 0), *b = worker (1, 1000, 0);
   for (guint64 v = 100; v >= 1; v--)
     {
@@ -457,7 +457,7 @@ test_aggregate_latency (void)
     }
   g_ptr_array_add (reports, a);
   g_ptr_array_add (reports, b);
-  g_autoptr(KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
+  g_autoptr (KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
 
   g_assert_cmpfloat (cg->p99_wake_latency_us, ==, 99.0);
   g_assert_cmpfloat (cg->median_wake_latency_us, ==, 51.0);
@@ -469,12 +469,12 @@ test_aggregate_latency (void)
 static void
 test_aggregate_latency_single (void)
 {
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *a = worker (0, 1000, 0);
   guint64 ns = 2500;
   g_array_append_val (a->lat_ns, ns);
   g_ptr_array_add (reports, a);
-  g_autoptr(KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
+  g_autoptr (KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
   g_assert_cmpfloat (cg->p99_wake_latency_us, ==, 2.5);
   g_assert_cmpfloat (cg->median_wake_latency_us, ==, 2.5);
   g_assert_cmpfloat (cg->wake_latency_cv, ==, 0.0);
@@ -485,7 +485,7 @@ static void
 test_aggregate_counters (void)
 {
   static const guint c0[] = { 0, 1 }, c1[] = { 1, 2 }, c2[] = { 5 };
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *a = worker (0, 1000, 0), *b = worker (1, 1000, 0), *c = worker (2, 1000, 0);
   set_cpus (a, c0, 2);
   set_cpus (b, c1, 2);
@@ -499,7 +499,7 @@ test_aggregate_counters (void)
   g_ptr_array_add (reports, a);
   g_ptr_array_add (reports, b);
   g_ptr_array_add (reports, c);
-  g_autoptr(KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
+  g_autoptr (KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
 
   g_assert_cmpuint (cg->num_cpus, ==, 4); /* {0,1,2,5} */
   g_assert_cmpuint (cg->total_migrations, ==, 8);
@@ -517,8 +517,8 @@ test_aggregate_counters (void)
 static void
 test_aggregate_empty (void)
 {
-  g_autoptr(GPtrArray) reports = reports_new ();
-  g_autoptr(KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("idle", reports);
+  g_autoptr (GPtrArray) reports = reports_new ();
+  g_autoptr (KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("idle", reports);
   g_assert_cmpuint (cg->num_workers, ==, 0);
   g_assert_cmpuint (cg->num_cpus, ==, 0);
   g_assert_cmpfloat (cg->spread, ==, 0.0);
@@ -548,26 +548,26 @@ node_at (GArray *nodes, guint i)
 static void
 test_cpuset_numa_nodes (void)
 {
-  g_autoptr(JsonObject) obj
+  g_autoptr (JsonObject) obj
       = parse_object ("{\"cpus\":4,\"llcs\":[[0,1],[2,3]],\"numa\":[[0,1],[2,3]],\"smt\":1}");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KtstrGuestTopo) t = ktstr_guest_topo_from_json (obj, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrGuestTopo) t = ktstr_guest_topo_from_json (obj, &error);
   g_assert_no_error (error);
 
-  g_autoptr(GArray) n0 = ktstr_cpuset_numa_nodes (t, "0-1");
+  g_autoptr (GArray) n0 = ktstr_cpuset_numa_nodes (t, "0-1");
   g_assert_cmpuint (n0->len, ==, 1);
   g_assert_cmpuint (node_at (n0, 0), ==, 0);
-  g_autoptr(GArray) n1 = ktstr_cpuset_numa_nodes (t, "3");
+  g_autoptr (GArray) n1 = ktstr_cpuset_numa_nodes (t, "3");
   g_assert_cmpuint (n1->len, ==, 1);
   g_assert_cmpuint (node_at (n1, 0), ==, 1);
-  g_autoptr(GArray) both = ktstr_cpuset_numa_nodes (t, "1-2");
+  g_autoptr (GArray) both = ktstr_cpuset_numa_nodes (t, "1-2");
   g_assert_cmpuint (both->len, ==, 2);
   g_assert_cmpuint (node_at (both, 0), ==, 0);
   g_assert_cmpuint (node_at (both, 1), ==, 1);
   /* "" and NULL: an unrestricted cgroup spans every node. */
-  g_autoptr(GArray) all = ktstr_cpuset_numa_nodes (t, "");
+  g_autoptr (GArray) all = ktstr_cpuset_numa_nodes (t, "");
   g_assert_cmpuint (all->len, ==, 2);
-  g_autoptr(GArray) all2 = ktstr_cpuset_numa_nodes (t, NULL);
+  g_autoptr (GArray) all2 = ktstr_cpuset_numa_nodes (t, NULL);
   g_assert_cmpuint (all2->len, ==, 2);
   /* Unknown: no topology, or a cpuset that is not a CPU list. */
   g_assert_null (ktstr_cpuset_numa_nodes (NULL, "0"));
@@ -579,7 +579,7 @@ test_aggregate_page_locality (void)
 {
   /* Cpuset on node 0.  Worker 0: 90 of 100 pages on node 0 (0.9);
    * worker 1: 30 of 100 (0.3); worker 2: no pages (1.0).  Worst: 0.3. */
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *a = worker (0, 1000, 0), *b = worker (1, 1000, 0), *c = worker (2, 1000, 0);
   const guint64 pa[] = { 90, 10 }, pb[] = { 30, 70 };
   set_pages (a, pa, 2);
@@ -587,7 +587,7 @@ test_aggregate_page_locality (void)
   g_ptr_array_add (reports, a);
   g_ptr_array_add (reports, b);
   g_ptr_array_add (reports, c);
-  g_autoptr(GArray) node0 = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) node0 = g_array_new (FALSE, FALSE, sizeof (guint));
   guint zero = 0, one = 1;
   g_array_append_val (node0, zero);
 
@@ -596,7 +596,7 @@ test_aggregate_page_locality (void)
   g_assert_cmpfloat (ktstr_worker_page_locality (c, node0), ==, 1.0);
   g_assert_cmpfloat (ktstr_worker_page_locality (b, NULL), ==, 1.0);
 
-  g_autoptr(KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
+  g_autoptr (KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
   g_assert_cmpfloat (cg->page_locality, ==, 1.0); /* nodes not known yet */
   ktstr_aggregate_page_locality (cg, reports, node0);
   g_assert_cmpfloat (cg->page_locality, ==, 0.3);
@@ -607,7 +607,7 @@ test_aggregate_page_locality (void)
   g_assert_cmpfloat (cg->page_locality, ==, 1.0);
 
   /* A node id past the worker's array counts as no pages there. */
-  g_autoptr(GArray) node5 = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) node5 = g_array_new (FALSE, FALSE, sizeof (guint));
   guint five = 5;
   g_array_append_val (node5, five);
   g_assert_cmpfloat (ktstr_worker_page_locality (a, node5), ==, 0.0);
@@ -618,7 +618,7 @@ test_aggregate_cross_node (void)
 {
   /* vmstat deltas are system-wide: max (8, 6) = 8 migrations over
    * 100 + 300 pages = 0.02. */
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *a = worker (0, 1000, 0), *b = worker (1, 1000, 0);
   const guint64 pa[] = { 100 }, pb[] = { 200, 100 };
   set_pages (a, pa, 1);
@@ -628,15 +628,15 @@ test_aggregate_cross_node (void)
   b->numa_migrated = 6;
   g_ptr_array_add (reports, a);
   g_ptr_array_add (reports, b);
-  g_autoptr(KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
+  g_autoptr (KtstrCgroupStats) cg = ktstr_aggregate_cgroup ("cg_0", reports);
   g_assert_cmpfloat (cg->cross_node_migration_ratio, ==, 0.02);
 
   /* No pages at all: 0, never a division by zero. */
-  g_autoptr(GPtrArray) none = reports_new ();
+  g_autoptr (GPtrArray) none = reports_new ();
   KtstrWorkerReport *n = worker (0, 1000, 0);
   n->numa_migrated = 3;
   g_ptr_array_add (none, n);
-  g_autoptr(KtstrCgroupStats) cg0 = ktstr_aggregate_cgroup ("cg_0", none);
+  g_autoptr (KtstrCgroupStats) cg0 = ktstr_aggregate_cgroup ("cg_0", none);
   g_assert_cmpfloat (cg0->cross_node_migration_ratio, ==, 0.0);
 }
 
@@ -646,7 +646,7 @@ static void
 test_format_stats (void)
 {
   static const guint cpus[] = { 0, 1 };
-  g_autoptr(GPtrArray) reports = reports_new ();
+  g_autoptr (GPtrArray) reports = reports_new ();
   KtstrWorkerReport *a = worker (0, 1000, 100), *b = worker (1, 1000, 130);
   set_cpus (a, cpus, 2);
   a->max_gap_ms = 12, a->max_gap_cpu = 1, a->migration_count = 4, a->iterations = 4000;
@@ -656,7 +656,7 @@ test_format_stats (void)
   g_ptr_array_add (reports, a);
   g_ptr_array_add (reports, b);
 
-  g_autoptr(KtstrScenarioStats) stats = ktstr_scenario_stats_new ();
+  g_autoptr (KtstrScenarioStats) stats = ktstr_scenario_stats_new ();
   ktstr_scenario_stats_add_cgroup (stats, ktstr_aggregate_cgroup ("cg_0", reports));
   g_autofree char *text = ktstr_eval_format_stats (stats);
   g_assert_cmpstr (text, ==,

@@ -62,16 +62,17 @@ test_presets_table (void)
   g_assert_cmpuint (ktstr_topology_cpus (&ktstr_preset_lookup ("near-max-llc")->topology), ==, 240);
   g_assert_null (ktstr_preset_lookup ("huge"));
   /* Sum of the CPU counts in the reference table. */
-  g_assert_cmpuint (total_cpus, ==, 4 + 4 + 9 + 15 + 14 + 8 + 12 + 32 + 64 + 128 + 128 + 240 + 252
-                                        + 32 + 64 + 128 + 128 + 240 + 252 + 16 + 128 + 128 + 32
-                                        + 192);
+  g_assert_cmpuint (total_cpus, ==,
+                    4 + 4 + 9 + 15 + 14 + 8 + 12 + 32 + 64 + 128 + 128 + 240 + 252 + 32 + 64 + 128
+                        + 128 + 240 + 252 + 16 + 128 + 128 + 32 + 192);
 }
 
 static void
 test_presets_parse_list (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree const KtstrPreset **l = ktstr_presets_parse_list ("tiny-2llc, tiny-1llc,tiny-2llc", &error);
+  g_autofree const KtstrPreset **l
+      = ktstr_presets_parse_list ("tiny-2llc, tiny-1llc,tiny-2llc", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (l[0]->name, ==, "tiny-2llc");
   g_assert_cmpstr (l[1]->name, ==, "tiny-1llc");
@@ -109,7 +110,8 @@ test_presets_filter_constraints (void)
   g_assert_cmpuint (count_fitting (def, NULL, &big_kvm), ==, 8);
   def->constraints.requires_smt = FALSE;
   def->constraints.max_cpus = 8;
-  g_assert_cmpuint (count_fitting (def, NULL, &big_kvm), ==, 3); /* tiny-1llc, tiny-2llc, smt-2llc */
+  g_assert_cmpuint (count_fitting (def, NULL, &big_kvm), ==,
+                    3); /* tiny-1llc, tiny-2llc, smt-2llc */
   def->constraints.min_llcs = 2;
   g_assert_cmpuint (count_fitting (def, NULL, &big_kvm), ==, 2);
   g_autofree char *why = NULL;
@@ -187,9 +189,9 @@ test_host_capacity_budget_env (void)
   g_rmdir (cache);
 }
 
-#define SIX_FLAGS                                                                                 \
-  "[scheduler]\nname=s\nbinary=/bin/true\n"                                                      \
-  "[flag llc]\nargs=--llc\n[flag borrow]\nargs=--borrow\n[flag steal]\nargs=--steal\n"           \
+#define SIX_FLAGS                                                                                  \
+  "[scheduler]\nname=s\nbinary=/bin/true\n"                                                        \
+  "[flag llc]\nargs=--llc\n[flag borrow]\nargs=--borrow\n[flag steal]\nargs=--steal\n"             \
   "requires=llc\n[flag rebal]\n[flag reject-pin]\n[flag no-ctrl]\nargs=--no-ctrl;-x\n"
 
 static void
@@ -203,11 +205,11 @@ test_profiles_power_set (void)
   KtstrProfile *first = p->pdata[0];
   g_assert_cmpstr (first->name, ==, "default");
   g_assert_cmpuint (g_strv_length (first->flags), ==, 0);
-  g_assert_cmpstr (((KtstrProfile *) p->pdata[1])->name, ==, "llc");
-  g_assert_cmpstr (((KtstrProfile *) p->pdata[2])->name, ==, "borrow");
-  g_assert_cmpstr (((KtstrProfile *) p->pdata[3])->name, ==, "llc+borrow");
+  g_assert_cmpstr (((KtstrProfile *)p->pdata[1])->name, ==, "llc");
+  g_assert_cmpstr (((KtstrProfile *)p->pdata[2])->name, ==, "borrow");
+  g_assert_cmpstr (((KtstrProfile *)p->pdata[3])->name, ==, "llc+borrow");
   /* mask 4 (steal alone) is dropped; mask 5 is llc+steal. */
-  g_assert_cmpstr (((KtstrProfile *) p->pdata[4])->name, ==, "llc+steal");
+  g_assert_cmpstr (((KtstrProfile *)p->pdata[4])->name, ==, "llc+steal");
   KtstrProfile *last = p->pdata[47];
   g_assert_cmpstr (last->name, ==, "llc+borrow+steal+rebal+reject-pin+no-ctrl");
   const char *const want_args[] = { "--llc", "--borrow", "--steal", "--no-ctrl", "-x", NULL };
@@ -215,8 +217,8 @@ test_profiles_power_set (void)
   for (guint i = 0; i < p->len; i++)
     {
       KtstrProfile *pr = p->pdata[i];
-      gboolean has_steal = g_strv_contains ((const char *const *) pr->flags, "steal");
-      gboolean has_llc = g_strv_contains ((const char *const *) pr->flags, "llc");
+      gboolean has_steal = g_strv_contains ((const char *const *)pr->flags, "steal");
+      gboolean has_llc = g_strv_contains ((const char *const *)pr->flags, "llc");
       g_assert_true (!has_steal || has_llc);
     }
 }
@@ -228,7 +230,7 @@ test_profiles_none (void)
   g_autoptr (GPtrArray) p = ktstr_profiles_expand (NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (p->len, ==, 1);
-  g_assert_cmpstr (((KtstrProfile *) p->pdata[0])->name, ==, "default");
+  g_assert_cmpstr (((KtstrProfile *)p->pdata[0])->name, ==, "default");
   g_autoptr (KtstrSchedulerDef) s = load_sched ("[scheduler]\nname=s\nbinary=/bin/true\n");
   g_autoptr (GPtrArray) q = ktstr_profiles_expand (s, &error);
   g_assert_cmpuint (q->len, ==, 1);
@@ -254,26 +256,25 @@ test_profiles_too_many (void)
 static void
 test_expand_required_excluded (void)
 {
-  g_autoptr (GPtrArray) tests = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_testdef_free);
+  g_autoptr (GPtrArray) tests = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_testdef_free);
   KtstrTestDef *d = make_def ("steady");
   d->required_flags = g_strsplit ("llc", ",", -1);
   d->excluded_flags = g_strsplit ("steal", ",", -1);
   g_ptr_array_add (tests, d);
   KtstrTestDef *free_def = make_def ("free");
   g_ptr_array_add (tests, free_def);
-  g_autoptr (KtstrSchedulerDef) s = load_sched (
-      "[scheduler]\nname=s\nbinary=/bin/true\n[flag llc]\n[flag steal]\nrequires=llc\n[flag rebal]\n");
+  g_autoptr (KtstrSchedulerDef) s = load_sched ("[scheduler]\nname=s\nbinary=/bin/true\n[flag "
+                                                "llc]\n[flag steal]\nrequires=llc\n[flag rebal]\n");
   g_autoptr (GPtrArray) profiles = ktstr_profiles_expand (s, NULL);
   /* default, llc, llc+steal, rebal, llc+rebal, llc+steal+rebal */
   g_assert_cmpuint (profiles->len, ==, 6);
   g_autofree const KtstrPreset **presets = ktstr_presets_parse_list ("tiny-1llc", NULL);
   g_autoptr (GPtrArray) v
-      = ktstr_gauntlet_expand (tests, (const KtstrPreset *const *) presets, profiles, s, NULL, 0);
+      = ktstr_gauntlet_expand (tests, (const KtstrPreset *const *)presets, profiles, s, NULL, 0);
   g_assert_cmpuint (v->len, ==, 2 + 6);
-  g_assert_cmpstr (((KtstrVariant *) v->pdata[0])->name, ==, "gauntlet/steady/tiny-1llc/llc");
-  g_assert_cmpstr (((KtstrVariant *) v->pdata[1])->name, ==,
-                   "gauntlet/steady/tiny-1llc/llc+rebal");
-  g_assert_cmpstr (((KtstrVariant *) v->pdata[2])->name, ==, "gauntlet/free/tiny-1llc/default");
+  g_assert_cmpstr (((KtstrVariant *)v->pdata[0])->name, ==, "gauntlet/steady/tiny-1llc/llc");
+  g_assert_cmpstr (((KtstrVariant *)v->pdata[1])->name, ==, "gauntlet/steady/tiny-1llc/llc+rebal");
+  g_assert_cmpstr (((KtstrVariant *)v->pdata[2])->name, ==, "gauntlet/free/tiny-1llc/default");
 
   g_autofree char *why = NULL;
   const char *const none[] = { NULL };
@@ -289,29 +290,32 @@ test_expand_required_excluded (void)
 static void
 test_expand_names_and_skips (void)
 {
-  g_autoptr (GPtrArray) tests = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_testdef_free);
+  g_autoptr (GPtrArray) tests = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_testdef_free);
   g_ptr_array_add (tests, make_def ("steady"));
   KtstrTestDef *llc = make_def ("steady_llc");
   llc->constraints.min_llcs = 2;
   g_ptr_array_add (tests, llc);
-  g_autoptr (KtstrSchedulerDef) s
-      = load_sched ("[scheduler]\nname=s\nbinary=/bin/true\n[flag llc]\n[flag steal]\nrequires=llc\n");
+  g_autoptr (KtstrSchedulerDef) s = load_sched (
+      "[scheduler]\nname=s\nbinary=/bin/true\n[flag llc]\n[flag steal]\nrequires=llc\n");
   g_autoptr (GPtrArray) profiles = ktstr_profiles_expand (s, NULL);
   g_assert_cmpuint (profiles->len, ==, 3);
-  g_autofree const KtstrPreset **presets = ktstr_presets_parse_list ("tiny-1llc,tiny-2llc,odd-3llc", NULL);
+  g_autofree const KtstrPreset **presets
+      = ktstr_presets_parse_list ("tiny-1llc,tiny-2llc,odd-3llc", NULL);
   KtstrHostCapacity tcg = { FALSE, 2, 1, 24000, 8 };
-  g_autoptr (GPtrArray) v = ktstr_gauntlet_expand (tests, (const KtstrPreset *const *) presets,
-                                                   profiles, s, &tcg, 0);
+  g_autoptr (GPtrArray) v
+      = ktstr_gauntlet_expand (tests, (const KtstrPreset *const *)presets, profiles, s, &tcg, 0);
   g_assert_cmpuint (v->len, ==, 2 * 3 * 3);
   const char *const want[] = {
-    "gauntlet/steady/tiny-1llc/default",    "gauntlet/steady/tiny-1llc/llc",
-    "gauntlet/steady/tiny-1llc/llc+steal",  "gauntlet/steady/tiny-2llc/default",
+    "gauntlet/steady/tiny-1llc/default",
+    "gauntlet/steady/tiny-1llc/llc",
+    "gauntlet/steady/tiny-1llc/llc+steal",
+    "gauntlet/steady/tiny-2llc/default",
   };
   for (guint i = 0; i < G_N_ELEMENTS (want); i++)
-    g_assert_cmpstr (((KtstrVariant *) v->pdata[i])->name, ==, want[i]);
+    g_assert_cmpstr (((KtstrVariant *)v->pdata[i])->name, ==, want[i]);
   guint skipped = 0;
   for (guint i = 0; i < v->len; i++)
-    skipped += ((KtstrVariant *) v->pdata[i])->skip_reason != NULL;
+    skipped += ((KtstrVariant *)v->pdata[i])->skip_reason != NULL;
   /* odd-3llc (9 vCPUs) for both tests, tiny-1llc for steady_llc: 3 presets × 3 profiles. */
   g_assert_cmpuint (skipped, ==, 9);
   KtstrVariant *a = v->pdata[3];
@@ -324,9 +328,9 @@ test_expand_names_and_skips (void)
   g_assert_cmpstr (b->skip_reason, ==, "1n1l4c1t has 1 LLCs; test 'steady_llc' needs 2 to 64");
 
   /* --memory-mb: at least 64 MB per vCPU and 256 MB. */
-  g_autoptr (GPtrArray) w = ktstr_gauntlet_expand (tests, (const KtstrPreset *const *) presets,
-                                                   profiles, s, NULL, 128);
-  g_assert_cmpuint (((KtstrVariant *) w->pdata[0])->memory_mb, ==, 256);
+  g_autoptr (GPtrArray) w
+      = ktstr_gauntlet_expand (tests, (const KtstrPreset *const *)presets, profiles, s, NULL, 128);
+  g_assert_cmpuint (((KtstrVariant *)w->pdata[0])->memory_mb, ==, 256);
   g_autoptr (GPtrArray) all = ktstr_gauntlet_expand (tests, NULL, profiles, NULL, NULL, 0);
   g_assert_cmpuint (all->len, ==, 2 * 24 * 3);
 }

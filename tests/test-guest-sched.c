@@ -47,10 +47,11 @@ static Run *
 run_sched (const char *script, const char *spec_extra, gboolean has_sched_ext)
 {
   Run *r = g_new0 (Run, 1);
-  r->lines = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  r->lines = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
   r->dir = g_dir_make_tmp ("test-guest-sched-XXXXXX", NULL);
   r->sysfs = g_build_filename (r->dir, "sys", NULL);
-  g_autofree char *src = g_test_build_filename (G_TEST_DIST, "data", "guest", "sysfs-1n2l2c1t", NULL);
+  g_autofree char *src
+      = g_test_build_filename (G_TEST_DIST, "data", "guest", "sysfs-1n2l2c1t", NULL);
   g_autofree char *cp = g_strdup_printf ("cp -r '%s' '%s'", src, r->sysfs);
   g_assert_true (g_spawn_command_line_sync (cp, NULL, NULL, NULL, NULL));
   if (has_sched_ext)
@@ -71,15 +72,16 @@ run_sched (const char *script, const char *spec_extra, gboolean has_sched_ext)
               "ktstr-plan 1\nduration_ms 300\nsettle_ms 0\ncgroup a\nwork a CpuSpin workers=1\n",
               0644);
 
-  g_autofree char *agent = g_build_filename (g_getenv ("KTSTR_TOP_BUILDDIR") ?: ".", "guest-init",
-                                             "ktstr-init", NULL);
+  g_autofree char *agent
+      = g_build_filename (g_getenv ("KTSTR_TOP_BUILDDIR") ?: ".", "guest-init", "ktstr-init", NULL);
   g_autofree char *plan = g_build_filename (r->dir, "plan", NULL);
   g_autofree char *out = g_build_filename (r->dir, "out.jsonl", NULL);
   g_autofree char *specp = g_build_filename (r->dir, "spec", NULL);
-  const char *argv[] = { agent, "--run-plan", plan, "--out", out, "--sysfs-root", r->sysfs,
-                         "--no-cgroups", "--scheduler-spec", specp, NULL };
+  const char *argv[]
+      = { agent,          "--run-plan",       plan,  "--out", out, "--sysfs-root", r->sysfs,
+          "--no-cgroups", "--scheduler-spec", specp, NULL };
   g_autoptr (GError) error = NULL;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
                                NULL, NULL, &r->status, &error));
   g_assert_no_error (error);
   g_autofree char *text = NULL;
@@ -115,7 +117,7 @@ index_of (Run *r, const char *type)
 {
   for (guint i = 0; i < r->lines->len; i++)
     if (g_str_equal (json_object_get_string_member (r->lines->pdata[i], "t"), type))
-      return (gint) i;
+      return (gint)i;
   return -1;
 }
 
@@ -133,11 +135,11 @@ has_log (Run *r, const char *src, const char *msg)
   return FALSE;
 }
 
-#define GOOD_SCHED                                                                               \
-  "#!/bin/sh\n"                                                                                  \
-  "echo \"fake: args $# [$1]\"\n"                                                                \
-  "echo 1 > $EXT/enable_seq; echo fake > $EXT/root/ops; echo enabled > $EXT/state\n"             \
-  "trap 'echo fake: stopping; echo disabled > $EXT/state; : > $EXT/root/ops; exit 0' INT\n"    \
+#define GOOD_SCHED                                                                                 \
+  "#!/bin/sh\n"                                                                                    \
+  "echo \"fake: args $# [$1]\"\n"                                                                  \
+  "echo 1 > $EXT/enable_seq; echo fake > $EXT/root/ops; echo enabled > $EXT/state\n"               \
+  "trap 'echo fake: stopping; echo disabled > $EXT/state; : > $EXT/root/ops; exit 0' INT\n"        \
   "while :; do sleep 0.05; done\n"
 
 static void
@@ -153,7 +155,7 @@ test_ready_and_stop (void)
   g_assert_true (has_log (r, "scheduler", "fake: args 1 [first arg]"));
   g_assert_true (has_log (r, "scheduler", "fake: stopping"));
   /* Ready before the scenario started; stopped after it was done. */
-  g_assert_cmpint (index_of (r, "stim"), >, (gint) 0);
+  g_assert_cmpint (index_of (r, "stim"), >, (gint)0);
   JsonObject *stopped = find_ev (r, "stopped");
   g_assert_nonnull (stopped);
   g_assert_cmpstr (json_object_get_string_member (stopped, "exit"), ==, "exited:0");
@@ -188,8 +190,8 @@ test_dies_during_run (void)
 static void
 test_not_ready (void)
 {
-  g_autoptr (Run) r = run_sched ("#!/bin/sh\necho not a scheduler\nexec sleep 30\n", "ready_ms 300\n",
-                                 TRUE);
+  g_autoptr (Run) r
+      = run_sched ("#!/bin/sh\necho not a scheduler\nexec sleep 30\n", "ready_ms 300\n", TRUE);
   g_assert_false (g_spawn_check_wait_status (r->status, NULL));
   JsonObject *nr = find_ev (r, "not_ready");
   g_assert_nonnull (nr);
@@ -238,9 +240,10 @@ test_spec_parse (void)
   g_assert_null (spec.argv[4]);
   g_assert_cmpstr (spec.env[0], ==, "A=1");
   g_assert_cmpuint (spec.ready_ms, ==, 50);
-  const char *bad[] = { "ktstr-plan 1\nbinary /b\n", "ktstr-sched 1\narg x\n",
-                        "ktstr-sched 1\nbinary /b\nready_ms 0\n", "ktstr-sched 1\nbinary /b\nenv X\n",
-                        "ktstr-sched 1\nbinary /b\nfrobnicate\n" };
+  const char *bad[]
+      = { "ktstr-plan 1\nbinary /b\n", "ktstr-sched 1\narg x\n",
+          "ktstr-sched 1\nbinary /b\nready_ms 0\n", "ktstr-sched 1\nbinary /b\nenv X\n",
+          "ktstr-sched 1\nbinary /b\nfrobnicate\n" };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       snprintf (spec.text, sizeof spec.text, "%s", bad[i]);

@@ -285,12 +285,12 @@ test_table (void)
   {
     const char *name;
     unsigned group;
-  } names[] = { { "CpuSpin", 1 },       { "YieldHeavy", 1 },     { "Mixed", 1 },
-                { "IoSync", 1 },        { "Bursty", 1 },         { "PipeIo", 2 },
-                { "FutexPingPong", 2 }, { "CachePressure", 1 },  { "CacheYield", 1 },
-                { "CachePipe", 2 },     { "FutexFanOut", 5 },    { "FanOutCompute", 5 },
-                { "Sequence", 1 },      { "ForkExit", 1 },       { "NiceSweep", 1 },
-                { "AffinityChurn", 1 }, { "PolicyChurn", 1 },    { "PageFaultChurn", 1 },
+  } names[] = { { "CpuSpin", 1 },        { "YieldHeavy", 1 },    { "Mixed", 1 },
+                { "IoSync", 1 },         { "Bursty", 1 },        { "PipeIo", 2 },
+                { "FutexPingPong", 2 },  { "CachePressure", 1 }, { "CacheYield", 1 },
+                { "CachePipe", 2 },      { "FutexFanOut", 5 },   { "FanOutCompute", 5 },
+                { "Sequence", 1 },       { "ForkExit", 1 },      { "NiceSweep", 1 },
+                { "AffinityChurn", 1 },  { "PolicyChurn", 1 },   { "PageFaultChurn", 1 },
                 { "MutexContention", 4 } };
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {

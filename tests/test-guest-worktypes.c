@@ -199,7 +199,8 @@ test_opts_parse (void)
     { "policy=deadline", "policy=deadline: expected normal, batch, idle, fifo:PRIO or rr:PRIO" },
     { "nice=20", "nice=20: expected a whole number from -20 to 19" },
     { "nice=-21", "nice=-21: expected a whole number from -20 to 19" },
-    { "affinity=some", "affinity=some: expected inherit, random, llc, cross, single or exact:LIST" },
+    { "affinity=some",
+      "affinity=some: expected inherit, random, llc, cross, single or exact:LIST" },
     { "affinity=exact:", "affinity=exact:: exact: needs a CPU list" },
     { "mempolicy=bind", "mempolicy=bind: expected default, local, bind:NODES" },
     { "mempolicy=preferred:0-1", "mempolicy=preferred:0-1: preferred: takes exactly one node" },
@@ -207,8 +208,8 @@ test_opts_parse (void)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autofree char *text = g_strdup_printf ("ktstr-plan 1\ncgroup a\nwork a CpuSpin %s\n",
-                                               bad[i][0]);
+      g_autofree char *text
+          = g_strdup_printf ("ktstr-plan 1\ncgroup a\nwork a CpuSpin %s\n", bad[i][0]);
       g_assert_cmpint (ktstr_plan_parse (text, plan, &err), ==, -1);
       g_test_message ("%s -> %s", bad[i][0], err.msg);
       g_autofree char *want = g_strdup_printf ("plan line 3: %s", bad[i][1]);
@@ -242,8 +243,8 @@ test_opts_applied (void)
   /* exact:0 and single: the worker never left its one CPU. */
   for (guint i = 0; i < 2; i++)
     {
-      JsonArray *used = json_object_get_array_member (json_node_get_object (workers->pdata[i]),
-                                                      "cpus_used");
+      JsonArray *used
+          = json_object_get_array_member (json_node_get_object (workers->pdata[i]), "cpus_used");
       g_assert_cmpuint (json_array_get_length (used), ==, 1);
     }
   JsonArray *used
@@ -258,10 +259,9 @@ test_opts_apply_failure (void)
    * gets a zero-work report. */
   int exit_code;
   g_autoptr (GPtrArray) logs = NULL;
-  g_autoptr (GPtrArray) workers
-      = run_plan ("ktstr-plan 1\nduration_ms 100\nsettle_ms 0\ncgroup a\n"
-                  "work a CpuSpin workers=1 mempolicy=bind:1000\n",
-                  &exit_code, &logs);
+  g_autoptr (GPtrArray) workers = run_plan ("ktstr-plan 1\nduration_ms 100\nsettle_ms 0\ncgroup a\n"
+                                            "work a CpuSpin workers=1 mempolicy=bind:1000\n",
+                                            &exit_code, &logs);
   g_assert_cmpint (exit_code, ==, 0);
   g_assert_cmpuint (workers->len, ==, 1);
   JsonObject *o = json_node_get_object (workers->pdata[0]);

@@ -20,10 +20,10 @@ write_bzimage (const char *path, const char *version, gsize size)
   buf[0x20e] = 0x00;
   buf[0x20f] = 0x03;
   if (version != NULL)
-    strcpy ((char *) buf + 0x500, version);
+    strcpy ((char *)buf + 0x500, version);
   g_autofree char *dir = g_path_get_dirname (path);
   g_mkdir_with_parents (dir, 0755);
-  g_assert_true (g_file_set_contents (path, (char *) buf, size, NULL));
+  g_assert_true (g_file_set_contents (path, (char *)buf, size, NULL));
 }
 
 static char *
@@ -212,9 +212,8 @@ static void
 test_fixture_kernel (void)
 {
   const char *top = g_getenv ("KTSTR_TOP_SRCDIR");
-  g_autofree char *fixture
-      = g_build_filename (top ? top : ".", "..", "shared", "fixtures", "linux-6.12-scx", "bzImage",
-                          NULL);
+  g_autofree char *fixture = g_build_filename (top ? top : ".", "..", "shared", "fixtures",
+                                               "linux-6.12-scx", "bzImage", NULL);
   if (!g_file_test (fixture, G_FILE_TEST_EXISTS))
     {
       g_test_skip ("fixture kernel ../shared/fixtures/linux-6.12-scx/bzImage not present");

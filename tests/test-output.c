@@ -27,11 +27,11 @@ result (KtstrOutcome outcome, const char *name, const char *topology, double sec
 static GPtrArray *
 sample_results (void)
 {
-  GPtrArray *a = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_test_result_free);
+  GPtrArray *a = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_test_result_free);
   g_ptr_array_add (a, result (KTSTR_OUTCOME_PASS, "gauntlet/steady/tiny-1llc/default", "1n1l4c1t",
                               7.46, NULL, NULL, "/runs/k-abc/steady-2baafd88dfef0d1f.ktstr.json"));
-  g_ptr_array_add (a, result (KTSTR_OUTCOME_FAIL, "gauntlet/steady/tiny-2llc/llc+steal",
-                              "1n2l2c1t", 12.04, "cgroup \"cg_0\": spread 41.0% > 35% # unfair",
+  g_ptr_array_add (a, result (KTSTR_OUTCOME_FAIL, "gauntlet/steady/tiny-2llc/llc+steal", "1n2l2c1t",
+                              12.04, "cgroup \"cg_0\": spread 41.0% > 35% # unfair",
                               "ktstr_test 'steady' [topo=1n2l2c1t] failed:\n  spread <x> & y\n"
                               "\x1b[1mbold\x1b[0m \xff\n",
                               "/runs/k-abc/steady-158d5b4cb04a5b42.ktstr.json"));

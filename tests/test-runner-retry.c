@@ -14,7 +14,7 @@
 
 typedef enum
 {
-  GUEST_RACE_AFTER_HELLO, /* hello, then "Oops: int3" and a panic */
+  GUEST_RACE_AFTER_HELLO,  /* hello, then "Oops: int3" and a panic */
   GUEST_PANIC_AFTER_HELLO, /* hello, then an ordinary panic */
   GUEST_PASS,              /* a complete, passing scenario */
 } GuestScript;
@@ -229,8 +229,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/runner/retry/tcg-race-after-hello", Fixture, NULL, fixture_set_up,
               test_race_after_hello_reruns, fixture_tear_down);
-  g_test_add ("/runner/retry/tcg-race-twice", Fixture, NULL, fixture_set_up,
-              test_race_twice_fails, fixture_tear_down);
+  g_test_add ("/runner/retry/tcg-race-twice", Fixture, NULL, fixture_set_up, test_race_twice_fails,
+              fixture_tear_down);
   g_test_add ("/runner/retry/ordinary-panic", Fixture, NULL, fixture_set_up,
               test_ordinary_panic_not_rerun, fixture_tear_down);
   g_test_add ("/runner/retry/kvm", Fixture, NULL, fixture_set_up, test_race_under_kvm_not_rerun,

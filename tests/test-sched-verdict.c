@@ -82,7 +82,8 @@ test_died_during_run (void)
     "{\"t\":\"verifier\",\"prog\":\"qmap_enqueue\",\"id\":7,\"verified_insns\":1234}",
     "{\"t\":\"log\",\"src\":\"kernel\",\"msg\":\"sched_ext: BPF scheduler \\\"qmap\\\" disabled "
     "(runnable task stall)\"}",
-    "{\"t\":\"log\",\"src\":\"kernel\",\"msg\":\"sched_ext: qmap: init[1] failed to run for 5.1s\"}",
+    "{\"t\":\"log\",\"src\":\"kernel\",\"msg\":\"sched_ext: qmap: init[1] failed to run for "
+    "5.1s\"}",
     "{\"t\":\"log\",\"src\":\"scheduler\",\"msg\":\"EXIT: runnable task stall\"}",
     "{\"t\":\"log\",\"src\":\"init\",\"msg\":\"not the scheduler's\"}",
     "{\"t\":\"sched\",\"ev\":\"exit\",\"elapsed_ms\":8000,\"exit\":\"exited:0\",\"state\":"
@@ -124,8 +125,7 @@ test_died_seen_only_in_kernel_log (void)
     "{\"t\":\"hello\",\"proto\":1,\"uptime_ms\":1,\"kernel\":\"6.12\"}",
     "{\"t\":\"sched\",\"ev\":\"ready\",\"elapsed_ms\":300,\"state\":\"enabled\",\"ops\":\"qmap\","
     "\"attached\":true}",
-    "{\"t\":\"error\",\"msg\":\"moving worker 1 (pid 72) into cgroup 'cg_1': timed out\"}",
-    NULL
+    "{\"t\":\"error\",\"msg\":\"moving worker 1 (pid 72) into cgroup 'cg_1': timed out\"}", NULL
   };
   g_autoptr (KtstrSession) s = session_from (lines);
   const char *stall = "[ 10.4] sched_ext: BPF scheduler \"qmap\" disabled (runnable task stall)\n"
@@ -144,8 +144,8 @@ test_died_seen_only_in_kernel_log (void)
 static void
 test_start_failures (void)
 {
-#define NOT_READY                                                                                \
-  "{\"t\":\"sched\",\"ev\":\"not_ready\",\"elapsed_ms\":10,\"state\":\"disabled\",\"ops\":\"\","          \
+#define NOT_READY                                                                                  \
+  "{\"t\":\"sched\",\"ev\":\"not_ready\",\"elapsed_ms\":10,\"state\":\"disabled\",\"ops\":\"\","   \
   "\"why\":\"W\",\"exit\":\"%s\",\"attached\":%s}"
   struct
   {
@@ -169,7 +169,8 @@ test_start_failures (void)
       g_assert_true (g_str_has_prefix (v, cases[i].want));
       g_assert_null (ktstr_sched_verdict_run (s->sched, NULL));
     }
-  const char *unsup[] = { "{\"t\":\"sched\",\"ev\":\"unsupported\",\"why\":\"no sched_ext\"}", NULL };
+  const char *unsup[]
+      = { "{\"t\":\"sched\",\"ev\":\"unsupported\",\"why\":\"no sched_ext\"}", NULL };
   g_autoptr (KtstrSession) s = session_from (unsup);
   g_autofree char *v = ktstr_sched_verdict_start (s->sched, NULL);
   g_assert_true (g_str_has_prefix (v, "scheduler: no sched_ext"));
@@ -178,12 +179,11 @@ test_start_failures (void)
 static void
 test_not_detached (void)
 {
-  const char *lines[] = {
-    "{\"t\":\"sched\",\"ev\":\"ready\",\"ops\":\"x\",\"attached\":true}",
-    "{\"t\":\"sched\",\"ev\":\"stopped\",\"exit\":\"signaled:9\",\"by\":\"ktstr\","
-    "\"detached\":false}",
-    NULL
-  };
+  const char *lines[]
+      = { "{\"t\":\"sched\",\"ev\":\"ready\",\"ops\":\"x\",\"attached\":true}",
+          "{\"t\":\"sched\",\"ev\":\"stopped\",\"exit\":\"signaled:9\",\"by\":\"ktstr\","
+          "\"detached\":false}",
+          NULL };
   g_autoptr (KtstrSession) s = session_from (lines);
   g_autofree char *v = ktstr_sched_verdict_run (s->sched, NULL);
   g_assert_true (g_str_has_prefix (v, "scheduler did not detach"));

@@ -45,8 +45,8 @@ test_parse (void)
   g_autofree char *bin = g_build_filename (tmpdir, "bin/scx_rusty", NULL);
   g_assert_cmpstr (d->binary, ==, bin);
   g_assert_cmpstrv (d->args, ((const char *[]){ "--slice-us", "5000", NULL }));
-  g_assert_cmpstrv (d->sysctls,
-                    ((const char *[]){ "sysctl.kernel.sched_schedstats=1", "sysctl.vm.x=2", NULL }));
+  g_assert_cmpstrv (
+      d->sysctls, ((const char *[]){ "sysctl.kernel.sched_schedstats=1", "sysctl.vm.x=2", NULL }));
   g_assert_cmpstrv (d->kargs, ((const char *[]){ "nosmt", NULL }));
   g_assert_cmpstr (d->topology, ==, "1n2l2c1t");
   g_assert_cmpuint (d->ready_ms, ==, 500);

@@ -33,11 +33,12 @@ static void
 test_load_valid_and_plan (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (KtstrTestDef) def = load_str ("[test]\nname=t1\ndescription=d\nduration_ms=1500\n"
-                                           "workers=3\n\n[cgroup a]\nwork=Bursty\n"
-                                           "work.burst_ms=20\nwork.sleep_ms=30\ncpuset=disjoint:0/2\n"
-                                           "\n[cgroup b]\nworkers=1\n\n[checks]\nmax_gap_ms=5000\n",
-                                           &error, NULL);
+  g_autoptr (KtstrTestDef) def
+      = load_str ("[test]\nname=t1\ndescription=d\nduration_ms=1500\n"
+                  "workers=3\n\n[cgroup a]\nwork=Bursty\n"
+                  "work.burst_ms=20\nwork.sleep_ms=30\ncpuset=disjoint:0/2\n"
+                  "\n[cgroup b]\nworkers=1\n\n[checks]\nmax_gap_ms=5000\n",
+                  &error, NULL);
   g_assert_no_error (error);
   g_assert_cmpstr (def->name, ==, "t1");
   g_assert_cmpstr (def->topology, ==, "1n1l2c1t");
@@ -79,8 +80,8 @@ test_errors (void)
                      (const char *[]){ "workers", "between 1 and", NULL });
   assert_load_error ("[test]\nname=x\n[cgroup a]\ncpuset=half\n", KTSTR_TESTDEF_ERROR_INVALID,
                      (const char *[]){ "cpuset", "half", "disjoint:I/N", NULL });
-  assert_load_error ("[test]\nname=x\ntopology=2n3l1c1t\n[cgroup a]\n",
-                     KTSTR_TESTDEF_ERROR_INVALID, (const char *[]){ "topology", "multiple", NULL });
+  assert_load_error ("[test]\nname=x\ntopology=2n3l1c1t\n[cgroup a]\n", KTSTR_TESTDEF_ERROR_INVALID,
+                     (const char *[]){ "topology", "multiple", NULL });
   assert_load_error ("[test]\nname=x\n", KTSTR_TESTDEF_ERROR_INVALID,
                      (const char *[]){ "at least one [cgroup NAME]", NULL });
   assert_load_error ("[test]\nname=x\n[cgroups a]\n", KTSTR_TESTDEF_ERROR_UNKNOWN,
@@ -131,7 +132,8 @@ test_nested (void)
                      KTSTR_TESTDEF_ERROR_INVALID,
                      (const char *[]){ "[cgroup a]", "cannot hold workers", NULL });
   assert_load_error ("[test]\nname=x\n[cgroup a]\nworkers=2\n[cgroup a/b]\n",
-                     KTSTR_TESTDEF_ERROR_UNKNOWN, (const char *[]){ "[cgroup a]", "workers", NULL });
+                     KTSTR_TESTDEF_ERROR_UNKNOWN,
+                     (const char *[]){ "[cgroup a]", "workers", NULL });
   assert_load_error ("[test]\nname=x\n[cgroup a]\ncpuset=exact:0\n[cgroup a/b]\n"
                      "cpuset=exact:1\n",
                      KTSTR_TESTDEF_ERROR_INVALID,
@@ -248,9 +250,8 @@ test_builtins_load (void)
   static const char *required[] = { "cpuset_split", "oversubscribed", "steady", "steady_mixed" };
   /* ktstr's categories, each with its scenarios (issue 5: at least 30). */
   g_assert_cmpuint (defs->len, >=, 30);
-  static const char *const categories[]
-      = { "basic", "cpuset", "stress", "affinity", "sched_class", "interaction", "performance",
-          "stall" };
+  static const char *const categories[] = { "basic",       "cpuset",      "stress",      "affinity",
+                                            "sched_class", "interaction", "performance", "stall" };
   for (gsize c = 0; c < G_N_ELEMENTS (categories); c++)
     {
       g_autofree char *tag = g_strdup_printf ("# Category: %s.", categories[c]);
@@ -258,8 +259,8 @@ test_builtins_load (void)
       for (guint j = 0; j < defs->len; j++)
         {
           g_autofree char *text = NULL;
-          g_assert_true (g_file_get_contents (((KtstrTestDef *)defs->pdata[j])->path, &text,
-                                              NULL, NULL));
+          g_assert_true (
+              g_file_get_contents (((KtstrTestDef *)defs->pdata[j])->path, &text, NULL, NULL));
           n += strstr (text, tag) != NULL;
         }
       g_test_message ("%s: %u scenarios", categories[c], n);
@@ -386,8 +387,7 @@ test_scheduler_errors (void)
       "[test]\nname=s\nscheduler=sched.ini\nflags=fast\nexcluded_flags=fast\n[cgroup a]\n",
       (const char *[]){ "[test] flags:", "excludes flag 'fast'", NULL });
   assert_sched_error ("[test]\nname=s\nrequired_flags=a\nexcluded_flags=a\n[cgroup a]\n",
-                      (const char *[]){ "[test] excluded_flags:", "also in required_flags",
-                                        NULL });
+                      (const char *[]){ "[test] excluded_flags:", "also in required_flags", NULL });
   assert_sched_error ("[test]\nname=s\nrequired_flags=a,a\n[cgroup a]\n",
                       (const char *[]){ "[test] required_flags:", "listed twice", NULL });
   assert_sched_error ("[test]\nname=s\nexcluded_flags=a,,b\n[cgroup a]\n",

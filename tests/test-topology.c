@@ -19,8 +19,8 @@ test_parse_valid (void)
 static void
 test_parse_invalid (void)
 {
-  static const char *bad[] = { "", "1n", "1l1n2c1t", "0n1l1c1t", "1n1l1c1", "1n1l1c1tx",
-                               "2n3l1c1t", "1n1l2c9t", "n1l2c1t", "1n1l1000c1t" };
+  static const char *bad[] = { "",          "1n",       "1l1n2c1t", "0n1l1c1t", "1n1l1c1",
+                               "1n1l1c1tx", "2n3l1c1t", "1n1l2c9t", "n1l2c1t",  "1n1l1000c1t" };
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       KtstrTopology t;

@@ -220,8 +220,8 @@ create_vcpus (KtstrKvmMachine *m, guint64 entry, KtstrCpuMode mode, guint64 boot
       KtstrVcpu *v = &m->vcpus[i];
       /* Counted before creation: destroy copes with a half-created vCPU. */
       m->n_created = i + 1;
-      if (!ktstr_vcpu_create (v, &vcpu_exits, m, &m->sys, i, ktstr_cpuid_apic_id (&m->config.topology, i),
-                              error))
+      if (!ktstr_vcpu_create (v, &vcpu_exits, m, &m->sys, i,
+                              ktstr_cpuid_apic_id (&m->config.topology, i), error))
         return FALSE;
       KtstrCpuidFlags flags = (m->sys.has_tsc_deadline ? KTSTR_CPUID_TSC_DEADLINE : 0)
                               | (m->config.is_emulated ? KTSTR_CPUID_EMULATED : 0);

@@ -9,7 +9,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-
 #define KICK_SIGNAL (SIGRTMIN + 5)
 #define KICK_RETRY_US 10000
 
@@ -79,8 +78,7 @@ handle_exit (KtstrVcpu *v)
       {
         guint8 *data = (guint8 *)run + run->io.data_offset;
         for (guint i = 0; i < run->io.count; i++, data += run->io.size)
-          x->io (v->owner, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, data,
-                 run->io.size);
+          x->io (v->owner, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, data, run->io.size);
         break;
       }
     case KVM_EXIT_MMIO:

@@ -10,10 +10,8 @@ int
 ktstr_cmd_list (int argc, char **argv)
 {
   gboolean as_json = FALSE;
-  GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON array", NULL },
-    { NULL }
-  };
+  GOptionEntry entries[]
+      = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON array", NULL }, { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- list the built-in tests");
   g_autoptr (GError) error = NULL;
   g_option_context_add_main_entries (ctx, entries, NULL);

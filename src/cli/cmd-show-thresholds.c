@@ -21,11 +21,11 @@ edit_distance (const char *a, const char *b)
   gsize la = strlen (a), lb = strlen (b);
   g_autofree guint *row = g_new (guint, lb + 1);
   for (gsize j = 0; j <= lb; j++)
-    row[j] = (guint) j;
+    row[j] = (guint)j;
   for (gsize i = 1; i <= la; i++)
     {
       guint diag = row[0];
-      row[0] = (guint) i;
+      row[0] = (guint)i;
       for (gsize j = 1; j <= lb; j++)
         {
           guint up = row[j];
@@ -46,12 +46,12 @@ closest_name (GPtrArray *defs, const char *name)
   guint best_d = G_MAXUINT;
   for (guint i = 0; i < defs->len; i++)
     {
-      const char *n = ((KtstrTestDef *) defs->pdata[i])->name;
+      const char *n = ((KtstrTestDef *)defs->pdata[i])->name;
       guint d = edit_distance (name, n);
       if (d < best_d)
         best = n, best_d = d;
     }
-  return best_d <= MAX (1u, (guint) strlen (name) / 3) ? best : NULL;
+  return best_d <= MAX (1u, (guint)strlen (name) / 3) ? best : NULL;
 }
 
 static KtstrTestDef *
@@ -64,7 +64,7 @@ find_test (const char *arg, GError **error)
   if (defs == NULL)
     return NULL;
   for (guint i = 0; i < defs->len; i++)
-    if (g_str_equal (((KtstrTestDef *) defs->pdata[i])->name, arg))
+    if (g_str_equal (((KtstrTestDef *)defs->pdata[i])->name, arg))
       return g_ptr_array_steal_index (defs, i);
   const char *near = closest_name (defs, arg);
   g_autofree char *hint = near ? g_strdup_printf ("; did you mean '%s'?", near) : g_strdup ("");
@@ -77,13 +77,12 @@ int
 ktstr_cmd_show_thresholds (int argc, char **argv)
 {
   g_autofree char *scheduler_file = NULL;
-  GOptionEntry entries[] = {
-    { "scheduler-file", 0, 0, G_OPTION_ARG_FILENAME, &scheduler_file,
-      "Scheduler definition whose [checks] form the middle layer (default: the test's "
-      "scheduler=, if any)",
-      "FILE" },
-    { NULL }
-  };
+  GOptionEntry entries[]
+      = { { "scheduler-file", 0, 0, G_OPTION_ARG_FILENAME, &scheduler_file,
+            "Scheduler definition whose [checks] form the middle layer (default: the test's "
+            "scheduler=, if any)",
+            "FILE" },
+          { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("TEST|FILE.ktstr");
   g_option_context_set_summary (ctx,
                                 "Prints the check thresholds TEST runs with and the layer each "
@@ -108,7 +107,8 @@ ktstr_cmd_show_thresholds (int argc, char **argv)
       return KTSTR_EXIT_USAGE;
     }
   g_autoptr (KtstrSchedulerDef) cli_sdef = NULL;
-  if (scheduler_file != NULL && (cli_sdef = ktstr_scheduler_def_load (scheduler_file, &error)) == NULL)
+  if (scheduler_file != NULL
+      && (cli_sdef = ktstr_scheduler_def_load (scheduler_file, &error)) == NULL)
     {
       g_printerr ("ktstr show-thresholds: %s\n", error->message);
       return KTSTR_EXIT_USAGE;
@@ -116,8 +116,8 @@ ktstr_cmd_show_thresholds (int argc, char **argv)
   /* As `ktstr test`: the command line's definition wins over the test's. */
   const KtstrSchedulerDef *sdef = cli_sdef ? cli_sdef : def->scheduler;
   KtstrChecks checks, layers[KTSTR_CHECKS_N_LAYERS];
-  if (!ktstr_checks_resolve (sdef ? sdef->keyfile : NULL, def->path, def->keyfile, &checks,
-                             layers, &error))
+  if (!ktstr_checks_resolve (sdef ? sdef->keyfile : NULL, def->path, def->keyfile, &checks, layers,
+                             &error))
     {
       g_printerr ("ktstr show-thresholds: %s\n", error->message);
       return KTSTR_EXIT_USAGE;

@@ -73,7 +73,7 @@ select_tests (char **args, int n, GError **error)
   g_autofree char *dir = ktstr_testdef_builtin_dir ();
   g_autoptr (GError) builtin_error = NULL;
   g_autoptr (GPtrArray) builtins = ktstr_testdef_load_dir (dir, &builtin_error);
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_testdef_free);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_testdef_free);
 
   if (n == 0)
     {
@@ -118,8 +118,7 @@ select_tests (char **args, int n, GError **error)
           if (d == NULL)
             {
               g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_NOT_FOUND,
-                           "no built-in test named '%s' (run 'ktstr list'), and no such file",
-                           a);
+                           "no built-in test named '%s' (run 'ktstr list'), and no such file", a);
               goto fail;
             }
           KtstrTestDef *copy = ktstr_testdef_load (d->path, error);
@@ -175,20 +174,20 @@ run_gauntlet (const TestArgs *a, GPtrArray *tests, const KtstrRunOptions *base,
     return usage_error ("%s", error->message);
   KtstrHostCapacity cap;
   ktstr_host_capacity_detect (&cap, base->backend);
-  g_autoptr (GPtrArray) variants
-      = ktstr_gauntlet_expand (tests, (const KtstrPreset *const *) presets, profiles, sdef, &cap,
-                               (guint) a->memory_mb);
-  g_autoptr (GPtrArray) runners = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_runner_free);
-  g_autoptr (GPtrArray) argvs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr (GPtrArray) variants = ktstr_gauntlet_expand (
+      tests, (const KtstrPreset *const *)presets, profiles, sdef, &cap, (guint)a->memory_mb);
+  g_autoptr (GPtrArray) runners
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_runner_free);
+  g_autoptr (GPtrArray) argvs = g_ptr_array_new_with_free_func ((GDestroyNotify)g_strfreev);
   for (guint i = 0; i < profiles->len; i++)
     {
       const KtstrProfile *p = profiles->pdata[i];
       KtstrRunOptions o = *base;
       g_autoptr (GStrvBuilder) ab = g_strv_builder_new ();
       if (sdef != NULL)
-        g_strv_builder_addv (ab, (const char **) sdef->args);
-      g_strv_builder_addv (ab, (const char **) sched_args);
-      g_strv_builder_addv (ab, (const char **) p->args);
+        g_strv_builder_addv (ab, (const char **)sdef->args);
+      g_strv_builder_addv (ab, (const char **)sched_args);
+      g_strv_builder_addv (ab, (const char **)p->args);
       char **args = g_strv_builder_end (ab);
       g_ptr_array_add (argvs, args);
       o.scheduler_args = args;
@@ -200,16 +199,15 @@ run_gauntlet (const TestArgs *a, GPtrArray *tests, const KtstrRunOptions *base,
       g_ptr_array_add (runners, r);
     }
   FILE *human = a->tap ? stderr : stdout;
-  fprintf (human,
-           "ktstr: kernel %s, backend %s (%s), %u test%s × %u preset%s × %u profile%s\n",
+  fprintf (human, "ktstr: kernel %s, backend %s (%s), %u test%s × %u preset%s × %u profile%s\n",
            base->kernel->image, base->backend->name, cap.is_kvm ? "kvm" : "tcg", tests->len,
            tests->len == 1 ? "" : "s",
-           presets ? g_strv_length ((char **) presets) : KTSTR_PRESETS_COUNT,
-           (presets ? g_strv_length ((char **) presets) : KTSTR_PRESETS_COUNT) == 1 ? "" : "s",
+           presets ? g_strv_length ((char **)presets) : KTSTR_PRESETS_COUNT,
+           (presets ? g_strv_length ((char **)presets) : KTSTR_PRESETS_COUNT) == 1 ? "" : "s",
            profiles->len, profiles->len == 1 ? "" : "s");
   fflush (human);
   KtstrGauntletOptions go = {
-    .jobs = a->jobs > 0 ? (guint) a->jobs : g_get_num_processors (),
+    .jobs = a->jobs > 0 ? (guint)a->jobs : g_get_num_processors (),
     .tap = a->tap,
     .junit_path = a->junit,
   };
@@ -227,10 +225,10 @@ typedef struct
   const TestArgs *args;
   KtstrKernel *kernel;
   const KtstrBackend *backend;
-  char **sched_args;        /* after "--" */
+  char **sched_args; /* after "--" */
   gboolean is_sched_ext_checked;
-  GPtrArray *keep;          /* strvs the runners' options point into */
-  GHashTable *runners;      /* "PATH\nFLAGS" -> KtstrRunner* */
+  GPtrArray *keep;     /* strvs the runners' options point into */
+  GHashTable *runners; /* "PATH\nFLAGS" -> KtstrRunner* */
 } RunSetup;
 
 static void
@@ -246,8 +244,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunSetup, run_setup_clear)
  * and kernel arguments (definition's, then --karg).  Checks once that the
  * kernel has sched_ext when any scheduler runs.  Outputs may be NULL. */
 static gboolean
-setup_scheduler (RunSetup *s, const KtstrSchedulerDef *sdef, const char *flags,
-                 char ***active_out, char ***args_out, char ***kargs_out, GError **error)
+setup_scheduler (RunSetup *s, const KtstrSchedulerDef *sdef, const char *flags, char ***active_out,
+                 char ***args_out, char ***kargs_out, GError **error)
 {
   const TestArgs *a = s->args;
   if ((sdef != NULL || a->scheduler != NULL) && !s->is_sched_ext_checked)
@@ -265,9 +263,9 @@ setup_scheduler (RunSetup *s, const KtstrSchedulerDef *sdef, const char *flags,
       return FALSE;
     }
   g_autoptr (GStrvBuilder) kb = g_strv_builder_new ();
-  g_strv_builder_addv (kb, (const char **) sdef->kargs);
+  g_strv_builder_addv (kb, (const char **)sdef->kargs);
   if (a->kargs != NULL)
-    g_strv_builder_addv (kb, (const char **) a->kargs);
+    g_strv_builder_addv (kb, (const char **)a->kargs);
   g_auto (GStrv) kargs = g_strv_builder_end (kb);
   for (char **k = kargs; *k; k++)
     for (const char *const *r = reserved; *r; r++)
@@ -280,9 +278,9 @@ setup_scheduler (RunSetup *s, const KtstrSchedulerDef *sdef, const char *flags,
   if (args_out != NULL)
     {
       g_autoptr (GStrvBuilder) ab = g_strv_builder_new ();
-      g_strv_builder_addv (ab, (const char **) sdef->args);
-      g_strv_builder_addv (ab, (const char **) s->sched_args);
-      g_strv_builder_addv (ab, (const char **) flag_args);
+      g_strv_builder_addv (ab, (const char **)sdef->args);
+      g_strv_builder_addv (ab, (const char **)s->sched_args);
+      g_strv_builder_addv (ab, (const char **)flag_args);
       *args_out = g_strv_builder_end (ab);
     }
   if (active_out != NULL)
@@ -316,8 +314,8 @@ runner_for (RunSetup *s, const KtstrSchedulerDef *sdef, const char *flags, char 
     .backend = s->backend,
     .accel = KTSTR_ACCEL_AUTO,
     .topology = a->topology,
-    .memory_mb = (guint) a->memory_mb,
-    .timeout_s = (guint) a->timeout_s,
+    .memory_mb = (guint)a->memory_mb,
+    .timeout_s = (guint)a->timeout_s,
     .verbose = a->verbose,
     .kargs = kargs ? kargs : a->kargs,
     .scheduler = sdef ? sdef->binary : a->scheduler,
@@ -367,8 +365,8 @@ gauntlet_scheduler (GPtrArray *tests, const KtstrSchedulerDef **sdef, GError **e
   for (guint i = 1; i < tests->len; i++)
     {
       const KtstrTestDef *d = tests->pdata[i];
-      g_autofree char *path = d->scheduler ? g_canonicalize_filename (d->scheduler->path, NULL)
-                                           : NULL;
+      g_autofree char *path
+          = d->scheduler ? g_canonicalize_filename (d->scheduler->path, NULL) : NULL;
       if (g_strcmp0 (path, first_path) != 0)
         {
           g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID,
@@ -384,8 +382,8 @@ gauntlet_scheduler (GPtrArray *tests, const KtstrSchedulerDef **sdef, GError **e
 }
 
 static void
-print_timings (FILE *human, KtstrRunner *runner, const KtstrTestDef *def,
-               const KtstrTestResult *r, gboolean has_scheduler)
+print_timings (FILE *human, KtstrRunner *runner, const KtstrTestDef *def, const KtstrTestResult *r,
+               gboolean has_scheduler)
 {
   /* overhead: everything but the scenario itself (settle + run). */
   double scenario_s = (def->duration_ms + def->settle_ms) / 1000.0;
@@ -413,8 +411,8 @@ print_timings (FILE *human, KtstrRunner *runner, const KtstrTestDef *def,
                "timing %s: sched_start_to_ready_ms=%" G_GINT64_FORMAT
                " initramfs_base_bytes=%" G_GUINT64_FORMAT " initramfs_base_ms=%.1f%s "
                "packed_files=%u\n",
-               r->name, r->sched_ready_ms, size, build_us / 1000.0,
-               was_cached ? " (cached)" : "", n_files);
+               r->name, r->sched_ready_ms, size, build_us / 1000.0, was_cached ? " (cached)" : "",
+               n_files);
     }
 }
 
@@ -448,8 +446,8 @@ ktstr_cmd_test (int argc, char **argv)
     { "topology", 't', 0, G_OPTION_ARG_STRING, &a.topology,
       "VM topology NnNlNcNt (NUMA nodes, LLCs, cores per LLC, threads per core) for every test",
       "LABEL" },
-    { "backend", 'b', 0, G_OPTION_ARG_STRING, &a.backend,
-      "VM backend: auto (default), qemu or kvm", "NAME" },
+    { "backend", 'b', 0, G_OPTION_ARG_STRING, &a.backend, "VM backend: auto (default), qemu or kvm",
+      "NAME" },
     { "memory-mb", 'm', 0, G_OPTION_ARG_INT, &a.memory_mb, "Guest memory (default 1024)", "MB" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &a.timeout_s,
       "Host deadline per test (default: 60 s plus the scenario's duration)", "SECONDS" },
@@ -510,7 +508,8 @@ ktstr_cmd_test (int argc, char **argv)
 
   KtstrTopology topo;
   char topo_err[256];
-  if (a.topology != NULL && ktstr_topology_parse (a.topology, &topo, topo_err, sizeof topo_err) != 0)
+  if (a.topology != NULL
+      && ktstr_topology_parse (a.topology, &topo, topo_err, sizeof topo_err) != 0)
     return usage_error ("--topology: %s", topo_err);
   if (a.memory_mb != 0 && (a.memory_mb < 128 || a.memory_mb > 65536))
     return usage_error ("--memory-mb must be between 128 and 65536, got %d", a.memory_mb);
@@ -562,7 +561,7 @@ ktstr_cmd_test (int argc, char **argv)
     {
       gboolean has_named = FALSE;
       for (guint i = 0; i < tests->len; i++)
-        has_named |= ((KtstrTestDef *) tests->pdata[i])->scheduler != NULL;
+        has_named |= ((KtstrTestDef *)tests->pdata[i])->scheduler != NULL;
       if (!has_named)
         return usage_error (
             "arguments after '--' are for a scheduler, but no --scheduler was given");
@@ -573,9 +572,9 @@ ktstr_cmd_test (int argc, char **argv)
     .kernel = kernel,
     .backend = backend,
     .sched_args = sched_args,
-    .keep = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev),
-    .runners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                      (GDestroyNotify) ktstr_runner_free),
+    .keep = g_ptr_array_new_with_free_func ((GDestroyNotify)g_strfreev),
+    .runners
+    = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)ktstr_runner_free),
   };
 
   if (a.gauntlet)
@@ -594,8 +593,8 @@ ktstr_cmd_test (int argc, char **argv)
         .kernel = kernel,
         .backend = backend,
         .accel = KTSTR_ACCEL_AUTO,
-        .memory_mb = (guint) a.memory_mb,
-        .timeout_s = (guint) a.timeout_s,
+        .memory_mb = (guint)a.memory_mb,
+        .timeout_s = (guint)a.timeout_s,
         .verbose = a.verbose,
         .kargs = all_kargs ? all_kargs : a.kargs,
         .scheduler = sdef ? sdef->binary : a.scheduler,
@@ -610,15 +609,15 @@ ktstr_cmd_test (int argc, char **argv)
 
   FILE *human = a.tap ? stderr : stdout;
   g_autoptr (GPtrArray) results
-      = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_test_result_free);
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_test_result_free);
   if (a.tap)
     {
       g_autofree char *head = ktstr_tap_header (tests->len);
       fputs (head, stdout);
     }
   fprintf (human, "ktstr: kernel %s (%s, from %s), backend %s, %u test%s\n", kernel->image,
-          kernel->version ? kernel->version : "version unknown", kernel->source, backend->name,
-          tests->len, tests->len == 1 ? "" : "s");
+           kernel->version ? kernel->version : "version unknown", kernel->source, backend->name,
+           tests->len, tests->len == 1 ? "" : "s");
   fflush (stdout);
 
   guint passed = 0, failed = 0, skipped = 0;
@@ -652,7 +651,7 @@ ktstr_cmd_test (int argc, char **argv)
         first_runner = runner;
       const char *topo_used = a.topology ? a.topology : def->topology;
       g_autofree char *why = NULL;
-      if (skip_reason (def, sdef, topo_used, (const char *const *) active, &why))
+      if (skip_reason (def, sdef, topo_used, (const char *const *)active, &why))
         {
           /* Like ktstr for a topology mismatch: not run, said so, and
            * recorded as a passing skip. */
@@ -660,7 +659,7 @@ ktstr_cmd_test (int argc, char **argv)
           if (sr == NULL)
             {
               fprintf (stderr, "ktstr test: %s\n", error->message);
-                  return KTSTR_EXIT_USAGE;
+              return KTSTR_EXIT_USAGE;
             }
           fprintf (human, "SKIP %-24s %-10s  %s\n", def->name, topo_used, why);
           fprintf (stderr, "ktstr: SKIP: %s\n", why);
@@ -675,8 +674,8 @@ ktstr_cmd_test (int argc, char **argv)
           fprintf (stderr, "ktstr test: %s\n", error->message);
           return KTSTR_EXIT_USAGE;
         }
-      fprintf (human, "%s %-24s %-10s %6.1fs%s%s\n", outcome_word (r->outcome), r->name, r->topology,
-              r->duration_s, r->accel ? "  " : "", r->accel ? r->accel : "");
+      fprintf (human, "%s %-24s %-10s %6.1fs%s%s\n", outcome_word (r->outcome), r->name,
+               r->topology, r->duration_s, r->accel ? "  " : "", r->accel ? r->accel : "");
       if (r->outcome == KTSTR_OUTCOME_FAIL)
         {
           fprintf (human, "     %s\n", r->verdict);

@@ -11,14 +11,14 @@ ktstr_percentile_index (guint n, guint pct)
   g_return_val_if_fail (n > 0 && pct > 0 && pct <= 100, 0);
   /* Integer ceil: n * 0.99 in floating point can land a hair above a whole
    * number and push the index one past the intended sample. */
-  guint64 rank = ((guint64) n * pct + 99) / 100;
-  return (guint) rank - 1;
+  guint64 rank = ((guint64)n * pct + 99) / 100;
+  return (guint)rank - 1;
 }
 
 static int
 cmp_u64 (gconstpointer a, gconstpointer b)
 {
-  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+  guint64 x = *(const guint64 *)a, y = *(const guint64 *)b;
   return (x > y) - (x < y);
 }
 
@@ -35,7 +35,7 @@ aggregate_off_cpu (KtstrCgroupStats *cg, GPtrArray *reports)
       if (w->wall_time_ns == 0)
         continue;
       /* Scale first: one rounding, so 15 of 100 ns is exactly 15 %. */
-      double pct = (double) w->off_cpu_ns * 100.0 / (double) w->wall_time_ns;
+      double pct = (double)w->off_cpu_ns * 100.0 / (double)w->wall_time_ns;
       min = n == 0 ? pct : MIN (min, pct);
       max = n == 0 ? pct : MAX (max, pct);
       sum += pct;
@@ -50,7 +50,7 @@ aggregate_off_cpu (KtstrCgroupStats *cg, GPtrArray *reports)
 static void
 aggregate_latency (KtstrCgroupStats *cg, GPtrArray *reports)
 {
-  g_autoptr(GArray) pooled = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr (GArray) pooled = g_array_new (FALSE, FALSE, sizeof (guint64));
   for (guint i = 0; i < reports->len; i++)
     {
       const KtstrWorkerReport *w = reports->pdata[i];
@@ -60,19 +60,19 @@ aggregate_latency (KtstrCgroupStats *cg, GPtrArray *reports)
   if (n == 0)
     return;
   g_array_sort (pooled, cmp_u64);
-  const guint64 *s = (const guint64 *) pooled->data;
+  const guint64 *s = (const guint64 *)pooled->data;
 
   double mean = 0;
   for (guint i = 0; i < n; i++)
-    mean += (double) s[i];
+    mean += (double)s[i];
   mean /= n;
   double var = 0;
   for (guint i = 0; i < n; i++)
-    var += ((double) s[i] - mean) * ((double) s[i] - mean);
+    var += ((double)s[i] - mean) * ((double)s[i] - mean);
   var /= n;
 
-  cg->p99_wake_latency_us = (double) s[ktstr_percentile_index (n, 99)] / 1000.0;
-  cg->median_wake_latency_us = (double) s[n / 2] / 1000.0;
+  cg->p99_wake_latency_us = (double)s[ktstr_percentile_index (n, 99)] / 1000.0;
+  cg->median_wake_latency_us = (double)s[n / 2] / 1000.0;
   cg->wake_latency_cv = mean > 0 ? sqrt (var) / mean : 0.0;
   cg->wake_latency_tail_ratio
       = cg->median_wake_latency_us > 0 ? cg->p99_wake_latency_us / cg->median_wake_latency_us : 0.0;
@@ -90,7 +90,7 @@ aggregate_run_delay (KtstrCgroupStats *cg, GPtrArray *reports)
   for (guint i = 0; i < reports->len; i++)
     {
       const KtstrWorkerReport *w = reports->pdata[i];
-      double us = (double) w->run_delay_ns / 1000.0;
+      double us = (double)w->run_delay_ns / 1000.0;
       sum += us;
       worst = MAX (worst, us);
     }
@@ -108,7 +108,7 @@ aggregate_cross_node (KtstrCgroupStats *cg, GPtrArray *reports)
       pages += ktstr_worker_report_total_pages (w);
       migrated = MAX (migrated, w->numa_migrated);
     }
-  cg->cross_node_migration_ratio = pages > 0 ? (double) migrated / (double) pages : 0.0;
+  cg->cross_node_migration_ratio = pages > 0 ? (double)migrated / (double)pages : 0.0;
 }
 
 KtstrCgroupStats *
@@ -116,7 +116,7 @@ ktstr_aggregate_cgroup (const char *name, GPtrArray *reports)
 {
   KtstrCgroupStats *cg = ktstr_cgroup_stats_new ();
   /* Keys are cpu + 1, so CPU 0 is not the NULL key. */
-  g_autoptr(GHashTable) cpus = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) cpus = g_hash_table_new (NULL, NULL);
 
   g_free (cg->name);
   cg->name = g_strdup (name);
@@ -140,8 +140,8 @@ ktstr_aggregate_cgroup (const char *name, GPtrArray *reports)
       cg->max_gap_cpu = worst_gap->max_gap_cpu;
     }
   cg->migration_ratio
-      = cg->total_iterations > 0 ? (double) cg->total_migrations / cg->total_iterations : 0.0;
-  cg->iterations_per_worker = reports->len > 0 ? (double) cg->total_iterations / reports->len : 0.0;
+      = cg->total_iterations > 0 ? (double)cg->total_migrations / cg->total_iterations : 0.0;
+  cg->iterations_per_worker = reports->len > 0 ? (double)cg->total_iterations / reports->len : 0.0;
 
   aggregate_off_cpu (cg, reports);
   aggregate_latency (cg, reports);
@@ -158,7 +158,7 @@ ktstr_cpuset_numa_nodes (const KtstrGuestTopo *topo, const char *cpuset)
 {
   if (topo == NULL || topo->numa->len == 0)
     return NULL;
-  g_autoptr(GArray) cpus = NULL;
+  g_autoptr (GArray) cpus = NULL;
   if (cpuset != NULL && *cpuset != '\0')
     {
       cpus = ktstr_cpulist_parse (cpuset, NULL);
@@ -197,7 +197,7 @@ ktstr_worker_page_locality (const KtstrWorkerReport *w, GArray *nodes)
       if (node < w->numa_pages->len)
         local += g_array_index (w->numa_pages, guint64, node);
     }
-  return (double) local / (double) total;
+  return (double)local / (double)total;
 }
 
 void

@@ -60,7 +60,7 @@ typedef struct
 static const Field fields[] = { CHECK_FIELDS (FIELD_ENTRY) };
 static const char *const field_names[] = { CHECK_FIELDS (NAME_ENTRY) NULL };
 /* A field added to KtstrChecks but not to CHECK_FIELDS breaks the build. */
-#define SIZE_ENTRY(name, type) +sizeof (((KtstrChecks *) 0)->name)
+#define SIZE_ENTRY(name, type) +sizeof (((KtstrChecks *)0)->name)
 G_STATIC_ASSERT (sizeof (KtstrChecks) == 0 CHECK_FIELDS (SIZE_ENTRY));
 
 /* Every field struct starts with its is_set flag. */
@@ -120,8 +120,8 @@ ktstr_checks_merge (KtstrChecks *base, const KtstrChecks *override)
   for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
     {
       const char *src = (const char *) override + fields[i].offset;
-      if (*(const gboolean *) src)
-        memcpy ((char *) base + fields[i].offset, src, field_size (&fields[i]));
+      if (*(const gboolean *)src)
+        memcpy ((char *)base + fields[i].offset, src, field_size (&fields[i]));
     }
 }
 
@@ -139,12 +139,12 @@ ktstr_checks_set (KtstrChecks *checks, const char *key, const char *value, GErro
   const Field *f = field_lookup (key);
   if (f == NULL)
     {
-      g_autofree char *valid = g_strjoinv (", ", (char **) ktstr_checks_names ());
+      g_autofree char *valid = g_strjoinv (", ", (char **)ktstr_checks_names ());
       g_set_error (error, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_UNKNOWN_KEY,
                    "unknown check '%s'; valid checks: %s", key, valid);
       return FALSE;
     }
-  char *dest = (char *) checks + f->offset;
+  char *dest = (char *)checks + f->offset;
   switch (f->type)
     {
     case FIELD_BOOL:
@@ -156,7 +156,7 @@ ktstr_checks_set (KtstrChecks *checks, const char *key, const char *value, GErro
           v = FALSE;
         else
           return invalid_value (key, value, "a boolean (true or false)", error);
-        *(KtstrCheckBool *) dest = (KtstrCheckBool){ TRUE, v };
+        *(KtstrCheckBool *)dest = (KtstrCheckBool){ TRUE, v };
         return TRUE;
       }
     case FIELD_U64:
@@ -164,7 +164,7 @@ ktstr_checks_set (KtstrChecks *checks, const char *key, const char *value, GErro
         guint64 v;
         if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &v, NULL))
           return invalid_value (key, value, "a non-negative integer (e.g. 3000)", error);
-        *(KtstrCheckU64 *) dest = (KtstrCheckU64){ TRUE, v };
+        *(KtstrCheckU64 *)dest = (KtstrCheckU64){ TRUE, v };
         return TRUE;
       }
     case FIELD_DOUBLE:
@@ -174,7 +174,7 @@ ktstr_checks_set (KtstrChecks *checks, const char *key, const char *value, GErro
         if (*value == '\0' || end == NULL || *end != '\0' || !isfinite (v) || v < 0
             || g_ascii_isspace (*value))
           return invalid_value (key, value, "a non-negative number (e.g. 40 or 0.25)", error);
-        *(KtstrCheckDouble *) dest = (KtstrCheckDouble){ TRUE, v };
+        *(KtstrCheckDouble *)dest = (KtstrCheckDouble){ TRUE, v };
         return TRUE;
       }
     }
@@ -187,7 +187,7 @@ ktstr_checks_from_keyfile (GKeyFile *kf, const char *group, KtstrChecks *out, GE
   *out = (KtstrChecks){ 0 };
   if (!g_key_file_has_group (kf, group))
     return TRUE;
-  g_auto(GStrv) keys = g_key_file_get_keys (kf, group, NULL, error);
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, error);
   if (keys == NULL)
     return FALSE;
   for (char **k = keys; *k != NULL; k++)
@@ -208,22 +208,22 @@ ktstr_checks_get_text (const KtstrChecks *checks, const char *name)
   const Field *f = field_lookup (name);
   if (f == NULL)
     return NULL;
-  const char *p = (const char *) checks + f->offset;
+  const char *p = (const char *)checks + f->offset;
   switch (f->type)
     {
     case FIELD_BOOL:
       {
-        const KtstrCheckBool *b = (const KtstrCheckBool *) p;
+        const KtstrCheckBool *b = (const KtstrCheckBool *)p;
         return b->is_set ? g_strdup (b->value ? "true" : "false") : NULL;
       }
     case FIELD_U64:
       {
-        const KtstrCheckU64 *u = (const KtstrCheckU64 *) p;
+        const KtstrCheckU64 *u = (const KtstrCheckU64 *)p;
         return u->is_set ? g_strdup_printf ("%" G_GUINT64_FORMAT, u->value) : NULL;
       }
     case FIELD_DOUBLE:
       {
-        const KtstrCheckDouble *d = (const KtstrCheckDouble *) p;
+        const KtstrCheckDouble *d = (const KtstrCheckDouble *)p;
         char buf[G_ASCII_DTOSTR_BUF_SIZE];
         return d->is_set ? g_strdup (g_ascii_formatd (buf, sizeof buf, "%g", d->value)) : NULL;
       }
@@ -291,7 +291,7 @@ ktstr_detail_kind_to_string (KtstrDetailKind kind)
     [KTSTR_DETAIL_SKIP] = "Skip",
     [KTSTR_DETAIL_OTHER] = "Other",
   };
-  if ((guint) kind < G_N_ELEMENTS (names))
+  if ((guint)kind < G_N_ELEMENTS (names))
     return names[kind];
   return "Other";
 }
@@ -317,7 +317,7 @@ ktstr_detail_free (KtstrDetail *detail)
 GPtrArray *
 ktstr_details_new (void)
 {
-  return g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_detail_free);
+  return g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_detail_free);
 }
 
 /* ---- evaluation ---- */
@@ -329,8 +329,7 @@ typedef struct
   gboolean passed;
 } Eval;
 
-static void G_GNUC_PRINTF (3, 4)
-fail (Eval *ev, KtstrDetailKind kind, const char *fmt, ...)
+static void G_GNUC_PRINTF (3, 4) fail (Eval *ev, KtstrDetailKind kind, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -383,8 +382,8 @@ check_isolation (Eval *ev, const char *cpuset, GPtrArray *reports)
 {
   if (cpuset == NULL || *cpuset == '\0')
     return;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) allowed = ktstr_cpulist_parse (cpuset, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) allowed = ktstr_cpulist_parse (cpuset, &error);
   if (allowed == NULL)
     {
       fail (ev, KTSTR_DETAIL_ISOLATION, "cgroup %s: cannot check isolation: %s", ev->cgroup,
@@ -394,7 +393,7 @@ check_isolation (Eval *ev, const char *cpuset, GPtrArray *reports)
   for (guint i = 0; i < reports->len; i++)
     {
       const KtstrWorkerReport *w = reports->pdata[i];
-      g_autoptr(GArray) outside = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_autoptr (GArray) outside = g_array_new (FALSE, FALSE, sizeof (guint));
       for (guint c = 0; c < w->cpus_used->len; c++)
         {
           guint cpu = g_array_index (w->cpus_used, guint, c);
@@ -406,7 +405,7 @@ check_isolation (Eval *ev, const char *cpuset, GPtrArray *reports)
         }
       if (outside->len == 0)
         continue;
-      g_autofree char *list = ktstr_cpulist_format ((guint *) outside->data, outside->len);
+      g_autofree char *list = ktstr_cpulist_format ((guint *)outside->data, outside->len);
       fail (ev, KTSTR_DETAIL_ISOLATION,
             "cgroup %s worker %u (pid %u) ran on cpus %s outside its cpuset %s", ev->cgroup,
             w->index, w->pid, list, cpuset);
@@ -416,13 +415,13 @@ check_isolation (Eval *ev, const char *cpuset, GPtrArray *reports)
 static double
 work_rate (const KtstrWorkerReport *w)
 {
-  return w->cpu_time_ns > 0 ? (double) w->work_units / ((double) w->cpu_time_ns / 1e9) : 0.0;
+  return w->cpu_time_ns > 0 ? (double)w->work_units / ((double)w->cpu_time_ns / 1e9) : 0.0;
 }
 
 static double
 iteration_rate (const KtstrWorkerReport *w)
 {
-  return w->wall_time_ns > 0 ? (double) w->iterations / ((double) w->wall_time_ns / 1e9) : 0.0;
+  return w->wall_time_ns > 0 ? (double)w->iterations / ((double)w->wall_time_ns / 1e9) : 0.0;
 }
 
 static void
@@ -465,12 +464,12 @@ check_latency (Eval *ev, const KtstrChecks *c, GPtrArray *reports, const KtstrCg
 {
   guint samples = 0;
   for (guint i = 0; i < reports->len; i++)
-    samples += ((const KtstrWorkerReport *) reports->pdata[i])->lat_ns->len;
+    samples += ((const KtstrWorkerReport *)reports->pdata[i])->lat_ns->len;
 
   if (c->max_p99_wake_latency_ns.is_set && samples > 0)
     {
       /* stats holds µs as sample_ns / 1000.0, so this round-trips exactly. */
-      guint64 p99_ns = (guint64) llround (stats->p99_wake_latency_us * 1000.0);
+      guint64 p99_ns = (guint64)llround (stats->p99_wake_latency_us * 1000.0);
       if (p99_ns > c->max_p99_wake_latency_ns.value)
         fail (ev, KTSTR_DETAIL_BENCHMARK,
               "cgroup %s: p99 wake latency %" G_GUINT64_FORMAT "ns exceeds limit %" G_GUINT64_FORMAT
@@ -555,7 +554,7 @@ append_groups (GString *s, GPtrArray *groups)
   for (guint i = 0; i < groups->len; i++)
     {
       GArray *g = groups->pdata[i];
-      g_autofree char *list = ktstr_cpulist_format ((guint *) g->data, g->len);
+      g_autofree char *list = ktstr_cpulist_format ((guint *)g->data, g->len);
       g_string_append_printf (s, " [%s]", list);
     }
 }
@@ -568,14 +567,14 @@ ktstr_topology_check (const KtstrTopology *want, const KtstrGuestTopo *seen, cha
   /* A kernel without NUMA support (or a guest without the sysfs node
    * directory) has exactly one, implicit, node. */
   guint seen_nodes = MAX (seen->numa->len, 1);
-  g_autoptr(GPtrArray) differs = g_ptr_array_new ();
+  g_autoptr (GPtrArray) differs = g_ptr_array_new ();
 
   if (seen->cpus != want_cpus)
     g_ptr_array_add (differs, (gpointer) "cpus");
   if (seen->llcs->len != want->llcs)
     g_ptr_array_add (differs, (gpointer) "LLC count");
   for (guint i = 0; i < seen->llcs->len; i++)
-    if (((GArray *) seen->llcs->pdata[i])->len != want_llc_size)
+    if (((GArray *)seen->llcs->pdata[i])->len != want_llc_size)
       {
         g_ptr_array_add (differs, (gpointer) "LLC sizes");
         break;
@@ -596,7 +595,7 @@ ktstr_topology_check (const KtstrTopology *want, const KtstrGuestTopo *seen, cha
 
   char label[64];
   g_ptr_array_add (differs, NULL);
-  g_autofree char *what = g_strjoinv (", ", (char **) differs->pdata);
+  g_autofree char *what = g_strjoinv (", ", (char **)differs->pdata);
   GString *s = g_string_new (NULL);
   g_string_append_printf (s, "guest topology differs from the requested %s (%s): requested ",
                           ktstr_topology_format (want, label, sizeof label), what);

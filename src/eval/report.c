@@ -72,7 +72,7 @@ get_u64 (JsonObject *obj, const char *ctx, const char *key, guint64 *out, GError
     return FALSE;
   if (!is_u64 (node))
     return wrong_type (ctx, key, "a non-negative integer", node, error);
-  *out = (guint64) json_node_get_int (node);
+  *out = (guint64)json_node_get_int (node);
   return TRUE;
 }
 
@@ -84,7 +84,7 @@ get_uint (JsonObject *obj, const char *ctx, const char *key, guint *out, GError 
     return FALSE;
   if (!is_u64 (node) || json_node_get_int (node) > G_MAXUINT)
     return wrong_type (ctx, key, "a non-negative 32-bit integer", node, error);
-  *out = (guint) json_node_get_int (node);
+  *out = (guint)json_node_get_int (node);
   return TRUE;
 }
 
@@ -124,7 +124,7 @@ array_of_uints (JsonNode *node, const char *ctx, const char *key, guint elt_size
     }
   JsonArray *arr = json_node_get_array (node);
   guint n = json_array_get_length (arr);
-  g_autoptr(GArray) out = g_array_sized_new (FALSE, FALSE, elt_size, n);
+  g_autoptr (GArray) out = g_array_sized_new (FALSE, FALSE, elt_size, n);
   for (guint i = 0; i < n; i++)
     {
       JsonNode *e = json_array_get_element (arr, i);
@@ -138,12 +138,12 @@ array_of_uints (JsonNode *node, const char *ctx, const char *key, guint elt_size
         }
       if (elt_size == 8)
         {
-          guint64 v = (guint64) json_node_get_int (e);
+          guint64 v = (guint64)json_node_get_int (e);
           g_array_append_val (out, v);
         }
       else
         {
-          guint v = (guint) json_node_get_int (e);
+          guint v = (guint)json_node_get_int (e);
           g_array_append_val (out, v);
         }
     }
@@ -153,7 +153,7 @@ array_of_uints (JsonNode *node, const char *ctx, const char *key, guint elt_size
 static int
 cmp_uint (gconstpointer a, gconstpointer b)
 {
-  guint x = *(const guint *) a, y = *(const guint *) b;
+  guint x = *(const guint *)a, y = *(const guint *)b;
   return (x > y) - (x < y);
 }
 
@@ -198,7 +198,7 @@ get_numa_pages (JsonNode *node, const char *ctx, GArray *out, GError **error)
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return wrong_type (ctx, "numa_pages", "an object of node id to page count", node, error);
   JsonObject *obj = json_node_get_object (node);
-  g_autoptr(GList) keys = json_object_get_members (obj);
+  g_autoptr (GList) keys = json_object_get_members (obj);
   for (GList *l = keys; l != NULL; l = l->next)
     {
       const char *key = l->data;
@@ -219,8 +219,8 @@ get_numa_pages (JsonNode *node, const char *ctx, GArray *out, GError **error)
           return FALSE;
         }
       if (id >= out->len)
-        g_array_set_size (out, (guint) id + 1);
-      g_array_index (out, guint64, id) = (guint64) json_node_get_int (v);
+        g_array_set_size (out, (guint)id + 1);
+      g_array_index (out, guint64, id) = (guint64)json_node_get_int (v);
     }
   return TRUE;
 }
@@ -261,7 +261,7 @@ ktstr_worker_report_free (KtstrWorkerReport *report)
 KtstrWorkerReport *
 ktstr_worker_report_from_json (JsonObject *obj, GError **error)
 {
-  g_autoptr(KtstrWorkerReport) r = ktstr_worker_report_new ();
+  g_autoptr (KtstrWorkerReport) r = ktstr_worker_report_new ();
 
   if (!check_type_tag (obj, "worker report", "worker", error)
       || !get_string (obj, "worker report", "cgroup", &r->cgroup, error))
@@ -355,15 +355,15 @@ ktstr_cgroup_info_free (KtstrCgroupInfo *info)
 KtstrCgroupInfo *
 ktstr_cgroup_info_from_json (JsonObject *obj, GError **error)
 {
-  g_autoptr(KtstrCgroupInfo) info = g_new0 (KtstrCgroupInfo, 1);
+  g_autoptr (KtstrCgroupInfo) info = g_new0 (KtstrCgroupInfo, 1);
   if (!check_type_tag (obj, "cgroup message", "cgroup", error)
       || !get_string (obj, "cgroup message", "name", &info->name, error))
     return NULL;
   g_autofree char *ctx = g_strdup_printf ("cgroup message '%s'", info->name);
   if (!get_string (obj, ctx, "cpuset", &info->cpuset, error))
     return NULL;
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GArray) cpus = ktstr_cpulist_parse (info->cpuset, &local);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GArray) cpus = ktstr_cpulist_parse (info->cpuset, &local);
   if (cpus == NULL)
     {
       g_set_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_INVALID_VALUE,
@@ -379,8 +379,8 @@ KtstrGuestTopo *
 ktstr_guest_topo_new (void)
 {
   KtstrGuestTopo *t = g_new0 (KtstrGuestTopo, 1);
-  t->llcs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-  t->numa = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  t->llcs = g_ptr_array_new_with_free_func ((GDestroyNotify)g_array_unref);
+  t->numa = g_ptr_array_new_with_free_func ((GDestroyNotify)g_array_unref);
   return t;
 }
 
@@ -421,7 +421,7 @@ KtstrGuestTopo *
 ktstr_guest_topo_from_json (JsonObject *obj, GError **error)
 {
   const char *ctx = "topo message";
-  g_autoptr(KtstrGuestTopo) t = ktstr_guest_topo_new ();
+  g_autoptr (KtstrGuestTopo) t = ktstr_guest_topo_new ();
   if (!check_type_tag (obj, ctx, "topo", error) || !get_uint (obj, ctx, "cpus", &t->cpus, error)
       || !get_groups (obj, ctx, "llcs", t->llcs, error)
       || !get_groups (obj, ctx, "numa", t->numa, error)
@@ -445,7 +445,7 @@ parse_cpu (const char *s, const char **end, guint *out)
   guint64 v = g_ascii_strtoull (s, &e, 10);
   if (v > MAX_CPU)
     return FALSE;
-  *out = (guint) v;
+  *out = (guint)v;
   *end = e;
   return TRUE;
 }
@@ -453,7 +453,7 @@ parse_cpu (const char *s, const char **end, guint *out)
 GArray *
 ktstr_cpulist_parse (const char *text, GError **error)
 {
-  g_autoptr(GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
   const char *p = text;
   if (*p == '\0')
     return g_steal_pointer (&cpus);
@@ -484,7 +484,7 @@ ktstr_cpulist_parse (const char *text, GError **error)
 char *
 ktstr_cpulist_format (const guint *cpus, guint n)
 {
-  g_autoptr(GArray) sorted = g_array_sized_new (FALSE, FALSE, sizeof (guint), n);
+  g_autoptr (GArray) sorted = g_array_sized_new (FALSE, FALSE, sizeof (guint), n);
   g_array_append_vals (sorted, cpus, n);
   sort_unique (sorted);
 

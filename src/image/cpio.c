@@ -54,11 +54,11 @@ add_entry (KtstrCpio *cpio, const char *name, guint32 mode, guint32 nlink, guint
 
   /* mtime 0 keeps archives byte-identical for identical inputs, which the
    * initramfs cache relies on. */
-  g_snprintf (hdr, sizeof hdr,
-              "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino, mode, 0, 0,
-              nlink, 0, (guint32) len, 0, 0, rdev_major, rdev_minor, (guint32) namesize, 0);
-  g_byte_array_append (cpio->buf, (const guint8 *) hdr, 110);
-  g_byte_array_append (cpio->buf, (const guint8 *) name, namesize);
+  g_snprintf (hdr, sizeof hdr, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino,
+              mode, 0, 0, nlink, 0, (guint32)len, 0, 0, rdev_major, rdev_minor, (guint32)namesize,
+              0);
+  g_byte_array_append (cpio->buf, (const guint8 *)hdr, 110);
+  g_byte_array_append (cpio->buf, (const guint8 *)name, namesize);
   pad4 (cpio->buf);
   if (len > 0)
     {
@@ -102,15 +102,13 @@ ktstr_cpio_add_symlink (KtstrCpio *cpio, const char *name, const char *target)
 }
 
 void
-ktstr_cpio_add_chardev (KtstrCpio *cpio, const char *name, mode_t perm, guint major,
-                        guint minor)
+ktstr_cpio_add_chardev (KtstrCpio *cpio, const char *name, mode_t perm, guint major, guint minor)
 {
   add_entry (cpio, name, S_IFCHR | (perm & 07777), 1, major, minor, NULL, 0);
 }
 
 gboolean
-ktstr_cpio_add_host_file (KtstrCpio *cpio, const char *name, const char *host_path,
-                          GError **error)
+ktstr_cpio_add_host_file (KtstrCpio *cpio, const char *name, const char *host_path, GError **error)
 {
   struct stat st;
   g_autofree char *contents = NULL;

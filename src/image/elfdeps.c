@@ -15,12 +15,20 @@ ktstr_elfdeps_error_quark (void)
 
 /* glibc's built-in trusted directories after ld.so.conf (Debian adds the
  * multiarch ones; they normally come from ld.so.conf.d anyway). */
-static const char *const x86_64_default_dirs[]
-    = { "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib",
-        "/usr/lib", NULL };
-static const char *const aarch64_default_dirs[]
-    = { "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib",
-        "/usr/lib", NULL };
+static const char *const x86_64_default_dirs[] = { "/lib/x86_64-linux-gnu",
+                                                   "/usr/lib/x86_64-linux-gnu",
+                                                   "/lib64",
+                                                   "/usr/lib64",
+                                                   "/lib",
+                                                   "/usr/lib",
+                                                   NULL };
+static const char *const aarch64_default_dirs[] = { "/lib/aarch64-linux-gnu",
+                                                    "/usr/lib/aarch64-linux-gnu",
+                                                    "/lib64",
+                                                    "/usr/lib64",
+                                                    "/lib",
+                                                    "/usr/lib",
+                                                    NULL };
 
 /* What one ELF object says about its dependencies. */
 typedef struct
@@ -87,7 +95,7 @@ vaddr_to_offset (const guint8 *data, gsize len, const Elf64_Ehdr *eh, guint64 v,
   for (guint i = 0; i < eh->e_phnum; i++)
     {
       Elf64_Phdr ph;
-      memcpy (&ph, data + eh->e_phoff + (guint64) i * eh->e_phentsize, sizeof ph);
+      memcpy (&ph, data + eh->e_phoff + (guint64)i * eh->e_phentsize, sizeof ph);
       if (ph.p_type == PT_LOAD && v >= ph.p_vaddr && v < ph.p_vaddr + ph.p_filesz)
         {
           *off = v - ph.p_vaddr + ph.p_offset;
@@ -103,7 +111,7 @@ string_at (const guint8 *data, gsize len, guint64 strtab, guint64 strsz, guint64
   if (idx >= strsz || strtab + idx >= len)
     return NULL;
   gsize max = MIN (strsz - idx, len - (strtab + idx));
-  const char *s = (const char *) data + strtab + idx;
+  const char *s = (const char *)data + strtab + idx;
   gsize n = strnlen (s, max);
   if (n == max)
     return NULL;
@@ -121,7 +129,7 @@ elf_read (const char *path, ElfInfo *e, GError **error)
       g_set_error (error, KTSTR_ELFDEPS_ERROR, KTSTR_ELFDEPS_ERROR_READ, "%s", local->message);
       return FALSE;
     }
-  const guint8 *data = (const guint8 *) g_mapped_file_get_contents (mf);
+  const guint8 *data = (const guint8 *)g_mapped_file_get_contents (mf);
   gsize len = g_mapped_file_get_length (mf);
   if (len < SELFMAG || memcmp (data, ELFMAG, SELFMAG) != 0)
     {
@@ -148,22 +156,22 @@ elf_read (const char *path, ElfInfo *e, GError **error)
   if (eh.e_phnum == 0)
     return TRUE;
   if (eh.e_phentsize < sizeof (Elf64_Phdr) || eh.e_phoff > len
-      || (guint64) eh.e_phnum * eh.e_phentsize > len - eh.e_phoff)
+      || (guint64)eh.e_phnum * eh.e_phentsize > len - eh.e_phoff)
     return malformed (error, path, "program headers outside the file");
 
   Elf64_Phdr dyn = { 0 };
   for (guint i = 0; i < eh.e_phnum; i++)
     {
       Elf64_Phdr ph;
-      memcpy (&ph, data + eh.e_phoff + (guint64) i * eh.e_phentsize, sizeof ph);
+      memcpy (&ph, data + eh.e_phoff + (guint64)i * eh.e_phentsize, sizeof ph);
       if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
         return malformed (error, path, "a segment lies outside the file");
       if (ph.p_type == PT_INTERP)
         {
-          gsize n = strnlen ((const char *) data + ph.p_offset, ph.p_filesz);
+          gsize n = strnlen ((const char *)data + ph.p_offset, ph.p_filesz);
           if (n == 0 || n == ph.p_filesz)
             return malformed (error, path, "PT_INTERP is not a string");
-          e->interp = g_strndup ((const char *) data + ph.p_offset, n);
+          e->interp = g_strndup ((const char *)data + ph.p_offset, n);
         }
       else if (ph.p_type == PT_DYNAMIC)
         dyn = ph;
@@ -195,10 +203,10 @@ elf_read (const char *path, ElfInfo *e, GError **error)
           strsz = d.d_un.d_val;
           break;
         case DT_RPATH:
-          rpath_idx = (gint64) d.d_un.d_val;
+          rpath_idx = (gint64)d.d_un.d_val;
           break;
         case DT_RUNPATH:
-          runpath_idx = (gint64) d.d_un.d_val;
+          runpath_idx = (gint64)d.d_un.d_val;
           break;
         default:
           break;
@@ -220,14 +228,14 @@ elf_read (const char *path, ElfInfo *e, GError **error)
     }
   if (rpath_idx >= 0)
     {
-      g_autofree char *s = string_at (data, len, strtab, strsz, (guint64) rpath_idx);
+      g_autofree char *s = string_at (data, len, strtab, strsz, (guint64)rpath_idx);
       if (s == NULL)
         return malformed (error, path, "DT_RPATH lies outside the string table");
       e->rpath = g_strsplit (s, ":", -1);
     }
   if (runpath_idx >= 0)
     {
-      g_autofree char *s = string_at (data, len, strtab, strsz, (guint64) runpath_idx);
+      g_autofree char *s = string_at (data, len, strtab, strsz, (guint64)runpath_idx);
       if (s == NULL)
         return malformed (error, path, "DT_RUNPATH lies outside the string table");
       e->runpath = g_strsplit (s, ":", -1);
@@ -238,7 +246,7 @@ elf_read (const char *path, ElfInfo *e, GError **error)
 static gint
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 /* Appends the directories of an ld.so.conf file, following includes. */
@@ -311,7 +319,7 @@ is_compatible (const char *path, guint16 machine)
 
 typedef struct
 {
-  char *path;        /* the object */
+  char *path;         /* the object */
   char **rpath_chain; /* RPATHs of it and its loaders (if it has no RUNPATH) */
 } Pending;
 
@@ -345,15 +353,15 @@ ktstr_elfdeps_resolve (const char *binary, const KtstrElfSearch *search, GError 
   if (search == NULL && g_getenv ("LD_LIBRARY_PATH") != NULL)
     {
       env_llp = g_strsplit (g_getenv ("LD_LIBRARY_PATH"), ":", -1);
-      llp = (const char *const *) env_llp;
+      llp = (const char *const *)env_llp;
     }
   g_autoptr (GPtrArray) conf_dirs = g_ptr_array_new_with_free_func (g_free);
   const char *conf = search && search->ld_so_conf ? search->ld_so_conf : "/etc/ld.so.conf";
   if (*conf != '\0')
     read_ld_so_conf (conf, conf_dirs, 0);
   const char *const *defaults = search && search->default_dirs ? search->default_dirs
-                                : machine == EM_AARCH64       ? aarch64_default_dirs
-                                                              : x86_64_default_dirs;
+                                : machine == EM_AARCH64        ? aarch64_default_dirs
+                                                               : x86_64_default_dirs;
 
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   /* The loader satisfies a DT_NEEDED of its own name (libc names it) with
@@ -396,11 +404,11 @@ ktstr_elfdeps_resolve (const char *binary, const KtstrElfSearch *search, GError 
           else
             {
               add_dirs (dirs, chain_v, p->path);
-              add_dirs (dirs, (char *const *) llp, p->path);
+              add_dirs (dirs, (char *const *)llp, p->path);
               add_dirs (dirs, e.runpath, p->path);
               for (guint j = 0; j < conf_dirs->len; j++)
                 g_ptr_array_add (dirs, g_strdup (conf_dirs->pdata[j]));
-              add_dirs (dirs, (char *const *) defaults, p->path);
+              add_dirs (dirs, (char *const *)defaults, p->path);
               for (guint j = 0; found == NULL && j < dirs->len; j++)
                 {
                   g_autofree char *cand = g_build_filename (dirs->pdata[j], name, NULL);
@@ -412,7 +420,7 @@ ktstr_elfdeps_resolve (const char *binary, const KtstrElfSearch *search, GError 
             {
               g_autoptr (GString) tried = g_string_new (NULL);
               for (guint j = 0; j < dirs->len; j++)
-                g_string_append_printf (tried, "%s%s", j ? ", " : "", (char *) dirs->pdata[j]);
+                g_string_append_printf (tried, "%s%s", j ? ", " : "", (char *)dirs->pdata[j]);
               g_set_error (error, KTSTR_ELFDEPS_ERROR, KTSTR_ELFDEPS_ERROR_MISSING_LIBRARY,
                            "'%s' needs the shared library %s, which was not found%s%s; install "
                            "it, or add its directory to LD_LIBRARY_PATH",

@@ -39,9 +39,9 @@ typedef struct
 
 typedef struct
 {
-  char *binary;     /* the program itself */
-  char *interp;     /* PT_INTERP, NULL for a static program */
-  GPtrArray *libs;  /* KtstrElfLib*, breadth-first, each once */
+  char *binary;    /* the program itself */
+  char *interp;    /* PT_INTERP, NULL for a static program */
+  GPtrArray *libs; /* KtstrElfLib*, breadth-first, each once */
 } KtstrElfDeps;
 
 void ktstr_elfdeps_free (KtstrElfDeps *deps);

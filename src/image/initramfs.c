@@ -24,8 +24,7 @@ ktstr_initramfs_spec_new (const char *init_path)
 }
 
 void
-ktstr_initramfs_spec_add (KtstrInitramfsSpec *spec, const char *archive_name,
-                          const char *host_path)
+ktstr_initramfs_spec_add (KtstrInitramfsSpec *spec, const char *archive_name, const char *host_path)
 {
   KtstrInitramfsFile *f = g_new0 (KtstrInitramfsFile, 1);
   while (*archive_name == '/')
@@ -78,8 +77,7 @@ load_file (const char *archive_name, const char *host_path, LoadedFile *out, GEr
   if (!S_ISREG (st.st_mode))
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   "initramfs input '%s' (for /%s) is not a regular file", host_path,
-                   archive_name);
+                   "initramfs input '%s' (for /%s) is not a regular file", host_path, archive_name);
       return FALSE;
     }
   if (!g_file_get_contents (host_path, &data, &len, error))
@@ -127,16 +125,16 @@ static char *
 hash_inputs (LoadedFile *files, guint n)
 {
   g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_checksum_update (sum, (const guchar *) BASE_FORMAT, sizeof BASE_FORMAT);
+  g_checksum_update (sum, (const guchar *)BASE_FORMAT, sizeof BASE_FORMAT);
   for (guint i = 0; i < n; i++)
     {
       gsize len;
       const guchar *data = g_bytes_get_data (files[i].contents, &len);
       char meta[64];
-      g_checksum_update (sum, (const guchar *) files[i].archive_name,
+      g_checksum_update (sum, (const guchar *)files[i].archive_name,
                          strlen (files[i].archive_name) + 1);
       g_snprintf (meta, sizeof meta, "%o:%" G_GSIZE_FORMAT ":", files[i].mode, len);
-      g_checksum_update (sum, (const guchar *) meta, -1);
+      g_checksum_update (sum, (const guchar *)meta, -1);
       g_checksum_update (sum, data, len);
     }
   return g_strdup (g_checksum_get_string (sum));
@@ -180,8 +178,8 @@ ktstr_initramfs_get_base (const KtstrInitramfsSpec *spec, const char *cache_dir,
               ok = FALSE;
             }
           else
-            ok = g_file_set_contents_full (path, data, len, G_FILE_SET_CONTENTS_CONSISTENT,
-                                           0644, error);
+            ok = g_file_set_contents_full (path, data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
+                                           error);
           st.st_size = len;
         }
       if (ok)
@@ -209,19 +207,17 @@ ktstr_initramfs_compose (const char *base_path, const char *plan_text, const cha
 }
 
 gboolean
-ktstr_initramfs_compose_extra (const char *base_path, const char *plan_text,
-                               const char *extra_name, const char *extra_text,
-                               const char *out_path, GError **error)
+ktstr_initramfs_compose_extra (const char *base_path, const char *plan_text, const char *extra_name,
+                               const char *extra_text, const char *out_path, GError **error)
 {
   return ktstr_initramfs_compose_files (base_path, plan_text, extra_name, extra_text, NULL,
                                         out_path, error);
 }
 
 gboolean
-ktstr_initramfs_compose_files (const char *base_path, const char *plan_text,
-                               const char *extra_name, const char *extra_text,
-                               const KtstrInitramfsSpec *files, const char *out_path,
-                               GError **error)
+ktstr_initramfs_compose_files (const char *base_path, const char *plan_text, const char *extra_name,
+                               const char *extra_text, const KtstrInitramfsSpec *files,
+                               const char *out_path, GError **error)
 {
   g_autofree char *base = NULL;
   gsize base_len = 0;
@@ -252,9 +248,9 @@ ktstr_initramfs_compose_files (const char *base_path, const char *plan_text,
   g_autoptr (GByteArray) all = g_byte_array_sized_new (base_len + 512);
   gsize plan_len;
   const guint8 *plan_data = g_bytes_get_data (plan_archive, &plan_len);
-  g_byte_array_append (all, (const guint8 *) base, base_len);
+  g_byte_array_append (all, (const guint8 *)base, base_len);
   g_byte_array_append (all, plan_data, plan_len);
-  return g_file_set_contents_full (out_path, (const char *) all->data, all->len,
+  return g_file_set_contents_full (out_path, (const char *)all->data, all->len,
                                    G_FILE_SET_CONTENTS_NONE, 0644, error);
 }
 

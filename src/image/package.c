@@ -44,8 +44,8 @@ ktstr_package_add (KtstrPackage *pkg, KtstrInitramfsSpec *spec, const char *what
 {
   if (!g_file_test (host_path, G_FILE_TEST_IS_REGULAR))
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s '%s' is not a readable file",
-                   what, host_path);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s '%s' is not a readable file", what,
+                   host_path);
       return FALSE;
     }
   if (ktstr_elfdeps_is_elf (host_path))
@@ -55,8 +55,7 @@ ktstr_package_add (KtstrPackage *pkg, KtstrInitramfsSpec *spec, const char *what
       if (deps == NULL)
         {
           g_set_error (error, KTSTR_ELFDEPS_ERROR, local->code,
-                       "cannot package %s '%s' for the guest: %s", what, host_path,
-                       local->message);
+                       "cannot package %s '%s' for the guest: %s", what, host_path, local->message);
           return FALSE;
         }
       if (deps->interp != NULL)
@@ -89,6 +88,6 @@ ktstr_package_ld_library_path (const KtstrPackage *pkg)
 {
   GString *s = g_string_new (NULL);
   for (guint i = 0; i < pkg->lib_dirs->len; i++)
-    g_string_append_printf (s, "%s%s", i ? ":" : "", (char *) pkg->lib_dirs->pdata[i]);
+    g_string_append_printf (s, "%s%s", i ? ":" : "", (char *)pkg->lib_dirs->pdata[i]);
   return g_string_free (s, FALSE);
 }

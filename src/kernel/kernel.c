@@ -84,7 +84,7 @@ from_path (const char *arg, const char *source, gboolean image_only, GError **er
 static int
 compare_versions_desc (gconstpointer a, gconstpointer b)
 {
-  return -strverscmp (*(const char *const *) a, *(const char *const *) b);
+  return -strverscmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Newest /boot/vmlinuz-* by version order, not mtime: a reinstalled old

@@ -16,10 +16,10 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char *image;       /* absolute path of the file handed to the VM */
-  char *tree;        /* build tree it came from, or NULL */
-  char *version;     /* kernel release, NULL when unknown */
-  char *source;      /* how it was found, e.g. "--kernel", "KTSTR_KERNEL", "/boot" */
+  char *image;   /* absolute path of the file handed to the VM */
+  char *tree;    /* build tree it came from, or NULL */
+  char *version; /* kernel release, NULL when unknown */
+  char *source;  /* how it was found, e.g. "--kernel", "KTSTR_KERNEL", "/boot" */
   KtstrKernelFormat format;
 } KtstrKernel;
 

@@ -13,33 +13,33 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char *name;                  /* not serialized in the schema; kept for reports */
+  char *name; /* not serialized in the schema; kept for reports */
   guint64 num_workers;
-  guint64 num_cpus;            /* distinct CPUs used */
+  guint64 num_cpus; /* distinct CPUs used */
   double avg_off_cpu_pct;
   double min_off_cpu_pct;
   double max_off_cpu_pct;
-  double spread;               /* max - min off-CPU % */
+  double spread; /* max - min off-CPU % */
   guint64 max_gap_ms;
   guint64 max_gap_cpu;
   guint64 total_migrations;
-  double migration_ratio;      /* migrations / iterations */
+  double migration_ratio; /* migrations / iterations */
   double p99_wake_latency_us;
   double median_wake_latency_us;
   double wake_latency_cv;
   guint64 total_iterations;
   double mean_run_delay_us;
   double worst_run_delay_us;
-  double page_locality;        /* 0..1; 1.0 when there are no pages */
+  double page_locality; /* 0..1; 1.0 when there are no pages */
   double cross_node_migration_ratio;
   double wake_latency_tail_ratio;
   double iterations_per_worker;
-  GHashTable *ext_metrics;     /* char* -> double*; NULL or empty = omitted */
+  GHashTable *ext_metrics; /* char* -> double*; NULL or empty = omitted */
 } KtstrCgroupStats;
 
 typedef struct
 {
-  GPtrArray *cgroups;          /* KtstrCgroupStats*, owned */
+  GPtrArray *cgroups; /* KtstrCgroupStats*, owned */
   guint64 total_workers;
   guint64 total_cpus;
   guint64 total_migrations;
@@ -57,7 +57,7 @@ typedef struct
   double worst_cross_node_migration_ratio;
   double worst_wake_latency_tail_ratio;
   double worst_iterations_per_worker;
-  GHashTable *ext_metrics;     /* char* -> double*; NULL or empty = omitted */
+  GHashTable *ext_metrics; /* char* -> double*; NULL or empty = omitted */
 } KtstrScenarioStats;
 
 KtstrCgroupStats *ktstr_cgroup_stats_new (void);

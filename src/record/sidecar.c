@@ -229,7 +229,7 @@ ktstr_sidecar_load_error_free (KtstrSidecarLoadError *err)
 static int
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 gboolean

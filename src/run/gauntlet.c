@@ -27,10 +27,9 @@ ktstr_variant_free (KtstrVariant *v)
 
 GPtrArray *
 ktstr_gauntlet_expand (GPtrArray *tests, const KtstrPreset *const *presets, GPtrArray *profiles,
-                       const KtstrSchedulerDef *sdef, const KtstrHostCapacity *cap,
-                       guint memory_mb)
+                       const KtstrSchedulerDef *sdef, const KtstrHostCapacity *cap, guint memory_mb)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_variant_free);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_variant_free);
   const KtstrPreset *all = ktstr_presets ();
   for (guint t = 0; t < tests->len; t++)
     {
@@ -49,7 +48,7 @@ ktstr_gauntlet_expand (GPtrArray *tests, const KtstrPreset *const *presets, GPtr
               /* As ktstr generates them: a profile lacking one of the
                * test's required_flags, or holding an excluded one, is no
                * variant of this test at all. */
-              if (!ktstr_testdef_allows_flags (def, (const char *const *) prof->flags, NULL))
+              if (!ktstr_testdef_allows_flags (def, (const char *const *)prof->flags, NULL))
                 continue;
               KtstrVariant *v = g_new0 (KtstrVariant, 1);
               v->name = g_strdup_printf ("gauntlet/%s/%s/%s", def->name, p->name, prof->name);
@@ -57,8 +56,7 @@ ktstr_gauntlet_expand (GPtrArray *tests, const KtstrPreset *const *presets, GPtr
               v->preset = p;
               v->profile_index = f;
               v->topology = g_strdup (label);
-              v->memory_mb
-                  = memory_mb ? MAX (MAX (memory_mb, cpus * 64), 256u) : p->memory_mb;
+              v->memory_mb = memory_mb ? MAX (MAX (memory_mb, cpus * 64), 256u) : p->memory_mb;
               v->skip_reason = fits ? NULL : g_strdup (why);
               g_ptr_array_add (out, v);
             }
@@ -81,8 +79,8 @@ typedef struct
   guint passed, not_run, tap_number;
   char *harness_error;
   gint64 start_us;
-  FILE *human;        /* stdout, or stderr under --tap */
-  gboolean is_tty;    /* redraw a progress line on `human` */
+  FILE *human;     /* stdout, or stderr under --tap */
+  gboolean is_tty; /* redraw a progress line on `human` */
   gboolean is_interrupted;
 } Gauntlet;
 
@@ -103,7 +101,7 @@ static void
 on_signal (int signo)
 {
   int saved = errno;
-  char c = (char) signo;
+  char c = (char)signo;
   got_signal = 1;
   if (write (signal_pipe[1], &c, 1) < 0)
     {
@@ -247,8 +245,8 @@ run_job (gpointer data, gpointer user_data)
     .memory_mb = v->memory_mb,
     .cancellable = g->cancellable,
   };
-  job->result = ktstr_runner_run_variant (g->runners->pdata[v->profile_index], v->def, &rv,
-                                          &job->error);
+  job->result
+      = ktstr_runner_run_variant (g->runners->pdata[v->profile_index], v->def, &rv, &job->error);
   g_main_context_pop_thread_default (context);
   if (job->result != NULL && job->result->outcome == KTSTR_OUTCOME_FAIL && got_signal)
     {
@@ -265,14 +263,14 @@ on_signal_fd (gint fd, GIOCondition condition, gpointer user_data)
 {
   Gauntlet *g = user_data;
   char buf[16];
-  (void) condition;
+  (void)condition;
   if (read (fd, buf, sizeof buf) <= 0 || g->is_interrupted)
     return G_SOURCE_CONTINUE;
   g->is_interrupted = TRUE;
   clear_progress (g);
   guint in_flight = MIN (g->progress.running, g->progress.jobs);
-  fprintf (g->human, "ktstr: interrupted: stopping %u running VM%s, starting no more\n",
-           in_flight, in_flight == 1 ? "" : "s");
+  fprintf (g->human, "ktstr: interrupted: stopping %u running VM%s, starting no more\n", in_flight,
+           in_flight == 1 ? "" : "s");
   fflush (g->human);
   g_cancellable_cancel (g->cancellable);
   return G_SOURCE_CONTINUE;
@@ -299,7 +297,7 @@ ktstr_gauntlet_run (GPtrArray *variants, GPtrArray *runners, const KtstrGauntlet
   g.options = o;
   g.cancellable = g_cancellable_new ();
   g.loop = g_main_loop_new (NULL, FALSE);
-  g.results = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_test_result_free);
+  g.results = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_test_result_free);
   g.human = o->tap ? stderr : stdout;
   g.is_tty = isatty (fileno (g.human));
   g.progress.total = variants->len;
@@ -331,7 +329,7 @@ ktstr_gauntlet_run (GPtrArray *variants, GPtrArray *runners, const KtstrGauntlet
            variants->len == 1 ? "" : "s", g.progress.jobs);
   fflush (g.human);
 
-  GThreadPool *pool = g_thread_pool_new (run_job, &g, (gint) g.progress.jobs, FALSE, &error);
+  GThreadPool *pool = g_thread_pool_new (run_job, &g, (gint)g.progress.jobs, FALSE, &error);
   g_assert_no_error (error); /* non-exclusive pools do not fail */
   for (guint i = 0; i < variants->len; i++)
     {
@@ -381,11 +379,9 @@ ktstr_gauntlet_run (GPtrArray *variants, GPtrArray *runners, const KtstrGauntlet
   fflush (g.human);
   fflush (stdout);
 
-  int status = g.is_interrupted       ? 130
-               : g.harness_error      ? 2
-               : g.progress.failed > 0 ? 1
-                                       : 0;
-  if (o->junit_path != NULL && !ktstr_junit_write (o->junit_path, "ktstr", g.results, total_s, &error))
+  int status = g.is_interrupted ? 130 : g.harness_error ? 2 : g.progress.failed > 0 ? 1 : 0;
+  if (o->junit_path != NULL
+      && !ktstr_junit_write (o->junit_path, "ktstr", g.results, total_s, &error))
     {
       fprintf (stderr, "ktstr test: %s\n", error->message);
       status = MAX (status, 2);

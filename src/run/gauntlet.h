@@ -25,13 +25,13 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char *name;                  /* gauntlet/{test}/{preset}/{profile} */
-  const KtstrTestDef *def;     /* borrowed */
-  const KtstrPreset *preset;   /* borrowed */
-  guint profile_index;         /* into the profiles array */
-  char *topology;              /* the preset's label */
+  char *name;                /* gauntlet/{test}/{preset}/{profile} */
+  const KtstrTestDef *def;   /* borrowed */
+  const KtstrPreset *preset; /* borrowed */
+  guint profile_index;       /* into the profiles array */
+  char *topology;            /* the preset's label */
   guint memory_mb;
-  char *skip_reason;           /* non-NULL: not run, and why */
+  char *skip_reason; /* non-NULL: not run, and why */
 } KtstrVariant;
 
 void ktstr_variant_free (KtstrVariant *variant);
@@ -50,14 +50,15 @@ GPtrArray *ktstr_gauntlet_expand (GPtrArray *tests, const KtstrPreset *const *pr
 typedef struct
 {
   guint jobs;
-  gboolean tap;             /* TAP 13 on stdout; human lines go to stderr */
-  const char *junit_path;   /* NULL: none */
+  gboolean tap;           /* TAP 13 on stdout; human lines go to stderr */
+  const char *junit_path; /* NULL: none */
 } KtstrGauntletOptions;
 
 /* Runs VARIANTS with RUNNERS (one per profile, same index).  Returns the
  * exit status: 0 all passed, 1 a variant failed, 2 a harness error, 130
  * interrupted. */
-int ktstr_gauntlet_run (GPtrArray *variants, GPtrArray *runners, const KtstrGauntletOptions *options);
+int ktstr_gauntlet_run (GPtrArray *variants, GPtrArray *runners,
+                        const KtstrGauntletOptions *options);
 
 G_END_DECLS
 

@@ -11,7 +11,7 @@ xml_text (const char *text)
   g_autofree char *valid = g_utf8_make_valid (text ? text : "", -1);
   for (char *p = valid; *p; p++)
     {
-      unsigned char c = (unsigned char) *p;
+      unsigned char c = (unsigned char)*p;
       if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
         *p = '?';
     }

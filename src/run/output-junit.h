@@ -17,8 +17,8 @@ G_BEGIN_DECLS
 /* RESULTS: KtstrTestResult*; TOTAL_S: the run's wall time. */
 char *ktstr_junit_to_data (const char *suite, GPtrArray *results, double total_s);
 
-gboolean ktstr_junit_write (const char *path, const char *suite, GPtrArray *results,
-                            double total_s, GError **error);
+gboolean ktstr_junit_write (const char *path, const char *suite, GPtrArray *results, double total_s,
+                            GError **error);
 
 G_END_DECLS
 

@@ -17,7 +17,7 @@ append_yaml_string (GString *s, const char *text)
   g_string_append_c (s, '"');
   for (const char *p = text; *p; p++)
     {
-      unsigned char c = (unsigned char) *p;
+      unsigned char c = (unsigned char)*p;
       if (c == '"' || c == '\\')
         g_string_append_printf (s, "\\%c", c);
       else if (c == '\n')
@@ -27,7 +27,7 @@ append_yaml_string (GString *s, const char *text)
       else if (c < 0x20 || c == 0x7f)
         g_string_append_printf (s, "\\x%02x", c);
       else
-        g_string_append_c (s, (char) c);
+        g_string_append_c (s, (char)c);
     }
   g_string_append_c (s, '"');
 }

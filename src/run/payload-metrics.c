@@ -26,8 +26,8 @@ ktstr_payload_result_from_json (JsonObject *obj, char **why)
     }
   KtstrPayloadResult *r = g_new0 (KtstrPayloadResult, 1);
   r->name = g_strdup (name);
-  r->elapsed_ms = (guint64) json_object_get_int_member_with_default (obj, "elapsed_ms", 0);
-  r->exit_code = (gint32) json_object_get_int_member (obj, "exit_code");
+  r->elapsed_ms = (guint64)json_object_get_int_member_with_default (obj, "elapsed_ms", 0);
+  r->exit_code = (gint32)json_object_get_int_member (obj, "exit_code");
   r->is_killed = json_object_get_boolean_member_with_default (obj, "killed", FALSE);
   r->out = g_strdup (json_object_get_string_member_with_default (obj, "stdout", ""));
   r->err = g_strdup (json_object_get_string_member_with_default (obj, "stderr", ""));
@@ -45,7 +45,7 @@ walk (JsonNode *node, GString *path, KtstrPayloadStream stream, KtstrPayloadMetr
       g_autoptr (GList) members = json_object_get_members (o);
       for (GList *m = members; m; m = m->next)
         {
-          g_string_append_printf (path, "%s%s", len ? "." : "", (const char *) m->data);
+          g_string_append_printf (path, "%s%s", len ? "." : "", (const char *)m->data);
           n += walk (json_object_get_member (o, m->data), path, stream, pm);
           g_string_truncate (path, len);
         }
@@ -109,9 +109,9 @@ ktstr_payload_evaluate (const KtstrPayloadDef *def, const KtstrPayloadResult *r,
       const KtstrPayloadCheck *c = def->checks->pdata[i];
       if (c->kind == KTSTR_PAYLOAD_CHECK_EXIT_CODE)
         {
-          if (r->exit_code != (gint32) c->lo)
+          if (r->exit_code != (gint32)c->lo)
             g_ptr_array_add (reasons, g_strdup_printf ("payload %s: exit code %d, expected %d%s",
-                                                       r->name, r->exit_code, (int) c->lo,
+                                                       r->name, r->exit_code, (int)c->lo,
                                                        r->is_killed ? " (it was killed)" : ""));
           continue;
         }

@@ -6,33 +6,24 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define P(name, n, l, c, t, mem) { name, { n, l, c, t }, mem }
+#define P(name, n, l, c, t, mem)                                                                   \
+  {                                                                                                \
+    name, { n, l, c, t }, mem                                                                      \
+  }
 
 static const KtstrPreset presets[KTSTR_PRESETS_COUNT] = {
-  P ("tiny-1llc", 1, 1, 4, 1, 2048),
-  P ("tiny-2llc", 1, 2, 2, 1, 2048),
-  P ("odd-3llc", 1, 3, 3, 1, 2048),
-  P ("odd-5llc", 1, 5, 3, 1, 2048),
-  P ("odd-7llc", 1, 7, 2, 1, 2048),
-  P ("smt-2llc", 1, 2, 2, 2, 2048),
-  P ("smt-3llc", 1, 3, 2, 2, 2048),
-  P ("medium-4llc", 1, 4, 4, 2, 2048),
-  P ("medium-8llc", 1, 8, 4, 2, 2048),
-  P ("large-4llc", 1, 4, 16, 2, 2048),
-  P ("large-8llc", 1, 8, 8, 2, 2048),
-  P ("near-max-llc", 1, 15, 8, 2, 2048),
-  P ("max-cpu", 1, 14, 9, 2, 4096),
-  P ("medium-4llc-nosmt", 1, 4, 8, 1, 2048),
-  P ("medium-8llc-nosmt", 1, 8, 8, 1, 2048),
-  P ("large-4llc-nosmt", 1, 4, 32, 1, 2048),
-  P ("large-8llc-nosmt", 1, 8, 16, 1, 2048),
-  P ("near-max-llc-nosmt", 1, 15, 16, 1, 2048),
-  P ("max-cpu-nosmt", 1, 14, 18, 1, 4096),
-  P ("numa2-4llc", 2, 4, 4, 1, 2048),
-  P ("numa2-8llc", 2, 8, 8, 2, 2048),
-  P ("numa2-8llc-nosmt", 2, 8, 16, 1, 2048),
-  P ("numa4-8llc", 4, 8, 4, 1, 2048),
-  P ("numa4-12llc", 4, 12, 8, 2, 4096),
+  P ("tiny-1llc", 1, 1, 4, 1, 2048),         P ("tiny-2llc", 1, 2, 2, 1, 2048),
+  P ("odd-3llc", 1, 3, 3, 1, 2048),          P ("odd-5llc", 1, 5, 3, 1, 2048),
+  P ("odd-7llc", 1, 7, 2, 1, 2048),          P ("smt-2llc", 1, 2, 2, 2, 2048),
+  P ("smt-3llc", 1, 3, 2, 2, 2048),          P ("medium-4llc", 1, 4, 4, 2, 2048),
+  P ("medium-8llc", 1, 8, 4, 2, 2048),       P ("large-4llc", 1, 4, 16, 2, 2048),
+  P ("large-8llc", 1, 8, 8, 2, 2048),        P ("near-max-llc", 1, 15, 8, 2, 2048),
+  P ("max-cpu", 1, 14, 9, 2, 4096),          P ("medium-4llc-nosmt", 1, 4, 8, 1, 2048),
+  P ("medium-8llc-nosmt", 1, 8, 8, 1, 2048), P ("large-4llc-nosmt", 1, 4, 32, 1, 2048),
+  P ("large-8llc-nosmt", 1, 8, 16, 1, 2048), P ("near-max-llc-nosmt", 1, 15, 16, 1, 2048),
+  P ("max-cpu-nosmt", 1, 14, 18, 1, 4096),   P ("numa2-4llc", 2, 4, 4, 1, 2048),
+  P ("numa2-8llc", 2, 8, 8, 2, 2048),        P ("numa2-8llc-nosmt", 2, 8, 16, 1, 2048),
+  P ("numa4-8llc", 4, 8, 4, 1, 2048),        P ("numa4-12llc", 4, 12, 8, 2, 4096),
 };
 
 const KtstrPreset *
@@ -71,7 +62,7 @@ count_host_llcs (void)
             break;
           if (!g_file_get_contents (sp, &shared, NULL, NULL))
             continue;
-          guint lv = (guint) strtoul (level, NULL, 10);
+          guint lv = (guint)strtoul (level, NULL, 10);
           if (lv >= best_level)
             {
               best_level = lv;
@@ -94,7 +85,7 @@ ktstr_host_capacity_detect (KtstrHostCapacity *cap, const KtstrBackend *backend)
   cap->host_llcs = count_host_llcs ();
   long pages = sysconf (_SC_PHYS_PAGES), page_size = sysconf (_SC_PAGESIZE);
   if (pages > 0 && page_size > 0)
-    cap->host_memory_mb = (guint64) pages * (guint64) page_size / (1024 * 1024);
+    cap->host_memory_mb = (guint64)pages * (guint64)page_size / (1024 * 1024);
   /* Not "/dev/kvm opens": on emulated hosts it opens and still runs guests
    * at a crawl.  The backend knows what it will really use. */
   if (backend->expected_accel != NULL)
@@ -106,7 +97,7 @@ ktstr_host_capacity_detect (KtstrHostCapacity *cap, const KtstrBackend *backend)
     {
       guint64 v = g_ascii_strtoull (budget, NULL, 10);
       if (v > 0 && v < 100000)
-        cap->vcpu_budget = (guint) v;
+        cap->vcpu_budget = (guint)v;
     }
 }
 
@@ -172,7 +163,7 @@ ktstr_presets_parse_list (const char *list, GError **error)
           return NULL;
         }
       if (!g_ptr_array_find (out, p, NULL))
-        g_ptr_array_add (out, (gpointer) p);
+        g_ptr_array_add (out, (gpointer)p);
     }
   if (out->len == 0)
     {
@@ -181,5 +172,5 @@ ktstr_presets_parse_list (const char *list, GError **error)
       return NULL;
     }
   g_ptr_array_add (out, NULL);
-  return (const KtstrPreset **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
+  return (const KtstrPreset **)g_ptr_array_free (g_steal_pointer (&out), FALSE);
 }

@@ -18,15 +18,15 @@ ktstr_profile_name (const char *const *flags)
 {
   if (flags == NULL || flags[0] == NULL)
     return g_strdup ("default");
-  return g_strjoinv ("+", (char **) flags);
+  return g_strjoinv ("+", (char **)flags);
 }
 
 static gint
 flag_index (const KtstrSchedulerDef *sdef, const char *name)
 {
   for (guint j = 0; j < sdef->flags->len; j++)
-    if (g_str_equal (((KtstrSchedulerFlag *) sdef->flags->pdata[j])->name, name))
-      return (gint) j;
+    if (g_str_equal (((KtstrSchedulerFlag *)sdef->flags->pdata[j])->name, name))
+      return (gint)j;
   return -1;
 }
 
@@ -54,7 +54,7 @@ mask_is_closed (const KtstrSchedulerDef *sdef, guint mask)
 GPtrArray *
 ktstr_profiles_expand (const KtstrSchedulerDef *sdef, GError **error)
 {
-  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_profile_free);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_profile_free);
   guint n = sdef != NULL ? sdef->flags->len : 0;
   if (n > KTSTR_PROFILES_MAX_FLAGS)
     {
@@ -76,12 +76,12 @@ ktstr_profiles_expand (const KtstrSchedulerDef *sdef, GError **error)
             const KtstrSchedulerFlag *f = sdef->flags->pdata[j];
             g_strv_builder_add (fb, f->name);
             if (f->args != NULL)
-              g_strv_builder_addv (ab, (const char **) f->args);
+              g_strv_builder_addv (ab, (const char **)f->args);
           }
       KtstrProfile *p = g_new0 (KtstrProfile, 1);
       p->flags = g_strv_builder_end (fb);
       p->args = g_strv_builder_end (ab);
-      p->name = ktstr_profile_name ((const char *const *) p->flags);
+      p->name = ktstr_profile_name ((const char *const *)p->flags);
       g_ptr_array_add (out, p);
     }
   return g_steal_pointer (&out);

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char *name;  /* "default" or "a+b" */
+  char *name;   /* "default" or "a+b" */
   char **flags; /* canonical order, NULL-terminated, owned */
   char **args;  /* the arguments the flags add, owned */
 } KtstrProfile;

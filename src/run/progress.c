@@ -19,7 +19,7 @@ ktstr_progress_eta_s (const KtstrProgress *p)
 static void
 append_clock (GString *s, double secs)
 {
-  guint t = (guint) (secs + 0.5);
+  guint t = (guint)(secs + 0.5);
   if (t >= 3600)
     g_string_append_printf (s, "%u:%02u:%02u", t / 3600, t / 60 % 60, t % 60);
   else

@@ -11,11 +11,11 @@ G_BEGIN_DECLS
 typedef struct
 {
   guint total;
-  guint done;       /* finished, skipped or not run */
+  guint done; /* finished, skipped or not run */
   guint failed;
   guint skipped;
   guint running;
-  guint jobs;       /* VMs at once */
+  guint jobs; /* VMs at once */
   gint64 elapsed_us;
   double sum_run_s; /* wall time of the variants that ran */
   guint n_run;

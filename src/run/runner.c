@@ -39,7 +39,7 @@ struct _KtstrRunner
   char *project_commit;
   char *kernel_commit;
   KtstrHostContext *host;
-  char *sched_spec;         /* the guest's scheduler spec, NULL without one */
+  char *sched_spec; /* the guest's scheduler spec, NULL without one */
   KtstrInitramfsInfo base_info;
   guint package_files;
 };
@@ -225,23 +225,21 @@ kvm_stats_from_vm (GHashTable *per_vcpu)
       gpointer key, value;
       g_hash_table_iter_init (&it, src);
       while (g_hash_table_iter_next (&it, &key, &value))
-        ktstr_kvm_stats_vcpu_set (vcpu, key, *(guint64 *) value);
+        ktstr_kvm_stats_vcpu_set (vcpu, key, *(guint64 *)value);
     }
   return kvm;
 }
 
 static KtstrSidecar *
 build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology,
-               const KtstrSession *session, KtstrVerdict *verdict,
-               const KtstrVmResult *vm)
+               const KtstrSession *session, KtstrVerdict *verdict, const KtstrVmResult *vm)
 {
   g_autoptr (KtstrSidecar) sc = ktstr_sidecar_new ();
   sc->test_name = g_strdup (def->name);
   sc->topology = g_strdup (topology);
-  sc->scheduler = r->options.scheduler
-                      ? ktstr_sched_record_name (session->sched, r->options.scheduler_name,
-                                                 r->options.scheduler)
-                      : g_strdup ("eevdf");
+  sc->scheduler = r->options.scheduler ? ktstr_sched_record_name (
+                      session->sched, r->options.scheduler_name, r->options.scheduler)
+                                       : g_strdup ("eevdf");
   for (guint i = 0; i < session->sched->verifier->len; i++)
     {
       const KtstrVerifierStat *v = session->sched->verifier->pdata[i];
@@ -264,7 +262,7 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology,
     while (verdict->payload_metrics->len > 0)
       g_ptr_array_add (sc->metrics, g_ptr_array_steal_index (verdict->payload_metrics, 0));
   if (session->payloads->len > 0)
-    sc->payload = g_strdup (((KtstrPayloadResult *) session->payloads->pdata[0])->name);
+    sc->payload = g_strdup (((KtstrPayloadResult *)session->payloads->pdata[0])->name);
   for (guint i = 0; i < session->stimuli->len; i++)
     {
       const KtstrStimulusEvent *src = session->stimuli->pdata[i];
@@ -283,7 +281,7 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology,
   if (vm->cleanup_ms >= 0 && vm->end != KTSTR_VM_END_TIMEOUT)
     {
       sc->has_cleanup_duration_ms = TRUE;
-      sc->cleanup_duration_ms = (guint64) vm->cleanup_ms;
+      sc->cleanup_duration_ms = (guint64)vm->cleanup_ms;
     }
   for (char **k = r->options.kargs; k && *k; k++)
     g_ptr_array_add (sc->kargs, g_strdup (*k));
@@ -317,7 +315,7 @@ pack_payloads (const KtstrTestDef *def, const char *topology, guint guard_ms, ch
       g_autofree char *llp = ktstr_package_ld_library_path (pkg);
       for (guint i = 0; *llp && i < def->payloads->len; i++)
         g_string_append_printf (text, "payload_env %s LD_LIBRARY_PATH=%s\n",
-                                ((KtstrPayloadDef *) def->payloads->pdata[i])->name, llp);
+                                ((KtstrPayloadDef *)def->payloads->pdata[i])->name, llp);
     }
   *plan = g_strdup (text->str);
   return TRUE;
@@ -329,8 +327,7 @@ keep_console (const char *console_path, const char *sidecar_path)
 {
   if (sidecar_path == NULL || !g_str_has_suffix (sidecar_path, ".ktstr.json"))
     return;
-  g_autofree char *stem
-      = g_strndup (sidecar_path, strlen (sidecar_path) - strlen (".ktstr.json"));
+  g_autofree char *stem = g_strndup (sidecar_path, strlen (sidecar_path) - strlen (".ktstr.json"));
   g_autofree char *dest = g_strconcat (stem, ".console.log", NULL);
   g_autofree char *data = NULL;
   gsize len = 0;
@@ -377,8 +374,8 @@ ktstr_runner_skip (KtstrRunner *r, const KtstrTestDef *def, const char *topology
   result->sidecar_path = ktstr_rundir_write_sidecar (r->rundir, sc, error);
   if (result->sidecar_path == NULL)
     {
-      g_prefix_error (error, "test '%s' was skipped but its sidecar could not be written: ",
-                      def->name);
+      g_prefix_error (error,
+                      "test '%s' was skipped but its sidecar could not be written: ", def->name);
       return NULL;
     }
   return g_steal_pointer (&result);
@@ -394,7 +391,7 @@ static gboolean
 on_cancelled (GCancellable *cancellable, gpointer user_data)
 {
   KillTarget *t = user_data;
-  (void) cancellable;
+  (void)cancellable;
   t->backend->kill (t->vm);
   return G_SOURCE_REMOVE;
 }
@@ -425,7 +422,7 @@ console_line_with (const char *text, const char *mark)
   if (hit == NULL)
     return NULL;
   const char *end = strchr (hit, '\n');
-  char *line = g_strndup (hit, end ? (gsize) (end - hit) : strlen (hit));
+  char *line = g_strndup (hit, end ? (gsize)(end - hit) : strlen (hit));
   return g_strchomp (line);
 }
 
@@ -461,9 +458,8 @@ died_before_agent (const KtstrSession *session, const KtstrVmResult *vm, const c
 
 static void
 boot_once (KtstrRunner *r, const KtstrRunVariant *variant, const KtstrVmConfig *tmpl,
-           const char *initrd, const char *console, const char *cmdline,
-           const KtstrTopology *topo, guint timeout_s, KtstrSession *session, KtstrVmResult *vm,
-           GError **vm_error)
+           const char *initrd, const char *console, const char *cmdline, const KtstrTopology *topo,
+           guint timeout_s, KtstrSession *session, KtstrVmResult *vm, GError **vm_error)
 {
   const KtstrRunOptions *o = &r->options;
   KtstrVmConfig cfg = *tmpl;
@@ -500,8 +496,9 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
                           GError **error)
 {
   const KtstrRunOptions *o = &r->options;
-  const char *topology
-      = variant->topology ? variant->topology : o->topology ? o->topology : def->topology;
+  const char *topology = variant->topology ? variant->topology
+                         : o->topology     ? o->topology
+                                           : def->topology;
   if (!set_cancelled (variant->cancellable, error))
     return NULL;
   gint64 start = g_get_monotonic_time ();
@@ -521,7 +518,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   if (timeout_s == 0)
     timeout_s = BOOT_ALLOWANCE_S + (ktstr_testdef_run_ms (def) + def->settle_ms) / 1000 + 1;
   guint guard_ms = (timeout_s - MIN (timeout_s / 2, GUEST_GUARD_MARGIN_S)) * 1000;
-  guint64 scenario_ms = (guint64) def->settle_ms + ktstr_testdef_run_ms (def);
+  guint64 scenario_ms = (guint64)def->settle_ms + ktstr_testdef_run_ms (def);
   if (guard_ms <= scenario_ms)
     {
       /* The guest would refuse the plan after a whole boot; say it now, in
@@ -549,8 +546,8 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   g_autofree char *console = g_build_filename (workdir, "console.log", NULL);
   g_autofree char *cmdline = build_cmdline (o);
   if (!ktstr_initramfs_compose_files (r->base_initramfs, plan,
-                                      r->sched_spec ? KTSTR_SCHED_SPEC_PATH : NULL,
-                                      r->sched_spec, payload_files, initrd, error))
+                                      r->sched_spec ? KTSTR_SCHED_SPEC_PATH : NULL, r->sched_spec,
+                                      payload_files, initrd, error))
     {
       remove_workdir (workdir);
       return NULL;
@@ -616,8 +613,8 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   if (session->has_hello)
     result->start_to_hello_us = session->hello_us - start;
   result->duration_s = (g_get_monotonic_time () - start) / 1e6;
-  result->sched_ready_ms = session->sched->is_ready ? (gint64) session->sched->ready_ms : -1;
-  result->agent_cpu_ns = session->has_agent_cpu ? (gint64) session->agent_cpu_ns : -1;
+  result->sched_ready_ms = session->sched->is_ready ? (gint64)session->sched->ready_ms : -1;
+  result->agent_cpu_ns = session->has_agent_cpu ? (gint64)session->agent_cpu_ns : -1;
   result->agent_span_ms = session->agent_span_ms;
   ktstr_vm_result_clear (&vm);
   remove_workdir (workdir);
@@ -625,9 +622,9 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   if (result->sidecar_path == NULL)
     {
       /* Losing the record is a harness failure, not a test failure. */
-      g_propagate_prefixed_error (error, g_steal_pointer (&write_error),
-                                  "test '%s' ran but its sidecar could not be written: ",
-                                  def->name);
+      g_propagate_prefixed_error (
+          error, g_steal_pointer (&write_error),
+          "test '%s' ran but its sidecar could not be written: ", def->name);
       return NULL;
     }
   return g_steal_pointer (&result);

@@ -20,23 +20,23 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  KtstrKernel *kernel;           /* borrowed */
+  KtstrKernel *kernel; /* borrowed */
   const KtstrBackend *backend;
   KtstrAccel accel;
-  const char *topology;          /* overrides each test's topology when set */
+  const char *topology; /* overrides each test's topology when set */
   guint memory_mb;
-  guint timeout_s;               /* 0: derived from the test's duration */
+  guint timeout_s; /* 0: derived from the test's duration */
   gboolean verbose;
-  char **kargs;                  /* extra kernel arguments, recorded in sidecars */
+  char **kargs; /* extra kernel arguments, recorded in sidecars */
   /* The sched_ext scheduler under test (issue 4); NULL: the kernel's EEVDF. */
-  const char *scheduler;         /* host path of the binary */
-  char **scheduler_args;         /* its arguments */
-  const char *scheduler_name;    /* definition name for the sidecar, or NULL */
-  char **includes;               /* --include files, packed under /include-files */
-  char **active_flags;           /* recorded in sidecars */
-  char **sysctls;                /* "sysctl.key=value", passed on the cmdline */
-  guint scheduler_ready_ms;      /* 0: the agent's default */
-  GKeyFile *scheduler_checks;    /* [checks] of the definition, merged before the test's */
+  const char *scheduler;      /* host path of the binary */
+  char **scheduler_args;      /* its arguments */
+  const char *scheduler_name; /* definition name for the sidecar, or NULL */
+  char **includes;            /* --include files, packed under /include-files */
+  char **active_flags;        /* recorded in sidecars */
+  char **sysctls;             /* "sysctl.key=value", passed on the cmdline */
+  guint scheduler_ready_ms;   /* 0: the agent's default */
+  GKeyFile *scheduler_checks; /* [checks] of the definition, merged before the test's */
 } KtstrRunOptions;
 
 typedef struct
@@ -45,13 +45,13 @@ typedef struct
   char *name;
   char *topology;
   double duration_s;
-  char *verdict;       /* one line: why it failed or was skipped; NULL on pass */
-  char *report;        /* the full failure report (sections), NULL on pass */
-  char *sidecar_path;  /* NULL when it could not be written */
+  char *verdict;      /* one line: why it failed or was skipped; NULL on pass */
+  char *report;       /* the full failure report (sections), NULL on pass */
+  char *sidecar_path; /* NULL when it could not be written */
   char *accel;
-  gint64 boot_to_hello_us;   /* VM launch to the agent's hello; 0 if none */
-  gint64 start_to_hello_us;  /* this test's start (before the initramfs) to hello */
-  gint64 sched_ready_ms;     /* scheduler start to ready in the guest; -1 without one */
+  gint64 boot_to_hello_us;  /* VM launch to the agent's hello; 0 if none */
+  gint64 start_to_hello_us; /* this test's start (before the initramfs) to hello */
+  gint64 sched_ready_ms;    /* scheduler start to ready in the guest; -1 without one */
   /* The guest agent's own CPU time over the scenario (ScenarioStart to
    * ScenarioEnd, agent_span_ms long); agent_cpu_ns is -1 when unknown. */
   gint64 agent_cpu_ns;
@@ -83,8 +83,8 @@ KtstrTestResult *ktstr_runner_skip (KtstrRunner *runner, const KtstrTestDef *def
  * size, stoppable from another thread. */
 typedef struct
 {
-  const char *topology;      /* NULL: the runner's, else the test's */
-  guint memory_mb;           /* 0: the runner's */
+  const char *topology; /* NULL: the runner's, else the test's */
+  guint memory_mb;      /* 0: the runner's */
   /* Cancelled: the VM is killed (through the calling thread's default main
    * context, which the QEMU backend iterates), no sidecar is written and
    * the call returns NULL with G_IO_ERROR_CANCELLED.  NULL: never. */

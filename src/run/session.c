@@ -12,13 +12,13 @@ KtstrSession *
 ktstr_session_new (void)
 {
   KtstrSession *s = g_new0 (KtstrSession, 1);
-  s->cgroups = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_cgroup_info_free);
-  s->workers = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_worker_report_free);
-  s->stimuli = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_stimulus_event_free);
+  s->cgroups = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_cgroup_info_free);
+  s->workers = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_worker_report_free);
+  s->stimuli = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_stimulus_event_free);
   s->errors = g_ptr_array_new_with_free_func (g_free);
   s->logs = g_ptr_array_new_with_free_func (g_free);
   s->bad_lines = g_ptr_array_new_with_free_func (g_free);
-  s->payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_payload_result_free);
+  s->payloads = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_payload_result_free);
   s->sched = ktstr_sched_record_new ();
   return s;
 }
@@ -55,7 +55,7 @@ stim_from_json (JsonObject *obj)
   if (label == NULL || !json_object_has_member (obj, "elapsed_ms"))
     return NULL;
   KtstrStimulusEvent *ev
-      = ktstr_stimulus_event_new ((guint64) json_object_get_int_member (obj, "elapsed_ms"), label);
+      = ktstr_stimulus_event_new ((guint64)json_object_get_int_member (obj, "elapsed_ms"), label);
   const char *op = json_object_get_string_member_with_default (obj, "op_kind", NULL);
   const char *detail = json_object_get_string_member_with_default (obj, "detail", NULL);
   ev->op_kind = g_strdup (op);
@@ -64,7 +64,7 @@ stim_from_json (JsonObject *obj)
   if (it != NULL && JSON_NODE_HOLDS_VALUE (it))
     {
       ev->has_total_iterations = TRUE;
-      ev->total_iterations = (guint64) json_node_get_int (it);
+      ev->total_iterations = (guint64)json_node_get_int (it);
     }
   return ev;
 }
@@ -99,8 +99,7 @@ ktstr_session_feed (KtstrSession *s, const char *line)
       s->has_hello = TRUE;
       s->hello_us = g_get_monotonic_time ();
       g_free (s->guest_kernel);
-      s->guest_kernel
-          = g_strdup (json_object_get_string_member_with_default (obj, "kernel", NULL));
+      s->guest_kernel = g_strdup (json_object_get_string_member_with_default (obj, "kernel", NULL));
     }
   else if (g_str_equal (type, "topo"))
     {
@@ -164,12 +163,10 @@ ktstr_session_feed (KtstrSession *s, const char *line)
   else if (g_str_equal (type, "done"))
     {
       s->is_done = TRUE;
-      s->done_elapsed_ms = (guint64) json_object_get_int_member_with_default (obj, "elapsed_ms", 0);
+      s->done_elapsed_ms = (guint64)json_object_get_int_member_with_default (obj, "elapsed_ms", 0);
       s->has_agent_cpu = json_object_has_member (obj, "agent_cpu_ns");
-      s->agent_cpu_ns
-          = (guint64) json_object_get_int_member_with_default (obj, "agent_cpu_ns", 0);
-      s->agent_span_ms
-          = (guint64) json_object_get_int_member_with_default (obj, "agent_span_ms", 0);
+      s->agent_cpu_ns = (guint64)json_object_get_int_member_with_default (obj, "agent_cpu_ns", 0);
+      s->agent_span_ms = (guint64)json_object_get_int_member_with_default (obj, "agent_span_ms", 0);
     }
   else
     record_bad (s, line, "unknown message type");

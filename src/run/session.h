@@ -13,20 +13,20 @@ G_BEGIN_DECLS
 typedef struct
 {
   gboolean has_hello;
-  gint64 hello_us;          /* monotonic time the hello arrived */
-  char *guest_kernel;       /* uname release the agent reported */
-  KtstrGuestTopo *topo;     /* NULL until "topo" */
-  GPtrArray *cgroups;       /* KtstrCgroupInfo*, in creation order */
-  GPtrArray *workers;       /* KtstrWorkerReport* */
-  GPtrArray *stimuli;       /* KtstrStimulusEvent* */
-  GPtrArray *errors;        /* char*: "error" messages from the agent */
+  gint64 hello_us;      /* monotonic time the hello arrived */
+  char *guest_kernel;   /* uname release the agent reported */
+  KtstrGuestTopo *topo; /* NULL until "topo" */
+  GPtrArray *cgroups;   /* KtstrCgroupInfo*, in creation order */
+  GPtrArray *workers;   /* KtstrWorkerReport* */
+  GPtrArray *stimuli;   /* KtstrStimulusEvent* */
+  GPtrArray *errors;    /* char*: "error" messages from the agent */
   /* The agent's guard timer fired: its message (also in errors), and
    * whether the scheduler had died before it (the guard kills it too). */
   char *guard_error;
   gboolean was_sched_dead_at_guard;
-  GPtrArray *logs;          /* char*: "log" lines, "src: msg" */
-  GPtrArray *bad_lines;     /* char*: lines that broke the protocol, with why */
-  GPtrArray *payloads;      /* KtstrPayloadResult*, in the order they ended */
+  GPtrArray *logs;      /* char*: "log" lines, "src: msg" */
+  GPtrArray *bad_lines; /* char*: lines that broke the protocol, with why */
+  GPtrArray *payloads;  /* KtstrPayloadResult*, in the order they ended */
   gboolean is_done;
   guint64 done_elapsed_ms;
   /* The agent's own CPU time from ScenarioStart to ScenarioEnd and that
@@ -34,7 +34,7 @@ typedef struct
   gboolean has_agent_cpu;
   guint64 agent_cpu_ns;
   guint64 agent_span_ms;
-  KtstrSchedRecord *sched;  /* the scheduler under test; never NULL */
+  KtstrSchedRecord *sched; /* the scheduler under test; never NULL */
 } KtstrSession;
 
 KtstrSession *ktstr_session_new (void);

@@ -56,7 +56,7 @@ console_has_panic (const char *path, char **panic_line)
   if (p == NULL)
     return FALSE;
   const char *end = strchr (p, '\n');
-  *panic_line = g_strchomp (g_strndup (p, end ? (gsize) (end - p) : strlen (p)));
+  *panic_line = g_strchomp (g_strndup (p, end ? (gsize)(end - p) : strlen (p)));
   return TRUE;
 }
 
@@ -104,8 +104,8 @@ evaluate_checks (const KtstrTestDef *def, const KtstrSession *s, KtstrScenarioSt
             g_ptr_array_add (reports, w);
         }
       if (reports->len != expected)
-        g_ptr_array_add (reasons, g_strdup_printf ("cgroup %s: %u of %u workers reported",
-                                                   name, reports->len, expected));
+        g_ptr_array_add (reasons, g_strdup_printf ("cgroup %s: %u of %u workers reported", name,
+                                                   reports->len, expected));
       if (reports->len == 0)
         continue;
       KtstrCgroupStats *cs = ktstr_aggregate_cgroup (name, reports);
@@ -149,9 +149,9 @@ append_diagnostics (GString *out, const KtstrSession *s, const KtstrVmResult *vm
   if (vm->accel != NULL)
     g_string_append_printf (out, "  accelerator: %s\n", vm->accel);
   for (guint i = 0; i < s->bad_lines->len; i++)
-    g_string_append_printf (out, "  protocol: %s\n", (char *) s->bad_lines->pdata[i]);
+    g_string_append_printf (out, "  protocol: %s\n", (char *)s->bad_lines->pdata[i]);
   for (guint i = 0; i < s->logs->len; i++)
-    g_string_append_printf (out, "  agent log: %s\n", (char *) s->logs->pdata[i]);
+    g_string_append_printf (out, "  agent log: %s\n", (char *)s->logs->pdata[i]);
   if (vm->command_line != NULL)
     g_string_append_printf (out, "  reproduce: %s\n", vm->command_line);
   g_autofree char *tail = ktstr_tail_lines (console_path, CONSOLE_TAIL_LINES);
@@ -179,16 +179,15 @@ append_timeline (GString *out, const KtstrSession *s)
 }
 
 KtstrVerdict *
-ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
-                      const KtstrSession *s, const KtstrVmResult *vm, const char *console_path,
-                      const char *backend_error)
+ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, const KtstrSession *s,
+                      const KtstrVmResult *vm, const char *console_path, const char *backend_error)
 {
   g_autoptr (KtstrVerdict) v = g_new0 (KtstrVerdict, 1);
   g_autoptr (GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) details = ktstr_details_new ();
   g_autofree char *panic_line = NULL;
   v->stats = ktstr_scenario_stats_new ();
-  v->payload_metrics = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_payload_metrics_free);
+  v->payload_metrics = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_payload_metrics_free);
 
   /* The scheduler under test: start failures replace the scenario's
    * verdicts; a death during the run fails the test on top of them. */
@@ -199,17 +198,17 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
   g_autofree char *sched_start = ktstr_sched_verdict_start (sched, console_text);
   g_autofree char *sched_run = ktstr_sched_verdict_run (sched, console_text);
   g_autofree char *while_sched
-      = sched->is_ready ? g_strdup_printf (" while scheduler '%s' was running",
-                                           sched->ops ? sched->ops : "?")
-                        : g_strdup ("");
+      = sched->is_ready
+            ? g_strdup_printf (" while scheduler '%s' was running", sched->ops ? sched->ops : "?")
+            : g_strdup ("");
 
   /* The console's panic line, when there is one, says more than pvpanic's
    * bare event, so it is looked for even when the platform reported one. */
   gboolean console_panicked = console_has_panic (console_path, &panic_line);
   if (vm->end == KTSTR_VM_END_PANIC || console_panicked)
-    g_ptr_array_add (reasons, g_strdup_printf ("kernel panic%s: %s", while_sched,
-                                               panic_line ? panic_line
-                                                          : "reported by the platform (pvpanic)"));
+    g_ptr_array_add (
+        reasons, g_strdup_printf ("kernel panic%s: %s", while_sched,
+                                  panic_line ? panic_line : "reported by the platform (pvpanic)"));
   else if (backend_error != NULL && vm->end == KTSTR_VM_END_NONE)
     g_ptr_array_add (reasons, g_strdup_printf ("the VM could not run: %s", backend_error));
   else if (!s->has_hello)
@@ -233,14 +232,14 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
       for (guint i = 0; i < s->errors->len; i++)
         if (!g_str_equal (s->errors->pdata[i], s->guard_error))
           g_ptr_array_add (reasons,
-                           g_strdup_printf ("scenario error: %s", (char *) s->errors->pdata[i]));
+                           g_strdup_printf ("scenario error: %s", (char *)s->errors->pdata[i]));
     }
   else if (sched_run != NULL && (s->errors->len > 0 || !s->is_done))
     g_ptr_array_add (reasons, g_steal_pointer (&sched_run));
   else if (s->errors->len > 0)
     for (guint i = 0; i < s->errors->len; i++)
       g_ptr_array_add (reasons,
-                       g_strdup_printf ("scenario error: %s", (char *) s->errors->pdata[i]));
+                       g_strdup_printf ("scenario error: %s", (char *)s->errors->pdata[i]));
   else if (!s->is_done)
     g_ptr_array_add (reasons,
                      g_strdup_printf ("incomplete%s: the VM ended (%s) before the agent said done",
@@ -276,7 +275,7 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
   g_string_append_printf (r, "ktstr test '%s' [topo=%s] failed:\n", def->name,
                           ktstr_topology_format (topology, topo_label, sizeof topo_label));
   for (guint i = 0; i < reasons->len; i++)
-    g_string_append_printf (r, "  %s\n", (char *) reasons->pdata[i]);
+    g_string_append_printf (r, "  %s\n", (char *)reasons->pdata[i]);
   g_autofree char *stats_block = ktstr_eval_format_stats (v->stats);
   g_string_append (r, stats_block);
   ktstr_sched_report_append (r, sched, console_path);

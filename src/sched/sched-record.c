@@ -11,7 +11,7 @@ ktstr_sched_record_new (void)
   r->log = g_ptr_array_new_with_free_func (g_free);
   r->kernel = g_ptr_array_new_with_free_func (g_free);
   r->dump = g_ptr_array_new_with_free_func (g_free);
-  r->verifier = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_verifier_stat_free);
+  r->verifier = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_verifier_stat_free);
   return r;
 }
 
@@ -46,7 +46,7 @@ static void
 feed_sched (KtstrSchedRecord *r, JsonObject *o)
 {
   const char *ev = json_object_get_string_member_with_default (o, "ev", "");
-  guint64 ms = (guint64) json_object_get_int_member_with_default (o, "elapsed_ms", 0);
+  guint64 ms = (guint64)json_object_get_int_member_with_default (o, "elapsed_ms", 0);
   gboolean flag_attached = json_object_get_boolean_member_with_default (o, "attached", FALSE);
   r->is_expected = TRUE;
   if (g_str_equal (ev, "unsupported"))
@@ -108,11 +108,10 @@ ktstr_sched_record_feed (KtstrSchedRecord *r, const char *type, JsonObject *o)
   if (g_str_equal (type, "sched"))
     feed_sched (r, o);
   else if (g_str_equal (type, "verifier"))
-    g_ptr_array_add (
-        r->verifier,
-        ktstr_verifier_stat_new (json_object_get_string_member_with_default (o, "prog", "?"),
-                                 (guint32) json_object_get_int_member_with_default (
-                                     o, "verified_insns", 0)));
+    g_ptr_array_add (r->verifier, ktstr_verifier_stat_new (
+                                      json_object_get_string_member_with_default (o, "prog", "?"),
+                                      (guint32)json_object_get_int_member_with_default (
+                                          o, "verified_insns", 0)));
   else if (g_str_equal (type, "log"))
     {
       const char *src = json_object_get_string_member_with_default (o, "src", "");

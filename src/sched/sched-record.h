@@ -17,14 +17,14 @@ typedef struct
   char *unsupported_why;
   gboolean is_started;
   gboolean is_ready;
-  char *ops;               /* root/ops at readiness */
-  guint64 ready_ms;        /* start to ready */
+  char *ops;        /* root/ops at readiness */
+  guint64 ready_ms; /* start to ready */
   gboolean is_not_ready;
   char *not_ready_why;
-  char *not_ready_exit;    /* "" when it still ran and was killed */
+  char *not_ready_exit; /* "" when it still ran and was killed */
   gboolean not_ready_attached;
-  gboolean has_exited;     /* ended on its own during the run */
-  char *exit;              /* "exited:N" / "signaled:N" */
+  gboolean has_exited; /* ended on its own during the run */
+  char *exit;          /* "exited:N" / "signaled:N" */
   guint64 exit_ms;
   gboolean has_left_enabled;
   char *left_why;

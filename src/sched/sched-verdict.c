@@ -71,8 +71,7 @@ find_in_lines (char **lines, KtstrSchedExit *out)
 }
 
 gboolean
-ktstr_sched_exit_find (const KtstrSchedRecord *rec, const char *console_text,
-                       KtstrSchedExit *out)
+ktstr_sched_exit_find (const KtstrSchedRecord *rec, const char *console_text, KtstrSchedExit *out)
 {
   memset (out, 0, sizeof *out);
   out->kind = -1;
@@ -81,7 +80,7 @@ ktstr_sched_exit_find (const KtstrSchedRecord *rec, const char *console_text,
   for (guint i = 0; i < rec->kernel->len; i++)
     g_ptr_array_add (k, rec->kernel->pdata[i]);
   g_ptr_array_add (k, NULL);
-  if (find_in_lines ((char **) k->pdata, out))
+  if (find_in_lines ((char **)k->pdata, out))
     return TRUE;
   if (console_text != NULL)
     {
@@ -154,8 +153,9 @@ ktstr_sched_verdict_start (const KtstrSchedRecord *rec, const char *console_text
       append_exit (s, rec, console_text);
     }
   else if (*rec->not_ready_exit && ktstr_verifier_log_has_load_failure (rec->log))
-    g_string_append_printf (s, "scheduler failed to load: %s; the BPF verifier rejected it "
-                               "(see --- scheduler log ---)",
+    g_string_append_printf (s,
+                            "scheduler failed to load: %s; the BPF verifier rejected it "
+                            "(see --- scheduler log ---)",
                             rec->not_ready_why);
   else
     g_string_append_printf (s, "scheduler not ready: %s", rec->not_ready_why);
@@ -181,8 +181,9 @@ ktstr_sched_verdict_run (const KtstrSchedRecord *rec, const char *console_text)
       append_exit (s, rec, console_text);
     }
   else if (rec->is_stopped && !rec->is_detached)
-    g_string_append_printf (s, "scheduler did not detach: sched_ext still had it after ktstr "
-                               "stopped it (%s)",
+    g_string_append_printf (s,
+                            "scheduler did not detach: sched_ext still had it after ktstr "
+                            "stopped it (%s)",
                             rec->stop_exit);
   else if (!rec->is_stopped && sched_exit_logged (rec, console_text))
     {
@@ -224,7 +225,7 @@ append_dump (GString *out, const KtstrSchedRecord *rec)
   if (rec->dump->len > 0)
     {
       for (guint i = 0; i < rec->dump->len; i++)
-        g_string_append_printf (out, "  %s\n", (char *) rec->dump->pdata[i]);
+        g_string_append_printf (out, "  %s\n", (char *)rec->dump->pdata[i]);
       return;
     }
   gboolean inside = FALSE, any = FALSE;
@@ -291,7 +292,7 @@ ktstr_sched_report_append (GString *out, const KtstrSchedRecord *rec, const char
   if (rec->log->len == 0)
     g_string_append (out, "  (no output)\n");
   for (guint i = 0; i < rec->kernel->len; i++)
-    g_string_append_printf (out, "  kernel: %s\n", (char *) rec->kernel->pdata[i]);
+    g_string_append_printf (out, "  kernel: %s\n", (char *)rec->kernel->pdata[i]);
   append_dump (out, rec);
   g_string_append (out, "--- console ---\n");
   g_autofree char *data = NULL;

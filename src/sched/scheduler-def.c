@@ -51,8 +51,8 @@ invalid (GError **error, const char *path, const char *fmt, ...)
   va_start (ap, fmt);
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_INVALID, "%s: %s",
-               path, msg);
+  g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_INVALID, "%s: %s", path,
+               msg);
   return FALSE;
 }
 
@@ -73,15 +73,15 @@ get_uint (GKeyFile *kf, const char *group, const char *key, guint *out, const ch
   gint64 v = g_key_file_get_int64 (kf, group, key, &local);
   if (local != NULL || v < 0 || v > G_MAXINT)
     return invalid (error, path, "[%s] %s must be a non-negative integer", group, key);
-  *out = (guint) v;
+  *out = (guint)v;
   return TRUE;
 }
 
 static const char *const scheduler_keys[]
     = { "name", "binary", "args", "sysctls", "kargs", "topology", "ready-ms", NULL };
 static const char *const constraint_keys[]
-    = { "min-llcs", "max-llcs", "min-cpus", "max-cpus", "min-numa-nodes", "max-numa-nodes",
-        "requires-smt", NULL };
+    = { "min-llcs",       "max-llcs",       "min-cpus",     "max-cpus",
+        "min-numa-nodes", "max-numa-nodes", "requires-smt", NULL };
 static const char *const flag_keys[] = { "args", "requires", NULL };
 
 static gboolean
@@ -101,7 +101,7 @@ ktstr_scheduler_def_load (const char *path, GError **error)
   g_autoptr (KtstrSchedulerDef) d = g_new0 (KtstrSchedulerDef, 1);
   d->path = g_strdup (path);
   d->keyfile = g_key_file_new ();
-  d->flags = g_ptr_array_new_with_free_func ((GDestroyNotify) flag_free);
+  d->flags = g_ptr_array_new_with_free_func ((GDestroyNotify)flag_free);
   g_key_file_set_list_separator (d->keyfile, ';');
   if (!g_key_file_load_from_file (d->keyfile, path, G_KEY_FILE_NONE, error))
     {
@@ -168,8 +168,9 @@ ktstr_scheduler_def_load (const char *path, GError **error)
           || g_str_equal (*g, "checks"))
         continue;
       if (!g_str_has_prefix (*g, FLAG_PREFIX) || (*g)[strlen (FLAG_PREFIX)] == '\0')
-        return invalid (error, path, "unknown group [%s] (scheduler, constraints, checks, "
-                                     "flag NAME)",
+        return invalid (error, path,
+                        "unknown group [%s] (scheduler, constraints, checks, "
+                        "flag NAME)",
                         *g),
                NULL;
       if (!check_keys (kf, *g, flag_keys, path, error))
@@ -192,7 +193,7 @@ ktstr_scheduler_def_load (const char *path, GError **error)
         {
           gboolean found = FALSE;
           for (guint j = 0; j < d->flags->len; j++)
-            found |= g_str_equal (((KtstrSchedulerFlag *) d->flags->pdata[j])->name, *r);
+            found |= g_str_equal (((KtstrSchedulerFlag *)d->flags->pdata[j])->name, *r);
           if (!found)
             return invalid (error, path, "[flag %s] requires '%s', which is not defined", f->name,
                             *r),
@@ -203,8 +204,8 @@ ktstr_scheduler_def_load (const char *path, GError **error)
 }
 
 gboolean
-ktstr_scheduler_def_select_flags (const KtstrSchedulerDef *d, const char *flags,
-                                  char ***active_out, char ***args_out, GError **error)
+ktstr_scheduler_def_select_flags (const KtstrSchedulerDef *d, const char *flags, char ***active_out,
+                                  char ***args_out, GError **error)
 {
   g_auto (GStrv) wanted = g_strsplit (flags ? flags : "", ",", -1);
   for (char **w = wanted; *w; w++)
@@ -214,13 +215,13 @@ ktstr_scheduler_def_select_flags (const KtstrSchedulerDef *d, const char *flags,
         continue;
       gboolean found = FALSE;
       for (guint j = 0; j < d->flags->len; j++)
-        found |= g_str_equal (((KtstrSchedulerFlag *) d->flags->pdata[j])->name, *w);
+        found |= g_str_equal (((KtstrSchedulerFlag *)d->flags->pdata[j])->name, *w);
       if (!found)
         {
           g_autoptr (GString) known = g_string_new (NULL);
           for (guint j = 0; j < d->flags->len; j++)
             g_string_append_printf (known, "%s%s", j ? ", " : "",
-                                    ((KtstrSchedulerFlag *) d->flags->pdata[j])->name);
+                                    ((KtstrSchedulerFlag *)d->flags->pdata[j])->name);
           g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_UNKNOWN_FLAG,
                        "scheduler '%s' has no flag '%s' (flags: %s)", d->name, *w,
                        known->len ? known->str : "none");
@@ -232,10 +233,10 @@ ktstr_scheduler_def_select_flags (const KtstrSchedulerDef *d, const char *flags,
   for (guint j = 0; j < d->flags->len; j++)
     {
       const KtstrSchedulerFlag *f = d->flags->pdata[j];
-      if (!g_strv_contains ((const char *const *) wanted, f->name))
+      if (!g_strv_contains ((const char *const *)wanted, f->name))
         continue;
       for (char **r = f->requires; *r; r++)
-        if (!g_strv_contains ((const char *const *) wanted, *r))
+        if (!g_strv_contains ((const char *const *)wanted, *r))
           {
             g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_REQUIRES,
                          "flag '%s' of scheduler '%s' requires flag '%s'; add it to --flags",
@@ -243,7 +244,7 @@ ktstr_scheduler_def_select_flags (const KtstrSchedulerDef *d, const char *flags,
             return FALSE;
           }
       g_strv_builder_add (active, f->name);
-      g_strv_builder_addv (args, (const char **) f->args);
+      g_strv_builder_addv (args, (const char **)f->args);
     }
   *active_out = g_strv_builder_end (active);
   *args_out = g_strv_builder_end (args);

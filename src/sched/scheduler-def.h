@@ -38,9 +38,9 @@ typedef struct
 
 typedef struct
 {
-  char *path;     /* the file */
+  char *path; /* the file */
   char *name;
-  char *binary;   /* absolute or relative to the current directory */
+  char *binary; /* absolute or relative to the current directory */
   char **args;
   char **sysctls; /* "sysctl.key=value", ready for the kernel command line */
   char **kargs;

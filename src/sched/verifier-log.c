@@ -8,8 +8,13 @@
 #define END_MARK "-- END PROG LOAD LOG --"
 
 static const char *const failure_marks[] = {
-  BEGIN_MARK, "BPF program load failed", "failed to load object", "failed to load BPF skeleton",
-  "Failed to load", "failed to load", NULL,
+  BEGIN_MARK,
+  "BPF program load failed",
+  "failed to load object",
+  "failed to load BPF skeleton",
+  "Failed to load",
+  "failed to load",
+  NULL,
 };
 
 gboolean
@@ -43,7 +48,7 @@ block_equal (char **keys, guint a, guint b, guint p)
 char *
 ktstr_verifier_log_collapse (const char *const *lines)
 {
-  guint n = g_strv_length ((char **) lines);
+  guint n = g_strv_length ((char **)lines);
   GString *out = g_string_new (NULL);
   guint dropped = 0;
   if (n > KTSTR_VERIFIER_MAX_LINES)
@@ -55,7 +60,7 @@ ktstr_verifier_log_collapse (const char *const *lines)
   for (guint i = 0; i < n; i++)
     if (dropped == 0 || i < KTSTR_VERIFIER_MAX_LINES / 4
         || i >= KTSTR_VERIFIER_MAX_LINES / 4 + dropped)
-      g_ptr_array_add (keep, (gpointer) lines[i]);
+      g_ptr_array_add (keep, (gpointer)lines[i]);
   guint m = keep->len;
   char **keys = g_new0 (char *, m + 1);
   for (guint i = 0; i < m; i++)
@@ -80,12 +85,12 @@ ktstr_verifier_log_collapse (const char *const *lines)
         }
       if (best_p == 0)
         {
-          g_string_append_printf (out, "%s\n", (char *) keep->pdata[i]);
+          g_string_append_printf (out, "%s\n", (char *)keep->pdata[i]);
           i++;
           continue;
         }
       for (guint k = 0; k < best_p; k++)
-        g_string_append_printf (out, "%s\n", (char *) keep->pdata[i + k]);
+        g_string_append_printf (out, "%s\n", (char *)keep->pdata[i + k]);
       g_string_append_printf (out, "... the %u line%s above repeated %u more time%s ...\n", best_p,
                               best_p == 1 ? "" : "s", best_k - 1, best_k - 1 == 1 ? "" : "s");
       i += best_k * best_p;
@@ -115,7 +120,7 @@ ktstr_verifier_log_extract (GPtrArray *lines)
           continue;
         }
       if (inside)
-        g_ptr_array_add (log, (gpointer) l);
+        g_ptr_array_add (log, (gpointer)l);
     }
   if (!has_block)
     {
@@ -130,5 +135,5 @@ ktstr_verifier_log_extract (GPtrArray *lines)
             }
     }
   g_ptr_array_add (log, NULL);
-  return ktstr_verifier_log_collapse ((const char *const *) log->pdata);
+  return ktstr_verifier_log_collapse ((const char *const *)log->pdata);
 }

@@ -14,8 +14,8 @@ ktstr_testdef_error_quark (void)
 }
 
 gboolean
-ktstr_testdef_fail (GError **error, int code, const char *path, const char *group,
-                    const char *key, const char *fmt, ...)
+ktstr_testdef_fail (GError **error, int code, const char *path, const char *group, const char *key,
+                    const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);

@@ -43,12 +43,12 @@ ktstr_testdef_render_cgroups (const KtstrTestDef *def, int step, GString *s, GPt
           g_string_append_printf (s, "work %s %s workers=%u", cg->name, w->type,
                                   w->workers ? w->workers : def->workers);
           for (guint k = 0; k < w->params->len; k++)
-            g_string_append_printf (s, " %s", (char *) w->params->pdata[k]);
+            g_string_append_printf (s, " %s", (char *)w->params->pdata[k]);
           g_string_append_c (s, '\n');
           if (origins != NULL)
-            g_ptr_array_add (origins, w->label ? g_strdup_printf ("[work %s/%s]", cg->name,
-                                                                  w->label)
-                                               : g_strdup_printf ("[cgroup %s]", cg->name));
+            g_ptr_array_add (origins, w->label
+                                          ? g_strdup_printf ("[work %s/%s]", cg->name, w->label)
+                                          : g_strdup_printf ("[cgroup %s]", cg->name));
         }
     }
 }
@@ -59,8 +59,7 @@ ktstr_testdef_payload_guest_path (const char *name)
   return g_strdup_printf ("ktstr/payload/%s", name);
 }
 
-static void
-add_line (GString *s, GPtrArray *origins, const char *origin, const char *fmt, ...)
+static void add_line (GString *s, GPtrArray *origins, const char *origin, const char *fmt, ...)
     G_GNUC_PRINTF (4, 5);
 
 static void
@@ -97,10 +96,10 @@ ktstr_testdef_render (const KtstrTestDef *def, const char *topology, guint guard
       add_line (s, origins, origin, "payload %s /%s output=%s", pl->name, guest,
                 pl->is_json ? "json" : "exitcode");
       for (guint a = 0; a < pl->args->len; a++)
-        add_line (s, origins, origin, "payload_arg %s %s", pl->name, (char *) pl->args->pdata[a]);
+        add_line (s, origins, origin, "payload_arg %s %s", pl->name, (char *)pl->args->pdata[a]);
     }
   for (guint i = 0; def->backdrop_ops && i < def->backdrop_ops->len; i++)
-    add_line (s, origins, "[backdrop] ops", "op %s", (char *) def->backdrop_ops->pdata[i]);
+    add_line (s, origins, "[backdrop] ops", "op %s", (char *)def->backdrop_ops->pdata[i]);
   for (guint i = 0; def->steps && i < def->steps->len; i++)
     {
       const KtstrStepDef *st = def->steps->pdata[i];
@@ -108,8 +107,8 @@ ktstr_testdef_render (const KtstrTestDef *def, const char *topology, guint guard
       g_autofree char *ops = g_strdup_printf ("[step %u] ops", st->index);
       add_line (s, origins, hold, "step %s", st->hold);
       for (guint j = 0; j < st->ops->len; j++)
-        add_line (s, origins, ops, "op %s", (char *) st->ops->pdata[j]);
-      ktstr_testdef_render_cgroups (def, (int) st->index, s, origins);
+        add_line (s, origins, ops, "op %s", (char *)st->ops->pdata[j]);
+      ktstr_testdef_render_cgroups (def, (int)st->index, s, origins);
     }
   return g_string_free (s, FALSE);
 }
@@ -134,7 +133,7 @@ ktstr_testdef_run_ms (const KtstrTestDef *def)
   if (def->steps == NULL || def->steps->len == 0)
     return def->duration_ms;
   g_autofree KtstrPlan *plan = parse_plan (def);
-  return plan ? (guint) ktstr_plan_run_ms (plan) : def->duration_ms;
+  return plan ? (guint)ktstr_plan_run_ms (plan) : def->duration_ms;
 }
 
 void

@@ -52,10 +52,11 @@ check_keys (GKeyFile *kf, const char *path, const char *group, const char *const
         ok = g_str_has_prefix (*k, *p) && strlen (*k) > strlen (*p);
       if (ok)
         continue;
-      g_autofree char *list = g_strjoinv (", ", (char **) allowed);
-      g_autofree char *more = prefixes ? g_strjoinv ("METRIC, ", (char **) prefixes) : NULL;
-      return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k, "unknown key (valid keys: %s%s%s%s)",
-                  list, more ? ", " : "", more ? more : "", more ? "METRIC" : "");
+      g_autofree char *list = g_strjoinv (", ", (char **)allowed);
+      g_autofree char *more = prefixes ? g_strjoinv ("METRIC, ", (char **)prefixes) : NULL;
+      return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
+                                 "unknown key (valid keys: %s%s%s%s)", list, more ? ", " : "",
+                                 more ? more : "", more ? "METRIC" : "");
     }
   return TRUE;
 }
@@ -75,7 +76,7 @@ load_ops (GKeyFile *kf, const char *path, const char *group, const char *key, GP
         continue;
       if (strchr (*o, '\n') != NULL)
         return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, key,
-                    "an op cannot span lines");
+                                   "an op cannot span lines");
       g_ptr_array_add (out, g_strdup (*o));
     }
   return TRUE;
@@ -92,29 +93,30 @@ parse_double (const char *s, double *out)
 }
 
 static gboolean
-load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *def,
-              GError **error)
+load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *def, GError **error)
 {
   static const char *const allowed[] = { "binary", "args", "output", "exit_code", "exists", NULL };
   static const char *const prefixes[] = { "min.", "max.", "range.", NULL };
   const char *name = group + strlen ("payload ");
-  if (*name == '\0' || strlen (name) > 63 || strspn (name, "abcdefghijklmnopqrstuvwxyz"
-                                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
-                                                   != strlen (name))
+  if (*name == '\0' || strlen (name) > 63
+      || strspn (name, "abcdefghijklmnopqrstuvwxyz"
+                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+             != strlen (name))
     return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
-                "payload name '%s' must be 1-63 letters, digits, '_' or '-'", name);
+                               "payload name '%s' must be 1-63 letters, digits, '_' or '-'", name);
   if (!check_keys (kf, path, group, allowed, prefixes, error))
     return FALSE;
   KtstrPayloadDef *pl = g_new0 (KtstrPayloadDef, 1);
   g_ptr_array_add (def->payloads, pl);
   pl->name = g_strdup (name);
   pl->args = g_ptr_array_new_with_free_func (g_free);
-  pl->checks = g_ptr_array_new_with_free_func ((GDestroyNotify) payload_check_free);
+  pl->checks = g_ptr_array_new_with_free_func ((GDestroyNotify)payload_check_free);
 
   g_autofree char *binary = g_key_file_get_string (kf, group, "binary", NULL);
   if (binary == NULL || *binary == '\0')
-    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "binary",
-                "required: the program to run, a host path (relative to the test file)");
+    return ktstr_testdef_fail (
+        error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "binary",
+        "required: the program to run, a host path (relative to the test file)");
   if (g_path_is_absolute (binary))
     pl->binary = g_steal_pointer (&binary);
   else
@@ -125,7 +127,7 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
   if (!g_file_test (pl->binary, G_FILE_TEST_IS_REGULAR | G_FILE_TEST_IS_EXECUTABLE)
       || !g_file_test (pl->binary, G_FILE_TEST_IS_EXECUTABLE))
     return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "binary",
-                "'%s' is not an executable file", pl->binary);
+                               "'%s' is not an executable file", pl->binary);
   if (g_key_file_has_key (kf, group, "args", NULL))
     {
       g_auto (GStrv) args = g_key_file_get_string_list (kf, group, "args", NULL, NULL);
@@ -133,14 +135,14 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
         {
           if (strchr (*a, '\n') != NULL)
             return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "args",
-                        "an argument cannot hold a newline");
+                                       "an argument cannot hold a newline");
           g_ptr_array_add (pl->args, g_strdup (*a));
         }
     }
   g_autofree char *output = g_key_file_get_string (kf, group, "output", NULL);
   if (output != NULL && !g_str_equal (output, "json") && !g_str_equal (output, "exitcode"))
     return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "output",
-                "'%s' (expected json or exitcode)", output);
+                               "'%s' (expected json or exitcode)", output);
   pl->is_json = output != NULL && g_str_equal (output, "json");
 
   g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
@@ -153,10 +155,10 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
         {
           char *end = NULL;
           c.kind = KTSTR_PAYLOAD_CHECK_EXIT_CODE;
-          c.lo = (double) g_ascii_strtoll (v ? v : "", &end, 10);
+          c.lo = (double)g_ascii_strtoll (v ? v : "", &end, 10);
           if (v == NULL || *v == '\0' || *end != '\0' || c.lo < 0 || c.lo > 255)
             return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
-                        "'%s' is not an exit code from 0 to 255", v ? v : "");
+                                       "'%s' is not an exit code from 0 to 255", v ? v : "");
         }
       else if (g_str_has_prefix (*k, "min.") || g_str_has_prefix (*k, "max."))
         {
@@ -164,7 +166,7 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
           metric = *k + 4;
           if (!parse_double (v, c.kind == KTSTR_PAYLOAD_CHECK_MIN ? &c.lo : &c.hi))
             return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
-                        "'%s' is not a number", v ? v : "");
+                                       "'%s' is not a number", v ? v : "");
         }
       else if (g_str_has_prefix (*k, "range."))
         {
@@ -174,7 +176,8 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
           if (g_strv_length (lohi) != 2 || !parse_double (g_strstrip (lohi[0]), &c.lo)
               || !parse_double (g_strstrip (lohi[1]), &c.hi) || c.lo > c.hi)
             return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
-                        "'%s' (expected LO,HI with LO <= HI, e.g. 10,20)", v ? v : "");
+                                       "'%s' (expected LO,HI with LO <= HI, e.g. 10,20)",
+                                       v ? v : "");
         }
       else if (g_str_equal (*k, "exists"))
         {
@@ -192,8 +195,9 @@ load_payload (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *d
       else
         continue;
       if (metric != NULL && !pl->is_json)
-        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
-                    "metric checks need output=json (an exitcode payload has no metrics)");
+        return ktstr_testdef_fail (
+            error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
+            "metric checks need output=json (an exitcode payload has no metrics)");
       KtstrPayloadCheck *nc = g_memdup2 (&c, sizeof c);
       nc->metric = g_strdup (metric);
       g_ptr_array_add (pl->checks, nc);
@@ -210,17 +214,17 @@ load_step (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *def,
   guint64 n = g_ascii_strtoull (num, &end, 10);
   if (*num == '\0' || *end != '\0' || n >= MAX_STEPS)
     return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
-                "expected [step N] with N from 0 to %d", MAX_STEPS - 1);
+                               "expected [step N] with N from 0 to %d", MAX_STEPS - 1);
   if (!check_keys (kf, path, group, allowed, NULL, error))
     return FALSE;
   KtstrStepDef *st = g_new0 (KtstrStepDef, 1);
-  st->index = (guint) n;
+  st->index = (guint)n;
   st->ops = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (def->steps, st);
   st->hold = g_key_file_get_string (kf, group, "hold", NULL);
   if (st->hold == NULL)
     return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "hold",
-                "required: frac:F (a fraction of duration_ms), fixed:MS or loop:MS");
+                               "required: frac:F (a fraction of duration_ms), fixed:MS or loop:MS");
   g_strstrip (st->hold);
   return load_ops (kf, path, group, "ops", st->ops, error);
 }
@@ -228,8 +232,8 @@ load_step (GKeyFile *kf, const char *path, const char *group, KtstrTestDef *def,
 static int
 compare_steps (gconstpointer a, gconstpointer b)
 {
-  const KtstrStepDef *x = *(KtstrStepDef *const *) a, *y = *(KtstrStepDef *const *) b;
-  return (int) x->index - (int) y->index;
+  const KtstrStepDef *x = *(KtstrStepDef *const *)a, *y = *(KtstrStepDef *const *)b;
+  return (int)x->index - (int)y->index;
 }
 
 static gboolean
@@ -246,15 +250,15 @@ load_backdrop (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **error
       g_strstrip (*c);
       KtstrCgroupDef *found = NULL;
       for (guint i = 0; i < def->cgroups->len; i++)
-        if (g_str_equal (((KtstrCgroupDef *) def->cgroups->pdata[i])->name, *c))
+        if (g_str_equal (((KtstrCgroupDef *)def->cgroups->pdata[i])->name, *c))
           found = def->cgroups->pdata[i];
       if (found == NULL)
         return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "backdrop", "cgroups",
-                    "no [cgroup %s] group in this file", *c);
+                                   "no [cgroup %s] group in this file", *c);
       if (found->step >= 0)
         return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "backdrop", "cgroups",
-                    "cgroup %s has step=%d; a backdrop cgroup belongs to no step", *c,
-                    found->step);
+                                   "cgroup %s has step=%d; a backdrop cgroup belongs to no step",
+                                   *c, found->step);
     }
   g_auto (GStrv) payloads = g_key_file_get_string_list (kf, "backdrop", "payloads", NULL, NULL);
   for (char **p = payloads; p && *p; p++)
@@ -262,7 +266,7 @@ load_backdrop (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **error
       g_strstrip (*p);
       if (ktstr_testdef_find_payload (def, *p) == NULL)
         return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "backdrop", "payloads",
-                    "no [payload %s] group in this file", *p);
+                                   "no [payload %s] group in this file", *p);
       g_ptr_array_add (def->backdrop_ops, g_strdup_printf ("RunPayload %s", *p));
     }
   return load_ops (kf, path, "backdrop", "ops", def->backdrop_ops, error);
@@ -272,7 +276,7 @@ const KtstrPayloadDef *
 ktstr_testdef_find_payload (const KtstrTestDef *def, const char *name)
 {
   for (guint i = 0; def->payloads && i < def->payloads->len; i++)
-    if (g_str_equal (((KtstrPayloadDef *) def->payloads->pdata[i])->name, name))
+    if (g_str_equal (((KtstrPayloadDef *)def->payloads->pdata[i])->name, name))
       return def->payloads->pdata[i];
   return NULL;
 }
@@ -280,9 +284,9 @@ ktstr_testdef_find_payload (const KtstrTestDef *def, const char *name)
 gboolean
 ktstr_testdef_load_steps (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **error)
 {
-  def->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) step_def_free);
+  def->steps = g_ptr_array_new_with_free_func ((GDestroyNotify)step_def_free);
   def->backdrop_ops = g_ptr_array_new_with_free_func (g_free);
-  def->payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) payload_def_free);
+  def->payloads = g_ptr_array_new_with_free_func ((GDestroyNotify)payload_def_free);
   g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
   for (char **g = groups; *g; g++)
     if (g_str_has_prefix (*g, "payload ") && !load_payload (kf, path, *g, def, error))
@@ -292,11 +296,11 @@ ktstr_testdef_load_steps (GKeyFile *kf, const char *path, KtstrTestDef *def, GEr
       return FALSE;
   g_ptr_array_sort (def->steps, compare_steps);
   for (guint i = 0; i < def->steps->len; i++)
-    if (((KtstrStepDef *) def->steps->pdata[i])->index != i)
+    if (((KtstrStepDef *)def->steps->pdata[i])->index != i)
       {
         g_autofree char *group = g_strdup_printf ("step %u", i);
         return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
-                    "missing: steps are numbered from 0 without gaps");
+                                   "missing: steps are numbered from 0 without gaps");
       }
   if (!load_backdrop (kf, path, def, error))
     return FALSE;
@@ -314,7 +318,7 @@ ktstr_testdef_load_steps (GKeyFile *kf, const char *path, KtstrTestDef *def, GEr
   if (sscanf (err.msg, "plan line %u: ", &line) == 1 && strstr (err.msg, ": ") != NULL)
     msg = strstr (err.msg, ": ") + 2;
   const char *origin = line >= 1 && line <= origins->len ? origins->pdata[line - 1] : "[test]";
-  g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID, "%s: %s: %s", path,
-               origin, msg);
+  g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID, "%s: %s: %s", path, origin,
+               msg);
   return FALSE;
 }

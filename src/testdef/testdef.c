@@ -69,18 +69,18 @@ check_keys (GKeyFile *kf, const char *path, const char *group, const char *const
         continue;
       if (allow_work_params && g_str_has_prefix (*k, "work."))
         continue;
-      g_autofree char *list = g_strjoinv (", ", (char **) allowed);
+      g_autofree char *list = g_strjoinv (", ", (char **)allowed);
       return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
-                  "unknown key (valid keys: %s%s)", list,
-                  allow_work_params ? ", work.PARAM" : "");
+                                 "unknown key (valid keys: %s%s)", list,
+                                 allow_work_params ? ", work.PARAM" : "");
     }
   return TRUE;
 }
 
 /* Reads an optional unsigned key; *out keeps its default when absent. */
 static gboolean
-get_uint (GKeyFile *kf, const char *path, const char *group, const char *key, guint min,
-          guint max, guint *out, GError **error)
+get_uint (GKeyFile *kf, const char *path, const char *group, const char *key, guint min, guint max,
+          guint *out, GError **error)
 {
   if (!g_key_file_has_key (kf, group, key, NULL))
     return TRUE;
@@ -89,8 +89,9 @@ get_uint (GKeyFile *kf, const char *path, const char *group, const char *key, gu
   guint64 v = g_ascii_strtoull (s ? s : "", &end, 10);
   if (s == NULL || *s == '\0' || *end != '\0' || v < min || v > max)
     return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, key,
-                "'%s' is not a whole number between %u and %u", s ? s : "", min, max);
-  *out = (guint) v;
+                               "'%s' is not a whole number between %u and %u", s ? s : "", min,
+                               max);
+  *out = (guint)v;
   return TRUE;
 }
 
@@ -155,8 +156,8 @@ load_work_words (GKeyFile *kf, const char *path, const char *group, const char *
             {
               g_autofree char *list = g_strjoinv (", ", params);
               return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
-                          "work type %s has no parameter '%s' (its parameters: %s)", w->type, word,
-                          *list ? list : "none");
+                                         "work type %s has no parameter '%s' (its parameters: %s)",
+                                         w->type, word, *list ? list : "none");
             }
         }
       g_autofree char *value = g_key_file_get_string (kf, group, *k, NULL);
@@ -188,7 +189,7 @@ check_work_type (const char *path, const char *group, const char *key, const cha
     return TRUE;
   g_autofree char *list = g_strjoinv (", ", (char **)ktstr_work_types ());
   return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, key,
-              "unknown work type '%s' (expected one of: %s)", type, list);
+                             "unknown work type '%s' (expected one of: %s)", type, list);
 }
 
 static KtstrCgroupDef *
@@ -201,19 +202,22 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
 
   if (!valid_cgroup_name (name))
     {
-      ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
-           "cgroup name '%s' must be 1-64 letters, digits, '_' or '-', or such names "
-           "joined by '/' for a nested cgroup (outer/inner)", name);
+      ktstr_testdef_fail (
+          error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
+          "cgroup name '%s' must be 1-64 letters, digits, '_' or '-', or such names "
+          "joined by '/' for a nested cgroup (outer/inner)",
+          name);
       return NULL;
     }
   /* cgroup v2's no-internal-process rule: a cgroup with children holds no
    * tasks of its own, so a parent gets no default work either. */
   if (child != NULL && (has_work_groups || g_key_file_has_key (kf, group, "work", NULL)))
     {
-      ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group,
-           has_work_groups ? NULL : "work",
-           "cgroup %s has a child cgroup ([%s]), so it cannot hold workers (cgroup v2 lets "
-           "only leaves hold tasks): move its work into a child cgroup", name, child);
+      ktstr_testdef_fail (
+          error, KTSTR_TESTDEF_ERROR_INVALID, path, group, has_work_groups ? NULL : "work",
+          "cgroup %s has a child cgroup ([%s]), so it cannot hold workers (cgroup v2 lets "
+          "only leaves hold tasks): move its work into a child cgroup",
+          name, child);
       return NULL;
     }
   if (!check_keys (kf, path, group, allowed, TRUE, error))
@@ -221,7 +225,7 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
 
   g_autoptr (KtstrCgroupDef) cg = g_new0 (KtstrCgroupDef, 1);
   cg->name = g_strdup (name);
-  cg->works = g_ptr_array_new_with_free_func ((GDestroyNotify) work_def_free);
+  cg->works = g_ptr_array_new_with_free_func ((GDestroyNotify)work_def_free);
   cg->step = -1;
   if (g_key_file_has_key (kf, group, "step", NULL))
     {
@@ -233,10 +237,10 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
       if (!g_key_file_has_group (kf, sg))
         {
           ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "step",
-               "there is no [step %u] group in this file", step);
+                              "there is no [step %u] group in this file", step);
           return NULL;
         }
-      cg->step = (int) step;
+      cg->step = (int)step;
     }
   cg->cpuset = g_key_file_get_string (kf, group, "cpuset", NULL);
   g_autofree char *why = NULL;
@@ -256,10 +260,11 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
       for (const char *const *k = work_keys; *k; k++)
         if (g_key_file_has_key (kf, group, *k, NULL))
           {
-            ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
-                 "applies to this group's own work, but it has none (add work=TYPE, or set "
-                 "%s in its [work %s/LABEL] groups)",
-                 *k, name);
+            ktstr_testdef_fail (
+                error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k,
+                "applies to this group's own work, but it has none (add work=TYPE, or set "
+                "%s in its [work %s/LABEL] groups)",
+                *k, name);
             return NULL;
           }
       return g_steal_pointer (&cg);
@@ -293,19 +298,20 @@ load_work_group (GKeyFile *kf, const char *path, const char *group, KtstrTestDef
   const char *slash = strrchr (spec, '/');
   g_autofree char *cg_name = slash ? g_strndup (spec, (gsize)(slash - spec)) : g_strdup (spec);
   if (slash == NULL || !valid_name (slash + 1))
-    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
-                "expected [work CGROUP/LABEL], LABEL 1-64 letters, digits, '_' or '-'");
+    return ktstr_testdef_fail (
+        error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
+        "expected [work CGROUP/LABEL], LABEL 1-64 letters, digits, '_' or '-'");
   KtstrCgroupDef *cg = NULL;
   for (guint i = 0; i < def->cgroups->len; i++)
     if (g_str_equal (((KtstrCgroupDef *)def->cgroups->pdata[i])->name, cg_name))
       cg = def->cgroups->pdata[i];
   if (cg == NULL)
     return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, NULL,
-                "no [cgroup %s] group in this file", cg_name);
+                               "no [cgroup %s] group in this file", cg_name);
   g_autofree char *type = g_key_file_get_string (kf, group, "type", NULL);
   if (type == NULL)
     return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "type",
-                "required: the work type, e.g. type=PipeIo");
+                               "required: the work type, e.g. type=PipeIo");
   if (!check_work_type (path, group, "type", type, error))
     return FALSE;
   g_auto (GStrv) params = ktstr_workspec_params (type);
@@ -315,10 +321,11 @@ load_work_group (GKeyFile *kf, const char *path, const char *group, KtstrTestDef
         && !g_strv_contains ((const char *const *)params, *k))
       {
         g_autofree char *list = g_strjoinv (", ", params);
-        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
-                    "unknown key (valid keys: type, workers, policy, nice, affinity, mempolicy, "
-                    "mpol_flags%s%s)",
-                    *list ? ", " : "", list);
+        return ktstr_testdef_fail (
+            error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
+            "unknown key (valid keys: type, workers, policy, nice, affinity, mempolicy, "
+            "mpol_flags%s%s)",
+            *list ? ", " : "", list);
       }
   KtstrWorkDef *w = work_def_new (type, slash + 1);
   g_ptr_array_add (cg->works, w);
@@ -329,7 +336,7 @@ load_work_group (GKeyFile *kf, const char *path, const char *group, KtstrTestDef
 static gint
 cmp_cgroup_depth (gconstpointer a, gconstpointer b)
 {
-  const KtstrCgroupDef *x = *(KtstrCgroupDef *const *) a, *y = *(KtstrCgroupDef *const *) b;
+  const KtstrCgroupDef *x = *(KtstrCgroupDef *const *)a, *y = *(KtstrCgroupDef *const *)b;
   guint dx = 0, dy = 0;
   for (const char *c = x->name; *c; c++)
     dx += *c == '/';
@@ -347,21 +354,21 @@ nest_cgroups (KtstrTestDef *def)
 {
   for (guint i = 0; i < def->cgroups->len; i++)
     {
-      const char *name = ((KtstrCgroupDef *) def->cgroups->pdata[i])->name;
+      const char *name = ((KtstrCgroupDef *)def->cgroups->pdata[i])->name;
       for (const char *s = strchr (name, '/'); s != NULL; s = strchr (s + 1, '/'))
         {
-          g_autofree char *parent = g_strndup (name, (gsize) (s - name));
+          g_autofree char *parent = g_strndup (name, (gsize)(s - name));
           gboolean found = FALSE;
           for (guint j = 0; j < def->cgroups->len && !found; j++)
-            found = g_str_equal (((KtstrCgroupDef *) def->cgroups->pdata[j])->name, parent);
+            found = g_str_equal (((KtstrCgroupDef *)def->cgroups->pdata[j])->name, parent);
           if (found)
             continue;
           KtstrCgroupDef *pc = g_new0 (KtstrCgroupDef, 1);
           pc->name = g_steal_pointer (&parent);
-          pc->works = g_ptr_array_new_with_free_func ((GDestroyNotify) work_def_free);
+          pc->works = g_ptr_array_new_with_free_func ((GDestroyNotify)work_def_free);
           pc->step = -1;
           g_ptr_array_add (def->cgroups, pc);
-          name = ((KtstrCgroupDef *) def->cgroups->pdata[i])->name;
+          name = ((KtstrCgroupDef *)def->cgroups->pdata[i])->name;
         }
     }
   /* Stable (GLib >= 2.32): file order among cgroups of one depth. */
@@ -385,11 +392,10 @@ check_works (const KtstrTestDef *def, GError **error)
           g_ptr_array_remove_index (w->params, w->params->len - 1);
           if (!ok)
             {
-              g_autofree char *group = w->label
-                                           ? g_strdup_printf ("work %s/%s", cg->name, w->label)
-                                           : g_strdup_printf ("cgroup %s", cg->name);
-              return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, def->path, group, "workers", "%s",
-                          why);
+              g_autofree char *group = w->label ? g_strdup_printf ("work %s/%s", cg->name, w->label)
+                                                : g_strdup_printf ("cgroup %s", cg->name);
+              return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, def->path, group,
+                                         "workers", "%s", why);
             }
         }
     }
@@ -416,7 +422,7 @@ load_constraints (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **er
       c->requires_smt = g_key_file_get_boolean (kf, "test", "requires_smt", &local);
       if (local != NULL)
         return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "requires_smt",
-                    "expected true or false");
+                                   "expected true or false");
     }
   static const char *const pairs[][2] = { { "min_llcs", "max_llcs" },
                                           { "min_cpus", "max_cpus" },
@@ -426,11 +432,12 @@ load_constraints (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **er
   for (gsize i = 0; i < G_N_ELEMENTS (pairs); i++)
     if (lo[i] > hi[i])
       return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", pairs[i][0],
-                  "%u is above %s %u", lo[i], pairs[i][1], hi[i]);
+                                 "%u is above %s %u", lo[i], pairs[i][1], hi[i]);
   /* The test's own topology must satisfy its own constraints. */
   g_autofree char *why = NULL;
   if (!ktstr_testdef_fits (def, def->topology, &why))
-    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s", why);
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s",
+                               why);
   return TRUE;
 }
 
@@ -447,11 +454,11 @@ ktstr_testdef_fits (const KtstrTestDef *def, const char *topology, char **why)
   const KtstrTestConstraints *c = &def->constraints;
   guint llcs = t.llcs, cpus = t.llcs * t.cores_per_llc * t.threads_per_core, nodes = t.numa_nodes;
   if (llcs < c->min_llcs || llcs > c->max_llcs)
-    *why = g_strdup_printf ("%s has %u LLCs; test '%s' needs %u to %u", topology, llcs,
-                            def->name, c->min_llcs, c->max_llcs);
+    *why = g_strdup_printf ("%s has %u LLCs; test '%s' needs %u to %u", topology, llcs, def->name,
+                            c->min_llcs, c->max_llcs);
   else if (cpus < c->min_cpus || cpus > c->max_cpus)
-    *why = g_strdup_printf ("%s has %u CPUs; test '%s' needs %u to %u", topology, cpus,
-                            def->name, c->min_cpus, c->max_cpus);
+    *why = g_strdup_printf ("%s has %u CPUs; test '%s' needs %u to %u", topology, cpus, def->name,
+                            c->min_cpus, c->max_cpus);
   else if (nodes < c->min_numa_nodes || nodes > c->max_numa_nodes)
     *why = g_strdup_printf ("%s has %u NUMA nodes; test '%s' needs %u to %u", topology, nodes,
                             def->name, c->min_numa_nodes, c->max_numa_nodes);
@@ -501,13 +508,14 @@ get_flag_list (GKeyFile *kf, const char *path, const char *key, char ***out, GEr
     {
       g_strstrip (*i);
       if (!valid_name (*i))
-        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", key,
-                    "'%s' is not a flag name (expected a comma-separated list such as "
-                    "llc,steal)",
-                    *i);
+        return ktstr_testdef_fail (
+            error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", key,
+            "'%s' is not a flag name (expected a comma-separated list such as "
+            "llc,steal)",
+            *i);
       if (g_ptr_array_find_with_equal_func (seen, *i, g_str_equal, NULL))
         return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", key,
-                    "flag '%s' is listed twice", *i);
+                                   "flag '%s' is listed twice", *i);
       g_ptr_array_add (seen, *i);
       g_strv_builder_add (b, *i);
     }
@@ -519,7 +527,7 @@ static gboolean
 sched_has_flag (const KtstrSchedulerDef *sdef, const char *name)
 {
   for (guint j = 0; j < sdef->flags->len; j++)
-    if (g_str_equal (((KtstrSchedulerFlag *) sdef->flags->pdata[j])->name, name))
+    if (g_str_equal (((KtstrSchedulerFlag *)sdef->flags->pdata[j])->name, name))
       return TRUE;
   return FALSE;
 }
@@ -535,17 +543,18 @@ load_scheduler (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
   if (sched != NULL)
     {
       if (*sched == '\0')
-        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "scheduler",
-                    "empty; give a scheduler definition file (ktstr-scheduler(5)), relative "
-                    "to this file");
+        return ktstr_testdef_fail (
+            error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "scheduler",
+            "empty; give a scheduler definition file (ktstr-scheduler(5)), relative "
+            "to this file");
       g_autofree char *dir = g_path_get_dirname (path);
       g_autofree char *full
           = g_path_is_absolute (sched) ? g_strdup (sched) : g_build_filename (dir, sched, NULL);
       g_autoptr (GError) local = NULL;
       def->scheduler = ktstr_scheduler_def_load (full, &local);
       if (def->scheduler == NULL)
-        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "scheduler", "%s",
-                    local->message);
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "scheduler",
+                                   "%s", local->message);
     }
   if (!get_flag_list (kf, path, "flags", &def->flags, error)
       || !get_flag_list (kf, path, "required_flags", &def->required_flags, error)
@@ -556,13 +565,14 @@ load_scheduler (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
   if (def->excluded_flags == NULL)
     def->excluded_flags = g_new0 (char *, 1);
   if (def->flags != NULL && def->scheduler == NULL)
-    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags",
-                "selects flags of a scheduler definition, but the file names none (add "
-                "scheduler=FILE, or pass --scheduler-file and --flags)");
+    return ktstr_testdef_fail (
+        error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags",
+        "selects flags of a scheduler definition, but the file names none (add "
+        "scheduler=FILE, or pass --scheduler-file and --flags)");
   for (char **f = def->required_flags; *f; f++)
-    if (g_strv_contains ((const char *const *) def->excluded_flags, *f))
+    if (g_strv_contains ((const char *const *)def->excluded_flags, *f))
       return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "excluded_flags",
-                  "flag '%s' is also in required_flags", *f);
+                                 "flag '%s' is also in required_flags", *f);
   if (def->scheduler == NULL)
     return TRUE;
   static const char *const keys[] = { "flags", "required_flags", "excluded_flags" };
@@ -571,8 +581,8 @@ load_scheduler (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
     for (char **f = lists[k]; f && *f; f++)
       if (!sched_has_flag (def->scheduler, *f))
         return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", keys[k],
-                    "scheduler '%s' (%s) has no flag '%s'", def->scheduler->name,
-                    def->scheduler->path, *f);
+                                   "scheduler '%s' (%s) has no flag '%s'", def->scheduler->name,
+                                   def->scheduler->path, *f);
   if (def->flags != NULL)
     {
       g_autofree char *joined = g_strjoinv (",", def->flags);
@@ -581,26 +591,27 @@ load_scheduler (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
       g_autofree char *why = NULL;
       if (!ktstr_scheduler_def_select_flags (def->scheduler, joined, &active, &args, &local))
         return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags", "%s",
-                    local->message);
-      if (!ktstr_testdef_allows_flags (def, (const char *const *) active, &why))
-        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags", "%s", why);
+                                   local->message);
+      if (!ktstr_testdef_allows_flags (def, (const char *const *)active, &why))
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags", "%s",
+                                   why);
     }
   /* The test's own topology must suit its scheduler too. */
   g_autoptr (GError) topo_error = NULL;
   if (!ktstr_scheduler_def_check_topology (def->scheduler, def->topology, &topo_error))
     return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s",
-                topo_error->message);
+                               topo_error->message);
   return TRUE;
 }
 
 KtstrTestDef *
 ktstr_testdef_load (const char *path, GError **error)
 {
-  static const char *const test_keys[]
-      = { "name",     "description", "topology", "duration_ms",    "settle_ms",
-          "workers",  "min_llcs",    "max_llcs", "min_cpus",       "max_cpus",
-          "min_numa_nodes", "max_numa_nodes", "requires_smt", "scheduler", "flags",
-          "required_flags", "excluded_flags", NULL };
+  static const char *const test_keys[] = {
+    "name",         "description", "topology", "duration_ms",    "settle_ms",      "workers",
+    "min_llcs",     "max_llcs",    "min_cpus", "max_cpus",       "min_numa_nodes", "max_numa_nodes",
+    "requires_smt", "scheduler",   "flags",    "required_flags", "excluded_flags", NULL
+  };
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
 
@@ -615,7 +626,7 @@ ktstr_testdef_load (const char *path, GError **error)
   if (!g_key_file_has_group (kf, "test"))
     {
       ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", NULL,
-           "missing group (every test file starts with [test] and name=...)");
+                          "missing group (every test file starts with [test] and name=...)");
       return NULL;
     }
   if (!check_keys (kf, path, "test", test_keys, FALSE, error))
@@ -623,7 +634,7 @@ ktstr_testdef_load (const char *path, GError **error)
 
   g_autoptr (KtstrTestDef) def = g_new0 (KtstrTestDef, 1);
   def->path = g_strdup (path);
-  def->cgroups = g_ptr_array_new_with_free_func ((GDestroyNotify) cgroup_def_free);
+  def->cgroups = g_ptr_array_new_with_free_func ((GDestroyNotify)cgroup_def_free);
   def->duration_ms = DEFAULT_DURATION_MS;
   def->settle_ms = DEFAULT_SETTLE_MS;
   def->workers = DEFAULT_WORKERS;
@@ -632,7 +643,7 @@ ktstr_testdef_load (const char *path, GError **error)
   if (!valid_name (def->name))
     {
       ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "name",
-           "required; 1-64 letters, digits, '_' or '-'");
+                          "required; 1-64 letters, digits, '_' or '-'");
       return NULL;
     }
   def->description = g_key_file_get_string (kf, "test", "description", NULL);
@@ -647,7 +658,8 @@ ktstr_testdef_load (const char *path, GError **error)
       char err[256];
       if (ktstr_topology_parse (def->topology, &t, err, sizeof err) != 0)
         {
-          ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s", err);
+          ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s",
+                              err);
           return NULL;
         }
     }
@@ -667,9 +679,10 @@ ktstr_testdef_load (const char *path, GError **error)
         continue;
       if (!g_str_has_prefix (*g, "cgroup "))
         {
-          ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, *g, NULL,
-               "unknown group (expected [test], [cgroup NAME], [work CGROUP/LABEL], [step N], "
-               "[backdrop], [payload NAME] or [checks])");
+          ktstr_testdef_fail (
+              error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, *g, NULL,
+              "unknown group (expected [test], [cgroup NAME], [work CGROUP/LABEL], [step N], "
+              "[backdrop], [payload NAME] or [checks])");
           return NULL;
         }
       g_autofree char *child_prefix = g_strdup_printf ("%s/", *g);
@@ -708,7 +721,7 @@ ktstr_testdef_load (const char *path, GError **error)
   if (def->cgroups->len == 0 && def->steps->len == 0)
     {
       ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", NULL,
-           "a test needs at least one [cgroup NAME] group");
+                          "a test needs at least one [cgroup NAME] group");
       return NULL;
     }
   def->keyfile = g_steal_pointer (&kf);
@@ -737,8 +750,8 @@ ktstr_testdef_work_type (const KtstrTestDef *def)
 static int
 compare_by_name (gconstpointer a, gconstpointer b)
 {
-  const KtstrTestDef *x = *(KtstrTestDef *const *) a;
-  const KtstrTestDef *y = *(KtstrTestDef *const *) b;
+  const KtstrTestDef *x = *(KtstrTestDef *const *)a;
+  const KtstrTestDef *y = *(KtstrTestDef *const *)b;
   return strcmp (x->name, y->name);
 }
 
@@ -748,7 +761,7 @@ ktstr_testdef_load_dir (const char *dir, GError **error)
   g_autoptr (GDir) d = g_dir_open (dir, 0, error);
   if (d == NULL)
     return NULL;
-  g_autoptr (GPtrArray) defs = g_ptr_array_new_with_free_func ((GDestroyNotify) ktstr_testdef_free);
+  g_autoptr (GPtrArray) defs = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_testdef_free);
   const char *name;
   while ((name = g_dir_read_name (d)) != NULL)
     {

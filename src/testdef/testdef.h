@@ -36,9 +36,9 @@ typedef struct
 typedef struct
 {
   char *name;
-  char *cpuset;      /* cpuset spec (all, exact:, llc:, numa:, range:, disjoint:, overlap:) or NULL */
-  GPtrArray *works;  /* KtstrWorkDef*, owned */
-  int step;          /* -1: the backdrop (or a test without steps), else [step N] */
+  char *cpuset; /* cpuset spec (all, exact:, llc:, numa:, range:, disjoint:, overlap:) or NULL */
+  GPtrArray *works; /* KtstrWorkDef*, owned */
+  int step;         /* -1: the backdrop (or a test without steps), else [step N] */
 } KtstrCgroupDef;
 
 /* [step N]: its hold as written (frac:F, fixed:MS, loop:MS) and its ops,
@@ -62,7 +62,7 @@ typedef enum
 typedef struct
 {
   KtstrPayloadCheckKind kind;
-  char *metric; /* NULL for EXIT_CODE */
+  char *metric;  /* NULL for EXIT_CODE */
   double lo, hi; /* MIN: lo; MAX: hi; RANGE: both; EXIT_CODE: lo */
 } KtstrPayloadCheck;
 
@@ -70,9 +70,9 @@ typedef struct
 typedef struct
 {
   char *name;
-  char *binary;     /* absolute host path */
-  GPtrArray *args;  /* char*, owned */
-  gboolean is_json; /* output=json */
+  char *binary;      /* absolute host path */
+  GPtrArray *args;   /* char*, owned */
+  gboolean is_json;  /* output=json */
   GPtrArray *checks; /* KtstrPayloadCheck*, owned */
 } KtstrPayloadDef;
 
@@ -89,13 +89,13 @@ typedef struct
 {
   char *name;
   char *description;
-  char *path;        /* file it was loaded from */
-  char *topology;    /* default topology label */
+  char *path;     /* file it was loaded from */
+  char *topology; /* default topology label */
   guint duration_ms;
   guint settle_ms;
-  guint workers;     /* default workers per cgroup */
+  guint workers;      /* default workers per cgroup */
   GPtrArray *cgroups; /* KtstrCgroupDef*, owned */
-  GKeyFile *keyfile; /* the whole file, for the [checks] group */
+  GKeyFile *keyfile;  /* the whole file, for the [checks] group */
   KtstrTestConstraints constraints;
   GPtrArray *steps;        /* KtstrStepDef*, owned, in order; empty without steps */
   GPtrArray *backdrop_ops; /* char*, owned: [backdrop] payloads= as RunPayload, then ops= */

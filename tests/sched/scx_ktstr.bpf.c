@@ -70,7 +70,8 @@ maybe_crash (struct ktstr_knobs *k)
 }
 
 SEC ("struct_ops/ktstr_enqueue")
-void BPF_PROG (ktstr_enqueue, struct task_struct *p, u64 enq_flags)
+void
+BPF_PROG (ktstr_enqueue, struct task_struct *p, u64 enq_flags)
 {
   maybe_crash (get_knobs ());
   if (degrade)
@@ -86,11 +87,12 @@ void BPF_PROG (ktstr_enqueue, struct task_struct *p, u64 enq_flags)
 }
 
 SEC ("struct_ops/ktstr_dispatch")
-void BPF_PROG (ktstr_dispatch, s32 cpu, struct task_struct *prev)
+void
+BPF_PROG (ktstr_dispatch, s32 cpu, struct task_struct *prev)
 {
   if (fail_verify)
     /* A store through NULL: the verifier rejects the program. */
-    asm volatile ("r1 = 0; *(u64 *)(r1 + 0) = r1;" ::: "r1");
+    asm volatile("r1 = 0; *(u64 *)(r1 + 0) = r1;" ::: "r1");
   struct ktstr_knobs *k = get_knobs ();
   maybe_crash (k);
   if (k != NULL && k->stall)
@@ -99,13 +101,15 @@ void BPF_PROG (ktstr_dispatch, s32 cpu, struct task_struct *prev)
 }
 
 SEC ("struct_ops.s/ktstr_init")
-s32 BPF_PROG (ktstr_init)
+s32
+BPF_PROG (ktstr_init)
 {
   return scx_bpf_create_dsq (SHARED_DSQ, -1);
 }
 
 SEC ("struct_ops/ktstr_exit")
-void BPF_PROG (ktstr_exit, struct scx_exit_info *ei)
+void
+BPF_PROG (ktstr_exit, struct scx_exit_info *ei)
 {
   u32 zero = 0;
   struct ktstr_uei *uei = bpf_map_lookup_elem (&exit_info, &zero);
@@ -119,10 +123,10 @@ void BPF_PROG (ktstr_exit, struct scx_exit_info *ei)
 
 SEC (".struct_ops.link")
 struct sched_ext_ops ktstr_ops = {
-  .enqueue = (void *) ktstr_enqueue,
-  .dispatch = (void *) ktstr_dispatch,
-  .init = (void *) ktstr_init,
-  .exit = (void *) ktstr_exit,
+  .enqueue = (void *)ktstr_enqueue,
+  .dispatch = (void *)ktstr_dispatch,
+  .init = (void *)ktstr_init,
+  .exit = (void *)ktstr_exit,
   .timeout_ms = 20000,
   .name = "ktstr",
 };
