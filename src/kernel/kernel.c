@@ -6,11 +6,8 @@
 #include "kernel/kernel-cache.h"
 #include "record/rundir.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
 void
 ktstr_kernel_free (KtstrKernel *kernel)

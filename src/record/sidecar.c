@@ -4,12 +4,7 @@
  * src/test_support/sidecar.rs (ktstr-features.md §3.2). */
 #include "config.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "record/sidecar.h"
 #include "record/siphash.h"
