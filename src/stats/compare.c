@@ -108,6 +108,7 @@ typedef struct
   DirtyTrack kernel;
   double sums[KTSTR_METRIC_COUNT];
   GHashTable *ext_sums; /* borrowed name -> ExtSum* */
+  GPtrArray *members;   /* the passing contributors, borrowed */
 } Accumulator;
 
 static void
@@ -149,6 +150,9 @@ accumulate (Accumulator *acc, const KtstrStatsRow *row)
       return;
     }
   acc->passes_observed++;
+  if (acc->members == NULL)
+    acc->members = g_ptr_array_new ();
+  g_ptr_array_add (acc->members, (gpointer)row);
   for (guint m = 0; m < KTSTR_METRIC_COUNT; m++)
     acc->sums[m] += row->metrics[m];
   if (row->ext_metrics == NULL)
@@ -213,6 +217,7 @@ finish_group (Accumulator *acc)
     }
   g_free (acc->project.first_base);
   g_free (acc->kernel.first_base);
+  row->samples = acc->members != NULL ? acc->members : g_ptr_array_new ();
   group->row = row;
   group->passes_observed = acc->passes_observed;
   group->total_observed = acc->total_observed;

@@ -43,7 +43,9 @@ void ktstr_stats_group_free (KtstrStatsGroup *group);
  * averages every metric over the passing, non-skipped contributors
  * (integer counters are rounded, as the Rust tool stores them).  A group
  * passed only if every contributor passed and none was skipped.  A commit
- * column mixing clean and -dirty contributors reads "{hex}+mixed".
+ * column mixing clean and -dirty contributors reads "{hex}+mixed".  The
+ * averaged row keeps its contributors as samples (row->samples, borrowed
+ * from ROWS) for the significance tests.
  * Returns KtstrStatsGroup*, owned. */
 GPtrArray *ktstr_stats_group_and_average (GPtrArray *rows, const gboolean slicing[KTSTR_DIM_COUNT]);
 

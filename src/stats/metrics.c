@@ -8,34 +8,44 @@
 
 #define LOWER KTSTR_POLARITY_LOWER_BETTER
 #define HIGHER KTSTR_POLARITY_HIGHER_BETTER
+#define LIN KTSTR_SCALE_LINEAR
+#define LOGS KTSTR_SCALE_LOG
 
-/* ktstr-features.md §4.1, same order, same values. */
+/* Same order, names, polarities and gates as the METRICS registry of the
+ * Rust ktstr (the tool ktstr reimplements), so policies carry over.
+ * Log scale: the metrics whose noise multiplies them (rates, durations,
+ * counts of events, ratios of positive quantities); linear: bounded
+ * fractions, percentage-point spreads and small maxima or indicators,
+ * which are often 0 and whose noise does not grow with their level. */
 static const KtstrMetricDef registry[KTSTR_METRIC_COUNT] = {
-  { KTSTR_METRIC_WORST_SPREAD, "worst_spread", LOWER, 5.0, 0.25, "%", FALSE },
-  { KTSTR_METRIC_WORST_GAP_MS, "worst_gap_ms", LOWER, 500.0, 0.50, "ms", TRUE },
-  { KTSTR_METRIC_TOTAL_MIGRATIONS, "total_migrations", LOWER, 10.0, 0.30, "", TRUE },
-  { KTSTR_METRIC_WORST_MIGRATION_RATIO, "worst_migration_ratio", LOWER, 0.05, 0.20, "", FALSE },
-  { KTSTR_METRIC_MAX_IMBALANCE_RATIO, "max_imbalance_ratio", LOWER, 1.0, 0.25, "x", FALSE },
-  { KTSTR_METRIC_MAX_DSQ_DEPTH, "max_dsq_depth", LOWER, 10.0, 0.50, "", TRUE },
-  { KTSTR_METRIC_STALL_COUNT, "stall_count", LOWER, 1.0, 0.50, "", TRUE },
-  { KTSTR_METRIC_TOTAL_FALLBACK, "total_fallback", LOWER, 5.0, 0.30, "", TRUE },
-  { KTSTR_METRIC_TOTAL_KEEP_LAST, "total_keep_last", LOWER, 5.0, 0.30, "", TRUE },
+  { KTSTR_METRIC_WORST_SPREAD, "worst_spread", LOWER, 5.0, 0.25, "%", FALSE, LIN },
+  { KTSTR_METRIC_WORST_GAP_MS, "worst_gap_ms", LOWER, 500.0, 0.50, "ms", TRUE, LOGS },
+  { KTSTR_METRIC_TOTAL_MIGRATIONS, "total_migrations", LOWER, 10.0, 0.30, "", TRUE, LOGS },
+  { KTSTR_METRIC_WORST_MIGRATION_RATIO, "worst_migration_ratio", LOWER, 0.05, 0.20, "", FALSE,
+    LOGS },
+  { KTSTR_METRIC_MAX_IMBALANCE_RATIO, "max_imbalance_ratio", LOWER, 1.0, 0.25, "x", FALSE, LOGS },
+  { KTSTR_METRIC_MAX_DSQ_DEPTH, "max_dsq_depth", LOWER, 10.0, 0.50, "", TRUE, LIN },
+  { KTSTR_METRIC_STALL_COUNT, "stall_count", LOWER, 1.0, 0.50, "", TRUE, LIN },
+  { KTSTR_METRIC_TOTAL_FALLBACK, "total_fallback", LOWER, 5.0, 0.30, "", TRUE, LOGS },
+  { KTSTR_METRIC_TOTAL_KEEP_LAST, "total_keep_last", LOWER, 5.0, 0.30, "", TRUE, LOGS },
   { KTSTR_METRIC_WORST_P99_WAKE_LATENCY_US, "worst_p99_wake_latency_us", LOWER, 50.0, 0.25,
-    "\302\265s", FALSE },
+    "\302\265s", FALSE, LOGS },
   { KTSTR_METRIC_WORST_MEDIAN_WAKE_LATENCY_US, "worst_median_wake_latency_us", LOWER, 20.0, 0.25,
-    "\302\265s", FALSE },
-  { KTSTR_METRIC_WORST_WAKE_LATENCY_CV, "worst_wake_latency_cv", LOWER, 0.10, 0.25, "", FALSE },
-  { KTSTR_METRIC_TOTAL_ITERATIONS, "total_iterations", HIGHER, 100.0, 0.10, "", TRUE },
+    "\302\265s", FALSE, LOGS },
+  { KTSTR_METRIC_WORST_WAKE_LATENCY_CV, "worst_wake_latency_cv", LOWER, 0.10, 0.25, "", FALSE,
+    LOGS },
+  { KTSTR_METRIC_TOTAL_ITERATIONS, "total_iterations", HIGHER, 100.0, 0.10, "", TRUE, LOGS },
   { KTSTR_METRIC_WORST_MEAN_RUN_DELAY_US, "worst_mean_run_delay_us", LOWER, 50.0, 0.25, "\302\265s",
-    FALSE },
-  { KTSTR_METRIC_WORST_RUN_DELAY_US, "worst_run_delay_us", LOWER, 100.0, 0.50, "\302\265s", FALSE },
+    FALSE, LOGS },
+  { KTSTR_METRIC_WORST_RUN_DELAY_US, "worst_run_delay_us", LOWER, 100.0, 0.50, "\302\265s", FALSE,
+    LOGS },
   { KTSTR_METRIC_WORST_WAKE_LATENCY_TAIL_RATIO, "worst_wake_latency_tail_ratio", LOWER, 0.5, 0.25,
-    "x", FALSE },
+    "x", FALSE, LOGS },
   { KTSTR_METRIC_WORST_ITERATIONS_PER_WORKER, "worst_iterations_per_worker", HIGHER, 10.0, 0.10, "",
-    FALSE },
-  { KTSTR_METRIC_WORST_PAGE_LOCALITY, "worst_page_locality", HIGHER, 0.05, 0.10, "", FALSE },
+    FALSE, LOGS },
+  { KTSTR_METRIC_WORST_PAGE_LOCALITY, "worst_page_locality", HIGHER, 0.05, 0.10, "", FALSE, LIN },
   { KTSTR_METRIC_WORST_CROSS_NODE_MIGRATION_RATIO, "worst_cross_node_migration_ratio", LOWER, 0.05,
-    0.20, "", FALSE },
+    0.20, "", FALSE, LIN },
 };
 
 const KtstrMetricDef *

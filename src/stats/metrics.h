@@ -43,6 +43,14 @@ typedef enum
   KTSTR_METRIC_COUNT
 } KtstrMetricId;
 
+/* The scale on which trial-to-trial noise is additive, and so the scale
+ * of compare's significance test (see significance.h). */
+typedef enum
+{
+  KTSTR_SCALE_LINEAR, /* fractions, percentages, small indicators */
+  KTSTR_SCALE_LOG,    /* rates, durations, ratios of positive quantities */
+} KtstrMetricScale;
+
 typedef struct
 {
   KtstrMetricId id;
@@ -54,6 +62,7 @@ typedef struct
   /* The sidecar field is an integer counter: averages are rounded to the
    * nearest integer, as the Rust tool stores them in integer fields. */
   gboolean is_integer;
+  KtstrMetricScale scale;
 } KtstrMetricDef;
 
 /* Below this many iterations the p99/median tail ratio is noise: the

@@ -39,6 +39,7 @@ ktstr_stats_row_free (KtstrStatsRow *row)
   g_free (row->run_source);
   g_strfreev (row->flags);
   g_clear_pointer (&row->ext_metrics, g_hash_table_unref);
+  g_clear_pointer (&row->samples, g_ptr_array_unref);
   g_free (row);
 }
 
@@ -92,6 +93,24 @@ ktstr_stats_row_read_metric (const KtstrStatsRow *row, const KtstrMetricDef *met
     }
   *value = 0.0;
   return FALSE;
+}
+
+guint
+ktstr_stats_row_n_samples (const KtstrStatsRow *row)
+{
+  return row->samples != NULL ? row->samples->len : 1;
+}
+
+const KtstrStatsRow *
+ktstr_stats_row_sample (const KtstrStatsRow *row, guint i)
+{
+  if (row->samples == NULL)
+    {
+      g_return_val_if_fail (i == 0, NULL);
+      return row;
+    }
+  g_return_val_if_fail (i < row->samples->len, NULL);
+  return g_ptr_array_index (row->samples, i);
 }
 
 char *

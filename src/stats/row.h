@@ -45,6 +45,10 @@ typedef struct
   double metrics[KTSTR_METRIC_COUNT];
   GHashTable *ext_metrics; /* char* -> double* (finite values only); may be NULL */
   gconstpointer source;    /* the sidecar this row came from; NULL for averages */
+  /* An average's samples: the passing, non-skipped rows it averages
+   * (borrowed, they must outlive it).  NULL for a row read from one
+   * sidecar, which is its own single sample. */
+  GPtrArray *samples;
 } KtstrStatsRow;
 
 KtstrStatsRow *ktstr_stats_row_new (void);
@@ -60,6 +64,11 @@ const char *ktstr_stats_row_dim_value (const KtstrStatsRow *row, KtstrStatsDim d
  * then uses 0). */
 gboolean ktstr_stats_row_read_metric (const KtstrStatsRow *row, const KtstrMetricDef *metric,
                                       double *value);
+
+/* How many trials ROW stands for, and the I-th of them (ROW itself when
+ * it has no samples array). */
+guint ktstr_stats_row_n_samples (const KtstrStatsRow *row);
+const KtstrStatsRow *ktstr_stats_row_sample (const KtstrStatsRow *row, guint i);
 
 /* "{scenario} {topology} {scheduler} {work_type} {flags joined by ,}": the
  * text `compare -E` searches. */
