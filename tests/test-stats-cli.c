@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "tests/test-stats-trials.h"
 #include "tests/test-stats-util.h"
 
 typedef struct
@@ -286,6 +287,96 @@ test_compare_no_data (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (run.err, "no sidecar data found under /nonexistent-target/ktstr"));
 }
 
+/* A runs root of synthetic trials (5 a side, six tests) in a fresh target. */
+static char *
+make_trials_target (guint trials, double drop)
+{
+  char *target = g_dir_make_tmp ("ktstr-stats-trials-XXXXXX", NULL);
+  g_autofree char *root = stats_test_runs_root (target);
+  stats_test_write_trial_pool (root, 20260110, trials, drop);
+  return target;
+}
+
+static JsonObject *
+parse_object (JsonParser *parser, const char *text)
+{
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static void
+test_noise (Fixture *f, gconstpointer data)
+{
+  g_autofree char *target = make_trials_target (5, 0.0);
+  g_autofree char *root = stats_test_runs_root (target);
+  g_auto (StatsTestRun) run;
+  g_auto (StatsTestRun) one;
+  g_auto (StatsTestRun) json;
+  g_auto (StatsTestRun) dir;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  stats_test_run (&run, target, NULL, "noise", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_str_has_prefix (run.out, "noise across trials: 12 test configuration(s), 5 "
+                                            "trials each\n"));
+  g_assert_nonnull (strstr (run.out, "TEST  "));
+  g_assert_nonnull (strstr (run.out, "  CONFIGS  MEDIAN_CV  MAX_CV  TYPICAL_CV\n"));
+  /* Filters narrow the configurations like compare's shared filters. */
+  stats_test_run (&one, target, NULL, "noise", "--project-commit", "aaaaaaa", "-E", "pipe_io",
+                  "--change", "30", NULL);
+  g_assert_cmpint (one.status, ==, 0);
+  g_assert_true (g_str_has_prefix (one.out, "noise across trials: 1 test configuration(s)"));
+  g_assert_nonnull (strstr (one.out, "TRIALS a side to detect a 30 % change"));
+  stats_test_run (&json, target, NULL, "noise", "--json", "--fdr", "off", NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  JsonObject *obj = parse_object (parser, json.out);
+  g_assert_true (json_object_get_null_member (obj, "fdr"));
+  g_assert_cmpint (json_object_get_int_member (obj, "configurations"), ==, 12);
+  g_assert_cmpfloat (json_object_get_double_member (obj, "level"), ==, 0.05);
+  /* --dir reads another root, as everywhere. */
+  stats_test_run (&dir, "/nonexistent-target", NULL, "noise", "--dir", root, "--run-source",
+                  "archive", NULL);
+  g_assert_cmpint (dir.status, ==, 0);
+  g_assert_nonnull (strstr (dir.out, "/archive/"));
+  stats_test_rm_rf (target);
+}
+
+static void
+test_noise_errors (Fixture *f, gconstpointer data)
+{
+  g_autofree char *policy = stats_test_data_path ("policy-lenient.json");
+  static const char *const bad_change[] = { "x", "-3" };
+  static const char *const expected[]
+      = { "--change 'x' is not a number; give a percentage such as 10 or 2.5",
+          "--change must be a non-negative percentage; got -3" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_change); i++)
+    {
+      g_auto (StatsTestRun) run;
+      RUN (f, "noise", "--change", bad_change[i]);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_nonnull (strstr (run.err, expected[i]));
+    }
+  g_auto (StatsTestRun) both;
+  stats_test_run (&both, f->target, NULL, "noise", "--change", "10", "--policy", policy, NULL);
+  g_assert_cmpint (both.status, ==, 2);
+  g_assert_nonnull (strstr (both.err, "--change and --policy exclude each other"));
+  g_auto (StatsTestRun) alpha;
+  stats_test_run (&alpha, f->target, NULL, "noise", "--alpha", "2", NULL);
+  g_assert_cmpint (alpha.status, ==, 2);
+  g_assert_nonnull (strstr (alpha.err, "ktstr-stats noise: error: --alpha 2 is out of range"));
+  g_auto (StatsTestRun) none;
+  stats_test_run (&none, "/nonexistent-target", NULL, "noise", NULL);
+  g_assert_cmpint (none.status, ==, 2);
+  g_assert_nonnull (strstr (none.err, "no sidecar data found under /nonexistent-target/ktstr"));
+  /* The fixture pool's 6.14 runs have one sidecar per configuration. */
+  g_auto (StatsTestRun) single;
+  stats_test_run (&single, f->target, NULL, "noise", "--kernel", "6.14", NULL);
+  g_assert_cmpint (single.status, ==, 0);
+  g_assert_true (g_str_has_prefix (single.out, "noise: no test configuration has 2 or more "
+                                               "passing trials\n"));
+}
+
 static void
 test_analysis (Fixture *f, gconstpointer data)
 {
@@ -313,6 +404,7 @@ test_help (Fixture *f, gconstpointer data)
   RUN (f, "--help");
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "Exit status: 0 success"));
+  g_assert_nonnull (strstr (run.out, "  noise          show each metric's noise"));
   stats_test_run (&cmd, f->target, NULL, "help", "compare", NULL);
   g_assert_cmpint (cmd.status, ==, 0);
   g_assert_true (g_str_has_prefix (cmd.out, "Usage:\n  ktstr-stats compare [OPTION…]\n"));
@@ -345,6 +437,8 @@ main (int argc, char **argv)
   ADD ("/stats/cli/compare/multi-dimension", test_compare_multi_dimension_warning);
   ADD ("/stats/cli/compare/dir-is-archive", test_compare_dir_is_archive);
   ADD ("/stats/cli/compare/no-data", test_compare_no_data);
+  ADD ("/stats/cli/noise", test_noise);
+  ADD ("/stats/cli/noise/errors", test_noise_errors);
   ADD ("/stats/cli/analysis", test_analysis);
   ADD ("/stats/cli/help", test_help);
   return g_test_run ();

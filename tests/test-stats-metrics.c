@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "stats/metrics.h"
@@ -16,26 +17,35 @@ test_registry_matches_reference (void)
     KtstrPolarity polarity;
     double abs, rel;
     const char *unit;
+    KtstrMetricScale scale;
+    gboolean measured; /* has a typical CV */
   } expected[] = {
-    { "worst_spread", KTSTR_POLARITY_LOWER_BETTER, 5.0, 0.25, "%" },
-    { "worst_gap_ms", KTSTR_POLARITY_LOWER_BETTER, 500.0, 0.50, "ms" },
-    { "total_migrations", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.30, "" },
-    { "worst_migration_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.05, 0.20, "" },
-    { "max_imbalance_ratio", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.25, "x" },
-    { "max_dsq_depth", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.50, "" },
-    { "stall_count", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.50, "" },
-    { "total_fallback", KTSTR_POLARITY_LOWER_BETTER, 5.0, 0.30, "" },
-    { "total_keep_last", KTSTR_POLARITY_LOWER_BETTER, 5.0, 0.30, "" },
-    { "worst_p99_wake_latency_us", KTSTR_POLARITY_LOWER_BETTER, 50.0, 0.25, "µs" },
-    { "worst_median_wake_latency_us", KTSTR_POLARITY_LOWER_BETTER, 20.0, 0.25, "µs" },
-    { "worst_wake_latency_cv", KTSTR_POLARITY_LOWER_BETTER, 0.10, 0.25, "" },
-    { "total_iterations", KTSTR_POLARITY_HIGHER_BETTER, 100.0, 0.10, "" },
-    { "worst_mean_run_delay_us", KTSTR_POLARITY_LOWER_BETTER, 50.0, 0.25, "µs" },
-    { "worst_run_delay_us", KTSTR_POLARITY_LOWER_BETTER, 100.0, 0.50, "µs" },
-    { "worst_wake_latency_tail_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.5, 0.25, "x" },
-    { "worst_iterations_per_worker", KTSTR_POLARITY_HIGHER_BETTER, 10.0, 0.10, "" },
-    { "worst_page_locality", KTSTR_POLARITY_HIGHER_BETTER, 0.05, 0.10, "" },
-    { "worst_cross_node_migration_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.05, 0.20, "" },
+    { "worst_spread", KTSTR_POLARITY_LOWER_BETTER, 5.0, 0.25, "%", KTSTR_SCALE_LINEAR, TRUE },
+    { "worst_gap_ms", KTSTR_POLARITY_LOWER_BETTER, 500.0, 0.50, "ms", KTSTR_SCALE_LOG, TRUE },
+    { "total_migrations", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.30, "", KTSTR_SCALE_LOG, TRUE },
+    { "worst_migration_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.05, 0.20, "", KTSTR_SCALE_LOG, TRUE },
+    { "max_imbalance_ratio", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.25, "x", KTSTR_SCALE_LOG, FALSE },
+    { "max_dsq_depth", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.50, "", KTSTR_SCALE_LINEAR, FALSE },
+    { "stall_count", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.50, "", KTSTR_SCALE_LINEAR, FALSE },
+    { "total_fallback", KTSTR_POLARITY_LOWER_BETTER, 5.0, 0.30, "", KTSTR_SCALE_LOG, FALSE },
+    { "total_keep_last", KTSTR_POLARITY_LOWER_BETTER, 5.0, 0.30, "", KTSTR_SCALE_LOG, FALSE },
+    { "worst_p99_wake_latency_us", KTSTR_POLARITY_LOWER_BETTER, 50.0, 0.25, "µs", KTSTR_SCALE_LOG,
+      TRUE },
+    { "worst_median_wake_latency_us", KTSTR_POLARITY_LOWER_BETTER, 20.0, 0.25, "µs",
+      KTSTR_SCALE_LOG, TRUE },
+    { "worst_wake_latency_cv", KTSTR_POLARITY_LOWER_BETTER, 0.10, 0.25, "", KTSTR_SCALE_LOG, TRUE },
+    { "total_iterations", KTSTR_POLARITY_HIGHER_BETTER, 100.0, 0.10, "", KTSTR_SCALE_LOG, TRUE },
+    { "worst_mean_run_delay_us", KTSTR_POLARITY_LOWER_BETTER, 50.0, 0.25, "µs", KTSTR_SCALE_LOG,
+      TRUE },
+    { "worst_run_delay_us", KTSTR_POLARITY_LOWER_BETTER, 100.0, 0.50, "µs", KTSTR_SCALE_LOG, TRUE },
+    { "worst_wake_latency_tail_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.5, 0.25, "x", KTSTR_SCALE_LOG,
+      TRUE },
+    { "worst_iterations_per_worker", KTSTR_POLARITY_HIGHER_BETTER, 10.0, 0.10, "", KTSTR_SCALE_LOG,
+      TRUE },
+    { "worst_page_locality", KTSTR_POLARITY_HIGHER_BETTER, 0.05, 0.10, "", KTSTR_SCALE_LINEAR,
+      TRUE },
+    { "worst_cross_node_migration_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.05, 0.20, "",
+      KTSTR_SCALE_LINEAR, FALSE },
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (expected) == KTSTR_METRIC_COUNT);
@@ -48,6 +58,13 @@ test_registry_matches_reference (void)
       g_assert_cmpfloat (m->default_abs, ==, expected[i].abs);
       g_assert_cmpfloat (m->default_rel, ==, expected[i].rel);
       g_assert_cmpstr (m->unit, ==, expected[i].unit);
+      g_assert_cmpint (m->scale, ==, expected[i].scale);
+      /* A measured CV is a fraction; an unmeasured one is NAN, never a
+       * made-up number. */
+      if (expected[i].measured)
+        g_assert_true (m->typical_cv > 0.0 && m->typical_cv < 2.0);
+      else
+        g_assert_true (isnan (m->typical_cv));
       g_assert_true (ktstr_metrics_lookup (expected[i].name) == m);
     }
   g_assert_null (ktstr_metrics_lookup ("worst_sprad"));
@@ -73,6 +90,10 @@ test_list_json_golden (void)
   JsonObject *first = json_array_get_object_element (array, 0);
   g_assert_cmpstr (json_object_get_string_member (first, "polarity"), ==, "LowerBetter");
   g_assert_false (json_object_has_member (first, "accessor"));
+  g_assert_cmpstr (json_object_get_string_member (first, "scale"), ==, "linear");
+  g_assert_cmpfloat (json_object_get_double_member (first, "typical_cv"), ==, 0.70);
+  JsonObject *stall = json_array_get_object_element (array, KTSTR_METRIC_STALL_COUNT);
+  g_assert_true (json_object_get_null_member (stall, "typical_cv"));
 }
 
 int

@@ -1,5 +1,6 @@
 /* Helpers shared by the ktstr-stats command implementations (stats-cli.c,
- * compare-cli.c), defined in cli-common.c; not part of the library's interface. */
+ * compare-cli.c, noise-cli.c), defined in cli-common.c; not part of the
+ * library's interface. */
 #ifndef KTSTR_STATS_CLI_PRIVATE_H
 #define KTSTR_STATS_CLI_PRIVATE_H
 
@@ -24,6 +25,7 @@ void ktstr_stats_cli_print_warnings (const char *program, GPtrArray *warnings);
 void ktstr_stats_cli_print_out (const char *text);
 
 int ktstr_stats_cli_compare (const char *program, int argc, char **argv);
+int ktstr_stats_cli_noise (const char *program, int argc, char **argv);
 
 G_END_DECLS
 

@@ -10,6 +10,7 @@
 
 #include "stats/policy.h"
 #include "stats/row.h"
+#include "stats/significance.h"
 
 G_BEGIN_DECLS
 
@@ -59,6 +60,13 @@ typedef enum
   KTSTR_VERDICT_REGRESSION,
   KTSTR_VERDICT_IMPROVEMENT,
 } KtstrVerdict;
+
+/* Significance settings of one comparison (`compare --alpha/--fdr`). */
+typedef struct
+{
+  double alpha; /* level of each test; the intervals are 1 - alpha */
+  double fdr;   /* Benjamini–Hochberg level over the comparison; 0: off */
+} KtstrStatsSignificance;
 
 typedef struct
 {

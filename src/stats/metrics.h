@@ -63,6 +63,11 @@ typedef struct
    * nearest integer, as the Rust tool stores them in integer fields. */
   gboolean is_integer;
   KtstrMetricScale scale;
+  /* Coefficient of variation of the metric across trials of one test
+   * configuration, as measured (see list-metrics): what `compare` assumes
+   * when a side has one trial and cannot show its own noise.  NAN when it
+   * could not be measured. */
+  double typical_cv;
 } KtstrMetricDef;
 
 /* Below this many iterations the p99/median tail ratio is noise: the
@@ -75,6 +80,7 @@ const KtstrMetricDef *ktstr_metrics_lookup (const char *name);
 char *ktstr_metrics_names_joined (const char *separator);
 const char *ktstr_polarity_label (KtstrPolarity polarity);      /* "lower" / "higher" */
 const char *ktstr_polarity_serde_name (KtstrPolarity polarity); /* "LowerBetter" / ... */
+const char *ktstr_metric_scale_name (KtstrMetricScale scale);   /* "linear" / "log" */
 
 /* `list-metrics` output (text table or JSON array), newline-terminated. */
 char *ktstr_metrics_format_list (gboolean as_json);

@@ -30,6 +30,7 @@ print_usage (const char *program)
            "  list-values    list the distinct values of each dimension\n"
            "  show-host      show the host context recorded by a run\n"
            "  compare        compare two slices of the sidecar pool\n"
+           "  noise          show each metric's noise across repeated trials\n"
            "  help [COMMAND] show this help, or a command's options\n\n"
            "Run '%s COMMAND --help' for a command's options.\n\n" KTSTR_STATS_EXIT_STATUS_HELP,
            program, program);
@@ -178,6 +179,8 @@ dispatch (const char *program, int argc, char **argv)
     return cmd_show_host (program, argc - 1, argv + 1);
   if (strcmp (command, "compare") == 0)
     return ktstr_stats_cli_compare (program, argc - 1, argv + 1);
+  if (strcmp (command, "noise") == 0)
+    return ktstr_stats_cli_noise (program, argc - 1, argv + 1);
   fprintf (stderr, "%s: error: unknown command '%s'\nRun '%s --help' for the commands.\n", program,
            command, program);
   return KTSTR_STATS_EXIT_ERROR;
