@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "tests/test-stats-trials.h"
@@ -287,6 +288,26 @@ test_compare_no_data (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (run.err, "no sidecar data found under /nonexistent-target/ktstr"));
 }
 
+/* Whether a line of TEXT contains each of the NULL-terminated strings. */
+static gboolean
+has_line_with (const char *text, ...)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (char **line = lines; *line != NULL; line++)
+    {
+      va_list ap;
+      gboolean all = TRUE;
+      va_start (ap, text);
+      for (const char *want = va_arg (ap, const char *); want != NULL;
+           want = va_arg (ap, const char *))
+        all &= strstr (*line, want) != NULL;
+      va_end (ap);
+      if (all)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* A runs root of synthetic trials (5 a side, six tests) in a fresh target. */
 static char *
 make_trials_target (guint trials, double drop)
@@ -302,6 +323,123 @@ parse_object (JsonParser *parser, const char *text)
 {
   g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
   return json_node_get_object (json_parser_get_root (parser));
+}
+
+static void
+test_compare_trials_aa (Fixture *f, gconstpointer data)
+{
+  g_autofree char *target = make_trials_target (5, 0.0);
+  g_auto (StatsTestRun) run;
+  g_auto (StatsTestRun) gates;
+  g_auto (StatsTestRun) json;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  /* No change: the noise passes the gates, the tests turn it down. */
+  stats_test_run (&run, target, NULL, "compare", "--a-project-commit", "aaaaaaa",
+                  "--b-project-commit", "bbbbbbb", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "significance: Welch's t-test per metric (log scale for rates "
+                                     "and durations), alpha 0.05, Benjamini-Hochberg FDR 0.05 "
+                                     "over 60 tests\n"));
+  g_assert_nonnull (strstr (run.out, "summary: 0 regressions, 0 improvements, 60 unchanged\n"
+                                     "  6 change(s) passed the gates but are within noise"));
+  g_assert_true (has_line_with (run.out, "  within noise  ", "  5/5  ", "% CI", NULL) == FALSE);
+  g_assert_true (has_line_with (run.out, "  within noise  ", "  5/5  ", "trials a side", NULL));
+  g_assert_true (has_line_with (run.out, "  N  ", "  CV  ", "  95% CI  ", "  Q  ", "NOTE", NULL));
+  /* --no-stats is the gates alone: the same pool then fails. */
+  stats_test_run (&gates, target, NULL, "compare", "--a-project-commit", "aaaaaaa",
+                  "--b-project-commit", "bbbbbbb", "--no-stats", NULL);
+  g_assert_cmpint (gates.status, ==, 1);
+  g_assert_null (strstr (gates.out, "significance"));
+  g_assert_null (strstr (gates.out, "within noise"));
+  /* JSON: every metric carries its test; the summary counts the noise. */
+  stats_test_run (&json, target, NULL, "compare", "--a-project-commit", "aaaaaaa",
+                  "--b-project-commit", "bbbbbbb", "--json", NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  JsonObject *root = parse_object (parser, json.out);
+  JsonObject *summary = json_object_get_object_member (root, "summary");
+  g_assert_cmpint (json_object_get_int_member (summary, "within_noise"), ==, 6);
+  g_assert_cmpint (json_object_get_int_member (summary, "regressions"), ==, 0);
+  JsonObject *sig = json_object_get_object_member (root, "significance");
+  g_assert_cmpint (json_object_get_int_member (sig, "tests"), ==, 60);
+  JsonArray *rows = json_object_get_array_member (root, "rows");
+  JsonObject *row = json_array_get_object_element (rows, 0);
+  JsonObject *metric
+      = json_array_get_object_element (json_object_get_array_member (row, "metrics"), 0);
+  g_assert_cmpint (json_object_get_int_member (metric, "n_a"), ==, 5);
+  JsonObject *test = json_object_get_object_member (metric, "test");
+  g_assert_nonnull (test);
+  g_assert_cmpfloat (json_object_get_double_member (test, "ci_level"), ==, 0.95);
+  g_assert_true (json_object_has_member (test, "q_value"));
+  stats_test_rm_rf (target);
+}
+
+static void
+test_compare_trials_ab (Fixture *f, gconstpointer data)
+{
+  g_autofree char *target = make_trials_target (5, 0.30);
+  g_auto (StatsTestRun) run;
+  g_auto (StatsTestRun) strict;
+
+  /* A 30 % throughput drop at 5 trials a side is found. */
+  stats_test_run (&run, target, NULL, "compare", "--a-project-commit", "aaaaaaa",
+                  "--b-project-commit", "bbbbbbb", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_true (has_line_with (run.out, "steady/", "  total_iterations  ", "  REGRESSION  ",
+                                "  5/5  ", NULL));
+  g_assert_nonnull (strstr (run.out, "summary: 12 regressions, 0 improvements"));
+  /* An absurdly strict level finds nothing: the tests, not the gates, decide. */
+  stats_test_run (&strict, target, NULL, "compare", "--a-project-commit", "aaaaaaa",
+                  "--b-project-commit", "bbbbbbb", "--alpha", "1e-12", NULL);
+  g_assert_cmpint (strict.status, ==, 0);
+  g_assert_nonnull (strstr (strict.out, "summary: 0 regressions"));
+  stats_test_rm_rf (target);
+}
+
+static void
+test_compare_single_trial_note (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  RUN (f, "compare", "--a-kernel", "6.14", "--b-kernel", "6.15", "--project-commit", "abc1234");
+  g_assert_cmpint (run.status, ==, 1);
+  /* One sidecar a side: the gates decide and say so. */
+  g_assert_nonnull (strstr (run.out, "REGRESSION   unconfirmed (1/1 trials); ~"));
+  g_assert_nonnull (strstr (run.out, "  5 verdict(s) unconfirmed: fewer than 2 trials on a side"));
+  g_assert_null (strstr (run.out, "significance:"));
+}
+
+static void
+test_compare_stats_usage_errors (Fixture *f, gconstpointer data)
+{
+  static const char *const cases[][2] = {
+    { "--alpha", "x" },  { "--alpha", "1.5" }, { "--alpha", "0" },
+    { "--fdr", "nope" }, { "--fdr", "1" },     { "--fdr", "-0.1" },
+  };
+  static const char *const expected[] = {
+    "--alpha 'x' is not a number; give a significance level such as 0.05",
+    "--alpha 1.5 is out of range: it is a probability between 0 and 1",
+    "--alpha 0 is out of range",
+    "--fdr 'nope' is not a number; give a false discovery rate such as 0.05 or 0.1, or 'off'",
+    "--fdr 1 is out of range",
+    "--fdr -0.1 is out of range",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto (StatsTestRun) run;
+      RUN (f, "compare", "--a-kernel", "6.14", "--b-kernel", "6.15", cases[i][0], cases[i][1]);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_cmpstr (run.out, ==, "");
+      g_assert_nonnull (strstr (run.err, expected[i]));
+    }
+  g_auto (StatsTestRun) both;
+  stats_test_run (&both, f->target, NULL, "compare", "--a-kernel", "6.14", "--b-kernel", "6.15",
+                  "--no-stats", "--fdr", "0.1", NULL);
+  g_assert_cmpint (both.status, ==, 2);
+  g_assert_nonnull (strstr (both.err, "--no-stats turns the significance tests off"));
+  g_auto (StatsTestRun) off;
+  stats_test_run (&off, f->target, NULL, "compare", "--a-kernel", "6.14", "--b-kernel", "6.15",
+                  "--project-commit", "abc1234", "--fdr", "off", "--alpha", "0.01", NULL);
+  g_assert_cmpint (off.status, ==, 1);
 }
 
 static void
@@ -437,6 +575,10 @@ main (int argc, char **argv)
   ADD ("/stats/cli/compare/multi-dimension", test_compare_multi_dimension_warning);
   ADD ("/stats/cli/compare/dir-is-archive", test_compare_dir_is_archive);
   ADD ("/stats/cli/compare/no-data", test_compare_no_data);
+  ADD ("/stats/cli/compare/trials/aa", test_compare_trials_aa);
+  ADD ("/stats/cli/compare/trials/ab", test_compare_trials_ab);
+  ADD ("/stats/cli/compare/trials/single-trial-note", test_compare_single_trial_note);
+  ADD ("/stats/cli/compare/trials/usage-errors", test_compare_stats_usage_errors);
   ADD ("/stats/cli/noise", test_noise);
   ADD ("/stats/cli/noise/errors", test_noise_errors);
   ADD ("/stats/cli/analysis", test_analysis);

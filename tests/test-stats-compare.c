@@ -166,7 +166,7 @@ test_compare_accounting (void)
   g_ptr_array_add (b, make_row ("failed", "6.15.0", NULL, TRUE, 10, 1000));
   g_ptr_array_add (b, make_row ("fresh", "6.15.0", NULL, TRUE, 10, 1000));
 
-  g_autoptr (KtstrStatsReport) r = ktstr_stats_compare_rows (a, b, slicing, NULL, &policy);
+  g_autoptr (KtstrStatsReport) r = ktstr_stats_compare_rows (a, b, slicing, NULL, &policy, NULL);
   /* worse: spread up (regression), iterations down (regression). */
   g_assert_cmpuint (r->regressions, ==, 2);
   g_assert_cmpuint (r->improvements, ==, 0);
@@ -198,15 +198,16 @@ test_compare_substring_filter (void)
   g_ptr_array_add (b, make_row ("other", "6.15.0", NULL, TRUE, 30, 0));
   g_ptr_array_add (b, make_row ("new_other", "6.15.0", NULL, TRUE, 30, 0));
 
-  g_autoptr (KtstrStatsReport) r = ktstr_stats_compare_rows (a, b, slicing, "steady", &policy);
+  g_autoptr (KtstrStatsReport) r
+      = ktstr_stats_compare_rows (a, b, slicing, "steady", &policy, NULL);
   g_assert_cmpuint (r->regressions, ==, 1);
   g_assert_cmpuint (r->new_in_b, ==, 0);
   /* The substring also sees scheduler, topology, work type and flags. */
   g_autoptr (KtstrStatsReport) r2
-      = ktstr_stats_compare_rows (a, b, slicing, "scx_rusty 1n2l", &policy);
+      = ktstr_stats_compare_rows (a, b, slicing, "scx_rusty 1n2l", &policy, NULL);
   g_assert_cmpuint (r2->pairs->len, ==, 0);
   g_autoptr (KtstrStatsReport) r3
-      = ktstr_stats_compare_rows (a, b, slicing, "1n2l4c1t scx_rusty CpuSpin", &policy);
+      = ktstr_stats_compare_rows (a, b, slicing, "1n2l4c1t scx_rusty CpuSpin", &policy, NULL);
   g_assert_cmpuint (r3->regressions, ==, 2);
 }
 
@@ -223,10 +224,10 @@ test_policy_threshold_applies (void)
   g_ptr_array_add (a, make_row ("s", "6.14.2", NULL, TRUE, 30, 0));
   g_ptr_array_add (b, make_row ("s", "6.15.0", NULL, TRUE, 36, 0));
   ktstr_stats_policy_init (&policy);
-  g_autoptr (KtstrStatsReport) r = ktstr_stats_compare_rows (a, b, slicing, NULL, &policy);
+  g_autoptr (KtstrStatsReport) r = ktstr_stats_compare_rows (a, b, slicing, NULL, &policy, NULL);
   g_assert_cmpuint (r->regressions, ==, 0);
   g_assert_true (ktstr_stats_policy_init_uniform (&policy, 10.0, NULL));
-  g_autoptr (KtstrStatsReport) r2 = ktstr_stats_compare_rows (a, b, slicing, NULL, &policy);
+  g_autoptr (KtstrStatsReport) r2 = ktstr_stats_compare_rows (a, b, slicing, NULL, &policy, NULL);
   g_assert_cmpuint (r2->regressions, ==, 1);
 }
 

@@ -28,8 +28,10 @@ ktstr_stats_cli_compare (const char *program, int argc, char **argv)
   g_autofree char *threshold = NULL;
   g_autofree char *policy_path = NULL;
   g_autofree char *dir = NULL;
-  gboolean no_average = FALSE, as_json = FALSE;
-  GOptionEntry entries[KTSTR_DIM_COUNT * 3 + 7];
+  g_autofree char *alpha = NULL;
+  g_autofree char *fdr = NULL;
+  gboolean no_average = FALSE, no_stats = FALSE, as_json = FALSE;
+  GOptionEntry entries[KTSTR_DIM_COUNT * 3 + 10];
   guint n = 0;
 
   ktstr_stats_filter_options_init (&filters);
@@ -41,6 +43,16 @@ ktstr_stats_cli_compare (const char *program, int argc, char **argv)
                             "Relative gate in percent for every metric", "PCT");
   ktstr_stats_option_entry (entries, &n, "policy", 0, G_OPTION_ARG_FILENAME, &policy_path,
                             "JSON {default_percent, per_metric_percent} thresholds", "FILE");
+  ktstr_stats_option_entry (entries, &n, "alpha", 0, G_OPTION_ARG_STRING, &alpha,
+                            "Significance level of each test, and 1 - the confidence of the "
+                            "intervals (default 0.05)",
+                            "P");
+  ktstr_stats_option_entry (entries, &n, "fdr", 0, G_OPTION_ARG_STRING, &fdr,
+                            "Benjamini-Hochberg false discovery rate over all tests of the "
+                            "comparison (default 0.05), or 'off'",
+                            "Q");
+  ktstr_stats_option_entry (entries, &n, "no-stats", 0, G_OPTION_ARG_NONE, &no_stats,
+                            "Judge on the gates alone, even with several trials per key", NULL);
   ktstr_stats_option_entry (entries, &n, "dir", 0, G_OPTION_ARG_FILENAME, &dir,
                             "Pool run directories under DIR (run_source reads 'archive')", "DIR");
   ktstr_stats_option_entry (entries, &n, "no-average", 0, G_OPTION_ARG_NONE, &no_average,
@@ -54,8 +66,10 @@ ktstr_stats_cli_compare (const char *program, int argc, char **argv)
       program, "compare",
       "Compare side A with side B of the sidecar pool.  Per-side --a-X/--b-X filters replace the "
       "shared --X for their side; the dimensions where A and B differ slice, the others pair "
-      "rows by scenario.  Significant deltas must pass both the metric's absolute gate and the "
-      "relative gate (--threshold, --policy or the registry default).",
+      "rows by scenario.  A change must pass both the metric's absolute gate and the relative "
+      "gate (--threshold, --policy or the registry default); when a key has several trials a "
+      "side it must also be statistically significant (Welch's t-test, false discovery rate "
+      "controlled over the comparison).",
       entries, argc, argv);
 
   g_autoptr (KtstrStatsFilter) a = ktstr_stats_filter_new ();
@@ -63,6 +77,7 @@ ktstr_stats_cli_compare (const char *program, int argc, char **argv)
   KtstrStatsCompareOptions options = { 0 };
   g_autoptr (GError) error = NULL;
   g_autofree char *root = NULL;
+  g_autofree char *message = NULL;
 
   if (rc < 0)
     {
@@ -73,6 +88,12 @@ ktstr_stats_cli_compare (const char *program, int argc, char **argv)
         rc = ktstr_stats_cli_fail (program, "compare",
                                    "--threshold and --policy exclude each other; put "
                                    "default_percent in the policy file instead");
+      else if (no_stats && (alpha != NULL || fdr != NULL))
+        rc = ktstr_stats_cli_fail (program, "compare",
+                                   "--no-stats turns the significance tests off, so --alpha and "
+                                   "--fdr do not apply; drop one or the other");
+      else if (!ktstr_stats_parse_significance (alpha, fdr, &options.significance, &message))
+        rc = ktstr_stats_cli_fail (program, "compare", message);
     }
   if (rc < 0 && threshold != NULL)
     {
@@ -100,6 +121,7 @@ ktstr_stats_cli_compare (const char *program, int argc, char **argv)
       options.root = root;
       options.is_archive = dir != NULL;
       options.no_average = no_average;
+      options.no_stats = no_stats;
       options.as_json = as_json;
       options.use_color = !as_json && ktstr_stats_use_color (STDOUT_FILENO);
 

@@ -239,7 +239,8 @@ ktstr_stats_compare_run (const KtstrStatsCompareOptions *o, GString *out, GPtrAr
       cmp_a = group_rows_of (c.groups_a);
       cmp_b = group_rows_of (c.groups_b);
     }
-  c.report = ktstr_stats_compare_rows (cmp_a, cmp_b, c.slicing, o->substring, &o->policy);
+  c.report = ktstr_stats_compare_rows (cmp_a, cmp_b, c.slicing, o->substring, &o->policy,
+                                       o->no_stats ? NULL : &o->significance);
 
   if (o->as_json)
     ktstr_stats_comparison_render_json (&c, out);

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "stats/compare.h"
 #include "stats/filter.h"
 #include "stats/policy.h"
 
@@ -20,6 +21,8 @@ typedef struct
   const char *root;    /* runs root, or --dir */
   gboolean is_archive; /* --dir given: run_source reads "archive" */
   gboolean no_average;
+  gboolean no_stats; /* --no-stats: the dual gate alone, as before trials */
+  KtstrStatsSignificance significance;
   gboolean as_json;
   gboolean use_color;
 } KtstrStatsCompareOptions;

@@ -95,9 +95,34 @@ void
 ktstr_stats_comparison_render_text (const KtstrStatsComparison *c, GString *out)
 {
   const KtstrStatsReport *r = c->report;
-  static const KtstrAlign align[] = { KTSTR_ALIGN_LEFT,  KTSTR_ALIGN_LEFT,  KTSTR_ALIGN_RIGHT,
-                                      KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_LEFT };
-  const char *headers[] = { "TEST", "METRIC", c->label_a, c->label_b, "DELTA", "VERDICT" };
+  gboolean with_test, with_note;
+  g_autofree char *ci_header = ktstr_stats_ci_header (r);
+  g_autoptr (GPtrArray) headers = g_ptr_array_new ();
+  g_autoptr (GArray) align = g_array_new (FALSE, FALSE, sizeof (KtstrAlign));
+  const char *const base[] = { "TEST", "METRIC", c->label_a, c->label_b, "DELTA", "VERDICT" };
+  static const KtstrAlign base_align[] = { KTSTR_ALIGN_LEFT,  KTSTR_ALIGN_LEFT,  KTSTR_ALIGN_RIGHT,
+                                           KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_LEFT };
+  static const KtstrAlign test_align[]
+      = { KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_RIGHT };
+  static const KtstrAlign note_align = KTSTR_ALIGN_LEFT;
+
+  ktstr_stats_noise_columns (r, &with_test, &with_note);
+  for (guint i = 0; i < G_N_ELEMENTS (base); i++)
+    g_ptr_array_add (headers, (gpointer)base[i]);
+  g_array_append_vals (align, base_align, G_N_ELEMENTS (base_align));
+  if (with_test)
+    {
+      g_ptr_array_add (headers, (gpointer) "N");
+      g_ptr_array_add (headers, (gpointer) "CV");
+      g_ptr_array_add (headers, ci_header);
+      g_ptr_array_add (headers, (gpointer)(r->significance.fdr > 0.0 ? "Q" : "P"));
+      g_array_append_vals (align, test_align, G_N_ELEMENTS (test_align));
+    }
+  if (with_note)
+    {
+      g_ptr_array_add (headers, (gpointer) "NOTE");
+      g_array_append_val (align, note_align);
+    }
 
   g_string_append (out, "slicing dimensions: ");
   append_dims (out, c->slicing, TRUE);
@@ -107,32 +132,53 @@ ktstr_stats_comparison_render_text (const KtstrStatsComparison *c, GString *out)
   if (!c->no_average)
     g_string_append_printf (out, "averaged across %u runs (%s) and %u runs (%s)\n", c->runs_a,
                             c->label_a, c->runs_b, c->label_b);
+  ktstr_stats_significance_header (r, out);
 
-  g_autoptr (KtstrTable) table = ktstr_table_new (G_N_ELEMENTS (headers), headers, align);
+  g_autoptr (KtstrTable) table = ktstr_table_new (headers->len, (const char *const *)headers->pdata,
+                                                  (const KtstrAlign *)align->data);
   for (guint i = 0; i < r->pairs->len; i++)
     {
       const KtstrStatsPair *p = g_ptr_array_index (r->pairs, i);
       for (guint j = 0; p->metrics != NULL && j < p->metrics->len; j++)
         {
           const KtstrStatsMetricResult *m = &g_array_index (p->metrics, KtstrStatsMetricResult, j);
-          if (m->verdict == KTSTR_VERDICT_UNCHANGED)
+          if (!ktstr_stats_result_is_listed (m))
             continue;
           gboolean is_regression = m->verdict == KTSTR_VERDICT_REGRESSION;
+          gboolean is_noise = m->verdict == KTSTR_VERDICT_UNCHANGED;
           g_autofree char *a = g_strdup_printf ("%.2f", m->a);
           g_autofree char *b = g_strdup_printf ("%.2f", m->b);
           g_autofree char *delta = g_strdup_printf ("%+.2f%s", m->delta, m->metric->unit);
-          const char *cells[] = { p->key, m->metric->name,
-                                  a,      b,
-                                  delta,  is_regression ? "REGRESSION" : "improvement" };
+          g_autofree char *n = NULL, *cv = NULL, *ci = NULL, *q = NULL;
+          g_autofree char *note = with_note ? ktstr_stats_note (m) : NULL;
+          if (with_test)
+            ktstr_stats_noise_cells (r, m, &n, &cv, &ci, &q);
+          const char *verdict = is_noise        ? "within noise"
+                                : is_regression ? "REGRESSION"
+                                                : "improvement";
+          const char *cells[]
+              = { p->key, m->metric->name, a, b, delta, verdict, NULL, NULL, NULL, NULL, NULL };
+          guint k = G_N_ELEMENTS (base);
+          if (with_test)
+            {
+              cells[k++] = n;
+              cells[k++] = cv;
+              cells[k++] = ci;
+              cells[k++] = q;
+            }
+          if (with_note)
+            cells[k++] = note;
           ktstr_table_add_row (table, cells);
-          ktstr_table_set_last_row_color (table, 5,
-                                          is_regression ? KTSTR_COLOR_RED : KTSTR_COLOR_GREEN);
+          if (!is_noise)
+            ktstr_table_set_last_row_color (table, 5,
+                                            is_regression ? KTSTR_COLOR_RED : KTSTR_COLOR_GREEN);
         }
     }
   ktstr_table_render (table, out, c->use_color);
 
   g_string_append_printf (out, "\nsummary: %u regressions, %u improvements, %u unchanged\n",
                           r->regressions, r->improvements, r->unchanged);
+  ktstr_stats_significance_summary (r, out);
   if (r->skipped_failed > 0)
     g_string_append_printf (out,
                             "  %u pairing-key row pair(s) skipped because one or both sides "
@@ -207,7 +253,8 @@ json_dims (JsonBuilder *w, const gboolean slicing[KTSTR_DIM_COUNT], gboolean wan
 }
 
 static void
-json_metric (JsonBuilder *w, const char *key, const KtstrStatsMetricResult *m)
+json_metric (JsonBuilder *w, const KtstrStatsReport *r, const char *key,
+             const KtstrStatsMetricResult *m)
 {
   json_builder_begin_object (w);
   if (key != NULL)
@@ -233,6 +280,7 @@ json_metric (JsonBuilder *w, const char *key, const KtstrStatsMetricResult *m)
   json_builder_add_double_value (w, m->rel_threshold);
   json_builder_set_member_name (w, "verdict");
   ktstr_stats_json_add_string (w, verdict_name (m->verdict));
+  ktstr_stats_json_noise_members (w, r, m);
   json_builder_end_object (w);
 }
 
@@ -306,6 +354,7 @@ json_summary (JsonBuilder *w, const KtstrStatsReport *r)
     }
   json_builder_set_member_name (w, "verdict");
   ktstr_stats_json_add_string (w, r->regressions > 0 ? "regression" : "pass");
+  ktstr_stats_json_significance_counts (w, r);
   json_builder_end_object (w);
 }
 
@@ -331,7 +380,8 @@ ktstr_stats_comparison_render_json (const KtstrStatsComparison *c, GString *out)
   json_builder_set_member_name (w, "runs_b");
   json_builder_add_int_value (w, c->runs_b);
 
-  /* Significant findings only: what the text table lists. */
+  /* Regressions and improvements.  The text table also lists changes
+   * within noise; here they are in rows[] (confirmation.status). */
   json_builder_set_member_name (w, "findings");
   json_builder_begin_array (w);
   for (guint i = 0; i < r->pairs->len; i++)
@@ -341,7 +391,7 @@ ktstr_stats_comparison_render_json (const KtstrStatsComparison *c, GString *out)
         {
           const KtstrStatsMetricResult *m = &g_array_index (p->metrics, KtstrStatsMetricResult, j);
           if (m->verdict != KTSTR_VERDICT_UNCHANGED)
-            json_metric (w, p->key, m);
+            json_metric (w, r, p->key, m);
         }
     }
   json_builder_end_array (w);
@@ -360,7 +410,7 @@ ktstr_stats_comparison_render_json (const KtstrStatsComparison *c, GString *out)
       json_builder_set_member_name (w, "metrics");
       json_builder_begin_array (w);
       for (guint j = 0; p->metrics != NULL && j < p->metrics->len; j++)
-        json_metric (w, NULL, &g_array_index (p->metrics, KtstrStatsMetricResult, j));
+        json_metric (w, r, NULL, &g_array_index (p->metrics, KtstrStatsMetricResult, j));
       json_builder_end_array (w);
       json_builder_end_object (w);
     }
@@ -387,6 +437,7 @@ ktstr_stats_comparison_render_json (const KtstrStatsComparison *c, GString *out)
   json_summary (w, r);
   json_builder_set_member_name (w, "host");
   json_host (w, c);
+  ktstr_stats_json_significance (w, r);
   json_builder_end_object (w);
 
   char *doc = ktstr_stats_json_finish (w);

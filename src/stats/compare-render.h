@@ -4,6 +4,7 @@
 #define KTSTR_STATS_COMPARE_RENDER_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "record/hostctx.h"
 #include "stats/compare.h"
@@ -29,6 +30,28 @@ typedef struct
 
 void ktstr_stats_comparison_render_text (const KtstrStatsComparison *c, GString *out);
 void ktstr_stats_comparison_render_json (const KtstrStatsComparison *c, GString *out);
+
+/* compare-render-stats.c: what significance adds to the report. */
+
+/* The table lists regressions, improvements and changes within noise. */
+gboolean ktstr_stats_result_is_listed (const KtstrStatsMetricResult *m);
+/* Which extra columns the listed results need: N, CV, CI and Q when the
+ * report ran tests, NOTE when a listed verdict is unconfirmed or within
+ * noise.  Both FALSE without significance. */
+void ktstr_stats_noise_columns (const KtstrStatsReport *r, gboolean *with_test,
+                                gboolean *with_note);
+char *ktstr_stats_ci_header (const KtstrStatsReport *r); /* "95% CI" */
+void ktstr_stats_noise_cells (const KtstrStatsReport *r, const KtstrStatsMetricResult *m, char **n,
+                              char **cv, char **ci, char **q);
+char *ktstr_stats_note (const KtstrStatsMetricResult *m);
+void ktstr_stats_significance_header (const KtstrStatsReport *r, GString *out);
+void ktstr_stats_significance_summary (const KtstrStatsReport *r, GString *out);
+/* Additive JSON members of a metric object, of the report, and of its
+ * summary; nothing without significance. */
+void ktstr_stats_json_noise_members (JsonBuilder *w, const KtstrStatsReport *r,
+                                     const KtstrStatsMetricResult *m);
+void ktstr_stats_json_significance (JsonBuilder *w, const KtstrStatsReport *r);
+void ktstr_stats_json_significance_counts (JsonBuilder *w, const KtstrStatsReport *r);
 
 G_END_DECLS
 

@@ -337,7 +337,8 @@ add_pair (KtstrStatsReport *report, const char *key, KtstrPairStatus status, con
 }
 
 static void
-judge_pair (KtstrStatsReport *report, KtstrStatsPair *pair, const KtstrStatsPolicy *policy)
+judge_pair (KtstrStatsPair *pair, const KtstrStatsPolicy *policy,
+            const KtstrStatsSignificance *significance)
 {
   pair->metrics = g_array_new (FALSE, TRUE, sizeof (KtstrStatsMetricResult));
   for (guint m = 0; m < KTSTR_METRIC_COUNT; m++)
@@ -351,19 +352,35 @@ judge_pair (KtstrStatsReport *report, KtstrStatsPair *pair, const KtstrStatsPoli
       r.delta = r.b - r.a;
       r.rel_threshold = ktstr_stats_policy_rel_threshold (policy, r.metric);
       r.verdict = ktstr_stats_judge (r.metric, r.a, r.b, r.rel_threshold, &r.rel_delta);
-      switch (r.verdict)
-        {
-        case KTSTR_VERDICT_REGRESSION:
-          report->regressions++;
-          break;
-        case KTSTR_VERDICT_IMPROVEMENT:
-          report->improvements++;
-          break;
-        case KTSTR_VERDICT_UNCHANGED:
-        default:
-          report->unchanged++;
-        }
+      if (significance != NULL)
+        ktstr_stats_metric_result_test (&r, pair->a, pair->b, significance->alpha);
       g_array_append_val (pair->metrics, r);
+    }
+}
+
+static void
+count_verdicts (KtstrStatsReport *report)
+{
+  for (guint i = 0; i < report->pairs->len; i++)
+    {
+      const KtstrStatsPair *pair = g_ptr_array_index (report->pairs, i);
+      for (guint j = 0; pair->metrics != NULL && j < pair->metrics->len; j++)
+        {
+          const KtstrStatsMetricResult *r
+              = &g_array_index (pair->metrics, KtstrStatsMetricResult, j);
+          switch (r->verdict)
+            {
+            case KTSTR_VERDICT_REGRESSION:
+              report->regressions++;
+              break;
+            case KTSTR_VERDICT_IMPROVEMENT:
+              report->improvements++;
+              break;
+            case KTSTR_VERDICT_UNCHANGED:
+            default:
+              report->unchanged++;
+            }
+        }
     }
 }
 
@@ -379,7 +396,8 @@ row_selected (const KtstrStatsRow *row, const char *substring)
 KtstrStatsReport *
 ktstr_stats_compare_rows (GPtrArray *rows_a, GPtrArray *rows_b,
                           const gboolean slicing[KTSTR_DIM_COUNT], const char *substring,
-                          const KtstrStatsPolicy *policy)
+                          const KtstrStatsPolicy *policy,
+                          const KtstrStatsSignificance *significance)
 {
   KtstrStatsReport *report = g_new0 (KtstrStatsReport, 1);
   g_autoptr (GHashTable) a_by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -425,7 +443,7 @@ ktstr_stats_compare_rows (GPtrArray *rows_a, GPtrArray *rows_b,
           add_pair (report, key, KTSTR_PAIR_SKIPPED_FAILED, a, b);
           continue;
         }
-      judge_pair (report, add_pair (report, key, KTSTR_PAIR_COMPARED, a, b), policy);
+      judge_pair (add_pair (report, key, KTSTR_PAIR_COMPARED, a, b), policy, significance);
     }
 
   for (guint i = 0; i < rows_a->len; i++)
@@ -437,5 +455,10 @@ ktstr_stats_compare_rows (GPtrArray *rows_a, GPtrArray *rows_b,
       report->removed_from_a++;
       add_pair (report, key, KTSTR_PAIR_REMOVED_FROM_A, a, NULL);
     }
+  /* The false discovery rate is controlled over the whole report, so the
+   * verdicts are final only once every pair has its p-values. */
+  if (significance != NULL)
+    ktstr_stats_report_apply_significance (report, significance);
+  count_verdicts (report);
   return report;
 }

@@ -1,8 +1,9 @@
-/* The comparison core of `stats compare` (ktstr-features.md §4.2, steps
- * 2, 4 and 5): pairing keys, averaging a side's rows per key, and the
- * dual-gate per-metric verdicts.  Loading the pool, filters and output live
- * in compare-cmd.c; this file works on rows only, so tests can drive it
- * with hand-built rows. */
+/* The comparison core of `stats compare`: pairing keys, averaging a
+ * side's rows per key, the dual-gate per-metric verdicts and, when a key
+ * has several trials a side, the significance tests that must confirm
+ * them (compare-significance.c; the statistics are in significance.h).
+ * Loading the pool, filters and output live in compare-cmd.c; this file
+ * works on rows only, so tests can drive it with hand-built rows. */
 #ifndef KTSTR_STATS_COMPARE_H
 #define KTSTR_STATS_COMPARE_H
 
@@ -74,8 +75,31 @@ typedef struct
   double a, b, delta;
   double rel_delta; /* |delta| / |a|; 0 when a is 0 */
   double rel_threshold;
-  KtstrVerdict verdict;
+  KtstrVerdict verdict; /* the final verdict */
+
+  /* What follows is filled only when the comparison tests significance. */
+  KtstrVerdict gate_verdict;   /* the dual gate's verdict on the means */
+  KtstrSampleSummary sample_a; /* each side's trials, plain scale */
+  KtstrSampleSummary sample_b;
+  gboolean tested;        /* both sides had at least 2 trials */
+  gboolean log_scale;     /* the test ran on ln(value) */
+  KtstrWelchResult welch; /* on the test's scale (a log ratio when log_scale) */
+  double q;               /* BH-adjusted p-value; NAN untested or --fdr off */
+  gboolean significant;   /* p <= alpha and q <= fdr */
+  double ci_rel_low;      /* the interval as a relative change from A; */
+  double ci_rel_high;     /* NAN when A's mean is 0 on the plain scale */
+  double effect_size;     /* |diff| / pooled stddev on the test's scale */
+  /* For a gate verdict the test did not confirm (one trial a side, or
+   * within noise): trials a side that would confirm the change if it is
+   * what was observed; 0 = no noise estimate, KTSTR_MAX_TRIALS + 1 = more
+   * than that. */
+  guint trials_to_confirm;
 } KtstrStatsMetricResult;
+
+/* A gate verdict that the test turned down: within noise. */
+gboolean ktstr_stats_metric_result_is_within_noise (const KtstrStatsMetricResult *r);
+/* A gate verdict that stands without a test (fewer than 2 trials a side). */
+gboolean ktstr_stats_metric_result_is_unconfirmed (const KtstrStatsMetricResult *r);
 
 typedef enum
 {
@@ -104,6 +128,12 @@ typedef struct
   guint new_in_b;
   guint removed_from_a;
   GPtrArray *pairs; /* KtstrStatsPair*: B rows in order, then rows removed from A */
+  /* Significance (zero without): */
+  gboolean has_significance;
+  KtstrStatsSignificance significance;
+  guint tests;        /* metric results with a test (the BH family) */
+  guint within_noise; /* gate verdicts the test turned down (counted unchanged) */
+  guint unconfirmed;  /* gate verdicts without a test (counted as the gate says) */
 } KtstrStatsReport;
 
 void ktstr_stats_report_free (KtstrStatsReport *report);
@@ -111,10 +141,29 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrStatsReport, ktstr_stats_report_free)
 
 /* Pairs ROWS_B with ROWS_A (KtstrStatsRow*, borrowed: they must outlive
  * the report) on the pairing key and judges every metric.  SUBSTRING, when
- * not NULL, keeps only rows whose ktstr_stats_row_filter_text contains it. */
+ * not NULL, keeps only rows whose ktstr_stats_row_filter_text contains it.
+ *
+ * With SIGNIFICANCE NULL the dual gate alone decides.  Otherwise a metric
+ * whose two rows have at least 2 samples each is a regression or an
+ * improvement only if the gate says so and its Welch test is significant
+ * (p <= alpha and, unless fdr is 0, Benjamini–Hochberg q <= fdr over every
+ * tested metric of the report) with the difference in the gate's
+ * direction; metrics with fewer samples keep the gate's verdict, marked
+ * unconfirmed. */
 KtstrStatsReport *ktstr_stats_compare_rows (GPtrArray *rows_a, GPtrArray *rows_b,
                                             const gboolean slicing[KTSTR_DIM_COUNT],
-                                            const char *substring, const KtstrStatsPolicy *policy);
+                                            const char *substring, const KtstrStatsPolicy *policy,
+                                            const KtstrStatsSignificance *significance);
+
+/* Fills R's sample summaries and Welch test (when both sides have at
+ * least 2 samples) from the samples of rows A and B; sets gate_verdict.
+ * compare-significance.c; ktstr_stats_compare_rows calls it. */
+void ktstr_stats_metric_result_test (KtstrStatsMetricResult *r, const KtstrStatsRow *a,
+                                     const KtstrStatsRow *b, double alpha);
+/* BH over every tested metric of REPORT, then the final verdicts and the
+ * trial estimates of unconfirmed gate verdicts. */
+void ktstr_stats_report_apply_significance (KtstrStatsReport *report,
+                                            const KtstrStatsSignificance *significance);
 
 /* Judges one metric with the dual gate and polarity. */
 KtstrVerdict ktstr_stats_judge (const KtstrMetricDef *metric, double a, double b,
