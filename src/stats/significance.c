@@ -124,19 +124,20 @@ ktstr_trials_needed (double effect, double alpha)
     return 0;
   if (isinf (effect))
     return 2; /* no noise at all: two trials a side already show it */
-  if (ktstr_power_at (effect, KTSTR_MAX_TRIALS, alpha) < KTSTR_TARGET_POWER)
-    return KTSTR_MAX_TRIALS + 1;
-  /* Power grows with n: bisect for the first n that reaches the target. */
-  guint lo = 2, hi = KTSTR_MAX_TRIALS;
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-      if (ktstr_power_at (effect, mid, alpha) >= KTSTR_TARGET_POWER)
-        hi = mid;
-      else
-        lo = mid + 1;
-    }
-  return lo;
+  /* Start from the normal approximation n = 2 ((z_{alpha/2} + z_power) /
+   * effect)^2, then walk to the first n whose t-test power reaches the
+   * target (power grows with n): a step or two, as the t-test needs a
+   * little more than the normal approximation says. */
+  double z = ktstr_t_two_sided_quantile (alpha, INFINITY)
+             + ktstr_t_quantile (KTSTR_TARGET_POWER, INFINITY);
+  double guess = 2.0 * (z / effect) * (z / effect);
+  guint n = (guint)CLAMP (ceil (guess), 2.0, (double)KTSTR_MAX_TRIALS);
+  while (n > 2 && ktstr_power_at (effect, n - 1, alpha) >= KTSTR_TARGET_POWER)
+    n--;
+  while (ktstr_power_at (effect, n, alpha) < KTSTR_TARGET_POWER)
+    if (++n > KTSTR_MAX_TRIALS)
+      return KTSTR_MAX_TRIALS + 1;
+  return n;
 }
 
 double
