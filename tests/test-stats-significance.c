@@ -5,10 +5,10 @@
  * tail probabilities by integrating the Student t density numerically at
  * 50 significant digits (mpmath 1.3 quad), quantiles by root-finding on
  * that integral, I_x(a, b) by integrating t^(a-1) (1-t)^(b-1) directly,
- * and the power of the t-test by a two-dimensional integral over the
- * normal and chi-square laws.  None of these shares code or method with
- * src/stats/tdist.c (continued fraction, Newton, Simpson), so agreement
- * tests both.  The trial counts for effect sizes 0.5, 1 and 2 are Cohen's
+ * and the power of the t-test by integrating the normal tails over the
+ * chi-square law.  None of these shares code or method with
+ * src/stats/tdist.c (continued fraction, Newton, a series of incomplete
+ * betas), so agreement tests both.  The trial counts for effect sizes 0.5, 1 and 2 are Cohen's
  * published sample sizes (64, 17 and 6 a group for 80 % power, two-sided
  * alpha 0.05). */
 #include "config.h"
@@ -312,9 +312,13 @@ test_bh (void)
 static void
 test_power_and_trials (void)
 {
-  assert_close (ktstr_t_test_power (3, 8, 0.05), 0.74801709222947634, 1e-9);
-  assert_close (ktstr_t_test_power (1.5, 4, 0.01), 0.05665251711901271, 1e-6);
-  assert_close (ktstr_t_test_power (4, 30, 0.001), 0.63662076625140011, 1e-9);
+  assert_close (ktstr_t_test_power (3, 8, 0.05), 0.74801709222947634, 1e-11);
+  assert_close (ktstr_t_test_power (1.5, 4, 0.01), 0.05665251711901271, 1e-11);
+  assert_close (ktstr_t_test_power (4, 30, 0.001), 0.63662076625140011, 1e-11);
+  assert_close (ktstr_t_test_power (10, 20, 1e-6), 0.9821882937714123, 1e-11);
+  assert_close (ktstr_t_test_power (0.5, 2, 0.05), 0.061507856556025048, 1e-11);
+  /* The sign of the noncentrality does not matter to a two-sided test. */
+  g_assert_cmpfloat (ktstr_t_test_power (-3, 8, 0.05), ==, ktstr_t_test_power (3, 8, 0.05));
   /* No effect: the test rejects at its level. */
   assert_close (ktstr_t_test_power (0, 8, 0.05), 0.05, 1e-9);
 

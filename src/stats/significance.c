@@ -109,12 +109,41 @@ ktstr_discovery_level (double alpha, double fdr, guint family)
   return MIN (alpha, fdr / family);
 }
 
+/* Critical values of the balanced test (df = 2 n - 2) at one level,
+ * remembered: a noise report or a compare asks for thousands of powers at
+ * the same level and a handful of n, and the quantile is the costly part.
+ * The lock keeps the memo safe should two threads ever share it. */
+static double
+critical_value (double alpha, guint n)
+{
+  G_LOCK_DEFINE_STATIC (memo);
+  static double memo_alpha = NAN;
+  static double memo[KTSTR_MAX_TRIALS + 1];
+  double crit;
+
+  if (n > KTSTR_MAX_TRIALS)
+    return ktstr_t_two_sided_quantile (alpha, 2.0 * n - 2.0);
+  G_LOCK (memo);
+  if (memo_alpha != alpha)
+    {
+      for (guint i = 0; i <= KTSTR_MAX_TRIALS; i++)
+        memo[i] = NAN;
+      memo_alpha = alpha;
+    }
+  if (isnan (memo[n]))
+    memo[n] = ktstr_t_two_sided_quantile (alpha, 2.0 * n - 2.0);
+  crit = memo[n];
+  G_UNLOCK (memo);
+  return crit;
+}
+
 double
 ktstr_power_at (double effect, guint n, double alpha)
 {
-  if (n < 2)
+  if (n < 2 || !(alpha > 0.0 && alpha < 1.0))
     return NAN;
-  return ktstr_t_test_power (effect * sqrt (n / 2.0), 2.0 * n - 2.0, alpha);
+  return ktstr_t_test_power_critical (effect * sqrt (n / 2.0), 2.0 * n - 2.0,
+                                      critical_value (alpha, n));
 }
 
 guint

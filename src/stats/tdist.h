@@ -4,11 +4,12 @@
  * (through the noncentral t distribution).
  *
  * Everything is computed here from the definitions (continued fraction of
- * the incomplete beta, Newton's method on the tail, numerical integration
- * over the chi distribution) so that ktstr needs no statistics library.
- * Accuracy is about 1e-12 relative for tails above 1e-300, far more than
- * a p-value needs; the unit tests hold it to golden values computed
- * independently in high precision. */
+ * the incomplete beta, Newton's method on the tail, the noncentral t as a
+ * Poisson-weighted series of incomplete betas) so that ktstr needs no
+ * statistics library.  Results are accurate to about 1e-12 relative
+ * (tails above 1e-300), far more than a p-value or a trial count needs;
+ * the unit tests hold them to golden values computed independently in
+ * high precision. */
 #ifndef KTSTR_STATS_TDIST_H
 #define KTSTR_STATS_TDIST_H
 
@@ -40,6 +41,9 @@ double ktstr_t_quantile (double p, double df);
  * statistic follows a noncentral t with DF degrees of freedom and
  * noncentrality NCP: P(|T'| > t_{1-alpha/2}). */
 double ktstr_t_test_power (double ncp, double df, double alpha);
+/* The same with the critical value CRIT = ktstr_t_two_sided_quantile
+ * (alpha, df) given, for callers that evaluate many powers at one level. */
+double ktstr_t_test_power_critical (double ncp, double df, double crit);
 
 G_END_DECLS
 
