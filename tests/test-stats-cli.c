@@ -369,7 +369,9 @@ test_compare_trials_aa (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (metric, "n_a"), ==, 5);
   JsonObject *test = json_object_get_object_member (metric, "test");
   g_assert_nonnull (test);
-  g_assert_cmpfloat (json_object_get_double_member (test, "ci_level"), ==, 0.95);
+  g_assert_cmpfloat (json_object_get_double_member (sig, "alpha"), ==, 0.05);
+  g_assert_true (json_object_has_member (test, "ci_rel_low"));
+  g_assert_cmpstr (json_object_get_string_member (test, "scale"), ==, "linear");
   g_assert_true (json_object_has_member (test, "q_value"));
   stats_test_rm_rf (target);
 }

@@ -131,16 +131,6 @@ ktstr_stats_significance_summary (const KtstrStatsReport *r, GString *out)
                             r->unconfirmed);
 }
 
-static void
-json_number_or_null (JsonBuilder *w, const char *name, double value)
-{
-  json_builder_set_member_name (w, name);
-  if (isfinite (value))
-    json_builder_add_double_value (w, value);
-  else
-    json_builder_add_null_value (w);
-}
-
 static const char *
 verdict_name (KtstrVerdict v)
 {
@@ -161,16 +151,15 @@ json_test (JsonBuilder *w, const KtstrStatsReport *r, const KtstrStatsMetricResu
   json_builder_begin_object (w);
   ktstr_stats_json_member_string (w, "method", "welch_t");
   ktstr_stats_json_member_string (w, "scale", m->log_scale ? "log" : "linear");
-  json_number_or_null (w, "t", m->welch.t);
-  ktstr_stats_json_member_double (w, "df", m->welch.df);
-  ktstr_stats_json_member_double (w, "p_value", m->welch.p);
-  json_number_or_null (w, "q_value", m->q);
-  ktstr_stats_json_member_double (w, "ci_level", 1.0 - r->significance.alpha);
-  ktstr_stats_json_member_double (w, "ci_low", m->welch.ci_low);
-  ktstr_stats_json_member_double (w, "ci_high", m->welch.ci_high);
-  json_number_or_null (w, "ci_rel_low", m->ci_rel_low);
-  json_number_or_null (w, "ci_rel_high", m->ci_rel_high);
-  json_number_or_null (w, "effect_size", m->effect_size);
+  ktstr_stats_json_member_statistic (w, "t", m->welch.t);
+  ktstr_stats_json_member_statistic (w, "df", m->welch.df);
+  ktstr_stats_json_member_statistic (w, "p_value", m->welch.p);
+  ktstr_stats_json_member_statistic (w, "q_value", m->q);
+  ktstr_stats_json_member_statistic (w, "ci_low", m->welch.ci_low);
+  ktstr_stats_json_member_statistic (w, "ci_high", m->welch.ci_high);
+  ktstr_stats_json_member_statistic (w, "ci_rel_low", m->ci_rel_low);
+  ktstr_stats_json_member_statistic (w, "ci_rel_high", m->ci_rel_high);
+  ktstr_stats_json_member_statistic (w, "effect_size", m->effect_size);
   json_builder_set_member_name (w, "significant");
   json_builder_add_boolean_value (w, m->significant);
   json_builder_end_object (w);
@@ -206,9 +195,9 @@ json_side (JsonBuilder *w, const char *side, const KtstrSampleSummary *s)
   g_autofree char *sd = g_strdup_printf ("stddev_%s", side);
   g_autofree char *cv = g_strdup_printf ("cv_%s", side);
   ktstr_stats_json_member_int (w, n, s->n);
-  json_number_or_null (w, mean, s->mean);
-  json_number_or_null (w, sd, s->stddev);
-  json_number_or_null (w, cv, s->cv);
+  ktstr_stats_json_member_statistic (w, mean, s->mean);
+  ktstr_stats_json_member_statistic (w, sd, s->stddev);
+  ktstr_stats_json_member_statistic (w, cv, s->cv);
 }
 
 void
@@ -233,7 +222,8 @@ ktstr_stats_json_significance (JsonBuilder *w, const KtstrStatsReport *r)
   json_builder_begin_object (w);
   ktstr_stats_json_member_string (w, "method", "welch_t");
   ktstr_stats_json_member_double (w, "alpha", r->significance.alpha);
-  json_number_or_null (w, "fdr", r->significance.fdr > 0.0 ? r->significance.fdr : NAN);
+  ktstr_stats_json_member_statistic (w, "fdr",
+                                     r->significance.fdr > 0.0 ? r->significance.fdr : NAN);
   ktstr_stats_json_member_int (w, "tests", r->tests);
   ktstr_stats_json_member_double (w, "power_target", KTSTR_TARGET_POWER);
   json_builder_end_object (w);

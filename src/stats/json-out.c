@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <math.h>
+
 #include "record/sidecar.h"
 #include "stats/json-out.h"
 
@@ -31,6 +33,22 @@ ktstr_stats_json_member_int (JsonBuilder *builder, const char *name, gint64 valu
 {
   json_builder_set_member_name (builder, name);
   json_builder_add_int_value (builder, value);
+}
+
+void
+ktstr_stats_json_member_statistic (JsonBuilder *builder, const char *name, double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  json_builder_set_member_name (builder, name);
+  if (!isfinite (value))
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+  /* The double nearest a 6-digit decimal prints as that decimal. */
+  g_ascii_formatd (buf, sizeof buf, "%.5e", value);
+  json_builder_add_double_value (builder, g_ascii_strtod (buf, NULL));
 }
 
 char *

@@ -15,6 +15,10 @@ void ktstr_stats_json_add_string (JsonBuilder *builder, const char *value);
 void ktstr_stats_json_member_string (JsonBuilder *builder, const char *name, const char *value);
 void ktstr_stats_json_member_double (JsonBuilder *builder, const char *name, double value);
 void ktstr_stats_json_member_int (JsonBuilder *builder, const char *name, gint64 value);
+/* A computed statistic (mean, p-value, interval bound): rounded to 6
+ * significant digits, which is more than any of them is worth and keeps
+ * the documents small and quick to print; null when not finite. */
+void ktstr_stats_json_member_statistic (JsonBuilder *builder, const char *name, double value);
 /* The document, newline-terminated; unrefs BUILDER. */
 char *ktstr_stats_json_finish (JsonBuilder *builder);
 

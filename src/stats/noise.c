@@ -290,16 +290,6 @@ format_text (const KtstrNoiseReport *r, GString *out)
   ktstr_table_render (metrics, out, FALSE);
 }
 
-static void
-json_number_or_null (JsonBuilder *w, const char *name, double value)
-{
-  json_builder_set_member_name (w, name);
-  if (isfinite (value))
-    json_builder_add_double_value (w, value);
-  else
-    json_builder_add_null_value (w);
-}
-
 /* "trials_needed": N, or null with "trials_reason". */
 static void
 json_trials (JsonBuilder *w, const char *name, guint trials)
@@ -325,10 +315,11 @@ format_json (const KtstrNoiseReport *r)
 
   json_builder_begin_object (w);
   ktstr_stats_json_member_double (w, "alpha", r->significance.alpha);
-  json_number_or_null (w, "fdr", r->significance.fdr > 0.0 ? r->significance.fdr : NAN);
-  ktstr_stats_json_member_double (w, "level", r->level);
+  ktstr_stats_json_member_statistic (w, "fdr",
+                                     r->significance.fdr > 0.0 ? r->significance.fdr : NAN);
+  ktstr_stats_json_member_statistic (w, "level", r->level);
   ktstr_stats_json_member_double (w, "power_target", KTSTR_TARGET_POWER);
-  json_number_or_null (w, "change", r->change >= 0.0 ? r->change : NAN);
+  ktstr_stats_json_member_statistic (w, "change", r->change >= 0.0 ? r->change : NAN);
   ktstr_stats_json_member_int (w, "configurations", r->configurations);
   ktstr_stats_json_member_int (w, "single_trial_configurations", r->single_trial);
   json_builder_set_member_name (w, "rows");
@@ -341,13 +332,13 @@ format_json (const KtstrNoiseReport *r)
       ktstr_stats_json_member_string (w, "metric", row->metric->name);
       ktstr_stats_json_member_string (w, "unit", row->metric->unit);
       ktstr_stats_json_member_int (w, "n", row->sample.n);
-      ktstr_stats_json_member_double (w, "mean", row->sample.mean);
-      ktstr_stats_json_member_double (w, "stddev", row->sample.stddev);
-      json_number_or_null (w, "cv", row->sample.cv);
+      ktstr_stats_json_member_statistic (w, "mean", row->sample.mean);
+      ktstr_stats_json_member_statistic (w, "stddev", row->sample.stddev);
+      ktstr_stats_json_member_statistic (w, "cv", row->sample.cv);
       ktstr_stats_json_member_string (w, "scale", row->log_scale ? "log" : "linear");
-      ktstr_stats_json_member_double (w, "sigma", row->sigma);
+      ktstr_stats_json_member_statistic (w, "sigma", row->sigma);
       ktstr_stats_json_member_double (w, "change", row->change);
-      json_number_or_null (w, "power", row->power);
+      ktstr_stats_json_member_statistic (w, "power", row->power);
       json_trials (w, "trials_needed", row->trials);
       json_builder_end_object (w);
     }
@@ -360,9 +351,9 @@ format_json (const KtstrNoiseReport *r)
       json_builder_begin_object (w);
       ktstr_stats_json_member_string (w, "metric", s->metric->name);
       ktstr_stats_json_member_int (w, "configurations", s->configurations);
-      ktstr_stats_json_member_double (w, "median_cv", s->median_cv);
-      ktstr_stats_json_member_double (w, "max_cv", s->max_cv);
-      json_number_or_null (w, "typical_cv", s->metric->typical_cv);
+      ktstr_stats_json_member_statistic (w, "median_cv", s->median_cv);
+      ktstr_stats_json_member_statistic (w, "max_cv", s->max_cv);
+      ktstr_stats_json_member_statistic (w, "typical_cv", s->metric->typical_cv);
       json_builder_end_object (w);
     }
   json_builder_end_array (w);
