@@ -466,7 +466,8 @@ test_noise (Fixture *f, gconstpointer data)
                   "--change", "30", NULL);
   g_assert_cmpint (one.status, ==, 0);
   g_assert_true (g_str_has_prefix (one.out, "noise across trials: 1 test configuration(s)"));
-  g_assert_nonnull (strstr (one.out, "TRIALS a side to detect a 30 % change"));
+  g_assert_nonnull (
+      strstr (one.out, "TRIALS: trials a side to find a 30 % change with 80 % power,\n  at p <= "));
   stats_test_run (&json, target, NULL, "noise", "--json", "--fdr", "off", NULL);
   g_assert_cmpint (json.status, ==, 0);
   JsonObject *obj = parse_object (parser, json.out);

@@ -213,11 +213,10 @@ static char *
 format_level (const KtstrNoiseReport *r, guint tests)
 {
   if (r->significance.fdr <= 0.0)
-    return g_strdup_printf ("alpha %g, no false-discovery correction: p <= %.2g per test",
-                            r->significance.alpha, r->level);
-  return g_strdup_printf ("alpha %g and FDR %g over %u tests: p <= %.2g per test when it is the "
-                          "only discovery",
-                          r->significance.alpha, r->significance.fdr, tests, r->level);
+    return g_strdup_printf ("p <= %.2g (alpha %g, no false-discovery correction)", r->level,
+                            r->significance.alpha);
+  return g_strdup_printf ("p <= %.2g (alpha %g, FDR %g over %u tests, as the only discovery)",
+                          r->level, r->significance.alpha, r->significance.fdr, tests);
 }
 
 static void
@@ -248,10 +247,11 @@ format_text (const KtstrNoiseReport *r, GString *out)
 
   g_autofree char *level = format_level (r, r->rows->len);
   if (r->change >= 0.0)
-    g_string_append_printf (out, "TRIALS a side to detect a %g %% change", r->change * 100.0);
+    g_string_append_printf (out, "TRIALS: trials a side to find a %g %% change", r->change * 100.0);
   else
-    g_string_append (out, "TRIALS a side to detect a change of each metric's relative gate");
-  g_string_append_printf (out, " with %.0f %% power at %s\n\n", KTSTR_TARGET_POWER * 100.0, level);
+    g_string_append (out, "TRIALS: trials a side to find a change of each metric's relative gate");
+  g_string_append_printf (out, " with %.0f %% power,\n  at %s\n\n", KTSTR_TARGET_POWER * 100.0,
+                          level);
 
   g_autoptr (KtstrTable) table = ktstr_table_new (G_N_ELEMENTS (headers), headers, align);
   for (guint i = 0; i < r->rows->len; i++)
