@@ -1,8 +1,8 @@
 #!/bin/sh
 # Times ktstr-stats `list`, `compare` and `noise` over synthetic sidecar
-# pools and prints the figures (best of 3 runs, warm page cache) with peak
-# RSS and the host's load average (other work on the machine slows every
-# figure).
+# pools and prints the figures (best of 3 runs, warm page cache): wall
+# time, CPU time (user + system, which other work on the machine disturbs
+# less than the wall time) and peak RSS, with the host's load average.
 #
 #   bench/stats-bench.sh BUILDDIR [N...]        (default N: 1000 10000)
 #
@@ -53,35 +53,40 @@ measure () {
   name=$1
   shift
   best_s=
+  best_cpu=
   best_kb=
   i=0
   while [ $i -lt $runs ]; do
     if [ $have_time = yes ]; then
-      /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || check $?
+      /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || check $?
       # GNU time puts "Command exited with non-zero status 1" first.
-      line=$(tail -n 1 "$tmp/time")
-      s=${line% *}
-      kb=${line#* }
+      set -- $(tail -n 1 "$tmp/time") "$@"
+      s=$1
+      cpu=$(awk -v u="$2" -v s="$3" 'BEGIN { printf "%.2f", u + s }')
+      kb=$4
+      shift 4
     else
       t0=$(date +%s.%N)
       "$@" >/dev/null 2>"$tmp/err" || check $?
       t1=$(date +%s.%N)
       s=$(echo "$t1 - $t0" | bc)
+      cpu=n/a
       kb=n/a
     fi
     if [ -z "$best_s" ] || [ "$(echo "$s < $best_s" | bc)" = 1 ]; then
       best_s=$s
+      best_cpu=$cpu
       best_kb=$kb
     fi
     i=$((i + 1))
   done
-  printf '%9s  %-22s  %8s  %12s\n' "$n" "$name" "$best_s" "$best_kb"
+  printf '%9s  %-22s  %8s  %8s  %12s\n' "$n" "$name" "$best_s" "$best_cpu" "$best_kb"
 }
 
 echo "ktstr-stats benchmark: $(nproc) CPUs, best of $runs runs, warm cache," \
   "$trials trials a side per key"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%9s  %-22s  %8s  %12s\n' SIDECARS COMMAND WALL_S PEAK_RSS_KIB
+printf '%9s  %-22s  %8s  %8s  %12s\n' SIDECARS COMMAND WALL_S CPU_S PEAK_RSS_KIB
 for n in $sizes; do
   target="$tmp/target-$n"
   "$gen" "$target/ktstr" "$n" "$trials"
