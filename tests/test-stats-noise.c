@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "stats/compare-render.h"
 #include "stats/compare.h"
 #include "stats/noise.h"
 #include "stats/pool.h"
@@ -243,6 +244,61 @@ test_fdr_off_tests_each_at_alpha (void)
     }
 }
 
+static KtstrStatsRow *
+latency_row (const char *commit, double p99)
+{
+  KtstrStatsRow *row = ktstr_stats_row_new ();
+  row->scenario = g_strdup ("s");
+  row->topology = g_strdup ("1n1l2c1t");
+  row->scheduler = g_strdup ("eevdf");
+  row->work_type = g_strdup ("CpuSpin");
+  row->project_commit = g_strdup (commit);
+  row->passed = TRUE;
+  row->metrics[KTSTR_METRIC_WORST_P99_WAKE_LATENCY_US] = p99;
+  return row;
+}
+
+static void
+test_outlier_direction (void)
+{
+  /* A's arithmetic mean (280) is above B's (200): the gates see a 29 %
+   * improvement of a lower-is-better latency.  But A is 100 but for one
+   * outlier, so on the log scale (geometric means 158 and 200) the trials
+   * moved up: not an improvement, and the note says why. */
+  const double a_values[] = { 100, 100, 100, 100, 1000 };
+  g_autoptr (GPtrArray) a = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_stats_row_free);
+  g_autoptr (GPtrArray) b = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_stats_row_free);
+  gboolean slicing[KTSTR_DIM_COUNT] = { FALSE };
+  KtstrStatsPolicy policy;
+
+  for (guint i = 0; i < G_N_ELEMENTS (a_values); i++)
+    {
+      g_ptr_array_add (a, latency_row ("aaaaaaa", a_values[i]));
+      g_ptr_array_add (b, latency_row ("bbbbbbb", 200));
+    }
+  slicing[KTSTR_DIM_PROJECT_COMMIT] = TRUE;
+  g_autoptr (GPtrArray) ga = ktstr_stats_group_and_average (a, slicing);
+  g_autoptr (GPtrArray) gb = ktstr_stats_group_and_average (b, slicing);
+  g_autoptr (GPtrArray) ra = group_rows (ga);
+  g_autoptr (GPtrArray) rb = group_rows (gb);
+  ktstr_stats_policy_init (&policy);
+  g_autoptr (KtstrStatsReport) r
+      = ktstr_stats_compare_rows (ra, rb, slicing, NULL, &policy, &defaults);
+  const KtstrStatsPair *p = g_ptr_array_index (r->pairs, 0);
+  g_assert_cmpuint (p->metrics->len, ==, 1);
+  const KtstrStatsMetricResult *m = &g_array_index (p->metrics, KtstrStatsMetricResult, 0);
+  g_assert_cmpint (m->gate_verdict, ==, KTSTR_VERDICT_IMPROVEMENT);
+  g_assert_true (m->log_scale);
+  g_assert_cmpfloat (m->welch.diff, >, 0.0);
+  g_assert_cmpint (m->verdict, ==, KTSTR_VERDICT_UNCHANGED);
+  g_assert_true (ktstr_stats_metric_result_is_within_noise (m));
+  g_assert_cmpuint (m->trials_to_confirm, ==, 0);
+  g_autofree char *note = ktstr_stats_note (m);
+  g_assert_cmpstr (note, ==, "gates: improvement; the trials' typical value moved the other way");
+  g_assert_cmpuint (r->within_noise, ==, 1);
+  g_assert_cmpuint (r->improvements, ==, 0);
+}
+
 static void
 test_noise_report (void)
 {
@@ -338,6 +394,7 @@ main (int argc, char **argv)
   g_test_add_func ("/stats/noise/compare/ab-30-percent", test_ab_30_percent_found);
   g_test_add_func ("/stats/noise/compare/single-trial-unconfirmed", test_single_trial_unconfirmed);
   g_test_add_func ("/stats/noise/compare/fdr-off", test_fdr_off_tests_each_at_alpha);
+  g_test_add_func ("/stats/noise/compare/outlier-direction", test_outlier_direction);
   g_test_add_func ("/stats/noise/report", test_noise_report);
   g_test_add_func ("/stats/noise/report/single-trials", test_noise_single_trials);
   return g_test_run ();

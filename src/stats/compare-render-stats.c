@@ -71,8 +71,12 @@ ktstr_stats_note (const KtstrStatsMetricResult *m)
   if (!ktstr_stats_metric_result_is_within_noise (m))
     return g_strdup ("");
   const char *gate = m->gate_verdict == KTSTR_VERDICT_REGRESSION ? "regression" : "improvement";
-  if (m->significant)
-    return g_strdup_printf ("gates: %s; the trials disagree on its direction", gate);
+  /* On the log scale the test compares geometric means, the gates
+   * arithmetic ones: an outlier can make them point opposite ways. */
+  if (m->welch.diff == 0.0)
+    return g_strdup_printf ("gates: %s; the trials' typical value did not move", gate);
+  if ((m->welch.diff > 0.0) != (m->delta > 0.0))
+    return g_strdup_printf ("gates: %s; the trials' typical value moved the other way", gate);
   g_autofree char *trials = format_trials (m->trials_to_confirm, m->metric);
   return g_strdup_printf ("gates: %s; %s", gate, trials);
 }
