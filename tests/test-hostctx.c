@@ -5,6 +5,7 @@
 
 #include "record/hostctx.h"
 #include "record/sidecar.h"
+#include "util/json-util.h"
 
 static KtstrHostContext *
 load_fixture (const char *name)
@@ -63,7 +64,7 @@ test_json_omits_absent (void)
 {
   g_autoptr (KtstrHostContext) ctx = load_fixture ("host-sparse.json");
   g_autoptr (JsonNode) n = ktstr_host_context_to_json (ctx);
-  g_autofree char *text = ktstr_sidecar_node_to_data (n, NULL);
+  g_autofree char *text = ktstr_json_to_data (n, NULL);
   /* Only the present fields, in struct order; no heap_state or unknown keys. */
   g_assert_cmpstr (text, ==,
                    "{\n"

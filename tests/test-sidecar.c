@@ -799,7 +799,7 @@ test_collect_corrupt_reported (void)
   g_assert_true (g_str_has_suffix (e0->path, "/broken-0000000000000000.ktstr.json"));
   g_assert_nonnull (strstr (e0->message, e0->path));
   g_assert_true (g_str_has_suffix (e1->path, "/incomplete-0000000000000000.ktstr.json"));
-  g_assert_nonnull (strstr (e1->message, "missing required field 'topology'"));
+  g_assert_nonnull (strstr (e1->message, "key 'topology' is missing"));
   rm_rf (dir);
 }
 

@@ -5,56 +5,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/json-util.h"
+
 GQuark
 ktstr_report_error_quark (void)
 {
   return g_quark_from_static_string ("ktstr-report-error-quark");
 }
 
-/* ---- typed member access, one error message shape for all of them ---- */
+/* ---- typed member access: util/json-util.h, in this module's domain ---- */
 
-static const char *
-node_type_name (JsonNode *node)
+static KtstrJsonReader
+reader (const char *ctx)
 {
-  switch (json_node_get_node_type (node))
-    {
-    case JSON_NODE_NULL:
-      return "null";
-    case JSON_NODE_OBJECT:
-      return "an object";
-    case JSON_NODE_ARRAY:
-      return "an array";
-    case JSON_NODE_VALUE:
-      break;
-    }
-  GType t = json_node_get_value_type (node);
-  if (t == G_TYPE_INT64)
-    return json_node_get_int (node) < 0 ? "a negative integer" : "an integer";
-  if (t == G_TYPE_DOUBLE)
-    return "a fractional number";
-  if (t == G_TYPE_BOOLEAN)
-    return "a boolean";
-  if (t == G_TYPE_STRING)
-    return "a string";
-  return "an unknown value";
+  return (KtstrJsonReader){ KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_MISSING_KEY,
+                            KTSTR_REPORT_ERROR_WRONG_TYPE, ctx, NULL };
 }
 
 static JsonNode *
 member (JsonObject *obj, const char *ctx, const char *key, GError **error)
 {
-  JsonNode *node = json_object_get_member (obj, key);
-  if (node == NULL)
-    g_set_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_MISSING_KEY,
-                 "%s: key '%s' is missing", ctx, key);
-  return node;
+  KtstrJsonReader r = reader (ctx);
+  JsonNode *node;
+  return ktstr_json_get_member (&r, obj, key, &node, error) ? node : NULL;
 }
 
 static gboolean
 wrong_type (const char *ctx, const char *key, const char *want, JsonNode *node, GError **error)
 {
-  g_set_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_WRONG_TYPE,
-               "%s: key '%s' must be %s, got %s", ctx, key, want, node_type_name (node));
-  return FALSE;
+  KtstrJsonReader r = reader (ctx);
+  return ktstr_json_wrong_type (&r, key, want, node, error);
 }
 
 static gboolean
@@ -67,49 +47,29 @@ is_u64 (JsonNode *node)
 static gboolean
 get_u64 (JsonObject *obj, const char *ctx, const char *key, guint64 *out, GError **error)
 {
-  JsonNode *node = member (obj, ctx, key, error);
-  if (node == NULL)
-    return FALSE;
-  if (!is_u64 (node))
-    return wrong_type (ctx, key, "a non-negative integer", node, error);
-  *out = (guint64)json_node_get_int (node);
-  return TRUE;
+  KtstrJsonReader r = reader (ctx);
+  return ktstr_json_get_u64 (&r, obj, key, out, error);
 }
 
 static gboolean
 get_uint (JsonObject *obj, const char *ctx, const char *key, guint *out, GError **error)
 {
-  JsonNode *node = member (obj, ctx, key, error);
-  if (node == NULL)
-    return FALSE;
-  if (!is_u64 (node) || json_node_get_int (node) > G_MAXUINT)
-    return wrong_type (ctx, key, "a non-negative 32-bit integer", node, error);
-  *out = (guint)json_node_get_int (node);
-  return TRUE;
+  KtstrJsonReader r = reader (ctx);
+  return ktstr_json_get_uint (&r, obj, key, out, error);
 }
 
 static gboolean
 get_bool (JsonObject *obj, const char *ctx, const char *key, gboolean *out, GError **error)
 {
-  JsonNode *node = member (obj, ctx, key, error);
-  if (node == NULL)
-    return FALSE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return wrong_type (ctx, key, "a boolean", node, error);
-  *out = json_node_get_boolean (node);
-  return TRUE;
+  KtstrJsonReader r = reader (ctx);
+  return ktstr_json_get_bool (&r, obj, key, out, error);
 }
 
 static gboolean
 get_string (JsonObject *obj, const char *ctx, const char *key, char **out, GError **error)
 {
-  JsonNode *node = member (obj, ctx, key, error);
-  if (node == NULL)
-    return FALSE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return wrong_type (ctx, key, "a string", node, error);
-  *out = g_strdup (json_node_get_string (node));
-  return TRUE;
+  KtstrJsonReader r = reader (ctx);
+  return ktstr_json_get_string (&r, obj, key, out, error);
 }
 
 /* An array of non-negative integers; each element is stored as guint64 or
@@ -133,7 +93,7 @@ array_of_uints (JsonNode *node, const char *ctx, const char *key, guint elt_size
         {
           g_set_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_WRONG_TYPE,
                        "%s: key '%s' element %u must be a non-negative integer, got %s", ctx, key,
-                       i, node_type_name (e));
+                       i, ktstr_json_type_name (e));
           return NULL;
         }
       if (elt_size == 8)
@@ -215,7 +175,7 @@ get_numa_pages (JsonNode *node, const char *ctx, GArray *out, GError **error)
         {
           g_set_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_WRONG_TYPE,
                        "%s: key 'numa_pages' node %s must be a non-negative integer, got %s", ctx,
-                       key, node_type_name (v));
+                       key, ktstr_json_type_name (v));
           return FALSE;
         }
       if (id >= out->len)

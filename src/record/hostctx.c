@@ -8,6 +8,7 @@
 
 #include "record/hostctx.h"
 #include "util/fsutil.h"
+#include "util/json-util.h"
 
 GQuark
 ktstr_host_context_error_quark (void)
@@ -373,22 +374,20 @@ sorted_keys (GHashTable *table, guint *n)
   return keys;
 }
 
+/* Absent fields are left out, not written as null: the host context is
+ * optional field by field. */
 static void
 add_str (JsonBuilder *b, const char *key, const char *v)
 {
-  if (v == NULL)
-    return;
-  json_builder_set_member_name (b, key);
-  json_builder_add_string_value (b, v);
+  if (v != NULL)
+    ktstr_json_member_string (b, key, v);
 }
 
 static void
 add_u64 (JsonBuilder *b, const char *key, gboolean has, guint64 v)
 {
-  if (!has)
-    return;
-  json_builder_set_member_name (b, key);
-  json_builder_add_int_value (b, (gint64)v);
+  if (has)
+    ktstr_json_member_u64 (b, key, v);
 }
 
 JsonNode *
@@ -438,45 +437,32 @@ ktstr_host_context_to_json (const KtstrHostContext *c)
   return json_builder_get_root (b);
 }
 
-static gboolean
-invalid (GError **error, const char *key, const char *expected)
+static KtstrJsonReader
+host_reader (void)
 {
-  g_set_error (error, KTSTR_HOST_CONTEXT_ERROR, KTSTR_HOST_CONTEXT_ERROR_INVALID,
-               "host.%s: expected %s", key, expected);
-  return FALSE;
+  return (KtstrJsonReader){ KTSTR_HOST_CONTEXT_ERROR, KTSTR_HOST_CONTEXT_ERROR_INVALID,
+                            KTSTR_HOST_CONTEXT_ERROR_INVALID, "host", NULL };
 }
 
-/* A present-but-null member reads as absent, like serde's Option. */
-static JsonNode *
-member (JsonObject *o, const char *key)
+static gboolean
+invalid (GError **error, const char *key, const char *expected, JsonNode *got)
 {
-  JsonNode *n = json_object_get_member (o, key);
-  return (n == NULL || JSON_NODE_HOLDS_NULL (n)) ? NULL : n;
+  KtstrJsonReader r = host_reader ();
+  return ktstr_json_wrong_type (&r, key, expected, got, error);
 }
 
 static gboolean
 read_str (JsonObject *o, const char *key, char **out, GError **error)
 {
-  JsonNode *n = member (o, key);
-  if (n == NULL)
-    return TRUE;
-  if (json_node_get_value_type (n) != G_TYPE_STRING)
-    return invalid (error, key, "a string");
-  *out = g_strdup (json_node_get_string (n));
-  return TRUE;
+  KtstrJsonReader r = host_reader ();
+  return ktstr_json_get_optional_string (&r, o, key, out, error);
 }
 
 static gboolean
 read_u64 (JsonObject *o, const char *key, gboolean *has, guint64 *out, GError **error)
 {
-  JsonNode *n = member (o, key);
-  if (n == NULL)
-    return TRUE;
-  if (json_node_get_value_type (n) != G_TYPE_INT64 || json_node_get_int (n) < 0)
-    return invalid (error, key, "a non-negative integer");
-  *out = (guint64)json_node_get_int (n);
-  *has = TRUE;
-  return TRUE;
+  KtstrJsonReader r = host_reader ();
+  return ktstr_json_get_optional_u64 (&r, o, key, has, out, error);
 }
 
 KtstrHostContext *
@@ -508,10 +494,10 @@ ktstr_host_context_from_json (JsonNode *node, GError **error)
       || !read_str (o, "kernel_cmdline", &c->kernel_cmdline, error))
     return NULL;
 
-  if ((n = member (o, "sched_tunables")) != NULL)
+  if ((n = ktstr_json_optional_member (o, "sched_tunables")) != NULL)
     {
       if (!JSON_NODE_HOLDS_OBJECT (n))
-        return invalid (error, "sched_tunables", "an object"), NULL;
+        return invalid (error, "sched_tunables", "an object", n), NULL;
       JsonObjectIter it;
       const char *k;
       JsonNode *v;
@@ -520,15 +506,15 @@ ktstr_host_context_from_json (JsonNode *node, GError **error)
       while (json_object_iter_next (&it, &k, &v))
         {
           if (json_node_get_value_type (v) != G_TYPE_STRING)
-            return invalid (error, "sched_tunables", "string values"), NULL;
+            return invalid (error, "sched_tunables", "an object of strings", v), NULL;
           g_hash_table_insert (c->sched_tunables, g_strdup (k),
                                g_strdup (json_node_get_string (v)));
         }
     }
-  if ((n = member (o, "cpufreq_governor")) != NULL)
+  if ((n = ktstr_json_optional_member (o, "cpufreq_governor")) != NULL)
     {
       if (!JSON_NODE_HOLDS_OBJECT (n))
-        return invalid (error, "cpufreq_governor", "an object"), NULL;
+        return invalid (error, "cpufreq_governor", "an object", n), NULL;
       JsonObjectIter it;
       const char *k;
       JsonNode *v;
@@ -537,9 +523,13 @@ ktstr_host_context_from_json (JsonNode *node, GError **error)
         {
           guint64 cpu;
           if (!g_ascii_string_to_unsigned (k, 10, 0, G_MAXUINT, &cpu, NULL))
-            return invalid (error, "cpufreq_governor", "CPU numbers as keys"), NULL;
+            {
+              g_set_error (error, KTSTR_HOST_CONTEXT_ERROR, KTSTR_HOST_CONTEXT_ERROR_INVALID,
+                           "host: key 'cpufreq_governor': '%s' is not a CPU number", k);
+              return NULL;
+            }
           if (json_node_get_value_type (v) != G_TYPE_STRING)
-            return invalid (error, "cpufreq_governor", "string values"), NULL;
+            return invalid (error, "cpufreq_governor", "an object of strings", v), NULL;
           ktstr_host_context_set_governor (c, (guint)cpu, json_node_get_string (v));
         }
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "record/scenario-stats.h"
+#include "util/json-util.h"
 
 static GHashTable *
 ext_metrics_new (void)
@@ -116,24 +117,6 @@ ktstr_scenario_stats_add_cgroup (KtstrScenarioStats *s, KtstrCgroupStats *cg)
 
 /* --- JSON ---------------------------------------------------------------- */
 
-static void
-add_double (JsonBuilder *b, const char *key, double v)
-{
-  json_builder_set_member_name (b, key);
-  /* JSON has no NaN/inf; serde_json writes null for them. */
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_u64 (JsonBuilder *b, const char *key, guint64 v)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_add_int_value (b, (gint64)v);
-}
-
 static int
 compare_strings (gconstpointer a, gconstpointer b)
 {
@@ -152,7 +135,7 @@ add_ext_metrics (JsonBuilder *b, GHashTable *ext)
   json_builder_set_member_name (b, "ext_metrics");
   json_builder_begin_object (b);
   for (guint i = 0; i < n; i++)
-    add_double (b, keys[i], *(double *)g_hash_table_lookup (ext, keys[i]));
+    ktstr_json_member_double (b, keys[i], *(double *)g_hash_table_lookup (ext, keys[i]));
   json_builder_end_object (b);
 }
 
@@ -160,26 +143,26 @@ static void
 build_cgroup (JsonBuilder *b, const KtstrCgroupStats *c)
 {
   json_builder_begin_object (b);
-  add_u64 (b, "num_workers", c->num_workers);
-  add_u64 (b, "num_cpus", c->num_cpus);
-  add_double (b, "avg_off_cpu_pct", c->avg_off_cpu_pct);
-  add_double (b, "min_off_cpu_pct", c->min_off_cpu_pct);
-  add_double (b, "max_off_cpu_pct", c->max_off_cpu_pct);
-  add_double (b, "spread", c->spread);
-  add_u64 (b, "max_gap_ms", c->max_gap_ms);
-  add_u64 (b, "max_gap_cpu", c->max_gap_cpu);
-  add_u64 (b, "total_migrations", c->total_migrations);
-  add_double (b, "migration_ratio", c->migration_ratio);
-  add_double (b, "p99_wake_latency_us", c->p99_wake_latency_us);
-  add_double (b, "median_wake_latency_us", c->median_wake_latency_us);
-  add_double (b, "wake_latency_cv", c->wake_latency_cv);
-  add_u64 (b, "total_iterations", c->total_iterations);
-  add_double (b, "mean_run_delay_us", c->mean_run_delay_us);
-  add_double (b, "worst_run_delay_us", c->worst_run_delay_us);
-  add_double (b, "page_locality", c->page_locality);
-  add_double (b, "cross_node_migration_ratio", c->cross_node_migration_ratio);
-  add_double (b, "wake_latency_tail_ratio", c->wake_latency_tail_ratio);
-  add_double (b, "iterations_per_worker", c->iterations_per_worker);
+  ktstr_json_member_u64 (b, "num_workers", c->num_workers);
+  ktstr_json_member_u64 (b, "num_cpus", c->num_cpus);
+  ktstr_json_member_double (b, "avg_off_cpu_pct", c->avg_off_cpu_pct);
+  ktstr_json_member_double (b, "min_off_cpu_pct", c->min_off_cpu_pct);
+  ktstr_json_member_double (b, "max_off_cpu_pct", c->max_off_cpu_pct);
+  ktstr_json_member_double (b, "spread", c->spread);
+  ktstr_json_member_u64 (b, "max_gap_ms", c->max_gap_ms);
+  ktstr_json_member_u64 (b, "max_gap_cpu", c->max_gap_cpu);
+  ktstr_json_member_u64 (b, "total_migrations", c->total_migrations);
+  ktstr_json_member_double (b, "migration_ratio", c->migration_ratio);
+  ktstr_json_member_double (b, "p99_wake_latency_us", c->p99_wake_latency_us);
+  ktstr_json_member_double (b, "median_wake_latency_us", c->median_wake_latency_us);
+  ktstr_json_member_double (b, "wake_latency_cv", c->wake_latency_cv);
+  ktstr_json_member_u64 (b, "total_iterations", c->total_iterations);
+  ktstr_json_member_double (b, "mean_run_delay_us", c->mean_run_delay_us);
+  ktstr_json_member_double (b, "worst_run_delay_us", c->worst_run_delay_us);
+  ktstr_json_member_double (b, "page_locality", c->page_locality);
+  ktstr_json_member_double (b, "cross_node_migration_ratio", c->cross_node_migration_ratio);
+  ktstr_json_member_double (b, "wake_latency_tail_ratio", c->wake_latency_tail_ratio);
+  ktstr_json_member_double (b, "iterations_per_worker", c->iterations_per_worker);
   add_ext_metrics (b, c->ext_metrics);
   json_builder_end_object (b);
 }
@@ -195,68 +178,27 @@ ktstr_scenario_stats_to_json (const KtstrScenarioStats *s)
   for (guint i = 0; s->cgroups != NULL && i < s->cgroups->len; i++)
     build_cgroup (b, g_ptr_array_index (s->cgroups, i));
   json_builder_end_array (b);
-  add_u64 (b, "total_workers", s->total_workers);
-  add_u64 (b, "total_cpus", s->total_cpus);
-  add_u64 (b, "total_migrations", s->total_migrations);
-  add_double (b, "worst_spread", s->worst_spread);
-  add_u64 (b, "worst_gap_ms", s->worst_gap_ms);
-  add_u64 (b, "worst_gap_cpu", s->worst_gap_cpu);
-  add_double (b, "worst_migration_ratio", s->worst_migration_ratio);
-  add_double (b, "worst_p99_wake_latency_us", s->worst_p99_wake_latency_us);
-  add_double (b, "worst_median_wake_latency_us", s->worst_median_wake_latency_us);
-  add_double (b, "worst_wake_latency_cv", s->worst_wake_latency_cv);
-  add_u64 (b, "total_iterations", s->total_iterations);
-  add_double (b, "worst_mean_run_delay_us", s->worst_mean_run_delay_us);
-  add_double (b, "worst_run_delay_us", s->worst_run_delay_us);
-  add_double (b, "worst_page_locality", s->worst_page_locality);
-  add_double (b, "worst_cross_node_migration_ratio", s->worst_cross_node_migration_ratio);
-  add_double (b, "worst_wake_latency_tail_ratio", s->worst_wake_latency_tail_ratio);
-  add_double (b, "worst_iterations_per_worker", s->worst_iterations_per_worker);
+  ktstr_json_member_u64 (b, "total_workers", s->total_workers);
+  ktstr_json_member_u64 (b, "total_cpus", s->total_cpus);
+  ktstr_json_member_u64 (b, "total_migrations", s->total_migrations);
+  ktstr_json_member_double (b, "worst_spread", s->worst_spread);
+  ktstr_json_member_u64 (b, "worst_gap_ms", s->worst_gap_ms);
+  ktstr_json_member_u64 (b, "worst_gap_cpu", s->worst_gap_cpu);
+  ktstr_json_member_double (b, "worst_migration_ratio", s->worst_migration_ratio);
+  ktstr_json_member_double (b, "worst_p99_wake_latency_us", s->worst_p99_wake_latency_us);
+  ktstr_json_member_double (b, "worst_median_wake_latency_us", s->worst_median_wake_latency_us);
+  ktstr_json_member_double (b, "worst_wake_latency_cv", s->worst_wake_latency_cv);
+  ktstr_json_member_u64 (b, "total_iterations", s->total_iterations);
+  ktstr_json_member_double (b, "worst_mean_run_delay_us", s->worst_mean_run_delay_us);
+  ktstr_json_member_double (b, "worst_run_delay_us", s->worst_run_delay_us);
+  ktstr_json_member_double (b, "worst_page_locality", s->worst_page_locality);
+  ktstr_json_member_double (b, "worst_cross_node_migration_ratio",
+                            s->worst_cross_node_migration_ratio);
+  ktstr_json_member_double (b, "worst_wake_latency_tail_ratio", s->worst_wake_latency_tail_ratio);
+  ktstr_json_member_double (b, "worst_iterations_per_worker", s->worst_iterations_per_worker);
   add_ext_metrics (b, s->ext_metrics);
   json_builder_end_object (b);
   return json_builder_get_root (b);
-}
-
-/* Tolerant readers: a missing key, null or a non-number reads as 0. */
-static double
-get_double (JsonObject *o, const char *key)
-{
-  JsonNode *n = json_object_get_member (o, key);
-  if (n == NULL || JSON_NODE_TYPE (n) != JSON_NODE_VALUE)
-    return 0.0;
-  switch (json_node_get_value_type (n))
-    {
-    case G_TYPE_DOUBLE:
-      return json_node_get_double (n);
-    case G_TYPE_INT64:
-      return (double)json_node_get_int (n);
-    default:
-      return 0.0;
-    }
-}
-
-static guint64
-get_u64 (JsonObject *o, const char *key)
-{
-  JsonNode *n = json_object_get_member (o, key);
-  if (n == NULL || JSON_NODE_TYPE (n) != JSON_NODE_VALUE)
-    return 0;
-  switch (json_node_get_value_type (n))
-    {
-    case G_TYPE_INT64:
-      {
-        gint64 v = json_node_get_int (n);
-        /* json-glib parses into gint64; values above G_MAXINT64 wrap. */
-        return (guint64)v;
-      }
-    case G_TYPE_DOUBLE:
-      {
-        double v = json_node_get_double (n);
-        return v > 0 ? (guint64)v : 0;
-      }
-    default:
-      return 0;
-    }
 }
 
 static GHashTable *
@@ -275,7 +217,7 @@ get_ext_metrics (JsonObject *o)
   json_object_iter_init (&it, m);
   while (json_object_iter_next (&it, &k, &unused))
     {
-      double v = get_double (m, k);
+      double v = ktstr_json_lookup_double (m, k);
       g_hash_table_insert (ext, g_strdup (k), g_memdup2 (&v, sizeof v));
     }
   return ext;
@@ -285,26 +227,26 @@ static KtstrCgroupStats *
 cgroup_from_object (JsonObject *o)
 {
   KtstrCgroupStats *c = ktstr_cgroup_stats_new ();
-  c->num_workers = get_u64 (o, "num_workers");
-  c->num_cpus = get_u64 (o, "num_cpus");
-  c->avg_off_cpu_pct = get_double (o, "avg_off_cpu_pct");
-  c->min_off_cpu_pct = get_double (o, "min_off_cpu_pct");
-  c->max_off_cpu_pct = get_double (o, "max_off_cpu_pct");
-  c->spread = get_double (o, "spread");
-  c->max_gap_ms = get_u64 (o, "max_gap_ms");
-  c->max_gap_cpu = get_u64 (o, "max_gap_cpu");
-  c->total_migrations = get_u64 (o, "total_migrations");
-  c->migration_ratio = get_double (o, "migration_ratio");
-  c->p99_wake_latency_us = get_double (o, "p99_wake_latency_us");
-  c->median_wake_latency_us = get_double (o, "median_wake_latency_us");
-  c->wake_latency_cv = get_double (o, "wake_latency_cv");
-  c->total_iterations = get_u64 (o, "total_iterations");
-  c->mean_run_delay_us = get_double (o, "mean_run_delay_us");
-  c->worst_run_delay_us = get_double (o, "worst_run_delay_us");
-  c->page_locality = get_double (o, "page_locality");
-  c->cross_node_migration_ratio = get_double (o, "cross_node_migration_ratio");
-  c->wake_latency_tail_ratio = get_double (o, "wake_latency_tail_ratio");
-  c->iterations_per_worker = get_double (o, "iterations_per_worker");
+  c->num_workers = ktstr_json_lookup_u64 (o, "num_workers");
+  c->num_cpus = ktstr_json_lookup_u64 (o, "num_cpus");
+  c->avg_off_cpu_pct = ktstr_json_lookup_double (o, "avg_off_cpu_pct");
+  c->min_off_cpu_pct = ktstr_json_lookup_double (o, "min_off_cpu_pct");
+  c->max_off_cpu_pct = ktstr_json_lookup_double (o, "max_off_cpu_pct");
+  c->spread = ktstr_json_lookup_double (o, "spread");
+  c->max_gap_ms = ktstr_json_lookup_u64 (o, "max_gap_ms");
+  c->max_gap_cpu = ktstr_json_lookup_u64 (o, "max_gap_cpu");
+  c->total_migrations = ktstr_json_lookup_u64 (o, "total_migrations");
+  c->migration_ratio = ktstr_json_lookup_double (o, "migration_ratio");
+  c->p99_wake_latency_us = ktstr_json_lookup_double (o, "p99_wake_latency_us");
+  c->median_wake_latency_us = ktstr_json_lookup_double (o, "median_wake_latency_us");
+  c->wake_latency_cv = ktstr_json_lookup_double (o, "wake_latency_cv");
+  c->total_iterations = ktstr_json_lookup_u64 (o, "total_iterations");
+  c->mean_run_delay_us = ktstr_json_lookup_double (o, "mean_run_delay_us");
+  c->worst_run_delay_us = ktstr_json_lookup_double (o, "worst_run_delay_us");
+  c->page_locality = ktstr_json_lookup_double (o, "page_locality");
+  c->cross_node_migration_ratio = ktstr_json_lookup_double (o, "cross_node_migration_ratio");
+  c->wake_latency_tail_ratio = ktstr_json_lookup_double (o, "wake_latency_tail_ratio");
+  c->iterations_per_worker = ktstr_json_lookup_double (o, "iterations_per_worker");
   c->ext_metrics = get_ext_metrics (o);
   return c;
 }
@@ -337,23 +279,24 @@ ktstr_scenario_stats_from_json (JsonNode *node, GError **error)
           g_ptr_array_add (s->cgroups, cgroup_from_object (json_node_get_object (e)));
         }
     }
-  s->total_workers = get_u64 (o, "total_workers");
-  s->total_cpus = get_u64 (o, "total_cpus");
-  s->total_migrations = get_u64 (o, "total_migrations");
-  s->worst_spread = get_double (o, "worst_spread");
-  s->worst_gap_ms = get_u64 (o, "worst_gap_ms");
-  s->worst_gap_cpu = get_u64 (o, "worst_gap_cpu");
-  s->worst_migration_ratio = get_double (o, "worst_migration_ratio");
-  s->worst_p99_wake_latency_us = get_double (o, "worst_p99_wake_latency_us");
-  s->worst_median_wake_latency_us = get_double (o, "worst_median_wake_latency_us");
-  s->worst_wake_latency_cv = get_double (o, "worst_wake_latency_cv");
-  s->total_iterations = get_u64 (o, "total_iterations");
-  s->worst_mean_run_delay_us = get_double (o, "worst_mean_run_delay_us");
-  s->worst_run_delay_us = get_double (o, "worst_run_delay_us");
-  s->worst_page_locality = get_double (o, "worst_page_locality");
-  s->worst_cross_node_migration_ratio = get_double (o, "worst_cross_node_migration_ratio");
-  s->worst_wake_latency_tail_ratio = get_double (o, "worst_wake_latency_tail_ratio");
-  s->worst_iterations_per_worker = get_double (o, "worst_iterations_per_worker");
+  s->total_workers = ktstr_json_lookup_u64 (o, "total_workers");
+  s->total_cpus = ktstr_json_lookup_u64 (o, "total_cpus");
+  s->total_migrations = ktstr_json_lookup_u64 (o, "total_migrations");
+  s->worst_spread = ktstr_json_lookup_double (o, "worst_spread");
+  s->worst_gap_ms = ktstr_json_lookup_u64 (o, "worst_gap_ms");
+  s->worst_gap_cpu = ktstr_json_lookup_u64 (o, "worst_gap_cpu");
+  s->worst_migration_ratio = ktstr_json_lookup_double (o, "worst_migration_ratio");
+  s->worst_p99_wake_latency_us = ktstr_json_lookup_double (o, "worst_p99_wake_latency_us");
+  s->worst_median_wake_latency_us = ktstr_json_lookup_double (o, "worst_median_wake_latency_us");
+  s->worst_wake_latency_cv = ktstr_json_lookup_double (o, "worst_wake_latency_cv");
+  s->total_iterations = ktstr_json_lookup_u64 (o, "total_iterations");
+  s->worst_mean_run_delay_us = ktstr_json_lookup_double (o, "worst_mean_run_delay_us");
+  s->worst_run_delay_us = ktstr_json_lookup_double (o, "worst_run_delay_us");
+  s->worst_page_locality = ktstr_json_lookup_double (o, "worst_page_locality");
+  s->worst_cross_node_migration_ratio
+      = ktstr_json_lookup_double (o, "worst_cross_node_migration_ratio");
+  s->worst_wake_latency_tail_ratio = ktstr_json_lookup_double (o, "worst_wake_latency_tail_ratio");
+  s->worst_iterations_per_worker = ktstr_json_lookup_double (o, "worst_iterations_per_worker");
   s->ext_metrics = get_ext_metrics (o);
   return g_steal_pointer (&s);
 }

@@ -186,13 +186,9 @@ const char *ktstr_payload_stream_to_string (KtstrPayloadStream stream);
 /* --- JSON ------------------------------------------------------------- */
 
 JsonNode *ktstr_sidecar_to_json (const KtstrSidecar *sidecar);
-/* Pretty-printed JSON text (2-space indent, trailing newline). */
+/* Pretty-printed JSON text, as ktstr prints every JSON document
+ * (ktstr_json_to_data in util/json-util.h). */
 char *ktstr_sidecar_to_data (const KtstrSidecar *sidecar, gsize *out_length);
-/* The same printer for any JSON tree, laid out like serde_json's pretty
- * printer.  Use it instead of JsonGenerator, which (json-glib 1.6) writes
- * invalid JSON for large doubles ("1e+21.0") and 17-digit noise for
- * others ("0.10000000000000001"); non-finite doubles become null. */
-char *ktstr_sidecar_node_to_data (JsonNode *node, gsize *out_length);
 KtstrSidecar *ktstr_sidecar_from_json (JsonNode *node, GError **error);
 /* Messages name PATH and the parse error.  Sets sidecar->path. */
 KtstrSidecar *ktstr_sidecar_load_file (const char *path, GError **error);

@@ -7,7 +7,7 @@
 #include <math.h>
 
 #include "stats/compare-render.h"
-#include "stats/json-out.h"
+#include "util/json-util.h"
 
 gboolean
 ktstr_stats_result_is_listed (const KtstrStatsMetricResult *m)
@@ -153,17 +153,17 @@ json_test (JsonBuilder *w, const KtstrStatsReport *r, const KtstrStatsMetricResu
       return;
     }
   json_builder_begin_object (w);
-  ktstr_stats_json_member_string (w, "method", "welch_t");
-  ktstr_stats_json_member_string (w, "scale", m->log_scale ? "log" : "linear");
-  ktstr_stats_json_member_statistic (w, "t", m->welch.t);
-  ktstr_stats_json_member_statistic (w, "df", m->welch.df);
-  ktstr_stats_json_member_statistic (w, "p_value", m->welch.p);
-  ktstr_stats_json_member_statistic (w, "q_value", m->q);
-  ktstr_stats_json_member_statistic (w, "ci_low", m->welch.ci_low);
-  ktstr_stats_json_member_statistic (w, "ci_high", m->welch.ci_high);
-  ktstr_stats_json_member_statistic (w, "ci_rel_low", m->ci_rel_low);
-  ktstr_stats_json_member_statistic (w, "ci_rel_high", m->ci_rel_high);
-  ktstr_stats_json_member_statistic (w, "effect_size", m->effect_size);
+  ktstr_json_member_string (w, "method", "welch_t");
+  ktstr_json_member_string (w, "scale", m->log_scale ? "log" : "linear");
+  ktstr_json_member_statistic (w, "t", m->welch.t);
+  ktstr_json_member_statistic (w, "df", m->welch.df);
+  ktstr_json_member_statistic (w, "p_value", m->welch.p);
+  ktstr_json_member_statistic (w, "q_value", m->q);
+  ktstr_json_member_statistic (w, "ci_low", m->welch.ci_low);
+  ktstr_json_member_statistic (w, "ci_high", m->welch.ci_high);
+  ktstr_json_member_statistic (w, "ci_rel_low", m->ci_rel_low);
+  ktstr_json_member_statistic (w, "ci_rel_high", m->ci_rel_high);
+  ktstr_json_member_statistic (w, "effect_size", m->effect_size);
   json_builder_set_member_name (w, "significant");
   json_builder_add_boolean_value (w, m->significant);
   json_builder_end_object (w);
@@ -180,14 +180,14 @@ json_confirmation (JsonBuilder *w, const KtstrStatsMetricResult *m)
       return;
     }
   json_builder_begin_object (w);
-  ktstr_stats_json_member_string (w, "status", unconfirmed ? "unconfirmed" : "within_noise");
+  ktstr_json_member_string (w, "status", unconfirmed ? "unconfirmed" : "within_noise");
   json_builder_set_member_name (w, "trials_per_side");
   if (m->trials_to_confirm > 0 && m->trials_to_confirm <= KTSTR_MAX_TRIALS)
     json_builder_add_int_value (w, m->trials_to_confirm);
   else
     json_builder_add_null_value (w);
   g_autofree char *note = ktstr_stats_note (m);
-  ktstr_stats_json_member_string (w, "note", note);
+  ktstr_json_member_string (w, "note", note);
   json_builder_end_object (w);
 }
 
@@ -198,10 +198,10 @@ json_side (JsonBuilder *w, const char *side, const KtstrSampleSummary *s)
   g_autofree char *mean = g_strdup_printf ("mean_%s", side);
   g_autofree char *sd = g_strdup_printf ("stddev_%s", side);
   g_autofree char *cv = g_strdup_printf ("cv_%s", side);
-  ktstr_stats_json_member_int (w, n, s->n);
-  ktstr_stats_json_member_statistic (w, mean, s->mean);
-  ktstr_stats_json_member_statistic (w, sd, s->stddev);
-  ktstr_stats_json_member_statistic (w, cv, s->cv);
+  ktstr_json_member_int (w, n, s->n);
+  ktstr_json_member_statistic (w, mean, s->mean);
+  ktstr_json_member_statistic (w, sd, s->stddev);
+  ktstr_json_member_statistic (w, cv, s->cv);
 }
 
 void
@@ -210,7 +210,7 @@ ktstr_stats_json_noise_members (JsonBuilder *w, const KtstrStatsReport *r,
 {
   if (!r->has_significance)
     return;
-  ktstr_stats_json_member_string (w, "gate_verdict", verdict_name (m->gate_verdict));
+  ktstr_json_member_string (w, "gate_verdict", verdict_name (m->gate_verdict));
   json_side (w, "a", &m->sample_a);
   json_side (w, "b", &m->sample_b);
   json_test (w, r, m);
@@ -224,12 +224,11 @@ ktstr_stats_json_significance (JsonBuilder *w, const KtstrStatsReport *r)
     return;
   json_builder_set_member_name (w, "significance");
   json_builder_begin_object (w);
-  ktstr_stats_json_member_string (w, "method", "welch_t");
-  ktstr_stats_json_member_double (w, "alpha", r->significance.alpha);
-  ktstr_stats_json_member_statistic (w, "fdr",
-                                     r->significance.fdr > 0.0 ? r->significance.fdr : NAN);
-  ktstr_stats_json_member_int (w, "tests", r->tests);
-  ktstr_stats_json_member_double (w, "power_target", KTSTR_TARGET_POWER);
+  ktstr_json_member_string (w, "method", "welch_t");
+  ktstr_json_member_double (w, "alpha", r->significance.alpha);
+  ktstr_json_member_statistic (w, "fdr", r->significance.fdr > 0.0 ? r->significance.fdr : NAN);
+  ktstr_json_member_int (w, "tests", r->tests);
+  ktstr_json_member_double (w, "power_target", KTSTR_TARGET_POWER);
   json_builder_end_object (w);
 }
 
@@ -238,6 +237,6 @@ ktstr_stats_json_significance_counts (JsonBuilder *w, const KtstrStatsReport *r)
 {
   if (!r->has_significance)
     return;
-  ktstr_stats_json_member_int (w, "within_noise", r->within_noise);
-  ktstr_stats_json_member_int (w, "unconfirmed", r->unconfirmed);
+  ktstr_json_member_int (w, "within_noise", r->within_noise);
+  ktstr_json_member_int (w, "unconfirmed", r->unconfirmed);
 }

@@ -4,8 +4,8 @@
 
 #include "stats/compare-render.h"
 #include "stats/hostdelta.h"
-#include "stats/json-out.h"
 #include "stats/table.h"
+#include "util/json-util.h"
 
 typedef struct
 {
@@ -245,10 +245,10 @@ json_dims (JsonBuilder *w, const gboolean slicing[KTSTR_DIM_COUNT], gboolean wan
 {
   json_builder_begin_array (w);
   if (!want_slicing)
-    ktstr_stats_json_add_string (w, "scenario");
+    ktstr_json_add_string (w, "scenario");
   for (guint d = 0; d < KTSTR_DIM_COUNT; d++)
     if (slicing[d] == want_slicing)
-      ktstr_stats_json_add_string (w, ktstr_stats_dim_name (d));
+      ktstr_json_add_string (w, ktstr_stats_dim_name (d));
   json_builder_end_array (w);
 }
 
@@ -260,12 +260,12 @@ json_metric (JsonBuilder *w, const KtstrStatsReport *r, const char *key,
   if (key != NULL)
     {
       json_builder_set_member_name (w, "key");
-      ktstr_stats_json_add_string (w, key);
+      ktstr_json_add_string (w, key);
     }
   json_builder_set_member_name (w, "metric");
-  ktstr_stats_json_add_string (w, m->metric->name);
+  ktstr_json_add_string (w, m->metric->name);
   json_builder_set_member_name (w, "unit");
-  ktstr_stats_json_add_string (w, m->metric->unit);
+  ktstr_json_add_string (w, m->metric->unit);
   json_builder_set_member_name (w, "a");
   json_builder_add_double_value (w, m->a);
   json_builder_set_member_name (w, "b");
@@ -279,7 +279,7 @@ json_metric (JsonBuilder *w, const KtstrStatsReport *r, const char *key,
   json_builder_set_member_name (w, "rel_threshold");
   json_builder_add_double_value (w, m->rel_threshold);
   json_builder_set_member_name (w, "verdict");
-  ktstr_stats_json_add_string (w, verdict_name (m->verdict));
+  ktstr_json_add_string (w, verdict_name (m->verdict));
   ktstr_stats_json_noise_members (w, r, m);
   json_builder_end_object (w);
 }
@@ -316,7 +316,7 @@ json_host (JsonBuilder *w, const KtstrStatsComparison *c)
     status = c->host_a ? "a_only" : c->host_b ? "b_only" : "none";
   json_builder_begin_object (w);
   json_builder_set_member_name (w, "status");
-  ktstr_stats_json_add_string (w, status);
+  ktstr_json_add_string (w, status);
   json_builder_set_member_name (w, "changes");
   json_builder_begin_array (w);
   for (guint i = 0; changes != NULL && i < changes->len; i++)
@@ -324,11 +324,11 @@ json_host (JsonBuilder *w, const KtstrStatsComparison *c)
       const KtstrHostChange *ch = g_ptr_array_index (changes, i);
       json_builder_begin_object (w);
       json_builder_set_member_name (w, "field");
-      ktstr_stats_json_add_string (w, ch->field);
+      ktstr_json_add_string (w, ch->field);
       json_builder_set_member_name (w, "a");
-      ktstr_stats_json_add_string (w, ch->a);
+      ktstr_json_add_string (w, ch->a);
       json_builder_set_member_name (w, "b");
-      ktstr_stats_json_add_string (w, ch->b);
+      ktstr_json_add_string (w, ch->b);
       json_builder_end_object (w);
     }
   json_builder_end_array (w);
@@ -353,7 +353,7 @@ json_summary (JsonBuilder *w, const KtstrStatsReport *r)
       json_builder_add_int_value (w, counts[i].value);
     }
   json_builder_set_member_name (w, "verdict");
-  ktstr_stats_json_add_string (w, r->regressions > 0 ? "regression" : "pass");
+  ktstr_json_add_string (w, r->regressions > 0 ? "regression" : "pass");
   ktstr_stats_json_significance_counts (w, r);
   json_builder_end_object (w);
 }
@@ -370,9 +370,9 @@ ktstr_stats_comparison_render_json (const KtstrStatsComparison *c, GString *out)
   json_builder_set_member_name (w, "pairing_dimensions");
   json_dims (w, c->slicing, FALSE);
   json_builder_set_member_name (w, "label_a");
-  ktstr_stats_json_add_string (w, c->label_a);
+  ktstr_json_add_string (w, c->label_a);
   json_builder_set_member_name (w, "label_b");
-  ktstr_stats_json_add_string (w, c->label_b);
+  ktstr_json_add_string (w, c->label_b);
   json_builder_set_member_name (w, "averaged");
   json_builder_add_boolean_value (w, !c->no_average);
   json_builder_set_member_name (w, "runs_a");
@@ -404,9 +404,9 @@ ktstr_stats_comparison_render_json (const KtstrStatsComparison *c, GString *out)
       const KtstrStatsPair *p = g_ptr_array_index (r->pairs, i);
       json_builder_begin_object (w);
       json_builder_set_member_name (w, "key");
-      ktstr_stats_json_add_string (w, p->key);
+      ktstr_json_add_string (w, p->key);
       json_builder_set_member_name (w, "status");
-      ktstr_stats_json_add_string (w, status_name (p->status));
+      ktstr_json_add_string (w, status_name (p->status));
       json_builder_set_member_name (w, "metrics");
       json_builder_begin_array (w);
       for (guint j = 0; p->metrics != NULL && j < p->metrics->len; j++)
@@ -426,7 +426,7 @@ ktstr_stats_comparison_render_json (const KtstrStatsComparison *c, GString *out)
           const GroupPair *p = &g_array_index (pairs, GroupPair, i);
           json_builder_begin_object (w);
           json_builder_set_member_name (w, "key");
-          ktstr_stats_json_add_string (w, p->key);
+          ktstr_json_add_string (w, p->key);
           json_counts (w, "a", p->a);
           json_counts (w, "b", p->b);
           json_builder_end_object (w);
@@ -440,7 +440,7 @@ ktstr_stats_comparison_render_json (const KtstrStatsComparison *c, GString *out)
   ktstr_stats_json_significance (w, r);
   json_builder_end_object (w);
 
-  char *doc = ktstr_stats_json_finish (w);
+  char *doc = ktstr_json_builder_finish (w);
   g_string_append (out, doc);
   g_free (doc);
 }

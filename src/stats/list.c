@@ -7,9 +7,9 @@
 #include "record/hostctx.h"
 #include "record/rundir.h"
 #include "record/sidecar.h"
-#include "stats/json-out.h"
 #include "stats/list.h"
 #include "stats/table.h"
+#include "util/json-util.h"
 
 /* The quark name is stringified: clang-format must not space its dashes. */
 /* clang-format off */
@@ -203,7 +203,7 @@ ktstr_stats_format_values (const KtstrStatsPool *pool, gboolean as_json)
           if (sets[k].has_null)
             json_builder_add_null_value (w);
           for (guint i = 0; i < sorted->len; i++)
-            ktstr_stats_json_add_string (w, g_ptr_array_index (sorted, i));
+            ktstr_json_add_string (w, g_ptr_array_index (sorted, i));
           json_builder_end_array (w);
         }
       else
@@ -223,7 +223,7 @@ ktstr_stats_format_values (const KtstrStatsPool *pool, gboolean as_json)
     return g_string_free (text, FALSE);
   g_string_free (text, TRUE);
   json_builder_end_object (w);
-  return ktstr_stats_json_finish (w);
+  return ktstr_json_builder_finish (w);
 }
 
 static guint

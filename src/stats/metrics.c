@@ -3,9 +3,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "stats/json-out.h"
 #include "stats/metrics.h"
 #include "stats/table.h"
+#include "util/json-util.h"
 
 #define LOWER KTSTR_POLARITY_LOWER_BETTER
 #define HIGHER KTSTR_POLARITY_HIGHER_BETTER
@@ -121,17 +121,17 @@ format_list_json (void)
       const KtstrMetricDef *m = &registry[i];
       json_builder_begin_object (w);
       json_builder_set_member_name (w, "name");
-      ktstr_stats_json_add_string (w, m->name);
+      ktstr_json_add_string (w, m->name);
       json_builder_set_member_name (w, "polarity");
-      ktstr_stats_json_add_string (w, ktstr_polarity_serde_name (m->polarity));
+      ktstr_json_add_string (w, ktstr_polarity_serde_name (m->polarity));
       json_builder_set_member_name (w, "default_abs");
       json_builder_add_double_value (w, m->default_abs);
       json_builder_set_member_name (w, "default_rel");
       json_builder_add_double_value (w, m->default_rel);
       json_builder_set_member_name (w, "display_unit");
-      ktstr_stats_json_add_string (w, m->unit);
+      ktstr_json_add_string (w, m->unit);
       json_builder_set_member_name (w, "scale");
-      ktstr_stats_json_add_string (w, ktstr_metric_scale_name (m->scale));
+      ktstr_json_add_string (w, ktstr_metric_scale_name (m->scale));
       json_builder_set_member_name (w, "typical_cv");
       if (isnan (m->typical_cv))
         json_builder_add_null_value (w);
@@ -140,7 +140,7 @@ format_list_json (void)
       json_builder_end_object (w);
     }
   json_builder_end_array (w);
-  return ktstr_stats_json_finish (w);
+  return ktstr_json_builder_finish (w);
 }
 
 char *

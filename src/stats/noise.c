@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats/json-out.h"
 #include "stats/noise.h"
 #include "stats/table.h"
+#include "util/json-util.h"
 
 static void
 noise_row_clear (gpointer p)
@@ -305,7 +305,7 @@ json_trials (JsonBuilder *w, const char *name, guint trials)
   g_autofree char *reason = trials == 0
                                 ? g_strdup ("no change to detect")
                                 : g_strdup_printf ("more than %u trials a side", KTSTR_MAX_TRIALS);
-  ktstr_stats_json_member_string (w, reason_name, reason);
+  ktstr_json_member_string (w, reason_name, reason);
 }
 
 static char *
@@ -314,31 +314,30 @@ format_json (const KtstrNoiseReport *r)
   JsonBuilder *w = json_builder_new ();
 
   json_builder_begin_object (w);
-  ktstr_stats_json_member_double (w, "alpha", r->significance.alpha);
-  ktstr_stats_json_member_statistic (w, "fdr",
-                                     r->significance.fdr > 0.0 ? r->significance.fdr : NAN);
-  ktstr_stats_json_member_statistic (w, "level", r->level);
-  ktstr_stats_json_member_double (w, "power_target", KTSTR_TARGET_POWER);
-  ktstr_stats_json_member_statistic (w, "change", r->change >= 0.0 ? r->change : NAN);
-  ktstr_stats_json_member_int (w, "configurations", r->configurations);
-  ktstr_stats_json_member_int (w, "single_trial_configurations", r->single_trial);
+  ktstr_json_member_double (w, "alpha", r->significance.alpha);
+  ktstr_json_member_statistic (w, "fdr", r->significance.fdr > 0.0 ? r->significance.fdr : NAN);
+  ktstr_json_member_statistic (w, "level", r->level);
+  ktstr_json_member_double (w, "power_target", KTSTR_TARGET_POWER);
+  ktstr_json_member_statistic (w, "change", r->change >= 0.0 ? r->change : NAN);
+  ktstr_json_member_int (w, "configurations", r->configurations);
+  ktstr_json_member_int (w, "single_trial_configurations", r->single_trial);
   json_builder_set_member_name (w, "rows");
   json_builder_begin_array (w);
   for (guint i = 0; i < r->rows->len; i++)
     {
       const KtstrNoiseRow *row = &g_array_index (r->rows, KtstrNoiseRow, i);
       json_builder_begin_object (w);
-      ktstr_stats_json_member_string (w, "key", row->key);
-      ktstr_stats_json_member_string (w, "metric", row->metric->name);
-      ktstr_stats_json_member_string (w, "unit", row->metric->unit);
-      ktstr_stats_json_member_int (w, "n", row->sample.n);
-      ktstr_stats_json_member_statistic (w, "mean", row->sample.mean);
-      ktstr_stats_json_member_statistic (w, "stddev", row->sample.stddev);
-      ktstr_stats_json_member_statistic (w, "cv", row->sample.cv);
-      ktstr_stats_json_member_string (w, "scale", row->log_scale ? "log" : "linear");
-      ktstr_stats_json_member_statistic (w, "sigma", row->sigma);
-      ktstr_stats_json_member_double (w, "change", row->change);
-      ktstr_stats_json_member_statistic (w, "power", row->power);
+      ktstr_json_member_string (w, "key", row->key);
+      ktstr_json_member_string (w, "metric", row->metric->name);
+      ktstr_json_member_string (w, "unit", row->metric->unit);
+      ktstr_json_member_int (w, "n", row->sample.n);
+      ktstr_json_member_statistic (w, "mean", row->sample.mean);
+      ktstr_json_member_statistic (w, "stddev", row->sample.stddev);
+      ktstr_json_member_statistic (w, "cv", row->sample.cv);
+      ktstr_json_member_string (w, "scale", row->log_scale ? "log" : "linear");
+      ktstr_json_member_statistic (w, "sigma", row->sigma);
+      ktstr_json_member_double (w, "change", row->change);
+      ktstr_json_member_statistic (w, "power", row->power);
       json_trials (w, "trials_needed", row->trials);
       json_builder_end_object (w);
     }
@@ -349,16 +348,16 @@ format_json (const KtstrNoiseReport *r)
     {
       const KtstrNoiseMetricSummary *s = &g_array_index (r->metrics, KtstrNoiseMetricSummary, i);
       json_builder_begin_object (w);
-      ktstr_stats_json_member_string (w, "metric", s->metric->name);
-      ktstr_stats_json_member_int (w, "configurations", s->configurations);
-      ktstr_stats_json_member_statistic (w, "median_cv", s->median_cv);
-      ktstr_stats_json_member_statistic (w, "max_cv", s->max_cv);
-      ktstr_stats_json_member_statistic (w, "typical_cv", s->metric->typical_cv);
+      ktstr_json_member_string (w, "metric", s->metric->name);
+      ktstr_json_member_int (w, "configurations", s->configurations);
+      ktstr_json_member_statistic (w, "median_cv", s->median_cv);
+      ktstr_json_member_statistic (w, "max_cv", s->max_cv);
+      ktstr_json_member_statistic (w, "typical_cv", s->metric->typical_cv);
       json_builder_end_object (w);
     }
   json_builder_end_array (w);
   json_builder_end_object (w);
-  return ktstr_stats_json_finish (w);
+  return ktstr_json_builder_finish (w);
 }
 
 char *
