@@ -12,6 +12,7 @@
 
 #include "record/sidecar.h"
 #include "tests/vm-run.h"
+#include "util/json-util.h"
 
 typedef struct
 {
@@ -287,10 +288,38 @@ test_timeout_too_short (void)
   ktstr_vm_test_remove_tree (cwd);
 }
 
+/* `ktstr list --json` is printed in the one JSON style of ktstr-stats and
+ * the sidecars: printing what it parses to gives the same text back. */
+static void
+test_list_json (void)
+{
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, NULL, (const char *[]){ "list", "--json", NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  g_assert_true (g_str_has_prefix (r.out, "[\n  {\n    \"name\": \"affinity_churn\",\n"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = json_from_string (r.out, &error);
+  g_assert_no_error (error);
+  g_autofree char *again = ktstr_json_to_data (root, NULL);
+  g_assert_cmpstr (again, ==, r.out);
+
+  g_auto (CliRun) plain = { 0 };
+  cli_run (&plain, NULL, (const char *[]){ "list", NULL });
+  g_autofree char *count
+      = g_strdup_printf ("%u tests\n", json_array_get_length (json_node_get_array (root)));
+  g_assert_true (g_str_has_suffix (plain.out, count));
+  JsonObject *first = json_array_get_object_element (json_node_get_array (root), 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "path"), ==,
+                   "@SRCDIR@/data/tests/affinity_churn.ktstr");
+  g_assert_cmpint (json_object_get_int_member (first, "duration_ms"), >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/list/json", test_list_json);
   g_test_add_func ("/cli/test/timeout-too-short", test_timeout_too_short);
   g_test_add_func ("/cli/show-thresholds/builtin", test_thresholds_builtin);
   g_test_add_func ("/cli/show-thresholds/scheduler-file", test_thresholds_scheduler_file);

@@ -14,6 +14,7 @@
 #include "kernel/kernel-build.h"
 #include "kernel/kernel-cache.h"
 #include "kernel/kernel.h"
+#include "util/json-util.h"
 
 typedef struct
 {
@@ -417,6 +418,9 @@ test_list (Fixture *f, gconstpointer data)
                    0);
   g_autoptr (JsonParser) p = json_parser_new ();
   g_assert_true (json_parser_load_from_data (p, out, -1, NULL));
+  /* The one JSON style of every ktstr document (util/json-util.h). */
+  g_autofree char *reprinted = ktstr_json_to_data (json_parser_get_root (p), NULL);
+  g_assert_cmpstr (reprinted, ==, out);
   JsonObject *o = json_node_get_object (json_parser_get_root (p));
   g_assert_cmpstr (json_object_get_string_member (o, "current_ktstr_kconfig_hash"), ==, kc);
   JsonArray *a = json_object_get_array_member (o, "entries");

@@ -11,6 +11,7 @@
 #include "kernel/kconfig.h"
 #include "kernel/kernel-build.h"
 #include "kernel/kernel-cache.h"
+#include "util/json-util.h"
 
 static gboolean
 parse (GOptionContext *ctx, const char *name, int *argc, char ***argv)
@@ -83,10 +84,8 @@ list_json (const char *root, GPtrArray *entries, const char *current)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "cache");
-  json_builder_add_string_value (b, root);
-  json_builder_set_member_name (b, "current_ktstr_kconfig_hash");
-  json_builder_add_string_value (b, current);
+  ktstr_json_member_string (b, "cache", root);
+  ktstr_json_member_string (b, "current_ktstr_kconfig_hash", current);
   json_builder_set_member_name (b, "entries");
   json_builder_begin_array (b);
   for (guint i = 0; i < entries->len; i++)
@@ -107,25 +106,14 @@ list_json (const char *root, GPtrArray *entries, const char *current)
       };
       json_builder_begin_object (b);
       for (gsize f = 0; f < G_N_ELEMENTS (fields); f++)
-        {
-          json_builder_set_member_name (b, fields[f][0]);
-          if (fields[f][1] != NULL)
-            json_builder_add_string_value (b, fields[f][1]);
-          else
-            json_builder_add_null_value (b);
-        }
-      json_builder_set_member_name (b, "built_at");
-      json_builder_add_int_value (b, e->built_at);
+        ktstr_json_member_string (b, fields[f][0], fields[f][1]);
+      ktstr_json_member_int (b, "built_at", e->built_at);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) node = json_builder_get_root (b);
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_root (gen, node);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
+  g_autofree char *text = ktstr_json_builder_finish (g_steal_pointer (&b));
+  fputs (text, stdout);
 }
 
 static int

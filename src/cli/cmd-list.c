@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "testdef/testdef.h"
+#include "util/json-util.h"
 
 int
 ktstr_cmd_list (int argc, char **argv)
@@ -33,33 +34,23 @@ ktstr_cmd_list (int argc, char **argv)
 
   if (as_json)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
+      JsonBuilder *b = json_builder_new ();
       json_builder_begin_array (b);
       for (guint i = 0; i < defs->len; i++)
         {
           KtstrTestDef *d = defs->pdata[i];
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "name");
-          json_builder_add_string_value (b, d->name);
-          json_builder_set_member_name (b, "description");
-          json_builder_add_string_value (b, d->description);
-          json_builder_set_member_name (b, "topology");
-          json_builder_add_string_value (b, d->topology);
-          json_builder_set_member_name (b, "duration_ms");
-          json_builder_add_int_value (b, d->duration_ms);
-          json_builder_set_member_name (b, "work_type");
-          json_builder_add_string_value (b, ktstr_testdef_work_type (d));
-          json_builder_set_member_name (b, "path");
-          json_builder_add_string_value (b, d->path);
+          ktstr_json_member_string (b, "name", d->name);
+          ktstr_json_member_string (b, "description", d->description);
+          ktstr_json_member_string (b, "topology", d->topology);
+          ktstr_json_member_int (b, "duration_ms", d->duration_ms);
+          ktstr_json_member_string (b, "work_type", ktstr_testdef_work_type (d));
+          ktstr_json_member_string (b, "path", d->path);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
-      g_autoptr (JsonGenerator) gen = json_generator_new ();
-      g_autoptr (JsonNode) root = json_builder_get_root (b);
-      json_generator_set_pretty (gen, TRUE);
-      json_generator_set_root (gen, root);
-      g_autofree char *text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
+      g_autofree char *text = ktstr_json_builder_finish (b);
+      fputs (text, stdout);
       return KTSTR_EXIT_OK;
     }
 

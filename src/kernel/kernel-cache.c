@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "kernel/kernel-cache.h"
+#include "util/json-util.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -51,16 +52,6 @@ ktstr_cache_root (GError **error)
   return NULL;
 }
 
-static char *
-member_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  if (n == NULL || JSON_NODE_TYPE (n) != JSON_NODE_VALUE
-      || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return g_strdup (json_node_get_string (n));
-}
-
 /* Reads ROOT/KEY; a problem with its contents is recorded in ->error, not
  * returned, so that 'kernel list' can show it and 'kernel clean' remove it. */
 static KtstrCacheEntry *
@@ -91,12 +82,12 @@ entry_read (const char *root, const char *key)
       return e;
     }
   JsonObject *o = json_node_get_object (root_node);
-  e->version = member_string (o, "version");
-  e->source_type = member_string (o, "source_type");
-  e->source_path = member_string (o, "source_path");
-  e->git_commit = member_string (o, "git_commit");
-  e->kconfig_hash = member_string (o, "ktstr_kconfig_hash");
-  e->config_hash = member_string (o, "config_hash");
+  e->version = g_strdup (ktstr_json_lookup_string (o, "version"));
+  e->source_type = g_strdup (ktstr_json_lookup_string (o, "source_type"));
+  e->source_path = g_strdup (ktstr_json_lookup_string (o, "source_path"));
+  e->git_commit = g_strdup (ktstr_json_lookup_string (o, "git_commit"));
+  e->kconfig_hash = g_strdup (ktstr_json_lookup_string (o, "ktstr_kconfig_hash"));
+  e->config_hash = g_strdup (ktstr_json_lookup_string (o, "config_hash"));
   if (json_object_has_member (o, "built_at"))
     e->built_at = json_object_get_int_member (o, "built_at");
   if (e->built_at <= 0)
@@ -199,16 +190,6 @@ ktstr_cache_lookup (const char *root, const char *id, const char *kconfig_hash, 
   return NULL;
 }
 
-static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
 static gboolean
 copy_file (const char *from, const char *to, GError **error)
 {
@@ -266,27 +247,25 @@ ktstr_cache_store (const char *root, KtstrCacheEntry *e, const char *image, cons
 
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  add_string (b, "key", e->key);
-  add_string (b, "version", e->version);
-  add_string (b, "source_type", e->source_type);
-  add_string (b, "source_path", e->source_path);
-  add_string (b, "git_commit", e->git_commit);
-  add_string (b, "arch", "x86_64");
-  add_string (b, "image_name", "bzImage");
-  add_string (b, "config_hash", e->config_hash);
-  add_string (b, "ktstr_kconfig_hash", e->kconfig_hash);
-  json_builder_set_member_name (b, "built_at");
-  json_builder_add_int_value (b, e->built_at);
+  ktstr_json_member_string (b, "key", e->key);
+  ktstr_json_member_string (b, "version", e->version);
+  ktstr_json_member_string (b, "source_type", e->source_type);
+  ktstr_json_member_string (b, "source_path", e->source_path);
+  ktstr_json_member_string (b, "git_commit", e->git_commit);
+  ktstr_json_member_string (b, "arch", "x86_64");
+  ktstr_json_member_string (b, "image_name", "bzImage");
+  ktstr_json_member_string (b, "config_hash", e->config_hash);
+  ktstr_json_member_string (b, "ktstr_kconfig_hash", e->kconfig_hash);
+  ktstr_json_member_int (b, "built_at", e->built_at);
   json_builder_end_object (b);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) node = json_builder_get_root (b);
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_root (gen, node);
+  gsize meta_len;
+  g_autofree char *meta_text = ktstr_json_to_data (node, &meta_len);
 
   g_autofree char *dest = g_build_filename (root, e->key, NULL);
   g_autofree char *old = g_strconcat (tmpl, ".old", NULL);
   if (!copy_file (image, img, error) || !copy_file (config, cfg, error)
-      || !json_generator_to_file (gen, meta, error))
+      || !g_file_set_contents (meta, meta_text, (gssize)meta_len, error))
     {
       g_prefix_error (error, "cannot store kernel '%s' in %s: ", e->key, root);
       ktstr_rm_rf (tmpl, NULL);
