@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/cpulist.h"
+
 void
 ktstr_cpuset_zero (KtstrCpuSet *s)
 {
@@ -87,64 +89,19 @@ ktstr_cpuset_last (const KtstrCpuSet *s)
   return -1;
 }
 
-static const char *
-skip_space (const char *p)
-{
-  while (*p == ' ' || *p == '\t' || *p == '\n')
-    p++;
-  return p;
-}
-
 static int
-parse_cpu (const char **pp, unsigned *out)
+add_range (unsigned lo, unsigned hi, void *data)
 {
-  const char *p = *pp;
-  unsigned v = 0;
-  if (*p < '0' || *p > '9')
-    return -1;
-  while (*p >= '0' && *p <= '9')
-    {
-      v = v * 10 + (unsigned)(*p - '0');
-      if (v >= KTSTR_MAX_CPUS)
-        return -1;
-      p++;
-    }
-  *pp = p;
-  *out = v;
+  for (unsigned c = lo; c <= hi; c++)
+    ktstr_cpuset_add (data, c);
   return 0;
-}
-
-static int
-parse_list (const char *p, KtstrCpuSet *out)
-{
-  p = skip_space (p);
-  if (*p == '\0')
-    return 0;
-  for (;;)
-    {
-      unsigned lo, hi;
-      if (parse_cpu (&p, &lo) != 0)
-        return -1;
-      hi = lo;
-      if (*p == '-')
-        {
-          p++;
-          if (parse_cpu (&p, &hi) != 0 || hi < lo)
-            return -1;
-        }
-      for (unsigned c = lo; c <= hi; c++)
-        ktstr_cpuset_add (out, c);
-      if (*p != ',')
-        return *skip_space (p) == '\0' ? 0 : -1;
-      p++;
-    }
 }
 
 int
 ktstr_cpuset_parse (const char *list, KtstrCpuSet *out, KtstrError *err)
 {
   ktstr_cpuset_zero (out);
-  if (parse_list (list, out) == 0)
+  if (ktstr_cpulist_parse_ranges (list, KTSTR_MAX_CPUS, add_range, out) == 0)
     return 0;
   ktstr_error_set (err, "invalid CPU list '%s' (expected numbers and ranges below %d, e.g. 0-3,5)",
                    list, KTSTR_MAX_CPUS);

@@ -8,6 +8,7 @@
 
 #include "eval/aggregate.h"
 #include "eval/checks.h"
+#include "util/cpulist.h"
 
 /* ---- helpers ---- */
 

@@ -11,6 +11,7 @@
 #include "eval/aggregate.h"
 #include "eval/eval-format.h"
 #include "eval/report.h"
+#include "util/cpulist.h"
 
 /* ---- helpers ---- */
 
@@ -376,44 +377,6 @@ test_topo_message (void)
   g_assert_cmpstr (error->message, ==, "topo message: key 'smt' is missing");
 }
 
-/* ---- CPU lists ---- */
-
-static void
-test_cpulist_parse (void)
-{
-  static const struct
-  {
-    const char *text;
-    const char *canonical;
-    guint count;
-  } ok[] = {
-    { "", "", 0 },
-    { "3", "3", 1 },
-    { "0-3", "0-3", 4 },
-    { "0-1,4,6-7", "0-1,4,6-7", 5 },
-    { "7,0-1,1", "0-1,7", 3 },
-    { "2,3,4", "2-4", 3 },
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS (ok); i++)
-    {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (GArray) cpus = ktstr_cpulist_parse (ok[i].text, &error);
-      g_assert_no_error (error);
-      g_assert_cmpuint (cpus->len, ==, ok[i].count);
-      g_autofree char *back = ktstr_cpulist_format ((guint *)cpus->data, cpus->len);
-      g_assert_cmpstr (back, ==, ok[i].canonical);
-    }
-
-  static const char *bad[] = { "-1", "1-", "3-1", "1,", ",1", "a", "1 2", "0-70000", "1;2" };
-  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (GArray) cpus = ktstr_cpulist_parse (bad[i], &error);
-      g_assert_null (cpus);
-      g_assert_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_INVALID_VALUE);
-    }
-}
-
 /* ---- aggregation ---- */
 
 static void
@@ -680,7 +643,6 @@ main (int argc, char **argv)
   g_test_add_func ("/report/worker/numa/bad", test_worker_numa_bad);
   g_test_add_func ("/report/cgroup", test_cgroup_message);
   g_test_add_func ("/report/topo", test_topo_message);
-  g_test_add_func ("/report/cpulist", test_cpulist_parse);
   g_test_add_func ("/aggregate/percentile-index", test_percentile_index);
   g_test_add_func ("/aggregate/off-cpu", test_aggregate_off_cpu);
   g_test_add_func ("/aggregate/latency/1-100", test_aggregate_latency);

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "util/cpulist.h"
+
 guint
 ktstr_percentile_index (guint n, guint pct)
 {

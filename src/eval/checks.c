@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "util/cpulist.h"
+
 GQuark
 ktstr_checks_error_quark (void)
 {

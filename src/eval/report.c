@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/cpulist.h"
 #include "util/json-util.h"
 
 GQuark
@@ -108,24 +109,6 @@ array_of_uints (JsonNode *node, const char *ctx, const char *key, guint elt_size
         }
     }
   return g_steal_pointer (&out);
-}
-
-static int
-cmp_uint (gconstpointer a, gconstpointer b)
-{
-  guint x = *(const guint *)a, y = *(const guint *)b;
-  return (x > y) - (x < y);
-}
-
-static void
-sort_unique (GArray *cpus)
-{
-  g_array_sort (cpus, cmp_uint);
-  guint w = 0;
-  for (guint r = 0; r < cpus->len; r++)
-    if (w == 0 || g_array_index (cpus, guint, r) != g_array_index (cpus, guint, w - 1))
-      g_array_index (cpus, guint, w++) = g_array_index (cpus, guint, r);
-  g_array_set_size (cpus, w);
 }
 
 static gboolean
@@ -271,7 +254,7 @@ ktstr_worker_report_from_json (JsonObject *obj, GError **error)
     return NULL;
   g_array_unref (r->cpus_used);
   r->cpus_used = cpus;
-  sort_unique (r->cpus_used);
+  ktstr_cpulist_sort_unique (r->cpus_used);
 
   node = member (obj, ctx, "lat_ns", error);
   if (node == NULL)
@@ -371,7 +354,7 @@ get_groups (JsonObject *obj, const char *ctx, const char *key, GPtrArray *out, G
           = array_of_uints (json_array_get_element (arr, i), ctx, elt_key, sizeof (guint), error);
       if (group == NULL)
         return FALSE;
-      sort_unique (group);
+      ktstr_cpulist_sort_unique (group);
       g_ptr_array_add (out, group);
     }
   return TRUE;
@@ -388,78 +371,4 @@ ktstr_guest_topo_from_json (JsonObject *obj, GError **error)
       || !get_uint (obj, ctx, "smt", &t->smt, error))
     return NULL;
   return g_steal_pointer (&t);
-}
-
-/* ---- CPU lists ---- */
-
-/* Upper bound on a CPU number; a list like "0-4000000000" is a typo, and
- * expanding it would exhaust memory. */
-#define MAX_CPU 65535
-
-static gboolean
-parse_cpu (const char *s, const char **end, guint *out)
-{
-  if (!g_ascii_isdigit (*s))
-    return FALSE;
-  char *e;
-  guint64 v = g_ascii_strtoull (s, &e, 10);
-  if (v > MAX_CPU)
-    return FALSE;
-  *out = (guint)v;
-  *end = e;
-  return TRUE;
-}
-
-GArray *
-ktstr_cpulist_parse (const char *text, GError **error)
-{
-  g_autoptr (GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
-  const char *p = text;
-  if (*p == '\0')
-    return g_steal_pointer (&cpus);
-  for (;;)
-    {
-      guint lo, hi;
-      if (!parse_cpu (p, &p, &lo))
-        break;
-      hi = lo;
-      if (*p == '-' && (!parse_cpu (p + 1, &p, &hi) || hi < lo))
-        break;
-      for (guint c = lo; c <= hi; c++)
-        g_array_append_val (cpus, c);
-      if (*p == '\0')
-        {
-          sort_unique (cpus);
-          return g_steal_pointer (&cpus);
-        }
-      if (*p != ',')
-        break;
-      p++;
-    }
-  g_set_error (error, KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_INVALID_VALUE,
-               "invalid CPU list '%s' (expected e.g. 0-3,6 with CPUs up to %d)", text, MAX_CPU);
-  return NULL;
-}
-
-char *
-ktstr_cpulist_format (const guint *cpus, guint n)
-{
-  g_autoptr (GArray) sorted = g_array_sized_new (FALSE, FALSE, sizeof (guint), n);
-  g_array_append_vals (sorted, cpus, n);
-  sort_unique (sorted);
-
-  GString *s = g_string_new (NULL);
-  for (guint i = 0; i < sorted->len;)
-    {
-      guint lo = g_array_index (sorted, guint, i), hi = lo;
-      while (++i < sorted->len && g_array_index (sorted, guint, i) == hi + 1)
-        hi++;
-      if (s->len > 0)
-        g_string_append_c (s, ',');
-      if (hi == lo)
-        g_string_append_printf (s, "%u", lo);
-      else
-        g_string_append_printf (s, "%u-%u", lo, hi);
-    }
-  return g_string_free (s, FALSE);
 }

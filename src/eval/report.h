@@ -8,8 +8,7 @@
  * reading as zeros.  Unknown keys are ignored, so the guest may add fields
  * ahead of the host.
  *
- * The CPU-list helpers read and write the kernel's list format ("0-1,3"),
- * which is what the guest puts in cpusets and what failure messages show. */
+ * A cgroup message's cpuset is checked as a CPU list (util/cpulist.h). */
 #ifndef KTSTR_REPORT_H
 #define KTSTR_REPORT_H
 
@@ -102,13 +101,6 @@ void ktstr_guest_topo_free (KtstrGuestTopo *topo);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrGuestTopo, ktstr_guest_topo_free)
 
 KtstrGuestTopo *ktstr_guest_topo_from_json (JsonObject *obj, GError **error);
-
-/* CPU lists in the kernel's format.  parse accepts "" (an empty list),
- * "3", "0-3", "0-1,4,6-7"; the result is sorted and deduplicated.  Errors
- * are KTSTR_REPORT_ERROR_INVALID_VALUE. */
-GArray *ktstr_cpulist_parse (const char *text, GError **error);
-/* Formats N cpus (any order, duplicates allowed) as a canonical list. */
-char *ktstr_cpulist_format (const guint *cpus, guint n);
 
 G_END_DECLS
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "record/hostctx.h"
+#include "util/cpulist.h"
 #include "util/fsutil.h"
 #include "util/json-util.h"
 
@@ -113,46 +114,12 @@ ktstr_host_context_copy (const KtstrHostContext *src)
 
 /* --- Probing --------------------------------------------------------------- */
 
-/* "0-3,5,8-9" -> TRUE and calls FN for each CPU; FALSE on a malformed list. */
-static gboolean
-parse_cpu_list (const char *list, void (*fn) (guint cpu, gpointer data), gpointer data)
+/* How many CPUs LIST names; 0 when it is empty or not a CPU list. */
+static guint64
+count_cpus (const char *list)
 {
-  g_auto (GStrv) parts = g_strsplit (list, ",", -1);
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      char *p = g_strstrip (parts[i]);
-      char *end;
-      if (*p == '\0')
-        continue;
-      guint64 lo = g_ascii_strtoull (p, &end, 10);
-      guint64 hi = lo;
-      if (end == p)
-        return FALSE;
-      if (*end == '-')
-        {
-          char *q = end + 1;
-          hi = g_ascii_strtoull (q, &end, 10);
-          if (end == q)
-            return FALSE;
-        }
-      if (*end != '\0' || hi < lo || hi - lo > 65536)
-        return FALSE;
-      for (guint64 c = lo; c <= hi; c++)
-        fn ((guint)c, data);
-    }
-  return TRUE;
-}
-
-static void
-count_cpu (guint cpu, gpointer data)
-{
-  (*(guint64 *)data)++;
-}
-
-static void
-collect_cpu (guint cpu, gpointer data)
-{
-  g_array_append_val ((GArray *)data, cpu);
+  g_autoptr (GArray) cpus = ktstr_cpulist_parse (list, NULL);
+  return cpus != NULL ? cpus->len : 0;
 }
 
 typedef struct
@@ -241,8 +208,7 @@ count_cpu_numa_nodes (void)
         continue;
       g_autofree char *path = g_strdup_printf ("/sys/devices/system/node/%s/cpulist", name);
       g_autofree char *list = ktstr_read_trimmed (path);
-      guint64 ncpus = 0;
-      if (list != NULL && parse_cpu_list (list, count_cpu, &ncpus) && ncpus > 0)
+      if (list != NULL && count_cpus (list) > 0)
         nodes++;
     }
   return MAX (nodes, 1);
@@ -262,8 +228,8 @@ compute_static_info (gpointer unused)
       si->has_hugepages_size_kb = meminfo_value (meminfo, "Hugepagesize", &si->hugepages_size_kb);
     }
   g_autofree char *online = ktstr_read_trimmed ("/sys/devices/system/cpu/online");
-  guint64 n = 0;
-  if (online != NULL && parse_cpu_list (online, count_cpu, &n) && n > 0)
+  guint64 n = online != NULL ? count_cpus (online) : 0;
+  if (n > 0)
     si->online_cpus = n;
   else
     si->online_cpus = (guint64)MAX (sysconf (_SC_NPROCESSORS_ONLN), 1);
@@ -307,8 +273,8 @@ static void
 read_governors (KtstrHostContext *ctx)
 {
   g_autofree char *online = ktstr_read_trimmed ("/sys/devices/system/cpu/online");
-  g_autoptr (GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
-  if (online == NULL || !parse_cpu_list (online, collect_cpu, cpus))
+  g_autoptr (GArray) cpus = online != NULL ? ktstr_cpulist_parse (online, NULL) : NULL;
+  if (cpus == NULL)
     return;
   for (guint i = 0; i < cpus->len; i++)
     {
