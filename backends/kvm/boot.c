@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "common/image-probe.h"
+
 #define MIN_PROTOCOL 0x020c /* 2.12: xloadflags and the 64-bit entry */
 
 static guint16
@@ -60,12 +62,14 @@ ktstr_bzimage_parse (const guint8 *data, gsize len, const char *name, KtstrBzIma
                      GError **error)
 {
   memset (out, 0, sizeof *out);
-  if (len < 0x270 || memcmp (data + KTSTR_BP_HEADER_MAGIC, "HdrS", 4) != 0)
+  KtstrImageProbe probe;
+  ktstr_image_probe (data, len, &probe);
+  if (len < 0x270 || probe.kind != KTSTR_IMAGE_BZIMAGE)
     return refuse (error, name, "no 'HdrS' setup header at offset 0x202 (not a bzImage)");
   if (get16 (data + KTSTR_BP_BOOT_FLAG) != 0xaa55)
     return refuse (error, name, "the boot sector flag at 0x1fe is not 0xAA55");
 
-  out->protocol = get16 (data + KTSTR_BP_VERSION);
+  out->protocol = probe.boot_protocol;
   if (out->protocol < MIN_PROTOCOL)
     {
       g_autofree char *why = g_strdup_printf (

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "backends/kvm/kvm-sys.h"
+#include "common/image-probe.h"
 
 /* struct hvm_start_info (xen/include/public/arch-x86/hvm/start_info.h) */
 #define SI_MAGIC 0
@@ -59,12 +60,13 @@ find_pvh_note (const guint8 *notes, gsize size, guint64 *entry)
 static gboolean
 get_phdrs (const guint8 *data, gsize len, const char *name, const Elf64_Ehdr **ehdr, GError **error)
 {
-  if (len < sizeof (Elf64_Ehdr) || memcmp (data, ELFMAG, SELFMAG) != 0)
+  KtstrImageProbe probe;
+  ktstr_image_probe (data, len, &probe);
+  if (probe.kind != KTSTR_IMAGE_ELF)
     return refuse (error, name, "not an ELF file");
-  const Elf64_Ehdr *eh = (const Elf64_Ehdr *)data;
-  if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB
-      || eh->e_machine != EM_X86_64)
+  if (!ktstr_image_is_x86_64_elf (&probe) || len < sizeof (Elf64_Ehdr))
     return refuse (error, name, "not a 64-bit little-endian x86-64 ELF");
+  const Elf64_Ehdr *eh = (const Elf64_Ehdr *)data;
   if (eh->e_phentsize != sizeof (Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phoff > len
       || (len - eh->e_phoff) / sizeof (Elf64_Phdr) < eh->e_phnum)
     return refuse (error, name, "the program headers are missing or truncated");

@@ -19,6 +19,7 @@
 #include "backends/qemu/accel.h"
 #include "backends/qemu/qemu-args.h"
 #include "backends/qemu/qemu-vm.h"
+#include "common/image-probe.h"
 
 /* ---------- KVM probe ---------- */
 
@@ -91,22 +92,15 @@ qemu_is_available (char **why)
 static gboolean
 check_kernel (const char *path, GError **error)
 {
-  guint8 head[0x206] = { 0 };
-  g_autoptr (GError) local_error = NULL;
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-  g_autoptr (GFileInputStream) in = g_file_read (file, NULL, &local_error);
-  gsize n = 0;
-
-  if (in == NULL
-      || !g_input_stream_read_all (G_INPUT_STREAM (in), head, sizeof head, &n, NULL, &local_error))
+  KtstrImageProbe probe;
+  int rc = ktstr_image_probe_file (path, &probe);
+  if (rc != 0)
     {
       g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_INVALID,
-                   "cannot read kernel '%s': %s", path, local_error->message);
+                   "cannot read kernel '%s': %s", path, g_strerror (-rc));
       return FALSE;
     }
-  if (n >= 4 && memcmp (head, "\177ELF", 4) == 0)
-    return TRUE;
-  if (n >= 0x206 && memcmp (head + 0x202, "HdrS", 4) == 0)
+  if (probe.kind != KTSTR_IMAGE_OTHER)
     return TRUE;
   g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_INVALID,
                "kernel '%s' is neither a bzImage nor an uncompressed ELF vmlinux", path);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/image-probe.h"
+
 GQuark
 ktstr_elfdeps_error_quark (void)
 {
@@ -71,13 +73,8 @@ ktstr_elfdeps_free (KtstrElfDeps *deps)
 gboolean
 ktstr_elfdeps_is_elf (const char *path)
 {
-  char magic[SELFMAG];
-  FILE *f = fopen (path, "rb");
-  if (f == NULL)
-    return FALSE;
-  gboolean is_elf = fread (magic, 1, SELFMAG, f) == SELFMAG && memcmp (magic, ELFMAG, SELFMAG) == 0;
-  fclose (f);
-  return is_elf;
+  KtstrImageProbe probe;
+  return ktstr_image_probe_file (path, &probe) == 0 && probe.kind == KTSTR_IMAGE_ELF;
 }
 
 static gboolean
@@ -131,26 +128,29 @@ elf_read (const char *path, ElfInfo *e, GError **error)
     }
   const guint8 *data = (const guint8 *)g_mapped_file_get_contents (mf);
   gsize len = g_mapped_file_get_length (mf);
-  if (len < SELFMAG || memcmp (data, ELFMAG, SELFMAG) != 0)
+  KtstrImageProbe probe;
+  ktstr_image_probe (data, len, &probe);
+  if (probe.kind != KTSTR_IMAGE_ELF)
     {
       g_set_error (error, KTSTR_ELFDEPS_ERROR, KTSTR_ELFDEPS_ERROR_NOT_ELF,
                    "'%s' is not an ELF file", path);
       return FALSE;
     }
-  if (len < sizeof (Elf64_Ehdr) || data[EI_CLASS] != ELFCLASS64 || data[EI_DATA] != ELFDATA2LSB)
+  if (len < sizeof (Elf64_Ehdr) || !probe.is_elf64 || !probe.is_little_endian)
     {
       g_set_error (error, KTSTR_ELFDEPS_ERROR, KTSTR_ELFDEPS_ERROR_UNSUPPORTED,
                    "'%s' is not a 64-bit little-endian ELF file; only those can be packed", path);
       return FALSE;
     }
-  Elf64_Ehdr eh;
-  memcpy (&eh, data, sizeof eh);
-  if (eh.e_machine != EM_X86_64 && eh.e_machine != EM_AARCH64)
+  if (probe.elf_machine != KTSTR_ELF_MACHINE_X86_64
+      && probe.elf_machine != KTSTR_ELF_MACHINE_AARCH64)
     {
       g_set_error (error, KTSTR_ELFDEPS_ERROR, KTSTR_ELFDEPS_ERROR_UNSUPPORTED,
-                   "'%s' is for ELF machine %u, not x86-64 or aarch64", path, eh.e_machine);
+                   "'%s' is for ELF machine %u, not x86-64 or aarch64", path, probe.elf_machine);
       return FALSE;
     }
+  Elf64_Ehdr eh;
+  memcpy (&eh, data, sizeof eh);
   e->machine = eh.e_machine;
   e->needed = g_ptr_array_new_with_free_func (g_free);
   if (eh.e_phnum == 0)
