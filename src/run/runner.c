@@ -18,6 +18,7 @@
 #include "sched/sched-verdict.h"
 #include "eval/report.h"
 #include "record/rundir.h"
+#include "run/console-scan.h"
 #include "run/session.h"
 #include "run/payload-metrics.h"
 #include "record/sidecar.h"
@@ -414,18 +415,6 @@ set_cancelled (GCancellable *cancellable, GError **error)
 #define MAX_BOOT_ATTEMPTS 2
 #define TCG_PATCH_RACE_MARK "Oops: int3"
 
-/* The first line of CONSOLE containing MARK, or NULL. */
-static char *
-console_line_with (const char *text, const char *mark)
-{
-  const char *hit = strstr (text, mark);
-  if (hit == NULL)
-    return NULL;
-  const char *end = strchr (hit, '\n');
-  char *line = g_strndup (hit, end ? (gsize)(end - hit) : strlen (hit));
-  return g_strchomp (line);
-}
-
 /* TRUE when the run died of the TCG code-patching race (at any stage). */
 static gboolean
 died_of_tcg_patch_race (const KtstrVmResult *vm, const char *console, char **why)
@@ -435,7 +424,7 @@ died_of_tcg_patch_race (const KtstrVmResult *vm, const char *console, char **why
   g_autofree char *text = NULL;
   if (!g_file_get_contents (console, &text, NULL, NULL))
     return FALSE;
-  *why = console_line_with (text, TCG_PATCH_RACE_MARK);
+  *why = ktstr_console_line_with (text, TCG_PATCH_RACE_MARK);
   return *why != NULL;
 }
 
@@ -443,7 +432,7 @@ static gboolean
 died_before_agent (const KtstrSession *session, const KtstrVmResult *vm, const char *console,
                    char **why)
 {
-  static const char *const marks[] = { "Kernel panic - not syncing", "Oops:", "BUG:", NULL };
+  static const char *const marks[] = { KTSTR_CONSOLE_PANIC_MARK, "Oops:", "BUG:", NULL };
   if (session->has_hello || vm->accel == NULL || !g_str_equal (vm->accel, "tcg"))
     return FALSE;
   if (vm->end != KTSTR_VM_END_PANIC && vm->end != KTSTR_VM_END_RESET)
@@ -452,7 +441,7 @@ died_before_agent (const KtstrSession *session, const KtstrVmResult *vm, const c
   if (!g_file_get_contents (console, &text, NULL, NULL))
     return FALSE;
   for (const char *const *m = marks; *m != NULL && *why == NULL; m++)
-    *why = console_line_with (text, *m);
+    *why = ktstr_console_line_with (text, *m);
   return *why != NULL;
 }
 

@@ -7,12 +7,12 @@
 #include "eval/aggregate.h"
 #include "eval/checks.h"
 #include "eval/eval-format.h"
+#include "run/console-scan.h"
 #include "run/payload-metrics.h"
 #include "sched/sched-verdict.h"
 #include "record/sidecar.h"
 
 #define CONSOLE_TAIL_LINES 20
-#define PANIC_MARK "Kernel panic - not syncing"
 
 void
 ktstr_verdict_free (KtstrVerdict *v)
@@ -52,12 +52,8 @@ console_has_panic (const char *path, char **panic_line)
   g_autofree char *data = NULL;
   if (path == NULL || !g_file_get_contents (path, &data, NULL, NULL))
     return FALSE;
-  const char *p = strstr (data, PANIC_MARK);
-  if (p == NULL)
-    return FALSE;
-  const char *end = strchr (p, '\n');
-  *panic_line = g_strchomp (g_strndup (p, end ? (gsize)(end - p) : strlen (p)));
-  return TRUE;
+  *panic_line = ktstr_console_line_with (data, KTSTR_CONSOLE_PANIC_MARK);
+  return *panic_line != NULL;
 }
 
 static const char *
