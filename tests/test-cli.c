@@ -272,6 +272,32 @@ test_flags_without_scheduler (void)
   ktstr_vm_test_remove_tree (cwd);
 }
 
+/* A definition whose binary= names a program found nowhere is refused
+ * before any boot, listing the folders searched; the same definition
+ * still serves show-thresholds. */
+static void
+test_scheduler_binary_not_found (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
+  g_autofree char *def = g_build_filename (cwd, "nowhere.ini", NULL);
+  g_assert_true (
+      g_file_set_contents (def, "[scheduler]\nname=nowhere\nbinary=scx_ktstr_nowhere\n", -1, NULL));
+  g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", def);
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, cwd, (const char *[]){ "test", "--kernel=/bin/true", arg, "steady", NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  g_autofree char *want
+      = g_strdup_printf ("scheduler binary 'scx_ktstr_nowhere' not found, looked in %s, ", cwd);
+  g_assert_nonnull (strstr (r.err, want));
+  g_assert_null (strstr (r.out, "FAIL"));
+
+  g_auto (CliRun) t = { 0 };
+  cli_run (&t, cwd, (const char *[]){ "show-thresholds", arg, "steady", NULL });
+  g_assert_cmpint (t.status, ==, 0);
+  g_assert_nonnull (strstr (t.out, "scheduler nowhere ("));
+  ktstr_vm_test_remove_tree (cwd);
+}
+
 /* A --timeout that cannot fit the scenario is refused before any boot,
  * naming the test and the least timeout that fits. */
 static void
@@ -329,5 +355,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/test/skip/scheduler-constraints", test_skip_scheduler_constraints);
   g_test_add_func ("/cli/test/skip/named-scheduler", test_skip_named_scheduler);
   g_test_add_func ("/cli/test/flags-without-scheduler", test_flags_without_scheduler);
+  g_test_add_func ("/cli/test/scheduler-binary-not-found", test_scheduler_binary_not_found);
   return g_test_run ();
 }

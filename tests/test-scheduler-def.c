@@ -132,17 +132,98 @@ test_errors (void)
   g_assert_nonnull (strstr (error->message, "/nonexistent/def.ini"));
 }
 
+/* A program file (mode 0755) named NAME in DIR; returns its path. */
+static char *
+make_program (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, "#!/bin/sh\n", -1, NULL));
+  g_assert_cmpint (g_chmod (path, 0755), ==, 0);
+  return g_steal_pointer (&path);
+}
+
+/* binary=NAME: beside the definition first, then on PATH; a path is
+ * never searched for. */
+static void
+test_binary_lookup (void)
+{
+  g_autofree char *old_path = g_strdup (g_getenv ("PATH"));
+  g_autofree char *bindir = g_build_filename (tmpdir, "on-path", NULL);
+  g_autofree char *on_path = make_program (bindir, "scx_found");
+  g_setenv ("PATH", bindir, TRUE);
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrSchedulerDef) d = load_text ("[scheduler]\nname=f\nbinary=scx_found\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (d->binary, ==, on_path);
+  g_assert_true (ktstr_scheduler_def_check_binary (d, &error));
+
+  /* The definition's own folder wins over PATH. */
+  g_autofree char *beside = make_program (tmpdir, "scx_found");
+  g_autoptr (KtstrSchedulerDef) d2 = load_text ("[scheduler]\nname=f\nbinary=scx_found\n", &error);
+  g_assert_cmpstr (d2->binary, ==, beside);
+
+  /* A data file of that name is not a program. */
+  g_assert_cmpint (g_chmod (beside, 0644), ==, 0);
+  g_autoptr (KtstrSchedulerDef) d3 = load_text ("[scheduler]\nname=f\nbinary=scx_found\n", &error);
+  g_assert_cmpstr (d3->binary, ==, on_path);
+
+  /* Found nowhere: the definition loads, running it is refused with
+   * every folder searched. */
+  g_autoptr (KtstrSchedulerDef) d4
+      = load_text ("[scheduler]\nname=f\nbinary=scx_nowhere\n", &error);
+  g_assert_no_error (error);
+  g_assert_null (d4->binary);
+  g_assert_false (ktstr_scheduler_def_check_binary (d4, &error));
+  g_assert_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_BINARY);
+  g_autofree char *want = g_strdup_printf (
+      "scheduler definition '%s/def.ini': scheduler binary 'scx_nowhere' not found, looked in "
+      "%s, %s; install it, add its folder to PATH, or give its path",
+      tmpdir, tmpdir, bindir);
+  g_assert_cmpstr (error->message, ==, want);
+  g_clear_error (&error);
+
+  /* A path is taken as given, existing or not (packing reports it). */
+  g_autoptr (KtstrSchedulerDef) d5
+      = load_text ("[scheduler]\nname=f\nbinary=./scx_nowhere\n", &error);
+  g_autofree char *rel = g_build_filename (tmpdir, "./scx_nowhere", NULL);
+  g_assert_cmpstr (d5->binary, ==, rel);
+  g_assert_true (ktstr_scheduler_def_check_binary (d5, &error));
+
+  g_setenv ("PATH", old_path, TRUE);
+  g_unlink (beside);
+  g_unlink (on_path);
+  g_rmdir (bindir);
+}
+
+/* The examples ktstr installs load anywhere; with the fixture schedulers
+ * on PATH ($KTSTR_TEST_SCHEDULERS, set by the test scripts when they have
+ * them) their programs are found there. */
 static void
 test_shipped_examples (void)
 {
   const char *names[] = { "scx_qmap.ini", "scx_simple.ini" };
+  const char *progs[] = { "scx_qmap", "scx_simple" };
+  const char *fixtures = g_getenv ("KTSTR_TEST_SCHEDULERS");
+  g_autofree char *old_path = g_strdup (g_getenv ("PATH"));
+  if (fixtures != NULL && *fixtures != '\0')
+    {
+      g_autofree char *path = g_strconcat (fixtures, ":", old_path, NULL);
+      g_setenv ("PATH", path, TRUE);
+    }
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autofree char *p = g_build_filename (tree_srcdir (), "data", "schedulers", names[i], NULL);
       g_autoptr (GError) error = NULL;
       g_autoptr (KtstrSchedulerDef) d = ktstr_scheduler_def_load (p, &error);
       g_assert_no_error (error);
+      g_autofree char *fixture
+          = fixtures != NULL ? g_build_filename (fixtures, progs[i], NULL) : NULL;
+      if (fixture != NULL && g_file_test (fixture, G_FILE_TEST_IS_EXECUTABLE))
+        g_assert_cmpstr (d->binary, ==, fixture);
     }
+  g_setenv ("PATH", old_path, TRUE);
 }
 
 int
@@ -154,6 +235,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scheduler-def/flags", test_flags);
   g_test_add_func ("/scheduler-def/constraints", test_constraints);
   g_test_add_func ("/scheduler-def/errors", test_errors);
+  g_test_add_func ("/scheduler-def/binary-lookup", test_binary_lookup);
   g_test_add_func ("/scheduler-def/shipped-examples", test_shipped_examples);
   int rc = g_test_run ();
   g_autofree char *p = g_build_filename (tmpdir, "def.ini", NULL);

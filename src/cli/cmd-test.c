@@ -256,6 +256,8 @@ setup_scheduler (RunSetup *s, const KtstrSchedulerDef *sdef, const char *flags, 
     }
   if (sdef == NULL)
     return TRUE;
+  if (!ktstr_scheduler_def_check_binary (sdef, error))
+    return FALSE;
   g_auto (GStrv) active = NULL, flag_args = NULL;
   if (!ktstr_scheduler_def_select_flags (sdef, flags, &active, &flag_args, error))
     {

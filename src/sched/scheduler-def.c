@@ -4,8 +4,9 @@
 
 #include <string.h>
 
-#include "eval/checks.h"
 #include "common/topology.h"
+#include "eval/checks.h"
+#include "sched/sched-binary.h"
 
 GQuark
 ktstr_scheduler_def_error_quark (void)
@@ -32,6 +33,7 @@ ktstr_scheduler_def_free (KtstrSchedulerDef *d)
   g_free (d->path);
   g_free (d->name);
   g_free (d->binary);
+  g_clear_error (&d->binary_error);
   g_strfreev (d->args);
   g_strfreev (d->sysctls);
   g_strfreev (d->kargs);
@@ -117,13 +119,10 @@ ktstr_scheduler_def_load (const char *path, GError **error)
   g_autofree char *binary = g_key_file_get_string (kf, "scheduler", "binary", NULL);
   if (d->name == NULL || *d->name == '\0' || binary == NULL || *binary == '\0')
     return invalid (error, path, "[scheduler] needs name= and binary="), NULL;
-  if (g_path_is_absolute (binary))
-    d->binary = g_steal_pointer (&binary);
-  else
-    {
-      g_autofree char *dir = g_path_get_dirname (path);
-      d->binary = g_build_filename (dir, binary, NULL);
-    }
+  /* A program not found is an error only for running it (see
+   * ktstr_scheduler_def_check_binary): the definition can still be read. */
+  g_autofree char *dir = g_path_get_dirname (path);
+  d->binary = ktstr_sched_binary_resolve (binary, dir, &d->binary_error);
   d->args = get_list (kf, "scheduler", "args");
   d->kargs = get_list (kf, "scheduler", "kargs");
   g_auto (GStrv) sysctls = get_list (kf, "scheduler", "sysctls");
@@ -288,4 +287,14 @@ ktstr_scheduler_def_check_topology (const KtstrSchedulerDef *d, const char *topo
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+ktstr_scheduler_def_check_binary (const KtstrSchedulerDef *def, GError **error)
+{
+  if (def->binary != NULL)
+    return TRUE;
+  g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_BINARY,
+               "scheduler definition '%s': %s", def->path, def->binary_error->message);
+  return FALSE;
 }

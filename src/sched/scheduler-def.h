@@ -1,7 +1,9 @@
 /* Scheduler definitions: a keyfile describing a sched_ext scheduler under
  * test (ktstr-features §5.2-5.3), documented in ktstr-scheduler(5):
  *
- *   [scheduler]            name, binary (relative to the file), args,
+ *   [scheduler]            name, binary (a path relative to the file, or a
+ *                          program name looked up beside it, then on
+ *                          PATH), args,
  *                          sysctls (key=value), kargs, topology, ready-ms
  *   [constraints]          min-llcs, max-llcs, min-cpus, max-cpus,
  *                          min-numa-nodes, max-numa-nodes, requires-smt
@@ -27,6 +29,7 @@ typedef enum
   KTSTR_SCHEDULER_DEF_ERROR_UNKNOWN_FLAG, /* --flags names a flag the file lacks */
   KTSTR_SCHEDULER_DEF_ERROR_REQUIRES,     /* a selected flag requires an unselected one */
   KTSTR_SCHEDULER_DEF_ERROR_TOPOLOGY,     /* the topology violates the constraints */
+  KTSTR_SCHEDULER_DEF_ERROR_BINARY,       /* binary= names a program found nowhere */
 } KtstrSchedulerDefError;
 
 typedef struct
@@ -40,7 +43,11 @@ typedef struct
 {
   char *path; /* the file */
   char *name;
-  char *binary; /* absolute or relative to the current directory */
+  /* The program to run (sched/sched-binary.h): absolute or relative to
+   * the current directory; NULL when binary= names a program found in no
+   * folder searched, binary_error then says which were searched. */
+  char *binary;
+  GError *binary_error;
   char **args;
   char **sysctls; /* "sysctl.key=value", ready for the kernel command line */
   char **kargs;
@@ -61,6 +68,11 @@ KtstrSchedulerDef *ktstr_scheduler_def_load (const char *path, GError **error);
  * flags in canonical order and the arguments they add. */
 gboolean ktstr_scheduler_def_select_flags (const KtstrSchedulerDef *def, const char *flags,
                                            char ***active_out, char ***args_out, GError **error);
+
+/* FALSE, with KTSTR_SCHEDULER_DEF_ERROR_BINARY naming the folders
+ * searched, when binary= names a program that was not found as DEF was
+ * loaded.  Whatever runs DEF's scheduler calls it first. */
+gboolean ktstr_scheduler_def_check_binary (const KtstrSchedulerDef *def, GError **error);
 
 /* FALSE (error set) when TOPOLOGY violates the constraints. */
 gboolean ktstr_scheduler_def_check_topology (const KtstrSchedulerDef *def, const char *topology,
