@@ -12,8 +12,9 @@ srcdir=$2
 runs=${KTSTR_BENCH_RUNS:-3}
 tests=${KTSTR_BENCH_TESTS:-steady pipe_io futex_ping_pong dynamic_cpuset_loop}
 ktstr="$builddir/src/ktstr"
-fixtures=${KTSTR_FIXTURES:-$srcdir/../shared/fixtures}
-kernel=${KTSTR_TEST_KERNEL:-$fixtures/linux-6.12-scx/bzImage}
+ktstr_srcdir=$srcdir
+. "$srcdir/tests/fixtures.sh"
+kernel=${KTSTR_TEST_KERNEL:-}
 if [ ! -r "$kernel" ]; then
   echo "agent-overhead: no kernel at $kernel (set KTSTR_TEST_KERNEL or KTSTR_FIXTURES)"
   exit 0

@@ -14,7 +14,9 @@ tests=${KTSTR_BENCH_GAUNTLET_TESTS:-steady basic_yield}
 presets=${KTSTR_BENCH_GAUNTLET_PRESETS:-tiny-1llc,tiny-2llc}
 jobs_list=${KTSTR_BENCH_JOBS:-1 2}
 
-kernel=${KTSTR_TEST_KERNEL:-$srcdir/../shared/fixtures/linux-6.12-scx/bzImage}
+ktstr_srcdir=$srcdir
+. "$srcdir/tests/fixtures.sh"
+kernel=${KTSTR_TEST_KERNEL:-}
 if [ ! -r "$kernel" ]; then
   echo "gauntlet-bench: no kernel (set KTSTR_TEST_KERNEL)"; exit 0
 fi

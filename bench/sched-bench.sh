@@ -12,10 +12,12 @@ builddir=$1
 srcdir=$2
 runs=${KTSTR_BENCH_RUNS:-3}
 ktstr="$builddir/src/ktstr"
-fixtures=${KTSTR_FIXTURES:-$srcdir/../shared/fixtures}
-kernel="$fixtures/linux-6.12-scx/bzImage"
-if [ ! -r "$kernel" ] || [ ! -x "$fixtures/schedulers/scx_simple" ]; then
-  echo "sched-bench: no fixture kernel or schedulers under $fixtures (set KTSTR_FIXTURES)"
+ktstr_srcdir=$srcdir
+. "$srcdir/tests/fixtures.sh"
+kernel=${KTSTR_TEST_KERNEL:-}
+schedulers=${KTSTR_TEST_SCHEDULERS:-}
+if [ ! -r "$kernel" ] || [ ! -x "$schedulers/scx_simple" ]; then
+  echo "sched-bench: no fixture kernel or schedulers (set KTSTR_TEST_KERNEL and KTSTR_TEST_SCHEDULERS, or KTSTR_FIXTURES)"
   exit 0
 fi
 
@@ -39,7 +41,7 @@ echo "agent-only base initramfs: ${base_kib} KiB, built cold in ${base_ms} ms"
 accels=(tcg kvm)
 
 for sched in scx_simple scx_qmap; do
-  path="$fixtures/schedulers/$sched"
+  path="$schedulers/$sched"
   echo "$sched ($(du -k "$path" | cut -f1) KiB binary):"
   for accel in "${accels[@]}"; do
     : >ready.txt

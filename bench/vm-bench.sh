@@ -13,11 +13,11 @@ ktstr="$builddir/src/ktstr"
 helper="$builddir/tests/helpers/ktstr-test-init"
 
 kernels=()
+ktstr_srcdir=$srcdir
+. "$srcdir/tests/fixtures.sh"
 [ -n "${KTSTR_TEST_KERNEL:-}" ] && kernels+=("$KTSTR_TEST_KERNEL")
 newest_boot=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1 || true)
 [ -n "$newest_boot" ] && kernels+=("$newest_boot")
-fixture="$srcdir/../shared/fixtures/linux-6.12-scx/bzImage"
-[ -r "$fixture" ] && kernels+=("$fixture")
 if [ ${#kernels[@]} -eq 0 ]; then
   echo "vm-bench: no kernel (set KTSTR_TEST_KERNEL)"; exit 0
 fi

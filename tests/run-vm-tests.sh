@@ -8,6 +8,9 @@ builddir=$1
 srcdir=$2
 export KTSTR_TOP_BUILDDIR="$builddir" KTSTR_TOP_SRCDIR="$srcdir" KTSTR_VM_TESTS=1
 export G_TEST_SRCDIR="$srcdir/tests" G_TEST_BUILDDIR="$builddir/tests"
+# The fixture kernel and schedulers, through the environment.
+ktstr_srcdir=$srcdir
+. "$srcdir/tests/fixtures.sh"
 # Keep the initramfs cache and the accelerator finding out of the user's home.
 : "${XDG_CACHE_HOME:=$builddir/.vm-test-cache}"
 export XDG_CACHE_HOME

@@ -11,22 +11,13 @@
 #include "image/package.h"
 #include "util/datapath.h"
 
-/* The source tree this test was built from (util/datapath.h). */
-static const char *
-tree_srcdir (void)
-{
-  const char *dir = NULL;
-  ktstr_build_tree (&dir, NULL);
-  return dir;
-}
-
 static char *
 fixture (const char *name)
 {
-  const char *dir = g_getenv ("KTSTR_FIXTURES");
-  g_autofree char *path = dir ? g_build_filename (dir, "schedulers", name, NULL)
-                              : g_build_filename (tree_srcdir (), "..", "shared", "fixtures",
-                                                  "schedulers", name, NULL);
+  const char *dir = g_getenv ("KTSTR_TEST_SCHEDULERS");
+  if (dir == NULL || *dir == '\0')
+    return NULL;
+  g_autofree char *path = g_build_filename (dir, name, NULL);
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return NULL;
   return g_steal_pointer (&path);
@@ -87,7 +78,7 @@ test_fixture_closure (gconstpointer data)
   g_autofree char *bin = fixture (data);
   if (bin == NULL)
     {
-      g_test_skip ("fixture schedulers not found (set KTSTR_FIXTURES)");
+      g_test_skip ("fixture schedulers not found (set KTSTR_TEST_SCHEDULERS)");
       return;
     }
   g_autoptr (GError) error = NULL;
@@ -118,7 +109,7 @@ test_missing_library (void)
   g_autofree char *bin = fixture ("scx_simple");
   if (bin == NULL)
     {
-      g_test_skip ("fixture schedulers not found (set KTSTR_FIXTURES)");
+      g_test_skip ("fixture schedulers not found (set KTSTR_TEST_SCHEDULERS)");
       return;
     }
   g_autofree char *dir = NULL;
@@ -148,7 +139,7 @@ test_ld_library_path_wins (void)
   g_autofree char *bin = fixture ("scx_simple");
   if (bin == NULL)
     {
-      g_test_skip ("fixture schedulers not found (set KTSTR_FIXTURES)");
+      g_test_skip ("fixture schedulers not found (set KTSTR_TEST_SCHEDULERS)");
       return;
     }
   /* A patched copy needs libQ.so.9; provide it (a copy of libz) in a
@@ -178,7 +169,7 @@ test_ld_so_conf (void)
   g_autofree char *bin = fixture ("scx_simple");
   if (bin == NULL)
     {
-      g_test_skip ("fixture schedulers not found (set KTSTR_FIXTURES)");
+      g_test_skip ("fixture schedulers not found (set KTSTR_TEST_SCHEDULERS)");
       return;
     }
   g_autoptr (GError) error = NULL;
@@ -242,7 +233,7 @@ test_package_scheduler (void)
   g_autofree char *bin = fixture ("scx_qmap");
   if (bin == NULL)
     {
-      g_test_skip ("fixture schedulers not found (set KTSTR_FIXTURES)");
+      g_test_skip ("fixture schedulers not found (set KTSTR_TEST_SCHEDULERS)");
       return;
     }
   g_autoptr (KtstrInitramfsSpec) spec = ktstr_initramfs_spec_new ("/bin/true");

@@ -4,12 +4,11 @@
 # CPUs, and the LLC groups and llc: cpusets of a 2-die, 4-CPU guest.
 # TAP output.  Skips only when QEMU, cpio or a kernel is missing.
 #
-# Kernel: $KTSTR_TEST_KERNEL, else the fixture kernel in ../shared/fixtures
-# next to the source tree, else the newest Debian kernel in /boot (its
-# virtio_console, cgroup and schedstat support are built in).
+# Kernel: $KTSTR_TEST_KERNEL (tests/fixtures.sh), else the newest Debian
+# kernel in /boot (its virtio_console, cgroup and schedstat support are
+# built in).
 set -u
 
-top_src=${KTSTR_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 top_build=${KTSTR_TOP_BUILDDIR:-.}
 agent="$top_build/guest-init/ktstr-init"
 qemu=${KTSTR_QEMU:-qemu-system-x86_64}
@@ -24,8 +23,7 @@ command -v cpio > /dev/null 2>&1 || skip "cpio not found (Debian package cpio)"
 [ -x "$agent" ] || skip "$agent not built"
 kernel=${KTSTR_TEST_KERNEL:-}
 if [ -z "$kernel" ]; then
-  for k in "$top_src/../shared/fixtures/linux-6.12-scx/bzImage" \
-    $(ls -1 /boot/vmlinuz-* 2> /dev/null | sort -V -r); do
+  for k in $(ls -1 /boot/vmlinuz-* 2> /dev/null | sort -V -r); do
     [ -r "$k" ] && kernel=$k && break
   done
 fi

@@ -66,6 +66,7 @@ fixture_setup (Fixture *f, gconstpointer is_git)
   g_unsetenv ("FAKE_FAIL");
   g_unsetenv ("KTSTR_KCONFIG");
   g_unsetenv ("KTSTR_KERNEL");
+  g_unsetenv ("KTSTR_TEST_KERNEL");
   f->out = open_memstream (&f->progress, &f->progress_len);
 }
 

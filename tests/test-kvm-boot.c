@@ -36,15 +36,10 @@ get64 (const guint8 *p)
 static char *
 fixture_bzimage (void)
 {
-  const char *top = g_getenv ("KTSTR_TOP_SRCDIR");
-  char *path = g_build_filename (top ? top : ".", "..", "shared", "fixtures", "linux-6.12-scx",
-                                 "bzImage", NULL);
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_free (path);
-      return NULL;
-    }
-  return path;
+  const char *path = g_getenv ("KTSTR_TEST_KERNEL");
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
+    return NULL;
+  return g_strdup (path);
 }
 
 static char *
@@ -59,7 +54,7 @@ test_bzimage_fixture (void)
   g_autofree char *path = fixture_bzimage ();
   if (path == NULL)
     {
-      g_test_skip ("fixture kernel ../shared/fixtures/linux-6.12-scx/bzImage not present");
+      g_test_skip ("no fixture kernel: set KTSTR_TEST_KERNEL to a bzImage");
       return;
     }
   g_autoptr (GError) error = NULL;
@@ -91,7 +86,7 @@ test_bzimage_truncated (void)
   g_autofree char *path = fixture_bzimage ();
   if (path == NULL)
     {
-      g_test_skip ("fixture kernel not present");
+      g_test_skip ("no fixture kernel: set KTSTR_TEST_KERNEL to a bzImage");
       return;
     }
   g_autoptr (GError) error = NULL;

@@ -4,8 +4,8 @@
  * The initramfs holds tests/helpers/ktstr-test-init as /init with
  * ktstr_test=MODE on the command line (hello: it writes "hello N" lines on
  * the virtio port org.ktstr.ctrl and powers off; topo: it reports what the
- * guest sees).  The kernel is $KTSTR_TEST_KERNEL, else the fixture bzImage
- * and, when xz is at hand, the fixture's uncompressed vmlinux for PVH.
+ * guest sees).  The kernel is $KTSTR_TEST_KERNEL (tests/fixtures.sh) and,
+ * when xz is at hand, the vmlinux.xz beside it, uncompressed, for PVH.
  *
  * Where /dev/kvm runs at hardware speed the boot must reach the agent and
  * end in a poweroff.  Where it is emulated (measured by the calibration
@@ -59,12 +59,15 @@ enabled (void)
   return TRUE;
 }
 
+/* NAME beside $KTSTR_TEST_KERNEL (the fixture kernel's folder), or NULL. */
 static char *
 fixture (const char *name)
 {
-  const char *top = g_getenv ("KTSTR_TOP_SRCDIR");
-  char *p = g_build_filename (top ? top : ".", "..", "shared", "fixtures", "linux-6.12-scx", name,
-                              NULL);
+  const char *kernel = g_getenv ("KTSTR_TEST_KERNEL");
+  if (kernel == NULL || *kernel == '\0')
+    return NULL;
+  g_autofree char *dir = g_path_get_dirname (kernel);
+  char *p = g_build_filename (dir, name, NULL);
   if (!g_file_test (p, G_FILE_TEST_EXISTS))
     g_clear_pointer (&p, g_free);
   return p;
@@ -190,10 +193,11 @@ test_bzimage (void)
   if (!enabled ())
     return;
   const char *env = g_getenv ("KTSTR_TEST_KERNEL");
-  g_autofree char *kernel = env != NULL ? g_strdup (env) : fixture ("bzImage");
+  g_autofree char *kernel
+      = env != NULL && g_file_test (env, G_FILE_TEST_EXISTS) ? g_strdup (env) : NULL;
   if (kernel == NULL)
     {
-      g_test_skip ("no kernel: set KTSTR_TEST_KERNEL or provide the fixture bzImage");
+      g_test_skip ("no kernel: set KTSTR_TEST_KERNEL to the fixture bzImage");
       return;
     }
   boot (kernel, "hello", "1n1l2c1t");

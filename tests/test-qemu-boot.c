@@ -4,7 +4,7 @@
  * ktstr_test=MODE on the kernel command line picks its behaviour (hello,
  * panic, hang, silent, topo).  Each boot takes a few seconds, so these
  * tests run only with KTSTR_VM_TESTS=1 (make check-vm).  The kernel is
- * $KTSTR_TEST_KERNEL, else the fixture bzImage next to the source tree.
+ * $KTSTR_TEST_KERNEL (tests/fixtures.sh sets it from the fixtures).
  */
 #include "config.h"
 
@@ -108,7 +108,7 @@ vm_tests_enabled (void)
     }
   if (env.kernel == NULL)
     {
-      g_test_skip ("no kernel: set KTSTR_TEST_KERNEL or provide the fixture bzImage");
+      g_test_skip ("no kernel: set KTSTR_TEST_KERNEL to a bzImage");
       return FALSE;
     }
   return TRUE;
@@ -574,10 +574,7 @@ test_prepare_rejects (void)
 static void
 env_setup (void)
 {
-  const char *top = g_getenv ("KTSTR_TOP_SRCDIR");
   const char *kernel = g_getenv ("KTSTR_TEST_KERNEL");
-  g_autofree char *fixture = g_build_filename (top ? top : ".", "..", "shared", "fixtures",
-                                               "linux-6.12-scx", "bzImage", NULL);
   g_autofree char *helper
       = g_test_build_filename (G_TEST_BUILT, "helpers", "ktstr-test-init", NULL);
   g_autoptr (GError) error = NULL;
@@ -586,8 +583,6 @@ env_setup (void)
   g_assert_no_error (error);
   if (kernel != NULL && *kernel != '\0')
     env.kernel = g_strdup (kernel);
-  else if (g_file_test (fixture, G_FILE_TEST_IS_REGULAR))
-    env.kernel = g_steal_pointer (&fixture);
   if (g_file_test (helper, G_FILE_TEST_IS_REGULAR))
     env.initramfs = build_initramfs (env.dir, helper);
   else

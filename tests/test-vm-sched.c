@@ -1,5 +1,6 @@
-/* VM tier for the scheduler under test (issue 4): real sched_ext
- * schedulers from the fixtures, booted on the fixture sched_ext kernel
+/* VM tier for the scheduler under test: real sched_ext schedulers from
+ * the fixtures ($KTSTR_TEST_SCHEDULERS), booted on the fixture sched_ext
+ * kernel ($KTSTR_TEST_KERNEL)
  * under QEMU (TCG is enough): deaths, a kernel panic and hangs while
  * scx_simple runs (payloads tests/ktstr-payload-panic.c), and --include
  * end to end.  Runs with KTSTR_VM_TESTS=1 (make check-vm); the packaging
@@ -16,17 +17,8 @@
 #include "util/datapath.h"
 
 static const char *builddir;
-static char *fixtures;
-static char *kernel;
-
-/* The source tree this test was built from (util/datapath.h). */
-static const char *
-tree_srcdir (void)
-{
-  const char *dir = NULL;
-  ktstr_build_tree (&dir, NULL);
-  return dir;
-}
+static const char *schedulers; /* $KTSTR_TEST_SCHEDULERS */
+static const char *kernel;     /* $KTSTR_TEST_KERNEL, a sched_ext bzImage */
 
 /* The build tree this test was built in (util/datapath.h). */
 static const char *
@@ -40,7 +32,7 @@ tree_builddir (void)
 static char *
 scheduler (const char *name)
 {
-  return g_build_filename (fixtures, "schedulers", name, NULL);
+  return g_build_filename (schedulers != NULL ? schedulers : "/nonexistent", name, NULL);
 }
 
 static gboolean
@@ -49,7 +41,7 @@ need_fixtures (gboolean boots)
   g_autofree char *simple = scheduler ("scx_simple");
   if (!g_file_test (simple, G_FILE_TEST_IS_REGULAR))
     {
-      g_test_skip ("fixture schedulers not found: set KTSTR_FIXTURES");
+      g_test_skip ("fixture schedulers not found: set KTSTR_TEST_SCHEDULERS");
       return FALSE;
     }
   if (boots && g_strcmp0 (g_getenv ("KTSTR_VM_TESTS"), "1") != 0)
@@ -59,7 +51,7 @@ need_fixtures (gboolean boots)
     }
   if (boots && !g_file_test (kernel, G_FILE_TEST_IS_REGULAR))
     {
-      g_test_skip ("no sched_ext fixture kernel (linux-6.12-scx/bzImage)");
+      g_test_skip ("no sched_ext fixture kernel: set KTSTR_TEST_KERNEL");
       return FALSE;
     }
   return TRUE;
@@ -437,10 +429,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   builddir = g_getenv ("KTSTR_TOP_BUILDDIR") ? g_getenv ("KTSTR_TOP_BUILDDIR") : tree_builddir ();
-  fixtures = g_getenv ("KTSTR_FIXTURES")
-                 ? g_strdup (g_getenv ("KTSTR_FIXTURES"))
-                 : g_build_filename (tree_srcdir (), "..", "shared", "fixtures", NULL);
-  kernel = g_build_filename (fixtures, "linux-6.12-scx", "bzImage", NULL);
+  schedulers = g_getenv ("KTSTR_TEST_SCHEDULERS");
+  kernel = g_getenv ("KTSTR_TEST_KERNEL") ? g_getenv ("KTSTR_TEST_KERNEL") : "/nonexistent";
 
   static const char *const qmap_error[] = { "-e", "100", "scx_bpf_error", "kind 1025" };
   static const char *const qmap_stall[] = { "-t", "20", "runnable task stall", "kind 1026" };
@@ -480,8 +470,5 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vm/sched/fixture/error", ktstr_error, test_fixture_knob);
   g_test_add_data_func ("/vm/sched/fixture/stall", ktstr_stall, test_fixture_knob);
   g_test_add_data_func ("/vm/sched/fixture/fail-verify", ktstr_verify, test_fixture_knob);
-  int rc = g_test_run ();
-  g_free (fixtures);
-  g_free (kernel);
-  return rc;
+  return g_test_run ();
 }

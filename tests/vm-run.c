@@ -22,13 +22,8 @@ ktstr_vm_test_kernel (void)
   if (!looked)
     {
       const char *env = g_getenv ("KTSTR_TEST_KERNEL");
-      const char *top = g_getenv ("KTSTR_TOP_SRCDIR");
-      g_autofree char *fixture = g_build_filename (top ? top : ".", "..", "shared", "fixtures",
-                                                   "linux-6.12-scx", "bzImage", NULL);
       if (env != NULL && *env != '\0')
-        kernel = g_strdup (env);
-      else if (g_file_test (fixture, G_FILE_TEST_EXISTS))
-        kernel = g_canonicalize_filename (fixture, NULL);
+        kernel = g_canonicalize_filename (env, NULL);
       looked = TRUE;
     }
   return kernel;
@@ -44,8 +39,8 @@ ktstr_vm_test_need_vm (void)
     }
   if (ktstr_vm_test_kernel () == NULL)
     {
-      g_test_skip ("no test kernel: set KTSTR_TEST_KERNEL or provide "
-                   "../shared/fixtures/linux-6.12-scx/bzImage");
+      g_test_skip ("no test kernel: set KTSTR_TEST_KERNEL to a sched_ext bzImage (or "
+                   "KTSTR_FIXTURES to the fixtures folder, see tests/fixtures.sh)");
       return FALSE;
     }
   return TRUE;

@@ -18,7 +18,7 @@ typedef struct
 
 /* $KTSTR_TOP_BUILDDIR (or "."). */
 const char *ktstr_vm_test_builddir (void);
-/* $KTSTR_TEST_KERNEL, else the fixture bzImage beside the source tree, else
+/* $KTSTR_TEST_KERNEL (tests/fixtures.sh sets it from the fixtures), or
  * NULL. */
 const char *ktstr_vm_test_kernel (void);
 /* FALSE (and the test skipped with the reason) unless KTSTR_VM_TESTS=1 and
