@@ -28,10 +28,11 @@ GQuark ktstr_backend_error_quark (void);
 
 typedef enum
 {
-  KTSTR_BACKEND_ERROR_UNAVAILABLE, /* backend cannot run on this host */
-  KTSTR_BACKEND_ERROR_LAUNCH,      /* the VM process/threads could not start */
-  KTSTR_BACKEND_ERROR_PROTOCOL,    /* QMP or device protocol failure */
-  KTSTR_BACKEND_ERROR_INVALID,     /* bad configuration */
+  KTSTR_BACKEND_ERROR_UNAVAILABLE,   /* backend cannot run on this host */
+  KTSTR_BACKEND_ERROR_LAUNCH,        /* the VM process/threads could not start */
+  KTSTR_BACKEND_ERROR_PROTOCOL,      /* QMP or device protocol failure */
+  KTSTR_BACKEND_ERROR_INVALID,       /* bad configuration */
+  KTSTR_BACKEND_ERROR_NOT_PREFERRED, /* --backend=auto: runs here, but not well enough */
 } KtstrBackendError;
 
 typedef enum
@@ -95,12 +96,14 @@ typedef struct _KtstrVm KtstrVm; /* backend-private */
 typedef struct
 {
   const char *name;
-  /* TRUE when this backend can run here; otherwise *why says what is missing. */
-  gboolean (*is_available) (char **why);
+  /* TRUE when this backend can run here; otherwise FALSE and
+   * KTSTR_BACKEND_ERROR_UNAVAILABLE says what is missing. */
+  gboolean (*is_available) (GError **error);
   /* For --backend=auto: TRUE when this backend should be chosen over the
-   * fallback (QEMU) here, after whatever probing that takes; *why says
-   * what was found either way.  NULL in the fallback itself. */
-  gboolean (*is_preferred) (char **why);
+   * fallback (QEMU) here, after whatever probing that takes; otherwise
+   * FALSE and the error (UNAVAILABLE, or NOT_PREFERRED when it runs but
+   * too slowly) says what was found.  NULL in the fallback itself. */
+  gboolean (*is_preferred) (GError **error);
   KtstrVm *(*prepare) (const KtstrVmConfig *config, GError **error);
   gboolean (*launch) (KtstrVm *vm, GError **error);
   /* Runs until the VM ends or its timeout passes (then the VM is killed and

@@ -12,12 +12,9 @@ static const KtstrBackend *const backends[] = { &ktstr_backend_kvm, &ktstr_backe
 static const KtstrBackend *
 lookup_available (const KtstrBackend *backend, GError **error)
 {
-  g_autofree char *why = NULL;
-  if (backend->is_available != NULL && !backend->is_available (&why))
+  if (backend->is_available != NULL && !backend->is_available (error))
     {
-      g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_UNAVAILABLE,
-                   "the %s backend cannot run here: %s", backend->name,
-                   why != NULL ? why : "unknown reason");
+      g_prefix_error (error, "the %s backend cannot run here: ", backend->name);
       return NULL;
     }
   return backend;
@@ -37,12 +34,12 @@ lookup_auto (GError **error)
   for (gsize i = 0; i + 1 < G_N_ELEMENTS (backends); i++)
     {
       const KtstrBackend *b = backends[i];
-      g_autofree char *why = NULL;
+      g_autoptr (GError) why = NULL;
       if (b->is_preferred (&why))
         return b;
       g_string_append_printf (not_chosen, "%s%s was not chosen (%s)",
-                              not_chosen->len > 0 ? "; " : "", b->name, why);
-      g_string_append_printf (reasons, "%s%s", reasons->len > 0 ? "; " : "", why);
+                              not_chosen->len > 0 ? "; " : "", b->name, why->message);
+      g_string_append_printf (reasons, "%s%s", reasons->len > 0 ? "; " : "", why->message);
     }
   if (g_once_init_enter (&said_why))
     {

@@ -78,11 +78,11 @@ test_presets_parse_list (void)
   g_assert_cmpstr (l[1]->name, ==, "tiny-1llc");
   g_assert_null (l[2]);
   g_assert_null (ktstr_presets_parse_list ("tiny-1llc,nope", &error));
-  g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+  g_assert_error (error, KTSTR_PRESET_ERROR, KTSTR_PRESET_ERROR_UNKNOWN);
   g_assert_true (g_str_has_prefix (error->message, "no topology preset named 'nope'"));
   g_clear_error (&error);
   g_assert_null (ktstr_presets_parse_list (",", &error));
-  g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+  g_assert_error (error, KTSTR_PRESET_ERROR, KTSTR_PRESET_ERROR_EMPTY);
 }
 
 static guint
@@ -91,11 +91,11 @@ count_fitting (const KtstrTestDef *def, const KtstrSchedulerDef *sdef, const Kts
   guint n = 0;
   for (guint i = 0; i < KTSTR_PRESETS_COUNT; i++)
     {
-      g_autofree char *why = NULL;
+      g_autoptr (GError) why = NULL;
       if (ktstr_preset_fits (&ktstr_presets ()[i], def, sdef, cap, &why))
         n++;
       else
-        g_assert_nonnull (why);
+        g_assert_error (why, KTSTR_PRESET_ERROR, KTSTR_PRESET_ERROR_DOES_NOT_FIT);
     }
   return n;
 }
@@ -114,9 +114,10 @@ test_presets_filter_constraints (void)
                     3); /* tiny-1llc, tiny-2llc, smt-2llc */
   def->constraints.min_llcs = 2;
   g_assert_cmpuint (count_fitting (def, NULL, &big_kvm), ==, 2);
-  g_autofree char *why = NULL;
+  g_autoptr (GError) why = NULL;
   g_assert_false (ktstr_preset_fits (ktstr_preset_lookup ("tiny-1llc"), def, NULL, NULL, &why));
-  g_assert_cmpstr (why, ==, "1n1l4c1t has 1 LLCs; test 't' needs 2 to 64");
+  g_assert_error (why, KTSTR_PRESET_ERROR, KTSTR_PRESET_ERROR_DOES_NOT_FIT);
+  g_assert_cmpstr (why->message, ==, "1n1l4c1t has 1 LLCs; test 't' needs 2 to 64");
   def->constraints = (KtstrTestConstraints){ 1, 64, 1, 512, 2, 4, FALSE };
   g_assert_cmpuint (count_fitting (def, NULL, &big_kvm), ==, 5);
 }
@@ -128,9 +129,9 @@ test_presets_filter_scheduler (void)
   g_autoptr (KtstrSchedulerDef) s = load_sched ("[scheduler]\nname=s\nbinary=/bin/true\n"
                                                 "[constraints]\nmax-cpus=16\n");
   g_assert_cmpuint (count_fitting (def, s, NULL), ==, 7); /* 4,4,9,15,14,8,12 */
-  g_autofree char *why = NULL;
+  g_autoptr (GError) why = NULL;
   g_assert_false (ktstr_preset_fits (ktstr_preset_lookup ("medium-4llc"), def, s, NULL, &why));
-  g_assert_nonnull (why);
+  g_assert_error (why, KTSTR_PRESET_ERROR, KTSTR_PRESET_ERROR_DOES_NOT_FIT);
 }
 
 static void
@@ -140,20 +141,21 @@ test_presets_filter_host (void)
   /* KVM: vCPUs <= host CPUs, LLCs <= host LLCs. */
   KtstrHostCapacity kvm = { TRUE, 16, 2, 65536, 0 };
   g_assert_cmpuint (count_fitting (def, NULL, &kvm), ==, 3); /* tiny-1llc, tiny-2llc, smt-2llc */
-  g_autofree char *why = NULL;
+  g_autoptr (GError) why = NULL;
   g_assert_false (ktstr_preset_fits (ktstr_preset_lookup ("odd-3llc"), def, NULL, &kvm, &why));
-  g_assert_cmpstr (why, ==, "3 LLCs > 2 host LLCs");
-  g_clear_pointer (&why, g_free);
+  g_assert_error (why, KTSTR_PRESET_ERROR, KTSTR_PRESET_ERROR_DOES_NOT_FIT);
+  g_assert_cmpstr (why->message, ==, "3 LLCs > 2 host LLCs");
+  g_clear_error (&why);
   /* TCG: total vCPUs within the budget, whatever the host's LLCs. */
   KtstrHostCapacity tcg = { FALSE, 2, 1, 24000, 8 };
   g_assert_cmpuint (count_fitting (def, NULL, &tcg), ==, 3);
   g_assert_false (ktstr_preset_fits (ktstr_preset_lookup ("odd-3llc"), def, NULL, &tcg, &why));
-  g_assert_cmpstr (why, ==, "9 vCPUs > the TCG budget of 8 (KTSTR_VCPU_BUDGET)");
-  g_clear_pointer (&why, g_free);
+  g_assert_cmpstr (why->message, ==, "9 vCPUs > the TCG budget of 8 (KTSTR_VCPU_BUDGET)");
+  g_clear_error (&why);
   /* Memory: at most half the host's. */
   KtstrHostCapacity small = { FALSE, 2, 1, 3000, 64 };
   g_assert_false (ktstr_preset_fits (ktstr_preset_lookup ("tiny-1llc"), def, NULL, &small, &why));
-  g_assert_cmpstr (why, ==, "2048 MB > half the host's 3000 MB");
+  g_assert_cmpstr (why->message, ==, "2048 MB > half the host's 3000 MB");
 }
 
 static void
@@ -276,14 +278,16 @@ test_expand_required_excluded (void)
   g_assert_cmpstr (((KtstrVariant *)v->pdata[1])->name, ==, "gauntlet/steady/tiny-1llc/llc+rebal");
   g_assert_cmpstr (((KtstrVariant *)v->pdata[2])->name, ==, "gauntlet/free/tiny-1llc/default");
 
-  g_autofree char *why = NULL;
+  g_autoptr (GError) why = NULL;
   const char *const none[] = { NULL };
   const char *const both[] = { "llc", "steal", NULL };
   g_assert_false (ktstr_testdef_allows_flags (d, none, &why));
-  g_assert_cmpstr (why, ==, "test 'steady' requires flag 'llc' (required_flags)");
-  g_clear_pointer (&why, g_free);
+  g_assert_error (why, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_FLAGS);
+  g_assert_cmpstr (why->message, ==, "test 'steady' requires flag 'llc' (required_flags)");
+  g_clear_error (&why);
   g_assert_false (ktstr_testdef_allows_flags (d, both, &why));
-  g_assert_cmpstr (why, ==, "test 'steady' excludes flag 'steal' (excluded_flags)");
+  g_assert_error (why, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_FLAGS);
+  g_assert_cmpstr (why->message, ==, "test 'steady' excludes flag 'steal' (excluded_flags)");
   g_assert_true (ktstr_testdef_allows_flags (free_def, NULL, NULL));
 }
 

@@ -320,7 +320,7 @@ test_virtio_console (void)
   g_assert_cmpuint (rd (&d, KTSTR_VIRTIO_MMIO_INTERRUPT_STATUS) & 1, ==, 1);
   wr (&d, KTSTR_VIRTIO_MMIO_INTERRUPT_ACK, 1);
   g_assert_cmpuint (rd (&d, KTSTR_VIRTIO_MMIO_INTERRUPT_STATUS), ==, 0);
-  g_assert_false (ktstr_virtio_console_is_broken (d.con, NULL));
+  g_assert_true (ktstr_virtio_console_check (d.con, NULL));
   driver_clear (&d);
 }
 
@@ -388,9 +388,10 @@ test_virtio_bad_ring (void)
   /* A descriptor pointing into the MMIO hole must be refused, not used. */
   post (&d, 1, 0xd0000000ull, 64, FALSE);
   wr (&d, KTSTR_VIRTIO_MMIO_QUEUE_NOTIFY, 1);
-  g_autofree char *why = NULL;
-  g_assert_true (ktstr_virtio_console_is_broken (d.con, &why));
-  g_assert_cmpstr (why, ==, "malformed port transmit queue");
+  g_autoptr (GError) why = NULL;
+  g_assert_false (ktstr_virtio_console_check (d.con, &why));
+  g_assert_error (why, KTSTR_KVM_ERROR, KTSTR_KVM_ERROR_RUN);
+  g_assert_cmpstr (why->message, ==, "virtio console: malformed port transmit queue");
   g_assert_cmphex (rd (&d, KTSTR_VIRTIO_MMIO_STATUS) & KTSTR_VIRTIO_STATUS_NEEDS_RESET, !=, 0);
   g_assert_cmpuint (rd (&d, KTSTR_VIRTIO_MMIO_INTERRUPT_STATUS) & 2, ==, 2);
   g_assert_cmpuint (d.received->len, ==, 0);
@@ -405,7 +406,7 @@ test_virtio_bad_ring (void)
   guint16 idx = 100;
   memcpy (avail + 2, &idx, 2);
   wr (&d, KTSTR_VIRTIO_MMIO_QUEUE_NOTIFY, 3);
-  g_assert_true (ktstr_virtio_console_is_broken (d.con, NULL));
+  g_assert_false (ktstr_virtio_console_check (d.con, NULL));
   driver_clear (&d);
 }
 

@@ -30,7 +30,7 @@ struct _KtstrVm
 };
 
 static gboolean
-fake_available (char **why)
+fake_available (GError **error)
 {
   return TRUE;
 }

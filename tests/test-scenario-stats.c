@@ -197,7 +197,7 @@ test_json_tolerant (void)
 
   g_autoptr (JsonNode) arr = json_from_string ("[1]", NULL);
   g_assert_null (ktstr_scenario_stats_from_json (arr, &error));
-  g_assert_nonnull (error);
+  g_assert_error (error, KTSTR_SCENARIO_STATS_ERROR, KTSTR_SCENARIO_STATS_ERROR_INVALID);
 }
 
 int

@@ -97,14 +97,14 @@ on_end (KtstrVmEnd end, const char *detail, gpointer user_data)
 }
 
 static gboolean
-kvm_is_available (char **why)
+kvm_is_available (GError **error)
 {
   KtstrKvmSys sys = KTSTR_KVM_SYS_INIT;
-  g_autoptr (GError) error = NULL;
-  if (!ktstr_kvm_sys_open (&sys, "/dev/kvm", &error))
+  g_autoptr (GError) local = NULL;
+  if (!ktstr_kvm_sys_open (&sys, "/dev/kvm", &local))
     {
-      if (why != NULL)
-        *why = g_strdup (error->message);
+      g_set_error_literal (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_UNAVAILABLE,
+                           local->message);
       return FALSE;
     }
   ktstr_kvm_sys_close (&sys);
@@ -112,26 +112,24 @@ kvm_is_available (char **why)
 }
 
 gboolean
-ktstr_kvm_auto_is_preferred (char **why)
+ktstr_kvm_auto_is_preferred (GError **error)
 {
-  g_autofree char *reason = NULL;
-  if (!kvm_is_available (&reason))
-    {
-      if (why != NULL)
-        *why = g_steal_pointer (&reason);
-      return FALSE;
-    }
+  if (!kvm_is_available (error))
+    return FALSE;
   KtstrKvmSpeed speed = { 0 };
-  g_autoptr (GError) error = NULL;
-  if (!ktstr_kvm_speed_get (&speed, &error))
+  g_autoptr (GError) local = NULL;
+  if (!ktstr_kvm_speed_get (&speed, &local))
     {
-      if (why != NULL)
-        *why = g_strdup_printf ("the /dev/kvm speed check failed: %s", error->message);
+      g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_NOT_PREFERRED,
+                   "the /dev/kvm speed check failed: %s", local->message);
       return FALSE;
     }
-  if (why != NULL)
-    *why = ktstr_kvm_speed_describe (&speed);
   gboolean is_fast = speed.is_fast;
+  if (!is_fast)
+    {
+      g_autofree char *found = ktstr_kvm_speed_describe (&speed);
+      g_set_error_literal (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_NOT_PREFERRED, found);
+    }
   ktstr_kvm_speed_clear (&speed);
   return is_fast;
 }

@@ -15,8 +15,10 @@ G_BEGIN_DECLS
 
 /* For --backend=auto: TRUE when kvm should be chosen here, which needs a
  * usable /dev/kvm that runs guests at hardware speed (measured once and
- * cached, see calibrate.h).  *why says what was found either way. */
-gboolean ktstr_kvm_auto_is_preferred (char **why);
+ * cached, see calibrate.h).  Otherwise FALSE, and KTSTR_BACKEND_ERROR
+ * UNAVAILABLE (no usable /dev/kvm) or NOT_PREFERRED (it is emulated, or
+ * the speed check failed) says what was found. */
+gboolean ktstr_kvm_auto_is_preferred (GError **error);
 
 /* Sends LEN bytes to the guest on the control channel (tests use it to
  * answer a guest; the ktstr protocol itself is guest-to-host). */

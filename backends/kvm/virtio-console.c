@@ -319,12 +319,12 @@ ktstr_virtio_console_is_guest_open (KtstrVirtioConsole *c)
 }
 
 gboolean
-ktstr_virtio_console_is_broken (KtstrVirtioConsole *c, char **why)
+ktstr_virtio_console_check (KtstrVirtioConsole *c, GError **error)
 {
   g_mutex_lock (&c->lock);
-  gboolean r = c->broken != NULL;
-  if (r && why != NULL)
-    *why = g_strdup (c->broken);
+  gboolean ok = c->broken == NULL;
+  if (!ok)
+    g_set_error (error, KTSTR_KVM_ERROR, KTSTR_KVM_ERROR_RUN, "virtio console: %s", c->broken);
   g_mutex_unlock (&c->lock);
-  return r;
+  return ok;
 }

@@ -58,9 +58,10 @@ void ktstr_virtio_console_send (KtstrVirtioConsole *c, const guint8 *data, gsize
 /* TRUE once the guest has opened the port. */
 gboolean ktstr_virtio_console_is_guest_open (KtstrVirtioConsole *c);
 
-/* TRUE when the guest broke the protocol (a malformed ring); the reason
- * is copied to *why. */
-gboolean ktstr_virtio_console_is_broken (KtstrVirtioConsole *c, char **why);
+/* FALSE, with KTSTR_KVM_ERROR_RUN saying why, once the guest has broken
+ * the protocol (a malformed ring) and the device stopped; TRUE while it
+ * works. */
+gboolean ktstr_virtio_console_check (KtstrVirtioConsole *c, GError **error);
 
 G_END_DECLS
 

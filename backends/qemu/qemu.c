@@ -75,14 +75,14 @@ find_qemu (void)
 }
 
 static gboolean
-qemu_is_available (char **why)
+qemu_is_available (GError **error)
 {
   g_autofree char *qemu = find_qemu ();
   if (qemu != NULL)
     return TRUE;
-  if (why != NULL)
-    *why = g_strdup ("qemu-system-x86_64 was not found: install the Debian package "
-                     "qemu-system-x86, or set KTSTR_QEMU to its path");
+  g_set_error_literal (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_UNAVAILABLE,
+                       "qemu-system-x86_64 was not found: install the Debian package "
+                       "qemu-system-x86, or set KTSTR_QEMU to its path");
   return FALSE;
 }
 
@@ -159,9 +159,7 @@ qemu_prepare (const KtstrVmConfig *config, GError **error)
 
   if (qemu == NULL)
     {
-      g_autofree char *why = NULL;
-      qemu_is_available (&why);
-      g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_UNAVAILABLE, "%s", why);
+      qemu_is_available (error);
       return NULL;
     }
   if (config->kernel_path == NULL || config->workdir == NULL || config->console_path == NULL)

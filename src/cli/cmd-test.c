@@ -344,15 +344,13 @@ static gboolean
 skip_reason (const KtstrTestDef *def, const KtstrSchedulerDef *sdef, const char *topology,
              const char *const *active, char **why)
 {
-  if (!ktstr_testdef_fits (def, topology, why))
-    return TRUE;
   g_autoptr (GError) error = NULL;
-  if (sdef != NULL && !ktstr_scheduler_def_check_topology (sdef, topology, &error))
-    {
-      *why = g_strdup (error->message);
-      return TRUE;
-    }
-  return !ktstr_testdef_allows_flags (def, active, why);
+  if (ktstr_testdef_fits (def, topology, &error)
+      && (sdef == NULL || ktstr_scheduler_def_check_topology (sdef, topology, &error))
+      && ktstr_testdef_allows_flags (def, active, &error))
+    return FALSE;
+  *why = g_strdup (error->message);
+  return TRUE;
 }
 
 /* A gauntlet shares its runners (one per flag profile) among all tests, so

@@ -9,6 +9,12 @@
 #include "record/scenario-stats.h"
 #include "util/json-util.h"
 
+GQuark
+ktstr_scenario_stats_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-scenario-stats-error-quark");
+}
+
 static GHashTable *
 ext_metrics_new (void)
 {
@@ -256,7 +262,7 @@ ktstr_scenario_stats_from_json (JsonNode *node, GError **error)
 {
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+      g_set_error (error, KTSTR_SCENARIO_STATS_ERROR, KTSTR_SCENARIO_STATS_ERROR_INVALID,
                    "scenario stats: expected a JSON object");
       return NULL;
     }
@@ -272,7 +278,7 @@ ktstr_scenario_stats_from_json (JsonNode *node, GError **error)
           JsonNode *e = json_array_get_element (arr, i);
           if (!JSON_NODE_HOLDS_OBJECT (e))
             {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+              g_set_error (error, KTSTR_SCENARIO_STATS_ERROR, KTSTR_SCENARIO_STATS_ERROR_INVALID,
                            "scenario stats: cgroups[%u] is not an object", i);
               return NULL;
             }

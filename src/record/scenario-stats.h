@@ -11,6 +11,14 @@
 
 G_BEGIN_DECLS
 
+#define KTSTR_SCENARIO_STATS_ERROR (ktstr_scenario_stats_error_quark ())
+GQuark ktstr_scenario_stats_error_quark (void);
+
+typedef enum
+{
+  KTSTR_SCENARIO_STATS_ERROR_INVALID, /* not an object, or a cgroup entry that is not one */
+} KtstrScenarioStatsError;
+
 typedef struct
 {
   char *name; /* not serialized in the schema; kept for reports */

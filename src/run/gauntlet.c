@@ -37,8 +37,8 @@ ktstr_gauntlet_expand (GPtrArray *tests, const KtstrPreset *const *presets, GPtr
       for (guint i = 0; presets ? presets[i] != NULL : i < KTSTR_PRESETS_COUNT; i++)
         {
           const KtstrPreset *p = presets ? presets[i] : &all[i];
-          g_autofree char *why = NULL;
-          gboolean fits = ktstr_preset_fits (p, def, sdef, cap, &why);
+          g_autoptr (GError) unfit = NULL;
+          gboolean fits = ktstr_preset_fits (p, def, sdef, cap, &unfit);
           char label[64];
           ktstr_topology_format (&p->topology, label, sizeof label);
           guint cpus = ktstr_topology_cpus (&p->topology);
@@ -57,7 +57,7 @@ ktstr_gauntlet_expand (GPtrArray *tests, const KtstrPreset *const *presets, GPtr
               v->profile_index = f;
               v->topology = g_strdup (label);
               v->memory_mb = memory_mb ? MAX (MAX (memory_mb, cpus * 64), 256u) : p->memory_mb;
-              v->skip_reason = fits ? NULL : g_strdup (why);
+              v->skip_reason = fits ? NULL : g_strdup (unfit->message);
               g_ptr_array_add (out, v);
             }
         }

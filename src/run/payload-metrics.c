@@ -4,6 +4,9 @@
 
 #include <math.h>
 
+#include "eval/report.h"
+#include "util/json-util.h"
+
 void
 ktstr_payload_result_free (KtstrPayloadResult *r)
 {
@@ -16,22 +19,26 @@ ktstr_payload_result_free (KtstrPayloadResult *r)
 }
 
 KtstrPayloadResult *
-ktstr_payload_result_from_json (JsonObject *obj, char **why)
+ktstr_payload_result_from_json (JsonObject *obj, GError **error)
 {
-  const char *name = json_object_get_string_member_with_default (obj, "name", NULL);
-  if (name == NULL || !json_object_has_member (obj, "exit_code"))
+  const KtstrJsonReader reader = { KTSTR_REPORT_ERROR, KTSTR_REPORT_ERROR_MISSING_KEY,
+                                   KTSTR_REPORT_ERROR_WRONG_TYPE, "payload message", NULL };
+  g_autoptr (KtstrPayloadResult) r = g_new0 (KtstrPayloadResult, 1);
+  JsonNode *exit_code;
+  if (!ktstr_json_get_string (&reader, obj, "name", &r->name, error)
+      || !ktstr_json_get_member (&reader, obj, "exit_code", &exit_code, error))
+    return NULL;
+  if (!JSON_NODE_HOLDS_VALUE (exit_code) || json_node_get_value_type (exit_code) != G_TYPE_INT64)
     {
-      *why = g_strdup ("payload message without name or exit_code");
+      ktstr_json_wrong_type (&reader, "exit_code", "an integer", exit_code, error);
       return NULL;
     }
-  KtstrPayloadResult *r = g_new0 (KtstrPayloadResult, 1);
-  r->name = g_strdup (name);
+  r->exit_code = (gint32)json_node_get_int (exit_code);
   r->elapsed_ms = (guint64)json_object_get_int_member_with_default (obj, "elapsed_ms", 0);
-  r->exit_code = (gint32)json_object_get_int_member (obj, "exit_code");
   r->is_killed = json_object_get_boolean_member_with_default (obj, "killed", FALSE);
   r->out = g_strdup (json_object_get_string_member_with_default (obj, "stdout", ""));
   r->err = g_strdup (json_object_get_string_member_with_default (obj, "stderr", ""));
-  return r;
+  return g_steal_pointer (&r);
 }
 
 static guint

@@ -26,8 +26,9 @@ typedef struct
 void ktstr_payload_result_free (KtstrPayloadResult *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrPayloadResult, ktstr_payload_result_free)
 
-/* From a "payload" message; NULL (and *why) when a member is missing. */
-KtstrPayloadResult *ktstr_payload_result_from_json (JsonObject *obj, char **why);
+/* From a "payload" message; NULL and a KTSTR_REPORT_ERROR (eval/report.h)
+ * when name or exit_code is missing or of the wrong type. */
+KtstrPayloadResult *ktstr_payload_result_from_json (JsonObject *obj, GError **error);
 
 /* Adds the numeric leaves of TEXT (JSON) to PM as metrics from STREAM;
  * returns how many (0 when TEXT is not JSON). */

@@ -11,6 +11,12 @@
     name, { n, l, c, t }, mem                                                                      \
   }
 
+GQuark
+ktstr_preset_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-preset-error-quark");
+}
+
 static const KtstrPreset presets[KTSTR_PRESETS_COUNT] = {
   P ("tiny-1llc", 1, 1, 4, 1, 2048),         P ("tiny-2llc", 1, 2, 2, 1, 2048),
   P ("odd-3llc", 1, 3, 3, 1, 2048),          P ("odd-5llc", 1, 5, 3, 1, 2048),
@@ -102,44 +108,42 @@ ktstr_host_capacity_detect (KtstrHostCapacity *cap, const KtstrBackend *backend)
 }
 
 static gboolean
-fits_host (const KtstrPreset *p, const KtstrHostCapacity *cap, char **why)
+fits_host (const KtstrPreset *p, const KtstrHostCapacity *cap, GError **error)
 {
   guint cpus = ktstr_topology_cpus (&p->topology);
+  g_autofree char *why = NULL;
   if (cap->is_kvm && cpus > cap->host_cpus)
-    *why = g_strdup_printf ("%u vCPUs > %u host CPUs", cpus, cap->host_cpus);
+    why = g_strdup_printf ("%u vCPUs > %u host CPUs", cpus, cap->host_cpus);
   else if (cap->is_kvm && cap->host_llcs > 0 && p->topology.llcs > cap->host_llcs)
-    *why = g_strdup_printf ("%u LLCs > %u host LLCs", p->topology.llcs, cap->host_llcs);
+    why = g_strdup_printf ("%u LLCs > %u host LLCs", p->topology.llcs, cap->host_llcs);
   else if (!cap->is_kvm && cpus > cap->vcpu_budget)
-    *why = g_strdup_printf ("%u vCPUs > the TCG budget of %u (KTSTR_VCPU_BUDGET)", cpus,
-                            cap->vcpu_budget);
+    why = g_strdup_printf ("%u vCPUs > the TCG budget of %u (KTSTR_VCPU_BUDGET)", cpus,
+                           cap->vcpu_budget);
   else if (cap->host_memory_mb > 0 && p->memory_mb > cap->host_memory_mb / 2)
-    *why = g_strdup_printf ("%u MB > half the host's %" G_GUINT64_FORMAT " MB", p->memory_mb,
-                            cap->host_memory_mb);
+    why = g_strdup_printf ("%u MB > half the host's %" G_GUINT64_FORMAT " MB", p->memory_mb,
+                           cap->host_memory_mb);
   else
     return TRUE;
+  g_set_error_literal (error, KTSTR_PRESET_ERROR, KTSTR_PRESET_ERROR_DOES_NOT_FIT, why);
   return FALSE;
 }
 
 gboolean
 ktstr_preset_fits (const KtstrPreset *p, const KtstrTestDef *def, const KtstrSchedulerDef *sdef,
-                   const KtstrHostCapacity *cap, char **why)
+                   const KtstrHostCapacity *cap, GError **error)
 {
   char label[64];
   ktstr_topology_format (&p->topology, label, sizeof label);
-  if (def != NULL && !ktstr_testdef_fits (def, label, why))
-    return FALSE;
-  if (sdef != NULL)
+  g_autoptr (GError) local = NULL;
+  if ((def != NULL && !ktstr_testdef_fits (def, label, &local))
+      || (sdef != NULL && !ktstr_scheduler_def_check_topology (sdef, label, &local)))
     {
-      g_autoptr (GError) error = NULL;
-      if (!ktstr_scheduler_def_check_topology (sdef, label, &error))
-        {
-          *why = g_strdup (error->message);
-          return FALSE;
-        }
+      /* The test's or the scheduler's reason, said as a preset's. */
+      g_set_error_literal (error, KTSTR_PRESET_ERROR, KTSTR_PRESET_ERROR_DOES_NOT_FIT,
+                           local->message);
+      return FALSE;
     }
-  if (cap != NULL && !fits_host (p, cap, why))
-    return FALSE;
-  return TRUE;
+  return cap == NULL || fits_host (p, cap, error);
 }
 
 const KtstrPreset **
@@ -158,7 +162,7 @@ ktstr_presets_parse_list (const char *list, GError **error)
           g_autoptr (GString) known = g_string_new (NULL);
           for (guint i = 0; i < KTSTR_PRESETS_COUNT; i++)
             g_string_append_printf (known, "%s%s", i ? ", " : "", presets[i].name);
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+          g_set_error (error, KTSTR_PRESET_ERROR, KTSTR_PRESET_ERROR_UNKNOWN,
                        "no topology preset named '%s' (presets: %s)", *n, known->str);
           return NULL;
         }
@@ -167,7 +171,7 @@ ktstr_presets_parse_list (const char *list, GError **error)
     }
   if (out->len == 0)
     {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+      g_set_error_literal (error, KTSTR_PRESET_ERROR, KTSTR_PRESET_ERROR_EMPTY,
                            "the preset list is empty");
       return NULL;
     }

@@ -26,6 +26,16 @@
 
 G_BEGIN_DECLS
 
+#define KTSTR_PRESET_ERROR (ktstr_preset_error_quark ())
+GQuark ktstr_preset_error_quark (void);
+
+typedef enum
+{
+  KTSTR_PRESET_ERROR_UNKNOWN,      /* a --presets name no preset has */
+  KTSTR_PRESET_ERROR_EMPTY,        /* --presets lists none */
+  KTSTR_PRESET_ERROR_DOES_NOT_FIT, /* the test, its scheduler or the host rules a preset out */
+} KtstrPresetError;
+
 typedef struct
 {
   const char *name;
@@ -53,11 +63,12 @@ typedef struct
  * KTSTR_ACCEL is not "tcg", BACKEND_NAME is "kvm" or /dev/kvm opens. */
 void ktstr_host_capacity_detect (KtstrHostCapacity *cap, const KtstrBackend *backend);
 
-/* TRUE when PRESET fits; otherwise FALSE and *why (owned) says why.  DEF,
- * SDEF and CAP may each be NULL (not checked). */
+/* TRUE when PRESET fits; otherwise FALSE and the error
+ * (KTSTR_PRESET_ERROR_DOES_NOT_FIT) says why.  DEF, SDEF and CAP may each
+ * be NULL (not checked). */
 gboolean ktstr_preset_fits (const KtstrPreset *preset, const KtstrTestDef *def,
                             const KtstrSchedulerDef *sdef, const KtstrHostCapacity *cap,
-                            char **why);
+                            GError **error);
 
 /* Parses a comma-separated list of preset names into a NULL-terminated
  * array of presets (borrowed); NULL and *error on an unknown name. */

@@ -59,6 +59,12 @@ ktstr_test_result_free (KtstrTestResult *r)
   g_free (r);
 }
 
+GQuark
+ktstr_runner_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-runner-error-quark");
+}
+
 /* Packs the scheduler, its loader and libraries and the --include files
  * into the base image, and writes the guest's scheduler spec
  * (common/proto.h).  Fails, before any VM, on a missing library. */
@@ -90,7 +96,7 @@ add_scheduler (KtstrRunner *r, KtstrInitramfsSpec *spec, GError **error)
     {
       if (strchr (*a, '\n') != NULL)
         {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+          g_set_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID,
                        "scheduler argument '%s' holds a newline, which the guest spec cannot "
                        "carry",
                        *a);
@@ -499,7 +505,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   char topo_err[256];
   if (ktstr_topology_parse (topology, &topo, topo_err, sizeof topo_err) != 0)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s", topo_err);
+      g_set_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID, "%s", topo_err);
       return NULL;
     }
 
@@ -512,7 +518,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
     {
       /* The guest would refuse the plan after a whole boot; say it now, in
        * the terms the user chose. */
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+      g_set_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID,
                    "--timeout %u is too short for test '%s': its settle + duration alone take "
                    "%" G_GUINT64_FORMAT " ms; use at least --timeout %" G_GUINT64_FORMAT
                    " (or leave --timeout out)",

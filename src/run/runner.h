@@ -18,6 +18,14 @@
 
 G_BEGIN_DECLS
 
+#define KTSTR_RUNNER_ERROR (ktstr_runner_error_quark ())
+GQuark ktstr_runner_error_quark (void);
+
+typedef enum
+{
+  KTSTR_RUNNER_ERROR_INVALID, /* options that cannot make a run (found before any VM) */
+} KtstrRunnerError;
+
 typedef struct
 {
   KtstrKernel *kernel; /* borrowed */

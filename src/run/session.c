@@ -138,10 +138,9 @@ ktstr_session_feed (KtstrSession *s, const char *line)
     }
   else if (g_str_equal (type, "payload"))
     {
-      g_autofree char *why = NULL;
-      KtstrPayloadResult *r = ktstr_payload_result_from_json (obj, &why);
+      KtstrPayloadResult *r = ktstr_payload_result_from_json (obj, &error);
       if (r == NULL)
-        record_bad (s, line, why);
+        record_bad (s, line, error->message);
       else
         g_ptr_array_add (s->payloads, r);
     }

@@ -163,9 +163,10 @@ load_work_words (GKeyFile *kf, const char *path, const char *group, const char *
       g_autofree char *value = g_key_file_get_string (kf, group, *k, NULL);
       g_autofree char *pair = g_strdup_printf ("%s=%s", word, value ? value : "");
       const char *one[] = { pair, NULL };
-      g_autofree char *why = NULL;
-      if (!ktstr_workspec_check (w->type, 0, one, &why))
-        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k, "%s", why);
+      g_autoptr (GError) local = NULL;
+      if (!ktstr_workspec_check (w->type, 0, one, &local))
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, *k, "%s",
+                                   local->message);
       g_ptr_array_add (w->params, g_steal_pointer (&pair));
     }
   return TRUE;
@@ -243,10 +244,11 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
       cg->step = (int)step;
     }
   cg->cpuset = g_key_file_get_string (kf, group, "cpuset", NULL);
-  g_autofree char *why = NULL;
-  if (cg->cpuset != NULL && !ktstr_workspec_check_cpuset (cg->cpuset, &why))
+  g_autoptr (GError) local = NULL;
+  if (cg->cpuset != NULL && !ktstr_workspec_check_cpuset (cg->cpuset, &local))
     {
-      ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "cpuset", "%s", why);
+      ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, "cpuset", "%s",
+                          local->message);
       return NULL;
     }
 
@@ -386,16 +388,16 @@ check_works (const KtstrTestDef *def, GError **error)
         {
           KtstrWorkDef *w = cg->works->pdata[j];
           g_ptr_array_add (w->params, NULL);
-          g_autofree char *why = NULL;
+          g_autoptr (GError) local = NULL;
           gboolean ok = ktstr_workspec_check (w->type, w->workers ? w->workers : def->workers,
-                                              (const char *const *)w->params->pdata, &why);
+                                              (const char *const *)w->params->pdata, &local);
           g_ptr_array_remove_index (w->params, w->params->len - 1);
           if (!ok)
             {
               g_autofree char *group = w->label ? g_strdup_printf ("work %s/%s", cg->name, w->label)
                                                 : g_strdup_printf ("cgroup %s", cg->name);
               return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, def->path, group,
-                                         "workers", "%s", why);
+                                         "workers", "%s", local->message);
             }
         }
     }
@@ -434,43 +436,47 @@ load_constraints (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **er
       return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", pairs[i][0],
                                  "%u is above %s %u", lo[i], pairs[i][1], hi[i]);
   /* The test's own topology must satisfy its own constraints. */
-  g_autofree char *why = NULL;
-  if (!ktstr_testdef_fits (def, def->topology, &why))
+  g_autoptr (GError) local = NULL;
+  if (!ktstr_testdef_fits (def, def->topology, &local))
     return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "topology", "%s",
-                               why);
+                               local->message);
   return TRUE;
 }
 
 gboolean
-ktstr_testdef_fits (const KtstrTestDef *def, const char *topology, char **why)
+ktstr_testdef_fits (const KtstrTestDef *def, const char *topology, GError **error)
 {
   KtstrTopology t;
   char err[256];
   if (ktstr_topology_parse (topology, &t, err, sizeof err) != 0)
     {
-      *why = g_strdup (err);
+      g_set_error_literal (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_DOES_NOT_FIT, err);
       return FALSE;
     }
   const KtstrTestConstraints *c = &def->constraints;
   guint llcs = t.llcs, cpus = t.llcs * t.cores_per_llc * t.threads_per_core, nodes = t.numa_nodes;
   if (llcs < c->min_llcs || llcs > c->max_llcs)
-    *why = g_strdup_printf ("%s has %u LLCs; test '%s' needs %u to %u", topology, llcs, def->name,
-                            c->min_llcs, c->max_llcs);
+    g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_DOES_NOT_FIT,
+                 "%s has %u LLCs; test '%s' needs %u to %u", topology, llcs, def->name, c->min_llcs,
+                 c->max_llcs);
   else if (cpus < c->min_cpus || cpus > c->max_cpus)
-    *why = g_strdup_printf ("%s has %u CPUs; test '%s' needs %u to %u", topology, cpus, def->name,
-                            c->min_cpus, c->max_cpus);
+    g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_DOES_NOT_FIT,
+                 "%s has %u CPUs; test '%s' needs %u to %u", topology, cpus, def->name, c->min_cpus,
+                 c->max_cpus);
   else if (nodes < c->min_numa_nodes || nodes > c->max_numa_nodes)
-    *why = g_strdup_printf ("%s has %u NUMA nodes; test '%s' needs %u to %u", topology, nodes,
-                            def->name, c->min_numa_nodes, c->max_numa_nodes);
+    g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_DOES_NOT_FIT,
+                 "%s has %u NUMA nodes; test '%s' needs %u to %u", topology, nodes, def->name,
+                 c->min_numa_nodes, c->max_numa_nodes);
   else if (c->requires_smt && t.threads_per_core < 2)
-    *why = g_strdup_printf ("%s has no SMT; test '%s' requires SMT", topology, def->name);
+    g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_DOES_NOT_FIT,
+                 "%s has no SMT; test '%s' requires SMT", topology, def->name);
   else
     return TRUE;
   return FALSE;
 }
 
 gboolean
-ktstr_testdef_allows_flags (const KtstrTestDef *def, const char *const *active, char **why)
+ktstr_testdef_allows_flags (const KtstrTestDef *def, const char *const *active, GError **error)
 {
   static const char *const none[] = { NULL };
   if (active == NULL)
@@ -478,15 +484,15 @@ ktstr_testdef_allows_flags (const KtstrTestDef *def, const char *const *active, 
   for (char **f = def->required_flags; f && *f; f++)
     if (!g_strv_contains (active, *f))
       {
-        if (why != NULL)
-          *why = g_strdup_printf ("test '%s' requires flag '%s' (required_flags)", def->name, *f);
+        g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_FLAGS,
+                     "test '%s' requires flag '%s' (required_flags)", def->name, *f);
         return FALSE;
       }
   for (char **f = def->excluded_flags; f && *f; f++)
     if (g_strv_contains (active, *f))
       {
-        if (why != NULL)
-          *why = g_strdup_printf ("test '%s' excludes flag '%s' (excluded_flags)", def->name, *f);
+        g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_FLAGS,
+                     "test '%s' excludes flag '%s' (excluded_flags)", def->name, *f);
         return FALSE;
       }
   return TRUE;
@@ -588,13 +594,10 @@ load_scheduler (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
       g_autofree char *joined = g_strjoinv (",", def->flags);
       g_auto (GStrv) active = NULL, args = NULL;
       g_autoptr (GError) local = NULL;
-      g_autofree char *why = NULL;
-      if (!ktstr_scheduler_def_select_flags (def->scheduler, joined, &active, &args, &local))
+      if (!ktstr_scheduler_def_select_flags (def->scheduler, joined, &active, &args, &local)
+          || !ktstr_testdef_allows_flags (def, (const char *const *)active, &local))
         return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags", "%s",
                                    local->message);
-      if (!ktstr_testdef_allows_flags (def, (const char *const *)active, &why))
-        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "flags", "%s",
-                                   why);
     }
   /* The test's own topology must suit its scheduler too. */
   g_autoptr (GError) topo_error = NULL;

@@ -23,6 +23,8 @@ typedef enum
   KTSTR_TESTDEF_ERROR_INVALID, /* a key has a bad value, or a required key is missing */
   KTSTR_TESTDEF_ERROR_UNKNOWN, /* an unknown group or key */
   KTSTR_TESTDEF_ERROR_NOT_FOUND,
+  KTSTR_TESTDEF_ERROR_DOES_NOT_FIT, /* a topology outside the test's constraints */
+  KTSTR_TESTDEF_ERROR_FLAGS,        /* a required flag inactive or an excluded one active */
 } KtstrTestdefError;
 
 typedef struct
@@ -120,14 +122,15 @@ KtstrTestDef *ktstr_testdef_load (const char *path, GError **error);
  * "Mixed" (the sidecar's work_type slot holds one name). */
 const char *ktstr_testdef_work_type (const KtstrTestDef *def);
 
-/* Whether TOPOLOGY (a label) meets DEF's constraints; *why says why not. */
-gboolean ktstr_testdef_fits (const KtstrTestDef *def, const char *topology, char **why);
+/* Whether TOPOLOGY (a label) meets DEF's constraints; the error
+ * (KTSTR_TESTDEF_ERROR_DOES_NOT_FIT) says why not. */
+gboolean ktstr_testdef_fits (const KtstrTestDef *def, const char *topology, GError **error);
 
 /* Whether the flag set ACTIVE (NULL-terminated; NULL: none) holds every
- * flag of DEF's required_flags and none of its excluded_flags; *why
- * (if non-NULL) says which flag is missing or excluded. */
+ * flag of DEF's required_flags and none of its excluded_flags; the error
+ * (KTSTR_TESTDEF_ERROR_FLAGS) says which flag is missing or excluded. */
 gboolean ktstr_testdef_allows_flags (const KtstrTestDef *def, const char *const *active,
-                                     char **why);
+                                     GError **error);
 
 /* Renders the guest plan for DEF at TOPOLOGY, with GUARD_MS the guest's own
  * deadline. */

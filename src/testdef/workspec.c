@@ -36,8 +36,14 @@ ktstr_workspec_params (const char *type)
   return (char **)g_ptr_array_free (a, FALSE);
 }
 
+GQuark
+ktstr_workspec_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-workspec-error-quark");
+}
+
 gboolean
-ktstr_workspec_check (const char *type, guint workers, const char *const *words, char **why)
+ktstr_workspec_check (const char *type, guint workers, const char *const *words, GError **error)
 {
   g_autoptr (GString) text = g_string_new ("ktstr-plan 1\ncgroup a\nwork a ");
   g_string_append (text, type);
@@ -47,7 +53,8 @@ ktstr_workspec_check (const char *type, guint workers, const char *const *words,
     {
       if (strpbrk (*w, " \t\n") != NULL)
         {
-          *why = g_strdup_printf ("'%s': values cannot contain spaces", *w);
+          g_set_error (error, KTSTR_WORKSPEC_ERROR, KTSTR_WORKSPEC_ERROR_INVALID,
+                       "'%s': values cannot contain spaces", *w);
           return FALSE;
         }
       g_string_append_printf (text, " %s", *w);
@@ -65,17 +72,17 @@ ktstr_workspec_check (const char *type, guint workers, const char *const *words,
   g_autofree char *group_msg = g_strdup_printf ("work type %s runs in groups of ", type);
   if (workers == 0 && g_str_has_prefix (msg, group_msg))
     return TRUE;
-  *why = g_strdup (msg);
+  g_set_error_literal (error, KTSTR_WORKSPEC_ERROR, KTSTR_WORKSPEC_ERROR_INVALID, msg);
   return FALSE;
 }
 
 gboolean
-ktstr_workspec_check_cpuset (const char *spec, char **why)
+ktstr_workspec_check_cpuset (const char *spec, GError **error)
 {
   KtstrCpusetSpec parsed;
   KtstrError err = { "" };
   if (ktstr_cpuset_spec_parse (spec, &parsed, &err) == 0)
     return TRUE;
-  *why = g_strdup (err.msg);
+  g_set_error_literal (error, KTSTR_WORKSPEC_ERROR, KTSTR_WORKSPEC_ERROR_INVALID, err.msg);
   return FALSE;
 }

@@ -12,6 +12,14 @@
 
 G_BEGIN_DECLS
 
+#define KTSTR_WORKSPEC_ERROR (ktstr_workspec_error_quark ())
+GQuark ktstr_workspec_error_quark (void);
+
+typedef enum
+{
+  KTSTR_WORKSPEC_ERROR_INVALID, /* the guest would refuse the work line or cpuset */
+} KtstrWorkspecError;
+
 /* Work types the guest agent implements, NULL-terminated. */
 const char *const *ktstr_work_types (void);
 
@@ -25,13 +33,13 @@ char **ktstr_workspec_params (const char *type);
 
 /* Checks the work line "TYPE workers=WORKERS WORDS..." (WORDS are
  * "key=value" strings) as the guest would.  WORKERS 0 checks the words
- * alone, not the group size, which needs the final worker count.
- * On failure *why says what is wrong, without the plan line prefix. */
+ * alone, not the group size, which needs the final worker count.  The
+ * error says what is wrong, without the plan line prefix. */
 gboolean ktstr_workspec_check (const char *type, guint workers, const char *const *words,
-                               char **why);
+                               GError **error);
 
 /* Checks a cpuset spec (all, exact:, llc:, numa:, range:, disjoint:, overlap:). */
-gboolean ktstr_workspec_check_cpuset (const char *spec, char **why);
+gboolean ktstr_workspec_check_cpuset (const char *spec, GError **error);
 
 G_END_DECLS
 
