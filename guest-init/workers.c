@@ -196,13 +196,6 @@ setup_groups (KtstrWorkerSet *set, const KtstrPlan *plan, const unsigned *works,
 }
 
 int
-ktstr_workers_spawn (KtstrWorkerSet *set, const KtstrPlan *plan, const int *keep_out,
-                     size_t n_keep_out, KtstrError *err)
-{
-  return ktstr_workers_spawn_with (set, plan, NULL, keep_out, n_keep_out, err);
-}
-
-int
 ktstr_workers_spawn_with (KtstrWorkerSet *set, const KtstrPlan *plan, const KtstrCpuSet *work_cpus,
                           const int *keep_out, size_t n_keep_out, KtstrError *err)
 {

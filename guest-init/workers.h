@@ -49,12 +49,6 @@ typedef struct
   size_t reports_len;
 } KtstrWorkerSet;
 
-/* Forks every worker of PLAN.  They block on their start pipes.  KEEP_OUT
- * lists fds the workers must not hold (the control channel).  On failure
- * the workers forked so far are killed and reaped. */
-int ktstr_workers_spawn (KtstrWorkerSet *set, const KtstrPlan *plan, const int *keep_out,
-                         size_t n_keep_out, KtstrError *err);
-
 /* The same, with WORK_CPUS[k] the fixed affinity of plan->works[k] from
  * ktstr_workopts_resolve (NULL: none resolved). */
 int ktstr_workers_spawn_with (KtstrWorkerSet *set, const KtstrPlan *plan,

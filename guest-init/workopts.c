@@ -17,12 +17,6 @@ static const char *const policy_names[] = { [KTSTR_POLICY_NORMAL] = "normal",
                                             [KTSTR_POLICY_FIFO] = "fifo",
                                             [KTSTR_POLICY_RR] = "rr" };
 
-const char *
-ktstr_sched_policy_name (KtstrSchedPolicy p)
-{
-  return policy_names[p];
-}
-
 static int
 parse_policy (KtstrWorkOpts *o, const char *val, KtstrError *err)
 {

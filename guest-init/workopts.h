@@ -78,7 +78,4 @@ int ktstr_workopts_resolve (const KtstrWorkOpts *o, const KtstrCpuSet *llcs, uns
 int ktstr_workopts_apply (const KtstrWorkOpts *o, const KtstrCpuSet *fixed, unsigned index,
                           uint64_t seed, KtstrError *err);
 
-/* "normal", "batch", "idle", "fifo", "rr". */
-const char *ktstr_sched_policy_name (KtstrSchedPolicy p);
-
 #endif

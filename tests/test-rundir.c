@@ -223,6 +223,26 @@ test_git_unborn (void)
   rm_rf (dir);
 }
 
+/* A repository libgit2 cannot read (HEAD's branch names no object) is
+ * an error, unlike no repository at all. */
+static void
+test_git_broken_repo (void)
+{
+  g_autofree char *dir = make_tmpdir ();
+  g_autofree char *head = make_repo (dir);
+  g_autofree char *git = g_build_filename (dir, ".git", NULL);
+  write_file (git, "HEAD", "ref: refs/heads/broken\n");
+  g_autofree char *refs = g_build_filename (git, "refs", "heads", NULL);
+  write_file (refs, "broken", "not an object id\n");
+  char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_assert_false (ktstr_git_detect_commit (dir, &out, &error));
+  g_assert_error (error, KTSTR_GIT_ERROR, KTSTR_GIT_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, dir));
+  g_assert_null (out);
+  rm_rf (dir);
+}
+
 static void
 test_git_open_no_discover (void)
 {
@@ -640,6 +660,7 @@ main (int argc, char **argv)
   g_test_add_func ("/git/detect/not-a-repo", test_git_not_a_repo);
   g_test_add_func ("/git/detect/unborn-head", test_git_unborn);
   g_test_add_func ("/git/open/no-discover", test_git_open_no_discover);
+  g_test_add_func ("/git/broken-repo", test_git_broken_repo);
   g_test_add_func ("/rundir/runs-root", test_runs_root);
   g_test_add_func ("/rundir/key/format", test_run_key);
   g_test_add_func ("/rundir/key/from-git", test_run_key_from_git);

@@ -223,6 +223,29 @@ test_race_under_kvm_not_rerun (Fixture *f, gconstpointer data)
   accel = "tcg";
 }
 
+/* Options that cannot make a run are refused before any boot, in the
+ * runner's own error domain: a topology that is no topology, and a
+ * --timeout shorter than the scenario. */
+static void
+test_invalid_options (Fixture *f, gconstpointer data)
+{
+  KtstrRunOptions opts = { .kernel = &f->kernel, .backend = &fake_backend, .topology = "1n0l" };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrRunner) runner = ktstr_runner_new (&opts, &error);
+  g_assert_no_error (error);
+  g_assert_null (ktstr_runner_run (runner, f->def, &error));
+  g_assert_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID);
+  g_clear_error (&error);
+
+  KtstrRunOptions short_opts = { .kernel = &f->kernel, .backend = &fake_backend, .timeout_s = 2 };
+  g_autoptr (KtstrRunner) hasty = ktstr_runner_new (&short_opts, &error);
+  g_assert_no_error (error);
+  g_assert_null (ktstr_runner_run (hasty, f->def, &error));
+  g_assert_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "--timeout 2 is too short for test 'retry'"));
+  g_assert_cmpuint (attempts, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -234,6 +257,8 @@ main (int argc, char **argv)
   g_test_add ("/runner/retry/ordinary-panic", Fixture, NULL, fixture_set_up,
               test_ordinary_panic_not_rerun, fixture_tear_down);
   g_test_add ("/runner/retry/kvm", Fixture, NULL, fixture_set_up, test_race_under_kvm_not_rerun,
+              fixture_tear_down);
+  g_test_add ("/runner/invalid-options", Fixture, NULL, fixture_set_up, test_invalid_options,
               fixture_tear_down);
   return g_test_run ();
 }

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "sched/sched-binary.h"
 #include "sched/scheduler-def.h"
 #include "util/datapath.h"
 
@@ -197,6 +198,32 @@ test_binary_lookup (void)
   g_rmdir (bindir);
 }
 
+/* The lookup on its own: its error domain, and an empty PATH. */
+static void
+test_binary_resolve (void)
+{
+  g_autofree char *old_path = g_strdup (g_getenv ("PATH"));
+  g_autoptr (GError) error = NULL;
+  g_setenv ("PATH", "", TRUE);
+  g_assert_null (ktstr_sched_binary_resolve ("scx_nowhere", NULL, &error));
+  g_assert_error (error, KTSTR_SCHED_BINARY_ERROR, KTSTR_SCHED_BINARY_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==,
+                   "scheduler binary 'scx_nowhere' not found, looked in (no folder: PATH is "
+                   "empty); install it, add its folder to PATH, or give its path");
+  g_clear_error (&error);
+  /* An empty PATH entry is the current directory, as for the shell. */
+  g_setenv ("PATH", "/nonexistent:", TRUE);
+  g_assert_null (ktstr_sched_binary_resolve ("scx_nowhere", "/defs", &error));
+  g_assert_nonnull (strstr (error->message, "looked in /defs, /nonexistent, .;"));
+  g_clear_error (&error);
+  g_autofree char *abs = ktstr_sched_binary_resolve ("/opt/scx", "/defs", &error);
+  g_assert_cmpstr (abs, ==, "/opt/scx");
+  g_autofree char *rel = ktstr_sched_binary_resolve ("bin/scx", NULL, &error);
+  g_assert_cmpstr (rel, ==, "bin/scx");
+  g_assert_no_error (error);
+  g_setenv ("PATH", old_path, TRUE);
+}
+
 /* The examples ktstr installs load anywhere; with the fixture schedulers
  * on PATH ($KTSTR_TEST_SCHEDULERS, set by the test scripts when they have
  * them) their programs are found there. */
@@ -236,6 +263,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scheduler-def/constraints", test_constraints);
   g_test_add_func ("/scheduler-def/errors", test_errors);
   g_test_add_func ("/scheduler-def/binary-lookup", test_binary_lookup);
+  g_test_add_func ("/scheduler-def/binary-resolve", test_binary_resolve);
   g_test_add_func ("/scheduler-def/shipped-examples", test_shipped_examples);
   int rc = g_test_run ();
   g_autofree char *p = g_build_filename (tmpdir, "def.ini", NULL);

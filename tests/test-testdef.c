@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "testdef/testdef.h"
+#include "testdef/workspec.h"
 
 static char *
 write_tmp (const char *contents)
@@ -400,6 +401,34 @@ test_scheduler_errors (void)
                       (const char *[]){ "[test] topology:", "scheduler 'quick' needs 2", NULL });
 }
 
+/* The work and cpuset checks on their own: the guest's verdict in the
+ * workspec domain, without the plan line the guest would prefix. */
+static void
+test_workspec_errors (void)
+{
+  g_autoptr (GError) error = NULL;
+  const char *ok[] = { "burst_ms=10", NULL };
+  g_assert_true (ktstr_workspec_check ("Bursty", 0, ok, &error));
+  g_assert_no_error (error);
+
+  const char *spaced[] = { "burst_ms=1 0", NULL };
+  g_assert_false (ktstr_workspec_check ("Bursty", 0, spaced, &error));
+  g_assert_error (error, KTSTR_WORKSPEC_ERROR, KTSTR_WORKSPEC_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "'burst_ms=1 0': values cannot contain spaces");
+  g_clear_error (&error);
+
+  const char *zero[] = { "burst_ms=0", NULL };
+  g_assert_false (ktstr_workspec_check ("Bursty", 0, zero, &error));
+  g_assert_error (error, KTSTR_WORKSPEC_ERROR, KTSTR_WORKSPEC_ERROR_INVALID);
+  g_assert_false (g_str_has_prefix (error->message, "plan line"));
+  g_clear_error (&error);
+
+  g_assert_true (ktstr_workspec_check_cpuset ("llc:0", &error));
+  g_assert_false (ktstr_workspec_check_cpuset ("half", &error));
+  g_assert_error (error, KTSTR_WORKSPEC_ERROR, KTSTR_WORKSPEC_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "invalid cpuset 'half'"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -413,5 +442,6 @@ main (int argc, char **argv)
   g_test_add_func ("/testdef/builtins", test_builtins_load);
   g_test_add_func ("/testdef/scheduler/keys", test_scheduler_keys);
   g_test_add_func ("/testdef/scheduler/errors", test_scheduler_errors);
+  g_test_add_func ("/testdef/workspec/errors", test_workspec_errors);
   return g_test_run ();
 }

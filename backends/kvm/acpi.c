@@ -508,12 +508,3 @@ ktstr_acpi_tables_free (KtstrAcpiTables *tables)
   g_free (tables->data);
   g_free (tables);
 }
-
-const KtstrAcpiTableInfo *
-ktstr_acpi_tables_find (const KtstrAcpiTables *tables, const char *signature)
-{
-  for (guint i = 0; i < tables->n_tables; i++)
-    if (strcmp (tables->tables[i].signature, signature) == 0)
-      return &tables->tables[i];
-  return NULL;
-}

@@ -65,10 +65,6 @@ KtstrAcpiTables *ktstr_acpi_build (const KtstrAcpiSpec *spec, GError **error);
 void ktstr_acpi_tables_free (KtstrAcpiTables *tables);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrAcpiTables, ktstr_acpi_tables_free)
 
-/* The table with SIGNATURE, or NULL. */
-const KtstrAcpiTableInfo *ktstr_acpi_tables_find (const KtstrAcpiTables *tables,
-                                                  const char *signature);
-
 /* Sum of LEN bytes modulo 256 (0 for a well-formed table). */
 guint8 ktstr_acpi_checksum (const guint8 *data, gsize len);
 

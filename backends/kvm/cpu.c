@@ -34,8 +34,9 @@ gdt_flat (guint flags, guint access)
   return ((guint64)flags << 52) | ((guint64)access << 40) | 0x000f00000000ffffull;
 }
 
-guint64
-ktstr_cpu_gdt_entry (guint i)
+/* The GDT entry for selector index I. */
+static guint64
+gdt_entry (guint i)
 {
   switch (i)
     {
@@ -67,7 +68,7 @@ ktstr_cpu_write_boot_tables (KtstrKvmMemory *mem, GError **error)
       return FALSE;
     }
   for (guint i = 0; i < KTSTR_CPU_GDT_ENTRIES; i++)
-    gdt[i] = ktstr_cpu_gdt_entry (i);
+    gdt[i] = gdt_entry (i);
   *idt = 0;
 
   memset (pml4, 0, 4096);
@@ -85,7 +86,7 @@ ktstr_cpu_write_boot_tables (KtstrKvmMemory *mem, GError **error)
 static void
 set_segment (struct kvm_segment *s, guint16 selector)
 {
-  guint64 d = ktstr_cpu_gdt_entry (selector >> 3);
+  guint64 d = gdt_entry (selector >> 3);
   guint access = (d >> 40) & 0xff;
   guint flags = (d >> 52) & 0xf;
   memset (s, 0, sizeof *s);

@@ -38,9 +38,6 @@ typedef enum
 /* Writes the GDT, an empty IDT and the identity-mapping page tables. */
 gboolean ktstr_cpu_write_boot_tables (KtstrKvmMemory *mem, GError **error);
 
-/* The GDT entry for selector index I (as written by the function above). */
-guint64 ktstr_cpu_gdt_entry (guint i);
-
 /* Sets up the bootstrap CPU: segments, control registers, general
  * registers (RIP = ENTRY; RSI or EBX = BOOT_ARG), FPU, MSRs, LAPIC. */
 gboolean ktstr_cpu_setup_bsp (int vcpu_fd, KtstrCpuMode mode, guint64 entry, guint64 boot_arg,

@@ -21,20 +21,20 @@ order (guint n)
   return bits;
 }
 
-guint
-ktstr_cpuid_thread_bits (const KtstrTopology *t)
+static guint
+thread_bits (const KtstrTopology *t)
 {
   return order (t->threads_per_core);
 }
 
-guint
-ktstr_cpuid_core_bits (const KtstrTopology *t)
+static guint
+core_bits (const KtstrTopology *t)
 {
   return order (t->cores_per_llc);
 }
 
-guint
-ktstr_cpuid_llc_of (const KtstrTopology *t, guint cpu)
+static guint
+llc_of (const KtstrTopology *t, guint cpu)
 {
   return cpu / (t->cores_per_llc * t->threads_per_core);
 }
@@ -43,16 +43,16 @@ guint
 ktstr_cpuid_node_of (const KtstrTopology *t, guint cpu)
 {
   /* LLCs go to nodes contiguously, the same number on each node. */
-  return ktstr_cpuid_llc_of (t, cpu) / (t->llcs / t->numa_nodes);
+  return llc_of (t, cpu) / (t->llcs / t->numa_nodes);
 }
 
 guint32
 ktstr_cpuid_apic_id (const KtstrTopology *t, guint cpu)
 {
-  guint tb = ktstr_cpuid_thread_bits (t), cb = ktstr_cpuid_core_bits (t);
+  guint tb = thread_bits (t), cb = core_bits (t);
   guint thread = cpu % t->threads_per_core;
   guint core = (cpu / t->threads_per_core) % t->cores_per_llc;
-  guint llc = ktstr_cpuid_llc_of (t, cpu);
+  guint llc = llc_of (t, cpu);
   return (llc << (cb + tb)) | (core << tb) | thread;
 }
 
@@ -134,7 +134,7 @@ static void
 add_extended_topology (struct kvm_cpuid2 *c, guint32 function, const KtstrTopology *t,
                        guint32 apic_id)
 {
-  guint tb = ktstr_cpuid_thread_bits (t), cb = ktstr_cpuid_core_bits (t);
+  guint tb = thread_bits (t), cb = core_bits (t);
   const struct
   {
     guint32 shift, count, type;
@@ -165,7 +165,7 @@ static void
 patch_cache_leaf (struct kvm_cpuid2 *c, guint32 function, const KtstrTopology *t,
                   gboolean set_cores)
 {
-  guint tb = ktstr_cpuid_thread_bits (t), cb = ktstr_cpuid_core_bits (t);
+  guint tb = thread_bits (t), cb = core_bits (t);
   for (guint i = 0; i < c->nent; i++)
     {
       struct kvm_cpuid_entry2 *e = &c->entries[i];
@@ -189,7 +189,7 @@ ktstr_cpuid_for_vcpu (const struct kvm_cpuid2 *supported, const KtstrTopology *t
   memcpy (c->entries, supported->entries, supported->nent * sizeof (struct kvm_cpuid_entry2));
   c->nent = supported->nent;
 
-  guint tb = ktstr_cpuid_thread_bits (t), cb = ktstr_cpuid_core_bits (t);
+  guint tb = thread_bits (t), cb = core_bits (t);
   guint32 apic_id = ktstr_cpuid_apic_id (t, cpu);
   guint per_package = t->cores_per_llc * t->threads_per_core;
   gboolean is_amd = ktstr_cpuid_is_amd (c);

@@ -26,10 +26,7 @@ G_BEGIN_DECLS
 /* Largest APIC ID the xAPIC MADT entries and the in-kernel irqchip take. */
 #define KTSTR_CPUID_MAX_APIC_ID 254
 
-guint ktstr_cpuid_thread_bits (const KtstrTopology *t);
-guint ktstr_cpuid_core_bits (const KtstrTopology *t);
 guint32 ktstr_cpuid_apic_id (const KtstrTopology *t, guint cpu);
-guint ktstr_cpuid_llc_of (const KtstrTopology *t, guint cpu);
 guint ktstr_cpuid_node_of (const KtstrTopology *t, guint cpu);
 
 /* FALSE (with an error naming the limit) when T needs APIC IDs above

@@ -477,9 +477,3 @@ ktstr_kvm_machine_get_console (KtstrKvmMachine *m)
 {
   return m->console;
 }
-
-guint
-ktstr_kvm_machine_get_n_vcpus (KtstrKvmMachine *m)
-{
-  return m->n_vcpus;
-}

@@ -92,7 +92,6 @@ const char *ktstr_kvm_machine_get_cmdline (KtstrKvmMachine *m);
 /* "bzImage", "PVH" or "raw". */
 const char *ktstr_kvm_machine_get_boot_kind (KtstrKvmMachine *m);
 KtstrVirtioConsole *ktstr_kvm_machine_get_console (KtstrKvmMachine *m);
-guint ktstr_kvm_machine_get_n_vcpus (KtstrKvmMachine *m);
 
 G_END_DECLS
 

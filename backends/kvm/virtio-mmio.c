@@ -315,31 +315,20 @@ ktstr_virtio_mmio_write (KtstrVirtioMmio *m, guint64 offset, const guint8 *data,
     }
 }
 
-KtstrVirtqueue *
-ktstr_virtio_mmio_queue (KtstrVirtioMmio *m, guint i)
-{
-  if (i >= m->ops->n_queues || !m->queues[i].is_ready || !ktstr_virtio_mmio_is_driver_ok (m))
-    return NULL;
-  return &m->queues[i];
-}
-
-gboolean
-ktstr_virtio_mmio_is_driver_ok (const KtstrVirtioMmio *m)
+/* The driver set DRIVER_OK and the device has not failed since. */
+static gboolean
+is_driver_ok (const KtstrVirtioMmio *m)
 {
   return (m->status & KTSTR_VIRTIO_STATUS_DRIVER_OK)
          && !(m->status & (KTSTR_VIRTIO_STATUS_NEEDS_RESET | KTSTR_VIRTIO_STATUS_FAILED));
 }
 
-guint64
-ktstr_virtio_mmio_driver_features (const KtstrVirtioMmio *m)
+KtstrVirtqueue *
+ktstr_virtio_mmio_queue (KtstrVirtioMmio *m, guint i)
 {
-  return m->driver_features;
-}
-
-guint32
-ktstr_virtio_mmio_status (const KtstrVirtioMmio *m)
-{
-  return m->status;
+  if (i >= m->ops->n_queues || !m->queues[i].is_ready || !is_driver_ok (m))
+    return NULL;
+  return &m->queues[i];
 }
 
 void

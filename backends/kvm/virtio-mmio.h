@@ -126,9 +126,6 @@ void ktstr_virtio_mmio_write (KtstrVirtioMmio *m, guint64 offset, const guint8 *
 
 /* Queue I when the driver has set it up and is running, else NULL. */
 KtstrVirtqueue *ktstr_virtio_mmio_queue (KtstrVirtioMmio *m, guint i);
-gboolean ktstr_virtio_mmio_is_driver_ok (const KtstrVirtioMmio *m);
-guint64 ktstr_virtio_mmio_driver_features (const KtstrVirtioMmio *m);
-guint32 ktstr_virtio_mmio_status (const KtstrVirtioMmio *m);
 
 /* Signals used buffers to the guest (interrupt status bit 0 and an edge
  * on the interrupt line). */

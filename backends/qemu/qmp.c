@@ -96,8 +96,8 @@ ktstr_qmp_new (GIOStream *stream)
   return qmp;
 }
 
-KtstrQmp *
-ktstr_qmp_ref (KtstrQmp *qmp)
+static KtstrQmp *
+qmp_ref (KtstrQmp *qmp)
 {
   g_atomic_int_inc (&qmp->ref_count);
   return qmp;
@@ -328,7 +328,7 @@ on_line_read (GObject *source, GAsyncResult *result, gpointer user_data)
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  ktstr_qmp_ref (qmp); /* callbacks below may drop the caller's reference */
+  qmp_ref (qmp); /* callbacks below may drop the caller's reference */
   if (line == NULL)
     mark_closed (qmp, error != NULL ? error->message : "QEMU closed the QMP connection");
   else

@@ -66,7 +66,6 @@ GSocketConnection *ktstr_unix_socket_connect_retry (const char *path, guint time
 KtstrQmp *ktstr_qmp_connect_unix (const char *path, guint timeout_ms, const gboolean *stop_flag,
                                   GError **error);
 
-KtstrQmp *ktstr_qmp_ref (KtstrQmp *qmp);
 void ktstr_qmp_unref (KtstrQmp *qmp);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrQmp, ktstr_qmp_unref)
 

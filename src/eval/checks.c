@@ -298,8 +298,8 @@ ktstr_detail_kind_to_string (KtstrDetailKind kind)
   return "Other";
 }
 
-KtstrDetail *
-ktstr_detail_new (KtstrDetailKind kind, const char *message)
+static KtstrDetail *
+detail_new (KtstrDetailKind kind, const char *message)
 {
   KtstrDetail *d = g_new0 (KtstrDetail, 1);
   d->kind = kind;
@@ -307,8 +307,8 @@ ktstr_detail_new (KtstrDetailKind kind, const char *message)
   return d;
 }
 
-void
-ktstr_detail_free (KtstrDetail *detail)
+static void
+detail_free (KtstrDetail *detail)
 {
   if (detail == NULL)
     return;
@@ -319,7 +319,7 @@ ktstr_detail_free (KtstrDetail *detail)
 GPtrArray *
 ktstr_details_new (void)
 {
-  return g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_detail_free);
+  return g_ptr_array_new_with_free_func ((GDestroyNotify)detail_free);
 }
 
 /* ---- evaluation ---- */
@@ -337,7 +337,7 @@ static void G_GNUC_PRINTF (3, 4) fail (Eval *ev, KtstrDetailKind kind, const cha
   va_start (ap, fmt);
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_ptr_array_add (ev->out, ktstr_detail_new (kind, msg));
+  g_ptr_array_add (ev->out, detail_new (kind, msg));
   ev->passed = FALSE;
 }
 

@@ -160,10 +160,6 @@ typedef struct
   char *message;
 } KtstrDetail;
 
-KtstrDetail *ktstr_detail_new (KtstrDetailKind kind, const char *message);
-void ktstr_detail_free (KtstrDetail *detail);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrDetail, ktstr_detail_free)
-
 /* A GPtrArray that owns KtstrDetail*. */
 GPtrArray *ktstr_details_new (void);
 

@@ -3,18 +3,6 @@
 #include "eval/eval-format.h"
 
 char *
-ktstr_eval_format_details (GPtrArray *details)
-{
-  GString *s = g_string_new (NULL);
-  for (guint i = 0; i < details->len; i++)
-    {
-      const KtstrDetail *d = details->pdata[i];
-      g_string_append_printf (s, "  %s: %s\n", ktstr_detail_kind_to_string (d->kind), d->message);
-    }
-  return g_string_free (s, FALSE);
-}
-
-char *
 ktstr_eval_format_stats (const KtstrScenarioStats *stats)
 {
   GString *s = g_string_new ("--- stats ---\n");

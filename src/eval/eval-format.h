@@ -11,9 +11,6 @@
 
 G_BEGIN_DECLS
 
-/* "  Kind: message\n" per detail (KtstrDetail*), in order. */
-char *ktstr_eval_format_details (GPtrArray *details);
-
 /* "--- stats ---\n" then, per cgroup:
  *   "cg_0: 2 workers, 2 cpus, spread 3% (10-13%), gap 12ms on cpu1,
  *    4 migrations (ratio 0.000), 12345 iterations,

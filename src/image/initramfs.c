@@ -200,21 +200,6 @@ ktstr_initramfs_get_base (const KtstrInitramfsSpec *spec, const char *cache_dir,
 }
 
 gboolean
-ktstr_initramfs_compose (const char *base_path, const char *plan_text, const char *out_path,
-                         GError **error)
-{
-  return ktstr_initramfs_compose_extra (base_path, plan_text, NULL, NULL, out_path, error);
-}
-
-gboolean
-ktstr_initramfs_compose_extra (const char *base_path, const char *plan_text, const char *extra_name,
-                               const char *extra_text, const char *out_path, GError **error)
-{
-  return ktstr_initramfs_compose_files (base_path, plan_text, extra_name, extra_text, NULL,
-                                        out_path, error);
-}
-
-gboolean
 ktstr_initramfs_compose_files (const char *base_path, const char *plan_text, const char *extra_name,
                                const char *extra_text, const KtstrInitramfsSpec *files,
                                const char *out_path, GError **error)

@@ -41,20 +41,10 @@ typedef struct
 char *ktstr_initramfs_get_base (const KtstrInitramfsSpec *spec, const char *cache_dir,
                                 KtstrInitramfsInfo *info, GError **error);
 
-/* Writes BASE followed by an archive holding PLAN_TEXT at the plan path to
- * OUT_PATH. */
-gboolean ktstr_initramfs_compose (const char *base_path, const char *plan_text,
-                                  const char *out_path, GError **error);
-
-/* Like ktstr_initramfs_compose, with one more small text file
- * (EXTRA_NAME, e.g. the scheduler spec) in the per-test archive when
- * EXTRA_NAME is non-NULL. */
-gboolean ktstr_initramfs_compose_extra (const char *base_path, const char *plan_text,
-                                        const char *extra_name, const char *extra_text,
-                                        const char *out_path, GError **error);
-
-/* Like ktstr_initramfs_compose_extra, with FILES->files (NULL: none; its
- * init_path is not used) in the per-test archive too: a test's payloads. */
+/* Writes BASE followed by a per-test archive to OUT_PATH.  The archive
+ * holds PLAN_TEXT at the plan path, one more small text file when
+ * EXTRA_NAME is non-NULL (e.g. the scheduler spec), and FILES->files
+ * (NULL: none; its init_path is not used): a test's payloads. */
 gboolean ktstr_initramfs_compose_files (const char *base_path, const char *plan_text,
                                         const char *extra_name, const char *extra_text,
                                         const KtstrInitramfsSpec *files, const char *out_path,

@@ -4,8 +4,9 @@
 
 #include <string.h>
 
-char *
-ktstr_kernel_find_config (const KtstrKernel *k, const char *boot_dir)
+/* The config file path for KERNEL, or NULL when none is known. */
+static char *
+find_config (const KtstrKernel *k, const char *boot_dir)
 {
   if (k->tree != NULL)
     {
@@ -27,8 +28,10 @@ ktstr_kernel_find_config (const KtstrKernel *k, const char *boot_dir)
   return NULL;
 }
 
-char *
-ktstr_kernel_config_value (const char *text, const char *option)
+/* The value of OPTION ("CONFIG_SCHED_CLASS_EXT") in the config text:
+ * "y", "m", a string, or NULL when unset ("is not set" or absent). */
+static char *
+config_value (const char *text, const char *option)
 {
   g_autofree char *prefix = g_strdup_printf ("%s=", option);
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
@@ -41,11 +44,11 @@ ktstr_kernel_config_value (const char *text, const char *option)
 gboolean
 ktstr_kernel_check_sched_ext (const KtstrKernel *k, const char *boot_dir, GError **error)
 {
-  g_autofree char *path = ktstr_kernel_find_config (k, boot_dir);
+  g_autofree char *path = find_config (k, boot_dir);
   g_autofree char *text = NULL;
   if (path == NULL || !g_file_get_contents (path, &text, NULL, NULL))
     return TRUE; /* unknown: the guest checks /sys/kernel/sched_ext */
-  g_autofree char *v = ktstr_kernel_config_value (text, "CONFIG_SCHED_CLASS_EXT");
+  g_autofree char *v = config_value (text, "CONFIG_SCHED_CLASS_EXT");
   if (v != NULL && g_str_equal (v, "y"))
     return TRUE;
   g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NO_SCHED_EXT,

@@ -11,13 +11,6 @@
 
 G_BEGIN_DECLS
 
-/* The config file path for KERNEL, or NULL when none is known. */
-char *ktstr_kernel_find_config (const KtstrKernel *kernel, const char *boot_dir);
-
-/* The value of OPTION ("CONFIG_SCHED_CLASS_EXT") in the config text:
- * "y", "m", a string, or NULL when unset ("is not set" or absent). */
-char *ktstr_kernel_config_value (const char *config_text, const char *option);
-
 /* FALSE (error set) when KERNEL's config is known and lacks sched_ext. */
 gboolean ktstr_kernel_check_sched_ext (const KtstrKernel *kernel, const char *boot_dir,
                                        GError **error);

@@ -22,20 +22,20 @@ static const char *const polarity_names[]
 static const char *const source_names[] = { "Json", "LlmExtract", NULL };
 static const char *const stream_names[] = { "Stdout", "Stderr", "Synthesized", NULL };
 
-const char *
-ktstr_payload_polarity_to_string (KtstrPayloadPolarity p)
+static const char *
+polarity_to_string (KtstrPayloadPolarity p)
 {
   return (guint)p < G_N_ELEMENTS (polarity_names) - 1 ? polarity_names[p] : "Unknown";
 }
 
-const char *
-ktstr_payload_source_to_string (KtstrPayloadSource s)
+static const char *
+source_to_string (KtstrPayloadSource s)
 {
   return (guint)s < G_N_ELEMENTS (source_names) - 1 ? source_names[s] : "Json";
 }
 
-const char *
-ktstr_payload_stream_to_string (KtstrPayloadStream s)
+static const char *
+stream_to_string (KtstrPayloadStream s)
 {
   return (guint)s < G_N_ELEMENTS (stream_names) - 1 ? stream_names[s] : "Stdout";
 }
@@ -69,10 +69,10 @@ build_metrics (JsonBuilder *b, GPtrArray *metrics)
               json_builder_end_object (b);
             }
           else
-            json_builder_add_string_value (b, ktstr_payload_polarity_to_string (m->polarity));
+            json_builder_add_string_value (b, polarity_to_string (m->polarity));
           ktstr_json_member_string (b, "unit", m->unit != NULL ? m->unit : "");
-          ktstr_json_member_string (b, "source", ktstr_payload_source_to_string (m->source));
-          ktstr_json_member_string (b, "stream", ktstr_payload_stream_to_string (m->stream));
+          ktstr_json_member_string (b, "source", source_to_string (m->source));
+          ktstr_json_member_string (b, "stream", stream_to_string (m->stream));
           json_builder_end_object (b);
         }
       json_builder_end_array (b);

@@ -17,8 +17,8 @@ ktstr_sidecar_error_quark (void)
 
 /* --- Lifetime ---------------------------------------------------------------- */
 
-void
-ktstr_payload_metric_free (KtstrPayloadMetric *m)
+static void
+payload_metric_free (KtstrPayloadMetric *m)
 {
   if (m == NULL)
     return;
@@ -33,7 +33,7 @@ ktstr_payload_metrics_new (guint64 payload_index, gint32 exit_code)
   KtstrPayloadMetrics *pm = g_new0 (KtstrPayloadMetrics, 1);
   pm->payload_index = payload_index;
   pm->exit_code = exit_code;
-  pm->metrics = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_payload_metric_free);
+  pm->metrics = g_ptr_array_new_with_free_func ((GDestroyNotify)payload_metric_free);
   return pm;
 }
 

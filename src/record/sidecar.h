@@ -160,7 +160,6 @@ KtstrPayloadMetric *ktstr_payload_metrics_add (KtstrPayloadMetrics *pm, const ch
                                                double target_value, const char *unit,
                                                KtstrPayloadSource source,
                                                KtstrPayloadStream stream);
-void ktstr_payload_metric_free (KtstrPayloadMetric *metric);
 KtstrMonitorSummary *ktstr_monitor_summary_new (void);
 void ktstr_monitor_summary_free (KtstrMonitorSummary *monitor);
 KtstrStimulusEvent *ktstr_stimulus_event_new (guint64 elapsed_ms, const char *label);
@@ -178,10 +177,6 @@ gboolean ktstr_kvm_stats_vcpu_get (const KtstrKvmStats *kvm, guint vcpu, const c
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrPayloadMetrics, ktstr_payload_metrics_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrMonitorSummary, ktstr_monitor_summary_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrKvmStats, ktstr_kvm_stats_free)
-
-const char *ktstr_payload_polarity_to_string (KtstrPayloadPolarity polarity);
-const char *ktstr_payload_source_to_string (KtstrPayloadSource source);
-const char *ktstr_payload_stream_to_string (KtstrPayloadStream stream);
 
 /* --- JSON ------------------------------------------------------------- */
 

@@ -14,8 +14,8 @@
 #include "run/output-tap.h"
 #include "run/progress.h"
 
-void
-ktstr_variant_free (KtstrVariant *v)
+static void
+variant_free (KtstrVariant *v)
 {
   if (v == NULL)
     return;
@@ -29,7 +29,7 @@ GPtrArray *
 ktstr_gauntlet_expand (GPtrArray *tests, const KtstrPreset *const *presets, GPtrArray *profiles,
                        const KtstrSchedulerDef *sdef, const KtstrHostCapacity *cap, guint memory_mb)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_variant_free);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)variant_free);
   const KtstrPreset *all = ktstr_presets ();
   for (guint t = 0; t < tests->len; t++)
     {

@@ -34,9 +34,6 @@ typedef struct
   char *skip_reason; /* non-NULL: not run, and why */
 } KtstrVariant;
 
-void ktstr_variant_free (KtstrVariant *variant);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrVariant, ktstr_variant_free)
-
 /* TESTS (KtstrTestDef*) × PRESETS (NULL-terminated; NULL: all 24) ×
  * PROFILES (KtstrProfile*), in that nesting order; a test gets only the
  * profiles that hold all its required_flags and none of its

@@ -81,8 +81,10 @@ walk (JsonNode *node, GString *path, KtstrPayloadStream stream, KtstrPayloadMetr
   return n;
 }
 
-guint
-ktstr_payload_extract (const char *text, KtstrPayloadStream stream, KtstrPayloadMetrics *pm)
+/* Adds the numeric leaves of TEXT (JSON) to PM as metrics from STREAM;
+ * returns how many (0 when TEXT is not JSON). */
+static guint
+payload_extract (const char *text, KtstrPayloadStream stream, KtstrPayloadMetrics *pm)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL))
@@ -109,8 +111,8 @@ ktstr_payload_evaluate (const KtstrPayloadDef *def, const KtstrPayloadResult *r,
 {
   KtstrPayloadMetrics *pm = ktstr_payload_metrics_new (index, r->exit_code);
   /* Like ktstr: stdout, else stderr when stdout holds no metrics. */
-  if (def->is_json && ktstr_payload_extract (r->out, KTSTR_PAYLOAD_STREAM_STDOUT, pm) == 0)
-    ktstr_payload_extract (r->err, KTSTR_PAYLOAD_STREAM_STDERR, pm);
+  if (def->is_json && payload_extract (r->out, KTSTR_PAYLOAD_STREAM_STDOUT, pm) == 0)
+    payload_extract (r->err, KTSTR_PAYLOAD_STREAM_STDERR, pm);
   for (guint i = 0; i < def->checks->len; i++)
     {
       const KtstrPayloadCheck *c = def->checks->pdata[i];

@@ -30,10 +30,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrPayloadResult, ktstr_payload_result_free)
  * when name or exit_code is missing or of the wrong type. */
 KtstrPayloadResult *ktstr_payload_result_from_json (JsonObject *obj, GError **error);
 
-/* Adds the numeric leaves of TEXT (JSON) to PM as metrics from STREAM;
- * returns how many (0 when TEXT is not JSON). */
-guint ktstr_payload_extract (const char *text, KtstrPayloadStream stream, KtstrPayloadMetrics *pm);
-
 /* The metrics of R (INDEX: its position among the payload runs) as DEF
  * says to read them, and the reasons its checks fail added to REASONS. */
 KtstrPayloadMetrics *ktstr_payload_evaluate (const KtstrPayloadDef *def,

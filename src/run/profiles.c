@@ -2,8 +2,8 @@
 
 #include "run/profiles.h"
 
-void
-ktstr_profile_free (KtstrProfile *p)
+static void
+profile_free (KtstrProfile *p)
 {
   if (p == NULL)
     return;
@@ -54,7 +54,7 @@ mask_is_closed (const KtstrSchedulerDef *sdef, guint mask)
 GPtrArray *
 ktstr_profiles_expand (const KtstrSchedulerDef *sdef, GError **error)
 {
-  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_profile_free);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)profile_free);
   guint n = sdef != NULL ? sdef->flags->len : 0;
   if (n > KTSTR_PROFILES_MAX_FLAGS)
     {

@@ -25,9 +25,6 @@ typedef struct
   char **args;  /* the arguments the flags add, owned */
 } KtstrProfile;
 
-void ktstr_profile_free (KtstrProfile *profile);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrProfile, ktstr_profile_free)
-
 /* The profiles of SDEF (NULL: only "default").  Array of KtstrProfile*,
  * owned; NULL and *error when the definition has too many flags. */
 GPtrArray *ktstr_profiles_expand (const KtstrSchedulerDef *sdef, GError **error);

@@ -162,7 +162,6 @@ ktstr_session_feed (KtstrSession *s, const char *line)
   else if (g_str_equal (type, "done"))
     {
       s->is_done = TRUE;
-      s->done_elapsed_ms = (guint64)json_object_get_int_member_with_default (obj, "elapsed_ms", 0);
       s->has_agent_cpu = json_object_has_member (obj, "agent_cpu_ns");
       s->agent_cpu_ns = (guint64)json_object_get_int_member_with_default (obj, "agent_cpu_ns", 0);
       s->agent_span_ms = (guint64)json_object_get_int_member_with_default (obj, "agent_span_ms", 0);

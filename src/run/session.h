@@ -28,7 +28,6 @@ typedef struct
   GPtrArray *bad_lines; /* char*: lines that broke the protocol, with why */
   GPtrArray *payloads;  /* KtstrPayloadResult*, in the order they ended */
   gboolean is_done;
-  guint64 done_elapsed_ms;
   /* The agent's own CPU time from ScenarioStart to ScenarioEnd and that
    * span, from "done" (has_agent_cpu FALSE when the agent sent none). */
   gboolean has_agent_cpu;

@@ -26,8 +26,9 @@ ktstr_verdict_free (KtstrVerdict *v)
   g_free (v);
 }
 
-char *
-ktstr_tail_lines (const char *path, guint n)
+/* The last N lines of the file at PATH (all of it when shorter). */
+static char *
+tail_lines (const char *path, guint n)
 {
   g_autofree char *data = NULL;
   if (path == NULL || !g_file_get_contents (path, &data, NULL, NULL))
@@ -150,7 +151,7 @@ append_diagnostics (GString *out, const KtstrSession *s, const KtstrVmResult *vm
     g_string_append_printf (out, "  agent log: %s\n", (char *)s->logs->pdata[i]);
   if (vm->command_line != NULL)
     g_string_append_printf (out, "  reproduce: %s\n", vm->command_line);
-  g_autofree char *tail = ktstr_tail_lines (console_path, CONSOLE_TAIL_LINES);
+  g_autofree char *tail = tail_lines (console_path, CONSOLE_TAIL_LINES);
   g_string_append_printf (out, "  last console lines:\n%s", *tail ? tail : "  (console empty)\n");
 }
 

@@ -45,9 +45,6 @@ KtstrVerdict *ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology
                                     const KtstrSession *session, const KtstrVmResult *vm,
                                     const char *console_path, const char *backend_error);
 
-/* The last N lines of the file at PATH (all of it when shorter). */
-char *ktstr_tail_lines (const char *path, guint n);
-
 G_END_DECLS
 
 #endif

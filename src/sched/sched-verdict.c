@@ -23,8 +23,8 @@ static const struct
   { "runnable task stall", 1026 },
 };
 
-void
-ktstr_sched_exit_clear (KtstrSchedExit *e)
+static void
+sched_exit_clear (KtstrSchedExit *e)
 {
   g_clear_pointer (&e->ops, g_free);
   g_clear_pointer (&e->reason, g_free);
@@ -70,8 +70,10 @@ find_in_lines (char **lines, KtstrSchedExit *out)
   return FALSE;
 }
 
-gboolean
-ktstr_sched_exit_find (const KtstrSchedRecord *rec, const char *console_text, KtstrSchedExit *out)
+/* Finds the exit in the kernel lines the guest forwarded, then the console
+ * text, then the scheduler's own "EXIT:" line.  FALSE when none. */
+static gboolean
+sched_exit_find (const KtstrSchedRecord *rec, const char *console_text, KtstrSchedExit *out)
 {
   memset (out, 0, sizeof *out);
   out->kind = -1;
@@ -109,7 +111,7 @@ static void
 append_exit (GString *s, const KtstrSchedRecord *rec, const char *console_text)
 {
   KtstrSchedExit e;
-  if (ktstr_sched_exit_find (rec, console_text, &e))
+  if (sched_exit_find (rec, console_text, &e))
     {
       g_string_append_printf (s, "; sched_ext exit: %s", e.reason);
       if (e.kind >= 0)
@@ -119,7 +121,7 @@ append_exit (GString *s, const KtstrSchedRecord *rec, const char *console_text)
     }
   else
     g_string_append (s, "; no sched_ext exit message in the kernel log");
-  ktstr_sched_exit_clear (&e);
+  sched_exit_clear (&e);
 }
 
 /* An error exit (kind >= 1024, SCX_EXIT_ERROR) in the kernel log; an
@@ -128,10 +130,10 @@ static gboolean
 sched_exit_logged (const KtstrSchedRecord *rec, const char *console_text)
 {
   KtstrSchedExit e;
-  gboolean found = console_text != NULL && ktstr_sched_exit_find (rec, console_text, &e);
+  gboolean found = console_text != NULL && sched_exit_find (rec, console_text, &e);
   gboolean is_error = found && e.kind >= 1024;
   if (found)
-    ktstr_sched_exit_clear (&e);
+    sched_exit_clear (&e);
   return is_error;
 }
 

@@ -33,13 +33,6 @@ typedef struct
   char *msg;    /* the scheduler's or kernel's message, may be NULL */
 } KtstrSchedExit;
 
-void ktstr_sched_exit_clear (KtstrSchedExit *e);
-
-/* Finds the exit in the kernel lines the guest forwarded, then the console
- * text, then the scheduler's own "EXIT:" line.  FALSE when none. */
-gboolean ktstr_sched_exit_find (const KtstrSchedRecord *rec, const char *console_text,
-                                KtstrSchedExit *out);
-
 /* The exit kind for a reason text, -1 when unknown. */
 int ktstr_sched_exit_kind (const char *reason);
 

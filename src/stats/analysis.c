@@ -226,8 +226,8 @@ append_summary (GString *out, GPtrArray *rows, GroupKeyFunc key)
     }
 }
 
-char *
-ktstr_stats_format_gauntlet (GPtrArray *rows)
+static char *
+format_gauntlet (GPtrArray *rows)
 {
   if (rows->len == 0)
     return g_strdup ("");
@@ -246,8 +246,8 @@ ktstr_stats_format_gauntlet (GPtrArray *rows)
   return g_string_free (out, FALSE);
 }
 
-char *
-ktstr_stats_format_verifier (GPtrArray *sidecars)
+static char *
+format_verifier (GPtrArray *sidecars)
 {
   g_autoptr (GHashTable) max_insns = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GPtrArray) names = g_ptr_array_new ();
@@ -307,8 +307,8 @@ member_u64 (JsonObject *o, const char *name)
   return json_node_get_value_type (n) == G_TYPE_INT64 ? (guint64)json_node_get_int (n) : 0;
 }
 
-char *
-ktstr_stats_format_callback_profile (GPtrArray *sidecars)
+static char *
+format_callback_profile (GPtrArray *sidecars)
 {
   GString *out = g_string_new (NULL);
 
@@ -360,8 +360,8 @@ kvm_vcpu_avg (const KtstrKvmStats *kvm, const char *name)
   return kvm->per_vcpu->len == 0 ? 0 : kvm_vcpu_sum (kvm, name) / kvm->per_vcpu->len;
 }
 
-char *
-ktstr_stats_format_kvm (GPtrArray *sidecars)
+static char *
+format_kvm (GPtrArray *sidecars)
 {
   g_autoptr (GPtrArray) vms = g_ptr_array_new ();
   for (guint i = 0; i < sidecars->len; i++)
@@ -417,10 +417,10 @@ ktstr_stats_format_analysis (GPtrArray *rows, GPtrArray *sidecars)
 {
   if (rows->len == 0)
     return g_strdup ("");
-  g_autofree char *gauntlet = ktstr_stats_format_gauntlet (rows);
-  g_autofree char *verifier = ktstr_stats_format_verifier (sidecars);
-  g_autofree char *profile = ktstr_stats_format_callback_profile (sidecars);
-  g_autofree char *kvm = ktstr_stats_format_kvm (sidecars);
+  g_autofree char *gauntlet = format_gauntlet (rows);
+  g_autofree char *verifier = format_verifier (sidecars);
+  g_autofree char *profile = format_callback_profile (sidecars);
+  g_autofree char *kvm = format_kvm (sidecars);
   return g_strconcat (gauntlet, verifier, profile, kvm, NULL);
 }
 

@@ -14,11 +14,6 @@ G_BEGIN_DECLS
  * parallel to ROWS).  Returns "" when there are no rows. */
 char *ktstr_stats_format_analysis (GPtrArray *rows, GPtrArray *sidecars);
 
-char *ktstr_stats_format_gauntlet (GPtrArray *rows);
-char *ktstr_stats_format_verifier (GPtrArray *sidecars);
-char *ktstr_stats_format_callback_profile (GPtrArray *sidecars);
-char *ktstr_stats_format_kvm (GPtrArray *sidecars);
-
 /* The directory bare `ktstr-stats` reads: KTSTR_SIDECAR_DIR when set and
  * non-empty, else the newest run directory under ROOT by mtime (ties broken
  * by name), else NULL. */

@@ -74,8 +74,8 @@ ktstr_stats_pairing_key (const KtstrStatsRow *row, const gboolean slicing[KTSTR_
   return g_string_free (key, FALSE);
 }
 
-void
-ktstr_stats_group_free (KtstrStatsGroup *group)
+static void
+group_free (KtstrStatsGroup *group)
 {
   if (group == NULL)
     return;
@@ -229,7 +229,7 @@ ktstr_stats_group_and_average (GPtrArray *rows, const gboolean slicing[KTSTR_DIM
 {
   g_autoptr (GHashTable) index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (GArray) accs = g_array_new (FALSE, TRUE, sizeof (Accumulator));
-  GPtrArray *groups = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_stats_group_free);
+  GPtrArray *groups = g_ptr_array_new_with_free_func ((GDestroyNotify)group_free);
 
   for (guint i = 0; i < rows->len; i++)
     {

@@ -39,8 +39,6 @@ typedef struct
   guint total_observed;
 } KtstrStatsGroup;
 
-void ktstr_stats_group_free (KtstrStatsGroup *group);
-
 /* Groups ROWS (KtstrStatsRow*) by pairing key in first-seen order and
  * averages every metric over the passing, non-skipped contributors
  * (integer counters are rounded, as the Rust tool stores them).  A group

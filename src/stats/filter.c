@@ -23,16 +23,6 @@ ktstr_stats_filter_free (KtstrStatsFilter *f)
   g_free (f);
 }
 
-KtstrStatsFilter *
-ktstr_stats_filter_copy (const KtstrStatsFilter *f)
-{
-  KtstrStatsFilter *copy = ktstr_stats_filter_new ();
-  for (guint d = 0; d < KTSTR_DIM_COUNT; d++)
-    for (guint i = 0; i < f->values[d]->len; i++)
-      g_ptr_array_add (copy->values[d], g_strdup (g_ptr_array_index (f->values[d], i)));
-  return copy;
-}
-
 void
 ktstr_stats_filter_add (KtstrStatsFilter *f, KtstrStatsDim dim, const char *value)
 {
@@ -47,12 +37,6 @@ ktstr_stats_filter_set (KtstrStatsFilter *f, KtstrStatsDim dim, const char *cons
   g_ptr_array_set_size (f->values[dim], 0);
   for (; values != NULL && *values != NULL; values++)
     ktstr_stats_filter_add (f, dim, *values);
-}
-
-gboolean
-ktstr_stats_filter_is_empty (const KtstrStatsFilter *f, KtstrStatsDim dim)
-{
-  return f->values[dim]->len == 0;
 }
 
 static gboolean

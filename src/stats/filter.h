@@ -23,14 +23,12 @@ typedef struct
 
 KtstrStatsFilter *ktstr_stats_filter_new (void);
 void ktstr_stats_filter_free (KtstrStatsFilter *filter);
-KtstrStatsFilter *ktstr_stats_filter_copy (const KtstrStatsFilter *filter);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrStatsFilter, ktstr_stats_filter_free)
 
 void ktstr_stats_filter_add (KtstrStatsFilter *filter, KtstrStatsDim dim, const char *value);
 /* Replaces DIM's list with VALUES (a per-side flag overriding a shared one). */
 void ktstr_stats_filter_set (KtstrStatsFilter *filter, KtstrStatsDim dim,
                              const char *const *values);
-gboolean ktstr_stats_filter_is_empty (const KtstrStatsFilter *filter, KtstrStatsDim dim);
 
 gboolean ktstr_stats_filter_matches (const KtstrStatsFilter *filter, const KtstrStatsRow *row);
 gboolean ktstr_stats_kernel_matches (const char *wanted, const char *row_kernel);

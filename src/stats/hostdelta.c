@@ -7,8 +7,8 @@
 #define UNKNOWN "(unknown)"
 #define ABSENT "(absent)"
 
-void
-ktstr_host_change_free (KtstrHostChange *change)
+static void
+host_change_free (KtstrHostChange *change)
 {
   if (change == NULL)
     return;
@@ -150,7 +150,7 @@ diff_tunables (GPtrArray *changes, GHashTable *a, GHashTable *b)
 GPtrArray *
 ktstr_stats_host_diff (const KtstrHostContext *a, const KtstrHostContext *b)
 {
-  GPtrArray *c = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_host_change_free);
+  GPtrArray *c = g_ptr_array_new_with_free_func ((GDestroyNotify)host_change_free);
 
   diff_string (c, "kernel_name", a->kernel_name, b->kernel_name);
   diff_string (c, "kernel_release", a->kernel_release, b->kernel_release);

@@ -18,8 +18,6 @@ typedef struct
   char *b;
 } KtstrHostChange;
 
-void ktstr_host_change_free (KtstrHostChange *change);
-
 /* KtstrHostChange*, owned; empty when the hosts are identical. */
 GPtrArray *ktstr_stats_host_diff (const KtstrHostContext *a, const KtstrHostContext *b);
 

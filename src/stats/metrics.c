@@ -93,20 +93,23 @@ ktstr_metrics_names_joined (const char *separator)
   return g_string_free (s, FALSE);
 }
 
-const char *
-ktstr_polarity_label (KtstrPolarity polarity)
+/* "lower" / "higher", for the text table. */
+static const char *
+polarity_label (KtstrPolarity polarity)
 {
   return polarity == KTSTR_POLARITY_HIGHER_BETTER ? "higher" : "lower";
 }
 
-const char *
-ktstr_metric_scale_name (KtstrMetricScale scale)
+/* "linear" / "log". */
+static const char *
+scale_name (KtstrMetricScale scale)
 {
   return scale == KTSTR_SCALE_LOG ? "log" : "linear";
 }
 
-const char *
-ktstr_polarity_serde_name (KtstrPolarity polarity)
+/* "LowerBetter" / "HigherBetter", the JSON names. */
+static const char *
+polarity_json_name (KtstrPolarity polarity)
 {
   return polarity == KTSTR_POLARITY_HIGHER_BETTER ? "HigherBetter" : "LowerBetter";
 }
@@ -123,7 +126,7 @@ format_list_json (void)
       json_builder_set_member_name (w, "name");
       ktstr_json_add_string (w, m->name);
       json_builder_set_member_name (w, "polarity");
-      ktstr_json_add_string (w, ktstr_polarity_serde_name (m->polarity));
+      ktstr_json_add_string (w, polarity_json_name (m->polarity));
       json_builder_set_member_name (w, "default_abs");
       json_builder_add_double_value (w, m->default_abs);
       json_builder_set_member_name (w, "default_rel");
@@ -131,7 +134,7 @@ format_list_json (void)
       json_builder_set_member_name (w, "display_unit");
       ktstr_json_add_string (w, m->unit);
       json_builder_set_member_name (w, "scale");
-      ktstr_json_add_string (w, ktstr_metric_scale_name (m->scale));
+      ktstr_json_add_string (w, scale_name (m->scale));
       json_builder_set_member_name (w, "typical_cv");
       if (isnan (m->typical_cv))
         json_builder_add_null_value (w);
@@ -162,11 +165,11 @@ ktstr_metrics_format_list (gboolean as_json)
       char abs_buf[G_ASCII_DTOSTR_BUF_SIZE], rel_buf[G_ASCII_DTOSTR_BUF_SIZE];
       char cv_buf[G_ASCII_DTOSTR_BUF_SIZE];
       const char *cells[] = { m->name,
-                              ktstr_polarity_label (m->polarity),
+                              polarity_label (m->polarity),
                               g_ascii_formatd (abs_buf, sizeof abs_buf, "%g", m->default_abs),
                               g_ascii_formatd (rel_buf, sizeof rel_buf, "%g", m->default_rel),
                               m->unit,
-                              ktstr_metric_scale_name (m->scale),
+                              scale_name (m->scale),
                               isnan (m->typical_cv)
                                   ? "-"
                                   : g_ascii_formatd (cv_buf, sizeof cv_buf, "%g", m->typical_cv) };

@@ -78,9 +78,6 @@ const KtstrMetricDef *ktstr_metrics_get (KtstrMetricId id);
 const KtstrMetricDef *ktstr_metrics_lookup (const char *name);
 /* Comma-separated list of every metric name, in registry order. */
 char *ktstr_metrics_names_joined (const char *separator);
-const char *ktstr_polarity_label (KtstrPolarity polarity);      /* "lower" / "higher" */
-const char *ktstr_polarity_serde_name (KtstrPolarity polarity); /* "LowerBetter" / ... */
-const char *ktstr_metric_scale_name (KtstrMetricScale scale);   /* "linear" / "log" */
 
 /* `list-metrics` output (text table or JSON array), newline-terminated. */
 char *ktstr_metrics_format_list (gboolean as_json);

@@ -6,8 +6,8 @@
 #include "record/rundir.h"
 #include "stats/pool.h"
 
-KtstrStatsPool *
-ktstr_stats_pool_new (const char *root)
+static KtstrStatsPool *
+pool_new (const char *root)
 {
   KtstrStatsPool *pool = g_new0 (KtstrStatsPool, 1);
   pool->root = g_strdup (root);
@@ -52,8 +52,10 @@ event_delta (const KtstrMonitorSummary *monitor, const char *name)
   return 0.0;
 }
 
-KtstrStatsRow *
-ktstr_stats_row_from_sidecar (const KtstrSidecar *sc)
+/* The comparable row of SIDECAR: monitor metrics read 0 without a
+ * monitor, non-finite values read 0, non-finite ext_metrics are dropped. */
+static KtstrStatsRow *
+row_from_sidecar (const KtstrSidecar *sc)
 {
   KtstrStatsRow *row = ktstr_stats_row_new ();
   const KtstrScenarioStats *st = sc->stats;
@@ -168,7 +170,7 @@ pool_add_dir (KtstrStatsPool *pool, const char *dir, GError **error)
     {
       KtstrSidecar *sc = g_ptr_array_index (sidecars, i);
       g_ptr_array_add (pool->sidecars, sc);
-      g_ptr_array_add (pool->rows, ktstr_stats_row_from_sidecar (sc));
+      g_ptr_array_add (pool->rows, row_from_sidecar (sc));
     }
   return TRUE;
 }
@@ -176,7 +178,7 @@ pool_add_dir (KtstrStatsPool *pool, const char *dir, GError **error)
 KtstrStatsPool *
 ktstr_stats_pool_load_root (const char *root, gboolean is_archive)
 {
-  KtstrStatsPool *pool = ktstr_stats_pool_new (root);
+  KtstrStatsPool *pool = pool_new (root);
   g_autoptr (GPtrArray) runs = ktstr_stats_list_run_dirs (root);
 
   for (guint i = 0; i < runs->len; i++)
@@ -205,15 +207,8 @@ ktstr_stats_pool_load_root (const char *root, gboolean is_archive)
 KtstrStatsPool *
 ktstr_stats_pool_load_run (const char *dir, GError **error)
 {
-  g_autoptr (KtstrStatsPool) pool = ktstr_stats_pool_new (dir);
+  g_autoptr (KtstrStatsPool) pool = pool_new (dir);
   if (!pool_add_dir (pool, dir, error))
     return NULL;
   return g_steal_pointer (&pool);
-}
-
-void
-ktstr_stats_pool_print_warnings (const KtstrStatsPool *pool, const char *program)
-{
-  for (guint i = 0; i < pool->warnings->len; i++)
-    g_printerr ("%s: warning: %s\n", program, (const char *)g_ptr_array_index (pool->warnings, i));
 }

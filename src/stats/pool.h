@@ -24,7 +24,6 @@ typedef struct
   GPtrArray *warnings; /* char*, one line each, for stderr */
 } KtstrStatsPool;
 
-KtstrStatsPool *ktstr_stats_pool_new (const char *root);
 void ktstr_stats_pool_free (KtstrStatsPool *pool);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrStatsPool, ktstr_stats_pool_free)
 
@@ -34,14 +33,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrStatsPool, ktstr_stats_pool_free)
 KtstrStatsPool *ktstr_stats_pool_load_root (const char *root, gboolean is_archive);
 /* One run directory.  Fails only when DIR cannot be listed. */
 KtstrStatsPool *ktstr_stats_pool_load_run (const char *dir, GError **error);
-
-/* Writes the pool's warnings to stderr, each prefixed with PROGRAM. */
-void ktstr_stats_pool_print_warnings (const KtstrStatsPool *pool, const char *program);
-
-/* The comparable row of SIDECAR (ktstr-features.md §4.1 "Source"): monitor
- * metrics read 0 without a monitor, non-finite values read 0, non-finite
- * ext_metrics are dropped. */
-KtstrStatsRow *ktstr_stats_row_from_sidecar (const KtstrSidecar *sidecar);
 
 /* Run directories under ROOT (names not starting with '.'), sorted by
  * name; empty when ROOT is missing. */

@@ -17,8 +17,8 @@ ktstr_testdef_to_plan (const KtstrTestDef *def, const char *topology, guint guar
 
 /* The plan lines of the cgroups of STEP (-1: the backdrop) and their
  * works; ORIGINS as for ktstr_testdef_render. */
-void
-ktstr_testdef_render_cgroups (const KtstrTestDef *def, int step, GString *s, GPtrArray *origins)
+static void
+render_cgroups (const KtstrTestDef *def, int step, GString *s, GPtrArray *origins)
 {
   for (guint i = 0; i < def->cgroups->len; i++)
     {
@@ -87,7 +87,7 @@ ktstr_testdef_render (const KtstrTestDef *def, const char *topology, guint guard
   if (guard_ms > 0)
     add_line (s, origins, "[test]", "guard_ms %u", guard_ms);
   add_line (s, origins, "[test] workers", "workers %u", def->workers);
-  ktstr_testdef_render_cgroups (def, -1, s, origins);
+  render_cgroups (def, -1, s, origins);
   for (guint i = 0; def->payloads && i < def->payloads->len; i++)
     {
       const KtstrPayloadDef *pl = def->payloads->pdata[i];
@@ -108,7 +108,7 @@ ktstr_testdef_render (const KtstrTestDef *def, const char *topology, guint guard
       add_line (s, origins, hold, "step %s", st->hold);
       for (guint j = 0; j < st->ops->len; j++)
         add_line (s, origins, ops, "op %s", (char *)st->ops->pdata[j]);
-      ktstr_testdef_render_cgroups (def, (int)st->index, s, origins);
+      render_cgroups (def, (int)st->index, s, origins);
     }
   return g_string_free (s, FALSE);
 }

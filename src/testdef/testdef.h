@@ -141,10 +141,6 @@ char *ktstr_testdef_to_plan (const KtstrTestDef *def, const char *topology, guin
 char *ktstr_testdef_render (const KtstrTestDef *def, const char *topology, guint guard_ms,
                             GPtrArray *origins);
 
-/* Appends the cgroup and work lines of STEP (-1: the backdrop). */
-void ktstr_testdef_render_cgroups (const KtstrTestDef *def, int step, GString *s,
-                                   GPtrArray *origins);
-
 /* Loads [step N], [backdrop] and [payload NAME] into DEF (after its
  * cgroups) and checks the whole plan with the guest's parser. */
 gboolean ktstr_testdef_load_steps (GKeyFile *kf, const char *path, KtstrTestDef *def,

@@ -27,8 +27,9 @@ ktstr_json_add_u64 (JsonBuilder *builder, guint64 value)
     json_builder_add_int_value (builder, (gint64)value);
 }
 
-void
-ktstr_json_add_double (JsonBuilder *builder, double value)
+/* Adds VALUE, or null when it is not finite (JSON has no NaN or inf). */
+static void
+add_double (JsonBuilder *builder, double value)
 {
   if (isfinite (value))
     json_builder_add_double_value (builder, value);
@@ -61,7 +62,7 @@ void
 ktstr_json_member_double (JsonBuilder *builder, const char *name, double value)
 {
   json_builder_set_member_name (builder, name);
-  ktstr_json_add_double (builder, value);
+  add_double (builder, value);
 }
 
 void

@@ -28,8 +28,6 @@ void ktstr_json_add_string (JsonBuilder *builder, const char *value);
 /* Adds VALUE as an integer; above G_MAXINT64 (JSON integers are signed in
  * json-glib) as a double rather than wrapping negative. */
 void ktstr_json_add_u64 (JsonBuilder *builder, guint64 value);
-/* Adds VALUE, or null when it is not finite (JSON has no NaN or inf). */
-void ktstr_json_add_double (JsonBuilder *builder, double value);
 
 /* set_member_name followed by the add_* above. */
 void ktstr_json_member_string (JsonBuilder *builder, const char *name, const char *value);
