@@ -33,8 +33,9 @@
  *                                     mpol_flags=none|static|relative|
  *                                       balancing (comma-separated)
  *                                     Work types and their parameters:
- *                                     guest-init/worktypes.c (the host's
- *                                     copy in src/testdef/testdef.c must match).
+ *                                     guest-init/worktypes.c; the host
+ *                                     checks test files against that same
+ *                                     table (src/testdef/workspec.c).
  *
  *   payload NAME PATH [output=json|exitcode]
  *                                     a program in the image that ops run
@@ -138,7 +139,7 @@
  *        workers, the scheduler and payloads, excluded) from ScenarioStart
  *        to ScenarioEnd, agent_span_ms long.  Older agents omit both.
  *
- * SCHEDULER UNDER TEST (issue 4).  When the host tests a sched_ext
+ * SCHEDULER UNDER TEST.  When the host tests a sched_ext
  * scheduler it packs a second file, KTSTR_SCHED_SPEC_PATH, next to the
  * plan (the program, its ELF interpreter and libraries go into the image
  * too).  One directive per line; arg and env take the rest of the line

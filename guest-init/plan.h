@@ -81,7 +81,8 @@ typedef struct
   bool is_op; /* started by a Spawn/SpawnHost op, not at its step's setup */
 } KtstrPlanWork;
 
-/* The 13 ops (ktstr-features §5.5), in the order of their names table. */
+/* The 13 ops (common/proto.h; ktstr-test(5), STEPS), in the order of their
+ * names table. */
 typedef enum
 {
   KTSTR_OP_ADD_CGROUP,

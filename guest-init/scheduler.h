@@ -1,4 +1,4 @@
-/* The scheduler under test, in the guest (ktstr-internals §1.5 and §9.4):
+/* The scheduler under test, in the guest:
  * start it before any workload, wait until sched_ext says it is enabled,
  * stream its stdout/stderr to the host as "log" frames while it runs,
  * watch it (process exit through waitpid, /sys/kernel/sched_ext/state

@@ -1,7 +1,7 @@
 /* Inside one worker process: the measured loop around a work type's
  * iteration function, and the helpers work types use to spin, block and
- * record wake latency.  What is measured, and when, follows ktstr
- * (ktstr-internals §3.3); the parent side lives in workers.c. */
+ * record wake latency.  What is measured, and when: the "worker" message
+ * of common/proto.h and doc/checks.md; the parent side lives in workers.c. */
 #ifndef KTSTR_GUEST_WORKER_H
 #define KTSTR_GUEST_WORKER_H
 

@@ -1,4 +1,4 @@
-/* The parent side of the workers (ktstr-internals §3.1): fork one process
+/* The parent side of the workers: fork one process
  * per worker, hold each on a start pipe until it has been moved into its
  * cgroup (two-phase start), stop them with SIGUSR1, collect their reports
  * within one shared deadline, and kill whatever is left. */

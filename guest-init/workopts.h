@@ -1,5 +1,5 @@
-/* Per-work scheduling options of a plan's work line (ktstr-features
- * §5.5, §5.11): scheduling policy and priority, nice, affinity kind and
+/* Per-work scheduling options of a plan's work line (common/proto.h;
+ * ktstr-test(5), WORK OPTIONS): scheduling policy and priority, nice, affinity kind and
  * NUMA memory policy.  Parsed with the plan; the affinity kinds that need
  * the topology are resolved by the parent before it forks; everything is
  * applied in the worker after its start byte, so it happens inside the

@@ -1,5 +1,5 @@
 /* Work types that stress one part of the kernel from a single worker
- * (ktstr-internals §3.2): cache pressure (CachePressure, CacheYield,
+ * (ktstr-test(5), WORK TYPES): cache pressure (CachePressure, CacheYield,
  * CachePipe), page faults (PageFaultChurn), process creation (ForkExit)
  * and scheduling-attribute churn (NiceSweep, AffinityChurn, PolicyChurn).
  * Churn types put things back in fini, so nothing they changed outlives

@@ -1,4 +1,4 @@
-/* Work types whose workers wake each other (ktstr-internals §3.2): pipe
+/* Work types whose workers wake each other (ktstr-test(5), WORK TYPES): pipe
  * pairs (PipeIo), futex words shared by a group (FutexPingPong,
  * FutexFanOut, FanOutCompute) and a futex mutex (MutexContention).  The
  * parent makes a group's pipes and MAP_SHARED words before forking

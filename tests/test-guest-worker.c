@@ -279,7 +279,7 @@ test_vmstat_numa_migrated (void)
 static void
 test_table (void)
 {
-  /* ktstr-features §5.6, all but Custom, with the group size at the
+  /* Every work type of ktstr-test(5), all but Custom, with the group size at the
    * default parameters. */
   static const struct
   {

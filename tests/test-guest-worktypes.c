@@ -1,4 +1,4 @@
-/* Every work type of ktstr-features §5.6 (but Custom) run once by
+/* Every work type of ktstr-test(5) (but Custom) run once by
  * ktstr-init --run-plan, each with its characteristic measurement
  * non-zero, and the per-work options (policy, nice, affinity, mempolicy)
  * parsed and applied. */

@@ -1,4 +1,4 @@
-/* Run directories (runs.md) and commit probes, on temp dirs and temp git
+/* Run directories (doc/run-directories.md) and commit probes, on temp dirs and temp git
  * repositories built with libgit2. */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* Row filters, slicing dimensions and side labels (ktstr-features.md §4.2,
+/* Row filters, slicing dimensions and side labels (doc/stats-compare.md,
  * "Match rules" and step 1). */
 #include "config.h"
 

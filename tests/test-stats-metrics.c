@@ -1,4 +1,4 @@
-/* The metric registry (ktstr-features.md §4.1) and `list-metrics`. */
+/* The metric registry (doc/stats-compare.md) and `list-metrics`. */
 #include "config.h"
 
 #include <json-glib/json-glib.h>

@@ -1,4 +1,4 @@
-/* Comparison policies: --threshold and --policy FILE (ktstr-features.md
+/* Comparison policies: --threshold and --policy FILE (doc/stats-compare.md
  * §4.2, "Policy file"). */
 #include "config.h"
 

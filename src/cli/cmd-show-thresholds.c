@@ -1,5 +1,5 @@
 /* ktstr show-thresholds [--scheduler-file F] TEST: the check thresholds a
- * test runs with, layer by layer (ktstr-features §5.7): ktstr's defaults,
+ * test runs with, layer by layer (doc/checks.md): ktstr's defaults,
  * then the scheduler definition's [checks] (--scheduler-file, else the
  * test's own scheduler=), then the test file's [checks].  The merge is
  * ktstr_checks_resolve, the one the verdict uses; each line names the

@@ -81,8 +81,9 @@ aggregate_latency (KtstrCgroupStats *cg, GPtrArray *reports)
 }
 
 /* Run delay: the mean and the worst over workers of each worker's total
- * schedstat run_delay_ns.  This is what Rust ktstr's CgroupStats holds, so
- * sidecars from both compare like for like in ktstr-stats; the delay per
+ * schedstat run_delay_ns.  This is what the Rust ktstr records, so
+ * sidecars from both compare like for like in ktstr-stats
+ * (doc/compatibility.md); the delay per
  * run (run_delay_ns / run_count) is a different quantity that would make
  * a C sidecar look orders of magnitude "better" than a Rust one. */
 static void

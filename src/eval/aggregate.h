@@ -1,6 +1,6 @@
 /* Aggregation: the worker reports of one cgroup folded into the
- * KtstrCgroupStats of the sidecar schema (ktstr-features.md §3.2,
- * ktstr-internals.md §3.4).
+ * KtstrCgroupStats of the sidecar schema (doc/sidecar-schema.md,
+ * doc/checks.md).
  *
  *   off-CPU %        off_cpu_ns / wall_time_ns * 100, over workers with
  *                    wall time > 0; avg, min, max and spread = max - min
@@ -17,8 +17,8 @@
  *   page_locality    per worker, the fraction of its numa_pages on the NUMA
  *                    nodes the cgroup's cpuset spans (1.0 for a worker with
  *                    no pages); the cgroup's value is the WORST (lowest)
- *                    worker.  ktstr's min_page_locality is a per-worker rule
- *                    (ktstr-internals.md §4.1), so the worst worker is the
+ *                    worker.  min_page_locality is a per-worker rule
+ *                    (doc/checks.md), so the worst worker is the
  *                    one value for which "stat >= floor" means "every worker
  *                    passes"; a mean would let one remote worker hide behind
  *                    local ones.  ktstr_aggregate_cgroup leaves 1.0 (it does

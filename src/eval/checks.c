@@ -15,7 +15,7 @@ ktstr_checks_error_quark (void)
 }
 
 /* Built-in thresholds, used by the defaults and whenever a layer leaves
- * them unset.  Release values of ktstr; see ktstr-internals.md §4.1. */
+ * them unset (doc/checks.md). */
 #define DEFAULT_SPREAD_PCT 15.0
 #define DEFAULT_GAP_MS 2000
 
@@ -35,7 +35,7 @@ typedef struct
   size_t offset;
 } Field;
 
-/* Every check, in the order of ktstr-features.md §5.7. */
+/* Every check, in the order doc/checks.md and show-thresholds list them. */
 #define CHECK_FIELDS(X)                                                                            \
   X (not_starved, FIELD_BOOL)                                                                      \
   X (max_spread_pct, FIELD_DOUBLE)                                                                 \

@@ -1,12 +1,13 @@
 /* Checks: the pass/fail rules applied to a cgroup's worker reports, and the
  * topology check of the guest against the request.
  *
- * KtstrChecks mirrors Rust ktstr's `Assert` (ktstr-features.md §5.7): every
- * field is optional ("is_set"), layers merge with the last set value
+ * KtstrChecks holds the checks of doc/checks.md, named as the Rust ktstr
+ * names them so [checks] groups mean the same to both: every field is
+ * optional ("is_set"), layers merge with the last set value
  * winning (defaults -> scheduler -> test), and a test definition overrides
  * fields from a GKeyFile group whose keys are the field names.
  *
- * What ktstr_checks_evaluate does (ktstr-internals.md §4.1):
+ * What ktstr_checks_evaluate does (doc/checks.md):
  *   not_starved   any worker with work_units == 0 -> Starved; off-CPU spread
  *                 above max_spread_pct with >= 2 measured workers -> Unfair;
  *                 a worker's max_gap_ms above max_gap_ms -> Stuck.  Spread
@@ -133,7 +134,8 @@ const char *ktstr_checks_layer_to_string (KtstrChecksLayer layer);
 gboolean ktstr_checks_resolve (GKeyFile *sched_kf, const char *test_path, GKeyFile *test_kf,
                                KtstrChecks *checks, KtstrChecks *layers, GError **error);
 
-/* Failure details, Rust ktstr's DetailKind and AssertDetail. */
+/* Failure details: their kinds carry the Rust ktstr's names
+ * (doc/checks.md). */
 typedef enum
 {
   KTSTR_DETAIL_STARVED,

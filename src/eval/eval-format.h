@@ -1,6 +1,6 @@
 /* Text for failure reports: the reasons (one line per failure detail) and
  * the `--- stats ---` block, one line per cgroup, that ktstr prints under a
- * failed test (ktstr-features.md §5.7, "Failure report sections"). */
+ * failed test (doc/checks.md). */
 #ifndef KTSTR_EVAL_FORMAT_H
 #define KTSTR_EVAL_FORMAT_H
 

@@ -27,7 +27,8 @@ typedef enum
   KTSTR_REPORT_ERROR_INVALID_VALUE, /* right type, impossible value (bad cpulist, "t" mismatch) */
 } KtstrReportError;
 
-/* One worker, after it stopped.  Field meanings: ktstr-internals.md §3.3. */
+/* One worker, after it stopped: the "worker" message of common/proto.h;
+ * doc/checks.md says what the fields measure. */
 typedef struct
 {
   char *cgroup;

@@ -2,10 +2,10 @@
  *
  * Dirty means "the tracked content differs from HEAD": HEAD vs index
  * (staged changes) or index vs worktree (unstaged changes to tracked
- * files), submodules ignored.  Untracked files do not count, as in Rust
- * ktstr, whose gix probe disables the directory walk (dirwalk_options =
- * None): a build directory or a stray log file inside the project must not
- * turn every run into a -dirty snapshot. */
+ * files), submodules ignored.  Untracked files do not count (nor do they
+ * for the Rust ktstr, so both name a run directory alike,
+ * doc/compatibility.md): a build directory or a stray log file inside the
+ * project must not turn every run into a -dirty snapshot. */
 #include "config.h"
 
 #include <git2.h>

@@ -24,7 +24,7 @@ typedef enum
  * FALSE only when libgit2 fails on a repository it found; callers record
  * that as an unknown commit too (the probe is metadata, never a gate).
  * Not memoized: each call re-reads the status, so the runner probes once
- * per process, like Rust ktstr's detect_project_commit. */
+ * per process. */
 gboolean ktstr_git_detect_commit (const char *start_dir, char **out, GError **error);
 
 /* Same, but PATH must be the repository's work tree itself (no discovery

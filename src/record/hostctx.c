@@ -499,8 +499,8 @@ ktstr_host_context_from_json (JsonNode *node, GError **error)
           ktstr_host_context_set_governor (c, (guint)cpu, json_node_get_string (v));
         }
     }
-  /* heap_state (jemalloc statistics of the Rust process) has no meaning
-   * for this implementation: accepted and dropped. */
+  /* heap_state (allocator statistics of the Rust ktstr's process) has no
+   * meaning here: accepted and dropped (doc/compatibility.md). */
   return g_steal_pointer (&c);
 }
 
@@ -567,7 +567,7 @@ ktstr_host_context_format_human (const KtstrHostContext *c)
                                 (const char *)g_hash_table_lookup (c->sched_tunables, keys[i]));
     }
 
-  /* The Rust tool ends with its jemalloc heap_state; this one never has
+  /* The Rust ktstr ends with its allocator's heap_state; this one never has
    * it, but keeps the line so both render the same set of keys. */
   g_string_append (out, "heap_state: (unknown)\n");
   return g_string_free (out, FALSE);

@@ -1,10 +1,11 @@
 /* Host context: a fingerprint of the machine that ran a test (CPU model,
  * memory, hugepages, THP policy, scheduler tunables, topology, uname,
  * kernel cmdline).  It is stored as the sidecar's `host` object
- * (ktstr-features.md §4.5) and rendered by `show-host`.
+ * (doc/sidecar-schema.md) and rendered by `show-host`.
  *
  * Every field is optional.  In JSON, absent fields are omitted and missing
- * keys parse as absent; the Rust-only `heap_state` is accepted and dropped. */
+ * keys parse as absent; `heap_state`, which only the Rust ktstr writes (its
+ * allocator's statistics), is accepted and dropped (doc/compatibility.md). */
 #ifndef KTSTR_HOSTCTX_H
 #define KTSTR_HOSTCTX_H
 
@@ -73,9 +74,13 @@ KtstrHostContext *ktstr_host_context_collect (void);
 JsonNode *ktstr_host_context_to_json (const KtstrHostContext *ctx);
 KtstrHostContext *ktstr_host_context_from_json (JsonNode *node, GError **error);
 
-/* Human-readable, one `key: value` line per field in the §4.5 order,
- * `(unknown)` for absent scalars; ends with a newline.  The last line is
- * always "heap_state: (unknown)" (Rust prints its jemalloc state there). */
+/* Human-readable, one `key: value` line per field (kernel_name,
+ * kernel_release, arch, cpu_model, cpu_vendor, memory and hugepages,
+ * online_cpus, numa_nodes, THP, kernel_cmdline, then the governor and
+ * tunable maps), `(unknown)` for absent scalars; ends with a newline.  The
+ * last line is always "heap_state: (unknown)": the Rust ktstr prints its
+ * allocator's state there, and keeping the line keeps both outputs
+ * diffable (doc/compatibility.md). */
 char *ktstr_host_context_format_human (const KtstrHostContext *ctx);
 
 G_END_DECLS

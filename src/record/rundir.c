@@ -1,5 +1,5 @@
 /* Run directories: resolution, pre-clear, the per-run-key flock and the
- * remote-filesystem guard (runs.md; ktstr-features.md §3.1). */
+ * remote-filesystem guard (doc/run-directories.md). */
 #include "config.h"
 
 #include <errno.h>

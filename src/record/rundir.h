@@ -1,4 +1,4 @@
-/* Run directories (runs.md, ktstr-features.md §3.1): where sidecars go.
+/* Run directories (doc/run-directories.md): where sidecars go.
  *
  * Default path: {runs_root}/{kernel}-{project_commit}, runs_root =
  * {CARGO_TARGET_DIR or "target"}/ktstr, with `unknown` standing in for a

@@ -1,5 +1,5 @@
 /* CgroupStats / ScenarioStats: lifetime, scenario merge, JSON in schema
- * order (ktstr-features.md §3.2; field order from Rust's assert.rs). */
+ * order (doc/sidecar-schema.md). */
 #include "config.h"
 
 #include <math.h>
@@ -57,7 +57,7 @@ ktstr_scenario_stats_free (KtstrScenarioStats *stats)
 
 /* "Worst" for a higher-is-better quantity (page locality, iterations per
  * worker) is the lowest value, but 0 means "not measured" and never wins
- * (Rust's fold_lowest_nonzero). */
+ * (as the Rust ktstr folds them, doc/compatibility.md). */
 static void
 fold_lowest_nonzero (double *acc, double v)
 {
@@ -70,8 +70,8 @@ ktstr_scenario_stats_add_cgroup (KtstrScenarioStats *s, KtstrCgroupStats *cg)
 {
   g_return_if_fail (s != NULL && cg != NULL);
 
-  /* Counters add up (total_cpus too: Rust sums per-cgroup CPU counts in
-   * AssertResult::merge rather than taking the union). */
+  /* Counters add up (total_cpus too: the per-cgroup CPU counts are summed
+   * rather than united, as the Rust ktstr does, doc/compatibility.md). */
   s->total_workers += cg->num_workers;
   s->total_cpus += cg->num_cpus;
   s->total_migrations += cg->total_migrations;
@@ -98,8 +98,9 @@ ktstr_scenario_stats_add_cgroup (KtstrScenarioStats *s, KtstrCgroupStats *cg)
   fold_lowest_nonzero (&s->worst_iterations_per_worker, cg->iterations_per_worker);
 
   /* Extension metrics: without the metric registry at hand every
-   * extension metric is treated as higher-is-worse (Rust's default for
-   * names it does not know), so the scenario keeps the maximum. */
+   * extension metric is treated as higher-is-worse (the Rust ktstr's
+   * default for names it does not know), so the scenario keeps the
+   * maximum. */
   if (cg->ext_metrics != NULL && g_hash_table_size (cg->ext_metrics) > 0)
     {
       GHashTableIter it;

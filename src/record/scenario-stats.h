@@ -1,6 +1,6 @@
 /* Aggregated worker telemetry: the CgroupStats and ScenarioStats of the
- * sidecar schema (ktstr-features.md §3.2), their JSON form (field names and
- * order exactly as the schema, so Rust ktstr and ktstr-stats read them), and
+ * sidecar schema (doc/sidecar-schema.md), their JSON form (field names and
+ * order exactly as the schema, so the Rust ktstr and ktstr-stats read them), and
  * the scenario-level merge (worst of spread, gap, latency, run delay and
  * migration ratio; sums of counters). */
 #ifndef KTSTR_SCENARIO_STATS_H

@@ -1,6 +1,5 @@
-/* Sidecar <-> JSON: the SidecarResult schema in field order (Rust ktstr's
- * src/test_support/sidecar.rs, ktstr-features.md §3.2), the serde_json-style
- * text printer, and the tolerant-but-typed reader. */
+/* Sidecar <-> JSON: the schema of doc/sidecar-schema.md in field order,
+ * written with util/json-util.h, and the tolerant-but-typed reader. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -15,7 +14,7 @@ compare_strings (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
-/* --- Enum names (serde unit-variant names) ------------------------------------ */
+/* --- Enum names, as the schema spells them ------------------------------------- */
 
 static const char *const polarity_names[]
     = { "HigherBetter", "LowerBetter", "TargetValue", "Unknown", NULL };
@@ -63,7 +62,7 @@ build_metrics (JsonBuilder *b, GPtrArray *metrics)
           json_builder_set_member_name (b, "polarity");
           if (m->polarity == KTSTR_PAYLOAD_POLARITY_TARGET_VALUE)
             {
-              /* serde external tagging of a newtype variant. */
+              /* The one variant with a value: an object of its name. */
               json_builder_begin_object (b);
               ktstr_json_member_double (b, "TargetValue", m->target_value);
               json_builder_end_object (b);
@@ -95,7 +94,7 @@ monitor_to_json (const KtstrMonitorSummary *m)
   ktstr_json_member_double (b, "avg_imbalance_ratio", m->avg_imbalance_ratio);
   ktstr_json_member_double (b, "avg_nr_running", m->avg_nr_running);
   ktstr_json_member_double (b, "avg_local_dsq_depth", m->avg_local_dsq_depth);
-  /* Rust skips these keys when None. */
+  /* Left out when absent, as the schema has them. */
   if (m->event_deltas != NULL)
     ktstr_json_member_node (b, "event_deltas", json_node_copy (m->event_deltas));
   if (m->schedstat_deltas != NULL)
@@ -156,7 +155,7 @@ ktstr_sidecar_to_json (const KtstrSidecar *sc)
       json_builder_begin_object (b);
       ktstr_json_member_u64 (b, "elapsed_ms", ev->elapsed_ms);
       ktstr_json_member_string (b, "label", ev->label != NULL ? ev->label : "");
-      /* Plain Options in Rust (no skip_serializing_if): always present. */
+      /* Always written, null when absent, as the schema has them. */
       ktstr_json_member_string (b, "op_kind", ev->op_kind);
       ktstr_json_member_string (b, "detail", ev->detail);
       json_builder_set_member_name (b, "total_iterations");
@@ -199,7 +198,7 @@ ktstr_sidecar_to_json (const KtstrSidecar *sc)
   else
     json_builder_add_null_value (b);
   ktstr_json_member_string (b, "run_source", sc->run_source);
-  /* Ours, not in the Rust schema; readers ignore unknown keys. */
+  /* Ours, not in the Rust ktstr's schema; its reader ignores unknown keys. */
   ktstr_json_member_string (b, "accel", sc->accel);
   json_builder_end_object (b);
   return json_builder_get_root (b);

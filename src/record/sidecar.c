@@ -1,7 +1,6 @@
 /* Sidecars: the records' lifetimes, file naming (the variant hash) and
  * identity stamps; JSON is sidecar-json.c, reading, writing and collecting
- * files sidecar-file.c.  Field names and order follow Rust ktstr's
- * src/test_support/sidecar.rs (ktstr-features.md §3.2). */
+ * files sidecar-file.c.  Field names and order: doc/sidecar-schema.md. */
 #include "config.h"
 
 #include <string.h>
@@ -245,7 +244,8 @@ ktstr_sidecar_variant_hash (const KtstrSidecar *sc)
   const char *scheduler = sc->scheduler != NULL ? sc->scheduler : "";
   const char *work_type = sc->work_type != NULL ? sc->work_type : "";
 
-  /* Same byte stream as Rust's sidecar_variant_hash (SipHasher13, keys 0). */
+  /* The byte stream of doc/sidecar-schema.md ("File name"), the Rust
+   * ktstr's too, so both name a variant's file alike (doc/compatibility.md). */
   g_ptr_array_extend (sysctls, sc->sysctls, NULL, NULL);
   g_ptr_array_extend (kargs, sc->kargs, NULL, NULL);
   ktstr_siphash_init (&h, 1, 3, 0, 0);

@@ -1,6 +1,5 @@
-/* Sidecars: the per-test JSON record of one run (ktstr-features.md §3.2,
- * `SidecarResult`).  The runner writes one per test (pass, fail or skip)
- * into the run directory (see rundir.h); ktstr-stats loads them back.
+/* Sidecars: the per-test JSON record of one run (doc/sidecar-schema.md).  The runner writes one per
+ * test (pass, fail or skip) into the run directory (see rundir.h); ktstr-stats loads them back.
  *
  * Writer: every schema field is always emitted, in schema order (null for
  * an absent value, [] for an empty list), pretty-printed, followed by one
@@ -8,7 +7,8 @@
  * failure-details field.
  * Reader: a missing nullable key reads as absent, a missing required key is
  * an error naming it, unknown keys are ignored, the legacy key `source` is
- * NOT read as `run_source`.  Files written by the Rust ktstr load. */
+ * NOT read as `run_source`.  Files written by the Rust ktstr load, and it
+ * loads ours (doc/compatibility.md). */
 #ifndef KTSTR_SIDECAR_H
 #define KTSTR_SIDECAR_H
 
@@ -32,7 +32,8 @@ typedef enum
 } KtstrSidecarError;
 
 /* Payload metric polarity: "HigherBetter" | "LowerBetter" |
- * {"TargetValue": x} | "Unknown" (serde external tagging). */
+ * {"TargetValue": x} | "Unknown": a variant is its name as a string, or an
+ * object of its name when it carries a value (doc/sidecar-schema.md). */
 typedef enum
 {
   KTSTR_PAYLOAD_POLARITY_HIGHER_BETTER,

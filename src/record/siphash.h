@@ -1,11 +1,12 @@
 /* SipHash with a configurable number of compression (c) and finalization
  * (d) rounds and a 128-bit key given as two little-endian 64-bit halves.
- * SipHash-1-3 with keys (0,0) names sidecar files the way Rust's
- * siphasher::SipHasher13 does; SipHash-2-4 is the reference variant whose
- * published test vectors verify the core.
+ * SipHash-1-3 with keys (0,0) names sidecar files (doc/sidecar-schema.md),
+ * as the Rust ktstr names them (doc/compatibility.md); SipHash-2-4 is the
+ * reference variant whose published test vectors verify the core.
  *
  * Streaming: feeding bytes in several pieces gives the same result as one
- * piece (no length framing between writes, like Rust's Hasher::write). */
+ * piece: there is no length framing between writes, which the file-name
+ * hash relies on to match the Rust ktstr's. */
 #ifndef KTSTR_SIPHASH_H
 #define KTSTR_SIPHASH_H
 

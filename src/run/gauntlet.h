@@ -1,5 +1,5 @@
 /* The gauntlet: every test × topology preset × flag profile as its own VM,
- * JOBS at once (ktstr-features §5.1, §5.8).
+ * JOBS at once (ktstr(1), GAUNTLET).
  *
  * Variants are named gauntlet/{test}/{preset}/{profile}.  Each writes one
  * sidecar; its test_name stays the bare test name, and its topology and

@@ -1,4 +1,4 @@
-/* Gauntlet topology presets (ktstr-features §5.8) and the rules that drop
+/* Gauntlet topology presets (ktstr(1), GAUNTLET) and the rules that drop
  * the ones a run cannot use.
  *
  * A preset is dropped, with a reason, when it violates the test's

@@ -1,4 +1,4 @@
-/* Flag profiles (ktstr-features §5.3): the sets of a scheduler
+/* Flag profiles (ktstr(1), GAUNTLET): the sets of a scheduler
  * definition's flags a gauntlet runs under.
  *
  * The profiles are the power set of the definition's flags, minus the sets

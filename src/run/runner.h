@@ -36,7 +36,7 @@ typedef struct
   guint timeout_s; /* 0: derived from the test's duration */
   gboolean verbose;
   char **kargs; /* extra kernel arguments, recorded in sidecars */
-  /* The sched_ext scheduler under test (issue 4); NULL: the kernel's EEVDF. */
+  /* The sched_ext scheduler under test; NULL: the kernel's EEVDF. */
   const char *scheduler;      /* host path of the binary */
   char **scheduler_args;      /* its arguments */
   const char *scheduler_name; /* definition name for the sidecar, or NULL */

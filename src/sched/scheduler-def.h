@@ -1,5 +1,5 @@
 /* Scheduler definitions: a keyfile describing a sched_ext scheduler under
- * test (ktstr-features §5.2-5.3), documented in ktstr-scheduler(5):
+ * test, documented in ktstr-scheduler(5):
  *
  *   [scheduler]            name, binary (a path relative to the file, or a
  *                          program name looked up beside it, then on

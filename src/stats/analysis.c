@@ -11,7 +11,8 @@
 #include "stats/pool.h"
 #include "stats/row.h"
 
-/* Metrics scanned for outliers (the Rust tool's 13 DataFrame columns). */
+/* Metrics scanned for outliers: the 13 the Rust ktstr scans, so both flag
+ * the same outliers (doc/compatibility.md). */
 static const KtstrMetricId outlier_metrics[] = {
   KTSTR_METRIC_WORST_SPREAD,          KTSTR_METRIC_WORST_GAP_MS,
   KTSTR_METRIC_TOTAL_MIGRATIONS,      KTSTR_METRIC_WORST_MIGRATION_RATIO,
@@ -343,7 +344,8 @@ format_callback_profile (GPtrArray *sidecars)
   return g_string_free (out, FALSE);
 }
 
-/* Per-VM average over vCPUs (integer, as the Rust KvmStatsTotals::avg). */
+/* Per-VM average over vCPUs, truncated to an integer like the Rust ktstr's
+ * (doc/compatibility.md). */
 static guint64
 kvm_vcpu_sum (const KtstrKvmStats *kvm, const char *name)
 {

@@ -1,4 +1,4 @@
-/* The report of bare `ktstr-stats` (ktstr-features.md §2.2, `stats` row):
+/* The report of bare `ktstr-stats` (ktstr-stats(1)):
  * gauntlet analysis of one run directory -- outliers, then pass/skip/fail
  * summaries by scenario, topology and work type -- followed by the BPF
  * verifier, BPF callback-profile and KVM sections when any sidecar carries

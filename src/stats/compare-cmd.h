@@ -1,4 +1,4 @@
-/* `stats compare` end to end (ktstr-features.md §4.2): load the pool,
+/* `stats compare` end to end (doc/stats-compare.md): load the pool,
  * select the two sides, average, compare, and render the report as text
  * (plain aligned table, see table.h) or JSON. */
 #ifndef KTSTR_STATS_COMPARE_CMD_H

@@ -408,7 +408,8 @@ ktstr_stats_compare_rows (GPtrArray *rows_a, GPtrArray *rows_b,
 
   report->pairs = g_ptr_array_new_with_free_func ((GDestroyNotify)pair_free);
 
-  /* The first A row of each key wins, as in the Rust tool. */
+  /* The first A row of each key wins, as in the Rust ktstr
+   * (doc/compatibility.md). */
   for (guint i = 0; i < rows_a->len; i++)
     {
       const KtstrStatsRow *a = g_ptr_array_index (rows_a, i);

@@ -1,7 +1,7 @@
-/* The comparison core of `stats compare`: pairing keys, averaging a
- * side's rows per key, the dual-gate per-metric verdicts and, when a key
- * has several trials a side, the significance tests that must confirm
- * them (compare-significance.c; the statistics are in significance.h).
+/* The comparison core of `stats compare` (doc/stats-compare.md): pairing
+ * keys, averaging a side's rows per key, the dual-gate per-metric verdicts
+ * and, when a key has several trials a side, the significance tests that
+ * must confirm them (compare-significance.c; the statistics are in significance.h).
  * Loading the pool, filters and output live in compare-cmd.c; this file
  * works on rows only, so tests can drive it with hand-built rows. */
 #ifndef KTSTR_STATS_COMPARE_H
@@ -41,7 +41,8 @@ typedef struct
 
 /* Groups ROWS (KtstrStatsRow*) by pairing key in first-seen order and
  * averages every metric over the passing, non-skipped contributors
- * (integer counters are rounded, as the Rust tool stores them).  A group
+ * (integer counters are rounded, as the sidecar stores them: the averages
+ * match the Rust ktstr's, doc/compatibility.md).  A group
  * passed only if every contributor passed and none was skipped.  A commit
  * column mixing clean and -dirty contributors reads "{hex}+mixed".  The
  * averaged row keeps its contributors as samples (row->samples, borrowed

@@ -170,7 +170,8 @@ ktstr_stats_side_label (const KtstrStatsFilter *f, const gboolean slicing[KTSTR_
           g_string_append (label, bare);
           continue;
         }
-      /* Sorted but not deduplicated, as the Rust tool renders it. */
+      /* Sorted but not deduplicated, as the Rust ktstr prints side labels
+       * (doc/compatibility.md). */
       g_autoptr (GPtrArray) sorted = g_ptr_array_new ();
       for (guint i = 0; i < values->len; i++)
         g_ptr_array_add (sorted, g_ptr_array_index (values, i));

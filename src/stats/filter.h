@@ -1,4 +1,5 @@
-/* Row filters of `stats compare` (ktstr-features.md §4.2, "Match rules"):
+/* Row filters of `stats compare` (doc/stats-compare.md, "Selecting the two
+ * sides"):
  * one list of wanted values per slicing dimension.
  *
  * Lists combine with AND across dimensions.  Within a dimension the values

@@ -1,7 +1,7 @@
-/* The host-delta section of `stats compare` (ktstr-features.md §4.2): which
+/* The host-delta section of `stats compare` (doc/stats-compare.md): which
  * host-context fields differ between the first host of side A and the
  * first host of side B.  Built on the records module's KtstrHostContext;
- * the field order is the format_human order of §4.5. */
+ * the field order is that of ktstr_host_context_format_human. */
 #ifndef KTSTR_STATS_HOSTDELTA_H
 #define KTSTR_STATS_HOSTDELTA_H
 

@@ -1,4 +1,4 @@
-/* The listing commands of ktstr-stats (ktstr-features.md §4.3-4.5):
+/* The listing commands of ktstr-stats (ktstr-stats(1)):
  * `list` (runs under the runs root), `list-values` (distinct values per
  * dimension across the pool) and `show-host` (a run's host context). */
 #ifndef KTSTR_STATS_LIST_H

@@ -12,8 +12,9 @@
 #define LIN KTSTR_SCALE_LINEAR
 #define LOGS KTSTR_SCALE_LOG
 
-/* Same order, names, polarities and gates as the METRICS registry of the
- * Rust ktstr (the tool ktstr reimplements), so policies carry over.
+/* Same order, names, polarities and gates as the metric registry of the
+ * Rust ktstr, so policies carry over (doc/compatibility.md); the registry
+ * and where each metric comes from: doc/stats-compare.md.
  * Log scale: the metrics whose noise multiplies them (rates, durations,
  * counts of events, ratios of positive quantities); linear: bounded
  * fractions, percentage-point spreads and small maxima or indicators,

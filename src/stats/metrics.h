@@ -1,4 +1,4 @@
-/* The metric registry of ktstr-stats (ktstr-features.md §4.1): the 19
+/* The metric registry of ktstr-stats (doc/stats-compare.md): the 19
  * metrics `compare` gates on, in their canonical order, each with its
  * polarity, the dual-gate thresholds (absolute delta and relative delta,
  * the latter as a fraction) and the unit shown next to a delta.
@@ -60,7 +60,8 @@ typedef struct
   double default_rel; /* fraction: 0.25 = 25 % */
   const char *unit;
   /* The sidecar field is an integer counter: averages are rounded to the
-   * nearest integer, as the Rust tool stores them in integer fields. */
+   * nearest integer, as the sidecar stores it in an integer field (and as
+   * the Rust ktstr averages it, doc/compatibility.md). */
   gboolean is_integer;
   KtstrMetricScale scale;
   /* Coefficient of variation of the metric across trials of one test

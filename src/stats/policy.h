@@ -1,4 +1,4 @@
-/* Comparison policy of `stats compare` (ktstr-features.md §4.2): the
+/* Comparison policy of `stats compare` (doc/stats-compare.md): the
  * relative-threshold overrides given by `--threshold PCT` or by a
  * `--policy FILE` of the form
  *

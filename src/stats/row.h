@@ -1,6 +1,6 @@
 /* One comparable row per sidecar: the identity ktstr-stats filters, pairs
  * and groups on (scenario, the eight slicing dimensions), the verdict, and
- * the 19 registry metrics as doubles (ktstr-features.md §4.1 says where each
+ * the 19 registry metrics as doubles (doc/stats-compare.md says where each
  * comes from).  Averaged rows (compare's default) have the same shape. */
 #ifndef KTSTR_STATS_ROW_H
 #define KTSTR_STATS_ROW_H

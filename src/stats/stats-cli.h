@@ -3,7 +3,7 @@
  *
  * Exit status: 0 success (and no regression), 1 `compare` found at least
  * one regression, 2 usage or data error.  This deliberately differs from
- * the Rust tool, where errors also exit 1: a CI gate can tell "slower"
+ * the Rust ktstr (doc/compatibility.md), where errors also exit 1: a CI gate can tell "slower"
  * from "could not compare". */
 #ifndef KTSTR_STATS_CLI_H
 #define KTSTR_STATS_CLI_H

@@ -1,7 +1,7 @@
 /* Plain aligned text tables for ktstr-stats.
  *
- * The Rust tool draws comfy-table boxes; we print a layout that is easy to
- * read, to diff and to parse with awk:
+ * Plain columns rather than box drawing (the Rust ktstr draws boxes,
+ * doc/compatibility.md): easy to read, to diff and to parse with awk:
  *
  *   RUN           TESTS  DATE                  ARCH
  *   ------------  -----  --------------------  ------

@@ -404,7 +404,8 @@ check_works (const KtstrTestDef *def, GError **error)
   return TRUE;
 }
 
-/* Gauntlet and --topology filters (ktstr-features §5.1). */
+/* The test's topology constraints ([test] min_llcs ... requires_smt): the
+ * gauntlet and --topology skip a topology outside them (ktstr-test(5)). */
 static gboolean
 load_constraints (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **error)
 {

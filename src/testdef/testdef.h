@@ -2,7 +2,7 @@
  *
  * A test is a GKeyFile (*.ktstr) with a [test] group, one [cgroup NAME]
  * group per cgroup and an optional [checks] group of threshold overrides;
- * doc/ktstr-test-format.5 documents the format.  This module loads and
+ * ktstr-test(5) (doc/ktstr-test.5) documents the format.  This module loads and
  * validates them and renders the line-oriented plan the guest agent reads
  * (common/proto.h). */
 #ifndef KTSTR_TESTDEF_H

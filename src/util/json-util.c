@@ -110,8 +110,9 @@ ktstr_json_member_strv (JsonBuilder *builder, const char *name, GPtrArray *strin
 
 /* Shortest text that reads back as the same double: plain decimals for
  * 1e-5 <= |v| < 1e16 with at least one fractional digit ("100.0", "0.1"),
- * else an exponent ("1e21", "1.5e-7").  This is how serde_json prints an
- * f64, so files written here read the same as those of the Rust ktstr
+ * else an exponent ("1e21", "1.5e-7").  A reader can tell a measurement
+ * from a counter, and a number reads back bit for bit; it is also how the
+ * Rust ktstr prints numbers, so files of both look alike
  * (doc/compatibility.md). */
 static void
 append_double (GString *out, double v)
