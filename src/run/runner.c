@@ -328,23 +328,42 @@ pack_payloads (const KtstrTestDef *def, const char *topology, guint guard_ms, ch
   return TRUE;
 }
 
-/* Copies the console log next to the sidecar: {test}-{hash}.console.log. */
+/* The kernel console log of one boot, read once: the retry rule, the
+ * verdict, the failure report and the copy beside the sidecar all use
+ * this text.  TEXT is NULL when the file could not be read. */
+typedef struct
+{
+  char *text;
+  gsize len;
+} Console;
+
 static void
-keep_console (const char *console_path, const char *sidecar_path)
+console_clear (Console *c)
+{
+  g_clear_pointer (&c->text, g_free);
+  c->len = 0;
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Console, console_clear)
+
+static void
+console_read (Console *c, const char *path)
+{
+  console_clear (c);
+  if (!g_file_get_contents (path, &c->text, &c->len, NULL))
+    c->len = 0;
+}
+
+/* Writes the console log next to the sidecar: {test}-{hash}.console.log. */
+static void
+keep_console (const Console *c, const char *sidecar_path)
 {
   if (sidecar_path == NULL || !g_str_has_suffix (sidecar_path, ".ktstr.json"))
     return;
   g_autofree char *stem = g_strndup (sidecar_path, strlen (sidecar_path) - strlen (".ktstr.json"));
   g_autofree char *dest = g_strconcat (stem, ".console.log", NULL);
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents (console_path, &data, &len, NULL))
-    {
-      data = g_strdup ("");
-      len = 0;
-    }
   g_autoptr (GError) error = NULL;
-  if (!g_file_set_contents_full (dest, data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
+  if (!g_file_set_contents_full (dest, c->text ? c->text : "", c->text ? (gssize)c->len : 0,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
     g_printerr ("ktstr: warning: cannot keep the console log: %s\n", error->message);
 }
 
@@ -423,19 +442,16 @@ set_cancelled (GCancellable *cancellable, GError **error)
 
 /* TRUE when the run died of the TCG code-patching race (at any stage). */
 static gboolean
-died_of_tcg_patch_race (const KtstrVmResult *vm, const char *console, char **why)
+died_of_tcg_patch_race (const KtstrVmResult *vm, const Console *console, char **why)
 {
-  if (vm->accel == NULL || !g_str_equal (vm->accel, "tcg"))
+  if (vm->accel == NULL || !g_str_equal (vm->accel, "tcg") || console->text == NULL)
     return FALSE;
-  g_autofree char *text = NULL;
-  if (!g_file_get_contents (console, &text, NULL, NULL))
-    return FALSE;
-  *why = ktstr_console_line_with (text, TCG_PATCH_RACE_MARK);
+  *why = ktstr_console_line_with (console->text, TCG_PATCH_RACE_MARK);
   return *why != NULL;
 }
 
 static gboolean
-died_before_agent (const KtstrSession *session, const KtstrVmResult *vm, const char *console,
+died_before_agent (const KtstrSession *session, const KtstrVmResult *vm, const Console *console,
                    char **why)
 {
   static const char *const marks[] = { KTSTR_CONSOLE_PANIC_MARK, "Oops:", "BUG:", NULL };
@@ -443,11 +459,10 @@ died_before_agent (const KtstrSession *session, const KtstrVmResult *vm, const c
     return FALSE;
   if (vm->end != KTSTR_VM_END_PANIC && vm->end != KTSTR_VM_END_RESET)
     return FALSE;
-  g_autofree char *text = NULL;
-  if (!g_file_get_contents (console, &text, NULL, NULL))
+  if (console->text == NULL)
     return FALSE;
   for (const char *const *m = marks; *m != NULL && *why == NULL; m++)
-    *why = ktstr_console_line_with (text, *m);
+    *why = ktstr_console_line_with (console->text, *m);
   return *why != NULL;
 }
 
@@ -559,6 +574,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   g_autoptr (KtstrSession) session = NULL;
   KtstrVmResult vm = { 0 };
   g_autoptr (GError) vm_error = NULL;
+  g_auto (Console) log = { 0 };
   for (guint attempt = 1;; attempt++)
     {
       g_clear_pointer (&session, ktstr_session_free);
@@ -577,14 +593,15 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
           remove_workdir (workdir);
           return NULL;
         }
+      console_read (&log, console);
       g_autofree char *why = NULL;
       if (attempt >= MAX_BOOT_ATTEMPTS)
         break;
-      if (died_before_agent (session, &vm, console, &why))
+      if (died_before_agent (session, &vm, &log, &why))
         g_printerr ("ktstr: %s: the guest kernel died before the agent started under TCG (%s); "
                     "booting it once more\n",
                     def->name, why);
-      else if (died_of_tcg_patch_race (&vm, console, &why))
+      else if (died_of_tcg_patch_race (&vm, &log, &why))
         g_printerr ("ktstr: %s: the guest kernel hit QEMU TCG's code-patching race (%s), not "
                     "a fault of the test; running it once more\n",
                     def->name, why);
@@ -592,12 +609,12 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
         break;
     }
 
-  g_autoptr (KtstrVerdict) verdict = ktstr_verdict_decide (def, &topo, session, &vm, console,
+  g_autoptr (KtstrVerdict) verdict = ktstr_verdict_decide (def, &topo, session, &vm, log.text,
                                                            vm_error ? vm_error->message : NULL);
   g_autoptr (KtstrSidecar) sc = build_sidecar (r, def, topology, session, verdict, &vm);
   g_autoptr (GError) write_error = NULL;
   result->sidecar_path = ktstr_rundir_write_sidecar (r->rundir, sc, &write_error);
-  keep_console (console, result->sidecar_path);
+  keep_console (&log, result->sidecar_path);
 
   result->outcome = verdict->outcome;
   result->verdict = g_strdup (verdict->summary);

@@ -26,14 +26,13 @@ ktstr_verdict_free (KtstrVerdict *v)
   g_free (v);
 }
 
-/* The last N lines of the file at PATH (all of it when shorter). */
+/* The last N lines of TEXT (all of it when shorter), each indented. */
 static char *
-tail_lines (const char *path, guint n)
+tail_lines (const char *text, guint n)
 {
-  g_autofree char *data = NULL;
-  if (path == NULL || !g_file_get_contents (path, &data, NULL, NULL))
+  if (text == NULL)
     return g_strdup ("");
-  g_auto (GStrv) lines = g_strsplit (data, "\n", -1);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   guint len = g_strv_length (lines);
   while (len > 0 && lines[len - 1][0] == '\0')
     len--;
@@ -48,12 +47,11 @@ tail_lines (const char *path, guint n)
 }
 
 static gboolean
-console_has_panic (const char *path, char **panic_line)
+console_has_panic (const char *text, char **panic_line)
 {
-  g_autofree char *data = NULL;
-  if (path == NULL || !g_file_get_contents (path, &data, NULL, NULL))
+  if (text == NULL)
     return FALSE;
-  *panic_line = ktstr_console_line_with (data, KTSTR_CONSOLE_PANIC_MARK);
+  *panic_line = ktstr_console_line_with (text, KTSTR_CONSOLE_PANIC_MARK);
   return *panic_line != NULL;
 }
 
@@ -135,7 +133,7 @@ evaluate_payloads (const KtstrTestDef *def, const KtstrSession *s, GPtrArray *me
 
 static void
 append_diagnostics (GString *out, const KtstrSession *s, const KtstrVmResult *vm,
-                    const char *console_path, const char *backend_error)
+                    const char *console_text, const char *backend_error)
 {
   g_string_append (out, "--- diagnostics ---\n");
   g_string_append_printf (out, "  init stage: %s\n", init_stage (s));
@@ -151,7 +149,7 @@ append_diagnostics (GString *out, const KtstrSession *s, const KtstrVmResult *vm
     g_string_append_printf (out, "  agent log: %s\n", (char *)s->logs->pdata[i]);
   if (vm->command_line != NULL)
     g_string_append_printf (out, "  reproduce: %s\n", vm->command_line);
-  g_autofree char *tail = tail_lines (console_path, CONSOLE_TAIL_LINES);
+  g_autofree char *tail = tail_lines (console_text, CONSOLE_TAIL_LINES);
   g_string_append_printf (out, "  last console lines:\n%s", *tail ? tail : "  (console empty)\n");
 }
 
@@ -177,7 +175,7 @@ append_timeline (GString *out, const KtstrSession *s)
 
 KtstrVerdict *
 ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, const KtstrSession *s,
-                      const KtstrVmResult *vm, const char *console_path, const char *backend_error)
+                      const KtstrVmResult *vm, const char *console_text, const char *backend_error)
 {
   g_autoptr (KtstrVerdict) v = g_new0 (KtstrVerdict, 1);
   g_autoptr (GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
@@ -189,11 +187,9 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, co
   /* The scheduler under test: start failures replace the scenario's
    * verdicts; a death during the run fails the test on top of them. */
   const KtstrSchedRecord *sched = s->sched;
-  g_autofree char *console_text = NULL;
-  if (sched->is_expected && console_path != NULL)
-    g_file_get_contents (console_path, &console_text, NULL, NULL);
-  g_autofree char *sched_start = ktstr_sched_verdict_start (sched, console_text);
-  g_autofree char *sched_run = ktstr_sched_verdict_run (sched, console_text);
+  const char *sched_console = sched->is_expected ? console_text : NULL;
+  g_autofree char *sched_start = ktstr_sched_verdict_start (sched, sched_console);
+  g_autofree char *sched_run = ktstr_sched_verdict_run (sched, sched_console);
   g_autofree char *while_sched
       = sched->is_ready
             ? g_strdup_printf (" while scheduler '%s' was running", sched->ops ? sched->ops : "?")
@@ -201,7 +197,7 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, co
 
   /* The console's panic line, when there is one, says more than pvpanic's
    * bare event, so it is looked for even when the platform reported one. */
-  gboolean console_panicked = console_has_panic (console_path, &panic_line);
+  gboolean console_panicked = console_has_panic (console_text, &panic_line);
   if (vm->end == KTSTR_VM_END_PANIC || console_panicked)
     g_ptr_array_add (
         reasons, g_strdup_printf ("kernel panic%s: %s", while_sched,
@@ -275,8 +271,8 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, co
     g_string_append_printf (r, "  %s\n", (char *)reasons->pdata[i]);
   g_autofree char *stats_block = ktstr_eval_format_stats (v->stats);
   g_string_append (r, stats_block);
-  ktstr_sched_report_append (r, sched, console_path);
-  append_diagnostics (r, s, vm, console_path, backend_error);
+  ktstr_sched_report_append (r, sched, console_text);
+  append_diagnostics (r, s, vm, console_text, backend_error);
   append_timeline (r, s);
   v->report = g_string_free (r, FALSE);
   return g_steal_pointer (&v);

@@ -39,11 +39,12 @@ typedef struct
 void ktstr_verdict_free (KtstrVerdict *verdict);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrVerdict, ktstr_verdict_free)
 
-/* CONSOLE_PATH: the kernel console log; BACKEND_ERROR: why the backend
- * failed to launch or wait, or NULL. */
+/* CONSOLE_TEXT: the kernel console log, read once by the runner (NULL
+ * when it could not be read); BACKEND_ERROR: why the backend failed to
+ * launch or wait, or NULL. */
 KtstrVerdict *ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology,
                                     const KtstrSession *session, const KtstrVmResult *vm,
-                                    const char *console_path, const char *backend_error);
+                                    const char *console_text, const char *backend_error);
 
 G_END_DECLS
 

@@ -258,7 +258,7 @@ append_dump (GString *out, const KtstrSchedRecord *rec)
 }
 
 void
-ktstr_sched_report_append (GString *out, const KtstrSchedRecord *rec, const char *console_path)
+ktstr_sched_report_append (GString *out, const KtstrSchedRecord *rec, const char *console_text)
 {
   if (!rec->is_expected)
     return;
@@ -297,13 +297,12 @@ ktstr_sched_report_append (GString *out, const KtstrSchedRecord *rec, const char
     g_string_append_printf (out, "  kernel: %s\n", (char *)rec->kernel->pdata[i]);
   append_dump (out, rec);
   g_string_append (out, "--- console ---\n");
-  g_autofree char *data = NULL;
-  if (console_path == NULL || !g_file_get_contents (console_path, &data, NULL, NULL))
+  if (console_text == NULL)
     {
       g_string_append (out, "  (console empty)\n");
       return;
     }
-  g_auto (GStrv) lines = g_strsplit (data, "\n", -1);
+  g_auto (GStrv) lines = g_strsplit (console_text, "\n", -1);
   guint n = g_strv_length (lines);
   while (n > 0 && lines[n - 1][0] == '\0')
     n--;

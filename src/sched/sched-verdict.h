@@ -48,9 +48,10 @@ char *ktstr_sched_verdict_run (const KtstrSchedRecord *rec, const char *console_
 char *ktstr_sched_record_name (const KtstrSchedRecord *rec, const char *def_name,
                                const char *binary);
 
-/* Appends the scheduler sections of a failure report. */
+/* Appends the scheduler sections of a failure report; CONSOLE_TEXT is the
+ * kernel console log (NULL when it could not be read). */
 void ktstr_sched_report_append (GString *out, const KtstrSchedRecord *rec,
-                                const char *console_path);
+                                const char *console_text);
 
 G_END_DECLS
 
