@@ -1,11 +1,9 @@
-/* The ktstr subcommands; each returns the process exit status. */
+/* The ktstr subcommands; each returns the process exit status
+ * (util/exit-status.h). */
 #ifndef KTSTR_COMMANDS_H
 #define KTSTR_COMMANDS_H
 
-/* Exit statuses shared by the subcommands. */
-#define KTSTR_EXIT_OK 0
-#define KTSTR_EXIT_FAILED 1 /* a test failed */
-#define KTSTR_EXIT_USAGE 2  /* bad arguments or inputs, or the harness could not run */
+#include "util/exit-status.h"
 
 int ktstr_cmd_test (int argc, char **argv);
 int ktstr_cmd_list (int argc, char **argv);

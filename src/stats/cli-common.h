@@ -1,16 +1,20 @@
 /* What the ktstr-stats commands and their callers share: the exit
- * statuses (see stats-cli.h) and whether to colour output.  Defined in
- * cli-common.c with the commands' private helpers (cli-private.h). */
+ * statuses (one set with ktstr's, util/exit-status.h) and whether to
+ * colour output.  Defined in cli-common.c with the commands' private
+ * helpers (cli-private.h). */
 #ifndef KTSTR_STATS_CLI_COMMON_H
 #define KTSTR_STATS_CLI_COMMON_H
 
 #include <glib.h>
 
+#include "util/exit-status.h"
+
 G_BEGIN_DECLS
 
-#define KTSTR_STATS_EXIT_OK 0
-#define KTSTR_STATS_EXIT_REGRESSION 1
-#define KTSTR_STATS_EXIT_ERROR 2
+/* The ktstr-stats names of the shared statuses (util/exit-status.h). */
+#define KTSTR_STATS_EXIT_OK KTSTR_EXIT_OK
+#define KTSTR_STATS_EXIT_REGRESSION KTSTR_EXIT_FAILED
+#define KTSTR_STATS_EXIT_ERROR KTSTR_EXIT_USAGE
 
 /* Colour only on a terminal and only when NO_COLOR is not set. */
 gboolean ktstr_stats_use_color (int fd);
