@@ -341,12 +341,95 @@ test_list_json (void)
   g_assert_cmpint (json_object_get_int_member (first, "duration_ms"), >, 0);
 }
 
+/* What a run cannot do is refused before any VM boots, for every test of
+ * the run (not only the first), with exit status 2 and nothing recorded. */
+static void
+test_refused_before_boot (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
+  g_autofree char *long_test = g_build_filename (cwd, "long.ktstr", NULL);
+  g_assert_true (g_file_set_contents (
+      long_test, "[test]\nname=long\nduration_ms=30000\n[cgroup cg_0]\nwork=CpuSpin\n", -1, NULL));
+  g_autofree char *named = data_path ("named-sched.ktstr");
+  static const struct
+  {
+    const char *args[6];
+    const char *message;
+  } cases[] = {
+    { { "--timeout=20", "steady", "@LONG@", NULL },
+      "--timeout 20 is too short for test 'long': its settle + duration alone take 30500 ms" },
+    { { "--karg=console=ttyS1", "steady", NULL },
+      "--karg 'console=ttyS1': ktstr sets console= itself; it cannot be overridden" },
+    { { "steady", "--", "--slice-us=100", NULL },
+      "arguments after '--' are for a scheduler, but no --scheduler was given" },
+    { { "--gauntlet", "steady", "@NAMED@", NULL },
+      "--gauntlet: tests 'steady' (scheduler none) and 'named_sched' (scheduler " },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+      g_ptr_array_add (argv, "test");
+      g_ptr_array_add (argv, "--kernel=/bin/true");
+      for (const char *const *a = cases[i].args; *a; a++)
+        g_ptr_array_add (argv, g_str_equal (*a, "@LONG@")    ? long_test
+                               : g_str_equal (*a, "@NAMED@") ? named
+                                                             : (char *)*a);
+      g_ptr_array_add (argv, NULL);
+      g_auto (CliRun) r = { 0 };
+      cli_run (&r, cwd, (const char *const *)argv->pdata);
+      g_test_message ("case %u: stdout:\n%s\nstderr:\n%s", i, r.out, r.err);
+      g_assert_cmpint (r.status, ==, 2);
+      g_assert_nonnull (strstr (r.err, cases[i].message));
+      g_assert_null (strstr (r.out, "PASS"));
+      g_assert_null (strstr (r.out, "FAIL"));
+      g_autoptr (GPtrArray) scs = ktstr_vm_test_load_sidecars (cwd);
+      g_assert_cmpuint (scs->len, ==, 0);
+    }
+  ktstr_vm_test_remove_tree (cwd);
+}
+
+/* A harness error in a plain run (here: the run lock cannot be taken, so
+ * no sidecar can be written) fails that test with the reason, lets the
+ * others run, and still prints the summary and writes --junit; the exit
+ * status is 2, not 1: the harness failed, not the scheduler. */
+static void
+test_harness_error_summary (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
+  g_autofree char *runs = g_build_filename (cwd, "target", "ktstr", NULL);
+  g_autofree char *locks = g_build_filename (runs, ".locks", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (runs, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (locks, "not a directory", -1, NULL));
+  g_autofree char *junit = g_build_filename (cwd, "junit.xml", NULL);
+  g_autofree char *junit_arg = g_strconcat ("--junit=", junit, NULL);
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, cwd,
+           (const char *[]){ "test", "--kernel=/bin/true", "--topology=1n1l2c1t", junit_arg,
+                             "steady_llc", "affinity_llc", NULL });
+  g_test_message ("stdout:\n%s\nstderr:\n%s", r.out, r.err);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.out, "FAIL steady_llc  "));
+  g_assert_nonnull (strstr (r.out, "FAIL affinity_llc  "));
+  g_assert_nonnull (strstr (r.out, "     test 'steady_llc' was skipped but its sidecar could not "
+                                   "be written: cannot create lock directory"));
+  g_assert_nonnull (strstr (r.out, "sidecars: "));
+  g_assert_nonnull (strstr (r.out, "0 passed, 2 failed, 0 skipped ("));
+  g_autofree char *xml = NULL;
+  g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
+  g_assert_nonnull (strstr (xml, "tests=\"2\" failures=\"0\" errors=\"2\" skipped=\"0\""));
+  g_assert_nonnull (strstr (xml, "<testcase name=\"affinity_llc\" classname=\"ktstr\""));
+  g_assert_nonnull (strstr (xml, "<error message=\"test &apos;steady_llc&apos; was skipped"));
+  ktstr_vm_test_remove_tree (cwd);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/list/json", test_list_json);
   g_test_add_func ("/cli/test/timeout-too-short", test_timeout_too_short);
+  g_test_add_func ("/cli/test/harness-error/summary-and-junit", test_harness_error_summary);
+  g_test_add_func ("/cli/test/refused-before-boot", test_refused_before_boot);
   g_test_add_func ("/cli/show-thresholds/builtin", test_thresholds_builtin);
   g_test_add_func ("/cli/show-thresholds/scheduler-file", test_thresholds_scheduler_file);
   g_test_add_func ("/cli/show-thresholds/test-scheduler", test_thresholds_test_scheduler);

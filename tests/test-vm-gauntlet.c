@@ -1,6 +1,7 @@
 /* VM tier: one small real gauntlet (two presets that fit, one that does
- * not) with --tap and --junit, and a gauntlet stopped by SIGINT.  Runs only
- * with KTSTR_VM_TESTS=1 (make check-vm). */
+ * not) with --tap and --junit, a gauntlet stopped by SIGINT, and a plain
+ * run stopped by SIGINT (the same executor: the same behaviour).  Runs
+ * only with KTSTR_VM_TESTS=1 (make check-vm). */
 #include "config.h"
 
 #include <gio/gio.h>
@@ -133,11 +134,74 @@ test_interrupt (void)
   ktstr_vm_test_remove_tree (cwd);
 }
 
+/* A plain run stopped by SIGINT behaves as a gauntlet does: the sidecar
+ * of the test that finished stays, the running VM is killed and leaves
+ * none, the summary says what did not run, --junit is written, exit 130. */
+static void
+test_plain_interrupt (void)
+{
+  if (!ktstr_vm_test_need_vm ())
+    return;
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-plain-vm");
+  g_autofree char *junit = g_build_filename (cwd, "junit.xml", NULL);
+  g_autofree char *junit_arg = g_strconcat ("--junit=", junit, NULL);
+  g_autoptr (GPtrArray) argv
+      = ktstr_argv ((const char *[]){ junit_arg, "steady", "steady_mixed", NULL });
+  g_auto (GStrv) envp = ktstr_env ();
+  g_autoptr (GError) error = NULL;
+  GPid pid;
+  int out_fd = -1;
+  g_assert_true (g_spawn_async_with_pipes (cwd, (char **)argv->pdata, envp,
+                                           G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL,
+                                           &out_fd, NULL, &error));
+  g_assert_no_error (error);
+  /* Wait for the first test's line, then interrupt the second's boot. */
+  g_autoptr (GIOChannel) ch = g_io_channel_unix_new (out_fd);
+  g_io_channel_set_close_on_unref (ch, TRUE);
+  g_autoptr (GString) out = g_string_new (NULL);
+  for (;;)
+    {
+      g_autofree char *line = NULL;
+      if (g_io_channel_read_line (ch, &line, NULL, NULL, NULL) != G_IO_STATUS_NORMAL)
+        break;
+      g_string_append (out, line);
+      if (g_str_has_prefix (line, "PASS steady ") || g_str_has_prefix (line, "FAIL steady "))
+        break;
+    }
+  g_assert_nonnull (strstr (out->str, "PASS steady "));
+  g_usleep (G_USEC_PER_SEC);
+  kill (pid, SIGINT);
+  gint64 sent = g_get_monotonic_time ();
+  int status = 0;
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  double stop_s = (g_get_monotonic_time () - sent) / 1e6;
+  g_autofree char *rest = NULL;
+  g_io_channel_read_to_end (ch, &rest, NULL, NULL);
+  g_string_append (out, rest);
+  g_test_message ("stopped %.1fs after SIGINT; stdout:\n%s", stop_s, out->str);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 130);
+  g_assert_nonnull (
+      strstr (out->str, "ktstr: interrupted: stopping 1 running VM, starting no more"));
+  g_assert_nonnull (strstr (out->str, "sidecars: "));
+  g_assert_nonnull (strstr (out->str, "1 passed, 0 failed, 0 skipped, 1 not run (interrupted)"));
+  g_assert_cmpfloat (stop_s, <, 10);
+  /* The finished test's sidecar stays; the one cut short left none. */
+  g_autoptr (GPtrArray) scs = ktstr_vm_test_load_sidecars (cwd);
+  g_assert_cmpuint (scs->len, ==, 1);
+  g_assert_cmpstr (((KtstrSidecar *)scs->pdata[0])->test_name, ==, "steady");
+  g_autofree char *xml = NULL;
+  g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
+  g_assert_nonnull (strstr (xml, "tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\""));
+  ktstr_vm_test_remove_tree (cwd);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/vm-gauntlet/two-presets", test_two_presets);
   g_test_add_func ("/vm-gauntlet/interrupt", test_interrupt);
+  g_test_add_func ("/vm-plain/interrupt", test_plain_interrupt);
   return g_test_run ();
 }

@@ -32,23 +32,24 @@ class_name (const char *name)
 char *
 ktstr_junit_to_data (const char *suite, GPtrArray *results, double total_s)
 {
-  guint failures = 0, skipped = 0;
+  guint failures = 0, errors = 0, skipped = 0;
   for (guint i = 0; i < results->len; i++)
     {
       const KtstrTestResult *r = results->pdata[i];
-      failures += r->outcome == KTSTR_OUTCOME_FAIL;
+      failures += r->outcome == KTSTR_OUTCOME_FAIL && !r->is_harness_error;
+      errors += r->is_harness_error;
       skipped += r->outcome == KTSTR_OUTCOME_SKIP;
     }
   g_autofree char *esuite = xml_text (suite);
   GString *s = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
   g_string_append_printf (s,
-                          "<testsuites name=\"%s\" tests=\"%u\" failures=\"%u\" errors=\"0\" "
+                          "<testsuites name=\"%s\" tests=\"%u\" failures=\"%u\" errors=\"%u\" "
                           "skipped=\"%u\" time=\"%.3f\">\n",
-                          esuite, results->len, failures, skipped, total_s);
+                          esuite, results->len, failures, errors, skipped, total_s);
   g_string_append_printf (s,
-                          "  <testsuite name=\"%s\" tests=\"%u\" failures=\"%u\" errors=\"0\" "
+                          "  <testsuite name=\"%s\" tests=\"%u\" failures=\"%u\" errors=\"%u\" "
                           "skipped=\"%u\" time=\"%.3f\">\n",
-                          esuite, results->len, failures, skipped, total_s);
+                          esuite, results->len, failures, errors, skipped, total_s);
   for (guint i = 0; i < results->len; i++)
     {
       const KtstrTestResult *r = results->pdata[i];
@@ -64,7 +65,9 @@ ktstr_junit_to_data (const char *suite, GPtrArray *results, double total_s)
         }
       g_string_append (s, ">\n");
       g_autofree char *verdict = xml_text (r->verdict ? r->verdict : "");
-      if (r->outcome == KTSTR_OUTCOME_FAIL)
+      if (r->is_harness_error)
+        g_string_append_printf (s, "      <error message=\"%s\" type=\"harness\"/>\n", verdict);
+      else if (r->outcome == KTSTR_OUTCOME_FAIL)
         {
           g_autofree char *report = xml_text (r->report ? r->report : r->verdict);
           g_string_append_printf (s, "      <failure message=\"%s\" type=\"fail\">%s</failure>\n",

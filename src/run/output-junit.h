@@ -1,7 +1,8 @@
 /* JUnit XML for CI systems: one <testsuite> with one <testcase> per test
  * (or gauntlet variant).  A failure carries the one-line verdict as its
- * message and the full failure report as its text; a skip carries its
- * reason; the sidecar path goes to <system-out>.  The file is written
+ * message and the full failure report as its text; a harness error (the
+ * test could not be run or recorded) is an <error> with its reason; a skip
+ * carries its reason; the sidecar path goes to <system-out>.  The file is written
  * atomically (temporary file + rename), so a CI reader never sees half a
  * document.  Text is made valid UTF-8 and stripped of the control
  * characters XML 1.0 forbids (console lines carry escape sequences). */

@@ -1,6 +1,6 @@
-/* The gauntlet's progress: done/total, failures, what runs, ETA.  On a
- * terminal it is one line redrawn in place; elsewhere each finished
- * variant prints a plain line of its own (see gauntlet.c). */
+/* A run's progress: done/total, failures, what runs, ETA, kept by the
+ * executor (executor.h).  The command line redraws it as one line on a
+ * terminal; elsewhere each finished variant prints a plain line. */
 #ifndef KTSTR_PROGRESS_H
 #define KTSTR_PROGRESS_H
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -44,6 +45,20 @@ struct _KtstrRunner
   KtstrInitramfsInfo base_info;
   guint package_files;
 };
+
+static void notice (const KtstrRunner *r, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+notice (const KtstrRunner *r, const char *fmt, ...)
+{
+  if (r->options.notice == NULL)
+    return;
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *message = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  r->options.notice (message, r->options.notice_data);
+}
 
 void
 ktstr_test_result_free (KtstrTestResult *r)
@@ -146,8 +161,7 @@ ktstr_runner_new (const KtstrRunOptions *options, GError **error)
   g_autofree char *cwd = g_get_current_dir ();
   g_autoptr (GError) git_error = NULL;
   if (!ktstr_git_detect_commit (cwd, &r->project_commit, &git_error))
-    g_printerr ("ktstr: warning: cannot read the project commit of '%s': %s\n", cwd,
-                git_error->message);
+    notice (r, "warning: cannot read the project commit of '%s': %s", cwd, git_error->message);
   if (options->kernel->tree != NULL)
     {
       g_clear_error (&git_error);
@@ -180,6 +194,12 @@ const char *
 ktstr_runner_get_rundir (const KtstrRunner *r)
 {
   return ktstr_rundir_get_path (r->rundir);
+}
+
+gboolean
+ktstr_runner_has_scheduler (const KtstrRunner *r)
+{
+  return r->options.scheduler != NULL;
 }
 
 static void
@@ -355,7 +375,7 @@ console_read (Console *c, const char *path)
 
 /* Writes the console log next to the sidecar: {test}-{hash}.console.log. */
 static void
-keep_console (const Console *c, const char *sidecar_path)
+keep_console (const KtstrRunner *r, const Console *c, const char *sidecar_path)
 {
   if (sidecar_path == NULL || !g_str_has_suffix (sidecar_path, ".ktstr.json"))
     return;
@@ -364,15 +384,15 @@ keep_console (const Console *c, const char *sidecar_path)
   g_autoptr (GError) error = NULL;
   if (!g_file_set_contents_full (dest, c->text ? c->text : "", c->text ? (gssize)c->len : 0,
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
-    g_printerr ("ktstr: warning: cannot keep the console log: %s\n", error->message);
+    notice (r, "warning: cannot keep the console log: %s", error->message);
 }
 
 static void
-remove_workdir (const char *dir)
+remove_workdir (const KtstrRunner *r, const char *dir)
 {
   g_autoptr (GError) error = NULL;
   if (!ktstr_rm_rf (dir, &error))
-    g_printerr ("ktstr: warning: %s\n", error->message);
+    notice (r, "warning: %s", error->message);
 }
 
 KtstrTestResult *
@@ -501,33 +521,40 @@ boot_once (KtstrRunner *r, const KtstrRunVariant *variant, const KtstrVmConfig *
   o->backend->cleanup (handle);
 }
 
-KtstrTestResult *
-ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRunVariant *variant,
-                          GError **error)
+/* The host deadline of DEF: --timeout, else the scenario plus the boot
+ * allowance.  *GUARD_MS gets the guest's own deadline, a margin before it. */
+static guint
+deadline_s (const KtstrRunOptions *o, const KtstrTestDef *def, guint *guard_ms)
 {
-  const KtstrRunOptions *o = &r->options;
-  const char *topology = variant->topology ? variant->topology
-                         : o->topology     ? o->topology
-                                           : def->topology;
-  if (!set_cancelled (variant->cancellable, error))
-    return NULL;
-  gint64 start = g_get_monotonic_time ();
-  g_autoptr (KtstrTestResult) result = g_new0 (KtstrTestResult, 1);
-  result->name = g_strdup (def->name);
-  result->topology = g_strdup (topology);
+  guint timeout_s = o->timeout_s;
+  if (timeout_s == 0)
+    timeout_s = BOOT_ALLOWANCE_S + (ktstr_testdef_run_ms (def) + def->settle_ms) / 1000 + 1;
+  *guard_ms = (timeout_s - MIN (timeout_s / 2, GUEST_GUARD_MARGIN_S)) * 1000;
+  return timeout_s;
+}
 
+static const char *
+variant_topology (const KtstrRunner *r, const KtstrTestDef *def, const KtstrRunVariant *variant)
+{
+  return variant->topology     ? variant->topology
+         : r->options.topology ? r->options.topology
+                               : def->topology;
+}
+
+gboolean
+ktstr_runner_check_variant (const KtstrRunner *r, const KtstrTestDef *def,
+                            const KtstrRunVariant *variant, GError **error)
+{
+  const char *topology = variant_topology (r, def, variant);
   KtstrTopology topo;
   char topo_err[256];
   if (ktstr_topology_parse (topology, &topo, topo_err, sizeof topo_err) != 0)
     {
       g_set_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID, "%s", topo_err);
-      return NULL;
+      return FALSE;
     }
-
-  guint timeout_s = o->timeout_s;
-  if (timeout_s == 0)
-    timeout_s = BOOT_ALLOWANCE_S + (ktstr_testdef_run_ms (def) + def->settle_ms) / 1000 + 1;
-  guint guard_ms = (timeout_s - MIN (timeout_s / 2, GUEST_GUARD_MARGIN_S)) * 1000;
+  guint guard_ms;
+  guint timeout_s = deadline_s (&r->options, def, &guard_ms);
   guint64 scenario_ms = (guint64)def->settle_ms + ktstr_testdef_run_ms (def);
   if (guard_ms <= scenario_ms)
     {
@@ -539,8 +566,30 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
                    " (or leave --timeout out)",
                    timeout_s, def->name, scenario_ms,
                    scenario_ms / 1000 + GUEST_GUARD_MARGIN_S + 1 + BOOT_ALLOWANCE_S / 6);
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
+
+KtstrTestResult *
+ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRunVariant *variant,
+                          GError **error)
+{
+  const KtstrRunOptions *o = &r->options;
+  const char *topology = variant_topology (r, def, variant);
+  if (!set_cancelled (variant->cancellable, error))
+    return NULL;
+  if (!ktstr_runner_check_variant (r, def, variant, error))
+    return NULL;
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr (KtstrTestResult) result = g_new0 (KtstrTestResult, 1);
+  result->name = g_strdup (def->name);
+  result->topology = g_strdup (topology);
+
+  KtstrTopology topo;
+  ktstr_topology_parse (topology, &topo, NULL, 0);
+  guint guard_ms;
+  guint timeout_s = deadline_s (o, def, &guard_ms);
 
   g_autofree char *workdir = g_dir_make_tmp ("ktstr-vm-XXXXXX", error);
   if (workdir == NULL)
@@ -549,7 +598,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   g_autoptr (KtstrInitramfsSpec) payload_files = NULL;
   if (!pack_payloads (def, topology, guard_ms, &plan, &payload_files, error))
     {
-      remove_workdir (workdir);
+      remove_workdir (r, workdir);
       return NULL;
     }
   g_autofree char *initrd = g_build_filename (workdir, "initramfs.cpio", NULL);
@@ -559,7 +608,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
                                       r->sched_spec ? KTSTR_SCHED_SPEC_PATH : NULL, r->sched_spec,
                                       payload_files, initrd, error))
     {
-      remove_workdir (workdir);
+      remove_workdir (r, workdir);
       return NULL;
     }
 
@@ -590,7 +639,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
           /* Stopped from outside: the run says nothing about the scheduler,
            * so it leaves no sidecar behind. */
           ktstr_vm_result_clear (&vm);
-          remove_workdir (workdir);
+          remove_workdir (r, workdir);
           return NULL;
         }
       console_read (&log, console);
@@ -598,13 +647,15 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
       if (attempt >= MAX_BOOT_ATTEMPTS)
         break;
       if (died_before_agent (session, &vm, &log, &why))
-        g_printerr ("ktstr: %s: the guest kernel died before the agent started under TCG (%s); "
-                    "booting it once more\n",
-                    def->name, why);
+        notice (r,
+                "%s: the guest kernel died before the agent started under TCG (%s); "
+                "booting it once more",
+                def->name, why);
       else if (died_of_tcg_patch_race (&vm, &log, &why))
-        g_printerr ("ktstr: %s: the guest kernel hit QEMU TCG's code-patching race (%s), not "
-                    "a fault of the test; running it once more\n",
-                    def->name, why);
+        notice (r,
+                "%s: the guest kernel hit QEMU TCG's code-patching race (%s), not "
+                "a fault of the test; running it once more",
+                def->name, why);
       else
         break;
     }
@@ -614,7 +665,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   g_autoptr (KtstrSidecar) sc = build_sidecar (r, def, topology, session, verdict, &vm);
   g_autoptr (GError) write_error = NULL;
   result->sidecar_path = ktstr_rundir_write_sidecar (r->rundir, sc, &write_error);
-  keep_console (&log, result->sidecar_path);
+  keep_console (r, &log, result->sidecar_path);
 
   result->outcome = verdict->outcome;
   result->verdict = g_strdup (verdict->summary);
@@ -629,7 +680,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   result->agent_cpu_ns = session->has_agent_cpu ? (gint64)session->agent_cpu_ns : -1;
   result->agent_span_ms = session->agent_span_ms;
   ktstr_vm_result_clear (&vm);
-  remove_workdir (workdir);
+  remove_workdir (r, workdir);
 
   if (result->sidecar_path == NULL)
     {

@@ -26,6 +26,12 @@ typedef enum
   KTSTR_RUNNER_ERROR_INVALID, /* options that cannot make a run (found before any VM) */
 } KtstrRunnerError;
 
+/* A warning from the harness that is no verdict (a run repeated because
+ * the emulator killed it, a console log that could not be kept, an
+ * unknown project commit).  Called on the thread that made the call that
+ * warns, which during a run is one of the executor's. */
+typedef void (*KtstrNoticeFunc) (const char *message, gpointer user_data);
+
 typedef struct
 {
   KtstrKernel *kernel; /* borrowed */
@@ -45,6 +51,8 @@ typedef struct
   char **sysctls;             /* "sysctl.key=value", passed on the cmdline */
   guint scheduler_ready_ms;   /* 0: the agent's default */
   GKeyFile *scheduler_checks; /* [checks] of the definition, merged before the test's */
+  KtstrNoticeFunc notice;     /* NULL: warnings are dropped */
+  gpointer notice_data;
 } KtstrRunOptions;
 
 typedef struct
@@ -64,6 +72,9 @@ typedef struct
    * ScenarioEnd, agent_span_ms long); agent_cpu_ns is -1 when unknown. */
   gint64 agent_cpu_ns;
   guint64 agent_span_ms;
+  /* A FAIL the harness caused (its verdict says what failed), not the
+   * test: the sidecar could not be written, the image not built. */
+  gboolean is_harness_error;
 } KtstrTestResult;
 
 void ktstr_test_result_free (KtstrTestResult *result);
@@ -104,7 +115,17 @@ typedef struct
 KtstrTestResult *ktstr_runner_run_variant (KtstrRunner *runner, const KtstrTestDef *def,
                                            const KtstrRunVariant *variant, GError **error);
 
+/* What ktstr_runner_run_variant would refuse before booting: a topology
+ * label that does not parse, or a host deadline (--timeout) too short for
+ * the test's settle + duration.  Lets a plan refuse a run before any VM
+ * starts, in the terms the user chose. */
+gboolean ktstr_runner_check_variant (const KtstrRunner *runner, const KtstrTestDef *def,
+                                     const KtstrRunVariant *variant, GError **error);
+
 const char *ktstr_runner_get_rundir (const KtstrRunner *runner);
+
+/* TRUE when the runner packs a sched_ext scheduler (not the kernel's own). */
+gboolean ktstr_runner_has_scheduler (const KtstrRunner *runner);
 
 /* What packing the scheduler cost: base image size, build time (0 when it
  * came from the cache) and how many files were added for it. */

@@ -1,0 +1,285 @@
+#include "config.h"
+
+#include "cli/test-report.h"
+
+#include <unistd.h>
+
+#include "run/output-junit.h"
+#include "run/output-tap.h"
+#include "run/progress.h"
+#include "util/exit-status.h"
+
+struct _KtstrTestReport
+{
+  KtstrTestReportOptions options;
+  FILE *human;
+  gboolean has_progress; /* redraw a progress line on `human` */
+  KtstrExecutor *executor;
+  guint tick;
+  guint tap_number;
+  GMutex lock; /* output: results, notices, the progress line */
+};
+
+KtstrTestReport *
+ktstr_test_report_new (const KtstrTestReportOptions *options)
+{
+  KtstrTestReport *t = g_new0 (KtstrTestReport, 1);
+  t->options = *options;
+  t->human = options->tap ? stderr : stdout;
+  t->has_progress = isatty (fileno (t->human)) && !options->verbose;
+  g_mutex_init (&t->lock);
+  return t;
+}
+
+void
+ktstr_test_report_free (KtstrTestReport *t)
+{
+  if (t == NULL)
+    return;
+  if (t->tick != 0)
+    g_source_remove (t->tick);
+  g_mutex_clear (&t->lock);
+  g_free (t);
+}
+
+FILE *
+ktstr_test_report_get_human (KtstrTestReport *t)
+{
+  return t->human;
+}
+
+/* The caller holds the lock. */
+static void
+clear_progress (KtstrTestReport *t)
+{
+  if (t->has_progress && t->executor != NULL)
+    fputs ("\r\033[K", t->human);
+}
+
+static void
+draw_progress (KtstrTestReport *t)
+{
+  if (!t->has_progress || t->executor == NULL)
+    return;
+  const KtstrProgress *p = ktstr_executor_get_progress (t->executor);
+  if (p->done == p->total)
+    return;
+  g_autofree char *line = ktstr_progress_format (p);
+  fprintf (t->human, "\r\033[K%s", line);
+  fflush (t->human);
+}
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  KtstrTestReport *t = user_data;
+  g_mutex_lock (&t->lock);
+  draw_progress (t);
+  g_mutex_unlock (&t->lock);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+ktstr_test_report_begin (KtstrTestReport *t, KtstrExecutor *executor, guint n_results)
+{
+  t->executor = executor;
+  if (t->options.tap)
+    {
+      g_autofree char *head = ktstr_tap_header (n_results);
+      fputs (head, stdout);
+      fflush (stdout);
+    }
+  if (t->has_progress)
+    t->tick = g_timeout_add_seconds (1, on_tick, t);
+  g_mutex_lock (&t->lock);
+  draw_progress (t);
+  g_mutex_unlock (&t->lock);
+}
+
+void
+ktstr_test_report_notice (const char *message, gpointer report)
+{
+  KtstrTestReport *t = report;
+  g_mutex_lock (&t->lock);
+  clear_progress (t);
+  fflush (t->human);
+  fprintf (stderr, "ktstr: %s\n", message);
+  fflush (stderr);
+  g_mutex_unlock (&t->lock);
+}
+
+static const char *
+outcome_word (KtstrOutcome o)
+{
+  switch (o)
+    {
+    case KTSTR_OUTCOME_PASS:
+      return "PASS";
+    case KTSTR_OUTCOME_SKIP:
+      return "SKIP";
+    case KTSTR_OUTCOME_FAIL:
+    default:
+      return "FAIL";
+    }
+}
+
+static void
+print_timings (FILE *human, const KtstrVariant *v, const KtstrTestResult *r)
+{
+  const KtstrTestDef *def = v->def;
+  /* overhead: everything but the scenario itself (settle + run). */
+  double scenario_s = (def->duration_ms + def->settle_ms) / 1000.0;
+  fprintf (human,
+           "timing %s: start_to_hello_ms=%.0f launch_to_hello_ms=%.0f total_ms=%.0f "
+           "scenario_ms=%.0f overhead_ms=%.0f\n",
+           r->name, r->start_to_hello_us / 1000.0, r->boot_to_hello_us / 1000.0,
+           r->duration_s * 1000.0, scenario_s * 1000.0, (r->duration_s - scenario_s) * 1000.0);
+  /* The guest agent's own overhead, measured in the guest: its CPU time
+   * (PID 1 and its threads, not the workers) per second of scenario. */
+  if (r->agent_cpu_ns >= 0 && r->agent_span_ms > 0)
+    fprintf (human,
+             "timing %s: agent_cpu_ms=%.2f scenario_run_ms=%" G_GUINT64_FORMAT
+             " agent_cpu_ms_per_s=%.3f\n",
+             r->name, r->agent_cpu_ns / 1e6, r->agent_span_ms,
+             (r->agent_cpu_ns / 1e6) / (r->agent_span_ms / 1000.0));
+  if (v->runner != NULL && ktstr_runner_has_scheduler (v->runner))
+    {
+      guint64 size;
+      gint64 build_us;
+      gboolean was_cached;
+      guint n_files;
+      ktstr_runner_get_package_info (v->runner, &size, &build_us, &was_cached, &n_files);
+      fprintf (human,
+               "timing %s: sched_start_to_ready_ms=%" G_GINT64_FORMAT
+               " initramfs_base_bytes=%" G_GUINT64_FORMAT " initramfs_base_ms=%.1f%s "
+               "packed_files=%u\n",
+               r->name, r->sched_ready_ms, size, build_us / 1000.0, was_cached ? " (cached)" : "",
+               n_files);
+    }
+}
+
+/* "PASS steady   1n1l2c1t   12.3s  tcg", the verdict under a failure. */
+static void
+print_plain (KtstrTestReport *t, const KtstrTestResult *r)
+{
+  if (r->outcome == KTSTR_OUTCOME_SKIP)
+    {
+      fprintf (t->human, "SKIP %-24s %-10s  %s\n", r->name, r->topology, r->verdict);
+      fprintf (stderr, "ktstr: SKIP: %s\n", r->verdict);
+      return;
+    }
+  fprintf (t->human, "%s %-24s %-10s %6.1fs%s%s\n", outcome_word (r->outcome), r->name, r->topology,
+           r->duration_s, r->accel ? "  " : "", r->accel ? r->accel : "");
+  if (r->outcome == KTSTR_OUTCOME_FAIL)
+    fprintf (t->human, "     %s\n", r->verdict);
+}
+
+/* "[2/3] PASS gauntlet/steady/tiny-1llc/default 1n1l4c1t 9.8s", the
+ * verdict under anything but a pass. */
+static void
+print_gauntlet (KtstrTestReport *t, const KtstrTestResult *r)
+{
+  const KtstrProgress *p = ktstr_executor_get_progress (t->executor);
+  fprintf (t->human, "[%u/%u] %s %s %s %.1fs\n", p->done, p->total, outcome_word (r->outcome),
+           r->name, r->topology ? r->topology : "", r->duration_s);
+  if (r->outcome != KTSTR_OUTCOME_PASS && r->verdict != NULL)
+    fprintf (t->human, "     %s\n", r->verdict);
+}
+
+void
+ktstr_test_report_result (const KtstrVariant *v, const KtstrTestResult *r, gpointer report)
+{
+  KtstrTestReport *t = report;
+  g_mutex_lock (&t->lock);
+  clear_progress (t);
+  if (t->options.style == KTSTR_TEST_REPORT_PLAIN)
+    print_plain (t, r);
+  else
+    print_gauntlet (t, r);
+  if (r->outcome == KTSTR_OUTCOME_FAIL && r->report != NULL)
+    {
+      fflush (t->human);
+      fputs (r->report, stderr);
+    }
+  if (t->options.timings && r->outcome != KTSTR_OUTCOME_SKIP && !r->is_harness_error)
+    print_timings (t->human, v, r);
+  fflush (t->human);
+  if (t->options.tap)
+    {
+      g_autofree char *tap = ktstr_tap_result (++t->tap_number, r);
+      fputs (tap, stdout);
+      fflush (stdout);
+    }
+  draw_progress (t);
+  g_mutex_unlock (&t->lock);
+}
+
+void
+ktstr_test_report_interrupted (KtstrTestReport *t)
+{
+  const KtstrProgress *p = ktstr_executor_get_progress (t->executor);
+  guint in_flight = MIN (p->running, p->jobs);
+  g_mutex_lock (&t->lock);
+  clear_progress (t);
+  fprintf (t->human, "ktstr: interrupted: stopping %u running VM%s, starting no more\n", in_flight,
+           in_flight == 1 ? "" : "s");
+  fflush (t->human);
+  g_mutex_unlock (&t->lock);
+}
+
+int
+ktstr_test_report_finish (KtstrTestReport *t, const char *rundir)
+{
+  KtstrExecutorSummary s;
+  ktstr_executor_get_summary (t->executor, &s);
+  const KtstrProgress *p = ktstr_executor_get_progress (t->executor);
+  if (t->tick != 0)
+    {
+      g_source_remove (t->tick);
+      t->tick = 0;
+    }
+  g_mutex_lock (&t->lock);
+  clear_progress (t);
+  if (s.is_interrupted && t->options.tap)
+    {
+      g_autofree char *bail = ktstr_tap_bail_out ("interrupted");
+      fputs (bail, stdout);
+    }
+  const char *interrupted = s.is_interrupted ? " (interrupted)" : "";
+  if (t->options.style == KTSTR_TEST_REPORT_GAUNTLET)
+    {
+      fprintf (t->human,
+               "gauntlet: %u passed, %u failed, %u skipped, %u not run%s (%.1fs, %u VMs, %u at a "
+               "time)\n",
+               s.passed, s.failed, s.skipped, s.not_run, interrupted, s.elapsed_s, p->n_run,
+               p->jobs);
+      fprintf (t->human, "sidecars: %s\n", rundir);
+    }
+  else
+    {
+      fprintf (t->human, "sidecars: %s\n", rundir);
+      if (s.not_run > 0 || s.is_interrupted)
+        fprintf (t->human, "%u passed, %u failed, %u skipped, %u not run%s (%.1fs)\n", s.passed,
+                 s.failed, s.skipped, s.not_run, interrupted, s.elapsed_s);
+      else
+        fprintf (t->human, "%u passed, %u failed, %u skipped (%.1fs)\n", s.passed, s.failed,
+                 s.skipped, s.elapsed_s);
+    }
+  fflush (t->human);
+  fflush (stdout);
+  g_mutex_unlock (&t->lock);
+
+  int status = s.is_interrupted       ? KTSTR_EXIT_INTERRUPTED
+               : s.harness_errors > 0 ? KTSTR_EXIT_USAGE
+               : s.failed > 0         ? KTSTR_EXIT_FAILED
+                                      : KTSTR_EXIT_OK;
+  g_autoptr (GError) error = NULL;
+  if (t->options.junit_path != NULL
+      && !ktstr_junit_write (t->options.junit_path, "ktstr",
+                             ktstr_executor_get_results (t->executor), s.elapsed_s, &error))
+    {
+      fprintf (stderr, "ktstr test: %s\n", error->message);
+      status = MAX (status, KTSTR_EXIT_USAGE);
+    }
+  return status;
+}

@@ -1,0 +1,356 @@
+#include "config.h"
+
+#include "run/plan.h"
+
+#include "kernel/kernel-config.h"
+#include "run/gauntlet.h"
+#include "run/presets.h"
+#include "run/profiles.h"
+#include "testdef/testdef.h"
+
+GQuark
+ktstr_run_plan_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-run-plan-error-quark");
+}
+
+struct _KtstrRunPlan
+{
+  const KtstrRunRequest *request;
+  const char *topology;      /* the request's, or the definition's */
+  GPtrArray *variants;       /* KtstrVariant* */
+  GHashTable *runners;       /* "PATH\nFLAGS" -> KtstrRunner* */
+  KtstrRunner *first_runner; /* the first made, for the run directory */
+  GPtrArray *keep;           /* strvs the runners' options point into */
+  gboolean is_sched_ext_checked;
+  guint n_presets, n_profiles;
+  gboolean is_kvm;
+};
+
+void
+ktstr_run_plan_free (KtstrRunPlan *p)
+{
+  if (p == NULL)
+    return;
+  /* Variants borrow the runners: they go first. */
+  g_clear_pointer (&p->variants, g_ptr_array_unref);
+  g_clear_pointer (&p->runners, g_hash_table_unref);
+  g_clear_pointer (&p->keep, g_ptr_array_unref);
+  g_free (p);
+}
+
+GPtrArray *
+ktstr_run_plan_get_variants (const KtstrRunPlan *p)
+{
+  return p->variants;
+}
+
+const char *
+ktstr_run_plan_get_rundir (const KtstrRunPlan *p)
+{
+  return ktstr_runner_get_rundir (p->first_runner);
+}
+
+void
+ktstr_run_plan_get_gauntlet_shape (const KtstrRunPlan *p, guint *n_presets, guint *n_profiles,
+                                   gboolean *is_kvm)
+{
+  *n_presets = p->n_presets;
+  *n_profiles = p->n_profiles;
+  *is_kvm = p->is_kvm;
+}
+
+/* Kernel arguments ktstr sets itself. */
+static const char *const reserved_kargs[] = {
+  "console=", "rdinit=", "init=", "panic=", "ktstr.", NULL,
+};
+
+/* Fails on an argument of KARGS that ktstr sets itself; SDEF (NULL: the
+ * command line) names where they come from. */
+static gboolean
+check_reserved_kargs (char **kargs, const KtstrSchedulerDef *sdef, GError **error)
+{
+  for (char **k = kargs; k && *k; k++)
+    for (const char *const *r = reserved_kargs; *r; r++)
+      {
+        if (!g_str_has_prefix (*k, *r))
+          continue;
+        if (sdef != NULL)
+          g_set_error (error, KTSTR_RUN_PLAN_ERROR, KTSTR_RUN_PLAN_ERROR_KARG,
+                       "%s: karg '%s': ktstr sets %s itself", sdef->path, *k, *r);
+        else
+          g_set_error (error, KTSTR_RUN_PLAN_ERROR, KTSTR_RUN_PLAN_ERROR_KARG,
+                       "--karg '%s': ktstr sets %s itself; it cannot be overridden", *k, *r);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* Keeps STRV (NULL: an empty one) for as long as the runners point into it. */
+static char **
+keep (KtstrRunPlan *p, char **strv)
+{
+  if (strv == NULL)
+    strv = g_new0 (char *, 1);
+  g_ptr_array_add (p->keep, strv);
+  return strv;
+}
+
+/* The runner for SDEF (NULL: none, or the --scheduler binary) with FLAGS
+ * (comma-separated, NULL: none), made on first use.  *ACTIVE_OUT gets its
+ * active flags (borrowed, canonical order). */
+static KtstrRunner *
+runner_for (KtstrRunPlan *p, const KtstrSchedulerDef *sdef, const char *flags, char ***active_out,
+            GError **error)
+{
+  const KtstrRunRequest *q = p->request;
+  g_autofree char *key = g_strdup_printf ("%s\n%s", sdef ? sdef->path : "", flags ? flags : "");
+  if ((sdef != NULL || q->scheduler != NULL) && !p->is_sched_ext_checked)
+    {
+      if (!ktstr_kernel_check_sched_ext (q->kernel, "/boot", error))
+        return NULL;
+      p->is_sched_ext_checked = TRUE;
+    }
+  /* A definition's binary= is looked for before any VM (its name may be
+   * on PATH or beside the definition). */
+  if (sdef != NULL && !ktstr_scheduler_def_check_binary (sdef, error))
+    return NULL;
+  g_auto (GStrv) active = NULL, flag_args = NULL;
+  if (sdef != NULL && !ktstr_scheduler_def_select_flags (sdef, flags, &active, &flag_args, error))
+    {
+      g_prefix_error (error, "--flags: ");
+      return NULL;
+    }
+  KtstrRunner *runner = g_hash_table_lookup (p->runners, key);
+  if (runner != NULL)
+    {
+      *active_out = keep (p, g_steal_pointer (&active));
+      return runner;
+    }
+
+  /* Scheduler arguments: the definition's, those after "--", the flags'.
+   * Kernel arguments: the definition's, then --karg. */
+  g_autoptr (GStrvBuilder) ab = g_strv_builder_new ();
+  g_autoptr (GStrvBuilder) kb = g_strv_builder_new ();
+  if (sdef != NULL)
+    {
+      if (!check_reserved_kargs (sdef->kargs, sdef, error))
+        return NULL;
+      g_strv_builder_addv (ab, (const char **)sdef->args);
+      g_strv_builder_addv (kb, (const char **)sdef->kargs);
+    }
+  if (!check_reserved_kargs (q->kargs, NULL, error))
+    return NULL;
+  g_strv_builder_addv (ab, (const char **)q->scheduler_args);
+  if (flag_args != NULL)
+    g_strv_builder_addv (ab, (const char **)flag_args);
+  if (q->kargs != NULL)
+    g_strv_builder_addv (kb, (const char **)q->kargs);
+
+  KtstrRunOptions opts = {
+    .kernel = q->kernel,
+    .backend = q->backend,
+    .accel = KTSTR_ACCEL_AUTO,
+    /* Each variant names its topology. */
+    .topology = NULL,
+    .memory_mb = q->memory_mb,
+    .timeout_s = q->timeout_s,
+    .verbose = q->verbose,
+    .kargs = keep (p, g_strv_builder_end (kb)),
+    .scheduler = sdef ? sdef->binary : q->scheduler,
+    .scheduler_args = keep (p, g_strv_builder_end (ab)),
+    .includes = q->includes,
+    .scheduler_name = sdef ? sdef->name : NULL,
+    .active_flags = keep (p, g_steal_pointer (&active)),
+    .sysctls = sdef ? sdef->sysctls : NULL,
+    .scheduler_ready_ms = sdef ? sdef->ready_ms : 0,
+    .scheduler_checks = sdef ? sdef->keyfile : NULL,
+    .notice = q->notice,
+    .notice_data = q->notice_data,
+  };
+  runner = ktstr_runner_new (&opts, error);
+  if (runner == NULL)
+    return NULL;
+  g_hash_table_insert (p->runners, g_steal_pointer (&key), runner);
+  if (p->first_runner == NULL)
+    p->first_runner = runner;
+  *active_out = opts.active_flags;
+  return runner;
+}
+
+/* Why DEF must not run at TOPOLOGY under SDEF (NULL: none) with the
+ * ACTIVE flags: the test's constraints, the scheduler's, or the test's
+ * required/excluded flags.  NULL when it may run. */
+static char *
+skip_reason (const KtstrTestDef *def, const KtstrSchedulerDef *sdef, const char *topology,
+             const char *const *active)
+{
+  g_autoptr (GError) error = NULL;
+  if (ktstr_testdef_fits (def, topology, &error)
+      && (sdef == NULL || ktstr_scheduler_def_check_topology (sdef, topology, &error))
+      && ktstr_testdef_allows_flags (def, active, &error))
+    return NULL;
+  return g_strdup (error->message);
+}
+
+/* A plain run: one variant per test.  The command line's scheduler wins
+ * over the test's scheduler=, its --flags over the test's flags=. */
+static gboolean
+expand_plain (KtstrRunPlan *p, GPtrArray *tests, GError **error)
+{
+  const KtstrRunRequest *q = p->request;
+  for (guint i = 0; i < tests->len; i++)
+    {
+      const KtstrTestDef *def = tests->pdata[i];
+      const KtstrSchedulerDef *sdef = q->scheduler_def;
+      if (sdef == NULL && q->scheduler == NULL)
+        sdef = def->scheduler;
+      g_autofree char *flags = q->flags ? g_strdup (q->flags)
+                               : sdef != NULL && sdef == def->scheduler && def->flags != NULL
+                                   ? g_strjoinv (",", def->flags)
+                                   : NULL;
+      if (flags != NULL && sdef == NULL)
+        {
+          g_set_error (error, KTSTR_RUN_PLAN_ERROR, KTSTR_RUN_PLAN_ERROR_FLAGS,
+                       "--flags: test '%s' names no scheduler definition (scheduler=) and no "
+                       "--scheduler-file was given",
+                       def->name);
+          return FALSE;
+        }
+      char **active = NULL;
+      KtstrRunner *runner = runner_for (p, sdef, flags, &active, error);
+      if (runner == NULL)
+        return FALSE;
+      const char *topology = p->topology ? p->topology : def->topology;
+      KtstrVariant *v = ktstr_variant_new (def->name, def, topology);
+      v->runner = runner;
+      /* Like ktstr for a topology mismatch: not run, said so, and recorded
+       * as a passing skip. */
+      v->skip_reason = skip_reason (def, sdef, topology, (const char *const *)active);
+      v->is_skip_recorded = v->skip_reason != NULL;
+      g_ptr_array_add (p->variants, v);
+    }
+  return TRUE;
+}
+
+/* A gauntlet shares its runners (one per flag profile) among all tests, so
+ * without --scheduler-file the tests must agree: none names a scheduler,
+ * or all name the same definition file.  *SDEF gets it (borrowed). */
+static gboolean
+gauntlet_scheduler (GPtrArray *tests, const KtstrSchedulerDef **sdef, GError **error)
+{
+  const KtstrTestDef *first = tests->pdata[0];
+  g_autofree char *first_path
+      = first->scheduler ? g_canonicalize_filename (first->scheduler->path, NULL) : NULL;
+  for (guint i = 1; i < tests->len; i++)
+    {
+      const KtstrTestDef *d = tests->pdata[i];
+      g_autofree char *path
+          = d->scheduler ? g_canonicalize_filename (d->scheduler->path, NULL) : NULL;
+      if (g_strcmp0 (path, first_path) != 0)
+        {
+          g_set_error (error, KTSTR_RUN_PLAN_ERROR, KTSTR_RUN_PLAN_ERROR_SCHEDULERS,
+                       "--gauntlet: tests '%s' (scheduler %s) and '%s' (scheduler %s) name "
+                       "different schedulers; run them separately or pass --scheduler-file",
+                       first->name, first_path ? first_path : "none", d->name,
+                       path ? path : "none");
+          return FALSE;
+        }
+    }
+  *sdef = first->scheduler;
+  return TRUE;
+}
+
+/* A gauntlet: every test x preset x flag profile, one runner per profile
+ * (its arguments follow the definition's and the command line's). */
+static gboolean
+expand_gauntlet (KtstrRunPlan *p, GPtrArray *tests, GError **error)
+{
+  const KtstrRunRequest *q = p->request;
+  const KtstrSchedulerDef *sdef = q->scheduler_def;
+  if (sdef == NULL && q->scheduler == NULL && !gauntlet_scheduler (tests, &sdef, error))
+    return FALSE;
+  g_autofree const KtstrPreset **presets = NULL;
+  if (q->presets != NULL && (presets = ktstr_presets_parse_list (q->presets, error)) == NULL)
+    {
+      g_prefix_error (error, "--preset: ");
+      return FALSE;
+    }
+  g_autoptr (GPtrArray) profiles = ktstr_profiles_expand (sdef, error);
+  if (profiles == NULL)
+    return FALSE;
+  g_autoptr (GPtrArray) runners = g_ptr_array_new ();
+  for (guint i = 0; i < profiles->len; i++)
+    {
+      const KtstrProfile *prof = profiles->pdata[i];
+      g_autofree char *flags = g_strjoinv (",", prof->flags);
+      char **active = NULL;
+      KtstrRunner *runner = runner_for (p, sdef, sdef ? flags : NULL, &active, error);
+      if (runner == NULL)
+        return FALSE;
+      g_ptr_array_add (runners, runner);
+    }
+  KtstrHostCapacity cap;
+  ktstr_host_capacity_detect (&cap, q->backend);
+  g_autoptr (GPtrArray) variants = ktstr_gauntlet_expand (
+      tests, (const KtstrPreset *const *)presets, profiles, sdef, &cap, q->memory_mb);
+  for (guint i = 0; i < variants->len; i++)
+    {
+      KtstrVariant *v = variants->pdata[i];
+      v->runner = runners->pdata[v->profile_index];
+    }
+  g_ptr_array_extend_and_steal (p->variants, g_steal_pointer (&variants));
+  p->n_presets = presets ? g_strv_length ((char **)presets) : KTSTR_PRESETS_COUNT;
+  p->n_profiles = profiles->len;
+  p->is_kvm = cap.is_kvm;
+  return TRUE;
+}
+
+/* Arguments after "--" need a scheduler to go to. */
+static gboolean
+check_scheduler_args (const KtstrRunRequest *q, GPtrArray *tests, GError **error)
+{
+  if (q->scheduler_args == NULL || q->scheduler_args[0] == NULL || q->scheduler != NULL
+      || q->scheduler_def != NULL)
+    return TRUE;
+  for (guint i = 0; i < tests->len; i++)
+    if (((KtstrTestDef *)tests->pdata[i])->scheduler != NULL)
+      return TRUE;
+  g_set_error_literal (error, KTSTR_RUN_PLAN_ERROR, KTSTR_RUN_PLAN_ERROR_SCHEDULER_ARGS,
+                       "arguments after '--' are for a scheduler, but no --scheduler was given");
+  return FALSE;
+}
+
+KtstrRunPlan *
+ktstr_run_plan_new (const KtstrRunRequest *q, GPtrArray *tests, GError **error)
+{
+  if (tests->len == 0)
+    {
+      g_set_error_literal (error, KTSTR_RUN_PLAN_ERROR, KTSTR_RUN_PLAN_ERROR_NO_TESTS,
+                           "no tests to run");
+      return NULL;
+    }
+  if (!check_scheduler_args (q, tests, error))
+    return NULL;
+  g_autoptr (KtstrRunPlan) p = g_new0 (KtstrRunPlan, 1);
+  p->request = q;
+  p->topology = q->topology                                   ? q->topology
+                : q->scheduler_def != NULL && !q->is_gauntlet ? q->scheduler_def->topology
+                                                              : NULL;
+  p->variants = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_variant_free);
+  p->runners
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)ktstr_runner_free);
+  p->keep = g_ptr_array_new_with_free_func ((GDestroyNotify)g_strfreev);
+  if (!(q->is_gauntlet ? expand_gauntlet (p, tests, error) : expand_plain (p, tests, error)))
+    return NULL;
+  /* What the runner would refuse after the first VMs have run is refused
+   * now, for every variant. */
+  for (guint i = 0; i < p->variants->len; i++)
+    {
+      const KtstrVariant *v = p->variants->pdata[i];
+      KtstrRunVariant rv = { .topology = v->topology, .memory_mb = v->memory_mb };
+      if (v->skip_reason == NULL && !ktstr_runner_check_variant (v->runner, v->def, &rv, error))
+        return NULL;
+    }
+  return g_steal_pointer (&p);
+}

@@ -1,0 +1,87 @@
+/* The plan of one `ktstr test` run: what the command line asked for
+ * (KtstrRunRequest) turned into runners and the list of variants the
+ * executor runs (variant.h, executor.h).
+ *
+ * This is the one place that assembles a runner's options: the scheduler
+ * (none, a --scheduler binary, a --scheduler-file definition or a test's
+ * scheduler=), its arguments (the definition's, then those after "--",
+ * then its flags'), the kernel arguments (the definition's, then --karg,
+ * none of them one ktstr sets itself), sysctls, checks and includes.  One
+ * runner serves every variant with the same scheduler and flags.
+ *
+ * A plain run is one variant per test, at --topology (or the definition's
+ * topology, or the test's own); a test whose constraints, scheduler or
+ * flags rule it out is a recorded skip.  A gauntlet is every test x preset
+ * x flag profile (gauntlet.h).  Everything that can be refused without a
+ * VM is refused here, before any VM boots: unknown flags, reserved kernel
+ * arguments, a kernel without sched_ext for a scheduler, a --timeout too
+ * short for a test. */
+#ifndef KTSTR_PLAN_H
+#define KTSTR_PLAN_H
+
+#include <glib.h>
+
+#include "backends/backend.h"
+#include "kernel/kernel.h"
+#include "run/runner.h"
+#include "run/variant.h"
+#include "sched/scheduler-def.h"
+
+G_BEGIN_DECLS
+
+#define KTSTR_RUN_PLAN_ERROR (ktstr_run_plan_error_quark ())
+GQuark ktstr_run_plan_error_quark (void);
+
+typedef enum
+{
+  KTSTR_RUN_PLAN_ERROR_NO_TESTS,       /* nothing was selected */
+  KTSTR_RUN_PLAN_ERROR_FLAGS,          /* --flags without a scheduler definition */
+  KTSTR_RUN_PLAN_ERROR_KARG,           /* a kernel argument ktstr sets itself */
+  KTSTR_RUN_PLAN_ERROR_SCHEDULER_ARGS, /* arguments after "--" but no scheduler */
+  KTSTR_RUN_PLAN_ERROR_SCHEDULERS,     /* a gauntlet's tests name different schedulers */
+} KtstrRunPlanError;
+
+/* What the command line asked for.  Every pointer is borrowed and must
+ * outlive the plan (its runners point into them). */
+typedef struct
+{
+  KtstrKernel *kernel;
+  const KtstrBackend *backend;
+  const char *topology; /* every test's; NULL: the definition's, else each test's */
+  guint memory_mb;      /* 0: the runner's default, or in a gauntlet each preset's */
+  guint timeout_s;      /* 0: derived from each test's duration */
+  gboolean verbose;
+  char **kargs;                           /* --karg */
+  const char *scheduler;                  /* --scheduler binary, or NULL */
+  char **scheduler_args;                  /* after "--"; never NULL */
+  const KtstrSchedulerDef *scheduler_def; /* --scheduler-file, or NULL */
+  const char *flags;                      /* --flags, comma-separated, or NULL */
+  char **includes;                        /* --include */
+  gboolean is_gauntlet;
+  const char *presets; /* gauntlet: --preset list; NULL: all that fit */
+  KtstrNoticeFunc notice;
+  gpointer notice_data;
+} KtstrRunRequest;
+
+typedef struct _KtstrRunPlan KtstrRunPlan;
+
+/* Expands TESTS (KtstrTestDef*, borrowed, must outlive the plan) as
+ * REQUEST says.  NULL and *error when the run cannot start. */
+KtstrRunPlan *ktstr_run_plan_new (const KtstrRunRequest *request, GPtrArray *tests, GError **error);
+void ktstr_run_plan_free (KtstrRunPlan *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrRunPlan, ktstr_run_plan_free)
+
+/* The variants, in run order (KtstrVariant*, owned by the plan). */
+GPtrArray *ktstr_run_plan_get_variants (const KtstrRunPlan *plan);
+
+/* Where the sidecars go (every runner of a run shares the directory). */
+const char *ktstr_run_plan_get_rundir (const KtstrRunPlan *plan);
+
+/* A gauntlet's shape: presets asked for, flag profiles, whether the host
+ * runs KVM.  Zeros for a plain run. */
+void ktstr_run_plan_get_gauntlet_shape (const KtstrRunPlan *plan, guint *n_presets,
+                                        guint *n_profiles, gboolean *is_kvm);
+
+G_END_DECLS
+
+#endif

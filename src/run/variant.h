@@ -1,0 +1,47 @@
+/* Variants: the units of work of one `ktstr test` run.
+ *
+ * Every run, plain or gauntlet, is first expanded into a list of variants
+ * (plan.h) and then run by the executor (executor.h).  A variant is one
+ * test at one topology with one runner (one scheduler choice and its
+ * flags); the list is ordered as it should run.  Later features are
+ * transformations of the list, not new drivers: trials would repeat
+ * entries, a shard would keep every Nth entry, several kernels would
+ * concatenate one list per kernel.
+ *
+ * A variant that must not run carries its skip reason.  In a plain run the
+ * skip is recorded in a sidecar, like a run (the user named that test at
+ * that topology); in a gauntlet a preset that does not fit is no run of the
+ * test at all and is only reported. */
+#ifndef KTSTR_VARIANT_H
+#define KTSTR_VARIANT_H
+
+#include <glib.h>
+
+#include "run/presets.h"
+#include "run/runner.h"
+#include "testdef/testdef.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  /* What the outputs call it: the test's name, or, in a gauntlet,
+   * gauntlet/{test}/{preset}/{profile}. */
+  char *name;
+  const KtstrTestDef *def;   /* borrowed */
+  const KtstrPreset *preset; /* gauntlet only, borrowed; NULL otherwise */
+  guint profile_index;       /* gauntlet: into its flag profiles */
+  char *topology;            /* the label it runs at */
+  guint memory_mb;           /* 0: the runner's */
+  char *skip_reason;         /* non-NULL: not run, and why */
+  gboolean is_skip_recorded; /* a skip that still writes its sidecar */
+  KtstrRunner *runner;       /* borrowed from the plan; NULL only in unit tests */
+} KtstrVariant;
+
+KtstrVariant *ktstr_variant_new (const char *name, const KtstrTestDef *def, const char *topology);
+void ktstr_variant_free (KtstrVariant *variant);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrVariant, ktstr_variant_free)
+
+G_END_DECLS
+
+#endif
