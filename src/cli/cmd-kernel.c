@@ -11,6 +11,7 @@
 #include "kernel/kconfig.h"
 #include "kernel/kernel-build.h"
 #include "kernel/kernel-cache.h"
+#include "stats/table.h"
 #include "util/json-util.h"
 
 static gboolean
@@ -144,27 +145,35 @@ cmd_list (int argc, char **argv)
       return KTSTR_EXIT_OK;
     }
   fprintf (stderr, "cache: %s\n", root);
-  printf ("%-48s %-20s %-8s %-16s\n", "KEY", "VERSION", "SOURCE", "BUILT");
+  static const char *const headers[] = { "KEY", "VERSION", "SOURCE", "BUILT", "NOTE" };
+  static const KtstrAlign align[] = { KTSTR_ALIGN_LEFT, KTSTR_ALIGN_LEFT, KTSTR_ALIGN_LEFT,
+                                      KTSTR_ALIGN_LEFT, KTSTR_ALIGN_LEFT };
+  g_autoptr (KtstrTable) table = ktstr_table_new (G_N_ELEMENTS (headers), headers, align);
   guint stale = 0, untracked = 0, corrupt = 0;
   for (guint i = 0; i < all->len; i++)
     {
       KtstrCacheEntry *e = all->pdata[i];
       if (e->error != NULL)
         {
-          printf ("%-48s (corrupt: %s)\n", e->key, e->error);
+          g_autofree char *note = g_strdup_printf ("(corrupt: %s)", e->error);
+          ktstr_table_add_row (table, (const char *[]){ e->key, "-", "-", "-", note });
           corrupt++;
           continue;
         }
       g_autofree char *when = format_time (e->built_at);
       const char *st = kconfig_status (e, current);
-      printf ("%-48s %-20s %-8s %-16s%s\n", e->key, e->version ? e->version : "-",
-              e->source_type ? e->source_type : "-", when,
-              g_str_equal (st, "stale")       ? " (stale kconfig)"
-              : g_str_equal (st, "untracked") ? " (untracked kconfig)"
-                                              : "");
+      const char *note = g_str_equal (st, "stale")       ? "(stale kconfig)"
+                         : g_str_equal (st, "untracked") ? "(untracked kconfig)"
+                                                         : NULL;
+      ktstr_table_add_row (table,
+                           (const char *[]){ e->key, e->version ? e->version : "-",
+                                             e->source_type ? e->source_type : "-", when, note });
       stale += g_str_equal (st, "stale");
       untracked += g_str_equal (st, "untracked");
     }
+  g_autoptr (GString) rendered = g_string_new (NULL);
+  ktstr_table_render (table, rendered, FALSE);
+  fputs (rendered->str, stdout);
   if (all->len == 0)
     fprintf (stderr, "no cached kernels; build one with 'ktstr kernel build --source DIR'\n");
   if (untracked)
