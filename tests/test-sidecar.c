@@ -570,6 +570,38 @@ test_json_rust_minimal (void)
   g_assert_null (sc->kernel_version);
 }
 
+/* The trial of a repeated run: its own file name (the trials share the
+ * variant hash), the key last and only when set, read back; a file
+ * without it (every Rust sidecar) reads as 0; a bad value is an error. */
+static void
+test_trial (void)
+{
+  g_autoptr (KtstrSidecar) sc = minimal_sidecar ("my_test");
+  sc->trial = 3;
+  g_autofree char *name = ktstr_sidecar_filename (sc);
+  g_assert_cmpstr (name, ==, "my_test-55f6b9881e152f8c-trial3.ktstr.json");
+  g_assert_true (ktstr_sidecar_is_sidecar_name (name));
+  g_autofree char *text = ktstr_sidecar_to_data (sc, NULL);
+  g_assert_true (g_str_has_suffix (text, "\n  \"accel\": null,\n  \"trial\": 3\n}\n"));
+  g_autoptr (JsonNode) node = json_from_string (text, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrSidecar) back = ktstr_sidecar_from_json (node, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->trial, ==, 3);
+
+  g_autofree char *path = fixture_path ("rust-full.ktstr.json");
+  g_autoptr (KtstrSidecar) rust = ktstr_sidecar_load_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rust->trial, ==, 0);
+
+  JsonObject *o = json_node_get_object (node);
+  json_object_set_string_member (o, "trial", "three");
+  g_autoptr (KtstrSidecar) bad = ktstr_sidecar_from_json (node, &error);
+  g_assert_null (bad);
+  g_assert_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_INVALID_FIELD);
+  g_assert_nonnull (strstr (error->message, "trial"));
+}
+
 static void
 test_json_missing_required (void)
 {
@@ -880,6 +912,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sidecar/json/rust-fixture", test_json_rust_fixture);
   g_test_add_func ("/sidecar/json/rust-minimal", test_json_rust_minimal);
   g_test_add_func ("/sidecar/json/missing-required", test_json_missing_required);
+  g_test_add_func ("/sidecar/json/trial", test_trial);
   g_test_add_func ("/sidecar/json/invalid-fields", test_json_invalid_fields);
   g_test_add_func ("/sidecar/json/unknown-polarity", test_json_unknown_polarity);
   g_test_add_func ("/sidecar/load/corrupt-names-path", test_load_corrupt_names_path);

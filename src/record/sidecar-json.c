@@ -200,6 +200,8 @@ ktstr_sidecar_to_json (const KtstrSidecar *sc)
   ktstr_json_member_string (b, "run_source", sc->run_source);
   /* Ours, not in the Rust ktstr's schema; its reader ignores unknown keys. */
   ktstr_json_member_string (b, "accel", sc->accel);
+  if (sc->trial > 0)
+    ktstr_json_member_u64 (b, "trial", sc->trial);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -601,5 +603,13 @@ ktstr_sidecar_from_json (JsonNode *node, GError **error)
   if (!opt_string (o, "", "run_source", &sc->run_source, error)
       || !opt_string (o, "", "accel", &sc->accel, error))
     return NULL;
+  if (ktstr_json_optional_member (o, "trial") != NULL)
+    {
+      KtstrJsonReader r = at ("");
+      guint trial;
+      if (!ktstr_json_get_uint (&r, o, "trial", &trial, error))
+        return NULL;
+      sc->trial = trial;
+    }
   return g_steal_pointer (&sc);
 }

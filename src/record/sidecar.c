@@ -286,9 +286,12 @@ ktstr_sidecar_variant_hash (const KtstrSidecar *sc)
 char *
 ktstr_sidecar_filename (const KtstrSidecar *sc)
 {
-  return g_strdup_printf ("%s-%016" G_GINT64_MODIFIER "x.ktstr.json",
-                          sc->test_name != NULL ? sc->test_name : "",
-                          ktstr_sidecar_variant_hash (sc));
+  const char *test = sc->test_name != NULL ? sc->test_name : "";
+  guint64 hash = ktstr_sidecar_variant_hash (sc);
+  if (sc->trial > 0)
+    return g_strdup_printf ("%s-%016" G_GINT64_MODIFIER "x-trial%u.ktstr.json", test, hash,
+                            sc->trial);
+  return g_strdup_printf ("%s-%016" G_GINT64_MODIFIER "x.ktstr.json", test, hash);
 }
 
 /* --- Identity stamps ----------------------------------------------------------- */

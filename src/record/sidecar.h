@@ -2,9 +2,10 @@
  * test (pass, fail or skip) into the run directory (see rundir.h); ktstr-stats loads them back.
  *
  * Writer: every schema field is always emitted, in schema order (null for
- * an absent value, [] for an empty list), pretty-printed, followed by one
- * field of our own at the end, `accel` ("kvm"/"tcg"/null).  There is no
- * failure-details field.
+ * an absent value, [] for an empty list), pretty-printed, followed by the
+ * fields of our own at the end: `accel` ("kvm"/"tcg"/null), then `trial`
+ * (1-based) only for a trial of a repeated run (`ktstr test --repeat`).
+ * There is no failure-details field.
  * Reader: a missing nullable key reads as absent, a missing required key is
  * an error naming it, unknown keys are ignored, the legacy key `source` is
  * NOT read as `run_source`.  Files written by the Rust ktstr load, and it
@@ -141,7 +142,11 @@ typedef struct
   gboolean has_cleanup_duration_ms;
   guint64 cleanup_duration_ms;
   char *run_source; /* nullable: "local" / "ci" / "archive" */
-  char *accel;      /* ours, last in the file: "kvm" / "tcg" / NULL */
+  char *accel;      /* ours, after the schema: "kvm" / "tcg" / NULL */
+  /* Ours, last: which trial of a repeated run this is, 1-based; 0 when the
+   * run was not repeated (the key is then left out, and files without it,
+   * the Rust tool's included, read as 0). */
+  guint32 trial;
 
   /* Not serialized: the file this sidecar was loaded from (set by
    * ktstr_sidecar_load_file / ktstr_sidecar_collect_dir), else NULL. */
@@ -196,7 +201,10 @@ KtstrSidecar *ktstr_sidecar_load_file (const char *path, GError **error);
  * sysctls each + 0, 0xff, sorted kargs each + 0.  Independent of host,
  * commits, run_source, timestamps, outcome. */
 guint64 ktstr_sidecar_variant_hash (const KtstrSidecar *sidecar);
-/* "{test_name}-{variant_hash:016x}.ktstr.json" */
+/* "{test_name}-{variant_hash:016x}.ktstr.json", or for a trial of a
+ * repeated run "{test_name}-{variant_hash:016x}-trial{trial}.ktstr.json":
+ * the trials of one variant share the hash and must not overwrite each
+ * other. */
 char *ktstr_sidecar_filename (const KtstrSidecar *sidecar);
 /* TRUE when BASENAME ends with ".json" and contains ".ktstr.". */
 gboolean ktstr_sidecar_is_sidecar_name (const char *basename);
