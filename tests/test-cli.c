@@ -259,6 +259,33 @@ test_skip_named_scheduler (void)
   assert_skip (&g, gsc, "named_sched", "test 'named_sched' requires flag 'fast' (required_flags)");
 }
 
+/* A skip is no trial: with --repeat it is decided and recorded once. */
+static void
+test_skip_repeat (void)
+{
+  g_auto (CliRun) r = { 0 };
+  g_autoptr (KtstrSidecar) sc = run_skipped (
+      (const char *[]){ "--repeat=3", "--topology=1n1l2c1t", "steady_llc", NULL }, &r);
+  assert_skip (&r, sc, "steady_llc", "1n1l2c1t has 1 LLCs; test 'steady_llc' needs 2 to 64");
+  g_assert_nonnull (strstr (r.out, "1 test × 3 trials, one VM each"));
+  g_assert_cmpuint (sc->trial, ==, 0);
+}
+
+/* --repeat takes a number of trials in range. */
+static void
+test_repeat_invalid (void)
+{
+  static const char *const bad[]
+      = { "--repeat=0", "--repeat=101", "--repeat=x", "--repeat=-2", "--repeat=" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_auto (CliRun) r = { 0 };
+      cli_run (&r, NULL, (const char *[]){ "test", "--kernel=/bin/true", bad[i], "steady", NULL });
+      g_assert_cmpint (r.status, ==, 2);
+      g_assert_nonnull (strstr (r.err, "--repeat takes a number of trials from 1 to 100, got '"));
+    }
+}
+
 /* --flags with neither --scheduler-file nor a test naming a scheduler. */
 static void
 test_flags_without_scheduler (void)
@@ -430,6 +457,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/test/timeout-too-short", test_timeout_too_short);
   g_test_add_func ("/cli/test/harness-error/summary-and-junit", test_harness_error_summary);
   g_test_add_func ("/cli/test/refused-before-boot", test_refused_before_boot);
+  g_test_add_func ("/cli/test/repeat/skip-once", test_skip_repeat);
+  g_test_add_func ("/cli/test/repeat/invalid", test_repeat_invalid);
   g_test_add_func ("/cli/show-thresholds/builtin", test_thresholds_builtin);
   g_test_add_func ("/cli/show-thresholds/scheduler-file", test_thresholds_scheduler_file);
   g_test_add_func ("/cli/show-thresholds/test-scheduler", test_thresholds_test_scheduler);

@@ -11,6 +11,7 @@
 
 #include "backends/backend.h"
 #include "kernel/kernel-cache.h"
+#include "record/sidecar.h"
 #include "run/executor.h"
 #include "run/runner.h"
 #include "run/variant.h"
@@ -409,6 +410,31 @@ test_skips (Fixture *f, gconstpointer data)
   g_assert_cmpuint (ktstr_executor_get_progress (ex)->n_run, ==, 1);
 }
 
+/* Trials of one variant each keep their sidecar, with their index. */
+static void
+test_trials (Fixture *f, gconstpointer data)
+{
+  add_variant (f, "a", GUEST_PASS, NULL);
+  g_autoptr (GPtrArray) trials = ktstr_variants_repeat (f->variants, 2);
+  g_autoptr (KtstrExecutor) ex = make_executor (f, 1);
+  ktstr_executor_run (ex, trials);
+  assert_seen (f, (const char *[]){ "a#1 PASS", "a#2 PASS", NULL });
+  g_assert_cmpuint (count_files (f->sidecars, ".ktstr.json"), ==, 2);
+  g_assert_cmpuint (count_files (f->sidecars, ".console.log"), ==, 2);
+  GPtrArray *results = ktstr_executor_get_results (ex);
+  for (guint i = 0; i < 2; i++)
+    {
+      const KtstrTestResult *r = results->pdata[i];
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KtstrSidecar) sc = ktstr_sidecar_load_file (r->sidecar_path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (sc->trial, ==, i + 1);
+      g_assert_cmpstr (sc->test_name, ==, "exec");
+      g_autofree char *suffix = g_strdup_printf ("-trial%u.ktstr.json", i + 1);
+      g_assert_true (g_str_has_suffix (r->sidecar_path, suffix));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -419,6 +445,7 @@ main (int argc, char **argv)
   ADD ("/executor/stop/kills-running", test_stop_kills_running);
   ADD ("/executor/stop/interrupted-failure-discarded", test_interrupted_failure_discarded);
   ADD ("/executor/skips", test_skips);
+  ADD ("/executor/trials", test_trials);
 #undef ADD
   return g_test_run ();
 }

@@ -35,6 +35,8 @@ typedef struct
   char *presets;
   gboolean tap;
   char *junit;
+  char *repeat;
+  guint trials; /* --repeat N; 1 when not given */
 } TestArgs;
 
 static int usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
@@ -65,28 +67,53 @@ on_interrupt (gpointer user_data)
   ktstr_executor_stop (s->executor);
 }
 
-/* The header line: the kernel and backend, and what the run expands to. */
+/* --repeat N: each test N times, 1 to KTSTR_MAX_TRIALS. */
+#define KTSTR_MAX_TRIALS 100
+
+static gboolean
+parse_repeat (const char *text, guint *trials, GError **error)
+{
+  guint64 n = 0;
+  if (text == NULL)
+    {
+      *trials = 1;
+      return TRUE;
+    }
+  if (!g_ascii_string_to_unsigned (text, 10, 1, KTSTR_MAX_TRIALS, &n, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--repeat takes a number of trials from 1 to %u, got '%s'", KTSTR_MAX_TRIALS,
+                   text);
+      return FALSE;
+    }
+  *trials = (guint)n;
+  return TRUE;
+}
+
+/* The header line: the kernel and backend, and what the run expands to.
+ * N_VARIANTS counts every run of the list, trials included. */
 static void
 print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, guint n_tests,
-              guint jobs)
+              guint trials, guint n_variants, guint jobs)
 {
   const KtstrKernel *kernel = q->kernel;
+  g_autofree char *times
+      = trials > 1 ? g_strdup_printf (" × %u trials, one VM each", trials) : g_strdup ("");
   if (!q->is_gauntlet)
     {
-      fprintf (human, "ktstr: kernel %s (%s, from %s), backend %s, %u test%s\n", kernel->image,
+      fprintf (human, "ktstr: kernel %s (%s, from %s), backend %s, %u test%s%s\n", kernel->image,
                kernel->version ? kernel->version : "version unknown", kernel->source,
-               q->backend->name, n_tests, n_tests == 1 ? "" : "s");
+               q->backend->name, n_tests, n_tests == 1 ? "" : "s", times);
       fflush (human);
       return;
     }
   guint n_presets, n_profiles;
   gboolean is_kvm;
   ktstr_run_plan_get_gauntlet_shape (plan, &n_presets, &n_profiles, &is_kvm);
-  guint n_variants = ktstr_run_plan_get_variants (plan)->len;
-  fprintf (human, "ktstr: kernel %s, backend %s (%s), %u test%s × %u preset%s × %u profile%s\n",
+  fprintf (human, "ktstr: kernel %s, backend %s (%s), %u test%s × %u preset%s × %u profile%s%s\n",
            kernel->image, q->backend->name, is_kvm ? "kvm" : "tcg", n_tests,
            n_tests == 1 ? "" : "s", n_presets, n_presets == 1 ? "" : "s", n_profiles,
-           n_profiles == 1 ? "" : "s");
+           n_profiles == 1 ? "" : "s", times);
   fprintf (human, "gauntlet: %u variant%s, %u at a time\n", n_variants, n_variants == 1 ? "" : "s",
            jobs);
   fflush (human);
@@ -98,7 +125,9 @@ static int
 run_plan (const TestArgs *a, const KtstrRunRequest *q, KtstrRunPlan *plan, guint n_tests,
           KtstrTestReport *report)
 {
-  GPtrArray *variants = ktstr_run_plan_get_variants (plan);
+  /* Trials are the plan's list repeated, one VM per trial. */
+  g_autoptr (GPtrArray) variants
+      = ktstr_variants_repeat (ktstr_run_plan_get_variants (plan), a->trials);
   /* A plain run is a list like any other, one VM at a time. */
   guint jobs = q->is_gauntlet ? (a->jobs > 0 ? (guint)a->jobs : g_get_num_processors ()) : 1;
   FILE *human = ktstr_test_report_get_human (report);
@@ -120,7 +149,7 @@ run_plan (const TestArgs *a, const KtstrRunRequest *q, KtstrRunPlan *plan, guint
   /* Plain runs print the TAP plan before the header, gauntlets after. */
   if (!q->is_gauntlet)
     ktstr_test_report_begin (report, executor, variants->len);
-  print_header (human, q, plan, n_tests, jobs);
+  print_header (human, q, plan, n_tests, a->trials, variants->len, jobs);
   if (q->is_gauntlet)
     ktstr_test_report_begin (report, executor, variants->len);
   ktstr_executor_run (executor, variants);
@@ -137,7 +166,7 @@ ktstr_cmd_test (int argc, char **argv)
   g_autofree char *scheduler_arg = NULL;
   g_auto (GStrv) includes = NULL;
   g_autofree char *scheduler_file_arg = NULL, *flags_arg = NULL;
-  g_autofree char *presets_arg = NULL, *junit_arg = NULL;
+  g_autofree char *presets_arg = NULL, *junit_arg = NULL, *repeat_arg = NULL;
   /* Everything after "--" goes to the scheduler. */
   g_autoptr (GStrvBuilder) sched_args_b = g_strv_builder_new ();
   for (int i = 1; i < argc; i++)
@@ -190,8 +219,14 @@ ktstr_cmd_test (int argc, char **argv)
       "Print TAP version 13 on stdout (human output goes to stderr)", NULL },
     { "junit", 0, 0, G_OPTION_ARG_FILENAME, &a.junit,
       "Also write a JUnit XML report to FILE (atomically)", "FILE" },
+    { "repeat", 0, 0, G_OPTION_ARG_STRING, &a.repeat,
+      "Run each test N times, each trial in its own VM with its own sidecar (trial=1..N); "
+      "trials go round by round over all tests",
+      "N" },
     { "timings", 0, 0, G_OPTION_ARG_NONE, &a.timings,
-      "Print per-test timings: start to hello, boot to hello, harness overhead", NULL },
+      "Print per-test timings: start to hello, boot to hello, harness overhead (and with "
+      "--repeat what the trials' boots cost)",
+      NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
       "Echo the kernel console and boot verbosely", NULL },
     { NULL }
@@ -215,8 +250,11 @@ ktstr_cmd_test (int argc, char **argv)
   flags_arg = a.flags;
   presets_arg = a.presets;
   junit_arg = a.junit;
+  repeat_arg = a.repeat;
   if (!parsed)
     return usage_error ("%s (see --help)", error->message);
+  if (!parse_repeat (a.repeat, &a.trials, &error))
+    return usage_error ("%s", error->message);
 
   KtstrTopology topo;
   char topo_err[256];
@@ -267,6 +305,7 @@ ktstr_cmd_test (int argc, char **argv)
     .style = a.gauntlet ? KTSTR_TEST_REPORT_GAUNTLET : KTSTR_TEST_REPORT_PLAIN,
     .tap = a.tap,
     .timings = a.timings,
+    .trials = a.trials,
     .verbose = a.verbose,
     .junit_path = a.junit,
   };

@@ -18,6 +18,10 @@ struct _KtstrTestReport
   guint tick;
   guint tap_number;
   GMutex lock; /* output: results, notices, the progress line */
+  /* --timings over trials: what the runs cost, and what booting once per
+   * variant for all its trials would have saved. */
+  guint n_timed;
+  double run_s, overhead_s, later_trials_overhead_s;
 };
 
 KtstrTestReport *
@@ -124,11 +128,17 @@ outcome_word (KtstrOutcome o)
 }
 
 static void
-print_timings (FILE *human, const KtstrVariant *v, const KtstrTestResult *r)
+print_timings (KtstrTestReport *t, const KtstrVariant *v, const KtstrTestResult *r)
 {
+  FILE *human = t->human;
   const KtstrTestDef *def = v->def;
   /* overhead: everything but the scenario itself (settle + run). */
   double scenario_s = (def->duration_ms + def->settle_ms) / 1000.0;
+  t->n_timed++;
+  t->run_s += r->duration_s;
+  t->overhead_s += r->duration_s - scenario_s;
+  if (v->trial > 1)
+    t->later_trials_overhead_s += r->duration_s - scenario_s;
   fprintf (human,
            "timing %s: start_to_hello_ms=%.0f launch_to_hello_ms=%.0f total_ms=%.0f "
            "scenario_ms=%.0f overhead_ms=%.0f\n",
@@ -202,7 +212,7 @@ ktstr_test_report_result (const KtstrVariant *v, const KtstrTestResult *r, gpoin
       fputs (r->report, stderr);
     }
   if (t->options.timings && r->outcome != KTSTR_OUTCOME_SKIP && !r->is_harness_error)
-    print_timings (t->human, v, r);
+    print_timings (t, v, r);
   fflush (t->human);
   if (t->options.tap)
     {
@@ -227,6 +237,22 @@ ktstr_test_report_interrupted (KtstrTestReport *t)
   g_mutex_unlock (&t->lock);
 }
 
+/* The cost of the trials, as run (one boot each) and as one boot per
+ * variant would have cost: the boots and teardowns of trials 2..N are
+ * what it saves.  Only with --timings and trials. */
+static void
+print_trial_timings (KtstrTestReport *t)
+{
+  if (!t->options.timings || t->options.trials <= 1 || t->n_timed == 0)
+    return;
+  fprintf (t->human,
+           "timing trials: %u runs, one boot each: %.1fs, of which boot and teardown %.1fs "
+           "(%.0f%%); one boot per test for all %u trials would save about %.1fs (%.0f%%) "
+           "and hide the variance between boots\n",
+           t->n_timed, t->run_s, t->overhead_s, 100.0 * t->overhead_s / t->run_s, t->options.trials,
+           t->later_trials_overhead_s, 100.0 * t->later_trials_overhead_s / t->run_s);
+}
+
 int
 ktstr_test_report_finish (KtstrTestReport *t, const char *rundir)
 {
@@ -240,6 +266,7 @@ ktstr_test_report_finish (KtstrTestReport *t, const char *rundir)
     }
   g_mutex_lock (&t->lock);
   clear_progress (t);
+  print_trial_timings (t);
   if (s.is_interrupted && t->options.tap)
     {
       g_autofree char *bail = ktstr_tap_bail_out ("interrupted");

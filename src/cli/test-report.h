@@ -4,7 +4,9 @@
  * Human lines go to stdout (stderr under --tap, where stdout carries TAP
  * version 13): a header, one line per result as it arrives, the failure
  * report of each failing test on stderr, --timings lines, then the run
- * directory and the counts.  Plain runs and gauntlets keep the line shapes
+ * directory and the counts (with --timings and trials, what the trials cost
+ * and what one boot per test would save).  Plain runs and gauntlets keep
+ * the line shapes
  * users and scripts know:
  *   plain     "PASS steady                   1n1l2c1t     12.3s  tcg"
  *   gauntlet  "[2/3] PASS gauntlet/steady/tiny-1llc/default 1n1l4c1t 9.8s"
@@ -38,6 +40,7 @@ typedef struct
   KtstrTestReportStyle style;
   gboolean tap;
   gboolean timings;
+  guint trials;           /* --repeat: each test's runs (1: not repeated) */
   gboolean verbose;       /* the console is echoed: no progress line */
   const char *junit_path; /* NULL: none */
 } KtstrTestReportOptions;

@@ -198,6 +198,7 @@ run_job (gpointer data, gpointer user_data)
         .topology = v->topology,
         .memory_mb = v->memory_mb,
         .cancellable = ex->cancellable,
+        .trial = v->trial,
       };
       job->result = ktstr_runner_run_variant (v->runner, v->def, &rv, &job->error);
     }

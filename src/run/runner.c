@@ -258,11 +258,12 @@ kvm_stats_from_vm (GHashTable *per_vcpu)
 }
 
 static KtstrSidecar *
-build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology,
+build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology, guint trial,
                const KtstrSession *session, KtstrVerdict *verdict, const KtstrVmResult *vm)
 {
   g_autoptr (KtstrSidecar) sc = ktstr_sidecar_new ();
   sc->test_name = g_strdup (def->name);
+  sc->trial = trial;
   sc->topology = g_strdup (topology);
   sc->scheduler = r->options.scheduler ? ktstr_sched_record_name (
                       session->sched, r->options.scheduler_name, r->options.scheduler)
@@ -416,7 +417,7 @@ ktstr_runner_skip (KtstrRunner *r, const KtstrTestDef *def, const char *topology
   g_autoptr (KtstrSession) session = ktstr_session_new ();
   KtstrVerdict verdict = { .outcome = KTSTR_OUTCOME_SKIP };
   KtstrVmResult vm = { .cleanup_ms = -1 };
-  g_autoptr (KtstrSidecar) sc = build_sidecar (r, def, topology, session, &verdict, &vm);
+  g_autoptr (KtstrSidecar) sc = build_sidecar (r, def, topology, 0, session, &verdict, &vm);
   result->sidecar_path = ktstr_rundir_write_sidecar (r->rundir, sc, error);
   if (result->sidecar_path == NULL)
     {
@@ -662,7 +663,8 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
 
   g_autoptr (KtstrVerdict) verdict = ktstr_verdict_decide (def, &topo, session, &vm, log.text,
                                                            vm_error ? vm_error->message : NULL);
-  g_autoptr (KtstrSidecar) sc = build_sidecar (r, def, topology, session, verdict, &vm);
+  g_autoptr (KtstrSidecar) sc
+      = build_sidecar (r, def, topology, variant->trial, session, verdict, &vm);
   g_autoptr (GError) write_error = NULL;
   result->sidecar_path = ktstr_rundir_write_sidecar (r->rundir, sc, &write_error);
   keep_console (r, &log, result->sidecar_path);

@@ -108,6 +108,7 @@ typedef struct
    * context, which the QEMU backend iterates), no sidecar is written and
    * the call returns NULL with G_IO_ERROR_CANCELLED.  NULL: never. */
   GCancellable *cancellable;
+  guint trial; /* the sidecar's trial (1-based); 0: the run is not repeated */
 } KtstrRunVariant;
 
 /* ktstr_runner_run with VARIANT's overrides.  Safe to call from several

@@ -4,9 +4,9 @@
  * (plan.h) and then run by the executor (executor.h).  A variant is one
  * test at one topology with one runner (one scheduler choice and its
  * flags); the list is ordered as it should run.  Later features are
- * transformations of the list, not new drivers: trials would repeat
- * entries, a shard would keep every Nth entry, several kernels would
- * concatenate one list per kernel.
+ * transformations of the list, not new drivers: trials repeat entries
+ * (ktstr_variants_repeat), a shard would keep every Nth entry, several
+ * kernels would concatenate one list per kernel.
  *
  * A variant that must not run carries its skip reason.  In a plain run the
  * skip is recorded in a sidecar, like a run (the user named that test at
@@ -26,7 +26,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   /* What the outputs call it: the test's name, or, in a gauntlet,
-   * gauntlet/{test}/{preset}/{profile}. */
+   * gauntlet/{test}/{preset}/{profile}; a trial adds "#{trial}". */
   char *name;
   const KtstrTestDef *def;   /* borrowed */
   const KtstrPreset *preset; /* gauntlet only, borrowed; NULL otherwise */
@@ -36,11 +36,23 @@ typedef struct
   char *skip_reason;         /* non-NULL: not run, and why */
   gboolean is_skip_recorded; /* a skip that still writes its sidecar */
   KtstrRunner *runner;       /* borrowed from the plan; NULL only in unit tests */
+  guint trial;               /* 1-based in a repeated run; 0 when not repeated */
 } KtstrVariant;
 
 KtstrVariant *ktstr_variant_new (const char *name, const KtstrTestDef *def, const char *topology);
+KtstrVariant *ktstr_variant_copy (const KtstrVariant *variant);
 void ktstr_variant_free (KtstrVariant *variant);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrVariant, ktstr_variant_free)
+
+/* VARIANTS (KtstrVariant*) with each runnable entry repeated TRIALS times,
+ * round by round: every variant's trial 1 in list order, then every
+ * trial 2, and so on, so that a slow phase of the host spreads over all
+ * tests instead of landing on one test's trials.  Every trial boots its
+ * own VM: the variance between boots is part of what a trial measures.
+ * Skips stay single (a verdict that needs no VM has nothing to repeat).
+ * TRIALS 1 gives a plain copy whose trials are 0 (not repeated).
+ * Returns a new array owning its entries. */
+GPtrArray *ktstr_variants_repeat (GPtrArray *variants, guint trials);
 
 G_END_DECLS
 
