@@ -67,8 +67,8 @@ on_interrupt (gpointer user_data)
   ktstr_executor_stop (s->executor);
 }
 
-/* --repeat N: each test N times, 1 to KTSTR_MAX_TRIALS. */
-#define KTSTR_MAX_TRIALS 100
+/* --repeat N: each test N times, 1 to REPEAT_MAX. */
+#define REPEAT_MAX 100
 
 static gboolean
 parse_repeat (const char *text, guint *trials, GError **error)
@@ -79,11 +79,10 @@ parse_repeat (const char *text, guint *trials, GError **error)
       *trials = 1;
       return TRUE;
     }
-  if (!g_ascii_string_to_unsigned (text, 10, 1, KTSTR_MAX_TRIALS, &n, NULL))
+  if (!g_ascii_string_to_unsigned (text, 10, 1, REPEAT_MAX, &n, NULL))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--repeat takes a number of trials from 1 to %u, got '%s'", KTSTR_MAX_TRIALS,
-                   text);
+                   "--repeat takes a number of trials from 1 to %u, got '%s'", REPEAT_MAX, text);
       return FALSE;
     }
   *trials = (guint)n;
