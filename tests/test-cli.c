@@ -271,18 +271,30 @@ test_skip_repeat (void)
   g_assert_cmpuint (sc->trial, ==, 0);
 }
 
-/* --repeat takes a number of trials in range. */
+/* --repeat takes a number of trials in range, or auto with a maximum in
+ * range. */
 static void
 test_repeat_invalid (void)
 {
-  static const char *const bad[]
-      = { "--repeat=0", "--repeat=101", "--repeat=x", "--repeat=-2", "--repeat=" };
+  static const char *const bad[] = { "--repeat=0",  "--repeat=101", "--repeat=x",
+                                     "--repeat=-2", "--repeat=",    "--repeat=autox" };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_auto (CliRun) r = { 0 };
       cli_run (&r, NULL, (const char *[]){ "test", "--kernel=/bin/true", bad[i], "steady", NULL });
       g_assert_cmpint (r.status, ==, 2);
-      g_assert_nonnull (strstr (r.err, "--repeat takes a number of trials from 1 to 100, got '"));
+      g_assert_nonnull (
+          strstr (r.err, "--repeat takes a number of trials from 1 to 100, or auto[:MAX], got '"));
+    }
+  static const char *const bad_auto[]
+      = { "--repeat=auto:2", "--repeat=auto:101", "--repeat=auto:", "--repeat=auto:x" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad_auto); i++)
+    {
+      g_auto (CliRun) r = { 0 };
+      cli_run (&r, NULL,
+               (const char *[]){ "test", "--kernel=/bin/true", bad_auto[i], "steady", NULL });
+      g_assert_cmpint (r.status, ==, 2);
+      g_assert_nonnull (strstr (r.err, "--repeat auto:MAX takes a maximum from 3 to 100 trials"));
     }
 }
 

@@ -7,6 +7,7 @@
 #include "backends/backend.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
+#include "cli/repeat-auto.h"
 #include "cli/test-report.h"
 #include "common/topology.h"
 #include "kernel/kernel.h"
@@ -36,7 +37,8 @@ typedef struct
   gboolean tap;
   char *junit;
   char *repeat;
-  guint trials; /* --repeat N; 1 when not given */
+  guint trials;     /* --repeat N; 1 when not given; with auto, the maximum */
+  gboolean is_auto; /* --repeat auto[:MAX] */
 } TestArgs;
 
 static int usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
@@ -67,22 +69,43 @@ on_interrupt (gpointer user_data)
   ktstr_executor_stop (s->executor);
 }
 
-/* --repeat N: each test N times, 1 to REPEAT_MAX. */
+/* --repeat N (each test N times, 1 to REPEAT_MAX) or auto[:MAX] (trials
+ * until each test settles, KTSTR_REPEAT_AUTO_MIN to MAX, by default
+ * KTSTR_REPEAT_AUTO_DEFAULT_MAX; repeat-auto.h). */
 #define REPEAT_MAX 100
 
 static gboolean
-parse_repeat (const char *text, guint *trials, GError **error)
+parse_repeat (const char *text, guint *trials, gboolean *is_auto, GError **error)
 {
   guint64 n = 0;
+  *is_auto = FALSE;
+  *trials = 1;
   if (text == NULL)
+    return TRUE;
+  if (g_str_equal (text, "auto"))
     {
-      *trials = 1;
+      *is_auto = TRUE;
+      *trials = KTSTR_REPEAT_AUTO_DEFAULT_MAX;
+      return TRUE;
+    }
+  if (g_str_has_prefix (text, "auto:"))
+    {
+      if (!g_ascii_string_to_unsigned (text + 5, 10, KTSTR_REPEAT_AUTO_MIN, REPEAT_MAX, &n, NULL))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--repeat auto:MAX takes a maximum from %u to %u trials, got '%s'",
+                       KTSTR_REPEAT_AUTO_MIN, REPEAT_MAX, text + 5);
+          return FALSE;
+        }
+      *is_auto = TRUE;
+      *trials = (guint)n;
       return TRUE;
     }
   if (!g_ascii_string_to_unsigned (text, 10, 1, REPEAT_MAX, &n, NULL))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--repeat takes a number of trials from 1 to %u, got '%s'", REPEAT_MAX, text);
+                   "--repeat takes a number of trials from 1 to %u, or auto[:MAX], got '%s'",
+                   REPEAT_MAX, text);
       return FALSE;
     }
   *trials = (guint)n;
@@ -90,14 +113,18 @@ parse_repeat (const char *text, guint *trials, GError **error)
 }
 
 /* The header line: the kernel and backend, and what the run expands to.
- * N_VARIANTS counts every run of the list, trials included. */
+ * N_VARIANTS counts every run of the list, trials included (0: not known
+ * yet, --repeat auto). */
 static void
 print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, guint n_tests,
-              guint trials, guint n_variants, guint jobs)
+              const TestArgs *a, guint n_variants, guint jobs)
 {
   const KtstrKernel *kernel = q->kernel;
   g_autofree char *times
-      = trials > 1 ? g_strdup_printf (" × %u trials, one VM each", trials) : g_strdup ("");
+      = a->is_auto      ? g_strdup_printf (" × %u to %u trials until settled, one VM each",
+                                           KTSTR_REPEAT_AUTO_MIN, a->trials)
+        : a->trials > 1 ? g_strdup_printf (" × %u trials, one VM each", a->trials)
+                        : g_strdup ("");
   if (!q->is_gauntlet)
     {
       fprintf (human, "ktstr: kernel %s (%s, from %s), backend %s, %u test%s%s\n", kernel->image,
@@ -113,8 +140,13 @@ print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, g
            kernel->image, q->backend->name, is_kvm ? "kvm" : "tcg", n_tests,
            n_tests == 1 ? "" : "s", n_presets, n_presets == 1 ? "" : "s", n_profiles,
            n_profiles == 1 ? "" : "s", times);
-  fprintf (human, "gauntlet: %u variant%s, %u at a time\n", n_variants, n_variants == 1 ? "" : "s",
-           jobs);
+  if (a->is_auto)
+    fprintf (human, "gauntlet: %u variant%s, trials round by round, %u at a time\n",
+             ktstr_run_plan_get_variants (plan)->len,
+             ktstr_run_plan_get_variants (plan)->len == 1 ? "" : "s", jobs);
+  else
+    fprintf (human, "gauntlet: %u variant%s, %u at a time\n", n_variants,
+             n_variants == 1 ? "" : "s", jobs);
   fflush (human);
 }
 
@@ -124,9 +156,14 @@ static int
 run_plan (const TestArgs *a, const KtstrRunRequest *q, KtstrRunPlan *plan, guint n_tests,
           KtstrTestReport *report)
 {
-  /* Trials are the plan's list repeated, one VM per trial. */
+  /* Trials are the plan's list repeated, one VM per trial; with auto the
+   * rounds are made as the trials settle. */
   g_autoptr (GPtrArray) variants
-      = ktstr_variants_repeat (ktstr_run_plan_get_variants (plan), a->trials);
+      = ktstr_variants_repeat (ktstr_run_plan_get_variants (plan), a->is_auto ? 1 : a->trials);
+  g_autoptr (KtstrRepeatAuto) repeat_auto
+      = a->is_auto ? ktstr_repeat_auto_new (ktstr_run_plan_get_variants (plan), a->trials, report)
+                   : NULL;
+  guint n_results = a->is_auto ? 0 : variants->len;
   /* A plain run is a list like any other, one VM at a time. */
   guint jobs = q->is_gauntlet ? (a->jobs > 0 ? (guint)a->jobs : g_get_num_processors ()) : 1;
   FILE *human = ktstr_test_report_get_human (report);
@@ -138,8 +175,8 @@ run_plan (const TestArgs *a, const KtstrRunRequest *q, KtstrRunPlan *plan, guint
   KtstrExecutorOptions eo = {
     .jobs = jobs,
     .interrupted = ktstr_interrupt_get_flag (interrupt),
-    .on_result = ktstr_test_report_result,
-    .user_data = report,
+    .on_result = a->is_auto ? ktstr_repeat_auto_on_result : ktstr_test_report_result,
+    .user_data = a->is_auto ? (gpointer)repeat_auto : (gpointer)report,
   };
   g_autoptr (KtstrExecutor) executor = ktstr_executor_new (&eo);
   stopper.executor = executor;
@@ -147,11 +184,14 @@ run_plan (const TestArgs *a, const KtstrRunRequest *q, KtstrRunPlan *plan, guint
 
   /* Plain runs print the TAP plan before the header, gauntlets after. */
   if (!q->is_gauntlet)
-    ktstr_test_report_begin (report, executor, variants->len);
-  print_header (human, q, plan, n_tests, a->trials, variants->len, jobs);
+    ktstr_test_report_begin (report, executor, n_results);
+  print_header (human, q, plan, n_tests, a, n_results, jobs);
   if (q->is_gauntlet)
-    ktstr_test_report_begin (report, executor, variants->len);
-  ktstr_executor_run (executor, variants);
+    ktstr_test_report_begin (report, executor, n_results);
+  if (repeat_auto != NULL)
+    ktstr_repeat_auto_run (repeat_auto, executor);
+  else
+    ktstr_executor_run (executor, variants);
   return ktstr_test_report_finish (report, ktstr_run_plan_get_rundir (plan));
 }
 
@@ -219,9 +259,10 @@ ktstr_cmd_test (int argc, char **argv)
     { "junit", 0, 0, G_OPTION_ARG_FILENAME, &a.junit,
       "Also write a JUnit XML report to FILE (atomically)", "FILE" },
     { "repeat", 0, 0, G_OPTION_ARG_STRING, &a.repeat,
-      "Run each test N times, each trial in its own VM with its own sidecar (trial=1..N); "
-      "trials go round by round over all tests",
-      "N" },
+      "Run each test N times, each trial in its own VM with its own sidecar (trial=1..N), "
+      "round by round over all tests; auto[:MAX]: add trials until every gated metric's "
+      "relative standard error is within a quarter of its gate (3 to MAX, default 10)",
+      "N|auto[:MAX]" },
     { "timings", 0, 0, G_OPTION_ARG_NONE, &a.timings,
       "Print per-test timings: start to hello, boot to hello, harness overhead (and with "
       "--repeat what the trials' boots cost)",
@@ -252,7 +293,7 @@ ktstr_cmd_test (int argc, char **argv)
   repeat_arg = a.repeat;
   if (!parsed)
     return usage_error ("%s (see --help)", error->message);
-  if (!parse_repeat (a.repeat, &a.trials, &error))
+  if (!parse_repeat (a.repeat, &a.trials, &a.is_auto, &error))
     return usage_error ("%s", error->message);
 
   KtstrTopology topo;

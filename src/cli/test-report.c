@@ -17,7 +17,8 @@ struct _KtstrTestReport
   KtstrExecutor *executor;
   guint tick;
   guint tap_number;
-  GMutex lock; /* output: results, notices, the progress line */
+  gboolean is_tap_plan_last; /* the number of results was not known up front */
+  GMutex lock;               /* output: results, notices, the progress line */
   /* --timings over trials: what the runs cost, and what booting once per
    * variant for all its trials would have saved. */
   guint n_timed;
@@ -87,7 +88,14 @@ void
 ktstr_test_report_begin (KtstrTestReport *t, KtstrExecutor *executor, guint n_results)
 {
   t->executor = executor;
-  if (t->options.tap)
+  t->is_tap_plan_last = n_results == 0;
+  if (t->options.tap && t->is_tap_plan_last)
+    {
+      /* TAP 13 allows the plan after the results. */
+      fputs ("TAP version 13\n", stdout);
+      fflush (stdout);
+    }
+  else if (t->options.tap)
     {
       g_autofree char *head = ktstr_tap_header (n_results);
       fputs (head, stdout);
@@ -225,6 +233,17 @@ ktstr_test_report_result (const KtstrVariant *v, const KtstrTestResult *r, gpoin
 }
 
 void
+ktstr_test_report_line (KtstrTestReport *t, const char *line)
+{
+  g_mutex_lock (&t->lock);
+  clear_progress (t);
+  fprintf (t->human, "%s\n", line);
+  fflush (t->human);
+  draw_progress (t);
+  g_mutex_unlock (&t->lock);
+}
+
+void
 ktstr_test_report_interrupted (KtstrTestReport *t)
 {
   const KtstrProgress *p = ktstr_executor_get_progress (t->executor);
@@ -247,9 +266,9 @@ print_trial_timings (KtstrTestReport *t)
     return;
   fprintf (t->human,
            "timing trials: %u runs, one boot each: %.1fs, of which boot and teardown %.1fs "
-           "(%.0f%%); one boot per test for all %u trials would save about %.1fs (%.0f%%) "
+           "(%.0f%%); one boot per test for all its trials would save about %.1fs (%.0f%%) "
            "and hide the variance between boots\n",
-           t->n_timed, t->run_s, t->overhead_s, 100.0 * t->overhead_s / t->run_s, t->options.trials,
+           t->n_timed, t->run_s, t->overhead_s, 100.0 * t->overhead_s / t->run_s,
            t->later_trials_overhead_s, 100.0 * t->later_trials_overhead_s / t->run_s);
 }
 
@@ -267,6 +286,8 @@ ktstr_test_report_finish (KtstrTestReport *t, const char *rundir)
   g_mutex_lock (&t->lock);
   clear_progress (t);
   print_trial_timings (t);
+  if (t->options.tap && t->is_tap_plan_last)
+    fprintf (stdout, "1..%u\n", t->tap_number);
   if (s.is_interrupted && t->options.tap)
     {
       g_autofree char *bail = ktstr_tap_bail_out ("interrupted");

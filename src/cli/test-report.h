@@ -40,7 +40,7 @@ typedef struct
   KtstrTestReportStyle style;
   gboolean tap;
   gboolean timings;
-  guint trials;           /* --repeat: each test's runs (1: not repeated) */
+  guint trials;           /* --repeat N: each test's runs (1: not repeated); auto: its maximum */
   gboolean verbose;       /* the console is echoed: no progress line */
   const char *junit_path; /* NULL: none */
 } KtstrTestReportOptions;
@@ -54,8 +54,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrTestReport, ktstr_test_report_free)
 /* Where human lines go: stdout, or stderr under --tap. */
 FILE *ktstr_test_report_get_human (KtstrTestReport *report);
 
-/* Starts the run's output for N_RESULTS results (the TAP plan) and, from
- * now on, the progress line of EXECUTOR. */
+/* Starts the run's output for N_RESULTS results (the TAP plan; 0: not
+ * known yet, the plan then comes last) and, from now on, the progress
+ * line of EXECUTOR. */
 void ktstr_test_report_begin (KtstrTestReport *report, KtstrExecutor *executor, guint n_results);
 
 /* A KtstrExecutorResultFunc: prints RESULT. */
@@ -65,6 +66,9 @@ void ktstr_test_report_result (const KtstrVariant *variant, const KtstrTestResul
 /* A KtstrNoticeFunc: a warning of the harness, "ktstr: MESSAGE" on
  * stderr; safe from any thread. */
 void ktstr_test_report_notice (const char *message, gpointer report);
+
+/* LINE on the human output, as its own line. */
+void ktstr_test_report_line (KtstrTestReport *report, const char *line);
 
 /* Says the run was interrupted and how many VMs are being stopped. */
 void ktstr_test_report_interrupted (KtstrTestReport *report);

@@ -33,8 +33,8 @@ ktstr_variant_free (KtstrVariant *v)
   g_free (v);
 }
 
-static KtstrVariant *
-trial_of (const KtstrVariant *src, guint trial)
+KtstrVariant *
+ktstr_variant_new_trial (const KtstrVariant *src, guint trial)
 {
   KtstrVariant *v = ktstr_variant_copy (src);
   v->trial = trial;
@@ -57,7 +57,7 @@ ktstr_variants_repeat (GPtrArray *variants, guint trials)
               g_ptr_array_add (out, ktstr_variant_copy (src));
             continue;
           }
-        g_ptr_array_add (out, trial_of (src, t));
+        g_ptr_array_add (out, ktstr_variant_new_trial (src, t));
       }
   return out;
 }

@@ -44,6 +44,9 @@ KtstrVariant *ktstr_variant_copy (const KtstrVariant *variant);
 void ktstr_variant_free (KtstrVariant *variant);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrVariant, ktstr_variant_free)
 
+/* Trial TRIAL (1-based) of BASE: a copy named "{name}#{trial}". */
+KtstrVariant *ktstr_variant_new_trial (const KtstrVariant *base, guint trial);
+
 /* VARIANTS (KtstrVariant*) with each runnable entry repeated TRIALS times,
  * round by round: every variant's trial 1 in list order, then every
  * trial 2, and so on, so that a slow phase of the host spreads over all

@@ -52,10 +52,8 @@ event_delta (const KtstrMonitorSummary *monitor, const char *name)
   return 0.0;
 }
 
-/* The comparable row of SIDECAR: monitor metrics read 0 without a
- * monitor, non-finite values read 0, non-finite ext_metrics are dropped. */
-static KtstrStatsRow *
-row_from_sidecar (const KtstrSidecar *sc)
+KtstrStatsRow *
+ktstr_stats_row_from_sidecar (const KtstrSidecar *sc)
 {
   KtstrStatsRow *row = ktstr_stats_row_new ();
   const KtstrScenarioStats *st = sc->stats;
@@ -170,7 +168,7 @@ pool_add_dir (KtstrStatsPool *pool, const char *dir, GError **error)
     {
       KtstrSidecar *sc = g_ptr_array_index (sidecars, i);
       g_ptr_array_add (pool->sidecars, sc);
-      g_ptr_array_add (pool->rows, row_from_sidecar (sc));
+      g_ptr_array_add (pool->rows, ktstr_stats_row_from_sidecar (sc));
     }
   return TRUE;
 }

@@ -34,6 +34,12 @@ KtstrStatsPool *ktstr_stats_pool_load_root (const char *root, gboolean is_archiv
 /* One run directory.  Fails only when DIR cannot be listed. */
 KtstrStatsPool *ktstr_stats_pool_load_run (const char *dir, GError **error);
 
+/* The comparable row of SIDECAR (borrowed by the row as its source):
+ * monitor metrics read 0 without a monitor, non-finite values read 0,
+ * non-finite ext_metrics are dropped.  `ktstr test --repeat auto` reads
+ * its trials with it. */
+KtstrStatsRow *ktstr_stats_row_from_sidecar (const KtstrSidecar *sidecar);
+
 /* Run directories under ROOT (names not starting with '.'), sorted by
  * name; empty when ROOT is missing. */
 GPtrArray *ktstr_stats_list_run_dirs (const char *root);

@@ -1,0 +1,200 @@
+#include "config.h"
+
+#include "tests/fake-guest.h"
+
+#include <glib/gstdio.h>
+
+#include "kernel/kernel-cache.h"
+
+gint fake_guest_blocking_started;
+/* Boots of FAKE_GUEST_NOISY and FAKE_GUEST_CALM guests so far: their
+ * iterations follow them. */
+static gint noisy_boots, calm_boots;
+
+struct _KtstrVm
+{
+  KtstrVmConfig config;
+  KtstrVmEnd end;
+  gboolean is_killed;
+};
+
+static gboolean
+fake_available (GError **error)
+{
+  return TRUE;
+}
+
+static KtstrVm *
+fake_prepare (const KtstrVmConfig *config, GError **error)
+{
+  KtstrVm *vm = g_new0 (KtstrVm, 1);
+  vm->config = *config;
+  return vm;
+}
+
+static void
+say (KtstrVm *vm, const char *line)
+{
+  vm->config.on_line (line, vm->config.user_data);
+}
+
+static gboolean
+fake_launch (KtstrVm *vm, GError **error)
+{
+  say (vm, "{\"t\":\"hello\",\"proto\":1,\"uptime_ms\":5,\"kernel\":\"6.12.0-fake\"}");
+  if (vm->config.memory_mb == FAKE_GUEST_BLOCK)
+    {
+      g_atomic_int_set (&fake_guest_blocking_started, 1);
+      return TRUE;
+    }
+  if (vm->config.memory_mb == FAKE_GUEST_PANIC)
+    {
+      g_assert_true (g_file_set_contents (vm->config.console_path,
+                                          "Kernel panic - not syncing: sysrq triggered crash\n", -1,
+                                          NULL));
+      vm->end = KTSTR_VM_END_PANIC;
+      return TRUE;
+    }
+  g_assert_true (g_file_set_contents (vm->config.console_path, "reboot: Power down\n", -1, NULL));
+  say (vm, "{\"t\":\"topo\",\"cpus\":2,\"llcs\":[[0,1]],\"numa\":[[0,1]],\"smt\":1}");
+  say (vm, "{\"t\":\"cgroup\",\"name\":\"cg_0\",\"cpuset\":\"\"}");
+  /* Noisy guests run 4, 40, 4, 40, ... iterations a worker, calm ones
+   * 400, 404, 400, ... */
+  guint iterations = 4;
+  if (vm->config.memory_mb == FAKE_GUEST_NOISY)
+    iterations = g_atomic_int_add (&noisy_boots, 1) % 2 ? 40 : 4;
+  else if (vm->config.memory_mb == FAKE_GUEST_CALM)
+    iterations = g_atomic_int_add (&calm_boots, 1) % 2 ? 404 : 400;
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *w = g_strdup_printf (
+          "{\"t\":\"worker\",\"cgroup\":\"cg_0\",\"index\":%d,\"work_type\":\"CpuSpin\","
+          "\"pid\":%d,\"work_units\":4096,\"iterations\":%u,\"cpu_time_ns\":500000000,"
+          "\"wall_time_ns\":1000000000,\"off_cpu_ns\":500000000,\"migration_count\":0,"
+          "\"cpus_used\":[%d],\"max_gap_ms\":3,\"max_gap_cpu\":%d,\"max_gap_at_ms\":10,"
+          "\"run_delay_ns\":1000,\"run_count\":10,\"schedstat_cpu_ns\":500000000,"
+          "\"wake_sample_total\":0,\"lat_ns\":[],\"completed\":true,\"exit\":\"ok\"}",
+          i, 100 + i, iterations, i, i);
+      say (vm, w);
+    }
+  say (vm, "{\"t\":\"done\",\"elapsed_ms\":1000}");
+  vm->end = KTSTR_VM_END_POWEROFF;
+  return TRUE;
+}
+
+/* A blocking guest runs until the runner's cancel source, attached to
+ * this thread's default context, kills it. */
+static gboolean
+fake_wait (KtstrVm *vm, GError **error)
+{
+  g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
+  while (vm->config.memory_mb == FAKE_GUEST_BLOCK && !vm->is_killed)
+    g_main_context_iteration (context, TRUE);
+  return TRUE;
+}
+
+static void
+fake_collect (KtstrVm *vm, KtstrVmResult *result)
+{
+  result->end = vm->is_killed ? KTSTR_VM_END_RESET : vm->end;
+  result->accel = g_strdup ("tcg");
+  result->command_line = g_strdup ("fake-vm");
+  result->cleanup_ms = 1;
+}
+
+static void
+fake_kill (KtstrVm *vm)
+{
+  vm->is_killed = TRUE;
+}
+
+static void
+fake_cleanup (KtstrVm *vm)
+{
+  g_free (vm);
+}
+
+const KtstrBackend fake_guest_backend = {
+  .name = "fake",
+  .is_available = fake_available,
+  .prepare = fake_prepare,
+  .launch = fake_launch,
+  .wait = fake_wait,
+  .collect = fake_collect,
+  .kill = fake_kill,
+  .cleanup = fake_cleanup,
+};
+
+KtstrRunner *
+fake_guest_runner_new (FakeGuestFixture *f, const char *sidecar_dir)
+{
+  g_setenv ("KTSTR_SIDECAR_DIR", sidecar_dir, TRUE);
+  KtstrRunOptions opts = { .kernel = &f->kernel, .backend = &fake_guest_backend };
+  g_autoptr (GError) error = NULL;
+  KtstrRunner *r = ktstr_runner_new (&opts, &error);
+  g_assert_no_error (error);
+  return r;
+}
+
+void
+fake_guest_fixture_set_up (FakeGuestFixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("ktstr-fake-guest-XXXXXX", NULL);
+  g_autofree char *agent = g_build_filename (f->dir, "agent", NULL);
+  g_autofree char *cache = g_build_filename (f->dir, "cache", NULL);
+  g_autofree char *file = g_build_filename (f->dir, "t.ktstr", NULL);
+  f->sidecars = g_build_filename (f->dir, "sidecars", NULL);
+  g_assert_true (g_file_set_contents (agent, "not really an agent", -1, NULL));
+  g_assert_true (g_file_set_contents (
+      file, "[test]\nname=exec\nduration_ms=1000\n[cgroup cg_0]\nwork=CpuSpin\nworkers=2\n", -1,
+      NULL));
+  g_setenv ("KTSTR_INIT", agent, TRUE);
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  g_autoptr (GError) error = NULL;
+  f->def = ktstr_testdef_load (file, &error);
+  g_assert_no_error (error);
+  f->kernel.image = g_strdup ("/nonexistent/bzImage");
+  f->kernel.version = g_strdup ("6.12.0-fake");
+  f->kernel.source = g_strdup ("test");
+  f->runner = fake_guest_runner_new (f, f->sidecars);
+  f->variants = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_variant_free);
+  g_atomic_int_set (&fake_guest_blocking_started, 0);
+  g_atomic_int_set (&noisy_boots, 0);
+  g_atomic_int_set (&calm_boots, 0);
+}
+
+void
+fake_guest_fixture_tear_down (FakeGuestFixture *f, gconstpointer data)
+{
+  g_ptr_array_unref (f->variants);
+  ktstr_runner_free (f->runner);
+  ktstr_testdef_free (f->def);
+  g_free (f->kernel.image);
+  g_free (f->kernel.version);
+  g_free (f->kernel.source);
+  g_assert_true (ktstr_rm_rf (f->dir, NULL));
+  g_free (f->sidecars);
+  g_free (f->dir);
+  g_unsetenv ("KTSTR_SIDECAR_DIR");
+}
+
+KtstrVariant *
+fake_guest_add_variant (FakeGuestFixture *f, const char *name, guint guest, KtstrRunner *runner)
+{
+  KtstrVariant *v = ktstr_variant_new (name, f->def, "1n1l2c1t");
+  v->memory_mb = guest;
+  v->runner = runner ? runner : f->runner;
+  g_ptr_array_add (f->variants, v);
+  return v;
+}
+
+guint
+fake_guest_count_files (const char *dir, const char *suffix)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    n += g_str_has_suffix (name, suffix);
+  return n;
+}
