@@ -29,7 +29,7 @@ ktstr_stats_cli_fail (const char *program, const char *command, const char *mess
 {
   fprintf (stderr, "%s%s%s: error: %s\n", program, command ? " " : "", command ? command : "",
            message);
-  return KTSTR_STATS_EXIT_ERROR;
+  return KTSTR_EXIT_USAGE;
 }
 
 void
@@ -64,7 +64,7 @@ ktstr_stats_cli_parse_command (const char *program, const char *command, const c
     {
       fprintf (stderr, "%s %s: error: %s\nTry '%s %s --help'.\n", program, command, error->message,
                program, command);
-      return KTSTR_STATS_EXIT_ERROR;
+      return KTSTR_EXIT_USAGE;
     }
   if (want_help)
     {
@@ -72,13 +72,13 @@ ktstr_stats_cli_parse_command (const char *program, const char *command, const c
       /* Replace GOption's "Usage: prgname [OPTION…]" with the command's own. */
       const char *rest = strstr (help, "\n\n");
       fprintf (stdout, "Usage:\n  %s %s [OPTION…]%s", program, command, rest ? rest : "\n");
-      return KTSTR_STATS_EXIT_OK;
+      return KTSTR_EXIT_OK;
     }
   if (n > 1)
     {
       fprintf (stderr, "%s %s: error: unexpected argument '%s'\nTry '%s %s --help'.\n", program,
                command, parse_argv[1], program, command);
-      return KTSTR_STATS_EXIT_ERROR;
+      return KTSTR_EXIT_USAGE;
     }
   return -1;
 }

@@ -11,11 +11,6 @@
 
 G_BEGIN_DECLS
 
-/* The ktstr-stats names of the shared statuses (util/exit-status.h). */
-#define KTSTR_STATS_EXIT_OK KTSTR_EXIT_OK
-#define KTSTR_STATS_EXIT_REGRESSION KTSTR_EXIT_FAILED
-#define KTSTR_STATS_EXIT_ERROR KTSTR_EXIT_USAGE
-
 /* Colour only on a terminal and only when NO_COLOR is not set. */
 gboolean ktstr_stats_use_color (int fd);
 

@@ -19,7 +19,7 @@ G_BEGIN_DECLS
  * a usage error was reported on stderr. */
 int ktstr_stats_cli_parse_command (const char *program, const char *command, const char *summary,
                                    const GOptionEntry *entries, int argc, char **argv);
-/* "PROGRAM COMMAND: error: MESSAGE" on stderr; returns KTSTR_STATS_EXIT_ERROR. */
+/* "PROGRAM COMMAND: error: MESSAGE" on stderr; returns KTSTR_EXIT_USAGE. */
 int ktstr_stats_cli_fail (const char *program, const char *command, const char *message);
 void ktstr_stats_cli_print_warnings (const char *program, GPtrArray *warnings);
 void ktstr_stats_cli_print_out (const char *text);

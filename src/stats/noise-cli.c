@@ -106,7 +106,7 @@ ktstr_stats_cli_noise (const char *program, int argc, char **argv)
               rows, substring, &significance, change >= 0.0 ? change / 100.0 : -1.0, &policy);
           g_autofree char *text = ktstr_noise_report_format (report, as_json);
           ktstr_stats_cli_print_out (text);
-          rc = KTSTR_STATS_EXIT_OK;
+          rc = KTSTR_EXIT_OK;
         }
     }
   ktstr_stats_filter_options_clear (&filters);

@@ -51,11 +51,11 @@ cmd_analysis (const char *program)
   if (pool == NULL || pool->rows->len == 0)
     {
       fprintf (stderr, "%s: no sidecar data found (skipped)\n", program);
-      return KTSTR_STATS_EXIT_OK;
+      return KTSTR_EXIT_OK;
     }
   g_autofree char *report = ktstr_stats_format_analysis (pool->rows, pool->sidecars);
   ktstr_stats_cli_print_out (report);
-  return KTSTR_STATS_EXIT_OK;
+  return KTSTR_EXIT_OK;
 }
 
 static int
@@ -73,7 +73,7 @@ cmd_list (const char *program, int argc, char **argv)
     fprintf (stderr, "no runs found at %s. Run `ktstr test` to generate sidecar data.\n", root);
   else
     ktstr_stats_cli_print_out (table);
-  return KTSTR_STATS_EXIT_OK;
+  return KTSTR_EXIT_OK;
 }
 
 static int
@@ -92,7 +92,7 @@ cmd_list_metrics (const char *program, int argc, char **argv)
     return rc;
   g_autofree char *text = ktstr_metrics_format_list (as_json);
   ktstr_stats_cli_print_out (text);
-  return KTSTR_STATS_EXIT_OK;
+  return KTSTR_EXIT_OK;
 }
 
 static int
@@ -117,7 +117,7 @@ cmd_list_values (const char *program, int argc, char **argv)
   ktstr_stats_cli_print_warnings (program, pool->warnings);
   g_autofree char *text = ktstr_stats_format_values (pool, as_json);
   ktstr_stats_cli_print_out (text);
-  return KTSTR_STATS_EXIT_OK;
+  return KTSTR_EXIT_OK;
 }
 
 static int
@@ -148,7 +148,7 @@ cmd_show_host (const char *program, int argc, char **argv)
   if (text == NULL)
     return ktstr_stats_cli_fail (program, "show-host", error->message);
   ktstr_stats_cli_print_out (text);
-  return KTSTR_STATS_EXIT_OK;
+  return KTSTR_EXIT_OK;
 }
 
 static int
@@ -162,7 +162,7 @@ dispatch (const char *program, int argc, char **argv)
       || (strcmp (command, "help") == 0 && argc == 2))
     {
       print_usage (program);
-      return KTSTR_STATS_EXIT_OK;
+      return KTSTR_EXIT_OK;
     }
   if (strcmp (command, "help") == 0)
     {
@@ -183,7 +183,7 @@ dispatch (const char *program, int argc, char **argv)
     return ktstr_stats_cli_noise (program, argc - 1, argv + 1);
   fprintf (stderr, "%s: error: unknown command '%s'\nRun '%s --help' for the commands.\n", program,
            command, program);
-  return KTSTR_STATS_EXIT_ERROR;
+  return KTSTR_EXIT_USAGE;
 }
 
 int
