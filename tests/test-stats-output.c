@@ -8,7 +8,7 @@
 
 #include "stats/hostdelta.h"
 #include "stats/stats-cli.h"
-#include "stats/table.h"
+#include "util/table.h"
 
 static KtstrTable *
 sample_table (void)

@@ -11,8 +11,8 @@
 #include "kernel/kconfig.h"
 #include "kernel/kernel-build.h"
 #include "kernel/kernel-cache.h"
-#include "stats/table.h"
 #include "util/json-util.h"
+#include "util/table.h"
 
 static gboolean
 parse (GOptionContext *ctx, const char *name, int *argc, char ***argv)

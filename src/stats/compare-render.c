@@ -4,8 +4,8 @@
 
 #include "stats/compare-render.h"
 #include "stats/hostdelta.h"
-#include "stats/table.h"
 #include "util/json-util.h"
+#include "util/table.h"
 
 typedef struct
 {

@@ -8,8 +8,8 @@
 #include "record/rundir.h"
 #include "record/sidecar.h"
 #include "stats/list.h"
-#include "stats/table.h"
 #include "util/json-util.h"
+#include "util/table.h"
 
 /* The quark name is stringified: clang-format must not space its dashes. */
 /* clang-format off */

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "stats/metrics.h"
-#include "stats/table.h"
 #include "util/json-util.h"
+#include "util/table.h"
 
 #define LOWER KTSTR_POLARITY_LOWER_BETTER
 #define HIGHER KTSTR_POLARITY_HIGHER_BETTER

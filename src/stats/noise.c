@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "stats/noise.h"
-#include "stats/table.h"
 #include "util/json-util.h"
+#include "util/table.h"
 
 static void
 noise_row_clear (gpointer p)

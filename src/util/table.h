@@ -1,4 +1,5 @@
-/* Plain aligned text tables for ktstr-stats.
+/* Plain aligned text tables, for every table ktstr and ktstr-stats print
+ * (ktstr-stats' reports, `ktstr kernel list`).
  *
  * Plain columns rather than box drawing (the Rust ktstr draws boxes,
  * doc/compatibility.md): easy to read, to diff and to parse with awk:
@@ -12,8 +13,8 @@
  * aligned; nothing trails the last column.  Widths count UTF-8 characters,
  * so "µs" is two columns wide.  Colour, when asked for, wraps a cell's text
  * in SGR codes after the padding is computed, so alignment is unchanged. */
-#ifndef KTSTR_STATS_TABLE_H
-#define KTSTR_STATS_TABLE_H
+#ifndef KTSTR_TABLE_H
+#define KTSTR_TABLE_H
 
 #include <glib.h>
 

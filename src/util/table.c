@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "stats/table.h"
+#include "util/table.h"
 
 struct _KtstrTable
 {
