@@ -108,7 +108,8 @@ futex_wake (uint32_t *addr, uint32_t n)
 int
 ktstr_wt_futex_word_setup (KtstrWorkGroup *g, KtstrError *err)
 {
-  /* One cache line: the futex word at 0, FanOutCompute's wake stamp at 8. */
+  /* One cache line: the futex word at 0, FanOutCompute's wake stamp
+   * (a WakeStamp) at 8. */
   g->shared_len = 64;
   g->shared = mmap (NULL, g->shared_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (g->shared == MAP_FAILED)
@@ -333,17 +334,58 @@ multiply (KtstrWorker *w, ComputeState *s)
     }
 }
 
+/* The messenger's stamp names the generation it belongs to, under a
+ * sequence counter: a worker that wakes late could otherwise read the
+ * stamp of the next round, taken just before its own clock read, and
+ * report a latency of a few nanoseconds (or zero) that never happened. */
+typedef struct
+{
+  uint64_t seq; /* odd while the messenger writes */
+  uint64_t gen;
+  uint64_t ns;
+} WakeStamp;
+
+static void
+wake_stamp_write (WakeStamp *s, uint32_t gen, uint64_t ns)
+{
+  uint64_t seq = __atomic_load_n (&s->seq, __ATOMIC_RELAXED);
+  __atomic_store_n (&s->seq, seq + 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence (__ATOMIC_RELEASE);
+  __atomic_store_n (&s->gen, gen, __ATOMIC_RELAXED);
+  __atomic_store_n (&s->ns, ns, __ATOMIC_RELAXED);
+  __atomic_store_n (&s->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+/* The stamp of generation gen, or 0 when the messenger has moved on. */
+static uint64_t
+wake_stamp_read (WakeStamp *s, uint32_t gen)
+{
+  for (;;)
+    {
+      uint64_t seq = __atomic_load_n (&s->seq, __ATOMIC_ACQUIRE);
+      if (seq & 1)
+        continue;
+      uint64_t g = __atomic_load_n (&s->gen, __ATOMIC_RELAXED);
+      uint64_t ns = __atomic_load_n (&s->ns, __ATOMIC_RELAXED);
+      __atomic_thread_fence (__ATOMIC_ACQUIRE);
+      if (__atomic_load_n (&s->seq, __ATOMIC_RELAXED) != seq)
+        continue;
+      return g == gen ? ns : 0;
+    }
+}
+
 void
 ktstr_wt_fan_out_compute_iterate (KtstrWorker *w)
 {
   uint32_t *gen = group_word (w);
-  uint64_t *stamp = (uint64_t *)((char *)w->group->shared + 8);
+  WakeStamp *stamp = (WakeStamp *)((char *)w->group->shared + 8);
   uint64_t sleep_ns = w->params[FOC_SLEEP_USEC] * 1000ull;
   if (w->group_pos == 0)
     {
       ktstr_worker_spin (w, 1024);
-      __atomic_store_n (stamp, ktstr_now_ns (), __ATOMIC_RELAXED);
-      __atomic_add_fetch (gen, 1, __ATOMIC_RELEASE);
+      uint32_t next = __atomic_load_n (gen, __ATOMIC_RELAXED) + 1;
+      wake_stamp_write (stamp, next, ktstr_now_ns ());
+      __atomic_store_n (gen, next, __ATOMIC_RELEASE);
       futex_wake (gen, (uint32_t)w->params[FOC_FAN_OUT]);
       uint64_t t0 = ktstr_worker_block_begin (w);
       ktstr_worker_sleep_ns (w, sleep_ns);
@@ -357,8 +399,8 @@ ktstr_wt_fan_out_compute_iterate (KtstrWorker *w)
   ktstr_worker_block_end (w, t0, false);
   if (!got)
     return;
-  uint64_t stamped = __atomic_load_n (stamp, __ATOMIC_RELAXED);
-  if (stamped != 0 && now >= stamped)
+  uint64_t stamped = wake_stamp_read (stamp, s->seen);
+  if (stamped != 0 && now > stamped)
     ktstr_worker_wake_sample (w, now - stamped);
   t0 = ktstr_worker_block_begin (w);
   ktstr_worker_sleep_ns (w, sleep_ns);
