@@ -238,7 +238,10 @@ test_opts_applied (void)
     {
       JsonObject *o = json_node_get_object (workers->pdata[i]);
       g_assert_cmpstr (json_object_get_string_member (o, "exit"), ==, "ok");
-      g_assert_cmpint (json_object_get_int_member (o, "work_units"), >, 0);
+      /* The SCHED_IDLE worker (1) may rightly get no CPU at all in 200 ms
+       * when the host running the tests is busy. */
+      if (i != 1)
+        g_assert_cmpint (json_object_get_int_member (o, "work_units"), >, 0);
     }
   /* exact:0 and single: the worker never left its one CPU. */
   for (guint i = 0; i < 2; i++)
