@@ -118,10 +118,16 @@ test_merge (void)
   g_assert_false (c.max_throughput_cv.is_set);
 }
 
+static char *
+keyfile_path (void)
+{
+  return g_test_build_filename (G_TEST_DIST, "data", "eval", "checks.ini", NULL);
+}
+
 static GKeyFile *
 load_keyfile (void)
 {
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "eval", "checks.ini", NULL);
+  g_autofree char *path = keyfile_path ();
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) error = NULL;
   g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error);
@@ -135,7 +141,7 @@ test_keyfile_valid (void)
   g_autoptr (GKeyFile) kf = load_keyfile ();
   g_autoptr (GError) error = NULL;
   KtstrChecks over;
-  g_assert_true (ktstr_checks_from_keyfile (kf, "checks", &over, &error));
+  g_assert_true (ktstr_checks_from_keyfile (kf, NULL, "checks", &over, &error));
   g_assert_no_error (error);
   g_assert_true (over.max_spread_pct.is_set);
   g_assert_cmpfloat (over.max_spread_pct.value, ==, 40.0);
@@ -158,7 +164,7 @@ test_keyfile_missing_group (void)
   g_autoptr (GKeyFile) kf = load_keyfile ();
   g_autoptr (GError) error = NULL;
   KtstrChecks over = ktstr_checks_default (); /* must be cleared */
-  g_assert_true (ktstr_checks_from_keyfile (kf, "no-such-group", &over, &error));
+  g_assert_true (ktstr_checks_from_keyfile (kf, NULL, "no-such-group", &over, &error));
   g_assert_no_error (error);
   g_assert_false (over.not_starved.is_set);
   g_assert_false (over.max_spread_pct.is_set);
@@ -170,15 +176,23 @@ test_keyfile_unknown_key (void)
   g_autoptr (GKeyFile) kf = load_keyfile ();
   g_autoptr (GError) error = NULL;
   KtstrChecks over;
-  g_assert_false (ktstr_checks_from_keyfile (kf, "checks-typo", &over, &error));
+  g_autofree char *path = keyfile_path ();
+  g_assert_false (ktstr_checks_from_keyfile (kf, path, "checks-typo", &over, &error));
   g_assert_error (error, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_UNKNOWN_KEY);
-  g_assert_cmpstr (error->message, ==,
-                   "[checks-typo]: unknown check 'max_sprad_pct'; valid checks: not_starved, "
-                   "max_spread_pct, max_gap_ms, isolation, max_throughput_cv, min_work_rate, "
-                   "max_p99_wake_latency_ns, max_wake_latency_cv, min_iteration_rate, "
-                   "max_migration_ratio, max_imbalance_ratio, max_local_dsq_depth, fail_on_stall, "
-                   "sustained_samples, max_fallback_rate, max_keep_last_rate, min_page_locality, "
-                   "max_cross_node_migration_ratio, max_slow_tier_ratio");
+  g_autofree char *want = g_strdup_printf (
+      "%s:12: [checks-typo] max_sprad_pct: unknown key (valid keys: not_starved, "
+      "max_spread_pct, max_gap_ms, isolation, max_throughput_cv, min_work_rate, "
+      "max_p99_wake_latency_ns, max_wake_latency_cv, min_iteration_rate, "
+      "max_migration_ratio, max_imbalance_ratio, max_local_dsq_depth, fail_on_stall, "
+      "sustained_samples, max_fallback_rate, max_keep_last_rate, min_page_locality, "
+      "max_cross_node_migration_ratio, max_slow_tier_ratio)",
+      path);
+  g_assert_cmpstr (error->message, ==, want);
+
+  /* Without the file's path the message still names group and key. */
+  g_clear_error (&error);
+  g_assert_false (ktstr_checks_from_keyfile (kf, NULL, "checks-typo", &over, &error));
+  g_assert_true (g_str_has_prefix (error->message, "[checks-typo] max_sprad_pct: unknown key"));
 }
 
 static void
@@ -187,16 +201,18 @@ test_keyfile_bad_values (void)
   g_autoptr (GKeyFile) kf = load_keyfile ();
   KtstrChecks over;
   g_autoptr (GError) error = NULL;
-  g_assert_false (ktstr_checks_from_keyfile (kf, "checks-bad-number", &over, &error));
+  g_autofree char *path = keyfile_path ();
+  g_assert_false (ktstr_checks_from_keyfile (kf, path, "checks-bad-number", &over, &error));
   g_assert_error (error, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_INVALID_VALUE);
-  g_assert_cmpstr (error->message, ==,
-                   "[checks-bad-number]: check 'max_spread_pct': 'forty' is not a non-negative "
-                   "number (e.g. 40 or 0.25)");
+  g_autofree char *want = g_strdup_printf ("%s:15: [checks-bad-number] max_spread_pct: 'forty' is "
+                                           "not a non-negative number (e.g. 40 or 0.25)",
+                                           path);
+  g_assert_cmpstr (error->message, ==, want);
   g_clear_error (&error);
-  g_assert_false (ktstr_checks_from_keyfile (kf, "checks-negative", &over, &error));
+  g_assert_false (ktstr_checks_from_keyfile (kf, NULL, "checks-negative", &over, &error));
   g_assert_error (error, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_INVALID_VALUE);
   g_assert_cmpstr (error->message, ==,
-                   "[checks-negative]: check 'max_gap_ms': '-1' is not a non-negative integer "
+                   "[checks-negative] max_gap_ms: '-1' is not a non-negative integer "
                    "(e.g. 3000)");
 }
 
@@ -807,10 +823,10 @@ test_resolve_layers (void)
   g_assert_false (ktstr_checks_resolve (bad, "t.ktstr", test, &c, NULL, &error));
   g_assert_error (error, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_UNKNOWN_KEY);
   g_assert_true (
-      g_str_has_prefix (error->message, "scheduler definition: [checks]: unknown check 'max_gap'"));
+      g_str_has_prefix (error->message, "scheduler definition: [checks] max_gap: unknown key"));
   g_clear_error (&error);
   g_assert_false (ktstr_checks_resolve (sched, "t.ktstr", bad, &c, NULL, &error));
-  g_assert_true (g_str_has_prefix (error->message, "t.ktstr: [checks]: unknown check 'max_gap'"));
+  g_assert_true (g_str_has_prefix (error->message, "t.ktstr: [checks] max_gap: unknown key"));
 }
 
 int

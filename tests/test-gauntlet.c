@@ -127,7 +127,7 @@ test_presets_filter_scheduler (void)
 {
   g_autoptr (KtstrTestDef) def = make_def ("t");
   g_autoptr (KtstrSchedulerDef) s = load_sched ("[scheduler]\nname=s\nbinary=/bin/true\n"
-                                                "[constraints]\nmax-cpus=16\n");
+                                                "[constraints]\nmax_cpus=16\n");
   g_assert_cmpuint (count_fitting (def, s, NULL), ==, 7); /* 4,4,9,15,14,8,12 */
   g_autoptr (GError) why = NULL;
   g_assert_false (ktstr_preset_fits (ktstr_preset_lookup ("medium-4llc"), def, s, NULL, &why));

@@ -8,6 +8,7 @@
 #include "sched/sched-binary.h"
 #include "sched/scheduler-def.h"
 #include "util/datapath.h"
+#include "util/keyfile.h"
 
 static char *tmpdir;
 
@@ -30,8 +31,8 @@ load_text (const char *text, GError **error)
 
 static const char *full = "[scheduler]\nname=rusty\nbinary=bin/scx_rusty\nargs=--slice-us;5000\n"
                           "sysctls=kernel.sched_schedstats=1;sysctl.vm.x=2\nkargs=nosmt\n"
-                          "topology=1n2l2c1t\nready-ms=500\n"
-                          "[constraints]\nmin-llcs=2\nmax-cpus=8\n"
+                          "topology=1n2l2c1t\nready_ms=500\n"
+                          "[constraints]\nmin_llcs=2\nmax_cpus=8\n"
                           "[flag llc]\nargs=--llc\n"
                           "[flag steal]\nargs=--steal;--hard\nrequires=llc\n"
                           "[checks]\nmax_gap_ms=3000\n";
@@ -95,38 +96,62 @@ test_constraints (void)
   g_assert_nonnull (strstr (error->message, "16 CPUs"));
   g_clear_error (&error);
   g_autoptr (KtstrSchedulerDef) smt
-      = load_text ("[scheduler]\nname=s\nbinary=/b\n[constraints]\nrequires-smt=true\n", &error);
+      = load_text ("[scheduler]\nname=s\nbinary=/b\n[constraints]\nrequires_smt=true\n", &error);
   g_assert_no_error (error);
   g_assert_false (ktstr_scheduler_def_check_topology (smt, "1n1l2c1t", &error));
   g_assert_nonnull (strstr (error->message, "no SMT"));
 }
 
+/* Every error names the file, the line, the group and the key: WANT is
+ * what follows "PATH:LINE: " (LINE 0: the message has no line). */
 static void
 test_errors (void)
 {
   const struct
   {
-    const char *text, *want;
+    const char *text;
+    guint line;
+    const char *want;
   } bad[] = {
-    { "[scheduler]\nbinary=/b\n", "needs name= and binary=" },
-    { "[scheduler]\nname=x\n", "needs name= and binary=" },
-    { "[scheduler]\nname=x\nbinary=/b\nbogus=1\n", "[scheduler] has no key 'bogus'" },
-    { "[scheduler]\nname=x\nbinary=/b\nsysctls=novalue\n", "'novalue' is not key=value" },
-    { "[scheduler]\nname=x\nbinary=/b\ntopology=2x\n", "topology" },
-    { "[scheduler]\nname=x\nbinary=/b\nready-ms=-1\n", "ready-ms must be" },
-    { "[scheduler]\nname=x\nbinary=/b\n[constraints]\nmin-llc=1\n", "has no key 'min-llc'" },
-    { "[scheduler]\nname=x\nbinary=/b\n[flag a]\nrequires=b\n", "requires 'b'" },
-    { "[scheduler]\nname=x\nbinary=/b\n[flags]\n", "unknown group [flags]" },
-    { "[other]\nx=1\n", "no [scheduler] group" },
+    { "[scheduler]\nbinary=/b\n", 1,
+      "[scheduler] name: required (a scheduler definition "
+      "needs name= and binary=)" },
+    { "[scheduler]\nname=x\n", 1, "[scheduler] binary: required" },
+    { "[scheduler]\nname=x\nbinary=/b\nbogus=1\n", 4,
+      "[scheduler] bogus: unknown key (valid keys: name, binary, args, sysctls, kargs, "
+      "topology, ready_ms)" },
+    { "[scheduler]\nname=x\nbinary=/b\nsysctls=novalue\n", 4,
+      "[scheduler] sysctls: 'novalue' is not key=value" },
+    { "[scheduler]\nname=x\nbinary=/b\ntopology=2x\n", 4, "[scheduler] topology: " },
+    { "[scheduler]\nname=x\nbinary=/b\nready_ms=-1\n", 4,
+      "[scheduler] ready_ms: must be a non-negative integer" },
+    { "[scheduler]\nname=x\nbinary=/b\n[constraints]\nmin_llc=1\n", 5,
+      "[constraints] min_llc: unknown key (valid keys: min_llcs, max_llcs, min_cpus" },
+    { "[scheduler]\nname=x\nbinary=/b\n[constraints]\nrequires_smt=maybe\n", 5,
+      "[constraints] requires_smt: expected true or false" },
+    { "[scheduler]\nname=x\nbinary=/b\n[flag a]\nrequires=b\n", 5,
+      "[flag a] requires: flag 'b' is not defined (no [flag b] group)" },
+    { "[scheduler]\nname=x\nbinary=/b\n[flags]\n", 4,
+      "[flags]: unknown group (expected [scheduler], [constraints], [flag NAME] or [checks])" },
+    { "[scheduler]\nname=x\nbinary=/b\n\n[checks]\nmax_gap=1\n", 6,
+      "[checks] max_gap: unknown key (valid keys: not_starved," },
+    { "[other]\nx=1\n", 0, "[scheduler]: missing group" },
+    /* An old spelling next to the new one is ambiguous. */
+    { "[scheduler]\nname=x\nbinary=/b\nready-ms=1\nready_ms=2\n", 4,
+      "[scheduler] ready-ms: given as ready_ms too; keep only ready_ms" },
   };
+  g_autofree char *path = g_build_filename (tmpdir, "def.ini", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr (GError) error = NULL;
       g_autoptr (KtstrSchedulerDef) d = load_text (bad[i].text, &error);
       g_assert_null (d);
       g_assert_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_INVALID);
-      if (strstr (error->message, bad[i].want) == NULL)
-        g_error ("case %u: '%s' lacks '%s'", i, error->message, bad[i].want);
+      g_autofree char *prefix = bad[i].line
+                                    ? g_strdup_printf ("%s:%u: %s", path, bad[i].line, bad[i].want)
+                                    : g_strdup_printf ("%s: %s", path, bad[i].want);
+      if (!g_str_has_prefix (error->message, prefix))
+        g_error ("case %u: '%s' does not start with '%s'", i, error->message, prefix);
     }
   g_autoptr (GError) error = NULL;
   g_assert_null (ktstr_scheduler_def_load ("/nonexistent/def.ini", &error));
@@ -224,6 +249,72 @@ test_binary_resolve (void)
   g_setenv ("PATH", old_path, TRUE);
 }
 
+static GPtrArray *warnings;
+
+static void
+collect_warning (const char *message, gpointer user_data)
+{
+  g_ptr_array_add (warnings, g_strdup (message));
+}
+
+/* The kebab-case keys scheduler definitions used to take are read as
+ * their snake_case spellings, with one warning per file and key that
+ * names the file, line, group, old key and new spelling. */
+static void
+test_deprecated_keys (void)
+{
+  warnings = g_ptr_array_new_with_free_func (g_free);
+  ktstr_keyfile_set_warn_func (collect_warning, NULL);
+  g_autofree char *path = g_build_filename (tmpdir, "old.ini", NULL);
+  g_assert_true (g_file_set_contents (path,
+                                      "[scheduler]\nname=old\nbinary=/b\nready-ms=700\n"
+                                      "[constraints]\nmin-llcs=2\nmax-llcs=4\nmin-cpus=3\n"
+                                      "max-cpus=9\nmin-numa-nodes=1\nmax-numa-nodes=2\n"
+                                      "requires-smt=true\n",
+                                      -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrSchedulerDef) d = ktstr_scheduler_def_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (d->ready_ms, ==, 700);
+  g_assert_cmpuint (d->min_llcs, ==, 2);
+  g_assert_cmpuint (d->max_llcs, ==, 4);
+  g_assert_cmpuint (d->min_cpus, ==, 3);
+  g_assert_cmpuint (d->max_cpus, ==, 9);
+  g_assert_cmpuint (d->min_nodes, ==, 1);
+  g_assert_cmpuint (d->max_nodes, ==, 2);
+  g_assert_true (d->requires_smt);
+  g_assert_cmpuint (warnings->len, ==, 8);
+  g_autofree char *first = g_strdup_printf (
+      "%s:4: [scheduler] ready-ms is deprecated; write ready_ms (the old spelling is still "
+      "read, for now)",
+      path);
+  g_assert_cmpstr (warnings->pdata[0], ==, first);
+  g_autofree char *smt = g_strdup_printf ("%s:12: [constraints] requires-smt is deprecated; "
+                                          "write requires_smt",
+                                          path);
+  g_assert_true (g_str_has_prefix (warnings->pdata[7], smt));
+
+  /* Once per file and key: loading it again warns no more. */
+  g_autoptr (KtstrSchedulerDef) again = ktstr_scheduler_def_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (warnings->len, ==, 8);
+
+  /* A value error under an old spelling points at that spelling's line. */
+  g_assert_true (g_file_set_contents (path,
+                                      "[scheduler]\nname=old\nbinary=/b\n"
+                                      "[constraints]\nmax-cpus=lots\n",
+                                      -1, NULL));
+  g_autoptr (KtstrSchedulerDef) bad = ktstr_scheduler_def_load (path, &error);
+  g_assert_null (bad);
+  g_autofree char *want
+      = g_strdup_printf ("%s:5: [constraints] max_cpus: must be a non-negative integer", path);
+  g_assert_cmpstr (error->message, ==, want);
+
+  ktstr_keyfile_set_warn_func (NULL, NULL);
+  g_unlink (path);
+  g_clear_pointer (&warnings, g_ptr_array_unref);
+}
+
 /* The examples ktstr installs load anywhere; with the fixture schedulers
  * on PATH ($KTSTR_TEST_SCHEDULERS, set by the test scripts when they have
  * them) their programs are found there. */
@@ -264,6 +355,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scheduler-def/errors", test_errors);
   g_test_add_func ("/scheduler-def/binary-lookup", test_binary_lookup);
   g_test_add_func ("/scheduler-def/binary-resolve", test_binary_resolve);
+  g_test_add_func ("/scheduler-def/deprecated-keys", test_deprecated_keys);
   g_test_add_func ("/scheduler-def/shipped-examples", test_shipped_examples);
   int rc = g_test_run ();
   g_autofree char *p = g_build_filename (tmpdir, "def.ini", NULL);

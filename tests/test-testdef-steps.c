@@ -169,6 +169,21 @@ test_errors (void)
     }
 }
 
+/* Errors of the loader itself carry the line too. */
+static void
+test_loader_error_lines (void)
+{
+  g_autofree char *path = g_build_filename (dir, "t.ktstr", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrTestDef) def = load_text ("[cgroup a]\n\n# c\n  bogus = 1\n", &error);
+  g_assert_null (def);
+  g_autofree char *want = g_strdup_printf ("%s:6: [cgroup a] bogus: unknown key (valid keys: "
+                                           "work, workers, cpuset, policy, nice, affinity, "
+                                           "mempolicy, mpol_flags, step, work.PARAM)",
+                                           path);
+  g_assert_cmpstr (error->message, ==, want);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -177,6 +192,7 @@ main (int argc, char **argv)
   g_test_add_func ("/testdef/steps/good", test_good);
   g_test_add_func ("/testdef/steps/no-steps-unchanged", test_no_steps_unchanged);
   g_test_add_func ("/testdef/steps/errors", test_errors);
+  g_test_add_func ("/testdef/steps/loader-error-lines", test_loader_error_lines);
   int rc = g_test_run ();
   g_autofree char *path = g_build_filename (dir, "t.ktstr", NULL);
   g_unlink (path);

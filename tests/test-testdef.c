@@ -294,7 +294,7 @@ write_with_sched (const char *contents, char **dir_out)
   g_autofree char *sched = g_build_filename (dir, "sched.ini", NULL);
   g_assert_true (g_file_set_contents (sched,
                                       "[scheduler]\nname=quick\nbinary=/bin/true\n"
-                                      "[constraints]\nmin-cpus=2\n"
+                                      "[constraints]\nmin_cpus=2\n"
                                       "[flag fast]\nargs=-f\n[flag slow]\n"
                                       "[flag turbo]\nrequires=fast\n[checks]\nmax_gap_ms=2500\n",
                                       -1, NULL));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/cpulist.h"
+#include "util/keyfile.h"
 
 GQuark
 ktstr_checks_error_quark (void)
@@ -128,11 +129,52 @@ ktstr_checks_merge (KtstrChecks *base, const KtstrChecks *override)
 }
 
 static gboolean
-invalid_value (const char *key, const char *value, const char *want, GError **error)
+invalid_value (const char *value, const char *want, GError **error)
 {
-  g_set_error (error, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_INVALID_VALUE,
-               "check '%s': '%s' is not %s", key, value, want);
+  g_set_error (error, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_INVALID_VALUE, "'%s' is not %s", value,
+               want);
   return FALSE;
+}
+
+/* Sets field F of CHECKS from VALUE; the error says what VALUE should be. */
+static gboolean
+set_field (KtstrChecks *checks, const Field *f, const char *value, GError **error)
+{
+  char *dest = (char *)checks + f->offset;
+  switch (f->type)
+    {
+    case FIELD_BOOL:
+      {
+        gboolean v;
+        if (strcmp (value, "true") == 0 || strcmp (value, "1") == 0)
+          v = TRUE;
+        else if (strcmp (value, "false") == 0 || strcmp (value, "0") == 0)
+          v = FALSE;
+        else
+          return invalid_value (value, "a boolean (true or false)", error);
+        *(KtstrCheckBool *)dest = (KtstrCheckBool){ TRUE, v };
+        return TRUE;
+      }
+    case FIELD_U64:
+      {
+        guint64 v;
+        if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &v, NULL))
+          return invalid_value (value, "a non-negative integer (e.g. 3000)", error);
+        *(KtstrCheckU64 *)dest = (KtstrCheckU64){ TRUE, v };
+        return TRUE;
+      }
+    case FIELD_DOUBLE:
+      {
+        char *end = NULL;
+        double v = g_ascii_strtod (value, &end);
+        if (*value == '\0' || end == NULL || *end != '\0' || !isfinite (v) || v < 0
+            || g_ascii_isspace (*value))
+          return invalid_value (value, "a non-negative number (e.g. 40 or 0.25)", error);
+        *(KtstrCheckDouble *)dest = (KtstrCheckDouble){ TRUE, v };
+        return TRUE;
+      }
+    }
+  g_assert_not_reached ();
 }
 
 gboolean
@@ -146,60 +188,37 @@ ktstr_checks_set (KtstrChecks *checks, const char *key, const char *value, GErro
                    "unknown check '%s'; valid checks: %s", key, valid);
       return FALSE;
     }
-  char *dest = (char *)checks + f->offset;
-  switch (f->type)
+  if (!set_field (checks, f, value, error))
     {
-    case FIELD_BOOL:
-      {
-        gboolean v;
-        if (strcmp (value, "true") == 0 || strcmp (value, "1") == 0)
-          v = TRUE;
-        else if (strcmp (value, "false") == 0 || strcmp (value, "0") == 0)
-          v = FALSE;
-        else
-          return invalid_value (key, value, "a boolean (true or false)", error);
-        *(KtstrCheckBool *)dest = (KtstrCheckBool){ TRUE, v };
-        return TRUE;
-      }
-    case FIELD_U64:
-      {
-        guint64 v;
-        if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &v, NULL))
-          return invalid_value (key, value, "a non-negative integer (e.g. 3000)", error);
-        *(KtstrCheckU64 *)dest = (KtstrCheckU64){ TRUE, v };
-        return TRUE;
-      }
-    case FIELD_DOUBLE:
-      {
-        char *end = NULL;
-        double v = g_ascii_strtod (value, &end);
-        if (*value == '\0' || end == NULL || *end != '\0' || !isfinite (v) || v < 0
-            || g_ascii_isspace (*value))
-          return invalid_value (key, value, "a non-negative number (e.g. 40 or 0.25)", error);
-        *(KtstrCheckDouble *)dest = (KtstrCheckDouble){ TRUE, v };
-        return TRUE;
-      }
+      g_prefix_error (error, "check '%s': ", key);
+      return FALSE;
     }
-  g_assert_not_reached ();
+  return TRUE;
 }
 
 gboolean
-ktstr_checks_from_keyfile (GKeyFile *kf, const char *group, KtstrChecks *out, GError **error)
+ktstr_checks_from_keyfile (GKeyFile *kf, const char *path, const char *group, KtstrChecks *out,
+                           GError **error)
 {
   *out = (KtstrChecks){ 0 };
   if (!g_key_file_has_group (kf, group))
     return TRUE;
-  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, error);
-  if (keys == NULL)
+  if (!ktstr_keyfile_check_keys (kf, path, group, ktstr_checks_names (), NULL, NULL,
+                                 KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_UNKNOWN_KEY, error))
     return FALSE;
-  for (char **k = keys; *k != NULL; k++)
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  for (char **k = keys; k != NULL && *k != NULL; k++)
     {
-      g_autofree char *value = g_key_file_get_string (kf, group, *k, error);
-      if (value == NULL || !ktstr_checks_set (out, *k, value, error))
-        {
-          g_prefix_error (error, "[%s]: ", group);
-          return FALSE;
-        }
+      const Field *f = field_lookup (*k);
+      if (f == NULL)
+        continue; /* cannot happen: the key check above let only checks through */
+      g_autoptr (GError) local = NULL;
+      g_autofree char *value = g_key_file_get_string (kf, group, *k, &local);
+      if (value == NULL || !set_field (out, f, value, &local))
+        return ktstr_keyfile_fail_literal (error, KTSTR_CHECKS_ERROR,
+                                           value == NULL ? KTSTR_CHECKS_ERROR_INVALID_VALUE
+                                                         : local->code,
+                                           path, group, *k, local->message);
     }
   return TRUE;
 }
@@ -252,15 +271,18 @@ ktstr_checks_resolve (GKeyFile *sched_kf, const char *test_path, GKeyFile *test_
   KtstrChecks l[KTSTR_CHECKS_N_LAYERS] = { 0 };
   l[KTSTR_CHECKS_LAYER_DEFAULT] = ktstr_checks_default ();
   if (sched_kf != NULL
-      && !ktstr_checks_from_keyfile (sched_kf, "checks", &l[KTSTR_CHECKS_LAYER_SCHEDULER], error))
+      && !ktstr_checks_from_keyfile (sched_kf, NULL, "checks", &l[KTSTR_CHECKS_LAYER_SCHEDULER],
+                                     error))
     {
       g_prefix_error (error, "scheduler definition: ");
       return FALSE;
     }
   if (test_kf != NULL
-      && !ktstr_checks_from_keyfile (test_kf, "checks", &l[KTSTR_CHECKS_LAYER_TEST], error))
+      && !ktstr_checks_from_keyfile (test_kf, test_path, "checks", &l[KTSTR_CHECKS_LAYER_TEST],
+                                     error))
     {
-      g_prefix_error (error, "%s: ", test_path ? test_path : "test file");
+      if (test_path == NULL)
+        g_prefix_error (error, "test file: ");
       return FALSE;
     }
   *checks = (KtstrChecks){ 0 };

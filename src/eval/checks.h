@@ -100,9 +100,11 @@ void ktstr_checks_merge (KtstrChecks *base, const KtstrChecks *override);
 gboolean ktstr_checks_set (KtstrChecks *checks, const char *key, const char *value, GError **error);
 
 /* Reads the overrides in GROUP of KF into *OUT (cleared first; only keys
- * present are set).  A missing group sets nothing and succeeds. */
-gboolean ktstr_checks_from_keyfile (GKeyFile *kf, const char *group, KtstrChecks *out,
-                                    GError **error);
+ * present are set).  A missing group sets nothing and succeeds.  Errors
+ * name the key and, when PATH (the file KF was read from) is given, the
+ * file and line: "PATH:LINE: [GROUP] KEY: ..." (util/keyfile.h). */
+gboolean ktstr_checks_from_keyfile (GKeyFile *kf, const char *path, const char *group,
+                                    KtstrChecks *out, GError **error);
 
 /* The check names, in declaration order, NULL-terminated. */
 const char *const *ktstr_checks_names (void);
@@ -129,8 +131,8 @@ const char *ktstr_checks_layer_to_string (KtstrChecksLayer layer);
  * TEST_KF (the test file at TEST_PATH), the last layer that sets a check
  * winning.  LAYERS (NULL, or KTSTR_CHECKS_N_LAYERS entries) receives each
  * layer on its own, so a caller can tell where a value came from.  An
- * error names the layer: "scheduler definition: [checks]: ..." or
- * "TEST_PATH: [checks]: ...". */
+ * error names the layer: "scheduler definition: [checks] KEY: ..." or
+ * "TEST_PATH:LINE: [checks] KEY: ...". */
 gboolean ktstr_checks_resolve (GKeyFile *sched_kf, const char *test_path, GKeyFile *test_kf,
                                KtstrChecks *checks, KtstrChecks *layers, GError **error);
 

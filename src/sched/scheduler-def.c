@@ -7,6 +7,7 @@
 #include "common/topology.h"
 #include "eval/checks.h"
 #include "sched/sched-binary.h"
+#include "util/keyfile.h"
 
 GQuark
 ktstr_scheduler_def_error_quark (void)
@@ -43,19 +44,19 @@ ktstr_scheduler_def_free (KtstrSchedulerDef *d)
   g_free (d);
 }
 
-static gboolean invalid (GError **error, const char *path, const char *fmt, ...)
-    G_GNUC_PRINTF (3, 4);
+/* "PATH:LINE: [GROUP] KEY: message" (util/keyfile.h). */
+static gboolean invalid (GError **error, const char *path, const char *group, const char *key,
+                         const char *fmt, ...) G_GNUC_PRINTF (5, 6);
 
 static gboolean
-invalid (GError **error, const char *path, const char *fmt, ...)
+invalid (GError **error, const char *path, const char *group, const char *key, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_INVALID, "%s: %s", path,
-               msg);
-  return FALSE;
+  return ktstr_keyfile_fail_literal (error, KTSTR_SCHEDULER_DEF_ERROR,
+                                     KTSTR_SCHEDULER_DEF_ERROR_INVALID, path, group, key, msg);
 }
 
 static char **
@@ -74,27 +75,39 @@ get_uint (GKeyFile *kf, const char *group, const char *key, guint *out, const ch
   g_autoptr (GError) local = NULL;
   gint64 v = g_key_file_get_int64 (kf, group, key, &local);
   if (local != NULL || v < 0 || v > G_MAXINT)
-    return invalid (error, path, "[%s] %s must be a non-negative integer", group, key);
+    return invalid (error, path, group, key, "must be a non-negative integer");
   *out = (guint)v;
   return TRUE;
 }
 
 static const char *const scheduler_keys[]
-    = { "name", "binary", "args", "sysctls", "kargs", "topology", "ready-ms", NULL };
+    = { "name", "binary", "args", "sysctls", "kargs", "topology", "ready_ms", NULL };
 static const char *const constraint_keys[]
-    = { "min-llcs",       "max-llcs",       "min-cpus",     "max-cpus",
-        "min-numa-nodes", "max-numa-nodes", "requires-smt", NULL };
+    = { "min_llcs",       "max_llcs",       "min_cpus",     "max_cpus",
+        "min_numa_nodes", "max_numa_nodes", "requires_smt", NULL };
 static const char *const flag_keys[] = { "args", "requires", NULL };
 
+/* Until snake_case became the one key style of every file, scheduler
+ * definitions spelled these keys in kebab-case; they are still read. */
+static const KtstrKeyRename old_spellings[] = {
+  { "scheduler", "ready-ms", "ready_ms" },
+  { "constraints", "min-llcs", "min_llcs" },
+  { "constraints", "max-llcs", "max_llcs" },
+  { "constraints", "min-cpus", "min_cpus" },
+  { "constraints", "max-cpus", "max_cpus" },
+  { "constraints", "min-numa-nodes", "min_numa_nodes" },
+  { "constraints", "max-numa-nodes", "max_numa_nodes" },
+  { "constraints", "requires-smt", "requires_smt" },
+  { NULL, NULL, NULL },
+};
+
+/* The one unknown-key check of every loader (util/keyfile.h). */
 static gboolean
 check_keys (GKeyFile *kf, const char *group, const char *const *allowed, const char *path,
             GError **error)
 {
-  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
-  for (char **k = keys; k && *k; k++)
-    if (!g_strv_contains (allowed, *k))
-      return invalid (error, path, "[%s] has no key '%s'", group, *k);
-  return TRUE;
+  return ktstr_keyfile_check_keys (kf, path, group, allowed, NULL, NULL, KTSTR_SCHEDULER_DEF_ERROR,
+                                   KTSTR_SCHEDULER_DEF_ERROR_INVALID, error);
 }
 
 KtstrSchedulerDef *
@@ -112,13 +125,24 @@ ktstr_scheduler_def_load (const char *path, GError **error)
     }
   GKeyFile *kf = d->keyfile;
   if (!g_key_file_has_group (kf, "scheduler"))
-    return invalid (error, path, "no [scheduler] group"), NULL;
-  if (!check_keys (kf, "scheduler", scheduler_keys, path, error))
+    return invalid (error, path, "scheduler", NULL,
+                    "missing group (a scheduler definition needs [scheduler] with name= and "
+                    "binary=)"),
+           NULL;
+  if (!ktstr_keyfile_rename_deprecated (kf, path, old_spellings, KTSTR_SCHEDULER_DEF_ERROR,
+                                        KTSTR_SCHEDULER_DEF_ERROR_INVALID, error)
+      || !check_keys (kf, "scheduler", scheduler_keys, path, error))
     return NULL;
   d->name = g_key_file_get_string (kf, "scheduler", "name", NULL);
   g_autofree char *binary = g_key_file_get_string (kf, "scheduler", "binary", NULL);
-  if (d->name == NULL || *d->name == '\0' || binary == NULL || *binary == '\0')
-    return invalid (error, path, "[scheduler] needs name= and binary="), NULL;
+  if (d->name == NULL || *d->name == '\0')
+    return invalid (error, path, "scheduler", "name",
+                    "required (a scheduler definition needs name= and binary=)"),
+           NULL;
+  if (binary == NULL || *binary == '\0')
+    return invalid (error, path, "scheduler", "binary",
+                    "required (a scheduler definition needs name= and binary=)"),
+           NULL;
   /* A program not found is an error only for running it (see
    * ktstr_scheduler_def_check_binary): the definition can still be read. */
   g_autofree char *dir = g_path_get_dirname (path);
@@ -130,7 +154,7 @@ ktstr_scheduler_def_load (const char *path, GError **error)
   for (char **s = sysctls; *s; s++)
     {
       if (strchr (*s, '=') == NULL || **s == '=')
-        return invalid (error, path, "[scheduler] sysctls: '%s' is not key=value", *s), NULL;
+        return invalid (error, path, "scheduler", "sysctls", "'%s' is not key=value", *s), NULL;
       g_autofree char *full
           = g_str_has_prefix (*s, "sysctl.") ? g_strdup (*s) : g_strconcat ("sysctl.", *s, NULL);
       g_strv_builder_add (sb, full);
@@ -142,22 +166,29 @@ ktstr_scheduler_def_load (const char *path, GError **error)
       KtstrTopology t;
       char err[256];
       if (ktstr_topology_parse (d->topology, &t, err, sizeof err) != 0)
-        return invalid (error, path, "[scheduler] topology: %s", err), NULL;
+        return invalid (error, path, "scheduler", "topology", "%s", err), NULL;
     }
-  if (!get_uint (kf, "scheduler", "ready-ms", &d->ready_ms, path, error))
+  if (!get_uint (kf, "scheduler", "ready_ms", &d->ready_ms, path, error))
     return NULL;
 
   if (g_key_file_has_group (kf, "constraints"))
     {
       if (!check_keys (kf, "constraints", constraint_keys, path, error)
-          || !get_uint (kf, "constraints", "min-llcs", &d->min_llcs, path, error)
-          || !get_uint (kf, "constraints", "max-llcs", &d->max_llcs, path, error)
-          || !get_uint (kf, "constraints", "min-cpus", &d->min_cpus, path, error)
-          || !get_uint (kf, "constraints", "max-cpus", &d->max_cpus, path, error)
-          || !get_uint (kf, "constraints", "min-numa-nodes", &d->min_nodes, path, error)
-          || !get_uint (kf, "constraints", "max-numa-nodes", &d->max_nodes, path, error))
+          || !get_uint (kf, "constraints", "min_llcs", &d->min_llcs, path, error)
+          || !get_uint (kf, "constraints", "max_llcs", &d->max_llcs, path, error)
+          || !get_uint (kf, "constraints", "min_cpus", &d->min_cpus, path, error)
+          || !get_uint (kf, "constraints", "max_cpus", &d->max_cpus, path, error)
+          || !get_uint (kf, "constraints", "min_numa_nodes", &d->min_nodes, path, error)
+          || !get_uint (kf, "constraints", "max_numa_nodes", &d->max_nodes, path, error))
         return NULL;
-      d->requires_smt = g_key_file_get_boolean (kf, "constraints", "requires-smt", NULL);
+      if (g_key_file_has_key (kf, "constraints", "requires_smt", NULL))
+        {
+          g_autoptr (GError) local = NULL;
+          d->requires_smt = g_key_file_get_boolean (kf, "constraints", "requires_smt", &local);
+          if (local != NULL)
+            return invalid (error, path, "constraints", "requires_smt", "expected true or false"),
+                   NULL;
+        }
     }
 
   g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
@@ -167,10 +198,9 @@ ktstr_scheduler_def_load (const char *path, GError **error)
           || g_str_equal (*g, "checks"))
         continue;
       if (!g_str_has_prefix (*g, FLAG_PREFIX) || (*g)[strlen (FLAG_PREFIX)] == '\0')
-        return invalid (error, path,
-                        "unknown group [%s] (scheduler, constraints, checks, "
-                        "flag NAME)",
-                        *g),
+        return invalid (error, path, *g, NULL,
+                        "unknown group (expected [scheduler], [constraints], [flag NAME] or "
+                        "[checks])"),
                NULL;
       if (!check_keys (kf, *g, flag_keys, path, error))
         return NULL;
@@ -183,8 +213,12 @@ ktstr_scheduler_def_load (const char *path, GError **error)
   /* Check overrides are checked here, not first when a verdict needs them. */
   KtstrChecks overrides;
   g_autoptr (GError) checks_error = NULL;
-  if (!ktstr_checks_from_keyfile (kf, "checks", &overrides, &checks_error))
-    return invalid (error, path, "%s", checks_error->message), NULL;
+  if (!ktstr_checks_from_keyfile (kf, path, "checks", &overrides, &checks_error))
+    {
+      g_set_error_literal (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_INVALID,
+                           checks_error->message);
+      return NULL;
+    }
   for (guint i = 0; i < d->flags->len; i++)
     {
       const KtstrSchedulerFlag *f = d->flags->pdata[i];
@@ -194,9 +228,12 @@ ktstr_scheduler_def_load (const char *path, GError **error)
           for (guint j = 0; j < d->flags->len; j++)
             found |= g_str_equal (((KtstrSchedulerFlag *)d->flags->pdata[j])->name, *r);
           if (!found)
-            return invalid (error, path, "[flag %s] requires '%s', which is not defined", f->name,
-                            *r),
-                   NULL;
+            {
+              g_autofree char *group = g_strconcat (FLAG_PREFIX, f->name, NULL);
+              return invalid (error, path, group, "requires",
+                              "flag '%s' is not defined (no [flag %s] group)", *r, *r),
+                     NULL;
+            }
         }
     }
   return g_steal_pointer (&d);

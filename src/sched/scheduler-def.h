@@ -4,12 +4,16 @@
  *   [scheduler]            name, binary (a path relative to the file, or a
  *                          program name looked up beside it, then on
  *                          PATH), args,
- *                          sysctls (key=value), kargs, topology, ready-ms
- *   [constraints]          min-llcs, max-llcs, min-cpus, max-cpus,
- *                          min-numa-nodes, max-numa-nodes, requires-smt
+ *                          sysctls (key=value), kargs, topology, ready_ms
+ *   [constraints]          min_llcs, max_llcs, min_cpus, max_cpus,
+ *                          min_numa_nodes, max_numa_nodes, requires_smt
  *   [flag NAME]            args, requires (other flag names)
  *   [checks]               check overrides, merged between the defaults
  *                          and the test's own [checks]
+ *
+ * Keys are snake_case like every other ktstr file; the kebab-case
+ * spellings these groups used to take (ready-ms, min-cpus, ...) are read
+ * with a deprecation warning.  Errors name the file, line, group and key.
  *
  * `--flags a,b` picks a profile: the flags must exist and bring what they
  * require; their args follow the definition's and the command line's. */

@@ -4,8 +4,9 @@
 
 #include <stdarg.h>
 
-#include "testdef/testdef.h"
 #include "testdef/testdef-private.h"
+#include "testdef/testdef.h"
+#include "util/keyfile.h"
 
 GQuark
 ktstr_testdef_error_quark (void)
@@ -21,9 +22,5 @@ ktstr_testdef_fail (GError **error, int code, const char *path, const char *grou
   va_start (ap, fmt);
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  if (key != NULL)
-    g_set_error (error, KTSTR_TESTDEF_ERROR, code, "%s: [%s] %s: %s", path, group, key, msg);
-  else
-    g_set_error (error, KTSTR_TESTDEF_ERROR, code, "%s: [%s]: %s", path, group, msg);
-  return FALSE;
+  return ktstr_keyfile_fail_literal (error, KTSTR_TESTDEF_ERROR, code, path, group, key, msg);
 }

@@ -12,6 +12,7 @@
 #include "guest-init/plan.h"
 #include "testdef/testdef.h"
 #include "testdef/testdef-private.h"
+#include "util/keyfile.h"
 
 #define MAX_STEPS 32
 
@@ -40,25 +41,13 @@ payload_def_free (KtstrPayloadDef *pl)
   g_free (pl);
 }
 
+/* The one unknown-key check of every loader (util/keyfile.h). */
 static gboolean
 check_keys (GKeyFile *kf, const char *path, const char *group, const char *const *allowed,
             const char *const *prefixes, GError **error)
 {
-  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
-  for (char **k = keys; k && *k; k++)
-    {
-      gboolean ok = g_strv_contains (allowed, *k);
-      for (const char *const *p = prefixes; p && *p && !ok; p++)
-        ok = g_str_has_prefix (*k, *p) && strlen (*k) > strlen (*p);
-      if (ok)
-        continue;
-      g_autofree char *list = g_strjoinv (", ", (char **)allowed);
-      g_autofree char *more = prefixes ? g_strjoinv ("METRIC, ", (char **)prefixes) : NULL;
-      return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
-                                 "unknown key (valid keys: %s%s%s%s)", list, more ? ", " : "",
-                                 more ? more : "", more ? "METRIC" : "");
-    }
-  return TRUE;
+  return ktstr_keyfile_check_keys (kf, path, group, allowed, prefixes, "METRIC",
+                                   KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_UNKNOWN, error);
 }
 
 /* An ops= list: each entry one op, whitespace-trimmed, empty ones skipped. */

@@ -11,6 +11,7 @@
 #include "eval/checks.h"
 #include "testdef/workspec.h"
 #include "util/datapath.h"
+#include "util/keyfile.h"
 
 #define DEFAULT_DURATION_MS 2000
 #define DEFAULT_SETTLE_MS 500
@@ -58,23 +59,17 @@ ktstr_testdef_free (KtstrTestDef *def)
   g_free (def);
 }
 
+/* The one unknown-key check of every loader (util/keyfile.h); with
+ * ALLOW_WORK_PARAMS, work.PARAM keys too (their names are checked when the
+ * work is read). */
 static gboolean
 check_keys (GKeyFile *kf, const char *path, const char *group, const char *const *allowed,
             gboolean allow_work_params, GError **error)
 {
-  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
-  for (char **k = keys; k && *k; k++)
-    {
-      if (g_strv_contains (allowed, *k))
-        continue;
-      if (allow_work_params && g_str_has_prefix (*k, "work."))
-        continue;
-      g_autofree char *list = g_strjoinv (", ", (char **)allowed);
-      return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
-                                 "unknown key (valid keys: %s%s)", list,
-                                 allow_work_params ? ", work.PARAM" : "");
-    }
-  return TRUE;
+  static const char *const work_prefix[] = { "work.", NULL };
+  return ktstr_keyfile_check_keys (kf, path, group, allowed, allow_work_params ? work_prefix : NULL,
+                                   "PARAM", KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_UNKNOWN,
+                                   error);
 }
 
 /* Reads an optional unsigned key; *out keeps its default when absent. */
@@ -317,18 +312,15 @@ load_work_group (GKeyFile *kf, const char *path, const char *group, KtstrTestDef
   if (!check_work_type (path, group, "type", type, error))
     return FALSE;
   g_auto (GStrv) params = ktstr_workspec_params (type);
-  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
-  for (char **k = keys; k && *k; k++)
-    if (!g_str_equal (*k, "type") && !g_strv_contains (ktstr_workspec_options, *k)
-        && !g_strv_contains ((const char *const *)params, *k))
-      {
-        g_autofree char *list = g_strjoinv (", ", params);
-        return ktstr_testdef_fail (
-            error, KTSTR_TESTDEF_ERROR_UNKNOWN, path, group, *k,
-            "unknown key (valid keys: type, workers, policy, nice, affinity, mempolicy, "
-            "mpol_flags%s%s)",
-            *list ? ", " : "", list);
-      }
+  g_autoptr (GPtrArray) allowed = g_ptr_array_new ();
+  g_ptr_array_add (allowed, (gpointer) "type");
+  for (const char *const *o = ktstr_workspec_options; *o; o++)
+    g_ptr_array_add (allowed, (gpointer)*o);
+  for (char **p = params; *p; p++)
+    g_ptr_array_add (allowed, *p);
+  g_ptr_array_add (allowed, NULL);
+  if (!check_keys (kf, path, group, (const char *const *)allowed->pdata, FALSE, error))
+    return FALSE;
   KtstrWorkDef *w = work_def_new (type, slash + 1);
   g_ptr_array_add (cg->works, w);
   return get_uint (kf, path, group, "workers", 1, MAX_WORKERS, &w->workers, error)
@@ -713,10 +705,10 @@ ktstr_testdef_load (const char *path, GError **error)
     {
       KtstrChecks overrides;
       g_autoptr (GError) local_checks = NULL;
-      if (!ktstr_checks_from_keyfile (kf, "checks", &overrides, &local_checks))
+      if (!ktstr_checks_from_keyfile (kf, path, "checks", &overrides, &local_checks))
         {
-          g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID, "%s: %s", path,
-                       local_checks->message);
+          g_set_error_literal (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID,
+                               local_checks->message);
           return NULL;
         }
     }
