@@ -1,7 +1,7 @@
 /* The kernel's CPU list syntax ("0-3,5,8-9"), as sysfs, cgroup cpuset
  * files, the plan's exact:LIST and the agent's cgroup messages write it.
  * One parser for host and guest: the guest fills its fixed bitmaps with it
- * (guest-init/cpulist.h), the host its arrays (src/util/cpulist.h). */
+ * (common/cpuset.h), the host its arrays (src/util/cpulist.h). */
 #ifndef KTSTR_COMMON_CPULIST_H
 #define KTSTR_COMMON_CPULIST_H
 

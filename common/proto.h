@@ -5,7 +5,8 @@
  *
  * HOST -> GUEST: the test plan, a text file packed into the initramfs at
  * KTSTR_PLAN_PATH.  One directive per line, words separated by single spaces,
- * '#' starts a comment line.  key=value words carry parameters.
+ * '#' starts a comment line.  key=value words carry parameters.  Host and
+ * guest parse it with the same grammar (common/plan.h).
  *
  *   ktstr-plan 1                      first line, version
  *   test NAME                         test name (for logs)
@@ -33,16 +34,28 @@
  *                                     mpol_flags=none|static|relative|
  *                                       balancing (comma-separated)
  *                                     Work types and their parameters:
- *                                     guest-init/worktypes.c; the host
- *                                     checks test files against that same
- *                                     table (src/testdef/workspec.c).
+ *                                     common/plan-worktypes.c, the one
+ *                                     table host and guest use.
  *
  *   payload NAME PATH [output=json|exitcode]
  *                                     a program in the image that ops run
  *   payload_arg NAME ARG              one argument, the rest of the line
- *                                     verbatim (repeatable, in order)
+ *                                     verbatim, spaces included
+ *                                     (repeatable, in order)
  *   payload_env NAME KEY=VALUE        one environment entry (e.g. the
  *                                     LD_LIBRARY_PATH of packed libraries)
+ *   scheduler PATH [ready_ms=MS] [stop_ms=MS]
+ *                                     the sched_ext scheduler under test,
+ *                                     a program in the image (its loader
+ *                                     and libraries are packed too); at
+ *                                     most once.  ready_ms bounds its
+ *                                     readiness (default 10000), stop_ms a
+ *                                     clean stop (default 5000)
+ *   scheduler_arg ARG                 one argument, the rest of the line
+ *                                     verbatim (repeatable, in order; may
+ *                                     be empty)
+ *   scheduler_env KEY=VALUE           added to its environment (repeatable;
+ *                                     LD_LIBRARY_PATH names the packed libs)
  *   step HOLD                         starts the next step; HOLD is
  *                                     frac:F (F of duration_ms, 0<F<=1),
  *                                     fixed:MS or loop:MS (the step's ops
@@ -139,22 +152,9 @@
  *        workers, the scheduler and payloads, excluded) from ScenarioStart
  *        to ScenarioEnd, agent_span_ms long.  Older agents omit both.
  *
- * SCHEDULER UNDER TEST.  When the host tests a sched_ext
- * scheduler it packs a second file, KTSTR_SCHED_SPEC_PATH, next to the
- * plan (the program, its ELF interpreter and libraries go into the image
- * too).  One directive per line; arg and env take the rest of the line
- * verbatim (so arguments may hold spaces; never newlines):
- *
- *   ktstr-sched 1                     first line, version
- *   binary PATH                       the scheduler in the guest
- *   arg ARG                           one argument, in order (repeatable)
- *   env KEY=VALUE                     added to its environment (repeatable;
- *                                     LD_LIBRARY_PATH names the packed libs)
- *   ready_ms N                        readiness bound (default 10000)
- *   stop_ms N                         bound for a clean stop (default 5000)
- *
- * The agent starts it after reading the topology and before any cgroup or
- * worker exists, waits until /sys/kernel/sched_ext/state is "enabled" and
+ * SCHEDULER UNDER TEST.  When the plan has a scheduler line, the agent
+ * starts it after reading the topology and before any cgroup or worker
+ * exists, waits until /sys/kernel/sched_ext/state is "enabled" and
  * root/ops is non-empty, runs the scenario while a watcher thread streams
  * the scheduler's stdout/stderr and watches it, then stops it (SIGINT,
  * SIGTERM, SIGKILL) and checks that sched_ext detached.  Messages:
@@ -194,8 +194,6 @@
 #define KTSTR_CTRL_PORT_NAME "org.ktstr.ctrl"
 #define KTSTR_LAT_RESERVOIR 4096
 #define KTSTR_CGROUP_ROOT "/sys/fs/cgroup/ktstr"
-#define KTSTR_SCHED_MAGIC "ktstr-sched 1"
-#define KTSTR_SCHED_SPEC_PATH "/ktstr/scheduler"
 #define KTSTR_GUARD_ERROR_PREFIX "guard timer "
 
 /* Kernel command line word the host adds so the agent knows it is ours. */

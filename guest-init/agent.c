@@ -7,10 +7,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "common/plan.h"
 #include "common/proto.h"
 #include "common/topology.h"
 #include "guest-init/cgroup.h"
-#include "guest-init/plan.h"
 #include "guest-init/poweroff.h"
 #include "guest-init/report.h"
 #include "guest-init/scenario.h"
@@ -107,12 +107,11 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
   int keep_out[] = { ctrl->fd };
   /* The scheduler under test starts before any cgroup or worker exists. */
   static KtstrSchedSpec sched;
-  bool has_sched = o->sched_spec_path != NULL && access (o->sched_spec_path, F_OK) == 0;
+  bool has_sched = plan.scheduler.is_set;
   if (has_sched)
     {
       ktstr_guard_phase ("starting the scheduler");
-      if (ktstr_sched_spec_load (o->sched_spec_path, &sched, &err) != 0)
-        return fail (ctrl, &err);
+      ktstr_sched_spec_init (&sched, &plan.scheduler);
       if (ktstr_sched_start (&sched, ctrl, o->sysfs_root, keep_out, 1) != 0)
         {
           ktstr_error_set (&err, "the scheduler under test did not become ready (see its "

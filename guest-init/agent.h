@@ -19,7 +19,6 @@ typedef struct
   const KtstrMountWarnings *mount_warnings; /* NULL outside PID 1 */
   bool has_cmdline_mark;                    /* KTSTR_CMDLINE_MARK seen (PID 1 only) */
   const char *startup_note;                 /* sent as a log line after hello, if set */
-  const char *sched_spec_path;              /* scheduler under test, if the file exists */
 } KtstrAgentOptions;
 
 /* Runs everything after the control channel is open.  Returns 0 when

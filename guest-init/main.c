@@ -85,7 +85,6 @@ pid1_main (void)
     .mount_warnings = &warnings,
     .has_cmdline_mark = has_mark,
     .startup_note = note,
-    .sched_spec_path = KTSTR_SCHED_SPEC_PATH,
   };
   int code = ktstr_agent_run (&ctrl, &o);
   ktstr_guard_phase ("flushing the control port");
@@ -107,10 +106,9 @@ usage (FILE *f)
            "  --run-plan FILE      run the plan in FILE\n"
            "  --out FILE           write the JSON lines to FILE instead of stdout\n"
            "  --no-cgroups         do not create cgroups (cpusets are resolved and reported)\n"
-           "  --sysfs-root DIR     read the CPU topology below DIR instead of /sys\n"
+           "  --sysfs-root DIR     read the CPU topology and sched_ext state below DIR instead\n"
+           "                       of /sys\n"
            "  --cgroup-root DIR    create the scenario's cgroups in DIR (default %s)\n"
-           "  --scheduler-spec FILE  start the scheduler FILE describes first (its sched_ext\n"
-           "                       state is read below --sysfs-root)\n"
            "  --help               show this help\n"
            "  --version            show the version\n",
            KTSTR_PLAN_PATH, KTSTR_CTRL_PORT_NAME, KTSTR_CGROUP_ROOT);
@@ -129,7 +127,6 @@ main (int argc, char **argv)
     OPT_NO_CGROUPS,
     OPT_SYSFS_ROOT,
     OPT_CGROUP_ROOT,
-    OPT_SCHED_SPEC,
     OPT_HELP,
     OPT_VERSION
   };
@@ -139,7 +136,6 @@ main (int argc, char **argv)
     { "no-cgroups", no_argument, NULL, OPT_NO_CGROUPS },
     { "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
     { "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
-    { "scheduler-spec", required_argument, NULL, OPT_SCHED_SPEC },
     { "help", no_argument, NULL, OPT_HELP },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
@@ -168,9 +164,6 @@ main (int argc, char **argv)
         break;
       case OPT_CGROUP_ROOT:
         o.cgroup_root = optarg;
-        break;
-      case OPT_SCHED_SPEC:
-        o.sched_spec_path = optarg;
         break;
       case OPT_HELP:
         usage (stdout);

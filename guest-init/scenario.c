@@ -9,6 +9,7 @@
 #include "guest-init/poweroff.h"
 #include "guest-init/report.h"
 #include "guest-init/workers.h"
+#include "guest-init/workopts.h"
 
 #define LIST_MAX 4096
 

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/plan.h"
 #include "guest-init/ctrl.h"
-#include "guest-init/plan.h"
 #include "guest-init/topo.h"
 #include "guest-init/util.h"
 

@@ -49,100 +49,20 @@ static struct
 
 /* ---- spec ---- */
 
-int
-ktstr_sched_spec_parse (KtstrSchedSpec *spec, KtstrError *err)
+void
+ktstr_sched_spec_init (KtstrSchedSpec *spec, const KtstrPlanScheduler *sc)
 {
-  char *save = NULL;
-  unsigned lineno = 0;
-  bool has_magic = false;
-  spec->n_args = spec->n_env = 0;
-  spec->binary[0] = '\0';
-  spec->ready_ms = KTSTR_SCHED_DEFAULT_READY_MS;
-  spec->stop_ms = KTSTR_SCHED_DEFAULT_STOP_MS;
-  for (char *l = strtok_r (spec->text, "\n", &save); l != NULL; l = strtok_r (NULL, "\n", &save))
-    {
-      lineno++;
-      if (!has_magic)
-        {
-          if (strcmp (l, KTSTR_SCHED_MAGIC) != 0)
-            {
-              ktstr_error_set (err, "scheduler spec: first line is not '%s'", KTSTR_SCHED_MAGIC);
-              return -1;
-            }
-          has_magic = true;
-          continue;
-        }
-      if (l[0] == '#')
-        continue;
-      char *sp = strchr (l, ' ');
-      char *rest = sp ? sp + 1 : l + strlen (l);
-      if (sp)
-        *sp = '\0';
-      if (strcmp (l, "binary") == 0)
-        snprintf (spec->binary, sizeof spec->binary, "%s", rest);
-      else if (strcmp (l, "arg") == 0)
-        {
-          if (spec->n_args >= KTSTR_SCHED_MAX_ARGS)
-            {
-              ktstr_error_set (err, "scheduler spec line %u: more than %d arguments", lineno,
-                               KTSTR_SCHED_MAX_ARGS);
-              return -1;
-            }
-          spec->argv[1 + spec->n_args++] = rest;
-        }
-      else if (strcmp (l, "env") == 0)
-        {
-          if (spec->n_env >= KTSTR_SCHED_MAX_ENV || strchr (rest, '=') == NULL)
-            {
-              ktstr_error_set (err, "scheduler spec line %u: bad or too many env lines", lineno);
-              return -1;
-            }
-          spec->env[spec->n_env++] = rest;
-        }
-      else if (strcmp (l, "ready_ms") == 0 || strcmp (l, "stop_ms") == 0)
-        {
-          uint64_t *dst = l[1] == 'e' ? &spec->ready_ms : &spec->stop_ms;
-          if (ktstr_parse_u64 (rest, 3600000, dst) != 0 || *dst == 0)
-            {
-              ktstr_error_set (err, "scheduler spec line %u: bad %s '%s'", lineno, l, rest);
-              return -1;
-            }
-        }
-      else
-        {
-          ktstr_error_set (err, "scheduler spec line %u: unknown directive '%s'", lineno, l);
-          return -1;
-        }
-    }
-  if (spec->binary[0] == '\0')
-    {
-      ktstr_error_set (err, "scheduler spec: no 'binary' line");
-      return -1;
-    }
-  spec->argv[0] = spec->binary;
-  spec->argv[1 + spec->n_args] = NULL;
-  spec->env[spec->n_env] = NULL;
-  return 0;
-}
-
-int
-ktstr_sched_spec_load (const char *path, KtstrSchedSpec *spec, KtstrError *err)
-{
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    {
-      ktstr_error_set (err, "cannot open the scheduler spec %s: %s", path, strerror (errno));
-      return -1;
-    }
-  ssize_t n = read (fd, spec->text, sizeof spec->text - 1);
-  close (fd);
-  if (n < 0 || (size_t)n == sizeof spec->text - 1)
-    {
-      ktstr_error_set (err, "scheduler spec %s: %s", path, n < 0 ? strerror (errno) : "too large");
-      return -1;
-    }
-  spec->text[n] = '\0';
-  return ktstr_sched_spec_parse (spec, err);
+  memset (spec, 0, sizeof *spec);
+  spec->binary = sc->binary;
+  spec->argv[0] = sc->binary;
+  spec->n_args = sc->n_args;
+  for (unsigned i = 0; i < sc->n_args; i++)
+    spec->argv[1 + i] = ktstr_plan_sched_arg (sc, i);
+  spec->n_env = sc->n_env;
+  for (unsigned i = 0; i < sc->n_env; i++)
+    spec->env[i] = ktstr_plan_sched_env (sc, i);
+  spec->ready_ms = sc->ready_ms;
+  spec->stop_ms = sc->stop_ms;
 }
 
 /* ---- sched_ext sysfs ---- */
@@ -418,14 +338,16 @@ spawn (const KtstrSchedSpec *spec, int out_wr, const int *keep_out, unsigned n_k
   for (unsigned i = 0; i < n_keep_out; i++)
     if (keep_out[i] > STDERR_FILENO)
       close (keep_out[i]);
-  char *env[KTSTR_SCHED_MAX_ENV + 4];
+  const char *env[KTSTR_PLAN_SCHED_MAX_ENV + 4];
   unsigned n = 0;
   env[n++] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
   env[n++] = "HOME=/";
   for (unsigned i = 0; i < spec->n_env; i++)
     env[n++] = spec->env[i];
   env[n] = NULL;
-  execve (spec->binary, spec->argv, env);
+  /* execve's arrays are not const for historical reasons; it does not
+   * write to them. */
+  execve (spec->binary, (char *const *)spec->argv, (char *const *)env);
   dprintf (STDERR_FILENO, "ktstr-init: cannot execute the scheduler %s: %s\n", spec->binary,
            strerror (errno));
   _exit (127);

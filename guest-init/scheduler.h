@@ -3,8 +3,8 @@
  * stream its stdout/stderr to the host as "log" frames while it runs,
  * watch it (process exit through waitpid, /sys/kernel/sched_ext/state
  * leaving "enabled", enable_seq moving), and at the end stop it and check
- * that sched_ext detached.  The spec file format and the "sched" messages
- * are in common/proto.h.
+ * that sched_ext detached.  What to start comes from the plan's scheduler
+ * lines (common/plan.h); the "sched" messages are in common/proto.h.
  *
  * A watcher thread does the streaming and watching, so the scenario in the
  * main thread needs no changes; control-channel writes are serialized in
@@ -17,28 +17,24 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/plan.h"
 #include "guest-init/ctrl.h"
 #include "guest-init/util.h"
 
-#define KTSTR_SCHED_MAX_ARGS 64
-#define KTSTR_SCHED_MAX_ENV 16
-#define KTSTR_SCHED_DEFAULT_READY_MS 10000
-#define KTSTR_SCHED_DEFAULT_STOP_MS 5000
-
+/* The program to start, its argv and envp additions, as execve takes
+ * them: pointers into the plan, which outlives the scheduler. */
 typedef struct
 {
-  char binary[256];
-  char *argv[KTSTR_SCHED_MAX_ARGS + 2]; /* binary, args, NULL */
-  char *env[KTSTR_SCHED_MAX_ENV + 2];
+  const char *binary;
+  const char *argv[KTSTR_PLAN_SCHED_MAX_ARGS + 2]; /* binary, args, NULL */
+  const char *env[KTSTR_PLAN_SCHED_MAX_ENV + 1];
   unsigned n_args, n_env;
   uint64_t ready_ms;
   uint64_t stop_ms;
-  char text[16384]; /* the spec file; argv and env point into it */
 } KtstrSchedSpec;
 
-/* Parses the spec file TEXT (modified in place: args point into it). */
-int ktstr_sched_spec_parse (KtstrSchedSpec *spec, KtstrError *err);
-int ktstr_sched_spec_load (const char *path, KtstrSchedSpec *spec, KtstrError *err);
+/* The spec of the plan's scheduler SC (sc->is_set). */
+void ktstr_sched_spec_init (KtstrSchedSpec *spec, const KtstrPlanScheduler *sc);
 
 /* Starts the scheduler and waits for readiness.  Returns 0 when ready;
  * -1 when it is not (the "sched" event saying why has been sent; the agent

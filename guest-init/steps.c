@@ -11,6 +11,7 @@
 #include "guest-init/poweroff.h"
 #include "guest-init/report.h"
 #include "guest-init/runtime.h"
+#include "guest-init/workopts.h"
 
 /* Every cpuset and fixed affinity up front, so a spec that does not fit
  * the topology fails before anything runs. */

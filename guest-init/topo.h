@@ -5,8 +5,8 @@
 #ifndef KTSTR_GUEST_TOPO_H
 #define KTSTR_GUEST_TOPO_H
 
-#include "guest-init/cpulist.h"
-#include "guest-init/plan.h"
+#include "common/cpuset.h"
+#include "common/plan.h"
 #include "guest-init/util.h"
 
 #define KTSTR_TOPO_MAX_GROUPS 128

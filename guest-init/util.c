@@ -10,34 +10,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-void
-ktstr_error_set (KtstrError *err, const char *fmt, ...)
-{
-  if (err == NULL)
-    return;
-  va_list ap;
-  va_start (ap, fmt);
-  vsnprintf (err->msg, sizeof err->msg, fmt, ap);
-  va_end (ap);
-}
-
-void
-ktstr_error_prefix (KtstrError *err, const char *fmt, ...)
-{
-  if (err == NULL)
-    return;
-  char prefix[256];
-  char old[sizeof err->msg];
-  va_list ap;
-  va_start (ap, fmt);
-  vsnprintf (prefix, sizeof prefix, fmt, ap);
-  va_end (ap);
-  char both[sizeof prefix + sizeof old + 2];
-  memcpy (old, err->msg, sizeof old);
-  snprintf (both, sizeof both, "%s: %s", prefix, old);
-  snprintf (err->msg, sizeof err->msg, "%.*s", (int)sizeof err->msg - 1, both);
-}
-
 uint64_t
 ktstr_clock_ns (clockid_t clock)
 {
@@ -97,25 +69,6 @@ ktstr_read_text (const char *path, char *buf, size_t len)
     n--;
   buf[n] = '\0';
   return (long)n;
-}
-
-int
-ktstr_parse_u64 (const char *s, uint64_t max, uint64_t *out)
-{
-  uint64_t v = 0;
-  if (s == NULL || *s == '\0')
-    return -1;
-  for (const char *p = s; *p != '\0'; p++)
-    {
-      if (*p < '0' || *p > '9')
-        return -1;
-      unsigned d = (unsigned)(*p - '0');
-      if (d > max || v > (max - d) / 10)
-        return -1;
-      v = v * 10 + d;
-    }
-  *out = v;
-  return 0;
 }
 
 int

@@ -1,6 +1,8 @@
-/* Small helpers shared by every part of ktstr-init: error text, clocks,
- * bounded file reads and number parsing.  Plain libc: this code runs as PID 1
- * in the guest and is also linked into the host-side unit tests. */
+/* Small helpers shared by every part of ktstr-init: clocks, bounded file
+ * reads, paths and diagnostics.  Error text and number parsing, which the
+ * plan grammar needs on the host too, live in common/ and are included
+ * here.  Plain libc: this code runs as PID 1 in the guest and is also
+ * linked into the host-side unit tests. */
 #ifndef KTSTR_GUEST_UTIL_H
 #define KTSTR_GUEST_UTIL_H
 
@@ -8,20 +10,8 @@
 #include <stdint.h>
 #include <time.h>
 
-/* The agent has no GError: a fallible function returns -1 and leaves a
- * human-readable reason here.  Messages name what failed (a path, a plan
- * line) and why (errno text), because they reach the host verbatim. */
-typedef struct
-{
-  char msg[512];
-} KtstrError;
-
-void ktstr_error_set (KtstrError *err, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
-
-/* Prepends "PREFIX: " to an error already set, keeping its text. */
-void ktstr_error_prefix (KtstrError *err, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
+#include "common/error.h"
+#include "common/number.h"
 
 uint64_t ktstr_clock_ns (clockid_t clock);
 
@@ -38,9 +28,6 @@ void ktstr_sleep_ms (uint64_t ms);
 /* Reads at most len-1 bytes of PATH into buf, NUL-terminated, trailing
  * whitespace stripped.  Returns the length, or -1 with errno set. */
 long ktstr_read_text (const char *path, char *buf, size_t len);
-
-/* Parses a whole decimal string (no sign, no trailing junk) up to max. */
-int ktstr_parse_u64 (const char *s, uint64_t max, uint64_t *out);
 
 /* snprintf into buf that reports truncation as -1 instead of silently cutting. */
 int ktstr_path (char *buf, size_t len, const char *fmt, ...)

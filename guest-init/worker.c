@@ -268,7 +268,7 @@ ktstr_worker_run (KtstrWorker *w)
 
   r->pid = (int32_t)getpid ();
   w->rng = (ktstr_now_ns () ^ ((uint64_t)getpid () << 32)) | 1;
-  if (w->type->init != NULL && w->type->init (w, &err) != 0)
+  if (w->impl->init != NULL && w->impl->init (w, &err) != 0)
     {
       snprintf (r->error, sizeof r->error, "%s", err.msg);
       return KTSTR_WORKER_EXIT_INIT;
@@ -291,7 +291,7 @@ ktstr_worker_run (KtstrWorker *w)
 
   while (!ktstr_worker_is_stopping (w))
     {
-      w->type->iterate (w);
+      w->impl->iterate (w);
       w->iterations++;
       __atomic_store_n (&r->live_iterations, w->iterations, __ATOMIC_RELAXED);
       if (w->work_units % KTSTR_CHECKPOINT_UNITS == 0)
@@ -309,8 +309,8 @@ ktstr_worker_run (KtstrWorker *w)
   /* Before fini: the work type's buffers (PageFaultChurn's region,
    * CachePressure's buffer) are still mapped, so they count. */
   r->has_numa_pages = read_numa_pages (r->numa_pages) == 0;
-  if (w->type->fini != NULL)
-    w->type->fini (w);
+  if (w->impl->fini != NULL)
+    w->impl->fini (w);
 
   r->work_units = w->work_units;
   r->iterations = w->iterations;

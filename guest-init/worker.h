@@ -9,8 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/cpuset.h"
+#include "common/plan-worktypes.h"
 #include "common/proto.h"
-#include "guest-init/cpulist.h"
 #include "guest-init/util.h"
 
 /* Checkpoints (gap and migration checks) run whenever work_units reaches a
@@ -60,13 +61,14 @@ typedef struct
   uint64_t lat_ns[KTSTR_LAT_RESERVOIR];
 } KtstrWorkerReport;
 
-typedef struct KtstrWorkType KtstrWorkType;
+typedef struct KtstrWorkImpl KtstrWorkImpl;
 typedef struct KtstrWorkGroup KtstrWorkGroup;
 
 typedef struct KtstrWorker
 {
   KtstrWorkerReport *report;
-  const KtstrWorkType *type;
+  const KtstrWorkType *type; /* its name, for messages */
+  const KtstrWorkImpl *impl;
   const uint64_t *params; /* the type's parameters, in the order of type->params */
   KtstrWorkGroup *group;  /* resources shared with the other workers of its group */
   unsigned group_pos;     /* 0 .. group size - 1 */
@@ -85,18 +87,10 @@ typedef struct KtstrWorker
   uint64_t rng;
 } KtstrWorker;
 
-/* What a work type is to the worker loop (ktstr_worker_run calls its
- * hooks); the table of them is worktypes.c. */
-#define KTSTR_WORK_MAX_PARAMS 4
+/* What a work type does, to the worker loop (ktstr_worker_run calls its
+ * hooks); the table of them is worktypes.c.  Its name, parameters and
+ * group size are the plan grammar's KtstrWorkType (common/). */
 #define KTSTR_WORK_GROUP_MAX_FDS 16
-
-typedef struct
-{
-  const char *name; /* NULL ends the list */
-  uint64_t def;
-  uint64_t min;
-  uint64_t max;
-} KtstrWorkParam;
 
 /* Resources that the workers of one group share, made by the parent before
  * it forks them: pipes (PipeIo pairs), MAP_SHARED futex words
@@ -112,13 +106,8 @@ struct KtstrWorkGroup
   unsigned n_fds; /* closed by workers.c after the workers stopped */
 };
 
-struct KtstrWorkType
+struct KtstrWorkImpl
 {
-  const char *name; /* PascalCase, as in ktstr */
-  KtstrWorkParam params[KTSTR_WORK_MAX_PARAMS];
-  /* Workers per group; NULL means 1 (independent workers).  A work line's
-   * worker count must be a multiple of it. */
-  unsigned (*group_size) (const uint64_t *params);
   /* In the parent, before forking a group's workers. */
   int (*group_setup) (KtstrWorkGroup *g, KtstrError *err);
   /* In the worker: before the measured loop (may fail, with a reason),

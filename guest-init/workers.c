@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "guest-init/workopts.h"
+
 static volatile sig_atomic_t stop_requested;
 
 static void
@@ -152,6 +154,7 @@ child_main (KtstrWorkerSet *set, unsigned me, const KtstrPlan *plan, const Ktstr
   memset (&w, 0, sizeof w);
   w.report = p->report;
   w.type = work->type;
+  w.impl = ktstr_workimpl_of (work->type);
   w.params = work->params;
   w.group = &set->groups[p->group];
   w.group_pos = p->group_pos;
@@ -184,7 +187,8 @@ setup_groups (KtstrWorkerSet *set, const KtstrPlan *plan, const unsigned *works,
           grp->type = work->type;
           grp->params = work->params;
           grp->size = size;
-          if (work->type->group_setup != NULL && work->type->group_setup (grp, err) != 0)
+          const KtstrWorkImpl *impl = ktstr_workimpl_of (work->type);
+          if (impl->group_setup != NULL && impl->group_setup (grp, err) != 0)
             {
               ktstr_error_prefix (err, "plan line %u: %s group %u", work->line, work->type->name,
                                   j);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "guest-init/plan.h"
+#include "common/plan.h"
 #include "guest-init/util.h"
 #include "guest-init/worker.h"
 #include "guest-init/worktypes.h"

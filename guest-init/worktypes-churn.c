@@ -41,7 +41,7 @@ int
 ktstr_wt_cache_init (KtstrWorker *w, KtstrError *err)
 {
   CacheState *s = calloc (1, sizeof *s);
-  size_t len = (size_t)w->params[CACHE_SIZE_KB] * 1024;
+  size_t len = (size_t)w->params[KTSTR_PARAM_CACHE_SIZE_KB] * 1024;
   if (s == NULL || (s->buf = malloc (len)) == NULL)
     {
       free (s);
@@ -75,13 +75,13 @@ cache_rmw (KtstrWorker *w, CacheState *s, size_t stride, uint64_t steps)
 void
 ktstr_wt_cache_pressure_iterate (KtstrWorker *w)
 {
-  cache_rmw (w, w->priv, w->params[CACHE_STRIDE], CACHE_STEPS);
+  cache_rmw (w, w->priv, w->params[KTSTR_PARAM_CACHE_STRIDE], CACHE_STEPS);
 }
 
 void
 ktstr_wt_cache_yield_iterate (KtstrWorker *w)
 {
-  cache_rmw (w, w->priv, w->params[CACHE_STRIDE], CACHE_STEPS);
+  cache_rmw (w, w->priv, w->params[KTSTR_PARAM_CACHE_STRIDE], CACHE_STEPS);
   ktstr_wt_yield_sample (w);
 }
 
@@ -100,7 +100,7 @@ ktstr_wt_cache_pipe_iterate (KtstrWorker *w)
 {
   CacheState *s = w->priv;
   /* CachePipe's second parameter is burst_iters; the stride is a line. */
-  cache_rmw (w, s, 64, w->params[CACHE_STRIDE]);
+  cache_rmw (w, s, 64, w->params[KTSTR_PARAM_CACHE_STRIDE]);
   ktstr_wt_pipe_exchange (w, &s->pipe);
 }
 
@@ -193,7 +193,7 @@ void
 ktstr_wt_affinity_churn_iterate (KtstrWorker *w)
 {
   AffinityState *s = w->priv;
-  ktstr_worker_spin (w, w->params[CHURN_SPIN_ITERS]);
+  ktstr_worker_spin (w, w->params[KTSTR_PARAM_CHURN_SPIN_ITERS]);
   if (s->n > 0)
     {
       cpu_set_t one;
@@ -222,7 +222,7 @@ void
 ktstr_wt_policy_churn_iterate (KtstrWorker *w)
 {
   static const int policies[] = { SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, SCHED_FIFO, SCHED_RR };
-  ktstr_worker_spin (w, w->params[CHURN_SPIN_ITERS]);
+  ktstr_worker_spin (w, w->params[KTSTR_PARAM_CHURN_SPIN_ITERS]);
   int policy = policies[w->iterations % (sizeof policies / sizeof policies[0])];
   struct sched_param sp = { .sched_priority = policy == SCHED_FIFO || policy == SCHED_RR ? 1 : 0 };
   sched_setscheduler (0, policy, &sp);
@@ -261,7 +261,7 @@ ktstr_wt_page_fault_init (KtstrWorker *w, KtstrError *err)
       return -1;
     }
   long page = sysconf (_SC_PAGESIZE);
-  s->len = (size_t)w->params[PFC_REGION_KB] * 1024;
+  s->len = (size_t)w->params[KTSTR_PARAM_PFC_REGION_KB] * 1024;
   s->pages = s->len / (size_t)(page > 0 ? page : 4096);
   if (s->pages == 0)
     s->pages = 1;
@@ -284,14 +284,14 @@ ktstr_wt_page_fault_iterate (KtstrWorker *w)
 {
   FaultState *s = w->priv;
   size_t page = s->len / s->pages;
-  for (uint64_t i = 0; i < w->params[PFC_TOUCHES]; i++)
+  for (uint64_t i = 0; i < w->params[KTSTR_PARAM_PFC_TOUCHES]; i++)
     {
       size_t p = (size_t)(ktstr_worker_rand (w) % s->pages);
       s->region[p * page] = (uint8_t)i;
     }
-  w->work_units += w->params[PFC_TOUCHES];
+  w->work_units += w->params[KTSTR_PARAM_PFC_TOUCHES];
   madvise (s->region, s->len, MADV_DONTNEED);
-  ktstr_worker_spin (w, w->params[PFC_SPIN_ITERS]);
+  ktstr_worker_spin (w, w->params[KTSTR_PARAM_PFC_SPIN_ITERS]);
   ktstr_worker_checkpoint (w);
 }
 

@@ -12,57 +12,23 @@
 #define KTSTR_WORK_WAIT_SLICE_MS 100
 
 /* worktypes-sync.c */
-enum
-{
-  PIPE_IO_BURST_ITERS
-};
-unsigned ktstr_wt_pair_size (const uint64_t *params);
 int ktstr_wt_pipe_pair_setup (KtstrWorkGroup *g, KtstrError *err);
 int ktstr_wt_pipe_io_init (KtstrWorker *w, KtstrError *err);
 void ktstr_wt_pipe_io_iterate (KtstrWorker *w);
 void ktstr_wt_pipe_fini (KtstrWorker *w);
 
-enum
-{
-  FUTEX_PP_SPIN_ITERS
-};
 int ktstr_wt_futex_word_setup (KtstrWorkGroup *g, KtstrError *err);
 void ktstr_wt_futex_ping_pong_iterate (KtstrWorker *w);
 
-enum
-{
-  FAN_OUT_N,
-  FAN_OUT_SPIN_ITERS
-};
-unsigned ktstr_wt_fan_out_size (const uint64_t *params);
 void ktstr_wt_futex_fan_out_iterate (KtstrWorker *w);
 
-enum
-{
-  FOC_FAN_OUT,
-  FOC_FOOTPRINT_KB,
-  FOC_OPERATIONS,
-  FOC_SLEEP_USEC
-};
 int ktstr_wt_fan_out_compute_init (KtstrWorker *w, KtstrError *err);
 void ktstr_wt_fan_out_compute_iterate (KtstrWorker *w);
 void ktstr_wt_free_priv (KtstrWorker *w);
 
-enum
-{
-  MUTEX_CONTENDERS,
-  MUTEX_HOLD_ITERS,
-  MUTEX_WORK_ITERS
-};
-unsigned ktstr_wt_mutex_size (const uint64_t *params);
 void ktstr_wt_mutex_iterate (KtstrWorker *w);
 
 /* worktypes-churn.c */
-enum
-{
-  CACHE_SIZE_KB,
-  CACHE_STRIDE /* CachePipe: burst_iters */
-};
 int ktstr_wt_cache_init (KtstrWorker *w, KtstrError *err);
 void ktstr_wt_cache_pressure_iterate (KtstrWorker *w);
 void ktstr_wt_cache_yield_iterate (KtstrWorker *w);
@@ -74,22 +40,12 @@ void ktstr_wt_fork_exit_iterate (KtstrWorker *w);
 void ktstr_wt_nice_sweep_iterate (KtstrWorker *w);
 void ktstr_wt_nice_sweep_fini (KtstrWorker *w);
 
-enum
-{
-  CHURN_SPIN_ITERS
-};
 int ktstr_wt_affinity_churn_init (KtstrWorker *w, KtstrError *err);
 void ktstr_wt_affinity_churn_iterate (KtstrWorker *w);
 void ktstr_wt_affinity_churn_fini (KtstrWorker *w);
 void ktstr_wt_policy_churn_iterate (KtstrWorker *w);
 void ktstr_wt_policy_churn_fini (KtstrWorker *w);
 
-enum
-{
-  PFC_REGION_KB,
-  PFC_TOUCHES,
-  PFC_SPIN_ITERS
-};
 int ktstr_wt_page_fault_init (KtstrWorker *w, KtstrError *err);
 void ktstr_wt_page_fault_iterate (KtstrWorker *w);
 void ktstr_wt_page_fault_fini (KtstrWorker *w);

@@ -22,13 +22,6 @@
 
 /* ---- shared helpers ---- */
 
-unsigned
-ktstr_wt_pair_size (const uint64_t *params)
-{
-  (void)params;
-  return 2;
-}
-
 int
 ktstr_wt_pipe_pair_setup (KtstrWorkGroup *g, KtstrError *err)
 {
@@ -147,7 +140,7 @@ ktstr_wt_pipe_io_init (KtstrWorker *w, KtstrError *err)
 void
 ktstr_wt_pipe_io_iterate (KtstrWorker *w)
 {
-  ktstr_worker_spin (w, w->params[PIPE_IO_BURST_ITERS]);
+  ktstr_worker_spin (w, w->params[KTSTR_PARAM_PIPE_IO_BURST_ITERS]);
   ktstr_wt_pipe_exchange (w, w->priv);
 }
 
@@ -195,7 +188,7 @@ ktstr_wt_futex_ping_pong_iterate (KtstrWorker *w)
       if (!is_first_turn)
         return;
     }
-  ktstr_worker_spin (w, w->params[FUTEX_PP_SPIN_ITERS]);
+  ktstr_worker_spin (w, w->params[KTSTR_PARAM_FUTEX_PP_SPIN_ITERS]);
   uint64_t t0 = ktstr_worker_block_begin (w);
   __atomic_store_n (word, partner, __ATOMIC_RELEASE);
   futex_wake (word, 1);
@@ -208,12 +201,6 @@ ktstr_wt_futex_ping_pong_iterate (KtstrWorker *w)
  * The messenger (position 0) spins, bumps the generation and wakes every
  * receiver, then spins 256 more; a receiver spins and waits for the next
  * generation, and only receivers record latency. */
-
-unsigned
-ktstr_wt_fan_out_size (const uint64_t *params)
-{
-  return (unsigned)params[FAN_OUT_N] + 1;
-}
 
 /* Waits for *gen to move past *seen; returns false if told to stop. */
 static bool
@@ -237,11 +224,11 @@ void
 ktstr_wt_futex_fan_out_iterate (KtstrWorker *w)
 {
   uint32_t *gen = group_word (w);
-  ktstr_worker_spin (w, w->params[FAN_OUT_SPIN_ITERS]);
+  ktstr_worker_spin (w, w->params[KTSTR_PARAM_FAN_OUT_SPIN_ITERS]);
   if (w->group_pos == 0)
     {
       __atomic_add_fetch (gen, 1, __ATOMIC_RELEASE);
-      futex_wake (gen, (uint32_t)w->params[FAN_OUT_N]);
+      futex_wake (gen, (uint32_t)w->params[KTSTR_PARAM_FAN_OUT_N]);
       ktstr_worker_spin (w, 256);
       return;
     }
@@ -274,7 +261,7 @@ ktstr_wt_fan_out_compute_init (KtstrWorker *w, KtstrError *err)
   if (w->group_pos == 0)
     return 0;
   ComputeState *s = calloc (1, sizeof *s);
-  size_t per = (size_t)w->params[FOC_FOOTPRINT_KB] * 1024 / 3 / sizeof (uint64_t);
+  size_t per = (size_t)w->params[KTSTR_PARAM_FOC_FOOTPRINT_KB] * 1024 / 3 / sizeof (uint64_t);
   unsigned n = 1;
   while ((size_t)(n + 1) * (n + 1) <= per)
     n++;
@@ -379,14 +366,14 @@ ktstr_wt_fan_out_compute_iterate (KtstrWorker *w)
 {
   uint32_t *gen = group_word (w);
   WakeStamp *stamp = (WakeStamp *)((char *)w->group->shared + 8);
-  uint64_t sleep_ns = w->params[FOC_SLEEP_USEC] * 1000ull;
+  uint64_t sleep_ns = w->params[KTSTR_PARAM_FOC_SLEEP_USEC] * 1000ull;
   if (w->group_pos == 0)
     {
       ktstr_worker_spin (w, 1024);
       uint32_t next = __atomic_load_n (gen, __ATOMIC_RELAXED) + 1;
       wake_stamp_write (stamp, next, ktstr_now_ns ());
       __atomic_store_n (gen, next, __ATOMIC_RELEASE);
-      futex_wake (gen, (uint32_t)w->params[FOC_FAN_OUT]);
+      futex_wake (gen, (uint32_t)w->params[KTSTR_PARAM_FOC_FAN_OUT]);
       uint64_t t0 = ktstr_worker_block_begin (w);
       ktstr_worker_sleep_ns (w, sleep_ns);
       ktstr_worker_block_end (w, t0, false);
@@ -405,7 +392,8 @@ ktstr_wt_fan_out_compute_iterate (KtstrWorker *w)
   t0 = ktstr_worker_block_begin (w);
   ktstr_worker_sleep_ns (w, sleep_ns);
   ktstr_worker_block_end (w, t0, false);
-  for (uint64_t op = 0; op < w->params[FOC_OPERATIONS] && !ktstr_worker_is_stopping (w); op++)
+  for (uint64_t op = 0; op < w->params[KTSTR_PARAM_FOC_OPERATIONS] && !ktstr_worker_is_stopping (w);
+       op++)
     multiply (w, s);
 }
 
@@ -414,17 +402,11 @@ ktstr_wt_fan_out_compute_iterate (KtstrWorker *w)
  * A CAS futex mutex shared by the group: 0 free, 1 held.  Work, take it
  * (each contended wait is a sample), hold, release and wake one. */
 
-unsigned
-ktstr_wt_mutex_size (const uint64_t *params)
-{
-  return (unsigned)params[MUTEX_CONTENDERS];
-}
-
 void
 ktstr_wt_mutex_iterate (KtstrWorker *w)
 {
   uint32_t *lock = group_word (w);
-  ktstr_worker_spin (w, w->params[MUTEX_WORK_ITERS]);
+  ktstr_worker_spin (w, w->params[KTSTR_PARAM_MUTEX_WORK_ITERS]);
   uint32_t expected = 0;
   if (!__atomic_compare_exchange_n (lock, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
     {
@@ -444,7 +426,7 @@ ktstr_wt_mutex_iterate (KtstrWorker *w)
         }
       ktstr_worker_block_end (w, t0, true);
     }
-  ktstr_worker_spin (w, w->params[MUTEX_HOLD_ITERS]);
+  ktstr_worker_spin (w, w->params[KTSTR_PARAM_MUTEX_HOLD_ITERS]);
   __atomic_store_n (lock, 0, __ATOMIC_RELEASE);
   futex_wake (lock, 1);
 }

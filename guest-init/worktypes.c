@@ -118,25 +118,19 @@ io_sync_fini (KtstrWorker *w)
  * after the whole burst and never resets the gap timer here, so its Bursty
  * gap was burst + sleep, about 150 ms, whatever the scheduler did.) */
 
-enum
-{
-  BURSTY_BURST_MS,
-  BURSTY_SLEEP_MS
-};
-
 static void
 bursty_iterate (KtstrWorker *w)
 {
-  uint64_t end = ktstr_now_ns () + w->params[BURSTY_BURST_MS] * 1000000ull;
+  uint64_t end = ktstr_now_ns () + w->params[KTSTR_PARAM_BURSTY_BURST_MS] * 1000000ull;
   while (!ktstr_worker_is_stopping (w) && ktstr_now_ns () < end)
     {
       ktstr_worker_spin (w, 1024);
       ktstr_worker_checkpoint (w);
     }
-  if (ktstr_worker_is_stopping (w) || w->params[BURSTY_SLEEP_MS] == 0)
+  if (ktstr_worker_is_stopping (w) || w->params[KTSTR_PARAM_BURSTY_SLEEP_MS] == 0)
     return;
   uint64_t t0 = ktstr_worker_block_begin (w);
-  bool slept = ktstr_worker_sleep_ns (w, w->params[BURSTY_SLEEP_MS] * 1000000ull) == 0;
+  bool slept = ktstr_worker_sleep_ns (w, w->params[KTSTR_PARAM_BURSTY_SLEEP_MS] * 1000000ull) == 0;
   ktstr_worker_block_end (w, t0, slept);
 }
 
@@ -147,19 +141,11 @@ bursty_iterate (KtstrWorker *w)
  * each for its duration and skipped at 0.  The sleep, every yield and
  * every IoSync-style write-and-sleep are latency samples. */
 
-enum
-{
-  SEQ_SPIN_MS,
-  SEQ_SLEEP_MS,
-  SEQ_YIELD_MS,
-  SEQ_IO_MS
-};
-
 static int
 sequence_init (KtstrWorker *w, KtstrError *err)
 {
-  if (w->params[SEQ_SPIN_MS] + w->params[SEQ_SLEEP_MS] + w->params[SEQ_YIELD_MS]
-          + w->params[SEQ_IO_MS]
+  if (w->params[KTSTR_PARAM_SEQ_SPIN_MS] + w->params[KTSTR_PARAM_SEQ_SLEEP_MS]
+          + w->params[KTSTR_PARAM_SEQ_YIELD_MS] + w->params[KTSTR_PARAM_SEQ_IO_MS]
       == 0)
     {
       ktstr_error_set (err, "Sequence: every phase is 0 ms; give at least one a duration");
@@ -172,149 +158,78 @@ static void
 sequence_iterate (KtstrWorker *w)
 {
   uint64_t ms = 1000000ull, end;
-  end = ktstr_now_ns () + w->params[SEQ_SPIN_MS] * ms;
+  end = ktstr_now_ns () + w->params[KTSTR_PARAM_SEQ_SPIN_MS] * ms;
   while (!ktstr_worker_is_stopping (w) && ktstr_now_ns () < end)
     {
       ktstr_worker_spin (w, 1024);
       ktstr_worker_checkpoint (w);
     }
-  if (w->params[SEQ_SLEEP_MS] > 0 && !ktstr_worker_is_stopping (w))
+  if (w->params[KTSTR_PARAM_SEQ_SLEEP_MS] > 0 && !ktstr_worker_is_stopping (w))
     {
       uint64_t t0 = ktstr_worker_block_begin (w);
-      bool slept = ktstr_worker_sleep_ns (w, w->params[SEQ_SLEEP_MS] * ms) == 0;
+      bool slept = ktstr_worker_sleep_ns (w, w->params[KTSTR_PARAM_SEQ_SLEEP_MS] * ms) == 0;
       ktstr_worker_block_end (w, t0, slept);
     }
-  end = ktstr_now_ns () + w->params[SEQ_YIELD_MS] * ms;
+  end = ktstr_now_ns () + w->params[KTSTR_PARAM_SEQ_YIELD_MS] * ms;
   while (!ktstr_worker_is_stopping (w) && ktstr_now_ns () < end)
     {
       ktstr_worker_spin (w, 1);
       ktstr_wt_yield_sample (w);
     }
-  end = ktstr_now_ns () + w->params[SEQ_IO_MS] * ms;
+  end = ktstr_now_ns () + w->params[KTSTR_PARAM_SEQ_IO_MS] * ms;
   while (!ktstr_worker_is_stopping (w) && ktstr_now_ns () < end)
     io_sync_iterate (w);
 }
 
-/* ---- the table ---- */
+/* ---- the table: what each kind of common/plan-worktypes.h does ---- */
 
-static const KtstrWorkType work_types[] = {
-  { .name = "CpuSpin", .iterate = cpu_spin_iterate },
-  { .name = "YieldHeavy", .iterate = yield_heavy_iterate },
-  { .name = "Mixed", .iterate = mixed_iterate },
-  { .name = "IoSync", .init = io_sync_init, .iterate = io_sync_iterate, .fini = io_sync_fini },
-  { .name = "Bursty",
-    .params = { [BURSTY_BURST_MS] = { "burst_ms", 50, 1, 60000 },
-                [BURSTY_SLEEP_MS] = { "sleep_ms", 100, 0, 60000 } },
-    .iterate = bursty_iterate },
-  { .name = "PipeIo",
-    .params = { [PIPE_IO_BURST_ITERS] = { "burst_iters", 1024, 0, 1u << 30 } },
-    .group_size = ktstr_wt_pair_size,
-    .group_setup = ktstr_wt_pipe_pair_setup,
-    .init = ktstr_wt_pipe_io_init,
-    .iterate = ktstr_wt_pipe_io_iterate,
-    .fini = ktstr_wt_pipe_fini },
-  { .name = "FutexPingPong",
-    .params = { [FUTEX_PP_SPIN_ITERS] = { "spin_iters", 1024, 0, 1u << 30 } },
-    .group_size = ktstr_wt_pair_size,
-    .group_setup = ktstr_wt_futex_word_setup,
-    .iterate = ktstr_wt_futex_ping_pong_iterate },
-  { .name = "CachePressure",
-    .params = { [CACHE_SIZE_KB] = { "size_kb", 32, 1, 1u << 20 },
-                [CACHE_STRIDE] = { "stride", 64, 1, 1u << 20 } },
-    .init = ktstr_wt_cache_init,
-    .iterate = ktstr_wt_cache_pressure_iterate,
-    .fini = ktstr_wt_cache_pipe_fini },
-  { .name = "CacheYield",
-    .params = { [CACHE_SIZE_KB] = { "size_kb", 32, 1, 1u << 20 },
-                [CACHE_STRIDE] = { "stride", 64, 1, 1u << 20 } },
-    .init = ktstr_wt_cache_init,
-    .iterate = ktstr_wt_cache_yield_iterate,
-    .fini = ktstr_wt_cache_pipe_fini },
-  { .name = "CachePipe",
-    .params = { [CACHE_SIZE_KB] = { "size_kb", 32, 1, 1u << 20 },
-                [CACHE_STRIDE] = { "burst_iters", 1024, 1, 1u << 30 } },
-    .group_size = ktstr_wt_pair_size,
-    .group_setup = ktstr_wt_pipe_pair_setup,
-    .init = ktstr_wt_cache_pipe_init,
-    .iterate = ktstr_wt_cache_pipe_iterate,
-    .fini = ktstr_wt_cache_pipe_fini },
-  { .name = "FutexFanOut",
-    .params = { [FAN_OUT_N] = { "fan_out", 4, 1, 63 },
-                [FAN_OUT_SPIN_ITERS] = { "spin_iters", 1024, 0, 1u << 30 } },
-    .group_size = ktstr_wt_fan_out_size,
-    .group_setup = ktstr_wt_futex_word_setup,
-    .iterate = ktstr_wt_futex_fan_out_iterate },
-  { .name = "FanOutCompute",
-    .params = { [FOC_FAN_OUT] = { "fan_out", 4, 1, 63 },
-                [FOC_FOOTPRINT_KB] = { "cache_footprint_kb", 256, 1, 1u << 20 },
-                [FOC_OPERATIONS] = { "operations", 5, 0, 1000 },
-                [FOC_SLEEP_USEC] = { "sleep_usec", 100, 0, 10000000 } },
-    .group_size = ktstr_wt_fan_out_size,
-    .group_setup = ktstr_wt_futex_word_setup,
-    .init = ktstr_wt_fan_out_compute_init,
-    .iterate = ktstr_wt_fan_out_compute_iterate,
-    .fini = ktstr_wt_free_priv },
-  { .name = "Sequence",
-    .params = { [SEQ_SPIN_MS] = { "spin_ms", 10, 0, 60000 },
-                [SEQ_SLEEP_MS] = { "sleep_ms", 10, 0, 60000 },
-                [SEQ_YIELD_MS] = { "yield_ms", 5, 0, 60000 },
-                [SEQ_IO_MS] = { "io_ms", 5, 0, 60000 } },
-    .init = sequence_init,
-    .iterate = sequence_iterate,
-    .fini = io_sync_fini },
-  { .name = "ForkExit", .iterate = ktstr_wt_fork_exit_iterate },
-  { .name = "NiceSweep", .iterate = ktstr_wt_nice_sweep_iterate, .fini = ktstr_wt_nice_sweep_fini },
-  { .name = "AffinityChurn",
-    .params = { [CHURN_SPIN_ITERS] = { "spin_iters", 1024, 0, 1u << 30 } },
-    .init = ktstr_wt_affinity_churn_init,
-    .iterate = ktstr_wt_affinity_churn_iterate,
-    .fini = ktstr_wt_affinity_churn_fini },
-  { .name = "PolicyChurn",
-    .params = { [CHURN_SPIN_ITERS] = { "spin_iters", 1024, 0, 1u << 30 } },
-    .iterate = ktstr_wt_policy_churn_iterate,
-    .fini = ktstr_wt_policy_churn_fini },
-  { .name = "PageFaultChurn",
-    .params = { [PFC_REGION_KB] = { "region_kb", 4096, 4, 1u << 22 },
-                [PFC_TOUCHES] = { "touches_per_cycle", 256, 1, 1u << 20 },
-                [PFC_SPIN_ITERS] = { "spin_iters", 64, 0, 1u << 30 } },
-    .init = ktstr_wt_page_fault_init,
-    .iterate = ktstr_wt_page_fault_iterate,
-    .fini = ktstr_wt_page_fault_fini },
-  { .name = "MutexContention",
-    .params = { [MUTEX_CONTENDERS] = { "contenders", 4, 1, 64 },
-                [MUTEX_HOLD_ITERS] = { "hold_iters", 256, 0, 1u << 30 },
-                [MUTEX_WORK_ITERS] = { "work_iters", 1024, 0, 1u << 30 } },
-    .group_size = ktstr_wt_mutex_size,
-    .group_setup = ktstr_wt_futex_word_setup,
-    .iterate = ktstr_wt_mutex_iterate },
+static const KtstrWorkImpl work_impls[KTSTR_WORK_N_KINDS] = {
+  [KTSTR_WORK_CPU_SPIN] = { .iterate = cpu_spin_iterate },
+  [KTSTR_WORK_YIELD_HEAVY] = { .iterate = yield_heavy_iterate },
+  [KTSTR_WORK_MIXED] = { .iterate = mixed_iterate },
+  [KTSTR_WORK_IO_SYNC] = { .init = io_sync_init, .iterate = io_sync_iterate, .fini = io_sync_fini },
+  [KTSTR_WORK_BURSTY] = { .iterate = bursty_iterate },
+  [KTSTR_WORK_PIPE_IO] = { .group_setup = ktstr_wt_pipe_pair_setup,
+                           .init = ktstr_wt_pipe_io_init,
+                           .iterate = ktstr_wt_pipe_io_iterate,
+                           .fini = ktstr_wt_pipe_fini },
+  [KTSTR_WORK_FUTEX_PING_PONG]
+  = { .group_setup = ktstr_wt_futex_word_setup, .iterate = ktstr_wt_futex_ping_pong_iterate },
+  [KTSTR_WORK_CACHE_PRESSURE] = { .init = ktstr_wt_cache_init,
+                                  .iterate = ktstr_wt_cache_pressure_iterate,
+                                  .fini = ktstr_wt_cache_pipe_fini },
+  [KTSTR_WORK_CACHE_YIELD] = { .init = ktstr_wt_cache_init,
+                               .iterate = ktstr_wt_cache_yield_iterate,
+                               .fini = ktstr_wt_cache_pipe_fini },
+  [KTSTR_WORK_CACHE_PIPE] = { .group_setup = ktstr_wt_pipe_pair_setup,
+                              .init = ktstr_wt_cache_pipe_init,
+                              .iterate = ktstr_wt_cache_pipe_iterate,
+                              .fini = ktstr_wt_cache_pipe_fini },
+  [KTSTR_WORK_FUTEX_FAN_OUT]
+  = { .group_setup = ktstr_wt_futex_word_setup, .iterate = ktstr_wt_futex_fan_out_iterate },
+  [KTSTR_WORK_FAN_OUT_COMPUTE] = { .group_setup = ktstr_wt_futex_word_setup,
+                                   .init = ktstr_wt_fan_out_compute_init,
+                                   .iterate = ktstr_wt_fan_out_compute_iterate,
+                                   .fini = ktstr_wt_free_priv },
+  [KTSTR_WORK_SEQUENCE]
+  = { .init = sequence_init, .iterate = sequence_iterate, .fini = io_sync_fini },
+  [KTSTR_WORK_FORK_EXIT] = { .iterate = ktstr_wt_fork_exit_iterate },
+  [KTSTR_WORK_NICE_SWEEP]
+  = { .iterate = ktstr_wt_nice_sweep_iterate, .fini = ktstr_wt_nice_sweep_fini },
+  [KTSTR_WORK_AFFINITY_CHURN] = { .init = ktstr_wt_affinity_churn_init,
+                                  .iterate = ktstr_wt_affinity_churn_iterate,
+                                  .fini = ktstr_wt_affinity_churn_fini },
+  [KTSTR_WORK_POLICY_CHURN]
+  = { .iterate = ktstr_wt_policy_churn_iterate, .fini = ktstr_wt_policy_churn_fini },
+  [KTSTR_WORK_PAGE_FAULT_CHURN] = { .init = ktstr_wt_page_fault_init,
+                                    .iterate = ktstr_wt_page_fault_iterate,
+                                    .fini = ktstr_wt_page_fault_fini },
+  [KTSTR_WORK_MUTEX_CONTENTION]
+  = { .group_setup = ktstr_wt_futex_word_setup, .iterate = ktstr_wt_mutex_iterate },
 };
 
-const KtstrWorkType *
-ktstr_worktype_nth (size_t i)
+const KtstrWorkImpl *
+ktstr_workimpl_of (const KtstrWorkType *t)
 {
-  return i < sizeof work_types / sizeof work_types[0] ? &work_types[i] : NULL;
-}
-
-const KtstrWorkType *
-ktstr_worktype_find (const char *name)
-{
-  for (size_t i = 0; i < sizeof work_types / sizeof work_types[0]; i++)
-    if (strcmp (work_types[i].name, name) == 0)
-      return &work_types[i];
-  return NULL;
-}
-
-int
-ktstr_worktype_param_index (const KtstrWorkType *t, const char *key)
-{
-  for (int i = 0; i < KTSTR_WORK_MAX_PARAMS && t->params[i].name != NULL; i++)
-    if (strcmp (t->params[i].name, key) == 0)
-      return i;
-  return -1;
-}
-
-unsigned
-ktstr_worktype_group_size (const KtstrWorkType *t, const uint64_t *params)
-{
-  return t->group_size != NULL ? t->group_size (params) : 1;
+  return &work_impls[t->kind];
 }

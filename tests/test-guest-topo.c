@@ -2,7 +2,7 @@
  * sysfs trees (tests/data/guest/sysfs-*), and cpuset resolution. */
 #include <glib.h>
 
-#include "guest-init/plan.h"
+#include "common/plan.h"
 #include "guest-init/topo.h"
 
 static char *

@@ -17,13 +17,13 @@ typedef struct
 } Fixture;
 
 static void
-fixture_run (Fixture *f, const KtstrWorkType *type)
+fixture_run (Fixture *f, const KtstrWorkImpl *impl)
 {
   f->report = g_new0 (KtstrWorkerReport, 1);
   memset (&f->w, 0, sizeof f->w);
   f->stop = 0;
   f->w.report = f->report;
-  f->w.type = type;
+  f->w.impl = impl;
   f->w.stop = &f->stop;
   g_assert_cmpint (ktstr_worker_run (&f->w), ==, 0);
   g_assert_cmpuint (f->report->is_done, ==, 1);
@@ -53,10 +53,10 @@ stall_iterate (KtstrWorker *w)
 static void
 test_gap_counts_stalls (void)
 {
-  static const KtstrWorkType type = { .name = "Stall", .iterate = stall_iterate };
+  static const KtstrWorkImpl impl = { .iterate = stall_iterate };
   Fixture f;
   current = &f;
-  fixture_run (&f, &type);
+  fixture_run (&f, &impl);
   KtstrWorkerReport *r = f.report;
   g_assert_cmpuint (r->iterations, ==, 10);
   g_assert_cmpuint (r->work_units, ==, 10 * 1024);
@@ -94,10 +94,10 @@ block_iterate (KtstrWorker *w)
 static void
 test_gap_skips_intended_sleep (void)
 {
-  static const KtstrWorkType type = { .name = "Block", .iterate = block_iterate };
+  static const KtstrWorkImpl impl = { .iterate = block_iterate };
   Fixture f;
   current = &f;
-  fixture_run (&f, &type);
+  fixture_run (&f, &impl);
   KtstrWorkerReport *r = f.report;
   g_assert_cmpuint (r->max_gap_ms, <, 250);
   g_assert_cmpuint (r->wake_sample_total, ==, 1);
@@ -121,10 +121,10 @@ slow_units_iterate (KtstrWorker *w)
 static void
 test_checkpoint_cadence (void)
 {
-  static const KtstrWorkType type = { .name = "Slow", .iterate = slow_units_iterate };
+  static const KtstrWorkImpl impl = { .iterate = slow_units_iterate };
   Fixture f;
   current = &f;
-  fixture_run (&f, &type);
+  fixture_run (&f, &impl);
   g_assert_cmpuint (f.report->work_units, ==, 2048);
   g_assert_cmpuint (f.report->max_gap_ms, >=, 30);
   g_free (f.report);
@@ -172,14 +172,15 @@ never_iterate (KtstrWorker *w)
 static void
 test_init_failure (void)
 {
-  static const KtstrWorkType type
-      = { .name = "Broken", .init = failing_init, .iterate = never_iterate };
+  static const KtstrWorkType type = { .name = "Broken" };
+  static const KtstrWorkImpl impl = { .init = failing_init, .iterate = never_iterate };
   KtstrWorkerReport *r = g_new0 (KtstrWorkerReport, 1);
   KtstrWorker w;
   volatile sig_atomic_t stop = 0;
   memset (&w, 0, sizeof w);
   w.report = r;
   w.type = &type;
+  w.impl = &impl;
   w.stop = &stop;
   g_assert_cmpint (ktstr_worker_run (&w), ==, KTSTR_WORKER_EXIT_INIT);
   g_assert_cmpuint (r->is_done, ==, 0);
@@ -297,7 +298,8 @@ test_table (void)
       const KtstrWorkType *t = ktstr_worktype_find (names[i].name);
       g_assert_nonnull (t);
       g_assert_true (ktstr_worktype_nth (i) == t);
-      g_assert_nonnull (t->iterate);
+      g_assert_cmpint (t->kind, ==, i);
+      g_assert_nonnull (ktstr_workimpl_of (t)->iterate);
       uint64_t params[KTSTR_WORK_MAX_PARAMS] = { 0 };
       for (int k = 0; k < KTSTR_WORK_MAX_PARAMS && t->params[k].name != NULL; k++)
         params[k] = t->params[k].def;

@@ -7,7 +7,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "guest-init/plan.h"
+#include "common/plan.h"
 
 typedef enum
 {
@@ -158,7 +158,7 @@ test_group_size_enforced (void)
     {
       g_autofree char *text = g_strdup_printf ("ktstr-plan 1\ncgroup a\n%s\n", bad[i][0]);
       KtstrPlan *plan = g_new0 (KtstrPlan, 1);
-      KtstrError err = { "" };
+      KtstrPlanError err;
       g_assert_cmpint (ktstr_plan_parse (text, plan, &err), ==, -1);
       g_test_message ("%s -> %s", bad[i][0], err.msg);
       g_assert_nonnull (strstr (err.msg, bad[i][1]));
@@ -170,7 +170,7 @@ static void
 test_opts_parse (void)
 {
   KtstrPlan *plan = g_new0 (KtstrPlan, 1);
-  KtstrError err = { "" };
+  KtstrPlanError err;
   g_assert_cmpint (ktstr_plan_parse ("ktstr-plan 1\ncgroup a\n"
                                      "work a CpuSpin policy=fifo:10 nice=-5 affinity=exact:0-1 "
                                      "mempolicy=bind:0 mpol_flags=static,balancing\n"
@@ -212,8 +212,11 @@ test_opts_parse (void)
           = g_strdup_printf ("ktstr-plan 1\ncgroup a\nwork a CpuSpin %s\n", bad[i][0]);
       g_assert_cmpint (ktstr_plan_parse (text, plan, &err), ==, -1);
       g_test_message ("%s -> %s", bad[i][0], err.msg);
-      g_autofree char *want = g_strdup_printf ("plan line 3: %s", bad[i][1]);
-      g_assert_true (g_str_has_prefix (err.msg, want));
+      g_assert_cmpuint (err.line, ==, 3);
+      g_assert_true (g_str_has_prefix (err.msg, bad[i][1]));
+      /* The field is the option's key: the word before '='. */
+      g_autofree char *key = g_strndup (bad[i][0], strcspn (bad[i][0], "="));
+      g_assert_cmpstr (err.field, ==, key);
     }
   g_free (plan);
 }

@@ -169,6 +169,72 @@ test_errors (void)
     }
 }
 
+/* Errors of the plan grammar (the whole file rendered as the plan the
+ * guest runs) point at the key the refused plan line and field came from:
+ * "PATH:LINE: [GROUP] KEY: " (KEY NULL: "PATH:LINE: [GROUP]: "), LINE
+ * being the key's line, or the group's when the key is not written.
+ * load_text puts "[test]\nname=t\n" before TEXT: TEXT starts on line 3. */
+static const struct
+{
+  const char *text;
+  unsigned line;
+  const char *group, *key, *msg;
+} origins[] = {
+  /* A cgroup's own work: work= is its type, work.PARAM its parameters. */
+  { "[cgroup a]\nwork=Bursty\nwork.burst_ms=0\n", 5, "cgroup a", "work.burst_ms",
+    "Bursty burst_ms=0: expected a whole number from 1 to 60000" },
+  { "[cgroup a]\npolicy=fifo:100\n", 4, "cgroup a", "policy",
+    "policy=fifo:100: fifo needs a priority from 1 to 99" },
+  { "[cgroup a]\nwork=PipeIo\nworkers=3\n", 5, "cgroup a", "workers",
+    "work type PipeIo runs in groups of 2 workers" },
+  /* workers= comes from [test]: the cgroup's own line is its header. */
+  { "[test]\nworkers=3\n[cgroup a]\nwork=PipeIo\n", 5, "cgroup a", "workers",
+    "work type PipeIo runs in groups of 2 workers; 3 workers is not a multiple of 2" },
+  /* [work CGROUP/LABEL]: parameters and options under their own names. */
+  { "[cgroup a]\n[work a/p]\ntype=PipeIo\nworkers=2\nburst_iters=9999999999\n", 7, "work a/p",
+    "burst_iters", "PipeIo burst_iters=9999999999: expected a whole number" },
+  { "[cgroup a]\n[work a/p]\ntype=PipeIo\nworkers=3\n", 6, "work a/p", "workers",
+    "work type PipeIo runs in groups of 2 workers; 3 workers" },
+  { "[cgroup a]\n[work a/p]\ntype=CpuSpin\nnice=30\n", 6, "work a/p", "nice",
+    "nice=30: expected a whole number from -20 to 19" },
+  /* The cgroup line: its cpuset, or the group as a whole. */
+  { "[cgroup a]\ncpuset=exact:0\n[cgroup a/b]\ncpuset=exact:1\n", 6, "cgroup a/b", "cpuset",
+    "cgroup 'a/b': cpuset exact:1 is not within its parent 'a'" },
+  { "[cgroup a]\nstep=0\n[cgroup a/b]\nstep=1\n[step 0]\nhold=fixed:1\n[step 1]\n"
+    "hold=fixed:1\n",
+    5, "cgroup a/b", NULL, "cgroup 'a/b': its parent 'a' belongs to step 0" },
+  /* Keys rendered as whole lines. */
+  { "[cgroup a]\n[step 0]\n\nhold=frac:7\n", 6, "step 0", "hold", "hold 'frac:7': expected" },
+  { "[cgroup a]\n[step 0]\nhold=fixed:1\nops=StopCgroup zz\n", 6, "step 0", "ops",
+    "StopCgroup: no cgroup 'zz'" },
+  { "[cgroup a]\n[backdrop]\nops=SetCpuset a exact:0;SwapCpusets a a\n", 5, "backdrop", "ops",
+    "SwapCpusets: both cgroups are 'a'" },
+  { "[cgroup a]\n[payload p]\nbinary=/bin/true\n"
+    "args=1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17\n",
+    6, "payload p", "args", "payload 'p': at most 16 arguments" },
+};
+
+static void
+test_plan_error_origins (void)
+{
+  g_autofree char *path = g_build_filename (dir, "t.ktstr", NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (origins); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KtstrTestDef) def = load_text (origins[i].text, &error);
+      g_test_message ("case %zu: %s", i, error ? error->message : "(loaded)");
+      g_assert_null (def);
+      g_assert_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID);
+      g_autofree char *want
+          = origins[i].key ? g_strdup_printf ("%s:%u: [%s] %s: %s", path, origins[i].line,
+                                              origins[i].group, origins[i].key, origins[i].msg)
+                           : g_strdup_printf ("%s:%u: [%s]: %s", path, origins[i].line,
+                                              origins[i].group, origins[i].msg);
+      if (!g_str_has_prefix (error->message, want))
+        g_error ("case %zu: '%s' does not start with '%s'", i, error->message, want);
+    }
+}
+
 /* Errors of the loader itself carry the line too. */
 static void
 test_loader_error_lines (void)
@@ -192,6 +258,7 @@ main (int argc, char **argv)
   g_test_add_func ("/testdef/steps/good", test_good);
   g_test_add_func ("/testdef/steps/no-steps-unchanged", test_no_steps_unchanged);
   g_test_add_func ("/testdef/steps/errors", test_errors);
+  g_test_add_func ("/testdef/steps/plan-error-origins", test_plan_error_origins);
   g_test_add_func ("/testdef/steps/loader-error-lines", test_loader_error_lines);
   int rc = g_test_run ();
   g_autofree char *path = g_build_filename (dir, "t.ktstr", NULL);

@@ -43,9 +43,10 @@ ALLOWED = {
     "src/kernel": ["src/record", "src/util", "backends"],
     "src/image": ["src/util", "common"],
     "src/sched": ["src/eval", "src/record", "src/util", "common"],
-    # The test grammar is the guest's own (guest-init/plan.h): test files
-    # are checked with the parser the agent runs.
-    "src/testdef": ["src/sched", "src/eval", "src/record", "src/util", "guest-init", "common"],
+    # Test files are checked with the plan grammar the agent runs, which
+    # lives in common/ (common/plan.h); nothing on the host includes the
+    # agent's own code.
+    "src/testdef": ["src/sched", "src/eval", "src/record", "src/util", "common"],
     "src/stats": ["src/record", "src/util"],
     "src/run": ["src/testdef", "src/sched", "src/eval", "src/kernel", "src/image",
                 "src/record", "src/util", "backends", "common"],
@@ -53,12 +54,9 @@ ALLOWED = {
                 "src/kernel", "src/image", "src/record", "src/util", "backends", "common"],
 }
 
-# Circles known and being removed; each entry is a set of modules.
-# guest-init/plan.c and plan-steps.c call each other through plan-impl.h:
-# the plan grammar is moving to common/ as one module, which ends it.
-KNOWN_CIRCLES = [
-    {"guest-init/plan", "guest-init/plan-steps"},
-]
+# Circles known and being removed; each entry is a set of modules.  None
+# is left: a new circle is an error, to be broken rather than listed here.
+KNOWN_CIRCLES = []
 
 TOP_DIRS = ["common", "guest-init", "backends", "src"]
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

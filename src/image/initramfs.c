@@ -200,9 +200,9 @@ ktstr_initramfs_get_base (const KtstrInitramfsSpec *spec, const char *cache_dir,
 }
 
 gboolean
-ktstr_initramfs_compose_files (const char *base_path, const char *plan_text, const char *extra_name,
-                               const char *extra_text, const KtstrInitramfsSpec *files,
-                               const char *out_path, GError **error)
+ktstr_initramfs_compose_files (const char *base_path, const char *plan_text,
+                               const KtstrInitramfsSpec *files, const char *out_path,
+                               GError **error)
 {
   g_autofree char *base = NULL;
   gsize base_len = 0;
@@ -214,13 +214,6 @@ ktstr_initramfs_compose_files (const char *base_path, const char *plan_text, con
 
   ktstr_cpio_add_parents (cpio, plan_name);
   ktstr_cpio_add_file (cpio, plan_name, 0644, plan_text, strlen (plan_text));
-  if (extra_name != NULL)
-    {
-      while (*extra_name == '/')
-        extra_name++;
-      ktstr_cpio_add_parents (cpio, extra_name);
-      ktstr_cpio_add_file (cpio, extra_name, 0644, extra_text, strlen (extra_text));
-    }
   for (guint i = 0; files != NULL && i < files->files->len; i++)
     {
       const KtstrInitramfsFile *f = files->files->pdata[i];

@@ -42,11 +42,9 @@ char *ktstr_initramfs_get_base (const KtstrInitramfsSpec *spec, const char *cach
                                 KtstrInitramfsInfo *info, GError **error);
 
 /* Writes BASE followed by a per-test archive to OUT_PATH.  The archive
- * holds PLAN_TEXT at the plan path, one more small text file when
- * EXTRA_NAME is non-NULL (e.g. the scheduler spec), and FILES->files
- * (NULL: none; its init_path is not used): a test's payloads. */
+ * holds PLAN_TEXT at the plan path and FILES->files (NULL: none; its
+ * init_path is not used): a test's payloads. */
 gboolean ktstr_initramfs_compose_files (const char *base_path, const char *plan_text,
-                                        const char *extra_name, const char *extra_text,
                                         const KtstrInitramfsSpec *files, const char *out_path,
                                         GError **error);
 

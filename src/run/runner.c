@@ -16,6 +16,7 @@
 #include "image/initramfs.h"
 #include "kernel/kernel-cache.h"
 #include "image/package.h"
+#include "sched/sched-plan.h"
 #include "sched/sched-verdict.h"
 #include "eval/report.h"
 #include "record/rundir.h"
@@ -41,7 +42,7 @@ struct _KtstrRunner
   char *project_commit;
   char *kernel_commit;
   KtstrHostContext *host;
-  char *sched_spec; /* the guest's scheduler spec, NULL without one */
+  char *sched_lines; /* the plan lines that start the scheduler, NULL without one */
   KtstrInitramfsInfo base_info;
   guint package_files;
 };
@@ -81,8 +82,9 @@ ktstr_runner_error_quark (void)
 }
 
 /* Packs the scheduler, its loader and libraries and the --include files
- * into the base image, and writes the guest's scheduler spec
- * (common/proto.h).  Fails, before any VM, on a missing library. */
+ * into the base image, and renders the plan lines that start the
+ * scheduler in the guest (sched/sched-plan.h).  Fails, before any VM, on
+ * a missing library. */
 static gboolean
 add_scheduler (KtstrRunner *r, KtstrInitramfsSpec *spec, GError **error)
 {
@@ -105,28 +107,11 @@ add_scheduler (KtstrRunner *r, KtstrInitramfsSpec *spec, GError **error)
   if (!ktstr_package_add (pkg, spec, "scheduler", o->scheduler, guest, error))
     return FALSE;
   r->package_files = pkg->n_files;
-  GString *t = g_string_new (KTSTR_SCHED_MAGIC "\n");
-  g_string_append_printf (t, "binary /%s\n", guest);
-  for (char **a = o->scheduler_args; a && *a; a++)
-    {
-      if (strchr (*a, '\n') != NULL)
-        {
-          g_set_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID,
-                       "scheduler argument '%s' holds a newline, which the guest spec cannot "
-                       "carry",
-                       *a);
-          g_string_free (t, TRUE);
-          return FALSE;
-        }
-      g_string_append_printf (t, "arg %s\n", *a);
-    }
   g_autofree char *llp = ktstr_package_ld_library_path (pkg);
-  if (*llp)
-    g_string_append_printf (t, "env LD_LIBRARY_PATH=%s\n", llp);
-  if (o->scheduler_ready_ms)
-    g_string_append_printf (t, "ready_ms %u\n", o->scheduler_ready_ms);
-  r->sched_spec = g_string_free (t, FALSE);
-  return TRUE;
+  g_autofree char *guest_abs = g_strconcat ("/", guest, NULL);
+  r->sched_lines = ktstr_sched_plan_lines (guest_abs, (const char *const *)o->scheduler_args, llp,
+                                           o->scheduler_ready_ms, error);
+  return r->sched_lines != NULL;
 }
 
 void
@@ -185,7 +170,7 @@ ktstr_runner_free (KtstrRunner *r)
   g_clear_pointer (&r->rundir, ktstr_rundir_release);
   g_free (r->project_commit);
   g_free (r->kernel_commit);
-  g_free (r->sched_spec);
+  g_free (r->sched_lines);
   g_clear_pointer (&r->host, ktstr_host_context_free);
   g_free (r);
 }
@@ -605,9 +590,13 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   g_autofree char *initrd = g_build_filename (workdir, "initramfs.cpio", NULL);
   g_autofree char *console = g_build_filename (workdir, "console.log", NULL);
   g_autofree char *cmdline = build_cmdline (o);
-  if (!ktstr_initramfs_compose_files (r->base_initramfs, plan,
-                                      r->sched_spec ? KTSTR_SCHED_SPEC_PATH : NULL, r->sched_spec,
-                                      payload_files, initrd, error))
+  if (r->sched_lines != NULL)
+    {
+      char *with_sched = g_strconcat (plan, r->sched_lines, NULL);
+      g_free (plan);
+      plan = with_sched;
+    }
+  if (!ktstr_initramfs_compose_files (r->base_initramfs, plan, payload_files, initrd, error))
     {
       remove_workdir (r, workdir);
       return NULL;

@@ -1,17 +1,15 @@
 /* The dynamic half of a test file: [step N], [backdrop] and [payload NAME]
- * groups, and the checks the guest's own parser makes of the plan they
- * render to (testdef-render.c), so a file the host accepts is a plan the
- * guest runs. */
+ * groups, and the checks the plan grammar the guest runs (common/plan.h)
+ * makes of the plan the whole file renders to (testdef-render.c), so a
+ * file the host accepts is a plan the guest runs. */
 #include "config.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "common/plan.h"
 #include "common/proto.h"
-#include "guest-init/plan.h"
-#include "testdef/testdef.h"
 #include "testdef/testdef-private.h"
+#include "testdef/testdef.h"
 #include "util/keyfile.h"
 
 #define MAX_STEPS 32
@@ -294,20 +292,18 @@ ktstr_testdef_load_steps (GKeyFile *kf, const char *path, KtstrTestDef *def, GEr
   if (!load_backdrop (kf, path, def, error))
     return FALSE;
 
-  /* The guest's parser judges the whole plan; its "plan line N" becomes
-   * the group and key that line came from. */
-  g_autoptr (GPtrArray) origins = g_ptr_array_new_with_free_func (g_free);
+  /* The plan grammar judges the whole plan; the line and field of its
+   * error become the group and key that line came from. */
+  g_autoptr (GPtrArray) origins
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_plan_origin_free);
   g_autofree char *plan_text = ktstr_testdef_render (def, def->topology, 0, origins);
   g_autofree KtstrPlan *plan = g_new0 (KtstrPlan, 1);
-  KtstrError err = { "" };
-  if (ktstr_plan_parse (plan_text, plan, &err) == 0)
+  KtstrPlanError perr;
+  if (ktstr_plan_parse (plan_text, plan, &perr) == 0)
     return TRUE;
-  unsigned line = 0;
-  const char *msg = err.msg;
-  if (sscanf (err.msg, "plan line %u: ", &line) == 1 && strstr (err.msg, ": ") != NULL)
-    msg = strstr (err.msg, ": ") + 2;
-  const char *origin = line >= 1 && line <= origins->len ? origins->pdata[line - 1] : "[test]";
-  g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID, "%s: %s: %s", path, origin,
-               msg);
-  return FALSE;
+  const KtstrPlanOrigin *origin
+      = perr.line >= 1 && perr.line <= origins->len ? origins->pdata[perr.line - 1] : NULL;
+  g_autofree char *key = origin != NULL ? ktstr_plan_origin_key (origin, perr.field) : NULL;
+  return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path,
+                             origin != NULL ? origin->group : "test", key, "%s", perr.msg);
 }

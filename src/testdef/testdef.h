@@ -136,13 +136,9 @@ gboolean ktstr_testdef_allows_flags (const KtstrTestDef *def, const char *const 
  * deadline. */
 char *ktstr_testdef_to_plan (const KtstrTestDef *def, const char *topology, guint guard_ms);
 
-/* Like ktstr_testdef_to_plan; when ORIGINS is non-NULL it receives, per
- * plan line, the "[group] key" it came from (testdef-render.c). */
-char *ktstr_testdef_render (const KtstrTestDef *def, const char *topology, guint guard_ms,
-                            GPtrArray *origins);
-
 /* Loads [step N], [backdrop] and [payload NAME] into DEF (after its
- * cgroups) and checks the whole plan with the guest's parser. */
+ * cgroups) and checks the whole plan with the plan grammar the guest
+ * runs (common/plan.h). */
 gboolean ktstr_testdef_load_steps (GKeyFile *kf, const char *path, KtstrTestDef *def,
                                    GError **error);
 

@@ -2,9 +2,7 @@
 
 #include "testdef/workspec.h"
 
-#include <string.h>
-
-#include "guest-init/plan.h"
+#include "common/plan.h"
 
 const char *const ktstr_workspec_options[]
     = { "workers", "policy", "nice", "affinity", "mempolicy", "mpol_flags", NULL };
@@ -40,40 +38,6 @@ GQuark
 ktstr_workspec_error_quark (void)
 {
   return g_quark_from_static_string ("ktstr-workspec-error-quark");
-}
-
-gboolean
-ktstr_workspec_check (const char *type, guint workers, const char *const *words, GError **error)
-{
-  g_autoptr (GString) text = g_string_new ("ktstr-plan 1\ncgroup a\nwork a ");
-  g_string_append (text, type);
-  if (workers > 0)
-    g_string_append_printf (text, " workers=%u", workers);
-  for (const char *const *w = words; w != NULL && *w != NULL; w++)
-    {
-      if (strpbrk (*w, " \t\n") != NULL)
-        {
-          g_set_error (error, KTSTR_WORKSPEC_ERROR, KTSTR_WORKSPEC_ERROR_INVALID,
-                       "'%s': values cannot contain spaces", *w);
-          return FALSE;
-        }
-      g_string_append_printf (text, " %s", *w);
-    }
-  g_string_append_c (text, '\n');
-  g_autofree KtstrPlan *plan = g_new0 (KtstrPlan, 1);
-  KtstrError err = { "" };
-  if (ktstr_plan_parse (text->str, plan, &err) == 0)
-    return TRUE;
-  const char *msg = err.msg;
-  if (g_str_has_prefix (msg, "plan line 3: "))
-    msg += strlen ("plan line 3: ");
-  /* Without a worker count the group size cannot be judged yet: that is
-   * the final whole-line check's job.  (plan.c's finish() message.) */
-  g_autofree char *group_msg = g_strdup_printf ("work type %s runs in groups of ", type);
-  if (workers == 0 && g_str_has_prefix (msg, group_msg))
-    return TRUE;
-  g_set_error_literal (error, KTSTR_WORKSPEC_ERROR, KTSTR_WORKSPEC_ERROR_INVALID, msg);
-  return FALSE;
 }
 
 gboolean

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "guest-init/cpulist.h"
+#include "common/cpuset.h"
 
 #include <stdio.h>
 #include <string.h>

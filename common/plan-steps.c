@@ -1,9 +1,13 @@
 #include "config.h"
 
+#include "common/plan-steps.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "guest-init/plan-impl.h"
+#include "common/number.h"
+#include "common/plan-cpuset.h"
+#include "common/plan-works.h"
 
 #define fail ktstr_plan_fail
 
@@ -40,15 +44,6 @@ ktstr_op_kind_name (KtstrOpKind kind)
   return kind < KTSTR_OP_N_KINDS ? op_names[kind] : "?";
 }
 
-int
-ktstr_plan_find_cgroup (Parser *p, const char *name)
-{
-  for (unsigned i = 0; i < p->plan->n_cgroups; i++)
-    if (strcmp (p->plan->cgroups[i].name, name) == 0)
-      return (int)i;
-  return -1;
-}
-
 uint64_t
 ktstr_plan_run_ms (const KtstrPlan *plan)
 {
@@ -70,13 +65,13 @@ ktstr_plan_run_ms (const KtstrPlan *plan)
 
 /* "step frac:F" | "step fixed:MS" | "step loop:MS" */
 int
-ktstr_plan_parse_step (Parser *p, char **w, unsigned n)
+ktstr_plan_parse_step (KtstrPlanParser *p, char **w, unsigned n)
 {
   KtstrPlan *plan = p->plan;
   if (n != 2)
-    return fail (p, "expected 'step HOLD' with HOLD frac:F, fixed:MS or loop:MS");
+    return fail (p, "", "expected 'step HOLD' with HOLD frac:F, fixed:MS or loop:MS");
   if (plan->n_steps >= KTSTR_PLAN_MAX_STEPS)
-    return fail (p, "too many steps (at most %d)", KTSTR_PLAN_MAX_STEPS);
+    return fail (p, "", "too many steps (at most %d)", KTSTR_PLAN_MAX_STEPS);
   KtstrPlanStep *st = &plan->steps[plan->n_steps];
   memset (st, 0, sizeof *st);
   st->line = p->line;
@@ -94,7 +89,7 @@ ktstr_plan_parse_step (Parser *p, char **w, unsigned n)
       st->kind = KTSTR_HOLD_FRAC;
       st->frac_pm = whole * 1000 + frac;
       if (*s != '\0' || s == h + 5 || st->frac_pm == 0 || st->frac_pm > 1000)
-        return fail (p,
+        return fail (p, "hold",
                      "hold '%s': expected frac:F with 0 < F <= 1 (at most 3 decimals), "
                      "e.g. frac:0.5",
                      h);
@@ -104,35 +99,36 @@ ktstr_plan_parse_step (Parser *p, char **w, unsigned n)
       bool is_loop = h[0] == 'l';
       const char *num = h + (is_loop ? 5 : 6);
       if (ktstr_parse_u64 (num, 3600000, &st->ms) != 0 || st->ms == 0)
-        return fail (p,
+        return fail (p, "hold",
                      "hold '%s': expected %s:MS with MS a whole number of milliseconds "
                      "from 1 to 3600000",
                      h, is_loop ? "loop" : "fixed");
       st->kind = is_loop ? KTSTR_HOLD_LOOP : KTSTR_HOLD_FIXED;
     }
   else
-    return fail (p, "unknown hold '%s' (expected frac:F, fixed:MS or loop:MS)", h);
+    return fail (p, "hold", "unknown hold '%s' (expected frac:F, fixed:MS or loop:MS)", h);
   p->step = (int)plan->n_steps++;
   return 0;
 }
 
 /* A cgroup an op may act on now. */
 static int
-op_cgroup (Parser *p, KtstrOpKind kind, const char *name, unsigned *out)
+op_cgroup (KtstrPlanParser *p, KtstrOpKind kind, const char *name, unsigned *out)
 {
   const KtstrPlan *plan = p->plan;
-  int i = ktstr_plan_find_cgroup (p, name);
+  int i = ktstr_plan_find_cgroup (p->plan, name);
   if (i < 0 || plan->cgroups[i].is_host)
-    return fail (p, "%s: no cgroup '%s' (define it with a cgroup line or an earlier AddCgroup)",
+    return fail (p, "cgroup",
+                 "%s: no cgroup '%s' (define it with a cgroup line or an earlier AddCgroup)",
                  op_names[kind], name);
   const KtstrPlanCgroup *cg = &plan->cgroups[i];
   if (cg->step != KTSTR_PLAN_BACKDROP && cg->step != p->step)
-    return fail (p,
+    return fail (p, "cgroup",
                  "%s: cgroup '%s' belongs to step %d; ops see the backdrop's cgroups and "
                  "their own step's",
                  op_names[kind], name, cg->step);
   if (cg->step == p->step && p->step != KTSTR_PLAN_BACKDROP && !cg->is_added)
-    return fail (p,
+    return fail (p, "cgroup",
                  "%s: cgroup '%s' is made by step %d's setup, which runs after its ops; "
                  "create it with AddCgroup, or put it in the backdrop",
                  op_names[kind], name, p->step);
@@ -141,7 +137,7 @@ op_cgroup (Parser *p, KtstrOpKind kind, const char *name, unsigned *out)
 }
 
 static int
-op_payload (Parser *p, KtstrOpKind kind, const char *name, unsigned *out)
+op_payload (KtstrPlanParser *p, KtstrOpKind kind, const char *name, unsigned *out)
 {
   for (unsigned i = 0; i < p->plan->n_payloads; i++)
     if (strcmp (p->plan->payloads[i].name, name) == 0)
@@ -149,19 +145,19 @@ op_payload (Parser *p, KtstrOpKind kind, const char *name, unsigned *out)
         *out = i;
         return 0;
       }
-  return fail (p, "%s: no payload '%s' (define it with an earlier payload line)", op_names[kind],
-               name);
+  return fail (p, "payload", "%s: no payload '%s' (define it with an earlier payload line)",
+               op_names[kind], name);
 }
 
 static int
-add_cgroup (Parser *p, char **w, unsigned n)
+add_cgroup (KtstrPlanParser *p, char **w, unsigned n)
 {
   KtstrPlan *plan = p->plan;
   char word[] = "cgroup";
   char *cw[3] = { word, w[0], n > 1 ? w[1] : NULL };
   unsigned before = plan->n_cgroups;
   /* The cgroup line's own checks: name, duplicates, cpuset=. */
-  if (ktstr_plan_parse_cgroup_words (p, cw, n + 1) != 0)
+  if (ktstr_plan_parse_cgroup (p, cw, n + 1) != 0)
     return -1;
   if (plan->n_cgroups == before)
     return -1;
@@ -169,7 +165,7 @@ add_cgroup (Parser *p, char **w, unsigned n)
   int parent = plan->cgroups[before].parent;
   if (parent >= 0 && plan->cgroups[parent].step == p->step && p->step != KTSTR_PLAN_BACKDROP
       && !plan->cgroups[parent].is_added)
-    return fail (p,
+    return fail (p, "name",
                  "AddCgroup: the parent of '%s', '%s', is made by step %d's setup, which "
                  "runs after its ops; create the parent with AddCgroup too, or put it in the "
                  "backdrop",
@@ -178,14 +174,14 @@ add_cgroup (Parser *p, char **w, unsigned n)
 }
 
 static int
-host_cgroup (Parser *p)
+host_cgroup (KtstrPlanParser *p)
 {
   KtstrPlan *plan = p->plan;
-  int i = ktstr_plan_find_cgroup (p, KTSTR_PLAN_HOST_CGROUP);
+  int i = ktstr_plan_find_cgroup (p->plan, KTSTR_PLAN_HOST_CGROUP);
   if (i >= 0)
     return i;
   if (plan->n_cgroups >= KTSTR_PLAN_MAX_CGROUPS)
-    return fail (p, "too many cgroups (at most %d)", KTSTR_PLAN_MAX_CGROUPS);
+    return fail (p, "", "too many cgroups (at most %d)", KTSTR_PLAN_MAX_CGROUPS);
   KtstrPlanCgroup *cg = &plan->cgroups[plan->n_cgroups];
   memset (cg, 0, sizeof *cg);
   cg->parent = -1;
@@ -198,7 +194,7 @@ host_cgroup (Parser *p)
 }
 
 static int
-parse_op_args (Parser *p, KtstrPlanOp *op, char **w, unsigned n)
+parse_op_args (KtstrPlanParser *p, KtstrPlanOp *op, char **w, unsigned n)
 {
   KtstrError inner;
   static const unsigned want[KTSTR_OP_N_KINDS] = {
@@ -207,12 +203,12 @@ parse_op_args (Parser *p, KtstrPlanOp *op, char **w, unsigned n)
     [KTSTR_OP_MOVE_ALL_TASKS] = 2, [KTSTR_OP_WAIT_PAYLOAD] = 1, [KTSTR_OP_KILL_PAYLOAD] = 1,
   };
   if (want[op->kind] != 0 && n != want[op->kind])
-    return fail (p, "expected 'op %s'", op_usage[op->kind]);
+    return fail (p, "", "expected 'op %s'", op_usage[op->kind]);
   switch (op->kind)
     {
     case KTSTR_OP_ADD_CGROUP:
       if (n < 1 || n > 2)
-        return fail (p, "expected 'op %s'", op_usage[op->kind]);
+        return fail (p, "", "expected 'op %s'", op_usage[op->kind]);
       if (add_cgroup (p, w, n) != 0)
         return -1;
       op->a = p->plan->n_cgroups - 1;
@@ -221,7 +217,7 @@ parse_op_args (Parser *p, KtstrPlanOp *op, char **w, unsigned n)
       if (op_cgroup (p, op->kind, w[0], &op->a) != 0)
         return -1;
       if (p->plan->cgroups[op->a].step != p->step)
-        return fail (p,
+        return fail (p, "cgroup",
                      "RemoveCgroup: '%s' is a backdrop cgroup; the backdrop persists across "
                      "every step",
                      w[0]);
@@ -231,7 +227,7 @@ parse_op_args (Parser *p, KtstrPlanOp *op, char **w, unsigned n)
       if (op_cgroup (p, op->kind, w[0], &op->a) != 0)
         return -1;
       if (ktstr_cpuset_spec_parse (w[1], &op->cpuset, &inner) != 0)
-        return fail (p, "%s: %s", op_names[op->kind], inner.msg);
+        return fail (p, "cpuset", "%s: %s", op_names[op->kind], inner.msg);
       return 0;
     case KTSTR_OP_CLEAR_CPUSET:
     case KTSTR_OP_STOP_CGROUP:
@@ -241,8 +237,8 @@ parse_op_args (Parser *p, KtstrPlanOp *op, char **w, unsigned n)
       if (op_cgroup (p, op->kind, w[0], &op->a) != 0 || op_cgroup (p, op->kind, w[1], &op->b) != 0)
         return -1;
       if (op->a == op->b)
-        return fail (p, "%s: both cgroups are '%s'; name two different ones", op_names[op->kind],
-                     w[0]);
+        return fail (p, "cgroup", "%s: both cgroups are '%s'; name two different ones",
+                     op_names[op->kind], w[0]);
       return 0;
     case KTSTR_OP_SPAWN:
     case KTSTR_OP_SPAWN_HOST:
@@ -255,14 +251,14 @@ parse_op_args (Parser *p, KtstrPlanOp *op, char **w, unsigned n)
         if (op->kind == KTSTR_OP_SPAWN)
           {
             if (n < 2)
-              return fail (p, "expected 'op %s'", op_usage[op->kind]);
+              return fail (p, "", "expected 'op %s'", op_usage[op->kind]);
             if (op_cgroup (p, op->kind, w[0], &cg) != 0)
               return -1;
           }
         else
           {
             if (n < 1)
-              return fail (p, "expected 'op %s'", op_usage[op->kind]);
+              return fail (p, "", "expected 'op %s'", op_usage[op->kind]);
             if (host_cgroup (p) < 0)
               return -1;
             ww[nn++] = host;
@@ -281,13 +277,14 @@ parse_op_args (Parser *p, KtstrPlanOp *op, char **w, unsigned n)
       }
     case KTSTR_OP_RUN_PAYLOAD:
       if (n < 1 || n > 2)
-        return fail (p, "expected 'op %s'", op_usage[op->kind]);
+        return fail (p, "", "expected 'op %s'", op_usage[op->kind]);
       if (op_payload (p, op->kind, w[0], &op->a) != 0)
         return -1;
       if (n == 2)
         {
           if (strncmp (w[1], "cgroup=", 7) != 0)
-            return fail (p, "RunPayload: unknown option '%s' (expected cgroup=CGROUP)", w[1]);
+            return fail (p, "cgroup", "RunPayload: unknown option '%s' (expected cgroup=CGROUP)",
+                         w[1]);
           if (op_cgroup (p, op->kind, w[1] + 7, &op->b) != 0)
             return -1;
           op->has_cgroup = true;
@@ -299,17 +296,17 @@ parse_op_args (Parser *p, KtstrPlanOp *op, char **w, unsigned n)
     case KTSTR_OP_N_KINDS:
       break;
     }
-  return fail (p, "internal error: op kind %d", (int)op->kind);
+  return fail (p, "kind", "internal error: op kind %d", (int)op->kind);
 }
 
 int
-ktstr_plan_parse_op (Parser *p, char **w, unsigned n)
+ktstr_plan_parse_op (KtstrPlanParser *p, char **w, unsigned n)
 {
   KtstrPlan *plan = p->plan;
   if (n < 2)
-    return fail (p, "expected 'op KIND ARGS...'");
+    return fail (p, "", "expected 'op KIND ARGS...'");
   if (plan->n_ops >= KTSTR_PLAN_MAX_OPS)
-    return fail (p, "too many ops (at most %d)", KTSTR_PLAN_MAX_OPS);
+    return fail (p, "", "too many ops (at most %d)", KTSTR_PLAN_MAX_OPS);
   KtstrPlanOp *op = &plan->ops[plan->n_ops];
   memset (op, 0, sizeof *op);
   op->line = p->line;
@@ -319,7 +316,7 @@ ktstr_plan_parse_op (Parser *p, char **w, unsigned n)
     if (strcmp (w[1], op_names[k]) == 0)
       kind = k;
   if (kind < 0)
-    return fail (p,
+    return fail (p, "kind",
                  "unknown op '%s' (expected AddCgroup, RemoveCgroup, SetCpuset, ClearCpuset, "
                  "SwapCpusets, Spawn, StopCgroup, SetAffinity, SpawnHost, MoveAllTasks, "
                  "RunPayload, WaitPayload or KillPayload)",
@@ -332,7 +329,7 @@ ktstr_plan_parse_op (Parser *p, char **w, unsigned n)
 }
 
 static KtstrPlanPayload *
-find_payload (Parser *p, const char *name)
+find_payload (KtstrPlanParser *p, const char *name)
 {
   for (unsigned i = 0; i < p->plan->n_payloads; i++)
     if (strcmp (p->plan->payloads[i].name, name) == 0)
@@ -342,33 +339,33 @@ find_payload (Parser *p, const char *name)
 
 /* "payload NAME PATH [output=json|exitcode]" and "payload_env NAME K=V" */
 int
-ktstr_plan_parse_payload (Parser *p, char **w, unsigned n)
+ktstr_plan_parse_payload (KtstrPlanParser *p, char **w, unsigned n)
 {
   KtstrPlan *plan = p->plan;
   if (strcmp (w[0], "payload_env") == 0)
     {
       KtstrPlanPayload *pl = n == 3 ? find_payload (p, w[1]) : NULL;
       if (n != 3 || strchr (w[2], '=') == NULL)
-        return fail (p, "expected 'payload_env NAME KEY=VALUE'");
+        return fail (p, "", "expected 'payload_env NAME KEY=VALUE'");
       if (pl == NULL)
-        return fail (p, "payload_env: no payload '%s' defined before", w[1]);
+        return fail (p, "name", "payload_env: no payload '%s' defined before", w[1]);
       if (strlen (w[2]) >= sizeof pl->env || pl->env[0] != '\0')
-        return fail (p, "payload_env: one KEY=VALUE per payload, under %zu characters",
+        return fail (p, "env", "payload_env: one KEY=VALUE per payload, under %zu characters",
                      sizeof pl->env);
       snprintf (pl->env, sizeof pl->env, "%s", w[2]);
       return 0;
     }
   if (n < 3 || n > 4)
-    return fail (p, "expected 'payload NAME PATH [output=json|exitcode]'");
+    return fail (p, "", "expected 'payload NAME PATH [output=json|exitcode]'");
   if (!ktstr_plan_is_valid_name (w[1]))
-    return fail (p, "invalid payload name '%s' (letters, digits, '_', '-', '.')", w[1]);
+    return fail (p, "name", "invalid payload name '%s' (letters, digits, '_', '-', '.')", w[1]);
   if (find_payload (p, w[1]) != NULL)
-    return fail (p, "duplicate payload '%s'", w[1]);
+    return fail (p, "name", "duplicate payload '%s'", w[1]);
   if (plan->n_payloads >= KTSTR_PLAN_MAX_PAYLOADS)
-    return fail (p, "too many payloads (at most %d)", KTSTR_PLAN_MAX_PAYLOADS);
+    return fail (p, "", "too many payloads (at most %d)", KTSTR_PLAN_MAX_PAYLOADS);
   if (w[2][0] != '/' || strlen (w[2]) >= KTSTR_PLAN_PATH_MAX)
-    return fail (p, "payload '%s': '%s' is not an absolute path under %d characters", w[1], w[2],
-                 KTSTR_PLAN_PATH_MAX);
+    return fail (p, "path", "payload '%s': '%s' is not an absolute path under %d characters", w[1],
+                 w[2], KTSTR_PLAN_PATH_MAX);
   KtstrPlanPayload *pl = &plan->payloads[plan->n_payloads];
   memset (pl, 0, sizeof *pl);
   snprintf (pl->name, sizeof pl->name, "%s", w[1]);
@@ -379,26 +376,27 @@ ktstr_plan_parse_payload (Parser *p, char **w, unsigned n)
       if (strcmp (w[3], "output=json") == 0)
         pl->is_json = true;
       else if (strcmp (w[3], "output=exitcode") != 0)
-        return fail (p, "payload '%s': '%s' (expected output=json or output=exitcode)", w[1], w[3]);
+        return fail (p, "output", "payload '%s': '%s' (expected output=json or output=exitcode)",
+                     w[1], w[3]);
     }
   plan->n_payloads++;
   return 0;
 }
 
 int
-ktstr_plan_parse_payload_arg (Parser *p, const char *rest)
+ktstr_plan_parse_payload_arg (KtstrPlanParser *p, const char *rest)
 {
   char name[KTSTR_PLAN_NAME_MAX];
   const char *sp = strchr (rest, ' ');
   if (sp == NULL || (size_t)(sp - rest) >= sizeof name)
-    return fail (p, "expected 'payload_arg NAME ARG'");
+    return fail (p, "", "expected 'payload_arg NAME ARG'");
   memcpy (name, rest, (size_t)(sp - rest));
   name[sp - rest] = '\0';
   KtstrPlanPayload *pl = find_payload (p, name);
   if (pl == NULL)
-    return fail (p, "payload_arg: no payload '%s' defined before", name);
+    return fail (p, "name", "payload_arg: no payload '%s' defined before", name);
   if (pl->n_args >= KTSTR_PLAN_MAX_PAYLOAD_ARGS || strlen (sp + 1) >= KTSTR_PLAN_PATH_MAX)
-    return fail (p, "payload '%s': at most %d arguments of under %d characters", name,
+    return fail (p, "arg", "payload '%s': at most %d arguments of under %d characters", name,
                  KTSTR_PLAN_MAX_PAYLOAD_ARGS, KTSTR_PLAN_PATH_MAX);
   snprintf (pl->args[pl->n_args++], KTSTR_PLAN_PATH_MAX, "%s", sp + 1);
   return 0;
@@ -412,26 +410,130 @@ is_loop_op (KtstrOpKind k)
 }
 
 int
-ktstr_plan_finish_steps (Parser *p)
+ktstr_plan_finish_steps (KtstrPlanParser *p)
 {
   const KtstrPlan *plan = p->plan;
+  for (unsigned i = 0; i < plan->n_ops; i++)
+    {
+      const KtstrPlanOp *op = &plan->ops[i];
+      unsigned into = op->kind == KTSTR_OP_MOVE_ALL_TASKS                  ? op->b
+                      : op->kind == KTSTR_OP_RUN_PAYLOAD && op->has_cgroup ? op->b
+                                                                           : plan->n_cgroups;
+      ktstr_plan_parser_at (p, op->line, "op");
+      if (into < plan->n_cgroups && plan->cgroups[into].has_children)
+        return fail (p, "",
+                     "%s: cgroup '%s' has child cgroups, so it cannot take tasks (cgroup v2 "
+                     "lets only leaves hold tasks: use a child such as '%s')",
+                     ktstr_op_kind_name (op->kind), plan->cgroups[into].name,
+                     ktstr_plan_first_child (plan, into));
+    }
   for (unsigned i = 0; i + 1 < plan->n_steps; i++)
     if (plan->steps[i].kind == KTSTR_HOLD_LOOP)
       {
-        p->line = plan->steps[i].line;
-        return fail (p, "a loop hold lasts until duration_ms: only the last step may have one");
+        ktstr_plan_parser_at (p, plan->steps[i].line, "step");
+        return fail (p, "hold",
+                     "a loop hold lasts until duration_ms: only the last step may have one");
       }
   for (unsigned i = 0; i < plan->n_ops; i++)
     {
       const KtstrPlanOp *op = &plan->ops[i];
       if (op->step >= 0 && plan->steps[op->step].kind == KTSTR_HOLD_LOOP && !is_loop_op (op->kind))
         {
-          p->line = op->line;
-          return fail (p,
+          ktstr_plan_parser_at (p, op->line, "op");
+          return fail (p, "kind",
                        "%s cannot repeat in a loop step (loop steps take SetCpuset, "
                        "ClearCpuset, SwapCpusets, SetAffinity and MoveAllTasks)",
                        op_names[op->kind]);
         }
     }
+  return 0;
+}
+
+/* Copies S (with its NUL) into the scheduler's text buffer; -1 when full. */
+static int
+sched_text_add (KtstrPlanScheduler *sc, const char *s, unsigned *at)
+{
+  size_t len = strlen (s) + 1;
+  if (len > sizeof sc->text - sc->text_len)
+    return -1;
+  memcpy (sc->text + sc->text_len, s, len);
+  *at = (unsigned)sc->text_len;
+  sc->text_len += len;
+  return 0;
+}
+
+/* "scheduler PATH [ready_ms=MS] [stop_ms=MS]" */
+int
+ktstr_plan_parse_scheduler (KtstrPlanParser *p, char **w, unsigned n)
+{
+  KtstrPlanScheduler *sc = &p->plan->scheduler;
+  if (sc->is_set)
+    return fail (p, "", "duplicate 'scheduler' (first given on line %u)", sc->line);
+  if (n < 2 || n > 4)
+    return fail (p, "", "expected 'scheduler PATH [ready_ms=MS] [stop_ms=MS]'");
+  if (w[1][0] != '/' || strlen (w[1]) >= sizeof sc->binary)
+    return fail (p, "path", "scheduler: '%s' is not an absolute path under %d characters", w[1],
+                 KTSTR_PLAN_PATH_MAX);
+  snprintf (sc->binary, sizeof sc->binary, "%s", w[1]);
+  bool has_ready = false, has_stop = false;
+  for (unsigned i = 2; i < n; i++)
+    {
+      char *eq = strchr (w[i], '=');
+      if (eq == NULL || eq == w[i])
+        return fail (p, "", "scheduler: '%s' (expected ready_ms=MS or stop_ms=MS)", w[i]);
+      *eq = '\0';
+      const char *key = w[i], *val = eq + 1;
+      bool is_ready = strcmp (key, "ready_ms") == 0;
+      if (!is_ready && strcmp (key, "stop_ms") != 0)
+        return fail (p, key, "scheduler: unknown option '%s' (expected ready_ms=MS or stop_ms=MS)",
+                     key);
+      bool *seen = is_ready ? &has_ready : &has_stop;
+      if (*seen)
+        return fail (p, key, "scheduler: duplicate %s=", key);
+      uint64_t *dst = is_ready ? &sc->ready_ms : &sc->stop_ms;
+      if (ktstr_parse_u64 (val, 3600000, dst) != 0 || *dst == 0)
+        return fail (p, key,
+                     "scheduler: %s=%s: expected a whole number of milliseconds from 1 to "
+                     "3600000",
+                     key, val);
+      *seen = true;
+    }
+  sc->is_set = true;
+  sc->line = p->line;
+  return 0;
+}
+
+/* "scheduler_arg ARG": REST is ARG, verbatim (spaces and all, or empty). */
+int
+ktstr_plan_parse_scheduler_arg (KtstrPlanParser *p, const char *rest)
+{
+  KtstrPlanScheduler *sc = &p->plan->scheduler;
+  if (!sc->is_set)
+    return fail (p, "", "scheduler_arg: no scheduler line before");
+  if (sc->n_args >= KTSTR_PLAN_SCHED_MAX_ARGS
+      || sched_text_add (sc, rest, &sc->arg_at[sc->n_args]) != 0)
+    return fail (p, "arg",
+                 "scheduler: at most %d arguments and environment entries of %d bytes in all",
+                 KTSTR_PLAN_SCHED_MAX_ARGS, KTSTR_PLAN_SCHED_TEXT_MAX);
+  sc->n_args++;
+  return 0;
+}
+
+/* "scheduler_env KEY=VALUE" */
+int
+ktstr_plan_parse_scheduler_env (KtstrPlanParser *p, char **w, unsigned n)
+{
+  KtstrPlanScheduler *sc = &p->plan->scheduler;
+  if (n != 2 || strchr (w[1], '=') == NULL || w[1][0] == '=')
+    return fail (p, "", "expected 'scheduler_env KEY=VALUE'");
+  if (!sc->is_set)
+    return fail (p, "", "scheduler_env: no scheduler line before");
+  if (sc->n_env >= KTSTR_PLAN_SCHED_MAX_ENV
+      || sched_text_add (sc, w[1], &sc->env_at[sc->n_env]) != 0)
+    return fail (p, "env",
+                 "scheduler: at most %d environment entries, and arguments and entries of %d "
+                 "bytes in all",
+                 KTSTR_PLAN_SCHED_MAX_ENV, KTSTR_PLAN_SCHED_TEXT_MAX);
+  sc->n_env++;
   return 0;
 }

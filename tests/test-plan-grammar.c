@@ -1,9 +1,10 @@
-/* The guest agent's plan parser (guest-init/plan.c): the format of
- * common/proto.h, and an error naming the line for every mistake. */
+/* The plan grammar (common/plan.c), as the guest agent runs it: the
+ * format of common/proto.h, and an error naming the line for every
+ * mistake. */
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "guest-init/plan.h"
+#include "common/plan.h"
 
 static void
 test_parse_full (void)
@@ -25,7 +26,7 @@ test_parse_full (void)
                              "work cg_1 Bursty burst_ms=20 sleep_ms=0\n"
                              "work cg_2 IoSync\n";
   KtstrPlan plan;
-  KtstrError err = { "" };
+  KtstrPlanError err;
   g_assert_cmpint (ktstr_plan_parse (text, &plan, &err), ==, 0);
   g_assert_cmpstr (err.msg, ==, "");
   g_assert_cmpstr (plan.test, ==, "steady");
@@ -72,7 +73,7 @@ test_parse_defaults (void)
                              "work a Mixed workers=1\n"
                              "workers 4\r\n";
   KtstrPlan plan;
-  KtstrError err = { "" };
+  KtstrPlanError err;
   g_assert_cmpint (ktstr_plan_parse (text, &plan, &err), ==, 0);
   g_assert_cmpuint (plan.duration_ms, ==, KTSTR_PLAN_DEFAULT_DURATION_MS);
   g_assert_cmpuint (plan.settle_ms, ==, KTSTR_PLAN_DEFAULT_SETTLE_MS);
@@ -105,7 +106,7 @@ test_parse_nested (void)
                              "op MoveAllTasks outer/a x/y/Z_9-z\n"
                              "op SetCpuset outer/b exact:2\n";
   KtstrPlan plan;
-  KtstrError err = { "" };
+  KtstrPlanError err;
   g_assert_cmpint (ktstr_plan_parse (text, &plan, &err), ==, 0);
   g_assert_cmpstr (err.msg, ==, "");
   g_assert_cmpuint (plan.n_cgroups, ==, 6);
@@ -141,10 +142,10 @@ test_check_nested (void)
                              "work p/in CpuSpin\n"
                              "work p/all CpuSpin\n";
   KtstrPlan plan;
-  KtstrError err = { "" };
-  g_assert_cmpint (ktstr_plan_parse (text, &plan, &err), ==, 0);
+  KtstrPlanError parse_err;
+  g_assert_cmpint (ktstr_plan_parse (text, &plan, &parse_err), ==, 0);
   KtstrCpuSet cpus[3];
-  KtstrError perr = { "" };
+  KtstrError perr = { "" }, err = { "" };
   g_assert_cmpint (ktstr_cpuset_parse ("0-1", &cpus[0], &perr), ==, 0);
   g_assert_cmpint (ktstr_cpuset_parse ("1", &cpus[1], &perr), ==, 0);
   ktstr_cpuset_zero (&cpus[2]);
@@ -249,6 +250,23 @@ static const BadPlan bad_plans[] = {
     "plan line 2: guard_ms 1000 leaves no time for settle_ms 100 + duration_ms 900" },
   { "ktstr-plan 1\ntopology 2n3l2c1t\n", "plan line 2: invalid topology '2n3l2c1t'" },
   { "ktstr-plan 1\ntest a b\n", "plan line 2: expected 'test NAME'" },
+  { "ktstr-plan 1\nscheduler bin/x\n",
+    "plan line 2: scheduler: 'bin/x' is not an absolute path under 256 characters" },
+  { "ktstr-plan 1\nscheduler\n",
+    "plan line 2: expected 'scheduler PATH [ready_ms=MS] [stop_ms=MS]'" },
+  { "ktstr-plan 1\nscheduler /x\nscheduler /y\n",
+    "plan line 3: duplicate 'scheduler' (first given on line 2)" },
+  { "ktstr-plan 1\nscheduler /x ready_ms=0\n",
+    "plan line 2: scheduler: ready_ms=0: expected a whole number of milliseconds from 1 to "
+    "3600000" },
+  { "ktstr-plan 1\nscheduler /x stop_ms=1 stop_ms=2\n",
+    "plan line 2: scheduler: duplicate stop_ms=" },
+  { "ktstr-plan 1\nscheduler /x warm=1\n",
+    "plan line 2: scheduler: unknown option 'warm' (expected ready_ms=MS or stop_ms=MS)" },
+  { "ktstr-plan 1\nscheduler_arg -v\n", "plan line 2: scheduler_arg: no scheduler line before" },
+  { "ktstr-plan 1\nscheduler /x\nscheduler_env NOEQUALS\n",
+    "plan line 3: expected 'scheduler_env KEY=VALUE'" },
+  { "ktstr-plan 1\nscheduler_env A=1\n", "plan line 2: scheduler_env: no scheduler line before" },
 };
 
 static void
@@ -257,13 +275,141 @@ test_parse_errors (void)
   for (gsize i = 0; i < G_N_ELEMENTS (bad_plans); i++)
     {
       KtstrPlan plan;
-      KtstrError err = { "" };
+      KtstrPlanError perr;
+      KtstrError err;
       g_test_message ("plan %" G_GSIZE_FORMAT ": %s", i, bad_plans[i].text);
-      g_assert_cmpint (ktstr_plan_parse (bad_plans[i].text, &plan, &err), ==, -1);
+      g_assert_cmpint (ktstr_plan_parse (bad_plans[i].text, &plan, &perr), ==, -1);
+      ktstr_plan_error_text (&perr, &err);
       if (!g_str_has_prefix (err.msg, bad_plans[i].message))
         g_error ("plan %" G_GSIZE_FORMAT ": got '%s', expected it to start with '%s'", i, err.msg,
                  bad_plans[i].message);
     }
+}
+
+/* Every refusal says where it is as parts: the line, that line's
+ * directive and the field at fault, which the host maps back to a test
+ * file's group and key.  One case per kind of field. */
+static const struct
+{
+  const char *text;
+  unsigned line;
+  const char *directive, *field;
+} fields[] = {
+  { "", 1, "", "" },
+  { "ktstr-plan 1\nfrobnicate 3\n", 2, "frobnicate", "" },
+  { "ktstr-plan 1\nduration_ms x\n", 2, "duration_ms", "" },
+  { "ktstr-plan 1\ncgroup ..\n", 2, "cgroup", "name" },
+  { "ktstr-plan 1\ncgroup a cpuset=half\n", 2, "cgroup", "cpuset" },
+  { "ktstr-plan 1\ncgroup a weight=5\n", 2, "cgroup", "weight" },
+  { "ktstr-plan 1\ncgroup a/b\n", 2, "cgroup", "name" },
+  { "ktstr-plan 1\ncgroup a cpuset=exact:0\ncgroup a/b cpuset=exact:1\n", 3, "cgroup", "cpuset" },
+  { "ktstr-plan 1\nwork b CpuSpin\n", 2, "work", "cgroup" },
+  { "ktstr-plan 1\ncgroup a\nwork a Spin\n", 3, "work", "type" },
+  { "ktstr-plan 1\ncgroup a\nwork a CpuSpin workers=0\n", 3, "work", "workers" },
+  { "ktstr-plan 1\ncgroup a\nwork a Bursty burst_ms=0\n", 3, "work", "burst_ms" },
+  { "ktstr-plan 1\ncgroup a\nwork a Bursty spin=1\n", 3, "work", "spin" },
+  { "ktstr-plan 1\ncgroup a\nwork a CpuSpin nice=99\n", 3, "work", "nice" },
+  { "ktstr-plan 1\ncgroup a\nwork a CpuSpin 7\n", 3, "work", "" },
+  /* Whole-plan checks blame the line at fault, not the last one. */
+  { "ktstr-plan 1\ncgroup a\nwork a PipeIo workers=3\ntest t\n", 3, "work", "workers" },
+  { "ktstr-plan 1\ncgroup a\nwork a CpuSpin\ncgroup a/b\n", 3, "work", "cgroup" },
+  { "ktstr-plan 1\nstep half\n", 2, "step", "hold" },
+  { "ktstr-plan 1\nstep loop:10\nstep fixed:1\n", 2, "step", "hold" },
+  { "ktstr-plan 1\nop\n", 2, "op", "" },
+  { "ktstr-plan 1\nop Jump x\n", 2, "op", "kind" },
+  { "ktstr-plan 1\nop StopCgroup x\n", 2, "op", "cgroup" },
+  { "ktstr-plan 1\ncgroup a\nop SetCpuset a bogus\n", 3, "op", "cpuset" },
+  { "ktstr-plan 1\ncgroup a\nop Spawn a Bursty burst_ms=0\n", 3, "op", "burst_ms" },
+  { "ktstr-plan 1\nop WaitPayload p\n", 2, "op", "payload" },
+  { "ktstr-plan 1\ncgroup a\nstep loop:5\nop StopCgroup a\n", 4, "op", "kind" },
+  { "ktstr-plan 1\npayload p bin\n", 2, "payload", "path" },
+  { "ktstr-plan 1\npayload p /bin output=xml\n", 2, "payload", "output" },
+  { "ktstr-plan 1\npayload_arg q x\n", 2, "payload_arg", "name" },
+  { "ktstr-plan 1\npayload p /bin\npayload_env p A=1\npayload_env p B=2\n", 4, "payload_env",
+    "env" },
+  { "ktstr-plan 1\nguard_ms 10\nduration_ms 100\n", 2, "guard_ms", "" },
+  { "ktstr-plan 1\nscheduler x\n", 2, "scheduler", "path" },
+  { "ktstr-plan 1\nscheduler /x ready_ms=x\n", 2, "scheduler", "ready_ms" },
+  { "ktstr-plan 1\nscheduler_arg x\n", 2, "scheduler_arg", "" },
+};
+
+static void
+test_error_fields (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree KtstrPlan *plan = g_new0 (KtstrPlan, 1);
+      KtstrPlanError err;
+      g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, fields[i].text);
+      g_assert_cmpint (ktstr_plan_parse (fields[i].text, plan, &err), ==, -1);
+      g_test_message ("-> line %u '%s' '%s': %s", err.line, err.directive, err.field, err.msg);
+      g_assert_cmpuint (err.line, ==, fields[i].line);
+      g_assert_cmpstr (err.directive, ==, fields[i].directive);
+      g_assert_cmpstr (err.field, ==, fields[i].field);
+      g_assert_cmpstr (err.msg, !=, "");
+    }
+}
+
+/* The scheduler under test: its lines in any order after the scheduler
+ * line, arguments the rest of their line as written. */
+static void
+test_scheduler (void)
+{
+  g_autofree KtstrPlan *plan = g_new0 (KtstrPlan, 1);
+  KtstrPlanError err;
+  g_assert_cmpint (ktstr_plan_parse ("ktstr-plan 1\ncgroup a\n"
+                                     "scheduler /ktstr/sched/scx_simple ready_ms=15000 stop_ms=20\n"
+                                     "scheduler_arg -s\n"
+                                     "scheduler_env LD_LIBRARY_PATH=/ktstr/lib\n"
+                                     "scheduler_arg  two  spaces \n"
+                                     "scheduler_arg\n"
+                                     "work a CpuSpin\n",
+                                     plan, &err),
+                   ==, 0);
+  const KtstrPlanScheduler *sc = &plan->scheduler;
+  g_assert_true (sc->is_set);
+  g_assert_cmpstr (sc->binary, ==, "/ktstr/sched/scx_simple");
+  g_assert_cmpuint (sc->ready_ms, ==, 15000);
+  g_assert_cmpuint (sc->stop_ms, ==, 20);
+  g_assert_cmpuint (sc->line, ==, 3);
+  g_assert_cmpuint (sc->n_args, ==, 3);
+  g_assert_cmpstr (ktstr_plan_sched_arg (sc, 0), ==, "-s");
+  g_assert_cmpstr (ktstr_plan_sched_arg (sc, 1), ==, " two  spaces ");
+  g_assert_cmpstr (ktstr_plan_sched_arg (sc, 2), ==, "");
+  g_assert_cmpuint (sc->n_env, ==, 1);
+  g_assert_cmpstr (ktstr_plan_sched_env (sc, 0), ==, "LD_LIBRARY_PATH=/ktstr/lib");
+
+  /* Defaults; and no scheduler line, no scheduler. */
+  g_assert_cmpint (ktstr_plan_parse ("ktstr-plan 1\nscheduler /s\n", plan, &err), ==, 0);
+  g_assert_cmpuint (plan->scheduler.ready_ms, ==, KTSTR_PLAN_SCHED_DEFAULT_READY_MS);
+  g_assert_cmpuint (plan->scheduler.stop_ms, ==, KTSTR_PLAN_SCHED_DEFAULT_STOP_MS);
+  g_assert_cmpuint (plan->scheduler.n_args, ==, 0);
+  g_assert_cmpint (ktstr_plan_parse ("ktstr-plan 1\n", plan, &err), ==, 0);
+  g_assert_false (plan->scheduler.is_set);
+
+  /* At most KTSTR_PLAN_SCHED_MAX_ARGS arguments. */
+  g_autoptr (GString) many = g_string_new ("ktstr-plan 1\nscheduler /s\n");
+  for (int i = 0; i <= KTSTR_PLAN_SCHED_MAX_ARGS; i++)
+    g_string_append_printf (many, "scheduler_arg %d\n", i);
+  g_assert_cmpint (ktstr_plan_parse (many->str, plan, &err), ==, -1);
+  g_assert_cmpuint (err.line, ==, 3 + KTSTR_PLAN_SCHED_MAX_ARGS);
+  g_assert_cmpstr (err.field, ==, "arg");
+}
+
+/* payload_arg, like scheduler_arg, takes the rest of its line as written,
+ * blanks at its end included. */
+static void
+test_payload_arg_verbatim (void)
+{
+  g_autofree KtstrPlan *plan = g_new0 (KtstrPlan, 1);
+  KtstrPlanError err;
+  g_assert_cmpint (ktstr_plan_parse ("ktstr-plan 1\npayload p /bin/p\npayload_arg p a  b \r\n"
+                                     "payload_arg p \n",
+                                     plan, &err),
+                   ==, 0);
+  g_assert_cmpuint (plan->payloads[0].n_args, ==, 2);
+  g_assert_cmpstr (plan->payloads[0].args[0], ==, "a  b ");
+  g_assert_cmpstr (plan->payloads[0].args[1], ==, "");
 }
 
 static void
@@ -273,9 +419,11 @@ test_too_many_workers (void)
   for (int i = 0; i < 3; i++)
     g_string_append (text, "work a CpuSpin workers=200\n");
   KtstrPlan plan;
-  KtstrError err;
+  KtstrPlanError err;
   g_assert_cmpint (ktstr_plan_parse (text->str, &plan, &err), ==, -1);
-  g_assert_cmpstr (err.msg, ==, "plan line 5: too many workers in total (at most 512)");
+  g_assert_cmpuint (err.line, ==, 5);
+  g_assert_cmpstr (err.field, ==, "workers");
+  g_assert_cmpstr (err.msg, ==, "too many workers in total (at most 512)");
 }
 
 static void
@@ -285,8 +433,10 @@ test_long_line (void)
   for (int i = 0; i < 5000; i++)
     g_string_append_c (text, 'x');
   KtstrPlan plan;
+  KtstrPlanError perr;
   KtstrError err;
-  g_assert_cmpint (ktstr_plan_parse (text->str, &plan, &err), ==, -1);
+  g_assert_cmpint (ktstr_plan_parse (text->str, &plan, &perr), ==, -1);
+  ktstr_plan_error_text (&perr, &err);
   g_assert_cmpstr (err.msg, ==, "plan line 2: line too long (at most 4095 characters)");
 }
 
@@ -294,7 +444,7 @@ static void
 test_load (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("test-guest-plan-XXXXXX", &error);
+  g_autofree char *dir = g_dir_make_tmp ("test-plan-XXXXXX", &error);
   g_assert_no_error (error);
   g_autofree char *path = g_build_filename (dir, "plan", NULL);
   KtstrPlan plan;
@@ -324,13 +474,16 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/guest/plan/parse/full", test_parse_full);
-  g_test_add_func ("/guest/plan/parse/defaults", test_parse_defaults);
-  g_test_add_func ("/guest/plan/parse/errors", test_parse_errors);
-  g_test_add_func ("/guest/plan/parse/nested", test_parse_nested);
-  g_test_add_func ("/guest/plan/check-nested", test_check_nested);
-  g_test_add_func ("/guest/plan/parse/too-many-workers", test_too_many_workers);
-  g_test_add_func ("/guest/plan/parse/long-line", test_long_line);
-  g_test_add_func ("/guest/plan/load", test_load);
+  g_test_add_func ("/plan/parse/full", test_parse_full);
+  g_test_add_func ("/plan/parse/defaults", test_parse_defaults);
+  g_test_add_func ("/plan/parse/errors", test_parse_errors);
+  g_test_add_func ("/plan/parse/nested", test_parse_nested);
+  g_test_add_func ("/plan/parse/error-fields", test_error_fields);
+  g_test_add_func ("/plan/parse/scheduler", test_scheduler);
+  g_test_add_func ("/plan/parse/payload-arg-verbatim", test_payload_arg_verbatim);
+  g_test_add_func ("/plan/check-nested", test_check_nested);
+  g_test_add_func ("/plan/parse/too-many-workers", test_too_many_workers);
+  g_test_add_func ("/plan/parse/long-line", test_long_line);
+  g_test_add_func ("/plan/load", test_load);
   return g_test_run ();
 }

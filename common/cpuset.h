@@ -1,13 +1,14 @@
 /* CPU sets as fixed bitmaps, and the kernel's CPU list syntax ("0-3,5")
- * used by sysfs, cgroup cpuset files and the plan's exact:LIST. */
-#ifndef KTSTR_GUEST_CPULIST_H
-#define KTSTR_GUEST_CPULIST_H
+ * used by sysfs, cgroup cpuset files and the plan's exact:LIST.  Shared:
+ * the plan grammar parses lists with it on both sides. */
+#ifndef KTSTR_COMMON_CPUSET_H
+#define KTSTR_COMMON_CPUSET_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "guest-init/util.h"
+#include "common/error.h"
 
 /* The host caps topologies at 512 CPUs (common/topology.c); twice that
  * leaves room for sysfs trees we did not ask for. */

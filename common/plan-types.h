@@ -1,16 +1,18 @@
-/* The test plan the host packs at KTSTR_PLAN_PATH (format in
- * common/proto.h): parsed and validated up front, so that a bad plan is one
- * clear error naming the line, before anything is set up. */
-#ifndef KTSTR_GUEST_PLAN_H
-#define KTSTR_GUEST_PLAN_H
+/* What a test plan is once parsed: the structures the plan grammar fills
+ * (common/plan.h) and the guest agent runs, their limits and defaults, and
+ * the error a plan that cannot be parsed leaves behind.  The plan's text
+ * format is described in common/proto.h.  Plain C, shared by host and
+ * guest. */
+#ifndef KTSTR_COMMON_PLAN_TYPES_H
+#define KTSTR_COMMON_PLAN_TYPES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "guest-init/cpulist.h"
-#include "guest-init/util.h"
-#include "guest-init/workopts.h"
-#include "guest-init/worktypes.h"
+#include "common/cpuset.h"
+#include "common/plan-workopts.h"
+#include "common/plan-worktypes.h"
 
 #define KTSTR_PLAN_MAX_CGROUPS 64
 #define KTSTR_PLAN_MAX_WORKS 128
@@ -35,6 +37,14 @@
 #define KTSTR_PLAN_HOST_CGROUP "_host"
 /* Step of the backdrop (everything before the first step line). */
 #define KTSTR_PLAN_BACKDROP (-1)
+
+/* The scheduler under test: its arguments and environment entries share
+ * one buffer of this many bytes. */
+#define KTSTR_PLAN_SCHED_MAX_ARGS 64
+#define KTSTR_PLAN_SCHED_MAX_ENV 16
+#define KTSTR_PLAN_SCHED_TEXT_MAX 16384
+#define KTSTR_PLAN_SCHED_DEFAULT_READY_MS 10000
+#define KTSTR_PLAN_SCHED_DEFAULT_STOP_MS 5000
 
 typedef enum
 {
@@ -81,8 +91,8 @@ typedef struct
   bool is_op; /* started by a Spawn/SpawnHost op, not at its step's setup */
 } KtstrPlanWork;
 
-/* The 13 ops (common/proto.h; ktstr-test(5), STEPS), in the order of their
- * names table. */
+/* The 13 ops a step (or the backdrop) runs, in the order of their names
+ * (ktstr_op_kind_name). */
 typedef enum
 {
   KTSTR_OP_ADD_CGROUP,
@@ -138,6 +148,25 @@ typedef struct
   unsigned line;
 } KtstrPlanPayload;
 
+/* The scheduler under test, from the scheduler, scheduler_arg and
+ * scheduler_env lines.  Its arguments and environment entries are
+ * NUL-terminated strings in TEXT, at the offsets ARG_AT and ENV_AT
+ * (ktstr_plan_sched_arg and ktstr_plan_sched_env read them), so that a
+ * plan stays one plain block of memory. */
+typedef struct
+{
+  bool is_set; /* the plan has a scheduler line */
+  char binary[KTSTR_PLAN_PATH_MAX];
+  uint64_t ready_ms; /* how long it may take to be enabled */
+  uint64_t stop_ms;  /* how long a clean stop may take */
+  unsigned n_args, n_env;
+  unsigned arg_at[KTSTR_PLAN_SCHED_MAX_ARGS];
+  unsigned env_at[KTSTR_PLAN_SCHED_MAX_ENV];
+  size_t text_len;
+  char text[KTSTR_PLAN_SCHED_TEXT_MAX];
+  unsigned line;
+} KtstrPlanScheduler;
+
 typedef struct
 {
   char test[128];
@@ -157,29 +186,22 @@ typedef struct
   KtstrPlanOp ops[KTSTR_PLAN_MAX_OPS];
   unsigned n_payloads;
   KtstrPlanPayload payloads[KTSTR_PLAN_MAX_PAYLOADS];
+  KtstrPlanScheduler scheduler;
 } KtstrPlan;
 
-/* The name of an op kind ("AddCgroup", ...). */
-const char *ktstr_op_kind_name (KtstrOpKind kind);
-
-/* How long the scenario runs from ScenarioStart: duration_ms without
- * steps, else the steps' holds (a loop step lasts until duration_ms). */
-uint64_t ktstr_plan_run_ms (const KtstrPlan *plan);
-
-/* Whether S is a valid nested cgroup name ("outer/inner"). */
-bool ktstr_plan_is_valid_cgroup_path (const char *s);
-
-/* With CPUS the plan's cgroup cpusets resolved (empty: all), -1 and ERR
- * naming both when a child's CPUs are not within its parent's. */
-int ktstr_plan_check_nested (const KtstrPlan *plan, const KtstrCpuSet *cpus, KtstrError *err);
-
-/* Parses TEXT.  Errors read "plan line N: ..." and name the offending word. */
-int ktstr_plan_parse (const char *text, KtstrPlan *plan, KtstrError *err);
-
-/* Reads PATH (at most KTSTR_PLAN_MAX_BYTES) and parses it. */
-int ktstr_plan_load (const char *path, KtstrPlan *plan, KtstrError *err);
-
-/* Parses one cpuset SPEC (the part after cpuset=). */
-int ktstr_cpuset_spec_parse (const char *text, KtstrCpusetSpec *spec, KtstrError *err);
+/* Why a plan was refused, as parts rather than one sentence, so that the
+ * host can point at the test-file key a plan line came from without
+ * reading the message back.  The guest reports ktstr_plan_error_text. */
+typedef struct
+{
+  unsigned line;      /* the plan line at fault (1 is the version line); 0: none */
+  char directive[32]; /* that line's first word ("work", "op", "step"...); "" for none */
+  /* What on the line is wrong: the key of a key=value word ("workers",
+   * "cpuset", a work parameter, "output"), or the part a word stands for
+   * ("name", "type", "cgroup", "kind", "hold", "path", "arg", "env");
+   * "" when it is the line as a whole. */
+  char field[64];
+  char msg[400]; /* what is wrong and what is expected */
+} KtstrPlanError;
 
 #endif
