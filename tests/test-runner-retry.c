@@ -1,6 +1,6 @@
 /* The runner's rule for runs killed by the emulator, not by the test: under
- * TCG a guest that dies before the agent's hello, or of QEMU's code-patching
- * race ("Oops: int3") at any stage, runs once more; anything else, and
+ * TCG a guest that dies or reports a stall before the agent's hello, or dies
+ * of QEMU's code-patching race ("Oops: int3") at any stage, runs once more; anything else, and
  * anything under KVM, is judged as it is.  Driven by a fake backend whose
  * guest says, attempt by attempt, what the test scripts. */
 #include "config.h"
@@ -14,9 +14,11 @@
 
 typedef enum
 {
-  GUEST_RACE_AFTER_HELLO,  /* hello, then "Oops: int3" and a panic */
-  GUEST_PANIC_AFTER_HELLO, /* hello, then an ordinary panic */
-  GUEST_PASS,              /* a complete, passing scenario */
+  GUEST_RACE_AFTER_HELLO,   /* hello, then "Oops: int3" and a panic */
+  GUEST_PANIC_AFTER_HELLO,  /* hello, then an ordinary panic */
+  GUEST_PASS,               /* a complete, passing scenario */
+  GUEST_STALL_BEFORE_HELLO, /* no hello; the kernel reports an RCU stall; deadline */
+  GUEST_SILENT_TIMEOUT,     /* no hello and nothing on the console; deadline */
 } GuestScript;
 
 static GuestScript script[4];
@@ -54,6 +56,17 @@ fake_launch (KtstrVm *vm, GError **error)
 {
   GuestScript what = script[MIN (attempts, G_N_ELEMENTS (script) - 1)];
   attempts++;
+  if (what == GUEST_STALL_BEFORE_HELLO || what == GUEST_SILENT_TIMEOUT)
+    {
+      const char *console
+          = what == GUEST_STALL_BEFORE_HELLO
+                ? "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"
+                  "rcu: rcu_preempt kthread timer wakeup didn't happen for 21004 jiffies!\n"
+                : "";
+      g_assert_true (g_file_set_contents (vm->config.console_path, console, -1, NULL));
+      vm->end = KTSTR_VM_END_TIMEOUT;
+      return TRUE;
+    }
   say (vm, "{\"t\":\"hello\",\"proto\":1,\"uptime_ms\":5,\"kernel\":\"6.12.0-fake\"}");
   if (what != GUEST_PASS)
     {
@@ -223,6 +236,41 @@ test_race_under_kvm_not_rerun (Fixture *f, gconstpointer data)
   accel = "tcg";
 }
 
+/* Under TCG a guest whose kernel stalls before the agent starts (a timer
+ * interrupt lost by the emulator on a loaded host) boots once more; a
+ * silent hang, or the same stall twice, is judged as it is. */
+static void
+test_stall_before_hello_reruns (Fixture *f, gconstpointer data)
+{
+  script[0] = GUEST_STALL_BEFORE_HELLO;
+  script[1] = GUEST_PASS;
+  accel = "tcg";
+  g_autoptr (KtstrTestResult) r = run_once (f);
+  g_assert_cmpuint (attempts, ==, 2);
+  g_assert_cmpint (r->outcome, ==, KTSTR_OUTCOME_PASS);
+}
+
+static void
+test_stall_twice_fails (Fixture *f, gconstpointer data)
+{
+  script[0] = script[1] = script[2] = GUEST_STALL_BEFORE_HELLO;
+  accel = "tcg";
+  g_autoptr (KtstrTestResult) r = run_once (f);
+  g_assert_cmpuint (attempts, ==, 2);
+  g_assert_cmpint (r->outcome, ==, KTSTR_OUTCOME_FAIL);
+}
+
+static void
+test_silent_timeout_not_rerun (Fixture *f, gconstpointer data)
+{
+  script[0] = GUEST_SILENT_TIMEOUT;
+  script[1] = GUEST_PASS;
+  accel = "tcg";
+  g_autoptr (KtstrTestResult) r = run_once (f);
+  g_assert_cmpuint (attempts, ==, 1);
+  g_assert_cmpint (r->outcome, ==, KTSTR_OUTCOME_FAIL);
+}
+
 /* Options that cannot make a run are refused before any boot, in the
  * runner's own error domain: a topology that is no topology, and a
  * --timeout shorter than the scenario. */
@@ -258,6 +306,12 @@ main (int argc, char **argv)
               test_ordinary_panic_not_rerun, fixture_tear_down);
   g_test_add ("/runner/retry/kvm", Fixture, NULL, fixture_set_up, test_race_under_kvm_not_rerun,
               fixture_tear_down);
+  g_test_add ("/runner/retry/tcg-stall-before-hello", Fixture, NULL, fixture_set_up,
+              test_stall_before_hello_reruns, fixture_tear_down);
+  g_test_add ("/runner/retry/tcg-stall-twice", Fixture, NULL, fixture_set_up,
+              test_stall_twice_fails, fixture_tear_down);
+  g_test_add ("/runner/retry/silent-timeout", Fixture, NULL, fixture_set_up,
+              test_silent_timeout_not_rerun, fixture_tear_down);
   g_test_add ("/runner/invalid-options", Fixture, NULL, fixture_set_up, test_invalid_options,
               fixture_tear_down);
   return g_test_run ();

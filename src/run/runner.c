@@ -456,14 +456,26 @@ died_of_tcg_patch_race (const KtstrVmResult *vm, const Console *console, char **
   return *why != NULL;
 }
 
+/* TRUE when, under TCG, the guest kernel died or stalled before the agent
+ * said hello.  A stall is the kernel's own RCU stall report on a guest that
+ * then ran into its deadline: on a loaded host the emulator can lose a
+ * vCPU's timer interrupt while the kernel boots ("timer wakeup didn't
+ * happen"), and nothing of the test has run yet.  A guest that hangs
+ * without saying why is judged as it is. */
 static gboolean
 died_before_agent (const KtstrSession *session, const KtstrVmResult *vm, const Console *console,
                    char **why)
 {
-  static const char *const marks[] = { KTSTR_CONSOLE_PANIC_MARK, "Oops:", "BUG:", NULL };
+  static const char *const death_marks[] = { KTSTR_CONSOLE_PANIC_MARK, "Oops:", "BUG:", NULL };
+  static const char *const stall_marks[] = { "rcu: INFO:", "detected stalls on CPUs", NULL };
   if (session->has_hello || vm->accel == NULL || !g_str_equal (vm->accel, "tcg"))
     return FALSE;
-  if (vm->end != KTSTR_VM_END_PANIC && vm->end != KTSTR_VM_END_RESET)
+  const char *const *marks;
+  if (vm->end == KTSTR_VM_END_PANIC || vm->end == KTSTR_VM_END_RESET)
+    marks = death_marks;
+  else if (vm->end == KTSTR_VM_END_TIMEOUT)
+    marks = stall_marks;
+  else
     return FALSE;
   if (console->text == NULL)
     return FALSE;
@@ -638,7 +650,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
         break;
       if (died_before_agent (session, &vm, &log, &why))
         notice (r,
-                "%s: the guest kernel died before the agent started under TCG (%s); "
+                "%s: the guest kernel died or stalled before the agent started under TCG (%s); "
                 "booting it once more",
                 def->name, why);
       else if (died_of_tcg_patch_race (&vm, &log, &why))
