@@ -378,7 +378,6 @@ test_missing_library (void)
       g_assert_null (strstr (r.out, "steady"));
       g_autofree char *target = g_build_filename (r.cwd, "target", NULL);
       g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS)); /* no run, no sidecar */
-      g_assert_cmpfloat (r.seconds, <, 5.0);
     }
   g_unlink (copy);
   g_rmdir (dir);
@@ -420,7 +419,9 @@ test_no_sched_ext_kernel (void)
   g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 2);
   g_assert_nonnull (strstr (r.err, "has no sched_ext"));
   g_assert_nonnull (strstr (r.err, "CONFIG_SCHED_CLASS_EXT"));
-  g_assert_cmpfloat (r.seconds, <, 5.0);
+  /* Refused before any VM: no run directory, so no sidecar. */
+  g_autofree char *target = g_build_filename (r.cwd, "target", NULL);
+  g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
   ktstr_vm_run_clear (&r);
 }
 
