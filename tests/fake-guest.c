@@ -7,6 +7,7 @@
 #include "kernel/kernel-cache.h"
 
 gint fake_guest_blocking_started;
+const char *fake_guest_kernel = "6.12.0-fake";
 /* Boots of FAKE_GUEST_NOISY and FAKE_GUEST_CALM guests so far: their
  * iterations follow them. */
 static gint noisy_boots, calm_boots;
@@ -41,7 +42,9 @@ say (KtstrVm *vm, const char *line)
 static gboolean
 fake_launch (KtstrVm *vm, GError **error)
 {
-  say (vm, "{\"t\":\"hello\",\"proto\":1,\"uptime_ms\":5,\"kernel\":\"6.12.0-fake\"}");
+  g_autofree char *hello = g_strdup_printf (
+      "{\"t\":\"hello\",\"proto\":1,\"uptime_ms\":5,\"kernel\":\"%s\"}", fake_guest_kernel);
+  say (vm, hello);
   if (vm->config.memory_mb == FAKE_GUEST_BLOCK)
     {
       g_atomic_int_set (&fake_guest_blocking_started, 1);
@@ -159,6 +162,7 @@ fake_guest_fixture_set_up (FakeGuestFixture *f, gconstpointer data)
   f->runner = fake_guest_runner_new (f, f->sidecars);
   f->variants = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_variant_free);
   g_atomic_int_set (&fake_guest_blocking_started, 0);
+  fake_guest_kernel = "6.12.0-fake";
   g_atomic_int_set (&noisy_boots, 0);
   g_atomic_int_set (&calm_boots, 0);
 }

@@ -24,6 +24,9 @@ enum
 };
 
 extern const KtstrBackend fake_guest_backend;
+/* The kernel version the guests say they run (the sidecar records it):
+ * "6.12.0-fake" until a test sets another. */
+extern const char *fake_guest_kernel;
 /* Raised when a FAKE_GUEST_BLOCK guest has started. */
 extern gint fake_guest_blocking_started;
 

@@ -7,6 +7,7 @@
 #include "backends/backend.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
+#include "cli/list-variants.h"
 #include "cli/repeat-auto.h"
 #include "cli/test-report.h"
 #include "common/topology.h"
@@ -14,6 +15,7 @@
 #include "run/executor.h"
 #include "run/plan.h"
 #include "run/select.h"
+#include "run/shard.h"
 #include "sched/scheduler-def.h"
 #include "testdef/testdef.h"
 
@@ -39,6 +41,10 @@ typedef struct
   char *repeat;
   guint trials;     /* --repeat N; 1 when not given; with auto, the maximum */
   gboolean is_auto; /* --repeat auto[:MAX] */
+  char *shard_text;
+  KtstrShard shard; /* count 0: not sharded */
+  gboolean list_variants;
+  gboolean json;
 } TestArgs;
 
 static int usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
@@ -113,12 +119,16 @@ parse_repeat (const char *text, guint *trials, gboolean *is_auto, GError **error
 }
 
 /* The header line: the kernel and backend, and what the run expands to.
+ * BASE is the list before trials (a shard's part of the plan's);
  * N_VARIANTS counts every run of the list, trials included (0: not known
  * yet, --repeat auto). */
 static void
-print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, guint n_tests,
-              const TestArgs *a, guint n_variants, guint jobs)
+print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, GPtrArray *base,
+              guint n_tests, const TestArgs *a, guint n_variants, guint jobs)
 {
+  if (a->shard.count > 0)
+    fprintf (human, "ktstr: shard %u/%u: %u of the run's %u variants\n", a->shard.index,
+             a->shard.count, base->len, ktstr_run_plan_get_variants (plan)->len);
   const KtstrKernel *kernel = q->kernel;
   g_autofree char *times
       = a->is_auto      ? g_strdup_printf (" × %u to %u trials until settled, one VM each",
@@ -141,28 +151,26 @@ print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, g
            n_tests == 1 ? "" : "s", n_presets, n_presets == 1 ? "" : "s", n_profiles,
            n_profiles == 1 ? "" : "s", times);
   if (a->is_auto)
-    fprintf (human, "gauntlet: %u variant%s, trials round by round, %u at a time\n",
-             ktstr_run_plan_get_variants (plan)->len,
-             ktstr_run_plan_get_variants (plan)->len == 1 ? "" : "s", jobs);
+    fprintf (human, "gauntlet: %u variant%s, trials round by round, %u at a time\n", base->len,
+             base->len == 1 ? "" : "s", jobs);
   else
     fprintf (human, "gauntlet: %u variant%s, %u at a time\n", n_variants,
              n_variants == 1 ? "" : "s", jobs);
   fflush (human);
 }
 
-/* Runs PLAN's variants, JOBS at once, printing as TestArgs say; returns the
- * exit status. */
+/* Runs BASE (PLAN's variants, or a shard's part of them), JOBS at once,
+ * printing as TestArgs say; returns the exit status. */
 static int
-run_plan (const TestArgs *a, const KtstrRunRequest *q, KtstrRunPlan *plan, guint n_tests,
-          KtstrTestReport *report)
+run_plan (const TestArgs *a, const KtstrRunRequest *q, KtstrRunPlan *plan, GPtrArray *base,
+          guint n_tests, KtstrTestReport *report)
 {
-  /* Trials are the plan's list repeated, one VM per trial; with auto the
-   * rounds are made as the trials settle. */
-  g_autoptr (GPtrArray) variants
-      = ktstr_variants_repeat (ktstr_run_plan_get_variants (plan), a->is_auto ? 1 : a->trials);
+  /* Trials are the list repeated, one VM per trial; with auto the rounds
+   * are made as the trials settle.  A shard is cut before the trials, so
+   * a variant's trials all run on one machine. */
+  g_autoptr (GPtrArray) variants = ktstr_variants_repeat (base, a->is_auto ? 1 : a->trials);
   g_autoptr (KtstrRepeatAuto) repeat_auto
-      = a->is_auto ? ktstr_repeat_auto_new (ktstr_run_plan_get_variants (plan), a->trials, report)
-                   : NULL;
+      = a->is_auto ? ktstr_repeat_auto_new (base, a->trials, report) : NULL;
   guint n_results = a->is_auto ? 0 : variants->len;
   /* A plain run is a list like any other, one VM at a time. */
   guint jobs = q->is_gauntlet ? (a->jobs > 0 ? (guint)a->jobs : g_get_num_processors ()) : 1;
@@ -185,7 +193,7 @@ run_plan (const TestArgs *a, const KtstrRunRequest *q, KtstrRunPlan *plan, guint
   /* Plain runs print the TAP plan before the header, gauntlets after. */
   if (!q->is_gauntlet)
     ktstr_test_report_begin (report, executor, n_results);
-  print_header (human, q, plan, n_tests, a, n_results, jobs);
+  print_header (human, q, plan, base, n_tests, a, n_results, jobs);
   if (q->is_gauntlet)
     ktstr_test_report_begin (report, executor, n_results);
   if (repeat_auto != NULL)
@@ -206,6 +214,7 @@ ktstr_cmd_test (int argc, char **argv)
   g_auto (GStrv) includes = NULL;
   g_autofree char *scheduler_file_arg = NULL, *flags_arg = NULL;
   g_autofree char *presets_arg = NULL, *junit_arg = NULL, *repeat_arg = NULL;
+  g_autofree char *shard_arg = NULL;
   /* Everything after "--" goes to the scheduler. */
   g_autoptr (GStrvBuilder) sched_args_b = g_strv_builder_new ();
   for (int i = 1; i < argc; i++)
@@ -263,6 +272,18 @@ ktstr_cmd_test (int argc, char **argv)
       "round by round over all tests; auto[:MAX]: add trials until every gated metric's "
       "relative standard error is within a quarter of its gate (3 to MAX, default 10)",
       "N|auto[:MAX]" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &a.shard_text,
+      "Run only shard I of N: the variants are split into N parts of about equal expected cost, "
+      "the same on every machine (for a CI job matrix; 1 <= I <= N)",
+      "I/N" },
+    { "list-variants", 0, 0, G_OPTION_ARG_NONE, &a.list_variants,
+      "Print the variants the run would boot (name, test, topology, preset, profile, shard, "
+      "expected cost) and boot nothing",
+      NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &a.json,
+      "Print the run's results (or with --list-variants the variants) as JSON on stdout "
+      "(human output goes to stderr)",
+      NULL },
     { "timings", 0, 0, G_OPTION_ARG_NONE, &a.timings,
       "Print per-test timings: start to hello, boot to hello, harness overhead (and with "
       "--repeat what the trials' boots cost)",
@@ -291,10 +312,21 @@ ktstr_cmd_test (int argc, char **argv)
   presets_arg = a.presets;
   junit_arg = a.junit;
   repeat_arg = a.repeat;
+  shard_arg = a.shard_text;
   if (!parsed)
     return usage_error ("%s (see --help)", error->message);
   if (!parse_repeat (a.repeat, &a.trials, &a.is_auto, &error))
     return usage_error ("%s", error->message);
+  if (a.shard_text != NULL && !ktstr_shard_parse (a.shard_text, &a.shard, &error))
+    return usage_error ("%s", error->message);
+  if (a.json && a.tap)
+    return usage_error ("--json and --tap both print on stdout; choose one");
+  if (a.list_variants && (a.tap || a.junit != NULL || a.repeat != NULL || a.timings))
+    return usage_error ("--list-variants boots nothing; drop --%s",
+                        a.tap              ? "tap"
+                        : a.junit != NULL  ? "junit"
+                        : a.repeat != NULL ? "repeat"
+                                           : "timings");
 
   KtstrTopology topo;
   char topo_err[256];
@@ -344,6 +376,8 @@ ktstr_cmd_test (int argc, char **argv)
   KtstrTestReportOptions ro = {
     .style = a.gauntlet ? KTSTR_TEST_REPORT_GAUNTLET : KTSTR_TEST_REPORT_PLAIN,
     .tap = a.tap,
+    .json = a.json,
+    .shard = a.shard_text,
     .timings = a.timings,
     .trials = a.trials,
     .verbose = a.verbose,
@@ -371,5 +405,13 @@ ktstr_cmd_test (int argc, char **argv)
   g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new (&request, tests, &error);
   if (plan == NULL)
     return usage_error ("%s", error->message);
-  return run_plan (&a, &request, plan, tests->len, report);
+  if (a.list_variants)
+    {
+      ktstr_list_variants_print (stdout, plan, a.shard.count > 0 ? &a.shard : NULL, a.json);
+      return KTSTR_EXIT_OK;
+    }
+  g_autoptr (GPtrArray) base
+      = a.shard.count > 0 ? ktstr_shard_select (ktstr_run_plan_get_variants (plan), &a.shard)
+                          : g_ptr_array_ref (ktstr_run_plan_get_variants (plan));
+  return run_plan (&a, &request, plan, base, tests->len, report);
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "run/output-junit.h"
+#include "run/output-json.h"
 #include "run/output-tap.h"
 #include "run/progress.h"
 #include "util/exit-status.h"
@@ -30,7 +31,7 @@ ktstr_test_report_new (const KtstrTestReportOptions *options)
 {
   KtstrTestReport *t = g_new0 (KtstrTestReport, 1);
   t->options = *options;
-  t->human = options->tap ? stderr : stdout;
+  t->human = options->tap || options->json ? stderr : stdout;
   t->has_progress = isatty (fileno (t->human)) && !options->verbose;
   g_mutex_init (&t->lock);
   return t;
@@ -321,6 +322,13 @@ ktstr_test_report_finish (KtstrTestReport *t, const char *rundir)
                : s.harness_errors > 0 ? KTSTR_EXIT_USAGE
                : s.failed > 0         ? KTSTR_EXIT_FAILED
                                       : KTSTR_EXIT_OK;
+  if (t->options.json)
+    {
+      g_autofree char *json = ktstr_run_json_to_data (
+          rundir, t->options.shard, &s, ktstr_executor_get_results (t->executor));
+      fputs (json, stdout);
+      fflush (stdout);
+    }
   g_autoptr (GError) error = NULL;
   if (t->options.junit_path != NULL
       && !ktstr_junit_write (t->options.junit_path, "ktstr",

@@ -2,7 +2,8 @@
  * runs and gauntlets.
  *
  * Human lines go to stdout (stderr under --tap, where stdout carries TAP
- * version 13): a header, one line per result as it arrives, the failure
+ * version 13, and under --json, where it carries the run's JSON document,
+ * run/output-json.h, at the end): a header, one line per result as it arrives, the failure
  * report of each failing test on stderr, --timings lines, then the run
  * directory and the counts (with --timings and trials, what the trials cost
  * and what one boot per test would save).  Plain runs and gauntlets keep
@@ -39,6 +40,8 @@ typedef struct
 {
   KtstrTestReportStyle style;
   gboolean tap;
+  gboolean json;      /* the run as JSON on stdout when it ends */
+  const char *shard;  /* "I/N" for the JSON document; NULL: not sharded */
   gboolean timings;
   guint trials;           /* --repeat N: each test's runs (1: not repeated); auto: its maximum */
   gboolean verbose;       /* the console is echoed: no progress line */

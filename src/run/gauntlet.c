@@ -34,6 +34,8 @@ ktstr_gauntlet_expand (GPtrArray *tests, const KtstrPreset *const *presets, GPtr
               v->profile_index = f;
               v->memory_mb = memory_mb ? MAX (MAX (memory_mb, cpus * 64), 256u) : p->memory_mb;
               v->skip_reason = fits ? NULL : g_strdup (unfit->message);
+              /* Another host of a sharded run may run it (shard.h). */
+              v->is_host_skip = !fits && ktstr_preset_fits (p, def, sdef, NULL, NULL);
               g_ptr_array_add (out, v);
             }
         }

@@ -24,6 +24,7 @@ struct _KtstrRunPlan
   GPtrArray *keep;           /* strvs the runners' options point into */
   gboolean is_sched_ext_checked;
   guint n_presets, n_profiles;
+  GPtrArray *profile_names; /* char*: a gauntlet's flag profiles, by profile_index */
   gboolean is_kvm;
 };
 
@@ -36,6 +37,7 @@ ktstr_run_plan_free (KtstrRunPlan *p)
   g_clear_pointer (&p->variants, g_ptr_array_unref);
   g_clear_pointer (&p->runners, g_hash_table_unref);
   g_clear_pointer (&p->keep, g_ptr_array_unref);
+  g_clear_pointer (&p->profile_names, g_ptr_array_unref);
   g_free (p);
 }
 
@@ -58,6 +60,14 @@ ktstr_run_plan_get_gauntlet_shape (const KtstrRunPlan *p, guint *n_presets, guin
   *n_presets = p->n_presets;
   *n_profiles = p->n_profiles;
   *is_kvm = p->is_kvm;
+}
+
+const char *
+ktstr_run_plan_get_profile_name (const KtstrRunPlan *p, const KtstrVariant *v)
+{
+  if (v->preset == NULL || v->profile_index >= p->profile_names->len)
+    return NULL;
+  return p->profile_names->pdata[v->profile_index];
 }
 
 /* Kernel arguments ktstr sets itself. */
@@ -289,6 +299,7 @@ expand_gauntlet (KtstrRunPlan *p, GPtrArray *tests, GError **error)
       if (runner == NULL)
         return FALSE;
       g_ptr_array_add (runners, runner);
+      g_ptr_array_add (p->profile_names, g_strdup (prof->name));
     }
   KtstrHostCapacity cap;
   ktstr_host_capacity_detect (&cap, q->backend);
@@ -341,6 +352,7 @@ ktstr_run_plan_new (const KtstrRunRequest *q, GPtrArray *tests, GError **error)
   p->runners
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)ktstr_runner_free);
   p->keep = g_ptr_array_new_with_free_func ((GDestroyNotify)g_strfreev);
+  p->profile_names = g_ptr_array_new_with_free_func (g_free);
   if (!(q->is_gauntlet ? expand_gauntlet (p, tests, error) : expand_plain (p, tests, error)))
     return NULL;
   /* What the runner would refuse after the first VMs have run is refused

@@ -74,6 +74,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrRunPlan, ktstr_run_plan_free)
 /* The variants, in run order (KtstrVariant*, owned by the plan). */
 GPtrArray *ktstr_run_plan_get_variants (const KtstrRunPlan *plan);
 
+/* The name of V's flag profile in a gauntlet (borrowed); NULL in a plain
+ * run. */
+const char *ktstr_run_plan_get_profile_name (const KtstrRunPlan *plan, const KtstrVariant *variant);
+
 /* Where the sidecars go (every runner of a run shares the directory). */
 const char *ktstr_run_plan_get_rundir (const KtstrRunPlan *plan);
 

@@ -5,7 +5,7 @@
  * test at one topology with one runner (one scheduler choice and its
  * flags); the list is ordered as it should run.  Later features are
  * transformations of the list, not new drivers: trials repeat entries
- * (ktstr_variants_repeat), a shard would keep every Nth entry, several
+ * (ktstr_variants_repeat), a shard keeps its part of the list (shard.h), several
  * kernels would concatenate one list per kernel.
  *
  * A variant that must not run carries its skip reason.  In a plain run the
@@ -35,6 +35,7 @@ typedef struct
   guint memory_mb;           /* 0: the runner's */
   char *skip_reason;         /* non-NULL: not run, and why */
   gboolean is_skip_recorded; /* a skip that still writes its sidecar */
+  gboolean is_host_skip;     /* skipped only because this host cannot run it */
   KtstrRunner *runner;       /* borrowed from the plan; NULL only in unit tests */
   guint trial;               /* 1-based in a repeated run; 0 when not repeated */
 } KtstrVariant;
