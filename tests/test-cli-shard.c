@@ -1,0 +1,226 @@
+/* `ktstr test --shard`, `--list-variants` and `--json` end to end where
+ * no VM boots (the kernel is /bin/true, so a test that did boot would
+ * fail): bad I/N refused naming the value, the listing's partition
+ * covering the run once and unchanged by the order of the arguments, a
+ * shard running only its part, and the JSON documents scripts read. */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "tests/vm-run.h"
+
+typedef struct
+{
+  int status;
+  char *out;
+  char *err;
+} CliRun;
+
+static void
+cli_run_clear (CliRun *r)
+{
+  g_clear_pointer (&r->out, g_free);
+  g_clear_pointer (&r->err, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
+
+/* Runs `ktstr test --kernel=/bin/true ARGS…` in CWD. */
+static void
+cli_run (CliRun *r, const char *cwd, const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (argv, g_build_filename (ktstr_vm_test_builddir (), "src", "ktstr", NULL));
+  g_ptr_array_add (argv, g_strdup ("test"));
+  g_ptr_array_add (argv, g_strdup ("--kernel=/bin/true"));
+  for (const char *const *a = args; *a; a++)
+    g_ptr_array_add (argv, g_strdup (*a));
+  g_ptr_array_add (argv, NULL);
+  g_auto (GStrv) envp = g_get_environ ();
+  envp = g_environ_unsetenv (envp, "KTSTR_SIDECAR_DIR");
+  envp = g_environ_unsetenv (envp, "CARGO_TARGET_DIR");
+  envp = g_environ_unsetenv (envp, "KTSTR_DATADIR");
+  int wait_status = 0;
+  g_autoptr (GError) error = NULL;
+  memset (r, 0, sizeof *r);
+  g_assert_true (g_spawn_sync (cwd, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                               &r->out, &r->err, &wait_status, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  r->status = WEXITSTATUS (wait_status);
+  g_test_message ("exit %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
+}
+
+static JsonNode *
+parse (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  JsonNode *node = json_from_string (text, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  return node;
+}
+
+static void
+test_shard_invalid (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli-shard");
+  static const char *const bad[] = { "0/2", "3/2", "2", "a/b", "1/0", "1/4097", "" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *arg = g_strconcat ("--shard=", bad[i], NULL);
+      g_auto (CliRun) r = { 0 };
+      cli_run (&r, cwd, (const char *[]){ arg, "steady", NULL });
+      g_assert_cmpint (r.status, ==, 2);
+      g_autofree char *want = g_strdup_printf ("ktstr test: --shard '%s': give I/N", bad[i]);
+      g_assert_nonnull (strstr (r.err, want));
+    }
+  /* Options that do not go together, refused by name. */
+  const struct
+  {
+    const char *args[4];
+    const char *message;
+  } cases[] = {
+    { { "--json", "--tap", "steady", NULL }, "--json and --tap both print on stdout" },
+    { { "--list-variants", "--tap", "steady", NULL }, "--list-variants boots nothing; drop --tap" },
+    { { "--list-variants", "--repeat=2", "steady", NULL },
+      "--list-variants boots nothing; drop --repeat" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto (CliRun) r = { 0 };
+      cli_run (&r, cwd, cases[i].args);
+      g_assert_cmpint (r.status, ==, 2);
+      g_assert_nonnull (strstr (r.err, cases[i].message));
+    }
+  g_autoptr (GPtrArray) scs = ktstr_vm_test_load_sidecars (cwd);
+  g_assert_cmpuint (scs->len, ==, 0);
+  ktstr_vm_test_remove_tree (cwd);
+}
+
+static const char *const tests_fwd[]
+    = { "steady", "steady_llc", "affinity_llc", "basic_bursty", "pipe_io", NULL };
+
+/* `--list-variants --json --shard I/N` over TESTS (in order, or reversed):
+ * name -> shard, added to MAP; asserts every listed variant is in I. */
+static void
+list_shard (const char *cwd, guint index, guint n, gboolean reversed, GHashTable *map)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (args, g_strdup ("--list-variants"));
+  g_ptr_array_add (args, g_strdup ("--json"));
+  g_ptr_array_add (args, g_strdup_printf ("--shard=%u/%u", index, n));
+  guint n_tests = g_strv_length ((char **)tests_fwd);
+  for (guint i = 0; i < n_tests; i++)
+    g_ptr_array_add (args, g_strdup (tests_fwd[reversed ? n_tests - 1 - i : i]));
+  g_ptr_array_add (args, NULL);
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, cwd, (const char *const *)args->pdata);
+  g_assert_cmpint (r.status, ==, 0);
+  g_autoptr (JsonNode) root = parse (r.out);
+  JsonObject *doc = json_node_get_object (root);
+  g_assert_cmpint (json_object_get_int_member (doc, "shards"), ==, n);
+  JsonArray *variants = json_object_get_array_member (doc, "variants");
+  for (guint i = 0; i < json_array_get_length (variants); i++)
+    {
+      JsonObject *v = json_array_get_object_element (variants, i);
+      g_assert_cmpint (json_object_get_int_member (v, "shard"), ==, index);
+      g_assert_true (json_object_get_double_member (v, "cost_s") > 0);
+      g_assert_nonnull (json_object_get_string_member (v, "test"));
+      g_assert_true (json_object_get_null_member (v, "preset"));
+      const char *name = json_object_get_string_member (v, "name");
+      g_assert_false (g_hash_table_contains (map, name));
+      g_hash_table_insert (map, g_strdup (name), GUINT_TO_POINTER (index));
+    }
+}
+
+/* Every variant in exactly one shard, the same shards whatever the order
+ * of the arguments, and nothing run or recorded. */
+static void
+test_list_variants (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli-shard");
+  for (guint n = 1; n <= 3; n++)
+    {
+      g_autoptr (GHashTable) fwd = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_autoptr (GHashTable) rev = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 1; i <= n; i++)
+        {
+          list_shard (cwd, i, n, FALSE, fwd);
+          list_shard (cwd, i, n, TRUE, rev);
+        }
+      g_assert_cmpuint (g_hash_table_size (fwd), ==, g_strv_length ((char **)tests_fwd));
+      GHashTableIter it;
+      gpointer key, value;
+      g_hash_table_iter_init (&it, fwd);
+      while (g_hash_table_iter_next (&it, &key, &value))
+        g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (rev, key)), ==,
+                          GPOINTER_TO_UINT (value));
+    }
+
+  /* The table: a header, one row per variant, a total. */
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, cwd, (const char *[]){ "--list-variants", "--shard=1/2", "steady", "pipe_io", NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_str_has_prefix (r.out, "SHARD  COST  NAME"));
+  g_assert_nonnull (strstr (r.out, "1 variant in shard 1/2, expected cost "));
+  g_autoptr (GPtrArray) scs = ktstr_vm_test_load_sidecars (cwd);
+  g_assert_cmpuint (scs->len, ==, 0);
+  ktstr_vm_test_remove_tree (cwd);
+}
+
+/* Two tests 1n1l2c1t rules out are recorded skips (no boot): each shard
+ * of two records one of them, and --json reports the run. */
+static void
+test_shard_run_json (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli-shard");
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 1; i <= 2; i++)
+    {
+      g_autofree char *shard = g_strdup_printf ("--shard=%u/2", i);
+      g_autofree char *want_shard = g_strdup_printf ("%u/2", i);
+      g_auto (CliRun) r = { 0 };
+      cli_run (&r, cwd,
+               (const char *[]){ "--topology=1n1l2c1t", "--json", shard, "steady_llc",
+                                 "affinity_llc", NULL });
+      g_assert_cmpint (r.status, ==, 0);
+      /* Human output on stderr, the document alone on stdout. */
+      g_autofree char *header = g_strdup_printf ("ktstr: shard %s: 1 of the run's 2 variants",
+                                                 want_shard);
+      g_assert_nonnull (strstr (r.err, header));
+      g_assert_nonnull (strstr (r.err, "0 passed, 0 failed, 1 skipped"));
+      g_autoptr (JsonNode) root = parse (r.out);
+      JsonObject *doc = json_node_get_object (root);
+      g_assert_cmpstr (json_object_get_string_member (doc, "shard"), ==, want_shard);
+      g_assert_cmpint (json_object_get_int_member (doc, "skipped"), ==, 1);
+      g_assert_cmpint (json_object_get_int_member (doc, "failed"), ==, 0);
+      g_assert_false (json_object_get_boolean_member (doc, "interrupted"));
+      g_assert_nonnull (json_object_get_string_member (doc, "run_directory"));
+      JsonArray *results = json_object_get_array_member (doc, "results");
+      g_assert_cmpuint (json_array_get_length (results), ==, 1);
+      JsonObject *res = json_array_get_object_element (results, 0);
+      g_assert_cmpstr (json_object_get_string_member (res, "outcome"), ==, "skip");
+      g_assert_cmpstr (json_object_get_string_member (res, "topology"), ==, "1n1l2c1t");
+      g_assert_nonnull (strstr (json_object_get_string_member (res, "verdict"), "needs 2 to 64"));
+      const char *sidecar = json_object_get_string_member (res, "sidecar");
+      g_assert_true (g_file_test (sidecar, G_FILE_TEST_IS_REGULAR));
+      g_assert_false (json_object_get_boolean_member (res, "harness_error"));
+      const char *name = json_object_get_string_member (res, "name");
+      g_assert_false (g_hash_table_contains (seen, name));
+      g_hash_table_add (seen, g_strdup (name));
+    }
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 2);
+  ktstr_vm_test_remove_tree (cwd);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/test/shard/invalid", test_shard_invalid);
+  g_test_add_func ("/cli/test/list-variants", test_list_variants);
+  g_test_add_func ("/cli/test/shard/json", test_shard_run_json);
+  return g_test_run ();
+}
