@@ -161,7 +161,8 @@ test_list_variants (void)
 
   /* The table: a header, one row per variant, a total. */
   g_auto (CliRun) r = { 0 };
-  cli_run (&r, cwd, (const char *[]){ "--list-variants", "--shard=1/2", "steady", "pipe_io", NULL });
+  cli_run (&r, cwd,
+           (const char *[]){ "--list-variants", "--shard=1/2", "steady", "pipe_io", NULL });
   g_assert_cmpint (r.status, ==, 0);
   g_assert_true (g_str_has_prefix (r.out, "SHARD  COST  NAME"));
   g_assert_nonnull (strstr (r.out, "1 variant in shard 1/2, expected cost "));
@@ -187,8 +188,8 @@ test_shard_run_json (void)
                                  "affinity_llc", NULL });
       g_assert_cmpint (r.status, ==, 0);
       /* Human output on stderr, the document alone on stdout. */
-      g_autofree char *header = g_strdup_printf ("ktstr: shard %s: 1 of the run's 2 variants",
-                                                 want_shard);
+      g_autofree char *header
+          = g_strdup_printf ("ktstr: shard %s: 1 of the run's 2 variants", want_shard);
       g_assert_nonnull (strstr (r.err, header));
       g_assert_nonnull (strstr (r.err, "0 passed, 0 failed, 1 skipped"));
       g_autoptr (JsonNode) root = parse (r.out);

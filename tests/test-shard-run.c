@@ -77,8 +77,7 @@ run_into (Fixture *f, const char *dir, const char *kernel, guint guest, const Kt
   g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new (&request, tests, &error);
   g_assert_no_error (error);
   GPtrArray *all = ktstr_run_plan_get_variants (plan);
-  g_autoptr (GPtrArray) base
-      = shard ? ktstr_shard_select (all, shard) : g_ptr_array_ref (all);
+  g_autoptr (GPtrArray) base = shard ? ktstr_shard_select (all, shard) : g_ptr_array_ref (all);
   /* As `ktstr test --shard --repeat 2` does: shard, then repeat. */
   g_autoptr (GPtrArray) variants = ktstr_variants_repeat (base, 2);
   KtstrExecutorOptions eo = { .jobs = 1 };
@@ -167,12 +166,12 @@ verdicts (const char *json)
   g_assert_no_error (error);
   GHashTable *out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   JsonObject *root = json_node_get_object (json_parser_get_root (parser));
-  g_hash_table_insert (out, g_strdup ("runs_a"),
-                       g_strdup_printf ("%" G_GINT64_FORMAT,
-                                        json_object_get_int_member (root, "runs_a")));
-  g_hash_table_insert (out, g_strdup ("runs_b"),
-                       g_strdup_printf ("%" G_GINT64_FORMAT,
-                                        json_object_get_int_member (root, "runs_b")));
+  g_hash_table_insert (
+      out, g_strdup ("runs_a"),
+      g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (root, "runs_a")));
+  g_hash_table_insert (
+      out, g_strdup ("runs_b"),
+      g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (root, "runs_b")));
   JsonArray *rows = json_object_get_array_member (root, "rows");
   g_assert_cmpuint (json_array_get_length (rows), >, 0);
   for (guint i = 0; i < json_array_get_length (rows); i++)
@@ -221,8 +220,8 @@ test_compare (Fixture *f, gconstpointer data)
   g_auto (StatsTestRun) merged = { 0 };
   stats_test_run (&one, f->fake.dir, NULL, "compare", "--dir", whole, "--a-kernel", "6.12.0-a",
                   "--b-kernel", "6.12.0-b", "--json", NULL);
-  stats_test_run (&merged, f->fake.dir, NULL, "compare", "--dir", sharded, "--a-kernel",
-                  "6.12.0-a", "--b-kernel", "6.12.0-b", "--json", NULL);
+  stats_test_run (&merged, f->fake.dir, NULL, "compare", "--dir", sharded, "--a-kernel", "6.12.0-a",
+                  "--b-kernel", "6.12.0-b", "--json", NULL);
   g_assert_cmpint (merged.status, ==, one.status);
   g_autoptr (GHashTable) want = verdicts (one.out);
   g_autoptr (GHashTable) got = verdicts (merged.out);

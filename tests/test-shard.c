@@ -21,8 +21,8 @@ test_parse (void)
   g_assert_true (ktstr_shard_parse ("4096/4096", &s, NULL));
   g_assert_cmpuint (s.index, ==, 4096);
 
-  const char *bad[] = { "0/3", "4/3", "3", "x/3", "1/x", "1/0", "/3", "1/", "1/3/5", " 1/3",
-                        "1/3 ", "-1/3", "1/4097", "", "+1/3" };
+  const char *bad[] = { "0/3",   "4/3",  "3",    "x/3",  "1/x",    "1/0", "/3",  "1/",
+                        "1/3/5", " 1/3", "1/3 ", "-1/3", "1/4097", "",    "+1/3" };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr (GError) e = NULL;
@@ -212,8 +212,7 @@ test_balanced (void)
   g_assert_cmpuint (load[0], ==, load[1]);
 
   /* Skips cost little but still spread: no shard gets them all. */
-  g_autoptr (GPtrArray) skips
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_variant_free);
+  g_autoptr (GPtrArray) skips = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_variant_free);
   for (guint i = 0; i < 9; i++)
     {
       g_autofree char *name = g_strdup_printf ("skip%u", i);

@@ -322,11 +322,10 @@ ktstr_cmd_test (int argc, char **argv)
   if (a.json && a.tap)
     return usage_error ("--json and --tap both print on stdout; choose one");
   if (a.list_variants && (a.tap || a.junit != NULL || a.repeat != NULL || a.timings))
-    return usage_error ("--list-variants boots nothing; drop --%s",
-                        a.tap              ? "tap"
-                        : a.junit != NULL  ? "junit"
-                        : a.repeat != NULL ? "repeat"
-                                           : "timings");
+    return usage_error ("--list-variants boots nothing; drop --%s", a.tap              ? "tap"
+                                                                    : a.junit != NULL  ? "junit"
+                                                                    : a.repeat != NULL ? "repeat"
+                                                                                       : "timings");
 
   KtstrTopology topo;
   char topo_err[256];

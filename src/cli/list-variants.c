@@ -45,9 +45,9 @@ print_table (FILE *out, const KtstrRunPlan *plan, GPtrArray *variants, GArray *s
 {
   static const char *const headers[]
       = { "SHARD", "COST", "NAME", "TEST", "TOPOLOGY", "PRESET", "PROFILE", "SKIP" };
-  static const KtstrAlign align[] = { KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_LEFT,
-                                      KTSTR_ALIGN_LEFT,  KTSTR_ALIGN_LEFT,  KTSTR_ALIGN_LEFT,
-                                      KTSTR_ALIGN_LEFT,  KTSTR_ALIGN_LEFT };
+  static const KtstrAlign align[]
+      = { KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_LEFT, KTSTR_ALIGN_LEFT,
+          KTSTR_ALIGN_LEFT,  KTSTR_ALIGN_LEFT,  KTSTR_ALIGN_LEFT, KTSTR_ALIGN_LEFT };
   g_autoptr (KtstrTable) table = ktstr_table_new (G_N_ELEMENTS (headers), headers, align);
   guint64 shard_ms = 0, all_ms = 0;
   guint n = 0;
@@ -63,16 +63,16 @@ print_table (FILE *out, const KtstrRunPlan *plan, GPtrArray *variants, GArray *s
       n++;
       g_autofree char *shard_text = g_strdup_printf ("%u/%u", s, shard->count);
       g_autofree char *cost_text = g_strdup_printf ("%.1fs", cost / 1000.0);
-      const char *cells[] = { shard_text,
-                              cost_text,
-                              v->name,
-                              v->def->name,
-                              v->topology,
-                              v->preset ? v->preset->name : "-",
-                              ktstr_run_plan_get_profile_name (plan, v)
-                                  ? ktstr_run_plan_get_profile_name (plan, v)
-                                  : "-",
-                              v->skip_reason ? v->skip_reason : "-" };
+      const char *cells[]
+          = { shard_text,
+              cost_text,
+              v->name,
+              v->def->name,
+              v->topology,
+              v->preset ? v->preset->name : "-",
+              ktstr_run_plan_get_profile_name (plan, v) ? ktstr_run_plan_get_profile_name (plan, v)
+                                                        : "-",
+              v->skip_reason ? v->skip_reason : "-" };
       ktstr_table_add_row (table, cells);
     }
   g_autoptr (GString) text = g_string_new (NULL);

@@ -324,8 +324,8 @@ ktstr_test_report_finish (KtstrTestReport *t, const char *rundir)
                                       : KTSTR_EXIT_OK;
   if (t->options.json)
     {
-      g_autofree char *json = ktstr_run_json_to_data (
-          rundir, t->options.shard, &s, ktstr_executor_get_results (t->executor));
+      g_autofree char *json = ktstr_run_json_to_data (rundir, t->options.shard, &s,
+                                                      ktstr_executor_get_results (t->executor));
       fputs (json, stdout);
       fflush (stdout);
     }

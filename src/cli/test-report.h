@@ -40,8 +40,8 @@ typedef struct
 {
   KtstrTestReportStyle style;
   gboolean tap;
-  gboolean json;      /* the run as JSON on stdout when it ends */
-  const char *shard;  /* "I/N" for the JSON document; NULL: not sharded */
+  gboolean json;     /* the run as JSON on stdout when it ends */
+  const char *shard; /* "I/N" for the JSON document; NULL: not sharded */
   gboolean timings;
   guint trials;           /* --repeat N: each test's runs (1: not repeated); auto: its maximum */
   gboolean verbose;       /* the console is echoed: no progress line */

@@ -18,13 +18,12 @@ ktstr_shard_parse (const char *text, KtstrShard *shard, GError **error)
   const char *slash = strchr (text, '/');
   guint64 index = 0, count = 0;
   g_autofree char *head = slash ? g_strndup (text, slash - text) : NULL;
-  if (slash == NULL
-      || !g_ascii_string_to_unsigned (slash + 1, 10, 1, KTSTR_SHARD_MAX, &count, NULL)
+  if (slash == NULL || !g_ascii_string_to_unsigned (slash + 1, 10, 1, KTSTR_SHARD_MAX, &count, NULL)
       || !g_ascii_string_to_unsigned (head, 10, 1, count, &index, NULL))
     {
       g_set_error (error, KTSTR_SHARD_ERROR, KTSTR_SHARD_ERROR_INVALID,
-                   "--shard '%s': give I/N, shard I of N, with 1 <= I <= N <= %u (e.g. 2/4)",
-                   text, KTSTR_SHARD_MAX);
+                   "--shard '%s': give I/N, shard I of N, with 1 <= I <= N <= %u (e.g. 2/4)", text,
+                   KTSTR_SHARD_MAX);
       return FALSE;
     }
   shard->index = (guint)index;
@@ -40,10 +39,12 @@ ktstr_variant_cost_ms (const KtstrVariant *v)
     return KTSTR_SHARD_SKIP_MS;
   KtstrTopology topo;
   char err[128];
-  guint64 cpus = v->topology != NULL && ktstr_topology_parse (v->topology, &topo, err, sizeof err) == 0
-                     ? ktstr_topology_cpus (&topo)
-                     : 1;
-  guint64 scenario = v->def != NULL ? (guint64)v->def->settle_ms + ktstr_testdef_run_ms (v->def) : 0;
+  guint64 cpus
+      = v->topology != NULL && ktstr_topology_parse (v->topology, &topo, err, sizeof err) == 0
+            ? ktstr_topology_cpus (&topo)
+            : 1;
+  guint64 scenario
+      = v->def != NULL ? (guint64)v->def->settle_ms + ktstr_testdef_run_ms (v->def) : 0;
   return KTSTR_SHARD_BOOT_MS + cpus * KTSTR_SHARD_VCPU_BOOT_MS + scenario;
 }
 
