@@ -401,6 +401,82 @@ test_list_json (void)
   g_assert_cmpint (json_object_get_int_member (first, "duration_ms"), >, 0);
 }
 
+/* The listings the shell completion reads: test names as `list --json`
+ * has them, the 24 presets, a definition's flags; one at a time. */
+static void
+test_list_names (void)
+{
+  g_auto (CliRun) names = { 0 };
+  g_auto (CliRun) json = { 0 };
+  cli_run (&names, NULL, (const char *[]){ "list", "--names", NULL });
+  cli_run (&json, NULL, (const char *[]){ "list", "--json", NULL });
+  g_assert_cmpint (names.status, ==, 0);
+  g_autoptr (JsonNode) root = json_from_string (json.out, NULL);
+  JsonArray *tests = json_node_get_array (root);
+  g_autoptr (GString) want = g_string_new (NULL);
+  for (guint i = 0; i < json_array_get_length (tests); i++)
+    g_string_append_printf (
+        want, "%s\n",
+        json_object_get_string_member (json_array_get_object_element (tests, i), "name"));
+  g_assert_cmpstr (names.out, ==, want->str);
+
+  g_auto (CliRun) presets = { 0 };
+  cli_run (&presets, NULL, (const char *[]){ "list", "--presets", NULL });
+  g_assert_cmpint (presets.status, ==, 0);
+  g_auto (GStrv) lines = g_strsplit (presets.out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 24 + 1);
+  g_assert_cmpstr (lines[0], ==, "tiny-1llc");
+  g_assert_cmpstr (lines[23], ==, "numa4-12llc");
+
+  g_autofree char *sched = data_path ("sched-checks.ini");
+  g_autofree char *arg = g_strdup_printf ("--flags=%s", sched);
+  g_auto (CliRun) flags = { 0 };
+  cli_run (&flags, NULL, (const char *[]){ "list", arg, NULL });
+  g_assert_cmpint (flags.status, ==, 0);
+  g_assert_cmpstr (flags.out, ==, "fast\nslow\n");
+
+  g_auto (CliRun) missing = { 0 };
+  cli_run (&missing, NULL, (const char *[]){ "list", "--flags=/nonexistent/s.ini", NULL });
+  g_assert_cmpint (missing.status, ==, 2);
+  g_assert_nonnull (strstr (missing.err, "ktstr list: --flags: "));
+  g_assert_nonnull (strstr (missing.err, "/nonexistent/s.ini"));
+  g_auto (CliRun) both = { 0 };
+  cli_run (&both, NULL, (const char *[]){ "list", "--names", "--presets", NULL });
+  g_assert_cmpint (both.status, ==, 2);
+  g_assert_nonnull (strstr (both.err, "give one of --json, --names, --presets and --flags"));
+}
+
+/* show-thresholds --json: the three layers as a typed document. */
+static void
+test_thresholds_json (void)
+{
+  g_autofree char *sched = data_path ("sched-checks.ini");
+  g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", sched);
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, NULL,
+           (const char *[]){ "show-thresholds", "--json", arg, "perf_wake_latency", NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  assert_golden (r.out, "show-thresholds-perf_wake_latency-sched.json");
+}
+
+/* show-host --json: the host object a sidecar records. */
+static void
+test_show_host_json (void)
+{
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, NULL, (const char *[]){ "show-host", "--json", NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = json_from_string (r.out, &error);
+  g_assert_no_error (error);
+  JsonObject *host = json_node_get_object (root);
+  g_assert_cmpstr (json_object_get_string_member (host, "kernel_name"), ==, "Linux");
+  g_assert_cmpint (json_object_get_int_member (host, "online_cpus"), >, 0);
+  g_autofree char *again = ktstr_json_to_data (root, NULL);
+  g_assert_cmpstr (again, ==, r.out);
+}
+
 /* What a run cannot do is refused before any VM boots, for every test of
  * the run (not only the first), with exit status 2 and nothing recorded. */
 static void
@@ -487,6 +563,9 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/list/json", test_list_json);
+  g_test_add_func ("/cli/list/names", test_list_names);
+  g_test_add_func ("/cli/show-thresholds/json", test_thresholds_json);
+  g_test_add_func ("/cli/show-host/json", test_show_host_json);
   g_test_add_func ("/cli/test/timeout-too-short", test_timeout_too_short);
   g_test_add_func ("/cli/test/harness-error/summary-and-junit", test_harness_error_summary);
   g_test_add_func ("/cli/test/refused-before-boot", test_refused_before_boot);

@@ -4,15 +4,51 @@
 #include <stdio.h>
 
 #include "cli/commands.h"
+#include "run/presets.h"
+#include "sched/scheduler-def.h"
 #include "testdef/testdef.h"
 #include "util/json-util.h"
+
+/* The listings the shell completion reads (data/completion/ktstr), one
+ * name a line: what `ktstr test` takes, as the program knows it. */
+static int
+print_presets (void)
+{
+  const KtstrPreset *p = ktstr_presets ();
+  for (guint i = 0; i < KTSTR_PRESETS_COUNT; i++)
+    printf ("%s\n", p[i].name);
+  return KTSTR_EXIT_OK;
+}
+
+static int
+print_flags (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrSchedulerDef) def = ktstr_scheduler_def_load (path, &error);
+  if (def == NULL)
+    {
+      fprintf (stderr, "ktstr list: --flags: %s\n", error->message);
+      return KTSTR_EXIT_USAGE;
+    }
+  for (guint i = 0; i < def->flags->len; i++)
+    printf ("%s\n", ((KtstrSchedulerFlag *)def->flags->pdata[i])->name);
+  return KTSTR_EXIT_OK;
+}
 
 int
 ktstr_cmd_list (int argc, char **argv)
 {
-  gboolean as_json = FALSE;
+  gboolean as_json = FALSE, names = FALSE, presets = FALSE;
+  g_autofree char *flags_of = NULL;
   GOptionEntry entries[]
-      = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON array", NULL }, { NULL } };
+      = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON array", NULL },
+          { "names", 0, 0, G_OPTION_ARG_NONE, &names, "Print only the tests' names, one a line",
+            NULL },
+          { "presets", 0, 0, G_OPTION_ARG_NONE, &presets,
+            "Print the gauntlet's topology presets' names instead, one a line", NULL },
+          { "flags", 0, 0, G_OPTION_ARG_FILENAME, &flags_of,
+            "Print the flags of the scheduler definition FILE instead, one a line", "FILE" },
+          { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- list the built-in tests");
   g_autoptr (GError) error = NULL;
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -22,6 +58,15 @@ ktstr_cmd_list (int argc, char **argv)
                error ? error->message : "takes no arguments (see --help)");
       return KTSTR_EXIT_USAGE;
     }
+  if (as_json + names + presets + (flags_of != NULL) > 1)
+    {
+      fprintf (stderr, "ktstr list: give one of --json, --names, --presets and --flags\n");
+      return KTSTR_EXIT_USAGE;
+    }
+  if (presets)
+    return print_presets ();
+  if (flags_of != NULL)
+    return print_flags (flags_of);
 
   g_autofree char *dir = ktstr_testdef_builtin_dir ();
   g_autoptr (GPtrArray) defs = ktstr_testdef_load_dir (dir, &error);
@@ -54,6 +99,12 @@ ktstr_cmd_list (int argc, char **argv)
       return KTSTR_EXIT_OK;
     }
 
+  if (names)
+    {
+      for (guint i = 0; i < defs->len; i++)
+        printf ("%s\n", ((KtstrTestDef *)defs->pdata[i])->name);
+      return KTSTR_EXIT_OK;
+    }
   for (guint i = 0; i < defs->len; i++)
     {
       KtstrTestDef *d = defs->pdata[i];

@@ -3,9 +3,14 @@
  * then the scheduler definition's [checks] (--scheduler-file, else the
  * test's own scheduler=), then the test file's [checks].  The merge is
  * ktstr_checks_resolve, the one the verdict uses; each line names the
- * last layer that set the value. */
+ * last layer that set the value.  --json prints the same as a document
+ * for scripts: {test, test_path, scheduler, scheduler_path, checks:
+ * [{name, value, layer}]}, a value of its type (boolean, integer,
+ * measurement) and null when the check is off, as is the layer of a check
+ * no layer set. */
 #include "config.h"
 
+#include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +18,7 @@
 #include "cli/commands.h"
 #include "sched/scheduler-def.h"
 #include "testdef/testdef.h"
+#include "util/json-util.h"
 
 /* Edit distance of A and B (Levenshtein), for suggestions. */
 static guint
@@ -73,15 +79,60 @@ find_test (const char *arg, GError **error)
   return NULL;
 }
 
+/* The last layer of LAYERS that sets NAME, or NULL. */
+static const char *
+layer_of (const KtstrChecks *layers, const char *name)
+{
+  const char *from = NULL;
+  for (int l = 0; l < KTSTR_CHECKS_N_LAYERS; l++)
+    {
+      g_autofree char *v = ktstr_checks_get_text (&layers[l], name);
+      if (v != NULL)
+        from = ktstr_checks_layer_to_string (l);
+    }
+  return from;
+}
+
+static void
+print_json (const KtstrTestDef *def, const KtstrSchedulerDef *sdef, const KtstrChecks *checks,
+            const KtstrChecks *layers)
+{
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  ktstr_json_member_string (b, "test", def->name);
+  ktstr_json_member_string (b, "test_path", def->path);
+  ktstr_json_member_string (b, "scheduler", sdef ? sdef->name : NULL);
+  ktstr_json_member_string (b, "scheduler_path", sdef ? sdef->path : NULL);
+  json_builder_set_member_name (b, "checks");
+  json_builder_begin_array (b);
+  for (const char *const *name = ktstr_checks_names (); *name; name++)
+    {
+      json_builder_begin_object (b);
+      ktstr_json_member_string (b, "name", *name);
+      ktstr_json_member_node (b, "value", ktstr_checks_get_json (checks, *name));
+      ktstr_json_member_string (b, "layer", layer_of (layers, *name));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  g_autofree char *text = ktstr_json_builder_finish (b);
+  fputs (text, stdout);
+}
+
 int
 ktstr_cmd_show_thresholds (int argc, char **argv)
 {
   g_autofree char *scheduler_file = NULL;
+  gboolean as_json = FALSE;
   GOptionEntry entries[]
       = { { "scheduler-file", 0, 0, G_OPTION_ARG_FILENAME, &scheduler_file,
             "Scheduler definition whose [checks] form the middle layer (default: the test's "
             "scheduler=, if any)",
             "FILE" },
+          { "json", 0, 0, G_OPTION_ARG_NONE, &as_json,
+            "Print a JSON document: {test, test_path, scheduler, scheduler_path, checks: "
+            "[{name, value, layer}]}",
+            NULL },
           { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("TEST|FILE.ktstr");
   g_option_context_set_summary (ctx,
@@ -122,6 +173,11 @@ ktstr_cmd_show_thresholds (int argc, char **argv)
       g_printerr ("ktstr show-thresholds: %s\n", error->message);
       return KTSTR_EXIT_USAGE;
     }
+  if (as_json)
+    {
+      print_json (def, sdef, &checks, layers);
+      return KTSTR_EXIT_OK;
+    }
   g_print ("test %s (%s)\n", def->name, def->path);
   if (sdef != NULL)
     g_print ("scheduler %s (%s)\n", sdef->name, sdef->path);
@@ -130,14 +186,8 @@ ktstr_cmd_show_thresholds (int argc, char **argv)
   for (const char *const *name = ktstr_checks_names (); *name; name++)
     {
       g_autofree char *value = ktstr_checks_get_text (&checks, *name);
-      const char *from = "-";
-      for (int l = 0; l < KTSTR_CHECKS_N_LAYERS; l++)
-        {
-          g_autofree char *v = ktstr_checks_get_text (&layers[l], *name);
-          if (v != NULL)
-            from = ktstr_checks_layer_to_string (l);
-        }
-      g_print ("  %-32s %-12s %s\n", *name, value ? value : "off", from);
+      const char *from = layer_of (layers, *name);
+      g_print ("  %-32s %-12s %s\n", *name, value ? value : "off", from ? from : "-");
     }
   return KTSTR_EXIT_OK;
 }

@@ -252,6 +252,31 @@ ktstr_checks_get_text (const KtstrChecks *checks, const char *name)
   g_assert_not_reached ();
 }
 
+JsonNode *
+ktstr_checks_get_json (const KtstrChecks *checks, const char *name)
+{
+  const Field *f = field_lookup (name);
+  const char *p = f ? (const char *)checks + f->offset : NULL;
+  if (p == NULL || !*(const gboolean *)p)
+    return json_node_new (JSON_NODE_NULL);
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+  switch (f->type)
+    {
+    case FIELD_BOOL:
+      json_node_set_boolean (node, ((const KtstrCheckBool *)p)->value);
+      break;
+    case FIELD_U64:
+      /* Thresholds are far below 2^63. */
+      json_node_set_int (node,
+                         (gint64)MIN (((const KtstrCheckU64 *)p)->value, (guint64)G_MAXINT64));
+      break;
+    case FIELD_DOUBLE:
+      json_node_set_double (node, ((const KtstrCheckDouble *)p)->value);
+      break;
+    }
+  return node;
+}
+
 const char *
 ktstr_checks_layer_to_string (KtstrChecksLayer layer)
 {

@@ -29,6 +29,7 @@
 #define KTSTR_CHECKS_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "common/topology.h"
 #include "eval/report.h"
@@ -112,6 +113,11 @@ const char *const *ktstr_checks_names (void);
 /* Check NAME of CHECKS as text ("true", "3000", "0.25"), or NULL when the
  * check is unset or NAME is not a check. */
 char *ktstr_checks_get_text (const KtstrChecks *checks, const char *name);
+
+/* Check NAME of CHECKS as a JSON value of its type (a boolean, an integer
+ * or a measurement, doc/json-output.md), or null when it is unset or NAME
+ * is not a check.  Owned by the caller. */
+JsonNode *ktstr_checks_get_json (const KtstrChecks *checks, const char *name);
 
 /* The three layers of the merge, in order. */
 typedef enum
