@@ -22,6 +22,9 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 # The layering check (tools/check-layers.py) and the formatting check
 # (make check-format: Debian 12's clang-format is version 14).
 $SUDO apt-get install -y -qq --no-install-recommends python3 clang-format
+# The shell completion's test drives an interactive bash through tmux;
+# bash-completion says where completions are installed.
+$SUDO apt-get install -y -qq --no-install-recommends tmux bash-completion
 # A default kernel to boot: Debian's 6.12 from backports.
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports linux-image-amd64
 # The fixture scheduler (tests/sched): clang-19 for the BPF target and
