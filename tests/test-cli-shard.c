@@ -168,6 +168,12 @@ test_list_variants (void)
   g_assert_nonnull (strstr (r.out, "1 variant in shard 1/2, expected cost "));
   g_autoptr (GPtrArray) scs = ktstr_vm_test_load_sidecars (cwd);
   g_assert_cmpuint (scs->len, ==, 0);
+  /* No empty run directory left behind for `ktstr-stats` to pick. */
+  g_autofree char *runs = g_build_filename (cwd, "target", "ktstr", NULL);
+  g_autoptr (GDir) d = g_dir_open (runs, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    g_assert_true (name[0] == '.');
   ktstr_vm_test_remove_tree (cwd);
 }
 

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -407,6 +408,9 @@ ktstr_cmd_test (int argc, char **argv)
   if (a.list_variants)
     {
       ktstr_list_variants_print (stdout, plan, a.shard.count > 0 ? &a.shard : NULL, a.json);
+      /* Planning made the run directory; a listing leaves none behind
+       * (rmdir only removes it while it is empty). */
+      g_rmdir (ktstr_run_plan_get_rundir (plan));
       return KTSTR_EXIT_OK;
     }
   g_autoptr (GPtrArray) base
