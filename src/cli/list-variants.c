@@ -20,7 +20,7 @@ print_json (FILE *out, const KtstrRunPlan *plan, GPtrArray *variants, GArray *sh
     {
       const KtstrVariant *v = variants->pdata[i];
       guint s = g_array_index (shard_of, guint, i);
-      if (s != shard->index && shard->count > 1)
+      if (s != shard->index)
         continue;
       json_builder_begin_object (b);
       ktstr_json_member_string (b, "name", v->name);
