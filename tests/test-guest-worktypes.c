@@ -241,10 +241,9 @@ test_opts_applied (void)
     {
       JsonObject *o = json_node_get_object (workers->pdata[i]);
       g_assert_cmpstr (json_object_get_string_member (o, "exit"), ==, "ok");
-      /* The SCHED_IDLE worker (1) may rightly get no CPU at all in 200 ms
-       * when the host running the tests is busy. */
-      if (i != 1)
-        g_assert_cmpint (json_object_get_int_member (o, "work_units"), >, 0);
+      /* No bound on work_units: on a busy host a pinned nice 3 batch worker,
+       * let alone the SCHED_IDLE one, may rightly get no CPU in 200 ms.
+       * What is checked is that the options were applied. */
     }
   /* exact:0 and single: the worker never left its one CPU. */
   for (guint i = 0; i < 2; i++)
