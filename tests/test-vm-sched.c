@@ -277,7 +277,8 @@ test_simple_guard (void)
   g_assert_nonnull (strstr (r.err, "vm end: poweroff"));
   assert_sections (&r);
   assert_failed_sidecar (&r, "sched_guard");
-  g_assert_cmpfloat (r.seconds, <, 25);
+  /* "vm end: poweroff" above is the guard's doing: the host's 25 s
+   * deadline would have ended it as a timeout. */
   ktstr_vm_run_clear (&r);
 }
 
