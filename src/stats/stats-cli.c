@@ -61,13 +61,18 @@ cmd_analysis (const char *program)
 static int
 cmd_list (const char *program, int argc, char **argv)
 {
+  gboolean as_json = FALSE;
+  const GOptionEntry entries[]
+      = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json,
+            "Print a JSON array of {run, tests, date, arch}", NULL },
+          G_OPTION_ENTRY_NULL };
   int rc = ktstr_stats_cli_parse_command (
-      program, "list", "List run directories, newest mtime first.", NULL, argc, argv);
+      program, "list", "List run directories, newest mtime first.", entries, argc, argv);
   if (rc >= 0)
     return rc;
   g_autofree char *root = ktstr_runs_root ();
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *table = ktstr_stats_format_runs (root, warnings);
+  g_autofree char *table = ktstr_stats_format_runs (root, as_json, warnings);
   ktstr_stats_cli_print_warnings (program, warnings);
   if (table == NULL)
     fprintf (stderr, "no runs found at %s. Run `ktstr test` to generate sidecar data.\n", root);
@@ -125,10 +130,13 @@ cmd_show_host (const char *program, int argc, char **argv)
 {
   g_autofree char *run = NULL;
   g_autofree char *dir = NULL;
+  gboolean as_json = FALSE;
   const GOptionEntry entries[]
       = { { "run", 0, 0, G_OPTION_ARG_STRING, &run, "Run directory name (see `list`)", "RUN" },
           { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
             "Look for RUN under DIR instead of the runs root", "DIR" },
+          { "json", 0, 0, G_OPTION_ARG_NONE, &as_json,
+            "Print a JSON object {run, sidecar, host}", NULL },
           G_OPTION_ENTRY_NULL };
   int rc = ktstr_stats_cli_parse_command (
       program, "show-host",
@@ -143,7 +151,7 @@ cmd_show_host (const char *program, int argc, char **argv)
   g_autofree char *root = dir ? g_strdup (dir) : ktstr_runs_root ();
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
-  g_autofree char *text = ktstr_stats_show_host (root, run, warnings, &error);
+  g_autofree char *text = ktstr_stats_show_host (root, run, as_json, warnings, &error);
   ktstr_stats_cli_print_warnings (program, warnings);
   if (text == NULL)
     return ktstr_stats_cli_fail (program, "show-host", error->message);
