@@ -73,6 +73,14 @@ make_trial (GRand *rand, guint test, const char *commit, double throughput)
 void
 stats_test_write_trial_pool (const char *root, guint32 seed, guint trials, double throughput_drop)
 {
+  stats_test_write_trial_pool_commits (root, seed, trials, throughput_drop, "aaaaaaa", "bbbbbbb");
+}
+
+void
+stats_test_write_trial_pool_commits (const char *root, guint32 seed, guint trials,
+                                     double throughput_drop, const char *commit_a,
+                                     const char *commit_b)
+{
   g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
 
   for (guint side = 0; side < 2; side++)
@@ -83,7 +91,7 @@ stats_test_write_trial_pool (const char *root, guint32 seed, guint trials, doubl
         for (guint t = 0; t < G_N_ELEMENTS (tests); t++)
           {
             g_autoptr (GError) error = NULL;
-            g_autoptr (KtstrSidecar) sc = make_trial (rand, t, side ? "bbbbbbb" : "aaaaaaa",
+            g_autoptr (KtstrSidecar) sc = make_trial (rand, t, side ? commit_b : commit_a,
                                                       side ? 1.0 - throughput_drop : 1.0);
             g_autofree char *path = ktstr_sidecar_write_atomic (sc, dir, &error);
             g_assert_no_error (error);

@@ -16,6 +16,10 @@ G_BEGIN_DECLS
  * A/A pool).  SEED fixes the noise. */
 void stats_test_write_trial_pool (const char *root, guint32 seed, guint trials,
                                   double throughput_drop);
+/* The same with the project commits COMMIT_A and COMMIT_B. */
+void stats_test_write_trial_pool_commits (const char *root, guint32 seed, guint trials,
+                                          double throughput_drop, const char *commit_a,
+                                          const char *commit_b);
 
 G_END_DECLS
 

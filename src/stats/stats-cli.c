@@ -62,10 +62,9 @@ static int
 cmd_list (const char *program, int argc, char **argv)
 {
   gboolean as_json = FALSE;
-  const GOptionEntry entries[]
-      = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json,
-            "Print a JSON array of {run, tests, date, arch}", NULL },
-          G_OPTION_ENTRY_NULL };
+  const GOptionEntry entries[] = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json,
+                                     "Print a JSON array of {run, tests, date, arch}", NULL },
+                                   G_OPTION_ENTRY_NULL };
   int rc = ktstr_stats_cli_parse_command (
       program, "list", "List run directories, newest mtime first.", entries, argc, argv);
   if (rc >= 0)
@@ -135,8 +134,8 @@ cmd_show_host (const char *program, int argc, char **argv)
       = { { "run", 0, 0, G_OPTION_ARG_STRING, &run, "Run directory name (see `list`)", "RUN" },
           { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
             "Look for RUN under DIR instead of the runs root", "DIR" },
-          { "json", 0, 0, G_OPTION_ARG_NONE, &as_json,
-            "Print a JSON object {run, sidecar, host}", NULL },
+          { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object {run, sidecar, host}",
+            NULL },
           G_OPTION_ENTRY_NULL };
   int rc = ktstr_stats_cli_parse_command (
       program, "show-host",
