@@ -314,8 +314,7 @@ host_json (const char *run, const KtstrSidecar *sc)
 }
 
 char *
-ktstr_stats_show_host (const char *root, const char *run, gboolean as_json, GPtrArray *warnings,
-                       GError **error)
+ktstr_stats_find_run (const char *root, const char *run, GError **error)
 {
   g_autofree char *dir = g_build_filename (root, run, NULL);
 
@@ -329,6 +328,16 @@ ktstr_stats_show_host (const char *root, const char *run, gboolean as_json, GPtr
                    run, root, hint ? hint : "");
       return NULL;
     }
+  return g_steal_pointer (&dir);
+}
+
+char *
+ktstr_stats_show_host (const char *root, const char *run, gboolean as_json, GPtrArray *warnings,
+                       GError **error)
+{
+  g_autofree char *dir = ktstr_stats_find_run (root, run, error);
+  if (dir == NULL)
+    return NULL;
   g_autoptr (KtstrStatsPool) pool = ktstr_stats_pool_load_run (dir, error);
   if (pool == NULL)
     return NULL;

@@ -32,6 +32,10 @@ char *ktstr_stats_format_runs (const char *root, gboolean as_json, GPtrArray *wa
  * text and null in JSON, and sorts first. */
 char *ktstr_stats_format_values (const KtstrStatsPool *pool, gboolean as_json);
 
+/* ROOT/RUN when RUN names a run directory under ROOT; else NULL with a
+ * KTSTR_STATS_LIST_ERROR_UNKNOWN_RUN that names the closest run. */
+char *ktstr_stats_find_run (const char *root, const char *run, GError **error);
+
 /* `show-host`: KtstrHostContext format_human of the first sidecar of
  * ROOT/RUN that has a host context; with AS_JSON an object {run, sidecar
  * (its file name), host (the sidecar's host object)}. */

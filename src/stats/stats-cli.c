@@ -24,14 +24,15 @@ print_usage (const char *program)
            "List, analyse and compare ktstr run directories ({CARGO_TARGET_DIR or\n"
            "\"target\"}/ktstr/{kernel}-{project_commit}/*.ktstr.json).\n\n"
            "Commands:\n"
-           "  (none)         analyse the newest run directory, or $KTSTR_SIDECAR_DIR\n"
-           "  list           list run directories, newest first\n"
-           "  list-metrics   list the metrics compare gates on\n"
-           "  list-values    list the distinct values of each dimension\n"
-           "  show-host      show the host context recorded by a run\n"
-           "  compare        compare two slices of the sidecar pool\n"
-           "  noise          show each metric's noise across repeated trials\n"
-           "  help [COMMAND] show this help, or a command's options\n\n"
+           "  (none)           analyse the newest run directory, or $KTSTR_SIDECAR_DIR\n"
+           "  list             list run directories, newest first\n"
+           "  list-metrics     list the metrics compare gates on\n"
+           "  list-values      list the distinct values of each dimension\n"
+           "  show-host        show the host context recorded by a run\n"
+           "  explain-sidecar  say why a run's sidecar fields are null\n"
+           "  compare          compare two slices of the sidecar pool\n"
+           "  noise            show each metric's noise across repeated trials\n"
+           "  help [COMMAND]   show this help, or a command's options\n\n"
            "Run '%s COMMAND --help' for a command's options.\n\n" KTSTR_STATS_EXIT_STATUS_HELP,
            program, program);
 }
@@ -184,6 +185,8 @@ dispatch (const char *program, int argc, char **argv)
     return cmd_list_values (program, argc - 1, argv + 1);
   if (strcmp (command, "show-host") == 0)
     return cmd_show_host (program, argc - 1, argv + 1);
+  if (strcmp (command, "explain-sidecar") == 0)
+    return ktstr_stats_cli_explain_sidecar (program, argc - 1, argv + 1);
   if (strcmp (command, "compare") == 0)
     return ktstr_stats_cli_compare (program, argc - 1, argv + 1);
   if (strcmp (command, "noise") == 0)
