@@ -576,11 +576,14 @@ test_help (Fixture *f, gconstpointer data)
   RUN (f, "--help");
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "Exit status: 0 success"));
-  g_assert_nonnull (strstr (run.out, "  noise          show each metric's noise"));
+  g_assert_nonnull (strstr (run.out, "  noise            show each metric's noise"));
+  g_assert_nonnull (strstr (run.out, "  explain-sidecar  say why a run's sidecar fields are null"));
   stats_test_run (&cmd, f->target, NULL, "help", "compare", NULL);
   g_assert_cmpint (cmd.status, ==, 0);
   g_assert_true (g_str_has_prefix (cmd.out, "Usage:\n  ktstr-stats compare [OPTION…]\n"));
   g_assert_nonnull (strstr (cmd.out, "--b-project-commit"));
+  g_assert_nonnull (strstr (cmd.out, "--repo=DIR"));
+  g_assert_nonnull (strstr (cmd.out, "--kernel-repo=DIR"));
   g_assert_nonnull (strstr (cmd.out, "2 usage or data error"));
 }
 
