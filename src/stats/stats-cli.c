@@ -32,6 +32,7 @@ print_usage (const char *program)
            "  explain-sidecar  say why a run's sidecar fields are null\n"
            "  compare          compare two slices of the sidecar pool\n"
            "  noise            show each metric's noise across repeated trials\n"
+           "  report           write an HTML page of the runs or of a comparison, with plots\n"
            "  help [COMMAND]   show this help, or a command's options\n\n"
            "Run '%s COMMAND --help' for a command's options.\n\n" KTSTR_STATS_EXIT_STATUS_HELP,
            program, program);
@@ -189,6 +190,8 @@ dispatch (const char *program, int argc, char **argv)
     return ktstr_stats_cli_explain_sidecar (program, argc - 1, argv + 1);
   if (strcmp (command, "compare") == 0)
     return ktstr_stats_cli_compare (program, argc - 1, argv + 1);
+  if (strcmp (command, "report") == 0)
+    return ktstr_stats_cli_report (program, argc - 1, argv + 1);
   if (strcmp (command, "noise") == 0)
     return ktstr_stats_cli_noise (program, argc - 1, argv + 1);
   fprintf (stderr, "%s: error: unknown command '%s'\nRun '%s --help' for the commands.\n", program,
