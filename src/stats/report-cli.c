@@ -15,7 +15,7 @@
 #include "stats/cli-private.h"
 #include "stats/compare-cmd.h"
 #include "stats/list.h"
-#include "stats/report.h"
+#include "stats/report-model.h"
 
 typedef struct
 {

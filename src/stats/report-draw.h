@@ -16,7 +16,7 @@
 
 #include <glib.h>
 
-#include "stats/report.h"
+#include "stats/report-model.h"
 
 G_BEGIN_DECLS
 

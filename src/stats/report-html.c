@@ -6,7 +6,7 @@
 #include "stats/hostdelta.h"
 #include "stats/html.h"
 #include "stats/report-draw.h"
-#include "stats/report.h"
+#include "stats/report-model.h"
 
 /* The console lines shown for a failure whose sidecar kept no report. */
 #define CONSOLE_TAIL_LINES 60

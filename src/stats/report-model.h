@@ -17,8 +17,8 @@
  * This module gathers; report-html.c, report-plots.c and
  * report-timeline.c draw.  Nothing here needs a metric, a side or the
  * monitor to be present. */
-#ifndef KTSTR_STATS_REPORT_H
-#define KTSTR_STATS_REPORT_H
+#ifndef KTSTR_STATS_REPORT_MODEL_H
+#define KTSTR_STATS_REPORT_MODEL_H
 
 #include <glib.h>
 

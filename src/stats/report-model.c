@@ -4,7 +4,7 @@
 
 #include "stats/analysis.h"
 #include "stats/compare.h"
-#include "stats/report.h"
+#include "stats/report-model.h"
 
 void
 ktstr_report_free (KtstrReport *r)
