@@ -14,7 +14,7 @@
 static const char css[]
     = "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;"
       "color:#1d2330;background:#f5f6f8}"
-      "main{max-width:1120px;margin:0 auto;padding:20px 24px 60px}"
+      "main{max-width:1360px;margin:0 auto;padding:20px 24px 60px}"
       "h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 10px;padding-bottom:4px;"
       "border-bottom:1px solid #d6dae1}h3{font-size:15px;margin:18px 0 6px}"
       "nav a{margin-right:14px}a{color:#1f5fa8}"
@@ -42,7 +42,10 @@ static const char css[]
       ".key-a{color:" KTSTR_REPORT_COLOR_A ";font-weight:700}.key-b{color:" KTSTR_REPORT_COLOR_B
       ";font-weight:700}"
       ".warn{background:#fff8e1;border:1px solid #e6c65c;border-radius:6px;padding:6px 10px}"
-      ".warn li{white-space:pre-line}";
+      ".warn li{white-space:pre-line}"
+      ".scroll{overflow-x:auto;max-width:100%}td.key{min-width:210px;max-width:300px;overflow-wrap:"
+      "anywhere}"
+      "td.note{min-width:170px}table.cmp{font-size:12px}td.run{white-space:nowrap}";
 
 /* Distinct non-NULL strings in first-seen order. */
 static void
@@ -212,8 +215,8 @@ render_runs (const KtstrReport *r, GString *out)
                                        ? g_strdup (first)
                                        : g_strdup_printf ("%s – %s", first, last);
           ktstr_html_printf (out,
-                             "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                             "<td>%s</td><td>%s</td><td class=\"num pass\">%u</td>"
+                             "<tr><td class=\"run\">%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                             "<td>%s</td><td>%s</td><td>%s</td><td class=\"num pass\">%u</td>"
                              "<td class=\"num%s\">%u</td><td class=\"num%s\">%u</td>"
                              "<td class=\"small\">%s</td></tr>\n",
                              g->name, k_text, c_text, kc_text, s_text, h_text, a_text, pass,
@@ -380,7 +383,8 @@ table_row (GString *out, const KtstrStatsReport *rep, const KtstrStatsPair *p,
   g_autofree char *b = g_strdup_printf ("%.2f", m->b);
   g_autofree char *delta = g_strdup_printf ("%+.2f%s", m->delta, m->metric->unit);
   ktstr_html_printf (out,
-                     "<tr><td>%s</td><td><a href=\"#%s\">%s</a></td><td class=\"num\">%s</td>"
+                     "<tr><td class=\"key\">%s</td><td><a href=\"#%s\">%s</a></td>"
+                     "<td class=\"num\">%s</td>"
                      "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
                      "<td class=\"%s\">%s</td>",
                      p->key, anchor, m->metric->name, a, b, delta, cls, verdict);
@@ -396,7 +400,7 @@ table_row (GString *out, const KtstrStatsReport *rep, const KtstrStatsPair *p,
   if (with_note)
     {
       g_autofree char *note = ktstr_stats_note (m);
-      ktstr_html_printf (out, "<td class=\"small\">%s</td>", note ? note : "");
+      ktstr_html_printf (out, "<td class=\"note\">%s</td>", note ? note : "");
     }
   g_string_append (out, "</tr>\n");
 }
@@ -453,7 +457,8 @@ render_comparison (const KtstrReport *r, GString *out)
   else
     {
       ktstr_html_printf (out,
-                         "<table><tr><th>test</th><th>metric</th><th class=\"key-a\">%s</th>"
+                         "<div class=\"scroll\"><table class=\"cmp\"><tr><th>test</th>"
+                         "<th>metric</th><th class=\"key-a\">%s</th>"
                          "<th class=\"key-b\">%s</th><th>delta</th><th>verdict</th>",
                          c->label_a, c->label_b);
       if (with_test)
@@ -463,7 +468,7 @@ render_comparison (const KtstrReport *r, GString *out)
         g_string_append (out, "<th>note</th>");
       g_string_append (out, "</tr>\n");
       g_string_append_len (out, rows->str, rows->len);
-      g_string_append (out, "</table>\n");
+      g_string_append (out, "</table></div>\n");
     }
   g_autofree char *host
       = ktstr_stats_format_host_delta (c->host_a, c->host_b, c->label_a, c->label_b);

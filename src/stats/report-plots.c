@@ -382,12 +382,22 @@ row_scale (KtstrScale *sc, GArray *ticks_out, GArray *a, GArray *b, double band_
         lo = MIN (lo, v);
         hi = MAX (hi, v);
       }
+  /* A metric that is never negative (every one in the registry) gets no
+   * axis below 0 for a gate band that reaches past it. */
+  gboolean non_negative = lo >= 0.0;
   if (isfinite (band_lo) && isfinite (band_hi))
     {
-      lo = MIN (lo, band_lo);
+      lo = MIN (lo, non_negative ? MAX (band_lo, 0.0) : band_lo);
       hi = MAX (hi, band_hi);
     }
   g_autoptr (GArray) ticks = ktstr_nice_ticks (&lo, &hi, 4);
+  if (non_negative && lo < 0.0)
+    {
+      /* The nice ticks widened past 0: start at 0. */
+      lo = 0.0;
+      while (ticks->len > 0 && g_array_index (ticks, double, 0) < 0.0)
+        g_array_remove_index (ticks, 0);
+    }
   g_array_append_vals (ticks_out, ticks->data, ticks->len);
   *sc = (KtstrScale){ lo, hi, PLOT_X0, PLOT_X1 };
 }
