@@ -283,7 +283,7 @@ test_page_comparison (Fixture *f, gconstpointer data)
       g_autofree char *h2 = g_strdup_printf ("<h2 id=\"%s\">", id);
       g_assert_nonnull (strstr (page, h2));
     }
-  g_assert_nonnull (strstr (page, "<td>6.14-abc1234</td><td>6.14.2</td><td>abc1234</td>"));
+  g_assert_nonnull (strstr (page, "<td class=\"run\">6.14-abc1234</td><td>6.14.2</td><td>abc1234</td>"));
   g_assert_nonnull (strstr (page, "AMD EPYC 7B13 64-Core Processor"));
   /* 6.14's sched_steady failed: its failure and its timeline. */
   g_assert_nonnull (strstr (page, "<span class=\"fail\">FAIL</span> <b>sched_steady</b>"));
