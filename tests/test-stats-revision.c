@@ -327,6 +327,20 @@ test_compare_bad_revision (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (outside.err, "--a-project-commit: 'HEAD~1' is not a commit as "
                                          "sidecars record it"));
 
+  /* A range that resolves but names no recorded commit: said with what it
+   * resolved to. */
+  g_auto (StatsTestRun) unrecorded;
+  g_autofree char *c1 = short_id (f->ids[1]);
+  stats_test_run_in (&unrecorded, f->dir, f->target, NULL, "compare", "--a-project-commit",
+                     "HEAD~3..HEAD~2", "--b-project-commit", "HEAD", NULL);
+  g_assert_cmpint (unrecorded.status, ==, 2);
+  g_assert_nonnull (strstr (unrecorded.err, "side A matched 0"));
+  g_autofree char *hint
+      = g_strdup_printf ("hint: --project-commit resolved to 1 commit(s) (%s), and no sidecar "
+                         "records any of them",
+                         c1);
+  g_assert_nonnull (strstr (unrecorded.err, hint));
+
   stats_test_run_in (&empty, f->dir, f->target, NULL, "compare", "--a-kernel-commit",
                      "HEAD..HEAD~1", "--b-kernel-commit", "HEAD", NULL);
   g_assert_cmpint (empty.status, ==, 2);

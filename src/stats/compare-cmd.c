@@ -73,6 +73,26 @@ set_no_match_error (GError **error, const char *side, const KtstrStatsFilter *fi
                                     flag, want, dirty, flag, dirty);
         }
     }
+  /* A git revision or range: say what it resolved to. */
+  for (guint k = 0; k < G_N_ELEMENTS (commit_dims); k++)
+    {
+      GPtrArray *labels = filter->labels[commit_dims[k]];
+      GPtrArray *values = filter->values[commit_dims[k]];
+      if (labels == NULL || values->len == 0)
+        continue;
+      gboolean is_plain = labels->len == values->len;
+      for (guint i = 0; is_plain && i < labels->len; i++)
+        is_plain = strcmp (g_ptr_array_index (labels, i), g_ptr_array_index (values, i)) == 0;
+      if (is_plain)
+        continue;
+      g_string_append_printf (msg, "\nhint: --%s resolved to %u commit(s) (",
+                              ktstr_stats_dim_name (commit_dims[k]), values->len);
+      for (guint i = 0; i < values->len && i < 5; i++)
+        g_string_append_printf (msg, "%s%s", i ? ", " : "",
+                                (const char *)g_ptr_array_index (values, i));
+      g_string_append_printf (msg, "%s), and no sidecar records any of them",
+                              values->len > 5 ? ", ..." : "");
+    }
   GPtrArray *sources = filter->values[KTSTR_DIM_RUN_SOURCE];
   for (guint i = 0; i < sources->len; i++)
     if (!pool_has_value (pool, KTSTR_DIM_RUN_SOURCE, g_ptr_array_index (sources, i)))
