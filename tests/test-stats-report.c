@@ -228,6 +228,9 @@ assert_page (const char *page)
       g_autofree char *marks = attr_after (p, "<svg class=\"chart", "data-marks");
       g_assert_cmpint (atoi (marks), >, 0);
     }
+  /* Attributes are written, never escaped into text (a browser ignores
+   * an attribute like text-anchor=&quot;end&quot; without a word). */
+  g_assert_null (strstr (page, "=&quot;"));
   g_assert_true (g_utf8_validate (page, -1, NULL));
 }
 
@@ -283,7 +286,8 @@ test_page_comparison (Fixture *f, gconstpointer data)
       g_autofree char *h2 = g_strdup_printf ("<h2 id=\"%s\">", id);
       g_assert_nonnull (strstr (page, h2));
     }
-  g_assert_nonnull (strstr (page, "<td class=\"run\">6.14-abc1234</td><td>6.14.2</td><td>abc1234</td>"));
+  g_assert_nonnull (
+      strstr (page, "<td class=\"run\">6.14-abc1234</td><td>6.14.2</td><td>abc1234</td>"));
   g_assert_nonnull (strstr (page, "AMD EPYC 7B13 64-Core Processor"));
   /* 6.14's sched_steady failed: its failure and its timeline. */
   g_assert_nonnull (strstr (page, "<span class=\"fail\">FAIL</span> <b>sched_steady</b>"));
@@ -328,6 +332,50 @@ test_page_trials (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count (page, "</span> steady <span"), ==, 10);
   g_assert_cmpuint (count (page, "there is no timeline to draw"), ==, 10);
   g_assert_null (strstr (page, "data-test=\"steady\""));
+}
+
+/* `ktstr test --repeat 3` on each side: the trials share their run
+ * directory, so the page says which trial each dot, caption and run is. */
+static void
+test_page_repeated_runs (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) ab;
+  g_auto (StatsTestRun) one;
+  g_autofree char *root = g_build_filename (f->target, "repeated", NULL);
+  stats_test_write_repeated_pool (root, 17, 3, 0.30);
+  stats_test_run (&ab, f->target, NULL, "report", "--dir", root, "--a-project-commit", "aaaaaaa",
+                  "--b-project-commit", "bbbbbbb", "--timeline", "steady", "-o", f->out, NULL);
+  g_assert_cmpint (ab.status, ==, 0);
+  g_autofree char *page = read_page (f->out);
+  assert_page (page);
+  g_assert_nonnull (strstr (page, "Made by <code>ktstr-stats report --dir "));
+  /* Two runs of 18 sidecars each, written over three minutes. */
+  g_assert_nonnull (strstr (page, "<td class=\"run\">a</td>"));
+  g_assert_nonnull (strstr (page, "<td class=\"run\">b</td>"));
+  g_assert_cmpuint (count (page, "<td class=\"num pass\">18</td>"), ==, 2);
+  g_assert_cmpuint (count (page, "2026-01-10 08:01:00 – 08:03:00"), ==, 2);
+  /* Every trial is a dot, named by run and trial. */
+  const char *fig = strstr (page, "<figure id=\"m-total_iterations\">");
+  g_assert_nonnull (fig);
+  g_assert_nonnull (strstr (fig, "<title>A trial 1 of 3: "));
+  g_assert_nonnull (strstr (fig, "(a, trial 3)</title>"));
+  g_assert_nonnull (strstr (fig, "(b, trial 2)</title>"));
+  g_assert_nonnull (strstr (fig, ">REGRESSION</text>"));
+  /* steady's six timelines, each captioned with its trial; the end event
+   * sits at the right edge, so its label ends at its line. */
+  g_assert_cmpuint (count (page, "data-test=\"steady\""), ==, 6);
+  g_assert_nonnull (strstr (page, "· a, trial 1</span>"));
+  g_assert_nonnull (strstr (page, "· b, trial 3</span>"));
+  g_assert_nonnull (strstr (page, "text-anchor=\"end\"><title>+3000 ms ScenarioEnd"));
+
+  /* One side's run alone: each configuration's trials and their spread
+   * right of the plot, the label whole. */
+  stats_test_run (&one, f->target, NULL, "report", "--dir", root, "--run", "a", "-o", f->out, NULL);
+  g_assert_cmpint (one.status, ==, 0);
+  g_autofree char *single = read_page (f->out);
+  assert_page (single);
+  g_assert_cmpuint (count (single, "3 trials, CV "), >=, 6);
+  g_assert_nonnull (strstr (single, "(a, trial 2)</title>"));
 }
 
 static void
@@ -468,6 +516,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/stats/report/page/comparison", test_page_comparison);
   ADD ("/stats/report/page/trials", test_page_trials);
+  ADD ("/stats/report/page/repeated-runs", test_page_repeated_runs);
   ADD ("/stats/report/page/selection-monitor", test_page_selection_monitor);
   ADD ("/stats/report/page/missing-side", test_page_missing_side);
   ADD ("/stats/report/page/stdout-and-default-scope", test_page_stdout_and_default_scope);

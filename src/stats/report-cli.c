@@ -339,7 +339,7 @@ ktstr_stats_cli_report (const char *program, int argc, char **argv)
   for (guint i = 0; i < report->unmatched->len; i++)
     fprintf (stderr, "%s report: warning: --timeline %s: no selected sidecar has this test name\n",
              program, (const char *)g_ptr_array_index (report->unmatched, i));
-  report->command = command_line (program, argc - 1, argv + 1);
+  report->command = command_line (program, argc, argv);
 
   g_autofree char *page = ktstr_report_render_html (report);
   g_autoptr (GError) error = NULL;

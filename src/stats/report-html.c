@@ -84,6 +84,30 @@ run_group_clear (gpointer p)
   g_ptr_array_unref (g->sidecars);
 }
 
+/* A sidecar timestamp is "YYYY-MM-DDTHH:MM:SSZ" (UTC). */
+static gboolean
+is_timestamp (const char *t)
+{
+  return strlen (t) == 20 && t[4] == '-' && t[10] == 'T' && t[19] == 'Z';
+}
+
+/* When a run's sidecars were written, from FIRST to LAST (either may be
+ * NULL): "2026-12-04 08:21:50 – 08:23:29" within one day, the date and
+ * time of each end otherwise, as written when they are not timestamps. */
+static char *
+date_span (const char *first, const char *last)
+{
+  if (first == NULL || last == NULL)
+    return g_strdup ("-");
+  if (!is_timestamp (first) || !is_timestamp (last))
+    return strcmp (first, last) == 0 ? g_strdup (first) : g_strdup_printf ("%s – %s", first, last);
+  if (strcmp (first, last) == 0)
+    return g_strdup_printf ("%.10s %.8s", first, first + 11);
+  if (strncmp (first, last, 10) == 0)
+    return g_strdup_printf ("%.10s %.8s – %.8s", first, first + 11, last + 11);
+  return g_strdup_printf ("%.10s %.8s – %.10s %.8s", first, first + 11, last, last + 11);
+}
+
 /* The side's sidecars per run directory, runs in first-seen order. */
 static GArray *
 group_by_run (const KtstrReport *r, const KtstrReportSide *side)
@@ -210,10 +234,7 @@ render_runs (const KtstrReport *r, GString *out)
           g_autofree char *s_text = join_set (scheds);
           g_autofree char *a_text = join_set (accels);
           g_autofree char *h_text = host_text (host);
-          g_autofree char *dates = first == NULL ? g_strdup ("-")
-                                   : strcmp (first, last) == 0
-                                       ? g_strdup (first)
-                                       : g_strdup_printf ("%s – %s", first, last);
+          g_autofree char *dates = date_span (first, last);
           ktstr_html_printf (out,
                              "<tr><td class=\"run\">%s</td><td>%s</td><td>%s</td><td>%s</td>"
                              "<td>%s</td><td>%s</td><td>%s</td><td class=\"num pass\">%u</td>"
@@ -251,7 +272,7 @@ console_tail (const KtstrSidecar *sc, guint n)
 static void
 render_failure (const KtstrReport *r, GString *out, const KtstrSidecar *sc, gboolean open)
 {
-  g_autofree char *run = ktstr_report_run_name (r, sc);
+  g_autofree char *run = ktstr_report_sidecar_origin (r, sc);
   ktstr_html_printf (out,
                      "<details%s><summary><span class=\"fail\">FAIL</span> <b>%s</b> "
                      "<span class=\"muted\">%s · %s · %s · %s</span><br>%s</summary>\n",
@@ -309,7 +330,7 @@ render_failures (const KtstrReport *r, GString *out)
       for (guint i = 0; i < skips->len; i++)
         {
           const KtstrSidecar *sc = g_ptr_array_index (skips, i);
-          g_autofree char *run = ktstr_report_run_name (r, sc);
+          g_autofree char *run = ktstr_report_sidecar_origin (r, sc);
           ktstr_html_printf (out,
                              "<tr><td class=\"skip\">%s</td><td>%s</td><td>%s</td><td>%s</td>"
                              "</tr>\n",

@@ -146,3 +146,12 @@ ktstr_report_run_name (const KtstrReport *r, const KtstrSidecar *sc)
     }
   return *rel != '\0' ? g_strdup (rel) : g_path_get_basename (dir);
 }
+
+char *
+ktstr_report_sidecar_origin (const KtstrReport *r, const KtstrSidecar *sc)
+{
+  g_autofree char *run = ktstr_report_run_name (r, sc);
+  if (sc->trial == 0)
+    return g_steal_pointer (&run);
+  return g_strdup_printf ("%s, trial %u", run, sc->trial);
+}

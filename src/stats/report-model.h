@@ -81,6 +81,11 @@ KtstrReport *ktstr_report_new_selection (KtstrStatsPool *pool, gboolean is_run,
  * when it is the root itself. */
 char *ktstr_report_run_name (const KtstrReport *report, const KtstrSidecar *sidecar);
 
+/* Where a sidecar came from, for display: its run name, and for a trial
+ * of `ktstr test --repeat` (whose trials share their run) which trial:
+ * "6.12-abc1234, trial 2". */
+char *ktstr_report_sidecar_origin (const KtstrReport *report, const KtstrSidecar *sidecar);
+
 /* The whole page: one self-contained HTML document (no script, no
  * external resource), report-html.c. */
 char *ktstr_report_render_html (const KtstrReport *report);

@@ -200,7 +200,7 @@ dots (Canvas *cv, const KtstrReport *r, const KtstrScale *sc, const KtstrStatsRo
       double dy = ((double)(i % 3) - 1.0) * 3.0;
       g_autofree char *text = ktstr_format_precise (v);
       const KtstrSidecar *sc_src = ktstr_stats_row_sample (row, i)->source;
-      g_autofree char *run = sc_src ? ktstr_report_run_name (r, sc_src) : g_strdup ("-");
+      g_autofree char *run = sc_src ? ktstr_report_sidecar_origin (r, sc_src) : g_strdup ("-");
       g_string_append_printf (cv->out,
                               "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.4\" fill=\"%s\" "
                               "fill-opacity=\"0.75\">",
@@ -653,11 +653,17 @@ draw_selection (const KtstrReport *r, GString *out)
           g_autofree char *key = ktstr_stats_pairing_key (gr->group->row, none, '/');
           KtstrSampleSummary sum;
           ktstr_sample_summarize ((const double *)gr->values->data, gr->values->len, &sum);
-          g_autofree char *full = isnan (sum.cv)
-                                      ? g_strdup_printf ("%s (%u trial)", label, gr->values->len)
-                                      : g_strdup_printf ("%s (%u trials, CV %.1f%%)", label,
-                                                         gr->values->len, 100.0 * sum.cv);
-          row_label (&cv, y + 4.0, full, key, NULL);
+          row_label (&cv, y + 4.0, label, key, NULL);
+          /* How many trials and how they spread, right of the plot where
+           * a comparison puts its verdict, so the label keeps its room. */
+          g_autofree char *spread
+              = isnan (sum.cv)
+                    ? g_strdup_printf ("%u trial", gr->values->len)
+                    : g_strdup_printf ("%u trials, CV %.1f%%", gr->values->len, 100.0 * sum.cv);
+          ktstr_html_printf (out,
+                             "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
+                             "fill=\"#6b7480\">%s</text>",
+                             VERDICT_X, y + 4.0, spread);
         }
       svg_close (out, start, cv.marks);
       if (with_data > rows->len)

@@ -87,11 +87,11 @@ events (Canvas *cv, const KtstrSidecar *sc, double y, double y_bottom)
       ktstr_html_printf (cv->out, "<title>%s</title></line>", tip->str);
       /* Near the right edge the label ends at its line instead. */
       gboolean at_end = x > X1 - 90.0;
-      ktstr_html_printf (cv->out,
-                         "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#5a2d87\"%s>"
-                         "<title>%s</title>%s</text>",
-                         at_end ? x - 3.0 : x + 3.0, ly, at_end ? " text-anchor=\"end\"" : "",
-                         tip->str, ev->label);
+      g_string_append_printf (cv->out,
+                              "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
+                              "fill=\"#5a2d87\" text-anchor=\"%s\">",
+                              at_end ? x - 3.0 : x + 3.0, ly, at_end ? "end" : "start");
+      ktstr_html_printf (cv->out, "<title>%s</title>%s</text>", tip->str, ev->label);
       g_string_free (tip, TRUE);
       cv->marks++;
     }
@@ -227,7 +227,7 @@ derived_series (const KtstrMonitorSeries *s, double *imbalance, double *dsq, gin
 static void
 caption (const KtstrReport *r, GString *out, const KtstrSidecar *sc, const char *monitor_note)
 {
-  g_autofree char *run = ktstr_report_run_name (r, sc);
+  g_autofree char *run = ktstr_report_sidecar_origin (r, sc);
   const char *outcome = sc->skipped ? "SKIP" : sc->passed ? "PASS" : "FAIL";
   const char *cls = sc->skipped ? "skip" : sc->passed ? "pass" : "fail";
   ktstr_html_printf (out,
