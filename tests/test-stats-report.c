@@ -125,6 +125,10 @@ test_series_real (void)
   g_autofree char *beside = ktstr_monitor_series_path (sidecar);
   g_assert_cmpstr (beside, ==, path);
   g_assert_null (ktstr_monitor_series_path ("notes.json"));
+  /* A trial of a repeated run keeps its series beside its own sidecar. */
+  g_autofree char *trial
+      = ktstr_monitor_series_path ("/r/steady-95a98c5ff09ebdcf-trial2.ktstr.json");
+  g_assert_cmpstr (trial, ==, "/r/steady-95a98c5ff09ebdcf-trial2.monitor.jsonl");
 }
 
 static void
@@ -343,6 +347,23 @@ test_page_repeated_runs (Fixture *f, gconstpointer data)
   g_auto (StatsTestRun) one;
   g_autofree char *root = g_build_filename (f->target, "repeated", NULL);
   stats_test_write_repeated_pool (root, 17, 3, 0.30);
+  /* The monitor ran for B's second trial of steady only. */
+  g_autofree char *b_dir = g_build_filename (root, "b", NULL);
+  g_autoptr (GDir) dir = g_dir_open (b_dir, 0, NULL);
+  g_autofree char *series_dest = NULL;
+  for (const char *n = g_dir_read_name (dir); n != NULL; n = g_dir_read_name (dir))
+    if (g_str_has_prefix (n, "steady-") && g_str_has_suffix (n, "-trial2.ktstr.json"))
+      {
+        g_autofree char *sidecar = g_build_filename (b_dir, n, NULL);
+        series_dest = ktstr_monitor_series_path (sidecar);
+      }
+  g_assert_nonnull (series_dest);
+  g_autofree char *series_src
+      = report_data ("6.12.117-3a196be/steady-95a98c5ff09ebdcf.monitor.jsonl");
+  g_autofree char *series = NULL;
+  gsize series_len = 0;
+  g_assert_true (g_file_get_contents (series_src, &series, &series_len, NULL));
+  g_assert_true (g_file_set_contents (series_dest, series, (gssize)series_len, NULL));
   stats_test_run (&ab, f->target, NULL, "report", "--dir", root, "--a-project-commit", "aaaaaaa",
                   "--b-project-commit", "bbbbbbb", "--timeline", "steady", "-o", f->out, NULL);
   g_assert_cmpint (ab.status, ==, 0);
@@ -367,6 +388,13 @@ test_page_repeated_runs (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (page, "· a, trial 1</span>"));
   g_assert_nonnull (strstr (page, "· b, trial 3</span>"));
   g_assert_nonnull (strstr (page, "text-anchor=\"end\"><title>+3000 ms ScenarioEnd"));
+  /* Only that trial's timeline has the runqueues; the others say why not. */
+  g_assert_cmpuint (count (page, "Monitor: 37 samples every 100 ms"), ==, 1);
+  g_assert_cmpuint (count (page, "No monitor series beside this sidecar"), ==, 5);
+  const char *b2 = strstr (page, "· b, trial 2</span>");
+  g_assert_nonnull (b2);
+  g_assert_true (strstr (b2, "Monitor: 37 samples") < strstr (b2, "</figure>"));
+  g_assert_nonnull (strstr (b2, "<title>CPU 1: "));
 
   /* One side's run alone: each configuration's trials and their spread
    * right of the plot, the label whole. */
