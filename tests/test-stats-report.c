@@ -375,6 +375,10 @@ test_page_repeated_runs (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (page, "<td class=\"run\">b</td>"));
   g_assert_cmpuint (count (page, "<td class=\"num pass\">18</td>"), ==, 2);
   g_assert_cmpuint (count (page, "2026-01-10 08:01:00 – 08:03:00"), ==, 2);
+  /* The table labels a row by what differs (the test alone here), the
+   * whole key on hover. */
+  g_assert_nonnull (strstr (page, "\">steady</td><td><a href=\"#m-total_iterations\">"));
+  g_assert_nonnull (strstr (page, "<td class=\"key\" title=\"steady/"));
   /* Every trial is a dot, named by run and trial. */
   const char *fig = strstr (page, "<figure id=\"m-total_iterations\">");
   g_assert_nonnull (fig);

@@ -6,6 +6,7 @@
 #include "stats/hostdelta.h"
 #include "stats/html.h"
 #include "stats/report-draw.h"
+#include "stats/report-labels.h"
 #include "stats/report-model.h"
 
 /* The console lines shown for a failure whose sidecar kept no report. */
@@ -390,8 +391,9 @@ append_dims (GString *out, const gboolean slicing[KTSTR_DIM_COUNT], gboolean wan
 
 /* One line of the comparison table, the terminal's columns and colours. */
 static void
-table_row (GString *out, const KtstrStatsReport *rep, const KtstrStatsPair *p,
-           const KtstrStatsMetricResult *m, gboolean with_test, gboolean with_note)
+table_row (GString *out, const KtstrStatsReport *rep, const KtstrReportLabels *labels,
+           const KtstrStatsPair *p, const KtstrStatsMetricResult *m, gboolean with_test,
+           gboolean with_note)
 {
   const char *cls = m->verdict == KTSTR_VERDICT_REGRESSION    ? "regression"
                     : m->verdict == KTSTR_VERDICT_IMPROVEMENT ? "improvement"
@@ -403,12 +405,13 @@ table_row (GString *out, const KtstrStatsReport *rep, const KtstrStatsPair *p,
   g_autofree char *a = g_strdup_printf ("%.2f", m->a);
   g_autofree char *b = g_strdup_printf ("%.2f", m->b);
   g_autofree char *delta = g_strdup_printf ("%+.2f%s", m->delta, m->metric->unit);
+  g_autofree char *label = ktstr_report_labels_of (labels, p->a);
   ktstr_html_printf (out,
-                     "<tr><td class=\"key\">%s</td><td><a href=\"#%s\">%s</a></td>"
+                     "<tr><td class=\"key\" title=\"%s\">%s</td><td><a href=\"#%s\">%s</a></td>"
                      "<td class=\"num\">%s</td>"
                      "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
                      "<td class=\"%s\">%s</td>",
-                     p->key, anchor, m->metric->name, a, b, delta, cls, verdict);
+                     p->key, label, anchor, m->metric->name, a, b, delta, cls, verdict);
   if (with_test)
     {
       g_autofree char *n = NULL, *cv = NULL, *cint = NULL, *q = NULL;
@@ -461,6 +464,14 @@ render_comparison (const KtstrReport *r, GString *out)
   ktstr_stats_noise_columns (rep, &with_test, &with_note);
   g_autofree char *ci = ktstr_stats_ci_header (rep);
   g_autoptr (GString) rows = g_string_new (NULL);
+  g_auto (KtstrReportLabels) labels;
+  ktstr_report_labels_init (&labels, c->slicing);
+  for (guint i = 0; i < rep->pairs->len; i++)
+    {
+      const KtstrStatsPair *p = g_ptr_array_index (rep->pairs, i);
+      if (p->status == KTSTR_PAIR_COMPARED)
+        ktstr_report_labels_add (&labels, p->a);
+    }
   for (guint i = 0; i < rep->pairs->len; i++)
     {
       const KtstrStatsPair *p = g_ptr_array_index (rep->pairs, i);
@@ -468,7 +479,7 @@ render_comparison (const KtstrReport *r, GString *out)
         {
           const KtstrStatsMetricResult *m = &g_array_index (p->metrics, KtstrStatsMetricResult, j);
           if (ktstr_stats_result_is_listed (m))
-            table_row (rows, rep, p, m, with_test, with_note);
+            table_row (rows, rep, &labels, p, m, with_test, with_note);
         }
     }
   if (rows->len == 0)
@@ -477,6 +488,7 @@ render_comparison (const KtstrReport *r, GString *out)
     }
   else
     {
+      ktstr_report_labels_describe (&labels, out, "Hover a row's test for its whole key.");
       ktstr_html_printf (out,
                          "<div class=\"scroll\"><table class=\"cmp\"><tr><th>test</th>"
                          "<th>metric</th><th class=\"key-a\">%s</th>"

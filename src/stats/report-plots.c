@@ -22,6 +22,7 @@
 
 #include "stats/html.h"
 #include "stats/report-draw.h"
+#include "stats/report-labels.h"
 
 /* A figure draws at most this many rows; the rest are counted. */
 #define MAX_ROWS 30
@@ -36,95 +37,11 @@
 #define ROW_H_ONE 24.0
 #define AXIS_H 16.0
 #define KEY_CHARS 50
-/* The parts of a pairing key: scenario, then one per dimension. */
-#define KEY_SEP '\x1f'
 
 char *
 ktstr_report_metric_anchor (const char *metric)
 {
   return g_strconcat ("m-", metric, NULL);
-}
-
-/* --- Labels: what differs between rows ---------------------------------- */
-
-typedef struct
-{
-  gboolean slicing[KTSTR_DIM_COUNT];
-  guint n_parts;
-  const char *names[KTSTR_DIM_COUNT + 1];
-  gboolean varies[KTSTR_DIM_COUNT + 1];
-  char *first[KTSTR_DIM_COUNT + 1]; /* the first row's part, owned */
-} Labels;
-
-static void
-labels_clear (Labels *l)
-{
-  for (guint i = 0; i < l->n_parts; i++)
-    g_free (l->first[i]);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Labels, labels_clear)
-
-static void
-labels_init (Labels *l, const gboolean slicing[KTSTR_DIM_COUNT])
-{
-  memset (l, 0, sizeof *l);
-  memcpy (l->slicing, slicing, sizeof l->slicing);
-  l->names[l->n_parts++] = "test";
-  for (guint d = 0; d < KTSTR_DIM_COUNT; d++)
-    if (!slicing[d])
-      l->names[l->n_parts++] = ktstr_stats_dim_name (d);
-}
-
-static void
-labels_add (Labels *l, const KtstrStatsRow *row)
-{
-  g_autofree char *key = ktstr_stats_pairing_key (row, l->slicing, KEY_SEP);
-  char sep[2] = { KEY_SEP, '\0' };
-  g_auto (GStrv) parts = g_strsplit (key, sep, -1);
-  g_assert (g_strv_length (parts) == l->n_parts);
-  for (guint i = 0; i < l->n_parts; i++)
-    {
-      if (l->first[i] == NULL)
-        l->first[i] = g_strdup (parts[i]);
-      else if (strcmp (l->first[i], parts[i]) != 0)
-        l->varies[i] = TRUE;
-    }
-}
-
-/* ROW's label: the test and the parts that vary, joined by '/'. */
-static char *
-labels_of (const Labels *l, const KtstrStatsRow *row)
-{
-  g_autofree char *key = ktstr_stats_pairing_key (row, l->slicing, KEY_SEP);
-  char sep[2] = { KEY_SEP, '\0' };
-  g_auto (GStrv) parts = g_strsplit (key, sep, -1);
-  GString *s = g_string_new (parts[0]);
-  for (guint i = 1; i < l->n_parts; i++)
-    if (l->varies[i])
-      g_string_append_printf (s, "/%s", *parts[i] ? parts[i] : "-");
-  return g_string_free (s, FALSE);
-}
-
-/* "kernel 6.14.2, scheduler scx_lavd, ..." for the parts no row changes. */
-static void
-labels_describe (const Labels *l, GString *out)
-{
-  GString *shared = g_string_new (NULL);
-  GString *varying = g_string_new ("test");
-  for (guint i = 1; i < l->n_parts; i++)
-    {
-      if (l->varies[i])
-        g_string_append_printf (varying, "/%s", l->names[i]);
-      else if (l->first[i] != NULL && *l->first[i] != '\0')
-        g_string_append_printf (shared, "%s%s %s", shared->len ? ", " : "", l->names[i],
-                                l->first[i]);
-    }
-  ktstr_html_printf (out, "<p class=\"small muted\">Rows are labelled %s", varying->str);
-  if (shared->len > 0)
-    ktstr_html_printf (out, "; every row has %s", shared->str);
-  g_string_append (out, ". Hover a dot for its value and run.</p>\n");
-  g_string_free (shared, TRUE);
-  g_string_free (varying, TRUE);
 }
 
 /* --- Drawing pieces ------------------------------------------------------ */
@@ -403,7 +320,8 @@ row_scale (KtstrScale *sc, GArray *ticks_out, GArray *a, GArray *b, double band_
 }
 
 static void
-pair_row (Canvas *cv, const KtstrReport *r, const Labels *labels, const PairRow *pr, double y)
+pair_row (Canvas *cv, const KtstrReport *r, const KtstrReportLabels *labels, const PairRow *pr,
+          double y)
 {
   const KtstrStatsMetricResult *m = pr->result;
   const KtstrMetricDef *metric = m->metric;
@@ -440,7 +358,7 @@ pair_row (Canvas *cv, const KtstrReport *r, const Labels *labels, const PairRow 
   mean_tick (cv, &sc, mean_of (a), y + 11.0, KTSTR_REPORT_COLOR_A);
   mean_tick (cv, &sc, mean_of (b), y + 26.0, KTSTR_REPORT_COLOR_B);
 
-  g_autofree char *label = labels_of (labels, pr->pair->a);
+  g_autofree char *label = ktstr_report_labels_of (labels, pr->pair->a);
   g_autofree char *trials = g_strdup_printf ("%u / %u trials", a->len, b->len);
   row_label (cv, y + 16.0, label, pr->pair->key, trials);
   const char *color;
@@ -460,17 +378,17 @@ draw_comparison (const KtstrReport *r, GString *out)
   const KtstrStatsComparison *c = r->comparison;
   const KtstrStatsReport *rep = c->report;
   g_autoptr (GPtrArray) empty = g_ptr_array_new ();
-  g_auto (Labels) labels;
+  g_auto (KtstrReportLabels) labels;
   guint charts = 0;
 
-  labels_init (&labels, c->slicing);
+  ktstr_report_labels_init (&labels, c->slicing);
   for (guint i = 0; i < rep->pairs->len; i++)
     {
       const KtstrStatsPair *p = g_ptr_array_index (rep->pairs, i);
       if (p->status == KTSTR_PAIR_COMPARED)
-        labels_add (&labels, p->a);
+        ktstr_report_labels_add (&labels, p->a);
     }
-  labels_describe (&labels, out);
+  ktstr_report_labels_describe (&labels, out, "Hover a dot for its value and run.");
 
   for (guint id = 0; id < KTSTR_METRIC_COUNT; id++)
     {
@@ -582,17 +500,17 @@ draw_selection (const KtstrReport *r, GString *out)
 {
   g_autoptr (GPtrArray) empty = g_ptr_array_new ();
   gboolean none[KTSTR_DIM_COUNT] = { FALSE };
-  g_auto (Labels) labels;
+  g_auto (KtstrReportLabels) labels;
   guint charts = 0;
 
-  labels_init (&labels, none);
+  ktstr_report_labels_init (&labels, none);
   for (guint i = 0; r->groups != NULL && i < r->groups->len; i++)
     {
       const KtstrStatsGroup *g = g_ptr_array_index (r->groups, i);
       if (g->passes_observed > 0)
-        labels_add (&labels, g->row);
+        ktstr_report_labels_add (&labels, g->row);
     }
-  labels_describe (&labels, out);
+  ktstr_report_labels_describe (&labels, out, "Hover a dot for its value and run.");
 
   for (guint id = 0; id < KTSTR_METRIC_COUNT; id++)
     {
@@ -649,7 +567,7 @@ draw_selection (const KtstrReport *r, GString *out)
           dots (&cv, r, &sc, gr->group->row, gr->values, y, KTSTR_REPORT_COLOR_A, "", metric->unit);
           if (gr->values->len > 1)
             mean_tick (&cv, &sc, mean_of (gr->values), y, "#333");
-          g_autofree char *label = labels_of (&labels, gr->group->row);
+          g_autofree char *label = ktstr_report_labels_of (&labels, gr->group->row);
           g_autofree char *key = ktstr_stats_pairing_key (gr->group->row, none, '/');
           KtstrSampleSummary sum;
           ktstr_sample_summarize ((const double *)gr->values->data, gr->values->len, &sum);
