@@ -11,6 +11,8 @@ port is opened):
     svg.chart laid out with a non-zero size, and each has at least as
     many rendered marks (circles, rects, lines, polylines with a non-empty
     box) as it says it drew (data-marks);
+  - every fill and font-size a chart element sets is what the browser
+    renders (a style rule on svg text would override them all);
   - a full-page screenshot is not blank: the browser itself decodes it in
     a canvas and counts the pixels that differ from the page background
     and the distinct colours.
@@ -141,9 +143,30 @@ CHARTS_JS = r"""
     return { width: box.width, height: box.height, marks: marks,
              declared: Number(svg.getAttribute('data-marks')) };
   });
+  // Every fill and font-size a chart element sets must be what renders: a
+  // style rule that overrides them silently greys out the verdict colours.
+  const probe = document.createElement('canvas').getContext('2d');
+  const rgb = (colour) => {
+    probe.fillStyle = '#000'; probe.fillStyle = colour;
+    const h = probe.fillStyle;
+    if (!h.startsWith('#')) return h.replace(/\s+/g, '');
+    const n = parseInt(h.slice(1), 16);
+    return `rgb(${n >> 16},${(n >> 8) & 255},${n & 255})`;
+  };
+  const overridden = [];
+  for (const e of document.querySelectorAll('svg.chart [fill], svg.chart [font-size]')) {
+    const style = getComputedStyle(e);
+    const fill = e.getAttribute('fill');
+    if (fill && fill !== 'none' && rgb(fill) !== style.fill.replace(/\s+/g, ''))
+      overridden.push(`<${e.tagName} fill="${fill}"> renders ${style.fill}`);
+    const size = e.getAttribute('font-size');
+    if (size && parseFloat(size) !== parseFloat(style.fontSize))
+      overridden.push(`<${e.tagName} font-size="${size}"> renders ${style.fontSize}`);
+  }
   return JSON.stringify({
     expected: meta ? Number(meta.content) : -1,
     charts: charts,
+    overridden: overridden,
     height: document.documentElement.scrollHeight,
   });
 })()
@@ -258,6 +281,14 @@ def check_page(browser, path, screenshots=None):
     ]
     results.append(("size", not empty, f"{name}: every chart has a size", f"empty: {empty}"))
     results.append(("marks", not short, f"{name}: every chart rendered its marks", "\n".join(short)))
+    results.append(
+        (
+            "styles",
+            not info["overridden"],
+            f"{name}: every chart colour and text size renders as set",
+            "\n".join(info["overridden"][:10]),
+        )
+    )
 
     height = min(info["height"], MAX_HEIGHT)
     browser.send(
@@ -306,6 +337,8 @@ def broken_pages(good_page, directory):
             "</main>", "<img alt='' src='http://127.0.0.1:9/pixel.png'></main>")),
         "a chart missing": ("count", page.replace(
             '<meta name="ktstr-charts" content="', '<meta name="ktstr-charts" content="1')),
+        "its colours overridden": ("styles", page.replace(
+            "</head>", "<style>svg text{fill:#333}</style></head>")),
         "marks not drawn": ("marks", page.replace(
             '<svg class="chart" data-marks="', '<svg class="chart" data-marks="99999', 1)),
         "nothing drawn on it": ("blank", (
@@ -335,7 +368,7 @@ def main():
     scratch = tempfile.mkdtemp(prefix="ktstr-report-broken-")
     # The smallest page: each broken copy is rendered again.
     broken = broken_pages(min(args.pages, key=os.path.getsize), scratch)
-    print(f"1..{5 * len(args.pages) + len(broken)}")
+    print(f"1..{6 * len(args.pages) + len(broken)}")
     browser = Browser(args.chromium, profile)
     try:
         for page in args.pages:

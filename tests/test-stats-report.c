@@ -27,6 +27,20 @@ test_html_escape (void)
 }
 
 static void
+test_html_breakable (void)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  ktstr_html_escape_breakable (s, "a/b<c>/", "/");
+  g_assert_cmpstr (s->str, ==, "a/<wbr>b&lt;c&gt;/"); /* none after the last */
+  g_string_truncate (s, 0);
+  ktstr_html_escape_breakable (s, "worst_p99", "_/");
+  g_assert_cmpstr (s->str, ==, "worst_<wbr>p99");
+  g_string_truncate (s, 0);
+  ktstr_html_escape_breakable (s, NULL, "_");
+  g_assert_cmpstr (s->str, ==, "");
+}
+
+static void
 test_html_clean_text (void)
 {
   /* Colours, a cursor move, an OSC title and stray controls go; lines stay. */
@@ -280,9 +294,13 @@ test_page_comparison (Fixture *f, gconstpointer data)
   assert_page (page);
   g_assert_nonnull (strstr (page, "<title>ktstr comparison: 6.14 vs 6.15</title>"));
   /* The terminal's verdicts and colours. */
-  g_assert_nonnull (strstr (page, "<td class=\"regression\">REGRESSION</td>"));
-  g_assert_nonnull (strstr (page, "<td class=\"improvement\">improvement</td>"));
-  g_assert_nonnull (strstr (page, "unconfirmed (1/1 trials)"));
+  g_assert_nonnull (strstr (page, "<td class=\"regression\">REGRESSION<div class=\"note\">"));
+  g_assert_nonnull (strstr (page, "<td class=\"improvement\">improvement<div class=\"note\">"));
+  /* The terminal's note under the verdict it explains, identifiers that
+   * may wrap at their separators. */
+  g_assert_nonnull (strstr (page, "REGRESSION<div class=\"note\">unconfirmed (1/1 trials); ~"));
+  g_assert_null (strstr (page, "<th>note</th>"));
+  g_assert_nonnull (strstr (page, ">worst_<wbr>spread</a></td>"));
   /* Every section, and the run's facts. */
   for (const char *id = "comparison\0metrics\0runs\0failures\0timelines\0"; *id;
        id += strlen (id) + 1)
@@ -298,7 +316,7 @@ test_page_comparison (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (page, "data-test=\"sched_steady\""));
   g_assert_nonnull (strstr (page, "No monitor series beside this sidecar"));
   /* A figure per metric with data, linked from the table. */
-  g_assert_nonnull (strstr (page, "<a href=\"#m-worst_spread\">worst_spread</a>"));
+  g_assert_nonnull (strstr (page, "<a href=\"#m-worst_spread\">worst_<wbr>spread</a>"));
   g_assert_nonnull (strstr (page, "<figure id=\"m-worst_spread\">"));
   g_assert_nonnull (strstr (page, "host delta"));
 }
@@ -377,7 +395,10 @@ test_page_repeated_runs (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count (page, "2026-01-10 08:01:00 – 08:03:00"), ==, 2);
   /* The table labels a row by what differs (the test alone here), the
    * whole key on hover. */
-  g_assert_nonnull (strstr (page, "\">steady</td><td><a href=\"#m-total_iterations\">"));
+  g_assert_nonnull (strstr (page, "\">steady</td><td><a href=\"#m-total_iterations\">total_<wbr>"
+                                  "iterations</a></td>"));
+  /* A verdict the gates alone decide has no note. */
+  g_assert_nonnull (strstr (page, "<td class=\"regression\">REGRESSION</td>"));
   g_assert_nonnull (strstr (page, "<td class=\"key\" title=\"steady/"));
   /* Every trial is a dot, named by run and trial. */
   const char *fig = strstr (page, "<figure id=\"m-total_iterations\">");
@@ -539,6 +560,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/stats/report/html/escape", test_html_escape);
+  g_test_add_func ("/stats/report/html/breakable", test_html_breakable);
   g_test_add_func ("/stats/report/html/clean-text", test_html_clean_text);
   g_test_add_func ("/stats/report/html/format", test_format);
   g_test_add_func ("/stats/report/html/nice-ticks", test_nice_ticks);

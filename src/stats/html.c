@@ -31,6 +31,18 @@ ktstr_html_escape (GString *out, const char *text)
       }
 }
 
+void
+ktstr_html_escape_breakable (GString *out, const char *text, const char *after)
+{
+  for (const char *p = text; p != NULL && *p != '\0'; p++)
+    {
+      char one[2] = { *p, '\0' };
+      ktstr_html_escape (out, one);
+      if (strchr (after, *p) != NULL && p[1] != '\0')
+        g_string_append (out, "<wbr>");
+    }
+}
+
 char *
 ktstr_html_clean_text (const char *text)
 {

@@ -12,6 +12,11 @@ G_BEGIN_DECLS
 /* Appends TEXT with &, <, >, " and ' escaped (safe in text and in quoted
  * attributes of both HTML and SVG); NULL appends nothing. */
 void ktstr_html_escape (GString *out, const char *text);
+/* ktstr_html_escape, with a line-break opportunity (<wbr>) after each
+ * character of TEXT that is in AFTER: a long identifier ("steady/CpuSpin",
+ * "worst_wake_latency_tail_ratio") wraps at its separators in a narrow
+ * table cell instead of widening the table. */
+void ktstr_html_escape_breakable (GString *out, const char *text, const char *after);
 /* TEXT (a console log, a failure report) made fit for a page: valid
  * UTF-8, terminal escape sequences and other control characters but
  * newlines and tabs removed. */

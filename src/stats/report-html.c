@@ -37,16 +37,19 @@ static const char css[]
       "padding:6px 10px}summary{cursor:pointer}"
       "figure{background:#fff;border:1px solid #d6dae1;border-radius:6px;padding:8px 12px;"
       "margin:12px 0}figcaption{font-weight:600;margin-bottom:4px}"
-      "svg.chart{display:block;max-width:100%;height:auto}"
-      "svg text{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:11px;"
-      "fill:#333}"
+      /* The charts' defaults are inherited from the <svg>: a rule on the
+       * text itself would override every fill and font-size attribute the
+       * charts set (CSS beats presentation attributes, inheritance does
+       * not), greying out verdict colours and muted labels alike. */
+      "svg.chart{display:block;max-width:100%;height:auto;font-family:system-ui,-apple-system,"
+      "'Segoe UI',Roboto,sans-serif;font-size:11px;fill:#333}"
       ".key-a{color:" KTSTR_REPORT_COLOR_A ";font-weight:700}.key-b{color:" KTSTR_REPORT_COLOR_B
       ";font-weight:700}"
       ".warn{background:#fff8e1;border:1px solid #e6c65c;border-radius:6px;padding:6px 10px}"
       ".warn li{white-space:pre-line}"
-      ".scroll{overflow-x:auto;max-width:100%}td.key{min-width:210px;max-width:300px;overflow-wrap:"
-      "anywhere}"
-      "td.note{min-width:170px}table.cmp{font-size:12px}td.run{white-space:nowrap}";
+      ".scroll{overflow-x:auto;max-width:100%}td.key{max-width:240px}"
+      "div.note{font-size:11px;color:#5b6573;min-width:160px;max-width:240px}"
+      "table.cmp{font-size:12px}td.run{white-space:nowrap}";
 
 /* Distinct non-NULL strings in first-seen order. */
 static void
@@ -406,12 +409,22 @@ table_row (GString *out, const KtstrStatsReport *rep, const KtstrReportLabels *l
   g_autofree char *b = g_strdup_printf ("%.2f", m->b);
   g_autofree char *delta = g_strdup_printf ("%+.2f%s", m->delta, m->metric->unit);
   g_autofree char *label = ktstr_report_labels_of (labels, p->a);
+  /* Identifiers wrap at their separators: the table is wide enough
+   * without them, and it should fit a page. */
+  ktstr_html_printf (out, "<tr><td class=\"key\" title=\"%s\">", p->key);
+  ktstr_html_escape_breakable (out, label, "/");
+  ktstr_html_printf (out, "</td><td><a href=\"#%s\">", anchor);
+  ktstr_html_escape_breakable (out, m->metric->name, "_");
   ktstr_html_printf (out,
-                     "<tr><td class=\"key\" title=\"%s\">%s</td><td><a href=\"#%s\">%s</a></td>"
-                     "<td class=\"num\">%s</td>"
+                     "</a></td><td class=\"num\">%s</td>"
                      "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
-                     "<td class=\"%s\">%s</td>",
-                     p->key, label, anchor, m->metric->name, a, b, delta, cls, verdict);
+                     "<td class=\"%s\">%s",
+                     a, b, delta, cls, verdict);
+  /* The terminal's NOTE column goes under the verdict it explains. */
+  g_autofree char *note = with_note ? ktstr_stats_note (m) : NULL;
+  if (note != NULL && *note != '\0')
+    ktstr_html_printf (out, "<div class=\"note\">%s</div>", note);
+  g_string_append (out, "</td>");
   if (with_test)
     {
       g_autofree char *n = NULL, *cv = NULL, *cint = NULL, *q = NULL;
@@ -420,11 +433,6 @@ table_row (GString *out, const KtstrStatsReport *rep, const KtstrReportLabels *l
                          "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
                          "<td class=\"num\">%s</td><td class=\"num\">%s</td>",
                          n, cv, cint, q);
-    }
-  if (with_note)
-    {
-      g_autofree char *note = ktstr_stats_note (m);
-      ktstr_html_printf (out, "<td class=\"note\">%s</td>", note ? note : "");
     }
   g_string_append (out, "</tr>\n");
 }
@@ -497,8 +505,6 @@ render_comparison (const KtstrReport *r, GString *out)
       if (with_test)
         ktstr_html_printf (out, "<th>N</th><th>CV</th><th>%s</th><th>%s</th>", ci,
                            rep->significance.fdr > 0.0 ? "Q" : "P");
-      if (with_note)
-        g_string_append (out, "<th>note</th>");
       g_string_append (out, "</tr>\n");
       g_string_append_len (out, rows->str, rows->len);
       g_string_append (out, "</table></div>\n");
