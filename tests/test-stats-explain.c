@@ -110,6 +110,7 @@ test_all_set (Fixture *f, gconstpointer data)
   sc->kvm_stats = ktstr_kvm_stats_new ();
   sc->scheduler_commit = g_strdup ("0000000");
   sc->verdict_summary = g_strdup ("not really");
+  sc->trial = 1;
   write_raw (f->dir, NULL, sc, NULL, FALSE);
   g_autoptr (GError) error = NULL;
   g_autoptr (KtstrExplainReport) r = ktstr_explain_run (f->dir, &error);
@@ -181,6 +182,8 @@ test_other_causes (Fixture *f, gconstpointer data)
   g_ptr_array_set_size (early->stimulus_events, 0);
   early->verdict_summary = g_strdup ("boot failure: the guest agent never said hello");
   const char *const no_verdict[] = { "verdict", "accel", NULL };
+  /* A trial of a repeated run; the others were not repeated. */
+  legacy->trial = 2;
   write_raw (f->dir, NULL, legacy, NULL, TRUE);
   write_raw (f->dir, NULL, old, NULL, FALSE);
   write_raw (f->dir, NULL, failed, no_verdict, FALSE);
@@ -200,6 +203,8 @@ test_other_causes (Fixture *f, gconstpointer data)
   g_assert_cmpuint (by_cause (r, "cleanup_duration_ms", "no_clean_end"), ==, 1);
   g_assert_cmpuint (by_cause (r, "monitor", "failed_early"), ==, 1);
   g_assert_cmpuint (by_cause (r, "monitor", "not_recorded"), ==, 3);
+  g_assert_cmpuint (by_cause (r, "trial", "not_repeated"), ==, 3);
+  g_assert_cmpuint (count_of (r, "trial")->set_count, ==, 1);
 
   g_autofree char *json = ktstr_explain_format (r, "run", TRUE);
   g_autoptr (JsonNode) node = json_from_string (json, &error);

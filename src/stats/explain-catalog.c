@@ -235,6 +235,21 @@ why_verdict (const KtstrSidecar *sc, JsonObject *raw)
   return has_key (raw, "verdict") ? 2 : 1;
 }
 
+/* --- trial (ours) -------------------------------------------------------- */
+
+/* Left out, not null, unless the run was repeated. */
+static gboolean
+null_trial (const KtstrSidecar *sc)
+{
+  return sc->trial == 0;
+}
+
+static guint
+why_trial (const KtstrSidecar *sc, JsonObject *raw)
+{
+  return 0;
+}
+
 static const KtstrExplainField fields[] = {
   { "scheduler_commit",
     null_scheduler_commit,
@@ -352,6 +367,13 @@ static const KtstrExplainField fields[] = {
       { "not_recorded", KTSTR_EXPLAIN_ACTIONABLE,
         "the test failed or was skipped but no reason was recorded",
         "re-run the test; its report is printed on standard error" } } },
+  { "trial",
+    null_trial,
+    why_trial,
+    { { "not_repeated", KTSTR_EXPLAIN_EXPECTED,
+        "the run was not repeated (`ktstr test --repeat N` numbers its trials), or the Rust "
+        "ktstr wrote it",
+        NULL } } },
 };
 
 const KtstrExplainField *
