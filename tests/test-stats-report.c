@@ -411,6 +411,8 @@ test_page_repeated_runs (Fixture *f, gconstpointer data)
    * sits at the right edge, so its label ends at its line. */
   g_assert_cmpuint (count (page, "data-test=\"steady\""), ==, 6);
   g_assert_nonnull (strstr (page, "· a, trial 1</span>"));
+  g_assert_cmpuint (count (page, "<figure><figcaption><span class=\"key-a\">A</span> "), ==, 3);
+  g_assert_cmpuint (count (page, "<figure><figcaption><span class=\"key-b\">B</span> "), ==, 3);
   g_assert_nonnull (strstr (page, "· b, trial 3</span>"));
   g_assert_nonnull (strstr (page, "text-anchor=\"end\"><title>+3000 ms ScenarioEnd"));
   /* Only that trial's timeline has the runqueues; the others say why not. */
@@ -423,12 +425,15 @@ test_page_repeated_runs (Fixture *f, gconstpointer data)
 
   /* One side's run alone: each configuration's trials and their spread
    * right of the plot, the label whole. */
-  stats_test_run (&one, f->target, NULL, "report", "--dir", root, "--run", "a", "-o", f->out, NULL);
+  stats_test_run (&one, f->target, NULL, "report", "--dir", root, "--run", "a", "--timeline",
+                  "steady", "-o", f->out, NULL);
   g_assert_cmpint (one.status, ==, 0);
   g_autofree char *single = read_page (f->out);
   assert_page (single);
   g_assert_cmpuint (count (single, "3 trials, CV "), >=, 6);
   g_assert_nonnull (strstr (single, "(a, trial 2)</title>"));
+  g_assert_cmpuint (count (single, "data-test=\"steady\""), ==, 3);
+  g_assert_null (strstr (single, "<span class=\"key-a\">A</span>"));
 }
 
 static void

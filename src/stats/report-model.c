@@ -155,3 +155,15 @@ ktstr_report_sidecar_origin (const KtstrReport *r, const KtstrSidecar *sc)
     return g_steal_pointer (&run);
   return g_strdup_printf ("%s, trial %u", run, sc->trial);
 }
+
+int
+ktstr_report_side_of (const KtstrReport *r, const KtstrSidecar *sc)
+{
+  if (r->comparison == NULL)
+    return -1;
+  for (guint s = 0; s < r->n_sides; s++)
+    for (guint i = 0; i < r->sides[s].rows->len; i++)
+      if (((const KtstrStatsRow *)g_ptr_array_index (r->sides[s].rows, i))->source == sc)
+        return (int)s;
+  return -1;
+}

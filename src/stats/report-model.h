@@ -86,6 +86,10 @@ char *ktstr_report_run_name (const KtstrReport *report, const KtstrSidecar *side
  * "6.12-abc1234, trial 2". */
 char *ktstr_report_sidecar_origin (const KtstrReport *report, const KtstrSidecar *sidecar);
 
+/* Which side of a comparison SIDECAR is on: 0 (A), 1 (B), or -1 (a
+ * single selection, or on neither side). */
+int ktstr_report_side_of (const KtstrReport *report, const KtstrSidecar *sidecar);
+
 /* The whole page: one self-contained HTML document (no script, no
  * external resource), report-html.c. */
 char *ktstr_report_render_html (const KtstrReport *report);

@@ -230,8 +230,14 @@ caption (const KtstrReport *r, GString *out, const KtstrSidecar *sc, const char 
   g_autofree char *run = ktstr_report_sidecar_origin (r, sc);
   const char *outcome = sc->skipped ? "SKIP" : sc->passed ? "PASS" : "FAIL";
   const char *cls = sc->skipped ? "skip" : sc->passed ? "pass" : "fail";
+  g_string_append (out, "<figure><figcaption>");
+  /* In a comparison, whose it is, in the side's colour. */
+  int side = ktstr_report_side_of (r, sc);
+  if (side >= 0)
+    g_string_append_printf (out, "<span class=\"key-%c\">%c</span> ", side ? 'b' : 'a',
+                            side ? 'B' : 'A');
   ktstr_html_printf (out,
-                     "<figure><figcaption><span class=\"%s\">%s</span> %s <span class=\"muted "
+                     "<span class=\"%s\">%s</span> %s <span class=\"muted "
                      "small\">%s · %s · %s · %s</span></figcaption>\n",
                      cls, outcome, sc->test_name, sc->topology, sc->scheduler, sc->work_type, run);
   if (sc->verdict_summary != NULL)
