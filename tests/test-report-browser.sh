@@ -4,8 +4,9 @@
 # fetched, every declared chart drawn with its marks, and a screenshot that
 # is not blank.  The pages: a comparison of a synthetic pool of 200
 # sidecars (bench/stats-gen-pool: trials, planted regressions, failures
-# and skips), the fixture pool's kernel comparison, and a real monitored
-# run with the monitor's runqueues in its timelines.
+# and skips), the fixture pool's kernel comparison, a real monitored run
+# with the monitor's runqueues in its timelines, and real sched_ext trials
+# whose guest sampler missed readings (long series, broken lines).
 # KTSTR_REPORT_SCREENSHOTS=DIR keeps the screenshots there for a look.
 srcdir=${KTSTR_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 builddir=${KTSTR_TOP_BUILDDIR:-.}
@@ -49,10 +50,15 @@ cp -r "$srcdir/tests/data/stats/pool" "$work/pool"
   --timeline steady --timeline oversubscribed --timeline pipe_io --timeline futex_ping_pong \
   -o "$work/monitored-run.html" 2>"$work/err" || fail "report of the monitored run: $(cat "$work/err")"
 
+"$stats" report --dir "$srcdir/tests/data/stats/report" --run 6.12.117-scx-simple-monitor \
+  --timeline steady --timeline oversubscribed \
+  -o "$work/guest-monitor.html" 2>"$work/err" || fail "report of the guest-sampled run: $(cat "$work/err")"
+
 set -- --chromium "$chromium"
 if [ -n "${KTSTR_REPORT_SCREENSHOTS:-}" ]; then
   mkdir -p "$KTSTR_REPORT_SCREENSHOTS"
   set -- "$@" --screenshots "$KTSTR_REPORT_SCREENSHOTS"
 fi
 python3 "$srcdir/tests/report-browser.py" "$@" \
-  "$work/synthetic-ab.html" "$work/fixture-kernels.html" "$work/monitored-run.html"
+  "$work/synthetic-ab.html" "$work/fixture-kernels.html" "$work/monitored-run.html" \
+  "$work/guest-monitor.html"

@@ -134,6 +134,8 @@ test_series_real (void)
   g_assert_true (s->has_dsq_depth);
   g_assert_cmpint (s->nr_running[0], ==, 1); /* cpu0 of the first sample */
   g_assert_cmpint (s->nr_running[1], ==, 0); /* cpu1 */
+  g_assert_true (s->has_scx_enabled);        /* every sample says ... */
+  g_assert_false (s->any_scx_enabled);       /* ... that EEVDF ran it */
 
   g_autofree char *sidecar = report_data ("6.12.117-3a196be/steady-95a98c5ff09ebdcf.ktstr.json");
   g_autofree char *beside = ktstr_monitor_series_path (sidecar);
@@ -166,6 +168,7 @@ test_series_partial_fields (void)
   g_assert_cmpint (s->nr_running[0 * 3 + 2], ==, -1); /* no such CPU then */
   g_assert_cmpint (s->nr_running[1 * 3 + 2], ==, 0);
   g_assert_false (s->has_dsq_depth);
+  g_assert_false (s->has_scx_enabled); /* not said: the DSQ panel is not ruled out */
 }
 
 static void
@@ -250,6 +253,22 @@ assert_page (const char *page)
    * an attribute like text-anchor=&quot;end&quot; without a word). */
   g_assert_null (strstr (page, "=&quot;"));
   g_assert_true (g_utf8_validate (page, -1, NULL));
+}
+
+/* Each timeline's data-marks is what it drew: its dots, cells, lines and
+ * event lines (the browser test counts the same in Chromium). */
+static void
+assert_timeline_marks (const char *page)
+{
+  for (const char *p = strstr (page, "<svg class=\"chart timeline\""); p != NULL;
+       p = strstr (p + 1, "<svg class=\"chart timeline\""))
+    {
+      g_autofree char *svg = g_strndup (p, strstr (p, "</svg>") - p);
+      g_autofree char *marks = attr_after (svg, "<svg class=\"chart timeline\"", "data-marks");
+      guint drawn = count (svg, "<circle") + count (svg, "<rect") + count (svg, "<polyline")
+                    + count (svg, "stroke-dasharray");
+      g_assert_cmpuint (atoi (marks), ==, drawn);
+    }
 }
 
 typedef struct
@@ -447,15 +466,22 @@ test_page_selection_monitor (Fixture *f, gconstpointer data)
   g_assert_cmpint (run.status, ==, 0);
   g_autofree char *page = read_page (f->out);
   assert_page (page);
+  assert_timeline_marks (page);
   g_assert_nonnull (strstr (page, "<h1>ktstr runs</h1>"));
   g_assert_nonnull (strstr (page, "<h2 id=\"analysis\">"));
   /* The real series: its runqueue cells, on the scenario's clock. */
   const char *steady = strstr (page, "data-test=\"steady\"");
   g_assert_nonnull (steady);
-  g_assert_nonnull (strstr (page, "Monitor: 37 samples every 100 ms (host-memory sampler)."));
-  g_assert_nonnull (strstr (steady, "<title>CPU 1: "));
-  g_assert_nonnull (strstr (steady, "runqueues"));
-  g_assert_nonnull (strstr (steady, "local DSQ"));
+  g_assert_nonnull (strstr (page, "Monitor: 37 samples every 100 ms (host-memory sampler); no "
+                                  "sched_ext scheduler was loaded, so there is no local DSQ to "
+                                  "draw."));
+  const char *steady_end = strstr (steady, "</figure>");
+  g_assert_true (strstr (steady, "<title>CPU 1: ") < steady_end);
+  g_assert_true (strstr (steady, "runqueues") < steady_end);
+  g_assert_true (strstr (steady, "imbalance") < steady_end);
+  /* Under EEVDF the series' local DSQ is all zeros: not drawn as a queue. */
+  const char *dsq = strstr (steady, "local DSQ");
+  g_assert_true (dsq == NULL || dsq > steady_end);
   /* A series of another version is named, not drawn. */
   g_assert_nonnull (strstr (page, "could not be read"));
   g_assert_nonnull (strstr (page, "series version 7 is not one this ktstr-stats reads"));
@@ -468,6 +494,44 @@ test_page_selection_monitor (Fixture *f, gconstpointer data)
   g_assert_null (strstr (page, "\033"));
   /* Failed runs measured nothing: they are not plotted as zeros. */
   g_assert_nonnull (strstr (page, "2 configuration(s), every passing trial"));
+}
+
+/* A real sched_ext run sampled in the guest, whose sampler missed
+ * readings while the test held both vCPUs: the gaps are left blank and
+ * said, there is no local DSQ to draw, and a long series has no dots. */
+static void
+test_page_guest_monitor (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  g_autofree char *dir = report_data (NULL);
+  stats_test_run (&run, f->target, NULL, "report", "--dir", dir, "--run",
+                  "6.12.117-scx-simple-monitor", "--timeline", "steady", "--timeline",
+                  "oversubscribed", "-o", f->out, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_autofree char *page = read_page (f->out);
+  assert_page (page);
+  assert_timeline_marks (page);
+  g_assert_nonnull (strstr (page, "6.12.117-scx-simple-monitor, trial 1</span>"));
+  g_assert_nonnull (strstr (page, "Monitor: 24 samples every 100 ms (guest sampler); readings "
+                                  "were missed 2 time(s), at most 2254 ms without one, left "
+                                  "blank (the guest sampler runs in the guest and competes with "
+                                  "the test for CPU)."));
+  g_assert_nonnull (strstr (page, "Monitor: 49 samples every 100 ms (guest sampler); readings "
+                                  "were missed 1 time(s), at most 3170 ms without one"));
+  g_assert_null (strstr (page, "no sched_ext scheduler was loaded"));
+  g_assert_null (strstr (page, "local DSQ"));
+  /* A cell ends one interval after the last reading before a gap, not at
+   * the next reading seconds later. */
+  const char *steady = strstr (page, "data-test=\"steady\"");
+  g_assert_nonnull (steady);
+  g_assert_nonnull (strstr (steady, "CPU 1: 1 runnable, -19 to +81 ms</title>"));
+  /* 49 readings: lines without a dot each; a lone reading between gaps
+   * is still a dot. */
+  const char *over = strstr (page, "data-test=\"oversubscribed\"");
+  g_assert_nonnull (over);
+  g_autofree char *over_svg = g_strndup (over, strstr (over, "</svg>") - over);
+  g_assert_cmpuint (count (over_svg, "<polyline"), >=, 2);
+  g_assert_cmpuint (count (over_svg, "<circle"), <, 49);
 }
 
 static void
@@ -577,6 +641,7 @@ main (int argc, char **argv)
   ADD ("/stats/report/page/trials", test_page_trials);
   ADD ("/stats/report/page/repeated-runs", test_page_repeated_runs);
   ADD ("/stats/report/page/selection-monitor", test_page_selection_monitor);
+  ADD ("/stats/report/page/guest-monitor", test_page_guest_monitor);
   ADD ("/stats/report/page/missing-side", test_page_missing_side);
   ADD ("/stats/report/page/stdout-and-default-scope", test_page_stdout_and_default_scope);
   ADD ("/stats/report/page/errors", test_errors);

@@ -100,11 +100,18 @@ typedef struct
 } Samples;
 
 static gboolean
-parse_sample (JsonNode *node, guint line, Samples *out, GError **error)
+parse_sample (KtstrMonitorSeries *s, JsonNode *node, guint line, Samples *out, GError **error)
 {
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return invalid (error, line, "a sample is not a JSON object");
   JsonObject *o = json_node_get_object (node);
+  JsonNode *scx = json_object_get_member (o, "scx_enabled");
+  if (scx != NULL && JSON_NODE_HOLDS_VALUE (scx)
+      && json_node_get_value_type (scx) == G_TYPE_BOOLEAN)
+    {
+      s->has_scx_enabled = TRUE;
+      s->any_scx_enabled |= json_node_get_boolean (scx);
+    }
   gint64 t;
   if (!get_uint (o, "elapsed_ms", &t))
     return invalid (error, line, "a sample without a non-negative integer elapsed_ms");
@@ -206,7 +213,7 @@ ktstr_monitor_series_parse (const char *data, gsize len, GError **error)
         }
       if (samples.t_ms->len >= MAX_SAMPLES)
         break;
-      if (!parse_sample (node, line_no, &samples, error))
+      if (!parse_sample (s, node, line_no, &samples, error))
         return NULL;
     }
   if (!have_header)

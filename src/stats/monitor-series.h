@@ -49,6 +49,11 @@ typedef struct
   gint32 *dsq_depth;  /* n_samples x n_cpus, -1 where not seen */
   gboolean has_nr_running;
   gboolean has_dsq_depth;
+  /* Whether the samples say if a sched_ext scheduler was loaded
+   * (scx_enabled), and whether one was in any sample: under the kernel's
+   * own scheduler there is no local DSQ to plot, only zeros. */
+  gboolean has_scx_enabled;
+  gboolean any_scx_enabled;
 } KtstrMonitorSeries;
 
 void ktstr_monitor_series_free (KtstrMonitorSeries *series);

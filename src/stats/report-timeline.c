@@ -97,10 +97,22 @@ events (Canvas *cv, const KtstrSidecar *sc, double y, double y_bottom)
     }
 }
 
-/* A polyline of (T[i], V[i]) with its own value axis in [Y0, Y1]. */
+/* Whether the readings at T_PREV and T_NEXT are too far apart to join:
+ * more than GAP_FACTOR sampling intervals means readings were missed (the
+ * guest sampler competes with the test for CPU), and a line or cell
+ * drawn across them would show values nobody read.  GAP_MS 0: never. */
+#define GAP_FACTOR 3
+static gboolean
+is_gap (gint64 t_prev, gint64 t_next, guint gap_ms)
+{
+  return gap_ms > 0 && t_next - t_prev > (gint64)gap_ms;
+}
+
+/* (T[i], V[i]) as lines with their own value axis in [Y0, Y1], broken
+ * where readings are missing (GAP_MS, 0: never). */
 static void
 line_panel (Canvas *cv, double y0, double y1, const gint64 *t, const double *v, guint n,
-            const char *color, const char *unit)
+            guint gap_ms, const char *color, const char *unit)
 {
   double lo = 0.0, hi = 0.0;
   for (guint i = 0; i < n; i++)
@@ -124,25 +136,42 @@ line_panel (Canvas *cv, double y0, double y1, const gint64 *t, const double *v, 
                          "fill=\"#6b7480\">%s</text>",
                          X0 - 4.0, y + 3.0, label);
     }
-  GString *pts = g_string_new (NULL);
-  for (guint i = 0; i < n; i++)
-    g_string_append_printf (pts, "%s%.1f,%.1f", i ? " " : "",
-                            ktstr_scale_map (&cv->x, (double)t[i]), ktstr_scale_map (&ys, v[i]));
-  g_string_append_printf (cv->out,
-                          "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" "
-                          "stroke-width=\"1.6\"/>",
-                          pts->str, color);
-  g_string_free (pts, TRUE);
-  cv->marks += n;
-  /* Dots where there are few points: each one is a reading worth a tooltip. */
-  for (guint i = 0; n <= 40 && i < n; i++)
+  /* Dots where there are few points (each one is a reading worth a
+   * tooltip), and always for a reading with no neighbour to join. */
+  gboolean all_dots = n <= 40;
+  guint start = 0;
+  while (start < n)
     {
-      g_autofree char *val = ktstr_format_precise (v[i]);
-      g_string_append_printf (cv->out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"%s\">",
-                              ktstr_scale_map (&cv->x, (double)t[i]), ktstr_scale_map (&ys, v[i]),
-                              color);
-      ktstr_html_printf (cv->out, "<title>+%" G_GINT64_FORMAT " ms: %s%s</title></circle>", t[i],
-                         val, unit);
+      guint end = start + 1;
+      while (end < n && !is_gap (t[end - 1], t[end], gap_ms))
+        end++;
+      if (end - start >= 2)
+        {
+          GString *pts = g_string_new (NULL);
+          for (guint i = start; i < end; i++)
+            g_string_append_printf (pts, "%s%.1f,%.1f", i > start ? " " : "",
+                                    ktstr_scale_map (&cv->x, (double)t[i]),
+                                    ktstr_scale_map (&ys, v[i]));
+          g_string_append_printf (cv->out,
+                                  "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" "
+                                  "stroke-width=\"1.6\"/>",
+                                  pts->str, color);
+          g_string_free (pts, TRUE);
+          cv->marks++;
+        }
+      for (guint i = start; i < end; i++)
+        {
+          if (!all_dots && end - start >= 2)
+            continue;
+          g_autofree char *val = ktstr_format_precise (v[i]);
+          g_string_append_printf (cv->out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"%s\">",
+                                  ktstr_scale_map (&cv->x, (double)t[i]),
+                                  ktstr_scale_map (&ys, v[i]), color);
+          ktstr_html_printf (cv->out, "<title>%+" G_GINT64_FORMAT " ms: %s%s</title></circle>",
+                             t[i], val, unit);
+          cv->marks++;
+        }
+      start = end;
     }
 }
 
@@ -159,7 +188,8 @@ heat_color (double frac, char out[8])
 }
 
 static void
-heat_panel (Canvas *cv, const KtstrMonitorSeries *s, double y0, double row_h, gint32 max_nr)
+heat_panel (Canvas *cv, const KtstrMonitorSeries *s, double y0, double row_h, gint32 max_nr,
+            guint gap_ms)
 {
   for (guint c = 0; c < s->n_cpus; c++)
     {
@@ -169,13 +199,15 @@ heat_panel (Canvas *cv, const KtstrMonitorSeries *s, double y0, double row_h, gi
         {
           gint32 v = s->nr_running[(gsize)i * s->n_cpus + c];
           guint j = i + 1;
-          while (j < s->n_samples && s->nr_running[(gsize)j * s->n_cpus + c] == v)
+          while (j < s->n_samples && s->nr_running[(gsize)j * s->n_cpus + c] == v
+                 && !is_gap (s->t_ms[j - 1], s->t_ms[j], gap_ms))
             j++;
-          /* A cell lasts until the next differing sample (the last one
-           * for one sampling interval). */
+          /* A cell lasts until the next differing sample; the last one,
+           * and one before missed readings, for one sampling interval. */
+          gboolean joined = j < s->n_samples && !is_gap (s->t_ms[j - 1], s->t_ms[j], gap_ms);
           double t0 = (double)s->t_ms[i];
-          double t1 = j < s->n_samples ? (double)s->t_ms[j]
-                                       : (double)s->t_ms[j - 1] + MAX (s->interval_ms, 1);
+          double t1
+              = joined ? (double)s->t_ms[j] : (double)s->t_ms[j - 1] + MAX (s->interval_ms, 1);
           double x0 = ktstr_scale_map (&cv->x, t0), x1 = ktstr_scale_map (&cv->x, t1);
           if (v >= 0)
             {
@@ -183,8 +215,8 @@ heat_panel (Canvas *cv, const KtstrMonitorSeries *s, double y0, double row_h, gi
               heat_color (max_nr > 0 ? (double)v / max_nr : 0.0, color);
               g_string_append_printf (cv->out,
                                       "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
-                                      "fill=\"%s\"><title>CPU %u: %d runnable, +%" G_GINT64_FORMAT
-                                      " to +%" G_GINT64_FORMAT " ms</title></rect>",
+                                      "fill=\"%s\"><title>CPU %u: %d runnable, %+" G_GINT64_FORMAT
+                                      " to %+" G_GINT64_FORMAT " ms</title></rect>",
                                       x0, y, MAX (x1 - x0, 0.5), row_h - 1.0, color, c, v,
                                       s->t_ms[i], (gint64)t1);
               cv->marks++;
@@ -224,6 +256,30 @@ derived_series (const KtstrMonitorSeries *s, double *imbalance, double *dsq, gin
     }
 }
 
+/* "; readings missed 2 times, at most 2200 ms without one (…)", or "". */
+static char *
+gaps_text (const KtstrMonitorSeries *s)
+{
+  guint gap_ms = GAP_FACTOR * s->interval_ms;
+  guint n = 0;
+  gint64 longest = 0;
+  for (guint i = 1; i < s->n_samples; i++)
+    if (is_gap (s->t_ms[i - 1], s->t_ms[i], gap_ms))
+      {
+        n++;
+        longest = MAX (longest, s->t_ms[i] - s->t_ms[i - 1]);
+      }
+  if (n == 0)
+    return g_strdup ("");
+  return g_strdup_printf (
+      "; readings were missed %u time(s), at most %" G_GINT64_FORMAT
+      " ms without one, left blank%s",
+      n, longest,
+      g_strcmp0 (s->sampler, "guest") == 0
+          ? " (the guest sampler runs in the guest and competes with the test for CPU)"
+          : "");
+}
+
 static void
 caption (const KtstrReport *r, GString *out, const KtstrSidecar *sc, const char *monitor_note)
 {
@@ -257,12 +313,19 @@ draw_one (const KtstrReport *r, GString *out, const KtstrSidecar *sc)
   if (series_path != NULL && g_file_test (series_path, G_FILE_TEST_EXISTS))
     series = ktstr_monitor_series_load (series_path, &error);
   if (series != NULL && series->n_samples > 0 && series->has_nr_running)
-    note = g_strdup_printf ("Monitor: %u samples every %u ms (%s sampler)%s.", series->n_samples,
-                            series->interval_ms, series->sampler ? series->sampler : "unknown",
-                            series->has_scenario_start
-                                ? ""
-                                : "; the series has no scenario start, so it is drawn on the "
-                                  "monitor's own clock");
+    {
+      g_autofree char *gaps = gaps_text (series);
+      note = g_strdup_printf (
+          "Monitor: %u samples every %u ms (%s sampler)%s%s%s.", series->n_samples,
+          series->interval_ms, series->sampler ? series->sampler : "unknown",
+          series->has_scenario_start ? ""
+                                     : "; the series has no scenario start, so it is drawn on the "
+                                       "monitor's own clock",
+          series->has_scx_enabled && !series->any_scx_enabled
+              ? "; no sched_ext scheduler was loaded, so there is no local DSQ to draw"
+              : "",
+          gaps);
+    }
   else if (error != NULL)
     note = g_strdup_printf ("The monitor series beside this sidecar could not be read (%s).",
                             error->message);
@@ -319,12 +382,16 @@ draw_one (const KtstrReport *r, GString *out, const KtstrSidecar *sc)
     y += LINE_H + GAP;
   double y_heat = y;
   double y_imb = 0.0, y_dsq = 0.0;
+  /* The local DSQ is sched_ext's: under the kernel's own scheduler the
+   * series holds zeros there, which would read as an empty queue. */
+  gboolean with_dsq = series != NULL && series->has_dsq_depth
+                      && (!series->has_scx_enabled || series->any_scx_enabled);
   if (series != NULL)
     {
       y += MAX (heat_row * series->n_cpus, MIN_PANEL_H) + GAP;
       y_imb = y;
       y += LINE_H + GAP;
-      if (series->has_dsq_depth)
+      if (with_dsq)
         {
           y_dsq = y;
           y += LINE_H + GAP;
@@ -345,7 +412,7 @@ draw_one (const KtstrReport *r, GString *out, const KtstrSidecar *sc)
     {
       panel_label (&cv, y_iter + 14.0, "iterations", "cumulative");
       line_panel (&cv, y_iter + 4.0, y_iter + LINE_H, (const gint64 *)it_t->data,
-                  (const double *)it_v->data, it_t->len, "#2e7d5b", "");
+                  (const double *)it_v->data, it_t->len, 0, "#2e7d5b", "");
     }
   if (series != NULL)
     {
@@ -355,15 +422,16 @@ draw_one (const KtstrReport *r, GString *out, const KtstrSidecar *sc)
       derived_series (series, imbalance, dsq, &max_nr);
       g_autofree char *sub = g_strdup_printf ("0 to %d tasks", max_nr);
       panel_label (&cv, y_heat + 10.0, "runqueues", sub);
-      heat_panel (&cv, series, y_heat, heat_row, max_nr);
-      panel_label (&cv, y_imb + 14.0, "imbalance", "max / min runnable");
+      guint gap_ms = GAP_FACTOR * series->interval_ms;
+      heat_panel (&cv, series, y_heat, heat_row, max_nr, gap_ms);
+      panel_label (&cv, y_imb + 14.0, "imbalance", "max/min runnable");
       line_panel (&cv, y_imb + 4.0, y_imb + LINE_H, series->t_ms, imbalance, series->n_samples,
-                  "#b3261e", "x");
-      if (series->has_dsq_depth)
+                  gap_ms, "#b3261e", "x");
+      if (with_dsq)
         {
           panel_label (&cv, y_dsq + 14.0, "local DSQ", "deepest, tasks");
           line_panel (&cv, y_dsq + 4.0, y_dsq + LINE_H, series->t_ms, dsq, series->n_samples,
-                      "#6a3d9a", "");
+                      gap_ms, "#6a3d9a", "");
         }
     }
   /* Events last: their lines run through every panel, above the cells. */
