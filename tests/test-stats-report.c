@@ -169,6 +169,16 @@ test_series_partial_fields (void)
   g_assert_cmpint (s->nr_running[1 * 3 + 2], ==, 0);
   g_assert_false (s->has_dsq_depth);
   g_assert_false (s->has_scx_enabled); /* not said: the DSQ panel is not ruled out */
+
+  /* A scenario that started before the sampler did is on its clock too. */
+  static const char late[]
+      = "{\"monitor\":\"ktstr\",\"version\":1,\"scenario_start_ms\":-50}\n"
+        "{\"elapsed_ms\":0,\"scx_enabled\":true,\"cpus\":[{\"nr_running\":1}]}\n";
+  g_autoptr (KtstrMonitorSeries) l = ktstr_monitor_series_parse (late, strlen (late), &error);
+  g_assert_no_error (error);
+  g_assert_true (l->has_scenario_start);
+  g_assert_cmpint (l->t_ms[0], ==, 50);
+  g_assert_true (l->has_scx_enabled && l->any_scx_enabled);
 }
 
 static void

@@ -81,8 +81,13 @@ parse_header (KtstrMonitorSeries *s, JsonNode *node, GError **error)
   gint64 v;
   if (get_uint (o, "interval_ms", &v))
     s->interval_ms = (guint)MIN (v, G_MAXUINT);
-  if (get_uint (o, "scenario_start_ms", &v))
+  /* Signed: a scenario that started before the monitor did (a late
+   * sampler) is still on the same clock. */
+  JsonNode *start = json_object_get_member (o, "scenario_start_ms");
+  if (start != NULL && JSON_NODE_HOLDS_VALUE (start)
+      && json_node_get_value_type (start) == G_TYPE_INT64)
     {
+      v = json_node_get_int (start);
       s->has_scenario_start = TRUE;
       s->scenario_start_ms = v;
     }
