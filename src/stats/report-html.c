@@ -49,7 +49,7 @@ static const char css[]
       ".warn li{white-space:pre-line}"
       ".scroll{overflow-x:auto;max-width:100%}td.key{max-width:240px}"
       "div.note{font-size:11px;color:#5b6573;min-width:160px;max-width:240px}"
-      "table.cmp{font-size:12px}td.run{white-space:nowrap}";
+      "table.cmp{font-size:12px}th.metric{min-width:150px}td.run{white-space:nowrap}";
 
 /* Distinct non-NULL strings in first-seen order. */
 static void
@@ -497,11 +497,14 @@ render_comparison (const KtstrReport *r, GString *out)
   else
     {
       ktstr_report_labels_describe (&labels, out, "Hover a row's test for its whole key.");
-      ktstr_html_printf (out,
-                         "<div class=\"scroll\"><table class=\"cmp\"><tr><th>test</th>"
-                         "<th>metric</th><th class=\"key-a\">%s</th>"
-                         "<th class=\"key-b\">%s</th><th>delta</th><th>verdict</th>",
-                         c->label_a, c->label_b);
+      /* The side labels ("eevdf:246bebb") head number columns: they wrap
+       * at their separators rather than widen them. */
+      g_string_append (out, "<div class=\"scroll\"><table class=\"cmp\"><tr><th>test</th>"
+                            "<th class=\"metric\">metric</th><th class=\"key-a\">");
+      ktstr_html_escape_breakable (out, c->label_a, ":-");
+      g_string_append (out, "</th><th class=\"key-b\">");
+      ktstr_html_escape_breakable (out, c->label_b, ":-");
+      g_string_append (out, "</th><th>delta</th><th>verdict</th>");
       if (with_test)
         ktstr_html_printf (out, "<th>N</th><th>CV</th><th>%s</th><th>%s</th>", ci,
                            rep->significance.fdr > 0.0 ? "Q" : "P");
