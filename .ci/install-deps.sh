@@ -32,3 +32,7 @@ $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports linux
 # fixture scheduler's VM tests skip.
 $SUDO apt-get install -y -qq --no-install-recommends clang-19 libelf-dev zlib1g-dev
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports libbpf-dev
+# The browser check of `ktstr-stats report` (tests/test-report-browser.sh):
+# headless Chromium renders the page; a font so that its text has glyphs.
+# Without Chromium that test skips and says so.
+$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core

@@ -165,6 +165,8 @@ full_sidecar (void)
   sc->cleanup_duration_ms = 420;
   sc->run_source = g_strdup ("ci");
   sc->accel = g_strdup ("tcg");
+  sc->verdict_summary = g_strdup ("cgroup 0: starved: worker 3 made no progress");
+  sc->verdict_report = g_strdup ("starved\n--- stats ---\nspread 90%\n");
   return sc;
 }
 
@@ -293,6 +295,8 @@ assert_sidecar_equal (const KtstrSidecar *a, const KtstrSidecar *b)
   g_assert_cmpuint (a->cleanup_duration_ms, ==, b->cleanup_duration_ms);
   g_assert_cmpstr (a->run_source, ==, b->run_source);
   g_assert_cmpstr (a->accel, ==, b->accel);
+  g_assert_cmpstr (a->verdict_summary, ==, b->verdict_summary);
+  g_assert_cmpstr (a->verdict_report, ==, b->verdict_report);
 }
 
 static char *
@@ -433,12 +437,12 @@ test_json_schema_order_and_nulls (void)
     "work_type",      "active_flags", "verifier_stats", "kvm_stats",
     "sysctls",        "kargs",        "kernel_version", "kernel_commit",
     "timestamp",      "run_id",       "host",           "cleanup_duration_ms",
-    "run_source",     "accel",
+    "run_source",     "accel",        "verdict",
   };
   static const char *const nulls[] = {
     "scheduler_commit",    "project_commit", "payload",       "monitor",
     "kvm_stats",           "kernel_version", "kernel_commit", "host",
-    "cleanup_duration_ms", "run_source",     "accel",
+    "cleanup_duration_ms", "run_source",     "accel",         "verdict",
   };
   static const char *const empties[] = {
     "metrics", "stimulus_events", "active_flags", "verifier_stats", "sysctls", "kargs",
@@ -467,7 +471,7 @@ test_json_schema_order_and_nulls (void)
   g_assert_true (g_str_has_prefix (text, "{\n  \"test_name\": \"t\",\n  \"topology\": "));
   g_assert_nonnull (strstr (text, "\n  \"metrics\": [],\n"));
   g_assert_nonnull (strstr (text, "\n    \"worst_spread\": 0.0,\n"));
-  g_assert_true (g_str_has_suffix (text, "\n  \"accel\": null\n}\n"));
+  g_assert_true (g_str_has_suffix (text, "\n  \"accel\": null,\n  \"verdict\": null\n}\n"));
 }
 
 static void
@@ -582,7 +586,8 @@ test_trial (void)
   g_assert_cmpstr (name, ==, "my_test-55f6b9881e152f8c-trial3.ktstr.json");
   g_assert_true (ktstr_sidecar_is_sidecar_name (name));
   g_autofree char *text = ktstr_sidecar_to_data (sc, NULL);
-  g_assert_true (g_str_has_suffix (text, "\n  \"accel\": null,\n  \"trial\": 3\n}\n"));
+  g_assert_true (
+      g_str_has_suffix (text, "\n  \"accel\": null,\n  \"verdict\": null,\n  \"trial\": 3\n}\n"));
   g_autoptr (JsonNode) node = json_from_string (text, NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (KtstrSidecar) back = ktstr_sidecar_from_json (node, &error);
@@ -647,8 +652,10 @@ test_json_invalid_fields (void)
     const char *key;
     const char *json;
   } cases[] = {
-    { "passed", "\"yes\"" },         { "test_name", "42" }, { "active_flags", "[1]" },
-    { "cleanup_duration_ms", "-5" }, { "monitor", "[]" },   { "host", "{\"online_cpus\": \"x\"}" },
+    { "passed", "\"yes\"" },      { "test_name", "42" },
+    { "active_flags", "[1]" },    { "cleanup_duration_ms", "-5" },
+    { "monitor", "[]" },          { "host", "{\"online_cpus\": \"x\"}" },
+    { "verdict", "\"starved\"" }, { "verdict", "{\"summary\": 3}" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {

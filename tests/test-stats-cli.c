@@ -55,6 +55,20 @@ test_list_no_runs (Fixture *f, gconstpointer data)
 }
 
 static void
+test_list_json (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  g_auto (StatsTestRun) none;
+  RUN (f, "list", "--json");
+  g_assert_cmpint (run.status, ==, 0);
+  stats_test_assert_golden (run.out, "list.json");
+  /* No runs: an empty array a script can read, not a sentence. */
+  stats_test_run (&none, "/nonexistent-target", NULL, "list", "--json", NULL);
+  g_assert_cmpint (none.status, ==, 0);
+  g_assert_cmpstr (none.out, ==, "[]\n");
+}
+
+static void
 test_list_metrics (Fixture *f, gconstpointer data)
 {
   g_auto (StatsTestRun) text;
@@ -96,6 +110,21 @@ test_show_host_dir (Fixture *f, gconstpointer data)
                   root, NULL);
   g_assert_cmpint (run.status, ==, 0);
   stats_test_assert_golden (run.out, "show-host-6.15-abc1234.txt");
+}
+
+static void
+test_show_host_json (Fixture *f, gconstpointer data)
+{
+  g_auto (StatsTestRun) run;
+  g_auto (StatsTestRun) missing;
+  RUN (f, "show-host", "--run", "6.15-abc1234", "--json");
+  g_assert_cmpint (run.status, ==, 0);
+  stats_test_assert_golden (run.out, "show-host-6.15-abc1234.json");
+  /* Errors stay on stderr with exit 2, nothing half-written on stdout. */
+  stats_test_run (&missing, f->target, NULL, "show-host", "--run", "6.14-unknown", "--json", NULL);
+  g_assert_cmpint (missing.status, ==, 2);
+  g_assert_cmpstr (missing.out, ==, "");
+  g_assert_nonnull (strstr (missing.err, "none carries a populated host context"));
 }
 
 static void
@@ -244,10 +273,12 @@ test_compare_unknown_does_not_match_null (Fixture *f, gconstpointer data)
 {
   g_auto (StatsTestRun) run;
   /* 6.14-unknown's sidecars have project_commit null: `unknown` is only
-   * the directory name. */
+   * the directory name, and the error says so rather than matching
+   * nothing. */
   RUN (f, "compare", "--a-project-commit", "unknown", "--b-project-commit", "abc1234");
   g_assert_cmpint (run.status, ==, 2);
-  g_assert_nonnull (strstr (run.err, "side A matched 0"));
+  g_assert_nonnull (strstr (run.err, "--a-project-commit: 'unknown' is how a run directory's "
+                                     "name shows a null commit"));
 }
 
 static void
@@ -545,11 +576,14 @@ test_help (Fixture *f, gconstpointer data)
   RUN (f, "--help");
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "Exit status: 0 success"));
-  g_assert_nonnull (strstr (run.out, "  noise          show each metric's noise"));
+  g_assert_nonnull (strstr (run.out, "  noise            show each metric's noise"));
+  g_assert_nonnull (strstr (run.out, "  explain-sidecar  say why a run's sidecar fields are null"));
   stats_test_run (&cmd, f->target, NULL, "help", "compare", NULL);
   g_assert_cmpint (cmd.status, ==, 0);
   g_assert_true (g_str_has_prefix (cmd.out, "Usage:\n  ktstr-stats compare [OPTION…]\n"));
   g_assert_nonnull (strstr (cmd.out, "--b-project-commit"));
+  g_assert_nonnull (strstr (cmd.out, "--repo=DIR"));
+  g_assert_nonnull (strstr (cmd.out, "--kernel-repo=DIR"));
   g_assert_nonnull (strstr (cmd.out, "2 usage or data error"));
 }
 
@@ -560,10 +594,12 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/stats/cli/list", test_list);
   ADD ("/stats/cli/list/no-runs", test_list_no_runs);
+  ADD ("/stats/cli/list/json", test_list_json);
   ADD ("/stats/cli/list-metrics", test_list_metrics);
   ADD ("/stats/cli/list-values/dir-is-archive", test_list_values_dir_is_archive);
   ADD ("/stats/cli/show-host", test_show_host);
   ADD ("/stats/cli/show-host/dir", test_show_host_dir);
+  ADD ("/stats/cli/show-host/json", test_show_host_json);
   ADD ("/stats/cli/show-host/unknown-run", test_show_host_unknown_run);
   ADD ("/stats/cli/show-host/needs-run", test_show_host_needs_run);
   ADD ("/stats/cli/compare/text-regression", test_compare_text_regression);

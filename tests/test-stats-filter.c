@@ -174,6 +174,30 @@ test_side_labels (void)
   g_assert_cmpstr (lb, ==, "B:B");
 }
 
+/* A git range stands for many commits: the label shows the range as
+ * given, the values (what rows match) are its commits. */
+static void
+test_side_label_of_range (void)
+{
+  g_autoptr (KtstrStatsFilter) a = ktstr_stats_filter_new ();
+  g_autoptr (KtstrStatsFilter) b = ktstr_stats_filter_new ();
+  gboolean slicing[KTSTR_DIM_COUNT];
+  const char *const commits[] = { "1111111", "2222222", "3333333", "4444444", NULL };
+  const char *const range[] = { "main..HEAD", NULL };
+
+  ktstr_stats_filter_add (a, KTSTR_DIM_PROJECT_COMMIT, "0000000");
+  ktstr_stats_filter_set (b, KTSTR_DIM_PROJECT_COMMIT, commits);
+  ktstr_stats_filter_set_labels (b, KTSTR_DIM_PROJECT_COMMIT, range);
+  g_assert_cmpuint (ktstr_stats_derive_slicing (a, b, slicing), ==, 1);
+  g_autofree char *lb = ktstr_stats_side_label (b, slicing, "B");
+  g_assert_cmpstr (lb, ==, "main..HEAD");
+  g_assert_cmpuint (b->values[KTSTR_DIM_PROJECT_COMMIT]->len, ==, 4);
+  /* Without labels, four values are too many to show. */
+  ktstr_stats_filter_set_labels (b, KTSTR_DIM_PROJECT_COMMIT, NULL);
+  g_autofree char *bare = ktstr_stats_side_label (b, slicing, "B");
+  g_assert_cmpstr (bare, ==, "B");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -187,5 +211,6 @@ main (int argc, char **argv)
   g_test_add_func ("/stats/filter/commit-literal", test_commit_is_literal);
   g_test_add_func ("/stats/filter/slicing", test_slicing);
   g_test_add_func ("/stats/filter/side-labels", test_side_labels);
+  g_test_add_func ("/stats/filter/side-label-of-range", test_side_label_of_range);
   return g_test_run ();
 }

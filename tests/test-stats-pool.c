@@ -197,7 +197,7 @@ test_show_host_errors (void)
 {
   g_autofree char *root = stats_test_data_path ("pool");
   g_autoptr (GError) error = NULL;
-  g_autofree char *text = ktstr_stats_show_host (root, "6.14-abc124", NULL, &error);
+  g_autofree char *text = ktstr_stats_show_host (root, "6.14-abc124", FALSE, NULL, &error);
 
   g_assert_null (text);
   g_assert_error (error, KTSTR_STATS_LIST_ERROR, KTSTR_STATS_LIST_ERROR_UNKNOWN_RUN);
@@ -205,18 +205,18 @@ test_show_host_errors (void)
   g_assert_nonnull (strstr (error->message, "ktstr-stats list"));
   g_clear_error (&error);
 
-  g_assert_null (ktstr_stats_show_host (root, ".locks", NULL, &error));
+  g_assert_null (ktstr_stats_show_host (root, ".locks", FALSE, NULL, &error));
   g_assert_error (error, KTSTR_STATS_LIST_ERROR, KTSTR_STATS_LIST_ERROR_UNKNOWN_RUN);
   g_clear_error (&error);
 
-  g_assert_null (ktstr_stats_show_host (root, "6.14-unknown", NULL, &error));
+  g_assert_null (ktstr_stats_show_host (root, "6.14-unknown", FALSE, NULL, &error));
   g_assert_error (error, KTSTR_STATS_LIST_ERROR, KTSTR_STATS_LIST_ERROR_NO_HOST);
   g_clear_error (&error);
 
   g_autofree char *tmp = g_dir_make_tmp ("ktstr-stats-empty-XXXXXX", NULL);
   g_autofree char *run = g_build_filename (tmp, "empty-run", NULL);
   g_assert_cmpint (g_mkdir (run, 0755), ==, 0);
-  g_assert_null (ktstr_stats_show_host (tmp, "empty-run", NULL, &error));
+  g_assert_null (ktstr_stats_show_host (tmp, "empty-run", FALSE, NULL, &error));
   g_assert_error (error, KTSTR_STATS_LIST_ERROR, KTSTR_STATS_LIST_ERROR_NO_SIDECARS);
   stats_test_rm_rf (tmp);
 }
@@ -227,7 +227,7 @@ test_show_host_scans_past_hostless (void)
   /* In ci-gauntlet, job-0's sidecars have no host and job-1's do. */
   g_autofree char *root = stats_test_data_path ("pool");
   g_autoptr (GError) error = NULL;
-  g_autofree char *text = ktstr_stats_show_host (root, "ci-gauntlet", NULL, &error);
+  g_autofree char *text = ktstr_stats_show_host (root, "ci-gauntlet", FALSE, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (text, "kernel_name: Linux\nkernel_release: 6.14.2\n"));

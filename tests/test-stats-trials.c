@@ -73,6 +73,14 @@ make_trial (GRand *rand, guint test, const char *commit, double throughput)
 void
 stats_test_write_trial_pool (const char *root, guint32 seed, guint trials, double throughput_drop)
 {
+  stats_test_write_trial_pool_commits (root, seed, trials, throughput_drop, "aaaaaaa", "bbbbbbb");
+}
+
+void
+stats_test_write_trial_pool_commits (const char *root, guint32 seed, guint trials,
+                                     double throughput_drop, const char *commit_a,
+                                     const char *commit_b)
+{
   g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
 
   for (guint side = 0; side < 2; side++)
@@ -83,11 +91,44 @@ stats_test_write_trial_pool (const char *root, guint32 seed, guint trials, doubl
         for (guint t = 0; t < G_N_ELEMENTS (tests); t++)
           {
             g_autoptr (GError) error = NULL;
-            g_autoptr (KtstrSidecar) sc = make_trial (rand, t, side ? "bbbbbbb" : "aaaaaaa",
+            g_autoptr (KtstrSidecar) sc = make_trial (rand, t, side ? commit_b : commit_a,
                                                       side ? 1.0 - throughput_drop : 1.0);
             g_autofree char *path = ktstr_sidecar_write_atomic (sc, dir, &error);
             g_assert_no_error (error);
             g_assert_nonnull (path);
           }
       }
+}
+
+void
+stats_test_write_repeated_pool (const char *root, guint32 seed, guint trials,
+                                double throughput_drop)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+
+  for (guint side = 0; side < 2; side++)
+    {
+      g_autofree char *dir = g_build_filename (root, side ? "b" : "a", NULL);
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+      for (guint trial = 1; trial <= trials; trial++)
+        for (guint t = 0; t < G_N_ELEMENTS (tests); t++)
+          {
+            g_autoptr (GError) error = NULL;
+            g_autoptr (KtstrSidecar) sc = make_trial (rand, t, side ? "bbbbbbb" : "aaaaaaa",
+                                                      side ? 1.0 - throughput_drop : 1.0);
+            sc->trial = trial;
+            g_free (sc->timestamp);
+            sc->timestamp = g_strdup_printf ("2026-01-10T08:%02u:00Z", MIN (trial, 59));
+            KtstrStimulusEvent *end = ktstr_stimulus_event_new (3000, "ScenarioEnd");
+            end->has_total_iterations = TRUE;
+            end->total_iterations = sc->stats->total_iterations;
+            KtstrStimulusEvent *start = ktstr_stimulus_event_new (0, "ScenarioStart");
+            start->has_total_iterations = TRUE;
+            g_ptr_array_add (sc->stimulus_events, start);
+            g_ptr_array_add (sc->stimulus_events, end);
+            g_autofree char *path = ktstr_sidecar_write_atomic (sc, dir, &error);
+            g_assert_no_error (error);
+            g_assert_nonnull (path);
+          }
+    }
 }

@@ -16,6 +16,18 @@ G_BEGIN_DECLS
  * A/A pool).  SEED fixes the noise. */
 void stats_test_write_trial_pool (const char *root, guint32 seed, guint trials,
                                   double throughput_drop);
+/* The same with the project commits COMMIT_A and COMMIT_B. */
+void stats_test_write_trial_pool_commits (const char *root, guint32 seed, guint trials,
+                                          double throughput_drop, const char *commit_a,
+                                          const char *commit_b);
+
+/* As `ktstr test --repeat TRIALS` writes them: one run directory a side,
+ * ROOT/a (aaaaaaa) and ROOT/b (bbbbbbb), each holding every trial of the
+ * six tests (trial 1 … TRIALS, written a minute apart), with a
+ * ScenarioStart and a ScenarioEnd event 3 s later that carries the
+ * iterations. */
+void stats_test_write_repeated_pool (const char *root, guint32 seed, guint trials,
+                                     double throughput_drop);
 
 G_END_DECLS
 

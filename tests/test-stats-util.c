@@ -89,25 +89,25 @@ static char *
 binary_path (void)
 {
   const char *builddir = g_getenv ("KTSTR_TOP_BUILDDIR");
-  if (builddir != NULL)
-    return g_build_filename (builddir, "src", "stats", "ktstr-stats", NULL);
-  return g_test_build_filename (G_TEST_BUILT, "..", "src", "stats", "ktstr-stats", NULL);
+  g_autofree char *path
+      = builddir != NULL
+            ? g_build_filename (builddir, "src", "stats", "ktstr-stats", NULL)
+            : g_test_build_filename (G_TEST_BUILT, "..", "src", "stats", "ktstr-stats", NULL);
+  /* Absolute, so that a run in another directory finds it too. */
+  return g_canonicalize_filename (path, NULL);
 }
 
-void
-stats_test_run (StatsTestRun *run, const char *target, const char *const *env, ...)
+static void
+run_va (StatsTestRun *run, const char *cwd, const char *target, const char *const *env, va_list ap)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_auto (GStrv) envp = g_get_environ ();
   g_autoptr (GError) error = NULL;
-  va_list ap;
   int wait_status = 0;
 
   g_ptr_array_add (argv, binary_path ());
-  va_start (ap, env);
   for (const char *arg = va_arg (ap, const char *); arg != NULL; arg = va_arg (ap, const char *))
     g_ptr_array_add (argv, g_strdup (arg));
-  va_end (ap);
   g_ptr_array_add (argv, NULL);
 
   envp = g_environ_unsetenv (envp, "NO_COLOR");
@@ -120,11 +120,30 @@ stats_test_run (StatsTestRun *run, const char *target, const char *const *env, .
       envp = g_environ_setenv (envp, kv[0], kv[1], TRUE);
     }
   memset (run, 0, sizeof *run);
-  g_assert_true (g_spawn_sync (NULL, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+  g_assert_true (g_spawn_sync (cwd, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
                                &run->out, &run->err, &wait_status, &error));
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (wait_status));
   run->status = WEXITSTATUS (wait_status);
+}
+
+void
+stats_test_run (StatsTestRun *run, const char *target, const char *const *env, ...)
+{
+  va_list ap;
+  va_start (ap, env);
+  run_va (run, NULL, target, env, ap);
+  va_end (ap);
+}
+
+void
+stats_test_run_in (StatsTestRun *run, const char *cwd, const char *target, const char *const *env,
+                   ...)
+{
+  va_list ap;
+  va_start (ap, env);
+  run_va (run, cwd, target, env, ap);
+  va_end (ap);
 }
 
 void

@@ -35,6 +35,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (StatsTestRun, stats_test_run_clear)
 void stats_test_run (StatsTestRun *run, const char *target, const char *const *env,
                      ...) G_GNUC_NULL_TERMINATED;
 
+/* stats_test_run in the directory CWD. */
+void stats_test_run_in (StatsTestRun *run, const char *cwd, const char *target,
+                        const char *const *env, ...) G_GNUC_NULL_TERMINATED;
+
 /* Asserts ACTUAL equals tests/data/stats/golden/NAME. */
 void stats_test_assert_golden (const char *actual, const char *name);
 

@@ -81,6 +81,7 @@ test_simple_passes (void)
   g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "steady", NULL);
   g_assert_cmpstr (sc->scheduler, ==, "simple");
   g_assert_true (sc->passed);
+  g_assert_null (sc->verdict_summary); /* nothing to explain on a pass */
   g_assert_cmpuint (sc->verifier_stats->len, >, 0);
   gboolean has_enqueue = FALSE;
   for (guint i = 0; i < sc->verifier_stats->len; i++)
@@ -215,6 +216,11 @@ assert_failed_sidecar (const KtstrVmRun *r, const char *test)
   g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r->cwd, test, NULL);
   g_assert_false (sc->passed);
   g_assert_cmpstr (sc->scheduler, ==, "simple");
+  /* Why it failed, as printed, for whoever reads the sidecar later. */
+  g_assert_nonnull (sc->verdict_summary);
+  g_assert_nonnull (strstr (r->out, sc->verdict_summary));
+  g_assert_nonnull (sc->verdict_report);
+  g_assert_nonnull (strstr (sc->verdict_report, "--- stats ---"));
 }
 
 /* A payload started in step 1 crashes the kernel under scx_simple. */
@@ -246,6 +252,9 @@ test_simple_panic (void)
   g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "sched_panic", NULL);
   g_assert_false (sc->passed);
   g_assert_cmpstr (sc->scheduler, ==, "simple");
+  g_assert_nonnull (strstr (sc->verdict_summary, "kernel panic while scheduler 'simple' was "
+                                                 "running"));
+  g_assert_nonnull (strstr (sc->verdict_report, "--- console ---"));
   /* The crash came partway through: from step 1's op, 1 s in. */
   const KtstrStimulusEvent *last = sc->stimulus_events->pdata[sc->stimulus_events->len - 1];
   g_assert_cmpstr (last->op_kind, ==, "RunPayload");

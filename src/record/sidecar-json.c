@@ -200,6 +200,16 @@ ktstr_sidecar_to_json (const KtstrSidecar *sc)
   ktstr_json_member_string (b, "run_source", sc->run_source);
   /* Ours, not in the Rust ktstr's schema; its reader ignores unknown keys. */
   ktstr_json_member_string (b, "accel", sc->accel);
+  json_builder_set_member_name (b, "verdict");
+  if (sc->verdict_summary != NULL)
+    {
+      json_builder_begin_object (b);
+      ktstr_json_member_string (b, "summary", sc->verdict_summary);
+      ktstr_json_member_string (b, "report", sc->verdict_report);
+      json_builder_end_object (b);
+    }
+  else
+    json_builder_add_null_value (b);
   if (sc->trial > 0)
     ktstr_json_member_u64 (b, "trial", sc->trial);
   json_builder_end_object (b);
@@ -610,6 +620,18 @@ ktstr_sidecar_from_json (JsonNode *node, GError **error)
       if (!ktstr_json_get_uint (&r, o, "trial", &trial, error))
         return NULL;
       sc->trial = trial;
+    }
+  if ((n = ktstr_json_optional_member (o, "verdict")) != NULL)
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (n))
+        {
+          invalid (error, "", "verdict", "an object or null", n);
+          return NULL;
+        }
+      JsonObject *v = json_node_get_object (n);
+      if (!req_string (v, "verdict.", "summary", &sc->verdict_summary, error)
+          || !opt_string (v, "verdict.", "report", &sc->verdict_report, error))
+        return NULL;
     }
   return g_steal_pointer (&sc);
 }

@@ -204,6 +204,8 @@ ktstr_sidecar_free (KtstrSidecar *sc)
   g_clear_pointer (&sc->host, ktstr_host_context_free);
   g_free (sc->run_source);
   g_free (sc->accel);
+  g_free (sc->verdict_summary);
+  g_free (sc->verdict_report);
   g_free (sc->path);
   g_free (sc);
 }

@@ -3,9 +3,11 @@
  *
  * Writer: every schema field is always emitted, in schema order (null for
  * an absent value, [] for an empty list), pretty-printed, followed by the
- * fields of our own at the end: `accel` ("kvm"/"tcg"/null), then `trial`
- * (1-based) only for a trial of a repeated run (`ktstr test --repeat`).
- * There is no failure-details field.
+ * fields of our own at the end: `accel` ("kvm"/"tcg"/null), `verdict`
+ * (why the test did not pass: {"summary", "report"}, null on a pass), then
+ * `trial` (1-based) only for a trial of a repeated run (`ktstr test
+ * --repeat`).  The Rust schema has no failure-details field; ours are
+ * additive, so its readers ignore them.
  * Reader: a missing nullable key reads as absent, a missing required key is
  * an error naming it, unknown keys are ignored, the legacy key `source` is
  * NOT read as `run_source`.  Files written by the Rust ktstr load, and it
@@ -143,10 +145,17 @@ typedef struct
   guint64 cleanup_duration_ms;
   char *run_source; /* nullable: "local" / "ci" / "archive" */
   char *accel;      /* ours, after the schema: "kvm" / "tcg" / NULL */
-  /* Ours, last: which trial of a repeated run this is, 1-based; 0 when the
+  /* Ours: which trial of a repeated run this is, 1-based; 0 when the
    * run was not repeated (the key is then left out, and files without it,
    * the Rust tool's included, read as 0). */
   guint32 trial;
+  /* Ours ("verdict"): why the test did not pass, both NULL on a pass.  A
+   * failure keeps its one-line verdict and the report the run printed
+   * (reasons, stats, diagnostics, timeline), so that whoever reads the
+   * sidecars later (ktstr-stats report) can say why it failed; a skip
+   * keeps its reason and no report. */
+  char *verdict_summary;
+  char *verdict_report;
 
   /* Not serialized: the file this sidecar was loaded from (set by
    * ktstr_sidecar_load_file / ktstr_sidecar_collect_dir), else NULL. */

@@ -300,6 +300,13 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology, gu
     g_ptr_array_add (sc->kargs, g_strdup (*k));
   sc->kvm_stats = kvm_stats_from_vm (vm->kvm_stats);
   sc->accel = g_strdup (vm->accel);
+  /* Why it did not pass, for whoever reads the sidecar without the run's
+   * terminal output (ktstr-stats report). */
+  if (verdict->outcome != KTSTR_OUTCOME_PASS && verdict->summary != NULL)
+    {
+      sc->verdict_summary = g_strdup (verdict->summary);
+      sc->verdict_report = g_strdup (verdict->report);
+    }
   ktstr_sidecar_stamp (sc);
   return g_steal_pointer (&sc);
 }
@@ -400,7 +407,8 @@ ktstr_runner_skip (KtstrRunner *r, const KtstrTestDef *def, const char *topology
   result->sched_ready_ms = -1;
   result->agent_cpu_ns = -1;
   g_autoptr (KtstrSession) session = ktstr_session_new ();
-  KtstrVerdict verdict = { .outcome = KTSTR_OUTCOME_SKIP };
+  /* The summary is only copied into the sidecar. */
+  KtstrVerdict verdict = { .outcome = KTSTR_OUTCOME_SKIP, .summary = (char *)reason };
   KtstrVmResult vm = { .cleanup_ms = -1 };
   g_autoptr (KtstrSidecar) sc = build_sidecar (r, def, topology, 0, session, &verdict, &vm);
   result->sidecar_path = ktstr_rundir_write_sidecar (r->rundir, sc, error);

@@ -22,8 +22,9 @@ static const char *const option_help[KTSTR_DIM_COUNT] = {
   "scheduler name (repeatable, OR)",
   "topology label, e.g. 1n2l4c1t (repeatable, OR)",
   "work type, e.g. CpuSpin (repeatable, OR)",
-  "project commit, e.g. abc1234 or abc1234-dirty (repeatable, OR; literal match)",
-  "kernel source commit (repeatable, OR; literal match)",
+  "project commit: abc1234, abc1234-dirty, or a git revision or range such as HEAD~1 or "
+  "main..HEAD (repeatable, OR)",
+  "kernel source commit, or a git revision or range of --kernel-repo (repeatable, OR)",
   "run source: local, ci or archive (repeatable, OR)",
   "active flag (repeatable, AND; comma-separated lists allowed)",
 };
@@ -44,8 +45,14 @@ ktstr_stats_filter_options_clear (KtstrStatsFilterOptions *fo)
 {
   for (guint d = 0; d < KTSTR_DIM_COUNT; d++)
     for (guint side = 0; side < 3; side++)
-      g_clear_pointer (&fo->values[d][side], g_strfreev);
+      {
+        g_clear_pointer (&fo->values[d][side], g_strfreev);
+        g_clear_pointer (&fo->expanded[d][side], g_ptr_array_unref);
+        g_clear_pointer (&fo->labels[d][side], g_ptr_array_unref);
+      }
   g_clear_pointer (&fo->help_text, g_ptr_array_unref);
+  g_clear_pointer (&fo->repo, g_free);
+  g_clear_pointer (&fo->kernel_repo, g_free);
 }
 
 void
@@ -79,6 +86,52 @@ ktstr_stats_filter_options_add (KtstrStatsFilterOptions *fo, GOptionEntry *entri
         ktstr_stats_option_entry (entries, n, option_names[d][side], 0, G_OPTION_ARG_STRING_ARRAY,
                                   &fo->values[d][side], help, option_arg[d]);
       }
+  ktstr_stats_option_entry (entries, n, "repo", 0, G_OPTION_ARG_FILENAME, &fo->repo,
+                            "Resolve commit revisions in the git repository enclosing DIR "
+                            "(default: the current directory)",
+                            "DIR");
+  ktstr_stats_option_entry (entries, n, "kernel-repo", 0, G_OPTION_ARG_FILENAME, &fo->kernel_repo,
+                            "Resolve kernel commit revisions in the git repository enclosing DIR "
+                            "(default: as --repo)",
+                            "DIR");
+}
+
+static gboolean
+expand_dim (KtstrStatsFilterOptions *fo, KtstrStatsDim dim, KtstrRevisionResolver *resolver,
+            char **message)
+{
+  for (guint side = 0; side < 3; side++)
+    {
+      char **values = fo->values[dim][side];
+      if (values == NULL)
+        continue;
+      g_autoptr (GPtrArray) expanded = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+      for (; *values != NULL; values++)
+        {
+          g_autoptr (GError) error = NULL;
+          char *label = ktstr_revision_resolve (resolver, *values, expanded, &error);
+          if (label == NULL)
+            {
+              *message = g_strdup_printf ("--%s: %s", option_names[dim][side], error->message);
+              return FALSE;
+            }
+          g_ptr_array_add (labels, label);
+        }
+      fo->expanded[dim][side] = g_steal_pointer (&expanded);
+      fo->labels[dim][side] = g_steal_pointer (&labels);
+    }
+  return TRUE;
+}
+
+gboolean
+ktstr_stats_filter_options_expand_revisions (KtstrStatsFilterOptions *fo, char **message)
+{
+  g_autoptr (KtstrRevisionResolver) project = ktstr_revision_resolver_new (fo->repo);
+  g_autoptr (KtstrRevisionResolver) kernel
+      = ktstr_revision_resolver_new (fo->kernel_repo ? fo->kernel_repo : fo->repo);
+  return expand_dim (fo, KTSTR_DIM_PROJECT_COMMIT, project, message)
+         && expand_dim (fo, KTSTR_DIM_KERNEL_COMMIT, kernel, message);
 }
 
 void
@@ -87,9 +140,21 @@ ktstr_stats_filter_options_resolve (const KtstrStatsFilterOptions *fo, KtstrFilt
 {
   for (guint d = 0; d < KTSTR_DIM_COUNT; d++)
     {
-      char **values
-          = fo->values[d][side] != NULL ? fo->values[d][side] : fo->values[d][KTSTR_FILTER_SHARED];
+      KtstrFilterSide from = fo->values[d][side] != NULL ? side : KTSTR_FILTER_SHARED;
+      char **values = fo->values[d][from];
       ktstr_stats_filter_set (out, d, NULL);
+      ktstr_stats_filter_set_labels (out, d, NULL);
+      if (fo->expanded[d][from] != NULL)
+        {
+          GPtrArray *expanded = fo->expanded[d][from];
+          GPtrArray *labels = fo->labels[d][from];
+          for (guint i = 0; i < expanded->len; i++)
+            ktstr_stats_filter_add (out, d, g_ptr_array_index (expanded, i));
+          out->labels[d] = g_ptr_array_new_with_free_func (g_free);
+          for (guint i = 0; i < labels->len; i++)
+            g_ptr_array_add (out->labels[d], g_strdup (g_ptr_array_index (labels, i)));
+          continue;
+        }
       for (; values != NULL && *values != NULL; values++)
         {
           if (d != KTSTR_DIM_FLAGS)

@@ -9,6 +9,7 @@
 
 #include "stats/compare.h"
 #include "stats/filter.h"
+#include "stats/revision.h"
 
 G_BEGIN_DECLS
 
@@ -23,19 +24,35 @@ typedef struct
 {
   char **values[KTSTR_DIM_COUNT][3]; /* indexed by KtstrFilterSide */
   GPtrArray *help_text;              /* owned option descriptions */
+  char *repo;                        /* --repo: where revisions resolve (NULL: cwd) */
+  char *kernel_repo;                 /* --kernel-repo: same for kernel commits */
+  /* The commit values after ktstr_stats_filter_options_expand_revisions,
+   * and how each was given (char*, owned); NULL: not expanded. */
+  GPtrArray *expanded[KTSTR_DIM_COUNT][3];
+  GPtrArray *labels[KTSTR_DIM_COUNT][3];
 } KtstrStatsFilterOptions;
+
+/* The GOptionEntry slots ktstr_stats_filter_options_add fills. */
+#define KTSTR_STATS_FILTER_OPTION_COUNT(with_sides) (KTSTR_DIM_COUNT * ((with_sides) ? 3 : 1) + 2)
 
 void ktstr_stats_filter_options_init (KtstrStatsFilterOptions *fo);
 void ktstr_stats_filter_options_clear (KtstrStatsFilterOptions *fo);
 
-/* Appends the filter options to ENTRIES at *N: the shared ones, and with
- * WITH_SIDES the per-side ones.  ENTRIES needs room for
- * KTSTR_DIM_COUNT * (WITH_SIDES ? 3 : 1) entries. */
+/* Appends the filter options to ENTRIES at *N: the shared ones, with
+ * WITH_SIDES the per-side ones, and --repo and --kernel-repo.  ENTRIES
+ * needs room for KTSTR_STATS_FILTER_OPTION_COUNT (WITH_SIDES) entries. */
 void ktstr_stats_filter_options_add (KtstrStatsFilterOptions *fo, GOptionEntry *entries, guint *n,
                                      gboolean with_sides);
 
+/* Reads the project and kernel commit values of every side as git
+ * revisions (see revision.h): literals stay, revisions become their
+ * commits, ranges every commit in them.  FALSE with *MESSAGE (owned)
+ * naming the option and the value when one does not resolve. */
+gboolean ktstr_stats_filter_options_expand_revisions (KtstrStatsFilterOptions *fo, char **message);
+
 /* The filter of SIDE: its own values where given, else the shared ones;
- * flags given as comma-separated lists are split. */
+ * flags given as comma-separated lists are split; commits as expanded by
+ * ktstr_stats_filter_options_expand_revisions when it ran. */
 void ktstr_stats_filter_options_resolve (const KtstrStatsFilterOptions *fo, KtstrFilterSide side,
                                          KtstrStatsFilter *out);
 

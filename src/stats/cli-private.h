@@ -26,6 +26,8 @@ void ktstr_stats_cli_print_out (const char *text);
 
 int ktstr_stats_cli_compare (const char *program, int argc, char **argv);
 int ktstr_stats_cli_noise (const char *program, int argc, char **argv);
+int ktstr_stats_cli_explain_sidecar (const char *program, int argc, char **argv);
+int ktstr_stats_cli_report (const char *program, int argc, char **argv);
 
 G_END_DECLS
 

@@ -31,7 +31,7 @@ ktstr_stats_cli_compare (const char *program, int argc, char **argv)
   g_autofree char *alpha = NULL;
   g_autofree char *fdr = NULL;
   gboolean no_average = FALSE, no_stats = FALSE, as_json = FALSE;
-  GOptionEntry entries[KTSTR_DIM_COUNT * 3 + 10];
+  GOptionEntry entries[KTSTR_STATS_FILTER_OPTION_COUNT (TRUE) + 10];
   guint n = 0;
 
   ktstr_stats_filter_options_init (&filters);
@@ -81,10 +81,10 @@ ktstr_stats_cli_compare (const char *program, int argc, char **argv)
 
   if (rc < 0)
     {
-      ktstr_stats_filter_options_resolve (&filters, KTSTR_FILTER_SIDE_A, a);
-      ktstr_stats_filter_options_resolve (&filters, KTSTR_FILTER_SIDE_B, b);
       ktstr_stats_policy_init (&options.policy);
-      if (threshold != NULL && policy_path != NULL)
+      if (!ktstr_stats_filter_options_expand_revisions (&filters, &message))
+        rc = ktstr_stats_cli_fail (program, "compare", message);
+      else if (threshold != NULL && policy_path != NULL)
         rc = ktstr_stats_cli_fail (program, "compare",
                                    "--threshold and --policy exclude each other; put "
                                    "default_percent in the policy file instead");
@@ -114,6 +114,8 @@ ktstr_stats_cli_compare (const char *program, int argc, char **argv)
 
   if (rc < 0)
     {
+      ktstr_stats_filter_options_resolve (&filters, KTSTR_FILTER_SIDE_A, a);
+      ktstr_stats_filter_options_resolve (&filters, KTSTR_FILTER_SIDE_B, b);
       root = dir ? g_strdup (dir) : ktstr_runs_root ();
       options.a = a;
       options.b = b;

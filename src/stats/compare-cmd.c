@@ -8,16 +8,22 @@
 #include "stats/compare.h"
 #include "stats/pool.h"
 
-static void
-comparison_clear (KtstrStatsComparison *c)
+void
+ktstr_stats_comparison_free (KtstrStatsComparison *c)
 {
+  if (c == NULL)
+    return;
   g_free (c->label_a);
   g_free (c->label_b);
+  /* The report and the groups point into the rows: free them first. */
+  g_clear_pointer (&c->report, ktstr_stats_report_free);
   g_clear_pointer (&c->groups_a, g_ptr_array_unref);
   g_clear_pointer (&c->groups_b, g_ptr_array_unref);
-  g_clear_pointer (&c->report, ktstr_stats_report_free);
+  g_clear_pointer (&c->rows_a, g_ptr_array_unref);
+  g_clear_pointer (&c->rows_b, g_ptr_array_unref);
+  g_clear_pointer (&c->pool, ktstr_stats_pool_free);
+  g_free (c);
 }
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (KtstrStatsComparison, comparison_clear)
 
 static GPtrArray *
 select_rows (const KtstrStatsPool *pool, const KtstrStatsFilter *filter)
@@ -66,6 +72,26 @@ set_no_match_error (GError **error, const char *side, const KtstrStatsFilter *fi
                                     "pool; did you mean --%s %s?",
                                     flag, want, dirty, flag, dirty);
         }
+    }
+  /* A git revision or range: say what it resolved to. */
+  for (guint k = 0; k < G_N_ELEMENTS (commit_dims); k++)
+    {
+      GPtrArray *labels = filter->labels[commit_dims[k]];
+      GPtrArray *values = filter->values[commit_dims[k]];
+      if (labels == NULL || values->len == 0)
+        continue;
+      gboolean is_plain = labels->len == values->len;
+      for (guint i = 0; is_plain && i < labels->len; i++)
+        is_plain = strcmp (g_ptr_array_index (labels, i), g_ptr_array_index (values, i)) == 0;
+      if (is_plain)
+        continue;
+      g_string_append_printf (msg, "\nhint: --%s resolved to %u commit(s) (",
+                              ktstr_stats_dim_name (commit_dims[k]), values->len);
+      for (guint i = 0; i < values->len && i < 5; i++)
+        g_string_append_printf (msg, "%s%s", i ? ", " : "",
+                                (const char *)g_ptr_array_index (values, i));
+      g_string_append_printf (msg, "%s), and no sidecar records any of them",
+                              values->len > 5 ? ", ..." : "");
     }
   GPtrArray *sources = filter->values[KTSTR_DIM_RUN_SOURCE];
   for (guint i = 0; i < sources->len; i++)
@@ -157,17 +183,16 @@ group_rows_of (GPtrArray *groups)
   return rows;
 }
 
-int
-ktstr_stats_compare_run (const KtstrStatsCompareOptions *o, GString *out, GPtrArray *warnings,
-                         GError **error)
+KtstrStatsComparison *
+ktstr_stats_comparison_new (const KtstrStatsCompareOptions *o, GPtrArray *warnings, GError **error)
 {
-  g_auto (KtstrStatsComparison) c = { 0 };
+  g_autoptr (KtstrStatsComparison) c = g_new0 (KtstrStatsComparison, 1);
   guint n_slicing;
 
-  c.no_average = o->no_average;
-  c.use_color = o->use_color;
-  c.substring = o->substring;
-  n_slicing = ktstr_stats_derive_slicing (o->a, o->b, c.slicing);
+  c->no_average = o->no_average;
+  c->use_color = o->use_color;
+  c->substring = o->substring;
+  n_slicing = ktstr_stats_derive_slicing (o->a, o->b, c->slicing);
 
   if (n_slicing == 0)
     {
@@ -176,13 +201,13 @@ ktstr_stats_compare_run (const KtstrStatsCompareOptions *o, GString *out, GPtrAr
                            "A and B select identical rows. Specify at least one per-side filter "
                            "(e.g. --a-kernel 6.14 --b-kernel 6.15) to define what dimension "
                            "separates the two sides.");
-      return -1;
+      return NULL;
     }
   if (n_slicing > 1)
     {
       GString *dims = g_string_new (NULL);
       for (guint d = 0; d < KTSTR_DIM_COUNT; d++)
-        if (c.slicing[d])
+        if (c->slicing[d])
           g_string_append_printf (dims, "%s%s", dims->len ? ", " : "", ktstr_stats_dim_name (d));
       g_ptr_array_add (warnings, g_strdup_printf ("slicing on %u dimensions [%s]; results "
                                                   "compress multiple axes into a single A/B "
@@ -191,7 +216,8 @@ ktstr_stats_compare_run (const KtstrStatsCompareOptions *o, GString *out, GPtrAr
       g_string_free (dims, TRUE);
     }
 
-  g_autoptr (KtstrStatsPool) pool = ktstr_stats_pool_load_root (o->root, o->is_archive);
+  c->pool = ktstr_stats_pool_load_root (o->root, o->is_archive);
+  KtstrStatsPool *pool = c->pool;
   for (guint i = 0; i < pool->warnings->len; i++)
     g_ptr_array_add (warnings, g_strdup (g_ptr_array_index (pool->warnings, i)));
   if (pool->rows->len == 0)
@@ -200,51 +226,60 @@ ktstr_stats_compare_run (const KtstrStatsCompareOptions *o, GString *out, GPtrAr
                    "no sidecar data found under %s. Run `ktstr test` to generate runs, or pass "
                    "--dir to point at an archived sidecar tree.",
                    o->root);
-      return -1;
+      return NULL;
     }
 
-  g_autoptr (GPtrArray) rows_a = select_rows (pool, o->a);
-  g_autoptr (GPtrArray) rows_b = select_rows (pool, o->b);
-  if (rows_a->len == 0 || rows_b->len == 0)
+  c->rows_a = select_rows (pool, o->a);
+  c->rows_b = select_rows (pool, o->b);
+  if (c->rows_a->len == 0 || c->rows_b->len == 0)
     {
-      gboolean a_empty = rows_a->len == 0;
+      gboolean a_empty = c->rows_a->len == 0;
       set_no_match_error (error, a_empty ? "A" : "B", a_empty ? o->a : o->b, pool);
-      return -1;
+      return NULL;
     }
-  char *dirty = dirty_warning (rows_a, rows_b);
+  char *dirty = dirty_warning (c->rows_a, c->rows_b);
   if (dirty != NULL)
     g_ptr_array_add (warnings, dirty);
 
-  c.runs_a = rows_a->len;
-  c.runs_b = rows_b->len;
-  c.host_a = first_host (rows_a);
-  c.host_b = first_host (rows_b);
-  c.label_a = ktstr_stats_side_label (o->a, c.slicing, "A");
-  c.label_b = ktstr_stats_side_label (o->b, c.slicing, "B");
+  c->runs_a = c->rows_a->len;
+  c->runs_b = c->rows_b->len;
+  c->host_a = first_host (c->rows_a);
+  c->host_b = first_host (c->rows_b);
+  c->label_a = ktstr_stats_side_label (o->a, c->slicing, "A");
+  c->label_b = ktstr_stats_side_label (o->b, c->slicing, "B");
 
   g_autoptr (GPtrArray) cmp_a = NULL;
   g_autoptr (GPtrArray) cmp_b = NULL;
   if (o->no_average)
     {
-      if (!ktstr_stats_check_unique_keys (rows_a, c.slicing, "A", error)
-          || !ktstr_stats_check_unique_keys (rows_b, c.slicing, "B", error))
-        return -1;
-      cmp_a = g_ptr_array_ref (rows_a);
-      cmp_b = g_ptr_array_ref (rows_b);
+      if (!ktstr_stats_check_unique_keys (c->rows_a, c->slicing, "A", error)
+          || !ktstr_stats_check_unique_keys (c->rows_b, c->slicing, "B", error))
+        return NULL;
+      cmp_a = g_ptr_array_ref (c->rows_a);
+      cmp_b = g_ptr_array_ref (c->rows_b);
     }
   else
     {
-      c.groups_a = ktstr_stats_group_and_average (rows_a, c.slicing);
-      c.groups_b = ktstr_stats_group_and_average (rows_b, c.slicing);
-      cmp_a = group_rows_of (c.groups_a);
-      cmp_b = group_rows_of (c.groups_b);
+      c->groups_a = ktstr_stats_group_and_average (c->rows_a, c->slicing);
+      c->groups_b = ktstr_stats_group_and_average (c->rows_b, c->slicing);
+      cmp_a = group_rows_of (c->groups_a);
+      cmp_b = group_rows_of (c->groups_b);
     }
-  c.report = ktstr_stats_compare_rows (cmp_a, cmp_b, c.slicing, o->substring, &o->policy,
-                                       o->no_stats ? NULL : &o->significance);
+  c->report = ktstr_stats_compare_rows (cmp_a, cmp_b, c->slicing, o->substring, &o->policy,
+                                        o->no_stats ? NULL : &o->significance);
+  return g_steal_pointer (&c);
+}
 
+int
+ktstr_stats_compare_run (const KtstrStatsCompareOptions *o, GString *out, GPtrArray *warnings,
+                         GError **error)
+{
+  g_autoptr (KtstrStatsComparison) c = ktstr_stats_comparison_new (o, warnings, error);
+  if (c == NULL)
+    return -1;
   if (o->as_json)
-    ktstr_stats_comparison_render_json (&c, out);
+    ktstr_stats_comparison_render_json (c, out);
   else
-    ktstr_stats_comparison_render_text (&c, out);
-  return c.report->regressions > 0 ? 1 : 0;
+    ktstr_stats_comparison_render_text (c, out);
+  return c->report->regressions > 0 ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "stats/compare-render.h"
 #include "stats/compare.h"
 #include "stats/filter.h"
 #include "stats/policy.h"
@@ -26,6 +27,13 @@ typedef struct
   gboolean as_json;
   gboolean use_color;
 } KtstrStatsCompareOptions;
+
+/* Loads the pool, selects both sides, averages and compares them, for any
+ * renderer.  Warnings (one line each, no program prefix) go to WARNINGS.
+ * NULL with ERROR set (KTSTR_STATS_COMPARE_ERROR) when the comparison
+ * cannot be made. */
+KtstrStatsComparison *ktstr_stats_comparison_new (const KtstrStatsCompareOptions *options,
+                                                  GPtrArray *warnings, GError **error);
 
 /* Runs the comparison and appends the report to OUT and warnings (one line
  * each, no program prefix) to WARNINGS.  Returns 0 (no regression) or 1

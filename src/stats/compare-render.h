@@ -1,5 +1,6 @@
-/* Private to compare-cmd.c: the computed comparison and its two renderers
- * (text and JSON).  See ktstr-stats(1) for both layouts. */
+/* The computed comparison (ktstr_stats_comparison_new in compare-cmd.c)
+ * and its text and JSON renderers (see ktstr-stats(1) for both layouts);
+ * the HTML report (report-html.c) reads the same structure. */
 #ifndef KTSTR_STATS_COMPARE_RENDER_H
 #define KTSTR_STATS_COMPARE_RENDER_H
 
@@ -8,6 +9,7 @@
 
 #include "record/hostctx.h"
 #include "stats/compare.h"
+#include "stats/pool.h"
 
 G_BEGIN_DECLS
 
@@ -26,7 +28,13 @@ typedef struct
   KtstrStatsReport *report;
   const KtstrHostContext *host_a; /* first host context of each side, or NULL */
   const KtstrHostContext *host_b;
+  KtstrStatsPool *pool; /* owned: every row above and below is the pool's or a group's */
+  GPtrArray *rows_a;    /* KtstrStatsRow*, borrowed: the sidecars each side selected */
+  GPtrArray *rows_b;
 } KtstrStatsComparison;
+
+void ktstr_stats_comparison_free (KtstrStatsComparison *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrStatsComparison, ktstr_stats_comparison_free)
 
 void ktstr_stats_comparison_render_text (const KtstrStatsComparison *c, GString *out);
 void ktstr_stats_comparison_render_json (const KtstrStatsComparison *c, GString *out);

@@ -19,7 +19,10 @@ ktstr_stats_filter_free (KtstrStatsFilter *f)
   if (f == NULL)
     return;
   for (guint d = 0; d < KTSTR_DIM_COUNT; d++)
-    g_ptr_array_unref (f->values[d]);
+    {
+      g_ptr_array_unref (f->values[d]);
+      g_clear_pointer (&f->labels[d], g_ptr_array_unref);
+    }
   g_free (f);
 }
 
@@ -28,6 +31,18 @@ ktstr_stats_filter_add (KtstrStatsFilter *f, KtstrStatsDim dim, const char *valu
 {
   g_return_if_fail (dim < KTSTR_DIM_COUNT);
   g_ptr_array_add (f->values[dim], g_strdup (value));
+}
+
+void
+ktstr_stats_filter_set_labels (KtstrStatsFilter *f, KtstrStatsDim dim, const char *const *labels)
+{
+  g_return_if_fail (dim < KTSTR_DIM_COUNT);
+  g_clear_pointer (&f->labels[dim], g_ptr_array_unref);
+  if (labels == NULL)
+    return;
+  f->labels[dim] = g_ptr_array_new_with_free_func (g_free);
+  for (; *labels != NULL; labels++)
+    g_ptr_array_add (f->labels[dim], g_strdup (*labels));
 }
 
 void
@@ -164,7 +179,7 @@ ktstr_stats_side_label (const KtstrStatsFilter *f, const gboolean slicing[KTSTR_
       if (any)
         g_string_append_c (label, ':');
       any = TRUE;
-      GPtrArray *values = f->values[d];
+      GPtrArray *values = f->labels[d] != NULL ? f->labels[d] : f->values[d];
       if (values->len == 0 || values->len > 3)
         {
           g_string_append (label, bare);

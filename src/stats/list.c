@@ -53,14 +53,60 @@ add_warnings (GPtrArray *warnings, GPtrArray *from)
     g_ptr_array_add (warnings, g_strdup (g_ptr_array_index (from, i)));
 }
 
+static void
+run_entry_clear (RunEntry *e)
+{
+  g_free (e->date);
+  g_free (e->arch);
+}
+
+static char *
+render_runs_json (GArray *runs)
+{
+  JsonBuilder *w = json_builder_new ();
+  json_builder_begin_array (w);
+  for (guint i = 0; i < runs->len; i++)
+    {
+      const RunEntry *e = &g_array_index (runs, RunEntry, i);
+      json_builder_begin_object (w);
+      ktstr_json_member_string (w, "run", e->name);
+      ktstr_json_member_int (w, "tests", e->tests);
+      ktstr_json_member_string (w, "date", e->date);
+      ktstr_json_member_string (w, "arch", e->arch);
+      json_builder_end_object (w);
+    }
+  json_builder_end_array (w);
+  return ktstr_json_builder_finish (w);
+}
+
+static char *
+render_runs_text (GArray *runs)
+{
+  static const char *const headers[] = { "RUN", "TESTS", "DATE", "ARCH" };
+  static const KtstrAlign align[]
+      = { KTSTR_ALIGN_LEFT, KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_LEFT, KTSTR_ALIGN_LEFT };
+  g_autoptr (KtstrTable) table = ktstr_table_new (4, headers, align);
+  for (guint i = 0; i < runs->len; i++)
+    {
+      const RunEntry *e = &g_array_index (runs, RunEntry, i);
+      g_autofree char *tests = g_strdup_printf ("%u", e->tests);
+      const char *cells[] = { e->name, tests, e->date ? e->date : "-", e->arch ? e->arch : "-" };
+      ktstr_table_add_row (table, cells);
+    }
+  GString *out = g_string_new (NULL);
+  ktstr_table_render (table, out, FALSE);
+  return g_string_free (out, FALSE);
+}
+
 char *
-ktstr_stats_format_runs (const char *root, GPtrArray *warnings)
+ktstr_stats_format_runs (const char *root, gboolean as_json, GPtrArray *warnings)
 {
   g_autoptr (GPtrArray) names = ktstr_stats_list_run_dirs (root);
   g_autoptr (GArray) runs = g_array_new (FALSE, TRUE, sizeof (RunEntry));
+  g_array_set_clear_func (runs, (GDestroyNotify)run_entry_clear);
 
   if (names->len == 0)
-    return NULL;
+    return as_json ? g_strdup ("[]\n") : NULL;
   for (guint i = 0; i < names->len; i++)
     {
       RunEntry e = { g_ptr_array_index (names, i), 0 };
@@ -98,23 +144,7 @@ ktstr_stats_format_runs (const char *root, GPtrArray *warnings)
       g_array_append_val (runs, e);
     }
   g_array_sort (runs, compare_runs);
-
-  static const char *const headers[] = { "RUN", "TESTS", "DATE", "ARCH" };
-  static const KtstrAlign align[]
-      = { KTSTR_ALIGN_LEFT, KTSTR_ALIGN_RIGHT, KTSTR_ALIGN_LEFT, KTSTR_ALIGN_LEFT };
-  g_autoptr (KtstrTable) table = ktstr_table_new (4, headers, align);
-  for (guint i = 0; i < runs->len; i++)
-    {
-      RunEntry *e = &g_array_index (runs, RunEntry, i);
-      g_autofree char *tests = g_strdup_printf ("%u", e->tests);
-      const char *cells[] = { e->name, tests, e->date ? e->date : "-", e->arch ? e->arch : "-" };
-      ktstr_table_add_row (table, cells);
-      g_free (e->date);
-      g_free (e->arch);
-    }
-  GString *out = g_string_new (NULL);
-  ktstr_table_render (table, out, FALSE);
-  return g_string_free (out, FALSE);
+  return as_json ? render_runs_json (runs) : render_runs_text (runs);
 }
 
 /* A sorted set of strings with an optional null member. */
@@ -267,8 +297,24 @@ closest_run (const char *root, const char *run)
   return g_strdup (best);
 }
 
+/* The host context as JSON, with the run and the sidecar it was read
+ * from, so a script can tell which file to look at. */
+static char *
+host_json (const char *run, const KtstrSidecar *sc)
+{
+  JsonBuilder *w = json_builder_new ();
+  json_builder_begin_object (w);
+  ktstr_json_member_string (w, "run", run);
+  g_autofree char *base = sc->path ? g_path_get_basename (sc->path) : NULL;
+  ktstr_json_member_string (w, "sidecar", base);
+  json_builder_set_member_name (w, "host");
+  json_builder_add_value (w, ktstr_host_context_to_json (sc->host));
+  json_builder_end_object (w);
+  return ktstr_json_builder_finish (w);
+}
+
 char *
-ktstr_stats_show_host (const char *root, const char *run, GPtrArray *warnings, GError **error)
+ktstr_stats_find_run (const char *root, const char *run, GError **error)
 {
   g_autofree char *dir = g_build_filename (root, run, NULL);
 
@@ -282,6 +328,16 @@ ktstr_stats_show_host (const char *root, const char *run, GPtrArray *warnings, G
                    run, root, hint ? hint : "");
       return NULL;
     }
+  return g_steal_pointer (&dir);
+}
+
+char *
+ktstr_stats_show_host (const char *root, const char *run, gboolean as_json, GPtrArray *warnings,
+                       GError **error)
+{
+  g_autofree char *dir = ktstr_stats_find_run (root, run, error);
+  if (dir == NULL)
+    return NULL;
   g_autoptr (KtstrStatsPool) pool = ktstr_stats_pool_load_run (dir, error);
   if (pool == NULL)
     return NULL;
@@ -297,7 +353,7 @@ ktstr_stats_show_host (const char *root, const char *run, GPtrArray *warnings, G
     {
       const KtstrSidecar *sc = g_ptr_array_index (pool->sidecars, i);
       if (sc->host != NULL)
-        return ktstr_host_context_format_human (sc->host);
+        return as_json ? host_json (run, sc) : ktstr_host_context_format_human (sc->host);
     }
   g_set_error (error, KTSTR_STATS_LIST_ERROR, KTSTR_STATS_LIST_ERROR_NO_HOST,
                "run '%s' has %u sidecar(s) but none carries a populated host context (they "

@@ -21,19 +21,26 @@ typedef enum
 } KtstrStatsListError;
 
 /* `list`: a RUN TESTS DATE ARCH table of the run directories under ROOT,
- * newest directory mtime first (ties and unreadable mtimes by name).
- * Returns NULL when there is no run; corrupt sidecars add to WARNINGS. */
-char *ktstr_stats_format_runs (const char *root, GPtrArray *warnings);
+ * newest directory mtime first (ties and unreadable mtimes by name), or
+ * with AS_JSON an array of {run, tests, date, arch} in the same order.
+ * Returns NULL when there is no run (JSON: "[]"); corrupt sidecars add to
+ * WARNINGS. */
+char *ktstr_stats_format_runs (const char *root, gboolean as_json, GPtrArray *warnings);
 
 /* `list-values`: distinct kernel, commit, kernel_commit, source, scheduler,
  * topology, work_type and flags values of POOL; null reads `unknown` in
  * text and null in JSON, and sorts first. */
 char *ktstr_stats_format_values (const KtstrStatsPool *pool, gboolean as_json);
 
+/* ROOT/RUN when RUN names a run directory under ROOT; else NULL with a
+ * KTSTR_STATS_LIST_ERROR_UNKNOWN_RUN that names the closest run. */
+char *ktstr_stats_find_run (const char *root, const char *run, GError **error);
+
 /* `show-host`: KtstrHostContext format_human of the first sidecar of
- * ROOT/RUN that has a host context. */
-char *ktstr_stats_show_host (const char *root, const char *run, GPtrArray *warnings,
-                             GError **error);
+ * ROOT/RUN that has a host context; with AS_JSON an object {run, sidecar
+ * (its file name), host (the sidecar's host object)}. */
+char *ktstr_stats_show_host (const char *root, const char *run, gboolean as_json,
+                             GPtrArray *warnings, GError **error);
 
 G_END_DECLS
 

@@ -30,7 +30,7 @@ ktstr_stats_cli_noise (const char *program, int argc, char **argv)
   g_autofree char *change_text = NULL;
   g_autofree char *policy_path = NULL;
   gboolean as_json = FALSE;
-  GOptionEntry entries[KTSTR_DIM_COUNT + 8];
+  GOptionEntry entries[KTSTR_STATS_FILTER_OPTION_COUNT (FALSE) + 8];
   guint n = 0;
 
   ktstr_stats_filter_options_init (&filters);
@@ -73,8 +73,9 @@ ktstr_stats_cli_noise (const char *program, int argc, char **argv)
   ktstr_stats_policy_init (&policy);
   if (rc < 0)
     {
-      ktstr_stats_filter_options_resolve (&filters, KTSTR_FILTER_SHARED, filter);
-      if (change_text != NULL && policy_path != NULL)
+      if (!ktstr_stats_filter_options_expand_revisions (&filters, &message))
+        rc = ktstr_stats_cli_fail (program, "noise", message);
+      else if (change_text != NULL && policy_path != NULL)
         rc = ktstr_stats_cli_fail (program, "noise",
                                    "--change and --policy exclude each other: --change sets one "
                                    "change for every metric, --policy one per metric");
@@ -88,6 +89,7 @@ ktstr_stats_cli_noise (const char *program, int argc, char **argv)
     }
   if (rc < 0)
     {
+      ktstr_stats_filter_options_resolve (&filters, KTSTR_FILTER_SHARED, filter);
       g_autofree char *root = dir ? g_strdup (dir) : ktstr_runs_root ();
       g_autoptr (KtstrStatsPool) pool = ktstr_stats_pool_load_root (root, dir != NULL);
       ktstr_stats_cli_print_warnings (program, pool->warnings);

@@ -24,14 +24,16 @@ print_usage (const char *program)
            "List, analyse and compare ktstr run directories ({CARGO_TARGET_DIR or\n"
            "\"target\"}/ktstr/{kernel}-{project_commit}/*.ktstr.json).\n\n"
            "Commands:\n"
-           "  (none)         analyse the newest run directory, or $KTSTR_SIDECAR_DIR\n"
-           "  list           list run directories, newest first\n"
-           "  list-metrics   list the metrics compare gates on\n"
-           "  list-values    list the distinct values of each dimension\n"
-           "  show-host      show the host context recorded by a run\n"
-           "  compare        compare two slices of the sidecar pool\n"
-           "  noise          show each metric's noise across repeated trials\n"
-           "  help [COMMAND] show this help, or a command's options\n\n"
+           "  (none)           analyse the newest run directory, or $KTSTR_SIDECAR_DIR\n"
+           "  list             list run directories, newest first\n"
+           "  list-metrics     list the metrics compare gates on\n"
+           "  list-values      list the distinct values of each dimension\n"
+           "  show-host        show the host context recorded by a run\n"
+           "  explain-sidecar  say why a run's sidecar fields are null\n"
+           "  compare          compare two slices of the sidecar pool\n"
+           "  noise            show each metric's noise across repeated trials\n"
+           "  report           write an HTML page of the runs or of a comparison, with plots\n"
+           "  help [COMMAND]   show this help, or a command's options\n\n"
            "Run '%s COMMAND --help' for a command's options.\n\n" KTSTR_STATS_EXIT_STATUS_HELP,
            program, program);
 }
@@ -61,13 +63,17 @@ cmd_analysis (const char *program)
 static int
 cmd_list (const char *program, int argc, char **argv)
 {
+  gboolean as_json = FALSE;
+  const GOptionEntry entries[] = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json,
+                                     "Print a JSON array of {run, tests, date, arch}", NULL },
+                                   G_OPTION_ENTRY_NULL };
   int rc = ktstr_stats_cli_parse_command (
-      program, "list", "List run directories, newest mtime first.", NULL, argc, argv);
+      program, "list", "List run directories, newest mtime first.", entries, argc, argv);
   if (rc >= 0)
     return rc;
   g_autofree char *root = ktstr_runs_root ();
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *table = ktstr_stats_format_runs (root, warnings);
+  g_autofree char *table = ktstr_stats_format_runs (root, as_json, warnings);
   ktstr_stats_cli_print_warnings (program, warnings);
   if (table == NULL)
     fprintf (stderr, "no runs found at %s. Run `ktstr test` to generate sidecar data.\n", root);
@@ -125,10 +131,13 @@ cmd_show_host (const char *program, int argc, char **argv)
 {
   g_autofree char *run = NULL;
   g_autofree char *dir = NULL;
+  gboolean as_json = FALSE;
   const GOptionEntry entries[]
       = { { "run", 0, 0, G_OPTION_ARG_STRING, &run, "Run directory name (see `list`)", "RUN" },
           { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
             "Look for RUN under DIR instead of the runs root", "DIR" },
+          { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object {run, sidecar, host}",
+            NULL },
           G_OPTION_ENTRY_NULL };
   int rc = ktstr_stats_cli_parse_command (
       program, "show-host",
@@ -143,7 +152,7 @@ cmd_show_host (const char *program, int argc, char **argv)
   g_autofree char *root = dir ? g_strdup (dir) : ktstr_runs_root ();
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
-  g_autofree char *text = ktstr_stats_show_host (root, run, warnings, &error);
+  g_autofree char *text = ktstr_stats_show_host (root, run, as_json, warnings, &error);
   ktstr_stats_cli_print_warnings (program, warnings);
   if (text == NULL)
     return ktstr_stats_cli_fail (program, "show-host", error->message);
@@ -177,8 +186,12 @@ dispatch (const char *program, int argc, char **argv)
     return cmd_list_values (program, argc - 1, argv + 1);
   if (strcmp (command, "show-host") == 0)
     return cmd_show_host (program, argc - 1, argv + 1);
+  if (strcmp (command, "explain-sidecar") == 0)
+    return ktstr_stats_cli_explain_sidecar (program, argc - 1, argv + 1);
   if (strcmp (command, "compare") == 0)
     return ktstr_stats_cli_compare (program, argc - 1, argv + 1);
+  if (strcmp (command, "report") == 0)
+    return ktstr_stats_cli_report (program, argc - 1, argv + 1);
   if (strcmp (command, "noise") == 0)
     return ktstr_stats_cli_noise (program, argc - 1, argv + 1);
   fprintf (stderr, "%s: error: unknown command '%s'\nRun '%s --help' for the commands.\n", program,
