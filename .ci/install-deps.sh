@@ -31,6 +31,9 @@ $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports linux
 # libbpf >= 1.4 (bookworm has 1.1; backports 1.4).  Without them the
 # fixture scheduler's VM tests skip.
 $SUDO apt-get install -y -qq --no-install-recommends clang-19 libelf-dev zlib1g-dev
+# The fuzz harnesses (./configure --enable-fuzzing): libFuzzer and the
+# sanitizer runtimes for clang-19.
+$SUDO apt-get install -y -qq --no-install-recommends libclang-rt-19-dev
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports libbpf-dev
 # The browser check of `ktstr-stats report` (tests/test-report-browser.sh):
 # headless Chromium renders the page; a font so that its text has glyphs.
