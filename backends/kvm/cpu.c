@@ -134,11 +134,15 @@ set_fpu_and_msrs (int fd, GError **error)
    * on others) only means the guest starts from KVM's default for it. */
   for (gsize i = 0; i < G_N_ELEMENTS (msrs); i++)
     {
-      struct
+      /* struct kvm_msrs ends in a flexible array: room for one entry. */
+      union
       {
         struct kvm_msrs hdr;
-        struct kvm_msr_entry e;
-      } m = { .hdr.nmsrs = 1, .e.index = msrs[i].index, .e.data = msrs[i].data };
+        guint8 bytes[sizeof (struct kvm_msrs) + sizeof (struct kvm_msr_entry)];
+      } m = { 0 };
+      m.hdr.nmsrs = 1;
+      m.hdr.entries[0].index = msrs[i].index;
+      m.hdr.entries[0].data = msrs[i].data;
       (void)ioctl (fd, KVM_SET_MSRS, &m);
     }
   return TRUE;

@@ -207,7 +207,8 @@ ktstr_initramfs_compose_files (const char *base_path, const char *plan_text,
   g_autofree char *base = NULL;
   gsize base_len = 0;
   g_autoptr (KtstrCpio) cpio = ktstr_cpio_new ();
-  const char *plan_name = KTSTR_PLAN_PATH + 1;
+  /* The archive's names are relative: the plan's path without its '/'. */
+  const char *plan_name = &KTSTR_PLAN_PATH[1];
 
   if (!g_file_get_contents (base_path, &base, &base_len, error))
     return FALSE;
