@@ -201,8 +201,7 @@ on_query_status (GObject *source, GAsyncResult *result, gpointer user_data)
 
   vm->pending_ops--;
   if (reply != NULL && JSON_NODE_HOLDS_OBJECT (reply))
-    status
-        = json_object_get_string_member_with_default (json_node_get_object (reply), "status", NULL);
+    status = ktstr_qmp_string_member (json_node_get_object (reply), "status");
   /* A guest stopped for these reasons never resumes by itself. */
   if (g_strcmp0 (status, "internal-error") == 0)
     ktstr_qemu_vm_set_end (
@@ -220,8 +219,7 @@ on_qmp_event (KtstrQmp *qmp, const char *event, JsonObject *data, gint64 timesta
               gpointer user_data)
 {
   KtstrVm *vm = user_data;
-  const char *reason
-      = data != NULL ? json_object_get_string_member_with_default (data, "reason", NULL) : NULL;
+  const char *reason = ktstr_qmp_string_member (data, "reason");
 
   if (g_str_equal (event, "GUEST_PANICKED"))
     ktstr_qemu_vm_set_end (vm, KTSTR_VM_END_PANIC, g_strdup ("guest-panicked"));

@@ -6,6 +6,8 @@
 #include <gio/gunixsocketaddress.h>
 #include <string.h>
 
+#include "common/json-depth.h"
+
 GQuark
 ktstr_qmp_error_quark (void)
 {
@@ -169,44 +171,59 @@ ktstr_qmp_close (KtstrQmp *qmp)
   g_io_stream_close (qmp->stream, NULL, NULL);
 }
 
+/* QMP messages are read defensively: a member of an unexpected type reads
+ * as absent (json-glib's *_with_default getters would return NULL or
+ * print a critical for it). */
+static JsonObject *
+object_member (JsonObject *o, const char *key)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, key) : NULL;
+  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+const char *
+ktstr_qmp_string_member (JsonObject *o, const char *key)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, key) : NULL;
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+             ? json_node_get_string (n)
+             : NULL;
+}
+
+static gint64
+int_member (JsonObject *o, const char *key)
+{
+  JsonNode *n = json_object_get_member (o, key);
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_INT64
+             ? json_node_get_int (n)
+             : 0;
+}
+
 static void
 parse_greeting (KtstrQmp *qmp, JsonObject *greeting)
 {
-  JsonObject *version = NULL, *qemu = NULL;
   qmp->has_greeting = TRUE;
-  if (json_object_has_member (greeting, "version"))
-    version = json_object_get_object_member (greeting, "version");
-  if (version != NULL && json_object_has_member (version, "qemu"))
-    qemu = json_object_get_object_member (version, "qemu");
+  JsonObject *qemu = object_member (object_member (greeting, "version"), "qemu");
   if (qemu == NULL)
     return;
   g_free (qmp->qemu_version);
-  qmp->qemu_version
-      = g_strdup_printf ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT,
-                         json_object_get_int_member_with_default (qemu, "major", 0),
-                         json_object_get_int_member_with_default (qemu, "minor", 0),
-                         json_object_get_int_member_with_default (qemu, "micro", 0));
+  qmp->qemu_version = g_strdup_printf (
+      "%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT, int_member (qemu, "major"),
+      int_member (qemu, "minor"), int_member (qemu, "micro"));
 }
 
 static void
 dispatch_event (KtstrQmp *qmp, JsonObject *message)
 {
-  const char *name = json_object_get_string_member_with_default (message, "event", NULL);
-  JsonObject *data = NULL;
+  const char *name = ktstr_qmp_string_member (message, "event");
   gint64 timestamp_us = 0;
 
   if (name == NULL || qmp->event_func == NULL)
     return;
-  if (json_object_has_member (message, "data")
-      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (message, "data")))
-    data = json_object_get_object_member (message, "data");
-  if (json_object_has_member (message, "timestamp")
-      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (message, "timestamp")))
-    {
-      JsonObject *ts = json_object_get_object_member (message, "timestamp");
-      timestamp_us = json_object_get_int_member_with_default (ts, "seconds", 0) * G_USEC_PER_SEC
-                     + json_object_get_int_member_with_default (ts, "microseconds", 0);
-    }
+  JsonObject *data = object_member (message, "data");
+  JsonObject *ts = object_member (message, "timestamp");
+  if (ts != NULL)
+    timestamp_us = int_member (ts, "seconds") * G_USEC_PER_SEC + int_member (ts, "microseconds");
   qmp->event_func (qmp, name, data, timestamp_us, qmp->event_data);
 }
 
@@ -216,10 +233,7 @@ dispatch_event (KtstrQmp *qmp, JsonObject *message)
 static GTask *
 take_pending (KtstrQmp *qmp, JsonObject *reply)
 {
-  const char *id = NULL;
-  if (json_object_has_member (reply, "id")
-      && JSON_NODE_HOLDS_VALUE (json_object_get_member (reply, "id")))
-    id = json_object_get_string_member_with_default (reply, "id", NULL);
+  const char *id = ktstr_qmp_string_member (reply, "id");
   if (id == NULL)
     return g_queue_pop_head (&qmp->pending);
   for (GList *l = qmp->pending.head; l != NULL; l = l->next)
@@ -249,10 +263,13 @@ dispatch_reply (KtstrQmp *qmp, JsonObject *reply)
   pending = g_task_get_task_data (task);
   if (json_object_has_member (reply, "error"))
     {
-      JsonNode *node = json_object_get_member (reply, "error");
-      JsonObject *err = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *klass = err ? json_object_get_string_member_with_default (err, "class", "") : "";
-      const char *desc = err ? json_object_get_string_member_with_default (err, "desc", "") : "";
+      JsonObject *err = object_member (reply, "error");
+      const char *klass = err != NULL ? ktstr_qmp_string_member (err, "class") : NULL;
+      const char *desc = err != NULL ? ktstr_qmp_string_member (err, "desc") : NULL;
+      if (klass == NULL)
+        klass = "";
+      if (desc == NULL)
+        desc = "";
       g_task_return_new_error (task, KTSTR_QMP_ERROR, error_code_from_class (klass),
                                "QMP command '%s' failed: %s (%s)", pending->cmd, desc, klass);
       return;
@@ -286,12 +303,20 @@ handle_line (KtstrQmp *qmp, char *line)
     line[--len] = '\0';
   if (len == 0)
     return;
+  /* json-glib recurses without limit; QMP replies nest a few levels. */
+  if (ktstr_json_too_deep (line, len, KTSTR_JSON_MAX_DEPTH, NULL))
+    {
+      fail_oldest (qmp, line, "nested too deeply");
+      return;
+    }
   if (!json_parser_load_from_data (parser, line, (gssize)len, &error))
     {
       fail_oldest (qmp, line, error->message);
       return;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  /* A line of only whitespace parses, with no root. */
+  if (json_parser_get_root (parser) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       fail_oldest (qmp, line, "not a JSON object");
       return;

@@ -89,6 +89,11 @@ JsonNode *ktstr_qmp_execute_finish (KtstrQmp *qmp, GAsyncResult *result, GError 
 JsonNode *ktstr_qmp_execute (KtstrQmp *qmp, const char *cmd, JsonObject *arguments,
                              guint timeout_ms, GError **error);
 
+/* KEY of O (may be NULL) when it is a string, else NULL (borrowed): for
+ * reading replies and event data, where json-glib's own getters would
+ * return NULL or print a critical for a member of another type. */
+const char *ktstr_qmp_string_member (JsonObject *o, const char *key);
+
 /* TRUE once QEMU closed the connection (or ktstr_qmp_close was called). */
 gboolean ktstr_qmp_is_closed (KtstrQmp *qmp);
 

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "record/rundir.h"
+#include "util/json-guard.h"
+
 GQuark
 ktstr_cache_error_quark (void)
 {
@@ -70,7 +73,7 @@ entry_read (const char *root, const char *key)
       e->error = g_strdup ("metadata.json missing");
       return e;
     }
-  if (!json_parser_load_from_file (parser, meta, &local))
+  if (!ktstr_json_guard_load_file (parser, meta, KTSTR_KERNEL_METADATA_MAX_BYTES, meta, &local))
     {
       e->error = g_strdup_printf ("metadata.json unreadable: %s", local->message);
       return e;
@@ -88,8 +91,7 @@ entry_read (const char *root, const char *key)
   e->git_commit = g_strdup (ktstr_json_lookup_string (o, "git_commit"));
   e->kconfig_hash = g_strdup (ktstr_json_lookup_string (o, "ktstr_kconfig_hash"));
   e->config_hash = g_strdup (ktstr_json_lookup_string (o, "config_hash"));
-  if (json_object_has_member (o, "built_at"))
-    e->built_at = json_object_get_int_member (o, "built_at");
+  e->built_at = ktstr_json_guard_int (o, "built_at", 0);
   if (e->built_at <= 0)
     e->error = g_strdup ("metadata.json has no built_at");
   else if (!g_file_test (e->image, G_FILE_TEST_IS_REGULAR))

@@ -14,6 +14,7 @@
 
 #include "record/rundir.h"
 #include "util/fsutil.h"
+#include "util/json-guard.h"
 
 GQuark
 ktstr_rundir_error_quark (void)
@@ -83,7 +84,7 @@ ktstr_kernel_tree_version (const char *dir)
 {
   g_autofree char *meta = g_build_filename (dir, "metadata.json", NULL);
   g_autoptr (JsonParser) parser = json_parser_new ();
-  if (json_parser_load_from_file (parser, meta, NULL))
+  if (ktstr_json_guard_load_file (parser, meta, KTSTR_KERNEL_METADATA_MAX_BYTES, meta, NULL))
     {
       JsonNode *root = json_parser_get_root (parser);
       if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))

@@ -42,6 +42,10 @@ char *ktstr_run_key (const char *kernel_version, const char *project_commit);
 /* TRUE for names a run listing should consider (not dot-entries such as .locks). */
 gboolean ktstr_is_run_dir_name (const char *basename);
 
+/* A kernel tree's or cache entry's metadata.json is a few hundred bytes;
+ * a larger one is not read. */
+#define KTSTR_KERNEL_METADATA_MAX_BYTES (64 * 1024)
+
 /* Kernel version of a kernel build/source tree: metadata.json's "version",
  * else include/config/kernel.release (trimmed), else NULL. */
 char *ktstr_kernel_tree_version (const char *dir);

@@ -11,25 +11,25 @@
 #include <sys/stat.h>
 
 #include "record/sidecar.h"
+#include "util/json-guard.h"
 
 /* --- Files ---------------------------------------------------------------------- */
 
 static KtstrSidecar *
 load_with_parser (JsonParser *parser, const char *path, GError **error)
 {
-  g_autofree char *data = NULL;
-  gsize len;
   g_autoptr (GError) local = NULL;
+  g_autofree char *what = g_strdup_printf ("sidecar %s", path);
 
-  if (!g_file_get_contents (path, &data, &len, &local))
+  /* A FIFO, a directory or an 8 GB sparse file named *.ktstr.json is one
+   * error naming it, not a hang or an exhausted host; a document nested
+   * deeper than any sidecar is refused before json-glib recurses into it. */
+  if (!ktstr_json_guard_load_file (parser, path, KTSTR_SIDECAR_MAX_BYTES, what, &local))
     {
-      g_set_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_IO, "%s", local->message);
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, data, (gssize)len, &local))
-    {
-      g_set_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_PARSE,
-                   "sidecar %s: invalid JSON: %s", path, local->message);
+      g_set_error (error, KTSTR_SIDECAR_ERROR,
+                   local->domain != KTSTR_JSON_GUARD_ERROR ? KTSTR_SIDECAR_ERROR_IO
+                                                           : KTSTR_SIDECAR_ERROR_PARSE,
+                   "%s", local->message);
       return NULL;
     }
   KtstrSidecar *sc = ktstr_sidecar_from_json (json_parser_get_root (parser), &local);

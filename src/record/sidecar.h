@@ -200,7 +200,13 @@ JsonNode *ktstr_sidecar_to_json (const KtstrSidecar *sidecar);
  * (ktstr_json_to_data in util/json-util.h). */
 char *ktstr_sidecar_to_data (const KtstrSidecar *sidecar, gsize *out_length);
 KtstrSidecar *ktstr_sidecar_from_json (JsonNode *node, GError **error);
-/* Messages name PATH and the parse error.  Sets sidecar->path. */
+/* The largest sidecar read back: ktstr writes a few kilobytes per test
+ * (tens with per-vCPU KVM statistics); anything bigger is not a sidecar. */
+#define KTSTR_SIDECAR_MAX_BYTES (16 * 1024 * 1024)
+
+/* Messages name PATH and the parse error.  Sets sidecar->path.  A file
+ * that is not a regular file, is larger than KTSTR_SIDECAR_MAX_BYTES or
+ * nests deeper than KTSTR_JSON_MAX_DEPTH is refused unread. */
 KtstrSidecar *ktstr_sidecar_load_file (const char *path, GError **error);
 
 /* --- Files -------------------------------------------------------------- */

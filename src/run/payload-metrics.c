@@ -3,8 +3,10 @@
 #include "run/payload-metrics.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "eval/report.h"
+#include "util/json-guard.h"
 #include "util/json-util.h"
 
 void
@@ -34,17 +36,27 @@ ktstr_payload_result_from_json (JsonObject *obj, GError **error)
       return NULL;
     }
   r->exit_code = (gint32)json_node_get_int (exit_code);
-  r->elapsed_ms = (guint64)json_object_get_int_member_with_default (obj, "elapsed_ms", 0);
-  r->is_killed = json_object_get_boolean_member_with_default (obj, "killed", FALSE);
-  r->out = g_strdup (json_object_get_string_member_with_default (obj, "stdout", ""));
-  r->err = g_strdup (json_object_get_string_member_with_default (obj, "stderr", ""));
+  /* The guest is untrusted: an optional member of the wrong type reads
+   * as absent. */
+  r->elapsed_ms = ktstr_json_lookup_u64 (obj, "elapsed_ms");
+  r->is_killed = ktstr_json_guard_bool (obj, "killed", FALSE);
+  const char *out = ktstr_json_lookup_string (obj, "stdout");
+  const char *err = ktstr_json_lookup_string (obj, "stderr");
+  r->out = g_strdup (out != NULL ? out : "");
+  r->err = g_strdup (err != NULL ? err : "");
   return g_steal_pointer (&r);
 }
+
+/* A payload's output is the guest's to fill: at most this many metrics
+ * are taken from one payload's JSON, the rest are dropped. */
+#define KTSTR_PAYLOAD_MAX_METRICS 1024
 
 static guint
 walk (JsonNode *node, GString *path, KtstrPayloadStream stream, KtstrPayloadMetrics *pm)
 {
   guint n = 0;
+  if (pm->metrics->len >= KTSTR_PAYLOAD_MAX_METRICS)
+    return 0;
   gsize len = path->len;
   if (JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -87,7 +99,8 @@ static guint
 payload_extract (const char *text, KtstrPayloadStream stream, KtstrPayloadMetrics *pm)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL))
+  /* The nesting guard also bounds walk()'s recursion. */
+  if (text == NULL || !ktstr_json_guard_load (parser, text, strlen (text), "payload output", NULL))
     return 0;
   g_autoptr (GString) path = g_string_new (NULL);
   return walk (json_parser_get_root (parser), path, stream, pm);

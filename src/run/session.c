@@ -3,10 +3,12 @@
 #include "run/session.h"
 
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 #include "common/proto.h"
 #include "run/payload-metrics.h"
 #include "record/sidecar.h"
+#include "util/json-guard.h"
 
 KtstrSession *
 ktstr_session_new (void)
@@ -51,24 +53,25 @@ record_bad (KtstrSession *s, const char *line, const char *why)
 static KtstrStimulusEvent *
 stim_from_json (JsonObject *obj)
 {
-  const char *label = json_object_get_string_member_with_default (obj, "label", NULL);
-  if (label == NULL || !json_object_has_member (obj, "elapsed_ms"))
+  const char *label = ktstr_json_guard_string (obj, "label");
+  gint64 elapsed_ms = ktstr_json_guard_int (obj, "elapsed_ms", -1);
+  if (label == NULL || elapsed_ms < 0)
     return NULL;
-  KtstrStimulusEvent *ev
-      = ktstr_stimulus_event_new ((guint64)json_object_get_int_member (obj, "elapsed_ms"), label);
-  const char *op = json_object_get_string_member_with_default (obj, "op_kind", NULL);
-  const char *detail = json_object_get_string_member_with_default (obj, "detail", NULL);
-  ev->op_kind = g_strdup (op);
-  ev->detail = g_strdup (detail);
-  JsonNode *it = json_object_get_member (obj, "total_iterations");
-  if (it != NULL && JSON_NODE_HOLDS_VALUE (it))
+  KtstrStimulusEvent *ev = ktstr_stimulus_event_new ((guint64)elapsed_ms, label);
+  ev->op_kind = g_strdup (ktstr_json_guard_string (obj, "op_kind"));
+  ev->detail = g_strdup (ktstr_json_guard_string (obj, "detail"));
+  gint64 it = ktstr_json_guard_int (obj, "total_iterations", -1);
+  if (it >= 0)
     {
       ev->has_total_iterations = TRUE;
-      ev->total_iterations = (guint64)json_node_get_int (it);
+      ev->total_iterations = (guint64)it;
     }
   return ev;
 }
 
+/* The guest is untrusted: every line is checked for nesting before it is
+ * parsed, and every member is read through the guarded lookups, so a
+ * member of an unexpected type reads as absent. */
 void
 ktstr_session_feed (KtstrSession *s, const char *line)
 {
@@ -77,19 +80,24 @@ ktstr_session_feed (KtstrSession *s, const char *line)
 
   if (*line == '\0')
     return;
-  if (!json_parser_load_from_data (parser, line, -1, &error))
+  if (!ktstr_json_guard_load (parser, line, strlen (line), "control line", &error))
     {
-      record_bad (s, line, "not JSON");
+      record_bad (s, line,
+                  g_error_matches (error, KTSTR_JSON_GUARD_ERROR, KTSTR_JSON_GUARD_ERROR_TOO_DEEP)
+                      ? "nested too deeply"
+                      : "not JSON");
       return;
     }
   JsonNode *root = json_parser_get_root (parser);
-  if (!JSON_NODE_HOLDS_OBJECT (root))
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       record_bad (s, line, "not a JSON object");
       return;
     }
   JsonObject *obj = json_node_get_object (root);
-  const char *type = json_object_get_string_member_with_default (obj, "t", "");
+  const char *type = ktstr_json_guard_string (obj, "t");
+  if (type == NULL)
+    type = "";
 
   /* The scheduler's messages (and its log lines) go to its record. */
   if (ktstr_sched_record_feed (s->sched, type, obj))
@@ -99,7 +107,7 @@ ktstr_session_feed (KtstrSession *s, const char *line)
       s->has_hello = TRUE;
       s->hello_us = g_get_monotonic_time ();
       g_free (s->guest_kernel);
-      s->guest_kernel = g_strdup (json_object_get_string_member_with_default (obj, "kernel", NULL));
+      s->guest_kernel = g_strdup (ktstr_json_guard_string (obj, "kernel"));
     }
   else if (g_str_equal (type, "topo"))
     {
@@ -145,13 +153,17 @@ ktstr_session_feed (KtstrSession *s, const char *line)
         g_ptr_array_add (s->payloads, r);
     }
   else if (g_str_equal (type, "log"))
-    g_ptr_array_add (s->logs,
-                     g_strdup_printf ("%s: %s",
-                                      json_object_get_string_member_with_default (obj, "src", "?"),
-                                      json_object_get_string_member_with_default (obj, "msg", "")));
+    {
+      const char *src = ktstr_json_guard_string (obj, "src");
+      const char *msg = ktstr_json_guard_string (obj, "msg");
+      g_ptr_array_add (s->logs,
+                       g_strdup_printf ("%s: %s", src != NULL ? src : "?", msg != NULL ? msg : ""));
+    }
   else if (g_str_equal (type, "error"))
     {
-      const char *msg = json_object_get_string_member_with_default (obj, "msg", line);
+      const char *msg = ktstr_json_guard_string (obj, "msg");
+      if (msg == NULL)
+        msg = line;
       if (s->guard_error == NULL && g_str_has_prefix (msg, KTSTR_GUARD_ERROR_PREFIX))
         {
           s->guard_error = g_strdup (msg);
@@ -162,9 +174,10 @@ ktstr_session_feed (KtstrSession *s, const char *line)
   else if (g_str_equal (type, "done"))
     {
       s->is_done = TRUE;
-      s->has_agent_cpu = json_object_has_member (obj, "agent_cpu_ns");
-      s->agent_cpu_ns = (guint64)json_object_get_int_member_with_default (obj, "agent_cpu_ns", 0);
-      s->agent_span_ms = (guint64)json_object_get_int_member_with_default (obj, "agent_span_ms", 0);
+      gint64 cpu = ktstr_json_guard_int (obj, "agent_cpu_ns", -1);
+      s->has_agent_cpu = cpu >= 0;
+      s->agent_cpu_ns = cpu >= 0 ? (guint64)cpu : 0;
+      s->agent_span_ms = (guint64)ktstr_json_guard_int (obj, "agent_span_ms", 0);
     }
   else
     record_bad (s, line, "unknown message type");

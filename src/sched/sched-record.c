@@ -3,6 +3,7 @@
 #include "sched/sched-record.h"
 
 #include "record/sidecar.h"
+#include "util/json-guard.h"
 
 KtstrSchedRecord *
 ktstr_sched_record_new (void)
@@ -36,18 +37,23 @@ ktstr_sched_record_free (KtstrSchedRecord *r)
   g_free (r);
 }
 
+/* The guest's messages are untrusted: a member of another type reads as
+ * absent (util/json-guard.h). */
 static char *
 str (JsonObject *o, const char *key)
 {
-  return g_strdup (json_object_get_string_member_with_default (o, key, ""));
+  const char *v = ktstr_json_guard_string (o, key);
+  return g_strdup (v != NULL ? v : "");
 }
 
 static void
 feed_sched (KtstrSchedRecord *r, JsonObject *o)
 {
-  const char *ev = json_object_get_string_member_with_default (o, "ev", "");
-  guint64 ms = (guint64)json_object_get_int_member_with_default (o, "elapsed_ms", 0);
-  gboolean flag_attached = json_object_get_boolean_member_with_default (o, "attached", FALSE);
+  const char *ev = ktstr_json_guard_string (o, "ev");
+  guint64 ms = (guint64)MAX (ktstr_json_guard_int (o, "elapsed_ms", 0), 0);
+  gboolean flag_attached = ktstr_json_guard_bool (o, "attached", FALSE);
+  if (ev == NULL)
+    ev = "";
   r->is_expected = TRUE;
   if (g_str_equal (ev, "unsupported"))
     {
@@ -98,7 +104,7 @@ feed_sched (KtstrSchedRecord *r, JsonObject *o)
       g_free (r->stopped_by);
       r->stop_exit = str (o, "exit");
       r->stopped_by = str (o, "by");
-      r->is_detached = json_object_get_boolean_member_with_default (o, "detached", FALSE);
+      r->is_detached = ktstr_json_guard_bool (o, "detached", FALSE);
     }
 }
 
@@ -108,14 +114,21 @@ ktstr_sched_record_feed (KtstrSchedRecord *r, const char *type, JsonObject *o)
   if (g_str_equal (type, "sched"))
     feed_sched (r, o);
   else if (g_str_equal (type, "verifier"))
-    g_ptr_array_add (r->verifier, ktstr_verifier_stat_new (
-                                      json_object_get_string_member_with_default (o, "prog", "?"),
-                                      (guint32)json_object_get_int_member_with_default (
-                                          o, "verified_insns", 0)));
+    {
+      const char *prog = ktstr_json_guard_string (o, "prog");
+      gint64 insns = ktstr_json_guard_int (o, "verified_insns", 0);
+      g_ptr_array_add (r->verifier,
+                       ktstr_verifier_stat_new (prog != NULL ? prog : "?",
+                                                (guint32)CLAMP (insns, 0, G_MAXUINT32)));
+    }
   else if (g_str_equal (type, "log"))
     {
-      const char *src = json_object_get_string_member_with_default (o, "src", "");
-      const char *msg = json_object_get_string_member_with_default (o, "msg", "");
+      const char *src = ktstr_json_guard_string (o, "src");
+      const char *msg = ktstr_json_guard_string (o, "msg");
+      if (src == NULL)
+        src = "";
+      if (msg == NULL)
+        msg = "";
       if (g_str_equal (src, "scheduler"))
         g_ptr_array_add (r->log, g_strdup (msg));
       else if (g_str_equal (src, "kernel"))

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "stats/policy.h"
+#include "util/fsutil.h"
+#include "util/json-guard.h"
 
 /* The quark name is stringified: clang-format must not space its dashes. */
 /* clang-format off */
@@ -100,10 +102,12 @@ ktstr_stats_policy_load_data (KtstrStatsPolicy *policy, const char *data, gssize
   g_autoptr (GError) local_error = NULL;
 
   ktstr_stats_policy_init (policy);
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
+  g_autofree char *what = g_strdup_printf ("comparison policy %s", origin);
+  if (!ktstr_json_guard_load (parser, data, length < 0 ? strlen (data) : (gsize)length, what,
+                              &local_error))
     {
-      g_set_error (error, KTSTR_STATS_POLICY_ERROR, KTSTR_STATS_POLICY_ERROR_PARSE,
-                   "comparison policy %s is not valid JSON: %s", origin, local_error->message);
+      g_set_error (error, KTSTR_STATS_POLICY_ERROR, KTSTR_STATS_POLICY_ERROR_PARSE, "%s",
+                   local_error->message);
       return FALSE;
     }
   JsonNode *root = json_parser_get_root (parser);
@@ -155,7 +159,7 @@ ktstr_stats_policy_load_file (KtstrStatsPolicy *policy, const char *path, GError
   g_autoptr (GError) local_error = NULL;
 
   ktstr_stats_policy_init (policy);
-  if (!g_file_get_contents (path, &data, &length, &local_error))
+  if (!ktstr_read_regular_file (path, KTSTR_STATS_POLICY_MAX_BYTES, &data, &length, &local_error))
     {
       g_set_error (error, KTSTR_STATS_POLICY_ERROR, KTSTR_STATS_POLICY_ERROR_READ,
                    "cannot read comparison policy: %s", local_error->message);

@@ -44,6 +44,9 @@ gboolean ktstr_stats_policy_init_uniform (KtstrStatsPolicy *policy, double perce
 /* ORIGIN names the input in error messages (usually the file path). */
 gboolean ktstr_stats_policy_load_data (KtstrStatsPolicy *policy, const char *data, gssize length,
                                        const char *origin, GError **error);
+/* A policy is a few lines; a larger file is refused unread. */
+#define KTSTR_STATS_POLICY_MAX_BYTES (1024 * 1024)
+
 gboolean ktstr_stats_policy_load_file (KtstrStatsPolicy *policy, const char *path, GError **error);
 
 /* Relative threshold (a fraction) for METRIC: per-metric percent / 100,
