@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "common/atomic-file.h"
+
 #include "backends/kvm/kvm-sys.h"
 #include "backends/kvm/machine.h"
 
@@ -176,8 +178,8 @@ write_cache (const KtstrKvmSpeed *speed)
   g_ascii_dtostr (num, sizeof num, isfinite (speed->projected_s) ? speed->projected_s : 1e9);
   g_autofree char *text = g_strdup_printf ("%s\n%s\n", key, num);
   /* Best effort: without a cache the next run measures again. */
-  if (g_mkdir_with_parents (dir, 0755) == 0)
-    g_file_set_contents (path, text, -1, NULL);
+  if (g_mkdir_with_parents (dir, 0700) == 0)
+    ktstr_atomic_file_write (path, text, strlen (text), 0600, NULL);
 }
 
 gboolean

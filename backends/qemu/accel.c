@@ -10,6 +10,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "common/atomic-file.h"
+
 #define CACHE_KEY_FINDING "kvm"
 #define CACHE_KEY_PROBE "probe_s"
 #define CACHE_KEY_RECORDED "recorded"
@@ -228,13 +230,25 @@ ktstr_accel_cache_record (const char *cache_path, const char *host_key, KtstrKvm
       else
         g_key_file_remove_key (kf, host_key, CACHE_KEY_REASON, NULL);
     }
-  if (g_mkdir_with_parents (dir, 0755) < 0)
+  if (g_mkdir_with_parents (dir, 0700) < 0)
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                    "cannot create the ktstr cache directory '%s': %s", dir, g_strerror (saved));
       return FALSE;
     }
-  /* g_key_file_save_to_file writes a temp file and renames it. */
-  return g_key_file_save_to_file (kf, cache_path, error);
+  /* Replaced atomically (common/atomic-file.h): a ktstr killed while
+   * writing leaves the old findings, never a torn file. */
+  gsize len = 0;
+  g_autofree char *data = g_key_file_to_data (kf, &len, NULL);
+  KtstrAtomicStep step;
+  int rc = ktstr_atomic_file_write (cache_path, data, len, 0600, &step);
+  if (rc != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (-rc),
+                   "cannot write %s: %s (while %s)", cache_path, g_strerror (-rc),
+                   ktstr_atomic_step_name (step));
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/datapath.h"
+#include "util/fsutil.h"
 
 GQuark
 ktstr_kconfig_error_quark (void)
@@ -146,10 +147,9 @@ ktstr_kconfig_merge (const char *config_path, const char *fragment, GError **err
       g_string_append_printf (out, "%s\n", lines[i]);
     }
   g_string_append (out, tail->str);
-  if (!g_file_set_contents (config_path, out->str, out->len, &local))
+  if (!ktstr_file_replace (config_path, out->str, out->len, 0644, &local))
     {
-      g_set_error (error, KTSTR_KCONFIG_ERROR, KTSTR_KCONFIG_ERROR_IO, "cannot write %s: %s",
-                   config_path, local->message);
+      g_set_error (error, KTSTR_KCONFIG_ERROR, KTSTR_KCONFIG_ERROR_IO, "%s", local->message);
       return FALSE;
     }
   return TRUE;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "record/rundir.h"
+#include "util/fsutil.h"
 #include "util/json-guard.h"
 
 GQuark
@@ -192,12 +193,18 @@ ktstr_cache_lookup (const char *root, const char *id, const char *kconfig_hash, 
   return NULL;
 }
 
+/* A bzImage is tens of megabytes and a .config a few hundred kilobytes. */
+#define KTSTR_CACHE_MAX_FILE_BYTES (512 * 1024 * 1024)
+
 static gboolean
 copy_file (const char *from, const char *to, GError **error)
 {
-  g_autoptr (GFile) src = g_file_new_for_path (from);
-  g_autoptr (GFile) dst = g_file_new_for_path (to);
-  return g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error);
+  /* Private like the rest of the cache, and on disk before the entry's
+   * directory is renamed into place. */
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  return ktstr_read_regular_file (from, KTSTR_CACHE_MAX_FILE_BYTES, &data, &len, error)
+         && ktstr_file_replace (to, data, len, 0600, error);
 }
 
 static int
@@ -227,7 +234,7 @@ gboolean
 ktstr_cache_store (const char *root, KtstrCacheEntry *e, const char *image, const char *config,
                    GError **error)
 {
-  if (g_mkdir_with_parents (root, 0755) != 0)
+  if (g_mkdir_with_parents (root, 0700) != 0)
     {
       int saved = errno;
       g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_IO,
@@ -267,7 +274,7 @@ ktstr_cache_store (const char *root, KtstrCacheEntry *e, const char *image, cons
   g_autofree char *dest = g_build_filename (root, e->key, NULL);
   g_autofree char *old = g_strconcat (tmpl, ".old", NULL);
   if (!copy_file (image, img, error) || !copy_file (config, cfg, error)
-      || !g_file_set_contents (meta, meta_text, (gssize)meta_len, error))
+      || !ktstr_file_replace (meta, meta_text, meta_len, 0600, error))
     {
       g_prefix_error (error, "cannot store kernel '%s' in %s: ", e->key, root);
       ktstr_rm_rf (tmpl, NULL);

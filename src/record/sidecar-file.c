@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "record/sidecar.h"
+#include "util/fsutil.h"
 #include "util/json-guard.h"
 
 /* --- Files ---------------------------------------------------------------------- */
@@ -58,14 +59,12 @@ ktstr_sidecar_write_atomic (const KtstrSidecar *sc, const char *dir, GError **er
   g_autofree char *data = ktstr_sidecar_to_data (sc, &len);
   g_autoptr (GError) local = NULL;
 
-  /* CONSISTENT: temp file in DIR, fsync, rename over PATH, so a reader
-   * never sees a half-written sidecar; DURABLE: the data is on disk. */
-  if (!g_file_set_contents_full (path, data, (gssize)len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644,
-                                 &local))
+  /* A reader never sees a half-written sidecar, and a crash leaves the
+   * old one or the new one (util/fsutil.h). */
+  if (!ktstr_file_replace (path, data, len, 0644, &local))
     {
-      g_set_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_IO, "writing sidecar %s: %s",
-                   path, local->message);
+      g_set_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_IO, "sidecar not written: %s",
+                   local->message);
       return NULL;
     }
   return g_steal_pointer (&path);

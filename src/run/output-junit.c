@@ -4,6 +4,10 @@
 
 #include <string.h>
 
+#include "util/fsutil.h"
+
+#include <string.h>
+
 /* Valid UTF-8 without the characters XML 1.0 forbids, escaped. */
 static char *
 xml_text (const char *text)
@@ -94,7 +98,7 @@ ktstr_junit_write (const char *path, const char *suite, GPtrArray *results, doub
 {
   g_autofree char *data = ktstr_junit_to_data (suite, results, total_s);
   g_autoptr (GError) local = NULL;
-  if (!g_file_set_contents_full (path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
+  if (!ktstr_file_replace (path, data, strlen (data), 0644, &local))
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local), "--junit %s: ", path);
       return FALSE;

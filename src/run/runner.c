@@ -25,6 +25,7 @@
 #include "run/payload-metrics.h"
 #include "record/sidecar.h"
 #include "run/verdict.h"
+#include "util/fsutil.h"
 
 /* Time a guest gets to boot and report back on top of the scenario itself;
  * generous because TCG on a loaded 2-core host boots in 6-20 s. */
@@ -375,8 +376,7 @@ keep_console (const KtstrRunner *r, const Console *c, const char *sidecar_path)
   g_autofree char *stem = g_strndup (sidecar_path, strlen (sidecar_path) - strlen (".ktstr.json"));
   g_autofree char *dest = g_strconcat (stem, ".console.log", NULL);
   g_autoptr (GError) error = NULL;
-  if (!g_file_set_contents_full (dest, c->text ? c->text : "", c->text ? (gssize)c->len : 0,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
+  if (!ktstr_file_replace (dest, c->text ? c->text : "", c->text ? c->len : 0, 0644, &error))
     notice (r, "warning: cannot keep the console log: %s", error->message);
 }
 

@@ -3,6 +3,8 @@
 
 #include "util/fsutil.h"
 
+#include "common/atomic-file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -140,4 +142,24 @@ ktstr_read_regular_file (const char *path, gsize max_bytes, char **data, gsize *
   g_byte_array_append (buf, &nul, 1);
   *data = (char *)g_byte_array_free (buf, FALSE);
   return TRUE;
+}
+
+gboolean
+ktstr_file_replace (const char *path, const void *data, gsize len, int mode, GError **error)
+{
+  KtstrAtomicStep step;
+  int rc = ktstr_atomic_file_write (path, data, len, (mode_t)mode, &step);
+  if (rc == 0)
+    return TRUE;
+  int errsv = -rc;
+  g_autofree char *dir = g_path_get_dirname (path);
+  if (step == KTSTR_ATOMIC_STEP_CREATE && (errsv == ENOENT || errsv == ENOTDIR))
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
+                 "cannot write %s: its directory %s %s", path, dir,
+                 errsv == ENOENT ? "does not exist (any more)" : "is not a directory");
+  else
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
+                 "cannot write %s: %s (while %s; %s was not changed)", path, g_strerror (errsv),
+                 ktstr_atomic_step_name (step), path);
+  return FALSE;
 }

@@ -46,6 +46,15 @@ int ktstr_open_regular (const char *path, goffset *size, GError **error);
 gboolean ktstr_read_regular_file (const char *path, gsize max_bytes, char **data, gsize *len,
                                   GError **error);
 
+/* Replaces PATH with the LEN bytes at DATA atomically and durably (a
+ * temporary file, fsync, rename, fsync of the directory:
+ * common/atomic-file.h), created with MODE.  On failure PATH keeps its old
+ * contents (or stays absent) and the G_FILE_ERROR (from errno) names PATH
+ * and what failed: "cannot write PATH: No space left on device (while
+ * writing it; PATH was not changed)". */
+gboolean ktstr_file_replace (const char *path, const void *data, gsize len, int mode,
+                             GError **error);
+
 G_END_DECLS
 
 #endif
