@@ -9,7 +9,9 @@
 
 #include "common/proto.h"
 #include "image/cpio.h"
+#include "image/initramfs-cache.h"
 #include "util/datapath.h"
+#include "util/fsutil.h"
 
 /* Bump when the base layout changes so stale cached images are not reused. */
 #define BASE_FORMAT "ktstr-initramfs-base-1"
@@ -156,6 +158,10 @@ ktstr_initramfs_get_base (const KtstrInitramfsSpec *spec, const char *cache_dir,
       ok = load_file (f->archive_name, f->host_path, &files[i], error);
     }
 
+  /* Private, whatever an older ktstr made of it: the images hold the
+   * user's scheduler and libraries. */
+  if (ok)
+    ok = ktstr_initramfs_cache_prepare (cache_dir, error);
   if (ok)
     {
       g_autofree char *hash = hash_inputs (files, n);
@@ -169,21 +175,16 @@ ktstr_initramfs_get_base (const KtstrInitramfsSpec *spec, const char *cache_dir,
           g_autoptr (GBytes) image = build_base (files, n);
           gsize len;
           const char *data = g_bytes_get_data (image, &len);
-          if (g_mkdir_with_parents (cache_dir, 0755) != 0)
-            {
-              int saved = errno;
-              g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                           "cannot create the initramfs cache '%s': %s", cache_dir,
-                           g_strerror (saved));
-              ok = FALSE;
-            }
-          else
-            ok = g_file_set_contents_full (path, data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
-                                           error);
+          ok = ktstr_file_replace (path, data, len, 0600, error);
           st.st_size = len;
         }
+      else
+        ktstr_initramfs_cache_touch (path);
       if (ok)
         {
+          ktstr_initramfs_cache_evict (cache_dir, path,
+                                       (gint64)KTSTR_INITRAMFS_CACHE_MAX_AGE_DAYS * 24 * 3600,
+                                       KTSTR_INITRAMFS_CACHE_MAX_BYTES);
           if (info != NULL)
             {
               info->was_cached = cached;
