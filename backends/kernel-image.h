@@ -29,8 +29,27 @@ typedef enum
   KTSTR_KERNEL_FORMAT_ELF, /* uncompressed vmlinux, booted through PVH */
 } KtstrKernelFormat;
 
-/* Checks that PATH is a bzImage or an x86-64 ELF; on success sets *format. */
+/* Checks, before anything boots, that PATH is a kernel: a bzImage whose
+ * setup header is complete (boot flag, protocol 2.06+) and whose file
+ * holds the protected-mode part the header declares (a truncated image is
+ * refused, saying how many bytes it lacks), or an x86-64 ELF vmlinux with
+ * loadable segments inside the file and a PVH entry note (any other ELF
+ * program is refused).  PATH is opened without blocking, so a FIFO is an
+ * error too.  On success sets *FORMAT. */
 gboolean ktstr_kernel_check_image (const char *path, KtstrKernelFormat *format, GError **error);
+
+/* The same checks on the LEN bytes of a kernel image at DATA; NAME names
+ * it in messages. */
+gboolean ktstr_kernel_image_probe (const guint8 *data, gsize len, const char *name,
+                                   KtstrKernelFormat *format, GError **error);
+
+/* The Xen ELF note type of the PVH entry point. */
+#define KTSTR_XEN_ELFNOTE_PHYS32_ENTRY 18
+
+/* Looks for the PVH entry (a "Xen" note of type
+ * KTSTR_XEN_ELFNOTE_PHYS32_ENTRY) in the SIZE bytes of one PT_NOTE
+ * segment at NOTES; TRUE with *ENTRY set when found. */
+gboolean ktstr_kernel_image_find_pvh_entry (const guint8 *notes, gsize size, guint64 *entry);
 
 /* The version string embedded in a bzImage header (first word), or NULL. */
 char *ktstr_kernel_image_version (const char *path);

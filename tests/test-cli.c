@@ -2,8 +2,9 @@
  * (golden outputs for each layer of the checks merge, exit statuses) and
  * `ktstr test` deciding before any boot that a test is skipped (its
  * constraints, its scheduler's, its required/excluded flags).  The kernel
- * handed to `ktstr test` is /bin/true: a test that did boot would fail,
- * so a skip that goes wrong shows as exit 1. */
+ * handed to `ktstr test` is tests/data/boot/fake-bzImage, a complete boot
+ * header with nothing to boot: a test that did boot would fail, so a skip
+ * that goes wrong shows as exit 1. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -13,6 +14,9 @@
 #include "record/sidecar.h"
 #include "tests/vm-run.h"
 #include "util/json-util.h"
+
+/* "--kernel=" and the fake bzImage (set in main). */
+static char *fake_kernel_arg;
 
 typedef struct
 {
@@ -167,7 +171,7 @@ test_thresholds_errors (void)
                                    "not_starved,"));
 }
 
-/* `ktstr test ARGS…` in a fresh repository with the kernel /bin/true;
+/* `ktstr test ARGS…` in a fresh repository with the fake kernel;
  * returns the run's one sidecar (asserting there is exactly one). */
 static KtstrSidecar *
 run_skipped (const char *const *args, CliRun *r)
@@ -175,7 +179,7 @@ run_skipped (const char *const *args, CliRun *r)
   g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_ptr_array_add (argv, "test");
-  g_ptr_array_add (argv, "--kernel=/bin/true");
+  g_ptr_array_add (argv, fake_kernel_arg);
   for (const char *const *a = args; *a; a++)
     g_ptr_array_add (argv, (char *)*a);
   g_ptr_array_add (argv, NULL);
@@ -325,8 +329,7 @@ test_flags_without_scheduler (void)
 {
   g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
   g_auto (CliRun) r = { 0 };
-  cli_run (&r, cwd,
-           (const char *[]){ "test", "--kernel=/bin/true", "--flags=fast", "steady", NULL });
+  cli_run (&r, cwd, (const char *[]){ "test", fake_kernel_arg, "--flags=fast", "steady", NULL });
   g_assert_cmpint (r.status, ==, 2);
   g_assert_nonnull (strstr (r.err, "test 'steady' names no scheduler definition"));
   ktstr_vm_test_remove_tree (cwd);
@@ -344,7 +347,7 @@ test_scheduler_binary_not_found (void)
       g_file_set_contents (def, "[scheduler]\nname=nowhere\nbinary=scx_ktstr_nowhere\n", -1, NULL));
   g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", def);
   g_auto (CliRun) r = { 0 };
-  cli_run (&r, cwd, (const char *[]){ "test", "--kernel=/bin/true", arg, "steady", NULL });
+  cli_run (&r, cwd, (const char *[]){ "test", fake_kernel_arg, arg, "steady", NULL });
   g_assert_cmpint (r.status, ==, 2);
   g_autofree char *want
       = g_strdup_printf ("scheduler binary 'scx_ktstr_nowhere' not found, looked in %s, ", cwd);
@@ -365,8 +368,7 @@ test_timeout_too_short (void)
 {
   g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
   g_auto (CliRun) r = { 0 };
-  cli_run (&r, cwd,
-           (const char *[]){ "test", "--kernel=/bin/true", "--timeout=3", "steady", NULL });
+  cli_run (&r, cwd, (const char *[]){ "test", fake_kernel_arg, "--timeout=3", "steady", NULL });
   g_assert_cmpint (r.status, ==, 2);
   g_assert_nonnull (strstr (r.err, "--timeout 3 is too short for test 'steady': its settle + "
                                    "duration alone take 3500 ms; use at least --timeout 19"));
@@ -562,6 +564,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_autofree char *fake = g_test_build_filename (G_TEST_DIST, "data", "boot", "fake-bzImage", NULL);
+  fake_kernel_arg = g_strconcat ("--kernel=", fake, NULL);
   g_test_add_func ("/cli/list/json", test_list_json);
   g_test_add_func ("/cli/list/names", test_list_names);
   g_test_add_func ("/cli/show-thresholds/json", test_thresholds_json);

@@ -324,10 +324,13 @@ static void
 store_entry (Fixture *f, const char *key, const char *version, const char *kc, gint64 built_at)
 {
   g_autofree char *img = g_build_filename (f->tmp, "img", NULL);
-  /* A valid boot header, so --kernel resolution accepts it. */
-  g_autofree char *head = g_malloc0 (0x400);
-  memcpy (head + 0x202, "HdrS\x06\x02", 6);
-  g_assert_true (g_file_set_contents (img, head, 0x400, NULL));
+  /* A complete boot header (boot flag, one setup sector, a 1 KiB
+   * protected-mode part), so --kernel resolution accepts it. */
+  g_autofree char *head = g_malloc0 (0x800);
+  memcpy (head + 0x1fe, "\x55\xaa\0\0HdrS\x06\x02", 10);
+  head[0x1f1] = 1;
+  head[0x1f4] = 0x40;
+  g_assert_true (g_file_set_contents (img, head, 0x800, NULL));
   g_autoptr (KtstrCacheEntry) e = g_new0 (KtstrCacheEntry, 1);
   e->key = g_strdup (key);
   e->version = g_strdup (version);

@@ -14,6 +14,13 @@ write_bzimage (const char *path, const char *version, gsize size)
 {
   g_autofree guint8 *buf = g_malloc0 (MAX (size, 0x600));
   memcpy (buf + 0x202, "HdrS", 4);
+  /* A complete header: the boot flag, one setup sector and a
+   * protected-mode part filling the rest of SIZE. */
+  buf[0x1fe] = 0x55;
+  buf[0x1ff] = 0xaa;
+  buf[0x1f1] = 1;
+  guint32 paras = GUINT32_TO_LE (size > 0x400 ? (guint32)((size - 0x400) / 16) : 0);
+  memcpy (buf + 0x1f4, &paras, 4);
   buf[0x206] = 0x0f; /* protocol 2.15 */
   buf[0x207] = 0x02;
   /* version string at 0x200 + 0x300 */

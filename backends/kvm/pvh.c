@@ -30,33 +30,6 @@ refuse (GError **error, const char *name, const char *why)
   return FALSE;
 }
 
-/* Looks for the PVH entry in one PT_NOTE segment. */
-static gboolean
-find_pvh_note (const guint8 *notes, gsize size, guint64 *entry)
-{
-  gsize off = 0;
-  while (size - off >= sizeof (Elf64_Nhdr))
-    {
-      Elf64_Nhdr nh;
-      memcpy (&nh, notes + off, sizeof nh);
-      gsize name_off = off + sizeof nh;
-      gsize desc_off = name_off + ((nh.n_namesz + 3) & ~3u);
-      gsize next = desc_off + ((nh.n_descsz + 3) & ~3u);
-      if (desc_off > size || next > size || next <= off)
-        return FALSE;
-      if (nh.n_type == KTSTR_XEN_ELFNOTE_PHYS32_ENTRY && nh.n_namesz == 4
-          && memcmp (notes + name_off, "Xen", 4) == 0 && (nh.n_descsz == 4 || nh.n_descsz == 8))
-        {
-          guint64 v = 0;
-          memcpy (&v, notes + desc_off, nh.n_descsz);
-          *entry = v;
-          return TRUE;
-        }
-      off = next;
-    }
-  return FALSE;
-}
-
 static gboolean
 get_phdrs (const guint8 *data, gsize len, const char *name, const Elf64_Ehdr **ehdr, GError **error)
 {
@@ -98,7 +71,8 @@ ktstr_pvh_parse (const guint8 *data, gsize len, const char *name, KtstrPvhImage 
           out->load_end = MAX (out->load_end, ph.p_paddr + ph.p_memsz);
         }
       else if (ph.p_type == PT_NOTE && !has_entry)
-        has_entry = find_pvh_note (data + ph.p_offset, ph.p_filesz, &out->entry);
+        has_entry
+            = ktstr_kernel_image_find_pvh_entry (data + ph.p_offset, ph.p_filesz, &out->entry);
     }
   if (!has_load)
     return refuse (error, name, "it has no loadable segments");

@@ -12,13 +12,13 @@
 
 #include <glib.h>
 
+#include "backends/kernel-image.h"
 #include "backends/kvm/memory.h"
 
 G_BEGIN_DECLS
 
 #define KTSTR_PVH_START_INFO_GPA 0x6000ull /* start info, module list and memory map: one page */
 #define KTSTR_PVH_START_INFO_MAGIC 0x336ec578u
-#define KTSTR_XEN_ELFNOTE_PHYS32_ENTRY 18
 
 typedef struct
 {
