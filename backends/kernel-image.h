@@ -21,6 +21,7 @@ typedef enum
   KTSTR_KERNEL_ERROR_UNREADABLE,
   KTSTR_KERNEL_ERROR_NOT_A_KERNEL,
   KTSTR_KERNEL_ERROR_NO_SCHED_EXT, /* --scheduler on a kernel without sched_ext */
+  KTSTR_KERNEL_ERROR_BAD_VERSION,  /* its version cannot name a directory */
 } KtstrKernelError;
 
 typedef enum

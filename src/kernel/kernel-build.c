@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "kernel/kernel-build.h"
+#include "kernel/kernel.h"
 
 #include "record/gitcommit.h"
 #include "kernel/kconfig.h"
@@ -276,6 +277,12 @@ ktstr_kernel_build (const KtstrKernelBuildOptions *opts, GError **error)
       if (ok)
         {
           r->version = make_query (&b, "kernelrelease");
+          g_autofree char *origin = g_strdup_printf ("'make kernelrelease' in %s", tree);
+          if (r->version != NULL && !ktstr_kernel_version_check (r->version, origin, error))
+            ok = FALSE;
+        }
+      if (ok)
+        {
           if (is_tarball)
             r->key = g_strdup_printf ("%s-tarball-x86_64-kc%s", r->version ? r->version : "unknown",
                                       kc);
@@ -316,6 +323,9 @@ ktstr_kernel_build (const KtstrKernelBuildOptions *opts, GError **error)
                        g_timer_elapsed (t, NULL));
               g_free (r->version);
               r->version = make_query (&b, "kernelrelease");
+              g_autofree char *origin = g_strdup_printf ("'make kernelrelease' in %s", tree);
+              if (r->version != NULL && !ktstr_kernel_version_check (r->version, origin, error))
+                ok = FALSE;
             }
           if (ok && r->not_cached == NULL)
             {

@@ -5,6 +5,7 @@
 #include "kernel/kconfig.h"
 #include "kernel/kernel-cache.h"
 #include "record/rundir.h"
+#include "util/path-component.h"
 
 #include <string.h>
 #include <sys/utsname.h>
@@ -22,20 +23,37 @@ ktstr_kernel_free (KtstrKernel *kernel)
 }
 
 /* An image's version: files next to it (a fixture or cache entry keeps
- * kernel.release beside the image), else the string in the bzImage header. */
+ * kernel.release beside the image), else the string in the bzImage header.
+ * *ORIGIN gets where it was read. */
 static char *
-image_version (const char *image)
+image_version (const char *image, char **origin)
 {
   g_autofree char *dir = g_path_get_dirname (image);
-  char *v = ktstr_kernel_tree_version (dir);
+  char *v = ktstr_kernel_tree_version_from (dir, origin);
   if (v == NULL)
     {
       g_autofree char *side = g_build_filename (dir, "kernel.release", NULL);
       v = ktstr_read_trimmed (side);
+      if (v != NULL)
+        *origin = g_steal_pointer (&side);
     }
-  if (v == NULL)
-    v = ktstr_kernel_image_version (image);
+  if (v == NULL && (v = ktstr_kernel_image_version (image)) != NULL)
+    *origin = g_strdup_printf ("the boot header of %s", image);
   return v;
+}
+
+gboolean
+ktstr_kernel_version_check (const char *version, const char *origin, GError **error)
+{
+  const char *problem = ktstr_path_component_problem (version, KTSTR_PATH_COMPONENT_MAX);
+  if (problem == NULL)
+    return TRUE;
+  g_autofree char *shown = g_strescape (version, NULL);
+  g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_BAD_VERSION,
+               "the kernel version \"%.200s\" read from %s cannot name a run directory: %s; "
+               "a kernel release looks like 6.12.0-rc1+ (fix or remove that file)",
+               shown, origin, problem);
+  return FALSE;
 }
 
 static KtstrKernel *
@@ -57,7 +75,10 @@ from_path (const char *arg, const char *source, gboolean image_only, GError **er
                        abs, source, abs);
           return NULL;
         }
-      k->version = ktstr_kernel_tree_version (abs);
+      g_autofree char *origin = NULL;
+      k->version = ktstr_kernel_tree_version_from (abs, &origin);
+      if (k->version != NULL && !ktstr_kernel_version_check (k->version, origin, error))
+        return NULL;
     }
   else
     {
@@ -67,7 +88,10 @@ from_path (const char *arg, const char *source, gboolean image_only, GError **er
           g_prefix_error (error, "%s: ", source);
           return NULL;
         }
-      k->version = image_version (k->image);
+      g_autofree char *origin = NULL;
+      k->version = image_version (k->image, &origin);
+      if (k->version != NULL && !ktstr_kernel_version_check (k->version, origin, error))
+        return NULL;
       return g_steal_pointer (&k);
     }
   if (!ktstr_kernel_check_image (k->image, &k->format, error))
@@ -130,6 +154,12 @@ from_cache (const char *id, const char *source, GError **error)
     }
   g_autofree char *label = g_strdup_printf ("%s (cache %s)", source, e->key);
   KtstrKernel *k = from_path (e->image, label, TRUE, error);
+  g_autofree char *meta = g_build_filename (e->path, "metadata.json", NULL);
+  if (k != NULL && e->version != NULL && !ktstr_kernel_version_check (e->version, meta, error))
+    {
+      ktstr_kernel_free (k);
+      return NULL;
+    }
   if (k != NULL && e->version != NULL)
     {
       g_free (k->version);

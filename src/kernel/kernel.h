@@ -30,6 +30,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrKernel, ktstr_kernel_free)
  * normally "/boot" (tests point it elsewhere). */
 KtstrKernel *ktstr_kernel_resolve (const char *arg, const char *boot_dir, GError **error);
 
+/* A kernel's version names its run directory and cache entries, so one
+ * that could not be a file name ('/', "..", control characters, over
+ * KTSTR_PATH_COMPONENT_MAX bytes) is refused with
+ * KTSTR_KERNEL_ERROR_BAD_VERSION, naming ORIGIN (the file it was read
+ * from). */
+gboolean ktstr_kernel_version_check (const char *version, const char *origin, GError **error);
+
 G_END_DECLS
 
 #endif

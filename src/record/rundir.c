@@ -15,6 +15,7 @@
 #include "record/rundir.h"
 #include "util/fsutil.h"
 #include "util/json-guard.h"
+#include "util/path-component.h"
 
 GQuark
 ktstr_rundir_error_quark (void)
@@ -68,9 +69,15 @@ ktstr_runs_root (void)
 char *
 ktstr_run_key (const char *kernel_version, const char *project_commit)
 {
-  return g_strdup_printf ("%s-%s",
-                          kernel_version != NULL && *kernel_version ? kernel_version : "unknown",
-                          project_commit != NULL && *project_commit ? project_commit : "unknown");
+  /* Both halves come from outside (a kernel's files, a git repository):
+   * escaped, so the key is one directory name whatever they hold. */
+  g_autofree char *kernel = ktstr_path_component_escape (
+      kernel_version != NULL && *kernel_version ? kernel_version : "unknown",
+      KTSTR_PATH_COMPONENT_MAX);
+  g_autofree char *commit = ktstr_path_component_escape (
+      project_commit != NULL && *project_commit ? project_commit : "unknown",
+      KTSTR_PATH_COMPONENT_MAX);
+  return g_strdup_printf ("%s-%s", kernel, commit);
 }
 
 gboolean
@@ -80,24 +87,35 @@ ktstr_is_run_dir_name (const char *basename)
 }
 
 char *
-ktstr_kernel_tree_version (const char *dir)
+ktstr_kernel_tree_version_from (const char *dir, char **origin)
 {
   g_autofree char *meta = g_build_filename (dir, "metadata.json", NULL);
   g_autoptr (JsonParser) parser = json_parser_new ();
   if (ktstr_json_guard_load_file (parser, meta, KTSTR_KERNEL_METADATA_MAX_BYTES, meta, NULL))
     {
       JsonNode *root = json_parser_get_root (parser);
-      if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
+      const char *v = JSON_NODE_HOLDS_OBJECT (root)
+                          ? ktstr_json_guard_string (json_node_get_object (root), "version")
+                          : NULL;
+      if (v != NULL && *v != '\0')
         {
-          JsonNode *v = json_object_get_member (json_node_get_object (root), "version");
-          if (v != NULL && json_node_get_value_type (v) == G_TYPE_STRING
-              && *json_node_get_string (v) != '\0')
-            return g_strdup (json_node_get_string (v));
+          if (origin != NULL)
+            *origin = g_steal_pointer (&meta);
+          return g_strdup (v);
         }
     }
   g_autofree char *release_path
       = g_build_filename (dir, "include", "config", "kernel.release", NULL);
-  return ktstr_read_trimmed (release_path);
+  char *v = ktstr_read_trimmed (release_path);
+  if (v != NULL && origin != NULL)
+    *origin = g_steal_pointer (&release_path);
+  return v;
+}
+
+char *
+ktstr_kernel_tree_version (const char *dir)
+{
+  return ktstr_kernel_tree_version_from (dir, NULL);
 }
 
 /* --- Remote filesystem guard ---------------------------------------------------- */

@@ -37,7 +37,8 @@ typedef struct _KtstrRunDir KtstrRunDir;
 
 /* "{CARGO_TARGET_DIR or "target"}/ktstr"; an empty CARGO_TARGET_DIR counts as unset. */
 char *ktstr_runs_root (void);
-/* "{kernel}-{project_commit}" with "unknown" for a NULL slot. */
+/* "{kernel}-{project_commit}" with "unknown" for a NULL slot; each half
+ * escaped to one safe path component (util/path-component.h). */
 char *ktstr_run_key (const char *kernel_version, const char *project_commit);
 /* TRUE for names a run listing should consider (not dot-entries such as .locks). */
 gboolean ktstr_is_run_dir_name (const char *basename);
@@ -49,6 +50,8 @@ gboolean ktstr_is_run_dir_name (const char *basename);
 /* Kernel version of a kernel build/source tree: metadata.json's "version",
  * else include/config/kernel.release (trimmed), else NULL. */
 char *ktstr_kernel_tree_version (const char *dir);
+/* The same; *ORIGIN (may be NULL) gets the file it came from. */
+char *ktstr_kernel_tree_version_from (const char *dir, char **origin);
 
 /* Resolves and creates the sidecar directory for this process.  Nothing is
  * removed or locked yet: that happens at the first write. */

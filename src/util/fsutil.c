@@ -10,7 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK (ktstr - file - error - quark, ktstr_file_error)
+GQuark
+ktstr_file_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-file-error-quark");
+}
 
 /* Text files read whole: kernel.release, sysfs and /proc values. */
 #define READ_TRIMMED_MAX (1024 * 1024)

@@ -6,7 +6,11 @@
 #include "common/json-depth.h"
 #include "util/fsutil.h"
 
-G_DEFINE_QUARK (ktstr - json - guard - error - quark, ktstr_json_guard_error)
+GQuark
+ktstr_json_guard_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-json-guard-error-quark");
+}
 
 gboolean
 ktstr_json_guard_load (JsonParser *parser, const char *data, gsize len, const char *what,
