@@ -212,13 +212,17 @@ ktstr_checks_from_keyfile (GKeyFile *kf, const char *path, const char *group, Kt
       const Field *f = field_lookup (*k);
       if (f == NULL)
         continue; /* cannot happen: the key check above let only checks through */
+      /* GLib returns a value *and* sets an error for one with a bad
+       * escape ("5\q", a trailing backslash): the error decides, and no
+       * error is set over it. */
       g_autoptr (GError) local = NULL;
       g_autofree char *value = g_key_file_get_string (kf, group, *k, &local);
-      if (value == NULL || !set_field (out, f, value, &local))
-        return ktstr_keyfile_fail_literal (error, KTSTR_CHECKS_ERROR,
-                                           value == NULL ? KTSTR_CHECKS_ERROR_INVALID_VALUE
-                                                         : local->code,
-                                           path, group, *k, local->message);
+      if (local != NULL || value == NULL || !set_field (out, f, value, &local))
+        return ktstr_keyfile_fail_literal (
+            error, KTSTR_CHECKS_ERROR,
+            local != NULL && local->domain == KTSTR_CHECKS_ERROR ? local->code
+                                                                 : KTSTR_CHECKS_ERROR_INVALID_VALUE,
+            path, group, *k, local != NULL ? local->message : "no value");
     }
   return TRUE;
 }

@@ -7,6 +7,8 @@
 #include "common/topology.h"
 #include "eval/checks.h"
 #include "sched/sched-binary.h"
+#include "sched/kargs.h"
+#include "util/keyfile-load.h"
 #include "util/keyfile.h"
 
 GQuark
@@ -57,6 +59,25 @@ invalid (GError **error, const char *path, const char *group, const char *key, c
   va_end (ap);
   return ktstr_keyfile_fail_literal (error, KTSTR_SCHEDULER_DEF_ERROR,
                                      KTSTR_SCHEDULER_DEF_ERROR_INVALID, path, group, key, msg);
+}
+
+/* "PATH:LINE: [scheduler] KEY" (":LINE" when it is found), the origin
+ * sched/kargs.h's messages start with. */
+static char *
+key_origin (const char *path, const char *key)
+{
+  guint line = ktstr_keyfile_find_line (path, "scheduler", key);
+  return line != 0 ? g_strdup_printf ("%s:%u: [scheduler] %s", path, line, key)
+                   : g_strdup_printf ("%s: [scheduler] %s", path, key);
+}
+
+/* LOCAL (a sched/kargs.h error, its message naming the origin) as this
+ * module's error. */
+static void
+invalid_kargs (GError **error, const GError *local)
+{
+  g_set_error_literal (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_INVALID,
+                       local->message);
 }
 
 static char **
@@ -118,9 +139,10 @@ ktstr_scheduler_def_load (const char *path, GError **error)
   d->keyfile = g_key_file_new ();
   d->flags = g_ptr_array_new_with_free_func ((GDestroyNotify)flag_free);
   g_key_file_set_list_separator (d->keyfile, ';');
-  if (!g_key_file_load_from_file (d->keyfile, path, G_KEY_FILE_NONE, error))
+  /* Errors name PATH and the line (util/keyfile-load.h). */
+  if (!ktstr_keyfile_load_checked (d->keyfile, path, error))
     {
-      g_prefix_error (error, "scheduler definition '%s': ", path);
+      g_prefix_error (error, "scheduler definition ");
       return NULL;
     }
   GKeyFile *kf = d->keyfile;
@@ -149,12 +171,19 @@ ktstr_scheduler_def_load (const char *path, GError **error)
   d->binary = ktstr_sched_binary_resolve (binary, dir, &d->binary_error);
   d->args = get_list (kf, "scheduler", "args");
   d->kargs = get_list (kf, "scheduler", "kargs");
+  /* Checked word by word as the kernel splits them (sched/kargs.h); the
+   * messages name the file and line. */
+  g_autofree char *kargs_origin = key_origin (path, "kargs");
+  g_autoptr (GError) local = NULL;
+  if (!ktstr_kargs_check ((const char *const *)d->kargs, kargs_origin, &local))
+    return invalid_kargs (error, local), NULL;
   g_auto (GStrv) sysctls = get_list (kf, "scheduler", "sysctls");
   g_autoptr (GStrvBuilder) sb = g_strv_builder_new ();
+  g_autofree char *sysctls_origin = key_origin (path, "sysctls");
   for (char **s = sysctls; *s; s++)
     {
-      if (strchr (*s, '=') == NULL || **s == '=')
-        return invalid (error, path, "scheduler", "sysctls", "'%s' is not key=value", *s), NULL;
+      if (!ktstr_kargs_check_sysctl (*s, sysctls_origin, &local))
+        return invalid_kargs (error, local), NULL;
       g_autofree char *full
           = g_str_has_prefix (*s, "sysctl.") ? g_strdup (*s) : g_strconcat ("sysctl.", *s, NULL);
       g_strv_builder_add (sb, full);

@@ -3,6 +3,7 @@
 #include "testdef/testdef.h"
 #include "testdef/testdef-private.h"
 
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@
 #include "eval/checks.h"
 #include "testdef/workspec.h"
 #include "util/datapath.h"
+#include "util/fsutil.h"
+#include "util/keyfile-load.h"
 #include "util/keyfile.h"
 
 #define DEFAULT_DURATION_MS 2000
@@ -584,12 +587,13 @@ ktstr_testdef_load (const char *path, GError **error)
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
 
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
+  /* Errors name PATH and the line (util/keyfile-load.h). */
+  if (!ktstr_keyfile_load_checked (kf, path, &local))
     {
       int code = g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
                      ? KTSTR_TESTDEF_ERROR_NOT_FOUND
                      : KTSTR_TESTDEF_ERROR_PARSE;
-      g_set_error (error, KTSTR_TESTDEF_ERROR, code, "%s: %s", path, local->message);
+      g_set_error_literal (error, KTSTR_TESTDEF_ERROR, code, local->message);
       return NULL;
     }
   if (!g_key_file_has_group (kf, "test"))
@@ -735,6 +739,17 @@ ktstr_testdef_load_dir (const char *dir, GError **error)
       if (!g_str_has_suffix (name, ".ktstr"))
         continue;
       g_autofree char *path = g_build_filename (dir, name, NULL);
+      /* Only files are tests: a directory named x.ktstr is passed by, and
+       * a FIFO or device (which would block or never end) is named and
+       * passed by, so neither stops the other tests from loading. */
+      GStatBuf st;
+      if (g_stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+        {
+          if (!S_ISDIR (st.st_mode))
+            g_printerr ("ktstr: warning: skipping %s: it is %s, not a test file\n", path,
+                        ktstr_file_type_name (st.st_mode));
+          continue;
+        }
       KtstrTestDef *def = ktstr_testdef_load (path, error);
       if (def == NULL)
         return NULL;
