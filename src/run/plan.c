@@ -6,6 +6,7 @@
 #include "run/gauntlet.h"
 #include "run/presets.h"
 #include "run/profiles.h"
+#include "sched/kargs.h"
 #include "testdef/testdef.h"
 
 GQuark
@@ -70,30 +71,17 @@ ktstr_run_plan_get_profile_name (const KtstrRunPlan *p, const KtstrVariant *v)
   return p->profile_names->pdata[v->profile_index];
 }
 
-/* Kernel arguments ktstr sets itself. */
-static const char *const reserved_kargs[] = {
-  "console=", "rdinit=", "init=", "panic=", "ktstr.", NULL,
-};
-
-/* Fails on an argument of KARGS that ktstr sets itself; SDEF (NULL: the
- * command line) names where they come from. */
+/* Fails on a word of KARGS (the command line's --karg) that ktstr sets
+ * itself, split as the kernel splits its command line (sched/kargs.h); a
+ * definition's kargs= were checked the same way when it loaded. */
 static gboolean
-check_reserved_kargs (char **kargs, const KtstrSchedulerDef *sdef, GError **error)
+check_reserved_kargs (char **kargs, GError **error)
 {
-  for (char **k = kargs; k && *k; k++)
-    for (const char *const *r = reserved_kargs; *r; r++)
-      {
-        if (!g_str_has_prefix (*k, *r))
-          continue;
-        if (sdef != NULL)
-          g_set_error (error, KTSTR_RUN_PLAN_ERROR, KTSTR_RUN_PLAN_ERROR_KARG,
-                       "%s: karg '%s': ktstr sets %s itself", sdef->path, *k, *r);
-        else
-          g_set_error (error, KTSTR_RUN_PLAN_ERROR, KTSTR_RUN_PLAN_ERROR_KARG,
-                       "--karg '%s': ktstr sets %s itself; it cannot be overridden", *k, *r);
-        return FALSE;
-      }
-  return TRUE;
+  g_autoptr (GError) local = NULL;
+  if (ktstr_kargs_check ((const char *const *)kargs, "--karg", &local))
+    return TRUE;
+  g_set_error (error, KTSTR_RUN_PLAN_ERROR, KTSTR_RUN_PLAN_ERROR_KARG, "%s", local->message);
+  return FALSE;
 }
 
 /* Keeps STRV (NULL: an empty one) for as long as the runners point into it. */
@@ -144,12 +132,10 @@ runner_for (KtstrRunPlan *p, const KtstrSchedulerDef *sdef, const char *flags, c
   g_autoptr (GStrvBuilder) kb = g_strv_builder_new ();
   if (sdef != NULL)
     {
-      if (!check_reserved_kargs (sdef->kargs, sdef, error))
-        return NULL;
       g_strv_builder_addv (ab, (const char **)sdef->args);
       g_strv_builder_addv (kb, (const char **)sdef->kargs);
     }
-  if (!check_reserved_kargs (q->kargs, NULL, error))
+  if (!check_reserved_kargs (q->kargs, error))
     return NULL;
   g_strv_builder_addv (ab, (const char **)q->scheduler_args);
   if (flag_args != NULL)
