@@ -222,8 +222,12 @@ dispatch_event (KtstrQmp *qmp, JsonObject *message)
     return;
   JsonObject *data = object_member (message, "data");
   JsonObject *ts = object_member (message, "timestamp");
-  if (ts != NULL)
-    timestamp_us = int_member (ts, "seconds") * G_USEC_PER_SEC + int_member (ts, "microseconds");
+  /* QEMU's wall clock; anything outside 0..G_MAXINT64 microseconds is
+   * nonsense and reads as "absent". */
+  gint64 sec = ts != NULL ? int_member (ts, "seconds") : 0;
+  gint64 usec = ts != NULL ? int_member (ts, "microseconds") : 0;
+  if (sec > 0 && sec < G_MAXINT64 / G_USEC_PER_SEC - 1 && usec >= 0 && usec < G_USEC_PER_SEC)
+    timestamp_us = sec * G_USEC_PER_SEC + usec;
   qmp->event_func (qmp, name, data, timestamp_us, qmp->event_data);
 }
 
