@@ -19,6 +19,7 @@
 #include "image/initramfs-cache.h"
 #include "util/fsutil.h"
 #include "util/json-guard.h"
+#include "util/json-util.h"
 
 static char *
 make_tmpdir (void)
@@ -218,26 +219,29 @@ test_json_depth (void)
 }
 
 /* A member of the wrong type reads as absent, without a critical (the
- * tests run with G_DEBUG=fatal-warnings). */
+ * tests run with G_DEBUG=fatal-warnings), and a double out of range reads
+ * without undefined behaviour. */
 static void
 test_json_lookups (void)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  const char *text = "{\"t\":5,\"s\":\"x\",\"a\":[1],\"b\":true,\"n\":null,\"o\":{}}";
+  const char *text
+      = "{\"t\":5,\"s\":\"x\",\"a\":[1],\"b\":true,\"n\":null,\"o\":{},\"huge\":1e300}";
   g_assert_true (ktstr_json_guard_load (parser, text, strlen (text), "x", NULL));
   JsonObject *o = json_node_get_object (json_parser_get_root (parser));
-  g_assert_null (ktstr_json_guard_string (o, "t"));
-  g_assert_null (ktstr_json_guard_string (o, "a"));
-  g_assert_null (ktstr_json_guard_string (o, "n"));
-  g_assert_null (ktstr_json_guard_string (o, "missing"));
-  g_assert_cmpstr (ktstr_json_guard_string (o, "s"), ==, "x");
-  g_assert_cmpint (ktstr_json_guard_int (o, "t", -1), ==, 5);
-  g_assert_cmpint (ktstr_json_guard_int (o, "s", -1), ==, -1);
-  g_assert_cmpint (ktstr_json_guard_int (o, "a", -1), ==, -1);
-  g_assert_true (ktstr_json_guard_bool (o, "b", FALSE));
-  g_assert_false (ktstr_json_guard_bool (o, "t", FALSE));
-  g_assert_nonnull (ktstr_json_guard_object (o, "o"));
-  g_assert_null (ktstr_json_guard_object (o, "a"));
+  g_assert_null (ktstr_json_lookup_string (o, "t"));
+  g_assert_null (ktstr_json_lookup_string (o, "a"));
+  g_assert_null (ktstr_json_lookup_string (o, "n"));
+  g_assert_null (ktstr_json_lookup_string (o, "missing"));
+  g_assert_cmpstr (ktstr_json_lookup_string (o, "s"), ==, "x");
+  g_assert_cmpint (ktstr_json_lookup_int64 (o, "t", -1), ==, 5);
+  g_assert_cmpuint (ktstr_json_lookup_u64 (o, "huge"), ==, G_MAXUINT64);
+  g_assert_cmpint (ktstr_json_lookup_int64 (o, "s", -1), ==, -1);
+  g_assert_cmpint (ktstr_json_lookup_int64 (o, "a", -1), ==, -1);
+  g_assert_true (ktstr_json_lookup_bool (o, "b", FALSE));
+  g_assert_false (ktstr_json_lookup_bool (o, "t", FALSE));
+  g_assert_nonnull (ktstr_json_lookup_object (o, "o"));
+  g_assert_null (ktstr_json_lookup_object (o, "a"));
 }
 
 static void
@@ -314,7 +318,7 @@ main (int argc, char **argv)
   g_test_add_func ("/fsutil/read/not-regular", test_read_not_regular);
   g_test_add_func ("/fsutil/read/too-large", test_read_too_large);
   g_test_add_func ("/json-guard/depth", test_json_depth);
-  g_test_add_func ("/json-guard/lookups", test_json_lookups);
+  g_test_add_func ("/json-util/lookups", test_json_lookups);
   g_test_add_func ("/initramfs-cache/private-and-evicted", test_initramfs_cache);
   return g_test_run ();
 }

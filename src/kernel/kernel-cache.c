@@ -92,7 +92,7 @@ entry_read (const char *root, const char *key)
   e->git_commit = g_strdup (ktstr_json_lookup_string (o, "git_commit"));
   e->kconfig_hash = g_strdup (ktstr_json_lookup_string (o, "ktstr_kconfig_hash"));
   e->config_hash = g_strdup (ktstr_json_lookup_string (o, "config_hash"));
-  e->built_at = ktstr_json_guard_int (o, "built_at", 0);
+  e->built_at = ktstr_json_lookup_int64 (o, "built_at", 0);
   if (e->built_at <= 0)
     e->error = g_strdup ("metadata.json has no built_at");
   else if (!g_file_test (e->image, G_FILE_TEST_IS_REGULAR))

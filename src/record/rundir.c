@@ -15,6 +15,7 @@
 #include "record/rundir.h"
 #include "util/fsutil.h"
 #include "util/json-guard.h"
+#include "util/json-util.h"
 #include "util/path-component.h"
 
 GQuark
@@ -95,7 +96,7 @@ ktstr_kernel_tree_version_from (const char *dir, char **origin)
     {
       JsonNode *root = json_parser_get_root (parser);
       const char *v = JSON_NODE_HOLDS_OBJECT (root)
-                          ? ktstr_json_guard_string (json_node_get_object (root), "version")
+                          ? ktstr_json_lookup_string (json_node_get_object (root), "version")
                           : NULL;
       if (v != NULL && *v != '\0')
         {

@@ -39,7 +39,7 @@ ktstr_payload_result_from_json (JsonObject *obj, GError **error)
   /* The guest is untrusted: an optional member of the wrong type reads
    * as absent. */
   r->elapsed_ms = ktstr_json_lookup_u64 (obj, "elapsed_ms");
-  r->is_killed = ktstr_json_guard_bool (obj, "killed", FALSE);
+  r->is_killed = ktstr_json_lookup_bool (obj, "killed", FALSE);
   const char *out = ktstr_json_lookup_string (obj, "stdout");
   const char *err = ktstr_json_lookup_string (obj, "stderr");
   r->out = g_strdup (out != NULL ? out : "");

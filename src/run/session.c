@@ -9,6 +9,7 @@
 #include "run/payload-metrics.h"
 #include "record/sidecar.h"
 #include "util/json-guard.h"
+#include "util/json-util.h"
 
 KtstrSession *
 ktstr_session_new (void)
@@ -53,14 +54,14 @@ record_bad (KtstrSession *s, const char *line, const char *why)
 static KtstrStimulusEvent *
 stim_from_json (JsonObject *obj)
 {
-  const char *label = ktstr_json_guard_string (obj, "label");
-  gint64 elapsed_ms = ktstr_json_guard_int (obj, "elapsed_ms", -1);
+  const char *label = ktstr_json_lookup_string (obj, "label");
+  gint64 elapsed_ms = ktstr_json_lookup_int64 (obj, "elapsed_ms", -1);
   if (label == NULL || elapsed_ms < 0)
     return NULL;
   KtstrStimulusEvent *ev = ktstr_stimulus_event_new ((guint64)elapsed_ms, label);
-  ev->op_kind = g_strdup (ktstr_json_guard_string (obj, "op_kind"));
-  ev->detail = g_strdup (ktstr_json_guard_string (obj, "detail"));
-  gint64 it = ktstr_json_guard_int (obj, "total_iterations", -1);
+  ev->op_kind = g_strdup (ktstr_json_lookup_string (obj, "op_kind"));
+  ev->detail = g_strdup (ktstr_json_lookup_string (obj, "detail"));
+  gint64 it = ktstr_json_lookup_int64 (obj, "total_iterations", -1);
   if (it >= 0)
     {
       ev->has_total_iterations = TRUE;
@@ -95,7 +96,7 @@ ktstr_session_feed (KtstrSession *s, const char *line)
       return;
     }
   JsonObject *obj = json_node_get_object (root);
-  const char *type = ktstr_json_guard_string (obj, "t");
+  const char *type = ktstr_json_lookup_string (obj, "t");
   if (type == NULL)
     type = "";
 
@@ -107,7 +108,7 @@ ktstr_session_feed (KtstrSession *s, const char *line)
       s->has_hello = TRUE;
       s->hello_us = g_get_monotonic_time ();
       g_free (s->guest_kernel);
-      s->guest_kernel = g_strdup (ktstr_json_guard_string (obj, "kernel"));
+      s->guest_kernel = g_strdup (ktstr_json_lookup_string (obj, "kernel"));
     }
   else if (g_str_equal (type, "topo"))
     {
@@ -154,14 +155,14 @@ ktstr_session_feed (KtstrSession *s, const char *line)
     }
   else if (g_str_equal (type, "log"))
     {
-      const char *src = ktstr_json_guard_string (obj, "src");
-      const char *msg = ktstr_json_guard_string (obj, "msg");
+      const char *src = ktstr_json_lookup_string (obj, "src");
+      const char *msg = ktstr_json_lookup_string (obj, "msg");
       g_ptr_array_add (s->logs,
                        g_strdup_printf ("%s: %s", src != NULL ? src : "?", msg != NULL ? msg : ""));
     }
   else if (g_str_equal (type, "error"))
     {
-      const char *msg = ktstr_json_guard_string (obj, "msg");
+      const char *msg = ktstr_json_lookup_string (obj, "msg");
       if (msg == NULL)
         msg = line;
       if (s->guard_error == NULL && g_str_has_prefix (msg, KTSTR_GUARD_ERROR_PREFIX))
@@ -174,10 +175,10 @@ ktstr_session_feed (KtstrSession *s, const char *line)
   else if (g_str_equal (type, "done"))
     {
       s->is_done = TRUE;
-      gint64 cpu = ktstr_json_guard_int (obj, "agent_cpu_ns", -1);
+      gint64 cpu = ktstr_json_lookup_int64 (obj, "agent_cpu_ns", -1);
       s->has_agent_cpu = cpu >= 0;
       s->agent_cpu_ns = cpu >= 0 ? (guint64)cpu : 0;
-      s->agent_span_ms = (guint64)ktstr_json_guard_int (obj, "agent_span_ms", 0);
+      s->agent_span_ms = (guint64)ktstr_json_lookup_int64 (obj, "agent_span_ms", 0);
     }
   else
     record_bad (s, line, "unknown message type");

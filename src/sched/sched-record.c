@@ -3,7 +3,7 @@
 #include "sched/sched-record.h"
 
 #include "record/sidecar.h"
-#include "util/json-guard.h"
+#include "util/json-util.h"
 
 KtstrSchedRecord *
 ktstr_sched_record_new (void)
@@ -38,20 +38,20 @@ ktstr_sched_record_free (KtstrSchedRecord *r)
 }
 
 /* The guest's messages are untrusted: a member of another type reads as
- * absent (util/json-guard.h). */
+ * absent (util/json-util.h's lookups). */
 static char *
 str (JsonObject *o, const char *key)
 {
-  const char *v = ktstr_json_guard_string (o, key);
+  const char *v = ktstr_json_lookup_string (o, key);
   return g_strdup (v != NULL ? v : "");
 }
 
 static void
 feed_sched (KtstrSchedRecord *r, JsonObject *o)
 {
-  const char *ev = ktstr_json_guard_string (o, "ev");
-  guint64 ms = (guint64)MAX (ktstr_json_guard_int (o, "elapsed_ms", 0), 0);
-  gboolean flag_attached = ktstr_json_guard_bool (o, "attached", FALSE);
+  const char *ev = ktstr_json_lookup_string (o, "ev");
+  guint64 ms = (guint64)MAX (ktstr_json_lookup_int64 (o, "elapsed_ms", 0), 0);
+  gboolean flag_attached = ktstr_json_lookup_bool (o, "attached", FALSE);
   if (ev == NULL)
     ev = "";
   r->is_expected = TRUE;
@@ -104,7 +104,7 @@ feed_sched (KtstrSchedRecord *r, JsonObject *o)
       g_free (r->stopped_by);
       r->stop_exit = str (o, "exit");
       r->stopped_by = str (o, "by");
-      r->is_detached = ktstr_json_guard_bool (o, "detached", FALSE);
+      r->is_detached = ktstr_json_lookup_bool (o, "detached", FALSE);
     }
 }
 
@@ -115,16 +115,16 @@ ktstr_sched_record_feed (KtstrSchedRecord *r, const char *type, JsonObject *o)
     feed_sched (r, o);
   else if (g_str_equal (type, "verifier"))
     {
-      const char *prog = ktstr_json_guard_string (o, "prog");
-      gint64 insns = ktstr_json_guard_int (o, "verified_insns", 0);
+      const char *prog = ktstr_json_lookup_string (o, "prog");
+      gint64 insns = ktstr_json_lookup_int64 (o, "verified_insns", 0);
       g_ptr_array_add (r->verifier,
                        ktstr_verifier_stat_new (prog != NULL ? prog : "?",
                                                 (guint32)CLAMP (insns, 0, G_MAXUINT32)));
     }
   else if (g_str_equal (type, "log"))
     {
-      const char *src = ktstr_json_guard_string (o, "src");
-      const char *msg = ktstr_json_guard_string (o, "msg");
+      const char *src = ktstr_json_lookup_string (o, "src");
+      const char *msg = ktstr_json_lookup_string (o, "msg");
       if (src == NULL)
         src = "";
       if (msg == NULL)

@@ -55,8 +55,10 @@ ktstr_file_type_name (unsigned int mode)
     }
 }
 
-int
-ktstr_open_regular (const char *path, goffset *size, GError **error)
+/* PATH opened read-only without blocking on a FIFO, checked to be a
+ * regular file, then blocking again; -1 and the error otherwise. */
+static int
+open_regular (const char *path, goffset *size, GError **error)
 {
   /* O_NONBLOCK: opening a FIFO for reading waits for a writer otherwise. */
   int fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -96,7 +98,7 @@ gboolean
 ktstr_read_regular_file (const char *path, gsize max_bytes, char **data, gsize *len, GError **error)
 {
   goffset size = 0;
-  int fd = ktstr_open_regular (path, &size, error);
+  int fd = open_regular (path, &size, error);
   if (fd < 0)
     return FALSE;
   if (size > 0 && (guint64)size > max_bytes)

@@ -34,14 +34,10 @@ char *ktstr_read_trimmed (const char *path);
 /* "a FIFO", "a directory", "a socket", ... for MODE (st_mode). */
 const char *ktstr_file_type_name (unsigned int mode);
 
-/* Opens PATH read-only without blocking on a FIFO and checks that it is a
- * regular file.  Returns the descriptor (O_CLOEXEC, blocking again) or -1
- * with an error naming PATH (KTSTR_FILE_ERROR_NOT_REGULAR saying what it
- * is instead).  *SIZE (may be NULL) gets the file's size. */
-int ktstr_open_regular (const char *path, goffset *size, GError **error);
-
 /* Reads all of the regular file PATH (NUL-terminated in *DATA, length in
- * *LEN), refusing with KTSTR_FILE_ERROR_TOO_LARGE a file larger than
+ * *LEN): opened read-only without blocking on a FIFO and checked to be a
+ * regular file first (KTSTR_FILE_ERROR_NOT_REGULAR says what it is
+ * instead), refusing with KTSTR_FILE_ERROR_TOO_LARGE a file larger than
  * MAX_BYTES, with its size and the cap in the message. */
 gboolean ktstr_read_regular_file (const char *path, gsize max_bytes, char **data, gsize *len,
                                   GError **error);

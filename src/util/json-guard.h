@@ -4,11 +4,11 @@
  *
  * The loaders check the document's size and nesting before json-glib
  * sees it (json-glib recurses without limit: common/json-depth.h), so one
- * hostile or broken document is one clear error naming it.  The lookups
- * treat a member of the wrong type as absent: json-glib's
- * json_object_get_*_member_with_default return NULL for a string member
- * holding a number and print a critical for one holding an array, and
- * neither may reach code that trusts the result. */
+ * hostile or broken document is one clear error naming it.  Members of
+ * such documents are read with util/json-util.h's typed getters or its
+ * tolerant lookups, never json-glib's *_with_default getters, which
+ * return NULL for a string member holding a number and print a critical
+ * for one holding an array. */
 #ifndef KTSTR_UTIL_JSON_GUARD_H
 #define KTSTR_UTIL_JSON_GUARD_H
 
@@ -37,15 +37,6 @@ gboolean ktstr_json_guard_load (JsonParser *parser, const char *data, gsize len,
  * PATH. */
 gboolean ktstr_json_guard_load_file (JsonParser *parser, const char *path, gsize max_bytes,
                                      const char *what, GError **error);
-
-/* KEY of OBJECT when it is a string, else NULL (borrowed). */
-const char *ktstr_json_guard_string (JsonObject *object, const char *key);
-/* KEY of OBJECT when it is an integer, else DEFAULT_VALUE. */
-gint64 ktstr_json_guard_int (JsonObject *object, const char *key, gint64 default_value);
-/* KEY of OBJECT when it is a boolean, else DEFAULT_VALUE. */
-gboolean ktstr_json_guard_bool (JsonObject *object, const char *key, gboolean default_value);
-/* KEY of OBJECT when it is an object, else NULL (borrowed). */
-JsonObject *ktstr_json_guard_object (JsonObject *object, const char *key);
 
 G_END_DECLS
 

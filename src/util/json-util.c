@@ -524,7 +524,10 @@ ktstr_json_lookup_u64 (JsonObject *object, const char *key)
   if (holds (n, G_TYPE_DOUBLE))
     {
       double v = json_node_get_double (n);
-      return v > 0 ? (guint64)v : 0;
+      /* Converting a double beyond the range is undefined behaviour. */
+      if (!(v > 0))
+        return 0;
+      return v >= 18446744073709551615.0 ? G_MAXUINT64 : (guint64)v;
     }
   return 0;
 }
@@ -534,4 +537,25 @@ ktstr_json_lookup_string (JsonObject *object, const char *key)
 {
   JsonNode *n = json_object_get_member (object, key);
   return n != NULL && holds (n, G_TYPE_STRING) ? json_node_get_string (n) : NULL;
+}
+
+gint64
+ktstr_json_lookup_int64 (JsonObject *object, const char *key, gint64 default_value)
+{
+  JsonNode *n = json_object_get_member (object, key);
+  return n != NULL && holds (n, G_TYPE_INT64) ? json_node_get_int (n) : default_value;
+}
+
+gboolean
+ktstr_json_lookup_bool (JsonObject *object, const char *key, gboolean default_value)
+{
+  JsonNode *n = json_object_get_member (object, key);
+  return n != NULL && holds (n, G_TYPE_BOOLEAN) ? json_node_get_boolean (n) : default_value;
+}
+
+JsonObject *
+ktstr_json_lookup_object (JsonObject *object, const char *key)
+{
+  JsonNode *n = json_object_get_member (object, key);
+  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
 }

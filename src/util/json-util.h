@@ -130,6 +130,12 @@ double ktstr_json_lookup_double (JsonObject *object, const char *key);
 guint64 ktstr_json_lookup_u64 (JsonObject *object, const char *key);
 /* KEY as a string (borrowed), or NULL when absent or not a string. */
 const char *ktstr_json_lookup_string (JsonObject *object, const char *key);
+/* KEY as an integer, DEFAULT_VALUE when absent or not an integer. */
+gint64 ktstr_json_lookup_int64 (JsonObject *object, const char *key, gint64 default_value);
+/* KEY as a boolean, DEFAULT_VALUE when absent or not a boolean. */
+gboolean ktstr_json_lookup_bool (JsonObject *object, const char *key, gboolean default_value);
+/* KEY as an object (borrowed), NULL when absent or not an object. */
+JsonObject *ktstr_json_lookup_object (JsonObject *object, const char *key);
 
 G_END_DECLS
 

@@ -119,8 +119,8 @@ check_key (Scan *sc, const char *p, gsize n, const char *path, guint line, GErro
   return TRUE;
 }
 
-gboolean
-ktstr_keyfile_check_text (const char *text, gsize len, const char *path, GError **error)
+static gboolean
+check_text (const char *text, gsize len, const char *path, GError **error)
 {
   const char *nul = memchr (text, '\0', len);
   if (nul != NULL)
@@ -173,7 +173,7 @@ ktstr_keyfile_load_checked (GKeyFile *kf, const char *path, GError **error)
   gsize len = 0;
   if (!ktstr_read_regular_file (path, KTSTR_KEYFILE_MAX_BYTES, &text, &len, error))
     return FALSE;
-  if (!ktstr_keyfile_check_text (text, len, path, error))
+  if (!check_text (text, len, path, error))
     return FALSE;
   g_autoptr (GError) local = NULL;
   if (!g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, &local))

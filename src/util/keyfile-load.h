@@ -21,15 +21,12 @@ G_BEGIN_DECLS
  * kilobytes. */
 #define KTSTR_KEYFILE_MAX_BYTES (1024 * 1024)
 
-/* Checks the LEN bytes of TEXT (the contents of PATH) as a key file:
+/* Reads PATH (a regular file of at most KTSTR_KEYFILE_MAX_BYTES:
+ * util/fsutil.h), checks it line by line and loads it into KF.  The check:
  * no NUL byte, valid UTF-8, each line blank, a '#' comment, a "[GROUP]"
  * header with a name, or "KEY=VALUE" under a group; no group and no key
- * of a group given twice; no value ending in a lone backslash.  Errors
- * are G_KEY_FILE_ERROR_PARSE. */
-gboolean ktstr_keyfile_check_text (const char *text, gsize len, const char *path, GError **error);
-
-/* Reads PATH (a regular file of at most KTSTR_KEYFILE_MAX_BYTES: util/fsutil.h),
- * checks it as above and loads it into KF.  File errors are
+ * of a group given twice; no value ending in a lone backslash
+ * (G_KEY_FILE_ERROR_PARSE, "PATH:LINE: ...").  File errors are
  * G_FILE_ERROR (G_FILE_ERROR_NOENT for a missing file) or
  * KTSTR_FILE_ERROR, each naming PATH. */
 gboolean ktstr_keyfile_load_checked (GKeyFile *kf, const char *path, GError **error);
