@@ -171,6 +171,9 @@ elf_read (const char *path, ElfInfo *e, GError **error)
           gsize n = strnlen ((const char *)data + ph.p_offset, ph.p_filesz);
           if (n == 0 || n == ph.p_filesz)
             return malformed (error, path, "PT_INTERP is not a string");
+          /* The loader takes one interpreter; two is not a program. */
+          if (e->interp != NULL)
+            return malformed (error, path, "it has two PT_INTERP segments");
           e->interp = g_strndup ((const char *)data + ph.p_offset, n);
         }
       else if (ph.p_type == PT_DYNAMIC)

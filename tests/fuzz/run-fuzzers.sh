@@ -35,6 +35,10 @@ else
   artifacts=$PWD
 fi
 
+# Whole stacks in reports: GLib is built without frame pointers.
+ASAN_OPTIONS=${ASAN_OPTIONS:-fast_unwind_on_malloc=0}
+export ASAN_OPTIONS
+
 status=0
 for name in $names; do
   h=$hdir/$name
