@@ -348,9 +348,11 @@ test_open_default_path (void)
   g_autofree char *lock
       = g_build_filename (canonical_tmp, "ktstr", ".locks", "6.14-abc1234.lock", NULL);
   g_assert_true (g_file_test (lock, G_FILE_TEST_IS_REGULAR));
-  /* The lock is released once the write returns. */
+  /* The lock is held for the whole run, released with the directory. */
   int fd = open (lock, O_RDWR | O_CLOEXEC);
   g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (flock (fd, LOCK_EX | LOCK_NB), ==, -1);
+  g_clear_pointer (&rd, ktstr_rundir_release);
   g_assert_cmpint (flock (fd, LOCK_EX | LOCK_NB), ==, 0);
   close (fd);
   rm_rf (tmp);
@@ -533,9 +535,7 @@ test_lock_timeout_names_holder (void)
 {
   g_autofree char *tmp = setup_target ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
-  g_assert_no_error (error);
-  g_autofree char *root = g_path_get_dirname (ktstr_rundir_get_path (rd));
+  g_autofree char *root = g_build_filename (tmp, "ktstr", NULL);
   g_autofree char *locks = g_build_filename (root, ".locks", NULL);
   g_autofree char *lock = g_build_filename (locks, "6.14-abc1234.lock", NULL);
   int ready[2], release[2];
@@ -566,22 +566,21 @@ test_lock_timeout_names_holder (void)
   close (release[0]);
   g_assert_cmpint (read (ready[0], &byte, 1), ==, 1);
 
+  /* A peer holds the run: opening waits, then refuses, naming it. */
   ktstr_rundir_set_lock_timeout_ms (300);
-  g_autoptr (KtstrSidecar) sc = make_sidecar ("blocked");
   g_autoptr (GTimer) timer = g_timer_new ();
-  g_autofree char *path = ktstr_rundir_write_sidecar (rd, sc, &error);
+  KtstrRunDir *blocked = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
   double waited = g_timer_elapsed (timer, NULL);
-  g_assert_null (path);
+  g_assert_null (blocked);
   g_assert_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_LOCK_TIMEOUT);
   g_autofree char *holder = g_strdup_printf ("pid=%d cmd=cat", (int)child);
   g_assert_nonnull (strstr (error->message, holder));
   g_assert_nonnull (strstr (error->message, lock));
   g_assert_nonnull (strstr (error->message, "peer ktstr test process"));
   g_assert_nonnull (strstr (error->message, "6.14-abc1234 directory"));
+  g_assert_nonnull (strstr (error->message, "KTSTR_SIDECAR_DIR"));
   g_assert_cmpfloat (waited, >=, 0.29);
   g_assert_cmpfloat (waited, <, 5.0);
-  /* Nothing was written (or pre-cleared) without the lock. */
-  g_assert_false (exists (ktstr_rundir_get_path (rd), "blocked"));
 
   close (release[1]);
   int status;
@@ -589,8 +588,10 @@ test_lock_timeout_names_holder (void)
   g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
   close (ready[0]);
 
-  /* Once the peer is gone the same handle writes. */
+  /* Once the peer is gone the directory opens and takes writes. */
   g_clear_error (&error);
+  g_autoptr (KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
+  g_assert_no_error (error);
   g_autofree char *ok = write_one (rd, "unblocked");
   ktstr_rundir_set_lock_timeout_ms (0);
   rm_rf (tmp);
@@ -611,19 +612,20 @@ test_remote_fs_rejected (void)
   };
   g_autofree char *tmp = setup_target ();
   g_autoptr (GError) error = NULL;
-  g_autoptr (KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
-  g_assert_no_error (error);
-  g_autofree char *root = g_path_get_dirname (ktstr_rundir_get_path (rd));
+  g_autofree char *canonical_tmp = realpath (tmp, NULL);
+  g_autofree char *root = g_build_filename (canonical_tmp, "ktstr", NULL);
+  g_autofree char *dir = g_build_filename (root, "6.14-abc1234", NULL);
   g_autofree char *lock = g_build_filename (root, ".locks", "6.14-abc1234.lock", NULL);
-  write_file (ktstr_rundir_get_path (rd), "old-0000000000000000.ktstr.json", "{}");
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  write_file (dir, "old-0000000000000000.ktstr.json", "{}");
 
+  /* The run lock is taken when the directory is opened for writing. */
   ktstr_rundir_set_statfs_func (fake_statfs);
   for (gsize i = 0; i < G_N_ELEMENTS (remote); i++)
     {
-      g_autoptr (KtstrSidecar) sc = make_sidecar ("t");
       g_autoptr (GError) err = NULL;
       fake_magic = remote[i].magic;
-      g_assert_null (ktstr_rundir_write_sidecar (rd, sc, &err));
+      g_assert_null (ktstr_rundir_open_for_write ("6.14", "abc1234", &err));
       g_assert_error (err, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_REMOTE_FS);
       g_autofree char *fs = g_strdup_printf ("filesystem %s is not supported", remote[i].name);
       g_assert_nonnull (strstr (err->message, fs));
@@ -637,13 +639,15 @@ test_remote_fs_rejected (void)
       g_assert_error (generic, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_REMOTE_FS);
     }
   /* Rejected before pre-clear: the old run is still there. */
-  g_assert_true (exists (ktstr_rundir_get_path (rd), "old-0000000000000000.ktstr.json"));
+  g_assert_true (exists (dir, "old-0000000000000000.ktstr.json"));
 
   fake_magic = 0xEF53; /* ext4 */
   g_assert_true (ktstr_lockfile_check_fs ("/some/where.lock", &error));
   fake_magic = 0x12345678; /* unknown local filesystems pass */
+  g_autoptr (KtstrRunDir) rd = ktstr_rundir_open_for_write ("6.14", "abc1234", &error);
+  g_assert_no_error (error);
   g_autofree char *path = write_one (rd, "t");
-  g_assert_false (exists (ktstr_rundir_get_path (rd), "old-0000000000000000.ktstr.json"));
+  g_assert_false (exists (dir, "old-0000000000000000.ktstr.json"));
   ktstr_rundir_set_statfs_func (NULL);
   rm_rf (tmp);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "record/rundir.h"
+
 #include "util/fsutil.h"
 #include "util/json-guard.h"
 #include "util/json-util.h"
@@ -38,10 +39,21 @@ struct _KtstrRunDir
 };
 
 /* Process-wide state: which directories this process already pre-cleared,
- * and whether the unknown-commit warning was printed. */
+ * whether the unknown-commit warning was printed, and the run locks it
+ * holds.  flock(2) locks belong to an open file description, so a second
+ * open of the same lock file in this process would conflict with the
+ * first: every KtstrRunDir of one key shares one descriptor. */
 static GMutex state_lock;
 static GHashTable *precleared_dirs;
 static gboolean warned_unknown_commit;
+static GMutex held_locks_lock; /* its own: an open may wait for a peer process */
+static GHashTable *held_locks; /* lock path -> HeldLock* */
+
+typedef struct
+{
+  int fd;
+  guint refs;
+} HeldLock;
 
 static KtstrStatfsFunc statfs_func;
 static guint lock_timeout_ms;
@@ -288,9 +300,11 @@ acquire_lock (const KtstrRunDir *rd, GError **error)
   close (fd);
   g_autofree char *holders = format_holders (rd->lock_path);
   g_set_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_LOCK_TIMEOUT,
-               "flock LOCK_EX on run-dir %s timed out after %u.%03us (lockfile %s). Holders:\n%s\n"
-               "A peer ktstr test process is writing sidecars to the same %s directory; "
-               "wait for it to finish or kill it, then retry.",
+               "run directory %s is in use: flock LOCK_EX timed out after %u.%03us (lockfile "
+               "%s). Holders:\n%s\n"
+               "A peer ktstr test process is running with the same %s directory and holds it "
+               "until it ends; wait for it to finish or kill it, then retry, or give this run "
+               "its own directory with KTSTR_SIDECAR_DIR.",
                rd->path, timeout / 1000, timeout % 1000, rd->lock_path, holders, rd->key);
   return -1;
 }
@@ -351,6 +365,33 @@ ktstr_rundir_open_for_write (const char *kernel_version, const char *project_com
   g_autofree char *lock_name = g_strconcat (rd->key, ".lock", NULL);
   rd->lock_path = g_build_filename (rd->runs_root, LOCK_DIR_NAME, lock_name, NULL);
   rd->commit_unknown = project_commit == NULL || *project_commit == '\0';
+
+  /* The run holds its directory from here until it ends, so a second
+   * ktstr on the same key can neither pre-clear this run's finished
+   * sidecars nor have its own pre-cleared (it waits, then refuses). */
+  g_mutex_lock (&held_locks_lock);
+  if (held_locks == NULL)
+    held_locks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  HeldLock *held = g_hash_table_lookup (held_locks, rd->lock_path);
+  if (held == NULL)
+    {
+      int fd = acquire_lock (rd, error);
+      if (fd >= 0)
+        {
+          held = g_new0 (HeldLock, 1);
+          held->fd = fd;
+          g_hash_table_insert (held_locks, g_strdup (rd->lock_path), held);
+        }
+    }
+  if (held != NULL)
+    held->refs++;
+  g_mutex_unlock (&held_locks_lock);
+  if (held == NULL)
+    {
+      g_clear_pointer (&rd->lock_path, g_free);
+      ktstr_rundir_release (rd);
+      return NULL;
+    }
   return rd;
 }
 
@@ -359,6 +400,17 @@ ktstr_rundir_release (KtstrRunDir *rd)
 {
   if (rd == NULL)
     return;
+  if (rd->lock_path != NULL)
+    {
+      g_mutex_lock (&held_locks_lock);
+      HeldLock *held = held_locks != NULL ? g_hash_table_lookup (held_locks, rd->lock_path) : NULL;
+      if (held != NULL && --held->refs == 0)
+        {
+          close (held->fd);
+          g_hash_table_remove (held_locks, rd->lock_path);
+        }
+      g_mutex_unlock (&held_locks_lock);
+    }
   g_free (rd->path);
   g_free (rd->key);
   g_free (rd->lock_path);
@@ -378,8 +430,29 @@ ktstr_rundir_is_override (const KtstrRunDir *rd)
   return rd->is_override;
 }
 
-/* Removes the regular *.ktstr.json files directly in DIR; subdirectories
- * and other files stay. */
+/* TRUE when NAME is STEM followed by GLib's g_file_set_contents temporary
+ * suffix: a dot and six random characters. */
+static gboolean
+is_glib_temp_of (const char *name, const char *stem)
+{
+  const char *mark = g_strrstr (name, stem);
+  return mark != NULL && strlen (mark + strlen (stem)) == 6;
+}
+
+/* What pre-clear removes besides the sidecars: the console logs kept
+ * beside them, and the temporary files a killed writer leaves (the run
+ * lock is held, so no live writer of this key has one open).  A temporary
+ * file of GLib's g_file_set_contents (console logs, and sidecars of older
+ * ktstr versions) is the final name, a dot and six random characters. */
+static gboolean
+is_leftover (const char *name)
+{
+  return g_str_has_suffix (name, ".console.log") || ktstr_file_is_replace_temp (name)
+         || is_glib_temp_of (name, ".ktstr.json.") || is_glib_temp_of (name, ".console.log.");
+}
+
+/* Removes the regular *.ktstr.json files directly in DIR and the
+ * leftovers above; subdirectories and other files stay. */
 static gboolean
 preclear (const char *dir, GError **error)
 {
@@ -395,7 +468,7 @@ preclear (const char *dir, GError **error)
     }
   while ((name = g_dir_read_name (d)) != NULL)
     {
-      if (!ktstr_sidecar_is_sidecar_name (name))
+      if (!ktstr_sidecar_is_sidecar_name (name) && !is_leftover (name))
         continue;
       g_autofree char *path = g_build_filename (dir, name, NULL);
       struct stat st;
@@ -433,7 +506,6 @@ ktstr_rundir_write_sidecar (KtstrRunDir *rd, const KtstrSidecar *sidecar, GError
 {
   g_autoptr (GError) local = NULL;
   char *path;
-  int fd;
 
   if (rd->is_override)
     {
@@ -446,12 +518,9 @@ ktstr_rundir_write_sidecar (KtstrRunDir *rd, const KtstrSidecar *sidecar, GError
   if (rd->commit_unknown)
     warn_unknown_commit_once (rd->path);
 
-  /* The lock covers pre-clear and write, so a peer process never sees
-   * (or deletes) a half-finished snapshot of this key. */
-  fd = acquire_lock (rd, error);
-  if (fd < 0)
-    return NULL;
-
+  /* The run lock, held since the directory was opened, covers pre-clear
+   * and every write, so a peer process never sees (or deletes) a
+   * half-finished snapshot of this key. */
   g_mutex_lock (&state_lock);
   if (precleared_dirs == NULL)
     precleared_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -461,7 +530,6 @@ ktstr_rundir_write_sidecar (KtstrRunDir *rd, const KtstrSidecar *sidecar, GError
   else if (first)
     {
       g_mutex_unlock (&state_lock);
-      close (fd);
       return NULL;
     }
   g_mutex_unlock (&state_lock);
@@ -469,6 +537,5 @@ ktstr_rundir_write_sidecar (KtstrRunDir *rd, const KtstrSidecar *sidecar, GError
   path = ktstr_sidecar_write_atomic (sidecar, rd->path, &local);
   if (path == NULL)
     g_set_error_literal (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_IO, local->message);
-  close (fd);
   return path;
 }

@@ -2,10 +2,16 @@
  *
  * Default path: {runs_root}/{kernel}-{project_commit}, runs_root =
  * {CARGO_TARGET_DIR or "target"}/ktstr, with `unknown` standing in for a
- * missing kernel or commit.  The first sidecar write per directory per
- * process removes the *.ktstr.json files directly in it (last writer wins),
- * and every write holds an advisory flock on {runs_root}/.locks/{key}.lock.
- * When the commit is unknown a one-shot warning goes to stderr.
+ * missing kernel or commit.  Opening the directory for writing takes an
+ * advisory flock on {runs_root}/.locks/{key}.lock and holds it until the
+ * last KtstrRunDir of that key in the process is released, i.e. for the
+ * whole run: a second process on the same key waits up to
+ * KTSTR_RUNDIR_LOCK_TIMEOUT_MS for it and then refuses, naming the holder,
+ * so it can never pre-clear a running run's sidecars.  The first sidecar
+ * write per directory per process removes the *.ktstr.json files directly
+ * in it (last writer wins), with the console logs and the temporary files
+ * of killed writers.  When the commit is unknown a one-shot warning goes
+ * to stderr.
  *
  * KTSTR_SIDECAR_DIR (non-empty) replaces all of that: the directory is used
  * as-is, created if needed, never pre-cleared or locked, and no warning is
@@ -53,8 +59,10 @@ char *ktstr_kernel_tree_version (const char *dir);
 /* The same; *ORIGIN (may be NULL) gets the file it came from. */
 char *ktstr_kernel_tree_version_from (const char *dir, char **origin);
 
-/* Resolves and creates the sidecar directory for this process.  Nothing is
- * removed or locked yet: that happens at the first write. */
+/* Resolves and creates the sidecar directory for this process and takes
+ * its run lock (shared with every other KtstrRunDir of the key in this
+ * process; KTSTR_RUNDIR_ERROR_LOCK_TIMEOUT when a peer process holds it).
+ * Nothing is removed yet: that happens at the first write. */
 KtstrRunDir *ktstr_rundir_open_for_write (const char *kernel_version, const char *project_commit,
                                           GError **error);
 void ktstr_rundir_release (KtstrRunDir *rundir);
@@ -65,9 +73,9 @@ const char *ktstr_rundir_get_path (const KtstrRunDir *rundir);
 /* TRUE when KTSTR_SIDECAR_DIR chose the directory. */
 gboolean ktstr_rundir_is_override (const KtstrRunDir *rundir);
 
-/* Under the run lock (default path): pre-clears on the first write for
- * this directory in this process (and prints the unknown-commit warning
- * once), then writes SIDECAR atomically.  Returns the file's path. */
+/* Pre-clears on the first write for this directory in this process
+ * (and prints the unknown-commit warning once), then writes SIDECAR
+ * atomically.  Returns the file's path. */
 char *ktstr_rundir_write_sidecar (KtstrRunDir *rundir, const KtstrSidecar *sidecar, GError **error);
 
 /* Fails with KTSTR_RUNDIR_ERROR_REMOTE_FS when PATH is on a filesystem

@@ -138,7 +138,8 @@ typedef struct
 {
   char *path;
   KtstrSidecar *sidecar;
-  char *message; /* set when loading (or listing, for a subdirectory) failed */
+  char *message;    /* set when loading (or listing, for a subdirectory) failed */
+  gboolean is_gone; /* removed between listing and reading: not an error */
 } Slot;
 
 typedef struct
@@ -170,14 +171,19 @@ walk_worker (gpointer data)
       Slot *s = &g_array_index (w->slots, Slot, i);
       g_autoptr (GError) local = NULL;
       if (s->message == NULL && (s->sidecar = load_with_parser (parser, s->path, &local)) == NULL)
-        s->message = g_strdup (local->message);
+        {
+          /* A run pre-clearing its directory while we read it removes
+           * files we listed: they are gone, not broken. */
+          s->is_gone = !g_file_test (s->path, G_FILE_TEST_EXISTS);
+          s->message = g_strdup (local->message);
+        }
     }
 }
 
 static void
 add_slot (GArray *slots, char *path, char *message)
 {
-  Slot s = { path, NULL, message };
+  Slot s = { path, NULL, message, FALSE };
   g_array_append_val (slots, s);
 }
 
@@ -236,7 +242,7 @@ ktstr_sidecar_collect_dir (const char *dir, GPtrArray **sidecars, GPtrArray **er
       Slot *s = &g_array_index (w.slots, Slot, i);
       if (s->sidecar != NULL)
         g_ptr_array_add (out, g_steal_pointer (&s->sidecar));
-      else
+      else if (!s->is_gone)
         {
           KtstrSidecarLoadError *le = g_new0 (KtstrSidecarLoadError, 1);
           le->path = g_steal_pointer (&s->path);

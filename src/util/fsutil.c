@@ -169,3 +169,9 @@ ktstr_file_replace (const char *path, const void *data, gsize len, int mode, GEr
                  ktstr_atomic_step_name (step), path);
   return FALSE;
 }
+
+gboolean
+ktstr_file_is_replace_temp (const char *basename)
+{
+  return ktstr_atomic_file_is_temp (basename);
+}

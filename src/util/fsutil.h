@@ -51,6 +51,10 @@ gboolean ktstr_read_regular_file (const char *path, gsize max_bytes, char **data
 gboolean ktstr_file_replace (const char *path, const void *data, gsize len, int mode,
                              GError **error);
 
+/* TRUE for the name of a temporary file ktstr_file_replace makes (a
+ * base name, not a path), left behind only by a writer that was killed. */
+gboolean ktstr_file_is_replace_temp (const char *basename);
+
 G_END_DECLS
 
 #endif
