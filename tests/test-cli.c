@@ -306,7 +306,7 @@ test_repeat_invalid (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_auto (CliRun) r = { 0 };
-      cli_run (&r, NULL, (const char *[]){ "test", "--kernel=/bin/true", bad[i], "steady", NULL });
+      cli_run (&r, NULL, (const char *[]){ "test", fake_kernel_arg, bad[i], "steady", NULL });
       g_assert_cmpint (r.status, ==, 2);
       g_assert_nonnull (
           strstr (r.err, "--repeat takes a number of trials from 1 to 100, or auto[:MAX], got '"));
@@ -316,8 +316,7 @@ test_repeat_invalid (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad_auto); i++)
     {
       g_auto (CliRun) r = { 0 };
-      cli_run (&r, NULL,
-               (const char *[]){ "test", "--kernel=/bin/true", bad_auto[i], "steady", NULL });
+      cli_run (&r, NULL, (const char *[]){ "test", fake_kernel_arg, bad_auto[i], "steady", NULL });
       g_assert_cmpint (r.status, ==, 2);
       g_assert_nonnull (strstr (r.err, "--repeat auto:MAX takes a maximum from 3 to 100 trials"));
     }
@@ -507,7 +506,7 @@ test_refused_before_boot (void)
     {
       g_autoptr (GPtrArray) argv = g_ptr_array_new ();
       g_ptr_array_add (argv, "test");
-      g_ptr_array_add (argv, "--kernel=/bin/true");
+      g_ptr_array_add (argv, fake_kernel_arg);
       for (const char *const *a = cases[i].args; *a; a++)
         g_ptr_array_add (argv, g_str_equal (*a, "@LONG@")    ? long_test
                                : g_str_equal (*a, "@NAMED@") ? named
@@ -540,16 +539,58 @@ test_harness_error_summary (void)
   g_assert_true (g_file_set_contents (locks, "not a directory", -1, NULL));
   g_autofree char *junit = g_build_filename (cwd, "junit.xml", NULL);
   g_autofree char *junit_arg = g_strconcat ("--junit=", junit, NULL);
+  const char *args[]
+      = { "test", fake_kernel_arg, "--topology=1n1l2c1t", junit_arg, "steady_llc", "affinity_llc",
+          NULL };
+
+  /* The run lock is taken before the first test: without it nothing runs. */
+  {
+    g_auto (CliRun) r = { 0 };
+    cli_run (&r, cwd, args);
+    g_test_message ("stdout:\n%s\nstderr:\n%s", r.out, r.err);
+    g_assert_cmpint (r.status, ==, 2);
+    g_assert_nonnull (strstr (r.err, "cannot create lock directory"));
+    g_assert_null (strstr (r.out, "PASS"));
+    g_assert_null (strstr (r.out, "FAIL"));
+  }
+
+  /* A sidecar that cannot be written (its name is taken by a directory)
+   * is a harness error of that test, in the summary and the JUnit file. */
+  g_assert_cmpint (g_unlink (locks), ==, 0);
+  g_autoptr (GPtrArray) written = NULL;
+  {
+    g_auto (CliRun) r = { 0 };
+    cli_run (&r, cwd, args);
+    g_assert_cmpint (r.status, ==, 0);
+    written = ktstr_vm_test_load_sidecars (cwd);
+    g_assert_cmpuint (written->len, ==, 2);
+  }
+  g_autoptr (GDir) runs_dir = g_dir_open (runs, 0, NULL);
+  const char *key;
+  while ((key = g_dir_read_name (runs_dir)) != NULL)
+    {
+      g_autofree char *dir = g_build_filename (runs, key, NULL);
+      g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+      const char *name;
+      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+        {
+          if (!g_str_has_suffix (name, ".ktstr.json"))
+            continue;
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+          g_autofree char *inside = g_build_filename (path, "keep", NULL);
+          g_assert_cmpint (g_unlink (path), ==, 0);
+          g_assert_cmpint (g_mkdir (path, 0755), ==, 0);
+          g_assert_true (g_file_set_contents (inside, "x", -1, NULL));
+        }
+    }
   g_auto (CliRun) r = { 0 };
-  cli_run (&r, cwd,
-           (const char *[]){ "test", "--kernel=/bin/true", "--topology=1n1l2c1t", junit_arg,
-                             "steady_llc", "affinity_llc", NULL });
+  cli_run (&r, cwd, args);
   g_test_message ("stdout:\n%s\nstderr:\n%s", r.out, r.err);
   g_assert_cmpint (r.status, ==, 2);
   g_assert_nonnull (strstr (r.out, "FAIL steady_llc  "));
   g_assert_nonnull (strstr (r.out, "FAIL affinity_llc  "));
-  g_assert_nonnull (strstr (r.out, "     test 'steady_llc' was skipped but its sidecar could not "
-                                   "be written: cannot create lock directory"));
+  g_assert_nonnull (
+      strstr (r.out, "     test 'steady_llc' was skipped but its sidecar could not be written: "));
   g_assert_nonnull (strstr (r.out, "sidecars: "));
   g_assert_nonnull (strstr (r.out, "0 passed, 2 failed, 0 skipped ("));
   g_autofree char *xml = NULL;
