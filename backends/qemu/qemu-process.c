@@ -14,6 +14,7 @@
 
 #include "backends/qemu/qemu-args.h"
 #include "backends/qemu/qemu-vm.h"
+#include "common/parent-death.h"
 
 void
 ktstr_qemu_vm_set_end (KtstrVm *vm, KtstrVmEnd end, char *detail /* owned */)
@@ -339,6 +340,15 @@ ktstr_qemu_vm_stop (KtstrVm *vm)
   g_unlink (vm->ctrl_path);
 }
 
+/* Between fork and exec (async-signal-safe only): SIGKILL when ktstr,
+ * whose pid is PARENT, ends (common/parent-death.h).  prctl fails only
+ * for an invalid signal, so there is nothing to report. */
+static void
+die_with_ktstr (gpointer parent)
+{
+  (void)ktstr_die_with_parent ((pid_t)GPOINTER_TO_INT (parent));
+}
+
 GStrv
 ktstr_qemu_vm_build_args (const KtstrVm *vm, const char *accel, GError **error)
 {
@@ -383,9 +393,13 @@ ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error)
   vm->deadline_us = vm->launch_us + (gint64)vm->timeout_s * G_USEC_PER_SEC;
   vm->probe_until_us
       = vm->is_probing ? vm->launch_us + (gint64)ktstr_accel_probe_seconds () * G_USEC_PER_SEC : 0;
-  vm->proc = g_subprocess_newv ((const char *const *)argv,
-                                G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                                &local_error);
+  /* QEMU dies with ktstr, whatever ends ktstr: it starts paused (-S) and
+   * would wait for `cont` forever, or run a guest nobody watches. */
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_ktstr, GINT_TO_POINTER ((int)getpid ()),
+                                         NULL);
+  vm->proc = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv, &local_error);
   if (vm->proc == NULL)
     {
       g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_LAUNCH, "cannot start '%s': %s",

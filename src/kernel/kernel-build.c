@@ -6,6 +6,7 @@
 #include "record/gitcommit.h"
 #include "kernel/kconfig.h"
 #include "kernel/kernel-cache.h"
+#include "util/owned-tmpdir.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -73,6 +74,10 @@ run_make (Builder *b, const char *const *args, gboolean show, char **stdout_out,
   g_subprocess_launcher_unsetenv (l, "MAKEFLAGS");
   g_subprocess_launcher_unsetenv (l, "MFLAGS");
   g_subprocess_launcher_unsetenv (l, "MAKELEVEL");
+  /* make ends with ktstr, however ktstr ends (its running compilers
+   * finish their file and exit). */
+  g_subprocess_launcher_set_child_setup (l, ktstr_spawn_die_with_parent,
+                                         GINT_TO_POINTER ((int)getpid ()), NULL);
   g_autoptr (GSubprocess) p
       = g_subprocess_launcher_spawnv (l, (const char *const *)argv->pdata, error);
   if (p == NULL)

@@ -26,6 +26,7 @@
 #include "record/sidecar.h"
 #include "run/verdict.h"
 #include "util/fsutil.h"
+#include "util/owned-tmpdir.h"
 
 /* Time a guest gets to boot and report back on top of the scenario itself;
  * generous because TCG on a loaded 2-core host boots in 6-20 s. */
@@ -125,9 +126,26 @@ ktstr_runner_get_package_info (const KtstrRunner *r, guint64 *size, gint64 *buil
   *n_files = r->package_files;
 }
 
+/* The work directories of VMs (owned-tmpdir.h): each holds an owner
+ * stamp, and those of a ktstr that was killed are removed by the next. */
+#define KTSTR_VM_WORKDIR_PREFIX "ktstr-vm"
+
+/* Once per process, before the first VM: the work directories a killed
+ * ktstr left behind. */
+static gpointer
+sweep_stale_workdirs (gpointer data)
+{
+  (void)data;
+  ktstr_owned_tmpdir_sweep (KTSTR_VM_WORKDIR_PREFIX);
+  return NULL;
+}
+
 KtstrRunner *
 ktstr_runner_new (const KtstrRunOptions *options, GError **error)
 {
+  static GOnce swept = G_ONCE_INIT;
+  g_once (&swept, sweep_stale_workdirs, NULL);
+
   g_autoptr (KtstrRunner) r = g_new0 (KtstrRunner, 1);
   r->options = *options;
   if (r->options.memory_mb == 0)
@@ -597,7 +615,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   guint guard_ms;
   guint timeout_s = deadline_s (o, def, &guard_ms);
 
-  g_autofree char *workdir = g_dir_make_tmp ("ktstr-vm-XXXXXX", error);
+  g_autofree char *workdir = ktstr_owned_tmpdir_new (KTSTR_VM_WORKDIR_PREFIX, error);
   if (workdir == NULL)
     return NULL;
   g_autofree char *plan = NULL;
