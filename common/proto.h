@@ -196,6 +196,16 @@
 #define KTSTR_CGROUP_ROOT "/sys/fs/cgroup/ktstr"
 #define KTSTR_GUARD_ERROR_PREFIX "guard timer "
 
+/* The host's bounds on what it accepts from the guest, which it does not
+ * trust: a control line longer than KTSTR_PROTO_LINE_MAX bytes is cut
+ * there (the rest, up to the newline, is dropped), and after
+ * KTSTR_PROTO_SESSION_MAX bytes of control lines from one VM the rest are
+ * counted and dropped, and the test fails saying so.  The largest line the
+ * agent writes, a worker report with a full latency reservoir, is well
+ * under 200 KiB; a whole run's lines are a few MiB at most. */
+#define KTSTR_PROTO_LINE_MAX (1024 * 1024)
+#define KTSTR_PROTO_SESSION_MAX (64 * 1024 * 1024)
+
 /* Kernel command line word the host adds so the agent knows it is ours. */
 #define KTSTR_CMDLINE_MARK "ktstr.agent=1"
 

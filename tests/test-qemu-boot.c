@@ -15,6 +15,7 @@
 
 #include "backends/backend.h"
 #include "backends/qemu/accel.h"
+#include "common/proto.h"
 
 typedef struct
 {
@@ -71,10 +72,15 @@ build_initramfs (const char *dir, const char *init_path)
 
 /* ---------- running one VM ---------- */
 
+/* Lines a Boot keeps; the rest are only counted (a flood sends millions). */
+#define BOOT_KEEP_LINES 1000
+
 typedef struct
 {
   KtstrVmResult result;
-  GPtrArray *lines;
+  GPtrArray *lines; /* the first BOOT_KEEP_LINES */
+  guint64 n_lines;
+  char *last_line;
   char *workdir;
   char *console;
   gint64 wait_us; /* wall time of backend->wait */
@@ -86,7 +92,11 @@ static void
 on_line (const char *line, gpointer user_data)
 {
   Boot *boot = user_data;
-  g_ptr_array_add (boot->lines, g_strdup (line));
+  boot->n_lines++;
+  if (boot->lines->len < BOOT_KEEP_LINES)
+    g_ptr_array_add (boot->lines, g_strdup (line));
+  g_free (boot->last_line);
+  boot->last_line = g_strdup (line);
 }
 
 static gboolean
@@ -174,6 +184,7 @@ boot_clear (Boot *boot)
   g_ptr_array_unref (boot->lines);
   g_free (boot->workdir);
   g_free (boot->console);
+  g_free (boot->last_line);
   g_clear_error (&boot->error);
 }
 
@@ -294,6 +305,51 @@ test_vmlinux (void)
     }
   boot_run (&boot, vmlinux, "hello", "1n1l2c1t", KTSTR_ACCEL_TCG, 60);
   assert_poweroff_with_lines (&boot);
+  boot_clear (&boot);
+}
+
+/* VmHWM of this process, in KiB. */
+static guint64
+peak_rss_kib (void)
+{
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents ("/proc/self/status", &text, NULL, NULL));
+  const char *p = strstr (text, "VmHWM:");
+  g_assert_nonnull (p);
+  return g_ascii_strtoull (p + strlen ("VmHWM:"), NULL, 10);
+}
+
+#define FLOOD_MB 16
+
+/* A hostile guest: a 3 MiB line reaches the host cut at
+ * KTSTR_PROTO_LINE_MAX (the rest dropped), and a flood of short lines
+ * arrives whole, line by line, without the backend holding them. */
+static void
+test_flood (void)
+{
+  Boot boot = { 0 };
+  if (!vm_tests_enabled ())
+    return;
+  guint64 peak_before = peak_rss_kib ();
+  boot_run (&boot, env.kernel, "flood ktstr_flood_mb=" G_STRINGIFY (FLOOD_MB), "1n1l2c1t",
+            KTSTR_ACCEL_TCG, 180);
+  g_test_message ("flood: %" G_GUINT64_FORMAT " lines in %.1f s; peak RSS %" G_GUINT64_FORMAT
+                  " -> %" G_GUINT64_FORMAT " MiB",
+                  boot.n_lines, boot.wait_us / 1e6, peak_before >> 10, peak_rss_kib () >> 10);
+  g_assert_true (boot.ok);
+  g_assert_cmpint (boot.result.end, ==, KTSTR_VM_END_POWEROFF);
+  g_assert_cmpuint (boot.lines->len, >=, 3);
+  const char *cut = g_ptr_array_index (boot.lines, 0);
+  g_assert_cmpuint (strlen (cut), ==, KTSTR_PROTO_LINE_MAX);
+  g_assert_cmpuint (strspn (cut, "x"), ==, KTSTR_PROTO_LINE_MAX);
+  g_assert_cmpstr (g_ptr_array_index (boot.lines, 1), ==, "after");
+  g_assert_cmpstr (g_ptr_array_index (boot.lines, 2), ==, "{\"t\":\"flooded\"}");
+  /* cut, after, FLOOD_MB MiB of 16-byte lines, "", done */
+  g_assert_cmpuint (boot.n_lines, ==, 2 + (guint64)FLOOD_MB * 65536 + 2);
+  g_assert_cmpstr (boot.last_line, ==, "done");
+  /* The host keeps none of it (the test keeps the first lines): far less
+   * than was sent. */
+  g_assert_cmpuint (peak_rss_kib () - MIN (peak_rss_kib (), peak_before), <, FLOOD_MB * 1024 / 2);
   boot_clear (&boot);
 }
 
@@ -619,6 +675,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-boot/timeout", test_timeout);
   g_test_add_func ("/qemu-boot/silent-reset", test_silent_reset);
   g_test_add_func ("/qemu-boot/topology", test_topology);
+  g_test_add_func ("/qemu-boot/flood", test_flood);
   g_test_add_func ("/qemu-boot/qemu-killed", test_qemu_killed);
   g_test_add_func ("/qemu-boot/auto-probe", test_auto_probe);
   g_test_add_func ("/qemu-boot/auto-probe-silent-kvm", test_auto_probe_silent_kvm);

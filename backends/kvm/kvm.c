@@ -16,6 +16,7 @@
 #include "backends/kvm/calibrate.h"
 #include "backends/kvm/kvm-sys.h"
 #include "backends/kvm/machine.h"
+#include "common/proto.h"
 
 struct _KtstrVm
 {
@@ -36,6 +37,7 @@ struct _KtstrVm
   GMutex lock;
   GCond cond;
   GString *partial; /* control bytes after the last newline */
+  gboolean is_cut;  /* dropping the rest of a line cut at KTSTR_PROTO_LINE_MAX */
   GPtrArray *lines; /* complete lines waiting for wait() */
   gboolean is_ended;
   gboolean is_stopped;
@@ -69,11 +71,24 @@ on_ctrl (const guint8 *data, gsize len, gpointer user_data)
   KtstrVm *vm = user_data;
   gint64 now = g_get_monotonic_time ();
   g_mutex_lock (&vm->lock);
+  /* The guest is untrusted: a line longer than KTSTR_PROTO_LINE_MAX is
+   * cut there and the rest of it, up to its newline, dropped. */
   for (gsize i = 0; i < len; i++)
     {
       if (data[i] != '\n')
         {
-          g_string_append_c (vm->partial, (char)data[i]);
+          if (vm->is_cut)
+            continue;
+          if (vm->partial->len < KTSTR_PROTO_LINE_MAX)
+            {
+              g_string_append_c (vm->partial, (char)data[i]);
+              continue;
+            }
+          vm->is_cut = TRUE;
+        }
+      else if (vm->is_cut)
+        {
+          vm->is_cut = FALSE; /* the end of a line already cut */
           continue;
         }
       if (vm->first_line_us == 0)

@@ -15,6 +15,7 @@
 #include "backends/qemu/qemu-args.h"
 #include "backends/qemu/qemu-vm.h"
 #include "common/parent-death.h"
+#include "common/proto.h"
 
 void
 ktstr_qemu_vm_set_end (KtstrVm *vm, KtstrVmEnd end, char *detail /* owned */)
@@ -127,23 +128,49 @@ settle_kvm_probe (KtstrVm *vm)
 static void read_ctrl (KtstrVm *vm);
 
 static void
+deliver_line (KtstrVm *vm, char *line /* owned */)
+{
+  gsize len = strlen (line);
+  if (len > 0 && line[len - 1] == '\r')
+    line[len - 1] = '\0';
+  if (vm->first_line_us == 0)
+    {
+      vm->first_line_us = g_get_monotonic_time ();
+      settle_kvm_probe (vm);
+    }
+  if (vm->on_line != NULL)
+    vm->on_line (line, vm->user_data);
+  g_free (line);
+}
+
+/* The guest is untrusted: a line longer than KTSTR_PROTO_LINE_MAX is cut
+ * there and the rest of it, up to its newline, dropped, so the buffer
+ * never holds more than one cut line and one read. */
+static void
 deliver_lines (KtstrVm *vm)
 {
-  char *nl;
-  while ((nl = memchr (vm->ctrl_buf->str, '\n', vm->ctrl_buf->len)) != NULL)
+  GString *buf = vm->ctrl_buf;
+  for (;;)
     {
-      gsize len = (gsize)(nl - vm->ctrl_buf->str);
-      g_autofree char *line = g_strndup (vm->ctrl_buf->str, len);
-      g_string_erase (vm->ctrl_buf, 0, (gssize)len + 1);
-      if (len > 0 && line[len - 1] == '\r')
-        line[len - 1] = '\0';
-      if (vm->first_line_us == 0)
+      char *nl = memchr (buf->str, '\n', buf->len);
+      if (vm->is_ctrl_cut)
         {
-          vm->first_line_us = g_get_monotonic_time ();
-          settle_kvm_probe (vm);
+          if (nl == NULL)
+            {
+              g_string_truncate (buf, 0);
+              return;
+            }
+          g_string_erase (buf, 0, nl - buf->str + 1);
+          vm->is_ctrl_cut = FALSE;
+          continue;
         }
-      if (vm->on_line != NULL)
-        vm->on_line (line, vm->user_data);
+      if (nl == NULL && buf->len < KTSTR_PROTO_LINE_MAX)
+        return;
+      gsize len = nl != NULL ? (gsize)(nl - buf->str) : KTSTR_PROTO_LINE_MAX;
+      char *line = g_strndup (buf->str, len);
+      g_string_erase (buf, 0, (gssize)(nl != NULL ? len + 1 : len));
+      vm->is_ctrl_cut = nl == NULL;
+      deliver_line (vm, line);
     }
 }
 
@@ -384,6 +411,7 @@ ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error)
   vm->has_exited = vm->ctrl_eof = vm->stderr_eof = vm->quit_sent = FALSE;
   vm->first_line_us = vm->exit_us = 0;
   g_string_truncate (vm->ctrl_buf, 0);
+  vm->is_ctrl_cut = FALSE;
   g_string_truncate (vm->stderr_tail, 0);
   g_unlink (vm->qmp_path);
   g_unlink (vm->ctrl_path);

@@ -54,6 +54,7 @@ struct _KtstrVm
   KtstrQmp *qmp;
   GIOStream *ctrl;
   GString *ctrl_buf;
+  gboolean is_ctrl_cut; /* dropping the rest of a line cut at KTSTR_PROTO_LINE_MAX */
   GString *stderr_tail;
   guint8 ctrl_chunk[KTSTR_QEMU_READ_CHUNK];
   guint8 stderr_chunk[KTSTR_QEMU_READ_CHUNK];

@@ -45,10 +45,34 @@ ktstr_session_free (KtstrSession *s)
   g_free (s);
 }
 
+/* Adds ITEM (owned) to LIST unless it holds KTSTR_SESSION_KEEP_MAX items
+ * already; then counts it in *DROPPED. */
+static void
+keep_bounded (GPtrArray *list, char *item, guint64 *dropped)
+{
+  if (list->len < KTSTR_SESSION_KEEP_MAX)
+    g_ptr_array_add (list, item);
+  else
+    {
+      g_free (item);
+      (*dropped)++;
+    }
+}
+
+/* TEXT cut at MAX bytes and made valid UTF-8 (a cut inside a character
+ * leaves a replacement character): the guest's text is printed in
+ * reports and may be written into JSON. */
+static char *
+cut_text (const char *text, gsize max)
+{
+  return g_utf8_make_valid (text, (gssize)MIN (strlen (text), max));
+}
+
 static void
 record_bad (KtstrSession *s, const char *line, const char *why)
 {
-  g_ptr_array_add (s->bad_lines, g_strdup_printf ("%s: %.200s", why, line));
+  g_autofree char *head = cut_text (line, 200);
+  keep_bounded (s->bad_lines, g_strdup_printf ("%s: %s", why, head), &s->bad_lines_dropped);
 }
 
 static KtstrStimulusEvent *
@@ -81,6 +105,25 @@ ktstr_session_feed (KtstrSession *s, const char *line)
 
   if (*line == '\0')
     return;
+  gsize len = strlen (line);
+  if (s->is_flooded || s->bytes_fed + len + 1 > KTSTR_PROTO_SESSION_MAX)
+    {
+      s->is_flooded = TRUE;
+      s->lines_dropped++;
+      s->bytes_dropped += len + 1;
+      return;
+    }
+  s->bytes_fed += len + 1;
+  if (len >= KTSTR_PROTO_LINE_MAX)
+    {
+      record_bad (s, line, "longer than the line limit (cut)");
+      return;
+    }
+  if (!g_utf8_validate (line, (gssize)len, NULL))
+    {
+      record_bad (s, line, "not UTF-8");
+      return;
+    }
   if (!ktstr_json_guard_load (parser, line, strlen (line), "control line", &error))
     {
       record_bad (s, line,
@@ -157,20 +200,20 @@ ktstr_session_feed (KtstrSession *s, const char *line)
     {
       const char *src = ktstr_json_lookup_string (obj, "src");
       const char *msg = ktstr_json_lookup_string (obj, "msg");
-      g_ptr_array_add (s->logs,
-                       g_strdup_printf ("%s: %s", src != NULL ? src : "?", msg != NULL ? msg : ""));
+      g_autofree char *text
+          = g_strdup_printf ("%s: %s", src != NULL ? src : "?", msg != NULL ? msg : "");
+      keep_bounded (s->logs, cut_text (text, KTSTR_SESSION_TEXT_MAX), &s->logs_dropped);
     }
   else if (g_str_equal (type, "error"))
     {
-      const char *msg = ktstr_json_lookup_string (obj, "msg");
-      if (msg == NULL)
-        msg = line;
+      const char *text = ktstr_json_lookup_string (obj, "msg");
+      g_autofree char *msg = cut_text (text != NULL ? text : line, KTSTR_SESSION_TEXT_MAX);
       if (s->guard_error == NULL && g_str_has_prefix (msg, KTSTR_GUARD_ERROR_PREFIX))
         {
           s->guard_error = g_strdup (msg);
           s->was_sched_dead_at_guard = s->sched->has_exited || s->sched->has_left_enabled;
         }
-      g_ptr_array_add (s->errors, g_strdup (msg));
+      keep_bounded (s->errors, g_steal_pointer (&msg), &s->errors_dropped);
     }
   else if (g_str_equal (type, "done"))
     {

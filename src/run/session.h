@@ -34,13 +34,31 @@ typedef struct
   guint64 agent_cpu_ns;
   guint64 agent_span_ms;
   KtstrSchedRecord *sched; /* the scheduler under test; never NULL */
+  /* Bounds on an untrusted guest (common/proto.h): the control bytes
+   * taken so far; after KTSTR_PROTO_SESSION_MAX the lines and bytes
+   * dropped (is_flooded); the bad lines, logs and errors past
+   * KTSTR_SESSION_KEEP_MAX that were counted, not kept. */
+  guint64 bytes_fed;
+  gboolean is_flooded;
+  guint64 lines_dropped;
+  guint64 bytes_dropped;
+  guint64 bad_lines_dropped;
+  guint64 logs_dropped;
+  guint64 errors_dropped;
 } KtstrSession;
+
+/* How many bad lines, log lines and errors a session keeps (each); the
+ * rest are counted.  A log line or error is kept up to
+ * KTSTR_SESSION_TEXT_MAX bytes, a bad line's start up to 200. */
+#define KTSTR_SESSION_KEEP_MAX 200
+#define KTSTR_SESSION_TEXT_MAX 4096
 
 KtstrSession *ktstr_session_new (void);
 void ktstr_session_free (KtstrSession *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrSession, ktstr_session_free)
 
-/* Feeds one control line; never fails (bad lines are recorded). */
+/* Feeds one control line; never fails (bad lines are recorded, within the
+ * bounds above). */
 void ktstr_session_feed (KtstrSession *session, const char *line);
 
 /* The cpuset the agent reported for CGROUP ("" = all CPUs), or NULL. */

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "common/proto.h"
 #include "eval/aggregate.h"
 #include "eval/checks.h"
 #include "eval/eval-format.h"
@@ -145,8 +146,17 @@ append_diagnostics (GString *out, const KtstrSession *s, const KtstrVmResult *vm
     g_string_append_printf (out, "  accelerator: %s\n", vm->accel);
   for (guint i = 0; i < s->bad_lines->len; i++)
     g_string_append_printf (out, "  protocol: %s\n", (char *)s->bad_lines->pdata[i]);
+  if (s->bad_lines_dropped > 0)
+    g_string_append_printf (out, "  protocol: %" G_GUINT64_FORMAT " more bad lines, not kept\n",
+                            s->bad_lines_dropped);
   for (guint i = 0; i < s->logs->len; i++)
     g_string_append_printf (out, "  agent log: %s\n", (char *)s->logs->pdata[i]);
+  if (s->logs_dropped > 0)
+    g_string_append_printf (out, "  agent log: %" G_GUINT64_FORMAT " more lines, not kept\n",
+                            s->logs_dropped);
+  if (s->errors_dropped > 0)
+    g_string_append_printf (out, "  agent errors: %" G_GUINT64_FORMAT " more, not kept\n",
+                            s->errors_dropped);
   if (vm->command_line != NULL)
     g_string_append_printf (out, "  reproduce: %s\n", vm->command_line);
   g_autofree char *tail = tail_lines (console_text, CONSOLE_TAIL_LINES);
@@ -250,6 +260,15 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, co
       evaluate_payloads (def, s, v->payload_metrics, reasons);
     }
 
+  /* Whatever else happened, a guest that flooded the control channel did
+   * not run the test as written, and the host dropped part of what it said. */
+  if (s->is_flooded)
+    g_ptr_array_add (reasons,
+                     g_strdup_printf ("control channel flood: the guest sent more than %d MiB of "
+                                      "control lines; the host kept the first %d MiB and dropped "
+                                      "%" G_GUINT64_FORMAT " lines (%" G_GUINT64_FORMAT " bytes)",
+                                      KTSTR_PROTO_SESSION_MAX >> 20, KTSTR_PROTO_SESSION_MAX >> 20,
+                                      s->lines_dropped, s->bytes_dropped));
   for (guint i = 0; i < details->len; i++)
     {
       const KtstrDetail *d = details->pdata[i];

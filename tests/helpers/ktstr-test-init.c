@@ -10,6 +10,8 @@
  *           ktstr this is an agent that started and hung
  *   topo    write what the guest sees ("cpus N", "llc CPU LIST" per CPU's L3,
  *           "node N LIST" per NUMA node) on the port, power off
+ *   flood   a hostile guest: one 3 MiB line, "after", then "ktstr_flood_mb=N"
+ *           (default 64) MiB of short lines, "done", power off
  * Plain libc, no GLib: it runs in an initramfs with nothing else in it.
  */
 #include <dirent.h>
@@ -183,6 +185,44 @@ say_hello (int count)
   close (fd);
 }
 
+/* The N of "ktstr_flood_mb=N" on the kernel command line, or 64. */
+static long
+flood_mb (void)
+{
+  char cmdline[4096] = "";
+  int fd = open ("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 64;
+  ssize_t n = read (fd, cmdline, sizeof cmdline - 1);
+  close (fd);
+  cmdline[n > 0 ? n : 0] = '\0';
+  const char *p = strstr (cmdline, "ktstr_flood_mb=");
+  return p != NULL ? strtol (p + strlen ("ktstr_flood_mb="), NULL, 10) : 64;
+}
+
+static void
+say_flood (void)
+{
+  int fd = open_ctrl_port_or_log ();
+  if (fd < 0)
+    return;
+  static char block[64 * 1024];
+  memset (block, 'x', sizeof block - 1);
+  for (int i = 0; i < 48; i++) /* 3 MiB without a newline */
+    say (fd, block);
+  say (fd, "\nafter\n");
+  /* 4096 lines of 16 bytes per write (a 64 KiB write, plus its NUL) */
+  static char lines[64 * 1024 + 1];
+  for (size_t off = 0; off < sizeof lines - 1; off += 16)
+    memcpy (lines + off, "{\"t\":\"flooded\"}\n", 16);
+  long blocks = flood_mb () * 16;
+  for (long i = 0; i < blocks; i++)
+    say (fd, lines);
+  say (fd, "\ndone\n");
+  fsync (fd);
+  close (fd);
+}
+
 int
 main (void)
 {
@@ -218,6 +258,12 @@ main (void)
   else if (strcmp (mode, "topo") == 0)
     {
       say_topology ();
+      sync ();
+      reboot (RB_POWER_OFF);
+    }
+  else if (strcmp (mode, "flood") == 0)
+    {
+      say_flood ();
       sync ();
       reboot (RB_POWER_OFF);
     }
