@@ -35,6 +35,15 @@ typedef enum
   KTSTR_BACKEND_ERROR_NOT_PREFERRED, /* --backend=auto: runs here, but not well enough */
 } KtstrBackendError;
 
+/* The most console bytes a VM may write: the guest is untrusted, and a
+ * kernel or program that never stops printing would fill the disk (the
+ * console log is kept with the sidecar) and the host's memory (it is read
+ * for the verdict).  A boot at loglevel 6 writes well under 1 MiB.  Past
+ * it (or KtstrVmConfig.console_max) the kvm backend drops the rest and
+ * the qemu backend, whose QEMU writes the file itself, stops the VM within
+ * a second. */
+#define KTSTR_CONSOLE_MAX (64 * 1024 * 1024)
+
 typedef enum
 {
   KTSTR_ACCEL_AUTO = 0,
@@ -71,7 +80,8 @@ typedef struct
   guint timeout_s;          /* wall budget from launch to the end of the VM */
   KtstrVmLineFunc on_line;
   gpointer user_data;
-  gboolean verbose; /* echo the console to stderr as it arrives */
+  gboolean verbose;  /* echo the console to stderr as it arrives */
+  gsize console_max; /* console bytes allowed; 0: KTSTR_CONSOLE_MAX */
 } KtstrVmConfig;
 
 typedef struct

@@ -83,7 +83,8 @@ typedef struct
   char *last_line;
   char *workdir;
   char *console;
-  gint64 wait_us; /* wall time of backend->wait */
+  gint64 wait_us;    /* wall time of backend->wait */
+  gsize console_max; /* set before boot_run; 0: the default */
   gboolean ok;
   GError *error;
 } Boot;
@@ -148,6 +149,7 @@ boot_run_once (Boot *boot, const char *kernel, const char *mode, const char *top
   config.memory_mb = 512;
   config.workdir = boot->workdir;
   config.console_path = boot->console;
+  config.console_max = boot->console_max;
   config.accel = accel;
   config.timeout_s = timeout_s;
   config.on_line = on_line;
@@ -220,8 +222,10 @@ boot_run (Boot *boot, const char *kernel, const char *mode, const char *topology
     {
       g_test_message ("%s: the guest kernel died of the TCG code-patching race; booting again",
                       mode);
+      gsize console_max = boot->console_max;
       boot_clear (boot);
       *boot = (Boot){ 0 };
+      boot->console_max = console_max;
       boot_run_once (boot, kernel, mode, topology, accel, timeout_s);
     }
 }
@@ -350,6 +354,28 @@ test_flood (void)
   /* The host keeps none of it (the test keeps the first lines): far less
    * than was sent. */
   g_assert_cmpuint (peak_rss_kib () - MIN (peak_rss_kib (), peak_before), <, FLOOD_MB * 1024 / 2);
+  boot_clear (&boot);
+}
+
+/* A guest that never stops writing its console is stopped once the file
+ * passes the VM's console bound, long before its deadline. */
+static void
+test_console_bound (void)
+{
+  Boot boot = { .console_max = 1024 * 1024 };
+  if (!vm_tests_enabled ())
+    return;
+  boot_run (&boot, env.kernel, "chatter", "1n1l2c1t", KTSTR_ACCEL_TCG, 240);
+  GStatBuf st;
+  g_assert_cmpint (g_stat (boot.console, &st), ==, 0);
+  g_test_message ("chatter: stopped after %.1f s with %.2f MiB of console (bound 1 MiB)",
+                  boot.wait_us / 1e6, st.st_size / 1048576.0);
+  g_assert_true (boot.ok);
+  g_assert_cmpint (boot.result.end, ==, KTSTR_VM_END_CRASHED);
+  g_assert_cmpstr (boot.result.end_detail, ==,
+                   "stopped by the host: the guest wrote more than 1024 KiB to its console");
+  g_assert_cmpint (boot.result.end_us - boot.result.launch_us, <, 200 * G_USEC_PER_SEC);
+  g_assert_cmpint (st.st_size, >, 1024 * 1024);
   boot_clear (&boot);
 }
 
@@ -676,6 +702,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-boot/silent-reset", test_silent_reset);
   g_test_add_func ("/qemu-boot/topology", test_topology);
   g_test_add_func ("/qemu-boot/flood", test_flood);
+  g_test_add_func ("/qemu-boot/console-bound", test_console_bound);
   g_test_add_func ("/qemu-boot/qemu-killed", test_qemu_killed);
   g_test_add_func ("/qemu-boot/auto-probe", test_auto_probe);
   g_test_add_func ("/qemu-boot/auto-probe-silent-kvm", test_auto_probe_silent_kvm);

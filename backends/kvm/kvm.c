@@ -32,6 +32,8 @@ struct _KtstrVm
 
   KtstrKvmMachine *machine;
   FILE *console;
+  gsize console_max;   /* see KtstrVmConfig */
+  gsize console_bytes; /* written to it; console_max + 1 once cut */
   char *command_line;
 
   GMutex lock;
@@ -53,7 +55,18 @@ on_console (const guint8 *data, gsize len, gpointer user_data)
 {
   KtstrVm *vm = user_data;
   g_mutex_lock (&vm->lock);
-  if (vm->console != NULL)
+  /* Up to console_max bytes; the rest is dropped, saying so once. */
+  if (vm->console != NULL && vm->console_bytes + len > vm->console_max)
+    {
+      if (vm->console_bytes <= vm->console_max)
+        fprintf (vm->console,
+                 "\n[ktstr: console cut: the guest wrote more than %" G_GSIZE_FORMAT " KiB]\n",
+                 vm->console_max >> 10);
+      vm->console_bytes = vm->console_max + 1;
+      len = 0;
+    }
+  vm->console_bytes += len;
+  if (vm->console != NULL && len > 0)
     {
       fwrite (data, 1, len, vm->console);
       /* Line by line, so a log being followed shows a hang as it happens. */
@@ -239,6 +252,7 @@ kvm_prepare (const KtstrVmConfig *config, GError **error)
   vm->kernel_path = g_strdup (config->kernel_path);
   vm->initramfs_path = g_strdup (config->initramfs_path);
   vm->console_path = g_strdup (config->console_path);
+  vm->console_max = config->console_max != 0 ? config->console_max : KTSTR_CONSOLE_MAX;
   vm->topology = config->topology;
   vm->memory_mb = config->memory_mb;
   vm->timeout_s = config->timeout_s;

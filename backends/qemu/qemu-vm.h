@@ -53,6 +53,7 @@ struct _KtstrVm
   GCancellable *cancellable;
   KtstrQmp *qmp;
   GIOStream *ctrl;
+  gsize console_max; /* see KtstrVmConfig */
   GString *ctrl_buf;
   gboolean is_ctrl_cut; /* dropping the rest of a line cut at KTSTR_PROTO_LINE_MAX */
   GString *stderr_tail;

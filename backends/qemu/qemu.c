@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "backends/backend.h"
@@ -189,6 +190,7 @@ qemu_prepare (const KtstrVmConfig *config, GError **error)
   vm->initramfs_path = g_strdup (config->initramfs_path);
   vm->cmdline = g_strdup (config->cmdline);
   vm->console_path = g_strdup (config->console_path);
+  vm->console_max = config->console_max != 0 ? config->console_max : KTSTR_CONSOLE_MAX;
   vm->qmp_path = g_build_filename (config->workdir, "qmp.sock", NULL);
   vm->ctrl_path = g_build_filename (config->workdir, "ctrl.sock", NULL);
   vm->topology = config->topology;
@@ -248,6 +250,15 @@ qemu_launch (KtstrVm *vm, GError **error)
   return ok;
 }
 
+/* Whether the guest wrote more than its console allows (QEMU writes the
+ * file; the host can only watch it grow). */
+static gboolean
+console_is_full (const KtstrVm *vm)
+{
+  struct stat st;
+  return stat (vm->console_path, &st) == 0 && (gsize)st.st_size > vm->console_max;
+}
+
 static gboolean
 qemu_wait (KtstrVm *vm, GError **error)
 {
@@ -283,6 +294,16 @@ qemu_wait (KtstrVm *vm, GError **error)
                                vm->exit_desc, why));
           break;
         }
+      if (console_is_full (vm))
+        {
+          ktstr_qemu_vm_set_end (
+              vm, KTSTR_VM_END_CRASHED,
+              g_strdup_printf ("stopped by the host: the guest wrote more than %" G_GSIZE_FORMAT
+                               " KiB to its console",
+                               vm->console_max >> 10));
+          ktstr_qemu_vm_send_quit (vm);
+          break;
+        }
       if (now >= vm->deadline_us)
         {
           ktstr_qemu_vm_set_end (
@@ -293,6 +314,8 @@ qemu_wait (KtstrVm *vm, GError **error)
         }
       if (vm->is_probing)
         wake = MIN (wake, vm->probe_until_us);
+      /* Look at the console's size at least once a second. */
+      wake = MIN (wake, now + G_USEC_PER_SEC);
       ktstr_qemu_vm_iterate (vm, wake);
     }
   if (vm->proc != NULL && !vm->has_exited)

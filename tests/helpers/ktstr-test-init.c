@@ -12,6 +12,8 @@
  *           "node N LIST" per NUMA node) on the port, power off
  *   flood   a hostile guest: one 3 MiB line, "after", then "ktstr_flood_mb=N"
  *           (default 64) MiB of short lines, "done", power off
+ *   chatter a hostile guest: say hello once, then write to the console
+ *           without end
  * Plain libc, no GLib: it runs in an initramfs with nothing else in it.
  */
 #include <dirent.h>
@@ -266,6 +268,16 @@ main (void)
       say_flood ();
       sync ();
       reboot (RB_POWER_OFF);
+    }
+  else if (strcmp (mode, "chatter") == 0)
+    {
+      say_hello (1);
+      int fd = open ("/dev/console", O_WRONLY | O_CLOEXEC);
+      static char text[4096];
+      memset (text, 'c', sizeof text - 2);
+      text[sizeof text - 2] = '\n';
+      for (; fd >= 0;)
+        say (fd, text);
     }
   else if (strcmp (mode, "silent") == 0)
     reboot (RB_AUTOBOOT);
