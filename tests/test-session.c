@@ -180,6 +180,53 @@ test_flood (void)
   g_rmdir (dir);
 }
 
+static KtstrTestDef *
+load_def (const char *dir, const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, "t.ktstr", NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_autoptr (GError) error = NULL;
+  KtstrTestDef *def = ktstr_testdef_load (path, &error);
+  g_assert_no_error (error);
+  g_unlink (path);
+  return def;
+}
+
+/* A host deadline that the boot used up is said to be too short, not a
+ * hang; one that passed long after the scenario should have ended is a
+ * hang. */
+static void
+test_deadline_too_short (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ktstr-session-XXXXXX", NULL);
+  g_autoptr (KtstrTestDef) def = load_def (
+      dir, "[test]\nname=short\nduration_ms=3000\nsettle_ms=500\n[cgroup a]\nwork=CpuSpin\n");
+  g_rmdir (dir);
+  KtstrTopology topo;
+  g_assert_cmpint (ktstr_topology_parse ("1n1l1c1t", &topo, NULL, 0), ==, 0);
+  g_autoptr (KtstrSession) s = ktstr_session_new ();
+  ktstr_session_feed (s, "{\"t\":\"hello\",\"kernel\":\"6.12\"}");
+  KtstrVmResult vm = { 0 };
+  vm.end = KTSTR_VM_END_TIMEOUT;
+  /* --timeout 12: hello after 10.5 s, killed at 12 s. */
+  vm.launch_us = s->hello_us - 10500000;
+  vm.end_us = s->hello_us + 1500000;
+  g_autoptr (KtstrVerdict) v = ktstr_verdict_decide (def, &topo, s, &vm, "", NULL);
+  g_assert_cmpint (v->outcome, !=, KTSTR_OUTCOME_PASS);
+  g_assert_nonnull (strstr (v->report, "deadline too short: the boot took 10.5 s of the 12.0 s "
+                                       "host deadline, leaving 1.5 s for a scenario of 3.5 s; "
+                                       "give a longer --timeout (or leave it out)"));
+  g_assert_null (strstr (v->report, "hang"));
+
+  /* Hello after 10 s, killed 60 s later: the scenario had its time. */
+  vm.launch_us = s->hello_us - 10000000;
+  vm.end_us = s->hello_us + 60000000;
+  g_autoptr (KtstrVerdict) hang = ktstr_verdict_decide (def, &topo, s, &vm, "", NULL);
+  g_assert_nonnull (
+      strstr (hang->report, "hang: the guest did not finish before the host deadline"));
+  g_assert_null (strstr (hang->report, "deadline too short"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -189,5 +236,6 @@ main (int argc, char **argv)
   g_test_add_func ("/session/bounds/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/session/bounds/overlong-line", test_overlong_line);
   g_test_add_func ("/session/bounds/flood", test_flood);
+  g_test_add_func ("/session/verdict/deadline-too-short", test_deadline_too_short);
   return g_test_run ();
 }

@@ -183,6 +183,26 @@ append_timeline (GString *out, const KtstrSession *s)
     }
 }
 
+/* When the host deadline passed because the boot left too little of it
+ * for the scenario (a short --timeout, a slow boot), that, not a hang, is
+ * what happened: the reason, else NULL. */
+static char *
+deadline_too_short (const KtstrTestDef *def, const KtstrSession *s, const KtstrVmResult *vm)
+{
+  if (!s->has_hello || s->hello_us <= vm->launch_us || vm->launch_us <= 0
+      || vm->end_us < s->hello_us)
+    return NULL;
+  gint64 scenario_ms = (gint64)def->settle_ms + (gint64)ktstr_testdef_run_ms (def);
+  gint64 left_ms = (vm->end_us - s->hello_us) / 1000;
+  if (left_ms >= scenario_ms)
+    return NULL;
+  return g_strdup_printf ("deadline too short: the boot took %.1f s of the %.1f s host deadline, "
+                          "leaving %.1f s for a scenario of %.1f s; give a longer --timeout (or "
+                          "leave it out)",
+                          (s->hello_us - vm->launch_us) / 1e6, (vm->end_us - vm->launch_us) / 1e6,
+                          left_ms / 1e3, scenario_ms / 1e3);
+}
+
 KtstrVerdict *
 ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, const KtstrSession *s,
                       const KtstrVmResult *vm, const char *console_text, const char *backend_error)
@@ -191,6 +211,7 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, co
   g_autoptr (GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) details = ktstr_details_new ();
   g_autofree char *panic_line = NULL;
+  g_autofree char *short_deadline = NULL;
   v->stats = ktstr_scenario_stats_new ();
   v->payload_metrics = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_payload_metrics_free);
 
@@ -220,6 +241,9 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, co
                                       ktstr_vm_end_to_string (vm->end)));
   else if (sched_start != NULL)
     g_ptr_array_add (reasons, g_steal_pointer (&sched_start));
+  else if (vm->end == KTSTR_VM_END_TIMEOUT && !s->is_done
+           && (short_deadline = deadline_too_short (def, s, vm)) != NULL)
+    g_ptr_array_add (reasons, g_steal_pointer (&short_deadline));
   else if (vm->end == KTSTR_VM_END_TIMEOUT && !s->is_done)
     g_ptr_array_add (reasons,
                      g_strdup_printf ("hang%s: the guest did not finish before the host deadline; "

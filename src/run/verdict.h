@@ -5,6 +5,8 @@
  *   kernel panic   the platform reported one (pvpanic) or the console shows
  *                  "Kernel panic - not syncing"
  *   boot failure   the guest agent never said hello
+ *   deadline too short  the host deadline passed, the boot having left
+ *                  less of it than the scenario takes (--timeout too short)
  *   hang           the host deadline passed before the agent finished
  *   agent error    the agent could not set up or run the scenario
  *   incomplete     the VM ended before the agent said done
