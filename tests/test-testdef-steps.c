@@ -187,8 +187,9 @@ static const struct
     "policy=fifo:100: fifo needs a priority from 1 to 99" },
   { "[cgroup a]\nwork=PipeIo\nworkers=3\n", 5, "cgroup a", "workers",
     "work type PipeIo runs in groups of 2 workers" },
-  /* workers= comes from [test]: the cgroup's own line is its header. */
-  { "[test]\nworkers=3\n[cgroup a]\nwork=PipeIo\n", 5, "cgroup a", "workers",
+  /* workers= comes from [test] (TEXT continues it; a group given twice is
+   * refused): the cgroup's own line is its header. */
+  { "workers=3\n[cgroup a]\nwork=PipeIo\n", 4, "cgroup a", "workers",
     "work type PipeIo runs in groups of 2 workers; 3 workers is not a multiple of 2" },
   /* [work CGROUP/LABEL]: parameters and options under their own names. */
   { "[cgroup a]\n[work a/p]\ntype=PipeIo\nworkers=2\nburst_iters=9999999999\n", 7, "work a/p",

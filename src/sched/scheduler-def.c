@@ -212,9 +212,9 @@ ktstr_scheduler_def_load (const char *path, GError **error)
         return NULL;
       if (g_key_file_has_key (kf, "constraints", "requires_smt", NULL))
         {
-          g_autoptr (GError) local = NULL;
-          d->requires_smt = g_key_file_get_boolean (kf, "constraints", "requires_smt", &local);
-          if (local != NULL)
+          g_autoptr (GError) smt_error = NULL;
+          d->requires_smt = g_key_file_get_boolean (kf, "constraints", "requires_smt", &smt_error);
+          if (smt_error != NULL)
             return invalid (error, path, "constraints", "requires_smt", "expected true or false"),
                    NULL;
         }

@@ -1,9 +1,9 @@
-/* Fuzzes the guest agent's plan parser (the format in common/proto.h), the
- * very code the host also uses to check test files. */
+/* Fuzzes the plan grammar (common/plan.h, the format in common/proto.h):
+ * the parser the guest agent runs and the host uses to check test files. */
 #include "config.h"
 
 #include "fuzz-util.h"
-#include "guest-init/plan.h"
+#include "common/plan.h"
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
@@ -16,7 +16,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   static KtstrPlan plan;
-  KtstrError err;
+  KtstrPlanError err;
   if (size > KTSTR_PLAN_MAX_BYTES)
     return 0;
   g_autofree char *text = ktstr_fuzz_strndup (data, size);

@@ -1,11 +1,11 @@
 /* Fuzzes the test-file loader: a .ktstr keyfile as a user writes it,
- * checked with the guest's own plan grammar and rendered to the plan the
- * agent reads.  A file the loader accepts must render to a plan the
- * agent's parser accepts too. */
+ * checked with the plan grammar host and guest share (common/plan.h) and
+ * rendered to the plan the agent reads.  A file the loader accepts must
+ * render to a plan the grammar accepts too. */
 #include "config.h"
 
 #include "fuzz-util.h"
-#include "guest-init/plan.h"
+#include "common/plan.h"
 #include "testdef/testdef.h"
 
 int
@@ -28,9 +28,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   g_autofree char *plan_text = ktstr_testdef_to_plan (def, def->topology, 60000);
   static KtstrPlan plan;
-  KtstrError err;
-  if (ktstr_plan_parse (plan_text, &plan, &err) != 0)
-    g_error ("an accepted test file renders a plan the agent refuses: %s\n%s", err.msg, plan_text);
+  KtstrPlanError perr;
+  if (ktstr_plan_parse (plan_text, &plan, &perr) != 0)
+    {
+      KtstrError err;
+      ktstr_plan_error_text (&perr, &err);
+      g_error ("an accepted test file renders a plan the agent refuses: %s\n%s", err.msg,
+               plan_text);
+    }
   (void)ktstr_testdef_run_ms (def);
   return 0;
 }
