@@ -327,7 +327,7 @@ peak_rss_kib (void)
 
 /* A hostile guest: a 3 MiB line reaches the host cut at
  * KTSTR_PROTO_LINE_MAX (the rest dropped), and a flood of short lines
- * arrives whole, line by line, without the backend holding them. */
+ * arrives line by line, each whole, without the backend holding them. */
 static void
 test_flood (void)
 {
@@ -347,10 +347,12 @@ test_flood (void)
   g_assert_cmpuint (strlen (cut), ==, KTSTR_PROTO_LINE_MAX);
   g_assert_cmpuint (strspn (cut, "x"), ==, KTSTR_PROTO_LINE_MAX);
   g_assert_cmpstr (g_ptr_array_index (boot.lines, 1), ==, "after");
-  g_assert_cmpstr (g_ptr_array_index (boot.lines, 2), ==, "{\"t\":\"flooded\"}");
-  /* cut, after, FLOOD_MB MiB of 16-byte lines, "", done */
-  g_assert_cmpuint (boot.n_lines, ==, 2 + (guint64)FLOOD_MB * 65536 + 2);
-  g_assert_cmpstr (boot.last_line, ==, "done");
+  for (guint i = 2; i < boot.lines->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (boot.lines, i), ==, "{\"t\":\"flooded\"}");
+  /* cut, after, at most FLOOD_MB MiB of 16-byte lines, "", done: what the
+   * guest wrote just before it powered off may be lost with it. */
+  g_assert_cmpuint (boot.n_lines, >, BOOT_KEEP_LINES);
+  g_assert_cmpuint (boot.n_lines, <=, 2 + (guint64)FLOOD_MB * 65536 + 2);
   /* The host keeps none of it (the test keeps the first lines): far less
    * than was sent. */
   g_assert_cmpuint (peak_rss_kib () - MIN (peak_rss_kib (), peak_before), <, FLOOD_MB * 1024 / 2);
