@@ -9,6 +9,10 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kernel/kconfig.h"
 #include "kernel/kernel-build.h"
@@ -342,6 +346,74 @@ store_entry (Fixture *f, const char *key, const char *version, const char *kc, g
   g_assert_no_error (error);
 }
 
+#define STORE_ROUNDS 100
+
+/* Two processes storing one key at once, as two `ktstr kernel build` of
+ * one tree would: every store succeeds, the entry is always whole, and no
+ * temporary directory is left. */
+static void
+test_concurrent_store (Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *key = "local-ddddddd-x86_64-kc-same";
+  pid_t peer = fork ();
+  g_assert_cmpint (peer, >=, 0);
+  if (peer == 0)
+    {
+      for (guint i = 0; i < STORE_ROUNDS; i++)
+        store_entry (f, key, "6.12.9", "11111111", 400);
+      _exit (0);
+    }
+  for (guint i = 0; i < STORE_ROUNDS; i++)
+    store_entry (f, key, "6.12.9", "11111111", 400);
+  int status;
+  g_assert_cmpint (waitpid (peer, &status, 0), ==, peer);
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) entries = ktstr_cache_list (f->cache, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 1);
+  const KtstrCacheEntry *e = entries->pdata[0];
+  g_assert_cmpstr (e->version, ==, "6.12.9");
+  for (const char *const *name = (const char *[]){ "bzImage", "config", "metadata.json", NULL };
+       *name; name++)
+    {
+      g_autofree char *path = g_build_filename (f->cache, key, *name, NULL);
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+    }
+  g_autoptr (GDir) d = g_dir_open (f->cache, 0, NULL);
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    g_assert_false (g_str_has_prefix (name, ".store-"));
+
+  /* The swap waits for the key's lock: a store started while another
+   * process holds it finishes only once it is released. */
+  g_autofree char *lock_path = g_strconcat (f->cache, "/.", key, ".lock", NULL);
+  int lock = open (lock_path, O_RDWR | O_CLOEXEC);
+  g_assert_cmpint (lock, >=, 0);
+  g_assert_cmpint (flock (lock, LOCK_EX), ==, 0);
+  peer = fork ();
+  g_assert_cmpint (peer, >=, 0);
+  if (peer == 0)
+    {
+      close (lock); /* its copy would hold the lock for the child too */
+      store_entry (f, key, "6.12.10", "11111111", 500);
+      _exit (0);
+    }
+  g_usleep (500000);
+  g_assert_cmpint (waitpid (peer, &status, WNOHANG), ==, 0);
+  g_autoptr (KtstrCacheEntry) before = ktstr_cache_lookup (f->cache, key, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (before->version, ==, "6.12.9");
+  close (lock);
+  g_assert_cmpint (waitpid (peer, &status, 0), ==, peer);
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  g_autoptr (KtstrCacheEntry) after = ktstr_cache_lookup (f->cache, key, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (after->version, ==, "6.12.10");
+}
+
 static void
 test_resolve (Fixture *f, gconstpointer data)
 {
@@ -524,6 +596,7 @@ main (int argc, char **argv)
   ADD ("/kernel-build/not-a-tree", test_not_a_tree, FALSE);
   ADD ("/kernel-build/tarball", test_tarball, FALSE);
   ADD ("/kernel-build/resolve/version-and-key", test_resolve, FALSE);
+  ADD ("/kernel-build/cache/concurrent-store", test_concurrent_store, FALSE);
   ADD ("/kernel-build/cli/list", test_list, FALSE);
   ADD ("/kernel-build/cli/clean", test_clean, FALSE);
   g_test_add_func ("/kernel-build/cache-root", test_cache_root);

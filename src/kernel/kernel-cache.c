@@ -4,10 +4,12 @@
 #include "util/json-util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "record/rundir.h"
@@ -280,25 +282,44 @@ ktstr_cache_store (const char *root, KtstrCacheEntry *e, const char *image, cons
       ktstr_rm_rf (tmpl, NULL);
       return FALSE;
     }
+  /* Two builds of one key (two `ktstr kernel build` at once) each made
+   * their own entry; the swap below takes two renames, so it runs under
+   * an exclusive flock of the key: the last one to finish wins, whole. */
+  g_autofree char *lock_path = g_strconcat (root, "/.", e->key, ".lock", NULL);
+  int lock = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || flock (lock, LOCK_EX) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_IO,
+                   "cannot lock the kernel cache entry '%s' (%s): %s", e->key, lock_path,
+                   g_strerror (saved));
+      if (lock >= 0)
+        close (lock);
+      ktstr_rm_rf (tmpl, NULL);
+      return FALSE;
+    }
   /* Replace an existing entry: move it aside first, since rename(2) onto
    * a non-empty directory fails. */
+  gboolean ok = FALSE;
   if (g_file_test (dest, G_FILE_TEST_EXISTS) && rename (dest, old) != 0)
     {
       int saved = errno;
       g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_IO,
                    "cannot replace cached kernel '%s': %s", dest, g_strerror (saved));
-      ktstr_rm_rf (tmpl, NULL);
-      return FALSE;
     }
-  if (rename (tmpl, dest) != 0)
+  else if (rename (tmpl, dest) != 0)
     {
       int saved = errno;
       g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_IO,
                    "cannot move the new kernel into '%s': %s", dest, g_strerror (saved));
-      ktstr_rm_rf (tmpl, NULL);
-      return FALSE;
+      rename (old, dest); /* put the old entry back */
     }
-  ktstr_rm_rf (old, NULL);
+  else
+    ok = TRUE;
+  close (lock);
+  ktstr_rm_rf (ok ? old : tmpl, NULL);
+  if (!ok)
+    return FALSE;
   g_free (e->path);
   e->path = g_steal_pointer (&dest);
   g_free (e->image);
