@@ -38,8 +38,13 @@ ktstr_topology_parse (const char *label, KtstrTopology *out, char *err, size_t e
         return fail (err, err_len, label, "each part must start with a number");
       errno = 0;
       unsigned long v = strtoul (p, &end, 10);
-      if (errno != 0 || v == 0 || v > 100000)
+      if (errno == 0 && v == 0)
         return fail (err, err_len, label, "each count must be at least 1");
+      /* Far above every per-part limit below, whose messages say more. */
+      if (errno != 0 || v > 100000)
+        return fail (err, err_len, label,
+                     "a count is far too large (the limits: 16 NUMA nodes, "
+                     "64 LLCs, 64 cores per LLC, 4 threads per core)");
       if (*end != suffixes[i])
         return fail (err, err_len, label, "parts must come in the order n, l, c, t");
       vals[i] = (unsigned)v;

@@ -28,6 +28,25 @@ test_parse_invalid (void)
       g_assert_cmpint (ktstr_topology_parse (bad[i], &t, err, sizeof err), ==, -1);
       g_assert_nonnull (strstr (err, "invalid topology"));
     }
+
+  /* What is wrong is said: a zero count, a count past every limit. */
+  static const struct
+  {
+    const char *label, *message;
+  } said[] = {
+    { "0n1l1c1t", "each count must be at least 1" },
+    { "99999999999n1l1c1t", "a count is far too large (the limits: 16 NUMA nodes" },
+    { "99999999999999999999999n1l1c1t", "a count is far too large" },
+    { "1n1l1000c1t", "at most 64 cores per LLC" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (said); i++)
+    {
+      KtstrTopology t;
+      char err[256] = "";
+      g_assert_cmpint (ktstr_topology_parse (said[i].label, &t, err, sizeof err), ==, -1);
+      if (strstr (err, said[i].message) == NULL)
+        g_error ("'%s': '%s' does not say '%s'", said[i].label, err, said[i].message);
+    }
 }
 
 int
