@@ -147,9 +147,13 @@ test_flood (void)
                     lines * (line->len + 1) + strlen (hello) + strlen (done) + 2);
   g_assert_false (s->is_done); /* "done" came after the bound: dropped too */
   g_assert_cmpuint (s->logs->len, ==, KTSTR_SESSION_KEEP_MAX);
-  /* What the host holds grows with the bound, not with what was sent. */
+  /* What the host holds grows with the bound, not with what was sent.
+   * AddressSanitizer keeps freed memory in quarantine (256 MiB), so the
+   * figure means nothing under it. */
+#if !defined(__SANITIZE_ADDRESS__)
   g_assert_cmpuint (rss_after - MIN (rss_after, rss_before), <,
                     2 * (KTSTR_PROTO_SESSION_MAX >> 10));
+#endif
 
   g_autofree char *dir = g_dir_make_tmp ("ktstr-session-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "flood.ktstr", NULL);
