@@ -1,8 +1,8 @@
 /* `ktstr test --shard`, `--list-variants` and `--json` end to end where
- * no VM boots (the kernel is /bin/true, so a test that did boot would
- * fail): bad I/N refused naming the value, the listing's partition
- * covering the run once and unchanged by the order of the arguments, a
- * shard running only its part, and the JSON documents scripts read. */
+ * no VM boots (the kernel is tests/data/boot/fake-bzImage, a complete
+ * boot header with nothing to boot, so a test that did boot would fail): bad I/N refused naming the
+ * value, the listing's partition covering the run once and unchanged by the order of the arguments,
+ * a shard running only its part, and the JSON documents scripts read. */
 #include "config.h"
 
 #include <json-glib/json-glib.h>
@@ -26,14 +26,15 @@ cli_run_clear (CliRun *r)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
 
-/* Runs `ktstr test --kernel=/bin/true ARGS…` in CWD. */
+/* Runs `ktstr test --kernel=FAKE-BZIMAGE ARGS…` in CWD. */
 static void
 cli_run (CliRun *r, const char *cwd, const char *const *args)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (argv, g_build_filename (ktstr_vm_test_builddir (), "src", "ktstr", NULL));
   g_ptr_array_add (argv, g_strdup ("test"));
-  g_ptr_array_add (argv, g_strdup ("--kernel=/bin/true"));
+  g_autofree char *fake = g_test_build_filename (G_TEST_DIST, "data", "boot", "fake-bzImage", NULL);
+  g_ptr_array_add (argv, g_strconcat ("--kernel=", fake, NULL));
   for (const char *const *a = args; *a; a++)
     g_ptr_array_add (argv, g_strdup (*a));
   g_ptr_array_add (argv, NULL);
