@@ -72,6 +72,9 @@ typedef struct
   KtstrVmLineFunc on_line;
   gpointer user_data;
   gboolean verbose; /* echo the console to stderr as it arrives */
+  /* Back guest RAM with memory this process maps too, so the host monitor
+   * can read the guest kernel's state (guest_access below). */
+  gboolean share_ram;
 } KtstrVmConfig;
 
 typedef struct
@@ -92,6 +95,24 @@ typedef struct
 void ktstr_vm_result_clear (KtstrVmResult *result);
 
 typedef struct _KtstrVm KtstrVm; /* backend-private */
+
+/* Guest RAM as this process maps it, and the host threads running the
+ * vCPUs (for their CPU time). */
+typedef struct
+{
+  guint64 gpa;
+  guint64 size;
+  guint8 *hva;
+} KtstrVmRamRegion;
+
+typedef struct
+{
+  GArray *regions;   /* KtstrVmRamRegion; the memory stays mapped until cleanup */
+  int pid;           /* the process of the vCPU threads */
+  GArray *vcpu_tids; /* int per vCPU index; empty when unknown */
+} KtstrVmGuestAccess;
+
+void ktstr_vm_guest_access_clear (KtstrVmGuestAccess *access);
 
 typedef struct
 {
@@ -116,6 +137,14 @@ typedef struct
    * booting one (forced by the environment, or already found to work).
    * Capacity planning (the gauntlet) sizes VMs on it. */
   const char *(*expected_accel) (void);
+  /* The vCPU threads and, when the VM was prepared with share_ram, guest
+   * RAM shared with this process (else no regions), from the guest's first
+   * control line until cleanup.  FALSE with *WHY when the VM is gone. */
+  gboolean (*guest_access) (KtstrVm *vm, KtstrVmGuestAccess *out, char **why);
+  /* Writes LINE and a newline to the guest agent's control channel (the
+   * host -> guest commands of common/proto.h).  Safe from any thread
+   * between launch and cleanup; dropped when the channel is closed. */
+  void (*send_to_guest) (KtstrVm *vm, const char *line);
 } KtstrBackend;
 
 /* Looks a backend up by name ("qemu", "kvm"); "auto" picks the best one
