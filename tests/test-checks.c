@@ -185,7 +185,7 @@ test_keyfile_unknown_key (void)
       "max_p99_wake_latency_ns, max_wake_latency_cv, min_iteration_rate, "
       "max_migration_ratio, max_imbalance_ratio, max_local_dsq_depth, fail_on_stall, "
       "sustained_samples, max_fallback_rate, max_keep_last_rate, min_page_locality, "
-      "max_cross_node_migration_ratio, max_slow_tier_ratio)",
+      "max_cross_node_migration_ratio, max_slow_tier_ratio, watchdog_timeout_s)",
       path);
   g_assert_cmpstr (error->message, ==, want);
 

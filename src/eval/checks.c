@@ -56,7 +56,8 @@ typedef struct
   X (max_keep_last_rate, FIELD_DOUBLE)                                                             \
   X (min_page_locality, FIELD_DOUBLE)                                                              \
   X (max_cross_node_migration_ratio, FIELD_DOUBLE)                                                 \
-  X (max_slow_tier_ratio, FIELD_DOUBLE)
+  X (max_slow_tier_ratio, FIELD_DOUBLE)                                                            \
+  X (watchdog_timeout_s, FIELD_U64)
 
 #define FIELD_ENTRY(name, type) { #name, type, offsetof (KtstrChecks, name) },
 #define NAME_ENTRY(name, type) #name,

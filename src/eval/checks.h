@@ -23,8 +23,10 @@
  *                 CrossNodeMigration (values from aggregate.h; a cgroup
  *                 with migrations but no pages fails as inconsistent).
  * Limits are inclusive: a value equal to its threshold passes.
- * The monitor fields (max_imbalance_ratio ... max_keep_last_rate) and
- * max_slow_tier_ratio are carried and merged but not evaluated here. */
+ * The monitor fields (max_imbalance_ratio ... max_keep_last_rate, and
+ * watchdog_timeout_s, the sched_ext watchdog timeout the host monitor
+ * imposes) are judged by src/monitor; max_slow_tier_ratio is carried and
+ * merged but not evaluated. */
 #ifndef KTSTR_CHECKS_H
 #define KTSTR_CHECKS_H
 
@@ -86,6 +88,7 @@ typedef struct
   KtstrCheckDouble min_page_locality;
   KtstrCheckDouble max_cross_node_migration_ratio;
   KtstrCheckDouble max_slow_tier_ratio;
+  KtstrCheckU64 watchdog_timeout_s; /* monitor: unset = the scheduler's own timeout */
 } KtstrChecks;
 
 /* The first layer: not_starved on, spread 15 %, gap 2000 ms (release

@@ -34,6 +34,9 @@ typedef struct
   guint64 agent_cpu_ns;
   guint64 agent_span_ms;
   KtstrSchedRecord *sched; /* the scheduler under test; never NULL */
+  /* The run's monitor (borrowed, may be NULL): "mon" and "progstat"
+   * messages go there (monitor/monitor.h). */
+  struct _KtstrMonitor *monitor;
 } KtstrSession;
 
 KtstrSession *ktstr_session_new (void);
