@@ -27,9 +27,10 @@
  * pipe_io and futex_ping_pong 5 trials each under scx_qmap, cpuset_numa 5
  * trials; each value is the median CV over the configurations where the
  * metric varied (page locality only varies on the NUMA test).  NAN: no run
- * produced the metric (the five monitor metrics need the scheduler
- * monitor, which ktstr does not run yet; cross-node migrations stayed 0),
- * so compare cannot estimate their trials and says so.  Under KVM, or on
+ * produced the metric (the monitor metrics were measured before ktstr ran
+ * the scheduler monitor; cross-node migrations stayed 0), so compare
+ * cannot estimate their trials and says so: rerun `ktstr-stats noise`.
+ * After the Rust registry's 19, the monitor metrics ktstr adds.  Under KVM, or on
  * a quiet host, the noise is lower: measure yours with `ktstr-stats
  * noise`. */
 static const KtstrMetricDef registry[KTSTR_METRIC_COUNT] = {
@@ -63,6 +64,15 @@ static const KtstrMetricDef registry[KTSTR_METRIC_COUNT] = {
     0.71 },
   { KTSTR_METRIC_WORST_CROSS_NODE_MIGRATION_RATIO, "worst_cross_node_migration_ratio", LOWER, 0.05,
     0.20, "", FALSE, LIN, NAN },
+  /* ktstr's monitor metrics, which the Rust registry lacks.  Gates: a
+   * quarter of an even load, one task of DSQ backlog on average, 10 ms of
+   * runqueue wait per second, 200 ns per BPF callback. */
+  { KTSTR_METRIC_AVG_IMBALANCE_RATIO, "avg_imbalance_ratio", LOWER, 0.25, 0.25, "x", FALSE, LOGS,
+    NAN },
+  { KTSTR_METRIC_AVG_DSQ_DEPTH, "avg_dsq_depth", LOWER, 1.0, 0.50, "", FALSE, LIN, NAN },
+  { KTSTR_METRIC_RUN_DELAY_MS_PER_S, "run_delay_ms_per_s", LOWER, 10.0, 0.25, "ms/s", FALSE, LOGS,
+    NAN },
+  { KTSTR_METRIC_BPF_NS_PER_CALL, "bpf_ns_per_call", LOWER, 200.0, 0.25, "ns", FALSE, LOGS, NAN },
 };
 
 const KtstrMetricDef *
