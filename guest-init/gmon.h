@@ -10,7 +10,9 @@
  *   /sys/kernel/sched_ext/state    whether a scheduler is enabled
  *   /sys/kernel/sched_ext/root/events  SCX_EV_* totals (kernels >= 6.15)
  * and sends one "mon" message (common/proto.h).  The local DSQ depth is
- * not exported by any file, so these samples go without it.
+ * not exported by any file, so these samples go without it.  The thread
+ * runs at nice 19: it costs the guest CPU time, and should take it from
+ * idle time rather than from the workload it watches.
  *
  * The parsers are separate so the host's unit tests run them on text. */
 #ifndef KTSTR_GUEST_GMON_H
