@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 #include <string.h>
+#include <time.h>
 
 #include "monitor/guest-mem.h"
 #include "monitor/host-sampler.h"
@@ -42,6 +43,7 @@ struct _KtstrMonitor
   KtstrGuestMem *mem;
   KtstrHostSampler *host;
   KtstrWatchdogOverride watchdog;
+  gint64 host_cpu_ns; /* the sampler thread's own CPU time, once it ended */
 };
 
 const char *
@@ -204,6 +206,10 @@ host_thread (gpointer data)
         g_cond_wait_until (&m->stop_cond, &m->stop_lock, next);
       g_mutex_unlock (&m->stop_lock);
     }
+  /* What watching cost the host, for the observer-effect figures. */
+  struct timespec ts;
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+    m->host_cpu_ns = (gint64)ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
   return NULL;
 }
 
@@ -543,6 +549,11 @@ ktstr_monitor_write_series (KtstrMonitor *m, const char *path, GError **error)
   json_builder_add_int_value (b, m->o.interval_ms);
   json_builder_set_member_name (b, "hz");
   json_builder_add_int_value (b, m->o.hz);
+  json_builder_set_member_name (b, "host_sampler_cpu_us");
+  if (m->host_cpu_ns > 0)
+    json_builder_add_int_value (b, m->host_cpu_ns / 1000);
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "scenario_start_ms");
   if (m->scenario_start_us != 0 && m->begin_us != 0)
     json_builder_add_int_value (b, (m->scenario_start_us - m->begin_us) / 1000);
