@@ -153,8 +153,17 @@ load_monitor_layout (KtstrRunner *r, GError **error)
                    "--monitor=host needs the kernel's vmlinux: %s", why);
       return FALSE;
     }
-  /* An explicit vmlinux that does not work deserves a word; a missing
-   * one is the normal case of a distribution kernel. */
+  /* A vmlinux given outright must work; one found beside the kernel that
+   * does not is worth a word; none at all is the normal case of a
+   * distribution kernel. */
+  const char *env = g_getenv ("KTSTR_VMLINUX");
+  if (path != NULL && ((o->vmlinux != NULL && *o->vmlinux) || (env != NULL && *env)))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "%s: %s; give the vmlinux of the kernel being booted, or --monitor=guest",
+                   o->vmlinux != NULL && *o->vmlinux ? "--vmlinux" : "KTSTR_VMLINUX", why);
+      return FALSE;
+    }
   if (path != NULL)
     notice (r, "warning: the monitor samples in the guest: %s", why);
   return TRUE;
