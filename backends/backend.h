@@ -33,6 +33,7 @@ typedef enum
   KTSTR_BACKEND_ERROR_PROTOCOL,      /* QMP or device protocol failure */
   KTSTR_BACKEND_ERROR_INVALID,       /* bad configuration */
   KTSTR_BACKEND_ERROR_NOT_PREFERRED, /* --backend=auto: runs here, but not well enough */
+  KTSTR_BACKEND_ERROR_NOT_RUNNING,   /* the VM is not running (yet, or any more) */
 } KtstrBackendError;
 
 typedef enum
@@ -139,8 +140,9 @@ typedef struct
   const char *(*expected_accel) (void);
   /* The vCPU threads and, when the VM was prepared with share_ram, guest
    * RAM shared with this process (else no regions), from the guest's first
-   * control line until cleanup.  FALSE with *WHY when the VM is gone. */
-  gboolean (*guest_access) (KtstrVm *vm, KtstrVmGuestAccess *out, char **why);
+   * control line until cleanup.  FALSE with KTSTR_BACKEND_ERROR_NOT_RUNNING
+   * when there is no VM to look at. */
+  gboolean (*guest_access) (KtstrVm *vm, KtstrVmGuestAccess *out, GError **error);
   /* Writes LINE and a newline to the guest agent's control channel (the
    * host -> guest commands of common/proto.h).  Safe from any thread
    * between launch and cleanup; dropped when the channel is closed. */

@@ -5,9 +5,9 @@
 # guest sampler is a thread of the agent, so its cost lands there) with the
 # monitor off, reading guest memory from the host, and sampling in the
 # guest.  The modes take turns run by run, so load on the host spreads
-# over all of them.  Test `steady` on the fixture kernel, its vmlinux
-# decompressed beside a link to its bzImage (or KTSTR_TEST_KERNEL with
-# KTSTR_VMLINUX); KTSTR_BENCH_SCHEDULER runs it under a sched_ext
+# over all of them.  Test `steady` on $KTSTR_TEST_KERNEL (tests/fixtures.sh),
+# with $KTSTR_VMLINUX or else the vmlinux.xz beside it decompressed next to
+# a link to the bzImage; KTSTR_BENCH_SCHEDULER runs it under a sched_ext
 # scheduler.  Figures only; nothing is asserted.
 # Usage: monitor-overhead.sh BUILDDIR SRCDIR
 set -euo pipefail
@@ -16,21 +16,25 @@ srcdir=$2
 runs=${KTSTR_BENCH_RUNS:-3}
 test=${KTSTR_BENCH_TEST:-steady}
 ktstr="$builddir/src/ktstr"
-fixtures=${KTSTR_FIXTURES:-$srcdir/../shared/fixtures}
+ktstr_srcdir=$srcdir
+. "$srcdir/tests/fixtures.sh"
+fixture=${KTSTR_TEST_KERNEL:-}
+if [ ! -r "$fixture" ]; then
+  echo "monitor-overhead: no kernel at $fixture (set KTSTR_TEST_KERNEL or KTSTR_FIXTURES)"
+  exit 0
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-if [ -n "${KTSTR_TEST_KERNEL:-}" ]; then
-  kernel=$KTSTR_TEST_KERNEL
-elif [ -r "$fixtures/linux-6.12-scx/bzImage" ] && [ -r "$fixtures/linux-6.12-scx/vmlinux.xz" ] \
-  && command -v xz >/dev/null; then
-  xz -dc "$fixtures/linux-6.12-scx/vmlinux.xz" >"$work/vmlinux"
-  ln -s "$fixtures/linux-6.12-scx/bzImage" "$work/bzImage"
-  ln -s "$fixtures/linux-6.12-scx/kernel.release" "$work/kernel.release"
+kernel=$fixture
+fixture_dir=$(dirname "$fixture")
+if [ -z "${KTSTR_VMLINUX:-}" ] && [ -r "$fixture_dir/vmlinux.xz" ] && command -v xz >/dev/null; then
+  xz -dc "$fixture_dir/vmlinux.xz" >"$work/vmlinux"
+  ln -s "$fixture" "$work/bzImage"
+  if [ -r "$fixture_dir/kernel.release" ]; then
+    ln -s "$fixture_dir/kernel.release" "$work/kernel.release"
+  fi
   kernel=$work/bzImage
-else
-  echo "monitor-overhead: no kernel (set KTSTR_TEST_KERNEL and KTSTR_VMLINUX, or KTSTR_FIXTURES)"
-  exit 0
 fi
 sched_args=()
 if [ -n "${KTSTR_BENCH_SCHEDULER:-}" ]; then

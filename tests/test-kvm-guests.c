@@ -68,8 +68,7 @@ on_line (const char *line, gpointer user_data)
   g_ptr_array_add (ctx->lines, g_strdup (line));
   if (ctx->reply_by_interface && strstr (line, "ping") != NULL)
     {
-      g_autofree char *why = NULL;
-      ctx->has_access = ktstr_backend_kvm.guest_access (ctx->vm, &ctx->access, &why);
+      ctx->has_access = ktstr_backend_kvm.guest_access (ctx->vm, &ctx->access, NULL);
       ktstr_backend_kvm.send_to_guest (ctx->vm, "pong");
     }
   else if (ctx->reply != NULL && strstr (line, "ping") != NULL)

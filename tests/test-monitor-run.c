@@ -89,6 +89,7 @@ test_guest_sampler_run (void)
   g_assert_cmpuint (trigger->run, ==, 5);
 
   g_assert_cmpint (ktstr_monitor_get_sampler (m), ==, KTSTR_MONITOR_SAMPLER_GUEST);
+  g_assert_cmpstr (ktstr_monitor_get_note (m), ==, "no vmlinux for this kernel: the guest samples");
   g_assert_cmpuint (ktstr_monitor_get_samples (m)->len, ==, 40);
   g_autoptr (KtstrMonitorSummary) s = ktstr_monitor_summarize_run (m);
   g_assert_cmpstr (s->sampler, ==, "guest");

@@ -24,8 +24,9 @@
 #include "util/datapath.h"
 
 static const char *builddir;
-static char *fixtures;
-static char *kernel_dir; /* bzImage (a link) and vmlinux */
+static const char *fixture_kernel; /* $KTSTR_TEST_KERNEL, vmlinux.xz beside it */
+static const char *schedulers;     /* $KTSTR_TEST_SCHEDULERS */
+static char *kernel_dir;           /* bzImage (a link) and vmlinux */
 static char *kernel;
 
 /* The fixture kernel with its vmlinux beside it, prepared once. */
@@ -34,8 +35,11 @@ monitored_kernel (void)
 {
   if (kernel != NULL)
     return kernel;
-  g_autofree char *xz = g_build_filename (fixtures, "linux-6.12-scx", "vmlinux.xz", NULL);
-  g_autofree char *bz = g_build_filename (fixtures, "linux-6.12-scx", "bzImage", NULL);
+  if (fixture_kernel == NULL)
+    return NULL;
+  g_autofree char *fixture_dir = g_path_get_dirname (fixture_kernel);
+  g_autofree char *xz = g_build_filename (fixture_dir, "vmlinux.xz", NULL);
+  const char *bz = fixture_kernel;
   g_autofree char *xz_bin = g_find_program_in_path ("xz");
   if (!g_file_test (xz, G_FILE_TEST_IS_REGULAR) || xz_bin == NULL)
     return NULL;
@@ -47,7 +51,7 @@ monitored_kernel (void)
   g_assert_cmpint (status, ==, 0);
   g_autofree char *link = g_build_filename (kernel_dir, "bzImage", NULL);
   g_assert_cmpint (symlink (bz, link), ==, 0);
-  g_autofree char *release = g_build_filename (fixtures, "linux-6.12-scx", "kernel.release", NULL);
+  g_autofree char *release = g_build_filename (fixture_dir, "kernel.release", NULL);
   g_autofree char *release_link = g_build_filename (kernel_dir, "kernel.release", NULL);
   g_assert_cmpint (symlink (release, release_link), ==, 0);
   kernel = g_steal_pointer (&link);
@@ -64,7 +68,7 @@ need_vm (void)
     }
   if (monitored_kernel () == NULL)
     {
-      g_test_skip ("needs ../shared/fixtures/linux-6.12-scx/{bzImage,vmlinux.xz} and xz");
+      g_test_skip ("needs xz, $KTSTR_TEST_KERNEL (the fixture bzImage) and vmlinux.xz beside it");
       return FALSE;
     }
   return TRUE;
@@ -73,10 +77,10 @@ need_vm (void)
 static char *
 fixture_scheduler (const char *name)
 {
-  char *path = g_build_filename (fixtures, "schedulers", name, NULL);
+  char *path = g_build_filename (schedulers != NULL ? schedulers : "/nonexistent", name, NULL);
   if (!g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
     {
-      g_test_skip ("fixture scheduler missing");
+      g_test_skip ("fixture schedulers not found: set KTSTR_TEST_SCHEDULERS");
       g_clear_pointer (&path, g_free);
     }
   return path;
@@ -338,12 +342,11 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  const char *srcdir = NULL, *tree_builddir = NULL;
-  ktstr_build_tree (&srcdir, &tree_builddir);
+  const char *tree_builddir = NULL;
+  ktstr_build_tree (NULL, &tree_builddir);
   builddir = g_getenv ("KTSTR_TOP_BUILDDIR") ? g_getenv ("KTSTR_TOP_BUILDDIR") : tree_builddir;
-  fixtures = g_getenv ("KTSTR_FIXTURES")
-                 ? g_strdup (g_getenv ("KTSTR_FIXTURES"))
-                 : g_build_filename (srcdir, "..", "shared", "fixtures", NULL);
+  fixture_kernel = g_getenv ("KTSTR_TEST_KERNEL");
+  schedulers = g_getenv ("KTSTR_TEST_SCHEDULERS");
   g_test_add_func ("/vm/monitor/eevdf/steady", test_steady_eevdf);
   g_test_add_func ("/vm/monitor/simple/steady", test_steady_simple);
   g_test_add_func ("/vm/monitor/pinned-imbalance", test_pinned_imbalance);
@@ -357,6 +360,5 @@ main (int argc, char **argv)
     ktstr_rm_rf (kernel_dir, NULL);
   g_free (kernel);
   g_free (kernel_dir);
-  g_free (fixtures);
   return rc;
 }

@@ -395,13 +395,14 @@ kvm_expected_accel (void)
 
 /* Our own VMM holds guest RAM already: hand out its regions. */
 static gboolean
-kvm_guest_access (KtstrVm *vm, KtstrVmGuestAccess *out, char **why)
+kvm_guest_access (KtstrVm *vm, KtstrVmGuestAccess *out, GError **error)
 {
   memset (out, 0, sizeof *out);
   const KtstrKvmMemory *mem = vm->machine ? ktstr_kvm_machine_get_memory (vm->machine) : NULL;
   if (mem == NULL)
     {
-      *why = g_strdup ("the VM has no memory yet");
+      g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_NOT_RUNNING,
+                   "the VM has no memory yet");
       return FALSE;
     }
   out->regions = g_array_new (FALSE, FALSE, sizeof (KtstrVmRamRegion));

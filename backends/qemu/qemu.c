@@ -378,12 +378,13 @@ qemu_cleanup (KtstrVm *vm)
 }
 
 static gboolean
-qemu_guest_access (KtstrVm *vm, KtstrVmGuestAccess *out, char **why)
+qemu_guest_access (KtstrVm *vm, KtstrVmGuestAccess *out, GError **error)
 {
   memset (out, 0, sizeof *out);
   if (vm->proc == NULL)
     {
-      *why = g_strdup ("QEMU is not running");
+      g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_NOT_RUNNING,
+                   "QEMU is not running");
       return FALSE;
     }
   /* The vCPU threads always; the RAM only when the VM shares it. */

@@ -5,7 +5,11 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (ktstr - btf - error - quark, ktstr_btf_error)
+GQuark
+ktstr_btf_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-btf-error-quark");
+}
 
 #define BTF_MAGIC 0xeB9F
 #define MAX_CHAIN 32 /* typedef/modifier chains are a few links long */

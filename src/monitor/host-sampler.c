@@ -56,7 +56,8 @@ bad_memory (GError **error, const char *fmt, ...)
   va_start (ap, fmt);
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "guest memory: %s", msg);
+  g_set_error (error, KTSTR_MONITOR_ERROR, KTSTR_MONITOR_ERROR_GUEST_MEMORY, "guest memory: %s",
+               msg);
   return FALSE;
 }
 

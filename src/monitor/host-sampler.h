@@ -33,7 +33,7 @@ void ktstr_host_sampler_free (KtstrHostSampler *sampler);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrHostSampler, ktstr_host_sampler_free)
 
 /* Finds the runqueues and checks the memory against the vmlinux (see
- * above).  G_IO_ERROR_INVALID_DATA names what did not match. */
+ * above).  KTSTR_MONITOR_ERROR_GUEST_MEMORY names what did not match. */
 gboolean ktstr_host_sampler_attach (KtstrHostSampler *sampler, GError **error);
 
 /* Fills OUT (initialised here) with one reading of every CPU; its

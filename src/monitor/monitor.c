@@ -46,8 +46,8 @@ struct _KtstrMonitor
   gint64 host_cpu_ns; /* the sampler thread's own CPU time, once it ended */
 };
 
-const char *
-ktstr_monitor_sampler_to_string (KtstrMonitorSamplerKind kind)
+static const char *
+sampler_to_string (KtstrMonitorSamplerKind kind)
 {
   switch (kind)
     {
@@ -214,13 +214,14 @@ host_thread (gpointer data)
 }
 
 /* Builds the guest memory view and attaches the host sampler; FALSE with
- * *WHY when it cannot. */
+ * ERROR when it cannot. */
 static gboolean
-attach_host (KtstrMonitor *m, char **why)
+attach_host (KtstrMonitor *m, GError **error)
 {
   if (m->regions == NULL || m->regions->len == 0)
     {
-      *why = g_strdup ("the VM backend does not share the guest's RAM");
+      g_set_error (error, KTSTR_MONITOR_ERROR, KTSTR_MONITOR_ERROR_UNAVAILABLE,
+                   "the VM backend does not share the guest's RAM");
       return FALSE;
     }
   m->mem = ktstr_guest_mem_new ();
@@ -233,10 +234,8 @@ attach_host (KtstrMonitor *m, char **why)
   if (m->vcpu_tids != NULL && m->vcpu_tids->len >= m->o.n_cpus)
     tids = g_memdup2 (m->vcpu_tids->data, sizeof (int) * m->o.n_cpus);
   m->host = ktstr_host_sampler_new (m->o.layout, m->mem, m->o.n_cpus, m->pid, tids);
-  g_autoptr (GError) error = NULL;
-  if (!ktstr_host_sampler_attach (m->host, &error))
+  if (!ktstr_host_sampler_attach (m->host, error))
     {
-      *why = g_strdup (error->message);
       g_clear_pointer (&m->host, ktstr_host_sampler_free);
       return FALSE;
     }
@@ -264,15 +263,15 @@ ktstr_monitor_begin (KtstrMonitor *m, const KtstrMonitorGuest *guest, KtstrMonit
   m->regions = copy_array (guest->regions, sizeof (KtstrGuestRamRegion));
   m->vcpu_tids = copy_array (guest->vcpu_tids, sizeof (int));
   m->pid = guest->pid;
-  g_autofree char *why = NULL;
-  if (m->o.layout != NULL && attach_host (m, &why))
+  g_autoptr (GError) error = NULL;
+  if (m->o.layout != NULL && attach_host (m, &error))
     {
       m->sampler = KTSTR_MONITOR_SAMPLER_HOST;
       m->thread = g_thread_new ("ktstr-monitor", host_thread, m);
       return;
     }
   m->note = m->o.layout != NULL
-                ? g_strdup_printf ("host sampler not used: %s; the guest samples", why)
+                ? g_strdup_printf ("host sampler not used: %s; the guest samples", error->message)
                 : g_strdup ("no vmlinux for this kernel: the guest samples");
   if (send != NULL)
     {
@@ -293,10 +292,14 @@ void
 ktstr_monitor_feed_guest (KtstrMonitor *m, JsonObject *message)
 {
   KtstrMonitorSample s;
-  g_autofree char *why = NULL;
-  if (m->begin_us == 0 || m->sampler == KTSTR_MONITOR_SAMPLER_HOST
-      || !ktstr_monitor_sample_from_guest (message, &s, &why))
+  g_autoptr (GError) error = NULL;
+  if (m->begin_us == 0 || m->sampler == KTSTR_MONITOR_SAMPLER_HOST)
     return;
+  if (!ktstr_monitor_sample_from_guest (message, &s, &error))
+    {
+      g_debug ("monitor: %s", error->message);
+      return;
+    }
   g_mutex_lock (&m->lock);
   if (m->is_stopped)
     {
@@ -417,7 +420,7 @@ ktstr_monitor_summarize_run (KtstrMonitor *m)
       m->samples, m->o.thresholds.preemption_threshold_ns, m->prog_first, m->prog_last);
   if (sum == NULL)
     return NULL;
-  sum->sampler = g_strdup (ktstr_monitor_sampler_to_string (m->sampler));
+  sum->sampler = g_strdup (sampler_to_string (m->sampler));
   sum->watchdog_timeout = watchdog_record (m);
   return sum;
 }
@@ -449,7 +452,7 @@ char *
 ktstr_monitor_format_section (KtstrMonitor *m, const KtstrMonitorEval *eval)
 {
   GString *out = g_string_new ("--- monitor ---\n");
-  g_string_append_printf (out, "  sampler: %s", ktstr_monitor_sampler_to_string (m->sampler));
+  g_string_append_printf (out, "  sampler: %s", sampler_to_string (m->sampler));
   if (m->note != NULL)
     g_string_append_printf (out, " (%s)", m->note);
   g_string_append_c (out, '\n');
@@ -544,7 +547,7 @@ ktstr_monitor_write_series (KtstrMonitor *m, const char *path, GError **error)
   json_builder_set_member_name (b, "version");
   json_builder_add_int_value (b, 1);
   json_builder_set_member_name (b, "sampler");
-  json_builder_add_string_value (b, ktstr_monitor_sampler_to_string (m->sampler));
+  json_builder_add_string_value (b, sampler_to_string (m->sampler));
   json_builder_set_member_name (b, "interval_ms");
   json_builder_add_int_value (b, m->o.interval_ms);
   json_builder_set_member_name (b, "hz");

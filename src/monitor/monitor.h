@@ -37,8 +37,6 @@ typedef enum
   KTSTR_MONITOR_SAMPLER_GUEST, /* "guest" */
 } KtstrMonitorSamplerKind;
 
-const char *ktstr_monitor_sampler_to_string (KtstrMonitorSamplerKind kind);
-
 /* What `ktstr test --monitor` asks for. */
 typedef enum
 {

@@ -3,7 +3,7 @@
 
 #include "monitor/sample.h"
 
-#include <gio/gio.h>
+#include <stdarg.h>
 #include <string.h>
 
 #define NAME_ENTRY(name) #name,
@@ -175,10 +175,23 @@ ktstr_monitor_sample_to_json (const KtstrMonitorSample *s)
   return json_builder_get_root (b);
 }
 
-static gboolean
-bad (GError **error, const char *what)
+GQuark
+ktstr_monitor_error_quark (void)
 {
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "monitor sample: %s", what);
+  return g_quark_from_static_string ("ktstr-monitor-error-quark");
+}
+
+static gboolean bad (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+/* FALSE with ERROR (KTSTR_MONITOR_ERROR_INVALID) "monitor sample: ...". */
+static gboolean
+bad (GError **error, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *what = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, KTSTR_MONITOR_ERROR, KTSTR_MONITOR_ERROR_INVALID, "monitor sample: %s", what);
   return FALSE;
 }
 
@@ -195,15 +208,12 @@ get_uint (JsonObject *o, const char *key, guint64 max, gboolean optional, guint6
     {
       if (optional)
         return TRUE;
-      g_autofree char *msg = g_strdup_printf ("'%s' is missing", key);
-      return bad (error, msg);
+      return bad (error, "'%s' is missing", key);
     }
   if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64
       || json_node_get_int (n) < 0 || (guint64)json_node_get_int (n) > max)
     {
-      g_autofree char *msg
-          = g_strdup_printf ("'%s' is not an integer from 0 to %" G_GUINT64_FORMAT, key, max);
-      return bad (error, msg);
+      return bad (error, "'%s' is not an integer from 0 to %" G_GUINT64_FORMAT, key, max);
     }
   *out = (guint64)json_node_get_int (n);
   return TRUE;
@@ -328,7 +338,7 @@ ktstr_monitor_sample_from_json (JsonNode *node, KtstrMonitorSample *out, GError 
  * DEST[i] at OFFSET (a guint32 or guint64 member); absent is fine. */
 static gboolean
 guest_array (JsonObject *msg, const char *key, KtstrMonitorSample *s, gsize offset, gboolean is_u64,
-             gboolean *present, char **why)
+             gboolean *present, GError **error)
 {
   JsonNode *n = json_object_get_member (msg, key);
   *present = n != NULL;
@@ -336,8 +346,7 @@ guest_array (JsonObject *msg, const char *key, KtstrMonitorSample *s, gsize offs
     return TRUE;
   if (!JSON_NODE_HOLDS_ARRAY (n) || json_array_get_length (json_node_get_array (n)) != s->n_cpus)
     {
-      *why = g_strdup_printf ("'%s' is not an array of %u integers", key, s->n_cpus);
-      return FALSE;
+      return bad (error, "'%s' is not an array of %u integers", key, s->n_cpus);
     }
   JsonArray *a = json_node_get_array (n);
   for (guint i = 0; i < s->n_cpus; i++)
@@ -346,8 +355,7 @@ guest_array (JsonObject *msg, const char *key, KtstrMonitorSample *s, gsize offs
       if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_INT64
           || json_node_get_int (e) < 0)
         {
-          *why = g_strdup_printf ("'%s'[%u] is not a non-negative integer", key, i);
-          return FALSE;
+          return bad (error, "'%s'[%u] is not a non-negative integer", key, i);
         }
       guint64 v = (guint64)json_node_get_int (e);
       if (is_u64)
@@ -360,15 +368,15 @@ guest_array (JsonObject *msg, const char *key, KtstrMonitorSample *s, gsize offs
 
 /* The members of a "mon" message after "nr" sized OUT. */
 static gboolean
-guest_members (JsonObject *msg, KtstrMonitorSample *out, char **why)
+guest_members (JsonObject *msg, KtstrMonitorSample *out, GError **error)
 {
   gboolean has;
   if (!guest_array (msg, "nr", out, G_STRUCT_OFFSET (KtstrMonitorCpu, nr_running), FALSE, &has,
-                    why))
+                    error))
     return FALSE;
   out->fields |= KTSTR_MONITOR_HAS_NR_RUNNING;
   if (!guest_array (msg, "clock", out, G_STRUCT_OFFSET (KtstrMonitorCpu, rq_clock), TRUE, &has,
-                    why))
+                    error))
     return FALSE;
   if (has)
     out->fields |= KTSTR_MONITOR_HAS_RQ_CLOCK;
@@ -380,8 +388,7 @@ guest_members (JsonObject *msg, KtstrMonitorSample *out, char **why)
       if (!JSON_NODE_HOLDS_ARRAY (ss)
           || json_array_get_length (json_node_get_array (ss)) != out->n_cpus)
         {
-          *why = g_strdup_printf ("'schedstat' is not an array of %u arrays", out->n_cpus);
-          return FALSE;
+          return bad (error, "'schedstat' is not an array of %u arrays", out->n_cpus);
         }
       for (guint i = 0; i < out->n_cpus; i++)
         {
@@ -389,8 +396,7 @@ guest_members (JsonObject *msg, KtstrMonitorSample *out, char **why)
           guint64 v[7];
           if (!JSON_NODE_HOLDS_ARRAY (e) || json_array_get_length (json_node_get_array (e)) != 7)
             {
-              *why = g_strdup_printf ("'schedstat'[%u] is not an array of 7 integers", i);
-              return FALSE;
+              return bad (error, "'schedstat'[%u] is not an array of 7 integers", i);
             }
           for (guint k = 0; k < 7; k++)
             {
@@ -398,9 +404,7 @@ guest_members (JsonObject *msg, KtstrMonitorSample *out, char **why)
               if (!JSON_NODE_HOLDS_VALUE (x) || json_node_get_value_type (x) != G_TYPE_INT64
                   || json_node_get_int (x) < 0)
                 {
-                  *why
-                      = g_strdup_printf ("'schedstat'[%u][%u] is not a non-negative integer", i, k);
-                  return FALSE;
+                  return bad (error, "'schedstat'[%u][%u] is not a non-negative integer", i, k);
                 }
               v[k] = (guint64)json_node_get_int (x);
             }
@@ -421,8 +425,7 @@ guest_members (JsonObject *msg, KtstrMonitorSample *out, char **why)
       /* System-wide totals: kept on CPU 0, so sums over CPUs are right. */
       if (!JSON_NODE_HOLDS_OBJECT (ev))
         {
-          *why = g_strdup ("'events' is not an object");
-          return FALSE;
+          return bad (error, "'events' is not an object");
         }
       JsonObject *eo = json_node_get_object (ev);
       for (guint e = 0; e < N_EVENTS; e++)
@@ -434,7 +437,7 @@ guest_members (JsonObject *msg, KtstrMonitorSample *out, char **why)
 }
 
 gboolean
-ktstr_monitor_sample_from_guest (JsonObject *msg, KtstrMonitorSample *out, char **why)
+ktstr_monitor_sample_from_guest (JsonObject *msg, KtstrMonitorSample *out, GError **error)
 {
   memset (out, 0, sizeof *out);
   JsonNode *nr = json_object_get_member (msg, "nr");
@@ -442,13 +445,12 @@ ktstr_monitor_sample_from_guest (JsonObject *msg, KtstrMonitorSample *out, char 
   if (nr == NULL || !JSON_NODE_HOLDS_ARRAY (nr) || ms == NULL || !JSON_NODE_HOLDS_VALUE (ms)
       || json_node_get_value_type (ms) != G_TYPE_INT64 || json_node_get_int (ms) < 0)
     {
-      *why = g_strdup ("mon without 'elapsed_ms' or the 'nr' array");
-      return FALSE;
+      return bad (error, "mon without 'elapsed_ms' or the 'nr' array");
     }
   ktstr_monitor_sample_init (out, json_array_get_length (json_node_get_array (nr)));
   out->elapsed_ms = (guint64)json_node_get_int (ms);
   out->is_scx_enabled = json_object_get_boolean_member_with_default (msg, "scx", FALSE);
-  if (guest_members (msg, out, why))
+  if (guest_members (msg, out, error))
     return TRUE;
   ktstr_monitor_sample_clear (out);
   return FALSE;

@@ -21,6 +21,18 @@
 
 G_BEGIN_DECLS
 
+/* The monitor's errors: a malformed sample (a series line, a guest
+ * message), or guest memory that does not hold the vmlinux's kernel. */
+#define KTSTR_MONITOR_ERROR (ktstr_monitor_error_quark ())
+GQuark ktstr_monitor_error_quark (void);
+
+typedef enum
+{
+  KTSTR_MONITOR_ERROR_INVALID,      /* a sample that is not one */
+  KTSTR_MONITOR_ERROR_GUEST_MEMORY, /* guest memory does not match the vmlinux */
+  KTSTR_MONITOR_ERROR_UNAVAILABLE,  /* the host sampler cannot run (no vmlinux, no access) */
+} KtstrMonitorError;
+
 /* The runqueue schedstat counters (struct rq, CONFIG_SCHEDSTATS; the
  * cpuN lines of /proc/schedstat carry the same values). */
 typedef struct
@@ -130,13 +142,13 @@ gboolean ktstr_monitor_sample_event_sum (const KtstrMonitorSample *sample, guint
  * fields the sampler could not see are left out. */
 JsonNode *ktstr_monitor_sample_to_json (const KtstrMonitorSample *sample);
 
-/* The inverse; FALSE with ERROR (G_IO_ERROR_INVALID_DATA) naming the
+/* The inverse; FALSE with ERROR (KTSTR_MONITOR_ERROR_INVALID) naming the
  * first bad member. */
 gboolean ktstr_monitor_sample_from_json (JsonNode *node, KtstrMonitorSample *out, GError **error);
 
 /* Parses the guest agent's "mon" message (common/proto.h) into OUT.
- * FALSE with *WHY set when it is malformed. */
-gboolean ktstr_monitor_sample_from_guest (JsonObject *msg, KtstrMonitorSample *out, char **why);
+ * FALSE with ERROR (KTSTR_MONITOR_ERROR_INVALID) when it is malformed. */
+gboolean ktstr_monitor_sample_from_guest (JsonObject *msg, KtstrMonitorSample *out, GError **error);
 
 G_END_DECLS
 

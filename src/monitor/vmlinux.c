@@ -7,7 +7,13 @@
 #include <gio/gio.h>
 #include <string.h>
 
-G_DEFINE_QUARK (ktstr - vmlinux - error - quark, ktstr_vmlinux_error)
+#include "common/image-probe.h"
+
+GQuark
+ktstr_vmlinux_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-vmlinux-error-quark");
+}
 
 struct _KtstrVmlinux
 {
@@ -59,9 +65,9 @@ static gboolean
 read_headers (KtstrVmlinux *v, GError **error)
 {
   const Elf64_Ehdr *eh = (const Elf64_Ehdr *)file_range (v, 0, sizeof (Elf64_Ehdr));
-  if (eh == NULL || memcmp (eh->e_ident, ELFMAG, SELFMAG) != 0
-      || eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB
-      || eh->e_machine != EM_X86_64)
+  KtstrImageProbe probe;
+  ktstr_image_probe (v->data, v->size, &probe);
+  if (eh == NULL || !ktstr_image_is_x86_64_elf (&probe))
     return fail (error, KTSTR_VMLINUX_ERROR_NOT_ELF, v->path,
                  "not a 64-bit x86-64 ELF kernel image (a bzImage has no symbols; give the "
                  "vmlinux of the same build)");
@@ -257,24 +263,16 @@ ktstr_vmlinux_config_hz (const KtstrVmlinux *v)
 }
 
 char *
-ktstr_vmlinux_find (const char *explicit_path, const char *image, const char *tree, char **why)
+ktstr_vmlinux_find (const char *explicit_path, const char *image, const char *tree, GError **error)
 {
   if (explicit_path == NULL || *explicit_path == '\0')
     explicit_path = g_getenv ("KTSTR_VMLINUX");
   if (explicit_path != NULL && *explicit_path != '\0')
     return g_strdup (explicit_path);
+  KtstrImageProbe probe;
+  if (image != NULL && ktstr_image_probe_file (image, &probe) == 0 && probe.kind == KTSTR_IMAGE_ELF)
+    return g_strdup (image);
   g_autoptr (GPtrArray) tried = g_ptr_array_new_with_free_func (g_free);
-  if (image != NULL)
-    {
-      guint8 magic[4] = { 0 };
-      g_autoptr (GFile) f = g_file_new_for_path (image);
-      g_autoptr (GFileInputStream) in = g_file_read (f, NULL, NULL);
-      gsize n = 0;
-      if (in != NULL
-          && g_input_stream_read_all (G_INPUT_STREAM (in), magic, sizeof magic, &n, NULL, NULL)
-          && n == 4 && memcmp (magic, ELFMAG, SELFMAG) == 0)
-        return g_strdup (image);
-    }
   if (tree != NULL)
     g_ptr_array_add (tried, g_build_filename (tree, "vmlinux", NULL));
   if (image != NULL)
@@ -285,13 +283,11 @@ ktstr_vmlinux_find (const char *explicit_path, const char *image, const char *tr
   for (guint i = 0; i < tried->len; i++)
     if (g_file_test (tried->pdata[i], G_FILE_TEST_IS_REGULAR))
       return g_strdup (tried->pdata[i]);
-  if (why != NULL)
-    {
-      g_ptr_array_add (tried, NULL);
-      g_autofree char *list = g_strjoinv (", ", (char **)tried->pdata);
-      *why = g_strdup_printf ("no vmlinux for this kernel (looked for %s; give one with --vmlinux "
-                              "or $KTSTR_VMLINUX)",
-                              *list ? list : "nothing: no image");
-    }
+  g_ptr_array_add (tried, NULL);
+  g_autofree char *list = g_strjoinv (", ", (char **)tried->pdata);
+  g_set_error (error, KTSTR_VMLINUX_ERROR, KTSTR_VMLINUX_ERROR_NOT_FOUND,
+               "no vmlinux for this kernel (looked for %s; give one with --vmlinux or "
+               "$KTSTR_VMLINUX)",
+               *list ? list : "nothing: no image");
   return NULL;
 }

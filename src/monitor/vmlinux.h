@@ -27,6 +27,7 @@ typedef enum
   KTSTR_VMLINUX_ERROR_NO_SYMBOLS, /* no .symtab (a stripped image) */
   KTSTR_VMLINUX_ERROR_NO_BTF,     /* no .BTF section (no CONFIG_DEBUG_INFO_BTF) */
   KTSTR_VMLINUX_ERROR_MISSING,    /* a symbol or section the caller needs is absent */
+  KTSTR_VMLINUX_ERROR_NOT_FOUND,  /* ktstr_vmlinux_find: no vmlinux for the kernel */
 } KtstrVmlinuxError;
 
 typedef struct _KtstrVmlinux KtstrVmlinux;
@@ -61,12 +62,12 @@ guint ktstr_kernel_config_text_hz (const char *config);
  * none says. */
 guint ktstr_kernel_image_hz (const char *image, const char *tree);
 
-/* Where the vmlinux of a kernel is, or NULL with *WHY (when non-NULL)
- * saying where it was looked for.  EXPLICIT: --vmlinux, else
+/* Where the vmlinux of a kernel is, or NULL with ERROR
+ * (KTSTR_VMLINUX_ERROR_NOT_FOUND) saying where it was looked for.  EXPLICIT: --vmlinux, else
  * $KTSTR_VMLINUX; IMAGE: the image ktstr boots; TREE: its build tree or
  * NULL.  Only existence is checked here. */
 char *ktstr_vmlinux_find (const char *explicit_path, const char *image, const char *tree,
-                          char **why);
+                          GError **error);
 
 G_END_DECLS
 

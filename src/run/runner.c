@@ -137,19 +137,19 @@ load_monitor_layout (KtstrRunner *r, GError **error)
   const KtstrKernel *k = o->kernel;
   if (o->monitor_mode == KTSTR_MONITOR_MODE_OFF)
     return TRUE;
-  g_autofree char *why = NULL;
+  g_autoptr (GError) local = NULL;
   g_autofree char *path = o->monitor_mode == KTSTR_MONITOR_MODE_GUEST
                               ? NULL
-                              : ktstr_vmlinux_find (o->vmlinux, k->image, k->tree, &why);
-  g_autoptr (GError) local = NULL;
-  if (path != NULL && (r->layout = ktstr_kernel_layout_load (path, &local)) == NULL)
-    why = g_strdup (local->message);
+                              : ktstr_vmlinux_find (o->vmlinux, k->image, k->tree, &local);
+  if (path != NULL)
+    r->layout = ktstr_kernel_layout_load (path, &local);
+  const char *why = local != NULL ? local->message : NULL;
   r->hz = r->layout && r->layout->hz ? r->layout->hz : ktstr_kernel_image_hz (k->image, k->tree);
   if (r->layout != NULL || o->monitor_mode == KTSTR_MONITOR_MODE_GUEST)
     return TRUE;
   if (o->monitor_mode == KTSTR_MONITOR_MODE_HOST)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+      g_set_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID,
                    "--monitor=host needs the kernel's vmlinux: %s", why);
       return FALSE;
     }
@@ -159,7 +159,7 @@ load_monitor_layout (KtstrRunner *r, GError **error)
   const char *env = g_getenv ("KTSTR_VMLINUX");
   if (path != NULL && ((o->vmlinux != NULL && *o->vmlinux) || (env != NULL && *env)))
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+      g_set_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID,
                    "%s: %s; give the vmlinux of the kernel being booted, or --monitor=guest",
                    o->vmlinux != NULL && *o->vmlinux ? "--vmlinux" : "KTSTR_VMLINUX", why);
       return FALSE;
@@ -257,9 +257,14 @@ static void
 begin_monitor (Attempt *a)
 {
   KtstrVmGuestAccess access = { 0 };
-  g_autofree char *why = NULL;
-  if (a->backend->guest_access == NULL || !a->backend->guest_access (a->vm, &access, &why))
-    ktstr_vm_guest_access_clear (&access);
+  g_autoptr (GError) error = NULL;
+  if (a->backend->guest_access == NULL || !a->backend->guest_access (a->vm, &access, &error))
+    {
+      /* No shared RAM and no vCPU threads: the guest samples. */
+      if (error != NULL)
+        g_debug ("monitor: no guest access: %s", error->message);
+      ktstr_vm_guest_access_clear (&access);
+    }
   g_autoptr (GArray) regions = g_array_new (FALSE, FALSE, sizeof (KtstrGuestRamRegion));
   for (guint i = 0; access.regions != NULL && i < access.regions->len; i++)
     {
