@@ -284,6 +284,25 @@ run (void *arg)
   return NULL;
 }
 
+/* Closes and frees what start() set up, so it can start again. */
+static void
+release (void)
+{
+  int *fds[] = { &G.stop_pipe[0], &G.stop_pipe[1], &G.debug_fd,
+                 &G.schedstat_fd, &G.state_fd,     &G.events_fd };
+  for (unsigned i = 0; i < sizeof fds / sizeof fds[0]; i++)
+    if (*fds[i] >= 0)
+      {
+        close (*fds[i]);
+        *fds[i] = -1;
+      }
+  free (G.cpus);
+  G.cpus = NULL;
+  free (G.buf);
+  G.buf = NULL;
+  G.cap = 0;
+}
+
 static int
 open_in (const char *root, const char *name)
 {
@@ -306,13 +325,19 @@ ktstr_gmon_start (KtstrCtrl *ctrl, unsigned interval_ms, unsigned n_cpus, const 
   G.cap = 65536;
   G.buf = malloc (G.cap);
   if (G.cpus == NULL || G.buf == NULL || pipe2 (G.stop_pipe, O_CLOEXEC) != 0)
-    return -1;
+    {
+      release ();
+      return -1;
+    }
   G.debug_fd = open_in (sysfs_root, "kernel/debug/sched/debug");
   G.state_fd = open_in (sysfs_root, "kernel/sched_ext/state");
   G.events_fd = open_in (sysfs_root, "kernel/sched_ext/root/events");
   G.schedstat_fd = open_in (proc_root, "schedstat");
   if (G.debug_fd < 0)
-    return -1; /* no per-CPU runqueue figures at all */
+    {
+      release (); /* no per-CPU runqueue figures at all */
+      return -1;
+    }
   /* Every signal blocked: the guard's SIGALRM and the workers' signals
    * must land in the main thread. */
   sigset_t all, old;
@@ -320,6 +345,8 @@ ktstr_gmon_start (KtstrCtrl *ctrl, unsigned interval_ms, unsigned n_cpus, const 
   pthread_sigmask (SIG_BLOCK, &all, &old);
   G.has_thread = pthread_create (&G.thread, NULL, run, NULL) == 0;
   pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (!G.has_thread)
+    release ();
   return G.has_thread ? 0 : -1;
 }
 
@@ -333,14 +360,5 @@ ktstr_gmon_stop (void)
     }
   pthread_join (G.thread, NULL);
   G.has_thread = false;
-  close (G.stop_pipe[0]);
-  close (G.stop_pipe[1]);
-  G.stop_pipe[0] = G.stop_pipe[1] = -1;
-  int *fds[] = { &G.debug_fd, &G.schedstat_fd, &G.state_fd, &G.events_fd };
-  for (unsigned i = 0; i < sizeof fds / sizeof fds[0]; i++)
-    if (*fds[i] >= 0)
-      {
-        close (*fds[i]);
-        *fds[i] = -1;
-      }
+  release ();
 }
