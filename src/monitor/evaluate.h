@@ -5,7 +5,7 @@
  * (KtstrMonitorWatch).  Both walk the samples through the same trackers,
  * so the dump is never asked for on a state the verdict would accept.
  *
- * The rules, as Rust ktstr's monitor applies them:
+ * The rules (doc/monitor.md; the Rust ktstr's, doc/compatibility.md):
  *   - Only samples taken while a sched_ext scheduler was enabled count;
  *     without one (EEVDF) nothing is judged.
  *   - When more than KTSTR_MONITOR_WARMUP_SAMPLES remain, the first that
@@ -60,8 +60,9 @@ typedef struct
   guint64 preemption_threshold_ns;
 } KtstrMonitorThresholds;
 
-/* Rust ktstr's defaults: 4.0, 50, stall on, 5 samples, 200/s, 100/s, and
- * the preemption threshold for KTSTR_MONITOR_DEFAULT_HZ. */
+/* The defaults (the Rust ktstr's, doc/compatibility.md): 4.0, 50, stall
+ * on, 5 samples, 200/s, 100/s, and the preemption threshold for
+ * KTSTR_MONITOR_DEFAULT_HZ. */
 KtstrMonitorThresholds ktstr_monitor_thresholds_default (void);
 
 /* KTSTR_MONITOR_PREEMPT_TICKS ticks at HZ, in ns (HZ 0: the default). */

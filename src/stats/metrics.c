@@ -27,12 +27,11 @@
  * pipe_io and futex_ping_pong 5 trials each under scx_qmap, cpuset_numa 5
  * trials; each value is the median CV over the configurations where the
  * metric varied (page locality only varies on the NUMA test).  NAN: no run
- * produced the metric (the monitor metrics were measured before ktstr ran
- * the scheduler monitor; cross-node migrations stayed 0), so compare
- * cannot estimate their trials and says so: rerun `ktstr-stats noise`.
- * After the Rust registry's 19, the monitor metrics ktstr adds.  Under KVM, or on
- * a quiet host, the noise is lower: measure yours with `ktstr-stats
- * noise`. */
+ * produced the metric then (ktstr did not run the scheduler monitor yet,
+ * so none of the monitor metrics; cross-node migrations stayed 0), so
+ * compare cannot estimate their trials and says so.  After the Rust
+ * registry's 19 come the monitor metrics ktstr adds.  Under KVM, or on a
+ * quiet host, the noise is lower: measure yours with `ktstr-stats noise`. */
 static const KtstrMetricDef registry[KTSTR_METRIC_COUNT] = {
   { KTSTR_METRIC_WORST_SPREAD, "worst_spread", LOWER, 5.0, 0.25, "%", FALSE, LIN, 0.70 },
   { KTSTR_METRIC_WORST_GAP_MS, "worst_gap_ms", LOWER, 500.0, 0.50, "ms", TRUE, LOGS, 0.53 },

@@ -1,5 +1,5 @@
 /* The monitor's figures in ktstr-stats (src/monitor writes them into the
- * sidecar's "monitor" object):
+ * sidecar's "monitor" object; doc/stats-compare.md lists the metrics):
  *   - the values of the metrics ktstr adds to the Rust registry, which
  *     has none for them (metrics.h, after the 19 of the Rust tool):
  *       avg_imbalance_ratio   monitor.avg_imbalance_ratio        lower better
