@@ -11,6 +11,7 @@
 #include "monitor/host-sampler.h"
 #include "monitor/summary.h"
 #include "monitor/watchdog.h"
+#include "util/json-util.h"
 
 struct _KtstrMonitor
 {
@@ -564,16 +565,13 @@ ktstr_monitor_write_series (KtstrMonitor *m, const char *path, GError **error)
     json_builder_add_null_value (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) header = json_builder_get_root (b);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_root (gen, header);
-  g_autofree char *h = json_generator_to_data (gen, NULL);
+  g_autofree char *h = ktstr_json_to_line (header);
   g_string_append_printf (text, "%s\n", h);
   for (guint i = 0; i < m->samples->len; i++)
     {
       g_autoptr (JsonNode) n
           = ktstr_monitor_sample_to_json (&g_array_index (m->samples, KtstrMonitorSample, i));
-      json_generator_set_root (gen, n);
-      g_autofree char *line = json_generator_to_data (gen, NULL);
+      g_autofree char *line = ktstr_json_to_line (n);
       g_string_append_printf (text, "%s\n", line);
     }
   return g_file_set_contents_full (path, text->str, (gssize)text->len,
