@@ -132,8 +132,10 @@ test_thresholds_test_scheduler (void)
   cli_run (&o, NULL, (const char *[]){ "show-thresholds", arg, file, NULL });
   g_assert_cmpint (o.status, ==, 0);
   g_assert_nonnull (strstr (o.out, "scheduler qmap ("));
-  g_assert_nonnull (strstr (o.out, "  max_gap_ms                       3000         scheduler\n"));
-  g_assert_nonnull (strstr (o.out, "  isolation                        off          -\n"));
+  g_assert_nonnull (
+      strstr (o.out, "  max_gap_ms                       3000         scheduler  workers\n"));
+  g_assert_nonnull (
+      strstr (o.out, "  isolation                        off          -          workers\n"));
 }
 
 static void

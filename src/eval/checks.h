@@ -113,6 +113,12 @@ gboolean ktstr_checks_from_keyfile (GKeyFile *kf, const char *path, const char *
 /* The check names, in declaration order, NULL-terminated. */
 const char *const *ktstr_checks_names (void);
 
+/* What applies check NAME: "workers" (the checks below, on the workers'
+ * reports of each cgroup), "monitor" (src/monitor, on its samples of the
+ * guest kernel while a sched_ext scheduler runs) or "nothing" (carried
+ * through the merge, applied by no one yet); NULL when NAME is not a check. */
+const char *ktstr_checks_applied_by (const char *name);
+
 /* Check NAME of CHECKS as text ("true", "3000", "0.25"), or NULL when the
  * check is unset or NAME is not a check. */
 char *ktstr_checks_get_text (const KtstrChecks *checks, const char *name);
