@@ -25,8 +25,8 @@ test_registry_matches_reference (void)
     { "worst_gap_ms", KTSTR_POLARITY_LOWER_BETTER, 500.0, 0.50, "ms", KTSTR_SCALE_LOG, TRUE },
     { "total_migrations", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.30, "", KTSTR_SCALE_LOG, TRUE },
     { "worst_migration_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.05, 0.20, "", KTSTR_SCALE_LOG, TRUE },
-    { "max_imbalance_ratio", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.25, "x", KTSTR_SCALE_LOG, FALSE },
-    { "max_dsq_depth", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.50, "", KTSTR_SCALE_LINEAR, FALSE },
+    { "max_imbalance_ratio", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.25, "x", KTSTR_SCALE_LOG, TRUE },
+    { "max_dsq_depth", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.50, "", KTSTR_SCALE_LINEAR, TRUE },
     { "stall_count", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.50, "", KTSTR_SCALE_LINEAR, FALSE },
     { "total_fallback", KTSTR_POLARITY_LOWER_BETTER, 5.0, 0.30, "", KTSTR_SCALE_LOG, FALSE },
     { "total_keep_last", KTSTR_POLARITY_LOWER_BETTER, 5.0, 0.30, "", KTSTR_SCALE_LOG, FALSE },
@@ -48,11 +48,11 @@ test_registry_matches_reference (void)
     { "worst_cross_node_migration_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.05, 0.20, "",
       KTSTR_SCALE_LINEAR, FALSE },
     /* ktstr's monitor metrics, after the Rust registry's 19. */
-    { "avg_imbalance_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.25, 0.25, "x", KTSTR_SCALE_LOG, FALSE },
-    { "avg_dsq_depth", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.50, "", KTSTR_SCALE_LINEAR, FALSE },
+    { "avg_imbalance_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.25, 0.25, "x", KTSTR_SCALE_LOG, TRUE },
+    { "avg_dsq_depth", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.50, "", KTSTR_SCALE_LINEAR, TRUE },
     { "run_delay_ms_per_s", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.25, "ms/s", KTSTR_SCALE_LOG,
-      FALSE },
-    { "bpf_ns_per_call", KTSTR_POLARITY_LOWER_BETTER, 200.0, 0.25, "ns", KTSTR_SCALE_LOG, FALSE },
+      TRUE },
+    { "bpf_ns_per_call", KTSTR_POLARITY_LOWER_BETTER, 200.0, 0.25, "ns", KTSTR_SCALE_LOG, TRUE },
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (expected) == KTSTR_METRIC_COUNT);
