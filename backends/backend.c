@@ -41,3 +41,11 @@ ktstr_vm_result_clear (KtstrVmResult *result)
   g_clear_pointer (&result->kvm_stats, g_hash_table_unref);
   memset (result, 0, sizeof *result);
 }
+
+void
+ktstr_vm_guest_access_clear (KtstrVmGuestAccess *a)
+{
+  g_clear_pointer (&a->regions, g_array_unref);
+  g_clear_pointer (&a->vcpu_tids, g_array_unref);
+  a->pid = 0;
+}

@@ -33,6 +33,7 @@ typedef enum
   KTSTR_BACKEND_ERROR_PROTOCOL,      /* QMP or device protocol failure */
   KTSTR_BACKEND_ERROR_INVALID,       /* bad configuration */
   KTSTR_BACKEND_ERROR_NOT_PREFERRED, /* --backend=auto: runs here, but not well enough */
+  KTSTR_BACKEND_ERROR_NOT_RUNNING,   /* the VM is not running (yet, or any more) */
 } KtstrBackendError;
 
 /* The most console bytes a VM may write: the guest is untrusted, and a
@@ -82,6 +83,9 @@ typedef struct
   gpointer user_data;
   gboolean verbose;  /* echo the console to stderr as it arrives */
   gsize console_max; /* console bytes allowed; 0: KTSTR_CONSOLE_MAX */
+  /* Back guest RAM with memory this process maps too, so the host monitor
+   * can read the guest kernel's state (guest_access below). */
+  gboolean share_ram;
 } KtstrVmConfig;
 
 typedef struct
@@ -102,6 +106,24 @@ typedef struct
 void ktstr_vm_result_clear (KtstrVmResult *result);
 
 typedef struct _KtstrVm KtstrVm; /* backend-private */
+
+/* Guest RAM as this process maps it, and the host threads running the
+ * vCPUs (for their CPU time). */
+typedef struct
+{
+  guint64 gpa;
+  guint64 size;
+  guint8 *hva;
+} KtstrVmRamRegion;
+
+typedef struct
+{
+  GArray *regions;   /* KtstrVmRamRegion; the memory stays mapped until cleanup */
+  int pid;           /* the process of the vCPU threads */
+  GArray *vcpu_tids; /* int per vCPU index; empty when unknown */
+} KtstrVmGuestAccess;
+
+void ktstr_vm_guest_access_clear (KtstrVmGuestAccess *access);
 
 typedef struct
 {
@@ -126,6 +148,15 @@ typedef struct
    * booting one (forced by the environment, or already found to work).
    * Capacity planning (the gauntlet) sizes VMs on it. */
   const char *(*expected_accel) (void);
+  /* The vCPU threads and, when the VM was prepared with share_ram, guest
+   * RAM shared with this process (else no regions), from the guest's first
+   * control line until cleanup.  FALSE with KTSTR_BACKEND_ERROR_NOT_RUNNING
+   * when there is no VM to look at. */
+  gboolean (*guest_access) (KtstrVm *vm, KtstrVmGuestAccess *out, GError **error);
+  /* Writes LINE and a newline to the guest agent's control channel (the
+   * host -> guest commands of common/proto.h).  Safe from any thread
+   * between launch and cleanup; dropped when the channel is closed. */
+  void (*send_to_guest) (KtstrVm *vm, const char *line);
 } KtstrBackend;
 
 /* Looks a backend up by name ("qemu", "kvm"); "auto" picks the best one

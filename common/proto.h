@@ -174,9 +174,40 @@
  *          "stopped" + "exit", "by" ("ktstr"|"itself"), "detached".
  *   {"t":"verifier","prog":"simple_enqueue","id":N,"verified_insns":N}
  *        one per struct_ops program after "ready" (bpf prog info).
+ *   {"t":"progstat","prog":"simple_enqueue","id":N,"when":"ready"|"stop",
+ *    "run_cnt":N,"run_time_ns":N}
+ *        one per struct_ops program right after "ready" and right before
+ *        ktstr stops the scheduler (bpf prog info; the agent turns on
+ *        bpf_stats_enabled before starting it): the monitor's
+ *        prog_stats_deltas are the differences.
  *   {"t":"log","src":"scheduler"|"kernel"|"dump","msg":"..."}
  *        the scheduler's output line by line as it comes; the kernel's
  *        sched_ext lines from /dev/kmsg; the sched_ext_dump tracepoint.
+ *
+ * MONITOR (src/monitor).  The host samples the guest kernel's scheduler
+ * state every 100 ms from hello to done.  It reads guest memory itself
+ * when it can; otherwise it asks the agent to sample (the command below),
+ * and the agent's sampler thread (guest-init/gmon.h) sends
+ *
+ *   {"t":"mon","elapsed_ms":N,"scx":B,"nr":[N,...],"clock":[N,...],
+ *    "schedstat":[[run_delay,pcount,yld_count,sched_count,sched_goidle,
+ *                  ttwu_count,ttwu_local],...],"events":{"name":N,...}}
+ *        elapsed_ms since the sampler started; scx: sched_ext state is
+ *        "enabled"; per CPU (index = CPU number) nr_running and the
+ *        runqueue clock in ns from /sys/kernel/debug/sched/debug;
+ *        schedstat (OPTIONAL) from /proc/schedstat; events (OPTIONAL, only
+ *        where the kernel has /sys/kernel/sched_ext/root/events): the
+ *        SCX_EV_* totals, names lowercased without SCX_EV_.
+ *
+ * HOST -> GUEST COMMANDS: text lines the host writes on the same control
+ * port; a thread of the agent (guest-init/hostcmd.h) reads them, and
+ * acknowledges each with a "log" line:
+ *
+ *   monitor start MS     start the guest sampler, one "mon" every MS
+ *   sysrq KEY            write KEY to /proc/sysrq-trigger; the monitor
+ *                        sends "sysrq D" (the sched_ext dump, whose lines
+ *                        come back as "log" src "dump") on the first
+ *                        sustained threshold violation
  *
  * The agent then powers off.  A guest that panics, never says hello, or
  * never says done before the host deadline gets its own verdict on the host.

@@ -11,6 +11,7 @@
 #include "common/proto.h"
 #include "common/topology.h"
 #include "guest-init/cgroup.h"
+#include "guest-init/hostcmd.h"
 #include "guest-init/poweroff.h"
 #include "guest-init/report.h"
 #include "guest-init/scenario.h"
@@ -55,6 +56,13 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
   if (uname (&u) != 0)
     snprintf (u.release, sizeof u.release, "unknown");
   ktstr_report_hello (ctrl, ktstr_clock_ns (CLOCK_BOOTTIME) / 1000000ull, u.release);
+  /* The host monitor answers hello with a command (its own sampler, or
+   * "monitor start" for ours); in a VM only. */
+  if (o->is_pid1)
+    {
+      long n = sysconf (_SC_NPROCESSORS_CONF);
+      ktstr_hostcmd_start (ctrl, n > 0 ? (unsigned)n : 1);
+    }
   if (o->startup_note != NULL)
     ktstr_report_log (ctrl, "init", "%s", o->startup_note);
   if (o->mount_warnings != NULL)
@@ -131,6 +139,7 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
    * runs exactly as it always did. */
   int rc = plan.n_steps > 0 || plan.n_ops > 0 ? ktstr_steps_run (&plan, &topo, ctrl, &so, &err)
                                               : ktstr_scenario_run (&plan, &topo, ctrl, &so, &err);
+  ktstr_hostcmd_stop ();
   if (has_sched)
     {
       ktstr_guard_phase ("stopping the scheduler");

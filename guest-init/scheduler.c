@@ -413,6 +413,8 @@ ktstr_sched_start (const KtstrSchedSpec *spec, KtstrCtrl *ctrl, const char *sysf
       return -1;
     }
   open_kernel_logs ();
+  if (strcmp (S.sysfs, "/sys") == 0)
+    ktstr_bpfstats_enable ("/proc");
   fcntl (fds[0], F_SETFL, O_NONBLOCK);
   S.pipe_rd = fds[0];
   S.pid = spawn (spec, fds[1], keep_out, n_keep_out);
@@ -477,17 +479,22 @@ ktstr_sched_start (const KtstrSchedSpec *spec, KtstrCtrl *ctrl, const char *sysf
   atomic_store (&S.is_ready, true);
   send_event ("ready", NULL, NULL, NULL, NULL, "attached", true);
   if (strcmp (S.sysfs, "/sys") == 0)
-    ktstr_bpfstats_report_struct_ops (ctrl);
+    {
+      ktstr_bpfstats_report_struct_ops (ctrl);
+      ktstr_bpfstats_report_run_stats (ctrl, "ready");
+    }
   return 0;
 }
 
 void
 ktstr_sched_stop (KtstrCtrl *ctrl)
 {
-  (void)ctrl;
   if (S.pid <= 0 || S.spec == NULL || !atomic_load (&S.is_ready))
     return;
   bool was_running = !atomic_load (&S.has_exited);
+  /* The programs' run statistics while they still exist. */
+  if (was_running && strcmp (S.sysfs, "/sys") == 0)
+    ktstr_bpfstats_report_run_stats (ctrl, "stop");
   atomic_store (&S.is_stopping, true);
   end_process (S.spec->stop_ms);
   /* The kernel detaches asynchronously after the process closed its link. */

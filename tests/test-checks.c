@@ -185,7 +185,7 @@ test_keyfile_unknown_key (void)
       "max_p99_wake_latency_ns, max_wake_latency_cv, min_iteration_rate, "
       "max_migration_ratio, max_imbalance_ratio, max_local_dsq_depth, fail_on_stall, "
       "sustained_samples, max_fallback_rate, max_keep_last_rate, min_page_locality, "
-      "max_cross_node_migration_ratio, max_slow_tier_ratio)",
+      "max_cross_node_migration_ratio, max_slow_tier_ratio, watchdog_timeout_s)",
       path);
   g_assert_cmpstr (error->message, ==, want);
 
@@ -829,6 +829,54 @@ test_resolve_layers (void)
   g_assert_true (g_str_has_prefix (error->message, "t.ktstr: [checks] max_gap: unknown key"));
 }
 
+/* What applies each check, as show-thresholds prints it: the monitor's
+ * keys go to the monitor, max_slow_tier_ratio to no one, the rest to the
+ * workers' checks; the monitor's keys are checked like every other key
+ * (snake_case only). */
+static void
+test_applied_by (void)
+{
+  static const char *const monitor[]
+      = { "max_imbalance_ratio", "max_local_dsq_depth", "fail_on_stall",     "sustained_samples",
+          "max_fallback_rate",   "max_keep_last_rate",  "watchdog_timeout_s" };
+  guint n_monitor = 0, n_nothing = 0, n_workers = 0;
+  for (const char *const *name = ktstr_checks_names (); *name; name++)
+    {
+      const char *by = ktstr_checks_applied_by (*name);
+      g_assert_nonnull (by);
+      gboolean is_monitor = FALSE;
+      for (guint i = 0; i < G_N_ELEMENTS (monitor); i++)
+        is_monitor |= g_str_equal (*name, monitor[i]);
+      if (is_monitor)
+        g_assert_cmpstr (by, ==, "monitor");
+      else if (g_str_equal (*name, "max_slow_tier_ratio"))
+        g_assert_cmpstr (by, ==, "nothing");
+      else
+        g_assert_cmpstr (by, ==, "workers");
+      n_monitor += g_str_equal (by, "monitor");
+      n_nothing += g_str_equal (by, "nothing");
+      n_workers += g_str_equal (by, "workers");
+    }
+  g_assert_cmpuint (n_monitor, ==, G_N_ELEMENTS (monitor));
+  g_assert_cmpuint (n_nothing, ==, 1);
+  g_assert_cmpuint (n_workers, ==, 12);
+  g_assert_null (ktstr_checks_applied_by ("no_such_check"));
+
+  g_autoptr (GKeyFile) ok
+      = keyfile_from ("[checks]\nwatchdog_timeout_s=3\nmax_imbalance_ratio=2.5\n");
+  KtstrChecks c;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ktstr_checks_resolve (NULL, "t.ktstr", ok, &c, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (c.watchdog_timeout_s.value, ==, 3);
+  g_assert_cmpfloat (c.max_imbalance_ratio.value, ==, 2.5);
+  g_autoptr (GKeyFile) dashed = keyfile_from ("[checks]\nwatchdog-timeout-s=3\n");
+  g_assert_false (ktstr_checks_resolve (NULL, "t.ktstr", dashed, &c, NULL, &error));
+  g_assert_error (error, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_UNKNOWN_KEY);
+  g_assert_true (
+      g_str_has_prefix (error->message, "t.ktstr: [checks] watchdog-timeout-s: unknown key"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -860,6 +908,7 @@ main (int argc, char **argv)
   g_test_add_func ("/checks/numa/cross-node", test_numa_cross_node);
   g_test_add_func ("/checks/numa/cross-node-inconsistent", test_numa_cross_node_inconsistent);
   g_test_add_func ("/checks/detail-kinds", test_detail_kinds);
+  g_test_add_func ("/checks/applied-by", test_applied_by);
   g_test_add_func ("/topology/check/match", test_topology_match);
   g_test_add_func ("/topology/check/mismatch", test_topology_mismatch);
   return g_test_run ();

@@ -136,8 +136,10 @@ test_thresholds_test_scheduler (void)
   cli_run (&o, NULL, (const char *[]){ "show-thresholds", arg, file, NULL });
   g_assert_cmpint (o.status, ==, 0);
   g_assert_nonnull (strstr (o.out, "scheduler qmap ("));
-  g_assert_nonnull (strstr (o.out, "  max_gap_ms                       3000         scheduler\n"));
-  g_assert_nonnull (strstr (o.out, "  isolation                        off          -\n"));
+  g_assert_nonnull (
+      strstr (o.out, "  max_gap_ms                       3000         scheduler  workers\n"));
+  g_assert_nonnull (
+      strstr (o.out, "  isolation                        off          -          workers\n"));
 }
 
 static void
@@ -601,6 +603,30 @@ test_harness_error_summary (void)
   ktstr_vm_test_remove_tree (cwd);
 }
 
+/* The monitor's options are refused before any boot: an unknown
+ * --monitor, and a vmlinux given outright (--vmlinux, KTSTR_VMLINUX) that
+ * does not load -- a wrong file must not quietly become the guest
+ * sampler. */
+static void
+test_monitor_options (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
+  g_autofree char *fake = g_test_build_filename (G_TEST_DIST, "data", "boot", "fake-bzImage", NULL);
+  g_autofree char *kernel = g_strconcat ("--kernel=", fake, NULL);
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, cwd, (const char *[]){ "test", kernel, "--monitor=bogus", "steady", NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "--monitor: 'bogus' is not auto, host, guest or off"));
+
+  g_auto (CliRun) v = { 0 };
+  cli_run (&v, cwd, (const char *[]){ "test", kernel, "--vmlinux=/bin/true", "steady", NULL });
+  g_assert_cmpint (v.status, ==, 2);
+  g_assert_nonnull (strstr (v.err, "--vmlinux: vmlinux '/bin/true'"));
+  g_assert_nonnull (strstr (v.err, "or --monitor=guest"));
+  g_assert_null (strstr (v.out, "FAIL"));
+  ktstr_vm_test_remove_tree (cwd);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -626,5 +652,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/test/skip/named-scheduler", test_skip_named_scheduler);
   g_test_add_func ("/cli/test/flags-without-scheduler", test_flags_without_scheduler);
   g_test_add_func ("/cli/test/scheduler-binary-not-found", test_scheduler_binary_not_found);
+  g_test_add_func ("/cli/test/monitor-options", test_monitor_options);
   return g_test_run ();
 }

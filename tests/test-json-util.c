@@ -78,6 +78,14 @@ test_print_layout (void)
                    "  \"e\": true\n"
                    "}\n");
   g_assert_cmpuint (len, ==, strlen (text));
+  /* The same on one line (JSON Lines), numbers as above. */
+  g_autofree char *line = ktstr_json_to_line (n);
+  g_assert_cmpstr (line, ==,
+                   "{\"b\":[1,{\"x\":\"q\\\"\\n\\u0001\"}],\"a\":[],\"c\":{},\"d\":null,"
+                   "\"e\":true}");
+  g_autoptr (JsonNode) x = parse ("[0.1, 100.0, -2]");
+  g_autofree char *numbers = ktstr_json_to_line (x);
+  g_assert_cmpstr (numbers, ==, "[0.1,100.0,-2]");
 }
 
 static void

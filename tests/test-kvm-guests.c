@@ -8,6 +8,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backends/backend.h"
 #include "backends/kvm/calibrate.h"
@@ -20,6 +21,11 @@ typedef struct
   GPtrArray *lines;
   KtstrVm *vm;
   const char *reply; /* sent to the guest when it says "ping" */
+  /* Instead: answer through the backend interface (send_to_guest), and
+   * take what guest_access offers then. */
+  gboolean reply_by_interface;
+  KtstrVmGuestAccess access;
+  gboolean has_access;
 } LineCtx;
 
 typedef struct
@@ -60,7 +66,12 @@ on_line (const char *line, gpointer user_data)
 {
   LineCtx *ctx = user_data;
   g_ptr_array_add (ctx->lines, g_strdup (line));
-  if (ctx->reply != NULL && strstr (line, "ping") != NULL)
+  if (ctx->reply_by_interface && strstr (line, "ping") != NULL)
+    {
+      ctx->has_access = ktstr_backend_kvm.guest_access (ctx->vm, &ctx->access, NULL);
+      ktstr_backend_kvm.send_to_guest (ctx->vm, "pong");
+    }
+  else if (ctx->reply != NULL && strstr (line, "ping") != NULL)
     ktstr_kvm_vm_send_ctrl (ctx->vm, (const guint8 *)ctx->reply, strlen (ctx->reply));
 }
 
@@ -70,10 +81,11 @@ tiny_image (void)
   return g_test_build_filename (G_TEST_BUILT, "kvm-guests", "tiny.bzimage", NULL);
 }
 
-/* Boots the tiny guest with "tiny.test=TEST" through ktstr_backend_kvm. */
+/* Boots the tiny guest with "tiny.test=TEST" through ktstr_backend_kvm;
+ * CTX_OUT (may be NULL) receives the line context (for guest_access). */
 static void
-run_tiny (const char *test, const char *topo_label, guint memory_mb, guint timeout_s,
-          const char *reply, TinyRun *out)
+run_tiny_ctx (const char *test, const char *topo_label, guint memory_mb, guint timeout_s,
+              const char *reply, gboolean reply_by_interface, TinyRun *out, LineCtx *ctx_out)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *image = tiny_image ();
@@ -83,7 +95,9 @@ run_tiny (const char *test, const char *topo_label, guint memory_mb, guint timeo
   g_autofree char *cmdline = g_strdup_printf ("console=ttyS0 tiny.test=%s", test);
   KtstrTopology topo;
   g_assert_cmpint (ktstr_topology_parse (topo_label, &topo, NULL, 0), ==, 0);
-  LineCtx ctx = { .lines = g_ptr_array_new_with_free_func (g_free), .reply = reply };
+  LineCtx ctx = { .lines = g_ptr_array_new_with_free_func (g_free),
+                  .reply = reply,
+                  .reply_by_interface = reply_by_interface };
   KtstrVmConfig cfg = {
     .kernel_path = image,
     .cmdline = cmdline,
@@ -116,6 +130,17 @@ run_tiny (const char *test, const char *topo_label, guint memory_mb, guint timeo
                   out->result.end_detail ? out->result.end_detail : "", out->wall_s, out->console);
   g_unlink (console);
   g_rmdir (dir);
+  if (ctx_out != NULL)
+    *ctx_out = ctx;
+  else
+    ktstr_vm_guest_access_clear (&ctx.access);
+}
+
+static void
+run_tiny (const char *test, const char *topo_label, guint memory_mb, guint timeout_s,
+          const char *reply, TinyRun *out)
+{
+  run_tiny_ctx (test, topo_label, memory_mb, timeout_s, reply, FALSE, out, NULL);
 }
 
 static void
@@ -259,6 +284,36 @@ test_virtio (void)
   g_assert_cmpint (r.result.first_line_us, >, r.result.launch_us);
   g_assert_cmpint (r.result.end, ==, KTSTR_VM_END_POWEROFF);
   tiny_run_clear (&r);
+}
+
+/* The monitor's view of our VMM: guest RAM as mapped here (every byte of
+ * the 64 MiB, in guest-physical order), the vCPU thread with a CPU time in
+ * /proc, and a host-to-guest line through send_to_guest. */
+static void
+test_guest_access (void)
+{
+  if (!kvm_usable ())
+    return;
+  TinyRun r;
+  LineCtx ctx;
+  run_tiny_ctx ("virtio", "1n1l1c1t", 64, 30, NULL, TRUE, &r, &ctx);
+  assert_contains (r.console, "tiny: virtio: got pong\n");
+  g_assert_true (ctx.has_access);
+  guint64 total = 0, next_gpa = 0;
+  for (guint i = 0; i < ctx.access.regions->len; i++)
+    {
+      const KtstrVmRamRegion *reg = &g_array_index (ctx.access.regions, KtstrVmRamRegion, i);
+      g_assert_cmphex (reg->gpa, >=, next_gpa);
+      g_assert_nonnull (reg->hva);
+      next_gpa = reg->gpa + reg->size;
+      total += reg->size;
+    }
+  g_assert_cmpuint (total, ==, 64ull << 20);
+  g_assert_cmpint (ctx.access.pid, ==, getpid ());
+  g_assert_cmpuint (ctx.access.vcpu_tids->len, ==, 1);
+  g_assert_cmpint (g_array_index (ctx.access.vcpu_tids, int, 0), >, 0);
+  ktstr_vm_guest_access_clear (&ctx.access);
+  tiny_run_clear (&r); /* its lines are ctx's */
 }
 
 static void
@@ -429,6 +484,7 @@ main (int argc, char **argv)
   static const char *const panic[] = { "panic", "panic", "pvpanic" };
   static const char *const triple[] = { "triple", "reset", "triple fault" };
   g_test_add_func ("/kvm/guest/uart", test_uart);
+  g_test_add_func ("/kvm/guest/guest-access", test_guest_access);
   g_test_add_func ("/kvm/guest/e820", test_e820);
   g_test_add_func ("/kvm/guest/acpi-poweroff", test_acpi);
   g_test_add_func ("/kvm/guest/cpuid", test_cpuid);

@@ -95,6 +95,61 @@ test_default_topology (void)
   g_assert_true (has_pair (argv, "-qmp", "unix:/w/qmp.sock,server=on,wait=off"));
 }
 
+/* Guest RAM in files the host maps (the host monitor). */
+static void
+test_shared_ram (void)
+{
+  KtstrQemuArgs args = base_args ("1n1l2c1t");
+  const char *const one[] = { "/dev/shm/ktstr-ram,x", NULL };
+  args.ram_paths = one;
+  g_auto (GStrv) argv = ktstr_qemu_args_build (&args, NULL);
+  g_assert_true (has_pair (argv, "-machine", "pc,memory-backend=mem0,max-ram-below-4g=2G"));
+  g_assert_true (has_pair (argv, "-object",
+                           "memory-backend-file,id=mem0,mem-path=/dev/shm/ktstr-ram,,x,"
+                           "size=1024M,share=on"));
+  g_assert_true (has_pair (argv, "-m", "1024"));
+
+  KtstrQemuArgs numa = base_args ("2n2l1c1t");
+  numa.memory_mb = 1025;
+  const char *const two[] = { "/r/n0", "/r/n1", NULL };
+  numa.ram_paths = two;
+  g_auto (GStrv) nargv = ktstr_qemu_args_build (&numa, NULL);
+  guint at = 1;
+  g_assert_true (has_pair (nargv, "-machine", "pc,max-ram-below-4g=2G"));
+  g_assert_cmpstr (option_value (nargv, "-object", &at), ==,
+                   "memory-backend-file,id=mem0,mem-path=/r/n0,size=513M,share=on");
+  g_assert_cmpstr (option_value (nargv, "-object", &at), ==,
+                   "memory-backend-file,id=mem1,mem-path=/r/n1,size=512M,share=on");
+}
+
+static void
+test_ram_layout (void)
+{
+  /* 1 GiB on one node: all of it at 0. */
+  g_autoptr (GArray) a = ktstr_qemu_ram_layout (1024, 1);
+  g_assert_cmpuint (a->len, ==, 1);
+  KtstrQemuRamPiece *p = (KtstrQemuRamPiece *)a->data;
+  g_assert_cmphex (p[0].gpa, ==, 0);
+  g_assert_cmphex (p[0].size, ==, 1ull << 30);
+  /* 3 GiB over 2 nodes: node 0 (1.5 GiB) low, node 1 split at 2 GiB. */
+  g_autoptr (GArray) b = ktstr_qemu_ram_layout (3072, 2);
+  g_assert_cmpuint (b->len, ==, 3);
+  p = (KtstrQemuRamPiece *)b->data;
+  g_assert_cmphex (p[0].gpa, ==, 0);
+  g_assert_cmphex (p[0].size, ==, 1536ull << 20);
+  g_assert_cmpuint (p[0].node, ==, 0);
+  g_assert_cmphex (p[1].gpa, ==, 1536ull << 20);
+  g_assert_cmphex (p[1].size, ==, 512ull << 20);
+  g_assert_cmpuint (p[1].node, ==, 1);
+  g_assert_cmphex (p[1].file_offset, ==, 0);
+  g_assert_cmphex (p[2].gpa, ==, 4ull << 30);
+  g_assert_cmphex (p[2].size, ==, 1024ull << 20);
+  g_assert_cmpuint (p[2].node, ==, 1);
+  g_assert_cmphex (p[2].file_offset, ==, 512ull << 20);
+  g_assert_cmpuint (ktstr_qemu_node_mb (1025, 2, 0), ==, 513);
+  g_assert_cmpuint (ktstr_qemu_node_mb (1025, 2, 1), ==, 512);
+}
+
 static void
 test_llcs_become_dies (void)
 {
@@ -456,6 +511,8 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-args/topology/llcs-become-dies", test_llcs_become_dies);
   g_test_add_func ("/qemu-args/topology/numa-nodes", test_numa_nodes);
   g_test_add_func ("/qemu-args/topology/numa-uneven-memory", test_numa_uneven_memory);
+  g_test_add_func ("/qemu-args/shared-ram", test_shared_ram);
+  g_test_add_func ("/qemu-args/shared-ram-layout", test_ram_layout);
   g_test_add_func ("/qemu-args/kvm-and-machine", test_kvm_and_machine);
   g_test_add_func ("/qemu-args/tcg-no-timer-check", test_tcg_no_timer_check);
   g_test_add_func ("/qemu-args/commas-escaped", test_commas_escaped);

@@ -102,7 +102,8 @@ has (const char *dir, const char *name)
   return g_file_test (path, G_FILE_TEST_EXISTS);
 }
 
-/* The first write removes the sidecars, console logs and temporary files
+/* The first write removes the sidecars, console logs, monitor series and
+ * temporary files
  * of earlier runs (killed writers included); nothing else. */
 static void
 test_preclear_leftovers (void)
@@ -114,6 +115,7 @@ test_preclear_leftovers (void)
   const char *dir = ktstr_rundir_get_path (rd);
   put (dir, "old-0123456789abcdef.ktstr.json");
   put (dir, "old-0123456789abcdef.console.log");
+  put (dir, "old-0123456789abcdef-trial2.monitor.jsonl");
   put (dir, ".new-0123456789abcdef.ktstr.json.tmp-Ab3xYz");
   put (dir, "new-0123456789abcdef.ktstr.json.Q2w3E4");
   put (dir, "new-0123456789abcdef.console.log.R5t6Y7");
@@ -127,6 +129,7 @@ test_preclear_leftovers (void)
   g_assert_no_error (error);
   g_assert_false (has (dir, "old-0123456789abcdef.ktstr.json"));
   g_assert_false (has (dir, "old-0123456789abcdef.console.log"));
+  g_assert_false (has (dir, "old-0123456789abcdef-trial2.monitor.jsonl"));
   g_assert_false (has (dir, ".new-0123456789abcdef.ktstr.json.tmp-Ab3xYz"));
   g_assert_false (has (dir, "new-0123456789abcdef.ktstr.json.Q2w3E4"));
   g_assert_false (has (dir, "new-0123456789abcdef.console.log.R5t6Y7"));

@@ -176,6 +176,45 @@ test_start_failures (void)
   g_assert_true (g_str_has_prefix (v, "scheduler: no sched_ext"));
 }
 
+/* scx_bpf_error() in ops.init: the loader saw "attached", then the
+ * process ended before sched_ext enabled it; the kernel's log says why,
+ * and that is the headline and the sidecar's scheduler_exit. */
+static void
+test_kernel_disabled_while_starting (void)
+{
+  const char *lines[] = {
+    "{\"t\":\"log\",\"src\":\"scheduler\",\"msg\":\"EXIT: scx_bpf_error (init failed) [kind "
+    "1025]\"}",
+    "{\"t\":\"log\",\"src\":\"kernel\",\"msg\":\"sched_ext: BPF scheduler \\\"ktstr\\\" "
+    "disabled (scx_bpf_error)\"}",
+    "{\"t\":\"log\",\"src\":\"kernel\",\"msg\":\"sched_ext: ktstr: init failed on purpose\"}",
+    "{\"t\":\"sched\",\"ev\":\"not_ready\",\"elapsed_ms\":10,\"state\":\"disabled\",\"ops\":\"\","
+    "\"why\":\"the scheduler process ended (exited:1) before sched_ext enabled it\",\"exit\":"
+    "\"exited:1\",\"attached\":false}",
+    NULL
+  };
+  g_autoptr (KtstrSession) s = session_from (lines);
+  s->sched->is_expected = TRUE;
+  g_autofree char *v = ktstr_sched_verdict_start (s->sched, NULL);
+  g_assert_cmpstr (v, ==,
+                   "scheduler not ready: the kernel disabled it: scx_bpf_error (kind 1025): init "
+                   "failed on purpose; the scheduler process ended (exited:1) before sched_ext "
+                   "enabled it");
+  g_autoptr (JsonNode) rec = ktstr_sched_exit_to_json (s->sched, NULL);
+  JsonObject *o = json_node_get_object (rec);
+  g_assert_cmpint (json_object_get_int_member (o, "kind"), ==, 1025);
+  g_assert_cmpstr (json_object_get_string_member (o, "reason"), ==, "scx_bpf_error");
+  g_assert_cmpstr (json_object_get_string_member (o, "message"), ==, "init failed on purpose");
+
+  /* A normal unregister is no such exit. */
+  const char *normal[] = { "{\"t\":\"log\",\"src\":\"kernel\",\"msg\":\"sched_ext: BPF "
+                           "scheduler \\\"simple\\\" disabled (unregistered from user space)\"}",
+                           NULL };
+  g_autoptr (KtstrSession) n = session_from (normal);
+  n->sched->is_expected = TRUE;
+  g_assert_null (ktstr_sched_exit_to_json (n->sched, NULL));
+}
+
 static void
 test_not_detached (void)
 {
@@ -254,6 +293,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sched/verdict/start-failures", test_start_failures);
   g_test_add_func ("/sched/verdict/died-in-kernel-log", test_died_seen_only_in_kernel_log);
   g_test_add_func ("/sched/verdict/not-detached", test_not_detached);
+  g_test_add_func ("/sched/verdict/kernel-disabled-while-starting",
+                   test_kernel_disabled_while_starting);
   g_test_add_func ("/session/guard", test_session_guard);
   return g_test_run ();
 }

@@ -128,6 +128,9 @@ full_sidecar (void)
   sc->monitor->schedstat_deltas = json_from_string ("{\"total_run_delay\": 77}", NULL);
   sc->monitor->prog_stats_deltas = json_from_string (
       "[{\"name\": \"p\", \"cnt\": 1, \"nsecs\": 2, \"nsecs_per_call\": 2.0}]", NULL);
+  sc->monitor->sampler = g_strdup ("host-memory");
+  sc->monitor->watchdog_timeout = json_from_string (
+      "{\"requested_ms\": 3000, \"requested_jiffies\": 3000, \"read_back_jiffies\": 3000}", NULL);
 
   KtstrStimulusEvent *ev = ktstr_stimulus_event_new (0, "ScenarioStart");
   g_ptr_array_add (sc->stimulus_events, ev);
@@ -167,6 +170,8 @@ full_sidecar (void)
   sc->accel = g_strdup ("tcg");
   sc->verdict_summary = g_strdup ("cgroup 0: starved: worker 3 made no progress");
   sc->verdict_report = g_strdup ("starved\n--- stats ---\nspread 90%\n");
+  sc->scheduler_exit = json_from_string (
+      "{\"kind\": 1025, \"reason\": \"scx_bpf_error\", \"message\": null}", NULL);
   return sc;
 }
 
@@ -235,6 +240,8 @@ assert_sidecar_equal (const KtstrSidecar *a, const KtstrSidecar *b)
       assert_json_equal (a->monitor->event_deltas, b->monitor->event_deltas);
       assert_json_equal (a->monitor->schedstat_deltas, b->monitor->schedstat_deltas);
       assert_json_equal (a->monitor->prog_stats_deltas, b->monitor->prog_stats_deltas);
+      g_assert_cmpstr (a->monitor->sampler, ==, b->monitor->sampler);
+      assert_json_equal (a->monitor->watchdog_timeout, b->monitor->watchdog_timeout);
     }
   g_assert_cmpuint (a->stimulus_events->len, ==, b->stimulus_events->len);
   for (guint i = 0; i < a->stimulus_events->len; i++)
@@ -297,6 +304,7 @@ assert_sidecar_equal (const KtstrSidecar *a, const KtstrSidecar *b)
   g_assert_cmpstr (a->accel, ==, b->accel);
   g_assert_cmpstr (a->verdict_summary, ==, b->verdict_summary);
   g_assert_cmpstr (a->verdict_report, ==, b->verdict_report);
+  assert_json_equal (a->scheduler_exit, b->scheduler_exit);
 }
 
 static char *
@@ -437,12 +445,13 @@ test_json_schema_order_and_nulls (void)
     "work_type",      "active_flags", "verifier_stats", "kvm_stats",
     "sysctls",        "kargs",        "kernel_version", "kernel_commit",
     "timestamp",      "run_id",       "host",           "cleanup_duration_ms",
-    "run_source",     "accel",        "verdict",
+    "run_source",     "accel",        "verdict",        "scheduler_exit",
   };
   static const char *const nulls[] = {
     "scheduler_commit",    "project_commit", "payload",       "monitor",
     "kvm_stats",           "kernel_version", "kernel_commit", "host",
     "cleanup_duration_ms", "run_source",     "accel",         "verdict",
+    "scheduler_exit",
   };
   static const char *const empties[] = {
     "metrics", "stimulus_events", "active_flags", "verifier_stats", "sysctls", "kargs",
@@ -471,7 +480,8 @@ test_json_schema_order_and_nulls (void)
   g_assert_true (g_str_has_prefix (text, "{\n  \"test_name\": \"t\",\n  \"topology\": "));
   g_assert_nonnull (strstr (text, "\n  \"metrics\": [],\n"));
   g_assert_nonnull (strstr (text, "\n    \"worst_spread\": 0.0,\n"));
-  g_assert_true (g_str_has_suffix (text, "\n  \"accel\": null,\n  \"verdict\": null\n}\n"));
+  g_assert_true (g_str_has_suffix (
+      text, "\n  \"accel\": null,\n  \"verdict\": null,\n  \"scheduler_exit\": null\n}\n"));
 }
 
 static void
@@ -586,8 +596,8 @@ test_trial (void)
   g_assert_cmpstr (name, ==, "my_test-55f6b9881e152f8c-trial3.ktstr.json");
   g_assert_true (ktstr_sidecar_is_sidecar_name (name));
   g_autofree char *text = ktstr_sidecar_to_data (sc, NULL);
-  g_assert_true (
-      g_str_has_suffix (text, "\n  \"accel\": null,\n  \"verdict\": null,\n  \"trial\": 3\n}\n"));
+  g_assert_true (g_str_has_suffix (text, "\n  \"accel\": null,\n  \"verdict\": null,\n  "
+                                         "\"scheduler_exit\": null,\n  \"trial\": 3\n}\n"));
   g_autoptr (JsonNode) node = json_from_string (text, NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (KtstrSidecar) back = ktstr_sidecar_from_json (node, &error);

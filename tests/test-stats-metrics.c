@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "stats/metrics.h"
+#include "stats/monitor-stats.h"
 #include "tests/test-stats-util.h"
 
 static void
@@ -24,8 +25,8 @@ test_registry_matches_reference (void)
     { "worst_gap_ms", KTSTR_POLARITY_LOWER_BETTER, 500.0, 0.50, "ms", KTSTR_SCALE_LOG, TRUE },
     { "total_migrations", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.30, "", KTSTR_SCALE_LOG, TRUE },
     { "worst_migration_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.05, 0.20, "", KTSTR_SCALE_LOG, TRUE },
-    { "max_imbalance_ratio", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.25, "x", KTSTR_SCALE_LOG, FALSE },
-    { "max_dsq_depth", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.50, "", KTSTR_SCALE_LINEAR, FALSE },
+    { "max_imbalance_ratio", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.25, "x", KTSTR_SCALE_LOG, TRUE },
+    { "max_dsq_depth", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.50, "", KTSTR_SCALE_LINEAR, TRUE },
     { "stall_count", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.50, "", KTSTR_SCALE_LINEAR, FALSE },
     { "total_fallback", KTSTR_POLARITY_LOWER_BETTER, 5.0, 0.30, "", KTSTR_SCALE_LOG, FALSE },
     { "total_keep_last", KTSTR_POLARITY_LOWER_BETTER, 5.0, 0.30, "", KTSTR_SCALE_LOG, FALSE },
@@ -46,6 +47,12 @@ test_registry_matches_reference (void)
       TRUE },
     { "worst_cross_node_migration_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.05, 0.20, "",
       KTSTR_SCALE_LINEAR, FALSE },
+    /* ktstr's monitor metrics, after the Rust registry's 19. */
+    { "avg_imbalance_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.25, 0.25, "x", KTSTR_SCALE_LOG, TRUE },
+    { "avg_dsq_depth", KTSTR_POLARITY_LOWER_BETTER, 1.0, 0.50, "", KTSTR_SCALE_LINEAR, TRUE },
+    { "run_delay_ms_per_s", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.25, "ms/s", KTSTR_SCALE_LOG,
+      TRUE },
+    { "bpf_ns_per_call", KTSTR_POLARITY_LOWER_BETTER, 200.0, 0.25, "ns", KTSTR_SCALE_LOG, TRUE },
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (expected) == KTSTR_METRIC_COUNT);
@@ -96,6 +103,31 @@ test_list_json_golden (void)
   g_assert_true (json_object_get_null_member (stall, "typical_cv"));
 }
 
+static void
+test_monitor_metric_values (void)
+{
+  g_assert_cmpfloat (ktstr_stats_monitor_avg_imbalance (NULL), ==, 0.0);
+  g_assert_cmpfloat (ktstr_stats_monitor_bpf_ns_per_call (NULL), ==, 0.0);
+  g_autoptr (KtstrMonitorSummary) m = ktstr_monitor_summary_new ();
+  m->avg_imbalance_ratio = 1.25;
+  m->avg_local_dsq_depth = 0.5;
+  g_assert_cmpfloat (ktstr_stats_monitor_avg_imbalance (m), ==, 1.25);
+  g_assert_cmpfloat (ktstr_stats_monitor_avg_dsq_depth (m), ==, 0.5);
+  g_assert_cmpfloat (ktstr_stats_monitor_run_delay_ms_per_s (m), ==, 0.0); /* no schedstat */
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, "{\"run_delay_rate\": 25000000.0}", -1, NULL));
+  m->schedstat_deltas = json_node_copy (json_parser_get_root (p));
+  g_assert_cmpfloat (ktstr_stats_monitor_run_delay_ms_per_s (m), ==, 25.0);
+  g_assert_true (json_parser_load_from_data (
+      p,
+      "[{\"name\":\"a\",\"cnt\":100,\"nsecs\":30000},{\"name\":\"b\",\"cnt\":300,"
+      "\"nsecs\":10000},{\"name\":\"c\",\"cnt\":0,\"nsecs\":0}]",
+      -1, NULL));
+  m->prog_stats_deltas = json_node_copy (json_parser_get_root (p));
+  /* All calls together: 40000 ns over 400 calls. */
+  g_assert_cmpfloat (ktstr_stats_monitor_bpf_ns_per_call (m), ==, 100.0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -103,5 +135,6 @@ main (int argc, char **argv)
   g_test_add_func ("/stats/metrics/registry", test_registry_matches_reference);
   g_test_add_func ("/stats/metrics/list-text", test_list_text_golden);
   g_test_add_func ("/stats/metrics/list-json", test_list_json_golden);
+  g_test_add_func ("/stats/metrics/monitor-values", test_monitor_metric_values);
   return g_test_run ();
 }

@@ -478,7 +478,14 @@ main (int argc, char **argv)
                                               "verifier log (repeated blocks collapsed):",
                                               "R1 invalid mem access 'scalar'",
                                               NULL };
+  /* scx_bpf_error() in ops.init: the headline says the kernel disabled it. */
+  static const char *const ktstr_error_init[] = { "--error-init", NULL,
+                                                  "scheduler not ready: the kernel disabled it: "
+                                                  "scx_bpf_error (kind 1025): init failed on "
+                                                  "purpose",
+                                                  NULL };
   g_test_add_data_func ("/vm/sched/fixture/error", ktstr_error, test_fixture_knob);
+  g_test_add_data_func ("/vm/sched/fixture/error-init", ktstr_error_init, test_fixture_knob);
   g_test_add_data_func ("/vm/sched/fixture/stall", ktstr_stall, test_fixture_knob);
   g_test_add_data_func ("/vm/sched/fixture/fail-verify", ktstr_verify, test_fixture_knob);
   return g_test_run ();

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backends/kvm/calibrate.h"
 #include "backends/kvm/kvm-sys.h"
@@ -421,6 +422,44 @@ kvm_expected_accel (void)
   return is_fast ? "kvm" : "tcg";
 }
 
+/* Our own VMM holds guest RAM already: hand out its regions. */
+static gboolean
+kvm_guest_access (KtstrVm *vm, KtstrVmGuestAccess *out, GError **error)
+{
+  memset (out, 0, sizeof *out);
+  const KtstrKvmMemory *mem = vm->machine ? ktstr_kvm_machine_get_memory (vm->machine) : NULL;
+  if (mem == NULL)
+    {
+      g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_NOT_RUNNING,
+                   "the VM has no memory yet");
+      return FALSE;
+    }
+  out->regions = g_array_new (FALSE, FALSE, sizeof (KtstrVmRamRegion));
+  for (guint i = 0; i < mem->n_regions; i++)
+    {
+      KtstrVmRamRegion r = { mem->regions[i].gpa, mem->regions[i].size, mem->regions[i].hva };
+      g_array_append_val (out->regions, r);
+    }
+  out->pid = (int)getpid ();
+  out->vcpu_tids = g_array_new (FALSE, TRUE, sizeof (int));
+  for (guint i = 0; i < ktstr_kvm_machine_get_n_vcpus (vm->machine); i++)
+    {
+      int tid = ktstr_kvm_machine_get_vcpu_tid (vm->machine, i);
+      g_array_append_val (out->vcpu_tids, tid);
+    }
+  return TRUE;
+}
+
+static void
+kvm_send_to_guest (KtstrVm *vm, const char *line)
+{
+  KtstrVirtioConsole *c = vm->machine ? ktstr_kvm_machine_get_console (vm->machine) : NULL;
+  if (c == NULL)
+    return;
+  ktstr_virtio_console_send (c, (const guint8 *)line, strlen (line));
+  ktstr_virtio_console_send (c, (const guint8 *)"\n", 1);
+}
+
 const KtstrBackend ktstr_backend_kvm = {
   .name = "kvm",
   .is_available = kvm_is_available,
@@ -432,4 +471,6 @@ const KtstrBackend ktstr_backend_kvm = {
   .kill = kvm_kill,
   .cleanup = kvm_cleanup,
   .expected_accel = kvm_expected_accel,
+  .guest_access = kvm_guest_access,
+  .send_to_guest = kvm_send_to_guest,
 };

@@ -477,3 +477,21 @@ ktstr_kvm_machine_get_console (KtstrKvmMachine *m)
 {
   return m->console;
 }
+
+guint
+ktstr_kvm_machine_get_n_vcpus (KtstrKvmMachine *m)
+{
+  return m->n_vcpus;
+}
+
+const KtstrKvmMemory *
+ktstr_kvm_machine_get_memory (KtstrKvmMachine *m)
+{
+  return m->mem;
+}
+
+int
+ktstr_kvm_machine_get_vcpu_tid (KtstrKvmMachine *m, guint i)
+{
+  return i < m->n_created ? g_atomic_int_get (&m->vcpus[i].os_tid) : 0;
+}

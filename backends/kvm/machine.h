@@ -92,6 +92,10 @@ const char *ktstr_kvm_machine_get_cmdline (KtstrKvmMachine *m);
 /* "bzImage", "PVH" or "raw". */
 const char *ktstr_kvm_machine_get_boot_kind (KtstrKvmMachine *m);
 KtstrVirtioConsole *ktstr_kvm_machine_get_console (KtstrKvmMachine *m);
+guint ktstr_kvm_machine_get_n_vcpus (KtstrKvmMachine *m);
+/* Guest RAM as mapped here, and vCPU I's kernel thread id (0 before it ran). */
+const KtstrKvmMemory *ktstr_kvm_machine_get_memory (KtstrKvmMachine *m);
+int ktstr_kvm_machine_get_vcpu_tid (KtstrKvmMachine *m, guint i);
 
 G_END_DECLS
 

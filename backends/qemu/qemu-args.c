@@ -103,6 +103,42 @@ check_args (const KtstrQemuArgs *args, const char *machine, GError **error)
   return TRUE;
 }
 
+guint
+ktstr_qemu_node_mb (guint memory_mb, guint n_nodes, guint node)
+{
+  return memory_mb / n_nodes + (node < memory_mb % n_nodes ? 1 : 0);
+}
+
+GArray *
+ktstr_qemu_ram_layout (guint memory_mb, guint n_nodes)
+{
+  GArray *pieces = g_array_new (FALSE, FALSE, sizeof (KtstrQemuRamPiece));
+  /* QEMU lays the nodes' memory one after the other in one RAM space,
+   * then maps its first part below 4 GiB and the rest from 4 GiB. */
+  guint64 ram_offset = 0;
+  for (guint node = 0; node < n_nodes; node++)
+    {
+      guint64 left = (guint64)ktstr_qemu_node_mb (memory_mb, n_nodes, node) << 20;
+      guint64 file_offset = 0;
+      while (left > 0)
+        {
+          gboolean is_low = ram_offset < KTSTR_QEMU_SHARED_LOW_RAM;
+          guint64 len = is_low ? MIN (left, KTSTR_QEMU_SHARED_LOW_RAM - ram_offset) : left;
+          KtstrQemuRamPiece p = {
+            .gpa = is_low ? ram_offset : (4ull << 30) + (ram_offset - KTSTR_QEMU_SHARED_LOW_RAM),
+            .size = len,
+            .node = node,
+            .file_offset = file_offset,
+          };
+          g_array_append_val (pieces, p);
+          ram_offset += len;
+          file_offset += len;
+          left -= len;
+        }
+    }
+  return pieces;
+}
+
 static void
 add_topology (GPtrArray *argv, const KtstrQemuArgs *args)
 {
@@ -116,6 +152,13 @@ add_topology (GPtrArray *argv, const KtstrQemuArgs *args)
   add (argv, "-smp");
   addf (argv, "%u,sockets=%u,dies=%u,cores=%u,threads=%u", cpus, t->numa_nodes, dies,
         t->cores_per_llc, t->threads_per_core);
+  if (t->numa_nodes < 2 && args->ram_paths != NULL)
+    {
+      g_autofree char *path = opt_escape (args->ram_paths[0]);
+      add (argv, "-object");
+      addf (argv, "memory-backend-file,id=mem0,mem-path=%s,size=%uM,share=on", path,
+            args->memory_mb);
+    }
   if (t->numa_nodes < 2)
     return;
   /* QEMU numbers CPUs socket by socket, so node i (socket i) holds a
@@ -123,9 +166,15 @@ add_topology (GPtrArray *argv, const KtstrQemuArgs *args)
    * nodes, so the sizes add up to -m exactly. */
   for (guint i = 0; i < t->numa_nodes; i++)
     {
-      guint mb = args->memory_mb / t->numa_nodes + (i < args->memory_mb % t->numa_nodes ? 1 : 0);
+      guint mb = ktstr_qemu_node_mb (args->memory_mb, t->numa_nodes, i);
       add (argv, "-object");
-      addf (argv, "memory-backend-ram,id=mem%u,size=%uM", i, mb);
+      if (args->ram_paths != NULL)
+        {
+          g_autofree char *path = opt_escape (args->ram_paths[i]);
+          addf (argv, "memory-backend-file,id=mem%u,mem-path=%s,size=%uM,share=on", i, path, mb);
+        }
+      else
+        addf (argv, "memory-backend-ram,id=mem%u,size=%uM", i, mb);
       add (argv, "-numa");
       addf (argv, "node,nodeid=%u,cpus=%u-%u,memdev=mem%u", i, i * cpus_per_node,
             (i + 1) * cpus_per_node - 1, i);
@@ -157,7 +206,12 @@ ktstr_qemu_args_build (const KtstrQemuArgs *args, GError **error)
   add (argv, "-display");
   add (argv, "none");
   add (argv, "-machine");
-  add (argv, machine);
+  if (args->ram_paths == NULL)
+    add (argv, machine);
+  else if (args->topology.numa_nodes < 2)
+    addf (argv, "%s,memory-backend=mem0,max-ram-below-4g=2G", machine);
+  else
+    addf (argv, "%s,max-ram-below-4g=2G", machine);
   add (argv, "-accel");
   add (argv, args->accel);
   add (argv, "-cpu");

@@ -13,6 +13,12 @@
  * every die its own L3, so the guest sees one LLC per die.  With more than
  * one node, memory is split evenly over -numa nodes backed by RAM objects.
  * Under TCG the kernel command line gets no_timer_check (see qemu-args.c).
+ *
+ * With ram_paths, guest RAM lives in files this process maps too (one per
+ * NUMA node, memory-backend-file with share=on) and the machine keeps at
+ * most 2 GiB below 4 GiB (max-ram-below-4g=2G), so that where each byte of
+ * RAM lies in guest physical memory is the same on pc and q35 and for every
+ * QEMU version: ktstr_qemu_ram_layout.
  */
 #ifndef KTSTR_BACKENDS_QEMU_QEMU_ARGS_H
 #define KTSTR_BACKENDS_QEMU_QEMU_ARGS_H
@@ -46,7 +52,26 @@ typedef struct
   const char *console_path;
   const char *ctrl_socket_path;
   const char *qmp_socket_path;
+  const char *const *ram_paths; /* NULL, or one file per NUMA node */
 } KtstrQemuArgs;
+
+/* RAM the host maps: below 4 GiB at most this much, the rest from 4 GiB. */
+#define KTSTR_QEMU_SHARED_LOW_RAM (2ull << 30)
+
+/* Megabytes of NUMA node NODE when MEMORY_MB is split over N_NODES. */
+guint ktstr_qemu_node_mb (guint memory_mb, guint n_nodes, guint node);
+
+/* One contiguous piece of guest physical RAM under ram_paths. */
+typedef struct
+{
+  guint64 gpa;
+  guint64 size;
+  guint node;          /* whose file holds it */
+  guint64 file_offset; /* where in that file */
+} KtstrQemuRamPiece;
+
+/* The pieces of MEMORY_MB over N_NODES nodes, in guest physical order. */
+GArray *ktstr_qemu_ram_layout (guint memory_mb, guint n_nodes);
 
 /* The argv (argv[0] = args->qemu), or NULL with KTSTR_BACKEND_ERROR_INVALID
  * naming the bad input. */

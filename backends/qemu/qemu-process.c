@@ -339,6 +339,9 @@ ktstr_qemu_vm_stop (KtstrVm *vm)
 
   if (vm->qmp != NULL)
     ktstr_qmp_close (vm->qmp);
+  g_mutex_lock (&vm->send_lock);
+  g_clear_object (&vm->send_stream);
+  g_mutex_unlock (&vm->send_lock);
   g_cancellable_cancel (vm->cancellable);
   if (vm->ctrl != NULL)
     g_io_stream_close (vm->ctrl, NULL, NULL);
@@ -379,7 +382,18 @@ die_with_ktstr (gpointer parent)
 GStrv
 ktstr_qemu_vm_build_args (const KtstrVm *vm, const char *accel, GError **error)
 {
+  g_auto (GStrv) ram_paths = ktstr_qemu_ram_paths (vm);
+  if (vm->share_ram && ram_paths == NULL)
+    {
+      /* Before the files exist (prepare checks the arguments): their
+       * final names do not change the command line's shape. */
+      guint nodes = MAX (vm->topology.numa_nodes, 1u);
+      ram_paths = g_new0 (char *, nodes + 1);
+      for (guint i = 0; i < nodes; i++)
+        ram_paths[i] = g_strdup_printf ("/dev/shm/ktstr-ram-node%u", i);
+    }
   KtstrQemuArgs args = {
+    .ram_paths = (const char *const *)ram_paths,
     .qemu = vm->qemu,
     .machine = vm->machine,
     .accel = accel,
@@ -398,6 +412,11 @@ ktstr_qemu_vm_build_args (const KtstrVm *vm, const char *accel, GError **error)
 gboolean
 ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error)
 {
+  if (!ktstr_qemu_ram_create (vm, error))
+    {
+      ktstr_qemu_vm_set_end (vm, KTSTR_VM_END_CRASHED, g_strdup ((*error)->message));
+      return FALSE;
+    }
   g_auto (GStrv) argv = ktstr_qemu_vm_build_args (vm, accel, error);
   g_autoptr (GSocketConnection) ctrl = NULL;
   g_autoptr (JsonNode) reply = NULL;
@@ -451,7 +470,13 @@ ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error)
   if (ctrl != NULL)
     {
       vm->ctrl = G_IO_STREAM (g_steal_pointer (&ctrl));
+      g_mutex_lock (&vm->send_lock);
+      g_set_object (&vm->send_stream, g_io_stream_get_output_stream (vm->ctrl));
+      g_mutex_unlock (&vm->send_lock);
       read_ctrl (vm);
+      /* QEMU opened the RAM files before it answered QMP. */
+      ktstr_qemu_ram_unlink (vm);
+      ktstr_qemu_ram_query_vcpus (vm);
       if (vm->verbose)
         vm->console_timer = g_timeout_add (100, echo_console, vm);
       reply

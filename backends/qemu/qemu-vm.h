@@ -36,6 +36,8 @@ struct _KtstrVm
   KtstrVmLineFunc on_line;
   gpointer user_data;
   gboolean verbose;
+  gboolean share_ram;
+  char *workdir;
 
   char *qemu;
   char *machine;
@@ -78,7 +80,37 @@ struct _KtstrVm
   gint64 end_us;
   gint64 exit_us;
   gint64 cleanup_ms;
+
+  /* Shared guest RAM (share_ram): one file per NUMA node, mapped here too
+   * (qemu-ram.c), and the vCPU threads' ids from QMP. */
+  GPtrArray *ram_files; /* KtstrQemuRamFile* */
+  GArray *vcpu_tids;    /* int per vCPU index */
+  /* The control channel's output, for send_to_guest from any thread. */
+  GMutex send_lock;
+  GOutputStream *send_stream;
 };
+
+typedef struct
+{
+  char *path;
+  guint8 *map;
+  gsize size;
+  gboolean is_unlinked;
+} KtstrQemuRamFile;
+
+/* Creates and maps the RAM files of VM (qemu-ram.c): in /dev/shm when it
+ * has room, else in the VM's work directory. */
+gboolean ktstr_qemu_ram_create (KtstrVm *vm, GError **error);
+/* The file paths, NULL-terminated (for the command line); NULL when VM
+ * shares no RAM. */
+char **ktstr_qemu_ram_paths (const KtstrVm *vm);
+/* Once QEMU has opened the files: removes their names (the memory lives on
+ * in both mappings, and nothing is left behind if ktstr dies). */
+void ktstr_qemu_ram_unlink (KtstrVm *vm);
+/* Unmaps and removes everything. */
+void ktstr_qemu_ram_release (KtstrVm *vm);
+/* Asks QEMU for the vCPU thread ids (query-cpus-fast) into vm->vcpu_tids. */
+void ktstr_qemu_ram_query_vcpus (KtstrVm *vm);
 
 /* Records how the VM ended; the first end wins.  Takes DETAIL. */
 void ktstr_qemu_vm_set_end (KtstrVm *vm, KtstrVmEnd end, char *detail);

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -199,6 +200,9 @@ qemu_prepare (const KtstrVmConfig *config, GError **error)
   vm->on_line = config->on_line;
   vm->user_data = config->user_data;
   vm->verbose = config->verbose;
+  vm->share_ram = config->share_ram;
+  vm->workdir = g_strdup (config->workdir);
+  g_mutex_init (&vm->send_lock);
   vm->qemu = g_steal_pointer (&qemu);
   vm->machine
       = g_strdup (machine != NULL && *machine != '\0' ? machine : KTSTR_QEMU_DEFAULT_MACHINE);
@@ -376,6 +380,9 @@ qemu_cleanup (KtstrVm *vm)
     g_string_free (vm->ctrl_buf, TRUE);
   if (vm->stderr_tail != NULL)
     g_string_free (vm->stderr_tail, TRUE);
+  ktstr_qemu_ram_release (vm);
+  g_mutex_clear (&vm->send_lock);
+  g_free (vm->workdir);
   g_free (vm->kernel_path);
   g_free (vm->initramfs_path);
   g_free (vm->cmdline);
@@ -391,6 +398,46 @@ qemu_cleanup (KtstrVm *vm)
   g_free (vm->end_detail);
   g_free (vm->kvm_failure);
   g_free (vm);
+}
+
+static gboolean
+qemu_guest_access (KtstrVm *vm, KtstrVmGuestAccess *out, GError **error)
+{
+  memset (out, 0, sizeof *out);
+  if (vm->proc == NULL)
+    {
+      g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_NOT_RUNNING,
+                   "QEMU is not running");
+      return FALSE;
+    }
+  /* The vCPU threads always; the RAM only when the VM shares it. */
+  g_autoptr (GArray) pieces
+      = ktstr_qemu_ram_layout (vm->memory_mb, MAX (vm->topology.numa_nodes, 1u));
+  out->regions = g_array_new (FALSE, FALSE, sizeof (KtstrVmRamRegion));
+  for (guint i = 0; vm->ram_files != NULL && i < pieces->len; i++)
+    {
+      const KtstrQemuRamPiece *p = &g_array_index (pieces, KtstrQemuRamPiece, i);
+      const KtstrQemuRamFile *f = vm->ram_files->pdata[p->node];
+      KtstrVmRamRegion r = { p->gpa, p->size, f->map + p->file_offset };
+      g_array_append_val (out->regions, r);
+    }
+  const char *pid = g_subprocess_get_identifier (vm->proc);
+  out->pid = pid != NULL ? atoi (pid) : 0;
+  out->vcpu_tids = g_array_new (FALSE, TRUE, sizeof (int));
+  if (vm->vcpu_tids != NULL)
+    g_array_append_vals (out->vcpu_tids, vm->vcpu_tids->data, vm->vcpu_tids->len);
+  return TRUE;
+}
+
+static void
+qemu_send_to_guest (KtstrVm *vm, const char *line)
+{
+  g_autofree char *framed = g_strconcat (line, "\n", NULL);
+  g_mutex_lock (&vm->send_lock);
+  if (vm->send_stream != NULL
+      && !g_output_stream_write_all (vm->send_stream, framed, strlen (framed), NULL, NULL, NULL))
+    g_debug ("qemu backend: could not send '%s' to the guest", line);
+  g_mutex_unlock (&vm->send_lock);
 }
 
 /* KVM only when it is forced, or this host's finding says KVM guests
@@ -420,4 +467,6 @@ const KtstrBackend ktstr_backend_qemu = {
   .collect = qemu_collect,
   .kill = qemu_kill,
   .cleanup = qemu_cleanup,
+  .guest_access = qemu_guest_access,
+  .send_to_guest = qemu_send_to_guest,
 };

@@ -3,11 +3,12 @@
  * then the scheduler definition's [checks] (--scheduler-file, else the
  * test's own scheduler=), then the test file's [checks].  The merge is
  * ktstr_checks_resolve, the one the verdict uses; each line names the
- * last layer that set the value.  --json prints the same as a document
- * for scripts: {test, test_path, scheduler, scheduler_path, checks:
- * [{name, value, layer}]}, a value of its type (boolean, integer,
- * measurement) and null when the check is off, as is the layer of a check
- * no layer set. */
+ * last layer that set the value and what applies the check (the workers'
+ * checks, the monitor, or nothing yet).  --json prints the same as a
+ * document for scripts: {test, test_path, scheduler, scheduler_path,
+ * checks: [{name, value, layer, applied_by}]}, a value of its type
+ * (boolean, integer, measurement) and null when the check is off, as is
+ * the layer of a check no layer set. */
 #include "config.h"
 
 #include <json-glib/json-glib.h>
@@ -111,6 +112,7 @@ print_json (const KtstrTestDef *def, const KtstrSchedulerDef *sdef, const KtstrC
       ktstr_json_member_string (b, "name", *name);
       ktstr_json_member_node (b, "value", ktstr_checks_get_json (checks, *name));
       ktstr_json_member_string (b, "layer", layer_of (layers, *name));
+      ktstr_json_member_string (b, "applied_by", ktstr_checks_applied_by (*name));
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -131,14 +133,16 @@ ktstr_cmd_show_thresholds (int argc, char **argv)
             "FILE" },
           { "json", 0, 0, G_OPTION_ARG_NONE, &as_json,
             "Print a JSON document: {test, test_path, scheduler, scheduler_path, checks: "
-            "[{name, value, layer}]}",
+            "[{name, value, layer, applied_by}]}",
             NULL },
           { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("TEST|FILE.ktstr");
-  g_option_context_set_summary (ctx,
-                                "Prints the check thresholds TEST runs with and the layer each "
-                                "comes from:\ndefault, scheduler ([checks] of the scheduler "
-                                "definition) or test ([checks] in its file).");
+  g_option_context_set_summary (ctx, "Prints the check thresholds TEST runs with, the layer each "
+                                     "comes from\n(default, scheduler: [checks] of the scheduler "
+                                     "definition, or test: [checks] in its file)\nand what applies "
+                                     "it (workers: the workers' reports per cgroup; monitor: the\n"
+                                     "monitor's samples while a sched_ext scheduler runs; nothing: "
+                                     "carried, not applied yet).");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -187,7 +191,8 @@ ktstr_cmd_show_thresholds (int argc, char **argv)
     {
       g_autofree char *value = ktstr_checks_get_text (&checks, *name);
       const char *from = layer_of (layers, *name);
-      g_print ("  %-32s %-12s %s\n", *name, value ? value : "off", from ? from : "-");
+      g_print ("  %-32s %-12s %-9s  %s\n", *name, value ? value : "off", from ? from : "-",
+               ktstr_checks_applied_by (*name));
     }
   return KTSTR_EXIT_OK;
 }

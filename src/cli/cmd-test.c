@@ -46,6 +46,9 @@ typedef struct
   KtstrShard shard; /* count 0: not sharded */
   gboolean list_variants;
   gboolean json;
+  char *monitor;
+  char *vmlinux;
+  KtstrMonitorMode monitor_mode;
 } TestArgs;
 
 static int usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
@@ -216,6 +219,7 @@ ktstr_cmd_test (int argc, char **argv)
   g_autofree char *scheduler_file_arg = NULL, *flags_arg = NULL;
   g_autofree char *presets_arg = NULL, *junit_arg = NULL, *repeat_arg = NULL;
   g_autofree char *shard_arg = NULL;
+  g_autofree char *monitor_arg = NULL, *vmlinux_arg = NULL;
   /* Everything after "--" goes to the scheduler. */
   g_autoptr (GStrvBuilder) sched_args_b = g_strv_builder_new ();
   for (int i = 1; i < argc; i++)
@@ -289,6 +293,14 @@ ktstr_cmd_test (int argc, char **argv)
       "Print per-test timings: start to hello, boot to hello, harness overhead (and with "
       "--repeat what the trials' boots cost)",
       NULL },
+    { "monitor", 0, 0, G_OPTION_ARG_STRING, &a.monitor,
+      "Scheduler monitor: auto (default: read guest memory when the kernel's vmlinux is known, "
+      "else sample in the guest), host, guest or off",
+      "MODE" },
+    { "vmlinux", 0, 0, G_OPTION_ARG_FILENAME, &a.vmlinux,
+      "The kernel's vmlinux, for the host monitor (default: $KTSTR_VMLINUX, the kernel itself, "
+      "its build tree's, or one beside the image)",
+      "PATH" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
       "Echo the kernel console and boot verbosely", NULL },
     { NULL }
@@ -314,8 +326,14 @@ ktstr_cmd_test (int argc, char **argv)
   junit_arg = a.junit;
   repeat_arg = a.repeat;
   shard_arg = a.shard_text;
+  monitor_arg = a.monitor;
+  vmlinux_arg = a.vmlinux;
   if (!parsed)
     return usage_error ("%s (see --help)", error->message);
+  if (a.monitor != NULL && !ktstr_monitor_mode_parse (a.monitor, &a.monitor_mode))
+    return usage_error ("--monitor: '%s' is not auto, host, guest or off", a.monitor);
+  if (a.vmlinux != NULL && a.monitor_mode >= KTSTR_MONITOR_MODE_GUEST)
+    return usage_error ("--vmlinux is for the host monitor; drop it or --monitor=%s", a.monitor);
   if (!parse_repeat (a.repeat, &a.trials, &a.is_auto, &error))
     return usage_error ("%s", error->message);
   if (a.shard_text != NULL && !ktstr_shard_parse (a.shard_text, &a.shard, &error))
@@ -399,6 +417,8 @@ ktstr_cmd_test (int argc, char **argv)
     .includes = a.includes,
     .is_gauntlet = a.gauntlet,
     .presets = a.presets,
+    .monitor_mode = a.monitor_mode,
+    .vmlinux = a.vmlinux,
     .notice = ktstr_test_report_notice,
     .notice_data = report,
   };

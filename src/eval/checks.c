@@ -29,41 +29,50 @@ typedef enum
   FIELD_DOUBLE,
 } FieldType;
 
+/* What applies a check, as show-thresholds names it. */
+#define BY_WORKERS "workers"
+#define BY_MONITOR "monitor"
+#define BY_NOTHING "nothing"
+
 typedef struct
 {
   const char *name;
   FieldType type;
+  const char *applied_by;
   size_t offset;
 } Field;
 
-/* Every check, in the order doc/checks.md and show-thresholds list them. */
+/* Every check, in the order doc/checks.md and show-thresholds list them,
+ * with what applies it: the workers' reports (per cgroup), the monitor's
+ * samples (while a sched_ext scheduler runs), or nothing yet. */
 #define CHECK_FIELDS(X)                                                                            \
-  X (not_starved, FIELD_BOOL)                                                                      \
-  X (max_spread_pct, FIELD_DOUBLE)                                                                 \
-  X (max_gap_ms, FIELD_U64)                                                                        \
-  X (isolation, FIELD_BOOL)                                                                        \
-  X (max_throughput_cv, FIELD_DOUBLE)                                                              \
-  X (min_work_rate, FIELD_DOUBLE)                                                                  \
-  X (max_p99_wake_latency_ns, FIELD_U64)                                                           \
-  X (max_wake_latency_cv, FIELD_DOUBLE)                                                            \
-  X (min_iteration_rate, FIELD_DOUBLE)                                                             \
-  X (max_migration_ratio, FIELD_DOUBLE)                                                            \
-  X (max_imbalance_ratio, FIELD_DOUBLE)                                                            \
-  X (max_local_dsq_depth, FIELD_U64)                                                               \
-  X (fail_on_stall, FIELD_BOOL)                                                                    \
-  X (sustained_samples, FIELD_U64)                                                                 \
-  X (max_fallback_rate, FIELD_DOUBLE)                                                              \
-  X (max_keep_last_rate, FIELD_DOUBLE)                                                             \
-  X (min_page_locality, FIELD_DOUBLE)                                                              \
-  X (max_cross_node_migration_ratio, FIELD_DOUBLE)                                                 \
-  X (max_slow_tier_ratio, FIELD_DOUBLE)
+  X (not_starved, FIELD_BOOL, BY_WORKERS)                                                          \
+  X (max_spread_pct, FIELD_DOUBLE, BY_WORKERS)                                                     \
+  X (max_gap_ms, FIELD_U64, BY_WORKERS)                                                            \
+  X (isolation, FIELD_BOOL, BY_WORKERS)                                                            \
+  X (max_throughput_cv, FIELD_DOUBLE, BY_WORKERS)                                                  \
+  X (min_work_rate, FIELD_DOUBLE, BY_WORKERS)                                                      \
+  X (max_p99_wake_latency_ns, FIELD_U64, BY_WORKERS)                                               \
+  X (max_wake_latency_cv, FIELD_DOUBLE, BY_WORKERS)                                                \
+  X (min_iteration_rate, FIELD_DOUBLE, BY_WORKERS)                                                 \
+  X (max_migration_ratio, FIELD_DOUBLE, BY_WORKERS)                                                \
+  X (max_imbalance_ratio, FIELD_DOUBLE, BY_MONITOR)                                                \
+  X (max_local_dsq_depth, FIELD_U64, BY_MONITOR)                                                   \
+  X (fail_on_stall, FIELD_BOOL, BY_MONITOR)                                                        \
+  X (sustained_samples, FIELD_U64, BY_MONITOR)                                                     \
+  X (max_fallback_rate, FIELD_DOUBLE, BY_MONITOR)                                                  \
+  X (max_keep_last_rate, FIELD_DOUBLE, BY_MONITOR)                                                 \
+  X (min_page_locality, FIELD_DOUBLE, BY_WORKERS)                                                  \
+  X (max_cross_node_migration_ratio, FIELD_DOUBLE, BY_WORKERS)                                     \
+  X (max_slow_tier_ratio, FIELD_DOUBLE, BY_NOTHING)                                                \
+  X (watchdog_timeout_s, FIELD_U64, BY_MONITOR)
 
-#define FIELD_ENTRY(name, type) { #name, type, offsetof (KtstrChecks, name) },
-#define NAME_ENTRY(name, type) #name,
+#define FIELD_ENTRY(name, type, by) { #name, type, by, offsetof (KtstrChecks, name) },
+#define NAME_ENTRY(name, type, by) #name,
 static const Field fields[] = { CHECK_FIELDS (FIELD_ENTRY) };
 static const char *const field_names[] = { CHECK_FIELDS (NAME_ENTRY) NULL };
 /* A field added to KtstrChecks but not to CHECK_FIELDS breaks the build. */
-#define SIZE_ENTRY(name, type) +sizeof (((KtstrChecks *)0)->name)
+#define SIZE_ENTRY(name, type, by) +sizeof (((KtstrChecks *)0)->name)
 G_STATIC_ASSERT (sizeof (KtstrChecks) == 0 CHECK_FIELDS (SIZE_ENTRY));
 
 /* Every field struct starts with its is_set flag. */
@@ -99,6 +108,13 @@ const char *const *
 ktstr_checks_names (void)
 {
   return field_names;
+}
+
+const char *
+ktstr_checks_applied_by (const char *name)
+{
+  const Field *f = field_lookup (name);
+  return f != NULL ? f->applied_by : NULL;
 }
 
 KtstrChecks

@@ -23,8 +23,10 @@
  *                 CrossNodeMigration (values from aggregate.h; a cgroup
  *                 with migrations but no pages fails as inconsistent).
  * Limits are inclusive: a value equal to its threshold passes.
- * The monitor fields (max_imbalance_ratio ... max_keep_last_rate) and
- * max_slow_tier_ratio are carried and merged but not evaluated here. */
+ * The monitor fields (max_imbalance_ratio ... max_keep_last_rate, and
+ * watchdog_timeout_s, the sched_ext watchdog timeout the host monitor
+ * imposes) are judged by src/monitor; max_slow_tier_ratio is carried and
+ * merged but not evaluated. */
 #ifndef KTSTR_CHECKS_H
 #define KTSTR_CHECKS_H
 
@@ -86,6 +88,7 @@ typedef struct
   KtstrCheckDouble min_page_locality;
   KtstrCheckDouble max_cross_node_migration_ratio;
   KtstrCheckDouble max_slow_tier_ratio;
+  KtstrCheckU64 watchdog_timeout_s; /* monitor: unset = the scheduler's own timeout */
 } KtstrChecks;
 
 /* The first layer: not_starved on, spread 15 %, gap 2000 ms (release
@@ -109,6 +112,12 @@ gboolean ktstr_checks_from_keyfile (GKeyFile *kf, const char *path, const char *
 
 /* The check names, in declaration order, NULL-terminated. */
 const char *const *ktstr_checks_names (void);
+
+/* What applies check NAME: "workers" (the checks below, on the workers'
+ * reports of each cgroup), "monitor" (src/monitor, on its samples of the
+ * guest kernel while a sched_ext scheduler runs) or "nothing" (carried
+ * through the merge, applied by no one yet); NULL when NAME is not a check. */
+const char *ktstr_checks_applied_by (const char *name);
 
 /* Check NAME of CHECKS as text ("true", "3000", "0.25"), or NULL when the
  * check is unset or NAME is not a check. */

@@ -439,16 +439,17 @@ is_glib_temp_of (const char *name, const char *stem)
   return mark != NULL && strlen (mark + strlen (stem)) == 6;
 }
 
-/* What pre-clear removes besides the sidecars: the console logs kept
- * beside them, and the temporary files a killed writer leaves (the run
+/* What pre-clear removes besides the sidecars: the console logs and
+ * monitor series kept beside them, and the temporary files a killed writer leaves (the run
  * lock is held, so no live writer of this key has one open).  A temporary
  * file of GLib's g_file_set_contents (console logs, and sidecars of older
  * ktstr versions) is the final name, a dot and six random characters. */
 static gboolean
 is_leftover (const char *name)
 {
-  return g_str_has_suffix (name, ".console.log") || ktstr_file_is_replace_temp (name)
-         || is_glib_temp_of (name, ".ktstr.json.") || is_glib_temp_of (name, ".console.log.");
+  return g_str_has_suffix (name, ".console.log") || g_str_has_suffix (name, ".monitor.jsonl")
+         || ktstr_file_is_replace_temp (name) || is_glib_temp_of (name, ".ktstr.json.")
+         || is_glib_temp_of (name, ".console.log.");
 }
 
 /* Removes the regular *.ktstr.json files directly in DIR and the

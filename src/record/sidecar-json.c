@@ -101,6 +101,10 @@ monitor_to_json (const KtstrMonitorSummary *m)
     ktstr_json_member_node (b, "schedstat_deltas", json_node_copy (m->schedstat_deltas));
   if (m->prog_stats_deltas != NULL)
     ktstr_json_member_node (b, "prog_stats_deltas", json_node_copy (m->prog_stats_deltas));
+  if (m->sampler != NULL)
+    ktstr_json_member_string (b, "sampler", m->sampler);
+  if (m->watchdog_timeout != NULL)
+    ktstr_json_member_node (b, "watchdog_timeout", json_node_copy (m->watchdog_timeout));
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -210,6 +214,8 @@ ktstr_sidecar_to_json (const KtstrSidecar *sc)
     }
   else
     json_builder_add_null_value (b);
+  ktstr_json_member_node (b, "scheduler_exit",
+                          sc->scheduler_exit != NULL ? json_node_copy (sc->scheduler_exit) : NULL);
   if (sc->trial > 0)
     ktstr_json_member_u64 (b, "trial", sc->trial);
   json_builder_end_object (b);
@@ -463,6 +469,9 @@ parse_monitor (JsonNode *n, GError **error)
   opt_json_copy (o, "event_deltas", &m->event_deltas);
   opt_json_copy (o, "schedstat_deltas", &m->schedstat_deltas);
   opt_json_copy (o, "prog_stats_deltas", &m->prog_stats_deltas);
+  opt_json_copy (o, "watchdog_timeout", &m->watchdog_timeout);
+  if (!opt_string (o, p, "sampler", &m->sampler, error))
+    return NULL;
   return g_steal_pointer (&m);
 }
 
@@ -632,6 +641,15 @@ ktstr_sidecar_from_json (JsonNode *node, GError **error)
       if (!req_string (v, "verdict.", "summary", &sc->verdict_summary, error)
           || !opt_string (v, "verdict.", "report", &sc->verdict_report, error))
         return NULL;
+    }
+  if ((n = ktstr_json_optional_member (o, "scheduler_exit")) != NULL)
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (n))
+        {
+          invalid (error, "", "scheduler_exit", "an object or null", n);
+          return NULL;
+        }
+      sc->scheduler_exit = json_node_copy (n);
     }
   return g_steal_pointer (&sc);
 }

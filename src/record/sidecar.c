@@ -76,6 +76,8 @@ ktstr_monitor_summary_free (KtstrMonitorSummary *mon)
   g_clear_pointer (&mon->event_deltas, json_node_unref);
   g_clear_pointer (&mon->schedstat_deltas, json_node_unref);
   g_clear_pointer (&mon->prog_stats_deltas, json_node_unref);
+  g_clear_pointer (&mon->watchdog_timeout, json_node_unref);
+  g_free (mon->sampler);
   g_free (mon);
 }
 
@@ -206,6 +208,7 @@ ktstr_sidecar_free (KtstrSidecar *sc)
   g_free (sc->accel);
   g_free (sc->verdict_summary);
   g_free (sc->verdict_report);
+  g_clear_pointer (&sc->scheduler_exit, json_node_unref);
   g_free (sc->path);
   g_free (sc);
 }

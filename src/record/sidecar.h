@@ -4,10 +4,10 @@
  * Writer: every schema field is always emitted, in schema order (null for
  * an absent value, [] for an empty list), pretty-printed, followed by the
  * fields of our own at the end: `accel` ("kvm"/"tcg"/null), `verdict`
- * (why the test did not pass: {"summary", "report"}, null on a pass), then
- * `trial` (1-based) only for a trial of a repeated run (`ktstr test
- * --repeat`).  The Rust schema has no failure-details field; ours are
- * additive, so its readers ignore them.
+ * (why the test did not pass: {"summary", "report"}, null on a pass),
+ * `scheduler_exit` (object or null), then `trial` (1-based) only for a
+ * trial of a repeated run (`ktstr test --repeat`).  The Rust schema has no
+ * failure-details field; ours are additive, so its readers ignore them.
  * Reader: a missing nullable key reads as absent, a missing required key is
  * an error naming it, unknown keys are ignored, the legacy key `source` is
  * NOT read as `run_source`.  Files written by the Rust ktstr load, and it
@@ -91,6 +91,11 @@ typedef struct
   JsonNode *event_deltas;
   JsonNode *schedstat_deltas;
   JsonNode *prog_stats_deltas;
+  /* Ours, after the Rust fields, each key omitted when NULL: which sampler
+   * ran ("host-memory" / "guest"), and the sched_ext watchdog override
+   * ({"requested_ms", "requested_jiffies", "read_back_jiffies", "note"?}). */
+  char *sampler;
+  JsonNode *watchdog_timeout;
 } KtstrMonitorSummary;
 
 typedef struct
@@ -145,7 +150,11 @@ typedef struct
   guint64 cleanup_duration_ms;
   char *run_source; /* nullable: "local" / "ci" / "archive" */
   char *accel;      /* ours, after the schema: "kvm" / "tcg" / NULL */
-  /* Ours: which trial of a repeated run this is, 1-based; 0 when the
+  /* Ours: when the kernel disabled the scheduler under test with an
+   * error (sched_ext exit kind >= 1024), {"kind": N, "reason": "...",
+   * "message": "..." or null}; NULL (null) otherwise. */
+  JsonNode *scheduler_exit;
+  /* Ours, last: which trial of a repeated run this is, 1-based; 0 when the
    * run was not repeated (the key is then left out, and files without it,
    * the Rust tool's included, read as 0). */
   guint32 trial;

@@ -161,6 +161,8 @@ runner_for (KtstrRunPlan *p, const KtstrSchedulerDef *sdef, const char *flags, c
     .sysctls = sdef ? sdef->sysctls : NULL,
     .scheduler_ready_ms = sdef ? sdef->ready_ms : 0,
     .scheduler_checks = sdef ? sdef->keyfile : NULL,
+    .monitor_mode = q->monitor_mode,
+    .vmlinux = q->vmlinux,
     .notice = q->notice,
     .notice_data = q->notice_data,
   };

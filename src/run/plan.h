@@ -58,7 +58,9 @@ typedef struct
   const char *flags;                      /* --flags, comma-separated, or NULL */
   char **includes;                        /* --include */
   gboolean is_gauntlet;
-  const char *presets; /* gauntlet: --preset list; NULL: all that fit */
+  const char *presets;           /* gauntlet: --preset list; NULL: all that fit */
+  KtstrMonitorMode monitor_mode; /* --monitor */
+  const char *vmlinux;           /* --vmlinux, or NULL */
   KtstrNoticeFunc notice;
   gpointer notice_data;
 } KtstrRunRequest;

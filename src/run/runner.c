@@ -15,6 +15,8 @@
 #include "record/hostctx.h"
 #include "image/initramfs.h"
 #include "kernel/kernel-cache.h"
+#include "monitor/kernel-layout.h"
+#include "monitor/vmlinux.h"
 #include "image/package.h"
 #include "sched/sched-plan.h"
 #include "sched/sched-verdict.h"
@@ -47,6 +49,8 @@ struct _KtstrRunner
   char *sched_lines; /* the plan lines that start the scheduler, NULL without one */
   KtstrInitramfsInfo base_info;
   guint package_files;
+  KtstrKernelLayout *layout; /* the host monitor's view of the kernel, or NULL */
+  guint hz;                  /* the kernel's HZ, 0 when unknown */
 };
 
 static void notice (const KtstrRunner *r, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
@@ -140,6 +144,47 @@ sweep_stale_workdirs (gpointer data)
   return NULL;
 }
 
+/* The host monitor needs the kernel's vmlinux (symbols and BTF).  Without
+ * one the guest samples; --monitor=host makes that an error. */
+static gboolean
+load_monitor_layout (KtstrRunner *r, GError **error)
+{
+  const KtstrRunOptions *o = &r->options;
+  const KtstrKernel *k = o->kernel;
+  if (o->monitor_mode == KTSTR_MONITOR_MODE_OFF)
+    return TRUE;
+  g_autoptr (GError) local = NULL;
+  g_autofree char *path = o->monitor_mode == KTSTR_MONITOR_MODE_GUEST
+                              ? NULL
+                              : ktstr_vmlinux_find (o->vmlinux, k->image, k->tree, &local);
+  if (path != NULL)
+    r->layout = ktstr_kernel_layout_load (path, &local);
+  const char *why = local != NULL ? local->message : NULL;
+  r->hz = r->layout && r->layout->hz ? r->layout->hz : ktstr_kernel_image_hz (k->image, k->tree);
+  if (r->layout != NULL || o->monitor_mode == KTSTR_MONITOR_MODE_GUEST)
+    return TRUE;
+  if (o->monitor_mode == KTSTR_MONITOR_MODE_HOST)
+    {
+      g_set_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID,
+                   "--monitor=host needs the kernel's vmlinux: %s", why);
+      return FALSE;
+    }
+  /* A vmlinux given outright must work; one found beside the kernel that
+   * does not is worth a word; none at all is the normal case of a
+   * distribution kernel. */
+  const char *env = g_getenv ("KTSTR_VMLINUX");
+  if (path != NULL && ((o->vmlinux != NULL && *o->vmlinux) || (env != NULL && *env)))
+    {
+      g_set_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID,
+                   "%s: %s; give the vmlinux of the kernel being booted, or --monitor=guest",
+                   o->vmlinux != NULL && *o->vmlinux ? "--vmlinux" : "KTSTR_VMLINUX", why);
+      return FALSE;
+    }
+  if (path != NULL)
+    notice (r, "warning: the monitor samples in the guest: %s", why);
+  return TRUE;
+}
+
 KtstrRunner *
 ktstr_runner_new (const KtstrRunOptions *options, GError **error)
 {
@@ -177,6 +222,8 @@ ktstr_runner_new (const KtstrRunOptions *options, GError **error)
   if (r->rundir == NULL)
     return NULL;
   r->host = ktstr_host_context_collect ();
+  if (!load_monitor_layout (r, error))
+    return NULL;
   return g_steal_pointer (&r);
 }
 
@@ -191,6 +238,7 @@ ktstr_runner_free (KtstrRunner *r)
   g_free (r->kernel_commit);
   g_free (r->sched_lines);
   g_clear_pointer (&r->host, ktstr_host_context_free);
+  g_clear_pointer (&r->layout, ktstr_kernel_layout_free);
   g_free (r);
 }
 
@@ -206,10 +254,65 @@ ktstr_runner_has_scheduler (const KtstrRunner *r)
   return r->options.scheduler != NULL;
 }
 
+/* One boot: what the control lines feed. */
+typedef struct
+{
+  KtstrSession *session;
+  KtstrMonitor *monitor; /* NULL: --monitor=off */
+  const KtstrBackend *backend;
+  KtstrVm *vm;
+} Attempt;
+
+static void
+send_to_guest (const char *line, gpointer user_data)
+{
+  Attempt *a = user_data;
+  if (a->backend->send_to_guest != NULL)
+    a->backend->send_to_guest (a->vm, line);
+}
+
+/* The backend's view of the guest, in the monitor's terms. */
+static void
+begin_monitor (Attempt *a)
+{
+  KtstrVmGuestAccess access = { 0 };
+  g_autoptr (GError) error = NULL;
+  if (a->backend->guest_access == NULL || !a->backend->guest_access (a->vm, &access, &error))
+    {
+      /* No shared RAM and no vCPU threads: the guest samples. */
+      if (error != NULL)
+        g_debug ("monitor: no guest access: %s", error->message);
+      ktstr_vm_guest_access_clear (&access);
+    }
+  g_autoptr (GArray) regions = g_array_new (FALSE, FALSE, sizeof (KtstrGuestRamRegion));
+  for (guint i = 0; access.regions != NULL && i < access.regions->len; i++)
+    {
+      const KtstrVmRamRegion *r = &g_array_index (access.regions, KtstrVmRamRegion, i);
+      KtstrGuestRamRegion g = { r->gpa, r->size, r->hva };
+      g_array_append_val (regions, g);
+    }
+  KtstrMonitorGuest guest = { regions, access.pid, access.vcpu_tids };
+  ktstr_monitor_begin (a->monitor, &guest, send_to_guest, a);
+  ktstr_vm_guest_access_clear (&access);
+}
+
 static void
 on_line (const char *line, gpointer user_data)
 {
-  ktstr_session_feed (user_data, line);
+  Attempt *a = user_data;
+  KtstrSession *s = a->session;
+  gboolean had_hello = s->has_hello, was_done = s->is_done;
+  guint had_stimuli = s->stimuli->len;
+  ktstr_session_feed (s, line);
+  if (a->monitor == NULL)
+    return;
+  /* The monitor runs from the agent's hello to its done. */
+  if (!had_hello && s->has_hello)
+    begin_monitor (a);
+  if (had_stimuli == 0 && s->stimuli->len > 0)
+    ktstr_monitor_mark_scenario_start (a->monitor);
+  if (!was_done && s->is_done)
+    ktstr_monitor_stop (a->monitor);
 }
 
 static char *
@@ -220,8 +323,12 @@ build_cmdline (const KtstrRunOptions *o)
   /* no_timer_check: under TCG on a loaded host the IO-APIC timer check
    * can miss its window and kill the boot ("IO-APIC + timer doesn't
    * work!"); the guest's timer is emulated and known good. */
+  /* nokaslr: the kernel runs where its vmlinux says, so the host monitor
+   * can find its variables; sched_schedstats: the runqueue counters the
+   * monitor summarises (workers' schedstats need no switch). */
   GString *s = g_string_new ("console=ttyS0 panic=-1 rdinit=/init " KTSTR_CMDLINE_MARK
-                             " mitigations=off random.trust_cpu=on tsc=reliable no_timer_check");
+                             " mitigations=off random.trust_cpu=on tsc=reliable no_timer_check"
+                             " nokaslr sysctl.kernel.sched_schedstats=1");
   if (o->verbose || g_getenv ("KTSTR_VERBOSE") != NULL)
     g_string_append (s, " loglevel=7 earlyprintk=serial,ttyS0");
   else
@@ -259,6 +366,25 @@ kvm_stats_from_vm (GHashTable *per_vcpu)
         ktstr_kvm_stats_vcpu_set (vcpu, key, *(guint64 *)value);
     }
   return kvm;
+}
+
+/* The monitor's events (violations, the dump request) among the agent's,
+ * in time order (the agent's keep theirs among equal times). */
+static void
+add_monitor_events (GPtrArray *timeline, const GPtrArray *events)
+{
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    {
+      const KtstrStimulusEvent *src = events->pdata[i];
+      guint at = timeline->len;
+      while (at > 0
+             && ((KtstrStimulusEvent *)timeline->pdata[at - 1])->elapsed_ms > src->elapsed_ms)
+        at--;
+      KtstrStimulusEvent *ev = ktstr_stimulus_event_new (src->elapsed_ms, src->label);
+      ev->op_kind = g_strdup (src->op_kind);
+      ev->detail = g_strdup (src->detail);
+      g_ptr_array_insert (timeline, (gint)at, ev);
+    }
 }
 
 static KtstrSidecar *
@@ -305,6 +431,7 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology, gu
       ev->total_iterations = src->total_iterations;
       g_ptr_array_add (sc->stimulus_events, ev);
     }
+  add_monitor_events (sc->stimulus_events, verdict->monitor_events);
   sc->work_type = g_strdup (ktstr_testdef_work_type (def));
   sc->kernel_version
       = g_strdup (session->guest_kernel ? session->guest_kernel : r->options.kernel->version);
@@ -318,6 +445,8 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology, gu
   for (char **k = r->options.kargs; k && *k; k++)
     g_ptr_array_add (sc->kargs, g_strdup (*k));
   sc->kvm_stats = kvm_stats_from_vm (vm->kvm_stats);
+  if (session->monitor != NULL)
+    sc->monitor = ktstr_monitor_summarize_run (session->monitor);
   sc->accel = g_strdup (vm->accel);
   /* Why it did not pass, for whoever reads the sidecar without the run's
    * terminal output (ktstr-stats report). */
@@ -326,6 +455,8 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology, gu
       sc->verdict_summary = g_strdup (verdict->summary);
       sc->verdict_report = g_strdup (verdict->report);
     }
+  if (verdict->scheduler_exit != NULL)
+    sc->scheduler_exit = json_node_copy (verdict->scheduler_exit);
   ktstr_sidecar_stamp (sc);
   return g_steal_pointer (&sc);
 }
@@ -516,18 +647,23 @@ boot_once (KtstrRunner *r, const KtstrRunVariant *variant, const KtstrVmConfig *
            guint timeout_s, KtstrSession *session, KtstrVmResult *vm, GError **vm_error)
 {
   const KtstrRunOptions *o = &r->options;
+  Attempt attempt = { session, session->monitor, o->backend, NULL };
   KtstrVmConfig cfg = *tmpl;
   cfg.initramfs_path = initrd;
   cfg.console_path = console;
   cfg.cmdline = cmdline;
   cfg.topology = *topo;
   cfg.timeout_s = timeout_s;
-  cfg.user_data = session;
+  cfg.user_data = &attempt;
+  /* The host monitor reads guest RAM: only worth sharing with a vmlinux. */
+  cfg.share_ram = session->monitor != NULL && r->layout != NULL
+                  && o->monitor_mode != KTSTR_MONITOR_MODE_GUEST;
   /* A fresh console per attempt: the verdict reads only this boot's. */
   g_unlink (console);
   KtstrVm *handle = o->backend->prepare (&cfg, vm_error);
   if (handle == NULL)
     return;
+  attempt.vm = handle;
   KillTarget target = { o->backend, handle };
   g_autoptr (GSource) cancel_source = NULL;
   if (variant->cancellable != NULL)
@@ -541,8 +677,47 @@ boot_once (KtstrRunner *r, const KtstrRunVariant *variant, const KtstrVmConfig *
     o->backend->wait (handle, vm_error);
   if (cancel_source != NULL)
     g_source_destroy (cancel_source);
+  /* Before the VM goes: the sampler reads its memory. */
+  if (session->monitor != NULL)
+    ktstr_monitor_stop (session->monitor);
   o->backend->collect (handle, vm);
   o->backend->cleanup (handle);
+}
+
+/* The run's monitor, with the thresholds of the merged checks (a broken
+ * [checks] group is the verdict's to report: the defaults stand in). */
+static KtstrMonitor *
+new_monitor (KtstrRunner *r, const KtstrTestDef *def, const KtstrTopology *topo)
+{
+  const KtstrRunOptions *o = &r->options;
+  if (o->monitor_mode == KTSTR_MONITOR_MODE_OFF)
+    return NULL;
+  KtstrChecks checks;
+  if (!ktstr_checks_resolve (o->scheduler_checks, def->path, def->keyfile, &checks, NULL, NULL))
+    checks = ktstr_checks_default ();
+  KtstrMonitorOptions mo = {
+    .thresholds = ktstr_monitor_thresholds_from_checks (&checks, r->hz),
+    .watchdog_timeout_ms
+    = checks.watchdog_timeout_s.is_set ? checks.watchdog_timeout_s.value * 1000 : 0,
+    .layout = o->monitor_mode == KTSTR_MONITOR_MODE_GUEST ? NULL : r->layout,
+    .n_cpus = ktstr_topology_cpus (topo),
+    .hz = r->hz,
+  };
+  return ktstr_monitor_new (&mo);
+}
+
+/* The raw monitor series beside the sidecar: {test}-{hash}.monitor.jsonl. */
+static void
+keep_monitor_series (const KtstrRunner *r, KtstrMonitor *monitor, const char *sidecar_path)
+{
+  if (monitor == NULL || sidecar_path == NULL || !g_str_has_suffix (sidecar_path, ".ktstr.json")
+      || ktstr_monitor_get_samples (monitor)->len == 0)
+    return;
+  g_autofree char *stem = g_strndup (sidecar_path, strlen (sidecar_path) - strlen (".ktstr.json"));
+  g_autofree char *dest = g_strconcat (stem, ".monitor.jsonl", NULL);
+  g_autoptr (GError) error = NULL;
+  if (!ktstr_monitor_write_series (monitor, dest, &error))
+    notice (r, "warning: cannot keep the monitor series: %s", error->message);
 }
 
 /* The host deadline of DEF: --timeout, else the scenario plus the boot
@@ -649,17 +824,21 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
     .verbose = o->verbose,
   };
   g_autoptr (KtstrSession) session = NULL;
+  g_autoptr (KtstrMonitor) monitor = NULL;
   KtstrVmResult vm = { 0 };
   g_autoptr (GError) vm_error = NULL;
   g_auto (Console) log = { 0 };
   for (guint attempt = 1;; attempt++)
     {
       g_clear_pointer (&session, ktstr_session_free);
+      g_clear_pointer (&monitor, ktstr_monitor_free);
       g_clear_error (&vm_error);
       ktstr_vm_result_clear (&vm);
       session = ktstr_session_new ();
       session->sched->is_expected = o->scheduler != NULL;
       session->sched->checks = o->scheduler_checks;
+      monitor = new_monitor (r, def, &topo);
+      session->monitor = monitor;
       boot_once (r, variant, &cfg_template, initrd, console, cmdline, &topo, timeout_s, session,
                  &vm, &vm_error);
       if (!set_cancelled (variant->cancellable, error))
@@ -695,6 +874,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   g_autoptr (GError) write_error = NULL;
   result->sidecar_path = ktstr_rundir_write_sidecar (r->rundir, sc, &write_error);
   keep_console (r, &log, result->sidecar_path);
+  keep_monitor_series (r, monitor, result->sidecar_path);
 
   result->outcome = verdict->outcome;
   result->verdict = g_strdup (verdict->summary);

@@ -13,6 +13,7 @@
 
 #include "backends/backend.h"
 #include "kernel/kernel.h"
+#include "monitor/monitor.h"
 #include "run/outcome.h"
 #include "testdef/testdef.h"
 
@@ -53,6 +54,10 @@ typedef struct
   GKeyFile *scheduler_checks; /* [checks] of the definition, merged before the test's */
   KtstrNoticeFunc notice;     /* NULL: warnings are dropped */
   gpointer notice_data;
+  /* The monitor (src/monitor): which sampler, and the kernel's vmlinux
+   * when given outright (--vmlinux; else found beside the kernel). */
+  KtstrMonitorMode monitor_mode;
+  const char *vmlinux;
 } KtstrRunOptions;
 
 typedef struct

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/proto.h"
+#include "monitor/monitor.h"
 #include "run/payload-metrics.h"
 #include "record/sidecar.h"
 #include "util/json-guard.h"
@@ -214,6 +215,13 @@ ktstr_session_feed (KtstrSession *s, const char *line)
           s->was_sched_dead_at_guard = s->sched->has_exited || s->sched->has_left_enabled;
         }
       keep_bounded (s->errors, g_steal_pointer (&msg), &s->errors_dropped);
+    }
+  else if (g_str_equal (type, "mon") || g_str_equal (type, "progstat"))
+    {
+      if (s->monitor != NULL && type[0] == 'm')
+        ktstr_monitor_feed_guest (s->monitor, obj);
+      else if (s->monitor != NULL)
+        ktstr_monitor_feed_prog_stat (s->monitor, obj);
     }
   else if (g_str_equal (type, "done"))
     {

@@ -45,6 +45,9 @@ typedef struct
   guint64 bad_lines_dropped;
   guint64 logs_dropped;
   guint64 errors_dropped;
+  /* The run's monitor (borrowed, may be NULL): "mon" and "progstat"
+   * messages go there (monitor/monitor.h). */
+  struct _KtstrMonitor *monitor;
 } KtstrSession;
 
 /* How many bad lines, log lines and errors a session keeps (each); the

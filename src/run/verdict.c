@@ -8,6 +8,7 @@
 #include "eval/aggregate.h"
 #include "eval/checks.h"
 #include "eval/eval-format.h"
+#include "monitor/judge.h"
 #include "run/console-scan.h"
 #include "run/payload-metrics.h"
 #include "sched/sched-verdict.h"
@@ -24,6 +25,8 @@ ktstr_verdict_free (KtstrVerdict *v)
   g_free (v->report);
   g_clear_pointer (&v->stats, ktstr_scenario_stats_free);
   g_clear_pointer (&v->payload_metrics, g_ptr_array_unref);
+  g_clear_pointer (&v->monitor_events, g_ptr_array_unref);
+  g_clear_pointer (&v->scheduler_exit, json_node_unref);
   g_free (v);
 }
 
@@ -163,15 +166,28 @@ append_diagnostics (GString *out, const KtstrSession *s, const KtstrVmResult *vm
   g_string_append_printf (out, "  last console lines:\n%s", *tail ? tail : "  (console empty)\n");
 }
 
+/* The agent's events with the monitor's (EXTRA, in time order) among them. */
 static void
-append_timeline (GString *out, const KtstrSession *s)
+append_timeline (GString *out, const KtstrSession *s, const GPtrArray *extra)
 {
-  if (s->stimuli->len == 0)
+  if (s->stimuli->len + extra->len == 0)
     return;
   g_string_append (out, "--- timeline ---\n");
-  for (guint i = 0; i < s->stimuli->len; i++)
+  guint next_extra = 0;
+  for (guint i = 0; i <= s->stimuli->len; i++)
     {
-      const KtstrStimulusEvent *ev = s->stimuli->pdata[i];
+      const KtstrStimulusEvent *agent = i < s->stimuli->len ? s->stimuli->pdata[i] : NULL;
+      for (; next_extra < extra->len; next_extra++)
+        {
+          const KtstrStimulusEvent *m = extra->pdata[next_extra];
+          if (agent != NULL && m->elapsed_ms >= agent->elapsed_ms)
+            break;
+          g_string_append_printf (out, "  +%" G_GUINT64_FORMAT "ms %s %s (%s)\n", m->elapsed_ms,
+                                  m->label, m->op_kind, m->detail);
+        }
+      if (agent == NULL)
+        break;
+      const KtstrStimulusEvent *ev = agent;
       g_string_append_printf (out, "  +%" G_GUINT64_FORMAT "ms %s", ev->elapsed_ms, ev->label);
       if (ev->op_kind)
         g_string_append_printf (out, " %s", ev->op_kind);
@@ -214,12 +230,20 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, co
   g_autofree char *short_deadline = NULL;
   v->stats = ktstr_scenario_stats_new ();
   v->payload_metrics = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_payload_metrics_free);
+  /* The monitor's judgement; its reasons count once the scenario ran. */
+  g_autoptr (KtstrMonitorJudgement) monitor
+      = s->monitor != NULL ? ktstr_monitor_judge (s->monitor) : NULL;
+  v->monitor_events
+      = monitor != NULL
+            ? g_ptr_array_ref (monitor->events)
+            : g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_stimulus_event_free);
 
   /* The scheduler under test: start failures replace the scenario's
    * verdicts; a death during the run fails the test on top of them. */
   const KtstrSchedRecord *sched = s->sched;
   const char *sched_console = sched->is_expected ? console_text : NULL;
   g_autofree char *sched_start = ktstr_sched_verdict_start (sched, sched_console);
+  v->scheduler_exit = ktstr_sched_exit_to_json (sched, sched_console);
   g_autofree char *sched_run = ktstr_sched_verdict_run (sched, sched_console);
   g_autofree char *while_sched
       = sched->is_ready
@@ -282,6 +306,8 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, co
         g_ptr_array_add (reasons, g_strdup_printf ("topology mismatch: %s", topo_msg));
       evaluate_checks (def, s, v->stats, details, reasons);
       evaluate_payloads (def, s, v->payload_metrics, reasons);
+      for (guint i = 0; monitor != NULL && i < monitor->reasons->len; i++)
+        g_ptr_array_add (reasons, g_strdup (monitor->reasons->pdata[i]));
     }
 
   /* Whatever else happened, a guest that flooded the control channel did
@@ -314,9 +340,15 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, co
     g_string_append_printf (r, "  %s\n", (char *)reasons->pdata[i]);
   g_autofree char *stats_block = ktstr_eval_format_stats (v->stats);
   g_string_append (r, stats_block);
+  if (s->monitor != NULL)
+    {
+      g_autofree char *section
+          = ktstr_monitor_format_section (s->monitor, monitor ? monitor->eval : NULL);
+      g_string_append (r, section);
+    }
   ktstr_sched_report_append (r, sched, console_text);
   append_diagnostics (r, s, vm, console_text, backend_error);
-  append_timeline (r, s);
+  append_timeline (r, s, v->monitor_events);
   v->report = g_string_free (r, FALSE);
   return g_steal_pointer (&v);
 }

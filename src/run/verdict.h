@@ -12,6 +12,8 @@
  *   incomplete     the VM ended before the agent said done
  *   topology       the guest sees another topology than was asked for
  *   checks         starvation, fairness, gaps, isolation, ... per cgroup
+ *   monitor        a sustained monitor threshold violation while a sched_ext
+ *                  scheduler ran (monitor/judge.h), on top of the checks
  * Each failure carries a report with the sections ktstr users know:
  * reasons, `--- stats ---`, `--- diagnostics ---` (end of the VM, the
  * accelerator, the command to reproduce it, the last console lines),
@@ -36,6 +38,11 @@ typedef struct
   char *report;               /* multi-line failure report, NULL on pass */
   KtstrScenarioStats *stats;  /* never NULL (empty when nothing was measured) */
   GPtrArray *payload_metrics; /* KtstrPayloadMetrics*, one per payload run; never NULL */
+  /* KtstrStimulusEvent*: the monitor's violations and dump request, for
+   * the sidecar's timeline; never NULL. */
+  GPtrArray *monitor_events;
+  /* The sidecar's scheduler_exit (sched-verdict.h), or NULL. */
+  JsonNode *scheduler_exit;
 } KtstrVerdict;
 
 void ktstr_verdict_free (KtstrVerdict *verdict);

@@ -137,6 +137,55 @@ sched_exit_logged (const KtstrSchedRecord *rec, const char *console_text)
   return is_error;
 }
 
+/* When the kernel threw the scheduler out with an error (kind >= 1024)
+ * before it was ready, e.g. scx_bpf_error() in ops.init: that is the
+ * headline, "scheduler not ready: the kernel disabled it: REASON (kind N):
+ * MSG", appended to OUT.  FALSE (OUT untouched) otherwise. */
+static gboolean
+kernel_error_exit (const KtstrSchedRecord *rec, const char *console_text, GString *out)
+{
+  KtstrSchedExit e;
+  if (!sched_exit_find (rec, console_text, &e))
+    return FALSE;
+  gboolean is_error = e.kind >= 1024;
+  if (is_error)
+    {
+      g_string_append_printf (out, "scheduler not ready: the kernel disabled it: %s (kind %d)",
+                              e.reason, e.kind);
+      if (e.msg != NULL && *e.msg)
+        g_string_append_printf (out, ": %s", e.msg);
+    }
+  sched_exit_clear (&e);
+  return is_error;
+}
+
+JsonNode *
+ktstr_sched_exit_to_json (const KtstrSchedRecord *rec, const char *console_text)
+{
+  KtstrSchedExit e;
+  if (!rec->is_expected || !sched_exit_find (rec, console_text, &e))
+    return NULL;
+  JsonNode *n = NULL;
+  if (e.kind >= 1024)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "kind");
+      json_builder_add_int_value (b, e.kind);
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, e.reason);
+      json_builder_set_member_name (b, "message");
+      if (e.msg != NULL && *e.msg)
+        json_builder_add_string_value (b, e.msg);
+      else
+        json_builder_add_null_value (b);
+      json_builder_end_object (b);
+      n = json_builder_get_root (b);
+    }
+  sched_exit_clear (&e);
+  return n;
+}
+
 char *
 ktstr_sched_verdict_start (const KtstrSchedRecord *rec, const char *console_text)
 {
@@ -159,6 +208,8 @@ ktstr_sched_verdict_start (const KtstrSchedRecord *rec, const char *console_text
                             "scheduler failed to load: %s; the BPF verifier rejected it "
                             "(see --- scheduler log ---)",
                             rec->not_ready_why);
+  else if (kernel_error_exit (rec, console_text, s))
+    g_string_append_printf (s, "; %s", rec->not_ready_why);
   else
     g_string_append_printf (s, "scheduler not ready: %s", rec->not_ready_why);
   return g_string_free (s, FALSE);

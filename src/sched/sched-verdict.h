@@ -6,7 +6,10 @@
  *                  output shows a BPF load failure: the verifier log,
  *                  repeated blocks collapsed (verifier-log.h)
  *   not ready      not "enabled" with a non-empty root/ops within the bound
- *                  (or it ended without a load failure: not a scheduler)
+ *                  (or it ended without a load failure: not a scheduler);
+ *                  when the kernel disabled it with an error meanwhile
+ *                  (e.g. scx_bpf_error() in ops.init), the headline says
+ *                  so with the exit kind, reason and message
  *   died           ended, or sched_ext left "enabled", after it had been
  *                  enabled: exit status, sched_ext exit kind and reason from
  *                  the kernel log (e.g. kind 1026, runnable task stall),
@@ -19,6 +22,8 @@
 #define KTSTR_SCHED_VERDICT_H
 
 #include <glib.h>
+
+#include <json-glib/json-glib.h>
 
 #include "sched/sched-record.h"
 
@@ -42,6 +47,11 @@ char *ktstr_sched_verdict_start (const KtstrSchedRecord *rec, const char *consol
 
 /* Why it failed once ready (died, left enabled, did not detach), or NULL. */
 char *ktstr_sched_verdict_run (const KtstrSchedRecord *rec, const char *console_text);
+
+/* The sidecar's scheduler_exit: {"kind", "reason", "message"} when the
+ * kernel disabled the expected scheduler with an error (kind >= 1024),
+ * else NULL. */
+JsonNode *ktstr_sched_exit_to_json (const KtstrSchedRecord *rec, const char *console_text);
 
 /* The name the sidecar records: DEF_NAME, else root/ops, else the binary's
  * basename when it never got that far, else "eevdf". */

@@ -8,6 +8,7 @@
 
 #include "record/sidecar.h"
 #include "stats/analysis.h"
+#include "stats/monitor-stats.h"
 #include "stats/pool.h"
 #include "stats/row.h"
 
@@ -423,7 +424,8 @@ ktstr_stats_format_analysis (GPtrArray *rows, GPtrArray *sidecars)
   g_autofree char *verifier = format_verifier (sidecars);
   g_autofree char *profile = format_callback_profile (sidecars);
   g_autofree char *kvm = format_kvm (sidecars);
-  return g_strconcat (gauntlet, verifier, profile, kvm, NULL);
+  g_autofree char *monitor = ktstr_stats_format_monitor (sidecars);
+  return g_strconcat (gauntlet, verifier, profile, monitor, kvm, NULL);
 }
 
 char *

@@ -26,12 +26,15 @@
  * perf_wake_latency, oversubscribed) 10 trials each under EEVDF, steady,
  * pipe_io and futex_ping_pong 5 trials each under scx_qmap, cpuset_numa 5
  * trials; each value is the median CV over the configurations where the
- * metric varied (page locality only varies on the NUMA test).  NAN: no run
- * produced the metric (the five monitor metrics need the scheduler
- * monitor, which ktstr does not run yet; cross-node migrations stayed 0),
- * so compare cannot estimate their trials and says so.  Under KVM, or on
- * a quiet host, the noise is lower: measure yours with `ktstr-stats
- * noise`. */
+ * metric varied (page locality only varies on the NUMA test).  The monitor
+ * metrics' CVs come from later trials with the host-memory sampler on
+ * (steady and pipe_io, 5 trials each under EEVDF and under scx_qmap on the
+ * same shared host; the DSQ and BPF metrics from the scx_qmap ones only).  NAN: no
+ * run varied the metric (no stall in a healthy run, no SCX_EV_* counters
+ * in 6.12 for fallbacks and keep-last, cross-node migrations stayed 0), so
+ * compare cannot estimate their trials and says so.  After the Rust
+ * registry's 19 come the monitor metrics ktstr adds.  Under KVM, or on a
+ * quiet host, the noise is lower: measure yours with `ktstr-stats noise`. */
 static const KtstrMetricDef registry[KTSTR_METRIC_COUNT] = {
   { KTSTR_METRIC_WORST_SPREAD, "worst_spread", LOWER, 5.0, 0.25, "%", FALSE, LIN, 0.70 },
   { KTSTR_METRIC_WORST_GAP_MS, "worst_gap_ms", LOWER, 500.0, 0.50, "ms", TRUE, LOGS, 0.53 },
@@ -39,8 +42,8 @@ static const KtstrMetricDef registry[KTSTR_METRIC_COUNT] = {
   { KTSTR_METRIC_WORST_MIGRATION_RATIO, "worst_migration_ratio", LOWER, 0.05, 0.20, "", FALSE, LOGS,
     0.68 },
   { KTSTR_METRIC_MAX_IMBALANCE_RATIO, "max_imbalance_ratio", LOWER, 1.0, 0.25, "x", FALSE, LOGS,
-    NAN },
-  { KTSTR_METRIC_MAX_DSQ_DEPTH, "max_dsq_depth", LOWER, 10.0, 0.50, "", TRUE, LIN, NAN },
+    0.38 },
+  { KTSTR_METRIC_MAX_DSQ_DEPTH, "max_dsq_depth", LOWER, 10.0, 0.50, "", TRUE, LIN, 0.80 },
   { KTSTR_METRIC_STALL_COUNT, "stall_count", LOWER, 1.0, 0.50, "", TRUE, LIN, NAN },
   { KTSTR_METRIC_TOTAL_FALLBACK, "total_fallback", LOWER, 5.0, 0.30, "", TRUE, LOGS, NAN },
   { KTSTR_METRIC_TOTAL_KEEP_LAST, "total_keep_last", LOWER, 5.0, 0.30, "", TRUE, LOGS, NAN },
@@ -63,6 +66,15 @@ static const KtstrMetricDef registry[KTSTR_METRIC_COUNT] = {
     0.71 },
   { KTSTR_METRIC_WORST_CROSS_NODE_MIGRATION_RATIO, "worst_cross_node_migration_ratio", LOWER, 0.05,
     0.20, "", FALSE, LIN, NAN },
+  /* ktstr's monitor metrics, which the Rust registry lacks.  Gates: a
+   * quarter of an even load, one task of DSQ backlog on average, 10 ms of
+   * runqueue wait per second, 200 ns per BPF callback. */
+  { KTSTR_METRIC_AVG_IMBALANCE_RATIO, "avg_imbalance_ratio", LOWER, 0.25, 0.25, "x", FALSE, LOGS,
+    0.047 },
+  { KTSTR_METRIC_AVG_DSQ_DEPTH, "avg_dsq_depth", LOWER, 1.0, 0.50, "", FALSE, LIN, 0.97 },
+  { KTSTR_METRIC_RUN_DELAY_MS_PER_S, "run_delay_ms_per_s", LOWER, 10.0, 0.25, "ms/s", FALSE, LOGS,
+    0.099 },
+  { KTSTR_METRIC_BPF_NS_PER_CALL, "bpf_ns_per_call", LOWER, 200.0, 0.25, "ns", FALSE, LOGS, 0.20 },
 };
 
 const KtstrMetricDef *

@@ -1,7 +1,9 @@
 /* The metric registry of ktstr-stats (doc/stats-compare.md): the 19
  * metrics `compare` gates on, in their canonical order, each with its
  * polarity, the dual-gate thresholds (absolute delta and relative delta,
- * the latter as a fraction) and the unit shown next to a delta.
+ * the latter as a fraction) and the unit shown next to a delta; then the
+ * monitor metrics ktstr adds where the Rust registry has none
+ * (stats/monitor-stats.h says what each reads).
  *
  * The registry order is part of the output contract: `list-metrics`,
  * `compare` and policy error messages all walk it front to back. */
@@ -40,6 +42,11 @@ typedef enum
   KTSTR_METRIC_WORST_ITERATIONS_PER_WORKER,
   KTSTR_METRIC_WORST_PAGE_LOCALITY,
   KTSTR_METRIC_WORST_CROSS_NODE_MIGRATION_RATIO,
+  /* ktstr's additions, from the monitor. */
+  KTSTR_METRIC_AVG_IMBALANCE_RATIO,
+  KTSTR_METRIC_AVG_DSQ_DEPTH,
+  KTSTR_METRIC_RUN_DELAY_MS_PER_S,
+  KTSTR_METRIC_BPF_NS_PER_CALL,
   KTSTR_METRIC_COUNT
 } KtstrMetricId;
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "record/rundir.h"
+#include "stats/monitor-stats.h"
 #include "stats/pool.h"
 
 static KtstrStatsPool *
@@ -97,6 +98,10 @@ ktstr_stats_row_from_sidecar (const KtstrSidecar *sc)
   m[KTSTR_METRIC_WORST_PAGE_LOCALITY] = finite_or_zero (st->worst_page_locality);
   m[KTSTR_METRIC_WORST_CROSS_NODE_MIGRATION_RATIO]
       = finite_or_zero (st->worst_cross_node_migration_ratio);
+  m[KTSTR_METRIC_AVG_IMBALANCE_RATIO] = ktstr_stats_monitor_avg_imbalance (mon);
+  m[KTSTR_METRIC_AVG_DSQ_DEPTH] = ktstr_stats_monitor_avg_dsq_depth (mon);
+  m[KTSTR_METRIC_RUN_DELAY_MS_PER_S] = ktstr_stats_monitor_run_delay_ms_per_s (mon);
+  m[KTSTR_METRIC_BPF_NS_PER_CALL] = ktstr_stats_monitor_bpf_ns_per_call (mon);
 
   if (st->ext_metrics != NULL && g_hash_table_size (st->ext_metrics) > 0)
     {

@@ -187,17 +187,22 @@ append_string (GString *out, const char *s)
   g_string_append_c (out, '"');
 }
 
+/* A new line at DEPTH; nothing on one line (DEPTH < 0). */
 static void
-indent (GString *out, guint depth)
+indent (GString *out, int depth)
 {
+  if (depth < 0)
+    return;
   g_string_append_c (out, '\n');
-  for (guint i = 0; i < depth; i++)
+  for (int i = 0; i < depth; i++)
     g_string_append (out, "  ");
 }
 
+/* DEPTH < 0: all on one line, without the spaces. */
 static void
-append_node (GString *out, JsonNode *n, guint depth)
+append_node (GString *out, JsonNode *n, int depth)
 {
+  int inner = depth < 0 ? depth : depth + 1;
   switch (JSON_NODE_TYPE (n))
     {
     case JSON_NODE_NULL:
@@ -229,8 +234,8 @@ append_node (GString *out, JsonNode *n, guint depth)
         g_string_append_c (out, '[');
         for (guint i = 0; i < len; i++)
           {
-            indent (out, depth + 1);
-            append_node (out, json_array_get_element (a, i), depth + 1);
+            indent (out, inner);
+            append_node (out, json_array_get_element (a, i), inner);
             if (i + 1 < len)
               g_string_append_c (out, ',');
           }
@@ -251,10 +256,10 @@ append_node (GString *out, JsonNode *n, guint depth)
         json_object_iter_init_ordered (&it, o);
         while (json_object_iter_next_ordered (&it, &k, &v))
           {
-            indent (out, depth + 1);
+            indent (out, inner);
             append_string (out, k);
-            g_string_append (out, ": ");
-            append_node (out, v, depth + 1);
+            g_string_append (out, depth < 0 ? ":" : ": ");
+            append_node (out, v, inner);
             if (++i < len)
               g_string_append_c (out, ',');
           }
@@ -274,6 +279,14 @@ ktstr_json_to_data (JsonNode *node, gsize *length)
   g_string_append_c (out, '\n');
   if (length != NULL)
     *length = out->len;
+  return g_string_free (out, FALSE);
+}
+
+char *
+ktstr_json_to_line (JsonNode *node)
+{
+  GString *out = g_string_sized_new (256);
+  append_node (out, node, -1);
   return g_string_free (out, FALSE);
 }
 

@@ -52,6 +52,10 @@ void ktstr_json_member_strv (JsonBuilder *builder, const char *name, GPtrArray *
  * invalid JSON for large doubles ("1e+21.0"), 17-digit noise for others
  * ("0.10000000000000001") and a space before every colon. */
 char *ktstr_json_to_data (JsonNode *node, gsize *length);
+/* NODE on one line, without spaces or a newline, numbers and strings as
+ * ktstr_json_to_data writes them: a line of a JSON Lines file (the
+ * monitor's series). */
+char *ktstr_json_to_line (JsonNode *node);
 /* The document BUILDER built, as ktstr_json_to_data prints it; unrefs
  * BUILDER. */
 char *ktstr_json_builder_finish (JsonBuilder *builder);

@@ -7,6 +7,11 @@
  *                               scheduler ("runnable task stall")
  *   crash      (knobs map)      scx_bpf_error() from dispatch/enqueue
  *   degrade    (.rodata)        tasks go to a random allowed CPU
+ *   crowd      (.rodata)        every task CPU 0 may run goes to CPU 0's
+ *                               local DSQ: one CPU busy, the others idle
+ *                               (what the monitor's imbalance check sees)
+ *   error_init (.rodata)        scx_bpf_error() from ops.init: the kernel
+ *                               ejects the scheduler while it is enabled
  *   fail_verify (.rodata)       a NULL store the verifier rejects
  * Written against Linux 6.12 (scx_bpf_dispatch/scx_bpf_consume; 6.13
  * renamed them scx_bpf_dsq_insert/scx_bpf_dsq_move_to_local). */
@@ -29,6 +34,8 @@ bool bpf_cpumask_test_cpu (u32 cpu, const struct cpumask *cpumask) __ksym;
 
 /* Set by the loader before load; the verifier prunes the disabled paths. */
 const volatile bool degrade;
+const volatile bool crowd;
+const volatile bool error_init;
 const volatile bool fail_verify;
 const volatile u32 nr_cpus = 1;
 
@@ -50,6 +57,7 @@ struct
 } exit_info SEC (".maps");
 
 static char crash_fmt[] = "error knob fired after %llu s";
+static char init_fmt[] = "init failed on purpose (--error-init %llu)";
 
 /* The loader's knobs, or NULL (never, for an array map). */
 static struct ktstr_knobs *
@@ -74,6 +82,11 @@ void
 BPF_PROG (ktstr_enqueue, struct task_struct *p, u64 enq_flags)
 {
   maybe_crash (get_knobs ());
+  if (crowd && bpf_cpumask_test_cpu (0, p->cpus_ptr))
+    {
+      scx_bpf_dispatch (p, SCX_DSQ_LOCAL_ON | 0, SCX_SLICE_DFL, enq_flags);
+      return;
+    }
   if (degrade)
     {
       u32 cpu = bpf_get_prandom_u32 () % nr_cpus;
@@ -104,6 +117,11 @@ SEC ("struct_ops.s/ktstr_init")
 s32
 BPF_PROG (ktstr_init)
 {
+  if (error_init)
+    {
+      unsigned long long param[1] = { 1 };
+      scx_bpf_error_bstr (init_fmt, param, sizeof (param));
+    }
   return scx_bpf_create_dsq (SHARED_DSQ, -1);
 }
 

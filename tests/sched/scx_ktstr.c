@@ -6,6 +6,10 @@
  *                     ("runnable task stall", exit kind 1026)
  *   --error-after N   scx_bpf_error() after N seconds (kind 1025)
  *   --degrade         random CPU placement (more migrations, no stall)
+ *   --crowd           every task that may run on CPU 0 queues there: a
+ *                     sustained imbalance, no stall
+ *   --error-init      scx_bpf_error() from ops.init: the kernel ejects
+ *                     the scheduler as it is being enabled
  *   --timeout-ms MS   the watchdog timeout (sched_ext caps it at 30 s)
  *   --fail-verify     a program the verifier rejects: loading fails
  * It runs until SIGINT/SIGTERM or until the kernel disables it, then
@@ -136,17 +140,20 @@ main (int argc, char **argv)
     { "stall-after", required_argument, NULL, 's' },
     { "error-after", required_argument, NULL, 'e' },
     { "degrade", no_argument, NULL, 'd' },
+    { "crowd", no_argument, NULL, 'c' },
+    { "error-init", no_argument, NULL, 'i' },
     { "timeout-ms", required_argument, NULL, 't' },
     { "fail-verify", no_argument, NULL, 'f' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  const char *usage = "Usage: scx_ktstr [--stall-after SECS] [--error-after SECS] [--degrade]\n"
-                      "                 [--timeout-ms MS] [--fail-verify]\n";
+  const char *usage
+      = "Usage: scx_ktstr [--stall-after SECS] [--error-after SECS] [--degrade]\n"
+        "                 [--crowd] [--error-init] [--timeout-ms MS] [--fail-verify]\n";
   long stall_after = -1, error_after = -1, timeout_ms = -1;
-  bool is_degraded = false, is_failing = false;
+  bool is_degraded = false, is_failing = false, is_crowded = false, is_init_failing = false;
   int c;
-  while ((c = getopt_long (argc, argv, "s:e:dt:fh", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "s:e:dcit:fh", opts, NULL)) != -1)
     switch (c)
       {
       case 's':
@@ -157,6 +164,12 @@ main (int argc, char **argv)
         break;
       case 'd':
         is_degraded = true;
+        break;
+      case 'c':
+        is_crowded = true;
+        break;
+      case 'i':
+        is_init_failing = true;
         break;
       case 't':
         timeout_ms = parse_num ("--timeout-ms", optarg);
@@ -196,6 +209,8 @@ main (int argc, char **argv)
   int ncpus = libbpf_num_possible_cpus ();
   *(unsigned *)need (var_addr (obj, ro, ".rodata", "nr_cpus"), "nr_cpus") = ncpus > 0 ? ncpus : 1;
   *(bool *)need (var_addr (obj, ro, ".rodata", "degrade"), "degrade") = is_degraded;
+  *(bool *)need (var_addr (obj, ro, ".rodata", "crowd"), "crowd") = is_crowded;
+  *(bool *)need (var_addr (obj, ro, ".rodata", "error_init"), "error_init") = is_init_failing;
   *(bool *)need (var_addr (obj, ro, ".rodata", "fail_verify"), "fail_verify") = is_failing;
   if (timeout_ms >= 0)
     *(unsigned *)need (
@@ -225,8 +240,9 @@ main (int argc, char **argv)
       bpf_object__close (obj);
       return 1;
     }
-  printf ("scx_ktstr: attached (stall-after %ld, error-after %ld, degrade %d, timeout-ms %ld)\n",
-          stall_after, error_after, is_degraded, timeout_ms);
+  printf ("scx_ktstr: attached (stall-after %ld, error-after %ld, degrade %d, crowd %d, "
+          "timeout-ms %ld)\n",
+          stall_after, error_after, is_degraded, is_crowded, timeout_ms);
 
   double start = now_s ();
   while (!is_stopping && bpf_map_lookup_elem (exit_fd, &zero, &uei) == 0 && uei.kind == 0)
