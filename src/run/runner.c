@@ -153,6 +153,9 @@ ktstr_runner_new (const KtstrRunOptions *options, GError **error)
       if (!ktstr_git_open_commit (options->kernel->tree, &r->kernel_commit, &git_error))
         g_clear_error (&git_error);
     }
+  else
+    /* A cached kernel built from a git tree or ref knows its commit. */
+    r->kernel_commit = g_strdup (options->kernel->commit);
 
   r->rundir = ktstr_rundir_open_for_write (options->kernel->version, r->project_commit, error);
   if (r->rundir == NULL)
