@@ -358,6 +358,30 @@ test_scheduler_binary_not_found (void)
   ktstr_vm_test_remove_tree (cwd);
 }
 
+/* --scheduler NAME (no '/') is looked up like a definition's binary=:
+ * found nowhere, it is refused before anything else, every folder named,
+ * the build locations and --kernel's tree among them. */
+static void
+test_scheduler_name_not_found (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
+  g_autofree char *tree = g_build_filename (cwd, "mylinux", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (tree, 0755), ==, 0);
+  g_autofree char *kernel_arg = g_strdup_printf ("--kernel=%s", tree);
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, cwd,
+           (const char *[]){ "test", kernel_arg, "--scheduler", "scx_ktstr_nowhere", "steady",
+                             NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (
+      r.err, "ktstr test: --scheduler: scheduler binary 'scx_ktstr_nowhere' not found, looked in "));
+  g_autofree char *in_tree = g_strdup_printf ("%s/tools/sched_ext/build/bin, ", tree);
+  g_assert_nonnull (strstr (r.err, in_tree));
+  g_assert_nonnull (strstr (r.err, "./target/release, ./target/debug, "));
+  g_assert_null (strstr (r.out, "FAIL"));
+  ktstr_vm_test_remove_tree (cwd);
+}
+
 /* A --timeout that cannot fit the scenario is refused before any boot,
  * naming the test and the least timeout that fits. */
 static void
@@ -581,5 +605,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/test/skip/named-scheduler", test_skip_named_scheduler);
   g_test_add_func ("/cli/test/flags-without-scheduler", test_flags_without_scheduler);
   g_test_add_func ("/cli/test/scheduler-binary-not-found", test_scheduler_binary_not_found);
+  g_test_add_func ("/cli/test/scheduler-name-not-found", test_scheduler_name_not_found);
   return g_test_run ();
 }
