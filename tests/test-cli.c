@@ -369,12 +369,13 @@ test_scheduler_name_not_found (void)
   g_assert_cmpint (g_mkdir_with_parents (tree, 0755), ==, 0);
   g_autofree char *kernel_arg = g_strdup_printf ("--kernel=%s", tree);
   g_auto (CliRun) r = { 0 };
-  cli_run (&r, cwd,
-           (const char *[]){ "test", kernel_arg, "--scheduler", "scx_ktstr_nowhere", "steady",
-                             NULL });
+  cli_run (
+      &r, cwd,
+      (const char *[]){ "test", kernel_arg, "--scheduler", "scx_ktstr_nowhere", "steady", NULL });
   g_assert_cmpint (r.status, ==, 2);
   g_assert_nonnull (strstr (
-      r.err, "ktstr test: --scheduler: scheduler binary 'scx_ktstr_nowhere' not found, looked in "));
+      r.err,
+      "ktstr test: --scheduler: scheduler binary 'scx_ktstr_nowhere' not found, looked in "));
   g_autofree char *in_tree = g_strdup_printf ("%s/tools/sched_ext/build/bin, ", tree);
   g_assert_nonnull (strstr (r.err, in_tree));
   g_assert_nonnull (strstr (r.err, "./target/release, ./target/debug, "));

@@ -595,9 +595,8 @@ test_chain_without_cache_entries (Fixture *f, gconstpointer data)
   g_autoptr (KtstrKernel) k = ktstr_kernel_resolve (NULL, "/nonexistent", &error);
   g_assert_null (k);
   g_assert_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_FOUND);
-  g_autofree char *said
-      = g_strdup_printf ("the kernel cache %s (no entry built with the current ktstr.kconfig)",
-                         f->cache);
+  g_autofree char *said = g_strdup_printf (
+      "the kernel cache %s (no entry built with the current ktstr.kconfig)", f->cache);
   g_assert_nonnull (strstr (error->message, said));
 }
 

@@ -385,11 +385,11 @@ test_binary_build_locations (void)
 
   /* Not found: every location is named, the kernel trees included. */
   g_assert_null (ktstr_sched_binary_resolve ("scx_nowhere", NULL, &error));
-  g_autofree char *want = g_strdup_printf (
-      "looked in %s, %s/release, %s/debug, %s/tools/sched_ext/build/bin, "
-      "%s/tools/sched_ext/build/bin, ./linux/tools/sched_ext/build/bin, "
-      "../linux/tools/sched_ext/build/bin;",
-      pathdir, elsewhere, elsewhere, cli_tree, env_tree);
+  g_autofree char *want
+      = g_strdup_printf ("looked in %s, %s/release, %s/debug, %s/tools/sched_ext/build/bin, "
+                         "%s/tools/sched_ext/build/bin, ./linux/tools/sched_ext/build/bin, "
+                         "../linux/tools/sched_ext/build/bin;",
+                         pathdir, elsewhere, elsewhere, cli_tree, env_tree);
   g_assert_nonnull (strstr (error->message, want));
 
   ktstr_sched_binary_set_kernel_tree (NULL);

@@ -46,8 +46,7 @@ cmd_build (int argc, char **argv)
     { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "make -jN (default: the number of CPUs)", "N" },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Rebuild even when the cache has this kernel",
       NULL },
-    { "clean", 0, 0, G_OPTION_ARG_NONE, &clean, "Run 'make mrproper' first (drops .config)",
-      NULL },
+    { "clean", 0, 0, G_OPTION_ARG_NONE, &clean, "Run 'make mrproper' first (drops .config)", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx

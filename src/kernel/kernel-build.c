@@ -258,9 +258,8 @@ reuse (Builder *b, const char *root, const char *key, GError **error)
 /* make bzImage, then the stripped vmlinux and the cache entry (or, for a
  * tree that cannot be cached, the image's place in the tree). */
 static gboolean
-build_and_store (Builder *b, const KtstrKernelSource *s, const char *root,
-                 const char *frag_hash, const char *cfg, KtstrKernelBuildResult *r,
-                 GError **error)
+build_and_store (Builder *b, const KtstrKernelSource *s, const char *root, const char *frag_hash,
+                 const char *cfg, KtstrKernelBuildResult *r, GError **error)
 {
   g_autofree char *jobs = g_strdup_printf ("-j%u", b->jobs);
   const char *args[] = { jobs, "KCFLAGS=-Wno-error", "bzImage", NULL };
@@ -298,8 +297,9 @@ build_and_store (Builder *b, const KtstrKernelSource *s, const char *root,
       return FALSE;
     }
   if (vmlinux == NULL)
-    fprintf (b->out, "ktstr: warning: the build left no vmlinux in %s; the cache entry has "
-                     "none, and the monitor will sample from inside the guest\n",
+    fprintf (b->out,
+             "ktstr: warning: the build left no vmlinux in %s; the cache entry has "
+             "none, and the monitor will sample from inside the guest\n",
              s->tree);
   g_autofree char *config = g_build_filename (s->tree, ".config", NULL);
   g_autoptr (KtstrCacheEntry) e = g_new0 (KtstrCacheEntry, 1);

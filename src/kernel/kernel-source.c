@@ -53,9 +53,9 @@ ktstr_kernel_source_type_name (KtstrKernelSourceType type)
 static gboolean
 run_tool (const char *const *argv, const char *cwd, char **stdout_out, GError **error)
 {
-  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE
-      | G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  g_autoptr (GSubprocessLauncher) l
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE
+                                   | G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   g_subprocess_launcher_setenv (l, "GIT_TERMINAL_PROMPT", "0", TRUE);
   g_subprocess_launcher_setenv (l, "LC_ALL", "C", TRUE);
   if (cwd != NULL)
@@ -127,8 +127,7 @@ extract_tarball (KtstrKernelSource *s, const char *tarball, GError **error)
       return TRUE;
     }
   g_set_error (error, KTSTR_KERNEL_SOURCE_ERROR, KTSTR_KERNEL_SOURCE_ERROR_INVALID,
-               "kernel tarball '%s' does not hold one top directory with the kernel tree",
-               tarball);
+               "kernel tarball '%s' does not hold one top directory with the kernel tree", tarball);
   return FALSE;
 }
 

@@ -180,8 +180,9 @@ from_newest_cached (GString *tried, GError **error)
     }
   if (e == NULL)
     {
-      g_string_append_printf (tried, ", the kernel cache %s (no entry built with the current "
-                                     "ktstr.kconfig)",
+      g_string_append_printf (tried,
+                              ", the kernel cache %s (no entry built with the current "
+                              "ktstr.kconfig)",
                               root);
       return NULL;
     }
