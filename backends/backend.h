@@ -72,6 +72,10 @@ typedef struct
   KtstrVmLineFunc on_line;
   gpointer user_data;
   gboolean verbose; /* echo the console to stderr as it arrives */
+  /* The console on the caller's terminal (its stdin and stdout), still
+   * logged to console_path: `ktstr shell`.  A backend that cannot do
+   * that refuses the config (KTSTR_BACKEND_ERROR_INVALID). */
+  gboolean is_console_interactive;
 } KtstrVmConfig;
 
 typedef struct

@@ -354,6 +354,7 @@ ktstr_qemu_vm_build_args (const KtstrVm *vm, const char *accel, GError **error)
     .topology = vm->topology,
     .memory_mb = vm->memory_mb,
     .console_path = vm->console_path,
+    .is_console_on_stdio = vm->is_console_interactive,
     .ctrl_socket_path = vm->ctrl_path,
     .qmp_socket_path = vm->qmp_path,
   };
@@ -385,8 +386,11 @@ ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error)
   vm->deadline_us = vm->launch_us + (gint64)vm->timeout_s * G_USEC_PER_SEC;
   vm->probe_until_us
       = vm->is_probing ? vm->launch_us + (gint64)ktstr_accel_probe_seconds () * G_USEC_PER_SEC : 0;
+  /* An interactive console is QEMU's own stdin and stdout: both stay the
+   * caller's terminal. */
   vm->proc = g_subprocess_newv ((const char *const *)argv,
-                                G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                (vm->is_console_interactive ? 0 : G_SUBPROCESS_FLAGS_STDOUT_SILENCE)
+                                    | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                                 &local_error);
   if (vm->proc == NULL)
     {

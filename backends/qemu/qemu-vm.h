@@ -36,6 +36,7 @@ struct _KtstrVm
   KtstrVmLineFunc on_line;
   gpointer user_data;
   gboolean verbose;
+  gboolean is_console_interactive;
 
   char *qemu;
   char *machine;

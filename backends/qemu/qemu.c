@@ -197,6 +197,7 @@ qemu_prepare (const KtstrVmConfig *config, GError **error)
   vm->on_line = config->on_line;
   vm->user_data = config->user_data;
   vm->verbose = config->verbose;
+  vm->is_console_interactive = config->is_console_interactive;
   vm->qemu = g_steal_pointer (&qemu);
   vm->machine
       = g_strdup (machine != NULL && *machine != '\0' ? machine : KTSTR_QEMU_DEFAULT_MACHINE);
