@@ -4,7 +4,6 @@
  * (run/command.h does the VM). */
 #include "config.h"
 
-#include <glib-unix.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,11 +14,11 @@
 
 #include "backends/backend.h"
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "common/topology.h"
-#include "kernel/kernel-config.h"
 #include "kernel/kernel.h"
 #include "run/command.h"
-#include "run/runner.h"
+#include "run/plan.h"
 #include "sched/sched-binary.h"
 #include "sched/scheduler-def.h"
 
@@ -104,113 +103,11 @@ host_program (const char *what, const char *given, GError **error)
   return g_steal_pointer (&abs);
 }
 
-/* The runner's options from the command line: the kernel, the backend and
- * the scheduler (a binary, or a definition with its flags, kargs and
- * sysctls), as `ktstr test` takes them.  KEEP holds what the options
- * point into. */
-static KtstrRunner *
-make_runner (ExecArgs *a, KtstrKernel *kernel, const KtstrBackend *backend,
-             KtstrSchedulerDef **sdef_out, GPtrArray *keep, GError **error)
-{
-  g_autoptr (KtstrSchedulerDef) sdef = NULL;
-  g_auto (GStrv) active = NULL, flag_args = NULL;
-  if (a->scheduler != NULL && a->scheduler_file != NULL)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "give either --scheduler or --scheduler-file, not both");
-      return NULL;
-    }
-  if (a->flags != NULL && a->scheduler_file == NULL)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--flags selects flags of a --scheduler-file definition");
-      return NULL;
-    }
-  if (a->scheduler_args != NULL && a->scheduler == NULL && a->scheduler_file == NULL)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--scheduler-arg is for a scheduler, but no --scheduler or --scheduler-file "
-                   "was given");
-      return NULL;
-    }
-  if (a->scheduler != NULL
-      && (a->scheduler_path = ktstr_sched_binary_resolve (a->scheduler, NULL, error)) == NULL)
-    {
-      g_prefix_error (error, "--scheduler: ");
-      return NULL;
-    }
-  if (a->scheduler_file != NULL)
-    {
-      sdef = ktstr_scheduler_def_load (a->scheduler_file, error);
-      if (sdef == NULL || !ktstr_scheduler_def_check_binary (sdef, error))
-        return NULL;
-      if (!ktstr_scheduler_def_select_flags (sdef, a->flags, &active, &flag_args, error))
-        {
-          g_prefix_error (error, "--flags: ");
-          return NULL;
-        }
-    }
-  if ((a->scheduler_path != NULL || sdef != NULL)
-      && !ktstr_kernel_check_sched_ext (kernel, "/boot", error))
-    return NULL;
-
-  g_autoptr (GStrvBuilder) ab = g_strv_builder_new ();
-  g_autoptr (GStrvBuilder) kb = g_strv_builder_new ();
-  if (sdef != NULL)
-    {
-      g_strv_builder_addv (ab, (const char **)sdef->args);
-      g_strv_builder_addv (kb, (const char **)sdef->kargs);
-    }
-  if (a->scheduler_args != NULL)
-    g_strv_builder_addv (ab, (const char **)a->scheduler_args);
-  if (flag_args != NULL)
-    g_strv_builder_addv (ab, (const char **)flag_args);
-  if (a->kargs != NULL)
-    g_strv_builder_addv (kb, (const char **)a->kargs);
-  char **args = g_strv_builder_end (ab);
-  char **kargs = g_strv_builder_end (kb);
-  g_ptr_array_add (keep, args);
-  g_ptr_array_add (keep, kargs);
-  static const char *const reserved[]
-      = { "console=", "rdinit=", "init=", "panic=", "ktstr.", NULL };
-  for (char **k = kargs; *k != NULL; k++)
-    for (const char *const *r = reserved; *r != NULL; r++)
-      if (g_str_has_prefix (*k, *r))
-        {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "kernel argument '%s': ktstr sets %s itself", *k, *r);
-          return NULL;
-        }
-  KtstrRunOptions o = {
-    .kernel = kernel,
-    .backend = backend,
-    .accel = KTSTR_ACCEL_AUTO,
-    .topology = a->topology ? a->topology
-                : sdef      ? sdef->topology
-                            : NULL,
-    .memory_mb = (guint)a->memory_mb,
-    .verbose = a->verbose,
-    .kargs = kargs,
-    .scheduler = sdef != NULL ? sdef->binary : a->scheduler_path,
-    .scheduler_args = args,
-    .scheduler_name = sdef ? sdef->name : NULL,
-    .includes = a->includes,
-    .sysctls = sdef ? sdef->sysctls : NULL,
-    .scheduler_ready_ms = sdef ? sdef->ready_ms : 0,
-    .scheduler_checks = sdef ? sdef->keyfile : NULL,
-    .is_exec_only = TRUE,
-  };
-  KtstrRunner *runner = ktstr_runner_new (&o, error);
-  if (runner != NULL)
-    *sdef_out = g_steal_pointer (&sdef);
-  return runner;
-}
-
-static gboolean
-on_signal (gpointer cancel)
+/* SIGINT, SIGTERM or SIGHUP (the terminal went away): the VM is killed. */
+static void
+on_interrupt (gpointer cancel)
 {
   g_cancellable_cancel (cancel);
-  return G_SOURCE_CONTINUE;
 }
 
 /* The status `ktstr run` and `ktstr shell` exit with for R. */
@@ -264,11 +161,36 @@ run_command (ExecArgs *a, char **command)
   g_autoptr (KtstrKernel) kernel = ktstr_kernel_resolve (a->kernel, "/boot", &error);
   if (kernel == NULL)
     return usage_error (a, "%s", error->message);
-  g_autoptr (GPtrArray) keep = g_ptr_array_new_with_free_func ((GDestroyNotify)g_strfreev);
+  if (a->scheduler != NULL && a->scheduler_file != NULL)
+    return usage_error (a, "give either --scheduler or --scheduler-file, not both");
+  if (a->scheduler != NULL
+      && (a->scheduler_path = ktstr_sched_binary_resolve (a->scheduler, NULL, &error)) == NULL)
+    return usage_error (a, "--scheduler: %s", error->message);
   g_autoptr (KtstrSchedulerDef) sdef = NULL;
-  g_autoptr (KtstrRunner) runner = make_runner (a, kernel, backend, &sdef, keep, &error);
-  if (runner == NULL)
+  if (a->scheduler_file != NULL
+      && (sdef = ktstr_scheduler_def_load (a->scheduler_file, &error)) == NULL)
     return usage_error (a, "%s", error->message);
+  /* The runner's options are assembled where a test run's are. */
+  char *no_args[] = { NULL };
+  KtstrRunRequest request = {
+    .kernel = kernel,
+    .backend = backend,
+    .topology = a->topology,
+    .memory_mb = (guint)a->memory_mb,
+    .verbose = a->verbose,
+    .kargs = a->kargs,
+    .scheduler = a->scheduler_path,
+    .scheduler_args = a->scheduler_args ? a->scheduler_args : no_args,
+    .scheduler_def = sdef,
+    .flags = a->flags,
+    .includes = a->includes,
+    .is_command = TRUE,
+  };
+  g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new_command (&request, &error);
+  if (plan == NULL)
+    return usage_error (a, "%s", error->message);
+  KtstrRunner *runner = ktstr_run_plan_get_runner (plan);
+  const char *topology = ktstr_run_plan_get_topology (plan);
 
   g_autoptr (GStrvBuilder) argv_b = g_strv_builder_new ();
   g_strv_builder_add (argv_b, program);
@@ -288,6 +210,7 @@ run_command (ExecArgs *a, char **command)
     .mode = is_shell ? KTSTR_COMMAND_SHELL : KTSTR_COMMAND_RUN,
     .argv = argv,
     .env = env,
+    .topology = topology,
     .timeout_s = a->timeout_s > 0 ? (guint)a->timeout_s
                  : is_shell       ? 0
                                   : RUN_DEFAULT_TIMEOUT_S,
@@ -304,9 +227,9 @@ run_command (ExecArgs *a, char **command)
   /* A broken pipe is an error of write(2) here, which the command module
    * turns into stopping the VM, rather than a death that leaves it. */
   signal (SIGPIPE, SIG_IGN);
-  guint sigint = g_unix_signal_add (SIGINT, on_signal, cancel);
-  guint sigterm = g_unix_signal_add (SIGTERM, on_signal, cancel);
-  guint sighup = g_unix_signal_add (SIGHUP, on_signal, cancel);
+  g_autoptr (KtstrInterrupt) interrupt = ktstr_interrupt_install (on_interrupt, cancel, &error);
+  if (interrupt == NULL)
+    return usage_error (a, "%s", error->message);
   /* QEMU sets the terminal up for the guest and puts it back as it exits;
    * one that is killed cannot, so the host puts it back too. */
   struct termios saved;
@@ -314,15 +237,13 @@ run_command (ExecArgs *a, char **command)
 
   fprintf (stderr, "ktstr %s: kernel %s (%s, from %s), backend %s, topology %s%s\n", a->name,
            kernel->image, kernel->version ? kernel->version : "version unknown", kernel->source,
-           backend->name, ktstr_runner_get_options (runner)->topology ?: "1n1l2c1t",
+           backend->name, topology ? topology : "1n1l2c1t",
            is_shell ? "; leave the shell to power the VM off" : "");
   fflush (stderr);
   g_autoptr (KtstrCommandResult) r = ktstr_command_run (runner, &req, &error);
   if (has_saved)
     tcsetattr (STDIN_FILENO, TCSANOW, &saved);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
-  g_source_remove (sighup);
+  g_clear_pointer (&interrupt, ktstr_interrupt_remove);
   if (r == NULL)
     return usage_error (a, "%s", error->message);
   if (r->end != KTSTR_COMMAND_EXITED || r->exit_code == 128 + SIGPIPE)

@@ -347,7 +347,7 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
 {
   const KtstrRunOptions *o = ktstr_runner_get_options (runner);
   gint64 start = g_get_monotonic_time ();
-  const char *topology = o->topology ? o->topology : DEFAULT_TOPOLOGY;
+  const char *topology = req->topology ? req->topology : DEFAULT_TOPOLOGY;
   KtstrTopology topo;
   char topo_err[256];
   if (ktstr_topology_parse (topology, &topo, topo_err, sizeof topo_err) != 0)

@@ -1,12 +1,12 @@
 /* One program in a VM instead of a test: what `ktstr run -- CMD` and
  * `ktstr shell` boot.
  *
- * The runner (runner.h, made with is_exec_only) supplies what a test run
- * would get: the kernel, the backend, the topology, the kernel command
- * line, the base image with the guest agent, the scheduler under test
- * and the --include files.  This module packs the program (with its ELF
- * interpreter and libraries, at its host path) and the exec spec of
- * common/proto.h next to it, boots the VM, and follows the agent:
+ * The runner (made by ktstr_run_plan_new_command, plan.h, the one place
+ * that assembles a runner's options) supplies what a test run would get: the kernel, the backend,
+ * the topology, the kernel command line, the base image with the guest agent, the scheduler under
+ * test and the --include files.  This module packs the program (with its ELF interpreter and
+ * libraries, at its host path) and the exec spec of common/proto.h next to it, boots the VM, and
+ * follows the agent:
  *
  *   - run: the program's stdout and stderr arrive as "out" frames and are
  *     written to the caller's descriptors as they come;
@@ -42,6 +42,7 @@ typedef struct
    * same path in the guest (so /bin/ls runs as /bin/ls there). */
   char **argv;
   char **env;           /* extra KEY=VALUE for the program (TERM), or NULL */
+  const char *topology; /* NnNlNcNt; NULL: 1n1l2c1t */
   guint timeout_s;      /* host deadline; 0: none (a shell) */
   guint rows, cols;     /* shell: the terminal's size, 0: unknown */
   int out_fd, err_fd;   /* run: where its stdout and stderr go */
