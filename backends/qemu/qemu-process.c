@@ -387,9 +387,11 @@ ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error)
   vm->probe_until_us
       = vm->is_probing ? vm->launch_us + (gint64)ktstr_accel_probe_seconds () * G_USEC_PER_SEC : 0;
   /* An interactive console is QEMU's own stdin and stdout: both stay the
-   * caller's terminal. */
+   * caller's terminal (GSubprocess gives a child /dev/null as stdin unless
+   * told to pass its own on). */
   vm->proc = g_subprocess_newv ((const char *const *)argv,
-                                (vm->is_console_interactive ? 0 : G_SUBPROCESS_FLAGS_STDOUT_SILENCE)
+                                (vm->is_console_interactive ? G_SUBPROCESS_FLAGS_STDIN_INHERIT
+                                                            : G_SUBPROCESS_FLAGS_STDOUT_SILENCE)
                                     | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                                 &local_error);
   if (vm->proc == NULL)
