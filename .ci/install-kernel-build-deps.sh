@@ -2,8 +2,8 @@
 # Installs what `ktstr kernel build` needs to build a sched_ext kernel on
 # Debian 12, and Debian's kernel source tarball to build from
 # (/usr/src/linux-source-6.12.tar.xz, about 150 MB).  Opt-in: the default
-# CI tiers never build a kernel (a 6.12 build takes about 40 minutes on 2
-# cores); `make check-kernel-build` does.  Idempotent; run as root (or
+# CI tiers never build a kernel (a 6.12 build took 83 minutes on a busy
+# 2-core host, see README); `make check-kernel-build` does.  Idempotent; run as root (or
 # through sudo).
 set -euo pipefail
 

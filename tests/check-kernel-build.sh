@@ -1,7 +1,7 @@
 #!/bin/sh
 # make check-kernel-build: the slow, opt-in end-to-end test of a kernel
 # built from Debian's source tarball (not in CI's default tiers: the build
-# alone takes about 40 minutes on 2 cores).
+# alone took 83 minutes on a busy 2-core host, see README).
 #
 #   1. `ktstr kernel build --source TARBALL` configures the tree with
 #      ktstr.kconfig, builds it and caches the bzImage, its config and the
