@@ -5,7 +5,8 @@
 # apt into a fresh Debian 12 made by debootstrap, and runs ktstr there in a
 # chroot with a plain environment:
 #
-#   ktstr list, ktstr show-thresholds steady, ktstr test --kernel K steady,
+#   ktstr list, ktstr show-thresholds steady, the man pages and bash
+#   completions where Debian puts them, ktstr test --kernel K steady,
 #   ktstr-stats on the run it left, and a shipped scheduler definition
 #   whose program is not installed (a clear "not found, looked in" error).
 #
@@ -111,13 +112,11 @@ if grep -rlF "$work/src" "$root/usr/bin/ktstr" "$root/usr/bin/ktstr-stats" \
   echo "package: an installed program names the build directory $work/src"
   exit 1
 fi
-completion=$root/usr/share/bash-completion/completions/ktstr
-if [ -f "$completion" ]; then
-  in_root "bash -c '. /usr/share/bash-completion/completions/ktstr'"
-  echo "bash completion loads"
-else
-  echo "no bash completion installed yet (nothing to check)"
-fi
+for c in ktstr ktstr-stats; do
+  [ -s "$root/usr/share/bash-completion/completions/$c" ] ||
+    { echo "package: /usr/share/bash-completion/completions/$c missing"; exit 1; }
+  in_root "bash -c '. /usr/share/bash-completion/completions/$c && complete -p $c'"
+done
 
 step "a shipped scheduler definition whose program is not installed"
 status=0
