@@ -22,9 +22,15 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 # The layering check (tools/check-layers.py) and the formatting check
 # (make check-format: Debian 12's clang-format is version 14).
 $SUDO apt-get install -y -qq --no-install-recommends python3 clang-format
-# The shell completion's test drives an interactive bash through tmux;
+# The shell completion's test drives an interactive bash through tmux (as does
+# the VM tier's `ktstr shell` test);
 # bash-completion says where completions are installed.
 $SUDO apt-get install -y -qq --no-install-recommends tmux bash-completion
+# The Debian package and its CI step (.ci/package-test.sh): debhelper and
+# dpkg-dev build it, lintian checks it, debootstrap makes the clean system
+# it is installed into.
+$SUDO apt-get install -y -qq --no-install-recommends \
+  debhelper dpkg-dev fakeroot lintian debootstrap
 # A default kernel to boot: Debian's 6.12 from backports.
 $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports linux-image-amd64
 # The fixture scheduler (tests/sched): clang-19 for the BPF target and

@@ -86,6 +86,10 @@ typedef struct
   /* Back guest RAM with memory this process maps too, so the host monitor
    * can read the guest kernel's state (guest_access below). */
   gboolean share_ram;
+  /* The console on the caller's terminal (its stdin and stdout), still
+   * logged to console_path: `ktstr shell`.  A backend that cannot do
+   * that refuses the config (KTSTR_BACKEND_ERROR_INVALID). */
+  gboolean is_console_interactive;
 } KtstrVmConfig;
 
 typedef struct

@@ -209,6 +209,40 @@
  *                        come back as "log" src "dump") on the first
  *                        sustained threshold violation
  *
+ * ONE COMMAND INSTEAD OF A TEST (`ktstr run`, `ktstr shell`).  The host
+ * packs KTSTR_EXEC_SPEC_PATH instead of a plan; the program (and its
+ * interpreter and libraries) is in the image.  One directive per line;
+ * arg and env take the rest of the line verbatim:
+ *
+ *   ktstr-exec 1                      first line, version
+ *   mode run|shell                    run: stdin /dev/null, stdout and
+ *                                     stderr sent to the host as "out"
+ *                                     frames; shell: the program gets the
+ *                                     console (tty) as its controlling
+ *                                     terminal on stdin, stdout, stderr
+ *   arg ARG                           argv, in order; the first is the
+ *                                     program's path in the guest
+ *   env KEY=VALUE                     added to its environment (repeatable)
+ *   guard_ms N                        power off after N ms since boot,
+ *                                     whatever happens (0 or absent: never)
+ *   tty PATH                          shell: the terminal (default
+ *                                     /dev/ttyS0, the console)
+ *   winsize ROWS COLS                 shell: the terminal's size
+ *
+ * With a scheduler under test the host also packs a plan at
+ * KTSTR_PLAN_PATH holding only its scheduler lines.  The agent says hello
+ * and topo, starts that scheduler (as for a test), runs the program,
+ * stops the scheduler and powers off.  Messages (and "error" when it cannot run
+ * the program at all):
+ *
+ *   {"t":"out","fd":1,"hex":"68690a"}
+ *        a chunk of the program's stdout (fd 1) or stderr (fd 2), the
+ *        bytes hex-encoded so that any output arrives unchanged (run mode).
+ *   {"t":"exit","exit_code":N,"elapsed_ms":N}
+ *        the program ended: its exit status, or 128+N after signal N (as
+ *        a shell reports it); 127 when it could not be found, 126 when it
+ *        could not be executed.
+ *
  * The agent then powers off.  A guest that panics, never says hello, or
  * never says done before the host deadline gets its own verdict on the host.
  * The host ignores empty lines: the agent's guard timer starts its "error"
@@ -226,6 +260,8 @@
 #define KTSTR_LAT_RESERVOIR 4096
 #define KTSTR_CGROUP_ROOT "/sys/fs/cgroup/ktstr"
 #define KTSTR_GUARD_ERROR_PREFIX "guard timer "
+#define KTSTR_EXEC_MAGIC "ktstr-exec 1"
+#define KTSTR_EXEC_SPEC_PATH "/ktstr/exec"
 
 /* The host's bounds on what it accepts from the guest, which it does not
  * trust: a control line longer than KTSTR_PROTO_LINE_MAX bytes is cut

@@ -11,6 +11,7 @@
 #include "common/proto.h"
 #include "common/topology.h"
 #include "guest-init/cgroup.h"
+#include "guest-init/exec.h"
 #include "guest-init/hostcmd.h"
 #include "guest-init/poweroff.h"
 #include "guest-init/report.h"
@@ -45,6 +46,69 @@ compare_topology (KtstrCtrl *ctrl, const KtstrPlan *plan, const KtstrTopo *topo)
                       topo->has_cache_info ? "" : " (no cache info in sysfs)", topo->smt);
 }
 
+/* ktstr run / ktstr shell: the topology for the host to check, the
+ * scheduler under test if the plan names one, then the one program. */
+static int
+run_exec (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
+{
+  static KtstrExecSpec spec;
+  static KtstrTopo topo;
+  KtstrError err = { "" };
+  ktstr_guard_phase ("reading the exec spec");
+  if (ktstr_exec_spec_load (o->exec_spec_path, &spec, &err) != 0)
+    return fail (ctrl, &err);
+  if (spec.guard_ms == 0)
+    ktstr_guard_disarm ();
+  else
+    {
+      uint64_t since = o->is_pid1 ? ktstr_clock_ns (CLOCK_BOOTTIME) / 1000000ull : 0;
+      ktstr_guard_arm_ms (spec.guard_ms > since ? spec.guard_ms - since : 0, spec.guard_ms);
+    }
+  ktstr_guard_phase ("reading the topology");
+  if (ktstr_topo_read (o->sysfs_root, &topo, &err) != 0)
+    return fail (ctrl, &err);
+  ktstr_report_topo (ctrl, &topo);
+
+  /* The scheduler under test comes as plan lines (common/proto.h), in a
+   * plan that has nothing else to run; without a plan there is none. */
+  int keep_out[] = { ctrl->fd };
+  static KtstrPlan plan;
+  static KtstrSchedSpec sched;
+  bool has_sched = false;
+  if (o->plan_path != NULL && access (o->plan_path, F_OK) == 0)
+    {
+      ktstr_guard_phase ("reading the plan");
+      if (ktstr_plan_load (o->plan_path, &plan, &err) != 0)
+        return fail (ctrl, &err);
+      has_sched = plan.scheduler.is_set;
+    }
+  if (has_sched)
+    {
+      ktstr_guard_phase ("starting the scheduler");
+      ktstr_sched_spec_init (&sched, &plan.scheduler);
+      if (ktstr_sched_start (&sched, ctrl, o->sysfs_root, keep_out, 1) != 0)
+        {
+          ktstr_error_set (&err, "the scheduler under test did not become ready (see its "
+                                 "\"sched\" event)");
+          return fail (ctrl, &err);
+        }
+    }
+  ktstr_guard_phase (spec.mode == KTSTR_EXEC_MODE_SHELL ? "running the shell"
+                                                        : "running the command");
+  int rc = ktstr_exec_run (&spec, ctrl, keep_out, 1, &err);
+  if (has_sched)
+    {
+      ktstr_guard_phase ("stopping the scheduler");
+      ktstr_sched_stop (ctrl);
+    }
+  if (rc != 0)
+    {
+      ktstr_error_prefix (&err, "cannot run %s", spec.argv[0]);
+      return fail (ctrl, &err);
+    }
+  return 0;
+}
+
 int
 ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
 {
@@ -71,6 +135,9 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
   if (o->is_pid1 && !o->has_cmdline_mark)
     ktstr_report_log (ctrl, "init", "kernel command line lacks '%s'; running the plan anyway",
                       KTSTR_CMDLINE_MARK);
+
+  if (o->exec_spec_path != NULL && access (o->exec_spec_path, F_OK) == 0)
+    return run_exec (ctrl, o);
 
   ktstr_guard_phase ("reading the plan");
   if (ktstr_plan_load (o->plan_path, &plan, &err) != 0)

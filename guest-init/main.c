@@ -85,6 +85,7 @@ pid1_main (void)
     .mount_warnings = &warnings,
     .has_cmdline_mark = has_mark,
     .startup_note = note,
+    .exec_spec_path = KTSTR_EXEC_SPEC_PATH,
   };
   int code = ktstr_agent_run (&ctrl, &o);
   ktstr_guard_phase ("flushing the control port");
@@ -98,6 +99,7 @@ usage (FILE *f)
   fprintf (f,
            "Usage: ktstr-init                       (as PID 1 in a ktstr guest)\n"
            "       ktstr-init --run-plan FILE [OPTION...]\n"
+           "       ktstr-init --exec-spec FILE [OPTION...]\n"
            "\n"
            "Runs a ktstr test plan.  As PID 1 it reads %s, reports on the virtio-serial\n"
            "port '%s' and powers off.  With --run-plan it runs FILE as an ordinary\n"
@@ -109,9 +111,11 @@ usage (FILE *f)
            "  --sysfs-root DIR     read the CPU topology and sched_ext state below DIR instead\n"
            "                       of /sys\n"
            "  --cgroup-root DIR    create the scenario's cgroups in DIR (default %s)\n"
+           "  --exec-spec FILE     run the one program FILE describes instead of a plan\n"
+           "                       (what ktstr run and ktstr shell pack as %s)\n"
            "  --help               show this help\n"
            "  --version            show the version\n",
-           KTSTR_PLAN_PATH, KTSTR_CTRL_PORT_NAME, KTSTR_CGROUP_ROOT);
+           KTSTR_PLAN_PATH, KTSTR_CTRL_PORT_NAME, KTSTR_CGROUP_ROOT, KTSTR_EXEC_SPEC_PATH);
 }
 
 int
@@ -127,6 +131,7 @@ main (int argc, char **argv)
     OPT_NO_CGROUPS,
     OPT_SYSFS_ROOT,
     OPT_CGROUP_ROOT,
+    OPT_EXEC_SPEC,
     OPT_HELP,
     OPT_VERSION
   };
@@ -136,6 +141,7 @@ main (int argc, char **argv)
     { "no-cgroups", no_argument, NULL, OPT_NO_CGROUPS },
     { "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
     { "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
+    { "exec-spec", required_argument, NULL, OPT_EXEC_SPEC },
     { "help", no_argument, NULL, OPT_HELP },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
@@ -165,6 +171,9 @@ main (int argc, char **argv)
       case OPT_CGROUP_ROOT:
         o.cgroup_root = optarg;
         break;
+      case OPT_EXEC_SPEC:
+        o.exec_spec_path = optarg;
+        break;
       case OPT_HELP:
         usage (stdout);
         return 0;
@@ -180,9 +189,9 @@ main (int argc, char **argv)
       fprintf (stderr, "ktstr-init: unexpected argument '%s'\n", argv[optind]);
       return 2;
     }
-  if (o.plan_path == NULL)
+  if (o.plan_path == NULL && o.exec_spec_path == NULL)
     {
-      fprintf (stderr, "ktstr-init: not PID 1, and no --run-plan FILE given.\n"
+      fprintf (stderr, "ktstr-init: not PID 1, and no --run-plan FILE or --exec-spec FILE given.\n"
                        "ktstr-init is the init of a ktstr guest; to run a plan on this machine use "
                        "'ktstr-init --run-plan FILE' (see --help).\n");
       return 2;

@@ -130,6 +130,14 @@ ktstr_guard_arm_ms (uint64_t ms, uint64_t limit_ms)
 }
 
 void
+ktstr_guard_disarm (void)
+{
+  struct itimerval it;
+  memset (&it, 0, sizeof it);
+  setitimer (ITIMER_REAL, &it, NULL);
+}
+
+void
 ktstr_guard_set_ctrl_fd (int fd)
 {
   guard_ctrl_fd = fd;

@@ -19,6 +19,9 @@ void ktstr_guard_init (bool is_pid1);
  * names (the plan's guard_ms, which counts from boot). */
 void ktstr_guard_arm_ms (uint64_t ms, uint64_t limit_ms);
 
+/* Stops the guard: a `ktstr shell` runs as long as its user wants. */
+void ktstr_guard_disarm (void);
+
 /* Where the guard sends its "error" line, once the channel is open. */
 void ktstr_guard_set_ctrl_fd (int fd);
 

@@ -18,6 +18,7 @@ export XDG_CACHE_HOME
 status=0
 for t in "$builddir/tests/test-qemu-boot --tap" \
   "$srcdir/tests/test-guest-vm.sh" \
+  "$srcdir/tests/test-vm-exec.sh" \
   "$builddir/tests/test-vm --tap" \
   "$builddir/tests/test-vm-ops --tap" \
   "$builddir/tests/test-vm-sched --tap" \

@@ -362,6 +362,84 @@ test_scheduler_binary_not_found (void)
   ktstr_vm_test_remove_tree (cwd);
 }
 
+/* --scheduler NAME (no '/') is looked up like a definition's binary=:
+ * found nowhere, it is refused before anything else, every folder named,
+ * the build locations and --kernel's tree among them. */
+static void
+test_scheduler_name_not_found (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
+  g_autofree char *tree = g_build_filename (cwd, "mylinux", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (tree, 0755), ==, 0);
+  g_autofree char *kernel_arg = g_strdup_printf ("--kernel=%s", tree);
+  g_auto (CliRun) r = { 0 };
+  cli_run (
+      &r, cwd,
+      (const char *[]){ "test", kernel_arg, "--scheduler", "scx_ktstr_nowhere", "steady", NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (
+      r.err,
+      "ktstr test: --scheduler: scheduler binary 'scx_ktstr_nowhere' not found, looked in "));
+  g_autofree char *in_tree = g_strdup_printf ("%s/tools/sched_ext/build/bin, ", tree);
+  g_assert_nonnull (strstr (r.err, in_tree));
+  g_assert_nonnull (strstr (r.err, "./target/release, ./target/debug, "));
+  g_assert_null (strstr (r.out, "FAIL"));
+  ktstr_vm_test_remove_tree (cwd);
+}
+
+/* ktstr run and ktstr shell refuse before any boot, with exit 125 (their
+ * "could not run it") and a message naming the input: a missing command,
+ * a program not on PATH, a scheduler name found nowhere, options that
+ * need a scheduler, a kernel argument ktstr sets, a shell without a
+ * terminal (the test's standard streams are pipes). */
+static void
+test_exec_refused (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
+  static const struct
+  {
+    const char *args[8];
+    const char *message;
+  } cases[] = {
+    { { "run", "--kernel=/bin/true", NULL }, "ktstr run: no command: ktstr run [OPTION…] -- CMD" },
+    { { "run", "--kernel=/bin/true", "/bin/true", NULL },
+      "ktstr run: unexpected argument '/bin/true'; the command goes after '--'" },
+    { { "run", "--kernel=/bin/true", "--", "ktstr-no-such-program", NULL },
+      "ktstr run: command 'ktstr-no-such-program' is not on PATH" },
+    { { "run", "--kernel=/bin/true", "--", "./ktstr-no-such-file", NULL },
+      "is not an executable file on this host" },
+    { { "run", "--kernel=/bin/true", "--scheduler", "scx_ktstr_nowhere", "--", "/bin/true", NULL },
+      "ktstr run: --scheduler: scheduler binary 'scx_ktstr_nowhere' not found, looked in " },
+    { { "run", "--kernel=/bin/true", "--flags", "a", "--", "/bin/true", NULL },
+      "ktstr run: --flags selects flags of a --scheduler-file definition" },
+    { { "run", "--kernel=/bin/true", "--scheduler-arg", "-v", "--", "/bin/true", NULL },
+      "ktstr run: --scheduler-arg is for a scheduler" },
+    { { "run", "--kernel=/bin/true", "--karg", "console=ttyS1", "--", "/bin/true", NULL },
+      "--karg 'console=ttyS1': ktstr sets console= itself" },
+    { { "run", "--kernel=/bin/true", "--topology", "1n0l", "--", "/bin/true", NULL },
+      "ktstr run: --topology: " },
+    { { "shell", "--kernel=/bin/true", NULL }, "ktstr shell: needs a terminal on standard input" },
+    { { "shell", "--kernel=/bin/true", "ls", NULL },
+      "ktstr shell: unexpected argument 'ls' (to run a command, use 'ktstr run -- CMD')" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      /* Every case names a kernel ktstr can boot: a non-kernel is refused
+       * before anything these cases check. */
+      const char *args[G_N_ELEMENTS (cases[i].args)];
+      for (gsize k = 0; k < G_N_ELEMENTS (args); k++)
+        args[k] = g_strcmp0 (cases[i].args[k], "--kernel=/bin/true") == 0 ? fake_kernel_arg
+                                                                          : cases[i].args[k];
+      g_auto (CliRun) r = { 0 };
+      cli_run (&r, cwd, args);
+      if (strstr (r.err, cases[i].message) == NULL)
+        g_error ("case %" G_GSIZE_FORMAT ": expected '%s' in:\n%s", i, cases[i].message, r.err);
+      g_assert_cmpint (r.status, ==, 125);
+      g_assert_cmpstr (r.out, ==, "");
+    }
+  ktstr_vm_test_remove_tree (cwd);
+}
+
 /* A --timeout that cannot fit the scenario is refused before any boot,
  * naming the test and the least timeout that fits. */
 static void
@@ -653,5 +731,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/test/flags-without-scheduler", test_flags_without_scheduler);
   g_test_add_func ("/cli/test/scheduler-binary-not-found", test_scheduler_binary_not_found);
   g_test_add_func ("/cli/test/monitor-options", test_monitor_options);
+  g_test_add_func ("/cli/test/scheduler-name-not-found", test_scheduler_name_not_found);
+  g_test_add_func ("/cli/exec/refused", test_exec_refused);
   return g_test_run ();
 }

@@ -74,6 +74,8 @@ ok $? "the ktstr-stats file (what bash-completion loads for it) registers it"
 
 expect "ktstr commands" "kernel
 list
+run
+shell
 show-host
 show-thresholds
 stats

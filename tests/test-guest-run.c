@@ -567,7 +567,7 @@ test_usage (void)
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (status));
   g_assert_cmpint (WEXITSTATUS (status), ==, 2);
-  g_assert_nonnull (strstr (err, "not PID 1, and no --run-plan FILE given"));
+  g_assert_nonnull (strstr (err, "not PID 1, and no --run-plan FILE or --exec-spec FILE given"));
 
   const char *help[] = { agent, "--help", NULL };
   g_clear_pointer (&out, g_free);

@@ -1,7 +1,9 @@
 /* ktstr kernel build / list / clean against tests/data/fake-kernel, a
  * source tree whose Makefile records its invocations and builds nothing:
- * config merging, validation, cache keys, what is and is not cached,
- * --kernel VERSION|KEY, and the list and clean commands. */
+ * config merging, validation, cache keys, what is and is not cached, the
+ * stripped vmlinux kept beside the image, builds from a tarball and from
+ * a git ref, the progress line, --kernel VERSION|KEY and the cache's
+ * place in the discovery chain, and the list and clean commands. */
 #include "config.h"
 
 #include <glib.h>
@@ -17,6 +19,7 @@
 #include "kernel/kconfig.h"
 #include "kernel/kernel-build.h"
 #include "kernel/kernel-cache.h"
+#include "kernel/kernel-source.h"
 #include "kernel/kernel.h"
 #include "util/json-util.h"
 
@@ -68,6 +71,7 @@ fixture_setup (Fixture *f, gconstpointer is_git)
   g_setenv ("KTSTR_CACHE_DIR", f->cache, TRUE);
   g_unsetenv ("FAKE_DROP");
   g_unsetenv ("FAKE_FAIL");
+  g_unsetenv ("FAKE_VMLINUX");
   g_unsetenv ("KTSTR_KCONFIG");
   g_unsetenv ("KTSTR_KERNEL");
   g_unsetenv ("KTSTR_TEST_KERNEL");
@@ -88,19 +92,36 @@ fixture_teardown (Fixture *f, gconstpointer data)
 }
 
 static KtstrKernelBuildResult *
-build (Fixture *f, const char *source, gboolean force, GError **error)
+build_with (Fixture *f, KtstrKernelBuildOptions *o, GError **error)
 {
-  KtstrKernelBuildOptions o = {
-    .source = source ? source : f->tree,
-    .force = force,
-    .cache_root = f->cache,
-    .jobs = 3,
-    .progress = f->out,
-    .is_tty = 0,
-  };
-  KtstrKernelBuildResult *r = ktstr_kernel_build (&o, error);
+  o->cache_root = f->cache;
+  o->jobs = 3;
+  o->progress = f->out;
+  KtstrKernelBuildResult *r = ktstr_kernel_build (o, error);
   fflush (f->out);
   return r;
+}
+
+static KtstrKernelBuildResult *
+build (Fixture *f, const char *source, gboolean force, GError **error)
+{
+  KtstrKernelBuildOptions o = { .source = source ? source : f->tree, .force = force };
+  return build_with (f, &o, error);
+}
+
+static KtstrKernelBuildResult *
+build_git (Fixture *f, const char *ref, GError **error)
+{
+  KtstrKernelBuildOptions o = { .git_url = f->tree, .git_ref = ref };
+  return build_with (f, &o, error);
+}
+
+static JsonObject *
+load_metadata (JsonParser *p, Fixture *f, const char *key)
+{
+  g_autofree char *meta = g_build_filename (f->cache, key, "metadata.json", NULL);
+  g_assert_true (json_parser_load_from_file (p, meta, NULL));
+  return json_node_get_object (json_parser_get_root (p));
 }
 
 static char *
@@ -190,8 +211,9 @@ test_git_tree (Fixture *f, gconstpointer data)
   g_assert_true (g_regex_match_simple (re, r->key, 0, 0));
   g_autofree char *log = read_log (f);
   g_assert_cmpstr (log, ==, "defconfig\nolddefconfig\nbzImage KCFLAGS=-Wno-error\n");
-  /* Not a terminal: plain lines of make output. */
-  g_assert_nonnull (strstr (f->progress, "\n  CC      kernel/sched/ext.o\n"));
+  /* Not a terminal: the steps, none of make's own lines. */
+  g_assert_nonnull (strstr (f->progress, "ktstr: make -j3 KCFLAGS=-Wno-error bzImage"));
+  g_assert_null (strstr (f->progress, "CC      kernel/sched/ext.o"));
   g_assert_null (strchr (f->progress, '\r'));
 
   /* The merged and surviving config is what was cached. */
@@ -301,7 +323,186 @@ test_not_a_tree (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (KtstrKernelBuildResult) r = build (f, f->tmp, FALSE, &error);
   g_assert_null (r);
-  g_assert_error (error, KTSTR_BUILD_ERROR, KTSTR_BUILD_ERROR_SOURCE);
+  g_assert_error (error, KTSTR_KERNEL_SOURCE_ERROR, KTSTR_KERNEL_SOURCE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "is not a kernel source tree"));
+
+  g_autofree char *missing = g_build_filename (f->tmp, "linux-9.9.tar.xz", NULL);
+  g_autoptr (GError) missing_error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r2 = build (f, missing, FALSE, &missing_error);
+  g_assert_null (r2);
+  g_assert_error (missing_error, KTSTR_KERNEL_SOURCE_ERROR, KTSTR_KERNEL_SOURCE_ERROR_NOT_FOUND);
+
+  /* A file that is no tarball: tar's own complaint, naming the file. */
+  g_autofree char *junk = g_build_filename (f->tmp, "junk.tar.xz", NULL);
+  g_assert_true (g_file_set_contents (junk, "not a tarball\n", -1, NULL));
+  g_autoptr (GError) tar_error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r3 = build (f, junk, FALSE, &tar_error);
+  g_assert_null (r3);
+  g_assert_error (tar_error, KTSTR_KERNEL_SOURCE_ERROR, KTSTR_KERNEL_SOURCE_ERROR_TOOL);
+  g_assert_nonnull (strstr (tar_error->message, "cannot extract kernel tarball"));
+  g_assert_nonnull (strstr (tar_error->message, junk));
+}
+
+/* An ELF file with DWARF to stand in for vmlinux: this test program. */
+static char *self_path;
+
+static gboolean
+has_debug_info (const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return g_strstr_len (data, len, ".debug_info") != NULL;
+}
+
+static void
+test_vmlinux_kept (Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_setenv ("FAKE_VMLINUX", self_path, TRUE);
+  g_autofree char *tar = g_build_filename (f->tmp, "linux-6.12.0.tar.gz", NULL);
+  run_ok (f->tmp, (const char *[]){ "tar", "-czf", tar, "linux", NULL });
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r = build (f, tar, FALSE, &error);
+  g_assert_no_error (error);
+  /* Beside the bzImage, where "the vmlinux of this image" is looked for. */
+  g_autofree char *dir = g_path_get_dirname (r->image);
+  g_autofree char *beside = g_build_filename (dir, "vmlinux", NULL);
+  g_assert_cmpstr (r->vmlinux, ==, beside);
+  g_autofree char *head = NULL;
+  g_assert_true (g_file_get_contents (r->vmlinux, &head, NULL, NULL));
+  g_assert_true (memcmp (head, "\177ELF", 4) == 0);
+  if (has_debug_info (self_path))
+    g_assert_false (has_debug_info (r->vmlinux));
+  g_autoptr (JsonParser) p = json_parser_new ();
+  JsonObject *o = load_metadata (p, f, r->key);
+  g_assert_true (json_object_get_boolean_member (o, "has_vmlinux"));
+  g_assert_true (json_object_get_boolean_member (o, "vmlinux_stripped"));
+  g_assert_cmpstr (json_object_get_string_member (o, "source_type"), ==, "tarball");
+  g_assert_true (json_object_get_null_member (o, "git_commit"));
+
+  /* Listed, and found again by the next build of the same tarball. */
+  g_autoptr (GPtrArray) all = ktstr_cache_list (f->cache, &error);
+  g_assert_cmpstr (((KtstrCacheEntry *)all->pdata[0])->vmlinux, ==, beside);
+  g_autoptr (KtstrKernelBuildResult) again = build (f, tar, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (again->was_reused);
+  g_assert_cmpstr (again->vmlinux, ==, beside);
+}
+
+static void
+test_vmlinux_strip_fails (Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *junk = g_build_filename (f->tmp, "not-elf", NULL);
+  g_assert_true (g_file_set_contents (junk, "plain text, no ELF\n", -1, NULL));
+  g_setenv ("FAKE_VMLINUX", junk, TRUE);
+  g_autofree char *tar = g_build_filename (f->tmp, "linux-6.12.0.tar.gz", NULL);
+  run_ok (f->tmp, (const char *[]){ "tar", "-czf", tar, "linux", NULL });
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r = build (f, tar, FALSE, &error);
+  g_assert_null (r);
+  g_assert_error (error, KTSTR_BUILD_ERROR, KTSTR_BUILD_ERROR_STRIP);
+  g_assert_false (g_file_test (f->cache, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_tty_progress (Fixture *f, gconstpointer data)
+{
+  (void)data;
+  KtstrKernelBuildOptions o = { .source = f->tree, .is_tty = 1 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r = build_with (f, &o, &error);
+  g_assert_no_error (error);
+  /* One line rewritten in place, with the time so far, then cleared. */
+  g_assert_nonnull (strstr (f->progress, "\r\033[K[00:00]   CC      kernel/sched/ext.o"));
+  g_assert_nonnull (strstr (f->progress, "\r\033[K[00:00] Kernel: arch/x86/boot/bzImage is "
+                                         "ready\r\033[K"));
+}
+
+static char *
+git_head (const char *tree)
+{
+  g_autofree char *out = NULL;
+  const char *argv[] = { "git", "rev-parse", "HEAD", NULL };
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  g_spawn_sync (tree, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &status,
+                &error);
+  g_assert_no_error (error);
+  return g_strdup (g_strstrip (out));
+}
+
+static void
+test_git_ref (Fixture *f, gconstpointer data)
+{
+  (void)data;
+  run_ok (f->tree, (const char *[]){ "git", "tag", "v6.12-fake", NULL });
+  g_autofree char *head = git_head (f->tree);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r = build_git (f, "v6.12-fake", &error);
+  g_assert_no_error (error);
+  g_autofree char *kc = current_kc ();
+  g_autofree char *key = g_strdup_printf ("v6.12-fake-git-%.7s-x86_64-kc%s", head, kc);
+  g_assert_cmpstr (r->key, ==, key);
+  g_assert_true (r->is_cached);
+  g_assert_nonnull (strstr (f->progress, "ktstr: fetching v6.12-fake of "));
+  g_autoptr (JsonParser) p = json_parser_new ();
+  JsonObject *o = load_metadata (p, f, r->key);
+  g_assert_cmpstr (json_object_get_string_member (o, "source_type"), ==, "git");
+  g_assert_cmpstr (json_object_get_string_member (o, "source_path"), ==, f->tree);
+  g_assert_cmpstr (json_object_get_string_member (o, "git_ref"), ==, "v6.12-fake");
+  g_autofree char *short_head = g_strndup (head, 7);
+  g_assert_cmpstr (json_object_get_string_member (o, "git_commit"), ==, short_head);
+  /* The repository itself was not built in: the fetch was elsewhere. */
+  g_autofree char *cfg = g_build_filename (f->tree, ".config", NULL);
+  g_assert_false (g_file_test (cfg, G_FILE_TEST_EXISTS));
+
+  /* The ref still names that commit: the cache answers, nothing is fetched. */
+  rewind (f->out);
+  g_autoptr (KtstrKernelBuildResult) again = build_git (f, "v6.12-fake", &error);
+  g_assert_no_error (error);
+  g_assert_true (again->was_reused);
+  g_assert_cmpstr (again->key, ==, key);
+
+  /* A full commit hash works too, under its own name. */
+  g_autoptr (KtstrKernelBuildResult) by_hash = build_git (f, head, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (by_hash->key, head));
+
+  /* A cached kernel of a git ref carries its commit to the sidecar. */
+  g_autoptr (KtstrKernel) k = ktstr_kernel_resolve (key, "/nonexistent", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (k->commit, ==, short_head);
+}
+
+static void
+test_git_ref_errors (Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrKernelBuildResult) r = build_git (f, "no-such-branch", &error);
+  g_assert_null (r);
+  g_assert_error (error, KTSTR_KERNEL_SOURCE_ERROR, KTSTR_KERNEL_SOURCE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "has no branch or tag 'no-such-branch'"));
+  g_clear_error (&error);
+
+  g_autofree char *nowhere = g_build_filename (f->tmp, "no-repo", NULL);
+  KtstrKernelBuildOptions o = { .git_url = nowhere, .git_ref = "master" };
+  g_autoptr (KtstrKernelBuildResult) r2 = build_with (f, &o, &error);
+  g_assert_null (r2);
+  g_assert_error (error, KTSTR_KERNEL_SOURCE_ERROR, KTSTR_KERNEL_SOURCE_ERROR_TOOL);
+  g_assert_nonnull (strstr (error->message, nowhere));
+  g_assert_false (g_file_test (f->cache, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_ref_label (void)
+{
+  g_autofree char *a = ktstr_kernel_source_ref_label ("refs/tags/v6.12");
+  g_assert_cmpstr (a, ==, "refs_tags_v6.12");
+  g_autofree char *b = ktstr_kernel_source_ref_label ("for-next_1.x");
+  g_assert_cmpstr (b, ==, "for-next_1.x");
 }
 
 static void
@@ -339,10 +540,11 @@ store_entry (Fixture *f, const char *key, const char *version, const char *kc, g
   e->key = g_strdup (key);
   e->version = g_strdup (version);
   e->source_type = g_strdup ("local");
+  e->git_commit = g_strndup (key + strlen ("local-"), 7);
   e->kconfig_hash = g_strdup (kc);
   e->built_at = built_at;
   g_autoptr (GError) error = NULL;
-  g_assert_true (ktstr_cache_store (f->cache, e, img, img, &error));
+  g_assert_true (ktstr_cache_store (f->cache, e, img, img, NULL, &error));
   g_assert_no_error (error);
 }
 
@@ -446,6 +648,31 @@ test_resolve (Fixture *f, gconstpointer data)
   g_assert_null (none);
   g_assert_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "--kernel '6.1' is not a file"));
+  g_clear_error (&error);
+
+  /* Nothing named: the newest entry built with the current fragment (the
+   * newer stale one is passed over), before ./linux and /boot. */
+  g_unsetenv ("KTSTR_KERNEL");
+  g_autoptr (KtstrKernel) dflt = ktstr_kernel_resolve (NULL, "/nonexistent", &error);
+  g_assert_no_error (error);
+  g_assert_true (strstr (dflt->image, "local-bbbbbbb") != NULL);
+  g_assert_cmpstr (dflt->source, ==, "the kernel cache (cache local-bbbbbbb-x86_64-kc-new)");
+  g_assert_cmpstr (dflt->commit, ==, "bbbbbbb");
+}
+
+static void
+test_chain_without_cache_entries (Fixture *f, gconstpointer data)
+{
+  (void)data;
+  /* Only a stale entry: the chain goes on and says why it passed the cache. */
+  store_entry (f, "local-aaaaaaa-x86_64-kc-old", "6.12.3", "00000000", 300);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrKernel) k = ktstr_kernel_resolve (NULL, "/nonexistent", &error);
+  g_assert_null (k);
+  g_assert_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_FOUND);
+  g_autofree char *said = g_strdup_printf (
+      "the kernel cache %s (no entry built with the current ktstr.kconfig)", f->cache);
+  g_assert_nonnull (strstr (error->message, said));
 }
 
 static int
@@ -577,7 +804,10 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  self_path = g_file_read_link ("/proc/self/exe", NULL);
+  g_assert_nonnull (self_path);
   g_test_add_func ("/kernel-build/kconfig/crc32", test_crc32);
+  g_test_add_func ("/kernel-build/git-ref/label", test_ref_label);
   g_test_add_func ("/kernel-build/kconfig/merge", test_merge);
   g_test_add_func ("/kernel-build/kconfig/syntax", test_merge_syntax);
   g_test_add_func ("/kernel-build/kconfig/fragment-has-required", test_fragment_has_required);
@@ -586,6 +816,8 @@ main (int argc, char **argv)
     {
       ADD ("/kernel-build/git-tree/cached-reused-forced", test_git_tree, TRUE);
       ADD ("/kernel-build/git-tree/dirty-not-cached", test_not_cached, TRUE);
+      ADD ("/kernel-build/git-ref/tag-and-hash", test_git_ref, TRUE);
+      ADD ("/kernel-build/git-ref/errors", test_git_ref_errors, TRUE);
     }
   else
     g_test_add_func ("/kernel-build/git-tree", skip_no_git);
@@ -595,10 +827,16 @@ main (int argc, char **argv)
   ADD ("/kernel-build/make-fails", test_make_fails, FALSE);
   ADD ("/kernel-build/not-a-tree", test_not_a_tree, FALSE);
   ADD ("/kernel-build/tarball", test_tarball, FALSE);
+  ADD ("/kernel-build/vmlinux/kept-stripped", test_vmlinux_kept, FALSE);
+  ADD ("/kernel-build/vmlinux/strip-fails", test_vmlinux_strip_fails, FALSE);
+  ADD ("/kernel-build/progress/terminal", test_tty_progress, FALSE);
   ADD ("/kernel-build/resolve/version-and-key", test_resolve, FALSE);
   ADD ("/kernel-build/cache/concurrent-store", test_concurrent_store, FALSE);
+  ADD ("/kernel-build/resolve/chain-skips-stale", test_chain_without_cache_entries, FALSE);
   ADD ("/kernel-build/cli/list", test_list, FALSE);
   ADD ("/kernel-build/cli/clean", test_clean, FALSE);
   g_test_add_func ("/kernel-build/cache-root", test_cache_root);
-  return g_test_run ();
+  int status = g_test_run ();
+  g_free (self_path);
+  return status;
 }

@@ -49,6 +49,9 @@ setup (void)
   tmp = g_dir_make_tmp ("ktstr-kernel-XXXXXX", NULL);
   g_unsetenv ("KTSTR_TEST_KERNEL");
   g_unsetenv ("KTSTR_KERNEL");
+  /* An empty kernel cache: the user's own must not take part in the chain. */
+  g_autofree char *cache = g_build_filename (tmp, "no-cache", NULL);
+  g_setenv ("KTSTR_CACHE_DIR", cache, TRUE);
   g_assert_cmpint (chdir (tmp), ==, 0);
 }
 

@@ -4,6 +4,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sched/sched-binary.h"
 #include "sched/scheduler-def.h"
@@ -175,6 +176,9 @@ static void
 test_binary_lookup (void)
 {
   g_autofree char *old_path = g_strdup (g_getenv ("PATH"));
+  /* The build locations after PATH, as the default environment has them. */
+  g_unsetenv ("CARGO_TARGET_DIR");
+  g_unsetenv ("KTSTR_KERNEL");
   g_autofree char *bindir = g_build_filename (tmpdir, "on-path", NULL);
   g_autofree char *on_path = make_program (bindir, "scx_found");
   g_setenv ("PATH", bindir, TRUE);
@@ -205,7 +209,9 @@ test_binary_lookup (void)
   g_assert_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_BINARY);
   g_autofree char *want = g_strdup_printf (
       "scheduler definition '%s/def.ini': scheduler binary 'scx_nowhere' not found, looked in "
-      "%s, %s; install it, add its folder to PATH, or give its path",
+      "%s, %s, ./target/release, ./target/debug, ./linux/tools/sched_ext/build/bin, "
+      "../linux/tools/sched_ext/build/bin; install it, add its folder to PATH, build it in one "
+      "of those folders, or give its path",
       tmpdir, tmpdir, bindir);
   g_assert_cmpstr (error->message, ==, want);
   g_clear_error (&error);
@@ -229,17 +235,21 @@ test_binary_resolve (void)
 {
   g_autofree char *old_path = g_strdup (g_getenv ("PATH"));
   g_autoptr (GError) error = NULL;
+  g_unsetenv ("CARGO_TARGET_DIR");
+  g_unsetenv ("KTSTR_KERNEL");
   g_setenv ("PATH", "", TRUE);
   g_assert_null (ktstr_sched_binary_resolve ("scx_nowhere", NULL, &error));
   g_assert_error (error, KTSTR_SCHED_BINARY_ERROR, KTSTR_SCHED_BINARY_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==,
-                   "scheduler binary 'scx_nowhere' not found, looked in (no folder: PATH is "
-                   "empty); install it, add its folder to PATH, or give its path");
+                   "scheduler binary 'scx_nowhere' not found, looked in ./target/release, "
+                   "./target/debug, ./linux/tools/sched_ext/build/bin, "
+                   "../linux/tools/sched_ext/build/bin; install it, add its folder to PATH, "
+                   "build it in one of those folders, or give its path");
   g_clear_error (&error);
   /* An empty PATH entry is the current directory, as for the shell. */
   g_setenv ("PATH", "/nonexistent:", TRUE);
   g_assert_null (ktstr_sched_binary_resolve ("scx_nowhere", "/defs", &error));
-  g_assert_nonnull (strstr (error->message, "looked in /defs, /nonexistent, .;"));
+  g_assert_nonnull (strstr (error->message, "looked in /defs, /nonexistent, ., ./target/release"));
   g_clear_error (&error);
   g_autofree char *abs = ktstr_sched_binary_resolve ("/opt/scx", "/defs", &error);
   g_assert_cmpstr (abs, ==, "/opt/scx");
@@ -315,6 +325,82 @@ test_deprecated_keys (void)
   g_clear_pointer (&warnings, g_ptr_array_unref);
 }
 
+/* After PATH: cargo's target folders, then the kernel trees' sched_ext
+ * examples (--kernel DIR, $KTSTR_KERNEL, ./linux, ../linux), in order. */
+static void
+test_binary_build_locations (void)
+{
+  g_autofree char *old_path = g_strdup (g_getenv ("PATH"));
+  g_autofree char *old_cwd = g_get_current_dir ();
+  g_autofree char *top = g_build_filename (tmpdir, "build-locations", NULL);
+  g_autofree char *cwd = g_build_filename (top, "work", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (cwd, 0755), ==, 0);
+  g_assert_cmpint (chdir (cwd), ==, 0);
+  g_setenv ("PATH", "/nonexistent", TRUE);
+  g_unsetenv ("CARGO_TARGET_DIR");
+  g_unsetenv ("KTSTR_KERNEL");
+  g_autoptr (GError) error = NULL;
+
+  /* ../linux, the last of them. */
+  g_autofree char *sibling_bin = g_build_filename (top, "linux/tools/sched_ext/build/bin", NULL);
+  g_autofree char *sibling = make_program (sibling_bin, "scx_simple");
+  g_autofree char *a = ktstr_sched_binary_resolve ("scx_simple", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (a, ==, "../linux/tools/sched_ext/build/bin/scx_simple");
+
+  /* $KTSTR_KERNEL's tree comes before it, --kernel's before that. */
+  g_autofree char *env_tree = g_build_filename (top, "env-linux", NULL);
+  g_autofree char *env_bin = g_build_filename (env_tree, "tools/sched_ext/build/bin", NULL);
+  g_autofree char *in_env = make_program (env_bin, "scx_simple");
+  g_setenv ("KTSTR_KERNEL", env_tree, TRUE);
+  g_autofree char *b = ktstr_sched_binary_resolve ("scx_simple", NULL, &error);
+  g_assert_cmpstr (b, ==, in_env);
+  g_autofree char *cli_tree = g_build_filename (top, "cli-linux", NULL);
+  g_autofree char *cli_bin = g_build_filename (cli_tree, "tools/sched_ext/build/bin", NULL);
+  g_autofree char *in_cli = make_program (cli_bin, "scx_simple");
+  ktstr_sched_binary_set_kernel_tree (cli_tree);
+  g_autofree char *c = ktstr_sched_binary_resolve ("scx_simple", NULL, &error);
+  g_assert_cmpstr (c, ==, in_cli);
+
+  /* cargo's release build before all kernel trees, debug after release. */
+  g_autofree char *debug = make_program ("target/debug", "scx_simple");
+  g_autofree char *d = ktstr_sched_binary_resolve ("scx_simple", NULL, &error);
+  g_assert_cmpstr (d, ==, "./target/debug/scx_simple");
+  g_autofree char *release = make_program ("target/release", "scx_simple");
+  g_autofree char *e = ktstr_sched_binary_resolve ("scx_simple", NULL, &error);
+  g_assert_cmpstr (e, ==, "./target/release/scx_simple");
+  /* $CARGO_TARGET_DIR moves cargo's folders, as it moves the runs root. */
+  g_autofree char *elsewhere = g_build_filename (top, "cargo-out", NULL);
+  g_autofree char *rel_dir = g_build_filename (elsewhere, "release", NULL);
+  g_autofree char *moved = make_program (rel_dir, "scx_simple");
+  g_setenv ("CARGO_TARGET_DIR", elsewhere, TRUE);
+  g_autofree char *f = ktstr_sched_binary_resolve ("scx_simple", NULL, &error);
+  g_assert_cmpstr (f, ==, moved);
+  /* PATH still comes first. */
+  g_autofree char *pathdir = g_build_filename (top, "bin", NULL);
+  g_autofree char *on_path = make_program (pathdir, "scx_simple");
+  g_setenv ("PATH", pathdir, TRUE);
+  g_autofree char *g = ktstr_sched_binary_resolve ("scx_simple", NULL, &error);
+  g_assert_cmpstr (g, ==, on_path);
+
+  /* Not found: every location is named, the kernel trees included. */
+  g_assert_null (ktstr_sched_binary_resolve ("scx_nowhere", NULL, &error));
+  g_autofree char *want
+      = g_strdup_printf ("looked in %s, %s/release, %s/debug, %s/tools/sched_ext/build/bin, "
+                         "%s/tools/sched_ext/build/bin, ./linux/tools/sched_ext/build/bin, "
+                         "../linux/tools/sched_ext/build/bin;",
+                         pathdir, elsewhere, elsewhere, cli_tree, env_tree);
+  g_assert_nonnull (strstr (error->message, want));
+
+  ktstr_sched_binary_set_kernel_tree (NULL);
+  g_unsetenv ("CARGO_TARGET_DIR");
+  g_unsetenv ("KTSTR_KERNEL");
+  g_setenv ("PATH", old_path, TRUE);
+  g_assert_cmpint (chdir (old_cwd), ==, 0);
+  g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", top);
+  g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
+}
+
 /* The examples ktstr installs load anywhere; with the fixture schedulers
  * on PATH ($KTSTR_TEST_SCHEDULERS, set by the test scripts when they have
  * them) their programs are found there. */
@@ -356,6 +442,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scheduler-def/binary-lookup", test_binary_lookup);
   g_test_add_func ("/scheduler-def/binary-resolve", test_binary_resolve);
   g_test_add_func ("/scheduler-def/deprecated-keys", test_deprecated_keys);
+  g_test_add_func ("/scheduler-def/binary-build-locations", test_binary_build_locations);
   g_test_add_func ("/scheduler-def/shipped-examples", test_shipped_examples);
   int rc = g_test_run ();
   g_autofree char *p = g_build_filename (tmpdir, "def.ini", NULL);

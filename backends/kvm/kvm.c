@@ -237,6 +237,13 @@ kvm_prepare (const KtstrVmConfig *config, GError **error)
                    "the kvm backend needs a kernel, a topology and a memory size");
       return NULL;
     }
+  if (config->is_console_interactive)
+    {
+      g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_INVALID,
+                   "the kvm backend writes the guest console to a file only and cannot give it "
+                   "a terminal; use --backend=qemu for an interactive console");
+      return NULL;
+    }
   if (config->accel == KTSTR_ACCEL_TCG)
     {
       g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_INVALID,

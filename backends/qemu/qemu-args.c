@@ -229,7 +229,11 @@ ktstr_qemu_args_build (const KtstrQemuArgs *args, GError **error)
   add_cmdline (argv, args);
 
   add (argv, "-chardev");
-  addf (argv, "file,id=con0,path=%s", console);
+  if (args->is_console_on_stdio)
+    /* signal=off: Ctrl-C goes to the guest's shell, not to QEMU. */
+    addf (argv, "stdio,id=con0,signal=off,logfile=%s", console);
+  else
+    addf (argv, "file,id=con0,path=%s", console);
   add (argv, "-serial");
   add (argv, "chardev:con0");
 

@@ -3,7 +3,8 @@
  *
  * The guest starts paused (-S) so the backend can connect QMP and the
  * control socket before the first instruction; the kernel console (ttyS0)
- * goes to a file; the guest agent's lines come over the virtio-serial port
+ * goes to a file (or, for an interactive shell, to QEMU's own terminal
+ * with the file as its log); the guest agent's lines come over the virtio-serial port
  * org.ktstr.ctrl; a pvpanic device turns a guest panic into the QMP event
  * GUEST_PANICKED (and the guest goes on to print its panic and reboot);
  * -no-reboot turns a guest reboot into SHUTDOWN.
@@ -50,6 +51,7 @@ typedef struct
   KtstrTopology topology;
   guint memory_mb;
   const char *console_path;
+  gboolean is_console_on_stdio; /* the console on QEMU's stdin/stdout, logged to console_path */
   const char *ctrl_socket_path;
   const char *qmp_socket_path;
   const char *const *ram_paths; /* NULL, or one file per NUMA node */

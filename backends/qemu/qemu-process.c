@@ -403,6 +403,7 @@ ktstr_qemu_vm_build_args (const KtstrVm *vm, const char *accel, GError **error)
     .topology = vm->topology,
     .memory_mb = vm->memory_mb,
     .console_path = vm->console_path,
+    .is_console_on_stdio = vm->is_console_interactive,
     .ctrl_socket_path = vm->ctrl_path,
     .qmp_socket_path = vm->qmp_path,
   };
@@ -441,9 +442,14 @@ ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error)
   vm->probe_until_us
       = vm->is_probing ? vm->launch_us + (gint64)ktstr_accel_probe_seconds () * G_USEC_PER_SEC : 0;
   /* QEMU dies with ktstr, whatever ends ktstr: it starts paused (-S) and
-   * would wait for `cont` forever, or run a guest nobody watches. */
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+   * would wait for `cont` forever, or run a guest nobody watches.  An
+   * interactive console is QEMU's own stdin and stdout: both stay the
+   * caller's terminal (GSubprocess gives a child /dev/null as stdin unless
+   * told to pass its own on). */
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new ((vm->is_console_interactive ? G_SUBPROCESS_FLAGS_STDIN_INHERIT
+                                                               : G_SUBPROCESS_FLAGS_STDOUT_SILENCE)
+                                   | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_ktstr, GINT_TO_POINTER ((int)getpid ()),
                                          NULL);
   vm->proc = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv, &local_error);

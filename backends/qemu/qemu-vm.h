@@ -38,6 +38,7 @@ struct _KtstrVm
   gboolean verbose;
   gboolean share_ram;
   char *workdir;
+  gboolean is_console_interactive;
 
   char *qemu;
   char *machine;

@@ -203,6 +203,7 @@ qemu_prepare (const KtstrVmConfig *config, GError **error)
   vm->share_ram = config->share_ram;
   vm->workdir = g_strdup (config->workdir);
   g_mutex_init (&vm->send_lock);
+  vm->is_console_interactive = config->is_console_interactive;
   vm->qemu = g_steal_pointer (&qemu);
   vm->machine
       = g_strdup (machine != NULL && *machine != '\0' ? machine : KTSTR_QEMU_DEFAULT_MACHINE);

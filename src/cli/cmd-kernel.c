@@ -30,29 +30,65 @@ parse (GOptionContext *ctx, const char *name, int *argc, char ***argv)
 static int
 cmd_build (int argc, char **argv)
 {
-  char *source = NULL;
+  char *source = NULL, *git = NULL, *ref = NULL;
   gboolean force = FALSE, clean = FALSE;
-  GOptionEntry entries[]
-      = { { "source", 0, 0, G_OPTION_ARG_FILENAME, &source,
-            "Kernel source tree or tarball (.tar, .tar.gz, .tar.xz)", "DIR|TARBALL" },
-          { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Rebuild even when the cache has this kernel",
-            NULL },
-          { "clean", 0, 0, G_OPTION_ARG_NONE, &clean, "Run 'make mrproper' first (drops .config)",
-            NULL },
-          { NULL } };
+  int jobs = 0;
+  GOptionEntry entries[] = {
+    { "source", 0, 0, G_OPTION_ARG_FILENAME, &source,
+      "Kernel source tree or tarball (.tar, .tar.gz, .tar.xz; Debian's linux-source-6.12 is "
+      "/usr/src/linux-source-6.12.tar.xz)",
+      "DIR|TARBALL" },
+    { "git", 0, 0, G_OPTION_ARG_STRING, &git,
+      "Git repository (URL or path) to fetch the kernel from, one commit deep; needs --ref",
+      "URL" },
+    { "ref", 0, 0, G_OPTION_ARG_STRING, &ref, "Branch, tag or full commit hash of --git to build",
+      "REF" },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "make -jN (default: the number of CPUs)", "N" },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Rebuild even when the cache has this kernel",
+      NULL },
+    { "clean", 0, 0, G_OPTION_ARG_NONE, &clean, "Run 'make mrproper' first (drops .config)", NULL },
+    { NULL }
+  };
   g_autoptr (GOptionContext) ctx
       = g_option_context_new ("- configure a kernel with ktstr.kconfig, build and cache it");
+  g_option_context_set_summary (
+      ctx, "Builds the bzImage (and vmlinux) of a tree, a tarball or a git ref with the options "
+           "of ktstr.kconfig and stores them in the kernel cache, where 'ktstr test' finds the "
+           "newest one by default.\nOn a terminal one line shows the progress; otherwise only "
+           "the steps are printed.  Standard output: the cache key (or the image of a build "
+           "that cannot be cached).");
   g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!parse (ctx, "build", &argc, &argv))
+  gboolean ok = parse (ctx, "build", &argc, &argv);
+  g_autofree char *src = source, *git_url = git, *git_ref = ref;
+  if (!ok)
     return KTSTR_EXIT_USAGE;
-  g_autofree char *src = source;
-  if (src == NULL)
+  if ((src != NULL) == (git_url != NULL))
     {
-      fprintf (stderr, "ktstr kernel build: --source DIR|TARBALL is required (downloading "
-                       "kernels is not supported)\n");
+      fprintf (stderr, "ktstr kernel build: give --source DIR|TARBALL or --git URL --ref REF "
+                       "(downloading release kernels is not supported)\n");
       return KTSTR_EXIT_USAGE;
     }
-  KtstrKernelBuildOptions opts = { .source = src, .force = force, .clean = clean, .is_tty = -1 };
+  if ((git_url != NULL) != (git_ref != NULL))
+    {
+      fprintf (stderr, "ktstr kernel build: %s\n",
+               git_url != NULL ? "--git needs --ref REF (a branch, a tag or a full commit hash)"
+                               : "--ref names a ref of a --git repository; give --git URL too");
+      return KTSTR_EXIT_USAGE;
+    }
+  if (jobs < 0 || jobs > 1024)
+    {
+      fprintf (stderr, "ktstr kernel build: --jobs must be between 1 and 1024, not %d\n", jobs);
+      return KTSTR_EXIT_USAGE;
+    }
+  KtstrKernelBuildOptions opts = {
+    .source = src,
+    .git_url = git_url,
+    .git_ref = git_ref,
+    .force = force,
+    .clean = clean,
+    .jobs = (guint)jobs,
+    .is_tty = -1,
+  };
   g_autoptr (GError) error = NULL;
   g_autoptr (KtstrKernelBuildResult) r = ktstr_kernel_build (&opts, &error);
   if (r == NULL)
@@ -99,9 +135,11 @@ list_json (const char *root, GPtrArray *entries, const char *current)
         { "source_type", e->source_type },
         { "source_path", e->source_path },
         { "git_commit", e->git_commit },
+        { "git_ref", e->git_ref },
         { "ktstr_kconfig_hash", e->kconfig_hash },
         { "config_hash", e->config_hash },
         { "image_path", e->error ? NULL : e->image },
+        { "vmlinux_path", e->error ? NULL : e->vmlinux },
         { "kconfig_status", e->error ? NULL : kconfig_status (e, current) },
         { "error", e->error },
       };

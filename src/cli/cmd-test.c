@@ -17,6 +17,7 @@
 #include "run/plan.h"
 #include "run/select.h"
 #include "run/shard.h"
+#include "sched/sched-binary.h"
 #include "sched/scheduler-def.h"
 #include "testdef/testdef.h"
 
@@ -247,9 +248,10 @@ ktstr_cmd_test (int argc, char **argv)
     { "karg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.kargs,
       "Extra kernel command-line argument (repeatable; recorded in the sidecar's kargs)", "ARG" },
     { "scheduler", 's', 0, G_OPTION_ARG_FILENAME, &a.scheduler,
-      "sched_ext scheduler binary to test (its libraries are packed too); arguments for it "
-      "follow '--'",
-      "PATH" },
+      "sched_ext scheduler to test: a path, or a name looked up on PATH, then in "
+      "./target/release, ./target/debug and a kernel tree's tools/sched_ext/build/bin (its "
+      "libraries are packed too); arguments for it follow '--'",
+      "PATH|NAME" },
     { "scheduler-file", 0, 0, G_OPTION_ARG_FILENAME, &a.scheduler_file,
       "Scheduler definition (keyfile, see ktstr-scheduler(5)): binary, args, flags, sysctls, "
       "kargs, topology, constraints, check overrides",
@@ -367,6 +369,19 @@ ktstr_cmd_test (int argc, char **argv)
   const KtstrBackend *backend = ktstr_backend_lookup (a.backend ? a.backend : "auto", &error);
   if (backend == NULL)
     return usage_error ("--backend: %s", error->message);
+
+  /* Schedulers named by name are also looked for in the kernel tree given
+   * here (its tools/sched_ext/build/bin), test files' definitions too. */
+  if (a.kernel != NULL && g_file_test (a.kernel, G_FILE_TEST_IS_DIR))
+    ktstr_sched_binary_set_kernel_tree (a.kernel);
+  g_autofree char *scheduler_path = NULL;
+  if (a.scheduler != NULL)
+    {
+      scheduler_path = ktstr_sched_binary_resolve (a.scheduler, NULL, &error);
+      if (scheduler_path == NULL)
+        return usage_error ("--scheduler: %s", error->message);
+      a.scheduler = scheduler_path;
+    }
 
   g_autoptr (GPtrArray) tests = ktstr_tests_select (argv + 1, argc - 1, &error);
   if (tests == NULL)

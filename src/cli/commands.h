@@ -10,5 +10,7 @@ int ktstr_cmd_list (int argc, char **argv);
 int ktstr_cmd_show_host (int argc, char **argv);
 int ktstr_cmd_show_thresholds (int argc, char **argv);
 int ktstr_cmd_kernel (int argc, char **argv);
+int ktstr_cmd_run (int argc, char **argv);
+int ktstr_cmd_shell (int argc, char **argv);
 
 #endif

@@ -8,7 +8,7 @@
 
 struct _KtstrInterrupt
 {
-  struct sigaction old_int, old_term;
+  struct sigaction old_int, old_term, old_hup;
   GSource *watch;
   KtstrInterruptFunc on_stop;
   gpointer user_data;
@@ -65,6 +65,7 @@ ktstr_interrupt_install (KtstrInterruptFunc on_stop, gpointer user_data, GError 
   sigemptyset (&sa.sa_mask);
   sigaction (SIGINT, &sa, &in->old_int);
   sigaction (SIGTERM, &sa, &in->old_term);
+  sigaction (SIGHUP, &sa, &in->old_hup);
   return in;
 }
 
@@ -75,6 +76,7 @@ ktstr_interrupt_remove (KtstrInterrupt *in)
     return;
   sigaction (SIGINT, &in->old_int, NULL);
   sigaction (SIGTERM, &in->old_term, NULL);
+  sigaction (SIGHUP, &in->old_hup, NULL);
   g_source_destroy (in->watch);
   g_source_unref (in->watch);
   close (signal_pipe[0]);

@@ -1,4 +1,6 @@
-/* SIGINT and SIGTERM while `ktstr test` runs VMs.
+/* SIGINT, SIGTERM and SIGHUP (the terminal went away) while `ktstr test`,
+ * `ktstr run` or `ktstr shell` runs VMs: the VMs are stopped, not left
+ * behind.
  *
  * The handler only raises a flag (which the executor's workers read, so a
  * VM the terminal's Ctrl-C killed is not taken for a failing test) and

@@ -3,12 +3,13 @@
 #include "kernel/kernel-build.h"
 #include "kernel/kernel.h"
 
-#include "record/gitcommit.h"
 #include "kernel/kconfig.h"
 #include "kernel/kernel-cache.h"
+#include "kernel/kernel-source.h"
 #include "util/owned-tmpdir.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@ ktstr_kernel_build_result_free (KtstrKernelBuildResult *r)
     return;
   g_free (r->key);
   g_free (r->image);
+  g_free (r->vmlinux);
   g_free (r->version);
   g_free (r->not_cached);
   g_free (r);
@@ -50,10 +52,11 @@ terminal_width (FILE *out)
   return 80;
 }
 
-/* Runs make in the tree with ARGS.  With SHOW, each output line is shown
- * (on a terminal as one line rewritten in place, else as plain lines);
- * otherwise it is kept quiet.  On failure the error carries the last
- * lines.  With STDOUT_OUT the output is returned instead. */
+/* Runs make in the tree with ARGS.  With SHOW on a terminal, each output
+ * line replaces the last on one status line with the time elapsed;
+ * otherwise the output is kept quiet (a CI log gains nothing from ten
+ * thousand CC lines).  On failure the error carries the last lines.  With
+ * STDOUT_OUT the output is returned instead. */
 static gboolean
 run_make (Builder *b, const char *const *args, gboolean show, char **stdout_out, GError **error)
 {
@@ -106,8 +109,6 @@ run_make (Builder *b, const char *const *args, gboolean show, char **stdout_out,
           fprintf (b->out, "\r\033[K%s", shown);
           fflush (b->out);
         }
-      else if (show)
-        fprintf (b->out, "%s\n", line);
       g_queue_push_tail (tail, line);
       if (tail->length > TAIL_LINES)
         g_free (g_queue_pop_head (tail));
@@ -154,56 +155,6 @@ make_query (Builder *b, const char *target)
   return *out ? g_steal_pointer (&out) : NULL;
 }
 
-/* Extracts TARBALL into a new temp directory (*tmp_out, to be removed by
- * the caller) and returns the kernel tree inside it. */
-static char *
-extract_tarball (const char *tarball, char **tmp_out, GError **error)
-{
-  g_autofree char *tmp = g_dir_make_tmp ("ktstr-kernel-XXXXXX", error);
-  if (tmp == NULL)
-    return NULL;
-  *tmp_out = g_strdup (tmp);
-  const char *argv[] = { "tar", "-xf", tarball, "-C", tmp, NULL };
-  g_autoptr (GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
-  g_autofree char *err = NULL;
-  if (p == NULL || !g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, error))
-    return NULL;
-  if (!g_subprocess_get_successful (p))
-    {
-      g_set_error (error, KTSTR_BUILD_ERROR, KTSTR_BUILD_ERROR_SOURCE,
-                   "cannot extract kernel tarball '%s': %s", tarball, g_strstrip (err));
-      return NULL;
-    }
-  /* Release tarballs hold one top directory (linux-6.12.3/); accept a
-   * tree at the top too. */
-  g_autofree char *top_makefile = g_build_filename (tmp, "Makefile", NULL);
-  if (g_file_test (top_makefile, G_FILE_TEST_EXISTS))
-    return g_steal_pointer (&tmp);
-  g_autoptr (GDir) d = g_dir_open (tmp, 0, error);
-  if (d == NULL)
-    return NULL;
-  const char *name = g_dir_read_name (d);
-  if (name != NULL && g_dir_read_name (d) == NULL)
-    return g_build_filename (tmp, name, NULL);
-  g_set_error (error, KTSTR_BUILD_ERROR, KTSTR_BUILD_ERROR_SOURCE,
-               "kernel tarball '%s' does not hold one top directory with the kernel tree", tarball);
-  return NULL;
-}
-
-static gboolean
-check_tree (const char *tree, const char *given, GError **error)
-{
-  g_autofree char *makefile = g_build_filename (tree, "Makefile", NULL);
-  g_autofree char *kconfig = g_build_filename (tree, "Kconfig", NULL);
-  if (g_file_test (makefile, G_FILE_TEST_EXISTS) && g_file_test (kconfig, G_FILE_TEST_EXISTS))
-    return TRUE;
-  g_set_error (error, KTSTR_BUILD_ERROR, KTSTR_BUILD_ERROR_SOURCE,
-               "'%s' is not a kernel source tree (no Makefile and Kconfig at its top); pass the "
-               "top of a Linux tree or a linux-*.tar.xz tarball",
-               given);
-  return FALSE;
-}
-
 static char *
 file_crc (const char *path)
 {
@@ -212,6 +163,174 @@ file_crc (const char *path)
   if (!g_file_get_contents (path, &text, &len, NULL))
     return NULL;
   return ktstr_kconfig_crc32_hex (text, len);
+}
+
+/* The tree's vmlinux without DWARF, written beside it: symbols and .BTF
+ * stay (the monitor needs both), the debug info (hundreds of megabytes
+ * that nothing of ktstr reads) goes.  NULL with an error when strip
+ * fails; NULL without one when the build left no vmlinux. */
+static char *
+strip_vmlinux (Builder *b, GError **error)
+{
+  g_autofree char *full = g_build_filename (b->tree, "vmlinux", NULL);
+  if (!g_file_test (full, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  char *out = g_build_filename (b->tree, "vmlinux.ktstr-stripped", NULL);
+  const char *argv[] = { "strip", "--strip-debug", "-o", out, full, NULL };
+  g_autoptr (GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+  g_autofree char *err = NULL;
+  if (p == NULL || !g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, error))
+    {
+      g_prefix_error (error, "cannot run strip on %s (install binutils): ", full);
+      g_free (out);
+      return NULL;
+    }
+  if (!g_subprocess_get_successful (p))
+    {
+      g_set_error (error, KTSTR_BUILD_ERROR, KTSTR_BUILD_ERROR_STRIP,
+                   "'strip --strip-debug' failed on %s: %s", full, g_strstrip (err));
+      g_free (out);
+      return NULL;
+    }
+  return out;
+}
+
+/* The source to build: a tree or tarball, or a fetched git ref.  For a
+ * ref whose build is cached already, *CACHED_KEY_OUT gets the key and
+ * nothing is fetched. */
+static KtstrKernelSource *
+open_source (const KtstrKernelBuildOptions *opts, Builder *b, const char *root, const char *kc,
+             char **cached_out, GError **error)
+{
+  if (opts->git_url == NULL)
+    return ktstr_kernel_source_open_path (opts->source, b->out, error);
+  /* Asking the repository what the ref names costs a round trip; fetching
+   * a kernel costs minutes: look in the cache first. */
+  g_autofree char *hash = ktstr_kernel_source_resolve_ref (opts->git_url, opts->git_ref, error);
+  if (hash == NULL)
+    return NULL;
+  g_autofree char *label = ktstr_kernel_source_ref_label (opts->git_ref);
+  g_autofree char *key = g_strdup_printf ("%s-git-%.7s-x86_64-kc%s", label, hash, kc);
+  g_autofree char *image = g_build_filename (root, key, "bzImage", NULL);
+  if (!opts->force && g_file_test (image, G_FILE_TEST_IS_REGULAR))
+    {
+      *cached_out = g_steal_pointer (&key);
+      return NULL;
+    }
+  return ktstr_kernel_source_fetch_git (opts->git_url, opts->git_ref, b->out, error);
+}
+
+/* The cache key of a build of S whose final .config hashes to CFG; a
+ * tarball is named by its release, a git tree or ref by its commit, an
+ * uncacheable tree by its path. */
+static char *
+cache_key (const KtstrKernelSource *s, const char *version, const char *cfg, const char *kc)
+{
+  switch (s->type)
+    {
+    case KTSTR_KERNEL_SOURCE_TARBALL:
+      return g_strdup_printf ("%s-tarball-x86_64-kc%s", version ? version : "unknown", kc);
+    case KTSTR_KERNEL_SOURCE_GIT:
+      {
+        g_autofree char *label = ktstr_kernel_source_ref_label (s->ref);
+        return g_strdup_printf ("%s-git-%.7s-x86_64-kc%s", label, s->commit, kc);
+      }
+    case KTSTR_KERNEL_SOURCE_LOCAL:
+    default:
+      if (s->not_cached == NULL)
+        return g_strdup_printf ("local-%.7s-x86_64-cfg%s-kc%s", s->commit, cfg, kc);
+      g_autofree char *pc = ktstr_kconfig_crc32_hex (s->tree, strlen (s->tree));
+      return g_strdup_printf ("local-unknown-%s-x86_64-kc%s", pc, kc);
+    }
+}
+
+/* A cached entry of KEY found before anything was built. */
+static KtstrKernelBuildResult *
+reuse (Builder *b, const char *root, const char *key, GError **error)
+{
+  g_autoptr (KtstrCacheEntry) e = ktstr_cache_lookup (root, key, NULL, error);
+  if (e == NULL)
+    return NULL;
+  fprintf (b->out, "cached kernel found: %s\nuse --force to rebuild\n", e->image);
+  KtstrKernelBuildResult *r = g_new0 (KtstrKernelBuildResult, 1);
+  r->key = g_strdup (key);
+  r->image = g_strdup (e->image);
+  r->vmlinux = g_strdup (e->vmlinux);
+  r->version = g_strdup (e->version);
+  r->is_cached = r->was_reused = TRUE;
+  return r;
+}
+
+/* make bzImage, then the stripped vmlinux and the cache entry (or, for a
+ * tree that cannot be cached, the image's place in the tree). */
+static gboolean
+build_and_store (Builder *b, const KtstrKernelSource *s, const char *root, const char *frag_hash,
+                 const char *cfg, KtstrKernelBuildResult *r, GError **error)
+{
+  g_autofree char *jobs = g_strdup_printf ("-j%u", b->jobs);
+  const char *args[] = { jobs, "KCFLAGS=-Wno-error", "bzImage", NULL };
+  fprintf (b->out, "ktstr: make %s KCFLAGS=-Wno-error bzImage in %s%s\n", jobs, s->tree,
+           b->is_tty ? "" : " (quiet when not on a terminal; a failure shows its last lines)");
+  fflush (b->out);
+  g_autoptr (GTimer) t = g_timer_new ();
+  if (!run_make (b, args, TRUE, NULL, error))
+    return FALSE;
+  g_autofree char *built = g_build_filename (s->tree, "arch", "x86", "boot", "bzImage", NULL);
+  if (!g_file_test (built, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, KTSTR_BUILD_ERROR, KTSTR_BUILD_ERROR_MAKE,
+                   "'make bzImage' succeeded in %s but left no arch/x86/boot/bzImage", s->tree);
+      return FALSE;
+    }
+  fprintf (b->out, "ktstr: built %s in %.0f s\n", r->version ? r->version : "kernel",
+           g_timer_elapsed (t, NULL));
+  g_free (r->version);
+  r->version = make_query (b, "kernelrelease");
+  g_autofree char *origin = g_strdup_printf ("'make kernelrelease' in %s", s->tree);
+  if (r->version != NULL && !ktstr_kernel_version_check (r->version, origin, error))
+    return FALSE;
+  if (s->not_cached != NULL)
+    {
+      r->image = g_steal_pointer (&built);
+      fprintf (b->out,
+               "ktstr: built %s but did not cache it: %s; commit the tree to cache its builds\n",
+               r->image, s->not_cached);
+      return TRUE;
+    }
+
+  g_autoptr (GError) strip_error = NULL;
+  g_autofree char *vmlinux = strip_vmlinux (b, &strip_error);
+  if (strip_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&strip_error));
+      return FALSE;
+    }
+  if (vmlinux == NULL)
+    fprintf (b->out,
+             "ktstr: warning: the build left no vmlinux in %s; the cache entry has "
+             "none, and the monitor will sample from inside the guest\n",
+             s->tree);
+  g_autofree char *config = g_build_filename (s->tree, ".config", NULL);
+  g_autoptr (KtstrCacheEntry) e = g_new0 (KtstrCacheEntry, 1);
+  e->key = g_strdup (r->key);
+  e->version = g_strdup (r->version);
+  e->source_type = g_strdup (ktstr_kernel_source_type_name (s->type));
+  e->source_path = g_strdup (s->given);
+  e->git_commit = g_strdup (s->commit);
+  e->git_ref = g_strdup (s->ref);
+  e->kconfig_hash = g_strdup (frag_hash);
+  e->config_hash = g_strdup (cfg);
+  e->built_at = g_get_real_time () / G_USEC_PER_SEC;
+  gboolean ok = ktstr_cache_store (root, e, built, config, vmlinux, error);
+  if (vmlinux != NULL)
+    g_unlink (vmlinux);
+  if (!ok)
+    return FALSE;
+  r->image = g_strdup (e->image);
+  r->vmlinux = g_strdup (e->vmlinux);
+  r->is_cached = TRUE;
+  fprintf (b->out, "ktstr: cached as %s in %s\n", r->key, root);
+  return TRUE;
 }
 
 KtstrKernelBuildResult *
@@ -230,140 +349,39 @@ ktstr_kernel_build (const KtstrKernelBuildOptions *opts, GError **error)
   if (root == NULL || (fragment = ktstr_kconfig_fragment_load (frag_path, &kc, error)) == NULL)
     return NULL;
 
-  g_autofree char *source = g_canonicalize_filename (opts->source, NULL);
-  g_autofree char *tmp = NULL;
-  g_autofree char *tree = NULL;
-  gboolean is_tarball = g_file_test (source, G_FILE_TEST_IS_REGULAR);
-  if (!g_file_test (source, G_FILE_TEST_EXISTS))
+  g_autofree char *cached_key = NULL;
+  g_autoptr (KtstrKernelSource) s = open_source (opts, &b, root, kc, &cached_key, error);
+  if (cached_key != NULL)
+    return reuse (&b, root, cached_key, error);
+  if (s == NULL)
+    return NULL;
+  b.tree = s->tree;
+
+  g_autoptr (KtstrKernelBuildResult) r = g_new0 (KtstrKernelBuildResult, 1);
+  r->not_cached = g_strdup (s->not_cached);
+  g_autofree char *config = g_build_filename (s->tree, ".config", NULL);
+  if (opts->clean && !make_step (&b, "mrproper", error))
+    return NULL;
+  if (!g_file_test (config, G_FILE_TEST_EXISTS) && !make_step (&b, "defconfig", error))
+    return NULL;
+  fprintf (b.out, "ktstr: merging %s (kc%s)\n", frag_path, kc);
+  if (!ktstr_kconfig_merge (config, fragment, error) || !make_step (&b, "olddefconfig", error)
+      || !ktstr_kconfig_validate (config, error))
+    return NULL;
+  g_autofree char *cfg = file_crc (config);
+  r->version = make_query (&b, "kernelrelease");
+  g_autofree char *origin = g_strdup_printf ("'make kernelrelease' in %s", s->tree);
+  if (r->version != NULL && !ktstr_kernel_version_check (r->version, origin, error))
+    return NULL;
+  r->key = cache_key (s, r->version, cfg, kc);
+
+  g_autofree char *cached = g_build_filename (root, r->key, "bzImage", NULL);
+  if (s->not_cached == NULL && !opts->force && g_file_test (cached, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, KTSTR_BUILD_ERROR, KTSTR_BUILD_ERROR_SOURCE,
-                   "kernel source '%s' does not exist", opts->source);
-      return NULL;
+      g_autofree char *key = g_strdup (r->key);
+      return reuse (&b, root, key, error);
     }
-  if (is_tarball)
-    {
-      fprintf (b.out, "ktstr: extracting %s\n", source);
-      tree = extract_tarball (source, &tmp, error);
-    }
-  else
-    tree = g_strdup (source);
-
-  g_autoptr (KtstrKernelBuildResult) r = NULL;
-  if (tree != NULL && check_tree (tree, opts->source, error))
-    {
-      b.tree = tree;
-      r = g_new0 (KtstrKernelBuildResult, 1);
-      g_autofree char *commit = NULL;
-      g_autofree char *config = g_build_filename (tree, ".config", NULL);
-      gboolean ok = TRUE;
-
-      if (!is_tarball)
-        {
-          g_autoptr (GError) gerr = NULL;
-          if (!ktstr_git_open_commit (tree, &commit, &gerr))
-            r->not_cached = g_strdup_printf ("git failed on %s: %s", tree, gerr->message);
-          else if (commit == NULL)
-            r->not_cached = g_strdup_printf ("%s is not a git work tree", tree);
-          else if (g_str_has_suffix (commit, "-dirty"))
-            r->not_cached = g_strdup_printf ("%s has uncommitted changes (%s)", tree, commit);
-        }
-
-      if (opts->clean)
-        ok = make_step (&b, "mrproper", error);
-      if (ok && !g_file_test (config, G_FILE_TEST_EXISTS))
-        ok = make_step (&b, "defconfig", error);
-      if (ok)
-        {
-          fprintf (b.out, "ktstr: merging %s (kc%s)\n", frag_path, kc);
-          ok = ktstr_kconfig_merge (config, fragment, error)
-               && make_step (&b, "olddefconfig", error) && ktstr_kconfig_validate (config, error);
-        }
-      g_autofree char *cfg = ok ? file_crc (config) : NULL;
-      if (ok)
-        {
-          r->version = make_query (&b, "kernelrelease");
-          g_autofree char *origin = g_strdup_printf ("'make kernelrelease' in %s", tree);
-          if (r->version != NULL && !ktstr_kernel_version_check (r->version, origin, error))
-            ok = FALSE;
-        }
-      if (ok)
-        {
-          if (is_tarball)
-            r->key = g_strdup_printf ("%s-tarball-x86_64-kc%s", r->version ? r->version : "unknown",
-                                      kc);
-          else if (r->not_cached == NULL)
-            r->key = g_strdup_printf ("local-%.7s-x86_64-cfg%s-kc%s", commit, cfg, kc);
-          else
-            {
-              g_autofree char *pc = ktstr_kconfig_crc32_hex (tree, strlen (tree));
-              r->key = g_strdup_printf ("local-unknown-%s-x86_64-kc%s", pc, kc);
-            }
-        }
-
-      g_autofree char *cached = ok ? g_build_filename (root, r->key, "bzImage", NULL) : NULL;
-      if (ok && r->not_cached == NULL && !opts->force && g_file_test (cached, G_FILE_TEST_EXISTS))
-        {
-          fprintf (b.out, "cached kernel found: %s\nuse --force to rebuild\n", cached);
-          r->image = g_steal_pointer (&cached);
-          r->is_cached = r->was_reused = TRUE;
-        }
-      else if (ok)
-        {
-          g_autofree char *jobs = g_strdup_printf ("-j%u", b.jobs);
-          const char *args[] = { jobs, "KCFLAGS=-Wno-error", "bzImage", NULL };
-          fprintf (b.out, "ktstr: make %s KCFLAGS=-Wno-error bzImage in %s\n", jobs, tree);
-          g_autoptr (GTimer) t = g_timer_new ();
-          ok = run_make (&b, args, TRUE, NULL, error);
-          g_autofree char *built = g_build_filename (tree, "arch", "x86", "boot", "bzImage", NULL);
-          if (ok && !g_file_test (built, G_FILE_TEST_IS_REGULAR))
-            {
-              g_set_error (error, KTSTR_BUILD_ERROR, KTSTR_BUILD_ERROR_MAKE,
-                           "'make bzImage' succeeded in %s but left no arch/x86/boot/bzImage",
-                           tree);
-              ok = FALSE;
-            }
-          if (ok)
-            {
-              fprintf (b.out, "ktstr: built %s in %.0f s\n", r->version ? r->version : "kernel",
-                       g_timer_elapsed (t, NULL));
-              g_free (r->version);
-              r->version = make_query (&b, "kernelrelease");
-              g_autofree char *origin = g_strdup_printf ("'make kernelrelease' in %s", tree);
-              if (r->version != NULL && !ktstr_kernel_version_check (r->version, origin, error))
-                ok = FALSE;
-            }
-          if (ok && r->not_cached == NULL)
-            {
-              g_autoptr (KtstrCacheEntry) e = g_new0 (KtstrCacheEntry, 1);
-              e->key = g_strdup (r->key);
-              e->version = g_strdup (r->version);
-              e->source_type = g_strdup (is_tarball ? "tarball" : "local");
-              e->source_path = g_strdup (source);
-              e->git_commit = g_strdup (commit);
-              e->kconfig_hash = g_strdup (kc);
-              e->config_hash = g_strdup (cfg);
-              e->built_at = g_get_real_time () / G_USEC_PER_SEC;
-              ok = ktstr_cache_store (root, e, built, config, error);
-              if (ok)
-                {
-                  r->image = g_strdup (e->image);
-                  r->is_cached = TRUE;
-                  fprintf (b.out, "ktstr: cached as %s in %s\n", r->key, root);
-                }
-            }
-          else if (ok)
-            {
-              r->image = g_steal_pointer (&built);
-              fprintf (b.out,
-                       "ktstr: built %s but did not cache it: %s; commit the tree to "
-                       "cache its builds\n",
-                       r->image, r->not_cached);
-            }
-        }
-      if (!ok)
-        g_clear_pointer (&r, ktstr_kernel_build_result_free);
-    }
-  if (tmp != NULL)
-    ktstr_rm_rf (tmp, NULL);
+  if (!build_and_store (&b, s, root, kc, cfg, r, error))
+    return NULL;
   return g_steal_pointer (&r);
 }

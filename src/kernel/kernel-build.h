@@ -1,8 +1,11 @@
-/* 'ktstr kernel build': configures a kernel source tree (or an extracted
- * tarball) with data/ktstr.kconfig, builds its bzImage with a progress
- * display and stores it in the kernel cache.  Dirty or non-git trees are
- * built but not cached: their contents have no name a later run could
- * trust. */
+/* 'ktstr kernel build': configures a kernel source tree (a tree on disk,
+ * an extracted tarball or a fetched git ref: kernel-source.h) with
+ * data/ktstr.kconfig, builds its bzImage (and with it the vmlinux) and
+ * stores both in the kernel cache.  On a terminal one line shows the
+ * build's progress; elsewhere (CI logs, pipes) only the steps are
+ * announced, and a failing step shows its last lines.  Dirty or non-git
+ * trees are built but not cached: their contents have no name a later
+ * run could trust. */
 #ifndef KTSTR_KERNEL_BUILD_H
 #define KTSTR_KERNEL_BUILD_H
 
@@ -16,14 +19,15 @@ GQuark ktstr_build_error_quark (void);
 
 typedef enum
 {
-  KTSTR_BUILD_ERROR_SOURCE, /* not a kernel tree nor a tarball */
-  KTSTR_BUILD_ERROR_MAKE,   /* a make step failed */
-  KTSTR_BUILD_ERROR_IO,
+  KTSTR_BUILD_ERROR_MAKE,  /* a make step failed */
+  KTSTR_BUILD_ERROR_STRIP, /* the vmlinux could not be stripped of its DWARF */
 } KtstrBuildError;
 
 typedef struct
 {
-  const char *source;     /* a kernel source tree or a .tar[.gz|.xz|.zst] */
+  const char *source;     /* a kernel source tree or a .tar[.gz|.xz|.zst]; or NULL and: */
+  const char *git_url;    /* a git repository (URL or path) */
+  const char *git_ref;    /* and the branch, tag or commit in it to build */
   gboolean force;         /* rebuild even when the cache has the key */
   gboolean clean;         /* 'make mrproper' first */
   const char *cache_root; /* NULL: ktstr_cache_root () */
@@ -37,6 +41,7 @@ typedef struct
 {
   char *key;           /* the cache key */
   char *image;         /* the bzImage to boot: in the cache, or in the tree when not cached */
+  char *vmlinux;       /* the stripped vmlinux beside it in the cache, or NULL */
   char *version;       /* kernel release */
   gboolean is_cached;  /* stored in (or found in) the cache */
   gboolean was_reused; /* found in the cache, nothing built */

@@ -30,10 +30,12 @@ ktstr_cache_entry_free (KtstrCacheEntry *e)
   g_free (e->key);
   g_free (e->path);
   g_free (e->image);
+  g_free (e->vmlinux);
   g_free (e->version);
   g_free (e->source_type);
   g_free (e->source_path);
   g_free (e->git_commit);
+  g_free (e->git_ref);
   g_free (e->kconfig_hash);
   g_free (e->config_hash);
   g_free (e->error);
@@ -92,6 +94,7 @@ entry_read (const char *root, const char *key)
   e->source_type = g_strdup (ktstr_json_lookup_string (o, "source_type"));
   e->source_path = g_strdup (ktstr_json_lookup_string (o, "source_path"));
   e->git_commit = g_strdup (ktstr_json_lookup_string (o, "git_commit"));
+  e->git_ref = g_strdup (ktstr_json_lookup_string (o, "git_ref"));
   e->kconfig_hash = g_strdup (ktstr_json_lookup_string (o, "ktstr_kconfig_hash"));
   e->config_hash = g_strdup (ktstr_json_lookup_string (o, "config_hash"));
   e->built_at = ktstr_json_lookup_int64 (o, "built_at", 0);
@@ -99,6 +102,9 @@ entry_read (const char *root, const char *key)
     e->error = g_strdup ("metadata.json has no built_at");
   else if (!g_file_test (e->image, G_FILE_TEST_IS_REGULAR))
     e->error = g_strdup ("bzImage missing");
+  g_autofree char *vmlinux = g_build_filename (e->path, "vmlinux", NULL);
+  if (g_file_test (vmlinux, G_FILE_TEST_IS_REGULAR))
+    e->vmlinux = g_steal_pointer (&vmlinux);
   return e;
 }
 
@@ -198,6 +204,23 @@ ktstr_cache_lookup (const char *root, const char *id, const char *kconfig_hash, 
 /* A bzImage is tens of megabytes and a .config a few hundred kilobytes. */
 #define KTSTR_CACHE_MAX_FILE_BYTES (512 * 1024 * 1024)
 
+KtstrCacheEntry *
+ktstr_cache_newest (const char *root, const char *kconfig_hash, GError **error)
+{
+  g_autoptr (GPtrArray) all = ktstr_cache_list (root, error);
+  if (all == NULL)
+    return NULL;
+  /* Newest first (ktstr_cache_list's order). */
+  for (guint i = 0; i < all->len; i++)
+    {
+      KtstrCacheEntry *e = all->pdata[i];
+      if (e->error == NULL && e->kconfig_hash != NULL
+          && g_strcmp0 (e->kconfig_hash, kconfig_hash) == 0)
+        return g_ptr_array_steal_index (all, i);
+    }
+  return NULL;
+}
+
 static gboolean
 copy_file (const char *from, const char *to, GError **error)
 {
@@ -234,7 +257,7 @@ ktstr_rm_rf (const char *path, GError **error)
 
 gboolean
 ktstr_cache_store (const char *root, KtstrCacheEntry *e, const char *image, const char *config,
-                   GError **error)
+                   const char *vmlinux, GError **error)
 {
   if (g_mkdir_with_parents (root, 0700) != 0)
     {
@@ -255,6 +278,7 @@ ktstr_cache_store (const char *root, KtstrCacheEntry *e, const char *image, cons
   g_autofree char *img = g_build_filename (tmpl, "bzImage", NULL);
   g_autofree char *cfg = g_build_filename (tmpl, "config", NULL);
   g_autofree char *meta = g_build_filename (tmpl, "metadata.json", NULL);
+  g_autofree char *elf = g_build_filename (tmpl, "vmlinux", NULL);
 
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
@@ -263,11 +287,15 @@ ktstr_cache_store (const char *root, KtstrCacheEntry *e, const char *image, cons
   ktstr_json_member_string (b, "source_type", e->source_type);
   ktstr_json_member_string (b, "source_path", e->source_path);
   ktstr_json_member_string (b, "git_commit", e->git_commit);
+  ktstr_json_member_string (b, "git_ref", e->git_ref);
   ktstr_json_member_string (b, "arch", "x86_64");
   ktstr_json_member_string (b, "image_name", "bzImage");
   ktstr_json_member_string (b, "config_hash", e->config_hash);
   ktstr_json_member_string (b, "ktstr_kconfig_hash", e->kconfig_hash);
   ktstr_json_member_int (b, "built_at", e->built_at);
+  /* Only ever stored stripped of DWARF (see kernel-build.c). */
+  ktstr_json_member_bool (b, "has_vmlinux", vmlinux != NULL);
+  ktstr_json_member_bool (b, "vmlinux_stripped", vmlinux != NULL);
   json_builder_end_object (b);
   g_autoptr (JsonNode) node = json_builder_get_root (b);
   gsize meta_len;
@@ -276,6 +304,7 @@ ktstr_cache_store (const char *root, KtstrCacheEntry *e, const char *image, cons
   g_autofree char *dest = g_build_filename (root, e->key, NULL);
   g_autofree char *old = g_strconcat (tmpl, ".old", NULL);
   if (!copy_file (image, img, error) || !copy_file (config, cfg, error)
+      || (vmlinux != NULL && !copy_file (vmlinux, elf, error))
       || !ktstr_file_replace (meta, meta_text, meta_len, 0600, error))
     {
       g_prefix_error (error, "cannot store kernel '%s' in %s: ", e->key, root);
@@ -324,6 +353,8 @@ ktstr_cache_store (const char *root, KtstrCacheEntry *e, const char *image, cons
   e->path = g_steal_pointer (&dest);
   g_free (e->image);
   e->image = g_build_filename (e->path, "bzImage", NULL);
+  g_free (e->vmlinux);
+  e->vmlinux = vmlinux != NULL ? g_build_filename (e->path, "vmlinux", NULL) : NULL;
   return TRUE;
 }
 

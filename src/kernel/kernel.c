@@ -19,6 +19,7 @@ ktstr_kernel_free (KtstrKernel *kernel)
   g_free (kernel->tree);
   g_free (kernel->version);
   g_free (kernel->source);
+  g_free (kernel->commit);
   g_free (kernel);
 }
 
@@ -136,14 +137,45 @@ is_cache_id (const char *arg)
          && !g_file_test (arg, G_FILE_TEST_EXISTS);
 }
 
+/* The current fragment's hash: cache entries built with another one are
+ * only found by their exact key. */
+static char *
+current_kconfig_hash (void)
+{
+  g_autofree char *frag = ktstr_kconfig_fragment_path ();
+  char *kc = NULL;
+  g_autofree char *text = ktstr_kconfig_fragment_load (frag, &kc, NULL);
+  return kc;
+}
+
+static KtstrKernel *
+from_entry (const KtstrCacheEntry *e, const char *source, GError **error)
+{
+  g_autofree char *label = g_strdup_printf ("%s (cache %s)", source, e->key);
+  KtstrKernel *k = from_path (e->image, label, TRUE, error);
+  if (k == NULL)
+    return NULL;
+  g_autofree char *meta = g_build_filename (e->path, "metadata.json", NULL);
+  if (e->version != NULL && !ktstr_kernel_version_check (e->version, meta, error))
+    {
+      ktstr_kernel_free (k);
+      return NULL;
+    }
+  if (e->version != NULL)
+    {
+      g_free (k->version);
+      k->version = g_strdup (e->version);
+    }
+  k->commit = g_strdup (e->git_commit);
+  return k;
+}
+
 static KtstrKernel *
 from_cache (const char *id, const char *source, GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autofree char *root = ktstr_cache_root (&local);
-  g_autofree char *frag = ktstr_kconfig_fragment_path ();
-  g_autofree char *kc = NULL;
-  g_autofree char *text = ktstr_kconfig_fragment_load (frag, &kc, NULL);
+  g_autofree char *kc = current_kconfig_hash ();
   g_autoptr (KtstrCacheEntry) e = root ? ktstr_cache_lookup (root, id, kc, &local) : NULL;
   if (e == NULL)
     {
@@ -152,20 +184,39 @@ from_cache (const char *id, const char *source, GError **error)
                    local->message);
       return NULL;
     }
-  g_autofree char *label = g_strdup_printf ("%s (cache %s)", source, e->key);
-  KtstrKernel *k = from_path (e->image, label, TRUE, error);
-  g_autofree char *meta = g_build_filename (e->path, "metadata.json", NULL);
-  if (k != NULL && e->version != NULL && !ktstr_kernel_version_check (e->version, meta, error))
+  return from_entry (e, source, error);
+}
+
+/* The chain's cache step: the newest entry built with the current
+ * fragment.  NULL and no error when there is none (TRIED says where it
+ * looked); an unreadable cache is an error, not a quiet skip, since it
+ * would hide the kernel the user built. */
+static KtstrKernel *
+from_newest_cached (GString *tried, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *root = ktstr_cache_root (&local);
+  if (root == NULL)
     {
-      ktstr_kernel_free (k);
+      g_string_append (tried, ", the kernel cache (no cache directory)");
       return NULL;
     }
-  if (k != NULL && e->version != NULL)
+  g_autofree char *kc = current_kconfig_hash ();
+  g_autoptr (KtstrCacheEntry) e = ktstr_cache_newest (root, kc, &local);
+  if (local != NULL)
     {
-      g_free (k->version);
-      k->version = g_strdup (e->version);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
     }
-  return k;
+  if (e == NULL)
+    {
+      g_string_append_printf (tried,
+                              ", the kernel cache %s (no entry built with the current "
+                              "ktstr.kconfig)",
+                              root);
+      return NULL;
+    }
+  return from_entry (e, "the kernel cache", error);
 }
 
 KtstrKernel *
@@ -184,6 +235,14 @@ ktstr_kernel_resolve (const char *arg, const char *boot_dir, GError **error)
                              : from_path (env, "KTSTR_KERNEL", FALSE, error);
 
   g_autoptr (GString) tried = g_string_new ("$KTSTR_TEST_KERNEL (unset), $KTSTR_KERNEL (unset)");
+  g_autoptr (GError) cache_error = NULL;
+  KtstrKernel *cached = from_newest_cached (tried, &cache_error);
+  if (cached != NULL || cache_error != NULL)
+    {
+      if (cache_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&cache_error));
+      return cached;
+    }
   static const char *trees[] = { "./linux", "../linux" };
   for (gsize i = 0; i < G_N_ELEMENTS (trees); i++)
     {

@@ -3,8 +3,12 @@
  * A kernel is given as an image (bzImage or uncompressed ELF vmlinux), as
  * a build tree (arch/x86/boot/bzImage inside it), or as a version or cache
  * key of the kernel cache (kernel-cache.h).  Without --kernel the
- * chain is: $KTSTR_TEST_KERNEL (image), $KTSTR_KERNEL (tree or image),
- * ./linux, ../linux, /boot/vmlinuz-$(uname -r), the newest /boot/vmlinuz-*. */
+ * chain is: $KTSTR_TEST_KERNEL (image), $KTSTR_KERNEL (tree, image,
+ * version or key), the newest cache entry built with the current
+ * ktstr.kconfig (what `ktstr kernel build` made last), ./linux, ../linux,
+ * /boot/vmlinuz-$(uname -r), the newest /boot/vmlinuz-*.  A kernel someone
+ * built for ktstr comes before the distribution's, which usually lacks
+ * sched_ext; the environment comes before both.  Discovery never builds. */
 #ifndef KTSTR_KERNEL_H
 #define KTSTR_KERNEL_H
 
@@ -20,6 +24,7 @@ typedef struct
   char *tree;    /* build tree it came from, or NULL */
   char *version; /* kernel release, NULL when unknown */
   char *source;  /* how it was found, e.g. "--kernel", "KTSTR_KERNEL", "/boot" */
+  char *commit;  /* a cached kernel's 7-hex source commit (git tree or ref), or NULL */
   KtstrKernelFormat format;
 } KtstrKernel;
 

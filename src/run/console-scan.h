@@ -17,6 +17,11 @@ G_BEGIN_DECLS
  * dropped; NULL when TEXT (NULL: no log) does not contain MARK. */
 char *ktstr_console_line_with (const char *text, const char *mark);
 
+/* The last N lines of TEXT (NULL: none), each indented by two spaces and
+ * ended by a newline, trailing empty lines dropped: the console's tail in
+ * a failure report.  "" when there is nothing. */
+char *ktstr_console_tail (const char *text, guint n);
+
 G_END_DECLS
 
 #endif

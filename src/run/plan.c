@@ -165,6 +165,7 @@ runner_for (KtstrRunPlan *p, const KtstrSchedulerDef *sdef, const char *flags, c
     .vmlinux = q->vmlinux,
     .notice = q->notice,
     .notice_data = q->notice_data,
+    .is_exec_only = q->is_command,
   };
   runner = ktstr_runner_new (&opts, error);
   if (runner == NULL)
@@ -320,6 +321,64 @@ check_scheduler_args (const KtstrRunRequest *q, GPtrArray *tests, GError **error
   return FALSE;
 }
 
+/* The state every plan starts from. */
+static KtstrRunPlan *
+plan_alloc (const KtstrRunRequest *q)
+{
+  KtstrRunPlan *p = g_new0 (KtstrRunPlan, 1);
+  p->request = q;
+  p->topology = q->topology                                   ? q->topology
+                : q->scheduler_def != NULL && !q->is_gauntlet ? q->scheduler_def->topology
+                                                              : NULL;
+  p->variants = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_variant_free);
+  p->runners
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)ktstr_runner_free);
+  p->keep = g_ptr_array_new_with_free_func ((GDestroyNotify)g_strfreev);
+  p->profile_names = g_ptr_array_new_with_free_func (g_free);
+  return p;
+}
+
+KtstrRunPlan *
+ktstr_run_plan_new_command (const KtstrRunRequest *q, GError **error)
+{
+  g_return_val_if_fail (q->is_command && !q->is_gauntlet, NULL);
+  if (q->flags != NULL && q->scheduler_def == NULL)
+    {
+      g_set_error_literal (error, KTSTR_RUN_PLAN_ERROR, KTSTR_RUN_PLAN_ERROR_FLAGS,
+                           "--flags selects flags of a --scheduler-file definition, and none "
+                           "was given");
+      return NULL;
+    }
+  if (q->scheduler_args != NULL && q->scheduler_args[0] != NULL && q->scheduler == NULL
+      && q->scheduler_def == NULL)
+    {
+      g_set_error_literal (error, KTSTR_RUN_PLAN_ERROR, KTSTR_RUN_PLAN_ERROR_SCHEDULER_ARGS,
+                           "--scheduler-arg is for a scheduler, but no --scheduler or "
+                           "--scheduler-file was given");
+      return NULL;
+    }
+  g_autoptr (KtstrRunPlan) p = plan_alloc (q);
+  char **active = NULL;
+  if (runner_for (p, q->scheduler_def, q->flags, &active, error) == NULL)
+    return NULL;
+  if (p->topology != NULL && q->scheduler_def != NULL
+      && !ktstr_scheduler_def_check_topology (q->scheduler_def, p->topology, error))
+    return NULL;
+  return g_steal_pointer (&p);
+}
+
+KtstrRunner *
+ktstr_run_plan_get_runner (const KtstrRunPlan *p)
+{
+  return p->first_runner;
+}
+
+const char *
+ktstr_run_plan_get_topology (const KtstrRunPlan *p)
+{
+  return p->topology;
+}
+
 KtstrRunPlan *
 ktstr_run_plan_new (const KtstrRunRequest *q, GPtrArray *tests, GError **error)
 {
@@ -331,16 +390,7 @@ ktstr_run_plan_new (const KtstrRunRequest *q, GPtrArray *tests, GError **error)
     }
   if (!check_scheduler_args (q, tests, error))
     return NULL;
-  g_autoptr (KtstrRunPlan) p = g_new0 (KtstrRunPlan, 1);
-  p->request = q;
-  p->topology = q->topology                                   ? q->topology
-                : q->scheduler_def != NULL && !q->is_gauntlet ? q->scheduler_def->topology
-                                                              : NULL;
-  p->variants = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_variant_free);
-  p->runners
-      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)ktstr_runner_free);
-  p->keep = g_ptr_array_new_with_free_func ((GDestroyNotify)g_strfreev);
-  p->profile_names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (KtstrRunPlan) p = plan_alloc (q);
   if (!(q->is_gauntlet ? expand_gauntlet (p, tests, error) : expand_plain (p, tests, error)))
     return NULL;
   /* What the runner would refuse after the first VMs have run is refused

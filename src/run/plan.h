@@ -61,6 +61,9 @@ typedef struct
   const char *presets;           /* gauntlet: --preset list; NULL: all that fit */
   KtstrMonitorMode monitor_mode; /* --monitor */
   const char *vmlinux;           /* --vmlinux, or NULL */
+  /* One program instead of tests (ktstr run, ktstr shell): a single
+   * runner that writes no run directory (ktstr_run_plan_new_command). */
+  gboolean is_command;
   KtstrNoticeFunc notice;
   gpointer notice_data;
 } KtstrRunRequest;
@@ -72,6 +75,21 @@ typedef struct _KtstrRunPlan KtstrRunPlan;
 KtstrRunPlan *ktstr_run_plan_new (const KtstrRunRequest *request, GPtrArray *tests, GError **error);
 void ktstr_run_plan_free (KtstrRunPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrRunPlan, ktstr_run_plan_free)
+
+/* The plan of `ktstr run` and `ktstr shell`: no tests, one runner with
+ * REQUEST's scheduler (a --scheduler binary or a --scheduler-file
+ * definition with its --flags), arguments, kernel arguments, sysctls and
+ * includes, refused as a test run would refuse them; REQUEST must have
+ * is_command set.  Its topology is REQUEST's, else the definition's,
+ * else NULL (the caller's default). */
+KtstrRunPlan *ktstr_run_plan_new_command (const KtstrRunRequest *request, GError **error);
+
+/* The runner of a command plan. */
+KtstrRunner *ktstr_run_plan_get_runner (const KtstrRunPlan *plan);
+
+/* The topology every variant without its own runs at: the request's or
+ * the definition's; NULL when each test's own applies. */
+const char *ktstr_run_plan_get_topology (const KtstrRunPlan *plan);
 
 /* The variants, in run order (KtstrVariant*, owned by the plan). */
 GPtrArray *ktstr_run_plan_get_variants (const KtstrRunPlan *plan);

@@ -207,6 +207,9 @@ ktstr_runner_new (const KtstrRunOptions *options, GError **error)
   if (r->base_initramfs == NULL)
     return NULL;
 
+  if (options->is_exec_only)
+    return g_steal_pointer (&r);
+
   g_autofree char *cwd = g_get_current_dir ();
   g_autoptr (GError) git_error = NULL;
   if (!ktstr_git_detect_commit (cwd, &r->project_commit, &git_error))
@@ -217,6 +220,9 @@ ktstr_runner_new (const KtstrRunOptions *options, GError **error)
       if (!ktstr_git_open_commit (options->kernel->tree, &r->kernel_commit, &git_error))
         g_clear_error (&git_error);
     }
+  else
+    /* A cached kernel built from a git tree or ref knows its commit. */
+    r->kernel_commit = g_strdup (options->kernel->commit);
 
   r->rundir = ktstr_rundir_open_for_write (options->kernel->version, r->project_commit, error);
   if (r->rundir == NULL)
@@ -900,4 +906,28 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
       return NULL;
     }
   return g_steal_pointer (&result);
+}
+
+const KtstrRunOptions *
+ktstr_runner_get_options (const KtstrRunner *r)
+{
+  return &r->options;
+}
+
+const char *
+ktstr_runner_get_base_image (const KtstrRunner *r)
+{
+  return r->base_initramfs;
+}
+
+const char *
+ktstr_runner_get_sched_lines (const KtstrRunner *r)
+{
+  return r->sched_lines;
+}
+
+char *
+ktstr_runner_build_cmdline (const KtstrRunner *r)
+{
+  return build_cmdline (&r->options);
 }

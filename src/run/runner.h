@@ -58,6 +58,10 @@ typedef struct
    * when given outright (--vmlinux; else found beside the kernel). */
   KtstrMonitorMode monitor_mode;
   const char *vmlinux;
+  /* ktstr run / ktstr shell (exec.h): the runner only prepares the guest
+   * image and the kernel command line; no run directory, no sidecars,
+   * and ktstr_runner_run and _skip must not be called. */
+  gboolean is_exec_only;
 } KtstrRunOptions;
 
 typedef struct
@@ -137,6 +141,15 @@ gboolean ktstr_runner_has_scheduler (const KtstrRunner *runner);
  * came from the cache) and how many files were added for it. */
 void ktstr_runner_get_package_info (const KtstrRunner *runner, guint64 *size, gint64 *build_us,
                                     gboolean *was_cached, guint *n_files);
+
+/* What src/run/command.c boots a program with instead of a test: the
+ * runner's options, its base image (the agent, the scheduler and the
+ * --include files), the plan lines that start the scheduler (NULL without one)
+ * and the kernel command line every boot of this runner gets. */
+const KtstrRunOptions *ktstr_runner_get_options (const KtstrRunner *runner);
+const char *ktstr_runner_get_base_image (const KtstrRunner *runner);
+const char *ktstr_runner_get_sched_lines (const KtstrRunner *runner);
+char *ktstr_runner_build_cmdline (const KtstrRunner *runner);
 
 G_END_DECLS
 
