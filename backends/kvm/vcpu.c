@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define KICK_SIGNAL (SIGRTMIN + 5)
@@ -144,6 +145,8 @@ vcpu_thread (gpointer data)
   sigaddset (&set, KICK_SIGNAL);
   pthread_sigmask (SIG_UNBLOCK, &set, NULL);
   v->tid = pthread_self ();
+  /* For the host CPU time of this vCPU (/proc/self/task/TID/schedstat). */
+  g_atomic_int_set (&v->os_tid, (gint)syscall (SYS_gettid));
   g_atomic_int_set (&v->is_running, 1);
 
   while (!v->exits->should_stop (v->owner))

@@ -47,6 +47,7 @@ typedef struct
   gsize run_size;
   GThread *thread;
   pthread_t tid;
+  gint os_tid;     /* atomic: the thread's kernel id (gettid), 0 before it runs */
   gint is_running; /* atomic: the thread has published tid and not returned */
 } KtstrVcpu;
 

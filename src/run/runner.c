@@ -202,10 +202,60 @@ ktstr_runner_has_scheduler (const KtstrRunner *r)
   return r->options.scheduler != NULL;
 }
 
+/* What the control lines of one boot go to: its session, and the VM whose
+ * vCPU threads are read when the scenario starts and ends. */
+typedef struct
+{
+  KtstrSession *session;
+  const KtstrBackend *backend;
+  KtstrVm *vm; /* NULL until prepared */
+  gboolean has_start;
+  KtstrVcpuTime start;
+  gint64 start_us;
+} LineTarget;
+
+static gboolean
+read_vcpu_time (LineTarget *t, KtstrVcpuTime *out)
+{
+  return t->vm != NULL && t->backend->vcpu_time != NULL && t->backend->vcpu_time (t->vm, out);
+}
+
+/* At ScenarioStart and ScenarioEnd, as the lines arrive: the host time
+ * between them is the scenario's, give or take the control channel's
+ * latency, a few milliseconds of a run of seconds. */
+static void
+note_vcpu_time (LineTarget *t, const char *label)
+{
+  KtstrVcpuTime now;
+  if (g_str_equal (label, "ScenarioStart"))
+    {
+      t->has_start = read_vcpu_time (t, &t->start);
+      t->start_us = g_get_monotonic_time ();
+    }
+  else if (g_str_equal (label, "ScenarioEnd") && t->has_start && read_vcpu_time (t, &now)
+           && now.n_threads == t->start.n_threads && now.run_ns >= t->start.run_ns
+           && now.wait_ns >= t->start.wait_ns)
+    {
+      KtstrSession *s = t->session;
+      s->has_vcpu_host = TRUE;
+      s->vcpu_host_threads = now.n_threads;
+      s->vcpu_host_span_ms = (guint64)(g_get_monotonic_time () - t->start_us) / 1000;
+      s->vcpu_host_run_ns = now.run_ns - t->start.run_ns;
+      s->vcpu_host_wait_ns = now.wait_ns - t->start.wait_ns;
+    }
+}
+
 static void
 on_line (const char *line, gpointer user_data)
 {
-  ktstr_session_feed (user_data, line);
+  LineTarget *t = user_data;
+  guint n_stimuli = t->session->stimuli->len;
+  ktstr_session_feed (t->session, line);
+  if (t->session->stimuli->len > n_stimuli)
+    {
+      const KtstrStimulusEvent *ev = g_ptr_array_index (t->session->stimuli, n_stimuli);
+      note_vcpu_time (t, ev->label);
+    }
 }
 
 static char *
@@ -315,6 +365,11 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology, gu
     g_ptr_array_add (sc->kargs, g_strdup (*k));
   sc->kvm_stats = kvm_stats_from_vm (vm->kvm_stats);
   sc->accel = g_strdup (vm->accel);
+  sc->has_vcpu_host = session->has_vcpu_host;
+  sc->vcpu_host_threads = session->vcpu_host_threads;
+  sc->vcpu_host_span_ms = session->vcpu_host_span_ms;
+  sc->vcpu_host_run_ns = session->vcpu_host_run_ns;
+  sc->vcpu_host_wait_ns = session->vcpu_host_wait_ns;
   ktstr_sidecar_stamp (sc);
   return g_steal_pointer (&sc);
 }
@@ -499,12 +554,14 @@ boot_once (KtstrRunner *r, const KtstrRunVariant *variant, const KtstrVmConfig *
   cfg.cmdline = cmdline;
   cfg.topology = *topo;
   cfg.timeout_s = timeout_s;
-  cfg.user_data = session;
+  LineTarget lines = { session, o->backend, NULL, FALSE, { 0 }, 0 };
+  cfg.user_data = &lines;
   /* A fresh console per attempt: the verdict reads only this boot's. */
   g_unlink (console);
   KtstrVm *handle = o->backend->prepare (&cfg, vm_error);
   if (handle == NULL)
     return;
+  lines.vm = handle;
   KillTarget target = { o->backend, handle };
   g_autoptr (GSource) cancel_source = NULL;
   if (variant->cancellable != NULL)
@@ -519,6 +576,7 @@ boot_once (KtstrRunner *r, const KtstrRunVariant *variant, const KtstrVmConfig *
   if (cancel_source != NULL)
     g_source_destroy (cancel_source);
   o->backend->collect (handle, vm);
+  lines.vm = NULL;
   o->backend->cleanup (handle);
 }
 
@@ -681,6 +739,11 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   result->sched_ready_ms = session->sched->is_ready ? (gint64)session->sched->ready_ms : -1;
   result->agent_cpu_ns = session->has_agent_cpu ? (gint64)session->agent_cpu_ns : -1;
   result->agent_span_ms = session->agent_span_ms;
+  result->has_vcpu_host = session->has_vcpu_host;
+  result->vcpu_host_threads = session->vcpu_host_threads;
+  result->vcpu_host_span_ms = session->vcpu_host_span_ms;
+  result->vcpu_host_run_ns = session->vcpu_host_run_ns;
+  result->vcpu_host_wait_ns = session->vcpu_host_wait_ns;
   ktstr_vm_result_clear (&vm);
   remove_workdir (r, workdir);
 

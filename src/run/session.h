@@ -34,6 +34,15 @@ typedef struct
   guint64 agent_cpu_ns;
   guint64 agent_span_ms;
   KtstrSchedRecord *sched; /* the scheduler under test; never NULL */
+  /* The host's account of the VM's vCPU threads from ScenarioStart to
+   * ScenarioEnd: the runner reads the backend's KtstrVcpuTime as each of
+   * those lines arrives and stores the difference here (the sidecar's
+   * vcpu_host).  has_vcpu_host FALSE when either reading failed. */
+  gboolean has_vcpu_host;
+  guint vcpu_host_threads;
+  guint64 vcpu_host_span_ms;
+  guint64 vcpu_host_run_ns;
+  guint64 vcpu_host_wait_ns;
 } KtstrSession;
 
 KtstrSession *ktstr_session_new (void);
