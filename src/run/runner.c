@@ -268,12 +268,13 @@ build_cmdline (const KtstrRunOptions *o)
    * work!"); the guest's timer is emulated and known good. */
   GString *s = g_string_new ("console=ttyS0 panic=-1 rdinit=/init " KTSTR_CMDLINE_MARK
                              " mitigations=off random.trust_cpu=on tsc=reliable no_timer_check");
+  /* Info level: the whole boot log lands in the per-test console file for
+   * failure reports and for checking the guest's clock (its TSC
+   * calibration and clocksource lines are KERN_INFO).  loglevel=N prints
+   * the levels below N, so info needs 7; 6 stopped at KERN_NOTICE. */
+  g_string_append (s, " loglevel=7");
   if (o->verbose || g_getenv ("KTSTR_VERBOSE") != NULL)
-    g_string_append (s, " loglevel=7 earlyprintk=serial,ttyS0");
-  else
-    /* Info level: the whole boot log lands in the per-test console file
-     * for failure reports, at a cost lost in the noise of a TCG boot. */
-    g_string_append (s, " loglevel=6");
+    g_string_append (s, " earlyprintk=serial,ttyS0");
   /* Last: for most parameters the kernel honours the last occurrence, so
    * user arguments win over ours. */
   for (char **k = o->sysctls; k && *k; k++)
