@@ -46,6 +46,11 @@ test_registry_matches_reference (void)
       TRUE },
     { "worst_cross_node_migration_ratio", KTSTR_POLARITY_LOWER_BETTER, 0.05, 0.20, "",
       KTSTR_SCALE_LINEAR, FALSE },
+    /* Ours, derived from vcpu_host, after the Rust registry. */
+    { "total_iterations_per_vcpu_s", KTSTR_POLARITY_HIGHER_BETTER, 50.0, 0.10, "/s",
+      KTSTR_SCALE_LOG, TRUE },
+    { "worst_iterations_per_worker_per_vcpu_s", KTSTR_POLARITY_HIGHER_BETTER, 5.0, 0.10, "/s",
+      KTSTR_SCALE_LOG, TRUE },
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (expected) == KTSTR_METRIC_COUNT);
@@ -66,6 +71,8 @@ test_registry_matches_reference (void)
       else
         g_assert_true (isnan (m->typical_cv));
       g_assert_true (ktstr_metrics_lookup (expected[i].name) == m);
+      /* The Rust registry's 19 first, then ours. */
+      g_assert_cmpint (m->is_derived, ==, i >= KTSTR_METRIC_TOTAL_ITERATIONS_PER_VCPU_S);
     }
   g_assert_null (ktstr_metrics_lookup ("worst_sprad"));
 }

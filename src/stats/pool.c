@@ -97,6 +97,12 @@ ktstr_stats_row_from_sidecar (const KtstrSidecar *sc)
   m[KTSTR_METRIC_WORST_PAGE_LOCALITY] = finite_or_zero (st->worst_page_locality);
   m[KTSTR_METRIC_WORST_CROSS_NODE_MIGRATION_RATIO]
       = finite_or_zero (st->worst_cross_node_migration_ratio);
+  /* Per second of host CPU the vCPUs had; absent (NAN) when the sidecar
+   * does not say (a Rust or older sidecar, a reading that failed). */
+  double vcpu_s = sc->has_vcpu_host && sc->vcpu_host_run_ns > 0 ? sc->vcpu_host_run_ns / 1e9 : NAN;
+  m[KTSTR_METRIC_TOTAL_ITERATIONS_PER_VCPU_S] = m[KTSTR_METRIC_TOTAL_ITERATIONS] / vcpu_s;
+  m[KTSTR_METRIC_WORST_ITERATIONS_PER_WORKER_PER_VCPU_S]
+      = m[KTSTR_METRIC_WORST_ITERATIONS_PER_WORKER] / vcpu_s;
 
   if (st->ext_metrics != NULL && g_hash_table_size (st->ext_metrics) > 0)
     {
