@@ -109,6 +109,26 @@ typedef struct
 
 void ktstr_vm_result_clear (KtstrVmResult *result);
 
+/* The host scheduler's account of the threads that run a guest's vCPUs,
+ * summed over them: the CPU time they have had so far and the time they
+ * waited, runnable, for a host CPU (Linux schedstat, nanoseconds).  Under
+ * TCG the guest's clocks follow host time whether its vCPU threads run or
+ * wait, so a guest cannot see how much CPU it was given; only the host can. */
+typedef struct
+{
+  guint64 run_ns;
+  guint64 wait_ns;
+  guint n_threads; /* vCPU threads found (0: nothing could be read) */
+} KtstrVcpuTime;
+
+/* Fields 1 and 2 of a /proc/.../schedstat line ("RUN WAIT SLICES"). */
+gboolean ktstr_vcpu_time_parse_schedstat (const char *text, guint64 *run_ns, guint64 *wait_ns);
+
+/* Adds the schedstat of thread TID of process PID to *t (n_threads + 1);
+ * FALSE, *t unchanged, when it cannot be read (the thread is gone, or the
+ * kernel has no CONFIG_SCHED_INFO). */
+gboolean ktstr_vcpu_time_add_thread (KtstrVcpuTime *t, int pid, int tid);
+
 typedef struct _KtstrVm KtstrVm; /* backend-private */
 
 /* Guest RAM as this process maps it, and the host threads running the
@@ -161,6 +181,10 @@ typedef struct
    * host -> guest commands of common/proto.h).  Safe from any thread
    * between launch and cleanup; dropped when the channel is closed. */
   void (*send_to_guest) (KtstrVm *vm, const char *line);
+  /* The running VM's vCPU threads as the host scheduler saw them so far
+   * (KtstrVcpuTime); FALSE when the VM is not running or none could be
+   * read.  Called from the on_line callback, between launch and collect. */
+  gboolean (*vcpu_time) (KtstrVm *vm, KtstrVcpuTime *out);
 } KtstrBackend;
 
 /* Looks a backend up by name ("qemu", "kvm"); "auto" picks the best one

@@ -13,8 +13,9 @@
  * on throughput, 40 % on the p99 wake latency, ...); on 6.15 one
  * configuration in ten loses 30 % of its throughput, so a compare of the
  * two kernels has real regressions to find among the noise.  About 2 %
- * of the trials fail and 2 % are skipped.  The seed is fixed, so a pool is
- * reproducible. */
+ * of the trials fail and 2 % are skipped.  Each records the host CPU its
+ * vCPUs had (vcpu_host), so the derived metrics are computed as well.  The
+ * seed is fixed, so a pool is reproducible. */
 #include "config.h"
 
 #include <math.h>
@@ -130,6 +131,13 @@ make_sidecar (GRand *rand, guint key, guint trial, const char *kernel)
   sc->has_cleanup_duration_ms = TRUE;
   sc->cleanup_duration_ms = 100;
   sc->run_source = g_strdup ("ci");
+  /* The host CPU its 4 vCPUs had, so the derived metrics (iterations per
+   * vCPU-second) are computed and compared too. */
+  sc->has_vcpu_host = TRUE;
+  sc->vcpu_host_threads = 4;
+  sc->vcpu_host_span_ms = 3000;
+  sc->vcpu_host_run_ns = (guint64)round (noisy (rand, 6e9, 0.05));
+  sc->vcpu_host_wait_ns = (guint64)round (noisy (rand, 1e9, 0.3));
   sc->timestamp = g_strdup_printf ("2026-01-%02uT08:00:00Z", 1 + trial % 28);
   sc->run_id = g_strdup_printf ("20260110T080000Z-%u-%u", key, trial);
   return sc;

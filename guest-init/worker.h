@@ -123,7 +123,8 @@ ktstr_worker_is_stopping (const KtstrWorker *w)
   return *w->stop != 0;
 }
 
-/* Spins n times, counting each as a work unit (ktstr's spin_burst). */
+/* Spins n work units and counts them (ktstr's spin_burst): plain
+ * arithmetic of a fixed length, without PAUSE (see worker.c). */
 void ktstr_worker_spin (KtstrWorker *w, uint64_t n);
 
 /* A gap and migration check.  The loop runs one after each outer iteration

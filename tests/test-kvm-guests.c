@@ -26,6 +26,10 @@ typedef struct
   gboolean reply_by_interface;
   KtstrVmGuestAccess access;
   gboolean has_access;
+  /* The backend's vCPU time read when "ping" arrived, as the runner reads
+   * it when a scenario line arrives. */
+  gboolean has_vcpu_time;
+  KtstrVcpuTime vcpu_time;
 } LineCtx;
 
 typedef struct
@@ -35,6 +39,8 @@ typedef struct
   GPtrArray *lines;
   char *cmdline;
   double wall_s;
+  gboolean has_vcpu_time;
+  KtstrVcpuTime vcpu_time;
 } TinyRun;
 
 static void
@@ -66,6 +72,8 @@ on_line (const char *line, gpointer user_data)
 {
   LineCtx *ctx = user_data;
   g_ptr_array_add (ctx->lines, g_strdup (line));
+  if (strstr (line, "ping") != NULL)
+    ctx->has_vcpu_time = ktstr_backend_kvm.vcpu_time (ctx->vm, &ctx->vcpu_time);
   if (ctx->reply_by_interface && strstr (line, "ping") != NULL)
     {
       ctx->has_access = ktstr_backend_kvm.guest_access (ctx->vm, &ctx->access, NULL);
@@ -125,6 +133,8 @@ run_tiny_ctx (const char *test, const char *topo_label, guint memory_mb, guint t
   out->wall_s = (g_get_monotonic_time () - start) / 1e6;
   g_assert_true (g_file_get_contents (console, &out->console, NULL, NULL));
   out->lines = ctx.lines;
+  out->has_vcpu_time = ctx.has_vcpu_time;
+  out->vcpu_time = ctx.vcpu_time;
   g_test_message ("tiny.test=%s: end %s (%s) after %.2f s; console:\n%s", test,
                   ktstr_vm_end_to_string (out->result.end),
                   out->result.end_detail ? out->result.end_detail : "", out->wall_s, out->console);
@@ -281,6 +291,10 @@ test_virtio (void)
   assert_contains (r.console, "tiny: virtio: ok\n");
   g_assert_cmpuint (r.lines->len, ==, 1);
   g_assert_cmpstr (r.lines->pdata[0], ==, "ping from the tiny guest");
+  /* While it ran, the host's account of its one vCPU thread was there. */
+  g_assert_true (r.has_vcpu_time);
+  g_assert_cmpuint (r.vcpu_time.n_threads, ==, 1);
+  g_assert_cmpuint (r.vcpu_time.run_ns, >, 0);
   g_assert_cmpint (r.result.first_line_us, >, r.result.launch_us);
   g_assert_cmpint (r.result.end, ==, KTSTR_VM_END_POWEROFF);
   tiny_run_clear (&r);

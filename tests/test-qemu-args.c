@@ -1,10 +1,13 @@
-/* The QEMU command line (topology mapping, devices, quoting) and the
- * accelerator choice with its KVM finding cache. */
+/* The QEMU command line (topology mapping, devices, quoting), the
+ * accelerator choice with its KVM finding cache, and how the host reads
+ * the CPU time of a VM's vCPU threads. */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "backends/backend.h"
 #include "backends/qemu/accel.h"
@@ -73,6 +76,7 @@ test_default_topology (void)
   g_assert_true (g_strv_contains ((const char *const *)argv, "-no-reboot"));
   g_assert_true (g_strv_contains ((const char *const *)argv, "-nodefaults"));
   g_assert_true (has_pair (argv, "-display", "none"));
+  g_assert_true (has_pair (argv, "-name", "ktstr,debug-threads=on"));
   g_assert_true (has_pair (argv, "-machine", KTSTR_QEMU_DEFAULT_MACHINE));
   g_assert_true (has_pair (argv, "-accel", "tcg"));
   g_assert_true (has_pair (argv, "-cpu", "Skylake-Server,check=off"));
@@ -503,6 +507,77 @@ test_backend_lookup (void)
   g_assert_cmpstr (ktstr_vm_end_to_string (KTSTR_VM_END_TIMEOUT), ==, "timeout");
 }
 
+/* The names -name debug-threads=on gives QEMU's vCPU threads, and only
+ * those: a thread name is at most 15 characters, so "CPU 123/TCG" fits. */
+static void
+test_vcpu_thread_names (void)
+{
+  g_assert_true (ktstr_qemu_thread_is_vcpu ("CPU 0/TCG"));
+  g_assert_true (ktstr_qemu_thread_is_vcpu ("CPU 1/KVM"));
+  g_assert_true (ktstr_qemu_thread_is_vcpu ("CPU 123/TCG"));
+  g_assert_false (ktstr_qemu_thread_is_vcpu ("qemu-system-x86"));
+  g_assert_false (ktstr_qemu_thread_is_vcpu ("IO mon_iothread"));
+  g_assert_false (ktstr_qemu_thread_is_vcpu ("CPU 0/TCGX"));
+  g_assert_false (ktstr_qemu_thread_is_vcpu ("CPU 0/HVF "));
+  g_assert_false (ktstr_qemu_thread_is_vcpu ("CPU x/TCG"));
+  g_assert_false (ktstr_qemu_thread_is_vcpu ("CPU 0/"));
+  g_assert_false (ktstr_qemu_thread_is_vcpu ("CPU 0"));
+  g_assert_false (ktstr_qemu_thread_is_vcpu (""));
+}
+
+static void
+test_schedstat_parse (void)
+{
+  guint64 run = 7, wait = 7;
+  g_assert_true (ktstr_vcpu_time_parse_schedstat ("123 456 789\n", &run, &wait));
+  g_assert_cmpuint (run, ==, 123);
+  g_assert_cmpuint (wait, ==, 456);
+  g_assert_true (ktstr_vcpu_time_parse_schedstat ("18446744073709551615 0 1", &run, &wait));
+  g_assert_cmpuint (run, ==, G_MAXUINT64);
+  g_assert_cmpuint (wait, ==, 0);
+  run = wait = 7;
+  g_assert_false (ktstr_vcpu_time_parse_schedstat ("", &run, &wait));
+  g_assert_false (ktstr_vcpu_time_parse_schedstat ("123", &run, &wait));
+  g_assert_false (ktstr_vcpu_time_parse_schedstat ("-1 2 3", &run, &wait));
+  g_assert_false (ktstr_vcpu_time_parse_schedstat ("1 2x 3", &run, &wait));
+  g_assert_false (ktstr_vcpu_time_parse_schedstat ("18446744073709551616 0 1", &run, &wait));
+  g_assert_cmpuint (run, ==, 7);
+  g_assert_cmpuint (wait, ==, 7);
+}
+
+/* This test's own thread stands in for a vCPU thread. */
+static void
+test_vcpu_time_add_thread (void)
+{
+  int pid = (int)getpid (), tid = (int)syscall (SYS_gettid);
+  g_autofree char *path = g_strdup_printf ("/proc/%d/task/%d/schedstat", pid, tid);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("this kernel has no schedstat (CONFIG_SCHED_INFO)");
+      return;
+    }
+  KtstrVcpuTime t = { 0 };
+  /* Burn a little CPU so the run time cannot be 0. */
+  volatile guint64 x = 1;
+  for (guint i = 0; i < 1000000; i++)
+    x = x * 6364136223846793005ull + 1;
+  g_assert_true (ktstr_vcpu_time_add_thread (&t, pid, tid));
+  g_assert_cmpuint (t.n_threads, ==, 1);
+  g_assert_cmpuint (t.run_ns, >, 0);
+  KtstrVcpuTime before = t;
+  g_assert_true (ktstr_vcpu_time_add_thread (&t, pid, tid));
+  g_assert_cmpuint (t.n_threads, ==, 2);
+  g_assert_cmpuint (t.run_ns, >=, 2 * before.run_ns);
+
+  /* A thread that is not there leaves the sum as it was. */
+  before = t;
+  g_assert_false (ktstr_vcpu_time_add_thread (&t, pid, G_MAXINT));
+  g_assert_false (ktstr_vcpu_time_add_thread (&t, G_MAXINT, tid));
+  g_assert_cmpuint (t.n_threads, ==, before.n_threads);
+  g_assert_cmpuint (t.run_ns, ==, before.run_ns);
+  g_assert_cmpuint (t.wait_ns, ==, before.wait_ns);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -524,5 +599,8 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-accel/host-key", test_accel_host_key_current);
   g_test_add_func ("/qemu-accel/probe-seconds", test_accel_probe_seconds);
   g_test_add_func ("/backend/lookup", test_backend_lookup);
+  g_test_add_func ("/backend/vcpu-time/qemu-thread-names", test_vcpu_thread_names);
+  g_test_add_func ("/backend/vcpu-time/schedstat-parse", test_schedstat_parse);
+  g_test_add_func ("/backend/vcpu-time/add-thread", test_vcpu_time_add_thread);
   return g_test_run ();
 }

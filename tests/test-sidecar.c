@@ -172,6 +172,11 @@ full_sidecar (void)
   sc->verdict_report = g_strdup ("starved\n--- stats ---\nspread 90%\n");
   sc->scheduler_exit = json_from_string (
       "{\"kind\": 1025, \"reason\": \"scx_bpf_error\", \"message\": null}", NULL);
+  sc->has_vcpu_host = TRUE;
+  sc->vcpu_host_threads = 2;
+  sc->vcpu_host_span_ms = 3012;
+  sc->vcpu_host_run_ns = 4200000000ull;
+  sc->vcpu_host_wait_ns = 1800000000ull;
   return sc;
 }
 
@@ -305,6 +310,11 @@ assert_sidecar_equal (const KtstrSidecar *a, const KtstrSidecar *b)
   g_assert_cmpstr (a->verdict_summary, ==, b->verdict_summary);
   g_assert_cmpstr (a->verdict_report, ==, b->verdict_report);
   assert_json_equal (a->scheduler_exit, b->scheduler_exit);
+  g_assert_cmpint (a->has_vcpu_host, ==, b->has_vcpu_host);
+  g_assert_cmpuint (a->vcpu_host_threads, ==, b->vcpu_host_threads);
+  g_assert_cmpuint (a->vcpu_host_span_ms, ==, b->vcpu_host_span_ms);
+  g_assert_cmpuint (a->vcpu_host_run_ns, ==, b->vcpu_host_run_ns);
+  g_assert_cmpuint (a->vcpu_host_wait_ns, ==, b->vcpu_host_wait_ns);
 }
 
 static char *
@@ -446,12 +456,13 @@ test_json_schema_order_and_nulls (void)
     "sysctls",        "kargs",        "kernel_version", "kernel_commit",
     "timestamp",      "run_id",       "host",           "cleanup_duration_ms",
     "run_source",     "accel",        "verdict",        "scheduler_exit",
+    "vcpu_host",
   };
   static const char *const nulls[] = {
     "scheduler_commit",    "project_commit", "payload",       "monitor",
     "kvm_stats",           "kernel_version", "kernel_commit", "host",
     "cleanup_duration_ms", "run_source",     "accel",         "verdict",
-    "scheduler_exit",
+    "scheduler_exit",      "vcpu_host",
   };
   static const char *const empties[] = {
     "metrics", "stimulus_events", "active_flags", "verifier_stats", "sysctls", "kargs",
@@ -480,8 +491,8 @@ test_json_schema_order_and_nulls (void)
   g_assert_true (g_str_has_prefix (text, "{\n  \"test_name\": \"t\",\n  \"topology\": "));
   g_assert_nonnull (strstr (text, "\n  \"metrics\": [],\n"));
   g_assert_nonnull (strstr (text, "\n    \"worst_spread\": 0.0,\n"));
-  g_assert_true (g_str_has_suffix (
-      text, "\n  \"accel\": null,\n  \"verdict\": null,\n  \"scheduler_exit\": null\n}\n"));
+  g_assert_true (g_str_has_suffix (text, "\n  \"accel\": null,\n  \"verdict\": null,\n  "
+                                         "\"scheduler_exit\": null,\n  \"vcpu_host\": null\n}\n"));
 }
 
 static void
@@ -561,6 +572,7 @@ test_json_rust_fixture (void)
   /* The legacy "source" key is not run_source. */
   g_assert_null (sc->run_source);
   g_assert_null (sc->accel);
+  g_assert_false (sc->has_vcpu_host);
   /* The file's unknown keys (inconclusive, periodic_*, vcpus, ...) are not written back. */
   g_autofree char *text = ktstr_sidecar_to_data (sc, NULL);
   g_assert_null (strstr (text, "periodic_fired"));
@@ -597,7 +609,8 @@ test_trial (void)
   g_assert_true (ktstr_sidecar_is_sidecar_name (name));
   g_autofree char *text = ktstr_sidecar_to_data (sc, NULL);
   g_assert_true (g_str_has_suffix (text, "\n  \"accel\": null,\n  \"verdict\": null,\n  "
-                                         "\"scheduler_exit\": null,\n  \"trial\": 3\n}\n"));
+                                         "\"scheduler_exit\": null,\n  \"vcpu_host\": null,\n  "
+                                         "\"trial\": 3\n}\n"));
   g_autoptr (JsonNode) node = json_from_string (text, NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (KtstrSidecar) back = ktstr_sidecar_from_json (node, &error);
@@ -652,6 +665,15 @@ test_json_missing_required (void)
   g_assert_null (ktstr_sidecar_from_json (n, &error));
   g_assert_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_MISSING_FIELD);
   g_assert_nonnull (strstr (error->message, "metrics[0].metrics[1].unit"));
+
+  /* vcpu_host may be null or absent, but not half there. */
+  g_autoptr (JsonNode) v = ktstr_sidecar_to_json (sc);
+  g_clear_error (&error);
+  json_object_remove_member (json_object_get_object_member (json_node_get_object (v), "vcpu_host"),
+                             "wait_ns");
+  g_assert_null (ktstr_sidecar_from_json (v, &error));
+  g_assert_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_MISSING_FIELD);
+  g_assert_nonnull (strstr (error->message, "vcpu_host.wait_ns"));
 }
 
 static void
@@ -662,10 +684,16 @@ test_json_invalid_fields (void)
     const char *key;
     const char *json;
   } cases[] = {
-    { "passed", "\"yes\"" },      { "test_name", "42" },
-    { "active_flags", "[1]" },    { "cleanup_duration_ms", "-5" },
-    { "monitor", "[]" },          { "host", "{\"online_cpus\": \"x\"}" },
-    { "verdict", "\"starved\"" }, { "verdict", "{\"summary\": 3}" },
+    { "passed", "\"yes\"" },
+    { "test_name", "42" },
+    { "active_flags", "[1]" },
+    { "cleanup_duration_ms", "-5" },
+    { "monitor", "[]" },
+    { "host", "{\"online_cpus\": \"x\"}" },
+    { "verdict", "\"starved\"" },
+    { "verdict", "{\"summary\": 3}" },
+    { "vcpu_host", "[]" },
+    { "vcpu_host", "{\"threads\": 2, \"span_ms\": 1, \"run_ns\": -1, \"wait_ns\": 0}" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {

@@ -53,6 +53,11 @@ test_registry_matches_reference (void)
     { "run_delay_ms_per_s", KTSTR_POLARITY_LOWER_BETTER, 10.0, 0.25, "ms/s", KTSTR_SCALE_LOG,
       TRUE },
     { "bpf_ns_per_call", KTSTR_POLARITY_LOWER_BETTER, 200.0, 0.25, "ns", KTSTR_SCALE_LOG, TRUE },
+    /* Ours, derived from vcpu_host, after the Rust registry. */
+    { "total_iterations_per_vcpu_s", KTSTR_POLARITY_HIGHER_BETTER, 50.0, 0.10, "/s",
+      KTSTR_SCALE_LOG, TRUE },
+    { "worst_iterations_per_worker_per_vcpu_s", KTSTR_POLARITY_HIGHER_BETTER, 5.0, 0.10, "/s",
+      KTSTR_SCALE_LOG, TRUE },
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (expected) == KTSTR_METRIC_COUNT);
@@ -73,6 +78,8 @@ test_registry_matches_reference (void)
       else
         g_assert_true (isnan (m->typical_cv));
       g_assert_true (ktstr_metrics_lookup (expected[i].name) == m);
+      /* The Rust registry's 19 first, then ours. */
+      g_assert_cmpint (m->is_derived, ==, i >= KTSTR_METRIC_TOTAL_ITERATIONS_PER_VCPU_S);
     }
   g_assert_null (ktstr_metrics_lookup ("worst_sprad"));
 }

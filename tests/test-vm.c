@@ -54,6 +54,13 @@ test_steady_passes (void)
       g_assert_cmpfloat (cg->iterations_per_worker, >, 0);
     }
   g_assert_cmpuint (sc->stimulus_events->len, >=, 1);
+  /* The host's account of the two vCPU threads over the 3 s scenario: a
+   * thread cannot run longer than the span it was measured over. */
+  g_assert_true (sc->has_vcpu_host);
+  g_assert_cmpuint (sc->vcpu_host_threads, ==, 2);
+  g_assert_cmpuint (sc->vcpu_host_span_ms, >=, 2000);
+  g_assert_cmpuint (sc->vcpu_host_run_ns, >, 0);
+  g_assert_cmpuint (sc->vcpu_host_run_ns, <=, 2 * (sc->vcpu_host_span_ms + 50) * 1000000ull);
 
   /* The console log sits next to the sidecar. */
   g_autofree char *stem = g_strndup (sc->path, strlen (sc->path) - strlen (".ktstr.json"));

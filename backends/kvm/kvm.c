@@ -392,6 +392,17 @@ kvm_collect (KtstrVm *vm, KtstrVmResult *result)
   result->kvm_stats = vm->stats != NULL ? g_hash_table_ref (vm->stats) : NULL;
 }
 
+/* Our own vCPU threads (machine.c). */
+static gboolean
+kvm_vcpu_time (KtstrVm *vm, KtstrVcpuTime *out)
+{
+  memset (out, 0, sizeof *out);
+  if (vm->machine == NULL)
+    return FALSE;
+  ktstr_kvm_machine_vcpu_time (vm->machine, out);
+  return out->n_threads > 0;
+}
+
 static void
 kvm_kill (KtstrVm *vm)
 {
@@ -480,4 +491,5 @@ const KtstrBackend ktstr_backend_kvm = {
   .expected_accel = kvm_expected_accel,
   .guest_access = kvm_guest_access,
   .send_to_guest = kvm_send_to_guest,
+  .vcpu_time = kvm_vcpu_time,
 };

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "backends/kernel-image.h"
 #include "backends/kvm/acpi.h"
@@ -377,6 +378,18 @@ ktstr_kvm_machine_collect_stats (KtstrKvmMachine *m)
         g_hash_table_insert (all, GUINT_TO_POINTER (i), t);
     }
   return all;
+}
+
+void
+ktstr_kvm_machine_vcpu_time (KtstrKvmMachine *m, KtstrVcpuTime *t)
+{
+  for (guint i = 0; i < m->n_created; i++)
+    {
+      KtstrVcpu *v = &m->vcpus[i];
+      gint tid = g_atomic_int_get (&v->os_tid);
+      if (tid != 0 && g_atomic_int_get (&v->is_running))
+        ktstr_vcpu_time_add_thread (t, (int)getpid (), tid);
+    }
 }
 
 void

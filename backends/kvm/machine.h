@@ -83,6 +83,10 @@ void ktstr_kvm_machine_stop (KtstrKvmMachine *m);
  * the host has no binary stats. */
 GHashTable *ktstr_kvm_machine_collect_stats (KtstrKvmMachine *m);
 
+/* Adds each running vCPU thread's host schedstat to *t (KtstrVcpuTime);
+ * a thread that has not started yet, or has returned, is left out. */
+void ktstr_kvm_machine_vcpu_time (KtstrKvmMachine *m, KtstrVcpuTime *t);
+
 /* Closes every descriptor and frees guest memory (stops first). */
 void ktstr_kvm_machine_free (KtstrKvmMachine *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrKvmMachine, ktstr_kvm_machine_free)

@@ -145,6 +145,7 @@ vcpu_thread (gpointer data)
   sigaddset (&set, KICK_SIGNAL);
   pthread_sigmask (SIG_UNBLOCK, &set, NULL);
   v->tid = pthread_self ();
+  /* For the host CPU time of this vCPU (/proc/self/task/TID/schedstat). */
   g_atomic_int_set (&v->os_tid, (gint)syscall (SYS_gettid));
   g_atomic_int_set (&v->is_running, 1);
 

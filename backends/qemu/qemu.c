@@ -356,6 +356,34 @@ qemu_collect (KtstrVm *vm, KtstrVmResult *result)
   result->kvm_stats = NULL;
 }
 
+/* The vCPU threads of the running QEMU, found by the names -name
+ * debug-threads=on gives them (ktstr_qemu_thread_is_vcpu). */
+static gboolean
+qemu_vcpu_time (KtstrVm *vm, KtstrVcpuTime *out)
+{
+  memset (out, 0, sizeof *out);
+  const char *id
+      = vm->proc != NULL && !vm->has_exited ? g_subprocess_get_identifier (vm->proc) : NULL;
+  if (id == NULL)
+    return FALSE;
+  int pid = atoi (id);
+  g_autofree char *task_dir = g_strdup_printf ("/proc/%d/task", pid);
+  g_autoptr (GDir) dir = g_dir_open (task_dir, 0, NULL);
+  if (dir == NULL)
+    return FALSE;
+  const char *tid;
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_build_filename (task_dir, tid, "comm", NULL);
+      g_autofree char *comm = NULL;
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL))
+        continue; /* the thread just ended */
+      if (ktstr_qemu_thread_is_vcpu (g_strchomp (comm)))
+        ktstr_vcpu_time_add_thread (out, pid, atoi (tid));
+    }
+  return out->n_threads > 0;
+}
+
 static void
 qemu_kill (KtstrVm *vm)
 {
@@ -470,4 +498,5 @@ const KtstrBackend ktstr_backend_qemu = {
   .cleanup = qemu_cleanup,
   .guest_access = qemu_guest_access,
   .send_to_guest = qemu_send_to_guest,
+  .vcpu_time = qemu_vcpu_time,
 };

@@ -161,6 +161,19 @@ print_timings (KtstrTestReport *t, const KtstrVariant *v, const KtstrTestResult 
              " agent_cpu_ms_per_s=%.3f\n",
              r->name, r->agent_cpu_ns / 1e6, r->agent_span_ms,
              (r->agent_cpu_ns / 1e6) / (r->agent_span_ms / 1000.0));
+  /* How much host CPU the guest really had while the scenario ran: under
+   * TCG a vCPU thread waiting for a host CPU looks to the guest like a
+   * slow CPU, and iteration counts shrink with it. */
+  if (r->has_vcpu_host && r->vcpu_host_threads > 0 && r->vcpu_host_span_ms > 0)
+    {
+      double run_ms = r->vcpu_host_run_ns / 1e6, wait_ms = r->vcpu_host_wait_ns / 1e6;
+      fprintf (human,
+               "timing %s: vcpu_threads=%u vcpu_span_ms=%" G_GUINT64_FORMAT
+               " vcpu_run_ms=%.0f vcpu_wait_ms=%.0f vcpu_run_pct=%.1f vcpu_wait_pct=%.1f\n",
+               r->name, r->vcpu_host_threads, r->vcpu_host_span_ms, run_ms, wait_ms,
+               100.0 * run_ms / ((double)r->vcpu_host_threads * r->vcpu_host_span_ms),
+               run_ms + wait_ms > 0 ? 100.0 * wait_ms / (run_ms + wait_ms) : 0.0);
+    }
   if (v->runner != NULL && ktstr_runner_has_scheduler (v->runner))
     {
       guint64 size;

@@ -216,6 +216,18 @@ ktstr_sidecar_to_json (const KtstrSidecar *sc)
     json_builder_add_null_value (b);
   ktstr_json_member_node (b, "scheduler_exit",
                           sc->scheduler_exit != NULL ? json_node_copy (sc->scheduler_exit) : NULL);
+  json_builder_set_member_name (b, "vcpu_host");
+  if (sc->has_vcpu_host)
+    {
+      json_builder_begin_object (b);
+      ktstr_json_member_u64 (b, "threads", sc->vcpu_host_threads);
+      ktstr_json_member_u64 (b, "span_ms", sc->vcpu_host_span_ms);
+      ktstr_json_member_u64 (b, "run_ns", sc->vcpu_host_run_ns);
+      ktstr_json_member_u64 (b, "wait_ns", sc->vcpu_host_wait_ns);
+      json_builder_end_object (b);
+    }
+  else
+    json_builder_add_null_value (b);
   if (sc->trial > 0)
     ktstr_json_member_u64 (b, "trial", sc->trial);
   json_builder_end_object (b);
@@ -523,6 +535,26 @@ parse_verifier_stats (JsonObject *root, GPtrArray *out, GError **error)
   return TRUE;
 }
 
+/* "vcpu_host": absent or null (not measured) or the four counters. */
+static gboolean
+parse_vcpu_host (JsonObject *o, KtstrSidecar *sc, GError **error)
+{
+  JsonNode *n = ktstr_json_optional_member (o, "vcpu_host");
+  if (n == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    return invalid (error, "", "vcpu_host", "an object or null", n);
+  JsonObject *v = json_node_get_object (n);
+  const char *p = "vcpu_host.";
+  if (!req_uint (v, p, "threads", &sc->vcpu_host_threads, error)
+      || !req_u64 (v, p, "span_ms", &sc->vcpu_host_span_ms, error)
+      || !req_u64 (v, p, "run_ns", &sc->vcpu_host_run_ns, error)
+      || !req_u64 (v, p, "wait_ns", &sc->vcpu_host_wait_ns, error))
+    return FALSE;
+  sc->has_vcpu_host = TRUE;
+  return TRUE;
+}
+
 static KtstrKvmStats *
 parse_kvm_stats (JsonNode *n, GError **error)
 {
@@ -620,7 +652,7 @@ ktstr_sidecar_from_json (JsonNode *node, GError **error)
     return NULL;
   /* The pre-rename key "source" is deliberately not read here. */
   if (!opt_string (o, "", "run_source", &sc->run_source, error)
-      || !opt_string (o, "", "accel", &sc->accel, error))
+      || !opt_string (o, "", "accel", &sc->accel, error) || !parse_vcpu_host (o, sc, error))
     return NULL;
   if (ktstr_json_optional_member (o, "trial") != NULL)
     {

@@ -154,6 +154,17 @@ typedef struct
    * error (sched_ext exit kind >= 1024), {"kind": N, "reason": "...",
    * "message": "..." or null}; NULL (null) otherwise. */
   JsonNode *scheduler_exit;
+  /* Ours, after accel ("vcpu_host"): the host CPU the VM's vCPU threads had from
+   * ScenarioStart to ScenarioEnd, as the host's scheduler counted it.
+   * Under TCG the guest's clocks run on host time whether or not its
+   * vCPUs get a host CPU, so iteration counts follow this as much as the
+   * scheduler under test.  has_vcpu_host FALSE: not measured (a Rust or
+   * older sidecar, a run that never reached ScenarioEnd). */
+  gboolean has_vcpu_host;
+  guint vcpu_host_threads;   /* vCPU threads read */
+  guint64 vcpu_host_span_ms; /* host wall time between the two readings */
+  guint64 vcpu_host_run_ns;  /* CPU time they had, summed over them */
+  guint64 vcpu_host_wait_ns; /* time they waited, runnable, for a host CPU */
   /* Ours, last: which trial of a repeated run this is, 1-based; 0 when the
    * run was not repeated (the key is then left out, and files without it,
    * the Rust tool's included, read as 0). */

@@ -260,13 +260,17 @@ ktstr_runner_has_scheduler (const KtstrRunner *r)
   return r->options.scheduler != NULL;
 }
 
-/* One boot: what the control lines feed. */
+/* One boot: what the control lines feed, and the VM whose vCPU threads
+ * are read when the scenario starts and ends. */
 typedef struct
 {
   KtstrSession *session;
   KtstrMonitor *monitor; /* NULL: --monitor=off */
   const KtstrBackend *backend;
-  KtstrVm *vm;
+  KtstrVm *vm; /* NULL until prepared */
+  gboolean has_vcpu_start;
+  KtstrVcpuTime vcpu_start;
+  gint64 vcpu_start_us;
 } Attempt;
 
 static void
@@ -302,6 +306,37 @@ begin_monitor (Attempt *a)
   ktstr_vm_guest_access_clear (&access);
 }
 
+static gboolean
+read_vcpu_time (Attempt *t, KtstrVcpuTime *out)
+{
+  return t->vm != NULL && t->backend->vcpu_time != NULL && t->backend->vcpu_time (t->vm, out);
+}
+
+/* At ScenarioStart and ScenarioEnd, as the lines arrive: the host time
+ * between them is the scenario's, give or take the control channel's
+ * latency, a few milliseconds of a run of seconds. */
+static void
+note_vcpu_time (Attempt *t, const char *label)
+{
+  KtstrVcpuTime now;
+  if (g_str_equal (label, "ScenarioStart"))
+    {
+      t->has_vcpu_start = read_vcpu_time (t, &t->vcpu_start);
+      t->vcpu_start_us = g_get_monotonic_time ();
+    }
+  else if (g_str_equal (label, "ScenarioEnd") && t->has_vcpu_start && read_vcpu_time (t, &now)
+           && now.n_threads == t->vcpu_start.n_threads && now.run_ns >= t->vcpu_start.run_ns
+           && now.wait_ns >= t->vcpu_start.wait_ns)
+    {
+      KtstrSession *s = t->session;
+      s->has_vcpu_host = TRUE;
+      s->vcpu_host_threads = now.n_threads;
+      s->vcpu_host_span_ms = (guint64)(g_get_monotonic_time () - t->vcpu_start_us) / 1000;
+      s->vcpu_host_run_ns = now.run_ns - t->vcpu_start.run_ns;
+      s->vcpu_host_wait_ns = now.wait_ns - t->vcpu_start.wait_ns;
+    }
+}
+
 static void
 on_line (const char *line, gpointer user_data)
 {
@@ -310,6 +345,11 @@ on_line (const char *line, gpointer user_data)
   gboolean had_hello = s->has_hello, was_done = s->is_done;
   guint had_stimuli = s->stimuli->len;
   ktstr_session_feed (s, line);
+  if (s->stimuli->len > had_stimuli)
+    {
+      const KtstrStimulusEvent *ev = g_ptr_array_index (s->stimuli, had_stimuli);
+      note_vcpu_time (a, ev->label);
+    }
   if (a->monitor == NULL)
     return;
   /* The monitor runs from the agent's hello to its done. */
@@ -335,12 +375,13 @@ build_cmdline (const KtstrRunOptions *o)
   GString *s = g_string_new ("console=ttyS0 panic=-1 rdinit=/init " KTSTR_CMDLINE_MARK
                              " mitigations=off random.trust_cpu=on tsc=reliable no_timer_check"
                              " nokaslr sysctl.kernel.sched_schedstats=1");
+  /* Info level: the whole boot log lands in the per-test console file for
+   * failure reports and for checking the guest's clock (its TSC
+   * calibration and clocksource lines are KERN_INFO).  loglevel=N prints
+   * the levels below N, so info needs 7; 6 stopped at KERN_NOTICE. */
+  g_string_append (s, " loglevel=7");
   if (o->verbose || g_getenv ("KTSTR_VERBOSE") != NULL)
-    g_string_append (s, " loglevel=7 earlyprintk=serial,ttyS0");
-  else
-    /* Info level: the whole boot log lands in the per-test console file
-     * for failure reports, at a cost lost in the noise of a TCG boot. */
-    g_string_append (s, " loglevel=6");
+    g_string_append (s, " earlyprintk=serial,ttyS0");
   /* Last: for most parameters the kernel honours the last occurrence, so
    * user arguments win over ours. */
   for (char **k = o->sysctls; k && *k; k++)
@@ -463,6 +504,11 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology, gu
     }
   if (verdict->scheduler_exit != NULL)
     sc->scheduler_exit = json_node_copy (verdict->scheduler_exit);
+  sc->has_vcpu_host = session->has_vcpu_host;
+  sc->vcpu_host_threads = session->vcpu_host_threads;
+  sc->vcpu_host_span_ms = session->vcpu_host_span_ms;
+  sc->vcpu_host_run_ns = session->vcpu_host_run_ns;
+  sc->vcpu_host_wait_ns = session->vcpu_host_wait_ns;
   ktstr_sidecar_stamp (sc);
   return g_steal_pointer (&sc);
 }
@@ -687,6 +733,7 @@ boot_once (KtstrRunner *r, const KtstrRunVariant *variant, const KtstrVmConfig *
   if (session->monitor != NULL)
     ktstr_monitor_stop (session->monitor);
   o->backend->collect (handle, vm);
+  attempt.vm = NULL;
   o->backend->cleanup (handle);
 }
 
@@ -894,6 +941,11 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   result->sched_ready_ms = session->sched->is_ready ? (gint64)session->sched->ready_ms : -1;
   result->agent_cpu_ns = session->has_agent_cpu ? (gint64)session->agent_cpu_ns : -1;
   result->agent_span_ms = session->agent_span_ms;
+  result->has_vcpu_host = session->has_vcpu_host;
+  result->vcpu_host_threads = session->vcpu_host_threads;
+  result->vcpu_host_span_ms = session->vcpu_host_span_ms;
+  result->vcpu_host_run_ns = session->vcpu_host_run_ns;
+  result->vcpu_host_wait_ns = session->vcpu_host_wait_ns;
   ktstr_vm_result_clear (&vm);
   remove_workdir (r, workdir);
 

@@ -84,6 +84,13 @@ typedef struct
   /* A FAIL the harness caused (its verdict says what failed), not the
    * test: the sidecar could not be written, the image not built. */
   gboolean is_harness_error;
+  /* The host CPU of the VM's vCPU threads over the scenario, as in the
+   * sidecar's vcpu_host (has_vcpu_host FALSE: not measured). */
+  gboolean has_vcpu_host;
+  guint vcpu_host_threads;
+  guint64 vcpu_host_span_ms;
+  guint64 vcpu_host_run_ns;
+  guint64 vcpu_host_wait_ns;
 } KtstrTestResult;
 
 void ktstr_test_result_free (KtstrTestResult *result);

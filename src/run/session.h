@@ -48,6 +48,15 @@ typedef struct
   /* The run's monitor (borrowed, may be NULL): "mon" and "progstat"
    * messages go there (monitor/monitor.h). */
   struct _KtstrMonitor *monitor;
+  /* The host's account of the VM's vCPU threads from ScenarioStart to
+   * ScenarioEnd: the runner reads the backend's KtstrVcpuTime as each of
+   * those lines arrives and stores the difference here (the sidecar's
+   * vcpu_host).  has_vcpu_host FALSE when either reading failed. */
+  gboolean has_vcpu_host;
+  guint vcpu_host_threads;
+  guint64 vcpu_host_span_ms;
+  guint64 vcpu_host_run_ns;
+  guint64 vcpu_host_wait_ns;
 } KtstrSession;
 
 /* How many bad lines, log lines and errors a session keeps (each); the

@@ -9,7 +9,8 @@
 
 #include "stats/compare.h"
 
-/* METRIC's registry reading of each of ROW's samples. */
+/* METRIC's registry reading of each of ROW's samples; a derived metric's
+ * absent readings are left out (the others read an absent value as 0). */
 static void
 read_samples (const KtstrStatsRow *row, const KtstrMetricDef *metric, GArray *out)
 {
@@ -19,8 +20,9 @@ read_samples (const KtstrStatsRow *row, const KtstrMetricDef *metric, GArray *ou
   for (guint i = 0; i < n; i++)
     {
       double v;
-      ktstr_stats_row_read_metric (ktstr_stats_row_sample (row, i), metric, &v);
-      g_array_append_val (out, v);
+      if (ktstr_stats_row_read_metric (ktstr_stats_row_sample (row, i), metric, &v)
+          || !metric->is_derived)
+        g_array_append_val (out, v);
     }
 }
 

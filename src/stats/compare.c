@@ -107,8 +107,9 @@ typedef struct
   DirtyTrack project;
   DirtyTrack kernel;
   double sums[KTSTR_METRIC_COUNT];
-  GHashTable *ext_sums; /* borrowed name -> ExtSum* */
-  GPtrArray *members;   /* the passing contributors, borrowed */
+  guint counts[KTSTR_METRIC_COUNT]; /* rows that had the metric (not NAN) */
+  GHashTable *ext_sums;             /* borrowed name -> ExtSum* */
+  GPtrArray *members;               /* the passing contributors, borrowed */
 } Accumulator;
 
 static void
@@ -154,7 +155,11 @@ accumulate (Accumulator *acc, const KtstrStatsRow *row)
     acc->members = g_ptr_array_new ();
   g_ptr_array_add (acc->members, (gpointer)row);
   for (guint m = 0; m < KTSTR_METRIC_COUNT; m++)
-    acc->sums[m] += row->metrics[m];
+    if (!isnan (row->metrics[m]))
+      {
+        acc->sums[m] += row->metrics[m];
+        acc->counts[m]++;
+      }
   if (row->ext_metrics == NULL)
     return;
   GHashTableIter iter;
@@ -181,7 +186,6 @@ finish_group (Accumulator *acc)
   const KtstrStatsRow *first = acc->first;
   KtstrStatsGroup *group = g_new0 (KtstrStatsGroup, 1);
   KtstrStatsRow *row = ktstr_stats_row_new ();
-  double denom = acc->passes_observed == 0 ? 1.0 : (double)acc->passes_observed;
 
   row->scenario = g_strdup (first->scenario);
   row->topology = g_strdup (first->topology);
@@ -197,7 +201,12 @@ finish_group (Accumulator *acc)
   row->skipped = acc->any_skipped;
   for (guint m = 0; m < KTSTR_METRIC_COUNT; m++)
     {
-      double mean = acc->sums[m] / denom;
+      /* The mean over the rows that had the metric: a derived metric only
+       * some trials could give averages those, and stays absent (NAN) when
+       * no passing trial had it.  With no passing row at all, 0. */
+      double mean = acc->counts[m] > 0         ? acc->sums[m] / acc->counts[m]
+                    : acc->passes_observed > 0 ? NAN
+                                               : 0.0;
       row->metrics[m] = ktstr_metrics_get (m)->is_integer ? round (mean) : mean;
     }
   if (acc->ext_sums != NULL)
@@ -345,8 +354,11 @@ judge_pair (KtstrStatsPair *pair, const KtstrStatsPolicy *policy,
     {
       KtstrStatsMetricResult r = { 0 };
       r.metric = ktstr_metrics_get (m);
-      ktstr_stats_row_read_metric (pair->a, r.metric, &r.a);
-      ktstr_stats_row_read_metric (pair->b, r.metric, &r.b);
+      gboolean has_a = ktstr_stats_row_read_metric (pair->a, r.metric, &r.a);
+      gboolean has_b = ktstr_stats_row_read_metric (pair->b, r.metric, &r.b);
+      /* A derived metric one side cannot give is not compared at all. */
+      if (r.metric->is_derived && (!has_a || !has_b))
+        continue;
       if (fabs (r.a) < DBL_EPSILON && fabs (r.b) < DBL_EPSILON)
         continue;
       r.delta = r.b - r.a;

@@ -1,9 +1,11 @@
-/* The metric registry of ktstr-stats (doc/stats-compare.md): the 19
- * metrics `compare` gates on, in their canonical order, each with its
- * polarity, the dual-gate thresholds (absolute delta and relative delta,
- * the latter as a fraction) and the unit shown next to a delta; then the
- * monitor metrics ktstr adds where the Rust registry has none
- * (stats/monitor-stats.h says what each reads).
+/* The metric registry of ktstr-stats (doc/stats-compare.md): the metrics
+ * `compare` gates on, in their canonical order, each with its polarity,
+ * the dual-gate thresholds (absolute delta and relative delta, the latter
+ * as a fraction) and the unit shown next to a delta.  The first 19 are the
+ * Rust ktstr's registry; after them come the monitor metrics ktstr adds
+ * where the Rust registry has none (stats/monitor-stats.h says what each
+ * reads), then ktstr's own derived metrics, computed from sidecar fields a
+ * run may lack.
  *
  * The registry order is part of the output contract: `list-metrics`,
  * `compare` and policy error messages all walk it front to back. */
@@ -47,6 +49,10 @@ typedef enum
   KTSTR_METRIC_AVG_DSQ_DEPTH,
   KTSTR_METRIC_RUN_DELAY_MS_PER_S,
   KTSTR_METRIC_BPF_NS_PER_CALL,
+  /* Derived (ours): the two iteration counts per second of host CPU the
+   * VM's vCPUs had over the scenario (the sidecar's vcpu_host). */
+  KTSTR_METRIC_TOTAL_ITERATIONS_PER_VCPU_S,
+  KTSTR_METRIC_WORST_ITERATIONS_PER_WORKER_PER_VCPU_S,
   KTSTR_METRIC_COUNT
 } KtstrMetricId;
 
@@ -76,6 +82,11 @@ typedef struct
    * when a side has one trial and cannot show its own noise.  NAN when it
    * could not be measured. */
   double typical_cv;
+  /* Derived from sidecar fields a run may lack (vcpu_host): a row without
+   * them has no value at all, not 0, and compare judges the metric only
+   * where both sides have it (the Rust metrics read a missing value as 0,
+   * as the Rust ktstr does). */
+  gboolean is_derived;
 } KtstrMetricDef;
 
 /* Below this many iterations the p99/median tail ratio is noise: the

@@ -54,7 +54,8 @@ median (GArray *values)
 }
 
 /* Fills ROW from the trials of GROUP for its metric; FALSE when the metric
- * is 0 in every trial (nothing to gate on, as in compare). */
+ * is 0 in every trial (nothing to gate on, as in compare) or, derived,
+ * present in fewer than two. */
 static gboolean
 measure (KtstrNoiseRow *row, const KtstrStatsRow *group, GArray *scratch)
 {
@@ -65,12 +66,15 @@ measure (KtstrNoiseRow *row, const KtstrStatsRow *group, GArray *scratch)
   for (guint i = 0; i < n; i++)
     {
       double v;
-      ktstr_stats_row_read_metric (ktstr_stats_row_sample (group, i), row->metric, &v);
+      /* A derived metric is measured over the trials that have it. */
+      if (!ktstr_stats_row_read_metric (ktstr_stats_row_sample (group, i), row->metric, &v)
+          && row->metric->is_derived)
+        continue;
       all_zero &= fabs (v) < DBL_EPSILON;
       all_positive &= v > 0.0;
       g_array_append_val (scratch, v);
     }
-  if (all_zero)
+  if (all_zero || scratch->len < 2)
     return FALSE;
   ktstr_sample_summarize ((const double *)scratch->data, scratch->len, &row->sample);
   row->log_scale = row->metric->scale == KTSTR_SCALE_LOG && all_positive;

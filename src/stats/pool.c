@@ -102,6 +102,12 @@ ktstr_stats_row_from_sidecar (const KtstrSidecar *sc)
   m[KTSTR_METRIC_AVG_DSQ_DEPTH] = ktstr_stats_monitor_avg_dsq_depth (mon);
   m[KTSTR_METRIC_RUN_DELAY_MS_PER_S] = ktstr_stats_monitor_run_delay_ms_per_s (mon);
   m[KTSTR_METRIC_BPF_NS_PER_CALL] = ktstr_stats_monitor_bpf_ns_per_call (mon);
+  /* Per second of host CPU the vCPUs had; absent (NAN) when the sidecar
+   * does not say (a Rust or older sidecar, a reading that failed). */
+  double vcpu_s = sc->has_vcpu_host && sc->vcpu_host_run_ns > 0 ? sc->vcpu_host_run_ns / 1e9 : NAN;
+  m[KTSTR_METRIC_TOTAL_ITERATIONS_PER_VCPU_S] = m[KTSTR_METRIC_TOTAL_ITERATIONS] / vcpu_s;
+  m[KTSTR_METRIC_WORST_ITERATIONS_PER_WORKER_PER_VCPU_S]
+      = m[KTSTR_METRIC_WORST_ITERATIONS_PER_WORKER] / vcpu_s;
 
   if (st->ext_metrics != NULL && g_hash_table_size (st->ext_metrics) > 0)
     {

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "stats/row.h"
@@ -76,6 +77,8 @@ ktstr_stats_row_read_metric (const KtstrStatsRow *row, const KtstrMetricDef *met
 
   if (metric->id == KTSTR_METRIC_WORST_WAKE_LATENCY_TAIL_RATIO
       && row->metrics[KTSTR_METRIC_TOTAL_ITERATIONS] < KTSTR_WAKE_LATENCY_TAIL_RATIO_MIN_ITERATIONS)
+    present = FALSE;
+  if (present && isnan (row->metrics[metric->id]))
     present = FALSE;
   if (present)
     {

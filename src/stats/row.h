@@ -1,7 +1,8 @@
 /* One comparable row per sidecar: the identity ktstr-stats filters, pairs
  * and groups on (scenario, the eight slicing dimensions), the verdict, and
- * the 19 registry metrics as doubles (doc/stats-compare.md says where each
- * comes from).  Averaged rows (compare's default) have the same shape. */
+ * the registry metrics as doubles (doc/stats-compare.md says where each
+ * comes from; a derived metric the sidecar cannot give is NAN, absent).
+ * Averaged rows (compare's default) have the same shape. */
 #ifndef KTSTR_STATS_ROW_H
 #define KTSTR_STATS_ROW_H
 
@@ -59,9 +60,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrStatsRow, ktstr_stats_row_free)
 const char *ktstr_stats_row_dim_value (const KtstrStatsRow *row, KtstrStatsDim dim);
 
 /* The registry reading of METRIC: the stored value, except that the tail
- * ratio is absent below KTSTR_WAKE_LATENCY_TAIL_RATIO_MIN_ITERATIONS; an
- * absent value falls back to ext_metrics[name].  FALSE = absent (compare
- * then uses 0). */
+ * ratio is absent below KTSTR_WAKE_LATENCY_TAIL_RATIO_MIN_ITERATIONS and
+ * a derived metric is absent where it is NAN; an absent value falls back
+ * to ext_metrics[name].  FALSE = absent, *value 0 (compare then uses 0
+ * for a Rust metric and skips a derived one). */
 gboolean ktstr_stats_row_read_metric (const KtstrStatsRow *row, const KtstrMetricDef *metric,
                                       double *value);
 
