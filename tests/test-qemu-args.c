@@ -507,24 +507,6 @@ test_backend_lookup (void)
   g_assert_cmpstr (ktstr_vm_end_to_string (KTSTR_VM_END_TIMEOUT), ==, "timeout");
 }
 
-/* The names -name debug-threads=on gives QEMU's vCPU threads, and only
- * those: a thread name is at most 15 characters, so "CPU 123/TCG" fits. */
-static void
-test_vcpu_thread_names (void)
-{
-  g_assert_true (ktstr_qemu_thread_is_vcpu ("CPU 0/TCG"));
-  g_assert_true (ktstr_qemu_thread_is_vcpu ("CPU 1/KVM"));
-  g_assert_true (ktstr_qemu_thread_is_vcpu ("CPU 123/TCG"));
-  g_assert_false (ktstr_qemu_thread_is_vcpu ("qemu-system-x86"));
-  g_assert_false (ktstr_qemu_thread_is_vcpu ("IO mon_iothread"));
-  g_assert_false (ktstr_qemu_thread_is_vcpu ("CPU 0/TCGX"));
-  g_assert_false (ktstr_qemu_thread_is_vcpu ("CPU 0/HVF "));
-  g_assert_false (ktstr_qemu_thread_is_vcpu ("CPU x/TCG"));
-  g_assert_false (ktstr_qemu_thread_is_vcpu ("CPU 0/"));
-  g_assert_false (ktstr_qemu_thread_is_vcpu ("CPU 0"));
-  g_assert_false (ktstr_qemu_thread_is_vcpu (""));
-}
-
 static void
 test_schedstat_parse (void)
 {
@@ -599,7 +581,6 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-accel/host-key", test_accel_host_key_current);
   g_test_add_func ("/qemu-accel/probe-seconds", test_accel_probe_seconds);
   g_test_add_func ("/backend/lookup", test_backend_lookup);
-  g_test_add_func ("/backend/vcpu-time/qemu-thread-names", test_vcpu_thread_names);
   g_test_add_func ("/backend/vcpu-time/schedstat-parse", test_schedstat_parse);
   g_test_add_func ("/backend/vcpu-time/add-thread", test_vcpu_time_add_thread);
   return g_test_run ();

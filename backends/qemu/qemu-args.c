@@ -206,8 +206,8 @@ ktstr_qemu_args_build (const KtstrQemuArgs *args, GError **error)
   add (argv, "-no-reboot");
   add (argv, "-display");
   add (argv, "none");
-  /* Named threads ("CPU 0/TCG"): the backend finds the vCPU threads by
-   * name to read how much host CPU the guest had (qemu.c). */
+  /* Named threads ("CPU 0/TCG"), so that top and perf on the host tell
+   * the vCPUs from QEMU's other threads. */
   add (argv, "-name");
   add (argv, "ktstr,debug-threads=on");
   add (argv, "-machine");
@@ -265,18 +265,6 @@ ktstr_qemu_args_build (const KtstrQemuArgs *args, GError **error)
 
   g_ptr_array_add (argv, NULL);
   return (GStrv)g_ptr_array_free (g_steal_pointer (&argv), FALSE);
-}
-
-gboolean
-ktstr_qemu_thread_is_vcpu (const char *comm)
-{
-  unsigned index;
-  char accel[8];
-  int end = 0;
-  /* %n only counts when everything before it matched. */
-  if (sscanf (comm, "CPU %u/%7[A-Z]%n", &index, accel, &end) != 2 || end == 0 || comm[end] != '\0')
-    return FALSE;
-  return g_str_equal (accel, "TCG") || g_str_equal (accel, "KVM");
 }
 
 static gboolean

@@ -79,12 +79,6 @@ GArray *ktstr_qemu_ram_layout (guint memory_mb, guint n_nodes);
  * naming the bad input. */
 GStrv ktstr_qemu_args_build (const KtstrQemuArgs *args, GError **error);
 
-/* TRUE when COMM (a thread's /proc/.../comm, newline stripped) is one of
- * QEMU's vCPU threads: "CPU N/TCG" or "CPU N/KVM", the names the command
- * line's -name debug-threads=on gives them.  The main loop, RCU and I/O
- * worker threads are not vCPUs. */
-gboolean ktstr_qemu_thread_is_vcpu (const char *comm);
-
 /* ARGV as one line a shell runs as the same command: words that need it
  * are quoted with g_shell_quote. */
 char *ktstr_qemu_args_to_shell (const char *const *argv);

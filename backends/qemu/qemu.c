@@ -356,30 +356,22 @@ qemu_collect (KtstrVm *vm, KtstrVmResult *result)
   result->kvm_stats = NULL;
 }
 
-/* The vCPU threads of the running QEMU, found by the names -name
- * debug-threads=on gives them (ktstr_qemu_thread_is_vcpu). */
+/* The vCPU threads of the running QEMU: the thread ids query-cpus-fast
+ * gave when it started (the same ones guest_access reports). */
 static gboolean
 qemu_vcpu_time (KtstrVm *vm, KtstrVcpuTime *out)
 {
   memset (out, 0, sizeof *out);
   const char *id
       = vm->proc != NULL && !vm->has_exited ? g_subprocess_get_identifier (vm->proc) : NULL;
-  if (id == NULL)
+  if (id == NULL || vm->vcpu_tids == NULL)
     return FALSE;
   int pid = atoi (id);
-  g_autofree char *task_dir = g_strdup_printf ("/proc/%d/task", pid);
-  g_autoptr (GDir) dir = g_dir_open (task_dir, 0, NULL);
-  if (dir == NULL)
-    return FALSE;
-  const char *tid;
-  while ((tid = g_dir_read_name (dir)) != NULL)
+  for (guint i = 0; i < vm->vcpu_tids->len; i++)
     {
-      g_autofree char *comm_path = g_build_filename (task_dir, tid, "comm", NULL);
-      g_autofree char *comm = NULL;
-      if (!g_file_get_contents (comm_path, &comm, NULL, NULL))
-        continue; /* the thread just ended */
-      if (ktstr_qemu_thread_is_vcpu (g_strchomp (comm)))
-        ktstr_vcpu_time_add_thread (out, pid, atoi (tid));
+      int tid = g_array_index (vm->vcpu_tids, int, i);
+      if (tid > 0)
+        ktstr_vcpu_time_add_thread (out, pid, tid);
     }
   return out->n_threads > 0;
 }
