@@ -540,7 +540,7 @@ store_entry (Fixture *f, const char *key, const char *version, const char *kc, g
   e->key = g_strdup (key);
   e->version = g_strdup (version);
   e->source_type = g_strdup ("local");
-  e->git_commit = g_strndup (key + strlen ("local-"), 7);
+  e->git_commit = g_str_has_prefix (key, "local-") ? g_strndup (key + strlen ("local-"), 7) : NULL;
   e->kconfig_hash = g_strdup (kc);
   e->built_at = built_at;
   g_autoptr (GError) error = NULL;

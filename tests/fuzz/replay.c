@@ -43,8 +43,8 @@ add_dir (const char *dir, const char *kind)
     {
       g_autofree char *test = g_strdup_printf ("/fuzz-replay/%s/%s/%s", KTSTR_FUZZ_NAME, kind,
                                                (const char *)names->pdata[i]);
-      /* Test paths leak on purpose: GLib keeps the data until the end. */
-      g_test_add_data_func (test, g_build_filename (dir, names->pdata[i], NULL), replay_one);
+      g_test_add_data_func_full (test, g_build_filename (dir, names->pdata[i], NULL), replay_one,
+                                 g_free);
     }
 }
 
