@@ -58,6 +58,25 @@ add_double (JsonBuilder *b, const char *key, double v)
   json_builder_add_double_value (b, v);
 }
 
+/* The first and the last sample for which HAS holds: the two ends a
+ * counter's delta is taken between.  FALSE when no sample has it. */
+static gboolean
+first_and_last (const GArray *samples, gboolean (*has) (const KtstrMonitorSample *),
+                const KtstrMonitorSample **first, const KtstrMonitorSample **last)
+{
+  *first = *last = NULL;
+  for (guint i = 0; i < samples->len; i++)
+    {
+      const KtstrMonitorSample *s = &g_array_index (samples, KtstrMonitorSample, i);
+      if (!has (s))
+        continue;
+      if (*first == NULL)
+        *first = s;
+      *last = s;
+    }
+  return *first != NULL;
+}
+
 static gboolean
 has_events (const KtstrMonitorSample *s)
 {
@@ -90,17 +109,8 @@ event_delta (const KtstrMonitorSample *first, const KtstrMonitorSample *last, co
 static JsonNode *
 event_deltas (const GArray *samples)
 {
-  const KtstrMonitorSample *first = NULL, *last = NULL;
-  for (guint i = 0; i < samples->len; i++)
-    {
-      const KtstrMonitorSample *s = &g_array_index (samples, KtstrMonitorSample, i);
-      if (!has_events (s))
-        continue;
-      if (first == NULL)
-        first = s;
-      last = s;
-    }
-  if (first == NULL)
+  const KtstrMonitorSample *first, *last;
+  if (!first_and_last (samples, has_events, &first, &last))
     return NULL;
   double seconds = (last->elapsed_ms - first->elapsed_ms) / 1000.0;
   gint64 burst = 0;
@@ -168,17 +178,8 @@ schedstat_u32 (const KtstrMonitorSample *s, gsize offset)
 static JsonNode *
 schedstat_deltas (const GArray *samples)
 {
-  const KtstrMonitorSample *first = NULL, *last = NULL;
-  for (guint i = 0; i < samples->len; i++)
-    {
-      const KtstrMonitorSample *s = &g_array_index (samples, KtstrMonitorSample, i);
-      if (!has_schedstat (s))
-        continue;
-      if (first == NULL)
-        first = s;
-      last = s;
-    }
-  if (first == NULL)
+  const KtstrMonitorSample *first, *last;
+  if (!first_and_last (samples, has_schedstat, &first, &last))
     return NULL;
   double seconds = (last->elapsed_ms - first->elapsed_ms) / 1000.0;
   guint64 delay_a, delay_z, pcount_a, pcount_z;
