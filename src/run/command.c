@@ -368,8 +368,9 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
    * agent starts it from there, as for a test. */
   const char *sched_lines = ktstr_runner_get_sched_lines (runner);
   g_autofree char *plan = g_strconcat (KTSTR_PLAN_MAGIC "\n", sched_lines ? sched_lines : "", NULL);
+  /* Archive paths are relative: the spec's absolute guest path minus its '/'. */
   if (files != NULL)
-    ktstr_initramfs_spec_add (files, KTSTR_EXEC_SPEC_PATH + 1, spec_path);
+    ktstr_initramfs_spec_add (files, &KTSTR_EXEC_SPEC_PATH[1], spec_path);
   if (files == NULL || (spec = exec_spec (req, llp, error)) == NULL
       || !g_file_set_contents (spec_path, spec, -1, error)
       || !ktstr_initramfs_compose_files (ktstr_runner_get_base_image (runner), plan, files, initrd,

@@ -22,8 +22,8 @@ static const char *const option_help[KTSTR_DIM_COUNT] = {
   "scheduler name (repeatable, OR)",
   "topology label, e.g. 1n2l4c1t (repeatable, OR)",
   "work type, e.g. CpuSpin (repeatable, OR)",
-  "project commit: abc1234, abc1234-dirty, or a git revision or range such as HEAD~1 or "
-  "main..HEAD (repeatable, OR)",
+  ("project commit: abc1234, abc1234-dirty, or a git revision or range such as HEAD~1 or "
+   "main..HEAD (repeatable, OR)"),
   "kernel source commit, or a git revision or range of --kernel-repo (repeatable, OR)",
   "run source: local, ci or archive (repeatable, OR)",
   "active flag (repeatable, AND; comma-separated lists allowed)",
