@@ -171,4 +171,3 @@ ktstr_topo_resolve (const KtstrTopo *t, const KtstrCpusetSpec *spec, KtstrCpuSet
   ktstr_error_set (err, "cpuset '%s': unknown kind", spec->text);
   return -1;
 }
-

@@ -6,8 +6,7 @@
 #include <string.h>
 
 static int
-fail (KtstrPlanError *err, unsigned line, const char *directive, const char *field,
-      const char *msg)
+fail (KtstrPlanError *err, unsigned line, const char *directive, const char *field, const char *msg)
 {
   memset (err, 0, sizeof *err);
   err->line = line;

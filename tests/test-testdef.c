@@ -191,9 +191,9 @@ test_topology_cpus (void)
                      (const char *[]){ "[cgroup a] cpuset", "2 usable CPUs cannot make 3", NULL });
   assert_load_error ("[test]\nname=x\n[cgroup a]\ncpuset=range:0-0.1\n", CPUS,
                      (const char *[]){ "[cgroup a] cpuset", "selects no CPU", NULL });
-  assert_load_error ("[test]\nname=x\n[cgroup a]\nwork=CpuSpin\naffinity=exact:4-5\n", CPUS,
-                     (const char *[]){ "[cgroup a] affinity", "exact:4-5 names no online CPU",
-                                       NULL });
+  assert_load_error (
+      "[test]\nname=x\n[cgroup a]\nwork=CpuSpin\naffinity=exact:4-5\n", CPUS,
+      (const char *[]){ "[cgroup a] affinity", "exact:4-5 names no online CPU", NULL });
   assert_load_error ("[test]\nname=x\n[cgroup a]\n[step 0]\nhold=frac:1\n"
                      "ops=SetCpuset a exact:0;SetAffinity a exact:2\n",
                      CPUS, (const char *[]){ "[step 0] ops", "'exact:2'", NULL });
