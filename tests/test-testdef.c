@@ -281,6 +281,8 @@ test_format_errors (void)
                      (const char *[]){ "[work a/p] type", "unknown work type 'Warp'", NULL });
   assert_load_error ("[test]\nname=x\nmin_llcs=4\nmax_llcs=2\n[cgroup a]\n", INV,
                      (const char *[]){ "[test] min_llcs", "above max_llcs 2", NULL });
+  assert_load_error ("[test]\nname=x\nmin_cpus=8\nmax_cpus=2\n[cgroup a]\n", INV,
+                     (const char *[]){ "[test] min_cpus", "8 is above max_cpus 2", NULL });
   assert_load_error ("[test]\nname=x\nmin_llcs=2\n[cgroup a]\n", INV,
                      (const char *[]){ "[test] topology", "has 1 LLCs", NULL });
   assert_load_error ("[test]\nname=x\nrequires_smt=maybe\n[cgroup a]\n", INV,
