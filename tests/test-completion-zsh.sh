@@ -38,17 +38,7 @@ sock=$tmp/tmux.sock
 tmux -S "$sock" -f /dev/null new-session -d -x 200 -y 40 \
   "env -i HOME=$tmp ZDOTDIR=$tmp PATH=$tmp:/usr/bin:/bin TERM=screen CARGO_TARGET_DIR=/nonexistent zsh -f -i"
 
-# Waits (up to 10 s) until the last line of the screen is "$1" (tmux
-# drops the spaces that end a line, zsh's after a completed word too).
-screen_shows () {
-  for _ in $(seq 100); do
-    line=$(tmux -S "$sock" capture-pane -p | sed '/^$/d' | tail -n 1)
-    [ "$line" = "$1" ] && return 0
-    sleep 0.1
-  done
-  printf '# want: %s\n# screen: %s\n' "$1" "$line"
-  return 1
-}
+. "$srcdir/tests/tmux-screen.sh"
 
 # complete DESCRIPTION TYPED WANT: types TYPED on an empty line, presses
 # Tab, and expects the line to read WANT; then empties the line.
