@@ -1,7 +1,9 @@
 /* The dynamic half of a test file: [step N], [backdrop] and [payload NAME]
  * groups, and the checks the plan grammar the guest runs (common/plan.h)
  * makes of the plan the whole file renders to (testdef-render.c), so a
- * file the host accepts is a plan the guest runs. */
+ * file the host accepts is a plan the guest runs; and, at a topology, the
+ * check that its cpusets resolve there as the guest would resolve them
+ * (common/plan-fit.h). */
 #include "config.h"
 
 #include <string.h>
@@ -9,8 +11,8 @@
 #include "common/cpu-topo.h"
 #include "common/plan-fit.h"
 #include "common/plan.h"
-#include "common/topology.h"
 #include "common/proto.h"
+#include "common/topology.h"
 #include "testdef/testdef-private.h"
 #include "testdef/testdef.h"
 #include "util/keyfile.h"
