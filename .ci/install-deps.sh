@@ -22,10 +22,10 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 # The layering check (tools/check-layers.py) and the formatting check
 # (make check-format: Debian 12's clang-format is version 14).
 $SUDO apt-get install -y -qq --no-install-recommends python3 clang-format
-# The shell completion's test drives an interactive bash through tmux (as does
-# the VM tier's `ktstr shell` test);
-# bash-completion says where completions are installed.
-$SUDO apt-get install -y -qq --no-install-recommends tmux bash-completion
+# The shell completions' tests drive an interactive bash and zsh through
+# tmux (as does the VM tier's `ktstr shell` test); bash-completion says where
+# bash completions are installed.
+$SUDO apt-get install -y -qq --no-install-recommends tmux bash-completion zsh
 # The Debian package and its CI step (.ci/package-test.sh): debhelper and
 # dpkg-dev build it, lintian checks it, debootstrap makes the clean system
 # it is installed into.

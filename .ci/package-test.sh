@@ -117,6 +117,8 @@ for c in ktstr ktstr-stats; do
     { echo "package: /usr/share/bash-completion/completions/$c missing"; exit 1; }
   in_root "bash -c '. /usr/share/bash-completion/completions/$c && complete -p $c'"
 done
+[ -s "$root/usr/share/zsh/vendor-completions/_ktstr" ] ||
+  { echo "package: /usr/share/zsh/vendor-completions/_ktstr missing"; exit 1; }
 
 step "a shipped scheduler definition whose program is not installed"
 status=0

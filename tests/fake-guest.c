@@ -8,16 +8,12 @@
 
 gint fake_guest_blocking_started;
 const char *fake_guest_kernel = "6.12.0-fake";
+const char *fake_guest_accel = "tcg";
+FakeGuestLaunchFunc fake_guest_launch;
+guint fake_guest_attempts;
 /* Boots of FAKE_GUEST_NOISY and FAKE_GUEST_CALM guests so far: their
  * iterations follow them. */
 static gint noisy_boots, calm_boots;
-
-struct _KtstrVm
-{
-  KtstrVmConfig config;
-  KtstrVmEnd end;
-  gboolean is_killed;
-};
 
 static gboolean
 fake_available (GError **error)
@@ -33,41 +29,44 @@ fake_prepare (const KtstrVmConfig *config, GError **error)
   return vm;
 }
 
-static void
-say (KtstrVm *vm, const char *line)
+void
+fake_guest_say (KtstrVm *vm, const char *line)
 {
   vm->config.on_line (line, vm->config.user_data);
 }
 
-static gboolean
-fake_launch (KtstrVm *vm, GError **error)
+void
+fake_guest_hello (KtstrVm *vm)
 {
   g_autofree char *hello = g_strdup_printf (
       "{\"t\":\"hello\",\"proto\":1,\"uptime_ms\":5,\"kernel\":\"%s\"}", fake_guest_kernel);
-  say (vm, hello);
-  if (vm->config.memory_mb == FAKE_GUEST_BLOCK)
-    {
-      g_atomic_int_set (&fake_guest_blocking_started, 1);
-      return TRUE;
-    }
-  if (vm->config.memory_mb == FAKE_GUEST_PANIC)
-    {
-      g_assert_true (g_file_set_contents (vm->config.console_path,
-                                          "Kernel panic - not syncing: sysrq triggered crash\n", -1,
-                                          NULL));
-      vm->end = KTSTR_VM_END_PANIC;
-      return TRUE;
-    }
-  g_assert_true (g_file_set_contents (vm->config.console_path, "reboot: Power down\n", -1, NULL));
-  say (vm, "{\"t\":\"topo\",\"cpus\":2,\"llcs\":[[0,1]],\"numa\":[[0,1]],\"smt\":1}");
-  say (vm, "{\"t\":\"cgroup\",\"name\":\"cg_0\",\"cpuset\":\"\"}");
-  /* Noisy guests run 4, 40, 4, 40, ... iterations a worker, calm ones
-   * 400, 404, 400, ... */
-  guint iterations = 4;
-  if (vm->config.memory_mb == FAKE_GUEST_NOISY)
-    iterations = g_atomic_int_add (&noisy_boots, 1) % 2 ? 40 : 4;
-  else if (vm->config.memory_mb == FAKE_GUEST_CALM)
-    iterations = g_atomic_int_add (&calm_boots, 1) % 2 ? 404 : 400;
+  fake_guest_say (vm, hello);
+}
+
+void
+fake_guest_console (KtstrVm *vm, const char *text)
+{
+  g_assert_true (g_file_set_contents (vm->config.console_path, text, -1, NULL));
+}
+
+static void
+say_mark (KtstrVm *vm, const char *label, guint elapsed_ms, guint total_iterations)
+{
+  g_autofree char *line
+      = g_strdup_printf ("{\"t\":\"stim\",\"elapsed_ms\":%u,\"label\":\"%s\",\"op_kind\":null,"
+                         "\"detail\":null,\"total_iterations\":%u}",
+                         elapsed_ms, label, total_iterations);
+  fake_guest_say (vm, line);
+}
+
+void
+fake_guest_pass (KtstrVm *vm, guint iterations, gboolean is_marked)
+{
+  fake_guest_console (vm, "reboot: Power down\n");
+  fake_guest_say (vm, "{\"t\":\"topo\",\"cpus\":2,\"llcs\":[[0,1]],\"numa\":[[0,1]],\"smt\":1}");
+  fake_guest_say (vm, "{\"t\":\"cgroup\",\"name\":\"cg_0\",\"cpuset\":\"\"}");
+  if (is_marked)
+    say_mark (vm, "ScenarioStart", 0, 0);
   for (int i = 0; i < 2; i++)
     {
       g_autofree char *w = g_strdup_printf (
@@ -78,11 +77,46 @@ fake_launch (KtstrVm *vm, GError **error)
           "\"run_delay_ns\":1000,\"run_count\":10,\"schedstat_cpu_ns\":500000000,"
           "\"wake_sample_total\":0,\"lat_ns\":[],\"completed\":true,\"exit\":\"ok\"}",
           i, 100 + i, iterations, i, i);
-      say (vm, w);
+      fake_guest_say (vm, w);
     }
-  say (vm, "{\"t\":\"done\",\"elapsed_ms\":1000}");
+  if (is_marked)
+    say_mark (vm, "ScenarioEnd", 1000, 2 * iterations);
+  fake_guest_say (vm, "{\"t\":\"done\",\"elapsed_ms\":1000}");
   vm->end = KTSTR_VM_END_POWEROFF;
+}
+
+/* The guest the variant's memory size chooses (FAKE_GUEST_*). */
+static gboolean
+sized_launch (KtstrVm *vm, GError **error)
+{
+  fake_guest_hello (vm);
+  if (vm->config.memory_mb == FAKE_GUEST_BLOCK)
+    {
+      g_atomic_int_set (&fake_guest_blocking_started, 1);
+      return TRUE;
+    }
+  if (vm->config.memory_mb == FAKE_GUEST_PANIC)
+    {
+      fake_guest_console (vm, "Kernel panic - not syncing: sysrq triggered crash\n");
+      vm->end = KTSTR_VM_END_PANIC;
+      return TRUE;
+    }
+  /* Noisy guests run 4, 40, 4, 40, ... iterations a worker, calm ones
+   * 400, 404, 400, ... */
+  guint iterations = 4;
+  if (vm->config.memory_mb == FAKE_GUEST_NOISY)
+    iterations = g_atomic_int_add (&noisy_boots, 1) % 2 ? 40 : 4;
+  else if (vm->config.memory_mb == FAKE_GUEST_CALM)
+    iterations = g_atomic_int_add (&calm_boots, 1) % 2 ? 404 : 400;
+  fake_guest_pass (vm, iterations, FALSE);
   return TRUE;
+}
+
+static gboolean
+fake_launch (KtstrVm *vm, GError **error)
+{
+  g_atomic_int_inc (&fake_guest_attempts);
+  return fake_guest_launch != NULL ? fake_guest_launch (vm, error) : sized_launch (vm, error);
 }
 
 /* A blocking guest runs until the runner's cancel source, attached to
@@ -100,7 +134,7 @@ static void
 fake_collect (KtstrVm *vm, KtstrVmResult *result)
 {
   result->end = vm->is_killed ? KTSTR_VM_END_RESET : vm->end;
-  result->accel = g_strdup ("tcg");
+  result->accel = g_strdup (fake_guest_accel);
   result->command_line = g_strdup ("fake-vm");
   result->cleanup_ms = 1;
 }
@@ -163,6 +197,9 @@ fake_guest_fixture_set_up (FakeGuestFixture *f, gconstpointer data)
   f->variants = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_variant_free);
   g_atomic_int_set (&fake_guest_blocking_started, 0);
   fake_guest_kernel = "6.12.0-fake";
+  fake_guest_accel = "tcg";
+  fake_guest_launch = NULL;
+  fake_guest_attempts = 0;
   g_atomic_int_set (&noisy_boots, 0);
   g_atomic_int_set (&calm_boots, 0);
 }

@@ -1,7 +1,11 @@
-/* A fake VM backend for tests of the run driver (the executor, --repeat
- * auto): real runners boot "guests" whose behaviour the variant's memory
- * size chooses, and a fixture with a runner, a test definition and a
- * sidecar directory in a temporary directory. */
+/* A fake VM backend for tests of the run driver (the runner, the executor,
+ * --repeat auto, ktstr run): real runners boot "guests" that say what a
+ * guest agent would say.  By default the variant's memory size chooses
+ * what the guest does (FAKE_GUEST_*); a test that scripts its guests
+ * attempt by attempt sets fake_guest_launch instead and builds on the
+ * helpers that say a passing guest's lines.  A fixture provides a runner,
+ * a test definition and a sidecar directory in a temporary directory,
+ * with the agent and the image cache redirected there. */
 #ifndef KTSTR_TESTS_FAKE_GUEST_H
 #define KTSTR_TESTS_FAKE_GUEST_H
 
@@ -23,12 +27,43 @@ enum
   FAKE_GUEST_CALM = 260,  /* passes, its workers' iterations 400 and 404 boot by boot */
 };
 
+/* One fake VM: the config the runner prepared it with, and how it ends. */
+struct _KtstrVm
+{
+  KtstrVmConfig config;
+  KtstrVmEnd end;
+  gboolean is_killed;
+};
+
 extern const KtstrBackend fake_guest_backend;
 /* The kernel version the guests say they run (the sidecar records it):
  * "6.12.0-fake" until a test sets another. */
 extern const char *fake_guest_kernel;
+/* What ran the guests, as the backend reports it: "tcg" until a test sets
+ * another. */
+extern const char *fake_guest_accel;
 /* Raised when a FAKE_GUEST_BLOCK guest has started. */
 extern gint fake_guest_blocking_started;
+
+/* A guest's boot as a test scripts it: say lines, write the console, set
+ * vm->end.  NULL (the fixture's default): the FAKE_GUEST_* of the memory
+ * size. */
+typedef gboolean (*FakeGuestLaunchFunc) (KtstrVm *vm, GError **error);
+extern FakeGuestLaunchFunc fake_guest_launch;
+/* Boots so far (reset by the fixture). */
+extern guint fake_guest_attempts;
+
+/* One control line from the guest agent. */
+void fake_guest_say (KtstrVm *vm, const char *line);
+/* The agent's hello, with fake_guest_kernel. */
+void fake_guest_hello (KtstrVm *vm);
+/* Replaces the kernel console log with TEXT. */
+void fake_guest_console (KtstrVm *vm, const char *text);
+/* What a passing guest says after its hello: its topology (1n1l2c1t),
+ * cgroup cg_0, two CpuSpin workers with ITERATIONS each between the
+ * ScenarioStart and ScenarioEnd marks (with IS_MARKED), done; and a clean
+ * power-off on the console. */
+void fake_guest_pass (KtstrVm *vm, guint iterations, gboolean is_marked);
 
 typedef struct
 {

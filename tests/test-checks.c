@@ -214,6 +214,17 @@ test_keyfile_bad_values (void)
   g_assert_cmpstr (error->message, ==,
                    "[checks-negative] max_gap_ms: '-1' is not a non-negative integer "
                    "(e.g. 3000)");
+  g_clear_error (&error);
+
+  /* A bad escape: GLib returns a value and sets an error; that error is
+   * the one reported, not a second set over it (GLib warns about that,
+   * fatal under the G_DEBUG=fatal-warnings of make check). */
+  g_autoptr (GKeyFile) escaped = g_key_file_new ();
+  g_assert_true (
+      g_key_file_load_from_data (escaped, "[c]\nmax_gap_ms=5\\q\n", -1, G_KEY_FILE_NONE, NULL));
+  g_assert_false (ktstr_checks_from_keyfile (escaped, NULL, "c", &over, &error));
+  g_assert_error (error, KTSTR_CHECKS_ERROR, KTSTR_CHECKS_ERROR_INVALID_VALUE);
+  g_assert_nonnull (strstr (error->message, "[c] max_gap_ms: "));
 }
 
 static void

@@ -119,17 +119,7 @@ else
   sock=$tmp/tmux.sock
   tmux -S "$sock" -f /dev/null new-session -d -x 160 -y 40 \
     "env -i HOME=$tmp PATH=$tmp:/usr/bin:/bin TERM=screen PS1='$ ' bash --norc --noprofile -i"
-  # Waits (up to 10 s) until the last line of the screen is "$1" (tmux
-  # drops the spaces that end a line).
-  screen_shows () {
-    for _ in $(seq 100); do
-      line=$(tmux -S "$sock" capture-pane -p | sed '/^$/d' | tail -n 1)
-      [ "$line" = "$1" ] && return 0
-      sleep 0.1
-    done
-    printf '# screen: %s\n' "$line"
-    return 1
-  }
+  . "$srcdir/tests/tmux-screen.sh"
   tmux -S "$sock" send-keys ". '$srcdir/data/completion/ktstr'" Enter
   screen_shows '$' &&
     tmux -S "$sock" send-keys "ktstr te" Tab && screen_shows '$ ktstr test' &&

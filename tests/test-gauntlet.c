@@ -14,12 +14,18 @@
 static KtstrTestDef *
 make_def (const char *name)
 {
-  KtstrTestDef *d = g_new0 (KtstrTestDef, 1);
-  d->name = g_strdup (name);
-  d->topology = g_strdup ("1n1l2c1t");
-  d->cgroups = g_ptr_array_new ();
-  /* The test-file defaults (testdef.c). */
-  d->constraints = (KtstrTestConstraints){ 1, 64, 1, 512, 1, 1, FALSE };
+  /* Loaded from a file, so that the plan it renders is a whole one (the
+   * presets' check resolves its cpusets); the defaults are the format's. */
+  g_autofree char *dir = g_dir_make_tmp ("ktstr-gauntlet-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "t.ktstr", NULL);
+  g_autofree char *text = g_strdup_printf ("[test]\nname=%s\n[cgroup a]\n", name);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  KtstrTestDef *d = ktstr_testdef_load (path, &error);
+  g_assert_no_error (error);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_assert_cmpuint (d->constraints.max_numa_nodes, ==, 1);
   return d;
 }
 
@@ -260,6 +266,8 @@ test_expand_required_excluded (void)
 {
   g_autoptr (GPtrArray) tests = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_testdef_free);
   KtstrTestDef *d = make_def ("steady");
+  g_strfreev (d->required_flags);
+  g_strfreev (d->excluded_flags);
   d->required_flags = g_strsplit ("llc", ",", -1);
   d->excluded_flags = g_strsplit ("steal", ",", -1);
   g_ptr_array_add (tests, d);

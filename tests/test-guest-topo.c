@@ -3,6 +3,7 @@
 #include <glib.h>
 
 #include "common/plan.h"
+#include "common/topology.h"
 #include "guest-init/topo.h"
 
 static char *
@@ -213,6 +214,38 @@ test_resolve (void)
     }
 }
 
+/* The host's model of a topology label (common/cpu-topo.h) is what the
+ * guest reads from sysfs at that topology: same CPUs, LLC groups, nodes
+ * with CPUs and SMT width, so the host refuses exactly what the agent
+ * would.  (The 2-node tree adds a memory-only node 2, which no label
+ * makes.) */
+static void
+test_from_label (void)
+{
+  static const char *const labels[] = { "1n2l2c1t", "2n2l2c2t" };
+  for (gsize i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      KtstrTopo sys, model;
+      KtstrTopology label;
+      g_autofree char *tree = g_strconcat ("sysfs-", labels[i], NULL);
+      read_tree (tree, &sys);
+      g_assert_cmpint (ktstr_topology_parse (labels[i], &label, NULL, 0), ==, 0);
+      ktstr_topo_from_label (&label, &model);
+      g_assert_true (ktstr_cpuset_equal (&model.online, &sys.online));
+      g_assert_cmpuint (model.n_cpus, ==, sys.n_cpus);
+      g_assert_cmpuint (model.n_llcs, ==, sys.n_llcs);
+      for (unsigned l = 0; l < model.n_llcs; l++)
+        g_assert_true (ktstr_cpuset_equal (&model.llcs[l], &sys.llcs[l]));
+      g_assert_cmpuint (model.n_nodes, ==, label.numa_nodes);
+      for (unsigned n = 0; n < model.n_nodes; n++)
+        {
+          g_assert_cmpint (model.node_ids[n], ==, sys.node_ids[n]);
+          g_assert_true (ktstr_cpuset_equal (&model.nodes[n], &sys.nodes[n]));
+        }
+      g_assert_cmpuint (model.smt, ==, sys.smt);
+    }
+}
+
 static void
 test_cpulist (void)
 {
@@ -251,6 +284,7 @@ main (int argc, char **argv)
   g_test_add_func ("/guest/topo/read/1n2l2c1t", test_read_1n2l2c1t);
   g_test_add_func ("/guest/topo/read/2n2l2c2t", test_read_2n2l2c2t);
   g_test_add_func ("/guest/topo/read/nocache", test_read_nocache);
+  g_test_add_func ("/guest/topo/from-label", test_from_label);
   g_test_add_func ("/guest/topo/read/missing", test_read_missing);
   g_test_add_func ("/guest/topo/usable", test_usable);
   g_test_add_func ("/guest/topo/resolve", test_resolve);

@@ -126,6 +126,42 @@ assert_refused (Fixture *f, GPtrArray *tests, GQuark domain, gint code, const ch
   g_assert_nonnull (strstr (error->message, message));
 }
 
+/* A test whose cpusets the topology cannot hold: --topology in a plain
+ * run is refused before any VM, naming file, key and topology; in a
+ * gauntlet a preset that cannot hold them is a skip that says why. */
+static void
+test_topology_cpus (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->fake.dir, "pinned.ktstr", NULL);
+  g_assert_true (g_file_set_contents (path,
+                                      "[test]\nname=pinned\nduration_ms=1000\n"
+                                      "topology=1n2l2c1t\n[cgroup a]\ncpuset=llc:1\n"
+                                      "work=CpuSpin\n",
+                                      -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) tests = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_testdef_free);
+  g_ptr_array_add (tests, ktstr_testdef_load (path, &error));
+  g_assert_no_error (error);
+
+  f->request.topology = "1n1l2c1t";
+  g_autofree char *want = g_strdup_printf ("%s:6: [cgroup a] cpuset: at topology 1n1l2c1t: "
+                                           "cpuset 'llc:1': the guest has 1 LLC",
+                                           path);
+  assert_refused (f, tests, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_CPUS, want);
+
+  f->request.topology = NULL;
+  f->request.is_gauntlet = TRUE;
+  f->request.presets = "tiny-1llc,tiny-2llc";
+  g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new (&f->request, tests, &error);
+  g_assert_no_error (error);
+  GPtrArray *v = ktstr_run_plan_get_variants (plan);
+  g_assert_cmpuint (v->len, ==, 2);
+  const KtstrVariant *one = v->pdata[0], *two = v->pdata[1];
+  g_assert_nonnull (strstr (one->skip_reason, "at topology 1n1l4c1t: cpuset 'llc:1'"));
+  g_assert_false (one->is_skip_recorded);
+  g_assert_null (two->skip_reason);
+}
+
 /* Refusals, before any VM: each with its own code and a message naming
  * the input. */
 static void
@@ -165,6 +201,7 @@ main (int argc, char **argv)
   ADD ("/plan/plain", test_plain);
   ADD ("/plan/plain/skip", test_plain_skip);
   ADD ("/plan/gauntlet", test_gauntlet);
+  ADD ("/plan/topology-cpus", test_topology_cpus);
   ADD ("/plan/refused", test_refused);
 #undef ADD
   return g_test_run ();

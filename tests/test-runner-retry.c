@@ -5,12 +5,10 @@
  * guest says, attempt by attempt, what the test scripts. */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
-#include "backends/backend.h"
 #include "run/runner.h"
-#include "testdef/testdef.h"
+#include "tests/fake-guest.h"
 
 typedef enum
 {
@@ -22,170 +20,55 @@ typedef enum
 } GuestScript;
 
 static GuestScript script[4];
-static guint attempts;
-static const char *accel = "tcg";
-
-struct _KtstrVm
-{
-  KtstrVmConfig config;
-  KtstrVmEnd end;
-};
 
 static gboolean
-fake_available (GError **error)
+scripted_launch (KtstrVm *vm, GError **error)
 {
-  return TRUE;
-}
-
-static KtstrVm *
-fake_prepare (const KtstrVmConfig *config, GError **error)
-{
-  KtstrVm *vm = g_new0 (KtstrVm, 1);
-  vm->config = *config;
-  return vm;
-}
-
-static void
-say (KtstrVm *vm, const char *line)
-{
-  vm->config.on_line (line, vm->config.user_data);
-}
-
-static gboolean
-fake_launch (KtstrVm *vm, GError **error)
-{
-  GuestScript what = script[MIN (attempts, G_N_ELEMENTS (script) - 1)];
-  attempts++;
+  GuestScript what = script[MIN (fake_guest_attempts - 1, G_N_ELEMENTS (script) - 1)];
   if (what == GUEST_STALL_BEFORE_HELLO || what == GUEST_SILENT_TIMEOUT)
     {
-      const char *console
-          = what == GUEST_STALL_BEFORE_HELLO
-                ? "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"
-                  "rcu: rcu_preempt kthread timer wakeup didn't happen for 21004 jiffies!\n"
-                : "";
-      g_assert_true (g_file_set_contents (vm->config.console_path, console, -1, NULL));
+      fake_guest_console (vm, what == GUEST_STALL_BEFORE_HELLO
+                                  ? "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"
+                                    "rcu: rcu_preempt kthread timer wakeup didn't happen for 21004 "
+                                    "jiffies!\n"
+                                  : "");
       vm->end = KTSTR_VM_END_TIMEOUT;
       return TRUE;
     }
-  say (vm, "{\"t\":\"hello\",\"proto\":1,\"uptime_ms\":5,\"kernel\":\"6.12.0-fake\"}");
-  if (what != GUEST_PASS)
+  fake_guest_hello (vm);
+  if (what == GUEST_PASS)
     {
-      const char *console = what == GUEST_RACE_AFTER_HELLO
-                                ? "Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\n"
-                                  "Kernel panic - not syncing: Fatal exception in interrupt\n"
-                                : "Kernel panic - not syncing: sysrq triggered crash\n";
-      g_assert_true (g_file_set_contents (vm->config.console_path, console, -1, NULL));
-      vm->end = KTSTR_VM_END_PANIC;
+      fake_guest_pass (vm, 4, FALSE);
       return TRUE;
     }
-  g_assert_true (g_file_set_contents (vm->config.console_path, "reboot: Power down\n", -1, NULL));
-  say (vm, "{\"t\":\"topo\",\"cpus\":2,\"llcs\":[[0,1]],\"numa\":[[0,1]],\"smt\":1}");
-  say (vm, "{\"t\":\"cgroup\",\"name\":\"cg_0\",\"cpuset\":\"\"}");
-  for (int i = 0; i < 2; i++)
-    {
-      g_autofree char *w = g_strdup_printf (
-          "{\"t\":\"worker\",\"cgroup\":\"cg_0\",\"index\":%d,\"work_type\":\"CpuSpin\","
-          "\"pid\":%d,\"work_units\":4096,\"iterations\":4,\"cpu_time_ns\":500000000,"
-          "\"wall_time_ns\":1000000000,\"off_cpu_ns\":500000000,\"migration_count\":0,"
-          "\"cpus_used\":[%d],\"max_gap_ms\":3,\"max_gap_cpu\":%d,\"max_gap_at_ms\":10,"
-          "\"run_delay_ns\":1000,\"run_count\":10,\"schedstat_cpu_ns\":500000000,"
-          "\"wake_sample_total\":0,\"lat_ns\":[],\"completed\":true,\"exit\":\"ok\"}",
-          i, 100 + i, i, i);
-      say (vm, w);
-    }
-  say (vm, "{\"t\":\"done\",\"elapsed_ms\":1000}");
-  vm->end = KTSTR_VM_END_POWEROFF;
+  fake_guest_console (vm, what == GUEST_RACE_AFTER_HELLO
+                              ? "Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\n"
+                                "Kernel panic - not syncing: Fatal exception in interrupt\n"
+                              : "Kernel panic - not syncing: sysrq triggered crash\n");
+  vm->end = KTSTR_VM_END_PANIC;
   return TRUE;
 }
 
-static gboolean
-fake_wait (KtstrVm *vm, GError **error)
-{
-  return TRUE;
-}
-
-static void
-fake_collect (KtstrVm *vm, KtstrVmResult *result)
-{
-  result->end = vm->end;
-  result->accel = g_strdup (accel);
-  result->command_line = g_strdup ("fake-vm");
-  result->cleanup_ms = 1;
-}
-
-static void
-fake_kill (KtstrVm *vm)
-{
-}
-
-static void
-fake_cleanup (KtstrVm *vm)
-{
-  g_free (vm);
-}
-
-static const KtstrBackend fake_backend = {
-  .name = "fake",
-  .is_available = fake_available,
-  .prepare = fake_prepare,
-  .launch = fake_launch,
-  .wait = fake_wait,
-  .collect = fake_collect,
-  .kill = fake_kill,
-  .cleanup = fake_cleanup,
-};
-
-typedef struct
-{
-  char *dir;
-  KtstrTestDef *def;
-  KtstrKernel kernel;
-} Fixture;
+typedef FakeGuestFixture Fixture;
 
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  f->dir = g_dir_make_tmp ("ktstr-retry-XXXXXX", NULL);
-  g_autofree char *agent = g_build_filename (f->dir, "agent", NULL);
-  g_autofree char *sidecars = g_build_filename (f->dir, "sidecars", NULL);
-  g_autofree char *cache = g_build_filename (f->dir, "cache", NULL);
-  g_autofree char *file = g_build_filename (f->dir, "t.ktstr", NULL);
-  g_assert_true (g_file_set_contents (agent, "not really an agent", -1, NULL));
-  g_assert_true (g_file_set_contents (
-      file, "[test]\nname=retry\nduration_ms=1000\n[cgroup cg_0]\nwork=CpuSpin\nworkers=2\n", -1,
-      NULL));
-  g_setenv ("KTSTR_INIT", agent, TRUE);
-  g_setenv ("KTSTR_SIDECAR_DIR", sidecars, TRUE);
-  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
-  g_autoptr (GError) error = NULL;
-  f->def = ktstr_testdef_load (file, &error);
-  g_assert_no_error (error);
-  f->kernel.image = g_strdup ("/nonexistent/bzImage");
-  f->kernel.version = g_strdup ("6.12.0-fake");
-  f->kernel.source = g_strdup ("test");
-  attempts = 0;
+  fake_guest_fixture_set_up (f, data);
+  fake_guest_launch = scripted_launch;
 }
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  ktstr_testdef_free (f->def);
-  g_free (f->kernel.image);
-  g_free (f->kernel.version);
-  g_free (f->kernel.source);
-  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->dir);
-  g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
-  g_free (f->dir);
+  fake_guest_fixture_tear_down (f, data);
 }
 
 static KtstrTestResult *
 run_once (Fixture *f)
 {
-  KtstrRunOptions opts = { .kernel = &f->kernel, .backend = &fake_backend };
   g_autoptr (GError) error = NULL;
-  g_autoptr (KtstrRunner) runner = ktstr_runner_new (&opts, &error);
-  g_assert_no_error (error);
-  KtstrTestResult *r = ktstr_runner_run (runner, f->def, &error);
+  KtstrTestResult *r = ktstr_runner_run (f->runner, f->def, &error);
   g_assert_no_error (error);
   return r;
 }
@@ -195,9 +78,8 @@ test_race_after_hello_reruns (Fixture *f, gconstpointer data)
 {
   script[0] = GUEST_RACE_AFTER_HELLO;
   script[1] = GUEST_PASS;
-  accel = "tcg";
   g_autoptr (KtstrTestResult) r = run_once (f);
-  g_assert_cmpuint (attempts, ==, 2);
+  g_assert_cmpuint (fake_guest_attempts, ==, 2);
   g_assert_cmpint (r->outcome, ==, KTSTR_OUTCOME_PASS);
 }
 
@@ -205,9 +87,8 @@ static void
 test_race_twice_fails (Fixture *f, gconstpointer data)
 {
   script[0] = script[1] = script[2] = GUEST_RACE_AFTER_HELLO;
-  accel = "tcg";
   g_autoptr (KtstrTestResult) r = run_once (f);
-  g_assert_cmpuint (attempts, ==, 2);
+  g_assert_cmpuint (fake_guest_attempts, ==, 2);
   g_assert_cmpint (r->outcome, ==, KTSTR_OUTCOME_FAIL);
   g_assert_nonnull (strstr (r->verdict, "kernel panic"));
 }
@@ -217,9 +98,8 @@ test_ordinary_panic_not_rerun (Fixture *f, gconstpointer data)
 {
   script[0] = GUEST_PANIC_AFTER_HELLO;
   script[1] = GUEST_PASS;
-  accel = "tcg";
   g_autoptr (KtstrTestResult) r = run_once (f);
-  g_assert_cmpuint (attempts, ==, 1);
+  g_assert_cmpuint (fake_guest_attempts, ==, 1);
   g_assert_cmpint (r->outcome, ==, KTSTR_OUTCOME_FAIL);
   g_assert_nonnull (strstr (r->verdict, "sysrq triggered crash"));
 }
@@ -229,11 +109,10 @@ test_race_under_kvm_not_rerun (Fixture *f, gconstpointer data)
 {
   script[0] = GUEST_RACE_AFTER_HELLO;
   script[1] = GUEST_PASS;
-  accel = "kvm";
+  fake_guest_accel = "kvm";
   g_autoptr (KtstrTestResult) r = run_once (f);
-  g_assert_cmpuint (attempts, ==, 1);
+  g_assert_cmpuint (fake_guest_attempts, ==, 1);
   g_assert_cmpint (r->outcome, ==, KTSTR_OUTCOME_FAIL);
-  accel = "tcg";
 }
 
 /* Under TCG a guest whose kernel stalls before the agent starts (a timer
@@ -244,9 +123,8 @@ test_stall_before_hello_reruns (Fixture *f, gconstpointer data)
 {
   script[0] = GUEST_STALL_BEFORE_HELLO;
   script[1] = GUEST_PASS;
-  accel = "tcg";
   g_autoptr (KtstrTestResult) r = run_once (f);
-  g_assert_cmpuint (attempts, ==, 2);
+  g_assert_cmpuint (fake_guest_attempts, ==, 2);
   g_assert_cmpint (r->outcome, ==, KTSTR_OUTCOME_PASS);
 }
 
@@ -254,9 +132,8 @@ static void
 test_stall_twice_fails (Fixture *f, gconstpointer data)
 {
   script[0] = script[1] = script[2] = GUEST_STALL_BEFORE_HELLO;
-  accel = "tcg";
   g_autoptr (KtstrTestResult) r = run_once (f);
-  g_assert_cmpuint (attempts, ==, 2);
+  g_assert_cmpuint (fake_guest_attempts, ==, 2);
   g_assert_cmpint (r->outcome, ==, KTSTR_OUTCOME_FAIL);
 }
 
@@ -265,9 +142,8 @@ test_silent_timeout_not_rerun (Fixture *f, gconstpointer data)
 {
   script[0] = GUEST_SILENT_TIMEOUT;
   script[1] = GUEST_PASS;
-  accel = "tcg";
   g_autoptr (KtstrTestResult) r = run_once (f);
-  g_assert_cmpuint (attempts, ==, 1);
+  g_assert_cmpuint (fake_guest_attempts, ==, 1);
   g_assert_cmpint (r->outcome, ==, KTSTR_OUTCOME_FAIL);
 }
 
@@ -277,7 +153,8 @@ test_silent_timeout_not_rerun (Fixture *f, gconstpointer data)
 static void
 test_invalid_options (Fixture *f, gconstpointer data)
 {
-  KtstrRunOptions opts = { .kernel = &f->kernel, .backend = &fake_backend, .topology = "1n0l" };
+  KtstrRunOptions opts
+      = { .kernel = &f->kernel, .backend = &fake_guest_backend, .topology = "1n0l" };
   g_autoptr (GError) error = NULL;
   g_autoptr (KtstrRunner) runner = ktstr_runner_new (&opts, &error);
   g_assert_no_error (error);
@@ -285,13 +162,14 @@ test_invalid_options (Fixture *f, gconstpointer data)
   g_assert_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID);
   g_clear_error (&error);
 
-  KtstrRunOptions short_opts = { .kernel = &f->kernel, .backend = &fake_backend, .timeout_s = 2 };
+  KtstrRunOptions short_opts
+      = { .kernel = &f->kernel, .backend = &fake_guest_backend, .timeout_s = 2 };
   g_autoptr (KtstrRunner) hasty = ktstr_runner_new (&short_opts, &error);
   g_assert_no_error (error);
   g_assert_null (ktstr_runner_run (hasty, f->def, &error));
   g_assert_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID);
-  g_assert_nonnull (strstr (error->message, "--timeout 2 is too short for test 'retry'"));
-  g_assert_cmpuint (attempts, ==, 0);
+  g_assert_nonnull (strstr (error->message, "--timeout 2 is too short for test 'exec'"));
+  g_assert_cmpuint (fake_guest_attempts, ==, 0);
 }
 
 int

@@ -172,6 +172,52 @@ test_works_and_options (void)
   g_assert_cmpstr (((KtstrWorkDef *)b->works->pdata[0])->label, ==, "pipes");
 }
 
+/* Cpusets and exact: affinities are resolved against the topology before
+ * any boot, as the agent would: at load against the test's own topology,
+ * and by ktstr_testdef_check_topology against another one.  The error
+ * names the file's group and key and the topology. */
+static void
+test_topology_cpus (void)
+{
+  const int CPUS = KTSTR_TESTDEF_ERROR_CPUS;
+  assert_load_error ("[test]\nname=x\n[cgroup a]\ncpuset=exact:100\n", CPUS,
+                     (const char *[]){ "[cgroup a] cpuset", "at topology 1n1l2c1t",
+                                       "CPU 100 not online", "online: 0-1", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\ncpuset=llc:1\n", CPUS,
+                     (const char *[]){ "[cgroup a] cpuset", "has 1 LLC (llc:0 to llc:0)", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\ncpuset=numa:1\n", CPUS,
+                     (const char *[]){ "[cgroup a] cpuset", "no NUMA node 1", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\ncpuset=disjoint:0/3\n", CPUS,
+                     (const char *[]){ "[cgroup a] cpuset", "2 usable CPUs cannot make 3", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\ncpuset=range:0-0.1\n", CPUS,
+                     (const char *[]){ "[cgroup a] cpuset", "selects no CPU", NULL });
+  assert_load_error (
+      "[test]\nname=x\n[cgroup a]\nwork=CpuSpin\naffinity=exact:4-5\n", CPUS,
+      (const char *[]){ "[cgroup a] affinity", "exact:4-5 names no online CPU", NULL });
+  assert_load_error ("[test]\nname=x\n[cgroup a]\n[step 0]\nhold=frac:1\n"
+                     "ops=SetCpuset a exact:0;SetAffinity a exact:2\n",
+                     CPUS, (const char *[]){ "[step 0] ops", "'exact:2'", NULL });
+  /* One online CPU in the list is enough, as in the guest. */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrTestDef) def
+      = load_str ("[test]\nname=x\ntopology=2n4l2c1t\nmax_numa_nodes=2\n"
+                  "[cgroup a]\ncpuset=llc:3\n[cgroup b]\ncpuset=numa:1\n"
+                  "[cgroup c]\ncpuset=exact:7\nwork=CpuSpin\naffinity=exact:1-20\n",
+                  &error, NULL);
+  g_assert_no_error (error);
+  g_assert_true (ktstr_testdef_check_topology (def, "2n4l2c1t", &error));
+  g_assert_no_error (error);
+  /* 2 nodes of 2 LLCs: llc:3 exists, exact:7 too; at 1n4l1c1t neither
+   * node 1 nor CPU 7 does. */
+  g_assert_false (ktstr_testdef_check_topology (def, "1n4l1c1t", &error));
+  g_assert_error (error, KTSTR_TESTDEF_ERROR, CPUS);
+  g_assert_nonnull (strstr (error->message, "[cgroup b] cpuset: at topology 1n4l1c1t: "
+                                            "cpuset 'numa:1': the guest has no NUMA node 1"));
+  g_clear_error (&error);
+  g_assert_false (ktstr_testdef_check_topology (def, "1n3l2c1t", &error));
+  g_assert_nonnull (strstr (error->message, "'llc:3'"));
+}
+
 static void
 test_constraints (void)
 {
@@ -235,6 +281,8 @@ test_format_errors (void)
                      (const char *[]){ "[work a/p] type", "unknown work type 'Warp'", NULL });
   assert_load_error ("[test]\nname=x\nmin_llcs=4\nmax_llcs=2\n[cgroup a]\n", INV,
                      (const char *[]){ "[test] min_llcs", "above max_llcs 2", NULL });
+  assert_load_error ("[test]\nname=x\nmin_cpus=8\nmax_cpus=2\n[cgroup a]\n", INV,
+                     (const char *[]){ "[test] min_cpus", "8 is above max_cpus 2", NULL });
   assert_load_error ("[test]\nname=x\nmin_llcs=2\n[cgroup a]\n", INV,
                      (const char *[]){ "[test] topology", "has 1 LLCs", NULL });
   assert_load_error ("[test]\nname=x\nrequires_smt=maybe\n[cgroup a]\n", INV,
@@ -423,6 +471,7 @@ main (int argc, char **argv)
   g_test_add_func ("/testdef/nested", test_nested);
   g_test_add_func ("/testdef/works-and-options", test_works_and_options);
   g_test_add_func ("/testdef/constraints", test_constraints);
+  g_test_add_func ("/testdef/topology-cpus", test_topology_cpus);
   g_test_add_func ("/testdef/format-errors", test_format_errors);
   g_test_add_func ("/testdef/builtins", test_builtins_load);
   g_test_add_func ("/testdef/scheduler/keys", test_scheduler_keys);

@@ -14,6 +14,7 @@
 #include "image/initramfs.h"
 #include "image/package.h"
 #include "kernel/kernel-cache.h"
+#include "run/boot-retry.h"
 #include "run/console-scan.h"
 #include "run/session.h"
 #include "sched/sched-verdict.h"
@@ -370,7 +371,10 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
   g_autofree char *plan = g_strconcat (KTSTR_PLAN_MAGIC "\n", sched_lines ? sched_lines : "", NULL);
   /* Archive paths are relative: the spec's absolute guest path minus its '/'. */
   if (files != NULL)
-    ktstr_initramfs_spec_add (files, &KTSTR_EXEC_SPEC_PATH[1], spec_path);
+    {
+      ktstr_initramfs_spec_add (files, &KTSTR_EXEC_SPEC_PATH[1], spec_path);
+      ktstr_runner_add_includes (runner, files);
+    }
   if (files == NULL || (spec = exec_spec (req, llp, error)) == NULL
       || !g_file_set_contents (spec_path, spec, -1, error)
       || !ktstr_initramfs_compose_files (ktstr_runner_get_base_image (runner), plan, files, initrd,
@@ -381,10 +385,8 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
     }
 
   g_autofree char *cmdline = command_cmdline (runner, req);
-  g_autoptr (KtstrSession) session = ktstr_session_new ();
-  session->sched->is_expected = o->scheduler != NULL;
-  session->sched->checks = o->scheduler_checks;
-  Follow follow = { .request = req, .session = session };
+  g_autoptr (KtstrSession) session = NULL;
+  Follow follow = { .request = req };
   const KtstrVmConfig cfg = {
     .kernel_path = o->kernel->image,
     .initramfs_path = initrd,
@@ -402,7 +404,36 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
   };
   KtstrVmResult vm = { 0 };
   g_autoptr (GError) vm_error = NULL;
-  boot (runner, req, &cfg, &follow, &vm, &vm_error);
+  for (guint attempt = 1;; attempt++)
+    {
+      g_clear_pointer (&session, ktstr_session_free);
+      g_clear_error (&vm_error);
+      ktstr_vm_result_clear (&vm);
+      session = ktstr_session_new ();
+      session->sched->is_expected = o->scheduler != NULL;
+      session->sched->checks = o->scheduler_checks;
+      follow = (Follow){ .request = req, .session = session };
+      boot (runner, req, &cfg, &follow, &vm, &vm_error);
+      if (attempt >= KTSTR_BOOT_MAX_ATTEMPTS
+          || (req->cancel != NULL && g_cancellable_is_cancelled (req->cancel)))
+        break;
+      /* Only a death before the agent's hello: after it the program may
+       * have run, printed or been typed at, and running it again would
+       * repeat that (a test's code-patching-race rerun is not for here). */
+      g_autofree char *text = NULL;
+      g_autofree char *why = NULL;
+      g_file_get_contents (console, &text, NULL, NULL);
+      if (!ktstr_boot_died_before_agent (session, &vm, text, &why))
+        break;
+      if (o->notice != NULL)
+        {
+          g_autofree char *message
+              = g_strdup_printf ("the guest kernel died or stalled before the agent started under "
+                                 "TCG (%s); booting it once more",
+                                 why);
+          o->notice (message, o->notice_data);
+        }
+    }
 
   g_autoptr (KtstrCommandResult) r = g_new0 (KtstrCommandResult, 1);
   if (req->cancel != NULL && g_cancellable_is_cancelled (req->cancel))

@@ -14,6 +14,10 @@
  *     it) and the program is a shell with that console as its
  *     controlling terminal.
  *
+ * Under TCG a guest kernel that dies or stalls before the agent's hello
+ * is booted once more (run/boot-retry.h), as a test's is; nothing of the
+ * program has run then.
+ *
  * The result says how it ended, in the order the test verdict uses: a
  * kernel panic (the console's panic line) first, then the program's exit
  * status, then a hang (the host deadline or the guest's guard timer), a

@@ -228,6 +228,11 @@ expand_plain (KtstrRunPlan *p, GPtrArray *tests, GError **error)
       v->skip_reason = skip_reason (def, sdef, topology, (const char *const *)active);
       v->is_skip_recorded = v->skip_reason != NULL;
       g_ptr_array_add (p->variants, v);
+      /* A topology the test accepts but whose CPUs cannot hold its cpusets
+       * is an error in the test or the command line, said before any VM
+       * boots (the guest would fail the run after a whole boot). */
+      if (v->skip_reason == NULL && !ktstr_testdef_check_topology (def, topology, error))
+        return FALSE;
     }
   return TRUE;
 }

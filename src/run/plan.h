@@ -15,7 +15,8 @@
  * x flag profile (gauntlet.h).  Everything that can be refused without a
  * VM is refused here, before any VM boots: unknown flags, reserved kernel
  * arguments, a kernel without sched_ext for a scheduler, a --timeout too
- * short for a test. */
+ * short for a test, a --topology whose CPUs cannot hold a test's cpusets
+ * (a gauntlet preset that cannot is a skip instead). */
 #ifndef KTSTR_PLAN_H
 #define KTSTR_PLAN_H
 

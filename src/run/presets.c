@@ -135,7 +135,11 @@ ktstr_preset_fits (const KtstrPreset *p, const KtstrTestDef *def, const KtstrSch
   char label[64];
   ktstr_topology_format (&p->topology, label, sizeof label);
   g_autoptr (GError) local = NULL;
-  if ((def != NULL && !ktstr_testdef_fits (def, label, &local))
+  /* A preset whose CPUs cannot hold the test's cpusets is one the test
+   * cannot run at, as much as one outside its constraints: a skip. */
+  if ((def != NULL
+       && (!ktstr_testdef_fits (def, label, &local)
+           || !ktstr_testdef_check_topology (def, label, &local)))
       || (sdef != NULL && !ktstr_scheduler_def_check_topology (sdef, label, &local)))
     {
       /* The test's or the scheduler's reason, said as a preset's. */

@@ -63,7 +63,8 @@ typedef struct
  * KTSTR_ACCEL is not "tcg", BACKEND_NAME is "kvm" or /dev/kvm opens. */
 void ktstr_host_capacity_detect (KtstrHostCapacity *cap, const KtstrBackend *backend);
 
-/* TRUE when PRESET fits; otherwise FALSE and the error
+/* TRUE when PRESET fits (the test's constraints and cpusets, the
+ * scheduler's constraints, the host); otherwise FALSE and the error
  * (KTSTR_PRESET_ERROR_DOES_NOT_FIT) says why.  DEF, SDEF and CAP may each
  * be NULL (not checked). */
 gboolean ktstr_preset_fits (const KtstrPreset *preset, const KtstrTestDef *def,

@@ -22,6 +22,7 @@
 #include "sched/sched-verdict.h"
 #include "eval/report.h"
 #include "record/rundir.h"
+#include "run/boot-retry.h"
 #include "run/console-scan.h"
 #include "run/session.h"
 #include "run/payload-metrics.h"
@@ -46,7 +47,8 @@ struct _KtstrRunner
   char *project_commit;
   char *kernel_commit;
   KtstrHostContext *host;
-  char *sched_lines; /* the plan lines that start the scheduler, NULL without one */
+  char *sched_lines;                 /* the plan lines that start the scheduler, NULL without one */
+  KtstrInitramfsSpec *include_files; /* --include files and their libraries, NULL without */
   KtstrInitramfsInfo base_info;
   guint package_files;
   KtstrKernelLayout *layout; /* the host monitor's view of the kernel, or NULL */
@@ -87,22 +89,46 @@ ktstr_runner_error_quark (void)
   return g_quark_from_static_string ("ktstr-runner-error-quark");
 }
 
-/* Packs the scheduler, its loader and libraries and the --include files
- * into the base image, and renders the plan lines that start the
- * scheduler in the guest (sched/sched-plan.h).  Fails, before any VM, on
- * a missing library. */
+/* The --include files and their libraries, for every boot's own archive
+ * and never for the cached base image: what a user includes may be
+ * private (a key, a token) and the cache outlives the run.  Returns how
+ * many files that is, or -1 (error set) when one cannot be packed. */
+static int
+pack_includes (KtstrRunner *r, GError **error)
+{
+  const KtstrRunOptions *o = &r->options;
+  if (o->includes == NULL || *o->includes == NULL)
+    return 0;
+  r->include_files = ktstr_initramfs_spec_new ("");
+  g_autoptr (KtstrPackage) pkg = ktstr_package_new ();
+  for (char **inc = o->includes; *inc; inc++)
+    {
+      g_autofree char *base = g_path_get_basename (*inc);
+      g_autofree char *guest = g_build_filename (KTSTR_GUEST_INCLUDE_DIR, base, NULL);
+      if (!ktstr_package_add (pkg, r->include_files, "--include file", *inc, guest, error))
+        return -1;
+    }
+  return (int)pkg->n_files;
+}
+
+void
+ktstr_runner_add_includes (const KtstrRunner *r, KtstrInitramfsSpec *files)
+{
+  for (guint i = 0; r->include_files != NULL && i < r->include_files->files->len; i++)
+    {
+      const KtstrInitramfsFile *f = r->include_files->files->pdata[i];
+      ktstr_initramfs_spec_add (files, f->archive_name, f->host_path);
+    }
+}
+
+/* Packs the scheduler, its loader and libraries into the base image, and
+ * renders the plan lines that start the scheduler in the guest
+ * (sched/sched-plan.h).  Fails, before any VM, on a missing library. */
 static gboolean
 add_scheduler (KtstrRunner *r, KtstrInitramfsSpec *spec, GError **error)
 {
   const KtstrRunOptions *o = &r->options;
   g_autoptr (KtstrPackage) pkg = ktstr_package_new ();
-  for (char **inc = o->includes; inc && *inc; inc++)
-    {
-      g_autofree char *base = g_path_get_basename (*inc);
-      g_autofree char *guest = g_build_filename (KTSTR_GUEST_INCLUDE_DIR, base, NULL);
-      if (!ktstr_package_add (pkg, spec, "--include file", *inc, guest, error))
-        return FALSE;
-    }
   if (o->scheduler == NULL)
     {
       r->package_files = pkg->n_files;
@@ -200,8 +226,10 @@ ktstr_runner_new (const KtstrRunOptions *options, GError **error)
   if (agent == NULL)
     return NULL;
   g_autoptr (KtstrInitramfsSpec) spec = ktstr_initramfs_spec_new (agent);
-  if (!add_scheduler (r, spec, error))
+  int n_includes = pack_includes (r, error);
+  if (n_includes < 0 || !add_scheduler (r, spec, error))
     return NULL;
+  r->package_files += (guint)n_includes;
   g_autofree char *cache = ktstr_initramfs_default_cache_dir ();
   r->base_initramfs = ktstr_initramfs_get_base (spec, cache, &r->base_info, error);
   if (r->base_initramfs == NULL)
@@ -243,6 +271,7 @@ ktstr_runner_free (KtstrRunner *r)
   g_free (r->project_commit);
   g_free (r->kernel_commit);
   g_free (r->sched_lines);
+  g_clear_pointer (&r->include_files, ktstr_initramfs_spec_free);
   g_clear_pointer (&r->host, ktstr_host_context_free);
   g_clear_pointer (&r->layout, ktstr_kernel_layout_free);
   g_free (r);
@@ -643,56 +672,6 @@ set_cancelled (GCancellable *cancellable, GError **error)
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
-/* Under TCG, on a loaded host, a multi-vCPU guest kernel now and then dies
- * of the emulator, not of the test: QEMU's multi-threaded TCG races with
- * the kernel's cross-CPU code patching (text_poke_bp), and another vCPU then
- * executes a stale int3 ("Oops: int3" in code no probe owns).  It strikes
- * while the kernel boots and whenever static branches flip, e.g. as a
- * sched_ext scheduler is enabled or disabled.  Such a run says nothing about
- * the scheduler or the scenario, so it is repeated once, saying so; a kernel
- * that really cannot boot fails the same way twice.  Under KVM nothing is
- * retried. */
-#define MAX_BOOT_ATTEMPTS 2
-#define TCG_PATCH_RACE_MARK "Oops: int3"
-
-/* TRUE when the run died of the TCG code-patching race (at any stage). */
-static gboolean
-died_of_tcg_patch_race (const KtstrVmResult *vm, const Console *console, char **why)
-{
-  if (vm->accel == NULL || !g_str_equal (vm->accel, "tcg") || console->text == NULL)
-    return FALSE;
-  *why = ktstr_console_line_with (console->text, TCG_PATCH_RACE_MARK);
-  return *why != NULL;
-}
-
-/* TRUE when, under TCG, the guest kernel died or stalled before the agent
- * said hello.  A stall is the kernel's own RCU stall report on a guest that
- * then ran into its deadline: on a loaded host the emulator can lose a
- * vCPU's timer interrupt while the kernel boots ("timer wakeup didn't
- * happen"), and nothing of the test has run yet.  A guest that hangs
- * without saying why is judged as it is. */
-static gboolean
-died_before_agent (const KtstrSession *session, const KtstrVmResult *vm, const Console *console,
-                   char **why)
-{
-  static const char *const death_marks[] = { KTSTR_CONSOLE_PANIC_MARK, "Oops:", "BUG:", NULL };
-  static const char *const stall_marks[] = { "rcu: INFO:", "detected stalls on CPUs", NULL };
-  if (session->has_hello || vm->accel == NULL || !g_str_equal (vm->accel, "tcg"))
-    return FALSE;
-  const char *const *marks;
-  if (vm->end == KTSTR_VM_END_PANIC || vm->end == KTSTR_VM_END_RESET)
-    marks = death_marks;
-  else if (vm->end == KTSTR_VM_END_TIMEOUT)
-    marks = stall_marks;
-  else
-    return FALSE;
-  if (console->text == NULL)
-    return FALSE;
-  for (const char *const *m = marks; *m != NULL && *why == NULL; m++)
-    *why = ktstr_console_line_with (console->text, *m);
-  return *why != NULL;
-}
-
 static void
 boot_once (KtstrRunner *r, const KtstrRunVariant *variant, const KtstrVmConfig *tmpl,
            const char *initrd, const char *console, const char *cmdline, const KtstrTopology *topo,
@@ -853,6 +832,12 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
       remove_workdir (r, workdir);
       return NULL;
     }
+  if (r->include_files != NULL)
+    {
+      if (payload_files == NULL)
+        payload_files = ktstr_initramfs_spec_new ("");
+      ktstr_runner_add_includes (r, payload_files);
+    }
   g_autofree char *initrd = g_build_filename (workdir, "initramfs.cpio", NULL);
   g_autofree char *console = g_build_filename (workdir, "console.log", NULL);
   g_autofree char *cmdline = build_cmdline (o);
@@ -904,14 +889,14 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
         }
       console_read (&log, console);
       g_autofree char *why = NULL;
-      if (attempt >= MAX_BOOT_ATTEMPTS)
+      if (attempt >= KTSTR_BOOT_MAX_ATTEMPTS)
         break;
-      if (died_before_agent (session, &vm, &log, &why))
+      if (ktstr_boot_died_before_agent (session, &vm, log.text, &why))
         notice (r,
                 "%s: the guest kernel died or stalled before the agent started under TCG (%s); "
                 "booting it once more",
                 def->name, why);
-      else if (died_of_tcg_patch_race (&vm, &log, &why))
+      else if (ktstr_boot_hit_tcg_patch_race (&vm, log.text, &why))
         notice (r,
                 "%s: the guest kernel hit QEMU TCG's code-patching race (%s), not "
                 "a fault of the test; running it once more",

@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "backends/backend.h"
+#include "image/initramfs.h"
 #include "kernel/kernel.h"
 #include "monitor/monitor.h"
 #include "run/outcome.h"
@@ -150,12 +151,16 @@ void ktstr_runner_get_package_info (const KtstrRunner *runner, guint64 *size, gi
                                     gboolean *was_cached, guint *n_files);
 
 /* What src/run/command.c boots a program with instead of a test: the
- * runner's options, its base image (the agent, the scheduler and the
- * --include files), the plan lines that start the scheduler (NULL without one)
+ * runner's options, its base image (the agent and the scheduler), the
+ * --include files for the boot's own archive (ktstr_runner_add_includes),
+ * the plan lines that start the scheduler (NULL without one)
  * and the kernel command line every boot of this runner gets. */
 const KtstrRunOptions *ktstr_runner_get_options (const KtstrRunner *runner);
 const char *ktstr_runner_get_base_image (const KtstrRunner *runner);
 const char *ktstr_runner_get_sched_lines (const KtstrRunner *runner);
+/* Adds the --include files and their libraries to FILES, a boot's own
+ * archive: they are never in the cached base image. */
+void ktstr_runner_add_includes (const KtstrRunner *runner, KtstrInitramfsSpec *files);
 char *ktstr_runner_build_cmdline (const KtstrRunner *runner);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "record/rundir.h"
 #include "stats/cli-common.h"
 #include "stats/cli-private.h"
 
@@ -30,6 +31,31 @@ ktstr_stats_cli_fail (const char *program, const char *command, const char *mess
   fprintf (stderr, "%s%s%s: error: %s\n", program, command ? " " : "", command ? command : "",
            message);
   return KTSTR_EXIT_USAGE;
+}
+
+int
+ktstr_stats_cli_parse_run (const char *program, const char *command, const char *summary,
+                           const char *json_help, int argc, char **argv, char **run, char **root,
+                           gboolean *as_json)
+{
+  g_autofree char *dir = NULL;
+  *run = NULL;
+  *root = NULL;
+  *as_json = FALSE;
+  const GOptionEntry entries[]
+      = { { "run", 0, 0, G_OPTION_ARG_STRING, run, "Run directory name (see `list`)", "RUN" },
+          { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
+            "Look for RUN under DIR instead of the runs root", "DIR" },
+          { "json", 0, 0, G_OPTION_ARG_NONE, as_json, json_help, NULL },
+          G_OPTION_ENTRY_NULL };
+  int rc = ktstr_stats_cli_parse_command (program, command, summary, entries, argc, argv);
+  if (rc >= 0)
+    return rc;
+  if (*run == NULL)
+    return ktstr_stats_cli_fail (program, command,
+                                 "--run RUN is required; `ktstr-stats list` shows the runs");
+  *root = dir ? g_steal_pointer (&dir) : ktstr_runs_root ();
+  return -1;
 }
 
 void

@@ -21,6 +21,14 @@ int ktstr_stats_cli_parse_command (const char *program, const char *command, con
                                    const GOptionEntry *entries, int argc, char **argv);
 /* "PROGRAM COMMAND: error: MESSAGE" on stderr; returns KTSTR_EXIT_USAGE. */
 int ktstr_stats_cli_fail (const char *program, const char *command, const char *message);
+/* The options of a command that reads one run (explain-sidecar,
+ * show-host): --run RUN (required), --dir DIR and --json.  Parses ARGV
+ * as ktstr_stats_cli_parse_command does, with JSON_HELP the --json
+ * description; returns -1 to go on with *RUN and *ROOT (DIR, else the
+ * runs root) set, else the exit status. */
+int ktstr_stats_cli_parse_run (const char *program, const char *command, const char *summary,
+                               const char *json_help, int argc, char **argv, char **run,
+                               char **root, gboolean *as_json);
 void ktstr_stats_cli_print_warnings (const char *program, GPtrArray *warnings);
 void ktstr_stats_cli_print_out (const char *text);
 

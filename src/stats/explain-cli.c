@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include "record/rundir.h"
 #include "stats/cli-common.h"
 #include "stats/cli-private.h"
 #include "stats/explain.h"
@@ -10,25 +9,15 @@ int
 ktstr_stats_cli_explain_sidecar (const char *program, int argc, char **argv)
 {
   g_autofree char *run = NULL;
-  g_autofree char *dir = NULL;
-  gboolean as_json = FALSE;
-  const GOptionEntry entries[]
-      = { { "run", 0, 0, G_OPTION_ARG_STRING, &run, "Run directory name (see `list`)", "RUN" },
-          { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
-            "Look for RUN under DIR instead of the runs root", "DIR" },
-          { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object", NULL },
-          G_OPTION_ENTRY_NULL };
-  int rc = ktstr_stats_cli_parse_command (
+  g_autofree char *root = NULL;
+  gboolean as_json;
+  int rc = ktstr_stats_cli_parse_run (
       program, "explain-sidecar",
       "For each nullable sidecar field, how many of a run's sidecars have it null, why "
       "(expected, or actionable with a fix), and which files are corrupt or unreadable.",
-      entries, argc, argv);
+      "Print a JSON object", argc, argv, &run, &root, &as_json);
   if (rc >= 0)
     return rc;
-  if (run == NULL)
-    return ktstr_stats_cli_fail (program, "explain-sidecar",
-                                 "--run RUN is required; `ktstr-stats list` shows the runs");
-  g_autofree char *root = dir ? g_strdup (dir) : ktstr_runs_root ();
   g_autoptr (GError) error = NULL;
   g_autofree char *path = ktstr_stats_find_run (root, run, &error);
   if (path == NULL)

@@ -130,26 +130,14 @@ static int
 cmd_show_host (const char *program, int argc, char **argv)
 {
   g_autofree char *run = NULL;
-  g_autofree char *dir = NULL;
-  gboolean as_json = FALSE;
-  const GOptionEntry entries[]
-      = { { "run", 0, 0, G_OPTION_ARG_STRING, &run, "Run directory name (see `list`)", "RUN" },
-          { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
-            "Look for RUN under DIR instead of the runs root", "DIR" },
-          { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object {run, sidecar, host}",
-            NULL },
-          G_OPTION_ENTRY_NULL };
-  int rc = ktstr_stats_cli_parse_command (
+  g_autofree char *root = NULL;
+  gboolean as_json;
+  int rc = ktstr_stats_cli_parse_run (
       program, "show-host",
-      "Show the host context recorded by the first sidecar of a run that "
-      "has one.",
-      entries, argc, argv);
+      "Show the host context recorded by the first sidecar of a run that has one.",
+      "Print a JSON object {run, sidecar, host}", argc, argv, &run, &root, &as_json);
   if (rc >= 0)
     return rc;
-  if (run == NULL)
-    return ktstr_stats_cli_fail (program, "show-host",
-                                 "--run RUN is required; `ktstr-stats list` shows the runs");
-  g_autofree char *root = dir ? g_strdup (dir) : ktstr_runs_root ();
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
   g_autofree char *text = ktstr_stats_show_host (root, run, as_json, warnings, &error);

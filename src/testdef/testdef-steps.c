@@ -1,13 +1,18 @@
 /* The dynamic half of a test file: [step N], [backdrop] and [payload NAME]
  * groups, and the checks the plan grammar the guest runs (common/plan.h)
  * makes of the plan the whole file renders to (testdef-render.c), so a
- * file the host accepts is a plan the guest runs. */
+ * file the host accepts is a plan the guest runs; and, at a topology, the
+ * check that its cpusets resolve there as the guest would resolve them
+ * (common/plan-fit.h). */
 #include "config.h"
 
 #include <string.h>
 
+#include "common/cpu-topo.h"
+#include "common/plan-fit.h"
 #include "common/plan.h"
 #include "common/proto.h"
+#include "common/topology.h"
 #include "testdef/testdef-private.h"
 #include "testdef/testdef.h"
 #include "util/keyfile.h"
@@ -292,18 +297,39 @@ ktstr_testdef_load_steps (GKeyFile *kf, const char *path, KtstrTestDef *def, GEr
   if (!load_backdrop (kf, path, def, error))
     return FALSE;
 
-  /* The plan grammar judges the whole plan; the line and field of its
-   * error become the group and key that line came from. */
+  /* The plan grammar judges the whole plan, and the test's own topology
+   * must hold its cpusets. */
+  return ktstr_testdef_check_topology (def, def->topology, error);
+}
+
+gboolean
+ktstr_testdef_check_topology (const KtstrTestDef *def, const char *topology, GError **error)
+{
+  /* The line and field of a plan error become the group and key that line
+   * came from. */
   g_autoptr (GPtrArray) origins
       = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_plan_origin_free);
-  g_autofree char *plan_text = ktstr_testdef_render (def, def->topology, 0, origins);
+  g_autofree char *plan_text = ktstr_testdef_render (def, topology, 0, origins);
   g_autofree KtstrPlan *plan = g_new0 (KtstrPlan, 1);
   KtstrPlanError perr;
+  int code = KTSTR_TESTDEF_ERROR_INVALID;
   if (ktstr_plan_parse (plan_text, plan, &perr) == 0)
-    return TRUE;
+    {
+      KtstrTopology label;
+      if (ktstr_topology_parse (topology, &label, perr.msg, sizeof perr.msg) != 0)
+        return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_DOES_NOT_FIT, def->path, "test",
+                                   "topology", "%s", perr.msg);
+      g_autofree KtstrTopo *topo = g_new0 (KtstrTopo, 1);
+      ktstr_topo_from_label (&label, topo);
+      if (ktstr_plan_check_topo (plan, topo, &perr) == 0)
+        return TRUE;
+      code = KTSTR_TESTDEF_ERROR_CPUS;
+      g_autofree char *msg = g_strdup_printf ("at topology %s: %s", topology, perr.msg);
+      g_strlcpy (perr.msg, msg, sizeof perr.msg);
+    }
   const KtstrPlanOrigin *origin
       = perr.line >= 1 && perr.line <= origins->len ? origins->pdata[perr.line - 1] : NULL;
   g_autofree char *key = origin != NULL ? ktstr_plan_origin_key (origin, perr.field) : NULL;
-  return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path,
-                             origin != NULL ? origin->group : "test", key, "%s", perr.msg);
+  return ktstr_testdef_fail (error, code, def->path, origin != NULL ? origin->group : "test", key,
+                             "%s", perr.msg);
 }

@@ -25,6 +25,7 @@ typedef enum
   KTSTR_TESTDEF_ERROR_NOT_FOUND,
   KTSTR_TESTDEF_ERROR_DOES_NOT_FIT, /* a topology outside the test's constraints */
   KTSTR_TESTDEF_ERROR_FLAGS,        /* a required flag inactive or an excluded one active */
+  KTSTR_TESTDEF_ERROR_CPUS, /* a cpuset or affinity names CPUs, LLCs or nodes the topology lacks */
 } KtstrTestdefError;
 
 typedef struct
@@ -125,6 +126,17 @@ const char *ktstr_testdef_work_type (const KtstrTestDef *def);
 /* Whether TOPOLOGY (a label) meets DEF's constraints; the error
  * (KTSTR_TESTDEF_ERROR_DOES_NOT_FIT) says why not. */
 gboolean ktstr_testdef_fits (const KtstrTestDef *def, const char *topology, GError **error);
+
+/* Whether every cpuset (cgroups', SetCpuset's, SetAffinity's) and every
+ * work's affinity=exact: of DEF resolves at TOPOLOGY as the guest agent
+ * would resolve it: exact: CPUs that exist, llc:I and numa:N that exist,
+ * enough CPUs for disjoint:, range: and overlap:.  The error
+ * (KTSTR_TESTDEF_ERROR_CPUS) reads "FILE:LINE: [GROUP] KEY: at topology
+ * LABEL: ...".  Checked after ktstr_testdef_fits: constraints such as
+ * min_cpus= say which topologies a test wants, and a topology they allow
+ * that cannot hold its cpusets is an error in the test. */
+gboolean ktstr_testdef_check_topology (const KtstrTestDef *def, const char *topology,
+                                       GError **error);
 
 /* Whether the flag set ACTIVE (NULL-terminated; NULL: none) holds every
  * flag of DEF's required_flags and none of its excluded_flags; the error

@@ -1,0 +1,43 @@
+/* When a boot is worth a second one: see run/boot-retry.h. */
+#include "config.h"
+
+#include "run/boot-retry.h"
+
+#include "run/console-scan.h"
+
+#define TCG_PATCH_RACE_MARK "Oops: int3"
+
+static gboolean
+is_tcg (const KtstrVmResult *vm)
+{
+  return vm->accel != NULL && g_str_equal (vm->accel, "tcg");
+}
+
+gboolean
+ktstr_boot_hit_tcg_patch_race (const KtstrVmResult *vm, const char *console, char **why)
+{
+  if (!is_tcg (vm) || console == NULL)
+    return FALSE;
+  *why = ktstr_console_line_with (console, TCG_PATCH_RACE_MARK);
+  return *why != NULL;
+}
+
+gboolean
+ktstr_boot_died_before_agent (const KtstrSession *session, const KtstrVmResult *vm,
+                              const char *console, char **why)
+{
+  static const char *const death_marks[] = { KTSTR_CONSOLE_PANIC_MARK, "Oops:", "BUG:", NULL };
+  static const char *const stall_marks[] = { "rcu: INFO:", "detected stalls on CPUs", NULL };
+  if (session->has_hello || !is_tcg (vm) || console == NULL)
+    return FALSE;
+  const char *const *marks;
+  if (vm->end == KTSTR_VM_END_PANIC || vm->end == KTSTR_VM_END_RESET)
+    marks = death_marks;
+  else if (vm->end == KTSTR_VM_END_TIMEOUT)
+    marks = stall_marks;
+  else
+    return FALSE;
+  for (const char *const *m = marks; *m != NULL && *why == NULL; m++)
+    *why = ktstr_console_line_with (console, *m);
+  return *why != NULL;
+}
