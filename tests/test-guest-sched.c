@@ -42,10 +42,11 @@ write_file (const char *dir, const char *name, const char *text, int mode)
   g_chmod (p, mode);
 }
 
-/* Runs a 300 ms scenario with SCRIPT as the scheduler; SCHED_OPTS are
+/* Runs a DURATION_MS scenario with SCRIPT as the scheduler; SCHED_OPTS are
  * more words of its scheduler line (e.g. "ready_ms=300"). */
 static Run *
-run_sched (const char *script, const char *sched_opts, gboolean has_sched_ext)
+run_sched_for (guint duration_ms, const char *script, const char *sched_opts,
+               gboolean has_sched_ext)
 {
   Run *r = g_new0 (Run, 1);
   r->lines = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
@@ -66,11 +67,11 @@ run_sched (const char *script, const char *sched_opts, gboolean has_sched_ext)
     }
   write_file (r->dir, "sched.sh", script, 0755);
   g_autofree char *plan_text
-      = g_strdup_printf ("ktstr-plan 1\nduration_ms 300\nsettle_ms 0\ncgroup a\n"
+      = g_strdup_printf ("ktstr-plan 1\nduration_ms %u\nsettle_ms 0\ncgroup a\n"
                          "work a CpuSpin workers=1\n"
                          "scheduler %s/sched.sh %s\nscheduler_arg first arg\n"
                          "scheduler_env EXT=%s/kernel/sched_ext\n",
-                         r->dir, sched_opts ? sched_opts : "", r->sysfs);
+                         duration_ms, r->dir, sched_opts ? sched_opts : "", r->sysfs);
   write_file (r->dir, "plan", plan_text, 0644);
 
   g_autofree char *agent
@@ -95,6 +96,12 @@ run_sched (const char *script, const char *sched_opts, gboolean has_sched_ext)
       g_ptr_array_add (r->lines, json_object_ref (json_node_get_object (json_parser_get_root (p))));
     }
   return r;
+}
+
+static Run *
+run_sched (const char *script, const char *sched_opts, gboolean has_sched_ext)
+{
+  return run_sched_for (300, script, sched_opts, has_sched_ext);
 }
 
 /* The first "sched" message with ev EV, or NULL. */
@@ -168,12 +175,16 @@ test_ready_and_stop (void)
 static void
 test_dies_during_run (void)
 {
-  g_autoptr (Run) r = run_sched ("#!/bin/sh\n"
-                                 "echo 1 > $EXT/enable_seq; echo fake > $EXT/root/ops\n"
-                                 "echo enabled > $EXT/state\n"
-                                 "sleep 0.15; echo disabled > $EXT/state; echo 'EXIT: boom'\n"
-                                 "exit 3\n",
-                                 NULL, TRUE);
+  /* The scheduler dies 150 ms after enabling; the scenario lasts long
+   * enough that a loaded host (a shell and a sleep to start) still sees
+   * the death inside it. */
+  g_autoptr (Run) r = run_sched_for (3000,
+                                     "#!/bin/sh\n"
+                                     "echo 1 > $EXT/enable_seq; echo fake > $EXT/root/ops\n"
+                                     "echo enabled > $EXT/state\n"
+                                     "sleep 0.15; echo disabled > $EXT/state; echo 'EXIT: boom'\n"
+                                     "exit 3\n",
+                                     NULL, TRUE);
   g_assert_nonnull (find_ev (r, "ready"));
   JsonObject *ex = find_ev (r, "exit");
   g_assert_nonnull (ex);
