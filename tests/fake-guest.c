@@ -7,6 +7,7 @@
 #include "kernel/kernel-cache.h"
 
 gint fake_guest_blocking_started;
+gint fake_guest_met;
 const char *fake_guest_kernel = "6.12.0-fake";
 const char *fake_guest_accel = "tcg";
 FakeGuestLaunchFunc fake_guest_launch;
@@ -95,7 +96,16 @@ sized_launch (KtstrVm *vm, GError **error)
       g_atomic_int_set (&fake_guest_blocking_started, 1);
       return TRUE;
     }
-  if (vm->config.memory_mb == FAKE_GUEST_PANIC)
+  gboolean is_alone = FALSE;
+  if (vm->config.memory_mb == FAKE_GUEST_MEET)
+    {
+      g_atomic_int_inc (&fake_guest_met);
+      gint64 deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+      while (g_atomic_int_get (&fake_guest_met) < 2 && g_get_monotonic_time () < deadline)
+        g_usleep (1000);
+      is_alone = g_atomic_int_get (&fake_guest_met) < 2;
+    }
+  if (vm->config.memory_mb == FAKE_GUEST_PANIC || is_alone)
     {
       fake_guest_console (vm, "Kernel panic - not syncing: sysrq triggered crash\n");
       vm->end = KTSTR_VM_END_PANIC;
@@ -196,6 +206,7 @@ fake_guest_fixture_set_up (FakeGuestFixture *f, gconstpointer data)
   f->runner = fake_guest_runner_new (f, f->sidecars);
   f->variants = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_variant_free);
   g_atomic_int_set (&fake_guest_blocking_started, 0);
+  g_atomic_int_set (&fake_guest_met, 0);
   fake_guest_kernel = "6.12.0-fake";
   fake_guest_accel = "tcg";
   fake_guest_launch = NULL;

@@ -25,6 +25,9 @@ enum
   FAKE_GUEST_BLOCK = 258, /* runs until it is killed */
   FAKE_GUEST_NOISY = 259, /* passes, its workers' iterations 4 and 40 boot by boot */
   FAKE_GUEST_CALM = 260,  /* passes, its workers' iterations 400 and 404 boot by boot */
+  /* Waits up to 3 s for another MEET guest to start: passes when one
+   * did, panics when none came (the VMs did not run at once). */
+  FAKE_GUEST_MEET = 261,
 };
 
 /* One fake VM: the config the runner prepared it with, and how it ends. */
@@ -44,6 +47,8 @@ extern const char *fake_guest_kernel;
 extern const char *fake_guest_accel;
 /* Raised when a FAKE_GUEST_BLOCK guest has started. */
 extern gint fake_guest_blocking_started;
+/* FAKE_GUEST_MEET guests started since the fixture was set up. */
+extern gint fake_guest_met;
 
 /* A guest's boot as a test scripts it: say lines, write the console, set
  * vm->end.  NULL (the fixture's default): the FAKE_GUEST_* of the memory

@@ -581,6 +581,10 @@ test_refused_before_boot (void)
       "arguments after '--' are for a scheduler, but no --scheduler was given" },
     { { "--gauntlet", "steady", "@NAMED@", NULL },
       "--gauntlet: tests 'steady' (scheduler none) and 'named_sched' (scheduler " },
+    { { "--preset=tiny-1llc", "steady", NULL },
+      "--preset applies to --gauntlet runs; give --topology for a plain run" },
+    { { "-j", "300", "steady", NULL }, "-j must be between 1 and 256, got 300" },
+    { { "-j", "-1", "steady", NULL }, "-j must be between 1 and 256, got -1" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {

@@ -271,6 +271,55 @@ test_trials (Fixture *f, gconstpointer data)
     }
 }
 
+/* Two jobs: two VMs run at once (each guest waits for the other to
+ * start, and fails alone), and each result and sidecar stays its test's. */
+static void
+test_jobs_overlap (Fixture *f, gconstpointer data)
+{
+  g_autofree char *file = g_build_filename (f->fake.dir, "other.ktstr", NULL);
+  g_assert_true (g_file_set_contents (
+      file, "[test]\nname=other\nduration_ms=1000\n[cgroup cg_0]\nwork=CpuSpin\nworkers=2\n", -1,
+      NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrTestDef) other = ktstr_testdef_load (file, &error);
+  g_assert_no_error (error);
+  add_variant (f, "exec", FAKE_GUEST_MEET, NULL);
+  KtstrVariant *b = add_variant (f, "other", FAKE_GUEST_MEET, NULL);
+  b->def = other;
+  g_autoptr (KtstrExecutor) ex = make_executor (f, 2);
+  ktstr_executor_run (ex, f->fake.variants);
+  g_assert_cmpint (g_atomic_int_get (&fake_guest_met), ==, 2);
+  g_assert_cmpuint (f->seen->len, ==, 2);
+  GPtrArray *results = ktstr_executor_get_results (ex);
+  for (guint i = 0; i < results->len; i++)
+    {
+      const KtstrTestResult *r = results->pdata[i];
+      g_assert_cmpint (r->outcome, ==, KTSTR_OUTCOME_PASS);
+      g_autoptr (KtstrSidecar) sc = ktstr_sidecar_load_file (r->sidecar_path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (sc->test_name, ==, r->name);
+      g_assert_true (sc->passed);
+      g_assert_cmpuint (sc->stats->total_workers, ==, 2);
+    }
+  g_assert_cmpuint (count_files (f->fake.sidecars, ".ktstr.json"), ==, 2);
+  KtstrExecutorSummary s;
+  ktstr_executor_get_summary (ex, &s);
+  g_assert_cmpuint (s.passed, ==, 2);
+  g_assert_cmpuint (ktstr_executor_get_progress (ex)->jobs, ==, 2);
+}
+
+/* The same two guests one at a time: the first waits alone and fails,
+ * so the overlap above is the jobs', not the guests'. */
+static void
+test_jobs_one_at_a_time (Fixture *f, gconstpointer data)
+{
+  add_variant (f, "a", FAKE_GUEST_MEET, NULL);
+  add_variant (f, "b", FAKE_GUEST_MEET, NULL);
+  g_autoptr (KtstrExecutor) ex = make_executor (f, 1);
+  ktstr_executor_run (ex, f->fake.variants);
+  assert_seen (f, (const char *[]){ "a FAIL", "b PASS", NULL });
+}
+
 int
 main (int argc, char **argv)
 {
@@ -282,6 +331,8 @@ main (int argc, char **argv)
   ADD ("/executor/stop/interrupted-failure-discarded", test_interrupted_failure_discarded);
   ADD ("/executor/skips", test_skips);
   ADD ("/executor/trials", test_trials);
+  ADD ("/executor/jobs/overlap", test_jobs_overlap);
+  ADD ("/executor/jobs/one-at-a-time", test_jobs_one_at_a_time);
 #undef ADD
   return g_test_run ();
 }

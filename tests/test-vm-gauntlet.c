@@ -1,6 +1,7 @@
 /* VM tier: one small real gauntlet (two presets that fit, one that does
- * not) with --tap and --junit, a gauntlet stopped by SIGINT, and a plain
- * run stopped by SIGINT (the same executor: the same behaviour).  Runs
+ * not) with --tap and --junit, a gauntlet stopped by SIGINT, a plain run
+ * stopped by SIGINT (the same executor: the same behaviour), and a plain
+ * run of two VMs at once.  Runs
  * only with KTSTR_VM_TESTS=1 (make check-vm). */
 #include "config.h"
 
@@ -146,7 +147,7 @@ test_plain_interrupt (void)
   g_autofree char *junit = g_build_filename (cwd, "junit.xml", NULL);
   g_autofree char *junit_arg = g_strconcat ("--junit=", junit, NULL);
   g_autoptr (GPtrArray) argv
-      = ktstr_argv ((const char *[]){ junit_arg, "steady", "steady_mixed", NULL });
+      = ktstr_argv ((const char *[]){ "-j", "1", junit_arg, "steady", "steady_mixed", NULL });
   g_auto (GStrv) envp = ktstr_env ();
   g_autoptr (GError) error = NULL;
   GPid pid;
@@ -196,6 +197,57 @@ test_plain_interrupt (void)
   ktstr_vm_test_remove_tree (cwd);
 }
 
+/* A plain run with -j 2: both VMs run at once (the header and the summary
+ * say so), each test keeps its own line, TAP entry and sidecar. */
+static void
+test_plain_parallel (void)
+{
+  if (!ktstr_vm_test_need_vm ())
+    return;
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-plain-vm");
+  g_autofree char *junit = g_build_filename (cwd, "junit.xml", NULL);
+  g_autofree char *junit_arg = g_strconcat ("--junit=", junit, NULL);
+  g_autoptr (GPtrArray) argv = ktstr_argv (
+      (const char *[]){ "-j", "2", "--tap", junit_arg, "steady", "steady_mixed", NULL });
+  g_auto (GStrv) envp = ktstr_env ();
+  g_autofree char *out = NULL, *err = NULL;
+  int status = 0;
+  g_autoptr (GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  g_assert_true (g_spawn_sync (cwd, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("%.1fs; stdout:\n%s\nstderr:\n%s", (g_get_monotonic_time () - start) / 1e6, out,
+                  err);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "TAP version 13\n1..2\n"));
+  g_assert_nonnull (strstr (out, " - steady\n"));
+  g_assert_nonnull (strstr (out, " - steady_mixed\n"));
+  g_assert_null (strstr (out, "not ok"));
+  g_assert_nonnull (strstr (err, ", 2 tests, 2 at a time\n"));
+  g_assert_nonnull (strstr (err, "PASS steady "));
+  g_assert_nonnull (strstr (err, "PASS steady_mixed "));
+  g_assert_nonnull (strstr (err, "2 passed, 0 failed, 0 skipped ("));
+  g_assert_nonnull (strstr (err, "s, 2 at a time)\n"));
+  g_autoptr (GPtrArray) scs = ktstr_vm_test_load_sidecars (cwd);
+  g_assert_cmpuint (scs->len, ==, 2);
+  gboolean seen_steady = FALSE, seen_mixed = FALSE;
+  for (guint i = 0; i < scs->len; i++)
+    {
+      const KtstrSidecar *sc = scs->pdata[i];
+      g_assert_true (sc->passed);
+      seen_steady |= g_str_equal (sc->test_name, "steady");
+      seen_mixed |= g_str_equal (sc->test_name, "steady_mixed");
+      g_assert_cmpuint (sc->stats->total_cpus, >, 0);
+    }
+  g_assert_true (seen_steady && seen_mixed);
+  g_autofree char *xml = NULL;
+  g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
+  g_assert_nonnull (strstr (xml, "tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"0\""));
+  ktstr_vm_test_remove_tree (cwd);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -203,5 +255,6 @@ main (int argc, char **argv)
   g_test_add_func ("/vm-gauntlet/two-presets", test_two_presets);
   g_test_add_func ("/vm-gauntlet/interrupt", test_interrupt);
   g_test_add_func ("/vm-plain/interrupt", test_plain_interrupt);
+  g_test_add_func ("/vm-plain/parallel", test_plain_parallel);
   return g_test_run ();
 }

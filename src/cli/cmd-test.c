@@ -15,6 +15,7 @@
 #include "kernel/kernel.h"
 #include "run/executor.h"
 #include "run/plan.h"
+#include "run/presets.h"
 #include "run/select.h"
 #include "run/shard.h"
 #include "sched/sched-binary.h"
@@ -142,9 +143,11 @@ print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, G
                         : g_strdup ("");
   if (!q->is_gauntlet)
     {
-      fprintf (human, "ktstr: kernel %s (%s, from %s), backend %s, %u test%s%s\n", kernel->image,
+      g_autofree char *at_once
+          = jobs > 1 ? g_strdup_printf (", %u at a time", jobs) : g_strdup ("");
+      fprintf (human, "ktstr: kernel %s (%s, from %s), backend %s, %u test%s%s%s\n", kernel->image,
                kernel->version ? kernel->version : "version unknown", kernel->source,
-               q->backend->name, n_tests, n_tests == 1 ? "" : "s", times);
+               q->backend->name, n_tests, n_tests == 1 ? "" : "s", times, at_once);
       fflush (human);
       return;
     }
@@ -164,6 +167,23 @@ print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, G
   fflush (human);
 }
 
+/* VMs at once: -j, else for a gauntlet one per host CPU, for a plain run
+ * what fits the host (presets.h); one with --verbose, whose consoles would
+ * interleave. */
+static guint
+default_jobs (const TestArgs *a, const KtstrRunRequest *q, GPtrArray *variants)
+{
+  if (a->jobs > 0)
+    return (guint)a->jobs;
+  if (q->is_gauntlet)
+    return g_get_num_processors ();
+  if (a->verbose)
+    return 1;
+  KtstrHostCapacity cap;
+  ktstr_host_capacity_detect (&cap, q->backend);
+  return ktstr_host_capacity_jobs (&cap, variants, q->memory_mb);
+}
+
 /* Runs BASE (PLAN's variants, or a shard's part of them), JOBS at once,
  * printing as TestArgs say; returns the exit status. */
 static int
@@ -177,8 +197,7 @@ run_plan (const TestArgs *a, const KtstrRunRequest *q, KtstrRunPlan *plan, GPtrA
   g_autoptr (KtstrRepeatAuto) repeat_auto
       = a->is_auto ? ktstr_repeat_auto_new (base, a->trials, report) : NULL;
   guint n_results = a->is_auto ? 0 : variants->len;
-  /* A plain run is a list like any other, one VM at a time. */
-  guint jobs = q->is_gauntlet ? (a->jobs > 0 ? (guint)a->jobs : g_get_num_processors ()) : 1;
+  guint jobs = default_jobs (a, q, variants);
   FILE *human = ktstr_test_report_get_human (report);
   g_autoptr (GError) error = NULL;
   Stopper stopper = { 0 };
@@ -267,7 +286,10 @@ ktstr_cmd_test (int argc, char **argv)
       "--scheduler-file definition, one VM per variant (gauntlet/TEST/PRESET/PROFILE)",
       NULL },
     { "jobs", 'j', 0, G_OPTION_ARG_INT, &a.jobs,
-      "Gauntlet: VMs at once (default: the host's CPU count)", "N" },
+      "VMs at once (default: a gauntlet one per host CPU; a plain run one per host CPU as far "
+      "as the VMs' vCPUs fit the vCPU budget and their memory half the host's, 1 with "
+      "--verbose)",
+      "N" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &a.presets,
       "Gauntlet: only these topology presets (comma-separated, see ktstr(1))", "A,B" },
     { "tap", 0, 0, G_OPTION_ARG_NONE, &a.tap,
@@ -357,8 +379,8 @@ ktstr_cmd_test (int argc, char **argv)
     return usage_error ("--memory-mb must be between 128 and 65536, got %d", a.memory_mb);
   if (a.timeout_s < 0 || a.timeout_s > 86400)
     return usage_error ("--timeout must be between 1 and 86400 seconds, got %d", a.timeout_s);
-  if (!a.gauntlet && (a.jobs != 0 || a.presets != NULL))
-    return usage_error ("-j and --preset apply to --gauntlet runs");
+  if (!a.gauntlet && a.presets != NULL)
+    return usage_error ("--preset applies to --gauntlet runs; give --topology for a plain run");
   if (a.gauntlet && (a.topology != NULL || a.flags != NULL))
     return usage_error ("--gauntlet runs every preset and flag profile; drop --%s (or narrow "
                         "with --preset)",

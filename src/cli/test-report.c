@@ -320,12 +320,14 @@ ktstr_test_report_finish (KtstrTestReport *t, const char *rundir)
   else
     {
       fprintf (t->human, "sidecars: %s\n", rundir);
+      g_autofree char *at_once
+          = p->jobs > 1 ? g_strdup_printf (", %u at a time", p->jobs) : g_strdup ("");
       if (s.not_run > 0 || s.is_interrupted)
-        fprintf (t->human, "%u passed, %u failed, %u skipped, %u not run%s (%.1fs)\n", s.passed,
-                 s.failed, s.skipped, s.not_run, interrupted, s.elapsed_s);
+        fprintf (t->human, "%u passed, %u failed, %u skipped, %u not run%s (%.1fs%s)\n", s.passed,
+                 s.failed, s.skipped, s.not_run, interrupted, s.elapsed_s, at_once);
       else
-        fprintf (t->human, "%u passed, %u failed, %u skipped (%.1fs)\n", s.passed, s.failed,
-                 s.skipped, s.elapsed_s);
+        fprintf (t->human, "%u passed, %u failed, %u skipped (%.1fs%s)\n", s.passed, s.failed,
+                 s.skipped, s.elapsed_s, at_once);
     }
   fflush (t->human);
   fflush (stdout);
