@@ -238,8 +238,10 @@ ktstr_kernel_check_image (const char *path, KtstrKernelFormat *format, GError **
   return ok;
 }
 
-char *
-ktstr_kernel_image_version (const char *path)
+/* The whole version string of a bzImage header, or NULL; with IS_RELEASE
+ * only its first word. */
+static char *
+header_version (const char *path, gboolean is_release)
 {
   gsize len = 0;
   guint8 *data = map_image (path, &len, NULL);
@@ -260,11 +262,23 @@ ktstr_kernel_image_version (const char *path)
           gsize max = head - off;
           gsize n = strnlen (s, max);
           /* "6.12.95+deb12-amd64 (debian-kernel@...) #1 SMP ..." */
-          const char *sp = n < max ? memchr (s, ' ', n) : NULL;
+          const char *sp = n < max && is_release ? memchr (s, ' ', n) : NULL;
           if (n > 0 && n < max)
             version = g_strndup (s, sp ? (gsize)(sp - s) : n);
         }
     }
   munmap (data, len);
   return version;
+}
+
+char *
+ktstr_kernel_image_version (const char *path)
+{
+  return header_version (path, TRUE);
+}
+
+char *
+ktstr_kernel_image_build_string (const char *path)
+{
+  return header_version (path, FALSE);
 }

@@ -55,6 +55,11 @@ gboolean ktstr_kernel_image_find_pvh_entry (const guint8 *notes, gsize size, gui
 /* The version string embedded in a bzImage header (first word), or NULL. */
 char *ktstr_kernel_image_version (const char *path);
 
+/* The whole of that string, which names one build: "6.12.117 (user@host)
+ * #1 SMP PREEMPT_DYNAMIC Tue Nov 4 10:00:00 UTC 2025"; NULL for anything
+ * but a bzImage that has one. */
+char *ktstr_kernel_image_build_string (const char *path);
+
 G_END_DECLS
 
 #endif

@@ -168,6 +168,7 @@ full_sidecar (void)
   sc->cleanup_duration_ms = 420;
   sc->run_source = g_strdup ("ci");
   sc->accel = g_strdup ("tcg");
+  sc->boot = g_strdup ("pvh");
   sc->verdict_summary = g_strdup ("cgroup 0: starved: worker 3 made no progress");
   sc->verdict_report = g_strdup ("starved\n--- stats ---\nspread 90%\n");
   sc->scheduler_exit = json_from_string (
@@ -307,6 +308,7 @@ assert_sidecar_equal (const KtstrSidecar *a, const KtstrSidecar *b)
   g_assert_cmpuint (a->cleanup_duration_ms, ==, b->cleanup_duration_ms);
   g_assert_cmpstr (a->run_source, ==, b->run_source);
   g_assert_cmpstr (a->accel, ==, b->accel);
+  g_assert_cmpstr (a->boot, ==, b->boot);
   g_assert_cmpstr (a->verdict_summary, ==, b->verdict_summary);
   g_assert_cmpstr (a->verdict_report, ==, b->verdict_report);
   assert_json_equal (a->scheduler_exit, b->scheduler_exit);

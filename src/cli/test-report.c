@@ -150,9 +150,10 @@ print_timings (KtstrTestReport *t, const KtstrVariant *v, const KtstrTestResult 
     t->later_trials_overhead_s += r->duration_s - scenario_s;
   fprintf (human,
            "timing %s: start_to_hello_ms=%.0f launch_to_hello_ms=%.0f total_ms=%.0f "
-           "scenario_ms=%.0f overhead_ms=%.0f\n",
+           "scenario_ms=%.0f overhead_ms=%.0f boot=%s\n",
            r->name, r->start_to_hello_us / 1000.0, r->boot_to_hello_us / 1000.0,
-           r->duration_s * 1000.0, scenario_s * 1000.0, (r->duration_s - scenario_s) * 1000.0);
+           r->duration_s * 1000.0, scenario_s * 1000.0, (r->duration_s - scenario_s) * 1000.0,
+           r->boot != NULL ? r->boot : "none");
   /* The guest agent's own overhead, measured in the guest: its CPU time
    * (PID 1 and its threads, not the workers) per second of scenario. */
   if (r->agent_cpu_ns >= 0 && r->agent_span_ms > 0)

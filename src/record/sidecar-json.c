@@ -228,6 +228,8 @@ ktstr_sidecar_to_json (const KtstrSidecar *sc)
     }
   else
     json_builder_add_null_value (b);
+  if (sc->boot != NULL)
+    ktstr_json_member_string (b, "boot", sc->boot);
   if (sc->trial > 0)
     ktstr_json_member_u64 (b, "trial", sc->trial);
   json_builder_end_object (b);
@@ -652,7 +654,8 @@ ktstr_sidecar_from_json (JsonNode *node, GError **error)
     return NULL;
   /* The pre-rename key "source" is deliberately not read here. */
   if (!opt_string (o, "", "run_source", &sc->run_source, error)
-      || !opt_string (o, "", "accel", &sc->accel, error) || !parse_vcpu_host (o, sc, error))
+      || !opt_string (o, "", "accel", &sc->accel, error) || !parse_vcpu_host (o, sc, error)
+      || !opt_string (o, "", "boot", &sc->boot, error))
     return NULL;
   if (ktstr_json_optional_member (o, "trial") != NULL)
     {

@@ -165,6 +165,11 @@ typedef struct
   guint64 vcpu_host_span_ms; /* host wall time between the two readings */
   guint64 vcpu_host_run_ns;  /* CPU time they had, summed over them */
   guint64 vcpu_host_wait_ns; /* time they waited, runnable, for a host CPU */
+  /* Ours, after vcpu_host ("boot"): how the kernel was entered, "pvh" (an
+   * uncompressed vmlinux through its PVH entry) or "bzimage" (the bzImage
+   * boot protocol); NULL (the key left out) when no VM booted or the
+   * sidecar predates the field. */
+  char *boot;
   /* Ours, last: which trial of a repeated run this is, 1-based; 0 when the
    * run was not repeated (the key is then left out, and files without it,
    * the Rust tool's included, read as 0). */

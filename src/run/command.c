@@ -388,7 +388,7 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
   g_autoptr (KtstrSession) session = NULL;
   Follow follow = { .request = req };
   const KtstrVmConfig cfg = {
-    .kernel_path = o->kernel->image,
+    .kernel_path = ktstr_runner_get_boot_image (runner),
     .initramfs_path = initrd,
     .cmdline = cmdline,
     .topology = topo,

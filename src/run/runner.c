@@ -17,6 +17,7 @@
 #include "kernel/kernel-cache.h"
 #include "monitor/kernel-layout.h"
 #include "monitor/vmlinux.h"
+#include "run/boot-path.h"
 #include "image/package.h"
 #include "sched/sched-plan.h"
 #include "sched/sched-verdict.h"
@@ -53,6 +54,7 @@ struct _KtstrRunner
   guint package_files;
   KtstrKernelLayout *layout; /* the host monitor's view of the kernel, or NULL */
   guint hz;                  /* the kernel's HZ, 0 when unknown */
+  KtstrBootPath boot;        /* the image the VMs boot, and how */
 };
 
 static void notice (const KtstrRunner *r, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
@@ -221,6 +223,10 @@ ktstr_runner_new (const KtstrRunOptions *options, GError **error)
   r->options = *options;
   if (r->options.memory_mb == 0)
     r->options.memory_mb = DEFAULT_MEMORY_MB;
+  ktstr_boot_path_choose (options->kernel, options->vmlinux, &r->boot);
+  if (r->boot.why_bzimage != NULL)
+    notice (r, "warning: booting the bzImage, not the vmlinux through PVH: %s",
+            r->boot.why_bzimage);
 
   g_autofree char *agent = ktstr_initramfs_find_agent (error);
   if (agent == NULL)
@@ -274,6 +280,7 @@ ktstr_runner_free (KtstrRunner *r)
   g_clear_pointer (&r->include_files, ktstr_initramfs_spec_free);
   g_clear_pointer (&r->host, ktstr_host_context_free);
   g_clear_pointer (&r->layout, ktstr_kernel_layout_free);
+  ktstr_boot_path_clear (&r->boot);
   g_free (r);
 }
 
@@ -524,6 +531,7 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology, gu
   if (session->monitor != NULL)
     sc->monitor = ktstr_monitor_summarize_run (session->monitor);
   sc->accel = g_strdup (vm->accel);
+  sc->boot = g_strdup (r->boot.path);
   /* Why it did not pass, for whoever reads the sidecar without the run's
    * terminal output (ktstr-stats report). */
   if (verdict->outcome != KTSTR_OUTCOME_PASS && verdict->summary != NULL)
@@ -854,7 +862,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
     }
 
   const KtstrVmConfig cfg_template = {
-    .kernel_path = o->kernel->image,
+    .kernel_path = r->boot.image,
     .memory_mb = variant->memory_mb ? variant->memory_mb : o->memory_mb,
     .workdir = workdir,
     .accel = o->accel,
@@ -918,6 +926,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   result->verdict = g_strdup (verdict->summary);
   result->report = g_strdup (verdict->report);
   result->accel = g_strdup (vm.accel);
+  result->boot = r->boot.path;
   if (session->has_hello && vm.launch_us > 0)
     result->boot_to_hello_us = session->hello_us - vm.launch_us;
   if (session->has_hello)
@@ -943,6 +952,12 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
       return NULL;
     }
   return g_steal_pointer (&result);
+}
+
+const char *
+ktstr_runner_get_boot_image (const KtstrRunner *r)
+{
+  return r->boot.image;
 }
 
 const KtstrRunOptions *

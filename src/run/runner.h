@@ -75,6 +75,7 @@ typedef struct
   char *report;       /* the full failure report (sections), NULL on pass */
   char *sidecar_path; /* NULL when it could not be written */
   char *accel;
+  const char *boot;         /* "pvh" or "bzimage" (boot-path.h); NULL if none */
   gint64 boot_to_hello_us;  /* VM launch to the agent's hello; 0 if none */
   gint64 start_to_hello_us; /* this test's start (before the initramfs) to hello */
   gint64 sched_ready_ms;    /* scheduler start to ready in the guest; -1 without one */
@@ -155,6 +156,9 @@ void ktstr_runner_get_package_info (const KtstrRunner *runner, guint64 *size, gi
  * --include files for the boot's own archive (ktstr_runner_add_includes),
  * the plan lines that start the scheduler (NULL without one)
  * and the kernel command line every boot of this runner gets. */
+/* The image its VMs boot: the kernel's, or its vmlinux (boot-path.h). */
+const char *ktstr_runner_get_boot_image (const KtstrRunner *runner);
+
 const KtstrRunOptions *ktstr_runner_get_options (const KtstrRunner *runner);
 const char *ktstr_runner_get_base_image (const KtstrRunner *runner);
 const char *ktstr_runner_get_sched_lines (const KtstrRunner *runner);
