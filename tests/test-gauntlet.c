@@ -201,37 +201,37 @@ test_host_capacity_budget_env (void)
 /* The default number of VMs at once: one per host CPU, within the vCPU
  * budget and half the host's memory, no more than the VMs to boot. */
 static void
-test_host_capacity_jobs (void)
+test_variants_default_jobs (void)
 {
   g_autoptr (GPtrArray) vs = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_variant_free);
   KtstrHostCapacity tcg2 = { FALSE, 2, 1, 16000, 8 };
   /* Nothing to boot still runs one at a time. */
-  g_assert_cmpuint (ktstr_host_capacity_jobs (&tcg2, vs, 1024), ==, 1);
+  g_assert_cmpuint (ktstr_variants_default_jobs (vs, &tcg2, 1024), ==, 1);
   g_ptr_array_add (vs, ktstr_variant_new ("a", NULL, "1n1l2c1t"));
-  g_assert_cmpuint (ktstr_host_capacity_jobs (&tcg2, vs, 1024), ==, 1);
+  g_assert_cmpuint (ktstr_variants_default_jobs (vs, &tcg2, 1024), ==, 1);
   g_ptr_array_add (vs, ktstr_variant_new ("b", NULL, "1n1l2c1t"));
   g_ptr_array_add (vs, ktstr_variant_new ("c", NULL, "1n1l2c1t"));
-  g_assert_cmpuint (ktstr_host_capacity_jobs (&tcg2, vs, 1024), ==, 2);
+  g_assert_cmpuint (ktstr_variants_default_jobs (vs, &tcg2, 1024), ==, 2);
   /* A skip boots nothing and counts for nothing. */
   KtstrVariant *big = ktstr_variant_new ("d", NULL, "1n2l4c1t");
   big->skip_reason = g_strdup ("does not fit");
   g_ptr_array_add (vs, big);
-  g_assert_cmpuint (ktstr_host_capacity_jobs (&tcg2, vs, 1024), ==, 2);
+  g_assert_cmpuint (ktstr_variants_default_jobs (vs, &tcg2, 1024), ==, 2);
   /* Two 8-vCPU VMs exceed a budget of 8 vCPUs. */
   g_clear_pointer (&big->skip_reason, g_free);
-  g_assert_cmpuint (ktstr_host_capacity_jobs (&tcg2, vs, 1024), ==, 1);
+  g_assert_cmpuint (ktstr_variants_default_jobs (vs, &tcg2, 1024), ==, 1);
   KtstrHostCapacity tcg2_wide = { FALSE, 2, 1, 16000, 16 };
-  g_assert_cmpuint (ktstr_host_capacity_jobs (&tcg2_wide, vs, 1024), ==, 2);
+  g_assert_cmpuint (ktstr_variants_default_jobs (vs, &tcg2_wide, 1024), ==, 2);
   /* Under KVM the host's CPUs are the budget. */
   KtstrHostCapacity kvm16 = { TRUE, 16, 2, 1 << 20, 64 };
-  g_assert_cmpuint (ktstr_host_capacity_jobs (&kvm16, vs, 1024), ==, 2);
+  g_assert_cmpuint (ktstr_variants_default_jobs (vs, &kvm16, 1024), ==, 2);
   g_ptr_array_set_size (vs, 3);
-  g_assert_cmpuint (ktstr_host_capacity_jobs (&kvm16, vs, 1024), ==, 3);
+  g_assert_cmpuint (ktstr_variants_default_jobs (vs, &kvm16, 1024), ==, 3);
   /* Memory: the VMs at once within half the host's. */
   KtstrHostCapacity tcg8_small = { FALSE, 8, 1, 4096, 32 };
-  g_assert_cmpuint (ktstr_host_capacity_jobs (&tcg8_small, vs, 1024), ==, 2);
+  g_assert_cmpuint (ktstr_variants_default_jobs (vs, &tcg8_small, 1024), ==, 2);
   ((KtstrVariant *)vs->pdata[0])->memory_mb = 2048;
-  g_assert_cmpuint (ktstr_host_capacity_jobs (&tcg8_small, vs, 1024), ==, 1);
+  g_assert_cmpuint (ktstr_variants_default_jobs (vs, &tcg8_small, 1024), ==, 1);
 }
 
 #define SIX_FLAGS                                                                                  \
@@ -411,7 +411,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gauntlet/presets/filter/scheduler", test_presets_filter_scheduler);
   g_test_add_func ("/gauntlet/presets/filter/host", test_presets_filter_host);
   g_test_add_func ("/gauntlet/presets/host-capacity/budget-env", test_host_capacity_budget_env);
-  g_test_add_func ("/gauntlet/presets/host-capacity/jobs", test_host_capacity_jobs);
+  g_test_add_func ("/gauntlet/variants/default-jobs", test_variants_default_jobs);
   g_test_add_func ("/gauntlet/profiles/power-set", test_profiles_power_set);
   g_test_add_func ("/gauntlet/profiles/none", test_profiles_none);
   g_test_add_func ("/gauntlet/profiles/too-many", test_profiles_too_many);

@@ -168,7 +168,7 @@ print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, G
 }
 
 /* VMs at once: -j, else for a gauntlet one per host CPU, for a plain run
- * what fits the host (presets.h); one with --verbose, whose consoles would
+ * what fits the host (variant.h); one with --verbose, whose consoles would
  * interleave. */
 static guint
 default_jobs (const TestArgs *a, const KtstrRunRequest *q, GPtrArray *variants)
@@ -181,7 +181,7 @@ default_jobs (const TestArgs *a, const KtstrRunRequest *q, GPtrArray *variants)
     return 1;
   KtstrHostCapacity cap;
   ktstr_host_capacity_detect (&cap, q->backend);
-  return ktstr_host_capacity_jobs (&cap, variants, q->memory_mb);
+  return ktstr_variants_default_jobs (variants, &cap, q->memory_mb);
 }
 
 /* Runs BASE (PLAN's variants, or a shard's part of them), JOBS at once,

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "run/variant.h"
-
 #define P(name, n, l, c, t, mem)                                                                   \
   {                                                                                                \
     name, { n, l, c, t }, mem                                                                      \
@@ -107,35 +105,6 @@ ktstr_host_capacity_detect (KtstrHostCapacity *cap, const KtstrBackend *backend)
       if (v > 0 && v < 100000)
         cap->vcpu_budget = (guint)v;
     }
-}
-
-guint
-ktstr_host_capacity_jobs (const KtstrHostCapacity *cap, GPtrArray *variants,
-                          guint default_memory_mb)
-{
-  guint n_boot = 0, max_cpus = 1, max_memory_mb = 0;
-  for (guint i = 0; i < variants->len; i++)
-    {
-      const KtstrVariant *v = variants->pdata[i];
-      if (v->skip_reason != NULL)
-        continue;
-      n_boot++;
-      KtstrTopology t;
-      char err[128];
-      if (v->topology != NULL && ktstr_topology_parse (v->topology, &t, err, sizeof err) == 0)
-        max_cpus = MAX (max_cpus, ktstr_topology_cpus (&t));
-      guint memory_mb = v->memory_mb;
-      if (memory_mb == 0 && v->runner != NULL)
-        memory_mb = ktstr_runner_get_options (v->runner)->memory_mb;
-      max_memory_mb = MAX (max_memory_mb, memory_mb ? memory_mb : default_memory_mb);
-    }
-  guint jobs = MAX (cap->host_cpus, 1u);
-  guint vcpus = cap->is_kvm ? cap->host_cpus : cap->vcpu_budget;
-  jobs = MIN (jobs, MAX (vcpus / max_cpus, 1u));
-  if (cap->host_memory_mb > 0 && max_memory_mb > 0)
-    jobs = (guint)MIN ((guint64)jobs, MAX (cap->host_memory_mb / 2 / max_memory_mb, 1u));
-  jobs = MIN (jobs, MAX (n_boot, 1u));
-  return MAX (jobs, 1u);
 }
 
 static gboolean

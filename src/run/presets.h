@@ -63,16 +63,6 @@ typedef struct
  * KTSTR_ACCEL is not "tcg", BACKEND_NAME is "kvm" or /dev/kvm opens. */
 void ktstr_host_capacity_detect (KtstrHostCapacity *cap, const KtstrBackend *backend);
 
-/* How many of VARIANTS (KtstrVariant*) to boot at once by default: one per
- * host CPU, no more than there are VMs to boot, and no more than keep
- * the VMs at once within the host: their vCPUs together within the vCPU
- * budget (TCG: CAP's vcpu_budget; KVM: the host's CPUs) and their memory
- * within half the host's, each VM counted as the largest of the list.
- * DEFAULT_MEMORY_MB stands for a variant without its own memory size and
- * without a runner to say it.  Never less than 1. */
-guint ktstr_host_capacity_jobs (const KtstrHostCapacity *cap, GPtrArray *variants,
-                                guint default_memory_mb);
-
 /* TRUE when PRESET fits (the test's constraints and cpusets, the
  * scheduler's constraints, the host); otherwise FALSE and the error
  * (KTSTR_PRESET_ERROR_DOES_NOT_FIT) says why.  DEF, SDEF and CAP may each

@@ -61,3 +61,32 @@ ktstr_variants_repeat (GPtrArray *variants, guint trials)
       }
   return out;
 }
+
+guint
+ktstr_variants_default_jobs (GPtrArray *variants, const KtstrHostCapacity *cap,
+                             guint default_memory_mb)
+{
+  guint n_boot = 0, max_cpus = 1, max_memory_mb = 0;
+  for (guint i = 0; i < variants->len; i++)
+    {
+      const KtstrVariant *v = variants->pdata[i];
+      if (v->skip_reason != NULL)
+        continue;
+      n_boot++;
+      KtstrTopology t;
+      char err[128];
+      if (v->topology != NULL && ktstr_topology_parse (v->topology, &t, err, sizeof err) == 0)
+        max_cpus = MAX (max_cpus, ktstr_topology_cpus (&t));
+      guint memory_mb = v->memory_mb;
+      if (memory_mb == 0 && v->runner != NULL)
+        memory_mb = ktstr_runner_get_options (v->runner)->memory_mb;
+      max_memory_mb = MAX (max_memory_mb, memory_mb ? memory_mb : default_memory_mb);
+    }
+  guint jobs = MAX (cap->host_cpus, 1u);
+  guint vcpus = cap->is_kvm ? cap->host_cpus : cap->vcpu_budget;
+  jobs = MIN (jobs, MAX (vcpus / max_cpus, 1u));
+  if (cap->host_memory_mb > 0 && max_memory_mb > 0)
+    jobs = (guint)MIN ((guint64)jobs, MAX (cap->host_memory_mb / 2 / max_memory_mb, 1u));
+  jobs = MIN (jobs, MAX (n_boot, 1u));
+  return MAX (jobs, 1u);
+}

@@ -58,6 +58,16 @@ KtstrVariant *ktstr_variant_new_trial (const KtstrVariant *base, guint trial);
  * Returns a new array owning its entries. */
 GPtrArray *ktstr_variants_repeat (GPtrArray *variants, guint trials);
 
+/* How many of VARIANTS (KtstrVariant*) to boot at once by default: one per
+ * host CPU, no more than there are VMs to boot, and no more than keep
+ * the VMs at once within the host: their vCPUs together within the vCPU
+ * budget (TCG: CAP's vcpu_budget; KVM: the host's CPUs) and their memory
+ * within half the host's, each VM counted as the largest of the list.
+ * DEFAULT_MEMORY_MB stands for a variant without its own memory size and
+ * without a runner to say it.  Never less than 1. */
+guint ktstr_variants_default_jobs (GPtrArray *variants, const KtstrHostCapacity *cap,
+                                   guint default_memory_mb);
+
 G_END_DECLS
 
 #endif
