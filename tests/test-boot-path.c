@@ -130,6 +130,18 @@ test_same_build (void)
   g_assert_cmpstr (p.image, ==, image);
   g_assert_null (p.why_bzimage);
   ktstr_boot_path_clear (&p);
+
+  /* auto chooses; another value is named in a warning and ignored. */
+  g_setenv ("KTSTR_BOOT", "auto", TRUE);
+  choose (image, NULL, &p);
+  g_assert_cmpstr (p.path, ==, "pvh");
+  g_assert_null (p.warning);
+  ktstr_boot_path_clear (&p);
+  g_setenv ("KTSTR_BOOT", "bzImage", TRUE);
+  choose (image, NULL, &p);
+  g_assert_cmpstr (p.path, ==, "pvh");
+  g_assert_cmpstr (p.warning, ==, "KTSTR_BOOT='bzImage' is neither bzimage nor auto; ignored");
+  ktstr_boot_path_clear (&p);
   tear_down ();
 }
 

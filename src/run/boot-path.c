@@ -17,6 +17,8 @@ ktstr_boot_path_choose (const KtstrKernel *k, const char *vmlinux, KtstrBootPath
   const char *force = g_getenv ("KTSTR_BOOT");
   if (force != NULL && g_str_equal (force, "bzimage"))
     return;
+  if (force != NULL && *force != '\0' && !g_str_equal (force, "auto"))
+    out->warning = g_strdup_printf ("KTSTR_BOOT='%s' is neither bzimage nor auto; ignored", force);
   g_autofree char *found = ktstr_vmlinux_find (vmlinux, k->image, k->tree, NULL);
   if (found == NULL)
     return;
@@ -36,5 +38,6 @@ ktstr_boot_path_clear (KtstrBootPath *p)
 {
   g_clear_pointer (&p->image, g_free);
   g_clear_pointer (&p->why_bzimage, g_free);
+  g_clear_pointer (&p->warning, g_free);
   p->path = NULL;
 }

@@ -7,7 +7,8 @@
  * vmlinux is the one the host monitor reads (--vmlinux, $KTSTR_VMLINUX,
  * the build tree's, one beside the image such as a kernel cache entry's);
  * it replaces the bzImage only when its banner names the same build
- * (kernel/boot-vmlinux.h).  KTSTR_BOOT=bzimage keeps the bzImage. */
+ * (kernel/boot-vmlinux.h).  KTSTR_BOOT=bzimage keeps the bzImage;
+ * KTSTR_BOOT=auto (or unset) chooses as above. */
 #ifndef KTSTR_RUN_BOOT_PATH_H
 #define KTSTR_RUN_BOOT_PATH_H
 
@@ -22,6 +23,7 @@ typedef struct
   char *image;       /* what the VM boots */
   const char *path;  /* "pvh" or "bzimage", as the sidecar's "boot" records */
   char *why_bzimage; /* a vmlinux was found but not used, and why; else NULL */
+  char *warning;     /* KTSTR_BOOT had a value it does not take; else NULL */
 } KtstrBootPath;
 
 /* Chooses for KERNEL; VMLINUX is --vmlinux (NULL: not given). */

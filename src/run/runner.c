@@ -224,6 +224,8 @@ ktstr_runner_new (const KtstrRunOptions *options, GError **error)
   if (r->options.memory_mb == 0)
     r->options.memory_mb = DEFAULT_MEMORY_MB;
   ktstr_boot_path_choose (options->kernel, options->vmlinux, &r->boot);
+  if (r->boot.warning != NULL)
+    notice (r, "warning: %s", r->boot.warning);
   if (r->boot.why_bzimage != NULL)
     notice (r, "warning: booting the bzImage, not the vmlinux through PVH: %s",
             r->boot.why_bzimage);
