@@ -20,6 +20,8 @@ static const struct
   { "test", ktstr_cmd_test, "boot a kernel per test, run the scenario, write sidecars" },
   { "run", ktstr_cmd_run, "boot a VM as for a test and run one command in it (run -- CMD)" },
   { "shell", ktstr_cmd_shell, "boot a VM as for a test with an interactive shell on its console" },
+  { "verifier", ktstr_cmd_verifier,
+    "load a scheduler in a VM and print its BPF programs' verified instruction counts" },
   { "list", ktstr_cmd_list, "list the built-in tests" },
   { "show-host", ktstr_cmd_show_host, "print this host's context (as recorded in sidecars)" },
   { "show-thresholds", ktstr_cmd_show_thresholds,

@@ -35,6 +35,8 @@ ktstr_command_result_free (KtstrCommandResult *r)
   g_free (r->summary);
   g_free (r->report);
   g_free (r->accel);
+  g_clear_pointer (&r->verifier, g_ptr_array_unref);
+  g_clear_pointer (&r->sched_log, g_ptr_array_unref);
   g_free (r);
 }
 
@@ -453,6 +455,9 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
   else
     decide (r, &follow, &vm, console, vm_error ? vm_error->message : NULL, cfg.timeout_s);
   r->accel = g_strdup (vm.accel);
+  r->is_sched_ready = session->sched->is_ready;
+  r->verifier = g_ptr_array_ref (session->sched->verifier);
+  r->sched_log = g_ptr_array_ref (session->sched->log);
   r->duration_s = (g_get_monotonic_time () - start) / 1e6;
   ktstr_vm_result_clear (&vm);
   g_autoptr (GError) rm_error = NULL;

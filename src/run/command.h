@@ -71,6 +71,13 @@ typedef struct
   char *report;  /* anything but EXITED: the details (scheduler, console tail, reproducer) */
   char *accel;   /* "tcg" or "kvm" */
   double duration_s;
+  /* The scheduler under test, when the runner has one: whether it became
+   * ready, the verified instruction counts of its struct_ops programs
+   * (KtstrVerifierStat*, record/sidecar.h; empty unless ready) and its
+   * output lines (char*, where a failed load's verifier log is). */
+  gboolean is_sched_ready;
+  GPtrArray *verifier;
+  GPtrArray *sched_log;
 } KtstrCommandResult;
 
 void ktstr_command_result_free (KtstrCommandResult *result);

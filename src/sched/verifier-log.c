@@ -102,6 +102,12 @@ ktstr_verifier_log_collapse (const char *const *lines)
 char *
 ktstr_verifier_log_extract (GPtrArray *lines)
 {
+  return ktstr_verifier_log_extract_full (lines, TRUE);
+}
+
+char *
+ktstr_verifier_log_extract_full (GPtrArray *lines, gboolean is_collapsed)
+{
   if (!ktstr_verifier_log_has_load_failure (lines))
     return NULL;
   g_autoptr (GPtrArray) log = g_ptr_array_new ();
@@ -135,5 +141,8 @@ ktstr_verifier_log_extract (GPtrArray *lines)
             }
     }
   g_ptr_array_add (log, NULL);
-  return ktstr_verifier_log_collapse ((const char *const *)log->pdata);
+  if (is_collapsed)
+    return ktstr_verifier_log_collapse ((const char *const *)log->pdata);
+  g_autofree char *joined = g_strjoinv ("\n", (char **)log->pdata);
+  return log->len > 1 ? g_strconcat (joined, "\n", NULL) : g_strdup ("");
 }

@@ -23,6 +23,10 @@ G_BEGIN_DECLS
  * output shows no BPF load failure.  The result is already collapsed. */
 char *ktstr_verifier_log_extract (GPtrArray *lines);
 
+/* The same, collapsed only when IS_COLLAPSED; otherwise every line of
+ * the log as the verifier printed it (`ktstr verifier --raw`). */
+char *ktstr_verifier_log_extract_full (GPtrArray *lines, gboolean is_collapsed);
+
 /* Collapses repeated blocks of LINES (NULL-terminated); returns the text. */
 char *ktstr_verifier_log_collapse (const char *const *lines);
 
