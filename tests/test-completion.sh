@@ -62,7 +62,7 @@ expect_has () {
   fi
 }
 
-echo "1..22"
+echo "1..25"
 
 out=$(bash --norc --noprofile -c ". '$srcdir/data/completion/ktstr'; complete -p ktstr; complete -p ktstr-stats")
 [ "$out" = "complete -F _ktstr ktstr
@@ -79,7 +79,8 @@ shell
 show-host
 show-thresholds
 stats
-test" "$ktstr" ""
+test
+verifier" "$ktstr" ""
 expect "ktstr te<Tab>" "test" "$ktstr" te
 expect "ktstr test --sh<Tab>: a new option" "--shard" "$ktstr" test --sh
 expect "ktstr test --list-<Tab>" "--list-variants" "$ktstr" test --list-
@@ -89,6 +90,9 @@ expect "presets, after a comma" "tiny-1llc,tiny-1llc
 tiny-1llc,tiny-2llc" "$ktstr" test --gauntlet --preset tiny-1llc,tiny
 expect "--flags of the --scheduler-file definition" "fast" "$ktstr" test --scheduler-file "$sched" --flags f
 expect "--flags after --scheduler-file=FILE, with =" "slow" "$ktstr" test "--scheduler-file=$sched" --flags = s
+expect "ktstr verifier --all-<Tab>" "--all-profiles" "$ktstr" verifier --all-
+expect "verifier --profiles: the definition's flags, after a comma" "default,slow" "$ktstr" verifier --scheduler-file "$sched" --profiles default,s
+expect "verifier --profiles: default" "default" "$ktstr" verifier --scheduler-file "$sched" --profiles d
 expect "--backend values" "auto
 kvm
 qemu" "$ktstr" test --backend ""
