@@ -12,8 +12,8 @@
 #include "sched/verifier-report.h"
 
 static KtstrVerifierResult *
-loaded (const char *kernel, const char *profile, const char *name1, guint32 n1,
-        const char *name2, guint32 n2)
+loaded (const char *kernel, const char *profile, const char *name1, guint32 n1, const char *name2,
+        guint32 n2)
 {
   KtstrVerifierResult *r = ktstr_verifier_result_new (kernel, profile);
   r->is_loaded = TRUE;

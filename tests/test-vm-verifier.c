@@ -6,7 +6,8 @@
  *   - a definition with a flag that makes the fixture scheduler fail the
  *     verifier (tests/sched, --fail-verify), under --profiles
  *     default,broken: the default profile's counts, the broken one's
- *     collapsed verifier log, exit status 1.
+ *     collapsed verifier log, exit status 1; with --raw --json the log
+ *     whole in the document.
  *
  * They boot VMs: KTSTR_VM_TESTS=1 (make check-vm).  The usage errors need
  * no VM and always run. */
@@ -193,6 +194,24 @@ test_fail_verify_profile (void)
   g_assert_nonnull (strstr (v.out, "scheduler failed to load"));
   g_assert_nonnull (strstr (v.out, "verifier log:\n"));
   g_assert_nonnull (strstr (v.out, "R1 invalid mem access 'scalar'"));
+
+  /* --raw --json, the broken profile alone: the log whole, in the
+   * document. */
+  const char *raw_args[] = { karg, farg, "--profiles", "broken", "--raw", "--json", NULL };
+  g_auto (Verifier) raw = { 0 };
+  run_verifier (&raw, raw_args);
+  g_assert_cmpint (exit_code (&raw), ==, 1);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, raw.out, -1, NULL));
+  JsonObject *o = json_node_get_object (json_parser_get_root (p));
+  JsonObject *l = json_array_get_object_element (json_object_get_array_member (o, "loads"), 0);
+  g_assert_cmpstr (json_object_get_string_member (l, "profile"), ==, "broken");
+  g_assert_false (json_object_get_boolean_member (l, "loaded"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (l, "programs")), ==, 0);
+  g_assert_nonnull (strstr (json_object_get_string_member (l, "error"), "failed to load"));
+  const char *log = json_object_get_string_member (l, "verifier_log");
+  g_assert_nonnull (strstr (log, "R1 invalid mem access 'scalar'"));
+  g_assert_null (strstr (log, "more time"));
   g_unlink (def);
   g_rmdir (dir);
 }
@@ -211,8 +230,9 @@ test_usage_errors (void)
     { "bad topology", "--scheduler=/bin/true", "--topology=zz", NULL },
   };
   static const char *const want[] = {
-    "give the scheduler to load", "give the scheduler to load", "give it with --scheduler-file",
-    "--all-profiles", "unexpected argument 'extra'", "--topology",
+    "give the scheduler to load",    "give the scheduler to load",
+    "give it with --scheduler-file", "--all-profiles",
+    "unexpected argument 'extra'",   "--topology",
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -231,8 +251,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   schedulers = g_getenv ("KTSTR_TEST_SCHEDULERS");
   g_test_add_func ("/vm/verifier/usage-errors", test_usage_errors);
-  g_test_add_data_func ("/vm/verifier/simple/matches-sidecar", "scx_simple",
-                        test_matches_sidecar);
+  g_test_add_data_func ("/vm/verifier/simple/matches-sidecar", "scx_simple", test_matches_sidecar);
   g_test_add_data_func ("/vm/verifier/qmap/matches-sidecar", "scx_qmap", test_matches_sidecar);
   g_test_add_func ("/vm/verifier/fixture/fail-verify", test_fail_verify_profile);
   return g_test_run ();

@@ -149,10 +149,33 @@ typedef struct
   GCancellable *cancel;
 } LoadContext;
 
-/* One VM: KERNEL, the scheduler under PROFILE.  NULL (error set) when no
+/* How the output names each kernel: its release, unless two of them
+ * share one (or one is unknown); then every kernel by its image's path. */
+static GPtrArray *
+kernel_labels (GPtrArray *kernels)
+{
+  gboolean is_by_path = FALSE;
+  for (guint i = 0; i < kernels->len; i++)
+    {
+      const KtstrKernel *ki = kernels->pdata[i];
+      is_by_path |= ki->version == NULL;
+      for (guint j = 0; j < i; j++)
+        is_by_path |= g_strcmp0 (ki->version, ((KtstrKernel *)kernels->pdata[j])->version) == 0;
+    }
+  GPtrArray *labels = g_ptr_array_new ();
+  for (guint i = 0; i < kernels->len; i++)
+    {
+      const KtstrKernel *k = kernels->pdata[i];
+      g_ptr_array_add (labels, is_by_path ? k->image : k->version);
+    }
+  return labels;
+}
+
+/* One VM: KERNEL (named LABEL), the scheduler under PROFILE.  NULL (error set) when no
  * VM could be booted or the run was refused before it booted. */
 static KtstrVerifierResult *
-load_once (const LoadContext *c, KtstrKernel *kernel, const KtstrProfile *profile, GError **error)
+load_once (const LoadContext *c, KtstrKernel *kernel, const char *label,
+           const KtstrProfile *profile, GError **error)
 {
   const VerifierArgs *a = c->a;
   char *no_args[] = { NULL };
@@ -187,7 +210,6 @@ load_once (const LoadContext *c, KtstrKernel *kernel, const KtstrProfile *profil
       = ktstr_command_run (ktstr_run_plan_get_runner (plan), &req, error);
   if (r == NULL)
     return NULL;
-  const char *label = kernel->version ? kernel->version : kernel->image;
   g_autoptr (KtstrVerifierResult) v = ktstr_verifier_result_new (label, profile->name);
   v->is_loaded = r->is_sched_ready && r->end != KTSTR_COMMAND_CANCELLED;
   for (guint i = 0; v->is_loaded && i < r->verifier->len; i++)
@@ -244,7 +266,8 @@ run_verifier (VerifierArgs *a)
   if (true_path == NULL)
     return usage_error ("true(1) is not on PATH; the guest runs the host's true once the "
                         "scheduler is loaded");
-  g_autoptr (GPtrArray) kernels = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_kernel_free);
+  g_autoptr (GPtrArray) kernels
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_kernel_free);
   char *default_kernel[] = { NULL, NULL };
   char **given = a->kernels ? a->kernels : default_kernel;
   for (char **k = given; k == given || *k != NULL; k++)
@@ -274,6 +297,7 @@ run_verifier (VerifierArgs *a)
     return usage_error ("%s", error->message);
   const char *what = sdef ? sdef->path : a->scheduler_path;
   LoadContext ctx = { a, backend, sdef, true_path, cancel };
+  g_autoptr (GPtrArray) labels = kernel_labels (kernels);
   g_autoptr (GPtrArray) results
       = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_verifier_result_free);
   for (guint k = 0; k < kernels->len; k++)
@@ -285,7 +309,7 @@ run_verifier (VerifierArgs *a)
                  what, profile->name, kernel->image,
                  kernel->version ? kernel->version : "version unknown", backend->name);
         fflush (stderr);
-        KtstrVerifierResult *v = load_once (&ctx, kernel, profile, &error);
+        KtstrVerifierResult *v = load_once (&ctx, kernel, labels->pdata[k], profile, &error);
         if (g_cancellable_is_cancelled (cancel))
           {
             g_clear_pointer (&v, ktstr_verifier_result_free);
@@ -319,39 +343,39 @@ int
 ktstr_cmd_verifier (int argc, char **argv)
 {
   g_auto (VerifierArgs) a = { 0 };
-  GOptionEntry entries[] = {
-    { "scheduler", 's', 0, G_OPTION_ARG_FILENAME, &a.scheduler,
-      "Scheduler to load: a path, or a name looked up as for 'ktstr test'", "PATH|NAME" },
-    { "scheduler-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.scheduler_args,
-      "An argument for the scheduler (repeatable)", "ARG" },
-    { "scheduler-file", 0, 0, G_OPTION_ARG_FILENAME, &a.scheduler_file,
-      "Scheduler definition to load (see ktstr-scheduler(5))", "FILE" },
-    { "profiles", 0, 0, G_OPTION_ARG_STRING, &a.profiles,
-      "Flag profiles of the definition to load under, comma-separated: 'default' or flags "
-      "joined with '+' (default: default)",
-      "P,Q" },
-    { "all-profiles", 0, 0, G_OPTION_ARG_NONE, &a.is_all_profiles,
-      "Load under every flag profile of the definition, as a gauntlet runs them", NULL },
-    { "kernel", 'k', 0, G_OPTION_ARG_FILENAME_ARRAY, &a.kernels,
-      "Kernel to load on (repeatable: one column per kernel): a bzImage, a vmlinux, a build "
-      "tree, or a cached kernel's version or key (default: as 'ktstr test' finds one)",
-      "PATH" },
-    { "raw", 0, 0, G_OPTION_ARG_NONE, &a.is_raw,
-      "Print a failed load's verifier log whole, without collapsing repeated blocks", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &a.is_json, "Print JSON instead of the table", NULL },
-    { "topology", 't', 0, G_OPTION_ARG_STRING, &a.topology,
-      "VM topology NnNlNcNt (default: the scheduler definition's, else 1n1l2c1t)", "LABEL" },
-    { "backend", 'b', 0, G_OPTION_ARG_STRING, &a.backend,
-      "VM backend: auto (default), qemu or kvm", "NAME" },
-    { "memory-mb", 'm', 0, G_OPTION_ARG_INT, &a.memory_mb, "Guest memory (default 1024)", "MB" },
-    { "karg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.kargs, "Extra kernel argument (repeatable)",
-      "ARG" },
-    { "timeout", 0, 0, G_OPTION_ARG_INT, &a.timeout_s,
-      "Host deadline of each load's VM in seconds (default 300)", "SECONDS" },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
-      "Boot verbosely (loglevel=7) and echo the kernel console", NULL },
-    { NULL }
-  };
+  GOptionEntry entries[]
+      = { { "scheduler", 's', 0, G_OPTION_ARG_FILENAME, &a.scheduler,
+            "Scheduler to load: a path, or a name looked up as for 'ktstr test'", "PATH|NAME" },
+          { "scheduler-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.scheduler_args,
+            "An argument for the scheduler (repeatable)", "ARG" },
+          { "scheduler-file", 0, 0, G_OPTION_ARG_FILENAME, &a.scheduler_file,
+            "Scheduler definition to load (see ktstr-scheduler(5))", "FILE" },
+          { "profiles", 0, 0, G_OPTION_ARG_STRING, &a.profiles,
+            "Flag profiles of the definition to load under, comma-separated: 'default' or flags "
+            "joined with '+' (default: default)",
+            "P,Q" },
+          { "all-profiles", 0, 0, G_OPTION_ARG_NONE, &a.is_all_profiles,
+            "Load under every flag profile of the definition, as a gauntlet runs them", NULL },
+          { "kernel", 'k', 0, G_OPTION_ARG_FILENAME_ARRAY, &a.kernels,
+            "Kernel to load on (repeatable: one column per kernel): a bzImage, a vmlinux, a build "
+            "tree, or a cached kernel's version or key (default: as 'ktstr test' finds one)",
+            "PATH" },
+          { "raw", 0, 0, G_OPTION_ARG_NONE, &a.is_raw,
+            "Print a failed load's verifier log whole, without collapsing repeated blocks", NULL },
+          { "json", 0, 0, G_OPTION_ARG_NONE, &a.is_json, "Print JSON instead of the table", NULL },
+          { "topology", 't', 0, G_OPTION_ARG_STRING, &a.topology,
+            "VM topology NnNlNcNt (default: the scheduler definition's, else 1n1l2c1t)", "LABEL" },
+          { "backend", 'b', 0, G_OPTION_ARG_STRING, &a.backend,
+            "VM backend: auto (default), qemu or kvm", "NAME" },
+          { "memory-mb", 'm', 0, G_OPTION_ARG_INT, &a.memory_mb, "Guest memory (default 1024)",
+            "MB" },
+          { "karg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.kargs, "Extra kernel argument (repeatable)",
+            "ARG" },
+          { "timeout", 0, 0, G_OPTION_ARG_INT, &a.timeout_s,
+            "Host deadline of each load's VM in seconds (default 300)", "SECONDS" },
+          { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
+            "Boot verbosely (loglevel=7) and echo the kernel console", NULL },
+          { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("");
   g_option_context_set_summary (
       ctx, "Boots a VM per kernel and flag profile, loads the scheduler in it and prints the "

@@ -115,8 +115,7 @@ ktstr_verifier_report_text (GPtrArray *results, GString *out)
                                                   : g_steal_pointer (&label));
       align[i + 1] = KTSTR_ALIGN_RIGHT;
     }
-  g_autoptr (KtstrTable) t
-      = ktstr_table_new (n, (const char *const *)headers->pdata, align);
+  g_autoptr (KtstrTable) t = ktstr_table_new (n, (const char *const *)headers->pdata, align);
   g_autoptr (GPtrArray) names = program_names (results);
   for (guint p = 0; p < names->len; p++)
     {
