@@ -228,8 +228,13 @@ load_once (const LoadContext *c, KtstrKernel *kernel, const char *label,
     }
   if (v->is_loaded)
     return g_steal_pointer (&v);
-  v->error = g_strdup (r->summary);
   v->log = ktstr_verifier_log_extract_full (r->sched_log, !a->is_raw);
+  /* The summary is a test report's headline; its pointer to the report's
+   * scheduler section means the log printed below it here. */
+  const char *pointer = " (see --- scheduler log ---)";
+  v->error = v->log != NULL && g_str_has_suffix (r->summary, pointer)
+                 ? g_strndup (r->summary, strlen (r->summary) - strlen (pointer))
+                 : g_strdup (r->summary);
   if (v->log == NULL && r->report != NULL)
     v->log = g_strdup (r->report);
   return g_steal_pointer (&v);
