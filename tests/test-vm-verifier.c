@@ -4,10 +4,10 @@
  *     are those the sidecar of a `ktstr test` run with the same scheduler
  *     records as verifier_stats;
  *   - a definition with a flag that makes the fixture scheduler fail the
- *     verifier (tests/sched, --fail-verify), under --profiles
- *     default,broken: the default profile's counts, the broken one's
- *     collapsed verifier log, exit status 1; with --raw --json the log
- *     whole in the document.
+ *     verifier (tests/sched, --fail-verify), under --all-profiles (default
+ *     and broken): the default profile's counts, the broken one's
+ *     collapsed verifier log, exit status 1; with --profiles broken --raw
+ *     --json the log whole in the document.
  *
  * They boot VMs: KTSTR_VM_TESTS=1 (make check-vm).  The usage errors need
  * no VM and always run. */
@@ -181,7 +181,7 @@ test_fail_verify_profile (void)
   g_assert_true (g_file_set_contents (def, text, -1, NULL));
   g_autofree char *karg = g_strdup_printf ("--kernel=%s", ktstr_vm_test_kernel ());
   g_autofree char *farg = g_strdup_printf ("--scheduler-file=%s", def);
-  const char *args[] = { karg, farg, "--profiles", "default,broken", NULL };
+  const char *args[] = { karg, farg, "--all-profiles", NULL };
   g_auto (Verifier) v = { 0 };
   run_verifier (&v, args);
   g_assert_cmpint (exit_code (&v), ==, 1);
