@@ -243,6 +243,22 @@ test_usage_errors (void)
       g_assert_nonnull (strstr (v.err, want[i]));
       g_assert_cmpstr (v.out, ==, "");
     }
+
+  /* A definition's unknown flag, a kernel that is not there. */
+  g_autofree char *def
+      = g_test_build_filename (G_TEST_DIST, "data", "cli", "sched-checks.ini", NULL);
+  g_autofree char *farg = g_strdup_printf ("--scheduler-file=%s", def);
+  const char *flag_args[] = { farg, "--profiles=default,fast+nope", NULL };
+  g_auto (Verifier) flag = { 0 };
+  run_verifier (&flag, flag_args);
+  g_assert_cmpint (exit_code (&flag), ==, 2);
+  g_assert_nonnull (strstr (flag.err, "--profiles 'fast+nope': "));
+  g_assert_nonnull (strstr (flag.err, "no flag 'nope' (flags: fast, slow)"));
+  const char *kernel_args[] = { farg, "--kernel=/nonexistent/bzImage", NULL };
+  g_auto (Verifier) kern = { 0 };
+  run_verifier (&kern, kernel_args);
+  g_assert_cmpint (exit_code (&kern), ==, 2);
+  g_assert_nonnull (strstr (kern.err, "/nonexistent/bzImage"));
 }
 
 int
