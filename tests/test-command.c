@@ -118,21 +118,32 @@ new_runner (Fixture *f, gboolean is_exec_only)
   return r;
 }
 
-/* `ktstr run -- /bin/true` with its stdout in F->out. */
+/* `ktstr run -- /bin/true` with its stdout in F->out; IS_RERUNNABLE as
+ * `ktstr verifier` asks. */
 static KtstrCommandResult *
-run_command (Fixture *f)
+run_command_with (Fixture *f, gboolean is_rerunnable)
 {
   g_autoptr (KtstrRunner) runner = new_runner (f, TRUE);
   int out = open (f->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   g_assert_cmpint (out, >=, 0);
   char *argv[] = { (char *)"/bin/true", NULL };
-  KtstrCommandRequest req
-      = { .mode = KTSTR_COMMAND_RUN, .argv = argv, .timeout_s = 60, .out_fd = out, .err_fd = out };
+  KtstrCommandRequest req = { .mode = KTSTR_COMMAND_RUN,
+                              .argv = argv,
+                              .timeout_s = 60,
+                              .out_fd = out,
+                              .err_fd = out,
+                              .is_rerunnable = is_rerunnable };
   g_autoptr (GError) error = NULL;
   KtstrCommandResult *r = ktstr_command_run (runner, &req, &error);
   g_assert_no_error (error);
   close (out);
   return r;
+}
+
+static KtstrCommandResult *
+run_command (Fixture *f)
+{
+  return run_command_with (f, FALSE);
 }
 
 static void
@@ -173,6 +184,28 @@ test_race_after_hello_not_rerun (Fixture *f, gconstpointer data)
   g_assert_cmpuint (fake_guest_attempts, ==, 1);
   g_assert_cmpint (r->end, ==, KTSTR_COMMAND_PANIC);
   g_assert_cmpuint (f->notices->len, ==, 0);
+}
+
+/* A program that may run twice (`ktstr verifier`'s): the race after the
+ * hello is booted once more, saying so; the second boot's result counts. */
+static void
+test_race_after_hello_rerunnable (Fixture *f, gconstpointer data)
+{
+  script[0] = GUEST_RACE_AFTER_HELLO;
+  script[1] = GUEST_EXITS;
+  g_autoptr (KtstrCommandResult) r = run_command_with (f, TRUE);
+  g_assert_cmpuint (fake_guest_attempts, ==, 2);
+  g_assert_cmpint (r->end, ==, KTSTR_COMMAND_EXITED);
+  g_assert_cmpint (r->exit_code, ==, 3);
+  g_assert_cmpuint (f->notices->len, ==, 1);
+  g_assert_nonnull (strstr (f->notices->pdata[0], "code-patching race under TCG (Oops: int3"));
+
+  /* Twice in a row: reported, not booted a third time. */
+  script[0] = script[1] = script[2] = GUEST_RACE_AFTER_HELLO;
+  fake_guest_attempts = 0;
+  g_autoptr (KtstrCommandResult) twice = run_command_with (f, TRUE);
+  g_assert_cmpuint (fake_guest_attempts, ==, 2);
+  g_assert_cmpint (twice->end, ==, KTSTR_COMMAND_PANIC);
 }
 
 static void
@@ -262,6 +295,7 @@ main (int argc, char **argv)
   ADD ("/command/retry/death-before-hello", test_death_before_hello_reruns);
   ADD ("/command/retry/death-twice", test_death_twice_reported);
   ADD ("/command/retry/race-after-hello", test_race_after_hello_not_rerun);
+  ADD ("/command/retry/race-after-hello-rerunnable", test_race_after_hello_rerunnable);
   ADD ("/command/retry/kvm", test_kvm_not_rerun);
   ADD ("/command/includes/not-cached", test_includes_not_cached);
   ADD ("/runner/includes/in-each-boot", test_includes_in_test_boots);

@@ -140,6 +140,15 @@ on_interrupt (gpointer cancel)
   g_cancellable_cancel (cancel);
 }
 
+/* A load booted once more (run/boot-retry.h) says so. */
+static void
+on_notice (const char *message, gpointer user_data)
+{
+  (void)user_data;
+  fprintf (stderr, "ktstr verifier: %s\n", message);
+  fflush (stderr);
+}
+
 typedef struct
 {
   const VerifierArgs *a;
@@ -192,6 +201,7 @@ load_once (const LoadContext *c, KtstrKernel *kernel, const char *label,
     .scheduler_def = c->sdef,
     .flags = *flags ? flags : NULL,
     .is_command = TRUE,
+    .notice = on_notice,
   };
   g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new_command (&request, error);
   if (plan == NULL)
@@ -205,6 +215,7 @@ load_once (const LoadContext *c, KtstrKernel *kernel, const char *label,
     .out_fd = STDERR_FILENO,
     .err_fd = STDERR_FILENO,
     .cancel = c->cancel,
+    .is_rerunnable = TRUE,
   };
   g_autoptr (KtstrCommandResult) r
       = ktstr_command_run (ktstr_run_plan_get_runner (plan), &req, error);

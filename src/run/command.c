@@ -425,13 +425,17 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
       g_autofree char *text = NULL;
       g_autofree char *why = NULL;
       g_file_get_contents (console, &text, NULL, NULL);
-      if (!ktstr_boot_died_before_agent (session, &vm, text, &why))
+      gboolean is_early = ktstr_boot_died_before_agent (session, &vm, text, &why);
+      if (!is_early && !(req->is_rerunnable && ktstr_boot_hit_tcg_patch_race (&vm, text, &why)))
         break;
       if (o->notice != NULL)
         {
           g_autofree char *message
-              = g_strdup_printf ("the guest kernel died or stalled before the agent started under "
-                                 "TCG (%s); booting it once more",
+              = g_strdup_printf (is_early ? "the guest kernel died or stalled before the agent "
+                                            "started under TCG (%s); booting it once more"
+                                          : "the guest kernel died of the emulator's "
+                                            "code-patching race under TCG (%s); booting it "
+                                            "once more",
                                  why);
           o->notice (message, o->notice_data);
         }

@@ -16,7 +16,9 @@
  *
  * Under TCG a guest kernel that dies or stalls before the agent's hello
  * is booted once more (run/boot-retry.h), as a test's is; nothing of the
- * program has run then.
+ * program has run then.  A request that allows it (is_rerunnable) is
+ * also booted once more when the guest died of the code-patching race
+ * later on.
  *
  * The result says how it ended, in the order the test verdict uses: a
  * kernel panic (the console's panic line) first, then the program's exit
@@ -51,6 +53,10 @@ typedef struct
   guint rows, cols;     /* shell: the terminal's size, 0: unknown */
   int out_fd, err_fd;   /* run: where its stdout and stderr go */
   GCancellable *cancel; /* cancelled: the VM is killed; NULL: never */
+  /* The program may run twice (it changes nothing and its output is not
+   * wanted: `ktstr verifier`'s true), so a run lost at any stage to the
+   * TCG code-patching race is booted once more, as a test's is. */
+  gboolean is_rerunnable;
 } KtstrCommandRequest;
 
 typedef enum
