@@ -68,6 +68,35 @@ const char *ktstr_vm_end_to_string (KtstrVmEnd end);
  * guest agent writes on the control channel. */
 typedef void (*KtstrVmLineFunc) (const char *line, gpointer user_data);
 
+/* Where a VM's threads and memory go on the host (performance mode and
+ * --cpu-cap, src/run/cpu-plan.h).  Every array holds guint and is
+ * borrowed; NULL (the zeroed struct): no placement, the host scheduler
+ * decides. */
+typedef struct
+{
+  const GArray *vcpu_cpus;    /* host CPU of vCPU i (performance mode), or NULL */
+  const GArray *cpus;         /* host CPUs of every vCPU thread when vcpu_cpus is NULL */
+  const GArray *service_cpus; /* host CPUs of the VMM's other threads (QEMU); NULL: cpus */
+  const GArray *mem_nodes;    /* bind guest RAM to these host NUMA nodes */
+  const char *hugepage_dir;   /* a hugetlbfs mount with room for guest RAM; NULL: normal pages */
+  gboolean is_realtime;       /* vCPU threads at SCHED_FIFO priority 1 */
+} KtstrVmPlacement;
+
+/* Pins the threads of process PID: vCPU i's thread (VCPU_TIDS, int per
+ * index; 0 unknown) to PLACEMENT's vcpu_cpus[i] (or its cpus) and, when
+ * PIN_OTHERS, every other thread of PID to its service CPUs; raises the
+ * vCPU threads to SCHED_FIFO when it is realtime.  FALSE with
+ * KTSTR_BACKEND_ERROR_LAUNCH naming the thread and the reason on the first
+ * failure (a CPU offline or outside this process's cpuset, no permission
+ * for SCHED_FIFO).  Nothing to do for an empty placement. */
+gboolean ktstr_vm_placement_apply (const KtstrVmPlacement *placement, int pid,
+                                   const GArray *vcpu_tids, gboolean pin_others, GError **error);
+
+/* A deep copy of P (its arrays and path owned by the copy); free it with
+ * ktstr_vm_placement_free_copy. */
+KtstrVmPlacement *ktstr_vm_placement_copy (const KtstrVmPlacement *p);
+void ktstr_vm_placement_free_copy (KtstrVmPlacement *p);
+
 typedef struct
 {
   const char *kernel_path; /* bzImage or uncompressed vmlinux (PVH) */
@@ -90,6 +119,7 @@ typedef struct
    * logged to console_path: `ktstr shell`.  A backend that cannot do
    * that refuses the config (KTSTR_BACKEND_ERROR_INVALID). */
   gboolean is_console_interactive;
+  KtstrVmPlacement placement;
 } KtstrVmConfig;
 
 typedef struct

@@ -49,6 +49,7 @@ struct _KtstrVm
   gint64 end_us;
   gint64 cleanup_ms;
   GHashTable *stats;
+  KtstrVmPlacement *placement; /* the config's, copied; the vCPU threads read it */
 };
 
 static void
@@ -196,6 +197,7 @@ vm_free (KtstrVm *vm)
   if (vm == NULL)
     return;
   g_clear_pointer (&vm->machine, ktstr_kvm_machine_free);
+  ktstr_vm_placement_free_copy (vm->placement);
   if (vm->console != NULL)
     fclose (vm->console);
   g_free (vm->kernel_path);
@@ -268,6 +270,7 @@ kvm_prepare (const KtstrVmConfig *config, GError **error)
   vm->on_line = config->on_line;
   vm->user_data = config->user_data;
   vm->cleanup_ms = -1;
+  vm->placement = ktstr_vm_placement_copy (&config->placement);
 
   if (config->console_path != NULL)
     {
@@ -293,6 +296,7 @@ kvm_prepare (const KtstrVmConfig *config, GError **error)
     .on_ctrl = on_ctrl,
     .on_end = on_end,
     .user_data = vm,
+    .placement = vm->placement,
   };
   vm->machine = ktstr_kvm_machine_new (&mc, error);
   if (vm->machine == NULL)

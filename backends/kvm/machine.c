@@ -264,7 +264,10 @@ ktstr_kvm_machine_new (const KtstrKvmMachineConfig *config, GError **error)
   m->supported_cpuid = ktstr_kvm_sys_get_supported_cpuid (&m->sys, error);
   if (m->supported_cpuid == NULL)
     return NULL;
-  m->mem = ktstr_kvm_memory_new (config->memory_bytes, config->topology.numa_nodes, error);
+  const KtstrVmPlacement *pl = config->placement;
+  m->mem = ktstr_kvm_memory_new_placed (config->memory_bytes, config->topology.numa_nodes,
+                                        pl != NULL && pl->hugepage_dir != NULL,
+                                        pl != NULL ? pl->mem_nodes : NULL, error);
   if (m->mem == NULL || !ktstr_kvm_memory_register (m->mem, &m->sys, error)
       || !ktstr_cpu_write_boot_tables (m->mem, error) || !write_acpi (m, error))
     return NULL;
@@ -299,6 +302,8 @@ gboolean
 ktstr_kvm_machine_start (KtstrKvmMachine *m, GError **error)
 {
   m->is_started = TRUE;
+  for (guint i = 0; i < m->n_vcpus; i++)
+    m->vcpus[i].placement = m->config.placement;
   for (guint i = 0; i < m->n_vcpus; i++)
     if (!ktstr_vcpu_start (&m->vcpus[i], error))
       {

@@ -61,6 +61,9 @@ typedef struct
   KtstrMachineEndFunc on_end;       /* once, when the VM ends, on any thread */
   KtstrMachineIoFunc io_hook;       /* ports no device claims, on a vCPU thread */
   gpointer user_data;
+  /* Performance mode and --cpu-cap: vCPU threads pinned (and realtime),
+   * RAM from hugepages and bound to host nodes; NULL: none. */
+  const KtstrVmPlacement *placement;
 } KtstrKvmMachineConfig;
 
 /* Builds the whole VM; no vCPU runs yet. */

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define NODE_ALIGN (2ull << 20)
 
@@ -95,11 +97,51 @@ ktstr_kvm_e820_build (guint64 ram_size, KtstrE820Entry *out)
 KtstrKvmMemory *
 ktstr_kvm_memory_new (guint64 ram_size, guint n_nodes, GError **error)
 {
+  return ktstr_kvm_memory_new_placed (ram_size, n_nodes, FALSE, NULL, error);
+}
+
+#define MPOL_BIND_MODE 2 /* <linux/mempolicy.h>; no libnuma for one call */
+
+/* MPOL_BIND of [P, P+SIZE) to NODES, before the first touch. */
+static gboolean
+bind_nodes (void *p, guint64 size, const GArray *nodes, GError **error)
+{
+  unsigned long mask[16] = { 0 };
+  const guint max_node = sizeof mask * 8;
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      guint n = g_array_index (nodes, guint, i);
+      if (n >= max_node)
+        {
+          g_set_error (error, KTSTR_KVM_ERROR, KTSTR_KVM_ERROR_CONFIG,
+                       "cannot bind guest memory to host node %u (above %u)", n, max_node - 1);
+          return FALSE;
+        }
+      mask[n / (8 * sizeof mask[0])] |= 1ul << (n % (8 * sizeof mask[0]));
+    }
+  if (syscall (SYS_mbind, p, (unsigned long)size, MPOL_BIND_MODE, mask, (unsigned long)max_node + 1,
+               0)
+      != 0)
+    {
+      int errsv = errno;
+      g_set_error (error, KTSTR_KVM_ERROR, KTSTR_KVM_ERROR_CONFIG,
+                   "cannot bind guest memory to its host NUMA nodes: mbind: %s",
+                   g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+KtstrKvmMemory *
+ktstr_kvm_memory_new_placed (guint64 ram_size, guint n_nodes, gboolean is_huge,
+                             const GArray *nodes, GError **error)
+{
   g_autoptr (KtstrKvmMemory) mem = g_new0 (KtstrKvmMemory, 1);
   if (!ktstr_kvm_memory_layout (ram_size, n_nodes, mem->regions, &mem->n_regions, error))
     return NULL;
   void *p = mmap (NULL, ram_size, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (is_huge ? MAP_HUGETLB : 0), -1,
+                  0);
   if (p == MAP_FAILED)
     {
       int errsv = errno;
@@ -112,6 +154,11 @@ ktstr_kvm_memory_new (guint64 ram_size, guint n_nodes, GError **error)
    * transparent huge pages speed up a large guest's page walks. */
   madvise (p, ram_size, MADV_DONTDUMP);
   madvise (p, ram_size, MADV_HUGEPAGE);
+  if (nodes != NULL && nodes->len > 0 && !bind_nodes (p, ram_size, nodes, error))
+    {
+      munmap (p, ram_size);
+      return NULL;
+    }
   mem->base = p;
   mem->ram_size = ram_size;
   mem->n_nodes = n_nodes;

@@ -70,6 +70,11 @@ guint ktstr_kvm_e820_build (guint64 ram_size, KtstrE820Entry *out);
 
 /* Maps the RAM (MAP_NORESERVE: pages are only used once touched). */
 KtstrKvmMemory *ktstr_kvm_memory_new (guint64 ram_size, guint n_nodes, GError **error);
+/* The same, for performance mode: from the hugepage pool when IS_HUGE
+ * (RAM_SIZE a multiple of 2 MiB), and bound (MPOL_BIND) to the host NUMA
+ * nodes NODES (guint; NULL or empty: not bound). */
+KtstrKvmMemory *ktstr_kvm_memory_new_placed (guint64 ram_size, guint n_nodes, gboolean is_huge,
+                                             const GArray *nodes, GError **error);
 void ktstr_kvm_memory_free (KtstrKvmMemory *mem);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrKvmMemory, ktstr_kvm_memory_free)
 

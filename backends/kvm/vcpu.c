@@ -136,6 +136,23 @@ handle_exit (KtstrVcpu *v)
     }
 }
 
+/* The placement's CPUs (and SCHED_FIFO) for this vCPU's own thread;
+ * FALSE, the VM ended as crashed with the reason, when that fails. */
+static gboolean
+pin_self (KtstrVcpu *v)
+{
+  if (v->placement == NULL)
+    return TRUE;
+  g_autoptr (GArray) tids = g_array_new (FALSE, TRUE, sizeof (int));
+  g_array_set_size (tids, v->index + 1);
+  g_array_index (tids, int, v->index) = g_atomic_int_get (&v->os_tid);
+  g_autoptr (GError) error = NULL;
+  if (ktstr_vm_placement_apply (v->placement, (int)getpid (), tids, FALSE, &error))
+    return TRUE;
+  v->exits->end (v->owner, KTSTR_VM_END_CRASHED, error->message);
+  return FALSE;
+}
+
 static gpointer
 vcpu_thread (gpointer data)
 {
@@ -148,6 +165,11 @@ vcpu_thread (gpointer data)
   /* For the host CPU time of this vCPU (/proc/self/task/TID/schedstat). */
   g_atomic_int_set (&v->os_tid, (gint)syscall (SYS_gettid));
   g_atomic_int_set (&v->is_running, 1);
+  if (!pin_self (v))
+    {
+      g_atomic_int_set (&v->is_running, 0);
+      return NULL;
+    }
 
   while (!v->exits->should_stop (v->owner))
     {

@@ -49,6 +49,8 @@ typedef struct
   pthread_t tid;
   gint os_tid;     /* atomic: the thread's kernel id (gettid), 0 before it runs */
   gint is_running; /* atomic: the thread has published tid and not returned */
+  /* Where the thread pins itself before its first KVM_RUN; NULL: nowhere. */
+  const KtstrVmPlacement *placement;
 } KtstrVcpu;
 
 /* KVM_CREATE_VCPU with APIC_ID, maps its kvm_run, opens its stats fd.

@@ -140,6 +140,43 @@ ktstr_qemu_ram_layout (guint memory_mb, guint n_nodes)
   return pieces;
 }
 
+/* Whether RAM needs -object memory backends even on one node. */
+static gboolean
+has_mem_objects (const KtstrQemuArgs *args)
+{
+  return args->ram_paths != NULL || args->hugepage_dir != NULL || args->mem_host_nodes != NULL;
+}
+
+/* The memory backend of guest node I (MB megabytes). */
+static void
+add_mem_object (GPtrArray *argv, const KtstrQemuArgs *args, guint i, guint mb)
+{
+  GString *o = g_string_new (NULL);
+  if (args->ram_paths != NULL)
+    {
+      g_autofree char *path = opt_escape (args->ram_paths[i]);
+      g_string_printf (o, "memory-backend-file,id=mem%u,mem-path=%s,size=%uM,share=on", i, path,
+                       mb);
+    }
+  else if (args->hugepage_dir != NULL)
+    {
+      /* A directory: QEMU makes its file there and removes its name. */
+      g_autofree char *dir = opt_escape (args->hugepage_dir);
+      g_string_printf (o, "memory-backend-file,id=mem%u,mem-path=%s,size=%uM", i, dir, mb);
+    }
+  else
+    g_string_printf (o, "memory-backend-ram,id=mem%u,size=%uM", i, mb);
+  if (args->mem_host_nodes != NULL)
+    {
+      g_auto (GStrv) ranges = g_strsplit (args->mem_host_nodes, ",", -1);
+      for (char **r = ranges; *r != NULL; r++)
+        g_string_append_printf (o, ",host-nodes=%s", *r);
+      g_string_append (o, ",policy=bind");
+    }
+  add (argv, "-object");
+  g_ptr_array_add (argv, g_string_free (o, FALSE));
+}
+
 static void
 add_topology (GPtrArray *argv, const KtstrQemuArgs *args)
 {
@@ -153,13 +190,8 @@ add_topology (GPtrArray *argv, const KtstrQemuArgs *args)
   add (argv, "-smp");
   addf (argv, "%u,sockets=%u,dies=%u,cores=%u,threads=%u", cpus, t->numa_nodes, dies,
         t->cores_per_llc, t->threads_per_core);
-  if (t->numa_nodes < 2 && args->ram_paths != NULL)
-    {
-      g_autofree char *path = opt_escape (args->ram_paths[0]);
-      add (argv, "-object");
-      addf (argv, "memory-backend-file,id=mem0,mem-path=%s,size=%uM,share=on", path,
-            args->memory_mb);
-    }
+  if (t->numa_nodes < 2 && has_mem_objects (args))
+    add_mem_object (argv, args, 0, args->memory_mb);
   if (t->numa_nodes < 2)
     return;
   /* QEMU numbers CPUs socket by socket, so node i (socket i) holds a
@@ -168,14 +200,7 @@ add_topology (GPtrArray *argv, const KtstrQemuArgs *args)
   for (guint i = 0; i < t->numa_nodes; i++)
     {
       guint mb = ktstr_qemu_node_mb (args->memory_mb, t->numa_nodes, i);
-      add (argv, "-object");
-      if (args->ram_paths != NULL)
-        {
-          g_autofree char *path = opt_escape (args->ram_paths[i]);
-          addf (argv, "memory-backend-file,id=mem%u,mem-path=%s,size=%uM,share=on", i, path, mb);
-        }
-      else
-        addf (argv, "memory-backend-ram,id=mem%u,size=%uM", i, mb);
+      add_mem_object (argv, args, i, mb);
       add (argv, "-numa");
       addf (argv, "node,nodeid=%u,cpus=%u-%u,memdev=mem%u", i, i * cpus_per_node,
             (i + 1) * cpus_per_node - 1, i);
@@ -211,8 +236,10 @@ ktstr_qemu_args_build (const KtstrQemuArgs *args, GError **error)
   add (argv, "-name");
   add (argv, "ktstr,debug-threads=on");
   add (argv, "-machine");
-  if (args->ram_paths == NULL)
+  if (args->ram_paths == NULL && (args->topology.numa_nodes >= 2 || !has_mem_objects (args)))
     add (argv, machine);
+  else if (args->ram_paths == NULL)
+    addf (argv, "%s,memory-backend=mem0", machine);
   else if (args->topology.numa_nodes < 2)
     addf (argv, "%s,memory-backend=mem0,max-ram-below-4g=2G", machine);
   else

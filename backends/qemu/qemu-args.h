@@ -15,6 +15,10 @@
  * one node, memory is split evenly over -numa nodes backed by RAM objects.
  * Under TCG the kernel command line gets no_timer_check (see qemu-args.c).
  *
+ * With hugepage_dir or mem_host_nodes (performance mode) every node's RAM
+ * is an explicit memory backend: a file under the hugetlbfs mount, bound
+ * with policy=bind to the host nodes (one host-nodes=A-B per range).
+ *
  * With ram_paths, guest RAM lives in files this process maps too (one per
  * NUMA node, memory-backend-file with share=on) and the machine keeps at
  * most 2 GiB below 4 GiB (max-ram-below-4g=2G), so that where each byte of
@@ -55,6 +59,11 @@ typedef struct
   const char *ctrl_socket_path;
   const char *qmp_socket_path;
   const char *const *ram_paths; /* NULL, or one file per NUMA node */
+  /* Performance mode: guest RAM from this hugetlbfs mount (when not in
+   * ram_paths, which then lie there themselves), and bound to these host
+   * NUMA nodes ("A-B" ranges joined by ','); NULL: neither. */
+  const char *hugepage_dir;
+  const char *mem_host_nodes;
 } KtstrQemuArgs;
 
 /* RAM the host maps: below 4 GiB at most this much, the rest from 4 GiB. */

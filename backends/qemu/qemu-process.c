@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -379,6 +380,21 @@ die_with_ktstr (gpointer parent)
   (void)ktstr_die_with_parent ((pid_t)GPOINTER_TO_INT (parent));
 }
 
+/* NODES (guint, ascending) as QEMU's host-nodes ranges: "0-1,3". */
+static char *
+node_ranges (const GArray *nodes)
+{
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < nodes->len;)
+    {
+      guint lo = g_array_index (nodes, guint, i), hi = lo;
+      while (++i < nodes->len && g_array_index (nodes, guint, i) == hi + 1)
+        hi++;
+      g_string_append_printf (out, "%s%u-%u", out->len ? "," : "", lo, hi);
+    }
+  return g_string_free (out, FALSE);
+}
+
 GStrv
 ktstr_qemu_vm_build_args (const KtstrVm *vm, const char *accel, GError **error)
 {
@@ -392,8 +408,15 @@ ktstr_qemu_vm_build_args (const KtstrVm *vm, const char *accel, GError **error)
       for (guint i = 0; i < nodes; i++)
         ram_paths[i] = g_strdup_printf ("/dev/shm/ktstr-ram-node%u", i);
     }
+  g_autofree char *host_nodes = NULL;
+  const KtstrVmPlacement *pl = vm->placement;
+  if (pl != NULL && pl->mem_nodes != NULL && pl->mem_nodes->len > 0)
+    host_nodes = node_ranges (pl->mem_nodes);
   KtstrQemuArgs args = {
     .ram_paths = (const char *const *)ram_paths,
+    /* Shared RAM files are made in the hugetlbfs mount themselves. */
+    .hugepage_dir = pl != NULL && ram_paths == NULL ? pl->hugepage_dir : NULL,
+    .mem_host_nodes = host_nodes,
     .qemu = vm->qemu,
     .machine = vm->machine,
     .accel = accel,
@@ -408,6 +431,29 @@ ktstr_qemu_vm_build_args (const KtstrVm *vm, const char *accel, GError **error)
     .qmp_socket_path = vm->qmp_path,
   };
   return ktstr_qemu_args_build (&args, error);
+}
+
+/* QEMU's threads where the placement says: each vCPU thread (from
+ * query-cpus-fast) on its CPUs, every other thread on the service CPUs. */
+static gboolean
+pin_threads (KtstrVm *vm, GError **error)
+{
+  const KtstrVmPlacement *pl = vm->placement;
+  if (pl == NULL || (pl->vcpu_cpus == NULL && pl->cpus == NULL))
+    return TRUE;
+  guint n = ktstr_topology_cpus (&vm->topology);
+  guint known = 0;
+  for (guint i = 0; vm->vcpu_tids != NULL && i < vm->vcpu_tids->len; i++)
+    known += g_array_index (vm->vcpu_tids, int, i) > 0;
+  if (known != n)
+    {
+      g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_LAUNCH,
+                   "cannot pin the vCPUs: QMP query-cpus-fast named %u of %u vCPU threads", known,
+                   n);
+      return FALSE;
+    }
+  const char *id = g_subprocess_get_identifier (vm->proc);
+  return id != NULL && ktstr_vm_placement_apply (pl, atoi (id), vm->vcpu_tids, TRUE, error);
 }
 
 gboolean
@@ -483,10 +529,15 @@ ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error)
       /* QEMU opened the RAM files before it answered QMP. */
       ktstr_qemu_ram_unlink (vm);
       ktstr_qemu_ram_query_vcpus (vm);
-      if (vm->verbose)
-        vm->console_timer = g_timeout_add (100, echo_console, vm);
-      reply
-          = ktstr_qmp_execute (vm->qmp, "cont", NULL, KTSTR_QEMU_COMMAND_TIMEOUT_MS, &local_error);
+      /* Pinned while paused: the guest's first instruction runs where
+       * the plan says. */
+      if (pin_threads (vm, &local_error))
+        {
+          if (vm->verbose)
+            vm->console_timer = g_timeout_add (100, echo_console, vm);
+          reply = ktstr_qmp_execute (vm->qmp, "cont", NULL, KTSTR_QEMU_COMMAND_TIMEOUT_MS,
+                                     &local_error);
+        }
     }
   if (reply == NULL)
     {

@@ -37,6 +37,8 @@ static const char *
 ram_dir (const KtstrVm *vm, guint64 need)
 {
   struct statvfs st;
+  if (vm->placement != NULL && vm->placement->hugepage_dir != NULL)
+    return vm->placement->hugepage_dir;
   if (access (SHM_DIR, W_OK) == 0 && statvfs (SHM_DIR, &st) == 0
       && (guint64)st.f_bavail * st.f_frsize > need + (need / 4))
     return SHM_DIR;

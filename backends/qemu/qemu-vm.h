@@ -86,6 +86,9 @@ struct _KtstrVm
    * (qemu-ram.c), and the vCPU threads' ids from QMP. */
   GPtrArray *ram_files; /* KtstrQemuRamFile* */
   GArray *vcpu_tids;    /* int per vCPU index */
+  /* Where QEMU's threads and RAM go (a copy of the config's); pinned
+   * between query-cpus-fast and `cont`. */
+  KtstrVmPlacement *placement;
   /* The control channel's output, for send_to_guest from any thread. */
   GMutex send_lock;
   GOutputStream *send_stream;

@@ -204,6 +204,7 @@ qemu_prepare (const KtstrVmConfig *config, GError **error)
   vm->workdir = g_strdup (config->workdir);
   g_mutex_init (&vm->send_lock);
   vm->is_console_interactive = config->is_console_interactive;
+  vm->placement = ktstr_vm_placement_copy (&config->placement);
   vm->qemu = g_steal_pointer (&qemu);
   vm->machine
       = g_strdup (machine != NULL && *machine != '\0' ? machine : KTSTR_QEMU_DEFAULT_MACHINE);
@@ -402,6 +403,7 @@ qemu_cleanup (KtstrVm *vm)
   if (vm->stderr_tail != NULL)
     g_string_free (vm->stderr_tail, TRUE);
   ktstr_qemu_ram_release (vm);
+  ktstr_vm_placement_free_copy (vm->placement);
   g_mutex_clear (&vm->send_lock);
   g_free (vm->workdir);
   g_free (vm->kernel_path);

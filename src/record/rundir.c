@@ -14,6 +14,8 @@
 
 #include "record/rundir.h"
 
+#include "record/lock-holders.h"
+
 #include "util/fsutil.h"
 #include "util/json-guard.h"
 #include "util/json-util.h"
@@ -192,61 +194,12 @@ ktstr_lockfile_check_fs (const char *path, GError **error)
 
 /* --- Lock holders --------------------------------------------------------------- */
 
-static char *
-read_cmdline (long pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%ld/cmdline", pid);
-  char *data = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents (path, &data, &len, NULL) || len == 0)
-    {
-      g_free (data);
-      return g_strdup ("(unknown)");
-    }
-  for (gsize i = 0; i < len; i++)
-    if (data[i] == '\0')
-      data[i] = ' ';
-  return g_strstrip (data);
-}
-
-/* "  pid=N cmd=..." lines for every FLOCK holder of PATH's inode in
- * /proc/locks.  Matching is by inode number: /proc/locks prints the
- * superblock's device, which differs from stat's st_dev on btrfs
- * subvolumes, and an inode collision across filesystems would only add a
- * line to an error message. */
+/* "  pid=N cmd=..." lines for every holder of PATH (record/lock-holders.h). */
 static char *
 format_holders (const char *path)
 {
-  struct stat st;
-  g_autofree char *locks = NULL;
-  GString *out = g_string_new (NULL);
-
-  if (stat (path, &st) == 0 && g_file_get_contents ("/proc/locks", &locks, NULL, NULL))
-    {
-      g_auto (GStrv) lines = g_strsplit (locks, "\n", -1);
-      for (guint i = 0; lines[i] != NULL; i++)
-        {
-          /* "1: FLOCK  ADVISORY  WRITE 12345 08:02:1234 0 EOF"; waiters
-           * ("1: -> FLOCK ...") are not holders. */
-          char type[16], adv[16], mode[16], dev[64];
-          long pid;
-          unsigned long long ino;
-          if (sscanf (lines[i], "%*d: %15s %15s %15s %ld %63s", type, adv, mode, &pid, dev) != 5
-              || strcmp (type, "FLOCK") != 0)
-            continue;
-          char *colon = strrchr (dev, ':');
-          if (colon == NULL || sscanf (colon + 1, "%llu", &ino) != 1
-              || ino != (unsigned long long)st.st_ino)
-            continue;
-          g_autofree char *cmd = read_cmdline (pid);
-          if (out->len > 0)
-            g_string_append_c (out, '\n');
-          g_string_append_printf (out, "  pid=%ld cmd=%s", pid, cmd);
-        }
-    }
-  if (out->len == 0)
-    g_string_append (out, "<none recorded>");
-  return g_string_free (out, FALSE);
+  g_autoptr (GPtrArray) holders = ktstr_lock_holders_of (path);
+  return ktstr_lock_holders_format (holders, "  ");
 }
 
 /* Opens and flocks RD's lockfile, polling until the timeout.  Returns the
