@@ -18,6 +18,7 @@
 #include "run/presets.h"
 #include "run/select.h"
 #include "run/shard.h"
+#include "run/cpu-plan.h"
 #include "sched/sched-binary.h"
 #include "sched/scheduler-def.h"
 #include "testdef/testdef.h"
@@ -51,7 +52,47 @@ typedef struct
   char *monitor;
   char *vmlinux;
   KtstrMonitorMode monitor_mode;
+  gboolean no_perf_mode;
+  int cpu_cap;
 } TestArgs;
+
+/* --no-perf-mode and --cpu-cap, or KTSTR_NO_PERF_MODE and KTSTR_CPU_CAP
+ * when they are not given; a cap must leave the VM at least one CPU and
+ * no more than this process may use. */
+static gboolean
+cpu_options_from_env (TestArgs *a, GError **error)
+{
+  const char *no_perf = g_getenv ("KTSTR_NO_PERF_MODE");
+  if (!a->no_perf_mode && no_perf != NULL && *no_perf != '\0' && !g_str_equal (no_perf, "0"))
+    a->no_perf_mode = TRUE;
+  const char *cap = g_getenv ("KTSTR_CPU_CAP");
+  const char *from = "--cpu-cap";
+  if (a->cpu_cap == 0 && cap != NULL && *cap != '\0')
+    {
+      guint64 v;
+      if (!g_ascii_string_to_unsigned (cap, 10, 0, G_MAXINT, &v, NULL))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "KTSTR_CPU_CAP: '%s' is not a number of host CPUs", cap);
+          return FALSE;
+        }
+      a->cpu_cap = v == 0 ? -1 : (int)v;
+      from = "KTSTR_CPU_CAP";
+    }
+  if (a->cpu_cap == 0)
+    return TRUE;
+  g_autoptr (GArray) host = ktstr_host_cpus_read (error);
+  if (host == NULL)
+    return FALSE;
+  if (a->cpu_cap < 1 || (guint)a->cpu_cap > host->len)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "%s must be between 1 and the %u host CPU%s this process may use, got %d",
+                   from, host->len, host->len == 1 ? "" : "s", a->cpu_cap);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 static int usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 
@@ -325,6 +366,14 @@ ktstr_cmd_test (int argc, char **argv)
       "The kernel's vmlinux, for the host monitor (default: $KTSTR_VMLINUX, the kernel itself, "
       "its build tree's, or one beside the image)",
       "PATH" },
+    { "no-perf-mode", 0, 0, G_OPTION_ARG_NONE, &a.no_perf_mode,
+      "Skip the tests that ask for performance mode (performance_mode=) instead of pinning "
+      "their vCPUs (also KTSTR_NO_PERF_MODE=1)",
+      NULL },
+    { "cpu-cap", 0, 0, G_OPTION_ARG_INT, &a.cpu_cap,
+      "Pin each VM not in performance mode to at most N host CPUs of its own, reserved against "
+      "every other ktstr process; a VM waits until N are free (also KTSTR_CPU_CAP)",
+      "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
       "Echo the kernel console and boot verbosely", NULL },
     { NULL }
@@ -387,6 +436,8 @@ ktstr_cmd_test (int argc, char **argv)
                         a.topology != NULL ? "topology" : "flags");
   if (a.jobs < 0 || a.jobs > 256)
     return usage_error ("-j must be between 1 and 256, got %d", a.jobs);
+  if (!cpu_options_from_env (&a, &error))
+    return usage_error ("%s", error->message);
 
   const KtstrBackend *backend = ktstr_backend_lookup (a.backend ? a.backend : "auto", &error);
   if (backend == NULL)
@@ -458,6 +509,8 @@ ktstr_cmd_test (int argc, char **argv)
     .vmlinux = a.vmlinux,
     .notice = ktstr_test_report_notice,
     .notice_data = report,
+    .cpu_cap = (guint)a.cpu_cap,
+    .is_perf_mode_off = a.no_perf_mode,
   };
   g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new (&request, tests, &error);
   if (plan == NULL)

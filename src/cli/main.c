@@ -26,6 +26,8 @@ static const struct
   { "show-host", ktstr_cmd_show_host, "print this host's context (as recorded in sidecars)" },
   { "show-thresholds", ktstr_cmd_show_thresholds,
     "print a test's check thresholds and the layer each comes from" },
+  { "locks", ktstr_cmd_locks,
+    "show the host CPUs, run directories and kernel cache entries ktstr processes hold" },
   { "kernel", ktstr_cmd_kernel, "build, list and clean cached kernels (ktstr kernel --help)" },
   { "stats", ktstr_stats_main, "list, analyse and compare run directories (ktstr-stats)" },
 };

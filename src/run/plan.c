@@ -2,6 +2,8 @@
 
 #include "run/plan.h"
 
+#include "run/cpu-plan.h"
+
 #include "kernel/kernel-config.h"
 #include "run/gauntlet.h"
 #include "run/presets.h"
@@ -166,6 +168,8 @@ runner_for (KtstrRunPlan *p, const KtstrSchedulerDef *sdef, const char *flags, c
     .notice = q->notice,
     .notice_data = q->notice_data,
     .is_exec_only = q->is_command,
+    .cpu_cap = q->cpu_cap,
+    .is_perf_mode_off = q->is_perf_mode_off,
   };
   runner = ktstr_runner_new (&opts, error);
   if (runner == NULL)
@@ -384,6 +388,42 @@ ktstr_run_plan_get_topology (const KtstrRunPlan *p)
   return p->topology;
 }
 
+/* Performance-mode variants that cannot run: all of them under
+ * --no-perf-mode, and those whose topology this host can never place
+ * (run/cpu-plan.h), each a recorded skip that says why.  Whether the CPUs
+ * are free is only known when the VM is about to start (the runner). */
+static gboolean
+refuse_perf_mode (KtstrRunPlan *p, GError **error)
+{
+  g_autoptr (GArray) host = NULL;
+  for (guint i = 0; i < p->variants->len; i++)
+    {
+      KtstrVariant *v = p->variants->pdata[i];
+      if (v->skip_reason != NULL || v->def->performance_mode == KTSTR_PERF_MODE_OFF)
+        continue;
+      if (p->request->is_perf_mode_off)
+        {
+          v->skip_reason = g_strdup ("performance mode is off (--no-perf-mode or "
+                                     "KTSTR_NO_PERF_MODE), and the test asks for it");
+          v->is_skip_recorded = TRUE;
+          continue;
+        }
+      if (host == NULL && (host = ktstr_host_cpus_read (error)) == NULL)
+        return FALSE;
+      KtstrTopology topo;
+      if (ktstr_topology_parse (v->topology, &topo, NULL, 0) != 0)
+        continue; /* ktstr_runner_check_variant says why */
+      g_autoptr (GError) unfit = NULL;
+      g_autoptr (KtstrCpuPlan) plan = ktstr_cpu_plan_perf (host, &topo, NULL, &unfit);
+      if (plan != NULL)
+        continue;
+      v->skip_reason = g_strdup (unfit->message);
+      v->is_skip_recorded = TRUE;
+      v->is_host_skip = TRUE; /* a larger host of a sharded run may place it */
+    }
+  return TRUE;
+}
+
 KtstrRunPlan *
 ktstr_run_plan_new (const KtstrRunRequest *q, GPtrArray *tests, GError **error)
 {
@@ -397,6 +437,8 @@ ktstr_run_plan_new (const KtstrRunRequest *q, GPtrArray *tests, GError **error)
     return NULL;
   g_autoptr (KtstrRunPlan) p = plan_alloc (q);
   if (!(q->is_gauntlet ? expand_gauntlet (p, tests, error) : expand_plain (p, tests, error)))
+    return NULL;
+  if (!refuse_perf_mode (p, error))
     return NULL;
   /* What the runner would refuse after the first VMs have run is refused
    * now, for every variant. */

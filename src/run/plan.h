@@ -65,6 +65,8 @@ typedef struct
   /* One program instead of tests (ktstr run, ktstr shell): a single
    * runner that writes no run directory (ktstr_run_plan_new_command). */
   gboolean is_command;
+  guint cpu_cap;             /* --cpu-cap: VMs not in performance mode pinned to N CPUs; 0: float */
+  gboolean is_perf_mode_off; /* --no-perf-mode: performance-mode tests are skipped */
   KtstrNoticeFunc notice;
   gpointer notice_data;
 } KtstrRunRequest;

@@ -24,6 +24,8 @@
 #include "eval/report.h"
 #include "record/rundir.h"
 #include "run/boot-retry.h"
+#include "run/cpu-reserve.h"
+#include "run/hugepages.h"
 #include "run/console-scan.h"
 #include "run/session.h"
 #include "run/payload-metrics.h"
@@ -762,6 +764,82 @@ keep_monitor_series (const KtstrRunner *r, KtstrMonitor *monitor, const char *si
     notice (r, "warning: cannot keep the monitor series: %s", error->message);
 }
 
+/* A VM's host CPUs, held from before its launch until it has ended, and
+ * where the backend puts it (run/cpu-reserve.h). */
+typedef struct
+{
+  KtstrCpuReservation *cpus;
+  KtstrVmPlacement vm; /* points into cpus->plan */
+  char *hugepage_dir;
+} Placement;
+
+static void
+placement_free (Placement *p)
+{
+  if (p == NULL)
+    return;
+  ktstr_cpu_reservation_free (p->cpus);
+  g_free (p->hugepage_dir);
+  g_free (p);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Placement, placement_free)
+
+typedef struct
+{
+  const KtstrRunner *runner;
+  const KtstrTestDef *def;
+} WaitNote;
+
+static void
+note_cpu_wait (const char *why, gpointer user_data)
+{
+  const WaitNote *w = user_data;
+  notice (w->runner, "%s: waiting for host CPUs: %s", w->def->name, why);
+}
+
+/* Reserves DEF's host CPUs: performance mode (unless switched off), else a
+ * --cpu-cap window, else a float over the CPUs nobody pinned.  NULL with
+ * KTSTR_CPU_PLAN_ERROR (NO_FIT, BUSY: the test is skipped with it),
+ * G_IO_ERROR_CANCELLED, or a lock-directory failure. */
+static Placement *
+reserve_cpus (const KtstrRunner *r, const KtstrTestDef *def, const KtstrTopology *topo,
+              guint memory_mb, GCancellable *cancellable, GError **error)
+{
+  const KtstrRunOptions *o = &r->options;
+  gboolean is_perf = def->performance_mode != KTSTR_PERF_MODE_OFF && !o->is_perf_mode_off;
+  WaitNote note = { r, def };
+  KtstrCpuReserveRequest rq = {
+    .mode = is_perf ? KTSTR_PLACEMENT_PERF
+            : o->cpu_cap > 0 ? KTSTR_PLACEMENT_CAPPED
+                             : KTSTR_PLACEMENT_FLOAT,
+    .topology = *topo,
+    .cap = o->cpu_cap,
+    .on_wait = note_cpu_wait,
+    .user_data = &note,
+    .cancellable = cancellable,
+  };
+  g_autoptr (Placement) p = g_new0 (Placement, 1);
+  p->cpus = ktstr_cpu_reserve (&rq, error);
+  if (p->cpus == NULL)
+    return NULL;
+  const KtstrCpuPlan *plan = p->cpus->plan;
+  if (plan->mode == KTSTR_PLACEMENT_FLOAT && plan->is_all)
+    return g_steal_pointer (&p); /* nothing to pin */
+  p->vm.cpus = plan->cpus;
+  p->vm.service_cpus = plan->service_cpus;
+  if (plan->mode != KTSTR_PLACEMENT_PERF)
+    return g_steal_pointer (&p);
+  p->vm.vcpu_cpus = plan->vcpu_cpus;
+  p->vm.mem_nodes = plan->nodes;
+  p->vm.is_realtime = def->performance_mode == KTSTR_PERF_MODE_REALTIME;
+  g_autofree char *why = NULL;
+  p->hugepage_dir = ktstr_hugepages_find (memory_mb, &why);
+  if (p->hugepage_dir == NULL)
+    notice (r, "%s: performance mode: guest RAM on normal pages: %s", def->name, why);
+  p->vm.hugepage_dir = p->hugepage_dir;
+  return g_steal_pointer (&p);
+}
+
 /* The host deadline of DEF: --timeout, else the scenario plus the boot
  * allowance.  *GUARD_MS gets the guest's own deadline, a margin before it. */
 static guint
@@ -863,13 +941,30 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
       return NULL;
     }
 
+  guint memory_mb = variant->memory_mb ? variant->memory_mb : o->memory_mb;
+  g_autoptr (GError) reserve_error = NULL;
+  g_autoptr (Placement) place = reserve_cpus (r, def, &topo, memory_mb, variant->cancellable,
+                                              &reserve_error);
+  if (place == NULL)
+    {
+      remove_workdir (r, workdir);
+      if (reserve_error->domain == KTSTR_CPU_PLAN_ERROR
+          && reserve_error->code != KTSTR_CPU_PLAN_ERROR_HOST)
+        return ktstr_runner_skip (r, def, topology, reserve_error->message, error);
+      if (!g_error_matches (reserve_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_prefix_error (&reserve_error, "test '%s': cannot reserve host CPUs: ", def->name);
+      g_propagate_error (error, g_steal_pointer (&reserve_error));
+      return NULL;
+    }
+
   const KtstrVmConfig cfg_template = {
     .kernel_path = r->boot.image,
-    .memory_mb = variant->memory_mb ? variant->memory_mb : o->memory_mb,
+    .memory_mb = memory_mb,
     .workdir = workdir,
     .accel = o->accel,
     .on_line = on_line,
     .verbose = o->verbose,
+    .placement = place->vm,
   };
   g_autoptr (KtstrSession) session = NULL;
   g_autoptr (KtstrMonitor) monitor = NULL;
@@ -914,6 +1009,9 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
       else
         break;
     }
+
+  /* The VM is gone: its CPUs are free for the next. */
+  g_clear_pointer (&place, placement_free);
 
   g_autoptr (KtstrVerdict) verdict = ktstr_verdict_decide (def, &topo, session, &vm, log.text,
                                                            vm_error ? vm_error->message : NULL);

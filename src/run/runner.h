@@ -63,6 +63,12 @@ typedef struct
    * image and the kernel command line; no run directory, no sidecars,
    * and ktstr_runner_run and _skip must not be called. */
   gboolean is_exec_only;
+  /* Host CPUs (run/cpu-reserve.h): every VM reserves the CPUs it runs on.
+   * CPU_CAP > 0 pins a VM not in performance mode to a window of at most
+   * that many CPUs of its own; IS_PERF_MODE_OFF runs a performance-mode
+   * test as any other (the plan skips them before). */
+  guint cpu_cap;
+  gboolean is_perf_mode_off;
 } KtstrRunOptions;
 
 typedef struct

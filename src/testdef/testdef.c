@@ -576,13 +576,31 @@ load_scheduler (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
   return TRUE;
 }
 
+/* [test] performance_mode = true | false | realtime. */
+static gboolean
+load_perf_mode (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **error)
+{
+  g_autofree char *value = g_key_file_get_string (kf, "test", "performance_mode", NULL);
+  if (value == NULL || g_str_equal (value, "false"))
+    def->performance_mode = KTSTR_PERF_MODE_OFF;
+  else if (g_str_equal (value, "true"))
+    def->performance_mode = KTSTR_PERF_MODE_ON;
+  else if (g_str_equal (value, "realtime"))
+    def->performance_mode = KTSTR_PERF_MODE_REALTIME;
+  else
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test",
+                               "performance_mode", "'%s' is not true, false or realtime", value);
+  return TRUE;
+}
+
 KtstrTestDef *
 ktstr_testdef_load (const char *path, GError **error)
 {
   static const char *const test_keys[] = {
     "name",         "description", "topology", "duration_ms",    "settle_ms",      "workers",
     "min_llcs",     "max_llcs",    "min_cpus", "max_cpus",       "min_numa_nodes", "max_numa_nodes",
-    "requires_smt", "scheduler",   "flags",    "required_flags", "excluded_flags", NULL
+    "requires_smt", "scheduler",   "flags",    "required_flags", "excluded_flags",
+    "performance_mode", NULL
   };
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
@@ -640,7 +658,8 @@ ktstr_testdef_load (const char *path, GError **error)
       || !get_uint (kf, path, "test", "settle_ms", 0, 60000, &def->settle_ms, error)
       || !get_uint (kf, path, "test", "workers", 1, MAX_WORKERS, &def->workers, error))
     return NULL;
-  if (!load_constraints (kf, path, def, error) || !load_scheduler (kf, path, def, error))
+  if (!load_constraints (kf, path, def, error) || !load_scheduler (kf, path, def, error)
+      || !load_perf_mode (kf, path, def, error))
     return NULL;
 
   g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);

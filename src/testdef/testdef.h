@@ -88,6 +88,18 @@ typedef struct
   gboolean requires_smt;
 } KtstrTestConstraints;
 
+/* [test] performance_mode= (ktstr-test(5)): each vCPU pinned to a host CPU
+ * of its own within one host LLC per virtual LLC, guest RAM bound to
+ * those CPUs' nodes (from hugepages when there are enough), and the
+ * CPUs reserved exclusively; REALTIME runs the vCPU threads at
+ * SCHED_FIFO too. */
+typedef enum
+{
+  KTSTR_PERF_MODE_OFF = 0,
+  KTSTR_PERF_MODE_ON,
+  KTSTR_PERF_MODE_REALTIME,
+} KtstrPerfMode;
+
 typedef struct
 {
   char *name;
@@ -112,6 +124,7 @@ typedef struct
   char **flags;
   char **required_flags;
   char **excluded_flags;
+  KtstrPerfMode performance_mode;
 } KtstrTestDef;
 
 void ktstr_testdef_free (KtstrTestDef *def);

@@ -1,0 +1,21 @@
+/* Hugepages for performance mode's guest RAM: a hugetlbfs mount of 2 MiB
+ * pages with enough of them free.  When there is none the VM runs on
+ * normal pages and the run says why, once per test. */
+#ifndef KTSTR_RUN_HUGEPAGES_H
+#define KTSTR_RUN_HUGEPAGES_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* From MOUNTS (the text of /proc/mounts) and FREE_PAGES (free 2 MiB
+ * pages, -1 unknown): the mount point for MEMORY_MB of RAM, or NULL with
+ * *WHY saying what is missing and how to provide it. */
+char *ktstr_hugepages_choose (const char *mounts, gint64 free_pages, guint memory_mb, char **why);
+
+/* The same on this host (/proc/mounts, /sys/kernel/mm/hugepages). */
+char *ktstr_hugepages_find (guint memory_mb, char **why);
+
+G_END_DECLS
+
+#endif
