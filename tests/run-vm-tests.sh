@@ -19,6 +19,7 @@ status=0
 for t in "$builddir/tests/test-qemu-boot --tap" \
   "$srcdir/tests/test-guest-vm.sh" \
   "$srcdir/tests/test-vm-exec.sh" \
+  "$srcdir/tests/test-vm-cpu-locks.sh" \
   "$builddir/tests/test-vm --tap" \
   "$builddir/tests/test-vm-ops --tap" \
   "$builddir/tests/test-vm-sched --tap" \

@@ -74,6 +74,7 @@ ok $? "the ktstr-stats file (what bash-completion loads for it) registers it"
 
 expect "ktstr commands" "kernel
 list
+locks
 run
 shell
 show-host
@@ -100,6 +101,11 @@ expect "ktstr kernel subcommands" "build
 clean
 list" "$ktstr" kernel ""
 expect "ktstr kernel list --j<Tab>" "--json" "$ktstr" kernel list --j
+expect "ktstr locks --<Tab>" "--help
+--json
+--watch" "$ktstr" locks --
+expect "ktstr test --no-p<Tab>" "--no-perf-mode" "$ktstr" test --no-p
+expect "ktstr test --cpu-cap <Tab>: a number of the user's" "" "$ktstr" test --cpu-cap ""
 expect "show-thresholds takes a test" "perf_wake_latency" "$ktstr" show-thresholds perf_w
 expect "ktstr stats is ktstr-stats: commands" "compare" "$ktstr" stats comp
 expect "ktstr-stats commands" "list

@@ -127,7 +127,7 @@ test_perf_two_llcs (void)
   g_autoptr (KtstrCpuPlan) q = ktstr_cpu_plan_perf (h, &t, busy, &error);
   g_assert_null (q);
   g_assert_error (error, KTSTR_CPU_PLAN_ERROR, KTSTR_CPU_PLAN_ERROR_BUSY);
-  g_assert_nonnull (strstr (error->message, "holding host CPUs 0-2"));
+  g_assert_nonnull (strstr (error->message, "while host CPUs 0-2 are held"));
   g_assert_nonnull (strstr (error->message, "virtual LLC 1 needs 2 host CPUs"));
   g_clear_error (&error);
 

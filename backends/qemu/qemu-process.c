@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,13 +372,50 @@ ktstr_qemu_vm_stop (KtstrVm *vm)
   g_unlink (vm->ctrl_path);
 }
 
-/* Between fork and exec (async-signal-safe only): SIGKILL when ktstr,
- * whose pid is PARENT, ends (common/parent-death.h).  prctl fails only
- * for an invalid signal, so there is nothing to report. */
-static void
-die_with_ktstr (gpointer parent)
+/* What QEMU's child setup needs, made before the fork. */
+typedef struct
 {
-  (void)ktstr_die_with_parent ((pid_t)GPOINTER_TO_INT (parent));
+  pid_t parent;
+  cpu_set_t *cpus; /* NULL: no placement */
+  gsize cpus_size;
+} ChildSetup;
+
+/* Between fork and exec (async-signal-safe only): SIGKILL when ktstr,
+ * whose pid is PARENT, ends (common/parent-death.h), and QEMU on the CPUs
+ * of its placement from its first instruction, so that no thread of it
+ * ever runs on another VM's CPUs (its vCPU threads are narrowed further
+ * once QMP names them).  prctl fails only for an invalid signal and the
+ * affinity only for CPUs the plan took from this process's own, so there
+ * is nothing to report. */
+static void
+child_setup (gpointer data)
+{
+  const ChildSetup *c = data;
+  (void)ktstr_die_with_parent (c->parent);
+  if (c->cpus != NULL)
+    (void)sched_setaffinity (0, c->cpus_size, c->cpus);
+}
+
+/* The CPUs of every thread of VM's QEMU before its vCPUs are pinned: the
+ * placement's vCPU and service CPUs; NULL without a placement. */
+static cpu_set_t *
+placement_cpus (const KtstrVm *vm, gsize *size)
+{
+  const KtstrVmPlacement *pl = vm->placement;
+  if (pl == NULL || (pl->vcpu_cpus == NULL && pl->cpus == NULL))
+    return NULL;
+  const GArray *lists[] = { pl->vcpu_cpus, pl->cpus, pl->service_cpus };
+  guint max = 0;
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; lists[l] != NULL && i < lists[l]->len; i++)
+      max = MAX (max, g_array_index (lists[l], guint, i));
+  cpu_set_t *set = CPU_ALLOC (max + 1);
+  *size = CPU_ALLOC_SIZE (max + 1);
+  CPU_ZERO_S (*size, set);
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; lists[l] != NULL && i < lists[l]->len; i++)
+      CPU_SET_S (g_array_index (lists[l], guint, i), *size, set);
+  return set;
 }
 
 /* NODES (guint, ascending) as QEMU's host-nodes ranges: "0-1,3". */
@@ -496,9 +534,12 @@ ktstr_qemu_vm_start (KtstrVm *vm, const char *accel, GError **error)
       = g_subprocess_launcher_new ((vm->is_console_interactive ? G_SUBPROCESS_FLAGS_STDIN_INHERIT
                                                                : G_SUBPROCESS_FLAGS_STDOUT_SILENCE)
                                    | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_ktstr, GINT_TO_POINTER ((int)getpid ()),
-                                         NULL);
+  ChildSetup setup = { getpid (), NULL, 0 };
+  setup.cpus = placement_cpus (vm, &setup.cpus_size);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, &setup, NULL);
   vm->proc = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv, &local_error);
+  if (setup.cpus != NULL)
+    CPU_FREE (setup.cpus);
   if (vm->proc == NULL)
     {
       g_set_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_LAUNCH, "cannot start '%s': %s",

@@ -414,7 +414,7 @@ ktstr_cpu_plan_perf (const GArray *host, const KtstrTopology *topo, const GArray
     {
       g_autofree char *held = ktstr_cpu_plan_format (busy);
       g_set_error (error, KTSTR_CPU_PLAN_ERROR, KTSTR_CPU_PLAN_ERROR_BUSY,
-                   "performance mode cannot place %s beside the VMs holding host CPUs %s now: %s",
+                   "performance mode cannot place %s while host CPUs %s are held: %s",
                    label, held, why);
     }
   return p;
