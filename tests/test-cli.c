@@ -7,11 +7,16 @@
  * that goes wrong shows as exit 1. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "record/sidecar.h"
+#include "run/cpu-plan.h"
 #include "tests/vm-run.h"
 #include "util/json-util.h"
 
@@ -709,6 +714,221 @@ test_monitor_options (void)
   ktstr_vm_test_remove_tree (cwd);
 }
 
+/* A test file asking for performance mode, in a fresh directory. */
+static char *
+write_perf_test (char **dir)
+{
+  *dir = g_dir_make_tmp ("ktstr-cli-perf-XXXXXX", NULL);
+  char *path = g_build_filename (*dir, "steady_perf.ktstr", NULL);
+  g_assert_true (g_file_set_contents (path,
+                                      "[test]\nname=steady_perf\nperformance_mode=true\n"
+                                      "[cgroup cg_0]\nwork=CpuSpin\n",
+                                      -1, NULL));
+  return path;
+}
+
+/* Performance mode that this host can never place (as many vCPUs as the
+ * host has CPUs: none left for the service CPU), and any under
+ * --no-perf-mode, is a recorded skip before any VM, saying why. */
+static void
+test_skip_perf_mode (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *file = write_perf_test (&dir);
+  g_autoptr (GArray) host = ktstr_host_cpus_read (NULL);
+  g_assert_nonnull (host);
+  g_autofree char *topo = g_strdup_printf ("--topology=1n1l%uc1t", host->len);
+  g_autofree char *reason = g_strdup_printf (
+      "performance mode needs a host CPU for each of the %u vCPUs of 1n1l%uc1t plus one service "
+      "CPU (%u)",
+      host->len, host->len, host->len + 1);
+  g_auto (CliRun) r = { 0 };
+  g_autoptr (KtstrSidecar) sc = run_skipped ((const char *[]){ topo, file, NULL }, &r);
+  assert_skip (&r, sc, "steady_perf", reason);
+
+  g_auto (CliRun) off = { 0 };
+  g_autoptr (KtstrSidecar) sc2
+      = run_skipped ((const char *[]){ "--no-perf-mode", file, NULL }, &off);
+  assert_skip (&off, sc2, "steady_perf", "performance mode is off (--no-perf-mode");
+
+  g_setenv ("KTSTR_NO_PERF_MODE", "1", TRUE);
+  g_auto (CliRun) env = { 0 };
+  g_autoptr (KtstrSidecar) sc3 = run_skipped ((const char *[]){ file, NULL }, &env);
+  g_unsetenv ("KTSTR_NO_PERF_MODE");
+  assert_skip (&env, sc3, "steady_perf", "performance mode is off");
+  ktstr_vm_test_remove_tree (dir);
+}
+
+/* --cpu-cap and KTSTR_CPU_CAP outside 1..the host's CPUs: exit 2 before
+ * anything else. */
+static void
+test_cpu_cap_errors (void)
+{
+  static const char *const bad[] = { "--cpu-cap=0", "--cpu-cap=100000", "--cpu-cap=-3", NULL };
+  for (guint i = 0; bad[i] != NULL; i++)
+    {
+      g_auto (CliRun) r = { 0 };
+      cli_run (&r, NULL, (const char *[]){ "test", fake_kernel_arg, bad[i], "steady", NULL });
+      g_assert_cmpint (r.status, ==, 2);
+      g_assert_nonnull (strstr (r.err, "--cpu-cap must be between 1 and the "));
+    }
+  g_setenv ("KTSTR_CPU_CAP", "many", TRUE);
+  g_auto (CliRun) e = { 0 };
+  cli_run (&e, NULL, (const char *[]){ "test", fake_kernel_arg, "steady", NULL });
+  g_assert_cmpint (e.status, ==, 2);
+  g_assert_nonnull (strstr (e.err, "KTSTR_CPU_CAP: 'many' is not a number of host CPUs"));
+  g_setenv ("KTSTR_CPU_CAP", "0", TRUE);
+  g_auto (CliRun) z = { 0 };
+  cli_run (&z, NULL, (const char *[]){ "test", fake_kernel_arg, "steady", NULL });
+  g_unsetenv ("KTSTR_CPU_CAP");
+  g_assert_cmpint (z.status, ==, 2);
+  g_assert_nonnull (strstr (z.err, "KTSTR_CPU_CAP must be between 1 and the "));
+}
+
+/* A process holding FILE with flock MODE (LOCK_EX/LOCK_SH) until killed. */
+static pid_t
+hold_lock (const char *file, int mode)
+{
+  int fds[2];
+  g_assert_cmpint (pipe (fds), ==, 0);
+  pid_t pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      close (fds[0]);
+      int fd = open (file, O_CREAT | O_RDWR, 0666);
+      if (fd < 0 || flock (fd, mode) != 0 || write (fds[1], "x", 1) != 1)
+        _exit (1);
+      for (;;)
+        pause ();
+    }
+  close (fds[1]);
+  char c;
+  g_assert_cmpint (read (fds[0], &c, 1), ==, 1);
+  close (fds[0]);
+  return pid;
+}
+
+static JsonObject *
+only_element (JsonObject *root, const char *member)
+{
+  JsonArray *a = json_object_get_array_member (root, member);
+  g_assert_cmpuint (json_array_get_length (a), ==, 1);
+  return json_array_get_object_element (a, 0);
+}
+
+/* ktstr locks: every kind of lock file with its holders, as JSON and as
+ * text, and its argument errors. */
+static void
+test_locks (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ktstr-cli-locks-XXXXXX", NULL);
+  g_autofree char *cpus = g_build_filename (dir, "cpus", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache", NULL);
+  g_autofree char *runs = g_build_filename (dir, "target", "ktstr", ".locks", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (cpus, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (cache, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (runs, 0755), ==, 0);
+  g_autofree char *cpu1 = g_build_filename (cpus, "cpu-1.lock", NULL);
+  g_autofree char *llc0 = g_build_filename (cpus, "llc-0.lock", NULL);
+  g_autofree char *run = g_build_filename (runs, "6.12.3-abc1234.lock", NULL);
+  g_autofree char *entry = g_build_filename (cache, ".6.12.3-k1.lock", NULL);
+  g_assert_true (g_file_set_contents (llc0, "", 0, NULL));
+  g_assert_true (g_file_set_contents (entry, "", 0, NULL));
+  pid_t a = hold_lock (cpu1, LOCK_EX);
+  pid_t b = hold_lock (run, LOCK_SH);
+  g_setenv ("KTSTR_LOCK_DIR", cpus, TRUE);
+  g_setenv ("KTSTR_CACHE_DIR", cache, TRUE);
+
+  g_auto (CliRun) j = { 0 };
+  cli_run (&j, dir, (const char *[]){ "locks", "--json", NULL });
+  g_assert_cmpint (j.status, ==, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = json_from_string (j.out, &error);
+  g_assert_no_error (error);
+  JsonObject *o = json_node_get_object (root);
+  JsonObject *cpu = only_element (o, "cpus");
+  g_assert_cmpint (json_object_get_int_member (cpu, "cpu"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (cpu, "lockfile"), ==, cpu1);
+  JsonArray *h = json_object_get_array_member (cpu, "holders");
+  g_assert_cmpuint (json_array_get_length (h), ==, 1);
+  JsonObject *holder = json_array_get_object_element (h, 0);
+  g_assert_cmpint (json_object_get_int_member (holder, "pid"), ==, a);
+  g_assert_cmpstr (json_object_get_string_member (holder, "mode"), ==, "exclusive");
+  JsonObject *llc = only_element (o, "llcs");
+  g_assert_cmpint (json_object_get_int_member (llc, "llc"), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (llc, "holders")), ==, 0);
+  JsonObject *rd = only_element (o, "run_dirs");
+  g_assert_cmpstr (json_object_get_string_member (rd, "run_key"), ==, "6.12.3-abc1234");
+  JsonObject *rh
+      = json_array_get_object_element (json_object_get_array_member (rd, "holders"), 0);
+  g_assert_cmpint (json_object_get_int_member (rh, "pid"), ==, b);
+  g_assert_cmpstr (json_object_get_string_member (rh, "mode"), ==, "shared");
+  JsonObject *ce = only_element (o, "cache");
+  g_assert_cmpstr (json_object_get_string_member (ce, "cache_key"), ==, "6.12.3-k1");
+
+  g_auto (CliRun) t = { 0 };
+  cli_run (&t, dir, (const char *[]){ "locks", NULL });
+  g_assert_cmpint (t.status, ==, 0);
+  g_autofree char *line = g_strdup_printf ("exclusive pid=%d ", (int)a);
+  g_assert_nonnull (strstr (t.out, line));
+  g_assert_nonnull (strstr (t.out, "Host LLC reservations"));
+  g_assert_nonnull (strstr (t.out, "  none held, 1 free"));
+
+  /* Released when the holder dies. */
+  kill (a, SIGKILL);
+  g_assert_cmpint (waitpid (a, NULL, 0), ==, a);
+  g_auto (CliRun) after = { 0 };
+  cli_run (&after, dir, (const char *[]){ "locks", NULL });
+  g_assert_null (strstr (after.out, line));
+
+  static const char *const bad[][3] = { { "locks", "--watch=-1", NULL },
+                                        { "locks", "--watch=0.001", NULL },
+                                        { "locks", "extra", NULL } };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_auto (CliRun) e = { 0 };
+      cli_run (&e, dir, bad[i]);
+      g_assert_cmpint (e.status, ==, 2);
+      g_assert_nonnull (strstr (e.err, "ktstr locks: "));
+    }
+  kill (b, SIGKILL);
+  g_assert_cmpint (waitpid (b, NULL, 0), ==, b);
+  g_unsetenv ("KTSTR_LOCK_DIR");
+  g_unsetenv ("KTSTR_CACHE_DIR");
+  ktstr_vm_test_remove_tree (dir);
+}
+
+/* --watch: one compact JSON object per line, until SIGINT. */
+static void
+test_locks_watch (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ktstr-cli-watch-XXXXXX", NULL);
+  g_setenv ("KTSTR_LOCK_DIR", dir, TRUE);
+  g_autofree char *ktstr = g_build_filename (ktstr_vm_test_builddir (), "src", "ktstr", NULL);
+  const char *argv[] = { "timeout", "--preserve-status", "-s", "INT", "1", ktstr, "locks",
+                         "--json", "--watch", "0.2", NULL };
+  g_autofree char *out = NULL;
+  int status = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (dir, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+                               NULL, &status, &error));
+  g_assert_no_error (error);
+  g_unsetenv ("KTSTR_LOCK_DIR");
+  /* SIGINT ends it cleanly: status 0. */
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_auto (GStrv) lines = g_strsplit (g_strchomp (out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), >=, 2);
+  for (char **l = lines; *l != NULL; l++)
+    {
+      g_autoptr (JsonNode) n = json_from_string (*l, &error);
+      g_assert_no_error (error);
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (n));
+    }
+  ktstr_vm_test_remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -737,5 +957,9 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/test/monitor-options", test_monitor_options);
   g_test_add_func ("/cli/test/scheduler-name-not-found", test_scheduler_name_not_found);
   g_test_add_func ("/cli/exec/refused", test_exec_refused);
+  g_test_add_func ("/cli/test/skip/performance-mode", test_skip_perf_mode);
+  g_test_add_func ("/cli/test/cpu-cap-errors", test_cpu_cap_errors);
+  g_test_add_func ("/cli/locks/json-and-text", test_locks);
+  g_test_add_func ("/cli/locks/watch", test_locks_watch);
   return g_test_run ();
 }

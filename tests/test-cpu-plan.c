@@ -15,6 +15,7 @@
 
 #include "run/cpu-plan.h"
 #include "run/cpu-reserve.h"
+#include "run/hugepages.h"
 
 /* "cpu:llc:node cpu:llc:node ..." */
 static GArray *
@@ -302,6 +303,42 @@ test_describe_sysfs (void)
   g_assert_cmpuint (self->len, >=, 1);
 }
 
+/* Hugepages for performance mode: a 2 MiB hugetlbfs with enough free
+ * pages, else why not. */
+static void
+test_hugepages (void)
+{
+  const char *mounts = "proc /proc proc rw 0 0\n"
+                       "none /dev/huge\\040pages hugetlbfs rw,relatime,pagesize=2M 0 0\n";
+  char *why = NULL;
+  g_autofree char *dir = ktstr_hugepages_choose (mounts, 512, 1024, &why);
+  g_assert_null (why);
+  g_assert_cmpstr (dir, ==, "/dev/huge pages");
+  static const struct
+  {
+    const char *mounts;
+    gint64 free_pages;
+    guint mb;
+    const char *needle;
+  } bad[] = {
+    { "proc /proc proc rw 0 0\n", 512, 1024, "no hugetlbfs of 2 MiB pages is mounted" },
+    { "none /h hugetlbfs rw,pagesize=1024M 0 0\n", 512, 1024, "no hugetlbfs" },
+    { "none /h hugetlbfs rw 0 0\n", 100, 1024,
+      "512 free 2 MiB hugepages are needed for 1024 MiB of guest RAM, 100 are free" },
+    { "none /h hugetlbfs rw 0 0\n", -1, 1024, "cannot be read" },
+    { "none /h hugetlbfs rw 0 0\n", 512, 1023, "not a whole number of 2 MiB pages" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *reason = NULL;
+      g_autofree char *d
+          = ktstr_hugepages_choose (bad[i].mounts, bad[i].free_pages, bad[i].mb, &reason);
+      g_assert_null (d);
+      if (strstr (reason, bad[i].needle) == NULL)
+        g_error ("case %u: '%s' lacks '%s'", i, reason, bad[i].needle);
+    }
+}
+
 /* ---------- Reservations ---------- */
 
 typedef struct
@@ -482,6 +519,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cpu-plan/float", test_float);
   g_test_add_func ("/cpu-plan/wants", test_wants);
   g_test_add_func ("/cpu-plan/describe-sysfs", test_describe_sysfs);
+  g_test_add_func ("/cpu-plan/hugepages", test_hugepages);
   g_test_add ("/cpu-reserve/perf-skip", Env, NULL, env_setup, test_reserve_perf_skip,
               env_teardown);
   g_test_add ("/cpu-reserve/never-fits", Env, NULL, env_setup, test_reserve_never_fits,

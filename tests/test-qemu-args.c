@@ -126,6 +126,42 @@ test_shared_ram (void)
                    "memory-backend-file,id=mem1,mem-path=/r/n1,size=512M,share=on");
 }
 
+/* Performance mode: every node's RAM an explicit backend, bound to the
+ * host nodes (one host-nodes= per range), from the hugetlbfs mount. */
+static void
+test_placed_ram (void)
+{
+  KtstrQemuArgs args = base_args ("1n1l2c1t");
+  args.mem_host_nodes = "0-0";
+  g_auto (GStrv) argv = ktstr_qemu_args_build (&args, NULL);
+  g_assert_true (has_pair (argv, "-machine", "pc,memory-backend=mem0"));
+  g_assert_true (has_pair (argv, "-object",
+                           "memory-backend-ram,id=mem0,size=1024M,host-nodes=0-0,policy=bind"));
+
+  KtstrQemuArgs huge = base_args ("2n2l1c1t");
+  huge.hugepage_dir = "/dev/huge,pages";
+  huge.mem_host_nodes = "0-1,3-3";
+  g_auto (GStrv) hargv = ktstr_qemu_args_build (&huge, NULL);
+  guint at = 1;
+  g_assert_true (has_pair (hargv, "-machine", "pc"));
+  g_assert_cmpstr (option_value (hargv, "-object", &at), ==,
+                   "memory-backend-file,id=mem0,mem-path=/dev/huge,,pages,size=512M,"
+                   "host-nodes=0-1,host-nodes=3-3,policy=bind");
+  g_assert_cmpstr (option_value (hargv, "-object", &at), ==,
+                   "memory-backend-file,id=mem1,mem-path=/dev/huge,,pages,size=512M,"
+                   "host-nodes=0-1,host-nodes=3-3,policy=bind");
+
+  /* Shared RAM files keep their own paths (they are made in the mount). */
+  KtstrQemuArgs shared = base_args ("1n1l2c1t");
+  const char *const one[] = { "/dev/hugepages/r0", NULL };
+  shared.ram_paths = one;
+  shared.hugepage_dir = "/dev/hugepages";
+  g_auto (GStrv) sargv = ktstr_qemu_args_build (&shared, NULL);
+  g_assert_true (has_pair (sargv, "-object",
+                           "memory-backend-file,id=mem0,mem-path=/dev/hugepages/r0,size=1024M,"
+                           "share=on"));
+}
+
 static void
 test_ram_layout (void)
 {
@@ -565,6 +601,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/qemu-args/topology/default", test_default_topology);
+  g_test_add_func ("/qemu-args/placed-ram", test_placed_ram);
   g_test_add_func ("/qemu-args/topology/llcs-become-dies", test_llcs_become_dies);
   g_test_add_func ("/qemu-args/topology/numa-nodes", test_numa_nodes);
   g_test_add_func ("/qemu-args/topology/numa-uneven-memory", test_numa_uneven_memory);

@@ -90,6 +90,36 @@ test_errors (void)
   assert_load_error ("[cgroup a]\n", KTSTR_TESTDEF_ERROR_INVALID,
                      (const char *[]){ "[test]", "missing group", NULL });
   assert_load_error ("not a key file", KTSTR_TESTDEF_ERROR_PARSE, (const char *[]){ NULL });
+  assert_load_error ("[test]\nname=x\nperformance_mode=yes\n[cgroup a]\n",
+                     KTSTR_TESTDEF_ERROR_INVALID,
+                     (const char *[]){ "[test]", "performance_mode", "'yes' is not true, false or "
+                                                                     "realtime",
+                                       NULL });
+}
+
+/* performance_mode: off unless asked, on, or realtime. */
+static void
+test_perf_mode (void)
+{
+  static const struct
+  {
+    const char *line;
+    KtstrPerfMode want;
+  } cases[] = {
+    { "", KTSTR_PERF_MODE_OFF },
+    { "performance_mode=false\n", KTSTR_PERF_MODE_OFF },
+    { "performance_mode=true\n", KTSTR_PERF_MODE_ON },
+    { "performance_mode=realtime\n", KTSTR_PERF_MODE_REALTIME },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *text
+          = g_strdup_printf ("[test]\nname=p\n%s[cgroup a]\nwork=CpuSpin\n", cases[i].line);
+      g_autoptr (KtstrTestDef) def = load_str (text, &error, NULL);
+      g_assert_no_error (error);
+      g_assert_cmpint (def->performance_mode, ==, cases[i].want);
+    }
 }
 
 /* Nested cgroups: parents (declared or implicit) come before their
@@ -468,6 +498,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/testdef/load-and-plan", test_load_valid_and_plan);
   g_test_add_func ("/testdef/errors", test_errors);
+  g_test_add_func ("/testdef/performance-mode", test_perf_mode);
   g_test_add_func ("/testdef/nested", test_nested);
   g_test_add_func ("/testdef/works-and-options", test_works_and_options);
   g_test_add_func ("/testdef/constraints", test_constraints);

@@ -186,7 +186,9 @@ holders=""
 wait 2> /dev/null
 
 # Fits: the vCPU alone on its CPU, QEMU's other threads elsewhere.
-perf_test --topology 1n1l1c1t &
+# ktstr itself in the background (not a subshell): QEMU is its child.
+KTSTR_SIDECAR_DIR="$work/perf" "$ktstr" test --kernel "$kernel" --topology 1n1l1c1t \
+  "$work/t/steady_perf.ktstr" > "$work/p.out" 2>&1 &
 pp=$!
 sample "$pp" > "$work/perf-samples"
 wait "$pp"

@@ -13,12 +13,12 @@
 #include "cli/test-report.h"
 #include "common/topology.h"
 #include "kernel/kernel.h"
+#include "run/cpu-plan.h"
 #include "run/executor.h"
 #include "run/plan.h"
 #include "run/presets.h"
 #include "run/select.h"
 #include "run/shard.h"
-#include "run/cpu-plan.h"
 #include "sched/sched-binary.h"
 #include "sched/scheduler-def.h"
 #include "testdef/testdef.h"
@@ -67,7 +67,7 @@ cpu_options_from_env (TestArgs *a, GError **error)
     a->no_perf_mode = TRUE;
   const char *cap = g_getenv ("KTSTR_CPU_CAP");
   const char *from = "--cpu-cap";
-  if (a->cpu_cap == 0 && cap != NULL && *cap != '\0')
+  if (a->cpu_cap == G_MININT && cap != NULL && *cap != '\0')
     {
       guint64 v;
       if (!g_ascii_string_to_unsigned (cap, 10, 0, G_MAXINT, &v, NULL))
@@ -76,11 +76,14 @@ cpu_options_from_env (TestArgs *a, GError **error)
                        "KTSTR_CPU_CAP: '%s' is not a number of host CPUs", cap);
           return FALSE;
         }
-      a->cpu_cap = v == 0 ? -1 : (int)v;
+      a->cpu_cap = (int)v;
       from = "KTSTR_CPU_CAP";
     }
-  if (a->cpu_cap == 0)
-    return TRUE;
+  if (a->cpu_cap == G_MININT)
+    {
+      a->cpu_cap = 0; /* no cap: VMs float */
+      return TRUE;
+    }
   g_autoptr (GArray) host = ktstr_host_cpus_read (error);
   if (host == NULL)
     return FALSE;
@@ -272,6 +275,7 @@ int
 ktstr_cmd_test (int argc, char **argv)
 {
   TestArgs a = { 0 };
+  a.cpu_cap = G_MININT; /* not given: KTSTR_CPU_CAP, else none */
   /* Owned copies of the option strings, freed on every return path. */
   g_autofree char *kernel_arg = NULL, *topology_arg = NULL, *backend_arg = NULL;
   g_auto (GStrv) kargs = NULL;
