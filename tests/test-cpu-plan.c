@@ -13,9 +13,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backends/backend.h"
 #include "run/cpu-plan.h"
 #include "run/cpu-reserve.h"
 #include "run/hugepages.h"
+#include "util/cpulist.h"
 
 /* "cpu:llc:node cpu:llc:node ..." */
 static GArray *
@@ -339,6 +341,98 @@ test_hugepages (void)
     }
 }
 
+/* ---------- Placement (backends/backend.h) ---------- */
+
+static char *
+allowed_list (int pid, int tid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/task/%d/status", pid, tid);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  const char *at = strstr (text, "Cpus_allowed_list:");
+  g_assert_nonnull (at);
+  at += strlen ("Cpus_allowed_list:");
+  while (*at == ' ' || *at == '\t')
+    at++;
+  return g_strndup (at, strcspn (at, "\n"));
+}
+
+typedef struct
+{
+  gint tid;
+  gint stop;
+} Worker;
+
+static gpointer
+worker_main (gpointer data)
+{
+  Worker *w = data;
+  g_atomic_int_set (&w->tid, (gint)gettid ());
+  while (!g_atomic_int_get (&w->stop))
+    g_usleep (1000);
+  return NULL;
+}
+
+/* A vCPU thread on its own CPU, the other threads of a process on the
+ * service CPUs, and a CPU that does not exist refused with the thread. */
+static void
+test_placement_apply (void)
+{
+  g_autoptr (GArray) host = ktstr_host_cpus_read (NULL);
+  guint last = g_array_index (host, KtstrHostCpu, host->len - 1).cpu;
+  guint first = g_array_index (host, KtstrHostCpu, 0).cpu;
+  Worker w = { 0, 0 };
+  GThread *t = g_thread_new ("vcpu", worker_main, &w);
+  while (g_atomic_int_get (&w.tid) == 0)
+    g_usleep (1000);
+  g_autoptr (GArray) tids = g_array_new (FALSE, TRUE, sizeof (int));
+  int tid = g_atomic_int_get (&w.tid);
+  g_array_append_val (tids, tid);
+  g_autoptr (GArray) one = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_array_append_val (one, last);
+  KtstrVmPlacement pl = { .vcpu_cpus = one };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ktstr_vm_placement_apply (&pl, getpid (), tids, FALSE, &error));
+  g_assert_no_error (error);
+  g_autofree char *got = allowed_list (getpid (), tid);
+  g_autofree char *want = g_strdup_printf ("%u", last);
+  g_assert_cmpstr (got, ==, want);
+
+  g_autoptr (GArray) nowhere = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint absent = KTSTR_CPULIST_MAX_CPU;
+  g_array_append_val (nowhere, absent);
+  KtstrVmPlacement bad = { .vcpu_cpus = nowhere };
+  g_assert_false (ktstr_vm_placement_apply (&bad, getpid (), tids, FALSE, &error));
+  g_assert_error (error, KTSTR_BACKEND_ERROR, KTSTR_BACKEND_ERROR_LAUNCH);
+  g_assert_nonnull (strstr (error->message, "cannot pin vCPU 0"));
+  g_clear_error (&error);
+  g_atomic_int_set (&w.stop, 1);
+  g_thread_join (t);
+
+  /* Another process's threads: all on the service CPUs. */
+  const char *argv[] = { "sleep", "30", NULL };
+  GPid child;
+  g_assert_true (g_spawn_async (NULL, (char **)argv, NULL,
+                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &child,
+                                &error));
+  g_autoptr (GArray) service = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_array_append_val (service, first);
+  KtstrVmPlacement others = { .cpus = one, .service_cpus = service };
+  g_autoptr (GArray) none = g_array_new (FALSE, TRUE, sizeof (int));
+  g_assert_true (ktstr_vm_placement_apply (&others, child, none, TRUE, &error));
+  g_assert_no_error (error);
+  g_autofree char *svc = allowed_list (child, child);
+  g_autofree char *want_svc = g_strdup_printf ("%u", first);
+  g_assert_cmpstr (svc, ==, want_svc);
+  kill (child, SIGKILL);
+  waitpid (child, NULL, 0);
+  g_spawn_close_pid (child);
+
+  /* No placement: nothing to do. */
+  KtstrVmPlacement empty = { 0 };
+  g_assert_true (ktstr_vm_placement_apply (&empty, getpid (), tids, TRUE, &error));
+}
+
 /* ---------- Reservations ---------- */
 
 typedef struct
@@ -520,6 +614,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cpu-plan/wants", test_wants);
   g_test_add_func ("/cpu-plan/describe-sysfs", test_describe_sysfs);
   g_test_add_func ("/cpu-plan/hugepages", test_hugepages);
+  g_test_add_func ("/placement/apply", test_placement_apply);
   g_test_add ("/cpu-reserve/perf-skip", Env, NULL, env_setup, test_reserve_perf_skip,
               env_teardown);
   g_test_add ("/cpu-reserve/never-fits", Env, NULL, env_setup, test_reserve_never_fits,
