@@ -3,6 +3,8 @@
 
 #include "run/command.h"
 
+#include "run/cpu-reserve.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -386,6 +388,22 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
       return NULL;
     }
 
+  /* Like a test's VM: on the host CPUs no one has pinned, reserved shared
+   * so that no other ktstr process pins a VM onto them meanwhile
+   * (run/cpu-reserve.h). */
+  KtstrCpuReserveRequest rq = { .mode = KTSTR_PLACEMENT_FLOAT,
+                                .topology = topo,
+                                .cancellable = req->cancel };
+  g_autoptr (KtstrCpuReservation) cpus = ktstr_cpu_reserve (&rq, error);
+  if (cpus == NULL)
+    {
+      ktstr_rm_rf (workdir, NULL);
+      return NULL;
+    }
+  KtstrVmPlacement placement = { 0 };
+  if (!cpus->plan->is_all)
+    placement.cpus = placement.service_cpus = cpus->plan->cpus;
+
   g_autofree char *cmdline = command_cmdline (runner, req);
   g_autoptr (KtstrSession) session = NULL;
   Follow follow = { .request = req };
@@ -403,6 +421,7 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
     .user_data = &follow,
     .verbose = o->verbose,
     .is_console_interactive = req->mode == KTSTR_COMMAND_SHELL,
+    .placement = placement,
   };
   KtstrVmResult vm = { 0 };
   g_autoptr (GError) vm_error = NULL;
@@ -458,6 +477,7 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
     }
   else
     decide (r, &follow, &vm, console, vm_error ? vm_error->message : NULL, cfg.timeout_s);
+  g_clear_pointer (&cpus, ktstr_cpu_reservation_free);
   r->accel = g_strdup (vm.accel);
   r->is_sched_ready = session->sched->is_ready;
   r->verifier = g_ptr_array_ref (session->sched->verifier);
