@@ -7,8 +7,8 @@
 
 #include "record/lock-holders.h"
 
-void
-ktstr_lock_holder_free (KtstrLockHolder *holder)
+static void
+lock_holder_free (KtstrLockHolder *holder)
 {
   if (holder == NULL)
     return;
@@ -19,7 +19,7 @@ ktstr_lock_holder_free (KtstrLockHolder *holder)
 GPtrArray *
 ktstr_lock_holders_parse (const char *proc_locks, guint64 inode)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_lock_holder_free);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)lock_holder_free);
   if (proc_locks == NULL)
     return out;
   g_auto (GStrv) lines = g_strsplit (proc_locks, "\n", -1);

@@ -16,9 +16,6 @@ typedef struct
   char *cmdline;         /* "(unknown)" when the process is gone or unreadable */
 } KtstrLockHolder;
 
-void ktstr_lock_holder_free (KtstrLockHolder *holder);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrLockHolder, ktstr_lock_holder_free)
-
 /* The FLOCK holders of INODE in PROC_LOCKS (the text of /proc/locks), in
  * the order listed; waiters ("-> FLOCK") are not holders.  Matching is by
  * inode alone: /proc/locks prints the superblock's device, which differs
