@@ -313,7 +313,7 @@ test_hugepages (void)
   const char *mounts = "proc /proc proc rw 0 0\n"
                        "none /dev/huge\\040pages hugetlbfs rw,relatime,pagesize=2M 0 0\n";
   char *why = NULL;
-  g_autofree char *dir = ktstr_hugepages_choose (mounts, 512, 1024, &why);
+  g_autofree char *dir = ktstr_hugepages_choose (mounts, 512, 1024, 2, &why);
   g_assert_null (why);
   g_assert_cmpstr (dir, ==, "/dev/huge pages");
   static const struct
@@ -329,12 +329,13 @@ test_hugepages (void)
       "512 free 2 MiB hugepages are needed for 1024 MiB of guest RAM, 100 are free" },
     { "none /h hugetlbfs rw 0 0\n", -1, 1024, "cannot be read" },
     { "none /h hugetlbfs rw 0 0\n", 512, 1023, "not a whole number of 2 MiB pages" },
+    { "none /h hugetlbfs rw 0 0\n", 512, 1026, "1026 MiB of guest RAM over 2 nodes" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autofree char *reason = NULL;
       g_autofree char *d
-          = ktstr_hugepages_choose (bad[i].mounts, bad[i].free_pages, bad[i].mb, &reason);
+          = ktstr_hugepages_choose (bad[i].mounts, bad[i].free_pages, bad[i].mb, 2, &reason);
       g_assert_null (d);
       if (strstr (reason, bad[i].needle) == NULL)
         g_error ("case %u: '%s' lacks '%s'", i, reason, bad[i].needle);

@@ -170,8 +170,10 @@ ktstr_cpulock_try (const char *dir, const KtstrCpuLockWant *wants, guint n,
       g_autofree char *who = ktstr_lock_holders_format (holders, "  ");
       if (contended != NULL)
         *contended = wants[i];
+      /* No holder left by now: it was released a moment ago, and a retry
+       * will get it, as when it is our own. */
       if (is_ours != NULL)
-        *is_ours = ktstr_lock_holders_are_only (holders, (long)getpid ());
+        *is_ours = holders->len == 0 || ktstr_lock_holders_are_only (holders, (long)getpid ());
       g_set_error (error, KTSTR_CPULOCK_ERROR, KTSTR_CPULOCK_ERROR_BUSY,
                    "host %s %u is reserved (%s); holders:\n%s",
                    wants[i].kind == KTSTR_CPULOCK_CPU ? "CPU" : "LLC of CPU", wants[i].index,

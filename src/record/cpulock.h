@@ -52,7 +52,8 @@ typedef struct _KtstrCpuLockSet KtstrCpuLockSet;
  * of them, or none.  On contention: NULL, KTSTR_CPULOCK_ERROR_BUSY naming
  * the first lock that was held and its holders; *CONTENDED (if not NULL)
  * gets that want, and *IS_OURS whether every holder of it is this very
- * process (a sibling VM that will end, rather than a stranger). */
+ * process (a sibling VM that will end, rather than a stranger) or none is
+ * left (released since). */
 KtstrCpuLockSet *ktstr_cpulock_try (const char *dir, const KtstrCpuLockWant *wants, guint n,
                                     KtstrCpuLockWant *contended, gboolean *is_ours,
                                     GError **error);

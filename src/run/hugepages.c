@@ -21,8 +21,10 @@ is_2m_hugetlbfs (const char *type, const char *options)
 }
 
 char *
-ktstr_hugepages_choose (const char *mounts, gint64 free_pages, guint memory_mb, char **why)
+ktstr_hugepages_choose (const char *mounts, gint64 free_pages, guint memory_mb, guint n_nodes,
+                        char **why)
 {
+  n_nodes = MAX (n_nodes, 1u);
   g_autofree char *dir = NULL;
   g_auto (GStrv) lines = g_strsplit (mounts != NULL ? mounts : "", "\n", -1);
   for (char **l = lines; *l != NULL && dir == NULL; l++)
@@ -36,9 +38,10 @@ ktstr_hugepages_choose (const char *mounts, gint64 free_pages, guint memory_mb, 
   if (dir == NULL)
     *why = g_strdup ("no hugetlbfs of 2 MiB pages is mounted (mount -t hugetlbfs none "
                      "/dev/hugepages)");
-  else if (memory_mb % 2 != 0)
-    *why = g_strdup_printf ("%u MiB of guest RAM is not a whole number of 2 MiB pages",
-                            memory_mb);
+  else if (memory_mb % (2 * n_nodes) != 0)
+    *why = g_strdup_printf ("%u MiB of guest RAM over %u node%s is not a whole number of 2 MiB "
+                            "pages per node (use --memory-mb with a multiple of %u)",
+                            memory_mb, n_nodes, n_nodes == 1 ? "" : "s", 2 * n_nodes);
   else if (free_pages < 0)
     *why = g_strdup ("the number of free 2 MiB hugepages cannot be read (" FREE_2M ")");
   else if ((guint64)free_pages < need)
@@ -52,7 +55,7 @@ ktstr_hugepages_choose (const char *mounts, gint64 free_pages, guint memory_mb, 
 }
 
 char *
-ktstr_hugepages_find (guint memory_mb, char **why)
+ktstr_hugepages_find (guint memory_mb, guint n_nodes, char **why)
 {
   g_autofree char *mounts = NULL;
   g_autofree char *free_text = NULL;
@@ -60,5 +63,5 @@ ktstr_hugepages_find (guint memory_mb, char **why)
   gint64 free_pages = -1;
   if (g_file_get_contents (FREE_2M, &free_text, NULL, NULL))
     free_pages = g_ascii_strtoll (free_text, NULL, 10);
-  return ktstr_hugepages_choose (mounts, free_pages, memory_mb, why);
+  return ktstr_hugepages_choose (mounts, free_pages, memory_mb, n_nodes, why);
 }
