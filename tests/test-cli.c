@@ -860,8 +860,7 @@ test_locks (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (llc, "holders")), ==, 0);
   JsonObject *rd = only_element (o, "run_dirs");
   g_assert_cmpstr (json_object_get_string_member (rd, "run_key"), ==, "6.12.3-abc1234");
-  JsonObject *rh
-      = json_array_get_object_element (json_object_get_array_member (rd, "holders"), 0);
+  JsonObject *rh = json_array_get_object_element (json_object_get_array_member (rd, "holders"), 0);
   g_assert_cmpint (json_object_get_int_member (rh, "pid"), ==, b);
   g_assert_cmpstr (json_object_get_string_member (rh, "mode"), ==, "shared");
   JsonObject *ce = only_element (o, "cache");
@@ -906,8 +905,8 @@ test_locks_watch (void)
   g_autofree char *dir = g_dir_make_tmp ("ktstr-cli-watch-XXXXXX", NULL);
   g_setenv ("KTSTR_LOCK_DIR", dir, TRUE);
   g_autofree char *ktstr = g_build_filename (ktstr_vm_test_builddir (), "src", "ktstr", NULL);
-  const char *argv[] = { "timeout", "--preserve-status", "-s", "INT", "1", ktstr, "locks",
-                         "--json", "--watch", "0.2", NULL };
+  const char *argv[] = { "timeout", "--preserve-status", "-s",  "INT", "1", ktstr, "locks",
+                         "--json",  "--watch",           "0.2", NULL };
   g_autofree char *out = NULL;
   int status = 0;
   g_autoptr (GError) error = NULL;

@@ -88,11 +88,13 @@ test_perf_refusals (void)
     const char *host, *topo, *needle;
   } cases[] = {
     /* 2 vCPUs + the service CPU on 2 host CPUs. */
-    { TWO_CPUS, "1n1l2c1t", "a host CPU for each of the 2 vCPUs of 1n1l2c1t plus one service "
-                            "CPU (3); this process may use 2 host CPUs (0-1)" },
+    { TWO_CPUS, "1n1l2c1t",
+      "a host CPU for each of the 2 vCPUs of 1n1l2c1t plus one service "
+      "CPU (3); this process may use 2 host CPUs (0-1)" },
     /* Two virtual LLCs, one host LLC. */
-    { "0:0:0 1:0:0 2:0:0 3:0:0", "1n2l1c1t", "1n2l1c1t has 2 LLCs, the host CPUs this process "
-                                             "may use (0-3) share 1" },
+    { "0:0:0 1:0:0 2:0:0 3:0:0", "1n2l1c1t",
+      "1n2l1c1t has 2 LLCs, the host CPUs this process "
+      "may use (0-3) share 1" },
     /* A virtual LLC larger than any host LLC. */
     { "0:0:0 1:0:0 2:2:0 3:2:0 4:4:0", "1n1l3c1t",
       "virtual LLC 0 needs 3 host CPUs within one host LLC of its own" },
@@ -286,8 +288,8 @@ test_describe_sysfs (void)
   const guint cpus[] = { 3, 0, 1, 2, 5, 6 };
   g_autoptr (GArray) h = ktstr_host_cpus_describe (root, cpus, G_N_ELEMENTS (cpus));
   g_assert_cmpuint (h->len, ==, 6);
-  const guint want[][3] = { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 2, 1 }, { 3, 2, 1 }, { 5, 5, 0 },
-                            { 6, 5, 0 } };
+  const guint want[][3]
+      = { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 2, 1 }, { 3, 2, 1 }, { 5, 5, 0 }, { 6, 5, 0 } };
   for (guint i = 0; i < h->len; i++)
     {
       const KtstrHostCpu *c = &g_array_index (h, KtstrHostCpu, i);
@@ -616,8 +618,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cpu-plan/describe-sysfs", test_describe_sysfs);
   g_test_add_func ("/cpu-plan/hugepages", test_hugepages);
   g_test_add_func ("/placement/apply", test_placement_apply);
-  g_test_add ("/cpu-reserve/perf-skip", Env, NULL, env_setup, test_reserve_perf_skip,
-              env_teardown);
+  g_test_add ("/cpu-reserve/perf-skip", Env, NULL, env_setup, test_reserve_perf_skip, env_teardown);
   g_test_add ("/cpu-reserve/never-fits", Env, NULL, env_setup, test_reserve_never_fits,
               env_teardown);
   g_test_add ("/cpu-reserve/float-beside", Env, NULL, env_setup, test_reserve_float_beside,

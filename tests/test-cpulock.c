@@ -61,7 +61,7 @@ test_names (void)
   g_assert_true (ktstr_cpulock_parse_name ("llc-0.lock", &kind, &index));
   g_assert_cmpint (kind, ==, KTSTR_CPULOCK_LLC);
   g_assert_cmpuint (index, ==, 0);
-  const char *bad[] = { "cpu-.lock", "cpu-3.lockx", "cpu-3", "cpu--1.lock", "llc-x.lock",
+  const char *bad[] = { "cpu-.lock",  "cpu-3.lockx",          "cpu-3", "cpu--1.lock", "llc-x.lock",
                         "foo-1.lock", "cpu-99999999999.lock", NULL };
   for (guint i = 0; bad[i] != NULL; i++)
     g_assert_false (ktstr_cpulock_parse_name (bad[i], &kind, &index));
@@ -255,8 +255,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cpulock/names", test_names);
   g_test_add_func ("/cpulock/dir-env", test_dir_env);
-  g_test_add ("/cpulock/exclusive", Fixture, NULL, fixture_setup, test_exclusive,
-              fixture_teardown);
+  g_test_add ("/cpulock/exclusive", Fixture, NULL, fixture_setup, test_exclusive, fixture_teardown);
   g_test_add ("/cpulock/shared", Fixture, NULL, fixture_setup, test_shared, fixture_teardown);
   g_test_add ("/cpulock/other-process", Fixture, NULL, fixture_setup, test_other_process,
               fixture_teardown);

@@ -92,8 +92,9 @@ test_errors (void)
   assert_load_error ("not a key file", KTSTR_TESTDEF_ERROR_PARSE, (const char *[]){ NULL });
   assert_load_error ("[test]\nname=x\nperformance_mode=yes\n[cgroup a]\n",
                      KTSTR_TESTDEF_ERROR_INVALID,
-                     (const char *[]){ "[test]", "performance_mode", "'yes' is not true, false or "
-                                                                     "realtime",
+                     (const char *[]){ "[test]", "performance_mode",
+                                       "'yes' is not true, false or "
+                                       "realtime",
                                        NULL });
 }
 

@@ -133,15 +133,14 @@ bind_nodes (void *p, guint64 size, const GArray *nodes, GError **error)
 }
 
 KtstrKvmMemory *
-ktstr_kvm_memory_new_placed (guint64 ram_size, guint n_nodes, gboolean is_huge,
-                             const GArray *nodes, GError **error)
+ktstr_kvm_memory_new_placed (guint64 ram_size, guint n_nodes, gboolean is_huge, const GArray *nodes,
+                             GError **error)
 {
   g_autoptr (KtstrKvmMemory) mem = g_new0 (KtstrKvmMemory, 1);
   if (!ktstr_kvm_memory_layout (ram_size, n_nodes, mem->regions, &mem->n_regions, error))
     return NULL;
   void *p = mmap (NULL, ram_size, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (is_huge ? MAP_HUGETLB : 0), -1,
-                  0);
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (is_huge ? MAP_HUGETLB : 0), -1, 0);
   if (p == MAP_FAILED)
     {
       int errsv = errno;

@@ -90,8 +90,8 @@ cpu_options_from_env (TestArgs *a, GError **error)
   if (a->cpu_cap < 1 || (guint)a->cpu_cap > host->len)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "%s must be between 1 and the %u host CPU%s this process may use, got %d",
-                   from, host->len, host->len == 1 ? "" : "s", a->cpu_cap);
+                   "%s must be between 1 and the %u host CPU%s this process may use, got %d", from,
+                   host->len, host->len == 1 ? "" : "s", a->cpu_cap);
       return FALSE;
     }
   return TRUE;

@@ -176,8 +176,8 @@ ktstr_cpulock_try (const char *dir, const KtstrCpuLockWant *wants, guint n,
         *is_ours = holders->len == 0 || ktstr_lock_holders_are_only (holders, (long)getpid ());
       g_set_error (error, KTSTR_CPULOCK_ERROR, KTSTR_CPULOCK_ERROR_BUSY,
                    "host %s %u is reserved (%s); holders:\n%s",
-                   wants[i].kind == KTSTR_CPULOCK_CPU ? "CPU" : "LLC of CPU", wants[i].index,
-                   path, who);
+                   wants[i].kind == KTSTR_CPULOCK_CPU ? "CPU" : "LLC of CPU", wants[i].index, path,
+                   who);
       return NULL; /* the autoptr releases what was taken */
     }
   return g_steal_pointer (&set);

@@ -55,8 +55,7 @@ typedef struct _KtstrCpuLockSet KtstrCpuLockSet;
  * process (a sibling VM that will end, rather than a stranger) or none is
  * left (released since). */
 KtstrCpuLockSet *ktstr_cpulock_try (const char *dir, const KtstrCpuLockWant *wants, guint n,
-                                    KtstrCpuLockWant *contended, gboolean *is_ours,
-                                    GError **error);
+                                    KtstrCpuLockWant *contended, gboolean *is_ours, GError **error);
 
 /* Releases every lock of SET. */
 void ktstr_cpulock_set_free (KtstrCpuLockSet *set);

@@ -391,9 +391,8 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
   /* Like a test's VM: on the host CPUs no one has pinned, reserved shared
    * so that no other ktstr process pins a VM onto them meanwhile
    * (run/cpu-reserve.h). */
-  KtstrCpuReserveRequest rq = { .mode = KTSTR_PLACEMENT_FLOAT,
-                                .topology = topo,
-                                .cancellable = req->cancel };
+  KtstrCpuReserveRequest rq
+      = { .mode = KTSTR_PLACEMENT_FLOAT, .topology = topo, .cancellable = req->cancel };
   g_autoptr (KtstrCpuReservation) cpus = ktstr_cpu_reserve (&rq, error);
   if (cpus == NULL)
     {

@@ -67,8 +67,8 @@ ktstr_host_cpus_describe (const char *sysfs_cpu_dir, const guint *cpus, guint n)
   guint no_cache_llc = G_MAXUINT;
   for (guint i = 0; i < n; i++)
     {
-      KtstrHostCpu c = { cpus[i], read_llc (sysfs_cpu_dir, cpus[i]),
-                         read_node (sysfs_cpu_dir, cpus[i]) };
+      KtstrHostCpu c
+          = { cpus[i], read_llc (sysfs_cpu_dir, cpus[i]), read_node (sysfs_cpu_dir, cpus[i]) };
       if (c.llc == G_MAXUINT)
         {
           /* No cache information (some VMs): one LLC for all such CPUs,
@@ -117,8 +117,7 @@ ktstr_host_cpus_read (GError **error)
     if (CPU_ISSET_S (c, size, set))
       g_array_append_val (cpus, c);
   CPU_FREE (set);
-  return ktstr_host_cpus_describe ("/sys/devices/system/cpu", (const guint *)cpus->data,
-                                   cpus->len);
+  return ktstr_host_cpus_describe ("/sys/devices/system/cpu", (const guint *)cpus->data, cpus->len);
 }
 
 /* ---------- Plans ---------- */
@@ -414,8 +413,8 @@ ktstr_cpu_plan_perf (const GArray *host, const KtstrTopology *topo, const GArray
     {
       g_autofree char *held = ktstr_cpu_plan_format (busy);
       g_set_error (error, KTSTR_CPU_PLAN_ERROR, KTSTR_CPU_PLAN_ERROR_BUSY,
-                   "performance mode cannot place %s while host CPUs %s are held: %s",
-                   label, held, why);
+                   "performance mode cannot place %s while host CPUs %s are held: %s", label, held,
+                   why);
     }
   return p;
 }
@@ -434,8 +433,8 @@ ktstr_cpu_plan_wants (const KtstrCpuPlan *plan)
   if (plan->mode == KTSTR_PLACEMENT_PERF)
     for (guint i = 0; i < plan->service_cpus->len; i++)
       {
-        KtstrCpuLockWant x = { KTSTR_CPULOCK_CPU, g_array_index (plan->service_cpus, guint, i),
-                               FALSE };
+        KtstrCpuLockWant x
+            = { KTSTR_CPULOCK_CPU, g_array_index (plan->service_cpus, guint, i), FALSE };
         g_array_append_val (w, x);
       }
   for (guint i = 0; i < plan->llcs->len; i++)

@@ -78,8 +78,8 @@ try_round (const KtstrCpuReserveRequest *req, const GArray *host, const char *di
       KtstrCpuLockWant held;
       gboolean ours = FALSE;
       g_autoptr (GError) lock_error = NULL;
-      KtstrCpuLockSet *locks = ktstr_cpulock_try (
-          dir, (const KtstrCpuLockWant *)wants->data, wants->len, &held, &ours, &lock_error);
+      KtstrCpuLockSet *locks = ktstr_cpulock_try (dir, (const KtstrCpuLockWant *)wants->data,
+                                                  wants->len, &held, &ours, &lock_error);
       if (locks != NULL)
         {
           *out = g_new0 (KtstrCpuReservation, 1);
@@ -154,9 +154,9 @@ ktstr_cpu_reserve (const KtstrCpuReserveRequest *req, GError **error)
         }
       if (!has_waited && req->on_wait != NULL)
         {
-          g_autofree char *msg = g_strdup_printf (
-              "%s%s%s", why->message, lock_why != NULL ? "; " : "",
-              lock_why != NULL ? lock_why->message : "");
+          g_autofree char *msg
+              = g_strdup_printf ("%s%s%s", why->message, lock_why != NULL ? "; " : "",
+                                 lock_why != NULL ? lock_why->message : "");
           req->on_wait (msg, req->user_data);
         }
       has_waited = TRUE;

@@ -12,8 +12,8 @@ G_BEGIN_DECLS
  * pages, -1 unknown): the mount point for MEMORY_MB of RAM split evenly
  * over N_NODES guest nodes (each node's share a whole number of pages),
  * or NULL with *WHY saying what is missing and how to provide it. */
-char *ktstr_hugepages_choose (const char *mounts, gint64 free_pages, guint memory_mb,
-                              guint n_nodes, char **why);
+char *ktstr_hugepages_choose (const char *mounts, gint64 free_pages, guint memory_mb, guint n_nodes,
+                              char **why);
 
 /* The same on this host (/proc/mounts, /sys/kernel/mm/hugepages). */
 char *ktstr_hugepages_find (guint memory_mb, guint n_nodes, char **why);

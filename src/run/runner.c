@@ -809,7 +809,7 @@ reserve_cpus (const KtstrRunner *r, const KtstrTestDef *def, const KtstrTopology
   gboolean is_perf = def->performance_mode != KTSTR_PERF_MODE_OFF && !o->is_perf_mode_off;
   WaitNote note = { r, def };
   KtstrCpuReserveRequest rq = {
-    .mode = is_perf ? KTSTR_PLACEMENT_PERF
+    .mode = is_perf          ? KTSTR_PLACEMENT_PERF
             : o->cpu_cap > 0 ? KTSTR_PLACEMENT_CAPPED
                              : KTSTR_PLACEMENT_FLOAT,
     .topology = *topo,
@@ -943,8 +943,8 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
 
   guint memory_mb = variant->memory_mb ? variant->memory_mb : o->memory_mb;
   g_autoptr (GError) reserve_error = NULL;
-  g_autoptr (Placement) place = reserve_cpus (r, def, &topo, memory_mb, variant->cancellable,
-                                              &reserve_error);
+  g_autoptr (Placement) place
+      = reserve_cpus (r, def, &topo, memory_mb, variant->cancellable, &reserve_error);
   if (place == NULL)
     {
       remove_workdir (r, workdir);

@@ -588,20 +588,19 @@ load_perf_mode (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
   else if (g_str_equal (value, "realtime"))
     def->performance_mode = KTSTR_PERF_MODE_REALTIME;
   else
-    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test",
-                               "performance_mode", "'%s' is not true, false or realtime", value);
+    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "performance_mode",
+                               "'%s' is not true, false or realtime", value);
   return TRUE;
 }
 
 KtstrTestDef *
 ktstr_testdef_load (const char *path, GError **error)
 {
-  static const char *const test_keys[] = {
-    "name",         "description", "topology", "duration_ms",    "settle_ms",      "workers",
-    "min_llcs",     "max_llcs",    "min_cpus", "max_cpus",       "min_numa_nodes", "max_numa_nodes",
-    "requires_smt", "scheduler",   "flags",    "required_flags", "excluded_flags",
-    "performance_mode", NULL
-  };
+  static const char *const test_keys[]
+      = { "name",           "description",    "topology",         "duration_ms", "settle_ms",
+          "workers",        "min_llcs",       "max_llcs",         "min_cpus",    "max_cpus",
+          "min_numa_nodes", "max_numa_nodes", "requires_smt",     "scheduler",   "flags",
+          "required_flags", "excluded_flags", "performance_mode", NULL };
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
 
