@@ -10,7 +10,8 @@
 #     a skip that says why, and boots nothing;
 #   - one whose CPUs another process holds is a skip naming that process;
 #   - one that fits runs with its vCPU on a host CPU of its own, QEMU's
-#     other threads on the service CPU.
+#     other threads on the service CPU; realtime runs the vCPU at
+#     SCHED_FIFO.
 # TAP output.  Skips when the fixture kernel or QEMU is missing, or the
 # host has fewer than 2 CPUs.
 set -u
@@ -72,7 +73,11 @@ sample () {
           list=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status" 2> /dev/null)
           [ -n "$list" ] || continue
           case $comm in
-          CPU*) echo "$round $q $list" ;;
+          CPU*)
+            echo "$round $q $list"
+            # The vCPU's scheduling policy, for realtime performance mode.
+            chrt -p "${t##*/}" 2> /dev/null | sed -n "s/.*policy: /$round $q policy /p"
+            ;;
           *) echo "$round $q other $list" ;;
           esac
         done
@@ -96,7 +101,7 @@ judge () {
         for (c = a; c <= b; c++) out[c] = 1
       }
     }
-    $3 != "other" {
+    $3 != "other" && $3 != "policy" {
       delete set; expand($3, set)
       for (c in set) { key = $1 SUBSEP c; if (!((key, $2) in seen)) { seen[key, $2] = 1; users[key]++ } }
       qemus[$1, $2] = 1
@@ -195,8 +200,9 @@ wait "$pp"
 rc=$?
 # The last round that saw a vCPU thread: before QMP names the vCPU threads
 # (the guest still paused) every thread has the vCPU and service CPUs.
-last=$(awk '$3 != "other" { r = $1 } END { print r }' "$work/perf-samples")
-vcpu=$(awk -v r="$last" '$1 == r && $3 != "other" { print $3 }' "$work/perf-samples" | sort -u)
+last=$(awk '$3 != "other" && $3 != "policy" { r = $1 } END { print r }' "$work/perf-samples")
+vcpu=$(awk -v r="$last" '$1 == r && $3 != "other" && $3 != "policy" { print $3 }' \
+  "$work/perf-samples" | sort -u)
 other=$(awk -v r="$last" '$1 == r && $3 == "other" { print $4 }' "$work/perf-samples" | sort -u)
 echo "# performance mode: vCPU on '$vcpu', other threads on '$other' (exit $rc)"
 if [ $rc -le 1 ] && grep -q "steady_perf.*1n1l1c1t" "$work/p.out" && ! grep -q SKIP "$work/p.out" \
@@ -205,6 +211,25 @@ if [ $rc -le 1 ] && grep -q "steady_perf.*1n1l1c1t" "$work/p.out" && ! grep -q S
   ok "performance mode pins the vCPU to a CPU of its own, apart from QEMU's other threads"
 else
   not_ok "performance mode pins the vCPU (vCPU '$vcpu', other '$other', exit $rc)" "$work/p.out" "$work/perf-samples"
+fi
+
+# Realtime: the same, and the vCPU thread at SCHED_FIFO.
+sed -i 's/^performance_mode=true$/performance_mode=realtime/' "$work/t/steady_perf.ktstr"
+KTSTR_SIDECAR_DIR="$work/perf" "$ktstr" test --kernel "$kernel" --topology 1n1l1c1t \
+  "$work/t/steady_perf.ktstr" > "$work/p.out" 2>&1 &
+pp=$!
+sample "$pp" > "$work/rt-samples"
+wait "$pp"
+rc=$?
+policy=$(awk '$3 == "policy" { p = $4 } END { print p }' "$work/rt-samples")
+echo "# realtime performance mode: vCPU policy '$policy' (exit $rc)"
+if [ $rc -le 1 ] && ! grep -q SKIP "$work/p.out" && [ "$policy" = SCHED_FIFO ]; then
+  ok "realtime performance mode runs the vCPU at SCHED_FIFO"
+elif [ $rc = 1 ] && grep -q "at SCHED_FIFO: Operation not permitted" "$work/p.out"; then
+  ok "realtime performance mode says it needs CAP_SYS_NICE here # SKIP no permission for SCHED_FIFO"
+else
+  not_ok "realtime performance mode runs the vCPU at SCHED_FIFO (policy '$policy', exit $rc)" \
+    "$work/p.out" "$work/rt-samples"
 fi
 
 echo "1..$n"
