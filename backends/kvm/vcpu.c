@@ -141,7 +141,7 @@ handle_exit (KtstrVcpu *v)
 static gboolean
 pin_self (KtstrVcpu *v)
 {
-  if (v->placement == NULL)
+  if (v->placement == NULL || (v->placement->vcpu_cpus == NULL && v->placement->cpus == NULL))
     return TRUE;
   g_autoptr (GArray) tids = g_array_new (FALSE, TRUE, sizeof (int));
   g_array_set_size (tids, v->index + 1);
