@@ -62,7 +62,7 @@ expect_has () {
   fi
 }
 
-echo "1..25"
+echo "1..28"
 
 out=$(bash --norc --noprofile -c ". '$srcdir/data/completion/ktstr'; complete -p ktstr; complete -p ktstr-stats")
 [ "$out" = "complete -F _ktstr ktstr
