@@ -12,7 +12,7 @@
 #include "cli/repeat-auto.h"
 #include "cli/test-report.h"
 #include "common/topology.h"
-#include "kernel/kernel.h"
+#include "kernel/kernel-set.h"
 #include "run/executor.h"
 #include "run/plan.h"
 #include "run/select.h"
@@ -23,7 +23,7 @@
 
 typedef struct
 {
-  char *kernel;
+  char **kernels; /* --kernel, repeatable */
   char *topology;
   char *backend;
   int memory_mb;
@@ -135,11 +135,28 @@ print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, G
     fprintf (human, "ktstr: shard %u/%u: %u of the run's %u variants\n", a->shard.index,
              a->shard.count, base->len, ktstr_run_plan_get_variants (plan)->len);
   const KtstrKernel *kernel = q->kernel;
+  guint n_kernels = ktstr_run_plan_get_n_kernels (plan);
+  g_autofree char *on_kernels
+      = n_kernels > 1 ? g_strdup_printf (" × %u kernels", n_kernels) : g_strdup ("");
+  if (n_kernels > 1)
+    for (guint i = 0; i < n_kernels; i++)
+      {
+        const KtstrKernel *k = ktstr_run_plan_get_kernel (plan, i);
+        fprintf (human, "ktstr: kernel %u/%u: %s, %s (from %s)\n", i + 1, n_kernels,
+                 ktstr_kernel_label (k), k->image, k->source);
+      }
   g_autofree char *times
       = a->is_auto      ? g_strdup_printf (" × %u to %u trials until settled, one VM each",
                                            KTSTR_REPEAT_AUTO_MIN, a->trials)
         : a->trials > 1 ? g_strdup_printf (" × %u trials, one VM each", a->trials)
                         : g_strdup ("");
+  if (!q->is_gauntlet && n_kernels > 1)
+    {
+      fprintf (human, "ktstr: backend %s, %u test%s%s%s\n", q->backend->name, n_tests,
+               n_tests == 1 ? "" : "s", on_kernels, times);
+      fflush (human);
+      return;
+    }
   if (!q->is_gauntlet)
     {
       fprintf (human, "ktstr: kernel %s (%s, from %s), backend %s, %u test%s%s\n", kernel->image,
@@ -151,10 +168,11 @@ print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, G
   guint n_presets, n_profiles;
   gboolean is_kvm;
   ktstr_run_plan_get_gauntlet_shape (plan, &n_presets, &n_profiles, &is_kvm);
-  fprintf (human, "ktstr: kernel %s, backend %s (%s), %u test%s × %u preset%s × %u profile%s%s\n",
-           kernel->image, q->backend->name, is_kvm ? "kvm" : "tcg", n_tests,
-           n_tests == 1 ? "" : "s", n_presets, n_presets == 1 ? "" : "s", n_profiles,
-           n_profiles == 1 ? "" : "s", times);
+  g_autofree char *kernel_part
+      = n_kernels > 1 ? g_strdup ("ktstr: ") : g_strdup_printf ("ktstr: kernel %s, ", kernel->image);
+  fprintf (human, "%sbackend %s (%s), %u test%s × %u preset%s × %u profile%s%s%s\n", kernel_part,
+           q->backend->name, is_kvm ? "kvm" : "tcg", n_tests, n_tests == 1 ? "" : "s", n_presets,
+           n_presets == 1 ? "" : "s", n_profiles, n_profiles == 1 ? "" : "s", on_kernels, times);
   if (a->is_auto)
     fprintf (human, "gauntlet: %u variant%s, trials round by round, %u at a time\n", base->len,
              base->len == 1 ? "" : "s", jobs);
@@ -205,7 +223,7 @@ run_plan (const TestArgs *a, const KtstrRunRequest *q, KtstrRunPlan *plan, GPtrA
     ktstr_repeat_auto_run (repeat_auto, executor);
   else
     ktstr_executor_run (executor, variants);
-  return ktstr_test_report_finish (report, ktstr_run_plan_get_rundir (plan));
+  return ktstr_test_report_finish (report, plan);
 }
 
 int
@@ -213,7 +231,8 @@ ktstr_cmd_test (int argc, char **argv)
 {
   TestArgs a = { 0 };
   /* Owned copies of the option strings, freed on every return path. */
-  g_autofree char *kernel_arg = NULL, *topology_arg = NULL, *backend_arg = NULL;
+  g_auto (GStrv) kernel_args = NULL;
+  g_autofree char *topology_arg = NULL, *backend_arg = NULL;
   g_auto (GStrv) kargs = NULL;
   g_autofree char *scheduler_arg = NULL;
   g_auto (GStrv) includes = NULL;
@@ -233,10 +252,13 @@ ktstr_cmd_test (int argc, char **argv)
       }
   g_auto (GStrv) sched_args = g_strv_builder_end (sched_args_b);
   GOptionEntry entries[] = {
-    { "kernel", 'k', 0, G_OPTION_ARG_FILENAME, &a.kernel,
-      "Kernel to boot: a bzImage, a vmlinux, or a build tree (default: KTSTR_TEST_KERNEL, "
-      "KTSTR_KERNEL, ./linux, ../linux, /boot)",
-      "PATH" },
+    { "kernel", 'k', 0, G_OPTION_ARG_FILENAME_ARRAY, &a.kernels,
+      "Kernel to boot: a bzImage, a vmlinux, a build tree, a cache key, a version or "
+      "MAJOR.MINOR found in the kernel cache, or START..END for every cached kernel in that "
+      "range (default: KTSTR_TEST_KERNEL, KTSTR_KERNEL, the kernel cache, ./linux, ../linux, "
+      "/boot).  Repeatable: every test runs on each kernel, named TEST@VERSION, each kernel's "
+      "sidecars in its own run directory",
+      "ID" },
     { "topology", 't', 0, G_OPTION_ARG_STRING, &a.topology,
       "VM topology NnNlNcNt (NUMA nodes, LLCs, cores per LLC, threads per core) for every test",
       "LABEL" },
@@ -316,7 +338,7 @@ ktstr_cmd_test (int argc, char **argv)
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr (GError) error = NULL;
   gboolean parsed = g_option_context_parse (ctx, &argc, &argv, &error);
-  kernel_arg = a.kernel;
+  kernel_args = a.kernels;
   topology_arg = a.topology;
   backend_arg = a.backend;
   kargs = a.kargs;
@@ -372,8 +394,12 @@ ktstr_cmd_test (int argc, char **argv)
 
   /* Schedulers named by name are also looked for in the kernel tree given
    * here (its tools/sched_ext/build/bin), test files' definitions too. */
-  if (a.kernel != NULL && g_file_test (a.kernel, G_FILE_TEST_IS_DIR))
-    ktstr_sched_binary_set_kernel_tree (a.kernel);
+  for (guint i = 0; a.kernels != NULL && a.kernels[i] != NULL; i++)
+    if (g_file_test (a.kernels[i], G_FILE_TEST_IS_DIR))
+      {
+        ktstr_sched_binary_set_kernel_tree (a.kernels[i]);
+        break;
+      }
   g_autofree char *scheduler_path = NULL;
   if (a.scheduler != NULL)
     {
@@ -387,8 +413,10 @@ ktstr_cmd_test (int argc, char **argv)
   if (tests == NULL)
     return usage_error ("%s", error->message);
 
-  g_autoptr (KtstrKernel) kernel = ktstr_kernel_resolve (a.kernel, "/boot", &error);
-  if (kernel == NULL)
+  /* Every kernel before any VM: a bad third --kernel fails now, not after
+   * the first kernel's tests. */
+  g_autoptr (GPtrArray) kernels = ktstr_kernels_resolve (a.kernels, "/boot", &error);
+  if (kernels == NULL)
     return usage_error ("%s", error->message);
 
   /* A definition file supplies the binary, its arguments, flags, sysctls,
@@ -418,7 +446,8 @@ ktstr_cmd_test (int argc, char **argv)
   };
   g_autoptr (KtstrTestReport) report = ktstr_test_report_new (&ro);
   KtstrRunRequest request = {
-    .kernel = kernel,
+    .kernel = kernels->pdata[0],
+    .kernels = kernels,
     .backend = backend,
     .topology = a.topology,
     .memory_mb = (guint)a.memory_mb,
@@ -443,9 +472,10 @@ ktstr_cmd_test (int argc, char **argv)
   if (a.list_variants)
     {
       ktstr_list_variants_print (stdout, plan, a.shard.count > 0 ? &a.shard : NULL, a.json);
-      /* Planning made the run directory; a listing leaves none behind
-       * (rmdir only removes it while it is empty). */
-      g_rmdir (ktstr_run_plan_get_rundir (plan));
+      /* Planning made the run directories; a listing leaves none behind
+       * (rmdir only removes one while it is empty). */
+      for (guint i = 0; i < ktstr_run_plan_get_n_kernels (plan); i++)
+        g_rmdir (ktstr_run_plan_get_kernel_rundir (plan, i));
       return KTSTR_EXIT_OK;
     }
   g_autoptr (GPtrArray) base

@@ -25,6 +25,7 @@ print_json (FILE *out, const KtstrRunPlan *plan, GPtrArray *variants, GArray *sh
       json_builder_begin_object (b);
       ktstr_json_member_string (b, "name", v->name);
       ktstr_json_member_string (b, "test", v->def->name);
+      ktstr_json_member_string (b, "kernel", v->kernel_label);
       ktstr_json_member_string (b, "topology", v->topology);
       ktstr_json_member_string (b, "preset", v->preset ? v->preset->name : NULL);
       ktstr_json_member_string (b, "profile", ktstr_run_plan_get_profile_name (plan, v));

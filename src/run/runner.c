@@ -283,6 +283,12 @@ ktstr_runner_get_rundir (const KtstrRunner *r)
   return ktstr_rundir_get_path (r->rundir);
 }
 
+const char *
+ktstr_runner_get_project_commit (const KtstrRunner *r)
+{
+  return r->project_commit;
+}
+
 gboolean
 ktstr_runner_has_scheduler (const KtstrRunner *r)
 {
