@@ -12,5 +12,6 @@ int ktstr_cmd_show_thresholds (int argc, char **argv);
 int ktstr_cmd_kernel (int argc, char **argv);
 int ktstr_cmd_run (int argc, char **argv);
 int ktstr_cmd_shell (int argc, char **argv);
+int ktstr_cmd_cleanup (int argc, char **argv);
 
 #endif

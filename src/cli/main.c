@@ -25,6 +25,8 @@ static const struct
   { "show-thresholds", ktstr_cmd_show_thresholds,
     "print a test's check thresholds and the layer each comes from" },
   { "kernel", ktstr_cmd_kernel, "build, list and clean cached kernels (ktstr kernel --help)" },
+  { "cleanup", ktstr_cmd_cleanup,
+    "remove what killed runs left: cgroups, work directories, temp files, locks" },
   { "stats", ktstr_stats_main, "list, analyse and compare run directories (ktstr-stats)" },
 };
 

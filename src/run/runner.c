@@ -156,12 +156,8 @@ ktstr_runner_get_package_info (const KtstrRunner *r, guint64 *size, gint64 *buil
   *n_files = r->package_files;
 }
 
-/* The work directories of VMs (owned-tmpdir.h): each holds an owner
- * stamp, and those of a ktstr that was killed are removed by the next. */
-#define KTSTR_VM_WORKDIR_PREFIX "ktstr-vm"
-
 /* Once per process, before the first VM: the work directories a killed
- * ktstr left behind. */
+ * ktstr left behind (each holds an owner stamp, owned-tmpdir.h). */
 static gpointer
 sweep_stale_workdirs (gpointer data)
 {
