@@ -13,6 +13,8 @@
 #include "cli/test-report.h"
 #include "common/topology.h"
 #include "kernel/kernel-set.h"
+#include "record/rundir.h"
+#include "run/budget.h"
 #include "run/executor.h"
 #include "run/plan.h"
 #include "run/select.h"
@@ -50,6 +52,8 @@ typedef struct
   char *monitor;
   char *vmlinux;
   KtstrMonitorMode monitor_mode;
+  char *budget_text;  /* --budget, else KTSTR_BUDGET_SECS */
+  guint64 budget_ms;  /* 0: no budget */
 } TestArgs;
 
 static int usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
@@ -226,6 +230,54 @@ run_plan (const TestArgs *a, const KtstrRunRequest *q, KtstrRunPlan *plan, GPtrA
   return ktstr_test_report_finish (report, plan);
 }
 
+/* --budget: the part of BASE that fits, saying on stderr what was kept and
+ * what was dropped and why; NULL and *error when nothing that boots fits. */
+static GPtrArray *
+apply_budget (const TestArgs *a, GPtrArray *base, GError **error)
+{
+  /* Costs from every run directory under the runs root, and from
+   * KTSTR_SIDECAR_DIR when a run writes there. */
+  g_autofree char *runs_root = ktstr_runs_root ();
+  const char *override = g_getenv ("KTSTR_SIDECAR_DIR");
+  const char *dirs[] = { runs_root, override && *override ? override : NULL, NULL };
+  g_autoptr (KtstrBudgetCosts) costs = ktstr_budget_costs_load (dirs);
+  guint runs = a->is_auto ? KTSTR_REPEAT_AUTO_MIN : a->trials;
+  g_autoptr (KtstrBudgetSelection) s = ktstr_budget_select (base, a->budget_ms, runs, costs);
+  guint n_boot = s->n_measured + s->n_estimated;
+  if (n_boot == 0 && s->dropped->len > 0)
+    {
+      const KtstrBudgetDrop *cheapest = s->dropped->pdata[0];
+      for (guint i = 1; i < s->dropped->len; i++)
+        if (((KtstrBudgetDrop *)s->dropped->pdata[i])->cost_ms < cheapest->cost_ms)
+          cheapest = s->dropped->pdata[i];
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--budget %.0f s: no variant fits; the cheapest, %s, is expected to take "
+                   "%.1f s (%s)",
+                   a->budget_ms / 1000.0, cheapest->name, cheapest->cost_ms / 1000.0,
+                   cheapest->is_measured ? "measured by earlier sidecars" : "estimated");
+      return NULL;
+    }
+  for (guint i = 0; i < s->dropped->len; i++)
+    {
+      const KtstrBudgetDrop *d = s->dropped->pdata[i];
+      fprintf (stderr,
+               "ktstr: budget: dropped %s: expected %.1f s (%s), %.1f s of the budget left "
+               "when its turn came\n",
+               d->name, d->cost_ms / 1000.0, d->is_measured ? "measured" : "estimated",
+               d->left_ms / 1000.0);
+    }
+  g_autofree char *flags = s->n_flags > 0 ? g_strdup_printf (", %u/%u flags", s->n_flags_kept,
+                                                             s->n_flags)
+                                          : g_strdup ("");
+  fprintf (stderr,
+           "ktstr: budget %.0f s: %u of %u variants, %.1f s expected (%u measured, %u "
+           "estimated), covering %u/%u tests, %u/%u topologies%s\n",
+           a->budget_ms / 1000.0, s->kept->len, base->len, s->used_ms / 1000.0, s->n_measured,
+           s->n_estimated, s->n_tests_kept, s->n_tests, s->n_topologies_kept, s->n_topologies,
+           flags);
+  return g_steal_pointer (&s->kept);
+}
+
 int
 ktstr_cmd_test (int argc, char **argv)
 {
@@ -239,7 +291,7 @@ ktstr_cmd_test (int argc, char **argv)
   g_autofree char *scheduler_file_arg = NULL, *flags_arg = NULL;
   g_autofree char *presets_arg = NULL, *junit_arg = NULL, *repeat_arg = NULL;
   g_autofree char *shard_arg = NULL;
-  g_autofree char *monitor_arg = NULL, *vmlinux_arg = NULL;
+  g_autofree char *monitor_arg = NULL, *vmlinux_arg = NULL, *budget_arg = NULL;
   /* Everything after "--" goes to the scheduler. */
   g_autoptr (GStrvBuilder) sched_args_b = g_strv_builder_new ();
   for (int i = 1; i < argc; i++)
@@ -325,6 +377,11 @@ ktstr_cmd_test (int argc, char **argv)
       "The kernel's vmlinux, for the host monitor (default: $KTSTR_VMLINUX, the kernel itself, "
       "its build tree's, or one beside the image)",
       "PATH" },
+    { "budget", 0, 0, G_OPTION_ARG_STRING, &a.budget_text,
+      "Run only what fits SECONDS: the variants that cover the most tests, topologies and "
+      "flags per second, costed by earlier sidecars (else by declared durations and a boot "
+      "estimate); says what it dropped (default: KTSTR_BUDGET_SECS)",
+      "SECONDS" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
       "Echo the kernel console and boot verbosely", NULL },
     { NULL }
@@ -352,8 +409,16 @@ ktstr_cmd_test (int argc, char **argv)
   shard_arg = a.shard_text;
   monitor_arg = a.monitor;
   vmlinux_arg = a.vmlinux;
+  budget_arg = a.budget_text;
   if (!parsed)
     return usage_error ("%s (see --help)", error->message);
+  const char *budget_env = g_getenv ("KTSTR_BUDGET_SECS");
+  if (a.budget_text != NULL
+      && !ktstr_budget_parse (a.budget_text, "--budget", &a.budget_ms, &error))
+    return usage_error ("%s", error->message);
+  if (a.budget_text == NULL && budget_env != NULL && *budget_env != '\0'
+      && !ktstr_budget_parse (budget_env, "KTSTR_BUDGET_SECS", &a.budget_ms, &error))
+    return usage_error ("%s", error->message);
   if (a.monitor != NULL && !ktstr_monitor_mode_parse (a.monitor, &a.monitor_mode))
     return usage_error ("--monitor: '%s' is not auto, host, guest or off", a.monitor);
   if (a.vmlinux != NULL && a.monitor_mode >= KTSTR_MONITOR_MODE_GUEST)
@@ -469,17 +534,29 @@ ktstr_cmd_test (int argc, char **argv)
   g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new (&request, tests, &error);
   if (plan == NULL)
     return usage_error ("%s", error->message);
+  g_autoptr (GPtrArray) base
+      = a.shard.count > 0 ? ktstr_shard_select (ktstr_run_plan_get_variants (plan), &a.shard)
+                          : g_ptr_array_ref (ktstr_run_plan_get_variants (plan));
+  g_autoptr (GHashTable) kept = NULL;
+  if (a.budget_ms > 0)
+    {
+      GPtrArray *within = apply_budget (&a, base, &error);
+      if (within == NULL)
+        return usage_error ("%s", error->message);
+      g_ptr_array_unref (base);
+      base = within;
+      kept = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < base->len; i++)
+        g_hash_table_add (kept, ((KtstrVariant *)base->pdata[i])->name);
+    }
   if (a.list_variants)
     {
-      ktstr_list_variants_print (stdout, plan, a.shard.count > 0 ? &a.shard : NULL, a.json);
+      ktstr_list_variants_print (stdout, plan, a.shard.count > 0 ? &a.shard : NULL, kept, a.json);
       /* Planning made the run directories; a listing leaves none behind
        * (rmdir only removes one while it is empty). */
       for (guint i = 0; i < ktstr_run_plan_get_n_kernels (plan); i++)
         g_rmdir (ktstr_run_plan_get_kernel_rundir (plan, i));
       return KTSTR_EXIT_OK;
     }
-  g_autoptr (GPtrArray) base
-      = a.shard.count > 0 ? ktstr_shard_select (ktstr_run_plan_get_variants (plan), &a.shard)
-                          : g_ptr_array_ref (ktstr_run_plan_get_variants (plan));
   return run_plan (&a, &request, plan, base, tests->len, report);
 }

@@ -911,6 +911,8 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
                                                            vm_error ? vm_error->message : NULL);
   g_autoptr (KtstrSidecar) sc
       = build_sidecar (r, def, topology, variant->trial, session, verdict, &vm);
+  sc->has_wall_ms = TRUE;
+  sc->wall_ms = (guint64)(g_get_monotonic_time () - start) / 1000;
   g_autoptr (GError) write_error = NULL;
   result->sidecar_path = ktstr_rundir_write_sidecar (r->rundir, sc, &write_error);
   keep_console (r, &log, result->sidecar_path);
