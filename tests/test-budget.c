@@ -94,8 +94,8 @@ test_costs_load (void)
     gboolean has_wall, skipped;
   } files[] = {
     { "1n1l2c1t", 7000, TRUE, FALSE },
-    { "1n2l2c1t", 0, FALSE, FALSE },  /* not measured (an older sidecar) */
-    { "1n2l4c1t", 100, TRUE, TRUE },  /* a skip: no VM, no cost */
+    { "1n2l2c1t", 0, FALSE, FALSE }, /* not measured (an older sidecar) */
+    { "1n2l4c1t", 100, TRUE, TRUE }, /* a skip: no VM, no cost */
   };
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
     {

@@ -25,11 +25,11 @@ static char *tmp; /* $TMPDIR of this process: the work directories go here */
 
 typedef struct
 {
-  char *root;   /* the test's own directory under TMP */
-  char *cgroup; /* the stand-in cgroup parent */
-  char *runs;   /* the runs root */
-  char *cache;  /* the kernel cache root */
-  GString *log; /* "action kind path\n" per report, paths relative to TMP */
+  char *root;    /* the test's own directory under TMP */
+  char *cgroup;  /* the stand-in cgroup parent */
+  char *runs;    /* the runs root */
+  char *cache;   /* the kernel cache root */
+  GString *log;  /* "action kind path\n" per report, paths relative to TMP */
   int held_lock; /* a run lock this test holds, or -1 */
 } Fixture;
 
@@ -236,7 +236,8 @@ test_sweep (Fixture *f, gconstpointer data)
   /* Each removal reported as such, deepest cgroup first; what is in use
    * reported as kept. */
   const char *log = f->log->str;
-  g_assert_nonnull (strstr (log, "removed cgroup t/cgroup/cg_0/inner\nremoved cgroup t/cgroup/cg_0\n"));
+  g_assert_nonnull (
+      strstr (log, "removed cgroup t/cgroup/cg_0/inner\nremoved cgroup t/cgroup/cg_0\n"));
   g_assert_nonnull (strstr (log, "kept cgroup t/cgroup/cg_1\n"));
   g_assert_nonnull (strstr (log, "kept cgroup t/cgroup/cg_2/busy\n"));
   g_assert_nonnull (strstr (log, "removed work-directory ktstr-vm-gone01\n"));
@@ -253,6 +254,33 @@ test_sweep (Fixture *f, gconstpointer data)
   g_string_truncate (f->log, 0);
   run_sweep (f, FALSE);
   g_assert_null (strstr (f->log->str, "removed"));
+}
+
+/* A parent that is no cgroup2 directory: nothing under it is touched, and
+ * nothing else is swept either. */
+static void
+test_not_cgroup (Fixture *f, gconstpointer data)
+{
+  (void)data;
+  KtstrCleanupOptions o = {
+    .cgroup_parent = f->cgroup,
+    .runs_root = f->runs,
+    .cache_root = f->cache,
+  };
+  g_autoptr (GError) error = NULL;
+  g_assert_false (ktstr_cleanup (&o, on_item, f, &error));
+  g_assert_error (error, KTSTR_CLEANUP_ERROR, KTSTR_CLEANUP_ERROR_NOT_CGROUP);
+  g_assert_nonnull (strstr (error->message, f->cgroup));
+  g_assert_cmpstr (f->log->str, ==, "");
+  for (gsize i = 0; i < G_N_ELEMENTS (stale); i++)
+    g_assert_true (exists (stale[i]));
+  g_clear_error (&error);
+  g_autofree char *missing = g_build_filename (f->root, "missing", NULL);
+  o.cgroup_parent = missing;
+  o.is_cgroup_fs_unchecked = TRUE;
+  g_assert_false (ktstr_cleanup (&o, on_item, f, &error));
+  g_assert_error (error, KTSTR_CLEANUP_ERROR, KTSTR_CLEANUP_ERROR_NOT_CGROUP);
+  g_assert_nonnull (strstr (error->message, "is not a directory"));
 }
 
 static void
@@ -337,9 +365,8 @@ test_cli (Fixture *f, gconstpointer data)
   envp = g_environ_setenv (envp, "CARGO_TARGET_DIR", target_dir, TRUE);
   g_autofree char *out = NULL, *err = NULL;
   int status = 0;
-  g_assert_true (g_spawn_sync (f->root,
-                               (char *[]){ ktstr, "cleanup", "--dry-run", "--json", NULL }, envp,
-                               G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, NULL));
+  g_assert_true (g_spawn_sync (f->root, (char *[]){ ktstr, "cleanup", "--dry-run", "--json", NULL },
+                               envp, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, NULL));
   g_test_message ("%s\n%s", out, err);
   g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
   g_autoptr (JsonNode) root = json_from_string (out, NULL);
@@ -377,8 +404,8 @@ test_cli (Fixture *f, gconstpointer data)
 
   /* Without a dry run: removals on stdout, the count on stderr. */
   g_autofree char *out3 = NULL, *err3 = NULL;
-  g_assert_true (g_spawn_sync (f->root, (char *[]){ ktstr, "cleanup", NULL }, envp,
-                               G_SPAWN_DEFAULT, NULL, NULL, &out3, &err3, &status, NULL));
+  g_assert_true (g_spawn_sync (f->root, (char *[]){ ktstr, "cleanup", NULL }, envp, G_SPAWN_DEFAULT,
+                               NULL, NULL, &out3, &err3, &status, NULL));
   g_test_message ("%s\n%s", out3, err3);
   g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
   g_assert_nonnull (strstr (out3, "removed work-directory "));
@@ -386,7 +413,8 @@ test_cli (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err3, "kept work-directory "));
   g_assert_nonnull (strstr (err3, "cleanup: removed "));
   g_assert_false (exists ("ktstr-vm-gone01"));
-  g_assert_false (exists ("t/target/ktstr/6.12-aaaaaaa/.steady-0000000000000001.ktstr.json.tmp-ab12cd"));
+  g_assert_false (
+      exists ("t/target/ktstr/6.12-aaaaaaa/.steady-0000000000000001.ktstr.json.tmp-ab12cd"));
   g_assert_true (exists ("t/target/ktstr/6.12-aaaaaaa/steady-0000000000000001.ktstr.json"));
 }
 
@@ -406,6 +434,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/cleanup/sweep", test_sweep);
   ADD ("/cleanup/dry-run", test_dry_run);
+  ADD ("/cleanup/not-cgroup", test_not_cgroup);
   ADD ("/cleanup/lock-taken-again", test_lock_taken_again);
   ADD ("/cleanup/cli", test_cli);
 #undef ADD

@@ -82,8 +82,7 @@ static void
 store_entry (Fixture *f, const char *key, const char *version, const char *kc, gint64 built_at)
 {
   g_autofree char *img = g_build_filename (f->tmp, "img", NULL);
-  g_autofree char *fake
-      = g_test_build_filename (G_TEST_DIST, "data", "boot", "fake-bzImage", NULL);
+  g_autofree char *fake = g_test_build_filename (G_TEST_DIST, "data", "boot", "fake-bzImage", NULL);
   g_autofree char *head = NULL;
   gsize len = 0;
   g_assert_true (g_file_get_contents (fake, &head, &len, NULL));
@@ -135,8 +134,7 @@ keys_of (GPtrArray *entries)
 {
   g_autoptr (GString) s = g_string_new (NULL);
   for (guint i = 0; i < entries->len; i++)
-    g_string_append_printf (s, "%s%s", i ? " " : "",
-                            ((KtstrCacheEntry *)entries->pdata[i])->key);
+    g_string_append_printf (s, "%s%s", i ? " " : "", ((KtstrCacheEntry *)entries->pdata[i])->key);
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
@@ -162,8 +160,8 @@ test_range_select (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       guint stale = 99;
-      g_autoptr (GPtrArray) got = ktstr_kernel_range_select (all, cases[i].range, f->kc, &stale,
-                                                             &error);
+      g_autoptr (GPtrArray) got
+          = ktstr_kernel_range_select (all, cases[i].range, f->kc, &stale, &error);
       g_assert_no_error (error);
       g_autofree char *keys = keys_of (got);
       g_assert_cmpstr (keys, ==, cases[i].keys);
@@ -194,8 +192,8 @@ test_range_shape (void)
 {
   static const char *const ranges[] = { "6.10..6.12", "6..7", "6.12-rc1..6.12", "5.4.1..6.1.0" };
   static const char *const others[]
-      = { "../linux", "6.10..", "..6.12", "6.10...6.12", "a..b", "6.10..6.12/x", "6.10.-rc1..7",
-          "6.12", "6..7-", "linux-6.1..6.2" };
+      = { "../linux",     "6.10..",       "..6.12", "6.10...6.12", "a..b",
+          "6.10..6.12/x", "6.10.-rc1..7", "6.12",   "6..7-",       "linux-6.1..6.2" };
   for (gsize i = 0; i < G_N_ELEMENTS (ranges); i++)
     g_assert_true (ktstr_kernel_range_is_range (ranges[i]));
   for (gsize i = 0; i < G_N_ELEMENTS (others); i++)
@@ -250,9 +248,9 @@ test_fan_out (Fixture *f, gconstpointer data)
 
   /* One kernel: names as they always were, no kernel. */
   g_auto (CliRun) one = { 0 };
-  cli_run (f, &one,
-           (const char *[]){ "test", "--kernel", "6.10", "--list-variants", "--json", "steady",
-                             NULL });
+  cli_run (
+      f, &one,
+      (const char *[]){ "test", "--kernel", "6.10", "--list-variants", "--json", "steady", NULL });
   g_assert_cmpint (one.status, ==, 0);
   g_autofree char *one_names = listed (one.out);
   g_assert_cmpstr (one_names, ==, "steady -\n");
@@ -264,8 +262,7 @@ static void
 test_refused_before_boot (Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_autofree char *fake
-      = g_test_build_filename (G_TEST_DIST, "data", "boot", "fake-bzImage", NULL);
+  g_autofree char *fake = g_test_build_filename (G_TEST_DIST, "data", "boot", "fake-bzImage", NULL);
   g_autofree char *copy = g_build_filename (f->tmp, "copy-bzImage", NULL);
   g_autofree char *head = NULL;
   gsize len = 0;
@@ -288,8 +285,8 @@ test_refused_before_boot (Fixture *f, gconstpointer data)
       const char *third = g_str_equal (cases[i].third, "@COPY@") ? copy : cases[i].third;
       g_auto (CliRun) r = { 0 };
       cli_run (f, &r,
-               (const char *[]){ "test", "--kernel", fake, "--kernel", cases[i].second,
-                                 "--kernel", third, "steady", NULL });
+               (const char *[]){ "test", "--kernel", fake, "--kernel", cases[i].second, "--kernel",
+                                 third, "steady", NULL });
       g_assert_cmpint (r.status, ==, 2);
       g_assert_nonnull (strstr (r.err, cases[i].message));
       g_assert_null (strstr (r.out, "PASS"));
@@ -355,8 +352,8 @@ test_list_range (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (o, "range"), ==, "6.13..6.13");
   JsonArray *es = json_object_get_array_member (o, "entries");
   g_assert_cmpuint (json_array_get_length (es), ==, 1);
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (es, 0), "key"),
-                   ==, "6.13.0-tarball");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (es, 0), "key"), ==,
+                   "6.13.0-tarball");
 
   g_auto (CliRun) empty = { 0 };
   cli_run (f, &empty, (const char *[]){ "kernel", "list", "--range", "7.0..7.1", NULL });

@@ -254,9 +254,9 @@ test_budget (void)
   g_assert_cmpint (e.status, ==, 0);
   g_assert_nonnull (strstr (e.err, "ktstr: budget 10 s: 1 of 2 variants"));
   g_auto (CliRun) w = { 0 };
-  cli_run (&w, cwd,
-           (const char *[]){ "--budget", "100", "--list-variants", "steady", "affinity_llc",
-                             NULL });
+  cli_run (
+      &w, cwd,
+      (const char *[]){ "--budget", "100", "--list-variants", "steady", "affinity_llc", NULL });
   g_assert_nonnull (strstr (w.err, "ktstr: budget 100 s: 2 of 2 variants"));
   g_setenv ("KTSTR_BUDGET_SECS", "ten", TRUE);
   g_auto (CliRun) bad_env = { 0 };

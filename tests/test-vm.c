@@ -318,10 +318,9 @@ test_two_kernels (void)
   /* ktstr-stats compare --a-kernel A --b-kernel B --project-commit C:
    * the two kernels the sidecars recorded. */
   g_assert_cmpuint (g_strv_length (words), ==, 8);
-  g_assert_true ((g_str_equal (words[3], a->kernel_version)
-                  && g_str_equal (words[5], b->kernel_version))
-                 || (g_str_equal (words[3], b->kernel_version)
-                     && g_str_equal (words[5], a->kernel_version)));
+  g_assert_true (
+      (g_str_equal (words[3], a->kernel_version) && g_str_equal (words[5], b->kernel_version))
+      || (g_str_equal (words[3], b->kernel_version) && g_str_equal (words[5], a->kernel_version)));
   g_assert_cmpstr (words[7], ==, a->project_commit);
   g_free (words[0]);
   words[0] = g_build_filename (ktstr_vm_test_builddir (), "src", "stats", "ktstr-stats", NULL);

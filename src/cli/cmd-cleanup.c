@@ -48,8 +48,8 @@ on_item (const char *kind, const char *path, KtstrCleanupAction action, const ch
     }
   /* Removals on stdout (what a script would read); what stayed, and why,
    * on stderr. */
-  FILE *to = action == KTSTR_CLEANUP_REMOVED || action == KTSTR_CLEANUP_WOULD_REMOVE ? stdout
-                                                                                   : stderr;
+  FILE *to
+      = action == KTSTR_CLEANUP_REMOVED || action == KTSTR_CLEANUP_WOULD_REMOVE ? stdout : stderr;
   fprintf (to, "%s %s %s%s%s%s\n", action_words[action], kind, path, reason ? " (" : "",
            reason ? reason : "", reason ? ")" : "");
 }
@@ -59,16 +59,16 @@ ktstr_cmd_cleanup (int argc, char **argv)
 {
   char *parent = NULL;
   gboolean dry_run = FALSE, as_json = FALSE;
-  GOptionEntry entries[] = {
-    { "parent-cgroup", 0, 0, G_OPTION_ARG_FILENAME, &parent,
-      "Remove the empty cgroups below PATH (kept itself) instead of the default parent "
-      "/sys/fs/cgroup/ktstr (removed too when empty)",
-      "PATH" },
-    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
-      "Say what would be removed and remove nothing", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print the findings as one JSON object", NULL },
-    { NULL }
-  };
+  GOptionEntry entries[]
+      = { { "parent-cgroup", 0, 0, G_OPTION_ARG_FILENAME, &parent,
+            "Remove the empty cgroups below PATH (kept itself) instead of the default parent "
+            "/sys/fs/cgroup/ktstr (removed too when empty)",
+            "PATH" },
+          { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
+            "Say what would be removed and remove nothing", NULL },
+          { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print the findings as one JSON object",
+            NULL },
+          { NULL } };
   g_autoptr (GOptionContext) ctx
       = g_option_context_new ("- remove what killed ktstr runs left behind");
   g_option_context_set_summary (

@@ -222,9 +222,9 @@ cmd_list (int argc, char **argv)
             {
               KtstrCacheEntry *e = shown->pdata[i];
               g_autofree char *when = format_time (e->built_at);
-              ktstr_table_add_row (table, (const char *[]){ e->key, e->version,
-                                                            e->source_type ? e->source_type : "-",
-                                                            when });
+              ktstr_table_add_row (table,
+                                   (const char *[]){ e->key, e->version,
+                                                     e->source_type ? e->source_type : "-", when });
             }
           g_autoptr (GString) rendered = g_string_new (NULL);
           ktstr_table_render (table, rendered, FALSE);

@@ -52,8 +52,8 @@ typedef struct
   char *monitor;
   char *vmlinux;
   KtstrMonitorMode monitor_mode;
-  char *budget_text;  /* --budget, else KTSTR_BUDGET_SECS */
-  guint64 budget_ms;  /* 0: no budget */
+  char *budget_text; /* --budget, else KTSTR_BUDGET_SECS */
+  guint64 budget_ms; /* 0: no budget */
 } TestArgs;
 
 static int usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
@@ -172,8 +172,9 @@ print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, G
   guint n_presets, n_profiles;
   gboolean is_kvm;
   ktstr_run_plan_get_gauntlet_shape (plan, &n_presets, &n_profiles, &is_kvm);
-  g_autofree char *kernel_part
-      = n_kernels > 1 ? g_strdup ("ktstr: ") : g_strdup_printf ("ktstr: kernel %s, ", kernel->image);
+  g_autofree char *kernel_part = n_kernels > 1
+                                     ? g_strdup ("ktstr: ")
+                                     : g_strdup_printf ("ktstr: kernel %s, ", kernel->image);
   fprintf (human, "%sbackend %s (%s), %u test%s × %u preset%s × %u profile%s%s%s\n", kernel_part,
            q->backend->name, is_kvm ? "kvm" : "tcg", n_tests, n_tests == 1 ? "" : "s", n_presets,
            n_presets == 1 ? "" : "s", n_profiles, n_profiles == 1 ? "" : "s", on_kernels, times);
@@ -266,9 +267,9 @@ apply_budget (const TestArgs *a, GPtrArray *base, GError **error)
                d->name, d->cost_ms / 1000.0, d->is_measured ? "measured" : "estimated",
                d->left_ms / 1000.0);
     }
-  g_autofree char *flags = s->n_flags > 0 ? g_strdup_printf (", %u/%u flags", s->n_flags_kept,
-                                                             s->n_flags)
-                                          : g_strdup ("");
+  g_autofree char *flags = s->n_flags > 0
+                               ? g_strdup_printf (", %u/%u flags", s->n_flags_kept, s->n_flags)
+                               : g_strdup ("");
   fprintf (stderr,
            "ktstr: budget %.0f s: %u of %u variants, %.1f s expected (%u measured, %u "
            "estimated), covering %u/%u tests, %u/%u topologies%s\n",

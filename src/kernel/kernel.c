@@ -200,8 +200,8 @@ ktstr_kernel_resolve_range (const char *range, const char *source, GError **erro
   if (picked == NULL)
     {
       g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_FOUND, "%s %s: %s%s%s%s",
-                   source, range, local->message, root ? " (kernel cache " : "",
-                   root ? root : "", root ? ")" : "");
+                   source, range, local->message, root ? " (kernel cache " : "", root ? root : "",
+                   root ? ")" : "");
       return NULL;
     }
   g_autoptr (GPtrArray) kernels

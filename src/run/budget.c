@@ -23,8 +23,7 @@ KtstrBudgetCosts *
 ktstr_budget_costs_new (void)
 {
   KtstrBudgetCosts *c = g_new0 (KtstrBudgetCosts, 1);
-  c->walls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                    (GDestroyNotify)g_array_unref);
+  c->walls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
   return c;
 }
 

@@ -120,8 +120,7 @@ sweep_cgroups (Sweep *s, GError **error)
       return FALSE;
     }
   struct statfs fs;
-  if (!o->is_cgroup_fs_unchecked
-      && (statfs (parent, &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC))
+  if (!o->is_cgroup_fs_unchecked && (statfs (parent, &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC))
     {
       g_set_error (error, KTSTR_CLEANUP_ERROR, KTSTR_CLEANUP_ERROR_NOT_CGROUP,
                    "%s%s is not a cgroup2 directory, so nothing under it is removed; give a "
@@ -175,8 +174,7 @@ sweep_workdirs (Sweep *s)
 }
 
 gboolean
-ktstr_cleanup (const KtstrCleanupOptions *o, KtstrCleanupFunc report, gpointer data,
-               GError **error)
+ktstr_cleanup (const KtstrCleanupOptions *o, KtstrCleanupFunc report, gpointer data, GError **error)
 {
   Sweep s = { .o = o, .report = report, .data = data };
   if (!sweep_cgroups (&s, error))

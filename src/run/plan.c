@@ -20,18 +20,18 @@ ktstr_run_plan_error_quark (void)
  * directory is the kernel's). */
 typedef struct
 {
-  const KtstrKernel *kernel;
+  KtstrKernel *kernel; /* borrowed from the request */
   KtstrRunner *first_runner;
 } PlanKernel;
 
 struct _KtstrRunPlan
 {
   const KtstrRunRequest *request;
-  GArray *kernels;            /* PlanKernel, in run order */
-  PlanKernel *current;        /* the kernel being expanded */
+  GArray *kernels;           /* PlanKernel, in run order */
+  PlanKernel *current;       /* the kernel being expanded */
   const char *topology;      /* the request's, or the definition's */
   GPtrArray *variants;       /* KtstrVariant* */
-  GHashTable *runners;       /* "PATH\nFLAGS" -> KtstrRunner* */
+  GHashTable *runners;       /* "IMAGE\nPATH\nFLAGS" -> KtstrRunner* */
   KtstrRunner *first_runner; /* the first made, for the run directory */
   GPtrArray *keep;           /* strvs the runners' options point into */
   gboolean is_sched_ext_checked;
@@ -138,9 +138,9 @@ runner_for (KtstrRunPlan *p, const KtstrSchedulerDef *sdef, const char *flags, c
             GError **error)
 {
   const KtstrRunRequest *q = p->request;
-  KtstrKernel *kernel = (KtstrKernel *)p->current->kernel;
-  g_autofree char *key = g_strdup_printf ("%s\n%s\n%s", kernel->image, sdef ? sdef->path : "",
-                                          flags ? flags : "");
+  KtstrKernel *kernel = p->current->kernel;
+  g_autofree char *key
+      = g_strdup_printf ("%s\n%s\n%s", kernel->image, sdef ? sdef->path : "", flags ? flags : "");
   if ((sdef != NULL || q->scheduler != NULL) && !p->is_sched_ext_checked)
     {
       if (!ktstr_kernel_check_sched_ext (kernel, "/boot", error))

@@ -105,8 +105,8 @@ remove_tree (const char *dir)
   return nftw (dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0;
 }
 
-void
-ktstr_owned_tmpdir_free (KtstrOwnedTmpdir *dir)
+static void
+owned_tmpdir_free (KtstrOwnedTmpdir *dir)
 {
   if (dir == NULL)
     return;
@@ -123,7 +123,7 @@ compare_paths (gconstpointer a, gconstpointer b)
 GPtrArray *
 ktstr_owned_tmpdir_list (const char *prefix)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_owned_tmpdir_free);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)owned_tmpdir_free);
   const char *tmp = g_get_tmp_dir ();
   g_autoptr (GDir) d = g_dir_open (tmp, 0, NULL);
   if (d == NULL)
@@ -138,11 +138,15 @@ ktstr_owned_tmpdir_list (const char *prefix)
       struct stat st;
       if (lstat (path, &st) != 0 || !S_ISDIR (st.st_mode) || st.st_uid != getuid ())
         continue;
-      g_autoptr (KtstrOwnedTmpdir) dir = g_new0 (KtstrOwnedTmpdir, 1);
-      if (!read_owner (path, &dir->owner_pid, &dir->is_owner_gone))
+      gint64 pid = 0;
+      gboolean is_gone = FALSE;
+      if (!read_owner (path, &pid, &is_gone))
         continue;
+      KtstrOwnedTmpdir *dir = g_new0 (KtstrOwnedTmpdir, 1);
       dir->path = g_steal_pointer (&path);
-      g_ptr_array_add (out, g_steal_pointer (&dir));
+      dir->owner_pid = pid;
+      dir->is_owner_gone = is_gone;
+      g_ptr_array_add (out, dir);
     }
   g_ptr_array_sort (out, compare_paths);
   return out;

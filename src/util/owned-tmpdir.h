@@ -47,15 +47,13 @@ guint ktstr_owned_tmpdir_sweep (const char *prefix);
 typedef struct
 {
   char *path;
-  gint64 owner_pid;      /* the pid the stamp names */
+  gint64 owner_pid;       /* the pid the stamp names */
   gboolean is_owner_gone; /* that process has ended */
 } KtstrOwnedTmpdir;
 
-void ktstr_owned_tmpdir_free (KtstrOwnedTmpdir *dir);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrOwnedTmpdir, ktstr_owned_tmpdir_free)
-
 /* Every directory the sweep would consider (ours, stamped, named PREFIX-*),
- * with its owner's state: a new array of KtstrOwnedTmpdir*, in name order.
+ * with its owner's state: a new array of KtstrOwnedTmpdir* (owned by the
+ * array), in name order.
  * Directories whose stamp does not parse are not listed. */
 GPtrArray *ktstr_owned_tmpdir_list (const char *prefix);
 
