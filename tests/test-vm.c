@@ -300,6 +300,9 @@ test_two_kernels (void)
     {
       const KtstrSidecar *sc = sidecars->pdata[i];
       g_assert_cmpstr (sc->test_name, ==, "short_spin");
+      /* What the test cost, for --budget: at least its 1.2 s scenario. */
+      g_assert_true (sc->has_wall_ms);
+      g_assert_cmpuint (sc->wall_ms, >=, 1200);
       g_autofree char *dir = g_path_get_dirname (sc->path);
       g_autofree char *base = g_path_get_basename (dir);
       g_assert_true (g_str_has_prefix (base, sc->kernel_version));
