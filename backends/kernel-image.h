@@ -22,6 +22,7 @@ typedef enum
   KTSTR_KERNEL_ERROR_NOT_A_KERNEL,
   KTSTR_KERNEL_ERROR_NO_SCHED_EXT, /* --scheduler on a kernel without sched_ext */
   KTSTR_KERNEL_ERROR_BAD_VERSION,  /* its version cannot name a directory */
+  KTSTR_KERNEL_ERROR_SAME_RUN,     /* two kernels of one run would share a run directory */
 } KtstrKernelError;
 
 typedef enum

@@ -223,6 +223,62 @@ test_shard_run_json (void)
   ktstr_vm_test_remove_tree (cwd);
 }
 
+/* --budget and KTSTR_BUDGET_SECS: what fits, by estimated cost (no
+ * earlier sidecars here), covering the most; the dropped said on stderr;
+ * a bad value or a budget nothing fits refused before anything boots. */
+static void
+test_budget (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli-shard");
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, cwd,
+           (const char *[]){ "--budget", "20", "--list-variants", "--json", "steady",
+                             "cpuset_split", "affinity_llc", NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_autoptr (JsonNode) root = parse (r.out);
+  JsonArray *vs = json_object_get_array_member (json_node_get_object (root), "variants");
+  g_assert_cmpuint (json_array_get_length (vs), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (vs, 0), "name"),
+                   ==, "steady");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (vs, 1), "name"),
+                   ==, "affinity_llc");
+  g_assert_nonnull (strstr (r.err, "ktstr: budget: dropped cpuset_split: expected 9.0 s "
+                                   "(estimated), 2.5 s of the budget left when its turn came"));
+  g_assert_nonnull (strstr (r.err, "ktstr: budget 20 s: 2 of 3 variants, 17.5 s expected (0 "
+                                   "measured, 2 estimated), covering 2/3 tests, 2/2 topologies"));
+
+  /* The environment, when --budget is not given; --budget wins. */
+  g_setenv ("KTSTR_BUDGET_SECS", "10", TRUE);
+  g_auto (CliRun) e = { 0 };
+  cli_run (&e, cwd, (const char *[]){ "--list-variants", "steady", "affinity_llc", NULL });
+  g_assert_cmpint (e.status, ==, 0);
+  g_assert_nonnull (strstr (e.err, "ktstr: budget 10 s: 1 of 2 variants"));
+  g_auto (CliRun) w = { 0 };
+  cli_run (
+      &w, cwd,
+      (const char *[]){ "--budget", "100", "--list-variants", "steady", "affinity_llc", NULL });
+  g_assert_nonnull (strstr (w.err, "ktstr: budget 100 s: 2 of 2 variants"));
+  g_setenv ("KTSTR_BUDGET_SECS", "ten", TRUE);
+  g_auto (CliRun) bad_env = { 0 };
+  cli_run (&bad_env, cwd, (const char *[]){ "steady", NULL });
+  g_assert_cmpint (bad_env.status, ==, 2);
+  g_assert_nonnull (strstr (bad_env.err, "KTSTR_BUDGET_SECS takes a whole number of seconds"));
+  g_assert_nonnull (strstr (bad_env.err, "got 'ten'"));
+  g_unsetenv ("KTSTR_BUDGET_SECS");
+
+  g_auto (CliRun) zero = { 0 };
+  cli_run (&zero, cwd, (const char *[]){ "--budget", "0", "steady", NULL });
+  g_assert_cmpint (zero.status, ==, 2);
+  g_assert_nonnull (strstr (zero.err, "--budget takes a whole number of seconds"));
+  g_auto (CliRun) small = { 0 };
+  cli_run (&small, cwd, (const char *[]){ "--budget", "5", "steady", NULL });
+  g_assert_cmpint (small.status, ==, 2);
+  g_assert_nonnull (strstr (small.err, "--budget 5 s: no variant fits; the cheapest, steady, is "
+                                       "expected to take 9.0 s (estimated)"));
+  g_assert_null (strstr (small.out, "FAIL"));
+  ktstr_vm_test_remove_tree (cwd);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -230,5 +286,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/test/shard/invalid", test_shard_invalid);
   g_test_add_func ("/cli/test/list-variants", test_list_variants);
   g_test_add_func ("/cli/test/shard/json", test_shard_run_json);
+  g_test_add_func ("/cli/test/budget", test_budget);
   return g_test_run ();
 }

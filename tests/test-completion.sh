@@ -62,7 +62,7 @@ expect_has () {
   fi
 }
 
-echo "1..28"
+echo "1..31"
 
 out=$(bash --norc --noprofile -c ". '$srcdir/data/completion/ktstr'; complete -p ktstr; complete -p ktstr-stats")
 [ "$out" = "complete -F _ktstr ktstr
@@ -72,7 +72,8 @@ out=$(bash --norc --noprofile -c ". '$srcdir/data/completion/ktstr-stats'; compl
 [ "$out" = "complete -F _ktstr_stats ktstr-stats" ]
 ok $? "the ktstr-stats file (what bash-completion loads for it) registers it"
 
-expect "ktstr commands" "kernel
+expect "ktstr commands" "cleanup
+kernel
 list
 locks
 run
@@ -106,6 +107,9 @@ expect "ktstr locks --<Tab>" "--help
 --watch" "$ktstr" locks --
 expect "ktstr test --no-p<Tab>" "--no-perf-mode" "$ktstr" test --no-p
 expect "ktstr test --cpu-cap <Tab>: a number of the user's" "" "$ktstr" test --cpu-cap ""
+expect "ktstr kernel list --r<Tab>" "--range" "$ktstr" kernel list --r
+expect "ktstr cleanup --d<Tab>" "--dry-run" "$ktstr" cleanup --d
+expect "ktstr test --budget takes the user's own value" "" "$ktstr" test --budget ""
 expect "show-thresholds takes a test" "perf_wake_latency" "$ktstr" show-thresholds perf_w
 expect "ktstr stats is ktstr-stats: commands" "compare" "$ktstr" stats comp
 expect "ktstr-stats commands" "list

@@ -632,6 +632,38 @@ test_trial (void)
   g_assert_nonnull (strstr (error->message, "trial"));
 }
 
+/* What a test cost (wall_ms): last and only when measured, read back; a
+ * file without it reads as not measured; a bad value is an error. */
+static void
+test_wall_ms (void)
+{
+  g_autoptr (KtstrSidecar) sc = minimal_sidecar ("my_test");
+  g_autofree char *plain = ktstr_sidecar_to_data (sc, NULL);
+  g_assert_null (strstr (plain, "wall_ms"));
+  sc->trial = 2;
+  sc->has_wall_ms = TRUE;
+  sc->wall_ms = 12345;
+  g_autofree char *text = ktstr_sidecar_to_data (sc, NULL);
+  g_assert_true (g_str_has_suffix (text, "\"trial\": 2,\n  \"wall_ms\": 12345\n}\n"));
+  g_autoptr (JsonNode) node = json_from_string (text, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrSidecar) back = ktstr_sidecar_from_json (node, &error);
+  g_assert_no_error (error);
+  g_assert_true (back->has_wall_ms);
+  g_assert_cmpuint (back->wall_ms, ==, 12345);
+
+  g_autoptr (JsonNode) old = json_from_string (plain, NULL);
+  g_autoptr (KtstrSidecar) unmeasured = ktstr_sidecar_from_json (old, &error);
+  g_assert_no_error (error);
+  g_assert_false (unmeasured->has_wall_ms);
+
+  json_object_set_double_member (json_node_get_object (node), "wall_ms", -1.5);
+  g_autoptr (KtstrSidecar) bad = ktstr_sidecar_from_json (node, &error);
+  g_assert_null (bad);
+  g_assert_error (error, KTSTR_SIDECAR_ERROR, KTSTR_SIDECAR_ERROR_INVALID_FIELD);
+  g_assert_nonnull (strstr (error->message, "wall_ms"));
+}
+
 static void
 test_json_missing_required (void)
 {
@@ -960,6 +992,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sidecar/json/rust-minimal", test_json_rust_minimal);
   g_test_add_func ("/sidecar/json/missing-required", test_json_missing_required);
   g_test_add_func ("/sidecar/json/trial", test_trial);
+  g_test_add_func ("/sidecar/json/wall-ms", test_wall_ms);
   g_test_add_func ("/sidecar/json/invalid-fields", test_json_invalid_fields);
   g_test_add_func ("/sidecar/json/unknown-polarity", test_json_unknown_polarity);
   g_test_add_func ("/sidecar/load/corrupt-names-path", test_load_corrupt_names_path);

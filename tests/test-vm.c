@@ -245,6 +245,106 @@ test_numa_page_locality (void)
   ktstr_vm_run_clear (&r);
 }
 
+/* The newest Debian kernel image installed in /boot, or NULL. */
+static char *
+distribution_kernel (void)
+{
+  g_autoptr (GDir) d = g_dir_open ("/boot", 0, NULL);
+  const char *name;
+  char *best = NULL;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_prefix (name, "vmlinuz-") && (best == NULL || strverscmp (name, best) > 0))
+      {
+        g_free (best);
+        best = g_strdup (name);
+      }
+  if (best == NULL)
+    return NULL;
+  g_autofree char *owned = best;
+  return g_build_filename ("/boot", owned, NULL);
+}
+
+/* Two kernels in one run (the fixture kernel and the distribution's): each
+ * test named TEST@VERSION, each kernel's sidecar in its own run directory
+ * with its own kernel version, and the printed ktstr-stats command
+ * compares the two, pairing the test across them. */
+static void
+test_two_kernels (void)
+{
+  if (!ktstr_vm_test_need_vm ())
+    return;
+  g_autofree char *other = distribution_kernel ();
+  if (other == NULL)
+    {
+      g_test_skip ("no /boot/vmlinuz-* to run next to the fixture kernel");
+      return;
+    }
+  g_autofree char *file
+      = g_test_build_filename (G_TEST_DIST, "data", "vm", "short-spin.ktstr", NULL);
+  KtstrVmRun r = { 0 };
+  ktstr_vm_run (&r, ktstr_vm_test_kernel (), (const char *[]){ "--kernel", other, file, NULL },
+                NULL);
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 0);
+  g_assert_nonnull (strstr (r.out, "ktstr: kernel 1/2: "));
+  g_assert_nonnull (strstr (r.out, "ktstr: kernel 2/2: "));
+  g_assert_nonnull (strstr (r.out, "2 passed, 0 failed, 0 skipped"));
+
+  g_autoptr (GPtrArray) sidecars = ktstr_vm_test_load_sidecars (r.cwd);
+  g_assert_cmpuint (sidecars->len, ==, 2);
+  const KtstrSidecar *a = sidecars->pdata[0], *b = sidecars->pdata[1];
+  g_autofree char *dir_a = g_path_get_dirname (a->path);
+  g_autofree char *dir_b = g_path_get_dirname (b->path);
+  g_assert_cmpstr (dir_a, !=, dir_b);
+  g_assert_cmpstr (a->kernel_version, !=, b->kernel_version);
+  for (guint i = 0; i < 2; i++)
+    {
+      const KtstrSidecar *sc = sidecars->pdata[i];
+      g_assert_cmpstr (sc->test_name, ==, "short_spin");
+      /* What the test cost, for --budget: at least its 1.2 s scenario. */
+      g_assert_true (sc->has_wall_ms);
+      g_assert_cmpuint (sc->wall_ms, >=, 1200);
+      g_autofree char *dir = g_path_get_dirname (sc->path);
+      g_autofree char *base = g_path_get_basename (dir);
+      g_assert_true (g_str_has_prefix (base, sc->kernel_version));
+      g_autofree char *line = g_strdup_printf ("PASS short_spin@%s ", sc->kernel_version);
+      g_assert_nonnull (strstr (r.out, line));
+    }
+
+  /* The hint, run as printed (with the built ktstr-stats), in the same
+   * directory: both kernels' sidecars, paired on the test. */
+  const char *hint = strstr (r.out, "compare: ktstr-stats compare --a-kernel ");
+  g_assert_nonnull (hint);
+  hint += strlen ("compare: ");
+  g_autofree char *line = g_strndup (hint, strcspn (hint, "\n"));
+  g_auto (GStrv) words = NULL;
+  g_assert_true (g_shell_parse_argv (line, NULL, &words, NULL));
+  /* ktstr-stats compare --a-kernel A --b-kernel B --project-commit C:
+   * the two kernels the sidecars recorded. */
+  g_assert_cmpuint (g_strv_length (words), ==, 8);
+  g_assert_true (
+      (g_str_equal (words[3], a->kernel_version) && g_str_equal (words[5], b->kernel_version))
+      || (g_str_equal (words[3], b->kernel_version) && g_str_equal (words[5], a->kernel_version)));
+  g_assert_cmpstr (words[7], ==, a->project_commit);
+  g_free (words[0]);
+  words[0] = g_build_filename (ktstr_vm_test_builddir (), "src", "stats", "ktstr-stats", NULL);
+  g_auto (GStrv) envp = g_get_environ ();
+  envp = g_environ_unsetenv (envp, "KTSTR_SIDECAR_DIR");
+  envp = g_environ_unsetenv (envp, "CARGO_TARGET_DIR");
+  g_autofree char *out = NULL, *err = NULL;
+  int wait_status = 0;
+  g_assert_true (g_spawn_sync (r.cwd, words, envp, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &wait_status, NULL));
+  g_test_message ("%s\n%s", out, err);
+  /* 0 or 1 (a regression between two kernels is a finding, not an
+   * error); 2 would be a usage error or no sidecars. */
+  g_assert_true (WIFEXITED (wait_status) && WEXITSTATUS (wait_status) <= 1);
+  g_autofree char *averaged
+      = g_strdup_printf ("averaged across 1 runs (%s) and 1 runs (%s)", words[3], words[5]);
+  g_assert_nonnull (strstr (out, averaged));
+  g_assert_nonnull (strstr (out, "short_spin/eevdf/1n1l2c1t/CpuSpin/"));
+  ktstr_vm_run_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -257,5 +357,6 @@ main (int argc, char **argv)
   g_test_add_func ("/vm/verdict/boot-failure", test_boot_failure_verdict);
   g_test_add_func ("/vm/verdict/hang", test_hang_verdict);
   g_test_add_func ("/vm/kvm/stats-recorded", test_kvm_stats_recorded);
+  g_test_add_func ("/vm/kernels/two", test_two_kernels);
   return g_test_run ();
 }

@@ -11,6 +11,7 @@
 #include "kernel/kconfig.h"
 #include "kernel/kernel-build.h"
 #include "kernel/kernel-cache.h"
+#include "kernel/kernel-range.h"
 #include "util/json-util.h"
 #include "util/table.h"
 
@@ -117,11 +118,13 @@ kconfig_status (const KtstrCacheEntry *e, const char *current)
 }
 
 static void
-list_json (const char *root, GPtrArray *entries, const char *current)
+list_json (const char *root, GPtrArray *entries, const char *current, const char *range)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   ktstr_json_member_string (b, "cache", root);
+  if (range != NULL)
+    ktstr_json_member_string (b, "range", range);
   ktstr_json_member_string (b, "current_ktstr_kconfig_hash", current);
   json_builder_set_member_name (b, "entries");
   json_builder_begin_array (b);
@@ -159,12 +162,27 @@ static int
 cmd_list (int argc, char **argv)
 {
   gboolean as_json = FALSE;
+  char *range_arg = NULL;
   GOptionEntry entries[]
-      = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object", NULL }, { NULL } };
+      = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object", NULL },
+          { "range", 0, 0, G_OPTION_ARG_STRING, &range_arg,
+            "Only the kernels 'ktstr test --kernel START..END' would run on (both ends "
+            "included, each a version prefix: 6.10..6.12 takes every 6.10.x to 6.12.x)",
+            "START..END" },
+          { NULL } };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- list the cached kernels");
   g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!parse (ctx, "list", &argc, &argv))
+  gboolean ok = parse (ctx, "list", &argc, &argv);
+  g_autofree char *range = range_arg;
+  if (!ok)
     return KTSTR_EXIT_USAGE;
+  g_autoptr (GError) range_error = NULL;
+  g_autofree char *range_start = NULL, *range_end = NULL;
+  if (range != NULL && !ktstr_kernel_range_parse (range, &range_start, &range_end, &range_error))
+    {
+      fprintf (stderr, "ktstr kernel list: --range: %s\n", range_error->message);
+      return KTSTR_EXIT_USAGE;
+    }
 
   g_autoptr (GError) error = NULL;
   g_autofree char *root = ktstr_cache_root (&error);
@@ -177,9 +195,53 @@ cmd_list (int argc, char **argv)
       fprintf (stderr, "ktstr kernel list: %s\n", error->message);
       return KTSTR_EXIT_USAGE;
     }
+  if (range != NULL)
+    {
+      /* What the range selects, exactly as a test run would pick it; an
+       * empty selection is a listing too, with the reason on stderr. */
+      guint n_stale = 0;
+      g_autoptr (GPtrArray) picked
+          = ktstr_kernel_range_select (all, range, current, &n_stale, &range_error);
+      g_autoptr (GPtrArray) shown
+          = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_cache_entry_free);
+      for (guint i = 0; picked != NULL && i < picked->len; i++)
+        for (guint j = 0; j < all->len; j++)
+          if (all->pdata[j] == picked->pdata[i])
+            g_ptr_array_add (shown, g_ptr_array_steal_index (all, j));
+      if (as_json)
+        list_json (root, shown, current, range);
+      else
+        {
+          fprintf (stderr, "cache: %s\nrange %s: %u kernel%s\n", root, range, shown->len,
+                   shown->len == 1 ? "" : "s");
+          static const char *const headers[] = { "KEY", "VERSION", "SOURCE", "BUILT" };
+          static const KtstrAlign align[]
+              = { KTSTR_ALIGN_LEFT, KTSTR_ALIGN_LEFT, KTSTR_ALIGN_LEFT, KTSTR_ALIGN_LEFT };
+          g_autoptr (KtstrTable) table = ktstr_table_new (G_N_ELEMENTS (headers), headers, align);
+          for (guint i = 0; i < shown->len; i++)
+            {
+              KtstrCacheEntry *e = shown->pdata[i];
+              g_autofree char *when = format_time (e->built_at);
+              ktstr_table_add_row (table,
+                                   (const char *[]){ e->key, e->version,
+                                                     e->source_type ? e->source_type : "-", when });
+            }
+          g_autoptr (GString) rendered = g_string_new (NULL);
+          ktstr_table_render (table, rendered, FALSE);
+          fputs (rendered->str, stdout);
+        }
+      if (range_error != NULL)
+        fprintf (stderr, "ktstr kernel list: %s\n", range_error->message);
+      else if (n_stale > 0)
+        fprintf (stderr,
+                 "%u more cached kernel%s in the range %s built with another ktstr.kconfig; "
+                 "'ktstr test' uses those only by their full key\n",
+                 n_stale, n_stale == 1 ? "" : "s", range);
+      return KTSTR_EXIT_OK;
+    }
   if (as_json)
     {
-      list_json (root, all, current);
+      list_json (root, all, current, NULL);
       return KTSTR_EXIT_OK;
     }
   fprintf (stderr, "cache: %s\n", root);

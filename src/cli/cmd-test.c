@@ -14,6 +14,9 @@
 #include "common/topology.h"
 #include "kernel/kernel.h"
 #include "run/cpu-plan.h"
+#include "kernel/kernel-set.h"
+#include "record/rundir.h"
+#include "run/budget.h"
 #include "run/executor.h"
 #include "run/plan.h"
 #include "run/presets.h"
@@ -25,7 +28,7 @@
 
 typedef struct
 {
-  char *kernel;
+  char **kernels; /* --kernel, repeatable */
   char *topology;
   char *backend;
   int memory_mb;
@@ -54,6 +57,8 @@ typedef struct
   KtstrMonitorMode monitor_mode;
   gboolean no_perf_mode;
   int cpu_cap;
+  char *budget_text; /* --budget, else KTSTR_BUDGET_SECS */
+  guint64 budget_ms; /* 0: no budget */
 } TestArgs;
 
 /* --no-perf-mode and --cpu-cap, or KTSTR_NO_PERF_MODE and KTSTR_CPU_CAP
@@ -180,11 +185,28 @@ print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, G
     fprintf (human, "ktstr: shard %u/%u: %u of the run's %u variants\n", a->shard.index,
              a->shard.count, base->len, ktstr_run_plan_get_variants (plan)->len);
   const KtstrKernel *kernel = q->kernel;
+  guint n_kernels = ktstr_run_plan_get_n_kernels (plan);
+  g_autofree char *on_kernels
+      = n_kernels > 1 ? g_strdup_printf (" × %u kernels", n_kernels) : g_strdup ("");
+  if (n_kernels > 1)
+    for (guint i = 0; i < n_kernels; i++)
+      {
+        const KtstrKernel *k = ktstr_run_plan_get_kernel (plan, i);
+        fprintf (human, "ktstr: kernel %u/%u: %s, %s (from %s)\n", i + 1, n_kernels,
+                 ktstr_kernel_label (k), k->image, k->source);
+      }
   g_autofree char *times
       = a->is_auto      ? g_strdup_printf (" × %u to %u trials until settled, one VM each",
                                            KTSTR_REPEAT_AUTO_MIN, a->trials)
         : a->trials > 1 ? g_strdup_printf (" × %u trials, one VM each", a->trials)
                         : g_strdup ("");
+  if (!q->is_gauntlet && n_kernels > 1)
+    {
+      fprintf (human, "ktstr: backend %s, %u test%s%s%s\n", q->backend->name, n_tests,
+               n_tests == 1 ? "" : "s", on_kernels, times);
+      fflush (human);
+      return;
+    }
   if (!q->is_gauntlet)
     {
       g_autofree char *at_once
@@ -198,10 +220,12 @@ print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, G
   guint n_presets, n_profiles;
   gboolean is_kvm;
   ktstr_run_plan_get_gauntlet_shape (plan, &n_presets, &n_profiles, &is_kvm);
-  fprintf (human, "ktstr: kernel %s, backend %s (%s), %u test%s × %u preset%s × %u profile%s%s\n",
-           kernel->image, q->backend->name, is_kvm ? "kvm" : "tcg", n_tests,
-           n_tests == 1 ? "" : "s", n_presets, n_presets == 1 ? "" : "s", n_profiles,
-           n_profiles == 1 ? "" : "s", times);
+  g_autofree char *kernel_part = n_kernels > 1
+                                     ? g_strdup ("ktstr: ")
+                                     : g_strdup_printf ("ktstr: kernel %s, ", kernel->image);
+  fprintf (human, "%sbackend %s (%s), %u test%s × %u preset%s × %u profile%s%s%s\n", kernel_part,
+           q->backend->name, is_kvm ? "kvm" : "tcg", n_tests, n_tests == 1 ? "" : "s", n_presets,
+           n_presets == 1 ? "" : "s", n_profiles, n_profiles == 1 ? "" : "s", on_kernels, times);
   if (a->is_auto)
     fprintf (human, "gauntlet: %u variant%s, trials round by round, %u at a time\n", base->len,
              base->len == 1 ? "" : "s", jobs);
@@ -268,7 +292,55 @@ run_plan (const TestArgs *a, const KtstrRunRequest *q, KtstrRunPlan *plan, GPtrA
     ktstr_repeat_auto_run (repeat_auto, executor);
   else
     ktstr_executor_run (executor, variants);
-  return ktstr_test_report_finish (report, ktstr_run_plan_get_rundir (plan));
+  return ktstr_test_report_finish (report, plan);
+}
+
+/* --budget: the part of BASE that fits, saying on stderr what was kept and
+ * what was dropped and why; NULL and *error when nothing that boots fits. */
+static GPtrArray *
+apply_budget (const TestArgs *a, GPtrArray *base, GError **error)
+{
+  /* Costs from every run directory under the runs root, and from
+   * KTSTR_SIDECAR_DIR when a run writes there. */
+  g_autofree char *runs_root = ktstr_runs_root ();
+  const char *override = g_getenv ("KTSTR_SIDECAR_DIR");
+  const char *dirs[] = { runs_root, override && *override ? override : NULL, NULL };
+  g_autoptr (KtstrBudgetCosts) costs = ktstr_budget_costs_load (dirs);
+  guint runs = a->is_auto ? KTSTR_REPEAT_AUTO_MIN : a->trials;
+  g_autoptr (KtstrBudgetSelection) s = ktstr_budget_select (base, a->budget_ms, runs, costs);
+  guint n_boot = s->n_measured + s->n_estimated;
+  if (n_boot == 0 && s->dropped->len > 0)
+    {
+      const KtstrBudgetDrop *cheapest = s->dropped->pdata[0];
+      for (guint i = 1; i < s->dropped->len; i++)
+        if (((KtstrBudgetDrop *)s->dropped->pdata[i])->cost_ms < cheapest->cost_ms)
+          cheapest = s->dropped->pdata[i];
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--budget %.0f s: no variant fits; the cheapest, %s, is expected to take "
+                   "%.1f s (%s)",
+                   a->budget_ms / 1000.0, cheapest->name, cheapest->cost_ms / 1000.0,
+                   cheapest->is_measured ? "measured by earlier sidecars" : "estimated");
+      return NULL;
+    }
+  for (guint i = 0; i < s->dropped->len; i++)
+    {
+      const KtstrBudgetDrop *d = s->dropped->pdata[i];
+      fprintf (stderr,
+               "ktstr: budget: dropped %s: expected %.1f s (%s), %.1f s of the budget left "
+               "when its turn came\n",
+               d->name, d->cost_ms / 1000.0, d->is_measured ? "measured" : "estimated",
+               d->left_ms / 1000.0);
+    }
+  g_autofree char *flags = s->n_flags > 0
+                               ? g_strdup_printf (", %u/%u flags", s->n_flags_kept, s->n_flags)
+                               : g_strdup ("");
+  fprintf (stderr,
+           "ktstr: budget %.0f s: %u of %u variants, %.1f s expected (%u measured, %u "
+           "estimated), covering %u/%u tests, %u/%u topologies%s\n",
+           a->budget_ms / 1000.0, s->kept->len, base->len, s->used_ms / 1000.0, s->n_measured,
+           s->n_estimated, s->n_tests_kept, s->n_tests, s->n_topologies_kept, s->n_topologies,
+           flags);
+  return g_steal_pointer (&s->kept);
 }
 
 int
@@ -277,14 +349,15 @@ ktstr_cmd_test (int argc, char **argv)
   TestArgs a = { 0 };
   a.cpu_cap = G_MININT; /* not given: KTSTR_CPU_CAP, else none */
   /* Owned copies of the option strings, freed on every return path. */
-  g_autofree char *kernel_arg = NULL, *topology_arg = NULL, *backend_arg = NULL;
+  g_auto (GStrv) kernel_args = NULL;
+  g_autofree char *topology_arg = NULL, *backend_arg = NULL;
   g_auto (GStrv) kargs = NULL;
   g_autofree char *scheduler_arg = NULL;
   g_auto (GStrv) includes = NULL;
   g_autofree char *scheduler_file_arg = NULL, *flags_arg = NULL;
   g_autofree char *presets_arg = NULL, *junit_arg = NULL, *repeat_arg = NULL;
   g_autofree char *shard_arg = NULL;
-  g_autofree char *monitor_arg = NULL, *vmlinux_arg = NULL;
+  g_autofree char *monitor_arg = NULL, *vmlinux_arg = NULL, *budget_arg = NULL;
   /* Everything after "--" goes to the scheduler. */
   g_autoptr (GStrvBuilder) sched_args_b = g_strv_builder_new ();
   for (int i = 1; i < argc; i++)
@@ -297,10 +370,13 @@ ktstr_cmd_test (int argc, char **argv)
       }
   g_auto (GStrv) sched_args = g_strv_builder_end (sched_args_b);
   GOptionEntry entries[] = {
-    { "kernel", 'k', 0, G_OPTION_ARG_FILENAME, &a.kernel,
-      "Kernel to boot: a bzImage, a vmlinux, or a build tree (default: KTSTR_TEST_KERNEL, "
-      "KTSTR_KERNEL, ./linux, ../linux, /boot)",
-      "PATH" },
+    { "kernel", 'k', 0, G_OPTION_ARG_FILENAME_ARRAY, &a.kernels,
+      "Kernel to boot: a bzImage, a vmlinux, a build tree, a cache key, a version or "
+      "MAJOR.MINOR found in the kernel cache, or START..END for every cached kernel in that "
+      "range (default: KTSTR_TEST_KERNEL, KTSTR_KERNEL, the kernel cache, ./linux, ../linux, "
+      "/boot).  Repeatable: every test runs on each kernel, named TEST@VERSION, each kernel's "
+      "sidecars in its own run directory",
+      "ID" },
     { "topology", 't', 0, G_OPTION_ARG_STRING, &a.topology,
       "VM topology NnNlNcNt (NUMA nodes, LLCs, cores per LLC, threads per core) for every test",
       "LABEL" },
@@ -378,6 +454,11 @@ ktstr_cmd_test (int argc, char **argv)
       "Pin each VM not in performance mode to at most N host CPUs of its own, reserved against "
       "every other ktstr process; a VM waits until N are free (also KTSTR_CPU_CAP)",
       "N" },
+    { "budget", 0, 0, G_OPTION_ARG_STRING, &a.budget_text,
+      "Run only what fits SECONDS: the variants that cover the most tests, topologies and "
+      "flags per second, costed by earlier sidecars (else by declared durations and a boot "
+      "estimate); says what it dropped (default: KTSTR_BUDGET_SECS)",
+      "SECONDS" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
       "Echo the kernel console and boot verbosely", NULL },
     { NULL }
@@ -391,7 +472,7 @@ ktstr_cmd_test (int argc, char **argv)
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr (GError) error = NULL;
   gboolean parsed = g_option_context_parse (ctx, &argc, &argv, &error);
-  kernel_arg = a.kernel;
+  kernel_args = a.kernels;
   topology_arg = a.topology;
   backend_arg = a.backend;
   kargs = a.kargs;
@@ -405,8 +486,16 @@ ktstr_cmd_test (int argc, char **argv)
   shard_arg = a.shard_text;
   monitor_arg = a.monitor;
   vmlinux_arg = a.vmlinux;
+  budget_arg = a.budget_text;
   if (!parsed)
     return usage_error ("%s (see --help)", error->message);
+  const char *budget_env = g_getenv ("KTSTR_BUDGET_SECS");
+  if (a.budget_text != NULL
+      && !ktstr_budget_parse (a.budget_text, "--budget", &a.budget_ms, &error))
+    return usage_error ("%s", error->message);
+  if (a.budget_text == NULL && budget_env != NULL && *budget_env != '\0'
+      && !ktstr_budget_parse (budget_env, "KTSTR_BUDGET_SECS", &a.budget_ms, &error))
+    return usage_error ("%s", error->message);
   if (a.monitor != NULL && !ktstr_monitor_mode_parse (a.monitor, &a.monitor_mode))
     return usage_error ("--monitor: '%s' is not auto, host, guest or off", a.monitor);
   if (a.vmlinux != NULL && a.monitor_mode >= KTSTR_MONITOR_MODE_GUEST)
@@ -449,8 +538,12 @@ ktstr_cmd_test (int argc, char **argv)
 
   /* Schedulers named by name are also looked for in the kernel tree given
    * here (its tools/sched_ext/build/bin), test files' definitions too. */
-  if (a.kernel != NULL && g_file_test (a.kernel, G_FILE_TEST_IS_DIR))
-    ktstr_sched_binary_set_kernel_tree (a.kernel);
+  for (guint i = 0; a.kernels != NULL && a.kernels[i] != NULL; i++)
+    if (g_file_test (a.kernels[i], G_FILE_TEST_IS_DIR))
+      {
+        ktstr_sched_binary_set_kernel_tree (a.kernels[i]);
+        break;
+      }
   g_autofree char *scheduler_path = NULL;
   if (a.scheduler != NULL)
     {
@@ -464,8 +557,10 @@ ktstr_cmd_test (int argc, char **argv)
   if (tests == NULL)
     return usage_error ("%s", error->message);
 
-  g_autoptr (KtstrKernel) kernel = ktstr_kernel_resolve (a.kernel, "/boot", &error);
-  if (kernel == NULL)
+  /* Every kernel before any VM: a bad third --kernel fails now, not after
+   * the first kernel's tests. */
+  g_autoptr (GPtrArray) kernels = ktstr_kernels_resolve (a.kernels, "/boot", &error);
+  if (kernels == NULL)
     return usage_error ("%s", error->message);
 
   /* A definition file supplies the binary, its arguments, flags, sysctls,
@@ -495,7 +590,8 @@ ktstr_cmd_test (int argc, char **argv)
   };
   g_autoptr (KtstrTestReport) report = ktstr_test_report_new (&ro);
   KtstrRunRequest request = {
-    .kernel = kernel,
+    .kernel = kernels->pdata[0],
+    .kernels = kernels,
     .backend = backend,
     .topology = a.topology,
     .memory_mb = (guint)a.memory_mb,
@@ -519,16 +615,29 @@ ktstr_cmd_test (int argc, char **argv)
   g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new (&request, tests, &error);
   if (plan == NULL)
     return usage_error ("%s", error->message);
-  if (a.list_variants)
-    {
-      ktstr_list_variants_print (stdout, plan, a.shard.count > 0 ? &a.shard : NULL, a.json);
-      /* Planning made the run directory; a listing leaves none behind
-       * (rmdir only removes it while it is empty). */
-      g_rmdir (ktstr_run_plan_get_rundir (plan));
-      return KTSTR_EXIT_OK;
-    }
   g_autoptr (GPtrArray) base
       = a.shard.count > 0 ? ktstr_shard_select (ktstr_run_plan_get_variants (plan), &a.shard)
                           : g_ptr_array_ref (ktstr_run_plan_get_variants (plan));
+  g_autoptr (GHashTable) kept = NULL;
+  if (a.budget_ms > 0)
+    {
+      GPtrArray *within = apply_budget (&a, base, &error);
+      if (within == NULL)
+        return usage_error ("%s", error->message);
+      g_ptr_array_unref (base);
+      base = within;
+      kept = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < base->len; i++)
+        g_hash_table_add (kept, ((KtstrVariant *)base->pdata[i])->name);
+    }
+  if (a.list_variants)
+    {
+      ktstr_list_variants_print (stdout, plan, a.shard.count > 0 ? &a.shard : NULL, kept, a.json);
+      /* Planning made the run directories; a listing leaves none behind
+       * (rmdir only removes one while it is empty). */
+      for (guint i = 0; i < ktstr_run_plan_get_n_kernels (plan); i++)
+        g_rmdir (ktstr_run_plan_get_kernel_rundir (plan, i));
+      return KTSTR_EXIT_OK;
+    }
   return run_plan (&a, &request, plan, base, tests->len, report);
 }

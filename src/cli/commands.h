@@ -14,5 +14,6 @@ int ktstr_cmd_run (int argc, char **argv);
 int ktstr_cmd_shell (int argc, char **argv);
 int ktstr_cmd_verifier (int argc, char **argv);
 int ktstr_cmd_locks (int argc, char **argv);
+int ktstr_cmd_cleanup (int argc, char **argv);
 
 #endif

@@ -9,7 +9,7 @@
 
 static void
 print_json (FILE *out, const KtstrRunPlan *plan, GPtrArray *variants, GArray *shard_of,
-            const KtstrShard *shard)
+            const KtstrShard *shard, GHashTable *only)
 {
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
@@ -20,11 +20,12 @@ print_json (FILE *out, const KtstrRunPlan *plan, GPtrArray *variants, GArray *sh
     {
       const KtstrVariant *v = variants->pdata[i];
       guint s = g_array_index (shard_of, guint, i);
-      if (s != shard->index)
+      if (s != shard->index || (only != NULL && !g_hash_table_contains (only, v->name)))
         continue;
       json_builder_begin_object (b);
       ktstr_json_member_string (b, "name", v->name);
       ktstr_json_member_string (b, "test", v->def->name);
+      ktstr_json_member_string (b, "kernel", v->kernel_label);
       ktstr_json_member_string (b, "topology", v->topology);
       ktstr_json_member_string (b, "preset", v->preset ? v->preset->name : NULL);
       ktstr_json_member_string (b, "profile", ktstr_run_plan_get_profile_name (plan, v));
@@ -41,7 +42,7 @@ print_json (FILE *out, const KtstrRunPlan *plan, GPtrArray *variants, GArray *sh
 
 static void
 print_table (FILE *out, const KtstrRunPlan *plan, GPtrArray *variants, GArray *shard_of,
-             const KtstrShard *shard)
+             const KtstrShard *shard, GHashTable *only)
 {
   static const char *const headers[]
       = { "SHARD", "COST", "NAME", "TEST", "TOPOLOGY", "PRESET", "PROFILE", "SKIP" };
@@ -57,7 +58,7 @@ print_table (FILE *out, const KtstrRunPlan *plan, GPtrArray *variants, GArray *s
       guint s = g_array_index (shard_of, guint, i);
       guint64 cost = ktstr_variant_cost_ms (v);
       all_ms += cost;
-      if (s != shard->index)
+      if (s != shard->index || (only != NULL && !g_hash_table_contains (only, v->name)))
         continue;
       shard_ms += cost;
       n++;
@@ -84,7 +85,7 @@ print_table (FILE *out, const KtstrRunPlan *plan, GPtrArray *variants, GArray *s
 
 void
 ktstr_list_variants_print (FILE *out, const KtstrRunPlan *plan, const KtstrShard *shard,
-                           gboolean as_json)
+                           GHashTable *only, gboolean as_json)
 {
   KtstrShard whole = { .index = 1, .count = 1 };
   if (shard == NULL)
@@ -92,7 +93,7 @@ ktstr_list_variants_print (FILE *out, const KtstrRunPlan *plan, const KtstrShard
   GPtrArray *variants = ktstr_run_plan_get_variants (plan);
   g_autoptr (GArray) shard_of = ktstr_shards_assign (variants, shard->count);
   if (as_json)
-    print_json (out, plan, variants, shard_of, shard);
+    print_json (out, plan, variants, shard_of, shard, only);
   else
-    print_table (out, plan, variants, shard_of, shard);
+    print_table (out, plan, variants, shard_of, shard, only);
 }

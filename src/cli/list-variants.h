@@ -16,10 +16,12 @@
 G_BEGIN_DECLS
 
 /* Prints PLAN's variants to OUT: with SHARD (NULL: the whole run as one
- * shard) only that shard's, each with its shard number; AS_JSON: a JSON
- * document (doc/json-output.md) instead of a table and a total line. */
+ * shard) only that shard's, each with its shard number; with ONLY (a set
+ * of variant names, NULL: all) only those (what a --budget kept); AS_JSON:
+ * a JSON document (doc/json-output.md) instead of a table and a total
+ * line. */
 void ktstr_list_variants_print (FILE *out, const KtstrRunPlan *plan, const KtstrShard *shard,
-                                gboolean as_json);
+                                GHashTable *only, gboolean as_json);
 
 G_END_DECLS
 

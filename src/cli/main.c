@@ -29,6 +29,8 @@ static const struct
   { "locks", ktstr_cmd_locks,
     "show the host CPUs, run directories and kernel cache entries ktstr processes hold" },
   { "kernel", ktstr_cmd_kernel, "build, list and clean cached kernels (ktstr kernel --help)" },
+  { "cleanup", ktstr_cmd_cleanup,
+    "remove what killed runs left: cgroups, work directories, temp files, locks" },
   { "stats", ktstr_stats_main, "list, analyse and compare run directories (ktstr-stats)" },
 };
 

@@ -2,8 +2,10 @@
 
 #include "cli/test-report.h"
 
+#include <string.h>
 #include <unistd.h>
 
+#include "kernel/kernel-set.h"
 #include "run/output-junit.h"
 #include "run/output-json.h"
 #include "run/output-tap.h"
@@ -287,8 +289,58 @@ print_trial_timings (KtstrTestReport *t)
            t->later_trials_overhead_s, 100.0 * t->later_trials_overhead_s / t->run_s);
 }
 
+/* WORD as a shell word: itself when it needs no quoting (kernel versions
+ * and commits usually), else single-quoted. */
+static char *
+shell_word (const char *word)
+{
+  for (const char *c = word; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c) && strchr ("._+-:/=@", *c) == NULL)
+      return g_shell_quote (word);
+  return g_strdup (word);
+}
+
+/* Where each kernel's sidecars went: "sidecars: DIR", with the kernel
+ * when the run had several.  The caller holds the lock. */
+static void
+print_rundirs (KtstrTestReport *t, const KtstrRunPlan *plan)
+{
+  guint n = ktstr_run_plan_get_n_kernels (plan);
+  if (n == 1)
+    {
+      fprintf (t->human, "sidecars: %s\n", ktstr_run_plan_get_rundir (plan));
+      return;
+    }
+  for (guint i = 0; i < n; i++)
+    fprintf (t->human, "sidecars: %s (kernel %s)\n", ktstr_run_plan_get_kernel_rundir (plan, i),
+             ktstr_kernel_label (ktstr_run_plan_get_kernel (plan, i)));
+}
+
+/* With several kernels: the ktstr-stats command that compares the first
+ * kernel's sidecars with each other kernel's, pinned to this run's project
+ * commit so that runs of other commits on the same kernels stay out. */
+static void
+print_compare_hint (KtstrTestReport *t, const KtstrRunPlan *plan)
+{
+  guint n = ktstr_run_plan_get_n_kernels (plan);
+  const char *commit = ktstr_run_plan_get_project_commit (plan);
+  g_autofree char *pin = NULL;
+  if (commit != NULL)
+    {
+      g_autofree char *word = shell_word (commit);
+      pin = g_strdup_printf (" --project-commit %s", word);
+    }
+  g_autofree char *a = shell_word (ktstr_kernel_label (ktstr_run_plan_get_kernel (plan, 0)));
+  for (guint i = 1; i < n; i++)
+    {
+      g_autofree char *b = shell_word (ktstr_kernel_label (ktstr_run_plan_get_kernel (plan, i)));
+      fprintf (t->human, "compare: ktstr-stats compare --a-kernel %s --b-kernel %s%s\n", a, b,
+               pin ? pin : "");
+    }
+}
+
 int
-ktstr_test_report_finish (KtstrTestReport *t, const char *rundir)
+ktstr_test_report_finish (KtstrTestReport *t, const KtstrRunPlan *plan)
 {
   KtstrExecutorSummary s;
   ktstr_executor_get_summary (t->executor, &s);
@@ -316,11 +368,11 @@ ktstr_test_report_finish (KtstrTestReport *t, const char *rundir)
                "time)\n",
                s.passed, s.failed, s.skipped, s.not_run, interrupted, s.elapsed_s, p->n_run,
                p->jobs);
-      fprintf (t->human, "sidecars: %s\n", rundir);
+      print_rundirs (t, plan);
     }
   else
     {
-      fprintf (t->human, "sidecars: %s\n", rundir);
+      print_rundirs (t, plan);
       g_autofree char *at_once
           = p->jobs > 1 ? g_strdup_printf (", %u at a time", p->jobs) : g_strdup ("");
       if (s.not_run > 0 || s.is_interrupted)
@@ -330,6 +382,8 @@ ktstr_test_report_finish (KtstrTestReport *t, const char *rundir)
         fprintf (t->human, "%u passed, %u failed, %u skipped (%.1fs%s)\n", s.passed, s.failed,
                  s.skipped, s.elapsed_s, at_once);
     }
+  if (ktstr_run_plan_get_n_kernels (plan) > 1 && !s.is_interrupted)
+    print_compare_hint (t, plan);
   fflush (t->human);
   fflush (stdout);
   g_mutex_unlock (&t->lock);
@@ -340,7 +394,15 @@ ktstr_test_report_finish (KtstrTestReport *t, const char *rundir)
                                       : KTSTR_EXIT_OK;
   if (t->options.json)
     {
-      g_autofree char *json = ktstr_run_json_to_data (rundir, t->options.shard, &s,
+      guint n = ktstr_run_plan_get_n_kernels (plan);
+      g_autofree const char **kernels = g_new0 (const char *, n + 1);
+      g_autofree const char **rundirs = g_new0 (const char *, n + 1);
+      for (guint i = 0; i < n; i++)
+        {
+          kernels[i] = ktstr_kernel_label (ktstr_run_plan_get_kernel (plan, i));
+          rundirs[i] = ktstr_run_plan_get_kernel_rundir (plan, i);
+        }
+      g_autofree char *json = ktstr_run_json_to_data (kernels, rundirs, t->options.shard, &s,
                                                       ktstr_executor_get_results (t->executor));
       fputs (json, stdout);
       fflush (stdout);

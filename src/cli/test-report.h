@@ -26,6 +26,7 @@
 #include <glib.h>
 
 #include "run/executor.h"
+#include "run/plan.h"
 #include "run/variant.h"
 
 G_BEGIN_DECLS
@@ -76,9 +77,11 @@ void ktstr_test_report_line (KtstrTestReport *report, const char *line);
 /* Says the run was interrupted and how many VMs are being stopped. */
 void ktstr_test_report_interrupted (KtstrTestReport *report);
 
-/* Prints the summary (RUNDIR: where the sidecars are), ends TAP, writes
- * --junit and returns the exit status. */
-int ktstr_test_report_finish (KtstrTestReport *report, const char *rundir);
+/* Prints the summary (where PLAN's sidecars are, one run directory per
+ * kernel, and with several kernels the `ktstr-stats compare` command
+ * that compares them), ends TAP, writes --junit and returns the exit
+ * status. */
+int ktstr_test_report_finish (KtstrTestReport *report, const KtstrRunPlan *plan);
 
 G_END_DECLS
 

@@ -315,8 +315,21 @@ ktstr_cache_store (const char *root, KtstrCacheEntry *e, const char *image, cons
    * their own entry; the swap below takes two renames, so it runs under
    * an exclusive flock of the key: the last one to finish wins, whole. */
   g_autofree char *lock_path = g_strconcat (root, "/.", e->key, ".lock", NULL);
-  int lock = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock < 0 || flock (lock, LOCK_EX) != 0)
+  int lock = -1;
+  gboolean is_locked = FALSE;
+  for (;;)
+    {
+      lock = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (lock < 0 || flock (lock, LOCK_EX) != 0)
+        break;
+      /* `ktstr cleanup` removes a lockfile nobody holds: lock the one at
+       * the path now, not one removed while we waited. */
+      is_locked = ktstr_lockfile_is_current (lock, lock_path);
+      if (is_locked)
+        break;
+      close (lock);
+    }
+  if (!is_locked)
     {
       int saved = errno;
       g_set_error (error, KTSTR_CACHE_ERROR, KTSTR_CACHE_ERROR_IO,
@@ -362,4 +375,40 @@ gboolean
 ktstr_cache_remove (const KtstrCacheEntry *entry, GError **error)
 {
   return ktstr_rm_rf (entry->path, error);
+}
+
+void
+ktstr_cache_cleanup_locks (const char *root, gboolean dry_run, KtstrCleanupFunc report,
+                           gpointer data)
+{
+  g_autoptr (GDir) d = g_dir_open (root, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      if (name[0] != '.' || !g_str_has_suffix (name, ".lock"))
+        continue;
+      g_autofree char *path = g_build_filename (root, name, NULL);
+      int fd = open (path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0)
+        continue;
+      if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+        {
+          report ("lock", path, KTSTR_CLEANUP_KEPT, "held by a kernel build storing that entry",
+                  data);
+          close (fd);
+          continue;
+        }
+      if (!ktstr_lockfile_is_current (fd, path))
+        {
+          close (fd);
+          continue;
+        }
+      if (dry_run)
+        report ("lock", path, KTSTR_CLEANUP_WOULD_REMOVE, NULL, data);
+      else if (unlink (path) == 0 || errno == ENOENT)
+        report ("lock", path, KTSTR_CLEANUP_REMOVED, NULL, data);
+      else
+        report ("lock", path, KTSTR_CLEANUP_FAILED, g_strerror (errno), data);
+      close (fd);
+    }
 }

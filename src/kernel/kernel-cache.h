@@ -13,6 +13,8 @@
 
 #include <glib.h>
 
+#include "util/cleanup-report.h"
+
 G_BEGIN_DECLS
 
 #define KTSTR_CACHE_ERROR (ktstr_cache_error_quark ())
@@ -74,6 +76,12 @@ gboolean ktstr_cache_store (const char *root, KtstrCacheEntry *entry, const char
 
 /* Removes an entry's directory tree. */
 gboolean ktstr_cache_remove (const KtstrCacheEntry *entry, GError **error);
+
+/* `ktstr cleanup`: the entry lockfiles under ROOT nobody holds (each
+ * removed while held, see ktstr_lockfile_is_current); one in use is
+ * reported KEPT.  DRY_RUN: nothing is removed. */
+void ktstr_cache_cleanup_locks (const char *root, gboolean dry_run, KtstrCleanupFunc report,
+                                gpointer user_data);
 
 /* Removes PATH recursively (no symlink following); for temp trees too. */
 gboolean ktstr_rm_rf (const char *path, GError **error);

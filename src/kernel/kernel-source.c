@@ -8,6 +8,7 @@
 
 #include "kernel/kernel-cache.h"
 #include "record/gitcommit.h"
+#include "util/owned-tmpdir.h"
 
 GQuark
 ktstr_kernel_source_error_quark (void)
@@ -102,7 +103,7 @@ check_tree (const char *tree, const char *given, GError **error)
 static gboolean
 extract_tarball (KtstrKernelSource *s, const char *tarball, GError **error)
 {
-  s->tmp = g_dir_make_tmp ("ktstr-kernel-XXXXXX", error);
+  s->tmp = ktstr_owned_tmpdir_new (KTSTR_KERNEL_WORKDIR_PREFIX, error);
   if (s->tmp == NULL)
     return FALSE;
   const char *argv[] = { "tar", "-xf", tarball, "-C", s->tmp, NULL };
@@ -120,8 +121,14 @@ extract_tarball (KtstrKernelSource *s, const char *tarball, GError **error)
   g_autoptr (GDir) d = g_dir_open (s->tmp, 0, error);
   if (d == NULL)
     return FALSE;
-  const char *name = g_dir_read_name (d);
-  if (name != NULL && g_dir_read_name (d) == NULL)
+  /* The one entry besides the owner stamp. */
+  const char *name = g_dir_read_name (d), *next = NULL;
+  if (name != NULL && g_str_equal (name, KTSTR_OWNER_STAMP))
+    name = g_dir_read_name (d);
+  next = g_dir_read_name (d);
+  if (next != NULL && g_str_equal (next, KTSTR_OWNER_STAMP))
+    next = g_dir_read_name (d);
+  if (name != NULL && next == NULL)
     {
       s->tree = g_build_filename (s->tmp, name, NULL);
       return TRUE;
@@ -230,7 +237,7 @@ ktstr_kernel_source_fetch_git (const char *url, const char *ref, FILE *out, GErr
   s->type = KTSTR_KERNEL_SOURCE_GIT;
   s->given = g_strdup (url);
   s->ref = g_strdup (ref);
-  s->tmp = g_dir_make_tmp ("ktstr-kernel-XXXXXX", error);
+  s->tmp = ktstr_owned_tmpdir_new (KTSTR_KERNEL_WORKDIR_PREFIX, error);
   if (s->tmp == NULL)
     return NULL;
   s->tree = g_build_filename (s->tmp, "linux", NULL);

@@ -4,6 +4,7 @@
 #include "util/fsutil.h"
 #include "kernel/kconfig.h"
 #include "kernel/kernel-cache.h"
+#include "kernel/kernel-range.h"
 #include "record/rundir.h"
 #include "util/path-component.h"
 
@@ -185,6 +186,35 @@ from_cache (const char *id, const char *source, GError **error)
       return NULL;
     }
   return from_entry (e, source, error);
+}
+
+GPtrArray *
+ktstr_kernel_resolve_range (const char *range, const char *source, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *root = ktstr_cache_root (&local);
+  g_autofree char *kc = root ? current_kconfig_hash () : NULL;
+  g_autoptr (GPtrArray) all = root ? ktstr_cache_list (root, &local) : NULL;
+  g_autoptr (GPtrArray) picked
+      = all ? ktstr_kernel_range_select (all, range, kc, NULL, &local) : NULL;
+  if (picked == NULL)
+    {
+      g_set_error (error, KTSTR_KERNEL_ERROR, KTSTR_KERNEL_ERROR_NOT_FOUND, "%s %s: %s%s%s%s",
+                   source, range, local->message, root ? " (kernel cache " : "", root ? root : "",
+                   root ? ")" : "");
+      return NULL;
+    }
+  g_autoptr (GPtrArray) kernels
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_kernel_free);
+  g_autofree char *label = g_strdup_printf ("%s %s", source, range);
+  for (guint i = 0; i < picked->len; i++)
+    {
+      KtstrKernel *k = from_entry (picked->pdata[i], label, error);
+      if (k == NULL)
+        return NULL;
+      g_ptr_array_add (kernels, k);
+    }
+  return g_steal_pointer (&kernels);
 }
 
 /* The chain's cache step: the newest entry built with the current

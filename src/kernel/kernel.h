@@ -35,6 +35,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KtstrKernel, ktstr_kernel_free)
  * normally "/boot" (tests point it elsewhere). */
 KtstrKernel *ktstr_kernel_resolve (const char *arg, const char *boot_dir, GError **error);
 
+/* Every cached kernel RANGE ("START..END", kernel-range.h) selects, oldest
+ * version first: a new array of KtstrKernel*.  SOURCE says where RANGE
+ * came from ("--kernel"); errors name it and RANGE. */
+GPtrArray *ktstr_kernel_resolve_range (const char *range, const char *source, GError **error);
+
 /* A kernel's version names its run directory and cache entries, so one
  * that could not be a file name ('/', "..", control characters, over
  * KTSTR_PATH_COMPONENT_MAX bytes) is refused with

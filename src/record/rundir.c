@@ -202,6 +202,14 @@ format_holders (const char *path)
   return ktstr_lock_holders_format (holders, "  ");
 }
 
+gboolean
+ktstr_lockfile_is_current (int fd, const char *path)
+{
+  struct stat held, now;
+  return fstat (fd, &held) == 0 && stat (path, &now) == 0 && held.st_dev == now.st_dev
+         && held.st_ino == now.st_ino;
+}
+
 /* Opens and flocks RD's lockfile, polling until the timeout.  Returns the
  * fd (closing it releases the lock) or -1. */
 static int
@@ -236,7 +244,21 @@ acquire_lock (const KtstrRunDir *rd, GError **error)
   for (;;)
     {
       if (flock (fd, LOCK_EX | LOCK_NB) == 0)
-        return fd;
+        {
+          if (ktstr_lockfile_is_current (fd, rd->lock_path))
+            return fd;
+          /* Removed by `ktstr cleanup` while we waited: lock the new one. */
+          close (fd);
+          fd = open (rd->lock_path, O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+          if (fd < 0)
+            {
+              int errsv = errno;
+              g_set_error (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_IO,
+                           "cannot open lockfile %s: %s", rd->lock_path, g_strerror (errsv));
+              return -1;
+            }
+          continue;
+        }
       int errsv = errno;
       if (errsv != EWOULDBLOCK && errsv != EINTR)
         {
@@ -492,4 +514,128 @@ ktstr_rundir_write_sidecar (KtstrRunDir *rd, const KtstrSidecar *sidecar, GError
   if (path == NULL)
     g_set_error_literal (error, KTSTR_RUNDIR_ERROR, KTSTR_RUNDIR_ERROR_IO, local->message);
   return path;
+}
+
+/* --- ktstr cleanup ---------------------------------------------------------------- */
+
+/* Takes PATH's flock without waiting and without creating it: the fd, or
+ * -1 (*IS_HELD: another process holds it). */
+static int
+try_lock (const char *path, gboolean *is_held)
+{
+  *is_held = FALSE;
+  int fd = open (path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return -1;
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      *is_held = errno == EWOULDBLOCK;
+      close (fd);
+      return -1;
+    }
+  if (!ktstr_lockfile_is_current (fd, path))
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+/* "held by pid=N cmd=..." for the holders of PATH. */
+static char *
+held_by (const char *path)
+{
+  g_autofree char *holders = format_holders (path);
+  g_strstrip (holders);
+  return g_strdup_printf ("held by %s", holders);
+}
+
+static void
+remove_reported (const char *kind, const char *path, gboolean dry_run, KtstrCleanupFunc report,
+                 gpointer data)
+{
+  if (dry_run)
+    {
+      report (kind, path, KTSTR_CLEANUP_WOULD_REMOVE, NULL, data);
+      return;
+    }
+  if (unlink (path) == 0 || errno == ENOENT)
+    {
+      report (kind, path, KTSTR_CLEANUP_REMOVED, NULL, data);
+      return;
+    }
+  int errsv = errno;
+  report (kind, path, KTSTR_CLEANUP_FAILED, g_strerror (errsv), data);
+}
+
+/* The temporary files in DIR (a run directory whose lock we hold). */
+static void
+cleanup_temps (const char *dir, gboolean dry_run, KtstrCleanupFunc report, gpointer data)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      if (!ktstr_file_is_replace_temp (name) && !is_glib_temp_of (name, ".ktstr.json.")
+          && !is_glib_temp_of (name, ".console.log."))
+        continue;
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      struct stat st;
+      if (lstat (path, &st) == 0 && S_ISREG (st.st_mode))
+        remove_reported ("temp-file", path, dry_run, report, data);
+    }
+}
+
+void
+ktstr_rundir_cleanup (const char *runs_root, gboolean dry_run, KtstrCleanupFunc report,
+                      gpointer data)
+{
+  g_autoptr (GDir) d = g_dir_open (runs_root, 0, NULL);
+  if (d == NULL)
+    return;
+  g_autofree char *locks = g_build_filename (runs_root, LOCK_DIR_NAME, NULL);
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *dir = g_build_filename (runs_root, name, NULL);
+      if (!ktstr_is_run_dir_name (name) || !g_file_test (dir, G_FILE_TEST_IS_DIR)
+          || g_file_test (dir, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      /* A run that holds its directory may be writing a temp file now. */
+      g_autofree char *lock_name = g_strconcat (name, ".lock", NULL);
+      g_autofree char *lock_path = g_build_filename (locks, lock_name, NULL);
+      gboolean is_held = FALSE;
+      int fd = try_lock (lock_path, &is_held);
+      if (is_held)
+        {
+          g_autofree char *why = held_by (lock_path);
+          report ("run-directory", dir, KTSTR_CLEANUP_KEPT, why, data);
+          continue;
+        }
+      cleanup_temps (dir, dry_run, report, data);
+      if (fd >= 0)
+        close (fd);
+    }
+
+  g_autoptr (GDir) l = g_dir_open (locks, 0, NULL);
+  while (l != NULL && (name = g_dir_read_name (l)) != NULL)
+    {
+      if (!g_str_has_suffix (name, ".lock"))
+        continue;
+      g_autofree char *path = g_build_filename (locks, name, NULL);
+      gboolean is_held = FALSE;
+      int fd = try_lock (path, &is_held);
+      if (is_held)
+        {
+          g_autofree char *why = held_by (path);
+          report ("lock", path, KTSTR_CLEANUP_KEPT, why, data);
+          continue;
+        }
+      if (fd < 0)
+        continue;
+      /* Removed while held, so no run locks it in between (a run that
+       * opened it before sees it gone once it gets the lock). */
+      remove_reported ("lock", path, dry_run, report, data);
+      close (fd);
+    }
 }

@@ -24,6 +24,7 @@
 #include <glib.h>
 
 #include "record/sidecar.h"
+#include "util/cleanup-report.h"
 
 G_BEGIN_DECLS
 
@@ -82,6 +83,21 @@ char *ktstr_rundir_write_sidecar (KtstrRunDir *rundir, const KtstrSidecar *sidec
  * where flock is not trustworthy.  Every ktstr lockfile open goes through
  * this; unknown local filesystems pass. */
 gboolean ktstr_lockfile_check_fs (const char *path, GError **error);
+
+/* TRUE when FD (flocked) is the file now at PATH.  `ktstr cleanup`
+ * removes lockfiles nobody holds, while holding them; a process that
+ * opened one just before and gets its lock afterwards holds a file no
+ * longer there, which guards nothing, and must open PATH again. */
+gboolean ktstr_lockfile_is_current (int fd, const char *path);
+
+/* `ktstr cleanup` for RUNS_ROOT: in each run directory that no live run
+ * holds (its lock taken without waiting, and held meanwhile), the
+ * temporary files of killed sidecar and log writers; then every lockfile
+ * in RUNS_ROOT/.locks nobody holds.  A directory or lock in use is
+ * reported KEPT, naming its holders.  DRY_RUN: nothing is removed.  A
+ * missing RUNS_ROOT is nothing to clean. */
+void ktstr_rundir_cleanup (const char *runs_root, gboolean dry_run, KtstrCleanupFunc report,
+                           gpointer user_data);
 
 /* --- Test hooks ----------------------------------------------------------- */
 

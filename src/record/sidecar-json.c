@@ -232,6 +232,8 @@ ktstr_sidecar_to_json (const KtstrSidecar *sc)
     ktstr_json_member_string (b, "boot", sc->boot);
   if (sc->trial > 0)
     ktstr_json_member_u64 (b, "trial", sc->trial);
+  if (sc->has_wall_ms)
+    ktstr_json_member_u64 (b, "wall_ms", sc->wall_ms);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -665,6 +667,8 @@ ktstr_sidecar_from_json (JsonNode *node, GError **error)
         return NULL;
       sc->trial = trial;
     }
+  if (!opt_u64 (o, "", "wall_ms", &sc->has_wall_ms, &sc->wall_ms, error))
+    return NULL;
   if ((n = ktstr_json_optional_member (o, "verdict")) != NULL)
     {
       if (!JSON_NODE_HOLDS_OBJECT (n))

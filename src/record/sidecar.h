@@ -174,6 +174,12 @@ typedef struct
    * run was not repeated (the key is then left out, and files without it,
    * the Rust tool's included, read as 0). */
   guint32 trial;
+  /* Ours, after trial ("wall_ms"): what running the test cost on the host,
+   * from its start (before the initramfs) to its sidecar, boots and
+   * retries included; `ktstr test --budget` plans with it.  has_wall_ms
+   * FALSE: not measured (the key is left out). */
+  gboolean has_wall_ms;
+  guint64 wall_ms;
   /* Ours ("verdict"): why the test did not pass, both NULL on a pass.  A
    * failure keeps its one-line verdict and the report the run printed
    * (reasons, stats, diagnostics, timeline), so that whoever reads the

@@ -20,6 +20,7 @@
 #include "run/console-scan.h"
 #include "run/session.h"
 #include "sched/sched-verdict.h"
+#include "util/owned-tmpdir.h"
 
 /* A shell has no deadline; the backends want one. */
 #define NO_DEADLINE_S (30u * 24 * 3600)
@@ -360,7 +361,7 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
       g_set_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID, "%s", topo_err);
       return NULL;
     }
-  g_autofree char *workdir = g_dir_make_tmp ("ktstr-cmd-XXXXXX", error);
+  g_autofree char *workdir = ktstr_owned_tmpdir_new (KTSTR_CMD_WORKDIR_PREFIX, error);
   if (workdir == NULL)
     return NULL;
   g_autofree char *llp = NULL;

@@ -23,12 +23,22 @@ outcome_name (KtstrOutcome outcome)
 }
 
 char *
-ktstr_run_json_to_data (const char *rundir, const char *shard, const KtstrExecutorSummary *s,
-                        GPtrArray *results)
+ktstr_run_json_to_data (const char *const *kernels, const char *const *rundirs, const char *shard,
+                        const KtstrExecutorSummary *s, GPtrArray *results)
 {
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
-  ktstr_json_member_string (b, "run_directory", rundir);
+  ktstr_json_member_string (b, "run_directory", rundirs[0]);
+  json_builder_set_member_name (b, "kernels");
+  json_builder_begin_array (b);
+  for (guint i = 0; kernels[i] != NULL && rundirs[i] != NULL; i++)
+    {
+      json_builder_begin_object (b);
+      ktstr_json_member_string (b, "kernel", kernels[i]);
+      ktstr_json_member_string (b, "run_directory", rundirs[i]);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   ktstr_json_member_string (b, "shard", shard);
   ktstr_json_member_u64 (b, "passed", s->passed);
   ktstr_json_member_u64 (b, "failed", s->failed);

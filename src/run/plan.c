@@ -5,6 +5,7 @@
 #include "run/cpu-plan.h"
 
 #include "kernel/kernel-config.h"
+#include "kernel/kernel-set.h"
 #include "run/gauntlet.h"
 #include "run/presets.h"
 #include "run/profiles.h"
@@ -17,12 +18,22 @@ ktstr_run_plan_error_quark (void)
   return g_quark_from_static_string ("ktstr-run-plan-error-quark");
 }
 
+/* One kernel of the run and the first runner made for it (its run
+ * directory is the kernel's). */
+typedef struct
+{
+  KtstrKernel *kernel; /* borrowed from the request */
+  KtstrRunner *first_runner;
+} PlanKernel;
+
 struct _KtstrRunPlan
 {
   const KtstrRunRequest *request;
+  GArray *kernels;           /* PlanKernel, in run order */
+  PlanKernel *current;       /* the kernel being expanded */
   const char *topology;      /* the request's, or the definition's */
   GPtrArray *variants;       /* KtstrVariant* */
-  GHashTable *runners;       /* "PATH\nFLAGS" -> KtstrRunner* */
+  GHashTable *runners;       /* "IMAGE\nPATH\nFLAGS" -> KtstrRunner* */
   KtstrRunner *first_runner; /* the first made, for the run directory */
   GPtrArray *keep;           /* strvs the runners' options point into */
   gboolean is_sched_ext_checked;
@@ -41,6 +52,7 @@ ktstr_run_plan_free (KtstrRunPlan *p)
   g_clear_pointer (&p->runners, g_hash_table_unref);
   g_clear_pointer (&p->keep, g_ptr_array_unref);
   g_clear_pointer (&p->profile_names, g_ptr_array_unref);
+  g_clear_pointer (&p->kernels, g_array_unref);
   g_free (p);
 }
 
@@ -54,6 +66,30 @@ const char *
 ktstr_run_plan_get_rundir (const KtstrRunPlan *p)
 {
   return ktstr_runner_get_rundir (p->first_runner);
+}
+
+guint
+ktstr_run_plan_get_n_kernels (const KtstrRunPlan *p)
+{
+  return p->kernels->len;
+}
+
+const KtstrKernel *
+ktstr_run_plan_get_kernel (const KtstrRunPlan *p, guint i)
+{
+  return g_array_index (p->kernels, PlanKernel, i).kernel;
+}
+
+const char *
+ktstr_run_plan_get_kernel_rundir (const KtstrRunPlan *p, guint i)
+{
+  return ktstr_runner_get_rundir (g_array_index (p->kernels, PlanKernel, i).first_runner);
+}
+
+const char *
+ktstr_run_plan_get_project_commit (const KtstrRunPlan *p)
+{
+  return ktstr_runner_get_project_commit (p->first_runner);
 }
 
 void
@@ -104,10 +140,12 @@ runner_for (KtstrRunPlan *p, const KtstrSchedulerDef *sdef, const char *flags, c
             GError **error)
 {
   const KtstrRunRequest *q = p->request;
-  g_autofree char *key = g_strdup_printf ("%s\n%s", sdef ? sdef->path : "", flags ? flags : "");
+  KtstrKernel *kernel = p->current->kernel;
+  g_autofree char *key
+      = g_strdup_printf ("%s\n%s\n%s", kernel->image, sdef ? sdef->path : "", flags ? flags : "");
   if ((sdef != NULL || q->scheduler != NULL) && !p->is_sched_ext_checked)
     {
-      if (!ktstr_kernel_check_sched_ext (q->kernel, "/boot", error))
+      if (!ktstr_kernel_check_sched_ext (kernel, "/boot", error))
         return NULL;
       p->is_sched_ext_checked = TRUE;
     }
@@ -146,7 +184,7 @@ runner_for (KtstrRunPlan *p, const KtstrSchedulerDef *sdef, const char *flags, c
     g_strv_builder_addv (kb, (const char **)q->kargs);
 
   KtstrRunOptions opts = {
-    .kernel = q->kernel,
+    .kernel = kernel,
     .backend = q->backend,
     .accel = KTSTR_ACCEL_AUTO,
     /* Each variant names its topology. */
@@ -177,6 +215,8 @@ runner_for (KtstrRunPlan *p, const KtstrSchedulerDef *sdef, const char *flags, c
   g_hash_table_insert (p->runners, g_steal_pointer (&key), runner);
   if (p->first_runner == NULL)
     p->first_runner = runner;
+  if (p->current->first_runner == NULL)
+    p->current->first_runner = runner;
   *active_out = opts.active_flags;
   return runner;
 }
@@ -297,7 +337,9 @@ expand_gauntlet (KtstrRunPlan *p, GPtrArray *tests, GError **error)
       if (runner == NULL)
         return FALSE;
       g_ptr_array_add (runners, runner);
-      g_ptr_array_add (p->profile_names, g_strdup (prof->name));
+      /* The profiles are the same on every kernel. */
+      if (p->profile_names->len == i)
+        g_ptr_array_add (p->profile_names, g_strdup (prof->name));
     }
   KtstrHostCapacity cap;
   ktstr_host_capacity_detect (&cap, q->backend);
@@ -344,6 +386,13 @@ plan_alloc (const KtstrRunRequest *q)
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)ktstr_runner_free);
   p->keep = g_ptr_array_new_with_free_func ((GDestroyNotify)g_strfreev);
   p->profile_names = g_ptr_array_new_with_free_func (g_free);
+  p->kernels = g_array_new (FALSE, TRUE, sizeof (PlanKernel));
+  if (q->kernels != NULL && q->kernels->len > 0)
+    for (guint i = 0; i < q->kernels->len; i++)
+      g_array_append_val (p->kernels, ((PlanKernel){ .kernel = q->kernels->pdata[i] }));
+  else
+    g_array_append_val (p->kernels, ((PlanKernel){ .kernel = q->kernel }));
+  p->current = &g_array_index (p->kernels, PlanKernel, 0);
   return p;
 }
 
@@ -424,6 +473,51 @@ refuse_perf_mode (KtstrRunPlan *p, GError **error)
   return TRUE;
 }
 
+/* The variants of kernel K: the whole list on that kernel, named
+ * "{name}@{kernel}" when the run has several.  Two kernels whose run
+ * directories are one (KTSTR_SIDECAR_DIR names a single directory) would
+ * overwrite each other's sidecars, which have the same names. */
+static gboolean
+expand_kernel (KtstrRunPlan *p, guint k, GPtrArray *tests, GError **error)
+{
+  const KtstrRunRequest *q = p->request;
+  p->current = &g_array_index (p->kernels, PlanKernel, k);
+  p->is_sched_ext_checked = FALSE;
+  guint first = p->variants->len;
+  if (!(q->is_gauntlet ? expand_gauntlet (p, tests, error) : expand_plain (p, tests, error)))
+    {
+      if (p->kernels->len > 1)
+        g_prefix_error (error, "kernel %s (%s): ", ktstr_kernel_label (p->current->kernel),
+                        p->current->kernel->image);
+      return FALSE;
+    }
+  if (p->kernels->len == 1)
+    return TRUE;
+  const char *label = ktstr_kernel_label (p->current->kernel);
+  for (guint i = first; i < p->variants->len; i++)
+    {
+      KtstrVariant *v = p->variants->pdata[i];
+      g_autofree char *base = v->name;
+      v->name = g_strdup_printf ("%s@%s", base, label);
+      v->kernel_label = label;
+    }
+  const char *dir = ktstr_runner_get_rundir (p->current->first_runner);
+  for (guint i = 0; i < k; i++)
+    {
+      const PlanKernel *other = &g_array_index (p->kernels, PlanKernel, i);
+      if (g_str_equal (ktstr_runner_get_rundir (other->first_runner), dir))
+        {
+          g_set_error (error, KTSTR_RUN_PLAN_ERROR, KTSTR_RUN_PLAN_ERROR_SAME_RUNDIR,
+                       "kernels %s and %s would write their sidecars into one directory, %s "
+                       "(KTSTR_SIDECAR_DIR names one directory for every kernel); unset it, or "
+                       "run one kernel per invocation with its own KTSTR_SIDECAR_DIR",
+                       ktstr_kernel_label (other->kernel), label, dir);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 KtstrRunPlan *
 ktstr_run_plan_new (const KtstrRunRequest *q, GPtrArray *tests, GError **error)
 {
@@ -436,8 +530,9 @@ ktstr_run_plan_new (const KtstrRunRequest *q, GPtrArray *tests, GError **error)
   if (!check_scheduler_args (q, tests, error))
     return NULL;
   g_autoptr (KtstrRunPlan) p = plan_alloc (q);
-  if (!(q->is_gauntlet ? expand_gauntlet (p, tests, error) : expand_plain (p, tests, error)))
-    return NULL;
+  for (guint k = 0; k < p->kernels->len; k++)
+    if (!expand_kernel (p, k, tests, error))
+      return NULL;
   if (!refuse_perf_mode (p, error))
     return NULL;
   /* What the runner would refuse after the first VMs have run is refused

@@ -12,7 +12,10 @@
  * A plain run is one variant per test, at --topology (or the definition's
  * topology, or the test's own); a test whose constraints, scheduler or
  * flags rule it out is a recorded skip.  A gauntlet is every test x preset
- * x flag profile (gauntlet.h).  Everything that can be refused without a
+ * x flag profile (gauntlet.h).  On several kernels the list is one such
+ * list per kernel, one after the other, each variant's name ending in
+ * "@{kernel version}", each kernel's sidecars in its own run directory.
+ * Everything that can be refused without a
  * VM is refused here, before any VM boots: unknown flags, reserved kernel
  * arguments, a kernel without sched_ext for a scheduler, a --timeout too
  * short for a test, a --topology whose CPUs cannot hold a test's cpusets
@@ -40,13 +43,17 @@ typedef enum
   KTSTR_RUN_PLAN_ERROR_KARG,           /* a kernel argument ktstr sets itself */
   KTSTR_RUN_PLAN_ERROR_SCHEDULER_ARGS, /* arguments after "--" but no scheduler */
   KTSTR_RUN_PLAN_ERROR_SCHEDULERS,     /* a gauntlet's tests name different schedulers */
+  KTSTR_RUN_PLAN_ERROR_SAME_RUNDIR,    /* two kernels would share one run directory */
 } KtstrRunPlanError;
 
 /* What the command line asked for.  Every pointer is borrowed and must
  * outlive the plan (its runners point into them). */
 typedef struct
 {
-  KtstrKernel *kernel;
+  KtstrKernel *kernel; /* the kernel; with several, the first */
+  /* Several kernels (KtstrKernel*, kernel-set.h): every test runs on each,
+   * in this order; NULL or one entry: KERNEL alone. */
+  GPtrArray *kernels;
   const KtstrBackend *backend;
   const char *topology; /* every test's; NULL: the definition's, else each test's */
   guint memory_mb;      /* 0: the runner's default, or in a gauntlet each preset's */
@@ -101,8 +108,19 @@ GPtrArray *ktstr_run_plan_get_variants (const KtstrRunPlan *plan);
  * run. */
 const char *ktstr_run_plan_get_profile_name (const KtstrRunPlan *plan, const KtstrVariant *variant);
 
-/* Where the sidecars go (every runner of a run shares the directory). */
+/* Where the sidecars go (every runner of one kernel shares the
+ * directory); with several kernels, the first kernel's. */
 const char *ktstr_run_plan_get_rundir (const KtstrRunPlan *plan);
+
+/* The kernels of the run (1 when the request named one), the Ith of them
+ * and its run directory. */
+guint ktstr_run_plan_get_n_kernels (const KtstrRunPlan *plan);
+const KtstrKernel *ktstr_run_plan_get_kernel (const KtstrRunPlan *plan, guint i);
+const char *ktstr_run_plan_get_kernel_rundir (const KtstrRunPlan *plan, guint i);
+
+/* The project commit the sidecars record ("abc1234" or "abc1234-dirty"),
+ * or NULL when unknown. */
+const char *ktstr_run_plan_get_project_commit (const KtstrRunPlan *plan);
 
 /* A gauntlet's shape: presets asked for, flag profiles, whether the host
  * runs KVM.  Zeros for a plain run. */

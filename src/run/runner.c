@@ -160,12 +160,8 @@ ktstr_runner_get_package_info (const KtstrRunner *r, guint64 *size, gint64 *buil
   *n_files = r->package_files;
 }
 
-/* The work directories of VMs (owned-tmpdir.h): each holds an owner
- * stamp, and those of a ktstr that was killed are removed by the next. */
-#define KTSTR_VM_WORKDIR_PREFIX "ktstr-vm"
-
 /* Once per process, before the first VM: the work directories a killed
- * ktstr left behind. */
+ * ktstr left behind (each holds an owner stamp, owned-tmpdir.h). */
 static gpointer
 sweep_stale_workdirs (gpointer data)
 {
@@ -292,6 +288,12 @@ const char *
 ktstr_runner_get_rundir (const KtstrRunner *r)
 {
   return ktstr_rundir_get_path (r->rundir);
+}
+
+const char *
+ktstr_runner_get_project_commit (const KtstrRunner *r)
+{
+  return r->project_commit;
 }
 
 gboolean
@@ -1017,6 +1019,8 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
                                                            vm_error ? vm_error->message : NULL);
   g_autoptr (KtstrSidecar) sc
       = build_sidecar (r, def, topology, variant->trial, session, verdict, &vm);
+  sc->has_wall_ms = TRUE;
+  sc->wall_ms = (guint64)(g_get_monotonic_time () - start) / 1000;
   g_autoptr (GError) write_error = NULL;
   result->sidecar_path = ktstr_rundir_write_sidecar (r->rundir, sc, &write_error);
   keep_console (r, &log, result->sidecar_path);

@@ -149,6 +149,9 @@ gboolean ktstr_runner_check_variant (const KtstrRunner *runner, const KtstrTestD
 
 const char *ktstr_runner_get_rundir (const KtstrRunner *runner);
 
+/* The project commit its sidecars record, NULL when unknown. */
+const char *ktstr_runner_get_project_commit (const KtstrRunner *runner);
+
 /* TRUE when the runner packs a sched_ext scheduler (not the kernel's own). */
 gboolean ktstr_runner_has_scheduler (const KtstrRunner *runner);
 

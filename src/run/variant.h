@@ -5,8 +5,8 @@
  * test at one topology with one runner (one scheduler choice and its
  * flags); the list is ordered as it should run.  Later features are
  * transformations of the list, not new drivers: trials repeat entries
- * (ktstr_variants_repeat), a shard keeps its part of the list (shard.h), several
- * kernels would concatenate one list per kernel.
+ * (ktstr_variants_repeat), a shard keeps its part of the list (shard.h),
+ * several kernels concatenate one list per kernel (plan.h).
  *
  * A variant that must not run carries its skip reason.  In a plain run the
  * skip is recorded in a sidecar, like a run (the user named that test at
@@ -26,7 +26,8 @@ G_BEGIN_DECLS
 typedef struct
 {
   /* What the outputs call it: the test's name, or, in a gauntlet,
-   * gauntlet/{test}/{preset}/{profile}; a trial adds "#{trial}". */
+   * gauntlet/{test}/{preset}/{profile}; a run on several kernels adds
+   * "@{kernel}", a trial "#{trial}". */
   char *name;
   const KtstrTestDef *def;   /* borrowed */
   const KtstrPreset *preset; /* gauntlet only, borrowed; NULL otherwise */
@@ -38,6 +39,10 @@ typedef struct
   gboolean is_host_skip;     /* skipped only because this host cannot run it */
   KtstrRunner *runner;       /* borrowed from the plan; NULL only in unit tests */
   guint trial;               /* 1-based in a repeated run; 0 when not repeated */
+  /* A run on several kernels: the label of this variant's kernel
+   * (borrowed from the plan), which its name ends with as "@LABEL";
+   * NULL when the run has one kernel. */
+  const char *kernel_label;
 } KtstrVariant;
 
 KtstrVariant *ktstr_variant_new (const char *name, const KtstrTestDef *def, const char *topology);

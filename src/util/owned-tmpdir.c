@@ -55,9 +55,10 @@ ktstr_owned_tmpdir_new (const char *prefix, GError **error)
   return g_steal_pointer (&dir);
 }
 
-/* TRUE when DIR's stamp parses and names a process that has ended. */
+/* Reads DIR's stamp: FALSE when it does not parse.  *IS_GONE: the process
+ * it names has ended. */
 static gboolean
-owner_is_gone (const char *dir)
+read_owner (const char *dir, gint64 *pid_out, gboolean *is_gone)
 {
   g_autofree char *stamp = g_build_filename (dir, KTSTR_OWNER_STAMP, NULL);
   g_autofree char *text = NULL;
@@ -70,11 +71,23 @@ owner_is_gone (const char *dir)
       || !g_ascii_string_to_unsigned (words[0], 10, 1, G_MAXINT, &pid, NULL)
       || !g_ascii_string_to_unsigned (words[1], 10, 0, G_MAXUINT64, &start, NULL))
     return FALSE;
+  *pid_out = (gint64)pid;
   guint64 now = 0;
   if (!process_start_time ((gint64)pid, &now))
-    return TRUE;
-  /* A stamp made without /proc (start 0) cannot tell a reused pid. */
-  return start != 0 && now != start;
+    *is_gone = TRUE;
+  else
+    /* A stamp made without /proc (start 0) cannot tell a reused pid. */
+    *is_gone = start != 0 && now != start;
+  return TRUE;
+}
+
+/* TRUE when DIR's stamp parses and names a process that has ended. */
+static gboolean
+owner_is_gone (const char *dir)
+{
+  gint64 pid = 0;
+  gboolean is_gone = FALSE;
+  return read_owner (dir, &pid, &is_gone) && is_gone;
 }
 
 static int
@@ -92,15 +105,30 @@ remove_tree (const char *dir)
   return nftw (dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0;
 }
 
-guint
-ktstr_owned_tmpdir_sweep (const char *prefix)
+static void
+owned_tmpdir_free (KtstrOwnedTmpdir *dir)
 {
+  if (dir == NULL)
+    return;
+  g_free (dir->path);
+  g_free (dir);
+}
+
+static int
+compare_paths (gconstpointer a, gconstpointer b)
+{
+  return strcmp ((*(KtstrOwnedTmpdir *const *)a)->path, (*(KtstrOwnedTmpdir *const *)b)->path);
+}
+
+GPtrArray *
+ktstr_owned_tmpdir_list (const char *prefix)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)owned_tmpdir_free);
   const char *tmp = g_get_tmp_dir ();
   g_autoptr (GDir) d = g_dir_open (tmp, 0, NULL);
   if (d == NULL)
-    return 0;
+    return out;
   g_autofree char *head = g_strconcat (prefix, "-", NULL);
-  guint removed = 0;
   const char *name;
   while ((name = g_dir_read_name (d)) != NULL)
     {
@@ -110,7 +138,35 @@ ktstr_owned_tmpdir_sweep (const char *prefix)
       struct stat st;
       if (lstat (path, &st) != 0 || !S_ISDIR (st.st_mode) || st.st_uid != getuid ())
         continue;
-      if (owner_is_gone (path) && remove_tree (path))
+      gint64 pid = 0;
+      gboolean is_gone = FALSE;
+      if (!read_owner (path, &pid, &is_gone))
+        continue;
+      KtstrOwnedTmpdir *dir = g_new0 (KtstrOwnedTmpdir, 1);
+      dir->path = g_steal_pointer (&path);
+      dir->owner_pid = pid;
+      dir->is_owner_gone = is_gone;
+      g_ptr_array_add (out, dir);
+    }
+  g_ptr_array_sort (out, compare_paths);
+  return out;
+}
+
+gboolean
+ktstr_owned_tmpdir_remove_if_gone (const char *path)
+{
+  return owner_is_gone (path) && remove_tree (path);
+}
+
+guint
+ktstr_owned_tmpdir_sweep (const char *prefix)
+{
+  g_autoptr (GPtrArray) dirs = ktstr_owned_tmpdir_list (prefix);
+  guint removed = 0;
+  for (guint i = 0; i < dirs->len; i++)
+    {
+      const KtstrOwnedTmpdir *dir = dirs->pdata[i];
+      if (dir->is_owner_gone && ktstr_owned_tmpdir_remove_if_gone (dir->path))
         removed++;
     }
   return removed;

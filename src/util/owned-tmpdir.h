@@ -21,6 +21,14 @@
 
 G_BEGIN_DECLS
 
+/* The prefixes of ktstr's work directories: a test's VM (initramfs,
+ * console, sockets), `ktstr run` and `ktstr shell`'s VM, and the kernel
+ * sources `ktstr kernel build` unpacks or fetches.  `ktstr cleanup`
+ * removes those of ended processes. */
+#define KTSTR_VM_WORKDIR_PREFIX "ktstr-vm"
+#define KTSTR_CMD_WORKDIR_PREFIX "ktstr-cmd"
+#define KTSTR_KERNEL_WORKDIR_PREFIX "ktstr-kernel"
+
 /* The name of the owner stamp inside a directory. */
 #define KTSTR_OWNER_STAMP ".ktstr-owner"
 
@@ -33,6 +41,25 @@ char *ktstr_owned_tmpdir_new (const char *prefix, GError **error);
  * has ended (see above); returns how many.  Errors are ignored: a
  * directory that cannot be removed now is tried again next time. */
 guint ktstr_owned_tmpdir_sweep (const char *prefix);
+
+/* A directory PREFIX-* of ours in the temporary directory that holds an
+ * owner stamp (ktstr_owned_tmpdir_list). */
+typedef struct
+{
+  char *path;
+  gint64 owner_pid;       /* the pid the stamp names */
+  gboolean is_owner_gone; /* that process has ended */
+} KtstrOwnedTmpdir;
+
+/* Every directory the sweep would consider (ours, stamped, named PREFIX-*),
+ * with its owner's state: a new array of KtstrOwnedTmpdir* (owned by the
+ * array), in name order.
+ * Directories whose stamp does not parse are not listed. */
+GPtrArray *ktstr_owned_tmpdir_list (const char *prefix);
+
+/* Removes PATH when its owner is still gone (checked again now); FALSE
+ * when it is not, or the removal failed. */
+gboolean ktstr_owned_tmpdir_remove_if_gone (const char *path);
 
 /* A GSpawnChildSetupFunc / GSubprocessLauncher child setup: the child gets
  * SIGKILL when its parent, whose pid is GINT_TO_POINTER (PARENT_PID),
