@@ -59,6 +59,7 @@ typedef struct
   int cpu_cap;
   char *budget_text; /* --budget, else KTSTR_BUDGET_SECS */
   guint64 budget_ms; /* 0: no budget */
+  char *work_type;
 } TestArgs;
 
 /* --no-perf-mode and --cpu-cap, or KTSTR_NO_PERF_MODE and KTSTR_CPU_CAP
@@ -358,6 +359,7 @@ ktstr_cmd_test (int argc, char **argv)
   g_autofree char *presets_arg = NULL, *junit_arg = NULL, *repeat_arg = NULL;
   g_autofree char *shard_arg = NULL;
   g_autofree char *monitor_arg = NULL, *vmlinux_arg = NULL, *budget_arg = NULL;
+  g_autofree char *work_type_arg = NULL;
   /* Everything after "--" goes to the scheduler. */
   g_autoptr (GStrvBuilder) sched_args_b = g_strv_builder_new ();
   for (int i = 1; i < argc; i++)
@@ -459,6 +461,10 @@ ktstr_cmd_test (int argc, char **argv)
       "flags per second, costed by earlier sidecars (else by declared durations and a boot "
       "estimate); says what it dropped (default: KTSTR_BUDGET_SECS)",
       "SECONDS" },
+    { "work-type", 0, 0, G_OPTION_ARG_STRING, &a.work_type,
+      "Run the works of every swappable test (swappable=true) as TYPE, e.g. PipeIo; other "
+      "tests keep their work types",
+      "TYPE" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
       "Echo the kernel console and boot verbosely", NULL },
     { NULL }
@@ -487,6 +493,7 @@ ktstr_cmd_test (int argc, char **argv)
   monitor_arg = a.monitor;
   vmlinux_arg = a.vmlinux;
   budget_arg = a.budget_text;
+  work_type_arg = a.work_type;
   if (!parsed)
     return usage_error ("%s (see --help)", error->message);
   const char *budget_env = g_getenv ("KTSTR_BUDGET_SECS");
@@ -555,6 +562,8 @@ ktstr_cmd_test (int argc, char **argv)
 
   g_autoptr (GPtrArray) tests = ktstr_tests_select (argv + 1, argc - 1, &error);
   if (tests == NULL)
+    return usage_error ("%s", error->message);
+  if (a.work_type != NULL && ktstr_tests_swap_work_type (tests, a.work_type, &error) == 0)
     return usage_error ("%s", error->message);
 
   /* Every kernel before any VM: a bad third --kernel fails now, not after

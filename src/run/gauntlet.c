@@ -32,7 +32,10 @@ ktstr_gauntlet_expand (GPtrArray *tests, const KtstrPreset *const *presets, GPtr
               KtstrVariant *v = ktstr_variant_new (name, def, label);
               v->preset = p;
               v->profile_index = f;
-              v->memory_mb = memory_mb ? MAX (MAX (memory_mb, cpus * 64), 256u) : p->memory_mb;
+              /* --memory-mb, else the preset's, raised to the test's
+               * memory_mb. */
+              v->memory_mb = memory_mb ? MAX (MAX (memory_mb, cpus * 64), 256u)
+                                       : MAX (p->memory_mb, def->memory_mb);
               v->skip_reason = fits ? NULL : g_strdup (unfit->message);
               /* Another host of a sharded run may run it (shard.h). */
               v->is_host_skip = !fits && ktstr_preset_fits (p, def, sdef, NULL, NULL);

@@ -267,6 +267,8 @@ expand_plain (KtstrRunPlan *p, GPtrArray *tests, GError **error)
       const char *topology = p->topology ? p->topology : def->topology;
       KtstrVariant *v = ktstr_variant_new (def->name, def, topology);
       v->runner = runner;
+      /* --memory-mb wins over the test's memory_mb (0: the runner's). */
+      v->memory_mb = q->memory_mb ? 0 : def->memory_mb;
       /* Like ktstr for a topology mismatch: not run, said so, and recorded
        * as a passing skip. */
       v->skip_reason = skip_reason (def, sdef, topology, (const char *const *)active);

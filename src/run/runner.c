@@ -538,9 +538,10 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology, gu
     sc->monitor = ktstr_monitor_summarize_run (session->monitor);
   sc->accel = g_strdup (vm->accel);
   sc->boot = g_strdup (r->boot.path);
-  /* Why it did not pass, for whoever reads the sidecar without the run's
-   * terminal output (ktstr-stats report). */
-  if (verdict->outcome != KTSTR_OUTCOME_PASS && verdict->summary != NULL)
+  /* Why it did not pass (or, for a test with expect_err, which expected
+   * failure made it pass), for whoever reads the sidecar without the
+   * run's terminal output (ktstr-stats report). */
+  if (verdict->summary != NULL)
     {
       sc->verdict_summary = g_strdup (verdict->summary);
       sc->verdict_report = g_strdup (verdict->report);
@@ -556,9 +557,9 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology, gu
   return g_steal_pointer (&sc);
 }
 
-/* The plan, and the test's payloads (with their ELF interpreter and
- * libraries) for the per-test archive; a dynamically linked payload gets
- * LD_LIBRARY_PATH through payload_env. */
+/* The plan, and the test's payloads and include_files (with their ELF
+ * interpreter and libraries, one set for all) for the per-test archive; a
+ * dynamically linked payload gets LD_LIBRARY_PATH through payload_env. */
 static gboolean
 pack_payloads (const KtstrTestDef *def, const char *topology, guint guard_ms, char **plan,
                KtstrInitramfsSpec **files, GError **error)
@@ -566,11 +567,20 @@ pack_payloads (const KtstrTestDef *def, const char *topology, guint guard_ms, ch
   g_autoptr (GString) text = g_string_new (NULL);
   g_autofree char *base = ktstr_testdef_to_plan (def, topology, guard_ms);
   g_string_append (text, base);
-  if (def->payloads != NULL && def->payloads->len > 0)
+  guint n_payloads = def->payloads != NULL ? def->payloads->len : 0;
+  if (n_payloads > 0 || (def->include_files != NULL && def->include_files[0] != NULL))
     {
       *files = ktstr_initramfs_spec_new ("");
       g_autoptr (KtstrPackage) pkg = ktstr_package_new ();
-      for (guint i = 0; i < def->payloads->len; i++)
+      /* As --include packs them, but only into this test's archive. */
+      for (char **inc = def->include_files; inc && *inc; inc++)
+        {
+          g_autofree char *name = g_path_get_basename (*inc);
+          g_autofree char *guest = g_build_filename (KTSTR_GUEST_INCLUDE_DIR, name, NULL);
+          if (!ktstr_package_add (pkg, *files, "include_files file", *inc, guest, error))
+            return FALSE;
+        }
+      for (guint i = 0; i < n_payloads; i++)
         {
           const KtstrPayloadDef *pl = def->payloads->pdata[i];
           g_autofree char *guest = ktstr_testdef_payload_guest_path (pl->name);
@@ -578,7 +588,7 @@ pack_payloads (const KtstrTestDef *def, const char *topology, guint guard_ms, ch
             return FALSE;
         }
       g_autofree char *llp = ktstr_package_ld_library_path (pkg);
-      for (guint i = 0; *llp && i < def->payloads->len; i++)
+      for (guint i = 0; *llp && i < n_payloads; i++)
         g_string_append_printf (text, "payload_env %s LD_LIBRARY_PATH=%s\n",
                                 ((KtstrPayloadDef *)def->payloads->pdata[i])->name, llp);
     }
@@ -874,6 +884,20 @@ ktstr_runner_check_variant (const KtstrRunner *r, const KtstrTestDef *def,
       g_set_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID, "%s", topo_err);
       return FALSE;
     }
+  /* A test's include_files and --include share /include-files. */
+  for (char **inc = def->include_files; inc && *inc; inc++)
+    for (char **cli = r->options.includes; cli && *cli; cli++)
+      {
+        g_autofree char *a = g_path_get_basename (*inc), *b = g_path_get_basename (*cli);
+        if (g_str_equal (a, b))
+          {
+            g_set_error (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID,
+                         "test '%s': include_files %s and --include %s would both be "
+                         "/include-files/%s; rename one",
+                         def->name, *inc, *cli, a);
+            return FALSE;
+          }
+      }
   guint guard_ms;
   guint timeout_s = deadline_s (&r->options, def, &guard_ms);
   guint64 scenario_ms = (guint64)def->settle_ms + ktstr_testdef_run_ms (def);

@@ -79,3 +79,24 @@ ktstr_tests_select (char **args, int n, GError **error)
       return NULL;
   return g_steal_pointer (&out);
 }
+
+guint
+ktstr_tests_swap_work_type (GPtrArray *tests, const char *type, GError **error)
+{
+  guint swapped = 0;
+  for (guint i = 0; i < tests->len; i++)
+    {
+      KtstrTestDef *def = tests->pdata[i];
+      if (!def->is_swappable)
+        continue;
+      if (!ktstr_testdef_swap_work_type (def, type, error))
+        return 0;
+      swapped++;
+    }
+  if (swapped == 0 && error != NULL && *error == NULL)
+    g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID,
+                 "--work-type %s: none of the selected tests is swappable (a test opts in "
+                 "with swappable=true in its [test] group)",
+                 type);
+  return swapped;
+}

@@ -13,6 +13,13 @@ G_BEGIN_DECLS
  * argument order, or NULL and *error naming the argument at fault. */
 GPtrArray *ktstr_tests_select (char **args, int n, GError **error);
 
+/* --work-type TYPE: every swappable test of TESTS (KtstrTestDef*) runs
+ * TYPE instead of its works' types (ktstr_testdef_swap_work_type); the
+ * others keep theirs.  Returns how many were swapped; 0 with *error set
+ * when TYPE is unknown or no test is swappable (the option would do
+ * nothing). */
+guint ktstr_tests_swap_work_type (GPtrArray *tests, const char *type, GError **error);
+
 G_END_DECLS
 
 #endif

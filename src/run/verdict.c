@@ -12,6 +12,7 @@
 #include "run/console-scan.h"
 #include "run/payload-metrics.h"
 #include "sched/sched-verdict.h"
+#include "testdef/expect-err.h"
 #include "record/sidecar.h"
 
 #define CONSOLE_TAIL_LINES 20
@@ -73,16 +74,68 @@ init_stage (const KtstrSession *s)
   return "the agent started but the scenario produced no result";
 }
 
+/* Every reason has a kind (expect-err.h), KINDS[i] for REASONS[i]: the
+ * reasons added since the last call are of kind KIND. */
+static void
+tag (GPtrArray *kinds, const GPtrArray *reasons, const char *kind)
+{
+  while (kinds->len < reasons->len)
+    g_ptr_array_add (kinds, (gpointer)kind);
+}
+
+static const char *
+detail_kind_name (KtstrDetailKind kind)
+{
+  switch (kind)
+    {
+    case KTSTR_DETAIL_STARVED:
+      return "starved";
+    case KTSTR_DETAIL_STUCK:
+      return "stuck";
+    case KTSTR_DETAIL_UNFAIR:
+      return "unfair";
+    case KTSTR_DETAIL_ISOLATION:
+      return "isolation";
+    case KTSTR_DETAIL_BENCHMARK:
+      return "benchmark";
+    case KTSTR_DETAIL_MIGRATION:
+      return "migration";
+    case KTSTR_DETAIL_PAGE_LOCALITY:
+      return "page_locality";
+    case KTSTR_DETAIL_CROSS_NODE_MIGRATION:
+      return "cross_node_migration";
+    case KTSTR_DETAIL_SLOW_TIER:
+      return "slow_tier";
+    case KTSTR_DETAIL_MONITOR:
+      return "monitor";
+    case KTSTR_DETAIL_SCHEDULER_DIED:
+      return "scheduler_died";
+    case KTSTR_DETAIL_SKIP:
+    case KTSTR_DETAIL_OTHER:
+    default:
+      return "other";
+    }
+}
+
+/* The kind of a reason about the scheduler once it was ready. */
+static const char *
+sched_run_kind (const char *reason)
+{
+  return g_str_has_prefix (reason, "scheduler did not detach") ? "scheduler_not_detached"
+                                                               : "scheduler_died";
+}
+
 /* Runs the checks cgroup by cgroup and folds the stats. */
 static void
 evaluate_checks (const KtstrTestDef *def, const KtstrSession *s, KtstrScenarioStats *stats,
-                 GPtrArray *details, GPtrArray *reasons)
+                 GPtrArray *details, GPtrArray *reasons, GPtrArray *kinds)
 {
   KtstrChecks checks;
   g_autoptr (GError) error = NULL;
   if (!ktstr_checks_resolve (s->sched->checks, def->path, def->keyfile, &checks, NULL, &error))
     {
       g_ptr_array_add (reasons, g_strdup (error->message));
+      tag (kinds, reasons, "other");
       return;
     }
 
@@ -105,6 +158,7 @@ evaluate_checks (const KtstrTestDef *def, const KtstrSession *s, KtstrScenarioSt
       if (reports->len != expected)
         g_ptr_array_add (reasons, g_strdup_printf ("cgroup %s: %u of %u workers reported", name,
                                                    reports->len, expected));
+      tag (kinds, reasons, "workers_missing");
       if (reports->len == 0)
         continue;
       KtstrCgroupStats *cs = ktstr_aggregate_cgroup (name, reports);
@@ -252,27 +306,46 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, co
 
   /* The console's panic line, when there is one, says more than pvpanic's
    * bare event, so it is looked for even when the platform reported one. */
+  g_autoptr (GPtrArray) kinds = g_ptr_array_new ();
   gboolean console_panicked = console_has_panic (console_text, &panic_line);
   if (vm->end == KTSTR_VM_END_PANIC || console_panicked)
-    g_ptr_array_add (
-        reasons, g_strdup_printf ("kernel panic%s: %s", while_sched,
-                                  panic_line ? panic_line : "reported by the platform (pvpanic)"));
+    {
+      g_ptr_array_add (
+          reasons,
+          g_strdup_printf ("kernel panic%s: %s", while_sched,
+                           panic_line ? panic_line : "reported by the platform (pvpanic)"));
+      tag (kinds, reasons, "panic");
+    }
   else if (backend_error != NULL && vm->end == KTSTR_VM_END_NONE)
-    g_ptr_array_add (reasons, g_strdup_printf ("the VM could not run: %s", backend_error));
+    {
+      g_ptr_array_add (reasons, g_strdup_printf ("the VM could not run: %s", backend_error));
+      tag (kinds, reasons, "vm_error");
+    }
   else if (!s->has_hello)
-    g_ptr_array_add (reasons,
-                     g_strdup_printf ("boot failure: the guest agent never said hello (vm end: %s)",
-                                      ktstr_vm_end_to_string (vm->end)));
+    {
+      g_ptr_array_add (
+          reasons, g_strdup_printf ("boot failure: the guest agent never said hello (vm end: %s)",
+                                    ktstr_vm_end_to_string (vm->end)));
+      tag (kinds, reasons, "boot_failure");
+    }
   else if (sched_start != NULL)
-    g_ptr_array_add (reasons, g_steal_pointer (&sched_start));
+    {
+      g_ptr_array_add (reasons, g_steal_pointer (&sched_start));
+      tag (kinds, reasons, "scheduler_start");
+    }
   else if (vm->end == KTSTR_VM_END_TIMEOUT && !s->is_done
            && (short_deadline = deadline_too_short (def, s, vm)) != NULL)
-    g_ptr_array_add (reasons, g_steal_pointer (&short_deadline));
+    {
+      g_ptr_array_add (reasons, g_steal_pointer (&short_deadline));
+      tag (kinds, reasons, "deadline_too_short");
+    }
   else if (vm->end == KTSTR_VM_END_TIMEOUT && !s->is_done)
-    g_ptr_array_add (reasons,
-                     g_strdup_printf ("hang%s: the guest did not finish before the host deadline; "
-                                      "the VM was killed",
-                                      while_sched));
+    {
+      g_ptr_array_add (reasons, g_strdup_printf ("hang%s: the guest did not finish before the host "
+                                                 "deadline; the VM was killed",
+                                                 while_sched));
+      tag (kinds, reasons, "hang");
+    }
   /* The guard kills every guest process as it fires, the scheduler too: a
    * scheduler still running then did not end the run, running out of time
    * did.  One that had died before it is the cause (next branch). */
@@ -280,34 +353,54 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, co
     {
       g_ptr_array_add (reasons, g_strdup_printf ("hang%s: the guest did not finish in time; %s",
                                                  while_sched, s->guard_error));
+      tag (kinds, reasons, "hang");
       for (guint i = 0; i < s->errors->len; i++)
         if (!g_str_equal (s->errors->pdata[i], s->guard_error))
           g_ptr_array_add (reasons,
                            g_strdup_printf ("scenario error: %s", (char *)s->errors->pdata[i]));
+      tag (kinds, reasons, "scenario_error");
     }
   else if (sched_run != NULL && (s->errors->len > 0 || !s->is_done))
-    g_ptr_array_add (reasons, g_steal_pointer (&sched_run));
+    {
+      const char *kind = sched_run_kind (sched_run);
+      g_ptr_array_add (reasons, g_steal_pointer (&sched_run));
+      tag (kinds, reasons, kind);
+    }
   else if (s->errors->len > 0)
-    for (guint i = 0; i < s->errors->len; i++)
-      g_ptr_array_add (reasons,
-                       g_strdup_printf ("scenario error: %s", (char *)s->errors->pdata[i]));
+    {
+      for (guint i = 0; i < s->errors->len; i++)
+        g_ptr_array_add (reasons,
+                         g_strdup_printf ("scenario error: %s", (char *)s->errors->pdata[i]));
+      tag (kinds, reasons, "scenario_error");
+    }
   else if (!s->is_done)
-    g_ptr_array_add (reasons,
-                     g_strdup_printf ("incomplete%s: the VM ended (%s) before the agent said done",
-                                      while_sched, ktstr_vm_end_to_string (vm->end)));
+    {
+      g_ptr_array_add (reasons,
+                       g_strdup_printf ("incomplete%s: the VM ended (%s) before the agent said "
+                                        "done",
+                                        while_sched, ktstr_vm_end_to_string (vm->end)));
+      tag (kinds, reasons, "incomplete");
+    }
   else
     {
       g_autofree char *topo_msg = NULL;
       if (sched_run != NULL)
-        g_ptr_array_add (reasons, g_steal_pointer (&sched_run));
+        {
+          const char *kind = sched_run_kind (sched_run);
+          g_ptr_array_add (reasons, g_steal_pointer (&sched_run));
+          tag (kinds, reasons, kind);
+        }
       if (s->topo == NULL)
         g_ptr_array_add (reasons, g_strdup ("the guest agent never reported its topology"));
       else if (!ktstr_topology_check (topology, s->topo, &topo_msg))
         g_ptr_array_add (reasons, g_strdup_printf ("topology mismatch: %s", topo_msg));
-      evaluate_checks (def, s, v->stats, details, reasons);
+      tag (kinds, reasons, "topology");
+      evaluate_checks (def, s, v->stats, details, reasons, kinds);
       evaluate_payloads (def, s, v->payload_metrics, reasons);
+      tag (kinds, reasons, "payload");
       for (guint i = 0; monitor != NULL && i < monitor->reasons->len; i++)
         g_ptr_array_add (reasons, g_strdup (monitor->reasons->pdata[i]));
+      tag (kinds, reasons, "monitor");
     }
 
   /* Whatever else happened, a guest that flooded the control channel did
@@ -319,23 +412,52 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, co
                                       "%" G_GUINT64_FORMAT " lines (%" G_GUINT64_FORMAT " bytes)",
                                       KTSTR_PROTO_SESSION_MAX >> 20, KTSTR_PROTO_SESSION_MAX >> 20,
                                       s->lines_dropped, s->bytes_dropped));
+  tag (kinds, reasons, "flood");
+  /* The teardown is measured only when the VM ended by itself (a VM the
+   * deadline killed failed already). */
+  if (def->cleanup_budget_ms > 0 && vm->cleanup_ms > (gint64)def->cleanup_budget_ms)
+    g_ptr_array_add (
+        reasons, g_strdup_printf ("cleanup over budget: tearing the VM down took %" G_GINT64_FORMAT
+                                  " ms, more than cleanup_budget_ms %u",
+                                  vm->cleanup_ms, def->cleanup_budget_ms));
+  tag (kinds, reasons, "cleanup_budget");
   for (guint i = 0; i < details->len; i++)
     {
       const KtstrDetail *d = details->pdata[i];
       g_ptr_array_add (reasons, g_strdup (d->message));
+      tag (kinds, reasons, detail_kind_name (d->kind));
     }
-  if (reasons->len == 0)
+  if (reasons->len == 0 && def->expect_err == NULL)
     {
       v->outcome = KTSTR_OUTCOME_PASS;
       return g_steal_pointer (&v);
     }
 
+  /* A negative test: the expected failure makes it pass, its absence
+   * fails it, named first. */
+  gint expected_at = -1;
+  for (guint i = 0; def->expect_err != NULL && i < reasons->len && expected_at < 0; i++)
+    if (ktstr_expect_err_matches (def->expect_err, kinds->pdata[i]))
+      expected_at = (gint)i;
+  if (def->expect_err != NULL && expected_at < 0)
+    g_ptr_array_insert (
+        reasons, 0,
+        g_strdup_printf ("expected error %s did not happen (expect_err)", def->expect_err));
+
   char topo_label[64];
-  v->outcome = KTSTR_OUTCOME_FAIL;
-  v->summary = g_strdup (reasons->pdata[0]);
+  v->outcome = expected_at >= 0 ? KTSTR_OUTCOME_PASS : KTSTR_OUTCOME_FAIL;
+  v->summary = expected_at >= 0
+                   ? g_strdup_printf ("expected error %s happened: %s", def->expect_err,
+                                      (char *)reasons->pdata[expected_at])
+                   : g_strdup (reasons->pdata[0]);
   GString *r = g_string_new (NULL);
-  g_string_append_printf (r, "ktstr test '%s' [topo=%s] failed:\n", def->name,
-                          ktstr_topology_format (topology, topo_label, sizeof topo_label));
+  if (expected_at >= 0)
+    g_string_append_printf (
+        r, "ktstr test '%s' [topo=%s] passed: expected error %s happened:\n", def->name,
+        ktstr_topology_format (topology, topo_label, sizeof topo_label), def->expect_err);
+  else
+    g_string_append_printf (r, "ktstr test '%s' [topo=%s] failed:\n", def->name,
+                            ktstr_topology_format (topology, topo_label, sizeof topo_label));
   for (guint i = 0; i < reasons->len; i++)
     g_string_append_printf (r, "  %s\n", (char *)reasons->pdata[i]);
   g_autofree char *stats_block = ktstr_eval_format_stats (v->stats);

@@ -14,6 +14,18 @@
 gboolean ktstr_testdef_fail (GError **error, int code, const char *path, const char *group,
                              const char *key, const char *fmt, ...) G_GNUC_PRINTF (6, 7);
 
+/* Reads the optional unsigned KEY of GROUP into *OUT (which keeps its
+ * default when the key is absent); a value that is no whole number in
+ * MIN..MAX is an error naming the file and key. */
+gboolean ktstr_testdef_get_uint (GKeyFile *kf, const char *path, const char *group, const char *key,
+                                 guint min, guint max, guint *out, GError **error);
+
+/* [test] expect_err, memory_mb, cleanup_budget_ms, include_files and
+ * swappable (testdef-run-keys.c): how the test is run and judged rather
+ * than what runs in the guest. */
+gboolean ktstr_testdef_load_run_keys (GKeyFile *kf, const char *path, KtstrTestDef *def,
+                                      GError **error);
+
 /* Where a line of the rendered plan comes from in the test file, so that
  * an error of the plan grammar (its line and field, common/plan.h) names
  * the group and key to fix. */

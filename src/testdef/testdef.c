@@ -59,6 +59,8 @@ ktstr_testdef_free (KtstrTestDef *def)
   g_strfreev (def->flags);
   g_strfreev (def->required_flags);
   g_strfreev (def->excluded_flags);
+  g_free (def->expect_err);
+  g_strfreev (def->include_files);
   g_free (def);
 }
 
@@ -75,10 +77,9 @@ check_keys (GKeyFile *kf, const char *path, const char *group, const char *const
                                    error);
 }
 
-/* Reads an optional unsigned key; *out keeps its default when absent. */
-static gboolean
-get_uint (GKeyFile *kf, const char *path, const char *group, const char *key, guint min, guint max,
-          guint *out, GError **error)
+gboolean
+ktstr_testdef_get_uint (GKeyFile *kf, const char *path, const char *group, const char *key,
+                        guint min, guint max, guint *out, GError **error)
 {
   if (!g_key_file_has_key (kf, group, key, NULL))
     return TRUE;
@@ -230,7 +231,7 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
     {
       guint step = 0;
       g_autofree char *sg = NULL;
-      if (!get_uint (kf, path, group, "step", 0, 31, &step, error))
+      if (!ktstr_testdef_get_uint (kf, path, group, "step", 0, 31, &step, error))
         return NULL;
       sg = g_strdup_printf ("step %u", step);
       if (!g_key_file_has_group (kf, sg))
@@ -283,7 +284,7 @@ load_cgroup (GKeyFile *kf, const char *path, const char *group, gboolean has_wor
 
   KtstrWorkDef *w = work_def_new (type, NULL);
   g_ptr_array_add (cg->works, w);
-  if (!get_uint (kf, path, group, "workers", 1, MAX_WORKERS, &w->workers, error)
+  if (!ktstr_testdef_get_uint (kf, path, group, "workers", 1, MAX_WORKERS, &w->workers, error)
       || !load_work_words (kf, path, group, "work.", w, error))
     return NULL;
   return g_steal_pointer (&cg);
@@ -326,7 +327,7 @@ load_work_group (GKeyFile *kf, const char *path, const char *group, KtstrTestDef
     return FALSE;
   KtstrWorkDef *w = work_def_new (type, slash + 1);
   g_ptr_array_add (cg->works, w);
-  return get_uint (kf, path, group, "workers", 1, MAX_WORKERS, &w->workers, error)
+  return ktstr_testdef_get_uint (kf, path, group, "workers", 1, MAX_WORKERS, &w->workers, error)
          && load_work_words (kf, path, group, "", w, error);
 }
 
@@ -380,12 +381,14 @@ load_constraints (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **er
   KtstrTestConstraints *c = &def->constraints;
   c->min_llcs = 1, c->max_llcs = 64, c->min_cpus = 1, c->max_cpus = 512;
   c->min_numa_nodes = 1, c->max_numa_nodes = 1;
-  if (!get_uint (kf, path, "test", "min_llcs", 1, 512, &c->min_llcs, error)
-      || !get_uint (kf, path, "test", "max_llcs", 1, 512, &c->max_llcs, error)
-      || !get_uint (kf, path, "test", "min_cpus", 1, 512, &c->min_cpus, error)
-      || !get_uint (kf, path, "test", "max_cpus", 1, 512, &c->max_cpus, error)
-      || !get_uint (kf, path, "test", "min_numa_nodes", 1, 64, &c->min_numa_nodes, error)
-      || !get_uint (kf, path, "test", "max_numa_nodes", 1, 64, &c->max_numa_nodes, error))
+  if (!ktstr_testdef_get_uint (kf, path, "test", "min_llcs", 1, 512, &c->min_llcs, error)
+      || !ktstr_testdef_get_uint (kf, path, "test", "max_llcs", 1, 512, &c->max_llcs, error)
+      || !ktstr_testdef_get_uint (kf, path, "test", "min_cpus", 1, 512, &c->min_cpus, error)
+      || !ktstr_testdef_get_uint (kf, path, "test", "max_cpus", 1, 512, &c->max_cpus, error)
+      || !ktstr_testdef_get_uint (kf, path, "test", "min_numa_nodes", 1, 64, &c->min_numa_nodes,
+                                  error)
+      || !ktstr_testdef_get_uint (kf, path, "test", "max_numa_nodes", 1, 64, &c->max_numa_nodes,
+                                  error))
     return FALSE;
   if (g_key_file_has_key (kf, "test", "requires_smt", NULL))
     {
@@ -596,11 +599,14 @@ load_perf_mode (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
 KtstrTestDef *
 ktstr_testdef_load (const char *path, GError **error)
 {
-  static const char *const test_keys[]
-      = { "name",           "description",    "topology",         "duration_ms", "settle_ms",
-          "workers",        "min_llcs",       "max_llcs",         "min_cpus",    "max_cpus",
-          "min_numa_nodes", "max_numa_nodes", "requires_smt",     "scheduler",   "flags",
-          "required_flags", "excluded_flags", "performance_mode", NULL };
+  static const char *const test_keys[] = { "name",           "description",    "topology",
+                                           "duration_ms",    "settle_ms",      "workers",
+                                           "min_llcs",       "max_llcs",       "min_cpus",
+                                           "max_cpus",       "min_numa_nodes", "max_numa_nodes",
+                                           "requires_smt",   "scheduler",      "flags",
+                                           "required_flags", "excluded_flags", "performance_mode",
+                                           "expect_err",     "memory_mb",      "cleanup_budget_ms",
+                                           "include_files",  "swappable",      NULL };
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
 
@@ -653,12 +659,15 @@ ktstr_testdef_load (const char *path, GError **error)
           return NULL;
         }
     }
-  if (!get_uint (kf, path, "test", "duration_ms", 100, MAX_DURATION_MS, &def->duration_ms, error)
-      || !get_uint (kf, path, "test", "settle_ms", 0, 60000, &def->settle_ms, error)
-      || !get_uint (kf, path, "test", "workers", 1, MAX_WORKERS, &def->workers, error))
+  if (!ktstr_testdef_get_uint (kf, path, "test", "duration_ms", 100, MAX_DURATION_MS,
+                               &def->duration_ms, error)
+      || !ktstr_testdef_get_uint (kf, path, "test", "settle_ms", 0, 60000, &def->settle_ms, error)
+      || !ktstr_testdef_get_uint (kf, path, "test", "workers", 1, MAX_WORKERS, &def->workers,
+                                  error))
     return NULL;
   if (!load_constraints (kf, path, def, error) || !load_scheduler (kf, path, def, error)
-      || !load_perf_mode (kf, path, def, error))
+      || !load_perf_mode (kf, path, def, error)
+      || !ktstr_testdef_load_run_keys (kf, path, def, error))
     return NULL;
 
   g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);

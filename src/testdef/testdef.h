@@ -125,6 +125,18 @@ typedef struct
   char **required_flags;
   char **excluded_flags;
   KtstrPerfMode performance_mode;
+  /* How the test is run and judged (testdef-run-keys.c):
+   * expect_err: the failure kind (expect-err.h) that makes it pass, NULL:
+   * none; memory_mb: guest memory, 0: the command line's or the default;
+   * cleanup_budget_ms: the longest VM teardown that passes, 0: unchecked;
+   * include_files: absolute host paths packed under /include-files with
+   * their libraries (never NULL); is_swappable: --work-type may replace
+   * the type of its works. */
+  char *expect_err;
+  guint memory_mb;
+  guint cleanup_budget_ms;
+  char **include_files;
+  gboolean is_swappable;
 } KtstrTestDef;
 
 void ktstr_testdef_free (KtstrTestDef *def);
@@ -156,6 +168,12 @@ gboolean ktstr_testdef_check_topology (const KtstrTestDef *def, const char *topo
  * (KTSTR_TESTDEF_ERROR_FLAGS) says which flag is missing or excluded. */
 gboolean ktstr_testdef_allows_flags (const KtstrTestDef *def, const char *const *active,
                                      GError **error);
+
+/* --work-type TYPE: every work of DEF becomes TYPE, keeping the options
+ * (workers, policy, nice, ...) and the parameters TYPE also has; the
+ * others are dropped.  Only for a swappable test; the error names the
+ * test when TYPE is unknown or the test is not swappable. */
+gboolean ktstr_testdef_swap_work_type (KtstrTestDef *def, const char *type, GError **error);
 
 /* Renders the guest plan for DEF at TOPOLOGY, with GUARD_MS the guest's own
  * deadline. */
