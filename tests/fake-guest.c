@@ -8,6 +8,7 @@
 
 gint fake_guest_blocking_started;
 gint fake_guest_met;
+GBytes *fake_guest_last_initramfs;
 const char *fake_guest_kernel = "6.12.0-fake";
 const char *fake_guest_accel = "tcg";
 FakeGuestLaunchFunc fake_guest_launch;
@@ -27,6 +28,11 @@ fake_prepare (const KtstrVmConfig *config, GError **error)
 {
   KtstrVm *vm = g_new0 (KtstrVm, 1);
   vm->config = *config;
+  g_clear_pointer (&fake_guest_last_initramfs, g_bytes_unref);
+  g_autoptr (GMappedFile) image
+      = config->initramfs_path ? g_mapped_file_new (config->initramfs_path, FALSE, NULL) : NULL;
+  if (image != NULL)
+    fake_guest_last_initramfs = g_mapped_file_get_bytes (image);
   return vm;
 }
 
@@ -146,7 +152,7 @@ fake_collect (KtstrVm *vm, KtstrVmResult *result)
   result->end = vm->is_killed ? KTSTR_VM_END_RESET : vm->end;
   result->accel = g_strdup (fake_guest_accel);
   result->command_line = g_strdup ("fake-vm");
-  result->cleanup_ms = 1;
+  result->cleanup_ms = vm->config.memory_mb == FAKE_GUEST_SLOW_CLEANUP ? 5000 : 1;
 }
 
 static void
@@ -219,6 +225,7 @@ void
 fake_guest_fixture_tear_down (FakeGuestFixture *f, gconstpointer data)
 {
   g_ptr_array_unref (f->variants);
+  g_clear_pointer (&fake_guest_last_initramfs, g_bytes_unref);
   ktstr_runner_free (f->runner);
   ktstr_testdef_free (f->def);
   g_free (f->kernel.image);

@@ -28,6 +28,7 @@ enum
   /* Waits up to 3 s for another MEET guest to start: passes when one
    * did, panics when none came (the VMs did not run at once). */
   FAKE_GUEST_MEET = 261,
+  FAKE_GUEST_SLOW_CLEANUP = 262, /* passes, then its teardown takes 5 s */
 };
 
 /* One fake VM: the config the runner prepared it with, and how it ends. */
@@ -45,6 +46,9 @@ extern const char *fake_guest_kernel;
 /* What ran the guests, as the backend reports it: "tcg" until a test sets
  * another. */
 extern const char *fake_guest_accel;
+/* The initramfs the last guest booted (a copy: the runner removes its
+ * work directory), or NULL. */
+extern GBytes *fake_guest_last_initramfs;
 /* Raised when a FAKE_GUEST_BLOCK guest has started. */
 extern gint fake_guest_blocking_started;
 /* FAKE_GUEST_MEET guests started since the fixture was set up. */

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "common/plan.h"
 #include "testdef/expect-err.h"
 #include "testdef/testdef-private.h"
 #include "testdef/testdef.h"
@@ -142,5 +143,15 @@ ktstr_testdef_swap_work_type (KtstrTestDef *def, const char *type, GError **erro
               g_ptr_array_remove_index (w->params, k - 1);
         }
     }
-  return TRUE;
+  /* The new type may not suit the test (e.g. a type that pairs its
+   * workers, with an odd count): the plan grammar says so now. */
+  g_autofree char *plan_text = ktstr_testdef_render (def, def->topology, 0, NULL);
+  g_autofree KtstrPlan *plan = g_new0 (KtstrPlan, 1);
+  KtstrPlanError perr;
+  if (ktstr_plan_parse (plan_text, plan, &perr) == 0)
+    return TRUE;
+  g_set_error (error, KTSTR_TESTDEF_ERROR, KTSTR_TESTDEF_ERROR_INVALID,
+               "--work-type %s: test '%s' (%s) cannot run it: %s", type, def->name, def->path,
+               perr.msg);
+  return FALSE;
 }
