@@ -529,7 +529,14 @@ test_list_names (void)
   g_auto (CliRun) both = { 0 };
   cli_run (&both, NULL, (const char *[]){ "list", "--names", "--presets", NULL });
   g_assert_cmpint (both.status, ==, 2);
-  g_assert_nonnull (strstr (both.err, "give one of --json, --names, --presets and --flags"));
+  g_assert_nonnull (
+      strstr (both.err, "give one of --json, --names, --presets, --work-types and --flags"));
+
+  g_auto (CliRun) types = { 0 };
+  cli_run (&types, NULL, (const char *[]){ "list", "--work-types", NULL });
+  g_assert_cmpint (types.status, ==, 0);
+  g_assert_true (g_str_has_prefix (types.out, "CpuSpin\n"));
+  g_assert_nonnull (strstr (types.out, "\nPipeIo\n"));
 }
 
 /* show-thresholds --json: the three layers as a typed document. */

@@ -62,7 +62,7 @@ expect_has () {
   fi
 }
 
-echo "1..31"
+echo "1..32"
 
 out=$(bash --norc --noprofile -c ". '$srcdir/data/completion/ktstr'; complete -p ktstr; complete -p ktstr-stats")
 [ "$out" = "complete -F _ktstr ktstr
@@ -95,6 +95,7 @@ expect "--flags after --scheduler-file=FILE, with =" "slow" "$ktstr" test "--sch
 expect "ktstr verifier --all-<Tab>" "--all-profiles" "$ktstr" verifier --all-
 expect "verifier --profiles: the definition's flags, after a comma" "default,slow" "$ktstr" verifier --scheduler-file "$sched" --profiles default,s
 expect "verifier --profiles: default" "default" "$ktstr" verifier --scheduler-file "$sched" --profiles d
+expect "--work-type values" "PipeIo" "$ktstr" test --work-type Pip
 expect "--backend values" "auto
 kvm
 qemu" "$ktstr" test --backend ""

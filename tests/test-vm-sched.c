@@ -209,6 +209,39 @@ run_file (KtstrVmRun *r, const char *text, const char *const *args)
   ktstr_vm_run (r, kernel, (const char *const *)argv->pdata, NULL);
 }
 
+/* expect_err: the fixture scheduler's error knob makes a negative test
+ * pass; the same test without the knob fails, saying the expected error
+ * did not happen. */
+static void
+test_fixture_expect_err (void)
+{
+  if (!need_fixtures (TRUE))
+    return;
+  g_autofree char *sched = fixture_scheduler ();
+  if (sched == NULL)
+    return;
+  static const char text[] = "[test]\nname=negative\nduration_ms=3000\n"
+                             "expect_err=scheduler_died\n[cgroup a]\nworkers=2\n";
+  g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
+  KtstrVmRun r = { 0 };
+  run_file (&r, text, (const char *const[]){ arg, "--", "--error-after", "1", NULL });
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 0);
+  g_assert_nonnull (strstr (r.out, "PASS negative"));
+  g_assert_nonnull (
+      strstr (r.out, "expected error scheduler_died happened: scheduler died during the run"));
+  g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "negative", NULL);
+  g_assert_true (sc->passed);
+  g_assert_nonnull (strstr (sc->verdict_summary, "expected error scheduler_died happened"));
+  ktstr_vm_run_clear (&r);
+
+  KtstrVmRun clean = { 0 };
+  run_file (&clean, text, (const char *const[]){ arg, NULL });
+  g_assert_cmpint (ktstr_vm_run_exit_code (&clean), ==, 1);
+  g_assert_nonnull (strstr (clean.out, "FAIL negative"));
+  g_assert_nonnull (strstr (clean.out, "expected error scheduler_died did not happen"));
+  ktstr_vm_run_clear (&clean);
+}
+
 /* The sidecar of a test that failed while scx_simple ran. */
 static void
 assert_failed_sidecar (const KtstrVmRun *r, const char *test)
@@ -488,5 +521,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vm/sched/fixture/error-init", ktstr_error_init, test_fixture_knob);
   g_test_add_data_func ("/vm/sched/fixture/stall", ktstr_stall, test_fixture_knob);
   g_test_add_data_func ("/vm/sched/fixture/fail-verify", ktstr_verify, test_fixture_knob);
+  g_test_add_func ("/vm/sched/fixture/expect-err", test_fixture_expect_err);
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
 #include "run/presets.h"
 #include "sched/scheduler-def.h"
 #include "testdef/testdef.h"
+#include "testdef/workspec.h"
 #include "util/json-util.h"
 
 /* The listings the shell completion reads (data/completion/ktstr), one
@@ -17,6 +18,15 @@ print_presets (void)
   const KtstrPreset *p = ktstr_presets ();
   for (guint i = 0; i < KTSTR_PRESETS_COUNT; i++)
     printf ("%s\n", p[i].name);
+  return KTSTR_EXIT_OK;
+}
+
+/* What --work-type takes. */
+static int
+print_work_types (void)
+{
+  for (const char *const *t = ktstr_work_types (); *t; t++)
+    printf ("%s\n", *t);
   return KTSTR_EXIT_OK;
 }
 
@@ -38,7 +48,7 @@ print_flags (const char *path)
 int
 ktstr_cmd_list (int argc, char **argv)
 {
-  gboolean as_json = FALSE, names = FALSE, presets = FALSE;
+  gboolean as_json = FALSE, names = FALSE, presets = FALSE, work_types = FALSE;
   g_autofree char *flags_of = NULL;
   GOptionEntry entries[]
       = { { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON array", NULL },
@@ -46,6 +56,8 @@ ktstr_cmd_list (int argc, char **argv)
             NULL },
           { "presets", 0, 0, G_OPTION_ARG_NONE, &presets,
             "Print the gauntlet's topology presets' names instead, one a line", NULL },
+          { "work-types", 0, 0, G_OPTION_ARG_NONE, &work_types,
+            "Print the work types (what --work-type takes) instead, one a line", NULL },
           { "flags", 0, 0, G_OPTION_ARG_FILENAME, &flags_of,
             "Print the flags of the scheduler definition FILE instead, one a line", "FILE" },
           { NULL } };
@@ -58,13 +70,16 @@ ktstr_cmd_list (int argc, char **argv)
                error ? error->message : "takes no arguments (see --help)");
       return KTSTR_EXIT_USAGE;
     }
-  if (as_json + names + presets + (flags_of != NULL) > 1)
+  if (as_json + names + presets + work_types + (flags_of != NULL) > 1)
     {
-      fprintf (stderr, "ktstr list: give one of --json, --names, --presets and --flags\n");
+      fprintf (stderr,
+               "ktstr list: give one of --json, --names, --presets, --work-types and --flags\n");
       return KTSTR_EXIT_USAGE;
     }
   if (presets)
     return print_presets ();
+  if (work_types)
+    return print_work_types ();
   if (flags_of != NULL)
     return print_flags (flags_of);
 
