@@ -197,6 +197,8 @@ runner_for (KtstrRunPlan *p, const KtstrSchedulerDef *sdef, const char *flags, c
     .scheduler_args = keep (p, g_strv_builder_end (ab)),
     .includes = q->includes,
     .scheduler_name = sdef ? sdef->name : NULL,
+    .scheduler_config = sdef ? sdef->config_file : NULL,
+    .scheduler_config_guest = sdef ? sdef->config_guest : NULL,
     .active_flags = keep (p, g_steal_pointer (&active)),
     .sysctls = sdef ? sdef->sysctls : NULL,
     .scheduler_ready_ms = sdef ? sdef->ready_ms : 0,

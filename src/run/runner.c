@@ -125,9 +125,10 @@ ktstr_runner_add_includes (const KtstrRunner *r, KtstrInitramfsSpec *files)
     }
 }
 
-/* Packs the scheduler, its loader and libraries into the base image, and
- * renders the plan lines that start the scheduler in the guest
- * (sched/sched-plan.h).  Fails, before any VM, on a missing library. */
+/* Packs the scheduler, its loader and libraries and its definition's
+ * config_file into the base image, and renders the plan lines that start
+ * the scheduler in the guest (sched/sched-plan.h).  Fails, before any VM,
+ * on a missing library. */
 static gboolean
 add_scheduler (KtstrRunner *r, KtstrInitramfsSpec *spec, GError **error)
 {
@@ -141,6 +142,10 @@ add_scheduler (KtstrRunner *r, KtstrInitramfsSpec *spec, GError **error)
   g_autofree char *base = g_path_get_basename (o->scheduler);
   g_autofree char *guest = g_build_filename (KTSTR_GUEST_SCHED_DIR, base, NULL);
   if (!ktstr_package_add (pkg, spec, "scheduler", o->scheduler, guest, error))
+    return FALSE;
+  if (o->scheduler_config != NULL
+      && !ktstr_package_add (pkg, spec, "scheduler config_file", o->scheduler_config,
+                             o->scheduler_config_guest + 1, error))
     return FALSE;
   r->package_files = pkg->n_files;
   g_autofree char *llp = ktstr_package_ld_library_path (pkg);

@@ -48,6 +48,10 @@ typedef struct
   const char *scheduler;      /* host path of the binary */
   char **scheduler_args;      /* its arguments */
   const char *scheduler_name; /* definition name for the sidecar, or NULL */
+  /* The definition's config_file: host path and absolute guest path
+   * (its arguments name the latter already), or NULL. */
+  const char *scheduler_config;
+  const char *scheduler_config_guest;
   char **includes;            /* --include files, packed under /include-files */
   char **active_flags;        /* recorded in sidecars */
   char **sysctls;             /* "sysctl.key=value", passed on the cmdline */

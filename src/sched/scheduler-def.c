@@ -41,6 +41,8 @@ ktstr_scheduler_def_free (KtstrSchedulerDef *d)
   g_strfreev (d->sysctls);
   g_strfreev (d->kargs);
   g_free (d->topology);
+  g_free (d->config_file);
+  g_free (d->config_guest);
   g_clear_pointer (&d->flags, g_ptr_array_unref);
   g_clear_pointer (&d->keyfile, g_key_file_unref);
   g_free (d);
@@ -102,7 +104,7 @@ get_uint (GKeyFile *kf, const char *group, const char *key, guint *out, const ch
 }
 
 static const char *const scheduler_keys[]
-    = { "name", "binary", "args", "sysctls", "kargs", "topology", "ready_ms", NULL };
+    = { "name", "binary", "args", "sysctls", "kargs", "topology", "ready_ms", "config_file", NULL };
 static const char *const constraint_keys[]
     = { "min_llcs",       "max_llcs",       "min_cpus",     "max_cpus",
         "min_numa_nodes", "max_numa_nodes", "requires_smt", NULL };
@@ -129,6 +131,74 @@ check_keys (GKeyFile *kf, const char *group, const char *const *allowed, const c
 {
   return ktstr_keyfile_check_keys (kf, path, group, allowed, NULL, NULL, KTSTR_SCHEDULER_DEF_ERROR,
                                    KTSTR_SCHEDULER_DEF_ERROR_INVALID, error);
+}
+
+/* How many of ARGS hold the {config} placeholder. */
+static guint
+count_placeholders (char **args)
+{
+  guint n = 0;
+  for (char **a = args; a && *a; a++)
+    n += strstr (*a, KTSTR_SCHED_CONFIG_PLACEHOLDER) != NULL;
+  return n;
+}
+
+/* Replaces {config} in each of ARGS by GUEST. */
+static void
+fill_placeholders (char **args, const char *guest)
+{
+  for (char **a = args; a && *a; a++)
+    if (strstr (*a, KTSTR_SCHED_CONFIG_PLACEHOLDER) != NULL)
+      {
+        g_auto (GStrv) parts = g_strsplit (*a, KTSTR_SCHED_CONFIG_PLACEHOLDER, -1);
+        g_free (*a);
+        *a = g_strjoinv (guest, parts);
+      }
+}
+
+/* [scheduler] config_file: a file relative to the definition, packed into
+ * the guest; the arguments say where the scheduler finds it by {config}.
+ * A file no argument names, or a {config} without a file, is an error:
+ * either way the scheduler would not read what the definition meant. */
+static gboolean
+load_config_file (KtstrSchedulerDef *d, const char *path, GError **error)
+{
+  GKeyFile *kf = d->keyfile;
+  guint uses = count_placeholders (d->args);
+  for (guint i = 0; i < d->flags->len; i++)
+    uses += count_placeholders (((KtstrSchedulerFlag *)d->flags->pdata[i])->args);
+  g_autofree char *file = g_key_file_get_string (kf, "scheduler", "config_file", NULL);
+  if (file == NULL)
+    {
+      if (uses > 0)
+        return invalid (error, path, "scheduler", "args",
+                        "%s stands for the config_file's path in the guest, but there is no "
+                        "config_file= (add one, or drop %s)",
+                        KTSTR_SCHED_CONFIG_PLACEHOLDER, KTSTR_SCHED_CONFIG_PLACEHOLDER);
+      return TRUE;
+    }
+  if (*file == '\0')
+    return invalid (error, path, "scheduler", "config_file",
+                    "empty; give a file, relative to this definition");
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *full
+      = g_path_is_absolute (file) ? g_strdup (file) : g_build_filename (dir, file, NULL);
+  g_autofree char *canon = g_canonicalize_filename (full, NULL);
+  if (!g_file_test (canon, G_FILE_TEST_IS_REGULAR))
+    return invalid (error, path, "scheduler", "config_file",
+                    "%s: no such file (the path is relative to this definition)", canon);
+  if (uses == 0)
+    return invalid (error, path, "scheduler", "config_file",
+                    "no argument passes it to the scheduler: put %s in args where its path "
+                    "goes (e.g. args=--config;%s)",
+                    KTSTR_SCHED_CONFIG_PLACEHOLDER, KTSTR_SCHED_CONFIG_PLACEHOLDER);
+  g_autofree char *base = g_path_get_basename (canon);
+  d->config_guest = g_build_filename (KTSTR_SCHED_CONFIG_DIR, base, NULL);
+  d->config_file = g_steal_pointer (&canon);
+  fill_placeholders (d->args, d->config_guest);
+  for (guint i = 0; i < d->flags->len; i++)
+    fill_placeholders (((KtstrSchedulerFlag *)d->flags->pdata[i])->args, d->config_guest);
+  return TRUE;
 }
 
 KtstrSchedulerDef *
@@ -265,6 +335,8 @@ ktstr_scheduler_def_load (const char *path, GError **error)
             }
         }
     }
+  if (!load_config_file (d, path, error))
+    return NULL;
   return g_steal_pointer (&d);
 }
 

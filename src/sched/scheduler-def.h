@@ -4,7 +4,9 @@
  *   [scheduler]            name, binary (a path relative to the file, or a
  *                          program name looked up beside it, then on
  *                          PATH), args,
- *                          sysctls (key=value), kargs, topology, ready_ms
+ *                          sysctls (key=value), kargs, topology, ready_ms,
+ *                          config_file (packed into the guest; {config}
+ *                          in args stands for its path there)
  *   [constraints]          min_llcs, max_llcs, min_cpus, max_cpus,
  *                          min_numa_nodes, max_numa_nodes, requires_smt
  *   [flag NAME]            args, requires (other flag names)
@@ -23,6 +25,11 @@
 #include <glib.h>
 
 G_BEGIN_DECLS
+
+/* Where a definition's config_file goes in the guest. */
+#define KTSTR_SCHED_CONFIG_DIR "/ktstr/sched-config"
+/* What stands for that path in args. */
+#define KTSTR_SCHED_CONFIG_PLACEHOLDER "{config}"
 
 #define KTSTR_SCHEDULER_DEF_ERROR (ktstr_scheduler_def_error_quark ())
 GQuark ktstr_scheduler_def_error_quark (void);
@@ -57,6 +64,11 @@ typedef struct
   char **kargs;
   char *topology; /* NULL: none */
   guint ready_ms;
+  /* config_file: the host file (absolute) and where it is in the guest
+   * (absolute, KTSTR_SCHED_CONFIG_DIR/NAME); both NULL without one.  The
+   * {config} in args and flag args is already replaced by config_guest. */
+  char *config_file;
+  char *config_guest;
   guint min_llcs, max_llcs, min_cpus, max_cpus, min_nodes, max_nodes;
   gboolean requires_smt;
   GPtrArray *flags;  /* KtstrSchedulerFlag*, in file order (the canonical order) */

@@ -1,0 +1,133 @@
+/* Scheduler definition keys that reach the guest, each shown to take
+ * effect: config_file is packed into the base image at its guest path and
+ * the scheduler's arguments name that path where {config} stood (the plan
+ * lines the runner renders); and the load errors of the keys, naming the
+ * file and the key. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "run/plan.h"
+#include "sched/scheduler-def.h"
+#include "tests/fake-guest.h"
+
+typedef FakeGuestFixture Fixture;
+
+static void
+set_up (Fixture *f, gconstpointer data)
+{
+  fake_guest_fixture_set_up (f, data);
+}
+
+static void
+tear_down (Fixture *f, gconstpointer data)
+{
+  fake_guest_fixture_tear_down (f, data);
+}
+
+/* A definition in F's directory: [scheduler] with EXTRA, its binary
+ * /bin/true (any program that packs), and the flag group FLAG (or "").
+ * Also writes F's directory's cfg.json. */
+static char *
+write_def (Fixture *f, const char *extra, const char *flag)
+{
+  g_autofree char *cfg = g_build_filename (f->dir, "cfg.json", NULL);
+  g_assert_true (g_file_set_contents (cfg, "{\"marker\": \"sched-config-5c1e\"}\n", -1, NULL));
+  char *path = g_build_filename (f->dir, "sched.ini", NULL);
+  g_autofree char *text
+      = g_strdup_printf ("[scheduler]\nname=cfgd\nbinary=/bin/true\n%s\n%s", extra, flag);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+static gboolean
+file_has (const char *path, const char *needle)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return memmem (data, len, needle, strlen (needle)) != NULL;
+}
+
+static void
+assert_contains (const char *text, const char *needle)
+{
+  if (text == NULL || strstr (text, needle) == NULL)
+    g_error ("'%s' not in '%s'", needle, text ? text : "(null)");
+}
+
+static void
+test_config_file (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = write_def (f, "config_file=cfg.json\nargs=--config;{config}",
+                                     "[flag verbose]\nargs=--dump={config}.out\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrSchedulerDef) def = ktstr_scheduler_def_load (path, &error);
+  g_assert_no_error (error);
+  g_autofree char *host = g_build_filename (f->dir, "cfg.json", NULL);
+  g_autofree char *canon = g_canonicalize_filename (host, NULL);
+  g_assert_cmpstr (def->config_file, ==, canon);
+  g_assert_cmpstr (def->config_guest, ==, "/ktstr/sched-config/cfg.json");
+  g_assert_cmpstrv (def->args,
+                    ((const char *const[]){ "--config", "/ktstr/sched-config/cfg.json", NULL }));
+  const KtstrSchedulerFlag *flag = def->flags->pdata[0];
+  g_assert_cmpstrv (flag->args,
+                    ((const char *const[]){ "--dump=/ktstr/sched-config/cfg.json.out", NULL }));
+
+  /* The runner packs it and passes its guest path. */
+  g_autoptr (GPtrArray) tests = g_ptr_array_new ();
+  g_ptr_array_add (tests, f->def);
+  char *no_args[] = { NULL };
+  KtstrRunRequest q = { .kernel = &f->kernel,
+                        .backend = &fake_guest_backend,
+                        .scheduler_args = no_args,
+                        .scheduler_def = def,
+                        .flags = "verbose" };
+  g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new (&q, tests, &error);
+  g_assert_no_error (error);
+  const KtstrVariant *v = ktstr_run_plan_get_variants (plan)->pdata[0];
+  const char *lines = ktstr_runner_get_sched_lines (v->runner);
+  assert_contains (lines, "scheduler_arg --config\nscheduler_arg /ktstr/sched-config/cfg.json\n");
+  assert_contains (lines, "scheduler_arg --dump=/ktstr/sched-config/cfg.json.out\n");
+  const char *image = ktstr_runner_get_base_image (v->runner);
+  g_assert_true (file_has (image, "ktstr/sched-config/cfg.json"));
+  g_assert_true (file_has (image, "sched-config-5c1e"));
+}
+
+/* Each error names the file, the group and the key. */
+static void
+test_config_errors (Fixture *f, gconstpointer data)
+{
+  static const char *const cases[][3] = {
+    { "config_file=cfg.json", "", "[scheduler] config_file: no argument passes it" },
+    { "args=--config;{config}", "", "[scheduler] args: {config} stands for" },
+    { "", "[flag x]\nargs={config}\n", "there is no config_file=" },
+    { "config_file=missing.json\nargs={config}", "", "[scheduler] config_file: " },
+    { "config_file=\nargs={config}", "", "[scheduler] config_file: empty" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = write_def (f, cases[i][0], cases[i][1]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KtstrSchedulerDef) def = ktstr_scheduler_def_load (path, &error);
+      g_assert_null (def);
+      g_assert_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_INVALID);
+      assert_contains (error->message, path);
+      assert_contains (error->message, cases[i][2]);
+    }
+  g_autofree char *path = write_def (f, "config_file=missing.json\nargs={config}", "");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrSchedulerDef) def = ktstr_scheduler_def_load (path, &error);
+  assert_contains (error->message, "missing.json: no such file");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/sched-keys/config-file", Fixture, NULL, set_up, test_config_file, tear_down);
+  g_test_add ("/sched-keys/config-file/errors", Fixture, NULL, set_up, test_config_errors,
+              tear_down);
+  return g_test_run ();
+}
