@@ -209,6 +209,26 @@ run_file (KtstrVmRun *r, const char *text, const char *const *args)
   ktstr_vm_run (r, kernel, (const char *const *)argv->pdata, NULL);
 }
 
+/* Runs `ktstr test --scheduler=SCHED t.ktstr -- KNOBS...` in a fresh
+ * repository, t.ktstr holding TEXT (run_file puts the file last, where
+ * it would be one of the scheduler's arguments). */
+static void
+run_with_knobs (KtstrVmRun *r, const char *sched, const char *text, const char *const *knobs)
+{
+  r->cwd = ktstr_vm_test_make_repo ("ktstr-vm-sched");
+  g_autofree char *file = g_build_filename (r->cwd, "t.ktstr", NULL);
+  g_assert_true (g_file_set_contents (file, text, -1, NULL));
+  g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, arg);
+  g_ptr_array_add (argv, file);
+  g_ptr_array_add (argv, (char *)"--");
+  for (; *knobs != NULL; knobs++)
+    g_ptr_array_add (argv, (char *)*knobs);
+  g_ptr_array_add (argv, NULL);
+  ktstr_vm_run (r, kernel, (const char *const *)argv->pdata, NULL);
+}
+
 /* expect_err: the fixture scheduler's error knob makes a negative test
  * pass; the same test without the knob fails, saying the expected error
  * did not happen. */
@@ -222,9 +242,8 @@ test_fixture_expect_err (void)
     return;
   static const char text[] = "[test]\nname=negative\nduration_ms=3000\n"
                              "expect_err=scheduler_died\n[cgroup a]\nworkers=2\n";
-  g_autofree char *arg = g_strdup_printf ("--scheduler=%s", sched);
   KtstrVmRun r = { 0 };
-  run_file (&r, text, (const char *const[]){ arg, "--", "--error-after", "1", NULL });
+  run_with_knobs (&r, sched, text, (const char *const[]){ "--error-after", "1", NULL });
   g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 0);
   g_assert_nonnull (strstr (r.out, "PASS negative"));
   g_assert_nonnull (
@@ -235,7 +254,7 @@ test_fixture_expect_err (void)
   ktstr_vm_run_clear (&r);
 
   KtstrVmRun clean = { 0 };
-  run_file (&clean, text, (const char *const[]){ arg, NULL });
+  run_with_knobs (&clean, sched, text, (const char *const[]){ NULL });
   g_assert_cmpint (ktstr_vm_run_exit_code (&clean), ==, 1);
   g_assert_nonnull (strstr (clean.out, "FAIL negative"));
   g_assert_nonnull (strstr (clean.out, "expected error scheduler_died did not happen"));
