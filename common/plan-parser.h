@@ -19,6 +19,7 @@ typedef struct
   const char *directive; /* the current line's first word, "" before one */
   /* Line where each scalar directive was first given, 0 if not yet. */
   unsigned seen_test, seen_topology, seen_duration, seen_settle, seen_guard, seen_workers;
+  unsigned seen_cgroup_parent;
   int step; /* the step later lines belong to, KTSTR_PLAN_BACKDROP before any */
 } KtstrPlanParser;
 

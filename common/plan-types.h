@@ -187,6 +187,9 @@ typedef struct
   unsigned n_payloads;
   KtstrPlanPayload payloads[KTSTR_PLAN_MAX_PAYLOADS];
   KtstrPlanScheduler scheduler;
+  /* cgroup_parent: the absolute cgroup path ("/a/b") the scenario's
+   * cgroups go under instead of the agent's own root; "" for that root. */
+  char cgroup_parent[KTSTR_PLAN_CGROUP_NAME_MAX];
 } KtstrPlan;
 
 /* Why a plan was refused, as parts rather than one sentence, so that the

@@ -97,10 +97,23 @@ parse_words (KtstrPlanParser *p, char **w, unsigned n)
     return ktstr_plan_parse_scheduler (p, w, n);
   if (strcmp (w[0], "scheduler_env") == 0)
     return ktstr_plan_parse_scheduler_env (p, w, n);
+  if (strcmp (w[0], "cgroup_parent") == 0)
+    {
+      if (p->seen_cgroup_parent != 0)
+        return fail (p, "", "duplicate 'cgroup_parent' (first given on line %u)",
+                     p->seen_cgroup_parent);
+      if (n != 2 || !ktstr_plan_is_valid_cgroup_parent (w[1]))
+        return fail (p, "",
+                     "expected 'cgroup_parent /PATH', an absolute cgroup path of names "
+                     "(letters, digits, '_', '-', '.'), e.g. 'cgroup_parent /ktstr.slice'");
+      snprintf (plan->cgroup_parent, sizeof plan->cgroup_parent, "%s", w[1]);
+      p->seen_cgroup_parent = p->line;
+      return 0;
+    }
   return fail (p, "",
                "unknown directive '%s' (expected test, topology, duration_ms, settle_ms, "
                "guard_ms, workers, cgroup, work, step, op, payload, payload_arg, "
-               "payload_env, scheduler, scheduler_arg or scheduler_env)",
+               "payload_env, scheduler, scheduler_arg, scheduler_env or cgroup_parent)",
                w[0]);
 }
 

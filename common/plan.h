@@ -36,6 +36,11 @@ void ktstr_plan_error_text (const KtstrPlanError *perr, KtstrError *err);
  * prefixed "plan 'PATH': ". */
 int ktstr_plan_load (const char *path, KtstrPlan *plan, KtstrError *err);
 
+/* Whether S is a cgroup_parent: an absolute cgroup path ("/a/b.slice"),
+ * each component a name of letters, digits, '_', '-', '.' not starting
+ * with '.' or '-' (so never "." or ".."). */
+bool ktstr_plan_is_valid_cgroup_parent (const char *s);
+
 /* The I-th argument and environment entry of the plan's scheduler. */
 static inline const char *
 ktstr_plan_sched_arg (const KtstrPlanScheduler *sc, unsigned i)

@@ -56,6 +56,11 @@
  *                                     be empty)
  *   scheduler_env KEY=VALUE           added to its environment (repeatable;
  *                                     LD_LIBRARY_PATH names the packed libs)
+ *   cgroup_parent /PATH               the scenario's cgroups go under
+ *                                     /sys/fs/cgroup/PATH instead of
+ *                                     KTSTR_CGROUP_ROOT (the scheduler under
+ *                                     test manages that subtree); missing
+ *                                     levels are created
  *   step HOLD                         starts the next step; HOLD is
  *                                     frac:F (F of duration_ms, 0<F<=1),
  *                                     fixed:MS or loop:MS (the step's ops

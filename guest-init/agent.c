@@ -195,9 +195,28 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
         }
     }
 
+  /* A scheduler that manages a cgroup subtree gets the scenario's cgroups
+   * there: cgroup_parent replaces the agent's own root below the same
+   * cgroup2 mount. */
+  static char parent_root[512];
+  const char *cgroup_root = o->cgroup_root;
+  if (plan.cgroup_parent[0] != '\0')
+    {
+      const char *slash = strrchr (o->cgroup_root, '/');
+      int mount_len = slash != NULL ? (int)(slash - o->cgroup_root) : 0;
+      if (ktstr_path (parent_root, sizeof parent_root, "%.*s%s", mount_len, o->cgroup_root,
+                      plan.cgroup_parent)
+          != 0)
+        {
+          ktstr_error_set (&err, "cgroup_parent %s: the path is too long", plan.cgroup_parent);
+          return fail (ctrl, &err);
+        }
+      cgroup_root = parent_root;
+      ktstr_report_log (ctrl, "init", "cgroups under %s (cgroup_parent)", cgroup_root);
+    }
   KtstrScenarioOptions so = {
     .use_cgroups = use_cgroups,
-    .cgroup_root = o->cgroup_root,
+    .cgroup_root = cgroup_root,
     .remove_cgroups = !o->is_pid1,
     .keep_out = keep_out,
     .n_keep_out = 1,

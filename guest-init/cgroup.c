@@ -122,9 +122,15 @@ int
 ktstr_cgroup_setup_root (const char *root, char *warning, size_t warning_len, KtstrError *err)
 {
   char parent[512];
+  struct stat st;
   if (warning != NULL && warning_len > 0)
     warning[0] = '\0';
   parent_dir (root, parent, sizeof parent);
+  /* A root deeper in the hierarchy (cgroup_parent /a/b): its missing
+   * ancestors first, each handing the controllers down. */
+  if (stat (parent, &st) != 0 && strcmp (parent, "/") != 0
+      && ktstr_cgroup_setup_root (parent, warning, warning_len, err) != 0)
+    return -1;
   if (enable_controllers (parent, warning, warning_len, err) != 0)
     return -1;
   if (mkdir (root, 0755) != 0 && errno != EEXIST)

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "common/plan.h"
 #include "run/plan.h"
 #include "sched/scheduler-def.h"
 #include "tests/fake-guest.h"
@@ -122,6 +123,78 @@ test_config_errors (Fixture *f, gconstpointer data)
   assert_contains (error->message, "missing.json: no such file");
 }
 
+/* cgroup_parent: loaded, checked with the guest's grammar, and sent to
+ * the guest as a plan line after the scheduler's. */
+static void
+test_cgroup_parent (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = write_def (f, "cgroup_parent=/ktstr.slice/inner", "");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrSchedulerDef) def = ktstr_scheduler_def_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (def->cgroup_parent, ==, "/ktstr.slice/inner");
+  g_autoptr (GPtrArray) tests = g_ptr_array_new ();
+  g_ptr_array_add (tests, f->def);
+  char *no_args[] = { NULL };
+  KtstrRunRequest q = { .kernel = &f->kernel,
+                        .backend = &fake_guest_backend,
+                        .scheduler_args = no_args,
+                        .scheduler_def = def };
+  g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new (&q, tests, &error);
+  g_assert_no_error (error);
+  const KtstrVariant *v = ktstr_run_plan_get_variants (plan)->pdata[0];
+  const char *lines = ktstr_runner_get_sched_lines (v->runner);
+  assert_contains (lines, "\ncgroup_parent /ktstr.slice/inner\n");
+  /* The whole plan the guest gets parses, with the parent in it. */
+  g_autofree char *text
+      = g_strconcat (ktstr_testdef_to_plan (f->def, "1n1l2c1t", 10000), lines, NULL);
+  g_autofree KtstrPlan *parsed = g_new0 (KtstrPlan, 1);
+  KtstrPlanError perr;
+  g_assert_cmpint (ktstr_plan_parse (text, parsed, &perr), ==, 0);
+  g_assert_cmpstr (parsed->cgroup_parent, ==, "/ktstr.slice/inner");
+
+  static const char *const bad[]
+      = { "ktstr.slice", "/", "/a//b", "/../x", "/a/.hidden", "/a b", NULL };
+  for (const char *const *b = bad; *b; b++)
+    {
+      g_autofree char *extra = g_strdup_printf ("cgroup_parent=%s", *b);
+      g_autofree char *bad_path = write_def (f, extra, "");
+      g_autoptr (GError) bad_error = NULL;
+      g_autoptr (KtstrSchedulerDef) bad_def = ktstr_scheduler_def_load (bad_path, &bad_error);
+      g_assert_null (bad_def);
+      assert_contains (bad_error->message, "[scheduler] cgroup_parent: ");
+      assert_contains (bad_error->message, "is not an absolute cgroup path");
+    }
+}
+
+/* The plan grammar's side: one cgroup_parent line, absolute, of names. */
+static void
+test_cgroup_parent_grammar (void)
+{
+  static const char *const cases[][2] = {
+    { "cgroup_parent /a.slice\n", NULL },
+    { "cgroup_parent /a\ncgroup_parent /b\n", "duplicate 'cgroup_parent'" },
+    { "cgroup_parent a\n", "expected 'cgroup_parent /PATH'" },
+    { "cgroup_parent /a /b\n", "expected 'cgroup_parent /PATH'" },
+    { "cgroup_parent /a/..\n", "expected 'cgroup_parent /PATH'" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strconcat (
+          "ktstr-plan 1\ntest t\nduration_ms 100\ncgroup a\nwork a CpuSpin\n", cases[i][0], NULL);
+      g_autofree KtstrPlan *plan = g_new0 (KtstrPlan, 1);
+      KtstrPlanError perr;
+      int rc = ktstr_plan_parse (text, plan, &perr);
+      if (cases[i][1] == NULL)
+        g_assert_cmpint (rc, ==, 0);
+      else
+        {
+          g_assert_cmpint (rc, !=, 0);
+          assert_contains (perr.msg, cases[i][1]);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -129,5 +202,7 @@ main (int argc, char **argv)
   g_test_add ("/sched-keys/config-file", Fixture, NULL, set_up, test_config_file, tear_down);
   g_test_add ("/sched-keys/config-file/errors", Fixture, NULL, set_up, test_config_errors,
               tear_down);
+  g_test_add ("/sched-keys/cgroup-parent", Fixture, NULL, set_up, test_cgroup_parent, tear_down);
+  g_test_add_func ("/sched-keys/cgroup-parent/grammar", test_cgroup_parent_grammar);
   return g_test_run ();
 }

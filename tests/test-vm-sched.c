@@ -409,6 +409,46 @@ test_include (void)
   ktstr_vm_run_clear (&r);
 }
 
+/* A scheduler definition's cgroup_parent and a test's include_files, in
+ * one boot: the payload finds the scenario's cgroup under the parent
+ * (not under /sys/fs/cgroup/ktstr) and runs /bin/true from
+ * /include-files, which only include_files put there. */
+static void
+test_cgroup_parent (void)
+{
+  if (!need_fixtures (TRUE))
+    return;
+  g_autoptr (KtstrElfDeps) deps = ktstr_elfdeps_resolve ("/bin/true", NULL, NULL);
+  if (deps == NULL || deps->interp == NULL)
+    {
+      g_test_skip ("/bin/true is not a dynamically linked program here");
+      return;
+    }
+  KtstrVmRun r = { 0 };
+  r.cwd = ktstr_vm_test_make_repo ("ktstr-vm-sched");
+  g_autofree char *simple = scheduler ("scx_simple");
+  g_autofree char *def = g_strdup_printf (
+      "[scheduler]\nname=parented\nbinary=%s\ncgroup_parent=/ktstr.slice/inner\n", simple);
+  g_autofree char *def_path = g_build_filename (r.cwd, "sched.ini", NULL);
+  g_assert_true (g_file_set_contents (def_path, def, -1, NULL));
+  run_file (&r,
+            "[test]\nname=parented\nduration_ms=1000\nsettle_ms=100\nscheduler=sched.ini\n"
+            "include_files=/bin/true\n[cgroup cg_0]\nwork=CpuSpin\nworkers=1\n"
+            "[payload probe]\nbinary=@EXEC@\n"
+            "args=-f;/sys/fs/cgroup/ktstr.slice/inner/cg_0/cgroup.procs;/include-files/true\n"
+            "exit_code=0\n[step 0]\nhold=frac:1\nops=RunPayload probe;WaitPayload probe\n",
+            (const char *[]){ NULL });
+  if (ktstr_vm_run_exit_code (&r) != 0)
+    g_printerr ("%s\n%s\n", r.out, r.err);
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 0);
+  g_assert_nonnull (strstr (r.out, "PASS parented"));
+  g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "parented", NULL);
+  g_assert_cmpstr (sc->scheduler, ==, "parented");
+  g_assert_cmpuint (sc->metrics->len, ==, 1);
+  g_assert_cmpint (((const KtstrPayloadMetrics *)sc->metrics->pdata[0])->exit_code, ==, 0);
+  ktstr_vm_run_clear (&r);
+}
+
 /* No VM: the error comes from packaging, before anything boots. */
 static void
 test_missing_library (void)
@@ -541,5 +581,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vm/sched/fixture/stall", ktstr_stall, test_fixture_knob);
   g_test_add_data_func ("/vm/sched/fixture/fail-verify", ktstr_verify, test_fixture_knob);
   g_test_add_func ("/vm/sched/fixture/expect-err", test_fixture_expect_err);
+  g_test_add_func ("/vm/sched/simple/cgroup-parent", test_cgroup_parent);
   return g_test_run ();
 }

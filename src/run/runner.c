@@ -152,7 +152,16 @@ add_scheduler (KtstrRunner *r, KtstrInitramfsSpec *spec, GError **error)
   g_autofree char *guest_abs = g_strconcat ("/", guest, NULL);
   r->sched_lines = ktstr_sched_plan_lines (guest_abs, (const char *const *)o->scheduler_args, llp,
                                            o->scheduler_ready_ms, error);
-  return r->sched_lines != NULL;
+  if (r->sched_lines == NULL)
+    return FALSE;
+  if (o->scheduler_cgroup_parent != NULL)
+    {
+      char *with_parent
+          = g_strdup_printf ("%scgroup_parent %s\n", r->sched_lines, o->scheduler_cgroup_parent);
+      g_free (r->sched_lines);
+      r->sched_lines = with_parent;
+    }
+  return TRUE;
 }
 
 void

@@ -52,6 +52,9 @@ typedef struct
    * (its arguments name the latter already), or NULL. */
   const char *scheduler_config;
   const char *scheduler_config_guest;
+  /* The definition's cgroup_parent ("/a/b"): the guest creates the
+   * scenario's cgroups there; NULL: below its own root. */
+  const char *scheduler_cgroup_parent;
   char **includes;            /* --include files, packed under /include-files */
   char **active_flags;        /* recorded in sidecars */
   char **sysctls;             /* "sysctl.key=value", passed on the cmdline */

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "common/plan.h"
 #include "common/topology.h"
 #include "eval/checks.h"
 #include "sched/sched-binary.h"
@@ -43,6 +44,7 @@ ktstr_scheduler_def_free (KtstrSchedulerDef *d)
   g_free (d->topology);
   g_free (d->config_file);
   g_free (d->config_guest);
+  g_free (d->cgroup_parent);
   g_clear_pointer (&d->flags, g_ptr_array_unref);
   g_clear_pointer (&d->keyfile, g_key_file_unref);
   g_free (d);
@@ -104,7 +106,8 @@ get_uint (GKeyFile *kf, const char *group, const char *key, guint *out, const ch
 }
 
 static const char *const scheduler_keys[]
-    = { "name", "binary", "args", "sysctls", "kargs", "topology", "ready_ms", "config_file", NULL };
+    = { "name",     "binary",   "args",        "sysctls",       "kargs",
+        "topology", "ready_ms", "config_file", "cgroup_parent", NULL };
 static const char *const constraint_keys[]
     = { "min_llcs",       "max_llcs",       "min_cpus",     "max_cpus",
         "min_numa_nodes", "max_numa_nodes", "requires_smt", NULL };
@@ -269,6 +272,14 @@ ktstr_scheduler_def_load (const char *path, GError **error)
     }
   if (!get_uint (kf, "scheduler", "ready_ms", &d->ready_ms, path, error))
     return NULL;
+  /* The guest's plan grammar judges it, so what loads here runs there. */
+  d->cgroup_parent = g_key_file_get_string (kf, "scheduler", "cgroup_parent", NULL);
+  if (d->cgroup_parent != NULL && !ktstr_plan_is_valid_cgroup_parent (d->cgroup_parent))
+    return invalid (error, path, "scheduler", "cgroup_parent",
+                    "'%s' is not an absolute cgroup path of names (letters, digits, '_', '-', "
+                    "'.'; e.g. /ktstr.slice or /workload/tests)",
+                    d->cgroup_parent),
+           NULL;
 
   if (g_key_file_has_group (kf, "constraints"))
     {

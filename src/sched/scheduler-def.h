@@ -6,7 +6,9 @@
  *                          PATH), args,
  *                          sysctls (key=value), kargs, topology, ready_ms,
  *                          config_file (packed into the guest; {config}
- *                          in args stands for its path there)
+ *                          in args stands for its path there),
+ *                          cgroup_parent (the cgroup subtree the scenario's
+ *                          cgroups go under)
  *   [constraints]          min_llcs, max_llcs, min_cpus, max_cpus,
  *                          min_numa_nodes, max_numa_nodes, requires_smt
  *   [flag NAME]            args, requires (other flag names)
@@ -69,6 +71,7 @@ typedef struct
    * {config} in args and flag args is already replaced by config_guest. */
   char *config_file;
   char *config_guest;
+  char *cgroup_parent; /* "/a/b" below the guest's cgroup2 mount, or NULL */
   guint min_llcs, max_llcs, min_cpus, max_cpus, min_nodes, max_nodes;
   gboolean requires_smt;
   GPtrArray *flags;  /* KtstrSchedulerFlag*, in file order (the canonical order) */
