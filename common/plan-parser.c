@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include "common/plan-parser.h"
-#include "common/plan.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,27 +72,6 @@ ktstr_plan_is_valid_cgroup_path (const char *s)
       run++;
     }
   return true;
-}
-
-bool
-ktstr_plan_is_valid_cgroup_parent (const char *s)
-{
-  size_t n = strlen (s);
-  if (n < 2 || n >= KTSTR_PLAN_CGROUP_NAME_MAX || s[0] != '/')
-    return false;
-  char part[KTSTR_PLAN_CGROUP_NAME_MAX];
-  for (const char *c = s + 1;;)
-    {
-      const char *end = strchr (c, '/');
-      size_t len = end != NULL ? (size_t)(end - c) : strlen (c);
-      memcpy (part, c, len);
-      part[len] = '\0';
-      if (!ktstr_plan_is_valid_name (part))
-        return false;
-      if (end == NULL)
-        return true;
-      c = end + 1;
-    }
 }
 
 int

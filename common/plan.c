@@ -37,6 +37,27 @@ parse_scalar (KtstrPlanParser *p, char **w, unsigned n, unsigned *seen, uint64_t
   return 0;
 }
 
+bool
+ktstr_plan_is_valid_cgroup_parent (const char *s)
+{
+  size_t n = strlen (s);
+  if (n < 2 || n >= KTSTR_PLAN_CGROUP_NAME_MAX || s[0] != '/')
+    return false;
+  char part[KTSTR_PLAN_CGROUP_NAME_MAX];
+  for (const char *c = s + 1;;)
+    {
+      const char *end = strchr (c, '/');
+      size_t len = end != NULL ? (size_t)(end - c) : strlen (c);
+      memcpy (part, c, len);
+      part[len] = '\0';
+      if (!ktstr_plan_is_valid_name (part))
+        return false;
+      if (end == NULL)
+        return true;
+      c = end + 1;
+    }
+}
+
 static int
 parse_words (KtstrPlanParser *p, char **w, unsigned n)
 {

@@ -77,23 +77,6 @@ check_keys (GKeyFile *kf, const char *path, const char *group, const char *const
                                    error);
 }
 
-gboolean
-ktstr_testdef_get_uint (GKeyFile *kf, const char *path, const char *group, const char *key,
-                        guint min, guint max, guint *out, GError **error)
-{
-  if (!g_key_file_has_key (kf, group, key, NULL))
-    return TRUE;
-  g_autofree char *s = g_key_file_get_string (kf, group, key, NULL);
-  char *end = NULL;
-  guint64 v = g_ascii_strtoull (s ? s : "", &end, 10);
-  if (s == NULL || *s == '\0' || *end != '\0' || v < min || v > max)
-    return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, group, key,
-                               "'%s' is not a whole number between %u and %u", s ? s : "", min,
-                               max);
-  *out = (guint)v;
-  return TRUE;
-}
-
 static gboolean
 valid_name (const char *s)
 {
