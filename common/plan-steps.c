@@ -469,6 +469,8 @@ ktstr_plan_parse_scheduler (KtstrPlanParser *p, char **w, unsigned n)
   KtstrPlanScheduler *sc = &p->plan->scheduler;
   if (sc->is_set)
     return fail (p, "", "duplicate 'scheduler' (first given on line %u)", sc->line);
+  if (p->plan->n_builtin > 0 || p->plan->builtin_env[0] != '\0')
+    return fail (p, "", "scheduler: the plan already has a built-in scheduler (builtin_* lines)");
   if (n < 2 || n > 4)
     return fail (p, "", "expected 'scheduler PATH [ready_ms=MS] [stop_ms=MS]'");
   if (w[1][0] != '/' || strlen (w[1]) >= sizeof sc->binary)
@@ -535,5 +537,51 @@ ktstr_plan_parse_scheduler_env (KtstrPlanParser *p, char **w, unsigned n)
                  "bytes in all",
                  KTSTR_PLAN_SCHED_MAX_ENV, KTSTR_PLAN_SCHED_TEXT_MAX);
   sc->n_env++;
+  return 0;
+}
+
+int
+ktstr_plan_parse_builtin (KtstrPlanParser *p, char **w, unsigned n)
+{
+  KtstrPlan *plan = p->plan;
+  if (plan->scheduler.is_set)
+    return fail (p, "", "%s: the plan already has a scheduler line (one scheduler under test)",
+                 w[0]);
+  if (strcmp (w[0], "builtin_env") == 0)
+    {
+      if (n != 2 || strchr (w[1], '=') == NULL || w[1][0] == '='
+          || strlen (w[1]) >= sizeof plan->builtin_env || plan->builtin_env[0] != '\0')
+        return fail (p, "", "expected one 'builtin_env KEY=VALUE'");
+      snprintf (plan->builtin_env, sizeof plan->builtin_env, "%s", w[1]);
+      return 0;
+    }
+  bool is_run = strcmp (w[0], "builtin_run") == 0;
+  const char *usage = is_run ? "expected 'builtin_run enable|disable PATH [ARG...]'"
+                             : "expected 'builtin_write enable|disable PATH VALUE'";
+  if (n < 3 || (strcmp (w[1], "enable") != 0 && strcmp (w[1], "disable") != 0))
+    return fail (p, "", "%s", usage);
+  if (!is_run && n != 4)
+    return fail (p, "", "%s", usage);
+  if (n - 3 > KTSTR_PLAN_BUILTIN_MAX_ARGS)
+    return fail (p, "", "%s: at most %d arguments", w[0], KTSTR_PLAN_BUILTIN_MAX_ARGS);
+  if (plan->n_builtin >= KTSTR_PLAN_BUILTIN_MAX)
+    return fail (p, "", "%s: at most %d enable and disable actions in all", w[0],
+                 KTSTR_PLAN_BUILTIN_MAX);
+  KtstrPlanBuiltinAction *a = &plan->builtin[plan->n_builtin];
+  if (w[2][0] != '/' || strlen (w[2]) >= sizeof a->path)
+    return fail (p, "path", "%s: '%s' is not an absolute path under %d characters", w[0], w[2],
+                 KTSTR_PLAN_PATH_MAX);
+  memset (a, 0, sizeof *a);
+  a->is_run = is_run;
+  a->is_disable = strcmp (w[1], "disable") == 0;
+  snprintf (a->path, sizeof a->path, "%s", w[2]);
+  for (unsigned i = 3; i < n; i++)
+    {
+      if (strlen (w[i]) >= KTSTR_PLAN_BUILTIN_ARG_MAX)
+        return fail (p, "", "%s: '%.40s...' is longer than %d characters", w[0], w[i],
+                     KTSTR_PLAN_BUILTIN_ARG_MAX - 1);
+      snprintf (a->args[a->n_args++], KTSTR_PLAN_BUILTIN_ARG_MAX, "%s", w[i]);
+    }
+  plan->n_builtin++;
   return 0;
 }

@@ -167,6 +167,23 @@ typedef struct
   unsigned line;
 } KtstrPlanScheduler;
 
+/* A kernel-built-in scheduler (no program of its own): what enables it
+ * before the scenario and disables it after, in order.  A write puts
+ * ARGS[0] into the file PATH (a sysfs or procfs knob); a run executes the
+ * program PATH with ARGS and needs exit status 0. */
+#define KTSTR_PLAN_BUILTIN_MAX 8
+#define KTSTR_PLAN_BUILTIN_MAX_ARGS 8
+#define KTSTR_PLAN_BUILTIN_ARG_MAX 128
+
+typedef struct
+{
+  bool is_disable;
+  bool is_run;
+  char path[KTSTR_PLAN_PATH_MAX];
+  unsigned n_args;
+  char args[KTSTR_PLAN_BUILTIN_MAX_ARGS][KTSTR_PLAN_BUILTIN_ARG_MAX];
+} KtstrPlanBuiltinAction;
+
 typedef struct
 {
   char test[128];
@@ -190,6 +207,11 @@ typedef struct
   /* cgroup_parent: the absolute cgroup path ("/a/b") the scenario's
    * cgroups go under instead of the agent's own root; "" for that root. */
   char cgroup_parent[KTSTR_PLAN_CGROUP_NAME_MAX];
+  /* builtin_write / builtin_run lines; builtin_env: the environment of
+   * the runs ("" for none, else one KEY=VALUE). */
+  unsigned n_builtin;
+  KtstrPlanBuiltinAction builtin[KTSTR_PLAN_BUILTIN_MAX];
+  char builtin_env[KTSTR_PLAN_PATH_MAX];
 } KtstrPlan;
 
 /* Why a plan was refused, as parts rather than one sentence, so that the

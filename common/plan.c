@@ -118,6 +118,9 @@ parse_words (KtstrPlanParser *p, char **w, unsigned n)
     return ktstr_plan_parse_scheduler (p, w, n);
   if (strcmp (w[0], "scheduler_env") == 0)
     return ktstr_plan_parse_scheduler_env (p, w, n);
+  if (strcmp (w[0], "builtin_write") == 0 || strcmp (w[0], "builtin_run") == 0
+      || strcmp (w[0], "builtin_env") == 0)
+    return ktstr_plan_parse_builtin (p, w, n);
   if (strcmp (w[0], "cgroup_parent") == 0)
     {
       if (p->seen_cgroup_parent != 0)
@@ -134,7 +137,8 @@ parse_words (KtstrPlanParser *p, char **w, unsigned n)
   return fail (p, "",
                "unknown directive '%s' (expected test, topology, duration_ms, settle_ms, "
                "guard_ms, workers, cgroup, work, step, op, payload, payload_arg, "
-               "payload_env, scheduler, scheduler_arg, scheduler_env or cgroup_parent)",
+               "payload_env, scheduler, scheduler_arg, scheduler_env, builtin_write, "
+               "builtin_run, builtin_env or cgroup_parent)",
                w[0]);
 }
 

@@ -10,6 +10,7 @@
 #include "common/plan.h"
 #include "common/proto.h"
 #include "common/topology.h"
+#include "guest-init/builtin-sched.h"
 #include "guest-init/cgroup.h"
 #include "guest-init/exec.h"
 #include "guest-init/hostcmd.h"
@@ -195,6 +196,15 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
         }
     }
 
+  /* A kernel-built-in scheduler is switched on where a sched_ext one
+   * would start. */
+  if (plan.n_builtin > 0)
+    {
+      ktstr_guard_phase ("enabling the built-in scheduler");
+      if (ktstr_builtin_sched_apply (&plan, false, ctrl, keep_out, 1, &err) != 0)
+        return fail (ctrl, &err);
+    }
+
   /* A scheduler that manages a cgroup subtree gets the scenario's cgroups
    * there: cgroup_parent replaces the agent's own root below the same
    * cgroup2 mount. */
@@ -230,6 +240,20 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
     {
       ktstr_guard_phase ("stopping the scheduler");
       ktstr_sched_stop (ctrl);
+    }
+  if (plan.n_builtin > 0)
+    {
+      ktstr_guard_phase ("disabling the built-in scheduler");
+      KtstrError off_err;
+      if (ktstr_builtin_sched_apply (&plan, true, ctrl, keep_out, 1, &off_err) != 0)
+        {
+          /* The scenario's own error, when it had one, comes first. */
+          if (rc == 0)
+            err = off_err;
+          else
+            ktstr_report_log (ctrl, "sched", "%s", off_err.msg);
+          rc = -1;
+        }
     }
   if (rc != 0)
     return fail (ctrl, &err);

@@ -1,14 +1,17 @@
 /* Scheduler definition keys that reach the guest, each shown to take
  * effect: config_file is packed into the base image at its guest path and
  * the scheduler's arguments name that path where {config} stood (the plan
- * lines the runner renders); and the load errors of the keys, naming the
- * file and the key. */
+ * lines the runner renders); cgroup_parent becomes a plan line the
+ * guest's grammar reads; a kernel-built-in scheduler (enable=, disable=)
+ * becomes builtin_* lines, its programs are packed and the sidecar names
+ * it; and the load errors of the keys, naming the file and the key. */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 
 #include "common/plan.h"
+#include "record/sidecar.h"
 #include "run/plan.h"
 #include "sched/scheduler-def.h"
 #include "tests/fake-guest.h"
@@ -195,6 +198,117 @@ test_cgroup_parent_grammar (void)
     }
 }
 
+/* A definition without binary=, from EXTRA alone. */
+static char *
+write_builtin (Fixture *f, const char *extra)
+{
+  char *path = g_build_filename (f->dir, "builtin.ini", NULL);
+  g_autofree char *text = g_strdup_printf ("[scheduler]\nname=tuned\n%s\n", extra);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+static void
+test_builtin (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path
+      = write_builtin (f, "enable=write /proc/sys/kernel/sched_rt_runtime_us 900000;"
+                          "run /bin/true --enable\n"
+                          "disable=write  /proc/sys/kernel/sched_rt_runtime_us 950000\n"
+                          "cgroup_parent=/tuned\n[flag quiet]\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrSchedulerDef) def = ktstr_scheduler_def_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_null (def->binary);
+  g_assert_true (ktstr_scheduler_def_check_binary (def, &error));
+  g_assert_cmpstr (def->builtin_lines, ==,
+                   "builtin_write enable /proc/sys/kernel/sched_rt_runtime_us 900000\n"
+                   "builtin_run enable /bin/true --enable\n"
+                   "builtin_write disable /proc/sys/kernel/sched_rt_runtime_us 950000\n");
+  g_assert_cmpstrv (def->builtin_programs, ((const char *const[]){ "/bin/true", NULL }));
+
+  g_autoptr (GPtrArray) tests = g_ptr_array_new ();
+  g_ptr_array_add (tests, f->def);
+  char *no_args[] = { NULL };
+  KtstrRunRequest q = { .kernel = &f->kernel,
+                        .backend = &fake_guest_backend,
+                        .scheduler_args = no_args,
+                        .scheduler_def = def };
+  g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new (&q, tests, &error);
+  g_assert_no_error (error);
+  const KtstrVariant *v = ktstr_run_plan_get_variants (plan)->pdata[0];
+  const char *lines = ktstr_runner_get_sched_lines (v->runner);
+  g_assert_true (g_str_has_prefix (lines, def->builtin_lines));
+  assert_contains (lines, "\ncgroup_parent /tuned\n");
+  g_assert_null (strstr (lines, "\nscheduler "));
+  g_assert_true (file_has (ktstr_runner_get_base_image (v->runner), "bin/true"));
+  /* The guest's grammar reads the lines with a test's plan. */
+  g_autofree char *text
+      = g_strconcat (ktstr_testdef_to_plan (f->def, "1n1l2c1t", 10000), lines, NULL);
+  g_autofree KtstrPlan *parsed = g_new0 (KtstrPlan, 1);
+  KtstrPlanError perr;
+  g_assert_cmpint (ktstr_plan_parse (text, parsed, &perr), ==, 0);
+  g_assert_cmpuint (parsed->n_builtin, ==, 3);
+  g_assert_true (parsed->builtin[1].is_run);
+  g_assert_true (parsed->builtin[2].is_disable);
+  g_assert_cmpstr (parsed->builtin[2].args[0], ==, "950000");
+
+  /* The sidecar names the definition, not EEVDF. */
+  KtstrRunVariant rv = { .topology = "1n1l2c1t", .memory_mb = FAKE_GUEST_PASS };
+  g_autoptr (KtstrTestResult) r = ktstr_runner_run_variant (v->runner, f->def, &rv, &error);
+  g_assert_no_error (error);
+  g_autoptr (KtstrSidecar) sc = ktstr_sidecar_load_file (r->sidecar_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sc->scheduler, ==, "tuned");
+}
+
+static void
+test_builtin_errors (Fixture *f, gconstpointer data)
+{
+  g_autofree char *cfg = g_build_filename (f->dir, "c.txt", NULL);
+  g_assert_true (g_file_set_contents (cfg, "", -1, NULL));
+  static const char *const cases[][2] = {
+    { "binary=/bin/true\nenable=write /x 1", "[scheduler] binary: not for a built-in" },
+    { "enable=write /x 1\nargs=-v", "[scheduler] args: not for a built-in" },
+    { "enable=write /x 1\nready_ms=5", "[scheduler] ready_ms: not for a built-in" },
+    { "enable=write /x 1\nconfig_file=c.txt", "[scheduler] config_file: not for a built-in" },
+    { "disable=write /x 0", "[scheduler] disable: a built-in scheduler needs enable=" },
+    { "enable=", "[scheduler] enable: empty" },
+    { "enable=poke /x 1", "expected 'write PATH VALUE' or 'run PROGRAM [ARG...]'" },
+    { "enable=write /x", "expected 'write PATH VALUE'" },
+    { "enable=write x 1", "[scheduler] enable: 'write x 1': x is not an absolute path" },
+    { "enable=run /nonexistent/prog", "is not an executable program on this host" },
+    { "enable=write /x 1\n[flag f]\nargs=-v", "[flag f] args: a built-in scheduler" },
+    { "enable=run /bin/true 1 2 3 4 5 6 7 8 9", "at most 8 arguments" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = write_builtin (f, cases[i][0]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KtstrSchedulerDef) def = ktstr_scheduler_def_load (path, &error);
+      if (def != NULL)
+        g_error ("case %zu loaded", i);
+      g_assert_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_INVALID);
+      assert_contains (error->message, path);
+      assert_contains (error->message, cases[i][1]);
+    }
+  /* The grammar: one scheduler under test, of either kind. */
+  static const char *const plans[][2] = {
+    { "scheduler /s\nbuiltin_write enable /x 1\n", "the plan already has a scheduler line" },
+    { "builtin_run enable /x\nscheduler /s\n", "already has a built-in scheduler" },
+    { "builtin_write on /x 1\n", "expected 'builtin_write enable|disable PATH VALUE'" },
+    { "builtin_env A=1\nbuiltin_env B=2\n", "expected one 'builtin_env KEY=VALUE'" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (plans); i++)
+    {
+      g_autofree char *text = g_strconcat ("ktstr-plan 1\n", plans[i][0], NULL);
+      g_autofree KtstrPlan *plan = g_new0 (KtstrPlan, 1);
+      KtstrPlanError perr;
+      g_assert_cmpint (ktstr_plan_parse (text, plan, &perr), !=, 0);
+      assert_contains (perr.msg, plans[i][1]);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -204,5 +318,7 @@ main (int argc, char **argv)
               tear_down);
   g_test_add ("/sched-keys/cgroup-parent", Fixture, NULL, set_up, test_cgroup_parent, tear_down);
   g_test_add_func ("/sched-keys/cgroup-parent/grammar", test_cgroup_parent_grammar);
+  g_test_add ("/sched-keys/builtin", Fixture, NULL, set_up, test_builtin, tear_down);
+  g_test_add ("/sched-keys/builtin/errors", Fixture, NULL, set_up, test_builtin_errors, tear_down);
   return g_test_run ();
 }

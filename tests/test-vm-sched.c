@@ -449,6 +449,47 @@ test_cgroup_parent (void)
   ktstr_vm_run_clear (&r);
 }
 
+/* A kernel-built-in scheduler: its enable and disable actions run in the
+ * guest (a knob written, a packed program run); an enable action that
+ * fails fails the test, naming it. */
+static void
+test_builtin (void)
+{
+  if (!need_fixtures (TRUE))
+    return;
+  static const char test[] = "[test]\nname=tuned\nduration_ms=1000\nsettle_ms=100\n"
+                             "scheduler=sched.ini\n[cgroup cg_0]\nwork=CpuSpin\nworkers=1\n";
+  const char *knobs[] = { "/proc/sys/kernel/sched_rt_runtime_us", "/proc/sys/kernel/no_such_knob" };
+  for (guint i = 0; i < G_N_ELEMENTS (knobs); i++)
+    {
+      KtstrVmRun r = { 0 };
+      r.cwd = ktstr_vm_test_make_repo ("ktstr-vm-sched");
+      g_autofree char *def = g_strdup_printf ("[scheduler]\nname=tuned\n"
+                                              "enable=write %s 950000;run /bin/true\n"
+                                              "disable=write %s 950000\n",
+                                              knobs[i], knobs[i]);
+      g_autofree char *def_path = g_build_filename (r.cwd, "sched.ini", NULL);
+      g_assert_true (g_file_set_contents (def_path, def, -1, NULL));
+      run_file (&r, test, (const char *[]){ NULL });
+      g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "tuned", NULL);
+      g_assert_cmpstr (sc->scheduler, ==, "tuned");
+      if (i == 0)
+        {
+          if (ktstr_vm_run_exit_code (&r) != 0)
+            g_printerr ("%s\n%s\n", r.out, r.err);
+          g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 0);
+          g_assert_nonnull (strstr (r.out, "PASS tuned"));
+        }
+      else
+        {
+          g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 1);
+          g_assert_nonnull (strstr (r.out, "built-in scheduler enable: writing '950000' to "
+                                           "/proc/sys/kernel/no_such_knob failed"));
+        }
+      ktstr_vm_run_clear (&r);
+    }
+}
+
 /* No VM: the error comes from packaging, before anything boots. */
 static void
 test_missing_library (void)
@@ -582,5 +623,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vm/sched/fixture/fail-verify", ktstr_verify, test_fixture_knob);
   g_test_add_func ("/vm/sched/fixture/expect-err", test_fixture_expect_err);
   g_test_add_func ("/vm/sched/simple/cgroup-parent", test_cgroup_parent);
+  g_test_add_func ("/vm/sched/builtin", test_builtin);
   return g_test_run ();
 }

@@ -200,6 +200,8 @@ runner_for (KtstrRunPlan *p, const KtstrSchedulerDef *sdef, const char *flags, c
     .scheduler_config = sdef ? sdef->config_file : NULL,
     .scheduler_config_guest = sdef ? sdef->config_guest : NULL,
     .scheduler_cgroup_parent = sdef ? sdef->cgroup_parent : NULL,
+    .builtin_lines = sdef ? sdef->builtin_lines : NULL,
+    .builtin_programs = sdef ? sdef->builtin_programs : NULL,
     .active_flags = keep (p, g_steal_pointer (&active)),
     .sysctls = sdef ? sdef->sysctls : NULL,
     .scheduler_ready_ms = sdef ? sdef->ready_ms : 0,

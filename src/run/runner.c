@@ -125,35 +125,60 @@ ktstr_runner_add_includes (const KtstrRunner *r, KtstrInitramfsSpec *files)
     }
 }
 
+/* A kernel-built-in scheduler: its programs packed at their own paths,
+ * its enable and disable lines (with the library path of what was packed). */
+static gboolean
+add_builtin (KtstrRunner *r, KtstrInitramfsSpec *spec, KtstrPackage *pkg, GError **error)
+{
+  const KtstrRunOptions *o = &r->options;
+  for (char **prog = o->builtin_programs; prog && *prog; prog++)
+    if (!ktstr_package_add (pkg, spec, "built-in scheduler program", *prog, *prog + 1, error))
+      return FALSE;
+  g_autofree char *llp = ktstr_package_ld_library_path (pkg);
+  r->sched_lines
+      = *llp != '\0' && o->builtin_programs != NULL && o->builtin_programs[0] != NULL
+            ? g_strdup_printf ("%sbuiltin_env LD_LIBRARY_PATH=%s\n", o->builtin_lines, llp)
+            : g_strdup (o->builtin_lines);
+  return TRUE;
+}
+
 /* Packs the scheduler, its loader and libraries and its definition's
- * config_file into the base image, and renders the plan lines that start
- * the scheduler in the guest (sched/sched-plan.h).  Fails, before any VM,
- * on a missing library. */
+ * config_file (or a built-in scheduler's programs) into the base image, and renders the plan lines
+ * that start the scheduler in the guest (sched/sched-plan.h), with its cgroup_parent. Fails, before
+ * any VM, on a missing library. */
 static gboolean
 add_scheduler (KtstrRunner *r, KtstrInitramfsSpec *spec, GError **error)
 {
   const KtstrRunOptions *o = &r->options;
   g_autoptr (KtstrPackage) pkg = ktstr_package_new ();
-  if (o->scheduler == NULL)
+  if (o->scheduler == NULL && o->builtin_lines == NULL)
     {
       r->package_files = pkg->n_files;
       return TRUE;
     }
-  g_autofree char *base = g_path_get_basename (o->scheduler);
-  g_autofree char *guest = g_build_filename (KTSTR_GUEST_SCHED_DIR, base, NULL);
-  if (!ktstr_package_add (pkg, spec, "scheduler", o->scheduler, guest, error))
-    return FALSE;
-  if (o->scheduler_config != NULL
-      && !ktstr_package_add (pkg, spec, "scheduler config_file", o->scheduler_config,
-                             o->scheduler_config_guest + 1, error))
-    return FALSE;
+  if (o->scheduler == NULL)
+    {
+      if (!add_builtin (r, spec, pkg, error))
+        return FALSE;
+    }
+  else
+    {
+      g_autofree char *base = g_path_get_basename (o->scheduler);
+      g_autofree char *guest = g_build_filename (KTSTR_GUEST_SCHED_DIR, base, NULL);
+      if (!ktstr_package_add (pkg, spec, "scheduler", o->scheduler, guest, error))
+        return FALSE;
+      if (o->scheduler_config != NULL
+          && !ktstr_package_add (pkg, spec, "scheduler config_file", o->scheduler_config,
+                                 o->scheduler_config_guest + 1, error))
+        return FALSE;
+      g_autofree char *llp = ktstr_package_ld_library_path (pkg);
+      g_autofree char *guest_abs = g_strconcat ("/", guest, NULL);
+      r->sched_lines = ktstr_sched_plan_lines (guest_abs, (const char *const *)o->scheduler_args,
+                                               llp, o->scheduler_ready_ms, error);
+      if (r->sched_lines == NULL)
+        return FALSE;
+    }
   r->package_files = pkg->n_files;
-  g_autofree char *llp = ktstr_package_ld_library_path (pkg);
-  g_autofree char *guest_abs = g_strconcat ("/", guest, NULL);
-  r->sched_lines = ktstr_sched_plan_lines (guest_abs, (const char *const *)o->scheduler_args, llp,
-                                           o->scheduler_ready_ms, error);
-  if (r->sched_lines == NULL)
-    return FALSE;
   if (o->scheduler_cgroup_parent != NULL)
     {
       char *with_parent
@@ -498,9 +523,12 @@ build_sidecar (KtstrRunner *r, const KtstrTestDef *def, const char *topology, gu
   sc->test_name = g_strdup (def->name);
   sc->trial = trial;
   sc->topology = g_strdup (topology);
+  /* A built-in scheduler has its definition's name; no scheduler at all
+   * is the kernel's EEVDF. */
   sc->scheduler = r->options.scheduler ? ktstr_sched_record_name (
                       session->sched, r->options.scheduler_name, r->options.scheduler)
-                                       : g_strdup ("eevdf");
+                  : r->options.builtin_lines != NULL ? g_strdup (r->options.scheduler_name)
+                                                     : g_strdup ("eevdf");
   for (guint i = 0; i < session->sched->verifier->len; i++)
     {
       const KtstrVerifierStat *v = session->sched->verifier->pdata[i];

@@ -55,6 +55,11 @@ typedef struct
   /* The definition's cgroup_parent ("/a/b"): the guest creates the
    * scenario's cgroups there; NULL: below its own root. */
   const char *scheduler_cgroup_parent;
+  /* A kernel-built-in scheduler instead (scheduler NULL): the plan lines
+   * that switch it on and off and the host programs they run, packed at
+   * the same paths (sched/sched-builtin.h); NULL: none. */
+  const char *builtin_lines;
+  char **builtin_programs;
   char **includes;            /* --include files, packed under /include-files */
   char **active_flags;        /* recorded in sidecars */
   char **sysctls;             /* "sysctl.key=value", passed on the cmdline */

@@ -8,6 +8,7 @@
 #include "common/topology.h"
 #include "eval/checks.h"
 #include "sched/sched-binary.h"
+#include "sched/sched-builtin.h"
 #include "sched/kargs.h"
 #include "util/keyfile-load.h"
 #include "util/keyfile.h"
@@ -45,6 +46,8 @@ ktstr_scheduler_def_free (KtstrSchedulerDef *d)
   g_free (d->config_file);
   g_free (d->config_guest);
   g_free (d->cgroup_parent);
+  g_free (d->builtin_lines);
+  g_strfreev (d->builtin_programs);
   g_clear_pointer (&d->flags, g_ptr_array_unref);
   g_clear_pointer (&d->keyfile, g_key_file_unref);
   g_free (d);
@@ -106,8 +109,8 @@ get_uint (GKeyFile *kf, const char *group, const char *key, guint *out, const ch
 }
 
 static const char *const scheduler_keys[]
-    = { "name",     "binary",   "args",        "sysctls",       "kargs",
-        "topology", "ready_ms", "config_file", "cgroup_parent", NULL };
+    = { "name",     "binary",      "args",          "sysctls", "kargs",   "topology",
+        "ready_ms", "config_file", "cgroup_parent", "enable",  "disable", NULL };
 static const char *const constraint_keys[]
     = { "min_llcs",       "max_llcs",       "min_cpus",     "max_cpus",
         "min_numa_nodes", "max_numa_nodes", "requires_smt", NULL };
@@ -234,14 +237,18 @@ ktstr_scheduler_def_load (const char *path, GError **error)
     return invalid (error, path, "scheduler", "name",
                     "required (a scheduler definition needs name= and binary=)"),
            NULL;
-  if (binary == NULL || *binary == '\0')
+  gboolean is_builtin = g_key_file_has_key (kf, "scheduler", "enable", NULL)
+                        || g_key_file_has_key (kf, "scheduler", "disable", NULL);
+  if (!is_builtin && (binary == NULL || *binary == '\0'))
     return invalid (error, path, "scheduler", "binary",
-                    "required (a scheduler definition needs name= and binary=)"),
+                    "required (a scheduler definition needs name= and binary=, or enable= for "
+                    "a kernel-built-in scheduler)"),
            NULL;
   /* A program not found is an error only for running it (see
    * ktstr_scheduler_def_check_binary): the definition can still be read. */
   g_autofree char *dir = g_path_get_dirname (path);
-  d->binary = ktstr_sched_binary_resolve (binary, dir, &d->binary_error);
+  if (!is_builtin)
+    d->binary = ktstr_sched_binary_resolve (binary, dir, &d->binary_error);
   d->args = get_list (kf, "scheduler", "args");
   d->kargs = get_list (kf, "scheduler", "kargs");
   /* Checked word by word as the kernel splits them (sched/kargs.h); the
@@ -346,6 +353,8 @@ ktstr_scheduler_def_load (const char *path, GError **error)
             }
         }
     }
+  if (is_builtin)
+    return ktstr_sched_builtin_load (d, path, error) ? g_steal_pointer (&d) : NULL;
   if (!load_config_file (d, path, error))
     return NULL;
   return g_steal_pointer (&d);
@@ -441,7 +450,7 @@ ktstr_scheduler_def_check_topology (const KtstrSchedulerDef *d, const char *topo
 gboolean
 ktstr_scheduler_def_check_binary (const KtstrSchedulerDef *def, GError **error)
 {
-  if (def->binary != NULL)
+  if (def->binary != NULL || def->builtin_lines != NULL)
     return TRUE;
   g_set_error (error, KTSTR_SCHEDULER_DEF_ERROR, KTSTR_SCHEDULER_DEF_ERROR_BINARY,
                "scheduler definition '%s': %s", def->path, def->binary_error->message);

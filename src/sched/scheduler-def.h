@@ -8,7 +8,9 @@
  *                          config_file (packed into the guest; {config}
  *                          in args stands for its path there),
  *                          cgroup_parent (the cgroup subtree the scenario's
- *                          cgroups go under)
+ *                          cgroups go under); or, for a kernel-built-in
+ *                          scheduler, enable and disable instead of
+ *                          binary (sched/sched-builtin.h)
  *   [constraints]          min_llcs, max_llcs, min_cpus, max_cpus,
  *                          min_numa_nodes, max_numa_nodes, requires_smt
  *   [flag NAME]            args, requires (other flag names)
@@ -72,6 +74,11 @@ typedef struct
   char *config_file;
   char *config_guest;
   char *cgroup_parent; /* "/a/b" below the guest's cgroup2 mount, or NULL */
+  /* A kernel-built-in scheduler (enable=): the plan lines that switch it
+   * on and off, and the host programs they run (packed at the same path
+   * in the guest); both NULL for a sched_ext program (binary=). */
+  char *builtin_lines;
+  char **builtin_programs;
   guint min_llcs, max_llcs, min_cpus, max_cpus, min_nodes, max_nodes;
   gboolean requires_smt;
   GPtrArray *flags;  /* KtstrSchedulerFlag*, in file order (the canonical order) */

@@ -1,0 +1,29 @@
+/* Kernel-built-in schedulers: a definition with enable= (and optionally
+ * disable=) instead of binary=, for a scheduler the kernel already holds
+ * and that is switched on by writing a knob or running a command rather
+ * than by loading a BPF program.  Each action is
+ *   write PATH VALUE      VALUE into the file PATH (a sysfs or procfs knob)
+ *   run PROGRAM [ARG...]  a host program, packed into the guest at the
+ *                         same path with its libraries, run to exit 0
+ * The enable actions run in the guest where a sched_ext scheduler would
+ * start, the disable actions after the scenario (the plan's builtin_*
+ * lines, common/proto.h). */
+#ifndef KTSTR_SCHED_BUILTIN_H
+#define KTSTR_SCHED_BUILTIN_H
+
+#include <glib.h>
+
+#include "sched/scheduler-def.h"
+
+G_BEGIN_DECLS
+
+/* Reads [scheduler] enable= and disable= of DEF's key file (loaded from
+ * PATH) into DEF->builtin_lines and DEF->builtin_programs; keys a
+ * built-in scheduler cannot use (binary, args, ready_ms, config_file,
+ * flag args) are errors naming the file and key.  Called when the file
+ * has enable= or disable=. */
+gboolean ktstr_sched_builtin_load (KtstrSchedulerDef *def, const char *path, GError **error);
+
+G_END_DECLS
+
+#endif
