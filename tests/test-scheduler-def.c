@@ -120,7 +120,7 @@ test_errors (void)
     { "[scheduler]\nname=x\n", 1, "[scheduler] binary: required" },
     { "[scheduler]\nname=x\nbinary=/b\nbogus=1\n", 4,
       "[scheduler] bogus: unknown key (valid keys: name, binary, args, sysctls, kargs, "
-      "topology, ready_ms, config_file, cgroup_parent)" },
+      "topology, ready_ms, config_file, cgroup_parent, enable, disable)" },
     { "[scheduler]\nname=x\nbinary=/b\nsysctls=novalue\n", 4,
       "[scheduler] sysctls: 'novalue' is not key=value" },
     { "[scheduler]\nname=x\nbinary=/b\ntopology=2x\n", 4, "[scheduler] topology: " },

@@ -9,26 +9,33 @@
 #include "common/proto.h"
 #include "util/keyfile.h"
 
-static gboolean invalid (GError **error, const char *path, const char *key, const char *fmt, ...)
+/* The definition loader's error domain and code, for this load (set by
+ * ktstr_sched_builtin_load before anything can fail). */
+typedef struct
+{
+  GQuark domain;
+  int code;
+  const char *path;
+} Origin;
+
+static gboolean invalid (GError **error, const Origin *o, const char *key, const char *fmt, ...)
     G_GNUC_PRINTF (4, 5);
 
 static gboolean
-invalid (GError **error, const char *path, const char *key, const char *fmt, ...)
+invalid (GError **error, const Origin *o, const char *key, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  return ktstr_keyfile_fail_literal (error, KTSTR_SCHEDULER_DEF_ERROR,
-                                     KTSTR_SCHEDULER_DEF_ERROR_INVALID, path, "scheduler", key,
-                                     msg);
+  return ktstr_keyfile_fail_literal (error, o->domain, o->code, o->path, "scheduler", key, msg);
 }
 
 /* One action of KEY ("enable" or "disable") as a plan line, its program
  * (for a run) added to PROGRAMS.  The plan grammar the guest runs judges
  * the line, so that what loads here runs there. */
 static gboolean
-add_action (const char *path, const char *key, const char *action, GString *lines,
+add_action (const Origin *o, const char *key, const char *action, GString *lines,
             GPtrArray *programs, GError **error)
 {
   g_auto (GStrv) words = g_strsplit_set (action, " \t", -1);
@@ -41,14 +48,14 @@ add_action (const char *path, const char *key, const char *action, GString *line
   gboolean is_run = n > 0 && g_str_equal (w[0], "run");
   if (n == 0 || (!is_run && !g_str_equal (w[0], "write")) || (is_run && n < 2)
       || (!is_run && n != 3))
-    return invalid (error, path, key,
+    return invalid (error, o, key,
                     "'%s': expected 'write PATH VALUE' or 'run PROGRAM [ARG...]' (actions are "
                     "separated by ';')",
                     action);
   if (!g_path_is_absolute (w[1]))
-    return invalid (error, path, key, "'%s': %s is not an absolute path", action, w[1]);
+    return invalid (error, o, key, "'%s': %s is not an absolute path", action, w[1]);
   if (is_run && !g_file_test (w[1], G_FILE_TEST_IS_EXECUTABLE))
-    return invalid (error, path, key,
+    return invalid (error, o, key,
                     "'%s': %s is not an executable program on this host (it is packed into the "
                     "guest at the same path)",
                     action, w[1]);
@@ -59,7 +66,7 @@ add_action (const char *path, const char *key, const char *action, GString *line
   g_autofree KtstrPlan *plan = g_new0 (KtstrPlan, 1);
   KtstrPlanError perr;
   if (ktstr_plan_parse (plan_text, plan, &perr) != 0)
-    return invalid (error, path, key, "'%s': %s", action, perr.msg);
+    return invalid (error, o, key, "'%s': %s", action, perr.msg);
   g_string_append (lines, line);
   if (is_run && !g_ptr_array_find_with_equal_func (programs, w[1], g_str_equal, NULL))
     g_ptr_array_add (programs, g_strdup (w[1]));
@@ -67,29 +74,26 @@ add_action (const char *path, const char *key, const char *action, GString *line
 }
 
 gboolean
-ktstr_sched_builtin_load (KtstrSchedulerDef *d, const char *path, GError **error)
+ktstr_sched_builtin_load (GKeyFile *kf, const char *path, const char *flag_with_args, GQuark domain,
+                          int code, char **lines_out, char ***programs_out, GError **error)
 {
-  GKeyFile *kf = d->keyfile;
+  const Origin origin = { domain, code, path };
+  const Origin *o = &origin;
   static const char *const not_builtin[] = { "binary", "args", "ready_ms", "config_file", NULL };
   if (!g_key_file_has_key (kf, "scheduler", "enable", NULL))
-    return invalid (error, path, "disable",
+    return invalid (error, o, "disable",
                     "a built-in scheduler needs enable= too (what switches it on)");
   for (const char *const *k = not_builtin; *k; k++)
     if (g_key_file_has_key (kf, "scheduler", *k, NULL))
-      return invalid (error, path, *k,
+      return invalid (error, o, *k,
                       "not for a built-in scheduler (enable=): it has no program of its own; "
                       "drop %s, or enable=",
                       *k);
-  for (guint i = 0; i < d->flags->len; i++)
+  if (flag_with_args != NULL)
     {
-      const KtstrSchedulerFlag *f = d->flags->pdata[i];
-      if (f->args[0] != NULL)
-        {
-          g_autofree char *group = g_strconcat ("flag ", f->name, NULL);
-          return ktstr_keyfile_fail_literal (error, KTSTR_SCHEDULER_DEF_ERROR,
-                                             KTSTR_SCHEDULER_DEF_ERROR_INVALID, path, group, "args",
-                                             "a built-in scheduler (enable=) takes no arguments");
-        }
+      g_autofree char *group = g_strconcat ("flag ", flag_with_args, NULL);
+      return ktstr_keyfile_fail_literal (error, domain, code, path, group, "args",
+                                         "a built-in scheduler (enable=) takes no arguments");
     }
   g_autoptr (GString) lines = g_string_new (NULL);
   g_autoptr (GPtrArray) programs = g_ptr_array_new_with_free_func (g_free);
@@ -98,9 +102,9 @@ ktstr_sched_builtin_load (KtstrSchedulerDef *d, const char *path, GError **error
     {
       g_auto (GStrv) actions = g_key_file_get_string_list (kf, "scheduler", keys[k], NULL, NULL);
       if (k == 0 && (actions == NULL || actions[0] == NULL))
-        return invalid (error, path, "enable", "empty: give at least one action");
+        return invalid (error, o, "enable", "empty: give at least one action");
       for (char **a = actions; a && *a; a++)
-        if (!add_action (path, keys[k], *a, lines, programs, error))
+        if (!add_action (o, keys[k], *a, lines, programs, error))
           return FALSE;
     }
   /* The whole set must fit the guest's limits too. */
@@ -108,9 +112,9 @@ ktstr_sched_builtin_load (KtstrSchedulerDef *d, const char *path, GError **error
   g_autofree KtstrPlan *plan = g_new0 (KtstrPlan, 1);
   KtstrPlanError perr;
   if (ktstr_plan_parse (plan_text, plan, &perr) != 0)
-    return invalid (error, path, "enable", "%s", perr.msg);
-  d->builtin_lines = g_string_free (g_steal_pointer (&lines), FALSE);
+    return invalid (error, o, "enable", "%s", perr.msg);
+  *lines_out = g_string_free (g_steal_pointer (&lines), FALSE);
   g_ptr_array_add (programs, NULL);
-  d->builtin_programs = (char **)g_ptr_array_free (g_steal_pointer (&programs), FALSE);
+  *programs_out = (char **)g_ptr_array_free (g_steal_pointer (&programs), FALSE);
   return TRUE;
 }

@@ -13,16 +13,18 @@
 
 #include <glib.h>
 
-#include "sched/scheduler-def.h"
-
 G_BEGIN_DECLS
 
-/* Reads [scheduler] enable= and disable= of DEF's key file (loaded from
- * PATH) into DEF->builtin_lines and DEF->builtin_programs; keys a
- * built-in scheduler cannot use (binary, args, ready_ms, config_file,
- * flag args) are errors naming the file and key.  Called when the file
- * has enable= or disable=. */
-gboolean ktstr_sched_builtin_load (KtstrSchedulerDef *def, const char *path, GError **error);
+/* Reads [scheduler] enable= and disable= of KF (loaded from PATH) into
+ * *LINES_OUT (the plan lines) and *PROGRAMS_OUT (the programs to pack,
+ * NULL-terminated).  Keys a built-in scheduler cannot use (binary, args,
+ * ready_ms, config_file; FLAG_WITH_ARGS, the name of a [flag NAME] with
+ * args, or NULL) are errors naming the file and key, in DOMAIN with
+ * CODE (the definition loader's).  Called when KF has enable= or
+ * disable=. */
+gboolean ktstr_sched_builtin_load (GKeyFile *kf, const char *path, const char *flag_with_args,
+                                   GQuark domain, int code, char **lines_out, char ***programs_out,
+                                   GError **error);
 
 G_END_DECLS
 

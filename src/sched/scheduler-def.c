@@ -354,7 +354,20 @@ ktstr_scheduler_def_load (const char *path, GError **error)
         }
     }
   if (is_builtin)
-    return ktstr_sched_builtin_load (d, path, error) ? g_steal_pointer (&d) : NULL;
+    {
+      const char *flag_with_args = NULL;
+      for (guint i = 0; i < d->flags->len && flag_with_args == NULL; i++)
+        {
+          const KtstrSchedulerFlag *f = d->flags->pdata[i];
+          if (f->args[0] != NULL)
+            flag_with_args = f->name;
+        }
+      if (!ktstr_sched_builtin_load (kf, path, flag_with_args, KTSTR_SCHEDULER_DEF_ERROR,
+                                     KTSTR_SCHEDULER_DEF_ERROR_INVALID, &d->builtin_lines,
+                                     &d->builtin_programs, error))
+        return NULL;
+      return g_steal_pointer (&d);
+    }
   if (!load_config_file (d, path, error))
     return NULL;
   return g_steal_pointer (&d);
