@@ -14,6 +14,7 @@
 #include "run/plan.h"
 #include "run/profiles.h"
 #include "run/select.h"
+#include "run/verdict.h"
 #include "testdef/expect-err.h"
 #include "tests/fake-guest.h"
 
@@ -105,6 +106,31 @@ test_expect_err_names (void)
   g_assert_false (ktstr_expect_err_matches ("scheduler_died", "scheduler_start"));
   g_assert_false (ktstr_expect_err_matches (NULL, "panic"));
   g_assert_true (g_strv_contains (ktstr_expect_err_names (), "starved"));
+}
+
+/* A kernel-built-in scheduler's failed enable action is the scheduler's
+ * failure (scheduler_start, so scheduler_error too), not the scenario's. */
+static void
+test_expect_err_builtin (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KtstrTestDef) def = load_keys (f, "expect_err=scheduler_error", &error);
+  g_assert_no_error (error);
+  g_autoptr (KtstrTestDef) other = load_keys (f, "expect_err=scenario_error", &error);
+  g_assert_no_error (error);
+  KtstrTopology topo;
+  g_assert_cmpint (ktstr_topology_parse ("1n1l2c1t", &topo, NULL, 0), ==, 0);
+  g_autoptr (KtstrSession) s = ktstr_session_new ();
+  ktstr_session_feed (s, "{\"t\":\"hello\",\"kernel\":\"6.12\"}");
+  ktstr_session_feed (s, "{\"t\":\"error\",\"msg\":\"built-in scheduler enable: writing '1' "
+                         "to /proc/sys/x failed: No such file or directory\"}");
+  KtstrVmResult vm = { .end = KTSTR_VM_END_POWEROFF, .cleanup_ms = 1 };
+  g_autoptr (KtstrVerdict) v = ktstr_verdict_decide (def, &topo, s, &vm, "", NULL);
+  g_assert_cmpint (v->outcome, ==, KTSTR_OUTCOME_PASS);
+  assert_contains (v->summary, "expected error scheduler_error happened: scenario error: "
+                               "built-in scheduler enable");
+  g_autoptr (KtstrVerdict) no = ktstr_verdict_decide (other, &topo, s, &vm, "", NULL);
+  g_assert_cmpint (no->outcome, ==, KTSTR_OUTCOME_FAIL);
 }
 
 /* The fake's slow teardown (5 s) is over a 1 s budget, its normal one
@@ -295,6 +321,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/run-keys/expect-err", Fixture, NULL, set_up, test_expect_err, tear_down);
   g_test_add_func ("/run-keys/expect-err/names", test_expect_err_names);
+  g_test_add ("/run-keys/expect-err/builtin", Fixture, NULL, set_up, test_expect_err_builtin,
+              tear_down);
   g_test_add ("/run-keys/cleanup-budget", Fixture, NULL, set_up, test_cleanup_budget, tear_down);
   g_test_add ("/run-keys/include-files", Fixture, NULL, set_up, test_include_files, tear_down);
   g_test_add ("/run-keys/memory-mb", Fixture, NULL, set_up, test_memory_mb, tear_down);

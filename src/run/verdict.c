@@ -125,6 +125,20 @@ sched_run_kind (const char *reason)
                                                                : "scheduler_died";
 }
 
+/* The kind of an agent error: a kernel-built-in scheduler's enable or
+ * disable action that failed (the agent's "built-in scheduler enable: "
+ * and "... disable: ") is the scheduler's failure, anything else the
+ * scenario's. */
+static const char *
+builtin_error_kind (const char *error)
+{
+  if (g_str_has_prefix (error, "built-in scheduler enable"))
+    return "scheduler_start";
+  if (g_str_has_prefix (error, "built-in scheduler disable"))
+    return "scheduler_not_detached";
+  return "scenario_error";
+}
+
 /* Runs the checks cgroup by cgroup and folds the stats. */
 static void
 evaluate_checks (const KtstrTestDef *def, const KtstrSession *s, KtstrScenarioStats *stats,
@@ -369,9 +383,11 @@ ktstr_verdict_decide (const KtstrTestDef *def, const KtstrTopology *topology, co
   else if (s->errors->len > 0)
     {
       for (guint i = 0; i < s->errors->len; i++)
-        g_ptr_array_add (reasons,
-                         g_strdup_printf ("scenario error: %s", (char *)s->errors->pdata[i]));
-      tag (kinds, reasons, "scenario_error");
+        {
+          const char *e = s->errors->pdata[i];
+          g_ptr_array_add (reasons, g_strdup_printf ("scenario error: %s", e));
+          tag (kinds, reasons, builtin_error_kind (e));
+        }
     }
   else if (!s->is_done)
     {
