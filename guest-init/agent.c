@@ -70,8 +70,10 @@ run_exec (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
     return fail (ctrl, &err);
   ktstr_report_topo (ctrl, &topo);
 
-  /* The scheduler under test comes as plan lines (common/proto.h), in a
-   * plan that has nothing else to run; without a plan there is none. */
+  /* The scheduler under test (a sched_ext program, or a kernel-built-in
+   * scheduler's enable and disable actions) comes as plan lines
+   * (common/proto.h), in a plan that has nothing else to run; without a
+   * plan there is none. */
   int keep_out[] = { ctrl->fd };
   static KtstrPlan plan;
   static KtstrSchedSpec sched;
@@ -94,19 +96,37 @@ run_exec (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
           return fail (ctrl, &err);
         }
     }
+  if (plan.n_builtin > 0)
+    {
+      ktstr_guard_phase ("enabling the built-in scheduler");
+      if (ktstr_builtin_sched_apply (&plan, false, ctrl, keep_out, 1, &err) != 0)
+        return fail (ctrl, &err);
+    }
   ktstr_guard_phase (spec.mode == KTSTR_EXEC_MODE_SHELL ? "running the shell"
                                                         : "running the command");
   int rc = ktstr_exec_run (&spec, ctrl, keep_out, 1, &err);
+  if (rc != 0)
+    ktstr_error_prefix (&err, "cannot run %s", spec.argv[0]);
   if (has_sched)
     {
       ktstr_guard_phase ("stopping the scheduler");
       ktstr_sched_stop (ctrl);
     }
-  if (rc != 0)
+  if (plan.n_builtin > 0)
     {
-      ktstr_error_prefix (&err, "cannot run %s", spec.argv[0]);
-      return fail (ctrl, &err);
+      ktstr_guard_phase ("disabling the built-in scheduler");
+      KtstrError off_err;
+      if (ktstr_builtin_sched_apply (&plan, true, ctrl, keep_out, 1, &off_err) != 0)
+        {
+          if (rc == 0)
+            err = off_err;
+          else
+            ktstr_report_log (ctrl, "sched", "%s", off_err.msg);
+          rc = -1;
+        }
     }
+  if (rc != 0)
+    return fail (ctrl, &err);
   return 0;
 }
 
