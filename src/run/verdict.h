@@ -14,6 +14,11 @@
  *   checks         starvation, fairness, gaps, isolation, ... per cgroup
  *   monitor        a sustained monitor threshold violation while a sched_ext
  *                  scheduler ran (monitor/judge.h), on top of the checks
+ * Also, whatever else happened: a control-channel flood, and a VM teardown
+ * over the test's cleanup_budget_ms.  Each reason has a kind
+ * (testdef/expect-err.h); a test with expect_err passes when a reason of
+ * the kind it names is among them, and fails, "expected error NAME did
+ * not happen", when none is.
  * Each failure carries a report with the sections ktstr users know:
  * reasons, `--- stats ---`, `--- diagnostics ---` (end of the VM, the
  * accelerator, the command to reproduce it, the last console lines),
