@@ -149,8 +149,8 @@ test_cgroup_parent (Fixture *f, gconstpointer data)
   const char *lines = ktstr_runner_get_sched_lines (v->runner);
   assert_contains (lines, "\ncgroup_parent /ktstr.slice/inner\n");
   /* The whole plan the guest gets parses, with the parent in it. */
-  g_autofree char *text
-      = g_strconcat (ktstr_testdef_to_plan (f->def, "1n1l2c1t", 10000), lines, NULL);
+  g_autofree char *test_plan = ktstr_testdef_to_plan (f->def, "1n1l2c1t", 10000);
+  g_autofree char *text = g_strconcat (test_plan, lines, NULL);
   g_autofree KtstrPlan *parsed = g_new0 (KtstrPlan, 1);
   KtstrPlanError perr;
   g_assert_cmpint (ktstr_plan_parse (text, parsed, &perr), ==, 0);
@@ -243,8 +243,8 @@ test_builtin (Fixture *f, gconstpointer data)
   g_assert_null (strstr (lines, "\nscheduler "));
   g_assert_true (file_has (ktstr_runner_get_base_image (v->runner), "bin/true"));
   /* The guest's grammar reads the lines with a test's plan. */
-  g_autofree char *text
-      = g_strconcat (ktstr_testdef_to_plan (f->def, "1n1l2c1t", 10000), lines, NULL);
+  g_autofree char *test_plan = ktstr_testdef_to_plan (f->def, "1n1l2c1t", 10000);
+  g_autofree char *text = g_strconcat (test_plan, lines, NULL);
   g_autofree KtstrPlan *parsed = g_new0 (KtstrPlan, 1);
   KtstrPlanError perr;
   g_assert_cmpint (ktstr_plan_parse (text, parsed, &perr), ==, 0);
