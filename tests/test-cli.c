@@ -303,6 +303,33 @@ test_skip_repeat (void)
   g_assert_cmpuint (sc->trial, ==, 0);
 }
 
+/* Trials run one VM at a time unless -j says otherwise: a neighbour VM's
+ * load would land in their variance.  QEMU is /bin/false, so each boot
+ * fails at once; only the header and summary matter here. */
+static void
+test_repeat_one_at_a_time (void)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli-jobs");
+  g_setenv ("KTSTR_QEMU", "/bin/false", TRUE);
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, cwd,
+           (const char *[]){ "test", fake_kernel_arg, "--backend=qemu", "--repeat=2", "steady",
+                             "steady_mixed", NULL });
+  /* The human report goes to stdout unless --tap takes it. */
+  g_assert_nonnull (strstr (r.out, "2 tests × 2 trials, one VM each\n"));
+  g_assert_null (strstr (r.out, "at a time"));
+  if (g_get_num_processors () >= 2)
+    {
+      /* The same tests without trials share the host. */
+      g_auto (CliRun) p = { 0 };
+      cli_run (&p, cwd,
+               (const char *[]){ "test", fake_kernel_arg, "--backend=qemu", "steady",
+                                 "steady_mixed", NULL });
+      g_assert_nonnull (strstr (p.out, "2 tests, 2 at a time\n"));
+    }
+  g_unsetenv ("KTSTR_QEMU");
+}
+
 /* --repeat takes a number of trials in range, or auto with a maximum in
  * range. */
 static void
@@ -949,6 +976,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/test/harness-error/summary-and-junit", test_harness_error_summary);
   g_test_add_func ("/cli/test/refused-before-boot", test_refused_before_boot);
   g_test_add_func ("/cli/test/repeat/skip-once", test_skip_repeat);
+  g_test_add_func ("/cli/test/repeat/one-at-a-time", test_repeat_one_at_a_time);
   g_test_add_func ("/cli/test/repeat/invalid", test_repeat_invalid);
   g_test_add_func ("/cli/show-thresholds/builtin", test_thresholds_builtin);
   g_test_add_func ("/cli/show-thresholds/scheduler-file", test_thresholds_scheduler_file);

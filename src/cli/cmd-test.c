@@ -238,7 +238,9 @@ print_header (FILE *human, const KtstrRunRequest *q, const KtstrRunPlan *plan, G
 
 /* VMs at once: -j, else for a gauntlet one per host CPU, for a plain run
  * what fits the host (variant.h); one with --verbose, whose consoles would
- * interleave. */
+ * interleave, and one for trials (--repeat): under TCG a neighbour VM's
+ * load lands in a trial's variance, and the A/A rounds that show compare
+ * clean on identical code were measured one VM at a time. */
 static guint
 default_jobs (const TestArgs *a, const KtstrRunRequest *q, GPtrArray *variants)
 {
@@ -246,7 +248,7 @@ default_jobs (const TestArgs *a, const KtstrRunRequest *q, GPtrArray *variants)
     return (guint)a->jobs;
   if (q->is_gauntlet)
     return g_get_num_processors ();
-  if (a->verbose)
+  if (a->verbose || a->trials > 1 || a->is_auto)
     return 1;
   KtstrHostCapacity cap;
   ktstr_host_capacity_detect (&cap, q->backend);
