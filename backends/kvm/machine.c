@@ -3,8 +3,10 @@
 #include "backends/kvm/machine.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backends/kernel-image.h"
@@ -392,8 +394,19 @@ ktstr_kvm_machine_vcpu_time (KtstrKvmMachine *m, KtstrVcpuTime *t)
     {
       KtstrVcpu *v = &m->vcpus[i];
       gint tid = g_atomic_int_get (&v->os_tid);
-      if (tid != 0 && g_atomic_int_get (&v->is_running))
-        ktstr_vcpu_time_add_thread (t, (int)getpid (), tid);
+      if (tid == 0 || !g_atomic_int_get (&v->is_running))
+        continue;
+      guint64 before = t->run_ns;
+      if (!ktstr_vcpu_time_add_thread (t, (int)getpid (), tid))
+        continue;
+      /* schedstat's run time moves only at a tick or a context switch, so
+       * a thread on its first slice reads 0; its CPU clock (our own thread,
+       * not yet joined) counts the slice it is in. */
+      clockid_t clock;
+      struct timespec ts;
+      if (pthread_getcpuclockid (v->tid, &clock) == 0 && clock_gettime (clock, &ts) == 0)
+        t->run_ns
+            = before + (guint64)ts.tv_sec * G_GUINT64_CONSTANT (1000000000) + (guint64)ts.tv_nsec;
     }
 }
 
