@@ -47,6 +47,63 @@ compare_topology (KtstrCtrl *ctrl, const KtstrPlan *plan, const KtstrTopo *topo)
                       topo->has_cache_info ? "" : " (no cache info in sysfs)", topo->smt);
 }
 
+/* The scheduler under test, before any cgroup, worker or program: a
+ * sched_ext program started and ready, then a kernel-built-in scheduler's
+ * enable actions (where a sched_ext one would start).  0, or -1 with *err
+ * set.  SCHED is static storage: the scheduler outlives this call. */
+static int
+schedulers_start (const KtstrPlan *plan, KtstrSchedSpec *sched, KtstrCtrl *ctrl,
+                  const char *sysfs_root, const int *keep_out, KtstrError *err)
+{
+  if (plan->scheduler.is_set)
+    {
+      ktstr_guard_phase ("starting the scheduler");
+      ktstr_sched_spec_init (sched, &plan->scheduler);
+      if (ktstr_sched_start (sched, ctrl, sysfs_root, keep_out, 1) != 0)
+        {
+          ktstr_error_set (err, "the scheduler under test did not become ready (see its "
+                                "\"sched\" event)");
+          return -1;
+        }
+    }
+  if (plan->n_builtin > 0)
+    {
+      ktstr_guard_phase ("enabling the built-in scheduler");
+      if (ktstr_builtin_sched_apply (plan, false, ctrl, keep_out, 1, err) != 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* Stops what schedulers_start started, after the scenario or program whose
+ * result is RC (its error in *err).  Returns RC, or -1 when a built-in
+ * scheduler's disable actions failed: that error replaces a success, and
+ * is logged beside an earlier failure, whose error comes first. */
+static int
+schedulers_stop (const KtstrPlan *plan, KtstrCtrl *ctrl, const int *keep_out, int rc,
+                 KtstrError *err)
+{
+  if (plan->scheduler.is_set)
+    {
+      ktstr_guard_phase ("stopping the scheduler");
+      ktstr_sched_stop (ctrl);
+    }
+  if (plan->n_builtin > 0)
+    {
+      ktstr_guard_phase ("disabling the built-in scheduler");
+      KtstrError off_err;
+      if (ktstr_builtin_sched_apply (plan, true, ctrl, keep_out, 1, &off_err) != 0)
+        {
+          if (rc == 0)
+            *err = off_err;
+          else
+            ktstr_report_log (ctrl, "sched", "%s", off_err.msg);
+          rc = -1;
+        }
+    }
+  return rc;
+}
+
 /* ktstr run / ktstr shell: the topology for the host to check, the
  * scheduler under test if the plan names one, then the one program. */
 static int
@@ -77,54 +134,20 @@ run_exec (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
   int keep_out[] = { ctrl->fd };
   static KtstrPlan plan;
   static KtstrSchedSpec sched;
-  bool has_sched = false;
   if (o->plan_path != NULL && access (o->plan_path, F_OK) == 0)
     {
       ktstr_guard_phase ("reading the plan");
       if (ktstr_plan_load (o->plan_path, &plan, &err) != 0)
         return fail (ctrl, &err);
-      has_sched = plan.scheduler.is_set;
     }
-  if (has_sched)
-    {
-      ktstr_guard_phase ("starting the scheduler");
-      ktstr_sched_spec_init (&sched, &plan.scheduler);
-      if (ktstr_sched_start (&sched, ctrl, o->sysfs_root, keep_out, 1) != 0)
-        {
-          ktstr_error_set (&err, "the scheduler under test did not become ready (see its "
-                                 "\"sched\" event)");
-          return fail (ctrl, &err);
-        }
-    }
-  if (plan.n_builtin > 0)
-    {
-      ktstr_guard_phase ("enabling the built-in scheduler");
-      if (ktstr_builtin_sched_apply (&plan, false, ctrl, keep_out, 1, &err) != 0)
-        return fail (ctrl, &err);
-    }
+  if (schedulers_start (&plan, &sched, ctrl, o->sysfs_root, keep_out, &err) != 0)
+    return fail (ctrl, &err);
   ktstr_guard_phase (spec.mode == KTSTR_EXEC_MODE_SHELL ? "running the shell"
                                                         : "running the command");
   int rc = ktstr_exec_run (&spec, ctrl, keep_out, 1, &err);
   if (rc != 0)
     ktstr_error_prefix (&err, "cannot run %s", spec.argv[0]);
-  if (has_sched)
-    {
-      ktstr_guard_phase ("stopping the scheduler");
-      ktstr_sched_stop (ctrl);
-    }
-  if (plan.n_builtin > 0)
-    {
-      ktstr_guard_phase ("disabling the built-in scheduler");
-      KtstrError off_err;
-      if (ktstr_builtin_sched_apply (&plan, true, ctrl, keep_out, 1, &off_err) != 0)
-        {
-          if (rc == 0)
-            err = off_err;
-          else
-            ktstr_report_log (ctrl, "sched", "%s", off_err.msg);
-          rc = -1;
-        }
-    }
+  rc = schedulers_stop (&plan, ctrl, keep_out, rc, &err);
   if (rc != 0)
     return fail (ctrl, &err);
   return 0;
@@ -203,27 +226,8 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
   int keep_out[] = { ctrl->fd };
   /* The scheduler under test starts before any cgroup or worker exists. */
   static KtstrSchedSpec sched;
-  bool has_sched = plan.scheduler.is_set;
-  if (has_sched)
-    {
-      ktstr_guard_phase ("starting the scheduler");
-      ktstr_sched_spec_init (&sched, &plan.scheduler);
-      if (ktstr_sched_start (&sched, ctrl, o->sysfs_root, keep_out, 1) != 0)
-        {
-          ktstr_error_set (&err, "the scheduler under test did not become ready (see its "
-                                 "\"sched\" event)");
-          return fail (ctrl, &err);
-        }
-    }
-
-  /* A kernel-built-in scheduler is switched on where a sched_ext one
-   * would start. */
-  if (plan.n_builtin > 0)
-    {
-      ktstr_guard_phase ("enabling the built-in scheduler");
-      if (ktstr_builtin_sched_apply (&plan, false, ctrl, keep_out, 1, &err) != 0)
-        return fail (ctrl, &err);
-    }
+  if (schedulers_start (&plan, &sched, ctrl, o->sysfs_root, keep_out, &err) != 0)
+    return fail (ctrl, &err);
 
   /* A scheduler that manages a cgroup subtree gets the scenario's cgroups
    * there: cgroup_parent replaces the agent's own root below the same
@@ -256,25 +260,7 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
   int rc = plan.n_steps > 0 || plan.n_ops > 0 ? ktstr_steps_run (&plan, &topo, ctrl, &so, &err)
                                               : ktstr_scenario_run (&plan, &topo, ctrl, &so, &err);
   ktstr_hostcmd_stop ();
-  if (has_sched)
-    {
-      ktstr_guard_phase ("stopping the scheduler");
-      ktstr_sched_stop (ctrl);
-    }
-  if (plan.n_builtin > 0)
-    {
-      ktstr_guard_phase ("disabling the built-in scheduler");
-      KtstrError off_err;
-      if (ktstr_builtin_sched_apply (&plan, true, ctrl, keep_out, 1, &off_err) != 0)
-        {
-          /* The scenario's own error, when it had one, comes first. */
-          if (rc == 0)
-            err = off_err;
-          else
-            ktstr_report_log (ctrl, "sched", "%s", off_err.msg);
-          rc = -1;
-        }
-    }
+  rc = schedulers_stop (&plan, ctrl, keep_out, rc, &err);
   if (rc != 0)
     return fail (ctrl, &err);
   return 0;
