@@ -14,6 +14,7 @@
 
 #include "backends/backend.h"
 #include "cli/commands.h"
+#include "cli/usage-error.h"
 #include "cli/interrupt.h"
 #include "common/topology.h"
 #include "kernel/kernel.h"
@@ -62,18 +63,7 @@ exec_args_clear (ExecArgs *a)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ExecArgs, exec_args_clear)
 
-static int usage_error (const ExecArgs *a, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static int
-usage_error (const ExecArgs *a, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  fprintf (stderr, "ktstr %s: %s\n", a->name, msg);
-  return KTSTR_EXIT_CMD_SETUP;
-}
+#define usage_error(a, ...) ktstr_cli_usage_error ((a)->name, KTSTR_EXIT_CMD_SETUP, __VA_ARGS__)
 
 /* A program given on the command line as a host path: a name is looked up
  * on PATH, a path must be an executable file.  It is copied into the

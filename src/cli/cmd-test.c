@@ -7,6 +7,7 @@
 
 #include "backends/backend.h"
 #include "cli/commands.h"
+#include "cli/usage-error.h"
 #include "cli/interrupt.h"
 #include "cli/list-variants.h"
 #include "cli/repeat-auto.h"
@@ -103,18 +104,7 @@ cpu_options_from_env (TestArgs *a, GError **error)
   return TRUE;
 }
 
-static int usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
-
-static int
-usage_error (const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  fprintf (stderr, "ktstr test: %s\n", msg);
-  return KTSTR_EXIT_USAGE;
-}
+#define usage_error(...) ktstr_cli_usage_error ("test", KTSTR_EXIT_USAGE, __VA_ARGS__)
 
 typedef struct
 {

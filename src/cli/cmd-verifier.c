@@ -18,6 +18,7 @@
 
 #include "backends/backend.h"
 #include "cli/commands.h"
+#include "cli/usage-error.h"
 #include "cli/interrupt.h"
 #include "common/topology.h"
 #include "kernel/kernel.h"
@@ -68,18 +69,7 @@ verifier_args_clear (VerifierArgs *a)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VerifierArgs, verifier_args_clear)
 
-static int usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
-
-static int
-usage_error (const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  fprintf (stderr, "ktstr verifier: %s\n", msg);
-  return KTSTR_EXIT_USAGE;
-}
+#define usage_error(...) ktstr_cli_usage_error ("verifier", KTSTR_EXIT_USAGE, __VA_ARGS__)
 
 static void
 profile_free (KtstrProfile *p)
