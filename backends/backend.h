@@ -132,6 +132,8 @@ typedef struct
   gint64 first_line_us;  /* monotonic time of the first control line, 0 if none */
   gint64 end_us;         /* monotonic time the VM was seen to end */
   gint64 cleanup_ms;     /* teardown wall time, -1 if killed by the deadline */
+  int vmm_signal;        /* the VMM process died of this signal on its own (e.g.
+                          * SIGSEGV in QEMU's TCG); 0: it did not */
   GHashTable *kvm_stats; /* per-vCPU stats, NULL when not collected: vCPU index
                           * (GUINT_TO_POINTER) -> GHashTable of char *name ->
                           * guint64 *value (the shape of KtstrKvmStats.per_vcpu) */

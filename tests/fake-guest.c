@@ -150,6 +150,7 @@ static void
 fake_collect (KtstrVm *vm, KtstrVmResult *result)
 {
   result->end = vm->is_killed ? KTSTR_VM_END_RESET : vm->end;
+  result->vmm_signal = vm->vmm_signal;
   result->accel = g_strdup (fake_guest_accel);
   result->command_line = g_strdup ("fake-vm");
   result->cleanup_ms = vm->config.memory_mb == FAKE_GUEST_SLOW_CLEANUP ? 5000 : 1;

@@ -36,6 +36,7 @@ struct _KtstrVm
 {
   KtstrVmConfig config;
   KtstrVmEnd end;
+  int vmm_signal; /* the emulator died of this signal (a scripted guest sets it) */
   gboolean is_killed;
 };
 

@@ -91,7 +91,10 @@ on_process_exit (GObject *source, GAsyncResult *result, gpointer user_data)
   vm->exit_us = g_get_monotonic_time ();
   g_free (vm->exit_desc);
   if (g_subprocess_get_if_signaled (proc))
-    vm->exit_desc = g_strdup_printf ("killed by signal %d", g_subprocess_get_term_sig (proc));
+    {
+      vm->exit_signal = g_subprocess_get_term_sig (proc);
+      vm->exit_desc = g_strdup_printf ("killed by signal %d", vm->exit_signal);
+    }
   else
     vm->exit_desc = g_strdup_printf ("exit status %d", g_subprocess_get_exit_status (proc));
 }

@@ -69,6 +69,7 @@ struct _KtstrVm
   gboolean ctrl_eof;
   gboolean stderr_eof;
   char *exit_desc;
+  int exit_signal; /* QEMU died of this signal (0: it exited, or runs) */
   gboolean quit_sent;
 
   /* The outcome. */

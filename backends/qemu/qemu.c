@@ -354,6 +354,9 @@ qemu_collect (KtstrVm *vm, KtstrVmResult *result)
   result->first_line_us = vm->first_line_us;
   result->end_us = vm->end_us;
   result->cleanup_ms = vm->cleanup_ms;
+  /* Only a death of QEMU's own: one that ended the guest, not the host's
+   * kill at the deadline or on Ctrl-C (those set another end first). */
+  result->vmm_signal = vm->end == KTSTR_VM_END_CRASHED && !vm->quit_sent ? vm->exit_signal : 0;
   result->kvm_stats = NULL;
 }
 

@@ -3,6 +3,9 @@
 
 #include "run/boot-retry.h"
 
+#include <signal.h>
+#include <string.h>
+
 #include "run/console-scan.h"
 
 #define TCG_PATCH_RACE_MARK "Oops: int3"
@@ -40,4 +43,21 @@ ktstr_boot_died_before_agent (const KtstrSession *session, const KtstrVmResult *
   for (const char *const *m = marks; *m != NULL && *why == NULL; m++)
     *why = ktstr_console_line_with (console, *m);
   return *why != NULL;
+}
+
+gboolean
+ktstr_boot_emulator_died_before_agent (const KtstrSession *session, const KtstrVmResult *vm,
+                                       char **why)
+{
+  static const int fault_signals[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP };
+  if (session->has_hello || !is_tcg (vm) || vm->end != KTSTR_VM_END_CRASHED)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (fault_signals); i++)
+    if (vm->vmm_signal == fault_signals[i])
+      {
+        *why = g_strdup_printf ("the emulator died of signal %d (%s)", vm->vmm_signal,
+                                strsignal (vm->vmm_signal));
+        return TRUE;
+      }
+  return FALSE;
 }

@@ -5,7 +5,8 @@
  * of QEMU: its multi-threaded TCG races with the kernel's cross-CPU code
  * patching (text_poke_bp), and another vCPU executes a stale int3 ("Oops:
  * int3" in code no probe owns), or the emulator loses a vCPU's timer
- * interrupt while the kernel boots and the kernel reports an RCU stall.
+ * interrupt while the kernel boots and the kernel reports an RCU stall,
+ * or QEMU itself segfaults while the guest kernel boots.
  * Such a boot says nothing about the scheduler, the scenario or the
  * program, so it is repeated once, saying so; a kernel that really cannot
  * boot fails the same way twice.  Under KVM nothing is retried.
@@ -32,6 +33,14 @@ G_BEGIN_DECLS
  * console log, NULL when unreadable. */
 gboolean ktstr_boot_died_before_agent (const KtstrSession *session, const KtstrVmResult *vm,
                                        const char *console, char **why);
+
+/* TRUE when, under TCG, the emulator itself died of a fault (SIGSEGV,
+ * SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP) before the agent said hello:
+ * QEMU's TCG, not the guest, broke, and nothing of the test had run.  *WHY
+ * says which signal.  A VMM killed by the host (deadline, Ctrl-C) does not
+ * count. */
+gboolean ktstr_boot_emulator_died_before_agent (const KtstrSession *session,
+                                                const KtstrVmResult *vm, char **why);
 
 /* TRUE when, under TCG, the run died of the code-patching race at any
  * stage ("Oops: int3"); *WHY gets that console line. */

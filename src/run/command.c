@@ -444,7 +444,8 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
       g_autofree char *text = NULL;
       g_autofree char *why = NULL;
       g_file_get_contents (console, &text, NULL, NULL);
-      gboolean is_early = ktstr_boot_died_before_agent (session, &vm, text, &why);
+      gboolean is_early = ktstr_boot_died_before_agent (session, &vm, text, &why)
+                          || ktstr_boot_emulator_died_before_agent (session, &vm, &why);
       if (!is_early && !(req->is_rerunnable && ktstr_boot_hit_tcg_patch_race (&vm, text, &why)))
         break;
       if (o->notice != NULL)

@@ -1069,6 +1069,11 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
                 "%s: the guest kernel died or stalled before the agent started under TCG (%s); "
                 "booting it once more",
                 def->name, why);
+      else if (ktstr_boot_emulator_died_before_agent (session, &vm, &why))
+        notice (r,
+                "%s: %s under TCG before the guest agent started, not a fault of the "
+                "test; booting it once more",
+                def->name, why);
       else if (ktstr_boot_hit_tcg_patch_race (&vm, log.text, &why))
         notice (r,
                 "%s: the guest kernel hit QEMU TCG's code-patching race (%s), not "
