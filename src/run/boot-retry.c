@@ -16,48 +16,44 @@ is_tcg (const KtstrVmResult *vm)
   return vm->accel != NULL && g_str_equal (vm->accel, "tcg");
 }
 
-gboolean
-ktstr_boot_hit_tcg_patch_race (const KtstrVmResult *vm, const char *console, char **why)
+char *
+ktstr_boot_hit_tcg_patch_race (const KtstrVmResult *vm, const char *console)
 {
   if (!is_tcg (vm) || console == NULL)
-    return FALSE;
-  *why = ktstr_console_line_with (console, TCG_PATCH_RACE_MARK);
-  return *why != NULL;
+    return NULL;
+  return ktstr_console_line_with (console, TCG_PATCH_RACE_MARK);
 }
 
-gboolean
+char *
 ktstr_boot_died_before_agent (const KtstrSession *session, const KtstrVmResult *vm,
-                              const char *console, char **why)
+                              const char *console)
 {
   static const char *const death_marks[] = { KTSTR_CONSOLE_PANIC_MARK, "Oops:", "BUG:", NULL };
   static const char *const stall_marks[] = { "rcu: INFO:", "detected stalls on CPUs", NULL };
   if (session->has_hello || !is_tcg (vm) || console == NULL)
-    return FALSE;
+    return NULL;
   const char *const *marks;
   if (vm->end == KTSTR_VM_END_PANIC || vm->end == KTSTR_VM_END_RESET)
     marks = death_marks;
   else if (vm->end == KTSTR_VM_END_TIMEOUT)
     marks = stall_marks;
   else
-    return FALSE;
-  for (const char *const *m = marks; *m != NULL && *why == NULL; m++)
-    *why = ktstr_console_line_with (console, *m);
-  return *why != NULL;
+    return NULL;
+  char *line = NULL;
+  for (const char *const *m = marks; *m != NULL && line == NULL; m++)
+    line = ktstr_console_line_with (console, *m);
+  return line;
 }
 
-gboolean
-ktstr_boot_emulator_died_before_agent (const KtstrSession *session, const KtstrVmResult *vm,
-                                       char **why)
+char *
+ktstr_boot_emulator_died_before_agent (const KtstrSession *session, const KtstrVmResult *vm)
 {
   static const int fault_signals[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP };
   if (session->has_hello || !is_tcg (vm) || vm->end != KTSTR_VM_END_CRASHED)
-    return FALSE;
+    return NULL;
   for (guint i = 0; i < G_N_ELEMENTS (fault_signals); i++)
     if (vm->vmm_signal == fault_signals[i])
-      {
-        *why = g_strdup_printf ("the emulator died of signal %d (%s)", vm->vmm_signal,
-                                strsignal (vm->vmm_signal));
-        return TRUE;
-      }
-  return FALSE;
+      return g_strdup_printf ("the emulator died of signal %d (%s)", vm->vmm_signal,
+                              strsignal (vm->vmm_signal));
+  return NULL;
 }

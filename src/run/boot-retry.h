@@ -26,25 +26,24 @@ G_BEGIN_DECLS
 
 #define KTSTR_BOOT_MAX_ATTEMPTS 2
 
-/* TRUE when, under TCG, the guest kernel died (a panic, an Oops, a BUG)
- * or stalled (its RCU stall report, then the deadline) before the agent
- * said hello; *WHY gets the console line that says so.  A guest that
- * hangs without saying why is judged as it is.  CONSOLE: the boot's
- * console log, NULL when unreadable. */
-gboolean ktstr_boot_died_before_agent (const KtstrSession *session, const KtstrVmResult *vm,
-                                       const char *console, char **why);
+/* When, under TCG, the guest kernel died (a panic, an Oops, a BUG) or
+ * stalled (its RCU stall report, then the deadline) before the agent said
+ * hello: the console line that says so; else NULL.  A guest that hangs
+ * without saying why is judged as it is.  CONSOLE: the boot's console log,
+ * NULL when unreadable. */
+char *ktstr_boot_died_before_agent (const KtstrSession *session, const KtstrVmResult *vm,
+                                    const char *console);
 
-/* TRUE when, under TCG, the emulator itself died of a fault (SIGSEGV,
- * SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP) before the agent said hello:
- * QEMU's TCG, not the guest, broke, and nothing of the test had run.  *WHY
- * says which signal.  A VMM killed by the host (deadline, Ctrl-C) does not
- * count. */
-gboolean ktstr_boot_emulator_died_before_agent (const KtstrSession *session,
-                                                const KtstrVmResult *vm, char **why);
+/* When, under TCG, the emulator itself died of a fault (SIGSEGV, SIGBUS,
+ * SIGABRT, SIGILL, SIGFPE, SIGTRAP) before the agent said hello (QEMU's
+ * TCG, not the guest, broke, and nothing of the test had run): a sentence
+ * naming the signal; else NULL.  A VMM killed by the host (deadline,
+ * Ctrl-C) does not count. */
+char *ktstr_boot_emulator_died_before_agent (const KtstrSession *session, const KtstrVmResult *vm);
 
-/* TRUE when, under TCG, the run died of the code-patching race at any
- * stage ("Oops: int3"); *WHY gets that console line. */
-gboolean ktstr_boot_hit_tcg_patch_race (const KtstrVmResult *vm, const char *console, char **why);
+/* When, under TCG, the run died of the code-patching race at any stage:
+ * its console line ("Oops: int3"); else NULL. */
+char *ktstr_boot_hit_tcg_patch_race (const KtstrVmResult *vm, const char *console);
 
 G_END_DECLS
 

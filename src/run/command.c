@@ -442,11 +442,14 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
        * have run, printed or been typed at, and running it again would
        * repeat that (a test's code-patching-race rerun is not for here). */
       g_autofree char *text = NULL;
-      g_autofree char *why = NULL;
       g_file_get_contents (console, &text, NULL, NULL);
-      gboolean is_early = ktstr_boot_died_before_agent (session, &vm, text, &why)
-                          || ktstr_boot_emulator_died_before_agent (session, &vm, &why);
-      if (!is_early && !(req->is_rerunnable && ktstr_boot_hit_tcg_patch_race (&vm, text, &why)))
+      g_autofree char *why = ktstr_boot_died_before_agent (session, &vm, text);
+      if (why == NULL)
+        why = ktstr_boot_emulator_died_before_agent (session, &vm);
+      gboolean is_early = why != NULL;
+      if (!is_early && req->is_rerunnable)
+        why = ktstr_boot_hit_tcg_patch_race (&vm, text);
+      if (why == NULL)
         break;
       if (o->notice != NULL)
         {

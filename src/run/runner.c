@@ -1061,24 +1061,28 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
           return NULL;
         }
       console_read (&log, console);
-      g_autofree char *why = NULL;
       if (attempt >= KTSTR_BOOT_MAX_ATTEMPTS)
         break;
-      if (ktstr_boot_died_before_agent (session, &vm, log.text, &why))
+      g_autofree char *died = ktstr_boot_died_before_agent (session, &vm, log.text);
+      g_autofree char *emulator
+          = died == NULL ? ktstr_boot_emulator_died_before_agent (session, &vm) : NULL;
+      g_autofree char *race
+          = died == NULL && emulator == NULL ? ktstr_boot_hit_tcg_patch_race (&vm, log.text) : NULL;
+      if (died != NULL)
         notice (r,
                 "%s: the guest kernel died or stalled before the agent started under TCG (%s); "
                 "booting it once more",
-                def->name, why);
-      else if (ktstr_boot_emulator_died_before_agent (session, &vm, &why))
+                def->name, died);
+      else if (emulator != NULL)
         notice (r,
                 "%s: %s under TCG before the guest agent started, not a fault of the "
                 "test; booting it once more",
-                def->name, why);
-      else if (ktstr_boot_hit_tcg_patch_race (&vm, log.text, &why))
+                def->name, emulator);
+      else if (race != NULL)
         notice (r,
                 "%s: the guest kernel hit QEMU TCG's code-patching race (%s), not "
                 "a fault of the test; running it once more",
-                def->name, why);
+                def->name, race);
       else
         break;
     }
