@@ -10,27 +10,12 @@
 
 #include <json-glib/json-glib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "kernel/kconfig.h"
 #include "kernel/kernel-cache.h"
 #include "kernel/kernel-range.h"
+#include "tests/cli-run.h"
 #include "tests/vm-run.h"
-
-typedef struct
-{
-  int status;
-  char *out;
-  char *err;
-} CliRun;
-
-static void
-cli_run_clear (CliRun *r)
-{
-  g_clear_pointer (&r->out, g_free);
-  g_clear_pointer (&r->err, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
 
 typedef struct
 {
@@ -39,41 +24,14 @@ typedef struct
   char *kc;    /* the current ktstr.kconfig's hash */
 } Fixture;
 
-/* Runs `ktstr ARGS…` in F's directory with F's cache. */
+/* Runs `ktstr ARGS…` in F's directory with F's cache, no kernel named by
+ * the environment. */
 static void
-cli_run (Fixture *f, CliRun *r, const char *const *args)
+cli_run (Fixture *f, KtstrCliRun *r, const char *const *args)
 {
-  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (argv, g_build_filename (ktstr_vm_test_builddir (), "src", "ktstr", NULL));
-  for (const char *const *a = args; *a; a++)
-    g_ptr_array_add (argv, g_strdup (*a));
-  g_ptr_array_add (argv, NULL);
-  g_auto (GStrv) envp = g_get_environ ();
-  envp = g_environ_unsetenv (envp, "KTSTR_SIDECAR_DIR");
-  envp = g_environ_unsetenv (envp, "CARGO_TARGET_DIR");
-  envp = g_environ_unsetenv (envp, "KTSTR_DATADIR");
-  envp = g_environ_unsetenv (envp, "KTSTR_KERNEL");
-  envp = g_environ_unsetenv (envp, "KTSTR_TEST_KERNEL");
-  envp = g_environ_setenv (envp, "KTSTR_CACHE_DIR", f->cache, TRUE);
-  int wait_status = 0;
-  g_autoptr (GError) error = NULL;
-  memset (r, 0, sizeof *r);
-  g_assert_true (g_spawn_sync (f->tmp, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
-                               &r->out, &r->err, &wait_status, &error));
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  r->status = WEXITSTATUS (wait_status);
-  g_test_message ("exit %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
-}
-
-static JsonNode *
-parse (const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  JsonNode *node = json_from_string (text, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (node);
-  return node;
+  g_autofree char *cache = g_strconcat ("KTSTR_CACHE_DIR=", f->cache, NULL);
+  const char *const env[] = { "KTSTR_KERNEL", "KTSTR_TEST_KERNEL", cache, NULL };
+  ktstr_cli_run (r, f->tmp, args, env);
 }
 
 /* A cache entry KEY of VERSION built at BUILT_AT with the fragment KC, its
@@ -210,7 +168,7 @@ test_range_shape (void)
 static char *
 listed (const char *json)
 {
-  g_autoptr (JsonNode) root = parse (json);
+  g_autoptr (JsonNode) root = ktstr_cli_parse_json (json);
   JsonArray *vs = json_object_get_array_member (json_node_get_object (root), "variants");
   g_autoptr (GString) s = g_string_new (NULL);
   for (guint i = 0; i < json_array_get_length (vs); i++)
@@ -228,7 +186,7 @@ static void
 test_fan_out (Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (f, &r,
            (const char *[]){ "test", "--kernel", "6.13", "--kernel", "6.10..6.12", "--kernel",
                              "6.13.0-tarball", "--list-variants", "--json", "steady",
@@ -247,7 +205,7 @@ test_fan_out (Fixture *f, gconstpointer data)
     g_assert_true (name[0] == '.');
 
   /* One kernel: names as they always were, no kernel. */
-  g_auto (CliRun) one = { 0 };
+  g_auto (KtstrCliRun) one = { 0 };
   cli_run (
       f, &one,
       (const char *[]){ "test", "--kernel", "6.10", "--list-variants", "--json", "steady", NULL });
@@ -283,7 +241,7 @@ test_refused_before_boot (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       const char *third = g_str_equal (cases[i].third, "@COPY@") ? copy : cases[i].third;
-      g_auto (CliRun) r = { 0 };
+      g_auto (KtstrCliRun) r = { 0 };
       cli_run (f, &r,
                (const char *[]){ "test", "--kernel", fake, "--kernel", cases[i].second, "--kernel",
                                  third, "steady", NULL });
@@ -303,25 +261,16 @@ test_sidecar_dir_refused (Fixture *f, gconstpointer data)
 {
   (void)data;
   g_autofree char *dir = g_build_filename (f->tmp, "sidecars", NULL);
-  g_setenv ("KTSTR_SIDECAR_DIR", dir, TRUE);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (argv, g_build_filename (ktstr_vm_test_builddir (), "src", "ktstr", NULL));
-  for (const char *const *a = (const char *[]){ "test", "--kernel", "6.10..6.12", "steady", NULL };
-       *a; a++)
-    g_ptr_array_add (argv, g_strdup (*a));
-  g_ptr_array_add (argv, NULL);
-  g_auto (GStrv) envp = g_get_environ ();
-  envp = g_environ_setenv (envp, "KTSTR_CACHE_DIR", f->cache, TRUE);
-  g_unsetenv ("KTSTR_SIDECAR_DIR");
-  g_autofree char *out = NULL, *err = NULL;
-  int wait_status = 0;
-  g_assert_true (g_spawn_sync (f->tmp, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
-                               &out, &err, &wait_status, NULL));
-  g_assert_true (WIFEXITED (wait_status));
-  g_assert_cmpint (WEXITSTATUS (wait_status), ==, 2);
-  g_assert_nonnull (strstr (err, "kernels 6.10.3 and 6.12.1 would write their sidecars into "
-                                 "one directory"));
-  g_assert_nonnull (strstr (err, "KTSTR_SIDECAR_DIR"));
+  g_autofree char *sidecars = g_strconcat ("KTSTR_SIDECAR_DIR=", dir, NULL);
+  g_autofree char *cache = g_strconcat ("KTSTR_CACHE_DIR=", f->cache, NULL);
+  const char *const env[] = { "KTSTR_KERNEL", "KTSTR_TEST_KERNEL", cache, sidecars, NULL };
+  g_auto (KtstrCliRun) r = { 0 };
+  ktstr_cli_run (&r, f->tmp, (const char *[]){ "test", "--kernel", "6.10..6.12", "steady", NULL },
+                 env);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "kernels 6.10.3 and 6.12.1 would write their sidecars into "
+                                   "one directory"));
+  g_assert_nonnull (strstr (r.err, "KTSTR_SIDECAR_DIR"));
 }
 
 /* `ktstr kernel list --range` lists what the range selects, as JSON too;
@@ -331,7 +280,7 @@ static void
 test_list_range (Fixture *f, gconstpointer data)
 {
   (void)data;
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (f, &r, (const char *[]){ "kernel", "list", "--range", "6.10..6.12", NULL });
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.err, "range 6.10..6.12: 2 kernels"));
@@ -344,10 +293,10 @@ test_list_range (Fixture *f, gconstpointer data)
   g_assert_null (strstr (r.out, "6.9.9"));
   g_assert_null (strstr (r.out, "6.11.2"));
 
-  g_auto (CliRun) j = { 0 };
+  g_auto (KtstrCliRun) j = { 0 };
   cli_run (f, &j, (const char *[]){ "kernel", "list", "--json", "--range", "6.13..6.13", NULL });
   g_assert_cmpint (j.status, ==, 0);
-  g_autoptr (JsonNode) root = parse (j.out);
+  g_autoptr (JsonNode) root = ktstr_cli_parse_json (j.out);
   JsonObject *o = json_node_get_object (root);
   g_assert_cmpstr (json_object_get_string_member (o, "range"), ==, "6.13..6.13");
   JsonArray *es = json_object_get_array_member (o, "entries");
@@ -355,17 +304,17 @@ test_list_range (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (es, 0), "key"), ==,
                    "6.13.0-tarball");
 
-  g_auto (CliRun) empty = { 0 };
+  g_auto (KtstrCliRun) empty = { 0 };
   cli_run (f, &empty, (const char *[]){ "kernel", "list", "--range", "7.0..7.1", NULL });
   g_assert_cmpint (empty.status, ==, 0);
   g_assert_nonnull (strstr (empty.err, "range 7.0..7.1: 0 kernels"));
   g_assert_nonnull (strstr (empty.err, "no cached kernel lies in the range 7.0..7.1"));
 
-  g_auto (CliRun) bad = { 0 };
+  g_auto (KtstrCliRun) bad = { 0 };
   cli_run (f, &bad, (const char *[]){ "kernel", "list", "--range", "7.1..7.0", NULL });
   g_assert_cmpint (bad.status, ==, 2);
   g_assert_nonnull (strstr (bad.err, "swap the endpoints"));
-  g_auto (CliRun) shape = { 0 };
+  g_auto (KtstrCliRun) shape = { 0 };
   cli_run (f, &shape, (const char *[]){ "kernel", "list", "--range", "linux", NULL });
   g_assert_cmpint (shape.status, ==, 2);
   g_assert_nonnull (strstr (shape.err, "'linux' is not a kernel range"));

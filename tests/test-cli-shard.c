@@ -7,60 +7,23 @@
 
 #include <json-glib/json-glib.h>
 #include <string.h>
-#include <sys/wait.h>
 
+#include "tests/cli-run.h"
 #include "tests/vm-run.h"
-
-typedef struct
-{
-  int status;
-  char *out;
-  char *err;
-} CliRun;
-
-static void
-cli_run_clear (CliRun *r)
-{
-  g_clear_pointer (&r->out, g_free);
-  g_clear_pointer (&r->err, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
 
 /* Runs `ktstr test --kernel=FAKE-BZIMAGE ARGS…` in CWD. */
 static void
-cli_run (CliRun *r, const char *cwd, const char *const *args)
+cli_run (KtstrCliRun *r, const char *cwd, const char *const *args)
 {
-  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (argv, g_build_filename (ktstr_vm_test_builddir (), "src", "ktstr", NULL));
-  g_ptr_array_add (argv, g_strdup ("test"));
   g_autofree char *fake = g_test_build_filename (G_TEST_DIST, "data", "boot", "fake-bzImage", NULL);
-  g_ptr_array_add (argv, g_strconcat ("--kernel=", fake, NULL));
-  for (const char *const *a = args; *a; a++)
-    g_ptr_array_add (argv, g_strdup (*a));
+  g_autofree char *kernel = g_strconcat ("--kernel=", fake, NULL);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (char *)"test");
+  g_ptr_array_add (argv, kernel);
+  for (const char *const *a = args; *a != NULL; a++)
+    g_ptr_array_add (argv, (char *)*a);
   g_ptr_array_add (argv, NULL);
-  g_auto (GStrv) envp = g_get_environ ();
-  envp = g_environ_unsetenv (envp, "KTSTR_SIDECAR_DIR");
-  envp = g_environ_unsetenv (envp, "CARGO_TARGET_DIR");
-  envp = g_environ_unsetenv (envp, "KTSTR_DATADIR");
-  int wait_status = 0;
-  g_autoptr (GError) error = NULL;
-  memset (r, 0, sizeof *r);
-  g_assert_true (g_spawn_sync (cwd, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
-                               &r->out, &r->err, &wait_status, &error));
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  r->status = WEXITSTATUS (wait_status);
-  g_test_message ("exit %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
-}
-
-static JsonNode *
-parse (const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  JsonNode *node = json_from_string (text, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (node);
-  return node;
+  ktstr_cli_run (r, cwd, (const char *const *)argv->pdata, NULL);
 }
 
 static void
@@ -71,7 +34,7 @@ test_shard_invalid (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autofree char *arg = g_strconcat ("--shard=", bad[i], NULL);
-      g_auto (CliRun) r = { 0 };
+      g_auto (KtstrCliRun) r = { 0 };
       cli_run (&r, cwd, (const char *[]){ arg, "steady", NULL });
       g_assert_cmpint (r.status, ==, 2);
       g_autofree char *want = g_strdup_printf ("ktstr test: --shard '%s': give I/N", bad[i]);
@@ -90,7 +53,7 @@ test_shard_invalid (void)
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto (CliRun) r = { 0 };
+      g_auto (KtstrCliRun) r = { 0 };
       cli_run (&r, cwd, cases[i].args);
       g_assert_cmpint (r.status, ==, 2);
       g_assert_nonnull (strstr (r.err, cases[i].message));
@@ -116,10 +79,10 @@ list_shard (const char *cwd, guint index, guint n, gboolean reversed, GHashTable
   for (guint i = 0; i < n_tests; i++)
     g_ptr_array_add (args, g_strdup (tests_fwd[reversed ? n_tests - 1 - i : i]));
   g_ptr_array_add (args, NULL);
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, cwd, (const char *const *)args->pdata);
   g_assert_cmpint (r.status, ==, 0);
-  g_autoptr (JsonNode) root = parse (r.out);
+  g_autoptr (JsonNode) root = ktstr_cli_parse_json (r.out);
   JsonObject *doc = json_node_get_object (root);
   g_assert_cmpint (json_object_get_int_member (doc, "shards"), ==, n);
   JsonArray *variants = json_object_get_array_member (doc, "variants");
@@ -161,7 +124,7 @@ test_list_variants (void)
     }
 
   /* The table: a header, one row per variant, a total. */
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, cwd,
            (const char *[]){ "--list-variants", "--shard=1/2", "steady", "pipe_io", NULL });
   g_assert_cmpint (r.status, ==, 0);
@@ -189,7 +152,7 @@ test_shard_run_json (void)
     {
       g_autofree char *shard = g_strdup_printf ("--shard=%u/2", i);
       g_autofree char *want_shard = g_strdup_printf ("%u/2", i);
-      g_auto (CliRun) r = { 0 };
+      g_auto (KtstrCliRun) r = { 0 };
       cli_run (&r, cwd,
                (const char *[]){ "--topology=1n1l2c1t", "--json", shard, "steady_llc",
                                  "affinity_llc", NULL });
@@ -199,7 +162,7 @@ test_shard_run_json (void)
           = g_strdup_printf ("ktstr: shard %s: 1 of the run's 2 variants", want_shard);
       g_assert_nonnull (strstr (r.err, header));
       g_assert_nonnull (strstr (r.err, "0 passed, 0 failed, 1 skipped"));
-      g_autoptr (JsonNode) root = parse (r.out);
+      g_autoptr (JsonNode) root = ktstr_cli_parse_json (r.out);
       JsonObject *doc = json_node_get_object (root);
       g_assert_cmpstr (json_object_get_string_member (doc, "shard"), ==, want_shard);
       g_assert_cmpint (json_object_get_int_member (doc, "skipped"), ==, 1);
@@ -230,12 +193,12 @@ static void
 test_budget (void)
 {
   g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli-shard");
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, cwd,
            (const char *[]){ "--budget", "20", "--list-variants", "--json", "steady",
                              "cpuset_split", "affinity_llc", NULL });
   g_assert_cmpint (r.status, ==, 0);
-  g_autoptr (JsonNode) root = parse (r.out);
+  g_autoptr (JsonNode) root = ktstr_cli_parse_json (r.out);
   JsonArray *vs = json_object_get_array_member (json_node_get_object (root), "variants");
   g_assert_cmpuint (json_array_get_length (vs), ==, 2);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (vs, 0), "name"),
@@ -249,28 +212,28 @@ test_budget (void)
 
   /* The environment, when --budget is not given; --budget wins. */
   g_setenv ("KTSTR_BUDGET_SECS", "10", TRUE);
-  g_auto (CliRun) e = { 0 };
+  g_auto (KtstrCliRun) e = { 0 };
   cli_run (&e, cwd, (const char *[]){ "--list-variants", "steady", "affinity_llc", NULL });
   g_assert_cmpint (e.status, ==, 0);
   g_assert_nonnull (strstr (e.err, "ktstr: budget 10 s: 1 of 2 variants"));
-  g_auto (CliRun) w = { 0 };
+  g_auto (KtstrCliRun) w = { 0 };
   cli_run (
       &w, cwd,
       (const char *[]){ "--budget", "100", "--list-variants", "steady", "affinity_llc", NULL });
   g_assert_nonnull (strstr (w.err, "ktstr: budget 100 s: 2 of 2 variants"));
   g_setenv ("KTSTR_BUDGET_SECS", "ten", TRUE);
-  g_auto (CliRun) bad_env = { 0 };
+  g_auto (KtstrCliRun) bad_env = { 0 };
   cli_run (&bad_env, cwd, (const char *[]){ "steady", NULL });
   g_assert_cmpint (bad_env.status, ==, 2);
   g_assert_nonnull (strstr (bad_env.err, "KTSTR_BUDGET_SECS takes a whole number of seconds"));
   g_assert_nonnull (strstr (bad_env.err, "got 'ten'"));
   g_unsetenv ("KTSTR_BUDGET_SECS");
 
-  g_auto (CliRun) zero = { 0 };
+  g_auto (KtstrCliRun) zero = { 0 };
   cli_run (&zero, cwd, (const char *[]){ "--budget", "0", "steady", NULL });
   g_assert_cmpint (zero.status, ==, 2);
   g_assert_nonnull (strstr (zero.err, "--budget takes a whole number of seconds"));
-  g_auto (CliRun) small = { 0 };
+  g_auto (KtstrCliRun) small = { 0 };
   cli_run (&small, cwd, (const char *[]){ "--budget", "5", "steady", NULL });
   g_assert_cmpint (small.status, ==, 2);
   g_assert_nonnull (strstr (small.err, "--budget 5 s: no variant fits; the cheapest, steady, is "

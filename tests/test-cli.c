@@ -17,26 +17,12 @@
 
 #include "record/sidecar.h"
 #include "run/cpu-plan.h"
+#include "tests/cli-run.h"
 #include "tests/vm-run.h"
 #include "util/json-util.h"
 
 /* "--kernel=" and the fake bzImage (set in main). */
 static char *fake_kernel_arg;
-
-typedef struct
-{
-  int status;
-  char *out;
-  char *err;
-} CliRun;
-
-static void
-cli_run_clear (CliRun *r)
-{
-  g_clear_pointer (&r->out, g_free);
-  g_clear_pointer (&r->err, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
 
 static char *
 data_path (const char *name)
@@ -47,27 +33,9 @@ data_path (const char *name)
 /* Runs ktstr ARGS… in CWD (NULL: here); the top source directory in its
  * output becomes @SRCDIR@, so goldens do not depend on where the tree is. */
 static void
-cli_run (CliRun *r, const char *cwd, const char *const *args)
+cli_run (KtstrCliRun *r, const char *cwd, const char *const *args)
 {
-  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (argv, g_build_filename (ktstr_vm_test_builddir (), "src", "ktstr", NULL));
-  for (const char *const *a = args; *a; a++)
-    g_ptr_array_add (argv, g_strdup (*a));
-  g_ptr_array_add (argv, NULL);
-  g_auto (GStrv) envp = g_get_environ ();
-  envp = g_environ_unsetenv (envp, "KTSTR_SIDECAR_DIR");
-  envp = g_environ_unsetenv (envp, "CARGO_TARGET_DIR");
-  envp = g_environ_unsetenv (envp, "KTSTR_DATADIR");
-  int wait_status = 0;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *out = NULL, *err = NULL;
-  g_assert_true (g_spawn_sync (cwd, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                               &err, &wait_status, &error));
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  r->status = WEXITSTATUS (wait_status);
-  r->out = g_steal_pointer (&out);
-  r->err = g_steal_pointer (&err);
+  ktstr_cli_run (r, cwd, args, NULL);
   /* The source directory as configure spelled it (e.g. "build/../src"),
    * then in canonical form. */
   const char *top = g_getenv ("KTSTR_TOP_SRCDIR");
@@ -103,7 +71,7 @@ assert_golden (const char *actual, const char *name)
 static void
 test_thresholds_builtin (void)
 {
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, NULL, (const char *[]){ "show-thresholds", "steady", NULL });
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.err, ==, "");
@@ -117,7 +85,7 @@ test_thresholds_scheduler_file (void)
 {
   g_autofree char *sched = data_path ("sched-checks.ini");
   g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", sched);
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, NULL, (const char *[]){ "show-thresholds", arg, "perf_wake_latency", NULL });
   g_assert_cmpint (r.status, ==, 0);
   assert_golden (r.out, "show-thresholds-perf_wake_latency-sched.txt");
@@ -129,7 +97,7 @@ static void
 test_thresholds_test_scheduler (void)
 {
   g_autofree char *file = data_path ("named-sched.ktstr");
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, NULL, (const char *[]){ "show-thresholds", file, NULL });
   g_assert_cmpint (r.status, ==, 0);
   assert_golden (r.out, "show-thresholds-named-sched.txt");
@@ -137,7 +105,7 @@ test_thresholds_test_scheduler (void)
   g_autofree char *qmap = g_build_filename (g_getenv ("KTSTR_TOP_SRCDIR"), "data", "schedulers",
                                             "scx_qmap.ini", NULL);
   g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", qmap);
-  g_auto (CliRun) o = { 0 };
+  g_auto (KtstrCliRun) o = { 0 };
   cli_run (&o, NULL, (const char *[]){ "show-thresholds", arg, file, NULL });
   g_assert_cmpint (o.status, ==, 0);
   g_assert_nonnull (strstr (o.out, "scheduler qmap ("));
@@ -150,7 +118,7 @@ test_thresholds_test_scheduler (void)
 static void
 test_thresholds_errors (void)
 {
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, NULL, (const char *[]){ "show-thresholds", "stedy", NULL });
   g_assert_cmpint (r.status, ==, 2);
   g_assert_cmpstr (r.out, ==, "");
@@ -158,12 +126,12 @@ test_thresholds_errors (void)
                    "ktstr show-thresholds: no built-in test 'stedy' (see 'ktstr list') and no "
                    "such file; did you mean 'steady'?\n");
 
-  g_auto (CliRun) far = { 0 };
+  g_auto (KtstrCliRun) far = { 0 };
   cli_run (&far, NULL, (const char *[]){ "show-thresholds", "qqqqqqqqqq", NULL });
   g_assert_cmpint (far.status, ==, 2);
   g_assert_null (strstr (far.err, "did you mean"));
 
-  g_auto (CliRun) none = { 0 };
+  g_auto (KtstrCliRun) none = { 0 };
   cli_run (&none, NULL, (const char *[]){ "show-thresholds", NULL });
   g_assert_cmpint (none.status, ==, 2);
 
@@ -171,7 +139,7 @@ test_thresholds_errors (void)
    * file, the line, the group and the key. */
   g_autofree char *bad = data_path ("bad-checks.ini");
   g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", bad);
-  g_auto (CliRun) b = { 0 };
+  g_auto (KtstrCliRun) b = { 0 };
   cli_run (&b, NULL, (const char *[]){ "show-thresholds", arg, "steady", NULL });
   g_assert_cmpint (b.status, ==, 2);
   g_assert_nonnull (strstr (b.err, "bad-checks.ini:6: [checks] max_gap: unknown key (valid keys: "
@@ -181,7 +149,7 @@ test_thresholds_errors (void)
 /* `ktstr test ARGS…` in a fresh repository with the fake kernel;
  * returns the run's one sidecar (asserting there is exactly one). */
 static KtstrSidecar *
-run_skipped (const char *const *args, CliRun *r)
+run_skipped (const char *const *args, KtstrCliRun *r)
 {
   g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
@@ -205,7 +173,7 @@ run_skipped (const char *const *args, CliRun *r)
 }
 
 static void
-assert_skip (const CliRun *r, const KtstrSidecar *sc, const char *test, const char *reason)
+assert_skip (const KtstrCliRun *r, const KtstrSidecar *sc, const char *test, const char *reason)
 {
   if (r->status != 0)
     g_error ("exit %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
@@ -224,7 +192,7 @@ assert_skip (const CliRun *r, const KtstrSidecar *sc, const char *test, const ch
 static void
 test_skip_test_constraints (void)
 {
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   g_autoptr (KtstrSidecar) sc
       = run_skipped ((const char *[]){ "--topology=1n1l2c1t", "steady_llc", NULL }, &r);
   assert_skip (&r, sc, "steady_llc", "1n1l2c1t has 1 LLCs; test 'steady_llc' needs 2 to 64");
@@ -238,7 +206,7 @@ test_skip_scheduler_constraints (void)
 {
   g_autofree char *sched = data_path ("sched-checks.ini");
   g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", sched);
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   g_autoptr (KtstrSidecar) sc
       = run_skipped ((const char *[]){ arg, "--topology=1n1l1c1t", "steady", NULL }, &r);
   assert_skip (&r, sc, "steady", "topology 1n1l1c1t has 1 CPUs; scheduler 'checksched' needs 2");
@@ -252,7 +220,7 @@ test_skip_old_spelling (void)
 {
   g_autofree char *sched = data_path ("old-spelling-sched.ini");
   g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", sched);
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   g_autoptr (KtstrSidecar) sc
       = run_skipped ((const char *[]){ arg, "--topology=1n1l1c1t", "steady", NULL }, &r);
   assert_skip (&r, sc, "steady", "topology 1n1l1c1t has 1 CPUs; scheduler 'oldsched' needs 2");
@@ -273,20 +241,20 @@ static void
 test_skip_named_scheduler (void)
 {
   g_autofree char *file = data_path ("named-sched.ktstr");
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   g_autoptr (KtstrSidecar) sc
       = run_skipped ((const char *[]){ "--topology=1n1l1c1t", file, NULL }, &r);
   assert_skip (&r, sc, "named_sched",
                "topology 1n1l1c1t has 1 CPUs; scheduler 'checksched' needs 2");
   g_assert_cmpstr (sc->scheduler, ==, "checksched");
 
-  g_auto (CliRun) f = { 0 };
+  g_auto (KtstrCliRun) f = { 0 };
   g_autoptr (KtstrSidecar) fsc
       = run_skipped ((const char *[]){ "--flags=fast,slow", file, NULL }, &f);
   assert_skip (&f, fsc, "named_sched", "test 'named_sched' excludes flag 'slow' (excluded_flags)");
   g_assert_cmpuint (fsc->active_flags->len, ==, 2);
 
-  g_auto (CliRun) g = { 0 };
+  g_auto (KtstrCliRun) g = { 0 };
   g_autoptr (KtstrSidecar) gsc = run_skipped ((const char *[]){ "--flags=slow", file, NULL }, &g);
   assert_skip (&g, gsc, "named_sched", "test 'named_sched' requires flag 'fast' (required_flags)");
 }
@@ -295,7 +263,7 @@ test_skip_named_scheduler (void)
 static void
 test_skip_repeat (void)
 {
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   g_autoptr (KtstrSidecar) sc = run_skipped (
       (const char *[]){ "--repeat=3", "--topology=1n1l2c1t", "steady_llc", NULL }, &r);
   assert_skip (&r, sc, "steady_llc", "1n1l2c1t has 1 LLCs; test 'steady_llc' needs 2 to 64");
@@ -311,7 +279,7 @@ test_repeat_one_at_a_time (void)
 {
   g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli-jobs");
   g_setenv ("KTSTR_QEMU", "/bin/false", TRUE);
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, cwd,
            (const char *[]){ "test", fake_kernel_arg, "--backend=qemu", "--repeat=2", "steady",
                              "steady_mixed", NULL });
@@ -321,7 +289,7 @@ test_repeat_one_at_a_time (void)
   if (g_get_num_processors () >= 2)
     {
       /* The same tests without trials share the host. */
-      g_auto (CliRun) p = { 0 };
+      g_auto (KtstrCliRun) p = { 0 };
       cli_run (&p, cwd,
                (const char *[]){ "test", fake_kernel_arg, "--backend=qemu", "steady",
                                  "steady_mixed", NULL });
@@ -339,7 +307,7 @@ test_repeat_invalid (void)
                                      "--repeat=-2", "--repeat=",    "--repeat=autox" };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_auto (CliRun) r = { 0 };
+      g_auto (KtstrCliRun) r = { 0 };
       cli_run (&r, NULL, (const char *[]){ "test", fake_kernel_arg, bad[i], "steady", NULL });
       g_assert_cmpint (r.status, ==, 2);
       g_assert_nonnull (
@@ -349,7 +317,7 @@ test_repeat_invalid (void)
       = { "--repeat=auto:2", "--repeat=auto:101", "--repeat=auto:", "--repeat=auto:x" };
   for (guint i = 0; i < G_N_ELEMENTS (bad_auto); i++)
     {
-      g_auto (CliRun) r = { 0 };
+      g_auto (KtstrCliRun) r = { 0 };
       cli_run (&r, NULL, (const char *[]){ "test", fake_kernel_arg, bad_auto[i], "steady", NULL });
       g_assert_cmpint (r.status, ==, 2);
       g_assert_nonnull (strstr (r.err, "--repeat auto:MAX takes a maximum from 3 to 100 trials"));
@@ -361,7 +329,7 @@ static void
 test_flags_without_scheduler (void)
 {
   g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, cwd, (const char *[]){ "test", fake_kernel_arg, "--flags=fast", "steady", NULL });
   g_assert_cmpint (r.status, ==, 2);
   g_assert_nonnull (strstr (r.err, "test 'steady' names no scheduler definition"));
@@ -379,7 +347,7 @@ test_scheduler_binary_not_found (void)
   g_assert_true (
       g_file_set_contents (def, "[scheduler]\nname=nowhere\nbinary=scx_ktstr_nowhere\n", -1, NULL));
   g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", def);
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, cwd, (const char *[]){ "test", fake_kernel_arg, arg, "steady", NULL });
   g_assert_cmpint (r.status, ==, 2);
   g_autofree char *want
@@ -387,7 +355,7 @@ test_scheduler_binary_not_found (void)
   g_assert_nonnull (strstr (r.err, want));
   g_assert_null (strstr (r.out, "FAIL"));
 
-  g_auto (CliRun) t = { 0 };
+  g_auto (KtstrCliRun) t = { 0 };
   cli_run (&t, cwd, (const char *[]){ "show-thresholds", arg, "steady", NULL });
   g_assert_cmpint (t.status, ==, 0);
   g_assert_nonnull (strstr (t.out, "scheduler nowhere ("));
@@ -404,7 +372,7 @@ test_scheduler_name_not_found (void)
   g_autofree char *tree = g_build_filename (cwd, "mylinux", NULL);
   g_assert_cmpint (g_mkdir_with_parents (tree, 0755), ==, 0);
   g_autofree char *kernel_arg = g_strdup_printf ("--kernel=%s", tree);
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (
       &r, cwd,
       (const char *[]){ "test", kernel_arg, "--scheduler", "scx_ktstr_nowhere", "steady", NULL });
@@ -462,7 +430,7 @@ test_exec_refused (void)
       for (gsize k = 0; k < G_N_ELEMENTS (args); k++)
         args[k] = g_strcmp0 (cases[i].args[k], "--kernel=/bin/true") == 0 ? fake_kernel_arg
                                                                           : cases[i].args[k];
-      g_auto (CliRun) r = { 0 };
+      g_auto (KtstrCliRun) r = { 0 };
       cli_run (&r, cwd, args);
       if (strstr (r.err, cases[i].message) == NULL)
         g_error ("case %" G_GSIZE_FORMAT ": expected '%s' in:\n%s", i, cases[i].message, r.err);
@@ -478,7 +446,7 @@ static void
 test_timeout_too_short (void)
 {
   g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, cwd, (const char *[]){ "test", fake_kernel_arg, "--timeout=3", "steady", NULL });
   g_assert_cmpint (r.status, ==, 2);
   g_assert_nonnull (strstr (r.err, "--timeout 3 is too short for test 'steady': its settle + "
@@ -492,18 +460,16 @@ test_timeout_too_short (void)
 static void
 test_list_json (void)
 {
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, NULL, (const char *[]){ "list", "--json", NULL });
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_true (g_str_has_prefix (r.out, "[\n  {\n    \"name\": \"affinity_churn\",\n"));
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) root = json_from_string (r.out, &error);
-  g_assert_no_error (error);
+  g_autoptr (JsonNode) root = ktstr_cli_parse_json (r.out);
   g_autofree char *again = ktstr_json_to_data (root, NULL);
   g_assert_cmpstr (again, ==, r.out);
 
-  g_auto (CliRun) plain = { 0 };
+  g_auto (KtstrCliRun) plain = { 0 };
   cli_run (&plain, NULL, (const char *[]){ "list", NULL });
   g_autofree char *count
       = g_strdup_printf ("%u tests\n", json_array_get_length (json_node_get_array (root)));
@@ -519,12 +485,12 @@ test_list_json (void)
 static void
 test_list_names (void)
 {
-  g_auto (CliRun) names = { 0 };
-  g_auto (CliRun) json = { 0 };
+  g_auto (KtstrCliRun) names = { 0 };
+  g_auto (KtstrCliRun) json = { 0 };
   cli_run (&names, NULL, (const char *[]){ "list", "--names", NULL });
   cli_run (&json, NULL, (const char *[]){ "list", "--json", NULL });
   g_assert_cmpint (names.status, ==, 0);
-  g_autoptr (JsonNode) root = json_from_string (json.out, NULL);
+  g_autoptr (JsonNode) root = ktstr_cli_parse_json (json.out);
   JsonArray *tests = json_node_get_array (root);
   g_autoptr (GString) want = g_string_new (NULL);
   for (guint i = 0; i < json_array_get_length (tests); i++)
@@ -533,7 +499,7 @@ test_list_names (void)
         json_object_get_string_member (json_array_get_object_element (tests, i), "name"));
   g_assert_cmpstr (names.out, ==, want->str);
 
-  g_auto (CliRun) presets = { 0 };
+  g_auto (KtstrCliRun) presets = { 0 };
   cli_run (&presets, NULL, (const char *[]){ "list", "--presets", NULL });
   g_assert_cmpint (presets.status, ==, 0);
   g_auto (GStrv) lines = g_strsplit (presets.out, "\n", -1);
@@ -543,23 +509,23 @@ test_list_names (void)
 
   g_autofree char *sched = data_path ("sched-checks.ini");
   g_autofree char *arg = g_strdup_printf ("--flags=%s", sched);
-  g_auto (CliRun) flags = { 0 };
+  g_auto (KtstrCliRun) flags = { 0 };
   cli_run (&flags, NULL, (const char *[]){ "list", arg, NULL });
   g_assert_cmpint (flags.status, ==, 0);
   g_assert_cmpstr (flags.out, ==, "fast\nslow\n");
 
-  g_auto (CliRun) missing = { 0 };
+  g_auto (KtstrCliRun) missing = { 0 };
   cli_run (&missing, NULL, (const char *[]){ "list", "--flags=/nonexistent/s.ini", NULL });
   g_assert_cmpint (missing.status, ==, 2);
   g_assert_nonnull (strstr (missing.err, "ktstr list: --flags: "));
   g_assert_nonnull (strstr (missing.err, "/nonexistent/s.ini"));
-  g_auto (CliRun) both = { 0 };
+  g_auto (KtstrCliRun) both = { 0 };
   cli_run (&both, NULL, (const char *[]){ "list", "--names", "--presets", NULL });
   g_assert_cmpint (both.status, ==, 2);
   g_assert_nonnull (
       strstr (both.err, "give one of --json, --names, --presets, --work-types and --flags"));
 
-  g_auto (CliRun) types = { 0 };
+  g_auto (KtstrCliRun) types = { 0 };
   cli_run (&types, NULL, (const char *[]){ "list", "--work-types", NULL });
   g_assert_cmpint (types.status, ==, 0);
   g_assert_true (g_str_has_prefix (types.out, "CpuSpin\n"));
@@ -572,7 +538,7 @@ test_thresholds_json (void)
 {
   g_autofree char *sched = data_path ("sched-checks.ini");
   g_autofree char *arg = g_strdup_printf ("--scheduler-file=%s", sched);
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, NULL,
            (const char *[]){ "show-thresholds", "--json", arg, "perf_wake_latency", NULL });
   g_assert_cmpint (r.status, ==, 0);
@@ -584,12 +550,10 @@ test_thresholds_json (void)
 static void
 test_show_host_json (void)
 {
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, NULL, (const char *[]){ "show-host", "--json", NULL });
   g_assert_cmpint (r.status, ==, 0);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) root = json_from_string (r.out, &error);
-  g_assert_no_error (error);
+  g_autoptr (JsonNode) root = ktstr_cli_parse_json (r.out);
   JsonObject *host = json_node_get_object (root);
   g_assert_cmpstr (json_object_get_string_member (host, "kernel_name"), ==, "Linux");
   g_assert_cmpint (json_object_get_int_member (host, "online_cpus"), >, 0);
@@ -635,7 +599,7 @@ test_refused_before_boot (void)
                                : g_str_equal (*a, "@NAMED@") ? named
                                                              : (char *)*a);
       g_ptr_array_add (argv, NULL);
-      g_auto (CliRun) r = { 0 };
+      g_auto (KtstrCliRun) r = { 0 };
       cli_run (&r, cwd, (const char *const *)argv->pdata);
       g_test_message ("case %u: stdout:\n%s\nstderr:\n%s", i, r.out, r.err);
       g_assert_cmpint (r.status, ==, 2);
@@ -668,7 +632,7 @@ test_harness_error_summary (void)
 
   /* The run lock is taken before the first test: without it nothing runs. */
   {
-    g_auto (CliRun) r = { 0 };
+    g_auto (KtstrCliRun) r = { 0 };
     cli_run (&r, cwd, args);
     g_test_message ("stdout:\n%s\nstderr:\n%s", r.out, r.err);
     g_assert_cmpint (r.status, ==, 2);
@@ -682,7 +646,7 @@ test_harness_error_summary (void)
   g_assert_cmpint (g_unlink (locks), ==, 0);
   g_autoptr (GPtrArray) written = NULL;
   {
-    g_auto (CliRun) r = { 0 };
+    g_auto (KtstrCliRun) r = { 0 };
     cli_run (&r, cwd, args);
     g_assert_cmpint (r.status, ==, 0);
     written = ktstr_vm_test_load_sidecars (cwd);
@@ -706,7 +670,7 @@ test_harness_error_summary (void)
           g_assert_true (g_file_set_contents (inside, "x", -1, NULL));
         }
     }
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, cwd, args);
   g_test_message ("stdout:\n%s\nstderr:\n%s", r.out, r.err);
   g_assert_cmpint (r.status, ==, 2);
@@ -734,12 +698,12 @@ test_monitor_options (void)
   g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli");
   g_autofree char *fake = g_test_build_filename (G_TEST_DIST, "data", "boot", "fake-bzImage", NULL);
   g_autofree char *kernel = g_strconcat ("--kernel=", fake, NULL);
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, cwd, (const char *[]){ "test", kernel, "--monitor=bogus", "steady", NULL });
   g_assert_cmpint (r.status, ==, 2);
   g_assert_nonnull (strstr (r.err, "--monitor: 'bogus' is not auto, host, guest or off"));
 
-  g_auto (CliRun) v = { 0 };
+  g_auto (KtstrCliRun) v = { 0 };
   cli_run (&v, cwd, (const char *[]){ "test", kernel, "--vmlinux=/bin/true", "steady", NULL });
   g_assert_cmpint (v.status, ==, 2);
   g_assert_nonnull (strstr (v.err, "--vmlinux: vmlinux '/bin/true'"));
@@ -776,17 +740,17 @@ test_skip_perf_mode (void)
       "performance mode needs a host CPU for each of the %u vCPUs of 1n1l%uc1t plus one service "
       "CPU (%u)",
       host->len, host->len, host->len + 1);
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   g_autoptr (KtstrSidecar) sc = run_skipped ((const char *[]){ topo, file, NULL }, &r);
   assert_skip (&r, sc, "steady_perf", reason);
 
-  g_auto (CliRun) off = { 0 };
+  g_auto (KtstrCliRun) off = { 0 };
   g_autoptr (KtstrSidecar) sc2
       = run_skipped ((const char *[]){ "--no-perf-mode", file, NULL }, &off);
   assert_skip (&off, sc2, "steady_perf", "performance mode is off (--no-perf-mode");
 
   g_setenv ("KTSTR_NO_PERF_MODE", "1", TRUE);
-  g_auto (CliRun) env = { 0 };
+  g_auto (KtstrCliRun) env = { 0 };
   g_autoptr (KtstrSidecar) sc3 = run_skipped ((const char *[]){ file, NULL }, &env);
   g_unsetenv ("KTSTR_NO_PERF_MODE");
   assert_skip (&env, sc3, "steady_perf", "performance mode is off");
@@ -801,18 +765,18 @@ test_cpu_cap_errors (void)
   static const char *const bad[] = { "--cpu-cap=0", "--cpu-cap=100000", "--cpu-cap=-3", NULL };
   for (guint i = 0; bad[i] != NULL; i++)
     {
-      g_auto (CliRun) r = { 0 };
+      g_auto (KtstrCliRun) r = { 0 };
       cli_run (&r, NULL, (const char *[]){ "test", fake_kernel_arg, bad[i], "steady", NULL });
       g_assert_cmpint (r.status, ==, 2);
       g_assert_nonnull (strstr (r.err, "--cpu-cap must be between 1 and the "));
     }
   g_setenv ("KTSTR_CPU_CAP", "many", TRUE);
-  g_auto (CliRun) e = { 0 };
+  g_auto (KtstrCliRun) e = { 0 };
   cli_run (&e, NULL, (const char *[]){ "test", fake_kernel_arg, "steady", NULL });
   g_assert_cmpint (e.status, ==, 2);
   g_assert_nonnull (strstr (e.err, "KTSTR_CPU_CAP: 'many' is not a number of host CPUs"));
   g_setenv ("KTSTR_CPU_CAP", "0", TRUE);
-  g_auto (CliRun) z = { 0 };
+  g_auto (KtstrCliRun) z = { 0 };
   cli_run (&z, NULL, (const char *[]){ "test", fake_kernel_arg, "steady", NULL });
   g_unsetenv ("KTSTR_CPU_CAP");
   g_assert_cmpint (z.status, ==, 2);
@@ -874,12 +838,10 @@ test_locks (void)
   g_setenv ("KTSTR_LOCK_DIR", cpus, TRUE);
   g_setenv ("KTSTR_CACHE_DIR", cache, TRUE);
 
-  g_auto (CliRun) j = { 0 };
+  g_auto (KtstrCliRun) j = { 0 };
   cli_run (&j, dir, (const char *[]){ "locks", "--json", NULL });
   g_assert_cmpint (j.status, ==, 0);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) root = json_from_string (j.out, &error);
-  g_assert_no_error (error);
+  g_autoptr (JsonNode) root = ktstr_cli_parse_json (j.out);
   JsonObject *o = json_node_get_object (root);
   JsonObject *cpu = only_element (o, "cpus");
   g_assert_cmpint (json_object_get_int_member (cpu, "cpu"), ==, 1);
@@ -900,7 +862,7 @@ test_locks (void)
   JsonObject *ce = only_element (o, "cache");
   g_assert_cmpstr (json_object_get_string_member (ce, "cache_key"), ==, "6.12.3-k1");
 
-  g_auto (CliRun) t = { 0 };
+  g_auto (KtstrCliRun) t = { 0 };
   cli_run (&t, dir, (const char *[]){ "locks", NULL });
   g_assert_cmpint (t.status, ==, 0);
   g_autofree char *line = g_strdup_printf ("exclusive pid=%d ", (int)a);
@@ -911,7 +873,7 @@ test_locks (void)
   /* Released when the holder dies. */
   kill (a, SIGKILL);
   g_assert_cmpint (waitpid (a, NULL, 0), ==, a);
-  g_auto (CliRun) after = { 0 };
+  g_auto (KtstrCliRun) after = { 0 };
   cli_run (&after, dir, (const char *[]){ "locks", NULL });
   g_assert_null (strstr (after.out, line));
 
@@ -920,7 +882,7 @@ test_locks (void)
                                         { "locks", "extra", NULL } };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_auto (CliRun) e = { 0 };
+      g_auto (KtstrCliRun) e = { 0 };
       cli_run (&e, dir, bad[i]);
       g_assert_cmpint (e.status, ==, 2);
       g_assert_nonnull (strstr (e.err, "ktstr locks: "));
