@@ -17,6 +17,7 @@
 #include "run/cpu-plan.h"
 #include "run/cpu-reserve.h"
 #include "run/hugepages.h"
+#include "tests/lock-holder.h"
 #include "util/cpulist.h"
 
 /* "cpu:llc:node cpu:llc:node ..." */
@@ -464,43 +465,11 @@ env_teardown (Env *e, gconstpointer data)
   g_array_unref (e->host);
 }
 
-/* A process holding cpu-INDEX.lock of DIR exclusively until killed. */
-static pid_t
-spawn_holder (const char *dir, guint index)
-{
-  int fds[2];
-  g_assert_cmpint (pipe (fds), ==, 0);
-  pid_t pid = fork ();
-  g_assert_cmpint (pid, >=, 0);
-  if (pid == 0)
-    {
-      close (fds[0]);
-      g_autofree char *path = ktstr_cpulock_path (dir, KTSTR_CPULOCK_CPU, index);
-      int fd = open (path, O_CREAT | O_RDWR, 0666);
-      if (fd < 0 || flock (fd, LOCK_EX) != 0 || write (fds[1], "x", 1) != 1)
-        _exit (1);
-      for (;;)
-        pause ();
-    }
-  close (fds[1]);
-  char c;
-  g_assert_cmpint (read (fds[0], &c, 1), ==, 1);
-  close (fds[0]);
-  return pid;
-}
-
-static void
-reap (pid_t pid)
-{
-  kill (pid, SIGKILL);
-  g_assert_cmpint (waitpid (pid, NULL, 0), ==, pid);
-}
-
 static void
 test_reserve_perf_skip (Env *e, gconstpointer data)
 {
   (void)data;
-  pid_t child = spawn_holder (e->dir, 1);
+  pid_t child = ktstr_test_lock_holder_spawn (e->dir, 1);
   KtstrCpuReserveRequest req
       = { .mode = KTSTR_PLACEMENT_PERF, .topology = topo ("1n1l1c1t"), .host = e->host };
   g_autoptr (GError) error = NULL;
@@ -512,7 +481,7 @@ test_reserve_perf_skip (Env *e, gconstpointer data)
   g_autofree char *pid = g_strdup_printf ("pid=%d ", (int)child);
   g_assert_nonnull (strstr (error->message, pid));
   g_clear_error (&error);
-  reap (child);
+  ktstr_test_lock_holder_kill (child);
   r = ktstr_cpu_reserve (&req, &error);
   g_assert_no_error (error);
   assert_list (r->plan->vcpu_cpus, "0");
@@ -535,7 +504,7 @@ static void
 test_reserve_float_beside (Env *e, gconstpointer data)
 {
   (void)data;
-  pid_t child = spawn_holder (e->dir, 0);
+  pid_t child = ktstr_test_lock_holder_spawn (e->dir, 0);
   KtstrCpuReserveRequest req
       = { .mode = KTSTR_PLACEMENT_FLOAT, .topology = topo ("1n1l2c1t"), .host = e->host };
   g_autoptr (GError) error = NULL;
@@ -544,7 +513,7 @@ test_reserve_float_beside (Env *e, gconstpointer data)
   /* It floats over the CPU no one pinned. */
   assert_list (r->plan->cpus, "1");
   g_assert_false (r->plan->is_all);
-  reap (child);
+  ktstr_test_lock_holder_kill (child);
 }
 
 static void
@@ -573,8 +542,8 @@ static void
 test_reserve_capped_waits (Env *e, gconstpointer data)
 {
   (void)data;
-  pid_t a = spawn_holder (e->dir, 0);
-  pid_t b = spawn_holder (e->dir, 1);
+  pid_t a = ktstr_test_lock_holder_spawn (e->dir, 0);
+  pid_t b = ktstr_test_lock_holder_spawn (e->dir, 1);
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
   g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
   KtstrCpuReserveRequest req = { .mode = KTSTR_PLACEMENT_CAPPED,
@@ -595,13 +564,13 @@ test_reserve_capped_waits (Env *e, gconstpointer data)
   g_assert_nonnull (strstr (seen->pdata[0], "--cpu-cap 1"));
   g_clear_error (&error);
   /* One CPU comes free: the wait ends with it. */
-  reap (b);
+  ktstr_test_lock_holder_kill (b);
   g_autoptr (GCancellable) fresh = g_cancellable_new ();
   req.cancellable = fresh;
   r = ktstr_cpu_reserve (&req, &error);
   g_assert_no_error (error);
   assert_list (r->plan->cpus, "1");
-  reap (a);
+  ktstr_test_lock_holder_kill (a);
 }
 
 int

@@ -16,6 +16,7 @@
 
 #include "record/cpulock.h"
 #include "record/lock-holders.h"
+#include "tests/lock-holder.h"
 
 typedef struct
 {
@@ -138,37 +139,11 @@ test_shared (Fixture *f, gconstpointer data)
   g_assert_nonnull (x);
 }
 
-/* A child process holding DIR/cpu-INDEX.lock until killed; returns its
- * pid once it holds it. */
-static pid_t
-spawn_holder (const char *dir, guint index)
-{
-  int fds[2];
-  g_assert_cmpint (pipe (fds), ==, 0);
-  pid_t pid = fork ();
-  g_assert_cmpint (pid, >=, 0);
-  if (pid == 0)
-    {
-      close (fds[0]);
-      g_autofree char *path = ktstr_cpulock_path (dir, KTSTR_CPULOCK_CPU, index);
-      int fd = open (path, O_CREAT | O_RDWR, 0666);
-      if (fd < 0 || flock (fd, LOCK_EX) != 0 || write (fds[1], "x", 1) != 1)
-        _exit (1);
-      for (;;)
-        pause ();
-    }
-  close (fds[1]);
-  char c;
-  g_assert_cmpint (read (fds[0], &c, 1), ==, 1);
-  close (fds[0]);
-  return pid;
-}
-
 static void
 test_other_process (Fixture *f, gconstpointer data)
 {
   (void)data;
-  pid_t child = spawn_holder (f->dir, 2);
+  pid_t child = ktstr_test_lock_holder_spawn (f->dir, 2);
   KtstrCpuLockWant w = { KTSTR_CPULOCK_CPU, 2, FALSE };
   gboolean is_ours = TRUE;
   g_autoptr (GError) error = NULL;
@@ -191,8 +166,7 @@ test_other_process (Fixture *f, gconstpointer data)
   g_assert_false (ktstr_lock_holders_are_only (holders, getpid ()));
 
   /* The kernel releases the lock of a killed holder. */
-  kill (child, SIGKILL);
-  g_assert_cmpint (waitpid (child, NULL, 0), ==, child);
+  ktstr_test_lock_holder_kill (child);
   s = ktstr_cpulock_try (f->dir, &w, 1, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (s);
