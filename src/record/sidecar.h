@@ -172,7 +172,7 @@ typedef struct
   char *boot;
   /* Ours, last: which trial of a repeated run this is, 1-based; 0 when the
    * run was not repeated (the key is then left out, and files without it,
-   * the Rust tool's included, read as 0). */
+   * the Rust ktstr's included (doc/compatibility.md), read as 0). */
   guint32 trial;
   /* Ours, after trial ("wall_ms"): what running the test cost on the host,
    * from its start (before the initramfs) to its sidecar, boots and

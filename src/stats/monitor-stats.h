@@ -1,7 +1,8 @@
 /* The monitor's figures in ktstr-stats (src/monitor writes them into the
  * sidecar's "monitor" object; doc/stats-compare.md lists the metrics):
- *   - the values of the metrics ktstr adds to the Rust registry, which
- *     has none for them (metrics.h, after the 19 of the Rust tool):
+ *   - the values of the metrics ktstr adds to the Rust ktstr's registry
+ *     (doc/compatibility.md), which has none for them (metrics.h, after
+ *     its 19):
  *       avg_imbalance_ratio   monitor.avg_imbalance_ratio        lower better
  *       avg_dsq_depth         monitor.avg_local_dsq_depth        lower better
  *       run_delay_ms_per_s    monitor.schedstat_deltas.run_delay_rate / 1e6:
