@@ -315,9 +315,9 @@ test_hugepages (void)
 {
   const char *mounts = "proc /proc proc rw 0 0\n"
                        "none /dev/huge\\040pages hugetlbfs rw,relatime,pagesize=2M 0 0\n";
-  char *why = NULL;
-  g_autofree char *dir = ktstr_hugepages_choose (mounts, 512, 1024, 2, &why);
-  g_assert_null (why);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = ktstr_hugepages_choose (mounts, 512, 1024, 2, &error);
+  g_assert_no_error (error);
   g_assert_cmpstr (dir, ==, "/dev/huge pages");
   static const struct
   {
@@ -336,12 +336,13 @@ test_hugepages (void)
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autofree char *reason = NULL;
+      g_autoptr (GError) reason = NULL;
       g_autofree char *d
           = ktstr_hugepages_choose (bad[i].mounts, bad[i].free_pages, bad[i].mb, 2, &reason);
       g_assert_null (d);
-      if (strstr (reason, bad[i].needle) == NULL)
-        g_error ("case %u: '%s' lacks '%s'", i, reason, bad[i].needle);
+      g_assert_error (reason, KTSTR_HUGEPAGES_ERROR, KTSTR_HUGEPAGES_ERROR_UNAVAILABLE);
+      if (strstr (reason->message, bad[i].needle) == NULL)
+        g_error ("case %u: '%s' lacks '%s'", i, reason->message, bad[i].needle);
     }
 }
 

@@ -8,6 +8,12 @@
 
 #define FREE_2M "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 
+GQuark
+ktstr_hugepages_error_quark (void)
+{
+  return g_quark_from_static_string ("ktstr-hugepages-error-quark");
+}
+
 /* A hugetlbfs line of /proc/mounts whose pages are 2 MiB (the default
  * size on x86 when no pagesize= is given). */
 static gboolean
@@ -22,7 +28,7 @@ is_2m_hugetlbfs (const char *type, const char *options)
 
 char *
 ktstr_hugepages_choose (const char *mounts, gint64 free_pages, guint memory_mb, guint n_nodes,
-                        char **why)
+                        GError **error)
 {
   n_nodes = MAX (n_nodes, 1u);
   g_autofree char *dir = NULL;
@@ -36,26 +42,29 @@ ktstr_hugepages_choose (const char *mounts, gint64 free_pages, guint memory_mb, 
     }
   guint64 need = ((guint64)memory_mb + 1) / 2;
   if (dir == NULL)
-    *why = g_strdup ("no hugetlbfs of 2 MiB pages is mounted (mount -t hugetlbfs none "
-                     "/dev/hugepages)");
+    g_set_error_literal (error, KTSTR_HUGEPAGES_ERROR, KTSTR_HUGEPAGES_ERROR_UNAVAILABLE,
+                         "no hugetlbfs of 2 MiB pages is mounted (mount -t hugetlbfs none "
+                         "/dev/hugepages)");
   else if (memory_mb % (2 * n_nodes) != 0)
-    *why = g_strdup_printf ("%u MiB of guest RAM over %u node%s is not a whole number of 2 MiB "
-                            "pages per node (use --memory-mb with a multiple of %u)",
-                            memory_mb, n_nodes, n_nodes == 1 ? "" : "s", 2 * n_nodes);
+    g_set_error (error, KTSTR_HUGEPAGES_ERROR, KTSTR_HUGEPAGES_ERROR_UNAVAILABLE,
+                 "%u MiB of guest RAM over %u node%s is not a whole number of 2 MiB pages per "
+                 "node (use --memory-mb with a multiple of %u)",
+                 memory_mb, n_nodes, n_nodes == 1 ? "" : "s", 2 * n_nodes);
   else if (free_pages < 0)
-    *why = g_strdup ("the number of free 2 MiB hugepages cannot be read (" FREE_2M ")");
+    g_set_error_literal (error, KTSTR_HUGEPAGES_ERROR, KTSTR_HUGEPAGES_ERROR_UNAVAILABLE,
+                         "the number of free 2 MiB hugepages cannot be read (" FREE_2M ")");
   else if ((guint64)free_pages < need)
-    *why = g_strdup_printf ("%" G_GUINT64_FORMAT " free 2 MiB hugepages are needed for %u MiB "
-                            "of guest RAM, %" G_GINT64_FORMAT " are free (raise "
-                            "/proc/sys/vm/nr_hugepages)",
-                            need, memory_mb, free_pages);
+    g_set_error (error, KTSTR_HUGEPAGES_ERROR, KTSTR_HUGEPAGES_ERROR_UNAVAILABLE,
+                 "%" G_GUINT64_FORMAT " free 2 MiB hugepages are needed for %u MiB of guest "
+                 "RAM, %" G_GINT64_FORMAT " are free (raise /proc/sys/vm/nr_hugepages)",
+                 need, memory_mb, free_pages);
   else
     return g_steal_pointer (&dir);
   return NULL;
 }
 
 char *
-ktstr_hugepages_find (guint memory_mb, guint n_nodes, char **why)
+ktstr_hugepages_find (guint memory_mb, guint n_nodes, GError **error)
 {
   g_autofree char *mounts = NULL;
   g_autofree char *free_text = NULL;
@@ -63,5 +72,5 @@ ktstr_hugepages_find (guint memory_mb, guint n_nodes, char **why)
   gint64 free_pages = -1;
   if (g_file_get_contents (FREE_2M, &free_text, NULL, NULL))
     free_pages = g_ascii_strtoll (free_text, NULL, 10);
-  return ktstr_hugepages_choose (mounts, free_pages, memory_mb, n_nodes, why);
+  return ktstr_hugepages_choose (mounts, free_pages, memory_mb, n_nodes, error);
 }

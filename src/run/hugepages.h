@@ -8,15 +8,24 @@
 
 G_BEGIN_DECLS
 
+#define KTSTR_HUGEPAGES_ERROR (ktstr_hugepages_error_quark ())
+GQuark ktstr_hugepages_error_quark (void);
+
+typedef enum
+{
+  KTSTR_HUGEPAGES_ERROR_UNAVAILABLE, /* none usable; the message says how to provide them */
+} KtstrHugepagesError;
+
 /* From MOUNTS (the text of /proc/mounts) and FREE_PAGES (free 2 MiB
  * pages, -1 unknown): the mount point for MEMORY_MB of RAM split evenly
  * over N_NODES guest nodes (each node's share a whole number of pages),
- * or NULL with *WHY saying what is missing and how to provide it. */
+ * or NULL with KTSTR_HUGEPAGES_ERROR_UNAVAILABLE saying what is missing and
+ * how to provide it. */
 char *ktstr_hugepages_choose (const char *mounts, gint64 free_pages, guint memory_mb, guint n_nodes,
-                              char **why);
+                              GError **error);
 
 /* The same on this host (/proc/mounts, /sys/kernel/mm/hugepages). */
-char *ktstr_hugepages_find (guint memory_mb, guint n_nodes, char **why);
+char *ktstr_hugepages_find (guint memory_mb, guint n_nodes, GError **error);
 
 G_END_DECLS
 

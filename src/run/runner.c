@@ -886,10 +886,10 @@ reserve_cpus (const KtstrRunner *r, const KtstrTestDef *def, const KtstrTopology
   p->vm.vcpu_cpus = plan->vcpu_cpus;
   p->vm.mem_nodes = plan->nodes;
   p->vm.is_realtime = def->performance_mode == KTSTR_PERF_MODE_REALTIME;
-  g_autofree char *why = NULL;
+  g_autoptr (GError) why = NULL;
   p->hugepage_dir = ktstr_hugepages_find (memory_mb, topo->numa_nodes, &why);
   if (p->hugepage_dir == NULL)
-    notice (r, "%s: performance mode: guest RAM on normal pages: %s", def->name, why);
+    notice (r, "%s: performance mode: guest RAM on normal pages: %s", def->name, why->message);
   p->vm.hugepage_dir = p->hugepage_dir;
   return g_steal_pointer (&p);
 }
