@@ -540,6 +540,35 @@ ktstr_plan_parse_scheduler_env (KtstrPlanParser *p, char **w, unsigned n)
   return 0;
 }
 
+/* "scheduler_tracer PATH [ARG...]": a program the agent starts once the
+ * scheduler is enabled and stops before it (ktstr test --auto-repro's
+ * event recorder); arguments are single words. */
+int
+ktstr_plan_parse_scheduler_tracer (KtstrPlanParser *p, char **w, unsigned n)
+{
+  KtstrPlanScheduler *sc = &p->plan->scheduler;
+  if (n < 2)
+    return fail (p, "", "expected 'scheduler_tracer PATH [ARG...]'");
+  if (!sc->is_set)
+    return fail (p, "", "scheduler_tracer: no scheduler line before");
+  if (sc->has_tracer)
+    return fail (p, "", "duplicate 'scheduler_tracer'");
+  if (w[1][0] != '/' || strlen (w[1]) >= KTSTR_PLAN_PATH_MAX)
+    return fail (p, "path", "scheduler_tracer: '%s' is not an absolute path under %d characters",
+                 w[1], KTSTR_PLAN_PATH_MAX);
+  if (n - 2 > KTSTR_PLAN_TRACER_MAX_ARGS)
+    return fail (p, "arg", "scheduler_tracer: at most %d arguments", KTSTR_PLAN_TRACER_MAX_ARGS);
+  if (sched_text_add (sc, w[1], &sc->tracer_at) != 0)
+    return fail (p, "path", "scheduler: at most %d bytes of arguments, entries and paths in all",
+                 KTSTR_PLAN_SCHED_TEXT_MAX);
+  for (unsigned i = 2; i < n; i++)
+    if (sched_text_add (sc, w[i], &sc->tracer_arg_at[sc->n_tracer_args++]) != 0)
+      return fail (p, "arg", "scheduler: at most %d bytes of arguments, entries and paths in all",
+                   KTSTR_PLAN_SCHED_TEXT_MAX);
+  sc->has_tracer = true;
+  return 0;
+}
+
 int
 ktstr_plan_parse_builtin (KtstrPlanParser *p, char **w, unsigned n)
 {

@@ -29,6 +29,8 @@ int ktstr_plan_parse_scheduler (KtstrPlanParser *p, char **w, unsigned n);
 /* "scheduler_arg ARG": REST is ARG, taken verbatim (it may be empty). */
 int ktstr_plan_parse_scheduler_arg (KtstrPlanParser *p, const char *rest);
 int ktstr_plan_parse_scheduler_env (KtstrPlanParser *p, char **w, unsigned n);
+/* "scheduler_tracer PATH [ARG...]", after the scheduler line. */
+int ktstr_plan_parse_scheduler_tracer (KtstrPlanParser *p, char **w, unsigned n);
 /* "builtin_write enable|disable PATH VALUE", "builtin_run enable|disable
  * PATH [ARG...]" and "builtin_env KEY=VALUE": a kernel-built-in scheduler
  * (plan-types.h), never together with a scheduler line. */

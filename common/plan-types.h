@@ -45,6 +45,8 @@
 #define KTSTR_PLAN_SCHED_TEXT_MAX 16384
 #define KTSTR_PLAN_SCHED_DEFAULT_READY_MS 10000
 #define KTSTR_PLAN_SCHED_DEFAULT_STOP_MS 5000
+/* Arguments of the scheduler's tracer (the scheduler_tracer line). */
+#define KTSTR_PLAN_TRACER_MAX_ARGS 16
 
 typedef enum
 {
@@ -162,6 +164,11 @@ typedef struct
   unsigned n_args, n_env;
   unsigned arg_at[KTSTR_PLAN_SCHED_MAX_ARGS];
   unsigned env_at[KTSTR_PLAN_SCHED_MAX_ENV];
+  /* The tracer started next to it (scheduler_tracer): its path and
+   * arguments, in TEXT too. */
+  bool has_tracer;
+  unsigned tracer_at, n_tracer_args;
+  unsigned tracer_arg_at[KTSTR_PLAN_TRACER_MAX_ARGS];
   size_t text_len;
   char text[KTSTR_PLAN_SCHED_TEXT_MAX];
   unsigned line;

@@ -118,6 +118,8 @@ parse_words (KtstrPlanParser *p, char **w, unsigned n)
     return ktstr_plan_parse_scheduler (p, w, n);
   if (strcmp (w[0], "scheduler_env") == 0)
     return ktstr_plan_parse_scheduler_env (p, w, n);
+  if (strcmp (w[0], "scheduler_tracer") == 0)
+    return ktstr_plan_parse_scheduler_tracer (p, w, n);
   if (strcmp (w[0], "builtin_write") == 0 || strcmp (w[0], "builtin_run") == 0
       || strcmp (w[0], "builtin_env") == 0)
     return ktstr_plan_parse_builtin (p, w, n);
@@ -134,12 +136,13 @@ parse_words (KtstrPlanParser *p, char **w, unsigned n)
       p->seen_cgroup_parent = p->line;
       return 0;
     }
-  return fail (p, "",
-               "unknown directive '%s' (expected test, topology, duration_ms, settle_ms, "
-               "guard_ms, workers, cgroup, work, step, op, payload, payload_arg, "
-               "payload_env, scheduler, scheduler_arg, scheduler_env, builtin_write, "
-               "builtin_run, builtin_env or cgroup_parent)",
-               w[0]);
+  return fail (
+      p, "",
+      "unknown directive '%s' (expected test, topology, duration_ms, settle_ms, "
+      "guard_ms, workers, cgroup, work, step, op, payload, payload_arg, "
+      "payload_env, scheduler, scheduler_arg, scheduler_env, scheduler_tracer, builtin_write, "
+      "builtin_run, builtin_env or cgroup_parent)",
+      w[0]);
 }
 
 static unsigned

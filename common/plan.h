@@ -54,4 +54,17 @@ ktstr_plan_sched_env (const KtstrPlanScheduler *sc, unsigned i)
   return sc->text + sc->env_at[i];
 }
 
+/* The scheduler's tracer (sc->has_tracer) and its I-th argument. */
+static inline const char *
+ktstr_plan_sched_tracer (const KtstrPlanScheduler *sc)
+{
+  return sc->text + sc->tracer_at;
+}
+
+static inline const char *
+ktstr_plan_sched_tracer_arg (const KtstrPlanScheduler *sc, unsigned i)
+{
+  return sc->text + sc->tracer_arg_at[i];
+}
+
 #endif

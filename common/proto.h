@@ -56,6 +56,16 @@
  *                                     be empty)
  *   scheduler_env KEY=VALUE           added to its environment (repeatable;
  *                                     LD_LIBRARY_PATH names the packed libs)
+ *   scheduler_tracer PATH [ARG...]    after the scheduler line: a program
+ *                                     the agent starts, with the
+ *                                     scheduler's environment, once the
+ *                                     scheduler is enabled, waits for its
+ *                                     "ready N" line (at most ready_ms) and
+ *                                     stops (SIGINT) before the scheduler;
+ *                                     its stdout comes as "log" frames of
+ *                                     src "tracer" (auto-repro's recorder,
+ *                                     guest-trace/).  ARGs: single words,
+ *                                     at most 16
  *   cgroup_parent /PATH               the scenario's cgroups go under
  *                                     /sys/fs/cgroup/PATH instead of
  *                                     KTSTR_CGROUP_ROOT (the scheduler under
@@ -111,7 +121,7 @@
  *        shared_cpu_list, NUMA nodes from /sys/devices/system/node, smt =
  *        threads per core.
  *   {"t":"log","src":"init","msg":"..."}
- *        a diagnostic line (src: init|scheduler|payload).
+ *        a diagnostic line (src: init|scheduler|payload|tracer).
  *   {"t":"stim","elapsed_ms":N,"label":"ScenarioStart","op_kind":null,
  *    "detail":null,"total_iterations":N}
  *        a stimulus event for the sidecar timeline.
@@ -185,9 +195,10 @@
  *        ktstr stops the scheduler (bpf prog info; the agent turns on
  *        bpf_stats_enabled before starting it): the monitor's
  *        prog_stats_deltas are the differences.
- *   {"t":"log","src":"scheduler"|"kernel"|"dump","msg":"..."}
+ *   {"t":"log","src":"scheduler"|"kernel"|"dump"|"tracer","msg":"..."}
  *        the scheduler's output line by line as it comes; the kernel's
- *        sched_ext lines from /dev/kmsg; the sched_ext_dump tracepoint.
+ *        sched_ext lines from /dev/kmsg; the sched_ext_dump tracepoint;
+ *        the scheduler_tracer's output line by line.
  *
  * MONITOR (src/monitor).  The host samples the guest kernel's scheduler
  * state every 100 ms from hello to done.  It reads guest memory itself

@@ -19,6 +19,7 @@
 #include "guest-init/bpfstats.h"
 #include "guest-init/json.h"
 #include "guest-init/report.h"
+#include "guest-init/tracer.h"
 
 #define POLL_MS 20
 #define WATCH_MS 100
@@ -63,6 +64,12 @@ ktstr_sched_spec_init (KtstrSchedSpec *spec, const KtstrPlanScheduler *sc)
     spec->env[i] = ktstr_plan_sched_env (sc, i);
   spec->ready_ms = sc->ready_ms;
   spec->stop_ms = sc->stop_ms;
+  if (sc->has_tracer)
+    {
+      spec->tracer_argv[0] = ktstr_plan_sched_tracer (sc);
+      for (unsigned i = 0; i < sc->n_tracer_args; i++)
+        spec->tracer_argv[1 + i] = ktstr_plan_sched_tracer_arg (sc, i);
+    }
 }
 
 /* ---- sched_ext sysfs ---- */
@@ -268,10 +275,11 @@ watch (void *arg)
   uint64_t drain_deadline = 0;
   while (true)
     {
-      struct pollfd p[3] = { { .fd = has_pipe ? S.pipe_rd : -1, .events = POLLIN },
+      struct pollfd p[4] = { { .fd = has_pipe ? S.pipe_rd : -1, .events = POLLIN },
                              { .fd = S.kmsg_fd, .events = POLLIN },
-                             { .fd = S.trace_fd, .events = POLLIN } };
-      int r = poll (p, 3, WATCH_MS);
+                             { .fd = S.trace_fd, .events = POLLIN },
+                             { .fd = ktstr_tracer_fd (), .events = POLLIN } };
+      int r = poll (p, 4, WATCH_MS);
       if (r > 0)
         {
           if (has_pipe && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -280,6 +288,8 @@ watch (void *arg)
             read_kmsg ();
           if (p[2].revents & POLLIN)
             read_trace ();
+          if (p[3].fd >= 0 && (p[3].revents & (POLLIN | POLLHUP | POLLERR)))
+            ktstr_tracer_read ();
         }
       check_process ();
       check_state (&is_state_reported);
@@ -287,7 +297,7 @@ watch (void *arg)
         {
           if (drain_deadline == 0)
             drain_deadline = ktstr_now_ns () + DRAIN_MS * 1000000ull;
-          if (!has_pipe || ktstr_now_ns () > drain_deadline)
+          if ((!has_pipe && ktstr_tracer_fd () < 0) || ktstr_now_ns () > drain_deadline)
             break;
         }
     }
@@ -483,6 +493,8 @@ ktstr_sched_start (const KtstrSchedSpec *spec, KtstrCtrl *ctrl, const char *sysf
       ktstr_bpfstats_report_struct_ops (ctrl);
       ktstr_bpfstats_report_run_stats (ctrl, "ready");
     }
+  if (spec->tracer_argv[0] != NULL && S.has_thread)
+    ktstr_tracer_start (ctrl, spec->tracer_argv, spec->env, spec->ready_ms, keep_out, n_keep_out);
   return 0;
 }
 
@@ -491,6 +503,9 @@ ktstr_sched_stop (KtstrCtrl *ctrl)
 {
   if (S.pid <= 0 || S.spec == NULL || !atomic_load (&S.is_ready))
     return;
+  /* The tracer first: what it prints when stopped comes before the
+   * scheduler's end, while the watcher still reads its pipe. */
+  ktstr_tracer_stop (2000);
   bool was_running = !atomic_load (&S.has_exited);
   /* The programs' run statistics while they still exist. */
   if (was_running && strcmp (S.sysfs, "/sys") == 0)

@@ -29,6 +29,9 @@ typedef struct
   const char *argv[KTSTR_PLAN_SCHED_MAX_ARGS + 2]; /* binary, args, NULL */
   const char *env[KTSTR_PLAN_SCHED_MAX_ENV + 1];
   unsigned n_args, n_env;
+  /* The scheduler_tracer line: path, args, NULL; tracer_argv[0] NULL
+   * when the plan has none (guest-init/tracer.h). */
+  const char *tracer_argv[KTSTR_PLAN_TRACER_MAX_ARGS + 2];
   uint64_t ready_ms;
   uint64_t stop_ms;
 } KtstrSchedSpec;
@@ -36,14 +39,16 @@ typedef struct
 /* The spec of the plan's scheduler SC (sc->is_set). */
 void ktstr_sched_spec_init (KtstrSchedSpec *spec, const KtstrPlanScheduler *sc);
 
-/* Starts the scheduler and waits for readiness.  Returns 0 when ready;
+/* Starts the scheduler and waits for readiness, then starts its tracer
+ * when the spec has one (a tracer that does not become ready is logged,
+ * and the run goes on without it).  Returns 0 when ready;
  * -1 when it is not (the "sched" event saying why has been sent; the agent
  * then ends the run).  SYSFS_ROOT is "/sys" in a VM.  KEEP_OUT: fds the
  * child must not inherit. */
 int ktstr_sched_start (const KtstrSchedSpec *spec, KtstrCtrl *ctrl, const char *sysfs_root,
                        const int *keep_out, unsigned n_keep_out);
 
-/* Stops the scheduler (SIGINT, then SIGTERM, then SIGKILL, within
+/* Stops the tracer, then the scheduler (SIGINT, then SIGTERM, then SIGKILL, within
  * spec->stop_ms), checks that sched_ext detached, sends "stopped", and
  * joins the watcher.  Safe to call when start failed. */
 void ktstr_sched_stop (KtstrCtrl *ctrl);

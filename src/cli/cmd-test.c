@@ -57,6 +57,7 @@ typedef struct
   char *vmlinux;
   KtstrMonitorMode monitor_mode;
   gboolean no_perf_mode;
+  gboolean auto_repro;
   int cpu_cap;
   char *budget_text; /* --budget, else KTSTR_BUDGET_SECS */
   guint64 budget_ms; /* 0: no budget */
@@ -445,6 +446,11 @@ ktstr_cmd_test (int argc, char **argv)
       "Skip the tests that ask for performance mode (performance_mode=) instead of pinning "
       "their vCPUs (also KTSTR_NO_PERF_MODE=1)",
       NULL },
+    { "auto-repro", 0, 0, G_OPTION_ARG_NONE, &a.auto_repro,
+      "When the sched_ext scheduler dies or the kernel crashes under it, boot the test once "
+      "more with kprobes on the crash's call chain and fentry/fexit on the scheduler's "
+      "callbacks, and add the events before the error to the report and sidecar",
+      NULL },
     { "cpu-cap", 0, 0, G_OPTION_ARG_INT, &a.cpu_cap,
       "Pin each VM not in performance mode to at most N host CPUs of its own, reserved against "
       "every other ktstr process; a VM waits until N are free (also KTSTR_CPU_CAP)",
@@ -613,6 +619,7 @@ ktstr_cmd_test (int argc, char **argv)
     .notice_data = report,
     .cpu_cap = (guint)a.cpu_cap,
     .is_perf_mode_off = a.no_perf_mode,
+    .auto_repro = a.auto_repro,
   };
   g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new (&request, tests, &error);
   if (plan == NULL)

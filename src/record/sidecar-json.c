@@ -232,6 +232,8 @@ ktstr_sidecar_to_json (const KtstrSidecar *sc)
     ktstr_json_member_string (b, "boot", sc->boot);
   if (sc->trial > 0)
     ktstr_json_member_u64 (b, "trial", sc->trial);
+  if (sc->auto_repro != NULL)
+    ktstr_json_member_node (b, "auto_repro", json_node_copy (sc->auto_repro));
   if (sc->has_wall_ms)
     ktstr_json_member_u64 (b, "wall_ms", sc->wall_ms);
   json_builder_end_object (b);
@@ -680,6 +682,15 @@ ktstr_sidecar_from_json (JsonNode *node, GError **error)
       if (!req_string (v, "verdict.", "summary", &sc->verdict_summary, error)
           || !opt_string (v, "verdict.", "report", &sc->verdict_report, error))
         return NULL;
+    }
+  if ((n = ktstr_json_optional_member (o, "auto_repro")) != NULL)
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (n))
+        {
+          invalid (error, "", "auto_repro", "an object or null", n);
+          return NULL;
+        }
+      sc->auto_repro = json_node_copy (n);
     }
   if ((n = ktstr_json_optional_member (o, "scheduler_exit")) != NULL)
     {

@@ -210,6 +210,7 @@ ktstr_sidecar_free (KtstrSidecar *sc)
   g_free (sc->verdict_summary);
   g_free (sc->verdict_report);
   g_clear_pointer (&sc->scheduler_exit, json_node_unref);
+  g_clear_pointer (&sc->auto_repro, json_node_unref);
   g_free (sc->path);
   g_free (sc);
 }

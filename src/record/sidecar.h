@@ -6,7 +6,8 @@
  * fields of our own at the end: `accel` ("kvm"/"tcg"/null), `verdict`
  * (why the test did not pass: {"summary", "report"}, null on a pass),
  * `scheduler_exit` (object or null), then `trial` (1-based) only for a
- * trial of a repeated run (`ktstr test --repeat`).  The Rust schema has no
+ * trial of a repeated run (`ktstr test --repeat`), then `auto_repro`
+ * only when `--auto-repro` booted a second, traced run.  The Rust schema has no
  * failure-details field; ours are additive, so its readers ignore them.
  * Reader: a missing nullable key reads as absent, a missing required key is
  * an error naming it, unknown keys are ignored, the legacy key `source` is
@@ -154,6 +155,9 @@ typedef struct
    * error (sched_ext exit kind >= 1024), {"kind": N, "reason": "...",
    * "message": "..." or null}; NULL (null) otherwise. */
   JsonNode *scheduler_exit;
+  /* Ours, last and only when set: what the traced second run of
+   * --auto-repro saw (run/auto-repro.h); NULL: no second run. */
+  JsonNode *auto_repro;
   /* Ours, after accel ("vcpu_host"): the host CPU the VM's vCPU threads had from
    * ScenarioStart to ScenarioEnd, as the host's scheduler counted it.
    * Under TCG the guest's clocks run on host time whether or not its

@@ -213,6 +213,7 @@ runner_for (KtstrRunPlan *p, const KtstrSchedulerDef *sdef, const char *flags, c
     .is_exec_only = q->is_command,
     .cpu_cap = q->cpu_cap,
     .is_perf_mode_off = q->is_perf_mode_off,
+    .auto_repro = q->auto_repro || (sdef != NULL && sdef->auto_repro),
   };
   runner = ktstr_runner_new (&opts, error);
   if (runner == NULL)

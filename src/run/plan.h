@@ -74,6 +74,7 @@ typedef struct
   gboolean is_command;
   guint cpu_cap;             /* --cpu-cap: VMs not in performance mode pinned to N CPUs; 0: float */
   gboolean is_perf_mode_off; /* --no-perf-mode: performance-mode tests are skipped */
+  gboolean auto_repro;       /* --auto-repro (run/auto-repro.h); a definition may set it too */
   KtstrNoticeFunc notice;
   gpointer notice_data;
 } KtstrRunRequest;

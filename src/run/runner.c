@@ -17,6 +17,7 @@
 #include "kernel/kernel-cache.h"
 #include "monitor/kernel-layout.h"
 #include "monitor/vmlinux.h"
+#include "run/auto-repro.h"
 #include "run/boot-path.h"
 #include "image/package.h"
 #include "sched/sched-plan.h"
@@ -57,6 +58,7 @@ struct _KtstrRunner
   KtstrKernelLayout *layout; /* the host monitor's view of the kernel, or NULL */
   guint hz;                  /* the kernel's HZ, 0 when unknown */
   KtstrBootPath boot;        /* the image the VMs boot, and how */
+  char *tracer_guest;        /* auto-repro's tracer in the guest, or NULL (run/auto-repro.h) */
 };
 
 static void notice (const KtstrRunner *r, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
@@ -151,6 +153,14 @@ add_scheduler (KtstrRunner *r, KtstrInitramfsSpec *spec, GError **error)
 {
   const KtstrRunOptions *o = &r->options;
   g_autoptr (KtstrPackage) pkg = ktstr_package_new ();
+  if (o->scheduler == NULL && o->auto_repro)
+    {
+      g_set_error_literal (error, KTSTR_RUNNER_ERROR, KTSTR_RUNNER_ERROR_INVALID,
+                           "--auto-repro (or a definition's auto_repro) traces a sched_ext "
+                           "scheduler's callbacks: give one with --scheduler or a definition "
+                           "whose binary= is a sched_ext program");
+      return FALSE;
+    }
   if (o->scheduler == NULL && o->builtin_lines == NULL)
     {
       r->package_files = pkg->n_files;
@@ -167,6 +177,18 @@ add_scheduler (KtstrRunner *r, KtstrInitramfsSpec *spec, GError **error)
       g_autofree char *guest = g_build_filename (KTSTR_GUEST_SCHED_DIR, base, NULL);
       if (!ktstr_package_add (pkg, spec, "scheduler", o->scheduler, guest, error))
         return FALSE;
+      if (o->auto_repro)
+        {
+          /* Packed beside the scheduler, so its libraries (libbpf) are in
+           * the same LD_LIBRARY_PATH the tracer inherits. */
+          g_autofree char *tracer = ktstr_auto_repro_find_tracer (error);
+          g_autofree char *tracer_guest
+              = g_build_filename (KTSTR_GUEST_SCHED_DIR, "ktstr-auto-repro-trace", NULL);
+          if (tracer == NULL
+              || !ktstr_package_add (pkg, spec, "auto-repro tracer", tracer, tracer_guest, error))
+            return FALSE;
+          r->tracer_guest = g_strconcat ("/", tracer_guest, NULL);
+        }
       if (o->scheduler_config != NULL
           && !ktstr_package_add (pkg, spec, "scheduler config_file", o->scheduler_config,
                                  o->scheduler_config_guest + 1, error))
@@ -316,6 +338,7 @@ ktstr_runner_free (KtstrRunner *r)
   g_free (r->project_commit);
   g_free (r->kernel_commit);
   g_free (r->sched_lines);
+  g_free (r->tracer_guest);
   g_clear_pointer (&r->include_files, ktstr_initramfs_spec_free);
   g_clear_pointer (&r->host, ktstr_host_context_free);
   g_clear_pointer (&r->layout, ktstr_kernel_layout_free);
@@ -958,6 +981,67 @@ ktstr_runner_check_variant (const KtstrRunner *r, const KtstrTestDef *def,
   return TRUE;
 }
 
+/* What a second boot of the same test needs: the first one's inputs. */
+typedef struct
+{
+  const KtstrRunVariant *variant;
+  const KtstrVmConfig *tmpl;
+  const char *plan;
+  KtstrInitramfsSpec *payload_files;
+  const char *workdir;
+  const char *cmdline;
+  const KtstrTopology *topo;
+  guint timeout_s;
+} ReproBoot;
+
+/* Auto-repro (run/auto-repro.h): boots the test once more with the
+ * tracer probing the first run's call chain (FIRST_CONSOLE) and the
+ * scheduler's callbacks, appends the "--- auto-repro ---" section to
+ * VERDICT's report (its summary stays the first run's) and returns the
+ * sidecar's auto_repro object. */
+static JsonNode *
+auto_repro (KtstrRunner *r, const KtstrTestDef *def, const ReproBoot *rb, const char *first_console,
+            const char *why, KtstrVerdict *verdict)
+{
+  g_auto (GStrv) funcs = NULL;
+  g_auto (GStrv) progs = NULL;
+  ktstr_auto_repro_call_chain (first_console, &funcs, &progs);
+  g_autofree char *line = ktstr_auto_repro_plan_line (r->tracer_guest, funcs);
+  g_autofree char *plan = g_strconcat (rb->plan, line, NULL);
+  g_autofree char *initrd = g_build_filename (rb->workdir, "initramfs-repro.cpio", NULL);
+  g_autofree char *console = g_build_filename (rb->workdir, "console-repro.log", NULL);
+  g_autofree char *not_run = NULL;
+  g_autoptr (KtstrAutoRepro) ar = NULL;
+  g_autoptr (GError) error = NULL;
+  notice (r, "%s: %s; booting it once more with the auto-repro tracer", def->name, why);
+  if (!ktstr_initramfs_compose_files (r->base_initramfs, plan, rb->payload_files, initrd, &error))
+    not_run = g_strdup_printf ("not run: its image could not be made: %s", error->message);
+  else
+    {
+      g_autoptr (KtstrSession) session = ktstr_session_new ();
+      session->sched->is_expected = TRUE;
+      KtstrVmResult vm = { 0 };
+      boot_once (r, rb->variant, rb->tmpl, initrd, console, rb->cmdline, rb->topo, rb->timeout_s,
+                 session, &vm, &error);
+      if (!session->has_hello)
+        not_run = g_strdup_printf ("the guest agent never started%s%s", error != NULL ? ": " : "",
+                                   error != NULL ? error->message : "");
+      else
+        ar = ktstr_auto_repro_parse (session->tracer_lines);
+      ktstr_vm_result_clear (&vm);
+    }
+  /* A passing test (one that expected the error) has no report to add
+   * to; its sidecar has the record. */
+  if (verdict->report != NULL)
+    {
+      g_autofree char *section = ktstr_auto_repro_render (ar, why, not_run);
+      char *report = g_strconcat (verdict->report, "\n", section, NULL);
+      g_free (verdict->report);
+      verdict->report = report;
+    }
+  return ktstr_auto_repro_to_json (ar, why, not_run);
+}
+
 KtstrTestResult *
 ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRunVariant *variant,
                           GError **error)
@@ -1087,13 +1171,23 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
         break;
     }
 
-  /* The VM is gone: its CPUs are free for the next. */
-  g_clear_pointer (&place, placement_free);
-
   g_autoptr (KtstrVerdict) verdict = ktstr_verdict_decide (def, &topo, session, &vm, log.text,
                                                            vm_error ? vm_error->message : NULL);
+  const char *repro_why = NULL;
+  g_autoptr (JsonNode) repro = NULL;
+  if (r->tracer_guest != NULL && ktstr_auto_repro_is_wanted (session, &vm, log.text, &repro_why))
+    {
+      const ReproBoot rb
+          = { variant, &cfg_template, plan, payload_files, workdir, cmdline, &topo, timeout_s };
+      repro = auto_repro (r, def, &rb, log.text, repro_why, verdict);
+    }
+
+  /* The VMs are gone: their CPUs are free for the next. */
+  g_clear_pointer (&place, placement_free);
+
   g_autoptr (KtstrSidecar) sc
       = build_sidecar (r, def, topology, variant->trial, session, verdict, &vm);
+  sc->auto_repro = g_steal_pointer (&repro);
   sc->has_wall_ms = TRUE;
   sc->wall_ms = (guint64)(g_get_monotonic_time () - start) / 1000;
   g_autoptr (GError) write_error = NULL;

@@ -81,6 +81,10 @@ typedef struct
    * test as any other (the plan skips them before). */
   guint cpu_cap;
   gboolean is_perf_mode_off;
+  /* After a run in which the scheduler died or the kernel crashed, boot
+   * it once more with the auto-repro tracer (run/auto-repro.h).  Needs a
+   * sched_ext scheduler (scheduler set) and a build with the tracer. */
+  gboolean auto_repro;
 } KtstrRunOptions;
 
 typedef struct

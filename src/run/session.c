@@ -21,6 +21,7 @@ ktstr_session_new (void)
   s->stimuli = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_stimulus_event_free);
   s->errors = g_ptr_array_new_with_free_func (g_free);
   s->logs = g_ptr_array_new_with_free_func (g_free);
+  s->tracer_lines = g_ptr_array_new_with_free_func (g_free);
   s->bad_lines = g_ptr_array_new_with_free_func (g_free);
   s->payloads = g_ptr_array_new_with_free_func ((GDestroyNotify)ktstr_payload_result_free);
   s->sched = ktstr_sched_record_new ();
@@ -40,6 +41,7 @@ ktstr_session_free (KtstrSession *s)
   g_ptr_array_unref (s->stimuli);
   g_ptr_array_unref (s->errors);
   g_ptr_array_unref (s->logs);
+  g_ptr_array_unref (s->tracer_lines);
   g_ptr_array_unref (s->bad_lines);
   g_ptr_array_unref (s->payloads);
   ktstr_sched_record_free (s->sched);
@@ -201,6 +203,12 @@ ktstr_session_feed (KtstrSession *s, const char *line)
     {
       const char *src = ktstr_json_lookup_string (obj, "src");
       const char *msg = ktstr_json_lookup_string (obj, "msg");
+      if (g_strcmp0 (src, "tracer") == 0)
+        {
+          keep_bounded (s->tracer_lines, cut_text (msg != NULL ? msg : "", KTSTR_SESSION_TEXT_MAX),
+                        &s->tracer_lines_dropped);
+          return;
+        }
       g_autofree char *text
           = g_strdup_printf ("%s: %s", src != NULL ? src : "?", msg != NULL ? msg : "");
       keep_bounded (s->logs, cut_text (text, KTSTR_SESSION_TEXT_MAX), &s->logs_dropped);

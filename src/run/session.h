@@ -24,7 +24,11 @@ typedef struct
    * whether the scheduler had died before it (the guard kills it too). */
   char *guard_error;
   gboolean was_sched_dead_at_guard;
-  GPtrArray *logs;      /* char*: "log" lines, "src: msg" */
+  GPtrArray *logs; /* char*: "log" lines, "src: msg" */
+  /* char*: the msg of each "log" line of src "tracer" (auto-repro's
+   * recorder, run/auto-repro.h), kept apart from logs so that the
+   * scheduler's and kernel's lines do not crowd them out. */
+  GPtrArray *tracer_lines;
   GPtrArray *bad_lines; /* char*: lines that broke the protocol, with why */
   GPtrArray *payloads;  /* KtstrPayloadResult*, in the order they ended */
   gboolean is_done;
@@ -44,6 +48,7 @@ typedef struct
   guint64 bytes_dropped;
   guint64 bad_lines_dropped;
   guint64 logs_dropped;
+  guint64 tracer_lines_dropped;
   guint64 errors_dropped;
   /* The run's monitor (borrowed, may be NULL): "mon" and "progstat"
    * messages go there (monitor/monitor.h). */

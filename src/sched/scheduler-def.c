@@ -109,8 +109,8 @@ get_uint (GKeyFile *kf, const char *group, const char *key, guint *out, const ch
 }
 
 static const char *const scheduler_keys[]
-    = { "name",     "binary",      "args",          "sysctls", "kargs",   "topology",
-        "ready_ms", "config_file", "cgroup_parent", "enable",  "disable", NULL };
+    = { "name",        "binary",        "args",   "sysctls", "kargs",      "topology", "ready_ms",
+        "config_file", "cgroup_parent", "enable", "disable", "auto_repro", NULL };
 static const char *const constraint_keys[]
     = { "min_llcs",       "max_llcs",       "min_cpus",     "max_cpus",
         "min_numa_nodes", "max_numa_nodes", "requires_smt", NULL };
@@ -279,6 +279,18 @@ ktstr_scheduler_def_load (const char *path, GError **error)
     }
   if (!get_uint (kf, "scheduler", "ready_ms", &d->ready_ms, path, error))
     return NULL;
+  if (g_key_file_has_key (kf, "scheduler", "auto_repro", NULL))
+    {
+      g_autoptr (GError) bool_error = NULL;
+      d->auto_repro = g_key_file_get_boolean (kf, "scheduler", "auto_repro", &bool_error);
+      if (bool_error != NULL)
+        return invalid (error, path, "scheduler", "auto_repro", "expected true or false"), NULL;
+      if (d->auto_repro && g_key_file_has_key (kf, "scheduler", "enable", NULL))
+        return invalid (error, path, "scheduler", "auto_repro",
+                        "traces a sched_ext program's callbacks; a kernel-built-in scheduler "
+                        "(enable=) has none"),
+               NULL;
+    }
   /* The guest's plan grammar judges it, so what loads here runs there. */
   d->cgroup_parent = g_key_file_get_string (kf, "scheduler", "cgroup_parent", NULL);
   if (d->cgroup_parent != NULL && !ktstr_plan_is_valid_cgroup_parent (d->cgroup_parent))

@@ -8,7 +8,8 @@
  *                          config_file (packed into the guest; {config}
  *                          in args stands for its path there),
  *                          cgroup_parent (the cgroup subtree the scenario's
- *                          cgroups go under); or, for a kernel-built-in
+ *                          cgroups go under), auto_repro (true: trace a
+ *                          second run after the scheduler dies); or, for a kernel-built-in
  *                          scheduler, enable and disable instead of
  *                          binary (sched/sched-builtin.h)
  *   [constraints]          min_llcs, max_llcs, min_cpus, max_cpus,
@@ -68,6 +69,9 @@ typedef struct
   char **kargs;
   char *topology; /* NULL: none */
   guint ready_ms;
+  /* auto_repro: after the scheduler dies, boot the test once more with
+   * its callbacks traced (run/auto-repro.h); sched_ext programs only. */
+  gboolean auto_repro;
   /* config_file: the host file (absolute) and where it is in the guest
    * (absolute, KTSTR_SCHED_CONFIG_DIR/NAME); both NULL without one.  The
    * {config} in args and flag args is already replaced by config_guest. */
