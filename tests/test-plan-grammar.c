@@ -267,6 +267,16 @@ static const BadPlan bad_plans[] = {
   { "ktstr-plan 1\nscheduler /x\nscheduler_env NOEQUALS\n",
     "plan line 3: expected 'scheduler_env KEY=VALUE'" },
   { "ktstr-plan 1\nscheduler_env A=1\n", "plan line 2: scheduler_env: no scheduler line before" },
+  { "ktstr-plan 1\nscheduler_tracer /t\n",
+    "plan line 2: scheduler_tracer: no scheduler line before" },
+  { "ktstr-plan 1\nscheduler /x\nscheduler_tracer\n",
+    "plan line 3: expected 'scheduler_tracer PATH [ARG...]'" },
+  { "ktstr-plan 1\nscheduler /x\nscheduler_tracer t\n",
+    "plan line 3: scheduler_tracer: 't' is not an absolute path under 256 characters" },
+  { "ktstr-plan 1\nscheduler /x\nscheduler_tracer /t\nscheduler_tracer /t\n",
+    "plan line 4: duplicate 'scheduler_tracer'" },
+  { "ktstr-plan 1\nscheduler /x\nscheduler_tracer /t 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n",
+    "plan line 3: scheduler_tracer: at most 16 arguments" },
 };
 
 static void
@@ -378,6 +388,18 @@ test_scheduler (void)
   g_assert_cmpstr (ktstr_plan_sched_arg (sc, 2), ==, "");
   g_assert_cmpuint (sc->n_env, ==, 1);
   g_assert_cmpstr (ktstr_plan_sched_env (sc, 0), ==, "LD_LIBRARY_PATH=/ktstr/lib");
+  g_assert_false (sc->has_tracer);
+
+  /* The tracer: a path and single-word arguments, after the scheduler. */
+  g_assert_cmpint (ktstr_plan_parse ("ktstr-plan 1\nscheduler /s\n"
+                                     "scheduler_tracer /ktstr/bin/t --trigger=f --kprobes=a,b\n",
+                                     plan, &err),
+                   ==, 0);
+  g_assert_true (plan->scheduler.has_tracer);
+  g_assert_cmpstr (ktstr_plan_sched_tracer (&plan->scheduler), ==, "/ktstr/bin/t");
+  g_assert_cmpuint (plan->scheduler.n_tracer_args, ==, 2);
+  g_assert_cmpstr (ktstr_plan_sched_tracer_arg (&plan->scheduler, 0), ==, "--trigger=f");
+  g_assert_cmpstr (ktstr_plan_sched_tracer_arg (&plan->scheduler, 1), ==, "--kprobes=a,b");
 
   /* Defaults; and no scheduler line, no scheduler. */
   g_assert_cmpint (ktstr_plan_parse ("ktstr-plan 1\nscheduler /s\n", plan, &err), ==, 0);

@@ -99,6 +99,11 @@ test_constraints (void)
   g_autoptr (KtstrSchedulerDef) smt
       = load_text ("[scheduler]\nname=s\nbinary=/b\n[constraints]\nrequires_smt=true\n", &error);
   g_assert_no_error (error);
+  g_assert_false (smt->auto_repro);
+  g_autoptr (KtstrSchedulerDef) repro
+      = load_text ("[scheduler]\nname=s\nbinary=/b\nauto_repro=true\n", &error);
+  g_assert_no_error (error);
+  g_assert_true (repro->auto_repro);
   g_assert_false (ktstr_scheduler_def_check_topology (smt, "1n1l2c1t", &error));
   g_assert_nonnull (strstr (error->message, "no SMT"));
 }
@@ -120,7 +125,12 @@ test_errors (void)
     { "[scheduler]\nname=x\n", 1, "[scheduler] binary: required" },
     { "[scheduler]\nname=x\nbinary=/b\nbogus=1\n", 4,
       "[scheduler] bogus: unknown key (valid keys: name, binary, args, sysctls, kargs, "
-      "topology, ready_ms, config_file, cgroup_parent, enable, disable)" },
+      "topology, ready_ms, config_file, cgroup_parent, enable, disable, auto_repro)" },
+    { "[scheduler]\nname=x\nbinary=/b\nauto_repro=maybe\n", 4,
+      "[scheduler] auto_repro: expected true or false" },
+    { "[scheduler]\nname=x\nenable=write /sys/x 1\nauto_repro=true\n", 4,
+      "[scheduler] auto_repro: traces a sched_ext program's callbacks; a kernel-built-in "
+      "scheduler (enable=) has none" },
     { "[scheduler]\nname=x\nbinary=/b\nsysctls=novalue\n", 4,
       "[scheduler] sysctls: 'novalue' is not key=value" },
     { "[scheduler]\nname=x\nbinary=/b\ntopology=2x\n", 4, "[scheduler] topology: " },
