@@ -23,6 +23,7 @@ for t in "$builddir/tests/test-qemu-boot --tap" \
   "$builddir/tests/test-vm --tap" \
   "$builddir/tests/test-vm-ops --tap" \
   "$builddir/tests/test-vm-sched --tap" \
+  "$builddir/tests/test-vm-auto-repro --tap" \
   "$builddir/tests/test-vm-verifier --tap" \
   "$builddir/tests/test-vm-monitor --tap" \
   "$builddir/tests/test-vm-gauntlet --tap"; do
