@@ -17,7 +17,11 @@
  *   ready N                         N probes attached; events flow
  *   trigger TS_NS TID COMM ARG      the trigger fired (ARG: its first
  *                                   argument, the exit kind)
- *   task|all TS_NS TID CPU KIND NAME ARG COMM   one event
+ *   task|all TS_NS TID CPU KIND NAME ARG COMM   one event ("task": the
+ *                                   trigger's task, up to the return of
+ *                                   the callback it was in; "all": every
+ *                                   task's last ones)
+ *   note TEXT                       a diagnostic (libbpf's warnings)
  *   end triggered|stopped EVENTS DROPPED
  * Exit status 0 after "end", 1 when nothing could be attached, 2 on a
  * usage error.  It uses libbpf's bpf_object API (no skeleton, as the
@@ -28,6 +32,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,14 +274,24 @@ dump (unsigned long long dropped)
     {
       const struct ktstr_trace_event *t = &T.trigger_ev;
       printf ("trigger %llu %u %.16s %llu\n", t->ts_ns, t->tid, t->comm, t->arg);
-      unsigned n = 0, first = T.count;
-      for (unsigned i = T.count; i-- > 0 && n < PRINT_TASK;)
+      /* The task's events up to the trigger and on until the callback it
+       * ran in returned (its first fexit after the trigger): what came
+       * after that is no longer on the way to the error. */
+      unsigned end = T.count;
+      for (unsigned i = 0; i < T.count; i++)
+        if (ev[i].tid == t->tid && ev[i].ts_ns > t->ts_ns && ev[i].kind == KTSTR_TRACE_EXIT)
+          {
+            end = i + 1;
+            break;
+          }
+      unsigned n = 0, first = end;
+      for (unsigned i = end; i-- > 0 && n < PRINT_TASK;)
         if (ev[i].tid == t->tid)
           {
             n++;
             first = i;
           }
-      for (unsigned i = first; i < T.count; i++)
+      for (unsigned i = first; i < end; i++)
         if (ev[i].tid == t->tid)
           print_event ("task", &ev[i]);
     }
@@ -306,6 +321,21 @@ report_missing (void)
   if (access ("/sys/bus/event_source/devices/kprobe", R_OK) != 0)
     printf ("missing kprobes: no kprobe PMU (/sys/bus/event_source/devices/kprobe: "
             "CONFIG_KPROBES, CONFIG_KPROBE_EVENTS); call-chain and trigger probes need it\n");
+}
+
+/* libbpf's warnings as "note" lines, one per line, so that the host can
+ * tell them from records; its debug output dropped. */
+static int
+print_libbpf (enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+  if (level == LIBBPF_DEBUG)
+    return 0;
+  char buf[1024];
+  vsnprintf (buf, sizeof buf, fmt, ap);
+  for (char *save = NULL, *line = strtok_r (buf, "\n", &save); line != NULL;
+       line = strtok_r (NULL, "\n", &save))
+    printf ("note %s\n", line);
+  return 0;
 }
 
 static void
@@ -364,6 +394,7 @@ main (int argc, char **argv)
   signal (SIGINT, on_signal);
   signal (SIGTERM, on_signal);
   libbpf_set_strict_mode (LIBBPF_STRICT_ALL);
+  libbpf_set_print (print_libbpf);
   T.keep = (unsigned)keep;
   T.ring = calloc (T.keep, sizeof *T.ring);
   if (T.ring == NULL)

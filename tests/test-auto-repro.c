@@ -113,6 +113,7 @@ reproduced_lines (void)
 {
   static const char *const lines[] = {
     "probe ok kprobe scx_bpf_error_bstr",
+    "note libbpf: prog 'on_kprobe': failed to create kprobe '__schedule+0x0' perf event",
     "probe fail kprobe __schedule Invalid argument",
     "probe ok kprobe scx_ops_exit_kind",
     "probe ok entry ktstr_dispatch",
@@ -159,6 +160,9 @@ test_parse_reproduced (void)
   g_assert_nonnull (strstr (text, "second run: reproduced\n"));
   g_assert_nonnull (strstr (text, "not attached: kprobe __schedule: Invalid argument"));
   g_assert_nonnull (strstr (text, "trigger: scx_ops_exit_kind (exit kind 1025) in scx_ktstr[62]"));
+  g_assert_nonnull (strstr (text, "(us from the trigger; 53649 events seen, 0 dropped)"));
+  g_assert_nonnull (strstr (text, "      +0.0 cpu1   kprobe scx_ops_exit_kind (arg0 0x401)\n"));
+  g_assert_nonnull (strstr (text, "   -1076.7 cpu1   entry  ktstr_dispatch\n"));
   /* Oldest first: the callback's entry before the error, its exit last. */
   const char *entry = strstr (text, "entry  ktstr_dispatch");
   const char *error = strstr (text, "kprobe scx_bpf_error_bstr (arg0 0x");

@@ -232,10 +232,10 @@ ktstr_sidecar_to_json (const KtstrSidecar *sc)
     ktstr_json_member_string (b, "boot", sc->boot);
   if (sc->trial > 0)
     ktstr_json_member_u64 (b, "trial", sc->trial);
-  if (sc->auto_repro != NULL)
-    ktstr_json_member_node (b, "auto_repro", json_node_copy (sc->auto_repro));
   if (sc->has_wall_ms)
     ktstr_json_member_u64 (b, "wall_ms", sc->wall_ms);
+  if (sc->auto_repro != NULL)
+    ktstr_json_member_node (b, "auto_repro", json_node_copy (sc->auto_repro));
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }

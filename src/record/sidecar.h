@@ -6,8 +6,8 @@
  * fields of our own at the end: `accel` ("kvm"/"tcg"/null), `verdict`
  * (why the test did not pass: {"summary", "report"}, null on a pass),
  * `scheduler_exit` (object or null), then `trial` (1-based) only for a
- * trial of a repeated run (`ktstr test --repeat`), then `auto_repro`
- * only when `--auto-repro` booted a second, traced run.  The Rust schema has no
+ * trial of a repeated run (`ktstr test --repeat`), `wall_ms`, then
+ * `auto_repro` only when `--auto-repro` booted a second, traced run.  The Rust schema has no
  * failure-details field; ours are additive, so its readers ignore them.
  * Reader: a missing nullable key reads as absent, a missing required key is
  * an error naming it, unknown keys are ignored, the legacy key `source` is

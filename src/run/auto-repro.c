@@ -289,8 +289,9 @@ parse_line (KtstrAutoRepro *ar, const char *line)
         return FALSE;
       g_ptr_array_add (ar->events, e);
     }
-  else if (g_str_has_prefix (line, "all "))
-    ; /* every task's last events: the sidecar keeps the trigger task's */
+  else if (g_str_has_prefix (line, "all ") || g_str_has_prefix (line, "note "))
+    ; /* every task's last events (the sidecar keeps the trigger task's);
+       * libbpf's warnings, which "probe fail" lines already sum up */
   else if (g_str_has_prefix (line, "end "))
     {
       g_auto (GStrv) w = g_strsplit (line, " ", 4);
@@ -369,17 +370,20 @@ ktstr_auto_repro_render (const KtstrAutoRepro *ar, const char *why, const char *
   if (ar->events->len > 0)
     {
       guint from = ar->events->len > REPORT_EVENTS ? ar->events->len - REPORT_EVENTS : 0;
+      /* Times from the trigger (from the last event when it did not fire). */
       const KtstrReproEvent *last = g_ptr_array_index (ar->events, ar->events->len - 1);
+      guint64 t0 = ar->reproduced ? ar->trigger_ts_ns : last->ts_ns;
       g_string_append_printf (out,
-                              "  last %u events of that task, oldest first (us before its last "
-                              "event; %" G_GUINT64_FORMAT " events seen, %" G_GUINT64_FORMAT
+                              "  last %u events of that task, oldest first (us from the %s; "
+                              "%" G_GUINT64_FORMAT " events seen, %" G_GUINT64_FORMAT
                               " dropped):\n",
-                              ar->events->len - from, ar->events_seen, ar->events_dropped);
+                              ar->events->len - from, ar->reproduced ? "trigger" : "last event",
+                              ar->events_seen, ar->events_dropped);
       for (guint i = from; i < ar->events->len; i++)
         {
           const KtstrReproEvent *e = g_ptr_array_index (ar->events, i);
-          g_string_append_printf (out, "    -%-9.1f cpu%-3u %-6s %s",
-                                  (last->ts_ns - e->ts_ns) / 1e3, e->cpu, e->kind, e->fn);
+          g_string_append_printf (out, "    %+10.1f cpu%-3u %-6s %s",
+                                  ((double)e->ts_ns - (double)t0) / 1e3, e->cpu, e->kind, e->fn);
           if (g_str_equal (e->kind, "kprobe"))
             g_string_append_printf (out, " (arg0 0x%" G_GINT64_MODIFIER "x)", e->arg);
           g_string_append_c (out, '\n');
