@@ -188,6 +188,24 @@ test_usage_errors (void)
   if (has_kernel)
     g_assert_nonnull (strstr (t.err, "KTSTR_TRACE='/nonexistent/ktstr-trace' is not a file"));
   ktstr_vm_run_clear (&t);
+
+  /* A definition's auto_repro=true asks for the tracer as --auto-repro
+   * does: the same missing tracer stops the run. */
+  KtstrVmRun d = { 0 };
+  d.cwd = ktstr_vm_test_make_repo ("ktstr-vm-auto-repro");
+  g_autofree char *def = g_build_filename (d.cwd, "s.ini", NULL);
+  g_autofree char *def_text
+      = g_strdup_printf ("[scheduler]\nname=fixture\nbinary=%s\nauto_repro=true\n", sched);
+  g_assert_true (g_file_set_contents (def, def_text, -1, NULL));
+  g_autofree char *file = g_build_filename (d.cwd, "t.ktstr", NULL);
+  g_assert_true (g_file_set_contents (file, negative_test, -1, NULL));
+  g_autofree char *def_arg = g_strdup_printf ("--scheduler-file=%s", def);
+  ktstr_vm_run (&d, has_kernel ? kernel : "/bin/true", (const char *const[]){ def_arg, file, NULL },
+                (const char *const[]){ "KTSTR_TRACE", "/nonexistent/ktstr-trace", NULL });
+  g_assert_cmpint (ktstr_vm_run_exit_code (&d), ==, 2);
+  if (has_kernel)
+    g_assert_nonnull (strstr (d.err, "KTSTR_TRACE='/nonexistent/ktstr-trace' is not a file"));
+  ktstr_vm_run_clear (&d);
 }
 
 int
