@@ -185,6 +185,7 @@ test_parse_reproduced (void)
   g_assert_cmpstr (json_object_get_string_member (e1, "arg"), ==, "0xffff888005692040");
   JsonObject *e3 = json_array_get_object_element (events, 3);
   g_assert_true (json_object_get_null_member (e3, "arg"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "all_events")), ==, 1);
 }
 
 /* A second run that did not hit the error, one whose tracer attached
@@ -203,8 +204,13 @@ test_parse_other_outcomes (void)
   g_assert_false (ar->reproduced);
   g_assert_true (ar->has_end);
   g_assert_cmpuint (ar->bad_lines->len, ==, 2);
+  g_assert_cmpuint (ar->all_events->len, ==, 1);
   g_autofree char *text = ktstr_auto_repro_render (ar, "why", NULL);
   g_assert_nonnull (strstr (text, "second run: did not reproduce"));
+  /* No task events: everyone's, each with its task. */
+  g_assert_nonnull (strstr (text, "last 1 events of all tasks, oldest first (us from the last "
+                                  "event; 10 events seen, 0 dropped):\n"
+                                  "          +0.0 cpu0   entry  ktstr_dispatch in x[1]\n"));
   g_assert_nonnull (strstr (text, "2 tracer lines could not be read, the first: task 1 2"));
 
   g_autoptr (GPtrArray) none = g_ptr_array_new_with_free_func (g_free);

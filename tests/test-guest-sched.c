@@ -42,11 +42,12 @@ write_file (const char *dir, const char *name, const char *text, int mode)
   g_chmod (p, mode);
 }
 
-/* Runs a DURATION_MS scenario with SCRIPT as the scheduler; SCHED_OPTS are
- * more words of its scheduler line (e.g. "ready_ms=300"). */
+/* Runs a DURATION_MS scenario with SCRIPT as the scheduler and TRACER
+ * (NULL: none) as its scheduler_tracer; SCHED_OPTS are more words of its
+ * scheduler line (e.g. "ready_ms=300"). */
 static Run *
-run_sched_for (guint duration_ms, const char *script, const char *sched_opts,
-               gboolean has_sched_ext)
+run_traced_for (guint duration_ms, const char *script, const char *tracer, const char *sched_opts,
+                gboolean has_sched_ext)
 {
   Run *r = g_new0 (Run, 1);
   r->lines = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
@@ -66,12 +67,18 @@ run_sched_for (guint duration_ms, const char *script, const char *sched_opts,
       write_file (ext, "ops", "", 0644);
     }
   write_file (r->dir, "sched.sh", script, 0755);
-  g_autofree char *plan_text
-      = g_strdup_printf ("ktstr-plan 1\nduration_ms %u\nsettle_ms 0\ncgroup a\n"
-                         "work a CpuSpin workers=1\n"
-                         "scheduler %s/sched.sh %s\nscheduler_arg first arg\n"
-                         "scheduler_env EXT=%s/kernel/sched_ext\n",
-                         duration_ms, r->dir, sched_opts ? sched_opts : "", r->sysfs);
+  g_autofree char *tracer_line = NULL;
+  if (tracer != NULL)
+    {
+      write_file (r->dir, "tracer.sh", tracer, 0755);
+      tracer_line = g_strdup_printf ("scheduler_tracer %s/tracer.sh one two\n", r->dir);
+    }
+  g_autofree char *plan_text = g_strdup_printf (
+      "ktstr-plan 1\nduration_ms %u\nsettle_ms 0\ncgroup a\n"
+      "work a CpuSpin workers=1\n"
+      "scheduler %s/sched.sh %s\nscheduler_arg first arg\n"
+      "scheduler_env EXT=%s/kernel/sched_ext\n%s",
+      duration_ms, r->dir, sched_opts ? sched_opts : "", r->sysfs, tracer_line ? tracer_line : "");
   write_file (r->dir, "plan", plan_text, 0644);
 
   g_autofree char *agent
@@ -96,6 +103,13 @@ run_sched_for (guint duration_ms, const char *script, const char *sched_opts,
       g_ptr_array_add (r->lines, json_object_ref (json_node_get_object (json_parser_get_root (p))));
     }
   return r;
+}
+
+static Run *
+run_sched_for (guint duration_ms, const char *script, const char *sched_opts,
+               gboolean has_sched_ext)
+{
+  return run_traced_for (duration_ms, script, NULL, sched_opts, has_sched_ext);
 }
 
 static Run *
@@ -170,6 +184,54 @@ test_ready_and_stop (void)
   g_assert_null (find_ev (r, "exit"));
   g_assert_null (find_ev (r, "state"));
   g_assert_cmpint (index_of (r, "done"), >=, 0);
+}
+
+/* The index of the first "log" line from SRC saying MSG, or -1. */
+static gint
+index_of_log (Run *r, const char *src, const char *msg)
+{
+  for (guint i = 0; i < r->lines->len; i++)
+    {
+      JsonObject *o = r->lines->pdata[i];
+      if (g_str_equal (json_object_get_string_member (o, "t"), "log")
+          && g_str_equal (json_object_get_string_member (o, "src"), src)
+          && g_str_equal (json_object_get_string_member (o, "msg"), msg))
+        return (gint)i;
+    }
+  return -1;
+}
+
+/* The scheduler_tracer: started after the scheduler is ready, with its
+ * arguments and the scheduler's environment, ready before the scenario;
+ * stopped (SIGINT) before the scheduler, what it prints then forwarded. */
+static void
+test_tracer (void)
+{
+  g_autoptr (Run) r = run_traced_for (300, GOOD_SCHED,
+                                      "#!/bin/sh\n"
+                                      "echo \"probe ok entry $1 $2 ${EXT##*/}\"\n"
+                                      "trap 'echo end stopped 0 0; exit 0' INT\n"
+                                      "echo ready 1\n"
+                                      "while :; do sleep 0.05; done\n",
+                                      NULL, TRUE);
+  g_assert_true (g_spawn_check_wait_status (r->status, NULL));
+  gint ready = index_of_log (r, "tracer", "ready 1");
+  g_assert_cmpint (index_of_log (r, "tracer", "probe ok entry one two sched_ext"), >=, 0);
+  g_assert_cmpint (ready, >, index_of_log (r, "scheduler", "fake: args 1 [first arg]"));
+  g_assert_cmpint (ready, <, index_of (r, "stim"));
+  gint end = index_of_log (r, "tracer", "end stopped 0 0");
+  g_assert_cmpint (end, >, ready);
+  /* Stopped before the scheduler. */
+  g_assert_cmpint (end, <, index_of_log (r, "scheduler", "fake: stopping"));
+  g_assert_nonnull (find_ev (r, "stopped"));
+
+  /* One that never says ready: logged, and the run goes on without it. */
+  g_autoptr (Run) slow = run_traced_for (
+      300, GOOD_SCHED, "#!/bin/sh\nwhile :; do sleep 0.05; done\n", "ready_ms=300", TRUE);
+  g_assert_true (g_spawn_check_wait_status (slow->status, NULL));
+  g_autofree char *why = g_strdup_printf ("tracer %s/tracer.sh not ready after 300 ms", slow->dir);
+  g_assert_true (has_log (slow, "init", why));
+  g_assert_cmpint (index_of (slow, "done"), >=, 0);
 }
 
 static void
@@ -272,6 +334,7 @@ main (int argc, char **argv)
   g_test_add_func ("/guest/sched/spec-from-plan", test_spec_from_plan);
   g_test_add_func ("/guest/sched/ready-and-stop", test_ready_and_stop);
   g_test_add_func ("/guest/sched/dies-during-run", test_dies_during_run);
+  g_test_add_func ("/guest/sched/tracer", test_tracer);
   g_test_add_func ("/guest/sched/not-ready", test_not_ready);
   g_test_add_func ("/guest/sched/exits-before-enable", test_exits_before_enable);
   g_test_add_func ("/guest/sched/unsupported", test_unsupported);

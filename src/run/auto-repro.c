@@ -217,6 +217,7 @@ ktstr_auto_repro_free (KtstrAutoRepro *ar)
   g_ptr_array_unref (ar->failed);
   g_ptr_array_unref (ar->missing);
   g_ptr_array_unref (ar->events);
+  g_ptr_array_unref (ar->all_events);
   g_ptr_array_unref (ar->bad_lines);
   g_free (ar);
 }
@@ -227,7 +228,7 @@ parse_u64 (const char *s, guint64 *out)
   return g_ascii_string_to_unsigned (s, 10, 0, G_MAXUINT64, out, NULL);
 }
 
-/* "task TS TID CPU KIND NAME ARG COMM" (W[0] "task"); the comm may hold
+/* "task|all TS TID CPU KIND NAME ARG COMM"; the comm may hold
  * spaces, so it is the rest of the line. */
 static KtstrReproEvent *
 parse_event (const char *line)
@@ -282,16 +283,15 @@ parse_line (KtstrAutoRepro *ar, const char *line)
       ar->trigger_comm = g_strdup (w[3]);
       ar->trigger_arg = arg;
     }
-  else if (g_str_has_prefix (line, "task "))
+  else if (g_str_has_prefix (line, "task ") || g_str_has_prefix (line, "all "))
     {
       KtstrReproEvent *e = parse_event (line);
       if (e == NULL)
         return FALSE;
-      g_ptr_array_add (ar->events, e);
+      g_ptr_array_add (line[0] == 't' ? ar->events : ar->all_events, e);
     }
-  else if (g_str_has_prefix (line, "all ") || g_str_has_prefix (line, "note "))
-    ; /* every task's last events (the sidecar keeps the trigger task's);
-       * libbpf's warnings, which "probe fail" lines already sum up */
+  else if (g_str_has_prefix (line, "note "))
+    ; /* libbpf's warnings, which the "probe fail" lines sum up */
   else if (g_str_has_prefix (line, "end "))
     {
       g_auto (GStrv) w = g_strsplit (line, " ", 4);
@@ -313,6 +313,7 @@ ktstr_auto_repro_parse (const GPtrArray *lines)
   ar->failed = g_ptr_array_new_with_free_func (g_free);
   ar->missing = g_ptr_array_new_with_free_func (g_free);
   ar->events = g_ptr_array_new_with_free_func (event_free);
+  ar->all_events = g_ptr_array_new_with_free_func (event_free);
   ar->bad_lines = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; lines != NULL && i < lines->len; i++)
     {
@@ -367,25 +368,31 @@ ktstr_auto_repro_render (const KtstrAutoRepro *ar, const char *why, const char *
     g_string_append_printf (out, "  trigger: %s (exit kind %" G_GUINT64_FORMAT ") in %s[%u]\n",
                             KTSTR_AUTO_REPRO_TRIGGER, ar->trigger_arg, ar->trigger_comm,
                             ar->trigger_tid);
-  if (ar->events->len > 0)
+  /* The trigger task's events; when it has none (it did not fire, or
+   * fired outside any probed code), everyone's last ones. */
+  gboolean is_task = ar->events->len > 0;
+  const GPtrArray *events = is_task ? ar->events : ar->all_events;
+  if (events->len > 0)
     {
-      guint from = ar->events->len > REPORT_EVENTS ? ar->events->len - REPORT_EVENTS : 0;
+      guint from = events->len > REPORT_EVENTS ? events->len - REPORT_EVENTS : 0;
       /* Times from the trigger (from the last event when it did not fire). */
-      const KtstrReproEvent *last = g_ptr_array_index (ar->events, ar->events->len - 1);
+      const KtstrReproEvent *last = g_ptr_array_index (events, events->len - 1);
       guint64 t0 = ar->reproduced ? ar->trigger_ts_ns : last->ts_ns;
-      g_string_append_printf (out,
-                              "  last %u events of that task, oldest first (us from the %s; "
-                              "%" G_GUINT64_FORMAT " events seen, %" G_GUINT64_FORMAT
-                              " dropped):\n",
-                              ar->events->len - from, ar->reproduced ? "trigger" : "last event",
-                              ar->events_seen, ar->events_dropped);
-      for (guint i = from; i < ar->events->len; i++)
+      g_string_append_printf (
+          out,
+          "  last %u events of %s, oldest first (us from the %s; "
+          "%" G_GUINT64_FORMAT " events seen, %" G_GUINT64_FORMAT " dropped):\n",
+          events->len - from, is_task ? "that task" : "all tasks",
+          ar->reproduced ? "trigger" : "last event", ar->events_seen, ar->events_dropped);
+      for (guint i = from; i < events->len; i++)
         {
-          const KtstrReproEvent *e = g_ptr_array_index (ar->events, i);
+          const KtstrReproEvent *e = g_ptr_array_index (events, i);
           g_string_append_printf (out, "    %+10.1f cpu%-3u %-6s %s",
                                   ((double)e->ts_ns - (double)t0) / 1e3, e->cpu, e->kind, e->fn);
           if (g_str_equal (e->kind, "kprobe"))
             g_string_append_printf (out, " (arg0 0x%" G_GINT64_MODIFIER "x)", e->arg);
+          if (!is_task)
+            g_string_append_printf (out, " in %s[%u]", e->comm, e->tid);
           g_string_append_c (out, '\n');
         }
     }
@@ -393,6 +400,32 @@ ktstr_auto_repro_render (const KtstrAutoRepro *ar, const char *why, const char *
     g_string_append_printf (out, "  %u tracer lines could not be read, the first: %s\n",
                             ar->bad_lines->len, (const char *)g_ptr_array_index (ar->bad_lines, 0));
   return g_string_free (out, FALSE);
+}
+
+static void
+add_events (JsonBuilder *b, const char *name, const GPtrArray *events)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    {
+      const KtstrReproEvent *e = g_ptr_array_index (events, i);
+      json_builder_begin_object (b);
+      ktstr_json_member_u64 (b, "ts_ns", e->ts_ns);
+      ktstr_json_member_u64 (b, "tid", e->tid);
+      ktstr_json_member_u64 (b, "cpu", e->cpu);
+      ktstr_json_member_string (b, "kind", e->kind);
+      ktstr_json_member_string (b, "function", e->fn);
+      /* A kprobe's first argument is often a kernel pointer, beyond what
+       * a JSON reader keeps exact as a number. */
+      g_autofree char *arg = g_str_equal (e->kind, "kprobe")
+                                 ? g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", e->arg)
+                                 : NULL;
+      ktstr_json_member_string (b, "arg", arg);
+      ktstr_json_member_string (b, "comm", e->comm);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
 }
 
 JsonNode *
@@ -421,27 +454,8 @@ ktstr_auto_repro_to_json (const KtstrAutoRepro *ar, const char *why, const char 
   ktstr_json_member_strv (b, "probes", has ? ar->probes : NULL);
   ktstr_json_member_strv (b, "not_attached", has ? ar->failed : NULL);
   ktstr_json_member_strv (b, "missing", has ? ar->missing : NULL);
-  json_builder_set_member_name (b, "events");
-  json_builder_begin_array (b);
-  for (guint i = 0; has && i < ar->events->len; i++)
-    {
-      const KtstrReproEvent *e = g_ptr_array_index (ar->events, i);
-      json_builder_begin_object (b);
-      ktstr_json_member_u64 (b, "ts_ns", e->ts_ns);
-      ktstr_json_member_u64 (b, "tid", e->tid);
-      ktstr_json_member_u64 (b, "cpu", e->cpu);
-      ktstr_json_member_string (b, "kind", e->kind);
-      ktstr_json_member_string (b, "function", e->fn);
-      /* A kprobe's first argument is often a kernel pointer, beyond what
-       * a JSON reader keeps exact as a number. */
-      g_autofree char *arg = g_str_equal (e->kind, "kprobe")
-                                 ? g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", e->arg)
-                                 : NULL;
-      ktstr_json_member_string (b, "arg", arg);
-      ktstr_json_member_string (b, "comm", e->comm);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
+  add_events (b, "events", has ? ar->events : NULL);
+  add_events (b, "all_events", has ? ar->all_events : NULL);
   ktstr_json_member_u64 (b, "events_seen", has ? ar->events_seen : 0);
   ktstr_json_member_u64 (b, "events_dropped", has ? ar->events_dropped : 0);
   json_builder_end_object (b);

@@ -89,6 +89,10 @@ typedef struct
   GPtrArray *failed;   /* char*: "KIND NAME: why" not attached */
   GPtrArray *missing;  /* char*: what the kernel lacks, as the tracer said */
   GPtrArray *events;   /* KtstrReproEvent*: the trigger task's, oldest first */
+  /* KtstrReproEvent*: every task's last events, oldest first (what the
+   * scheduler did last, whoever hit the trigger: a watchdog stall is
+   * decided in a timer, not in the stalled task). */
+  GPtrArray *all_events;
   guint64 events_seen, events_dropped;
   GPtrArray *bad_lines; /* char*: lines it could not read */
 } KtstrAutoRepro;
