@@ -251,6 +251,9 @@ test_fixture_expect_err (void)
   g_autoptr (KtstrSidecar) sc = ktstr_vm_test_load_sidecar (r.cwd, "negative", NULL);
   g_assert_true (sc->passed);
   g_assert_nonnull (strstr (sc->verdict_summary, "expected error scheduler_died happened"));
+  /* No --auto-repro: no second, traced run. */
+  g_assert_null (sc->auto_repro);
+  g_assert_null (strstr (r.err, "auto-repro"));
   ktstr_vm_run_clear (&r);
 
   KtstrVmRun clean = { 0 };
