@@ -324,7 +324,11 @@ report_missing (void)
 }
 
 /* libbpf's warnings as "note" lines, one per line, so that the host can
- * tell them from records; its debug output dropped. */
+ * tell them from records; its debug output dropped.  FMT is libbpf's
+ * printf format (the attribute lets the compiler check the vsnprintf). */
+static int print_libbpf (enum libbpf_print_level level, const char *fmt, va_list ap)
+    __attribute__ ((format (printf, 2, 0)));
+
 static int
 print_libbpf (enum libbpf_print_level level, const char *fmt, va_list ap)
 {
