@@ -6,6 +6,13 @@
 #               before plain runs had -j and before the PVH boot)
 #   j1-pvh      one VM at a time booting the vmlinux through PVH
 #   j2-pvh      two VMs at a time, PVH (the default on a 2-CPU TCG host)
+# A mode name is jN-BOOT[-fresh|-shared][-rev]: N VMs at a time; BOOT
+# pvh or bzimage; -fresh boots one VM per test (--fresh-boot), -shared
+# (or nothing) lets the tests that may share a VM share one (the default
+# since shared boots); -rev runs the tests in the reverse order, which
+# shows whether a test's verdict depends on the tests before it in a
+# shared VM.  The default modes compare shared boots with one boot per
+# test at -j 1 and -j 2 and print the ratios.
 # Per mode: wall time; CPU utilisation (user + system time of ktstr and
 # its VMs over wall time × host CPUs); the sum of the tests' scenario
 # times (settle + duration) and the wall time over it (1.0 would be a run
@@ -18,13 +25,14 @@
 # Usage: catalog-bench.sh BUILDDIR SRCDIR
 # Env: KTSTR_TEST_KERNEL (a bzImage; its folder's vmlinux.xz, or
 #      KTSTR_VMLINUX, gives the PVH modes their vmlinux),
-#      KTSTR_BENCH_CATALOG_MODES (default "j1-bzimage j1-pvh j2-pvh"),
+#      KTSTR_BENCH_CATALOG_MODES (default "j2-pvh-shared j2-pvh-shared-rev
+#      j1-pvh-shared j2-pvh-fresh j1-pvh-fresh"),
 #      KTSTR_BENCH_CATALOG_TESTS (default: every built-in test).
 set -euo pipefail
 builddir=$1
 srcdir=$2
 ktstr="$builddir/src/ktstr"
-modes=${KTSTR_BENCH_CATALOG_MODES:-j1-bzimage j1-pvh j2-pvh}
+modes=${KTSTR_BENCH_CATALOG_MODES:-j2-pvh-shared j2-pvh-shared-rev j1-pvh-shared j2-pvh-fresh j1-pvh-fresh}
 
 ktstr_srcdir=$srcdir
 . "$srcdir/tests/fixtures.sh"
@@ -81,6 +89,13 @@ for mode in $modes; do
   jobs=${mode%%-*}
   jobs=${jobs#j}
   boot=${mode#*-}
+  boot=${boot%%-*}
+  sharing=()
+  case $mode in *-fresh*) sharing=(--fresh-boot) ;; esac
+  order=("${tests[@]}")
+  case $mode in
+    *-rev) order=(); for ((i = ${#tests[@]} - 1; i >= 0; i--)); do order+=("${tests[i]}"); done ;;
+  esac
   if [ "$boot" = pvh ] && [ "$has_vmlinux" = no ]; then
     echo "$mode: skipped: no vmlinux for the kernel"
     continue
@@ -90,11 +105,11 @@ for mode in $modes; do
   start=$(date +%s.%N)
   rc=0
   if [ "$boot" = bzimage ]; then
-    KTSTR_BOOT=bzimage "$ktstr" test -j "$jobs" --timings --kernel "$work/kernel/bzImage" \
-      "${tests[@]}" >"$work/out-$mode.txt" 2>&1 || rc=$?
+    KTSTR_BOOT=bzimage "$ktstr" test -j "$jobs" --timings "${sharing[@]}" \
+      --kernel "$work/kernel/bzImage" "${order[@]}" >"$work/out-$mode.txt" 2>&1 || rc=$?
   else
-    env -u KTSTR_BOOT "$ktstr" test -j "$jobs" --timings --kernel "$work/kernel/bzImage" \
-      "${tests[@]}" >"$work/out-$mode.txt" 2>&1 || rc=$?
+    env -u KTSTR_BOOT -u KTSTR_FRESH_BOOT "$ktstr" test -j "$jobs" --timings "${sharing[@]}" \
+      --kernel "$work/kernel/bzImage" "${order[@]}" >"$work/out-$mode.txt" 2>&1 || rc=$?
   fi
   end=$(date +%s.%N)
   read -r cutime cstime < <(awk '{print $16, $17}' /proc/$$/stat)
@@ -106,9 +121,13 @@ for mode in $modes; do
     >"$work/verdicts-$mode.txt" || true
   n_pvh=$( (grep -l '"boot": "pvh"' "$KTSTR_SIDECAR_DIR"/*.ktstr.json 2>/dev/null || true) | wc -l)
   n_bz=$( (grep -l '"boot": "bzimage"' "$KTSTR_SIDECAR_DIR"/*.ktstr.json 2>/dev/null || true) | wc -l)
+  n_shared=$( (grep -l '"shared_boot"' "$KTSTR_SIDECAR_DIR"/*.ktstr.json 2>/dev/null || true) | wc -l)
+  n_boots=$( (cat "$KTSTR_SIDECAR_DIR"/*.ktstr.json 2>/dev/null || true) | tr -d ' \n' |
+    grep -o '"shared_boot":{"id":"[0-9a-f]*"' | sort -u | wc -l)
   summary=$(grep -E '^[0-9]+ passed' "$work/out-$mode.txt" | tail -1 || true)
   awk -v s="$start" -v e="$end" -v ticks="$ticks" -v tck="$tck" -v ncpu="$ncpu" \
       -v mode="$mode" -v rc="$rc" -v sum="$summary" -v pvh="$n_pvh" -v bz="$n_bz" \
+      -v shared="$n_shared" -v boots="$n_boots" \
       -v first_wall="$first_wall" -v first="$first" '
     /^timing .*: start_to_hello_ms=/ {
       for (i = 1; i <= NF; i++) {
@@ -128,11 +147,13 @@ for mode in $modes; do
                "overhead %.2f s (%.2f × its scenario), start to hello %.2f s\n",
                mode, n, scen / 1000, wall / (scen / 1000), (total - scen) / n / 1000,
                (total - scen) / scen, hello / n / 1000
-      printf "%s: sidecars booted through pvh: %d, bzimage: %d\n", mode, pvh, bz
+      printf "%s: sidecars booted through pvh: %d, bzimage: %d; in shared boots: %d " \
+             "(in %d VMs)\n", mode, pvh, bz, shared, boots
       if (first_wall != "")
         printf "%s: wall / %s wall = %.2f\n", mode, first, wall / first_wall
       print wall > "wall.txt"
     }' "$work/out-$mode.txt"
+  cp wall.txt "$work/wall-$mode.txt"
   if [ -z "$first" ]; then
     first=$mode
     first_wall=$(cat wall.txt)
@@ -143,4 +164,15 @@ for mode in $modes; do
     diff "$work/verdicts-$first.txt" "$work/verdicts-$mode.txt" | grep '^[<>]' || true
   fi
   grep -E '^(FAIL|SKIP) ' -A1 "$work/out-$mode.txt" | sed "s/^/$mode: /" || true
+done
+
+# Shared boots against one boot per test, at each -j: ratios of the walls.
+for mode in $modes; do
+  case $mode in *-shared) ;; *) continue ;; esac
+  fresh=${mode%-shared}-fresh
+  if [ -r "$work/wall-$mode.txt" ] && [ -r "$work/wall-$fresh.txt" ]; then
+    awk -v a="$(cat "$work/wall-$mode.txt")" -v b="$(cat "$work/wall-$fresh.txt")" \
+      -v m="$mode" -v f="$fresh" \
+      'BEGIN { printf "%s wall / %s wall = %.2f (%.1f s / %.1f s)\n", m, f, a / b, a, b }'
+  fi
 done

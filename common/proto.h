@@ -259,6 +259,30 @@
  *        a shell reports it); 127 when it could not be found, 126 when it
  *        could not be executed.
  *
+ * SHARED BOOTS (`ktstr test` without --fresh-boot, guest-init/session.h).
+ * Consecutive tests that need the same kernel, topology, memory and image
+ * run in one VM.  The host packs KTSTR_SESSION_PATH ("ktstr-session 1"
+ * and "plans N") and each test's plan at KTSTR_PLAN_PATH ".K" (K from 0);
+ * after hello the agent waits for the host's commands on the control port:
+ *
+ *   session run K        run plan K: "test_begin", the plan's messages
+ *                        exactly as in a boot of its own (topo, cgroup,
+ *                        stim, worker, done or error), then "test_end"
+ *   session end          power off
+ *
+ *   {"t":"test_begin","index":K}
+ *   {"t":"test_end","index":K,"rc":0,"reset":"ok"}
+ *        rc: 0 after done, 1 after error.  reset: "ok" when the state a
+ *        test can leave was back to the boot's (no process but the agent
+ *        and kernel threads, no cgroup below KTSTR_CGROUP_ROOT, the guest
+ *        sampler stopped); otherwise what was left, and the agent powers
+ *        off without waiting: the next test needs a fresh boot.
+ *
+ * Before test_begin and before test_end the agent writes
+ * KTSTR_SESSION_KMSG_BEGIN / KTSTR_SESSION_KMSG_END followed by K to
+ * /dev/kmsg: the host cuts the kernel console, one stream per VM, at those
+ * lines.  The guard counts from "session run" (each test's guard_ms).
+ *
  * The agent then powers off.  A guest that panics, never says hello, or
  * never says done before the host deadline gets its own verdict on the host.
  * The host ignores empty lines: the agent's guard timer starts its "error"
@@ -278,6 +302,11 @@
 #define KTSTR_GUARD_ERROR_PREFIX "guard timer "
 #define KTSTR_EXEC_MAGIC "ktstr-exec 1"
 #define KTSTR_EXEC_SPEC_PATH "/ktstr/exec"
+#define KTSTR_SESSION_PATH "/ktstr/session"
+#define KTSTR_SESSION_MAGIC "ktstr-session 1"
+#define KTSTR_SESSION_MAX_PLANS 1024
+#define KTSTR_SESSION_KMSG_BEGIN "ktstr-session: begin test "
+#define KTSTR_SESSION_KMSG_END "ktstr-session: end test "
 
 /* The host's bounds on what it accepts from the guest, which it does not
  * trust: a control line longer than KTSTR_PROTO_LINE_MAX bytes is cut

@@ -13,11 +13,13 @@
 #include "guest-init/builtin-sched.h"
 #include "guest-init/cgroup.h"
 #include "guest-init/exec.h"
+#include "guest-init/gmon.h"
 #include "guest-init/hostcmd.h"
 #include "guest-init/poweroff.h"
 #include "guest-init/report.h"
 #include "guest-init/scenario.h"
 #include "guest-init/scheduler.h"
+#include "guest-init/shared.h"
 #include "guest-init/steps.h"
 #include "guest-init/topo.h"
 
@@ -153,44 +155,27 @@ run_exec (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
   return 0;
 }
 
-int
-ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
+/* One plan from PLAN_PATH: plan, topo, the scheduler, the scenario, done
+ * (or error).  In a shared boot (IN_SESSION) the guard counts from now and
+ * the scenario's cgroups are removed at its end. */
+static int
+run_plan (KtstrCtrl *ctrl, const KtstrAgentOptions *o, const char *plan_path, bool in_session)
 {
   static KtstrPlan plan;
   static KtstrTopo topo;
   KtstrError err = { "" };
-  struct utsname u;
-
-  if (uname (&u) != 0)
-    snprintf (u.release, sizeof u.release, "unknown");
-  ktstr_report_hello (ctrl, ktstr_clock_ns (CLOCK_BOOTTIME) / 1000000ull, u.release);
-  /* The host monitor answers hello with a command (its own sampler, or
-   * "monitor start" for ours); in a VM only. */
-  if (o->is_pid1)
-    {
-      long n = sysconf (_SC_NPROCESSORS_CONF);
-      ktstr_hostcmd_start (ctrl, n > 0 ? (unsigned)n : 1);
-    }
-  if (o->startup_note != NULL)
-    ktstr_report_log (ctrl, "init", "%s", o->startup_note);
-  if (o->mount_warnings != NULL)
-    for (unsigned i = 0; i < o->mount_warnings->n; i++)
-      ktstr_report_log (ctrl, "init", "%s", o->mount_warnings->msg[i]);
-  if (o->is_pid1 && !o->has_cmdline_mark)
-    ktstr_report_log (ctrl, "init", "kernel command line lacks '%s'; running the plan anyway",
-                      KTSTR_CMDLINE_MARK);
-
-  if (o->exec_spec_path != NULL && access (o->exec_spec_path, F_OK) == 0)
-    return run_exec (ctrl, o);
 
   ktstr_guard_phase ("reading the plan");
-  if (ktstr_plan_load (o->plan_path, &plan, &err) != 0)
+  if (ktstr_plan_load (plan_path, &plan, &err) != 0)
     return fail (ctrl, &err);
   if (plan.guard_ms != 0)
     {
       /* As PID 1 the guard counts from boot, like the host's deadline
-       * (which starts before the kernel does); otherwise from now. */
-      uint64_t since = o->is_pid1 ? ktstr_clock_ns (CLOCK_BOOTTIME) / 1000000ull : 0;
+       * (which starts before the kernel does); otherwise, and for a test
+       * of a shared boot (whose host deadline starts at its command),
+       * from now. */
+      uint64_t since
+          = o->is_pid1 && !in_session ? ktstr_clock_ns (CLOCK_BOOTTIME) / 1000000ull : 0;
       ktstr_guard_arm_ms (plan.guard_ms > since ? plan.guard_ms - since : 0, plan.guard_ms);
     }
 
@@ -251,7 +236,7 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
   KtstrScenarioOptions so = {
     .use_cgroups = use_cgroups,
     .cgroup_root = cgroup_root,
-    .remove_cgroups = !o->is_pid1,
+    .remove_cgroups = !o->is_pid1 || in_session,
     .keep_out = keep_out,
     .n_keep_out = 1,
   };
@@ -259,9 +244,78 @@ ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
    * runs exactly as it always did. */
   int rc = plan.n_steps > 0 || plan.n_ops > 0 ? ktstr_steps_run (&plan, &topo, ctrl, &so, &err)
                                               : ktstr_scenario_run (&plan, &topo, ctrl, &so, &err);
-  ktstr_hostcmd_stop ();
+  if (in_session)
+    ktstr_gmon_stop (); /* the next test's monitor starts its own */
+  else
+    ktstr_hostcmd_stop ();
   rc = schedulers_stop (&plan, ctrl, keep_out, rc, &err);
   if (rc != 0)
     return fail (ctrl, &err);
   return 0;
+}
+
+/* A shared boot: the plans the host names, one by one, each followed by
+ * the reset; ends at "session end", or after a test whose leftovers could
+ * not be cleared (the host boots a fresh VM for the rest). */
+static int
+run_session (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
+{
+  KtstrError err = { "" };
+  unsigned n_plans;
+  if (ktstr_shared_load (KTSTR_SESSION_PATH, &n_plans, &err) != 0)
+    return fail (ctrl, &err);
+  int rc = 0;
+  for (;;)
+    {
+      /* Waiting for the host bounds nothing but a host that went away. */
+      ktstr_guard_phase ("waiting for the host's next test");
+      ktstr_guard_arm_ms (KTSTR_GUARD_DEFAULT_MS, KTSTR_GUARD_DEFAULT_MS);
+      int k = ktstr_shared_wait (n_plans);
+      if (k < 0)
+        break;
+      char plan_path[256], reset[512];
+      ktstr_path (plan_path, sizeof plan_path, "%s.%d", KTSTR_PLAN_PATH, k);
+      ktstr_shared_kmsg (KTSTR_SESSION_KMSG_BEGIN, (unsigned)k);
+      ktstr_report_test_begin (ctrl, (unsigned)k);
+      rc = run_plan (ctrl, o, plan_path, true);
+      ktstr_guard_phase ("resetting after a test");
+      int reset_rc = ktstr_shared_reset ("/proc", o->cgroup_root, reset, sizeof reset);
+      ktstr_shared_kmsg (KTSTR_SESSION_KMSG_END, (unsigned)k);
+      ktstr_report_test_end (ctrl, (unsigned)k, rc, reset);
+      if (reset_rc != 0)
+        break;
+    }
+  ktstr_hostcmd_stop ();
+  return rc;
+}
+
+int
+ktstr_agent_run (KtstrCtrl *ctrl, const KtstrAgentOptions *o)
+{
+  struct utsname u;
+
+  if (uname (&u) != 0)
+    snprintf (u.release, sizeof u.release, "unknown");
+  ktstr_report_hello (ctrl, ktstr_clock_ns (CLOCK_BOOTTIME) / 1000000ull, u.release);
+  /* The host monitor answers hello with a command (its own sampler, or
+   * "monitor start" for ours); in a VM only. */
+  if (o->is_pid1)
+    {
+      long n = sysconf (_SC_NPROCESSORS_CONF);
+      ktstr_hostcmd_start (ctrl, n > 0 ? (unsigned)n : 1);
+    }
+  if (o->startup_note != NULL)
+    ktstr_report_log (ctrl, "init", "%s", o->startup_note);
+  if (o->mount_warnings != NULL)
+    for (unsigned i = 0; i < o->mount_warnings->n; i++)
+      ktstr_report_log (ctrl, "init", "%s", o->mount_warnings->msg[i]);
+  if (o->is_pid1 && !o->has_cmdline_mark)
+    ktstr_report_log (ctrl, "init", "kernel command line lacks '%s'; running the plan anyway",
+                      KTSTR_CMDLINE_MARK);
+
+  if (o->exec_spec_path != NULL && access (o->exec_spec_path, F_OK) == 0)
+    return run_exec (ctrl, o);
+  if (o->is_pid1 && access (KTSTR_SESSION_PATH, F_OK) == 0)
+    return run_session (ctrl, o);
+  return run_plan (ctrl, o, o->plan_path, false);
 }

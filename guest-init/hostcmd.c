@@ -14,6 +14,7 @@
 
 #include "guest-init/gmon.h"
 #include "guest-init/report.h"
+#include "guest-init/shared.h"
 #include "guest-init/util.h"
 
 #define LINE_MAX_LEN 256
@@ -64,6 +65,10 @@ ktstr_hostcmd_handle (KtstrCtrl *ctrl, const char *line, const char *proc_root,
       ktstr_report_log (ctrl, "init", "guest monitor sampler started, every %u ms", ms);
       return 0;
     }
+  /* A shared boot's next step; not acknowledged: the test's own lines
+   * (test_begin, or the power-off) are the answer. */
+  if (strncmp (line, "session ", 8) == 0 && ktstr_shared_post (line) == 0)
+    return 0;
   ktstr_report_log (ctrl, "init", "unknown host command '%.100s'", line);
   return -1;
 }

@@ -4,7 +4,9 @@
  *   sysrq KEY            writes KEY to /proc/sysrq-trigger (the host
  *                        monitor asks for the sched_ext dump, "sysrq D")
  *   monitor start MS     starts the guest-side sampler (gmon.h) every MS
- * Each command is acknowledged with a "log" line (src "init").  Only a
+ *   session run K        a shared boot's next test, session end its end
+ *                        (queued for the agent's loop, shared.h)
+ * Each command but session ... is acknowledged with a "log" line (src "init").  Only a
  * VM's channel carries commands; a --run-plan file does not. */
 #ifndef KTSTR_GUEST_HOSTCMD_H
 #define KTSTR_GUEST_HOSTCMD_H

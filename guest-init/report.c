@@ -204,3 +204,25 @@ ktstr_report_done (KtstrCtrl *c, uint64_t elapsed_ms, uint64_t agent_cpu_ns, uin
   ktstr_json_u64 (&j, "agent_span_ms", agent_span_ms);
   return send_line (c, &j);
 }
+
+int
+ktstr_report_test_begin (KtstrCtrl *c, unsigned index)
+{
+  KtstrJson j;
+  ktstr_json_init (&j);
+  ktstr_json_begin (&j, "test_begin");
+  ktstr_json_u64 (&j, "index", index);
+  return send_line (c, &j);
+}
+
+int
+ktstr_report_test_end (KtstrCtrl *c, unsigned index, int rc, const char *reset)
+{
+  KtstrJson j;
+  ktstr_json_init (&j);
+  ktstr_json_begin (&j, "test_end");
+  ktstr_json_u64 (&j, "index", index);
+  ktstr_json_u64 (&j, "rc", (uint64_t)(rc != 0));
+  ktstr_json_str (&j, "reset", reset);
+  return send_line (c, &j);
+}

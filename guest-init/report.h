@@ -28,6 +28,9 @@ int ktstr_report_worker (KtstrCtrl *c, const char *cgroup, const char *work_type
 int ktstr_report_error (KtstrCtrl *c, const char *msg);
 /* AGENT_CPU_NS: the agent's own CPU time (PID 1, all its threads, no
  * children) over the AGENT_SPAN_MS from ScenarioStart to ScenarioEnd. */
+/* A shared boot's test boundaries (common/proto.h, SHARED BOOTS). */
+int ktstr_report_test_begin (KtstrCtrl *c, unsigned index);
+int ktstr_report_test_end (KtstrCtrl *c, unsigned index, int rc, const char *reset);
 int ktstr_report_done (KtstrCtrl *c, uint64_t elapsed_ms, uint64_t agent_cpu_ns,
                        uint64_t agent_span_ms);
 

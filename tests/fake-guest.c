@@ -3,6 +3,8 @@
 #include "tests/fake-guest.h"
 
 #include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "kernel/kernel-cache.h"
 
@@ -13,6 +15,8 @@ const char *fake_guest_kernel = "6.12.0-fake";
 const char *fake_guest_accel = "tcg";
 FakeGuestLaunchFunc fake_guest_launch;
 guint fake_guest_attempts;
+const char *fake_guest_shared_script;
+GString *fake_guest_shared_log;
 /* Boots of FAKE_GUEST_NOISY and FAKE_GUEST_CALM guests so far: their
  * iterations follow them. */
 static gint noisy_boots, calm_boots;
@@ -128,11 +132,87 @@ sized_launch (KtstrVm *vm, GError **error)
   return TRUE;
 }
 
+static void
+console_append (KtstrVm *vm, const char *text)
+{
+  g_autofree char *old = NULL;
+  g_file_get_contents (vm->config.console_path, &old, NULL, NULL);
+  g_autofree char *both = g_strconcat (old ? old : "", text, NULL);
+  fake_guest_console (vm, both);
+}
+
 static gboolean
 fake_launch (KtstrVm *vm, GError **error)
 {
-  g_atomic_int_inc (&fake_guest_attempts);
-  return fake_guest_launch != NULL ? fake_guest_launch (vm, error) : sized_launch (vm, error);
+  guint boot = (guint)g_atomic_int_add (&fake_guest_attempts, 1) + 1;
+  if (fake_guest_launch != NULL)
+    return fake_guest_launch (vm, error);
+  if (fake_guest_shared_script == NULL)
+    return sized_launch (vm, error);
+  g_autofree char *banner = g_strdup_printf ("Linux version 6.12.0-fake, boot %u\n", boot);
+  fake_guest_console (vm, banner);
+  vm->end = KTSTR_VM_END_POWEROFF;
+  fake_guest_hello (vm);
+  return TRUE;
+}
+
+/* Plays test K of the shared script; FALSE when the VM ended in it. */
+static gboolean
+play_shared (KtstrVm *vm, guint k)
+{
+  char kind = k < strlen (fake_guest_shared_script) ? fake_guest_shared_script[k] : 'P';
+  g_string_append_printf (fake_guest_shared_log, "%sb%u:%u", fake_guest_shared_log->len ? "," : "",
+                          fake_guest_attempts, k);
+  g_autofree char *begin = g_strdup_printf ("[ 1.0] ktstr-session: begin test %u\n", k);
+  console_append (vm, begin);
+  g_autofree char *line = g_strdup_printf ("{\"t\":\"test_begin\",\"index\":%u}", k);
+  fake_guest_say (vm, line);
+  g_autofree char *mine = g_strdup_printf ("[ 1.5] test %u ran here\n", k);
+  console_append (vm, mine);
+  if (kind == 'X')
+    {
+      console_append (vm, "Kernel panic - not syncing: sysrq triggered crash\n");
+      vm->end = KTSTR_VM_END_PANIC;
+      return FALSE;
+    }
+  if (kind == 'B')
+    {
+      g_atomic_int_set (&fake_guest_blocking_started, 1);
+      g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
+      while (!vm->is_killed)
+        g_main_context_iteration (context, TRUE);
+      return FALSE;
+    }
+  g_autofree char *old = NULL;
+  g_file_get_contents (vm->config.console_path, &old, NULL, NULL);
+  fake_guest_pass (vm, 4, TRUE);
+  fake_guest_console (vm, old); /* fake_guest_pass wrote its own console */
+  if (kind == 'F')
+    fake_guest_say (vm, "{\"t\":\"error\",\"msg\":\"the scenario broke\"}");
+  g_autofree char *end = g_strdup_printf ("[ 2.0] ktstr-session: end test %u\n", k);
+  console_append (vm, end);
+  g_autofree char *done = g_strdup_printf (
+      "{\"t\":\"test_end\",\"index\":%u,\"rc\":%d,\"reset\":\"%s\"}", k, kind == 'F',
+      kind == 'L' ? "process sleep (pid 99) was left running" : "ok");
+  fake_guest_say (vm, done);
+  vm->end = KTSTR_VM_END_POWEROFF;
+  return kind != 'L';
+}
+
+/* A shared guest's life after hello: the host's commands, in order. */
+static void
+play_commands (KtstrVm *vm)
+{
+  char *cmd;
+  while ((cmd = g_queue_pop_head (&vm->commands)) != NULL)
+    {
+      g_autofree char *c = cmd;
+      guint k;
+      if (g_str_equal (c, "session end"))
+        break;
+      if (sscanf (c, "session run %u", &k) == 1 && !play_shared (vm, k))
+        break;
+    }
 }
 
 /* A blocking guest runs until the runner's cancel source, attached to
@@ -140,6 +220,13 @@ fake_launch (KtstrVm *vm, GError **error)
 static gboolean
 fake_wait (KtstrVm *vm, GError **error)
 {
+  if (fake_guest_shared_script != NULL && fake_guest_launch == NULL)
+    {
+      play_commands (vm);
+      if (vm->is_killed)
+        vm->end = KTSTR_VM_END_RESET;
+      return TRUE;
+    }
   g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
   while (vm->config.memory_mb == FAKE_GUEST_BLOCK && !vm->is_killed)
     g_main_context_iteration (context, TRUE);
@@ -165,7 +252,14 @@ fake_kill (KtstrVm *vm)
 static void
 fake_cleanup (KtstrVm *vm)
 {
+  g_queue_clear_full (&vm->commands, g_free);
   g_free (vm);
+}
+
+static void
+fake_send (KtstrVm *vm, const char *line)
+{
+  g_queue_push_tail (&vm->commands, g_strdup (line));
 }
 
 const KtstrBackend fake_guest_backend = {
@@ -177,6 +271,7 @@ const KtstrBackend fake_guest_backend = {
   .collect = fake_collect,
   .kill = fake_kill,
   .cleanup = fake_cleanup,
+  .send_to_guest = fake_send,
 };
 
 KtstrRunner *
@@ -218,6 +313,10 @@ fake_guest_fixture_set_up (FakeGuestFixture *f, gconstpointer data)
   fake_guest_accel = "tcg";
   fake_guest_launch = NULL;
   fake_guest_attempts = 0;
+  fake_guest_shared_script = NULL;
+  if (fake_guest_shared_log == NULL)
+    fake_guest_shared_log = g_string_new (NULL);
+  g_string_truncate (fake_guest_shared_log, 0);
   g_atomic_int_set (&noisy_boots, 0);
   g_atomic_int_set (&calm_boots, 0);
 }

@@ -38,6 +38,7 @@ struct _KtstrVm
   KtstrVmEnd end;
   int vmm_signal; /* the emulator died of this signal (a scripted guest sets it) */
   gboolean is_killed;
+  GQueue commands; /* char*: what the host sent (send_to_guest), not yet played */
 };
 
 extern const KtstrBackend fake_guest_backend;
@@ -62,6 +63,17 @@ typedef gboolean (*FakeGuestLaunchFunc) (KtstrVm *vm, GError **error);
 extern FakeGuestLaunchFunc fake_guest_launch;
 /* Boots so far (reset by the fixture). */
 extern guint fake_guest_attempts;
+
+/* Shared boots (run/shared-group.h): when set, a guest says hello and then
+ * plays the host's "session run K" commands, test K as the K-th letter
+ * says: 'P' passes, 'F' fails (an "error" line), 'L' passes but leaves
+ * a process behind (its reset fails), 'X' panics the kernel, 'B' blocks
+ * until the VM is killed.  "session end" powers it off.  NULL (the
+ * fixture's default): a guest runs one test, as the memory size says. */
+extern const char *fake_guest_shared_script;
+/* Every "session run K" played so far, as "bBOOT:K" (BOOT counts the
+ * boots of the fixture from 1), comma-separated. */
+extern GString *fake_guest_shared_log;
 
 /* One control line from the guest agent. */
 void fake_guest_say (KtstrVm *vm, const char *line);

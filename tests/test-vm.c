@@ -345,6 +345,90 @@ test_two_kernels (void)
   ktstr_vm_run_clear (&r);
 }
 
+/* Shared boots: consecutive tests that would boot the same VM run in one,
+ * each with its own sidecar (the boot's id, its place in it) and its own
+ * part of the console; a failing test ends the VM and the rest run in a
+ * fresh one. */
+static void
+write_test (const char *dir, const char *name, const char *checks)
+{
+  g_autofree char *path = g_strdup_printf ("%s/%s.ktstr", dir, name);
+  g_autofree char *text = g_strdup_printf ("[test]\nname=%s\nduration_ms=500\nsettle_ms=0\n"
+                                           "[cgroup cg_0]\nwork=CpuSpin\nworkers=2\n%s",
+                                           name, checks);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+static void
+test_shared_boot (void)
+{
+  if (!ktstr_vm_test_need_vm ())
+    return;
+  g_autofree char *dir = g_dir_make_tmp ("ktstr-vm-shared-XXXXXX", NULL);
+  write_test (dir, "sh_a", "");
+  /* No CPU does 10^15 iterations a second: a check failure. */
+  write_test (dir, "sh_b", "[checks]\nmin_iteration_rate=1e15\n");
+  write_test (dir, "sh_c", "");
+  write_test (dir, "sh_d", "");
+  g_autofree char *a = g_strdup_printf ("%s/sh_a.ktstr", dir);
+  g_autofree char *b = g_strdup_printf ("%s/sh_b.ktstr", dir);
+  g_autofree char *c = g_strdup_printf ("%s/sh_c.ktstr", dir);
+  g_autofree char *d = g_strdup_printf ("%s/sh_d.ktstr", dir);
+  KtstrVmRun r = { 0 };
+  ktstr_vm_run (&r, ktstr_vm_test_kernel (), (const char *[]){ "-j", "1", a, b, c, d, NULL },
+                NULL);
+  g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 1);
+  g_assert_nonnull (strstr (r.out, "PASS sh_a"));
+  g_assert_nonnull (strstr (r.out, "FAIL sh_b"));
+  g_assert_nonnull (strstr (r.out, "PASS sh_c"));
+  g_assert_nonnull (strstr (r.out, "PASS sh_d"));
+  const char *names[] = { "sh_a", "sh_b", "sh_c", "sh_d" };
+  KtstrSidecar *sc[4];
+  char *console[4];
+  for (guint i = 0; i < 4; i++)
+    {
+      sc[i] = ktstr_vm_test_load_sidecar (r.cwd, names[i], NULL);
+      g_assert_nonnull (sc[i]->shared_boot_id);
+      g_autofree char *stem
+          = g_strndup (sc[i]->path, strlen (sc[i]->path) - strlen (".ktstr.json"));
+      g_autofree char *log = g_strconcat (stem, ".console.log", NULL);
+      g_assert_true (g_file_get_contents (log, &console[i], NULL, NULL));
+    }
+  /* a and b in one VM, c and d in the next. */
+  g_assert_cmpstr (sc[0]->shared_boot_id, ==, sc[1]->shared_boot_id);
+  g_assert_cmpstr (sc[2]->shared_boot_id, ==, sc[3]->shared_boot_id);
+  g_assert_cmpstr (sc[0]->shared_boot_id, !=, sc[2]->shared_boot_id);
+  g_assert_cmpuint (sc[0]->shared_boot_index, ==, 0);
+  g_assert_cmpuint (sc[1]->shared_boot_index, ==, 1);
+  g_assert_cmpuint (sc[2]->shared_boot_index, ==, 0);
+  g_assert_cmpuint (sc[3]->shared_boot_index, ==, 1);
+  g_assert_false (sc[1]->passed);
+  g_assert_true (sc[0]->passed && sc[2]->passed && sc[3]->passed);
+  /* Each test measured its own workers. */
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpuint (sc[i]->stats->total_workers, ==, 2);
+  /* The boot is the first test's part of the console; each later part
+   * holds its test's markers and no other test's. */
+  g_assert_nonnull (strstr (console[0], "Linux version"));
+  g_assert_nonnull (strstr (console[0], "ktstr-session: end test 0"));
+  g_assert_null (strstr (console[1], "Linux version"));
+  g_assert_nonnull (strstr (console[1], "ktstr-session: begin test 1"));
+  g_assert_nonnull (strstr (console[1], "ktstr-session: end test 1"));
+  g_assert_null (strstr (console[1], "test 0"));
+  g_assert_nonnull (strstr (console[2], "Linux version"));
+  g_assert_nonnull (strstr (console[3], "ktstr-session: end test 3"));
+  /* The boot's time is recorded in each; only the first's wall has it. */
+  g_assert_cmpuint (sc[0]->shared_boot_ms, >, 0);
+  g_assert_cmpuint (sc[0]->wall_ms, >, sc[1]->wall_ms);
+  for (guint i = 0; i < 4; i++)
+    {
+      ktstr_sidecar_free (sc[i]);
+      g_free (console[i]);
+    }
+  ktstr_vm_run_clear (&r);
+  ktstr_vm_test_remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -358,5 +442,6 @@ main (int argc, char **argv)
   g_test_add_func ("/vm/verdict/hang", test_hang_verdict);
   g_test_add_func ("/vm/kvm/stats-recorded", test_kvm_stats_recorded);
   g_test_add_func ("/vm/kernels/two", test_two_kernels);
+  g_test_add_func ("/vm/shared-boot", test_shared_boot);
   return g_test_run ();
 }

@@ -62,6 +62,7 @@ typedef struct
   char *budget_text; /* --budget, else KTSTR_BUDGET_SECS */
   guint64 budget_ms; /* 0: no budget */
   char *work_type;
+  gboolean fresh_boot;
 } TestArgs;
 
 /* --no-perf-mode and --cpu-cap, or KTSTR_NO_PERF_MODE and KTSTR_CPU_CAP
@@ -70,6 +71,9 @@ typedef struct
 static gboolean
 cpu_options_from_env (TestArgs *a, GError **error)
 {
+  const char *fresh = g_getenv ("KTSTR_FRESH_BOOT");
+  if (fresh != NULL && *fresh != '\0' && !g_str_equal (fresh, "0"))
+    a->fresh_boot = TRUE;
   const char *no_perf = g_getenv ("KTSTR_NO_PERF_MODE");
   if (!a->no_perf_mode && no_perf != NULL && *no_perf != '\0' && !g_str_equal (no_perf, "0"))
     a->no_perf_mode = TRUE;
@@ -271,6 +275,8 @@ run_plan (const TestArgs *a, const KtstrRunRequest *q, KtstrRunPlan *plan, GPtrA
     .interrupted = ktstr_interrupt_get_flag (interrupt),
     .on_result = a->is_auto ? ktstr_repeat_auto_on_result : ktstr_test_report_result,
     .user_data = a->is_auto ? (gpointer)repeat_auto : (gpointer)report,
+    /* Trials never share (ktstr_shared_group): each keeps its own boot. */
+    .is_shared_boot = !a->fresh_boot,
   };
   g_autoptr (KtstrExecutor) executor = ktstr_executor_new (&eo);
   stopper.executor = executor;
@@ -464,6 +470,11 @@ ktstr_cmd_test (int argc, char **argv)
       "Run the works of every swappable test (swappable=true) as TYPE, e.g. PipeIo; other "
       "tests keep their work types",
       "TYPE" },
+    { "fresh-boot", 0, 0, G_OPTION_ARG_NONE, &a.fresh_boot,
+      "Boot one VM per test (also KTSTR_FRESH_BOOT=1); by default consecutive tests that "
+      "would boot the same VM share one, unless a scheduler is under test or the test says "
+      "fresh_boot=true (see ktstr(1), Shared boots)",
+      NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
       "Echo the kernel console and boot verbosely", NULL },
     { NULL }

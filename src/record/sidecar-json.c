@@ -236,6 +236,15 @@ ktstr_sidecar_to_json (const KtstrSidecar *sc)
     ktstr_json_member_u64 (b, "wall_ms", sc->wall_ms);
   if (sc->auto_repro != NULL)
     ktstr_json_member_node (b, "auto_repro", json_node_copy (sc->auto_repro));
+  if (sc->shared_boot_id != NULL)
+    {
+      json_builder_set_member_name (b, "shared_boot");
+      json_builder_begin_object (b);
+      ktstr_json_member_string (b, "id", sc->shared_boot_id);
+      ktstr_json_member_u64 (b, "index", sc->shared_boot_index);
+      ktstr_json_member_u64 (b, "boot_ms", sc->shared_boot_ms);
+      json_builder_end_object (b);
+    }
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -671,6 +680,22 @@ ktstr_sidecar_from_json (JsonNode *node, GError **error)
     }
   if (!opt_u64 (o, "", "wall_ms", &sc->has_wall_ms, &sc->wall_ms, error))
     return NULL;
+  if ((n = ktstr_json_optional_member (o, "shared_boot")) != NULL)
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (n))
+        {
+          invalid (error, "", "shared_boot", "an object or null", n);
+          return NULL;
+        }
+      JsonObject *sb = json_node_get_object (n);
+      guint index;
+      gboolean has_ms;
+      if (!req_string (sb, "shared_boot.", "id", &sc->shared_boot_id, error)
+          || !req_uint (sb, "shared_boot.", "index", &index, error)
+          || !opt_u64 (sb, "shared_boot.", "boot_ms", &has_ms, &sc->shared_boot_ms, error))
+        return NULL;
+      sc->shared_boot_index = index;
+    }
   if ((n = ktstr_json_optional_member (o, "verdict")) != NULL)
     {
       if (!JSON_NODE_HOLDS_OBJECT (n))

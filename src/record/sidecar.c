@@ -207,6 +207,7 @@ ktstr_sidecar_free (KtstrSidecar *sc)
   g_free (sc->run_source);
   g_free (sc->accel);
   g_free (sc->boot);
+  g_free (sc->shared_boot_id);
   g_free (sc->verdict_summary);
   g_free (sc->verdict_report);
   g_clear_pointer (&sc->scheduler_exit, json_node_unref);

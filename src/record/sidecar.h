@@ -184,6 +184,16 @@ typedef struct
    * FALSE: not measured (the key is left out). */
   gboolean has_wall_ms;
   guint64 wall_ms;
+  /* Ours, after wall_ms ("shared_boot"): the test ran in a VM it shared
+   * with other tests of the run (run/shared-group.h): the boot's id (the
+   * same string in every sidecar of that VM), the test's 0-based place
+   * in it, and the boot itself, VM launch to the agent's hello, in
+   * milliseconds (the first test's wall_ms includes it, the later ones'
+   * do not).  shared_boot_id NULL: the test had a boot of its own (the
+   * key is left out). */
+  char *shared_boot_id;
+  guint32 shared_boot_index;
+  guint64 shared_boot_ms;
   /* Ours ("verdict"): why the test did not pass, both NULL on a pass.  A
    * failure keeps its one-line verdict and the report the run printed
    * (reasons, stats, diagnostics, timeline), so that whoever reads the

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "common/proto.h"
+
 char *
 ktstr_console_line_with (const char *text, const char *mark)
 {
@@ -29,4 +31,26 @@ ktstr_console_tail (const char *text, guint n)
   for (guint i = len > n ? len - n : 0; i < len; i++)
     g_string_append_printf (s, "  %s\n", g_strchomp (lines[i]));
   return g_string_free (s, FALSE);
+}
+
+gsize
+ktstr_console_slice_end (const char *text, gsize len, gsize from, guint index)
+{
+  if (text == NULL || from >= len)
+    return len;
+  g_autofree char *mark = g_strdup_printf (KTSTR_SESSION_KMSG_END "%u", index);
+  gsize mark_len = strlen (mark);
+  const char *p = text + from, *end = text + len;
+  while ((p = g_strstr_len (p, end - p, mark)) != NULL)
+    {
+      const char *after = p + mark_len;
+      /* "end test 1" must not stop at "end test 12". */
+      if (after == end || *after == '\r' || *after == '\n')
+        {
+          const char *nl = memchr (after, '\n', end - after);
+          return nl != NULL ? (gsize)(nl + 1 - text) : len;
+        }
+      p = after;
+    }
+  return len;
 }

@@ -5,6 +5,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "run/shared-group.h"
+
 struct _KtstrExecutor
 {
   KtstrExecutorOptions options;
@@ -179,30 +181,11 @@ deliver (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Hands JOB's outcome to the executor's thread. */
 static void
-run_job (gpointer data, gpointer user_data)
+post (Job *job)
 {
-  Job *job = data;
-  KtstrExecutor *ex = user_data;
-  const KtstrVariant *v = job->v;
-  /* The QEMU backend iterates the thread-default context: one per VM. */
-  g_autoptr (GMainContext) context = g_main_context_new ();
-  g_main_context_push_thread_default (context);
-  if (g_cancellable_is_cancelled (ex->cancellable))
-    g_set_error_literal (&job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "interrupted");
-  else if (v->skip_reason != NULL)
-    job->result = ktstr_runner_skip (v->runner, v->def, v->topology, v->skip_reason, &job->error);
-  else
-    {
-      KtstrRunVariant rv = {
-        .topology = v->topology,
-        .memory_mb = v->memory_mb,
-        .cancellable = ex->cancellable,
-        .trial = v->trial,
-      };
-      job->result = ktstr_runner_run_variant (v->runner, v->def, &rv, &job->error);
-    }
-  g_main_context_pop_thread_default (context);
+  KtstrExecutor *ex = job->ex;
   if (job->result != NULL && job->result->outcome == KTSTR_OUTCOME_FAIL && is_interrupted (ex))
     {
       /* Most likely the terminal's SIGINT reached QEMU too. */
@@ -218,6 +201,73 @@ run_job (gpointer data, gpointer user_data)
   g_source_attach (idle, ex->context);
 }
 
+static void
+run_job (Job *job)
+{
+  KtstrExecutor *ex = job->ex;
+  const KtstrVariant *v = job->v;
+  if (g_cancellable_is_cancelled (ex->cancellable))
+    g_set_error_literal (&job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "interrupted");
+  else if (v->skip_reason != NULL)
+    job->result = ktstr_runner_skip (v->runner, v->def, v->topology, v->skip_reason, &job->error);
+  else
+    {
+      KtstrRunVariant rv = {
+        .topology = v->topology,
+        .memory_mb = v->memory_mb,
+        .cancellable = ex->cancellable,
+        .trial = v->trial,
+      };
+      job->result = ktstr_runner_run_variant (v->runner, v->def, &rv, &job->error);
+    }
+  post (job);
+}
+
+/* A unit of several variants: one shared boot (shared-group.h). */
+typedef struct
+{
+  GPtrArray *jobs; /* Job*, one per variant, posted as their results come */
+} Unit;
+
+static void
+on_shared_result (guint index, KtstrTestResult *result, GError *error, gpointer user_data)
+{
+  Unit *u = user_data;
+  Job *job = u->jobs->pdata[index];
+  job->result = result;
+  job->error = error;
+  post (job);
+}
+
+static void
+run_unit (gpointer data, gpointer user_data)
+{
+  GPtrArray *jobs = data;
+  KtstrExecutor *ex = user_data;
+  /* The QEMU backend iterates the thread-default context: one per VM. */
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_main_context_push_thread_default (context);
+  if (jobs->len == 1 || g_cancellable_is_cancelled (ex->cancellable))
+    for (guint i = 0; i < jobs->len; i++)
+      run_job (jobs->pdata[i]);
+  else
+    {
+      const KtstrVariant *first = ((Job *)jobs->pdata[0])->v;
+      g_autofree const KtstrTestDef **defs = g_new (const KtstrTestDef *, jobs->len);
+      for (guint i = 0; i < jobs->len; i++)
+        defs[i] = ((Job *)jobs->pdata[i])->v->def;
+      KtstrRunVariant rv = {
+        .topology = first->topology,
+        .memory_mb = first->memory_mb,
+        .cancellable = ex->cancellable,
+      };
+      Unit u = { jobs };
+      ktstr_runner_run_shared (first->runner, defs, jobs->len, &rv, on_shared_result, &u);
+    }
+  g_main_context_pop_thread_default (context);
+  g_ptr_array_unref (jobs);
+}
+
 void
 ktstr_executor_run (KtstrExecutor *ex, GPtrArray *variants)
 {
@@ -226,24 +276,37 @@ ktstr_executor_run (KtstrExecutor *ex, GPtrArray *variants)
   ex->context = g_main_context_ref_thread_default ();
   ex->loop = g_main_loop_new (ex->context, FALSE);
   ex->pending = 0;
-  GThreadPool *pool = g_thread_pool_new (run_job, ex, (gint)ex->progress.jobs, FALSE, &error);
+  GThreadPool *pool = g_thread_pool_new (run_unit, ex, (gint)ex->progress.jobs, FALSE, &error);
   g_assert_no_error (error); /* non-exclusive pools do not fail */
+  g_autoptr (GPtrArray) to_run = g_ptr_array_new ();
   for (guint i = 0; i < variants->len; i++)
     {
-      const KtstrVariant *v = variants->pdata[i];
+      KtstrVariant *v = variants->pdata[i];
       if (v->skip_reason != NULL && !v->is_skip_recorded)
         {
           record (ex, v, skipped_result (v));
           continue;
         }
-      Job *job = g_new0 (Job, 1);
-      job->ex = ex;
-      job->v = v;
-      /* "running" counts the queued too: the ETA spreads them over the
-       * jobs. */
-      ex->progress.running++;
-      ex->pending++;
-      g_thread_pool_push (pool, job, NULL);
+      g_ptr_array_add (to_run, v);
+    }
+  g_autoptr (GPtrArray) units
+      = ktstr_shared_group (to_run, ex->progress.jobs, ex->options.is_shared_boot);
+  for (guint u = 0; u < units->len; u++)
+    {
+      GPtrArray *unit = units->pdata[u];
+      GPtrArray *jobs = g_ptr_array_new ();
+      for (guint i = 0; i < unit->len; i++)
+        {
+          Job *job = g_new0 (Job, 1);
+          job->ex = ex;
+          job->v = unit->pdata[i];
+          g_ptr_array_add (jobs, job);
+          /* "running" counts the queued too: the ETA spreads them over
+           * the jobs. */
+          ex->progress.running++;
+          ex->pending++;
+        }
+      g_thread_pool_push (pool, jobs, NULL);
     }
   if (ex->pending > 0)
     g_main_loop_run (ex->loop);

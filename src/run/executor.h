@@ -17,6 +17,10 @@
  *     image could not be built) becomes a FAIL with is_harness_error set
  *     and the reason as its verdict; the other variants still run.
  *
+ * With is_shared_boot, the variants that may share a boot are run in
+ * shared VMs (runner.h, ktstr_runner_run_shared); their results come one
+ * by one as each test ends, like any other.
+ *
  * Stopping (ktstr_executor_stop, e.g. on SIGINT): no new VM starts, every
  * running VM is killed, sidecars already written stay, and a variant cut
  * short leaves none and counts as not run.  A FAIL that arrives after the
@@ -50,6 +54,9 @@ typedef struct
    * before its main loop can call ktstr_executor_stop; NULL: none. */
   const volatile sig_atomic_t *interrupted;
   KtstrExecutorResultFunc on_result; /* NULL: none */
+  /* Tests that may share a VM run in one (shared-group.h), in JOBS parts
+   * at once; FALSE: every test boots its own. */
+  gboolean is_shared_boot;
   gpointer user_data;
 } KtstrExecutorOptions;
 

@@ -1256,3 +1256,509 @@ ktstr_runner_build_cmdline (const KtstrRunner *r)
 {
   return build_cmdline (&r->options);
 }
+
+/* --- shared boots ------------------------------------------------------- */
+
+gboolean
+ktstr_runner_can_share (const KtstrRunner *r, const KtstrTestDef *def, const char **why)
+{
+  const KtstrRunOptions *o = &r->options;
+  const char *reason = NULL;
+  gboolean has_payloads = def->payloads != NULL && def->payloads->len > 0;
+  if (o->is_exec_only)
+    reason = "ktstr run and ktstr shell boot one program";
+  else if (o->scheduler != NULL || o->builtin_lines != NULL || def->scheduler != NULL)
+    reason = "a scheduler under test gets a kernel no earlier test's scheduler ran on";
+  else if (def->performance_mode != KTSTR_PERF_MODE_OFF && !o->is_perf_mode_off)
+    reason = "performance mode places its own VM";
+  else if (def->expect_err != NULL)
+    reason = "a test that expects a failure may leave what failed behind";
+  else if (has_payloads)
+    reason = "payloads are packed into the test's own image";
+  else if (def->include_files != NULL && def->include_files[0] != NULL)
+    reason = "include_files are packed into the test's own image";
+  else if (def->cleanup_budget_ms > 0)
+    reason = "cleanup_budget_ms judges the teardown of the test's own VM";
+  else if (def->is_fresh_boot)
+    reason = "the test says fresh_boot=true";
+  if (why != NULL)
+    *why = reason;
+  return reason == NULL;
+}
+
+/* The accelerator a VM of this runner runs on, before it has ended (the
+ * backend says which only at collect): what was asked for, else what the
+ * backend plans with. */
+static const char *
+planned_accel (const KtstrRunOptions *o)
+{
+  if (o->accel == KTSTR_ACCEL_KVM)
+    return "kvm";
+  if (o->accel == KTSTR_ACCEL_TCG)
+    return "tcg";
+  return o->backend->expected_accel != NULL ? o->backend->expected_accel () : NULL;
+}
+
+/* One shared boot's run: the tests, the VM, and where it is. */
+typedef struct
+{
+  KtstrRunner *r;
+  const KtstrTestDef *const *defs;
+  guint n;
+  const KtstrRunVariant *variant;
+  const char *topology;
+  KtstrTopology topo;
+  KtstrSharedResultFunc on_result;
+  gpointer user_data;
+  const char *console;
+  Attempt attempt;         /* the VM, and the current test's session and monitor */
+  char *hello;             /* the agent's hello, replayed to each test's session */
+  char *boot_id;           /* this boot's id in the sidecars */
+  gint64 boot_start_us;    /* before the VM was prepared */
+  gint64 launch_us;        /* VM launch, from the backend's collect; 0 until then */
+  gint64 boot_ms;          /* launch to hello, -1 before hello */
+  gint current;            /* the test running (its command sent), -1 none */
+  guint next;              /* the next test to run */
+  guint in_boot;           /* tests started in this boot */
+  guint attempts;          /* boots of the current first test (retry rule) */
+  gsize console_from;      /* where the next test's console part starts */
+  gint64 test_start_us;    /* the current test's start (its boot's start for the first) */
+  KtstrSession *session;   /* the current test's */
+  KtstrMonitor *monitor;   /* the current test's, NULL with --monitor=off */
+  GSource *deadline;       /* the current test's host deadline */
+  gboolean is_deadline_hit;
+  gboolean is_over;        /* "session end" sent, or a test ended it */
+  gboolean is_retry;       /* the boot died before hello, to be booted again */
+} Shared;
+
+static void
+shared_deliver (Shared *sh, guint index, KtstrTestResult *result, GError *error)
+{
+  sh->on_result (index, result, error, sh->user_data);
+}
+
+static gboolean
+on_shared_deadline (gpointer user_data)
+{
+  Shared *sh = user_data;
+  sh->is_deadline_hit = TRUE;
+  if (sh->attempt.vm != NULL)
+    sh->r->options.backend->kill (sh->attempt.vm);
+  g_clear_pointer (&sh->deadline, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+shared_arm_deadline (Shared *sh, guint timeout_s)
+{
+  if (sh->deadline != NULL)
+    {
+      g_source_destroy (sh->deadline);
+      g_clear_pointer (&sh->deadline, g_source_unref);
+    }
+  g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
+  sh->deadline = g_timeout_source_new_seconds (timeout_s);
+  g_source_set_callback (sh->deadline, on_shared_deadline, sh, NULL);
+  g_source_attach (sh->deadline, context);
+}
+
+/* Test K gets its session and monitor, and the guest its command. */
+static void
+shared_start_test (Shared *sh, guint k)
+{
+  const KtstrRunOptions *o = &sh->r->options;
+  g_clear_pointer (&sh->session, ktstr_session_free);
+  g_clear_pointer (&sh->monitor, ktstr_monitor_free);
+  sh->session = ktstr_session_new ();
+  sh->session->sched->is_expected = FALSE;
+  sh->session->sched->checks = o->scheduler_checks;
+  sh->monitor = new_monitor (sh->r, sh->defs[k], &sh->topo);
+  sh->session->monitor = sh->monitor;
+  sh->attempt.session = sh->session;
+  sh->attempt.monitor = sh->monitor;
+  sh->attempt.has_vcpu_start = FALSE;
+  sh->current = (gint)k;
+  if (sh->in_boot > 0)
+    sh->test_start_us = g_get_monotonic_time ();
+  sh->in_boot++;
+  guint guard_ms;
+  shared_arm_deadline (sh, deadline_s (o, sh->defs[k], &guard_ms));
+  /* As if the agent had just said hello to this test alone: its session
+   * and monitor start now. */
+  on_line (sh->hello, &sh->attempt);
+  g_autofree char *cmd = g_strdup_printf ("session run %u", k);
+  send_to_guest (cmd, &sh->attempt);
+}
+
+/* Test K ended (VM_END: the VM, when it ended during the test; NULL:
+ * it said test_end): its verdict, sidecar, console part and result. */
+static KtstrVerdict *
+shared_finish_test (Shared *sh, const KtstrVmResult *vm_end, const char *vm_error)
+{
+  KtstrRunner *r = sh->r;
+  guint k = (guint)sh->current;
+  const KtstrTestDef *def = sh->defs[k];
+  if (sh->monitor != NULL)
+    ktstr_monitor_stop (sh->monitor);
+  g_auto (Console) log = { 0 };
+  console_read (&log, sh->console);
+  gsize from = MIN (sh->console_from, log.len);
+  gsize end = vm_end != NULL ? log.len : ktstr_console_slice_end (log.text, log.len, from, k);
+  g_autofree char *part = log.text != NULL ? g_strndup (log.text + from, end - from) : NULL;
+  sh->console_from = end;
+  Console slice = { part, part != NULL ? end - from : 0 };
+
+  KtstrVmResult mid = { .end = KTSTR_VM_END_POWEROFF, .cleanup_ms = -1 };
+  mid.accel = (char *)planned_accel (&r->options);
+  const KtstrVmResult *vm = vm_end != NULL ? vm_end : &mid;
+  KtstrVerdict *verdict = ktstr_verdict_decide (def, &sh->topo, sh->session, vm, slice.text,
+                                                vm_error);
+  g_autoptr (KtstrSidecar) sc
+      = build_sidecar (r, def, sh->topology, sh->variant->trial, sh->session, verdict, vm);
+  /* A test of a shared boot did not tear a VM down: no cleanup time. */
+  sc->has_cleanup_duration_ms = FALSE;
+  sc->has_wall_ms = TRUE;
+  sc->wall_ms = (guint64)(g_get_monotonic_time () - sh->test_start_us) / 1000;
+  sc->shared_boot_id = g_strdup (sh->boot_id);
+  sc->shared_boot_index = sh->in_boot - 1;
+  sc->shared_boot_ms = sh->boot_ms > 0 ? (guint64)sh->boot_ms : 0;
+  g_autoptr (GError) write_error = NULL;
+  g_autoptr (KtstrTestResult) result = g_new0 (KtstrTestResult, 1);
+  result->name = g_strdup (def->name);
+  result->topology = g_strdup (sh->topology);
+  result->sidecar_path = ktstr_rundir_write_sidecar (r->rundir, sc, &write_error);
+  keep_console (r, &slice, result->sidecar_path);
+  keep_monitor_series (r, sh->monitor, result->sidecar_path);
+  result->outcome = verdict->outcome;
+  result->verdict = g_strdup (verdict->summary);
+  result->report = g_strdup (verdict->report);
+  result->accel = g_strdup (vm->accel);
+  result->boot = r->boot.path;
+  if (sh->in_boot == 1 && sh->boot_ms >= 0)
+    {
+      /* The boot is the first test's: prepare to hello, launch included. */
+      result->boot_to_hello_us = sh->boot_ms * 1000;
+      result->start_to_hello_us = sh->boot_ms * 1000;
+    }
+  result->duration_s = (g_get_monotonic_time () - sh->test_start_us) / 1e6;
+  result->sched_ready_ms = -1;
+  result->agent_cpu_ns = sh->session->has_agent_cpu ? (gint64)sh->session->agent_cpu_ns : -1;
+  result->agent_span_ms = sh->session->agent_span_ms;
+  result->has_vcpu_host = sh->session->has_vcpu_host;
+  result->vcpu_host_threads = sh->session->vcpu_host_threads;
+  result->vcpu_host_span_ms = sh->session->vcpu_host_span_ms;
+  result->vcpu_host_run_ns = sh->session->vcpu_host_run_ns;
+  result->vcpu_host_wait_ns = sh->session->vcpu_host_wait_ns;
+  sh->current = -1;
+  sh->next = k + 1;
+  sh->attempts = 0;
+  if (result->sidecar_path == NULL)
+    {
+      GError *error = NULL;
+      g_propagate_prefixed_error (&error, g_steal_pointer (&write_error),
+                                  "test '%s' ran but its sidecar could not be written: ",
+                                  def->name);
+      shared_deliver (sh, k, NULL, error);
+    }
+  else
+    shared_deliver (sh, k, g_steal_pointer (&result), NULL);
+  return verdict;
+}
+
+/* A control line of a shared boot: hello and the test boundaries are the
+ * session's; everything else is the current test's, as in a boot of its
+ * own. */
+static void
+on_shared_line (const char *line, gpointer user_data)
+{
+  Shared *sh = user_data;
+  if (sh->hello == NULL && g_str_has_prefix (line, "{\"t\":\"hello\""))
+    {
+      sh->hello = g_strdup (line);
+      sh->boot_ms = (g_get_monotonic_time () - sh->boot_start_us) / 1000;
+      shared_start_test (sh, sh->next);
+      return;
+    }
+  if (g_str_has_prefix (line, "{\"t\":\"test_begin\""))
+    return; /* the command that started it is the host's mark */
+  if (g_str_has_prefix (line, "{\"t\":\"test_end\"") && sh->current >= 0)
+    {
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      JsonObject *o = NULL;
+      if (json_parser_load_from_data (parser, line, -1, NULL)
+          && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        o = json_node_get_object (json_parser_get_root (parser));
+      gint64 index = o != NULL ? json_object_get_int_member_with_default (o, "index", -1) : -1;
+      const char *reset
+          = o != NULL ? json_object_get_string_member_with_default (o, "reset", NULL) : NULL;
+      if (index != sh->current)
+        {
+          ktstr_session_feed (sh->session, line); /* recorded as a bad line */
+          return;
+        }
+      gboolean is_reset = g_strcmp0 (reset, "ok") == 0;
+      if (!is_reset)
+        notice (sh->r, "%s: the guest could not put back what the test left (%s); the next "
+                       "test gets a fresh boot",
+                sh->defs[sh->current]->name, reset != NULL ? reset : "no reset reported");
+      g_autoptr (KtstrVerdict) verdict = shared_finish_test (sh, NULL, NULL);
+      /* Any failure may have left state behind: the rest get a fresh VM. */
+      gboolean go_on = is_reset && verdict->outcome == KTSTR_OUTCOME_PASS && sh->next < sh->n
+                       && !g_cancellable_is_cancelled (sh->variant->cancellable);
+      if (go_on)
+        shared_start_test (sh, sh->next);
+      else
+        {
+          sh->is_over = TRUE;
+          send_to_guest ("session end", &sh->attempt);
+        }
+      return;
+    }
+  if (sh->current >= 0)
+    on_line (line, &sh->attempt);
+}
+
+/* The plans and the session file, packed beside the base image. */
+static gboolean
+shared_compose (Shared *sh, const char *workdir, const char *initrd, GError **error)
+{
+  KtstrRunner *r = sh->r;
+  g_autoptr (KtstrInitramfsSpec) files = ktstr_initramfs_spec_new ("");
+  if (r->include_files != NULL)
+    ktstr_runner_add_includes (r, files);
+  g_autofree char *first = NULL;
+  for (guint k = 0; k < sh->n; k++)
+    {
+      guint guard_ms;
+      deadline_s (&r->options, sh->defs[k], &guard_ms);
+      g_autofree char *plan = ktstr_testdef_to_plan (sh->defs[k], sh->topology, guard_ms);
+      g_autofree char *name = g_strdup_printf ("plan.%u", k);
+      g_autofree char *path = g_build_filename (workdir, name, NULL);
+      g_autofree char *archive = g_strdup_printf ("%s.%u", KTSTR_PLAN_PATH + 1, k);
+      if (!g_file_set_contents (path, plan, -1, error))
+        return FALSE;
+      ktstr_initramfs_spec_add (files, archive, path);
+      if (k == 0)
+        first = g_steal_pointer (&plan);
+    }
+  g_autofree char *session = g_strdup_printf (KTSTR_SESSION_MAGIC "\nplans %u\n", sh->n);
+  g_autofree char *session_path = g_build_filename (workdir, "session", NULL);
+  if (!g_file_set_contents (session_path, session, -1, error))
+    return FALSE;
+  ktstr_initramfs_spec_add (files, KTSTR_SESSION_PATH + 1, session_path);
+  return ktstr_initramfs_compose_files (r->base_initramfs, first, files, initrd, error);
+}
+
+/* One VM of the shared boot: from the test NEXT on, until the session
+ * ends or the VM does. */
+static void
+shared_boot_once (Shared *sh, const KtstrVmConfig *tmpl, const char *initrd, const char *cmdline,
+                  guint timeout_s)
+{
+  KtstrRunner *r = sh->r;
+  const KtstrRunOptions *o = &r->options;
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_free (sh->boot_id);
+  sh->boot_id = g_strndup (uuid, 8);
+  g_clear_pointer (&sh->hello, g_free);
+  sh->boot_ms = -1;
+  sh->in_boot = 0;
+  sh->console_from = 0;
+  sh->is_over = FALSE;
+  sh->is_retry = FALSE;
+  sh->is_deadline_hit = FALSE;
+  sh->boot_start_us = sh->test_start_us = g_get_monotonic_time ();
+  sh->attempt = (Attempt){ NULL, NULL, o->backend, NULL };
+  /* Until hello the first test's session stands empty: a boot that never
+   * says hello is judged on it (a boot failure). */
+  g_clear_pointer (&sh->session, ktstr_session_free);
+  g_clear_pointer (&sh->monitor, ktstr_monitor_free);
+  sh->session = ktstr_session_new ();
+  sh->attempt.session = sh->session;
+  KtstrVmConfig cfg = *tmpl;
+  cfg.initramfs_path = initrd;
+  cfg.console_path = sh->console;
+  cfg.cmdline = cmdline;
+  cfg.topology = sh->topo;
+  cfg.timeout_s = timeout_s;
+  cfg.on_line = on_shared_line;
+  cfg.user_data = sh;
+  cfg.share_ram = o->monitor_mode != KTSTR_MONITOR_MODE_OFF && r->layout != NULL
+                  && o->monitor_mode != KTSTR_MONITOR_MODE_GUEST;
+  g_unlink (sh->console);
+  KtstrVmResult vm = { 0 };
+  g_autoptr (GError) vm_error = NULL;
+  guint guard_ms;
+  shared_arm_deadline (sh, deadline_s (o, sh->defs[sh->next], &guard_ms));
+  KtstrVm *handle = o->backend->prepare (&cfg, &vm_error);
+  if (handle != NULL)
+    {
+      sh->attempt.vm = handle;
+      KillTarget target = { o->backend, handle };
+      g_autoptr (GSource) cancel_source = NULL;
+      if (sh->variant->cancellable != NULL)
+        {
+          g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
+          cancel_source = g_cancellable_source_new (sh->variant->cancellable);
+          g_source_set_callback (cancel_source, G_SOURCE_FUNC (on_cancelled), &target, NULL);
+          g_source_attach (cancel_source, context);
+        }
+      if (o->backend->launch (handle, &vm_error))
+        o->backend->wait (handle, &vm_error);
+      if (cancel_source != NULL)
+        g_source_destroy (cancel_source);
+      if (sh->monitor != NULL)
+        ktstr_monitor_stop (sh->monitor);
+      o->backend->collect (handle, &vm);
+      sh->attempt.vm = NULL;
+      o->backend->cleanup (handle);
+    }
+  if (sh->deadline != NULL)
+    {
+      g_source_destroy (sh->deadline);
+      g_clear_pointer (&sh->deadline, g_source_unref);
+    }
+  if (sh->is_deadline_hit)
+    vm.end = KTSTR_VM_END_TIMEOUT;
+  if (g_cancellable_is_cancelled (sh->variant->cancellable))
+    {
+      ktstr_vm_result_clear (&vm);
+      return; /* the caller reports the rest as not run */
+    }
+  if (sh->current < 0 && sh->hello != NULL)
+    {
+      ktstr_vm_result_clear (&vm);
+      return; /* ended between tests: the session's end, or a reset that failed */
+    }
+  /* The VM ended during a test, or before hello (then the test it was
+   * booted for takes the boot's failure, or it is booted once more). */
+  g_auto (Console) log = { 0 };
+  console_read (&log, sh->console);
+  g_autofree char *why = NULL;
+  sh->attempts++;
+  if (sh->attempts < KTSTR_BOOT_MAX_ATTEMPTS
+      && ((sh->hello == NULL && ktstr_boot_died_before_agent (sh->session, &vm, log.text, &why))
+          || (log.text != NULL
+              && ktstr_boot_hit_tcg_patch_race (&vm, log.text + MIN (sh->console_from, log.len),
+                                                &why))))
+    {
+      notice (r, "%s: the guest kernel died under TCG (%s), not a fault of the test; booting it "
+                 "once more",
+              sh->defs[sh->next]->name, why);
+      sh->current = -1;
+      sh->is_retry = TRUE;
+      ktstr_vm_result_clear (&vm);
+      return;
+    }
+  if (sh->current < 0)
+    sh->current = (gint)sh->next; /* never said hello: the boot failed this test */
+  if (sh->hello == NULL)
+    sh->in_boot = 1;
+  g_autoptr (KtstrVerdict) verdict
+      = shared_finish_test (sh, &vm, vm_error != NULL ? vm_error->message : NULL);
+  ktstr_vm_result_clear (&vm);
+}
+
+/* Every test from FROM on did not run (an interrupt, or the harness could
+ * not go on): ERROR for each. */
+static void
+shared_deliver_rest (Shared *sh, guint from, const GError *error)
+{
+  for (guint k = from; k < sh->n; k++)
+    shared_deliver (sh, k, NULL, g_error_copy (error));
+}
+
+void
+ktstr_runner_run_shared (KtstrRunner *r, const KtstrTestDef *const *defs, guint n,
+                         const KtstrRunVariant *variant, KtstrSharedResultFunc on_result,
+                         gpointer user_data)
+{
+  const KtstrRunOptions *o = &r->options;
+  Shared sh = {
+    .r = r,
+    .defs = defs,
+    .n = n,
+    .variant = variant,
+    .topology = variant_topology (r, defs[0], variant),
+    .on_result = on_result,
+    .user_data = user_data,
+    .current = -1,
+  };
+  g_autoptr (GError) error = NULL;
+  for (guint k = 0; k < n; k++)
+    if (!ktstr_runner_check_variant (r, defs[k], variant, &error))
+      {
+        shared_deliver_rest (&sh, 0, error);
+        return;
+      }
+  if (!set_cancelled (variant->cancellable, &error))
+    {
+      shared_deliver_rest (&sh, 0, error);
+      return;
+    }
+  ktstr_topology_parse (sh.topology, &sh.topo, NULL, 0);
+  g_autofree char *workdir = ktstr_owned_tmpdir_new (KTSTR_VM_WORKDIR_PREFIX, &error);
+  if (workdir == NULL)
+    {
+      shared_deliver_rest (&sh, 0, error);
+      return;
+    }
+  g_autofree char *initrd = g_build_filename (workdir, "initramfs.cpio", NULL);
+  g_autofree char *console = g_build_filename (workdir, "console.log", NULL);
+  g_autofree char *cmdline = build_cmdline (o);
+  sh.console = console;
+  guint memory_mb = variant->memory_mb ? variant->memory_mb : o->memory_mb;
+  g_autoptr (Placement) place = NULL;
+  if (shared_compose (&sh, workdir, initrd, &error))
+    place = reserve_cpus (r, defs[0], &sh.topo, memory_mb, variant->cancellable, &error);
+  if (place == NULL)
+    {
+      remove_workdir (r, workdir);
+      if (error->domain == KTSTR_CPU_PLAN_ERROR && error->code != KTSTR_CPU_PLAN_ERROR_HOST)
+        {
+          /* The host cannot place this VM: each test is skipped, saying so. */
+          for (guint k = 0; k < n; k++)
+            {
+              GError *skip_error = NULL;
+              KtstrTestResult *res
+                  = ktstr_runner_skip (r, defs[k], sh.topology, error->message, &skip_error);
+              shared_deliver (&sh, k, res, skip_error);
+            }
+          return;
+        }
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_prefix_error (&error, "shared boot of '%s' and %u more: ", defs[0]->name, n - 1);
+      shared_deliver_rest (&sh, 0, error);
+      return;
+    }
+  /* The VM's own deadline is only a backstop: each test has its own
+   * (shared_arm_deadline), as it would in a boot of its own. */
+  guint timeout_s = 0;
+  for (guint k = 0; k < n; k++)
+    {
+      guint guard_ms;
+      timeout_s += deadline_s (o, defs[k], &guard_ms);
+    }
+  const KtstrVmConfig cfg_template = {
+    .kernel_path = r->boot.image,
+    .memory_mb = memory_mb,
+    .workdir = workdir,
+    .accel = o->accel,
+    .verbose = o->verbose,
+    .placement = place->vm,
+  };
+  while (sh.next < n && !g_cancellable_is_cancelled (variant->cancellable))
+    shared_boot_once (&sh, &cfg_template, initrd, cmdline, timeout_s);
+  g_clear_pointer (&place, placement_free);
+  if (sh.next < n)
+    {
+      g_autoptr (GError) stop = NULL;
+      set_cancelled (variant->cancellable, &stop);
+      shared_deliver_rest (&sh, sh.next, stop);
+    }
+  g_clear_pointer (&sh.session, ktstr_session_free);
+  g_clear_pointer (&sh.monitor, ktstr_monitor_free);
+  g_free (sh.hello);
+  g_free (sh.boot_id);
+  remove_workdir (r, workdir);
+}

@@ -156,6 +156,33 @@ typedef struct
 KtstrTestResult *ktstr_runner_run_variant (KtstrRunner *runner, const KtstrTestDef *def,
                                            const KtstrRunVariant *variant, GError **error);
 
+/* Whether DEF may run in a VM shared with other tests of R (shared-group.h):
+ * not when R has a scheduler under test (each gets a kernel no other
+ * scheduler ran on), nor for performance mode, expect_err, payloads,
+ * include_files, cleanup_budget_ms or fresh_boot=true.  *WHY (when not
+ * NULL) gets the reason it may not, or NULL. */
+gboolean ktstr_runner_can_share (const KtstrRunner *runner, const KtstrTestDef *def,
+                                 const char **why);
+
+/* The result (owned by the callee) or the error (owned too; cancelled:
+ * not run) of test INDEX of a shared boot, as each comes. */
+typedef void (*KtstrSharedResultFunc) (guint index, KtstrTestResult *result, GError *error,
+                                       gpointer user_data);
+
+/* Runs DEFS[0..N) one after another in one VM at VARIANT's topology and
+ * memory (its trial must be 0): the agent runs each plan, the host judges
+ * each test as ktstr_runner_run_variant would, writes its sidecar with its
+ * part of the console (the first test's part holds the boot) and the
+ * shared_boot record, and hands its result to ON_RESULT before the next
+ * starts.  A test that does not pass, or whose leftovers the guest could
+ * not clear, ends the VM; the rest continue in a fresh one.  A boot that
+ * dies before the agent under TCG is booted once more, as for one test.
+ * Cancelled: the VM is killed, the test it ran and the rest come back
+ * cancelled.  Every test gets exactly one call. */
+void ktstr_runner_run_shared (KtstrRunner *runner, const KtstrTestDef *const *defs, guint n,
+                              const KtstrRunVariant *variant, KtstrSharedResultFunc on_result,
+                              gpointer user_data);
+
 /* What ktstr_runner_run_variant would refuse before booting: a topology
  * label that does not parse, or a host deadline (--timeout) too short for
  * the test's settle + duration.  Lets a plan refuse a run before any VM

@@ -1,6 +1,6 @@
 /* The [test] keys that say how a test is run and judged rather than what
  * runs in the guest: expect_err, memory_mb, cleanup_budget_ms,
- * include_files and swappable (ktstr-test(5)); and --work-type, which
+ * include_files, swappable and fresh_boot (ktstr-test(5)); and --work-type, which
  * swaps the work type of a swappable test. */
 #include "config.h"
 
@@ -78,6 +78,23 @@ load_include_files (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **
   return TRUE;
 }
 
+/* [test] KEY, a boolean, into *OUT when present. */
+static gboolean
+load_bool (GKeyFile *kf, const char *path, const char *key, gboolean *out, GError **error)
+{
+  if (!g_key_file_has_key (kf, "test", key, NULL))
+    return TRUE;
+  g_autoptr (GError) local = NULL;
+  *out = g_key_file_get_boolean (kf, "test", key, &local);
+  if (local != NULL)
+    {
+      g_autofree char *v = g_key_file_get_string (kf, "test", key, NULL);
+      return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", key,
+                                 "'%s' is not true or false", v ? v : "");
+    }
+  return TRUE;
+}
+
 gboolean
 ktstr_testdef_load_run_keys (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **error)
 {
@@ -88,17 +105,8 @@ ktstr_testdef_load_run_keys (GKeyFile *kf, const char *path, KtstrTestDef *def, 
                                   &def->cleanup_budget_ms, error)
       || !load_include_files (kf, path, def, error))
     return FALSE;
-  if (!g_key_file_has_key (kf, "test", "swappable", NULL))
-    return TRUE;
-  g_autoptr (GError) local = NULL;
-  def->is_swappable = g_key_file_get_boolean (kf, "test", "swappable", &local);
-  if (local != NULL)
-    {
-      g_autofree char *v = g_key_file_get_string (kf, "test", "swappable", NULL);
-      return ktstr_testdef_fail (error, KTSTR_TESTDEF_ERROR_INVALID, path, "test", "swappable",
-                                 "'%s' is not true or false", v ? v : "");
-    }
-  return TRUE;
+  return load_bool (kf, path, "swappable", &def->is_swappable, error)
+         && load_bool (kf, path, "fresh_boot", &def->is_fresh_boot, error);
 }
 
 /* Whether the work word "key=value" PAIR stays when the work becomes a

@@ -589,7 +589,8 @@ ktstr_testdef_load (const char *path, GError **error)
                                            "requires_smt",   "scheduler",      "flags",
                                            "required_flags", "excluded_flags", "performance_mode",
                                            "expect_err",     "memory_mb",      "cleanup_budget_ms",
-                                           "include_files",  "swappable",      NULL };
+                                           "include_files",  "swappable",      "fresh_boot",
+                                           NULL };
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
 

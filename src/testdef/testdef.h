@@ -137,6 +137,7 @@ typedef struct
   guint cleanup_budget_ms;
   char **include_files;
   gboolean is_swappable;
+  gboolean is_fresh_boot;
 } KtstrTestDef;
 
 void ktstr_testdef_free (KtstrTestDef *def);
