@@ -65,8 +65,8 @@ typedef struct
   gboolean fresh_boot;
 } TestArgs;
 
-/* --no-perf-mode and --cpu-cap, or KTSTR_NO_PERF_MODE and KTSTR_CPU_CAP
- * when they are not given; a cap must leave the VM at least one CPU and
+/* --fresh-boot, --no-perf-mode and --cpu-cap, or KTSTR_FRESH_BOOT,
+ * KTSTR_NO_PERF_MODE and KTSTR_CPU_CAP when they are not given; a cap must leave the VM at least one CPU and
  * no more than this process may use. */
 static gboolean
 cpu_options_from_env (TestArgs *a, GError **error)
@@ -471,9 +471,9 @@ ktstr_cmd_test (int argc, char **argv)
       "tests keep their work types",
       "TYPE" },
     { "fresh-boot", 0, 0, G_OPTION_ARG_NONE, &a.fresh_boot,
-      "Boot one VM per test (also KTSTR_FRESH_BOOT=1); by default consecutive tests that "
-      "would boot the same VM share one, unless a scheduler is under test or the test says "
-      "fresh_boot=true (see ktstr(1), Shared boots)",
+      "Boot one VM per test (also KTSTR_FRESH_BOOT=1); by default tests that would boot the "
+      "same VM share one, unless a scheduler is under test or the test says fresh_boot=true "
+      "(see ktstr(1), SHARED BOOTS)",
       NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
       "Echo the kernel console and boot verbosely", NULL },
@@ -481,7 +481,8 @@ ktstr_cmd_test (int argc, char **argv)
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("[TEST|FILE.ktstr|DIR…]");
   g_option_context_set_summary (
-      ctx, "Boots one VM per test, runs its scenario and writes one sidecar per test into the "
+      ctx, "Runs each test's scenario in a VM (tests that would boot the same VM share one unless "
+           "--fresh-boot) and writes one sidecar per test into the "
            "run directory.\nWith no arguments every built-in test runs (see 'ktstr list').\n"
            "Exit status: 0 all tests passed, 1 a test failed, 2 usage or setup error (or the "
            "harness could not run or record a test), 130 interrupted.");

@@ -1327,8 +1327,6 @@ typedef struct
   KtstrMonitor *monitor;   /* the current test's, NULL with --monitor=off */
   GSource *deadline;       /* the current test's host deadline */
   gboolean is_deadline_hit;
-  gboolean is_over;        /* "session end" sent, or a test ended it */
-  gboolean is_retry;       /* the boot died before hello, to be booted again */
 } Shared;
 
 static void
@@ -1508,10 +1506,7 @@ on_shared_line (const char *line, gpointer user_data)
       if (go_on)
         shared_start_test (sh, sh->next);
       else
-        {
-          sh->is_over = TRUE;
-          send_to_guest ("session end", &sh->attempt);
-        }
+        send_to_guest ("session end", &sh->attempt);
       return;
     }
   if (sh->current >= 0)
@@ -1564,8 +1559,6 @@ shared_boot_once (Shared *sh, const KtstrVmConfig *tmpl, const char *initrd, con
   sh->boot_ms = -1;
   sh->in_boot = 0;
   sh->console_from = 0;
-  sh->is_over = FALSE;
-  sh->is_retry = FALSE;
   sh->is_deadline_hit = FALSE;
   sh->boot_start_us = sh->test_start_us = g_get_monotonic_time ();
   sh->attempt = (Attempt){ NULL, NULL, o->backend, NULL };
@@ -1646,7 +1639,6 @@ shared_boot_once (Shared *sh, const KtstrVmConfig *tmpl, const char *initrd, con
                  "once more",
               sh->defs[sh->next]->name, why);
       sh->current = -1;
-      sh->is_retry = TRUE;
       ktstr_vm_result_clear (&vm);
       return;
     }
@@ -1654,6 +1646,10 @@ shared_boot_once (Shared *sh, const KtstrVmConfig *tmpl, const char *initrd, con
     sh->current = (gint)sh->next; /* never said hello: the boot failed this test */
   if (sh->hello == NULL)
     sh->in_boot = 1;
+  /* A later test's time starts at its command, not at the VM's launch:
+   * the verdict's "deadline too short" reads the boot from it. */
+  if (sh->in_boot > 1)
+    vm.launch_us = sh->test_start_us;
   g_autoptr (KtstrVerdict) verdict
       = shared_finish_test (sh, &vm, vm_error != NULL ? vm_error->message : NULL);
   ktstr_vm_result_clear (&vm);

@@ -1,4 +1,5 @@
-/* Running tests: one VM per test, from plan to sidecar.
+/* Running tests: one VM per test, or one VM for several (a shared boot),
+ * from plan to sidecar.
  *
  * For each test the runner renders the plan, composes the initramfs (the
  * cached base plus the plan), boots the kernel through a backend, feeds
