@@ -1406,7 +1406,11 @@ shared_finish_test (Shared *sh, const KtstrVmResult *vm_end, const char *vm_erro
   sh->console_from = end;
   Console slice = { part, part != NULL ? end - from : 0 };
 
-  KtstrVmResult mid = { .end = KTSTR_VM_END_POWEROFF, .cleanup_ms = -1 };
+  KtstrVmResult mid = {
+    .end = KTSTR_VM_END_POWEROFF,
+    .end_detail = (char *)"shared boot: the test ended and the VM went on",
+    .cleanup_ms = -1,
+  };
   mid.accel = (char *)planned_accel (&r->options);
   const KtstrVmResult *vm = vm_end != NULL ? vm_end : &mid;
   KtstrVerdict *verdict = ktstr_verdict_decide (def, &sh->topo, sh->session, vm, slice.text,
