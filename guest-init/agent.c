@@ -174,8 +174,7 @@ run_plan (KtstrCtrl *ctrl, const KtstrAgentOptions *o, const char *plan_path, bo
        * (which starts before the kernel does); otherwise, and for a test
        * of a shared boot (whose host deadline starts at its command),
        * from now. */
-      uint64_t since
-          = o->is_pid1 && !in_session ? ktstr_clock_ns (CLOCK_BOOTTIME) / 1000000ull : 0;
+      uint64_t since = o->is_pid1 && !in_session ? ktstr_clock_ns (CLOCK_BOOTTIME) / 1000000ull : 0;
       ktstr_guard_arm_ms (plan.guard_ms > since ? plan.guard_ms - since : 0, plan.guard_ms);
     }
 

@@ -298,6 +298,52 @@ test_repeat_one_at_a_time (void)
   g_unsetenv ("KTSTR_QEMU");
 }
 
+/* Shared boots are the default and --fresh-boot (or KTSTR_FRESH_BOOT)
+ * turns them off: the sidecars say which kind each test had.  QEMU is
+ * /bin/false, so every boot fails at once (each test then gets a boot of
+ * its own either way); what matters is the record. */
+static guint
+count_shared (const char *const *extra, const char *env)
+{
+  g_autofree char *cwd = ktstr_vm_test_make_repo ("ktstr-cli-shared");
+  g_setenv ("KTSTR_QEMU", "/bin/false", TRUE);
+  if (env != NULL)
+    g_setenv ("KTSTR_FRESH_BOOT", env, TRUE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, "test");
+  g_ptr_array_add (argv, fake_kernel_arg);
+  g_ptr_array_add (argv, "--backend=qemu");
+  g_ptr_array_add (argv, "-j");
+  g_ptr_array_add (argv, "1");
+  for (const char *const *a = extra; *a; a++)
+    g_ptr_array_add (argv, (char *)*a);
+  g_ptr_array_add (argv, "steady");
+  g_ptr_array_add (argv, "steady_mixed");
+  g_ptr_array_add (argv, NULL);
+  g_auto (CliRun) r = { 0 };
+  cli_run (&r, cwd, (const char *const *)argv->pdata);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.out, "0 passed, 2 failed"));
+  g_autoptr (GPtrArray) all = ktstr_vm_test_load_sidecars (cwd);
+  g_assert_cmpuint (all->len, ==, 2);
+  guint n = 0;
+  for (guint i = 0; i < all->len; i++)
+    n += ((KtstrSidecar *)all->pdata[i])->shared_boot_id != NULL;
+  g_unsetenv ("KTSTR_QEMU");
+  g_unsetenv ("KTSTR_FRESH_BOOT");
+  ktstr_vm_test_remove_tree (cwd);
+  return n;
+}
+
+static void
+test_fresh_boot_switch (void)
+{
+  g_assert_cmpuint (count_shared ((const char *[]){ NULL }, NULL), ==, 2);
+  g_assert_cmpuint (count_shared ((const char *[]){ "--fresh-boot", NULL }, NULL), ==, 0);
+  g_assert_cmpuint (count_shared ((const char *[]){ NULL }, "1"), ==, 0);
+  g_assert_cmpuint (count_shared ((const char *[]){ NULL }, "0"), ==, 2);
+}
+
 /* --repeat takes a number of trials in range, or auto with a maximum in
  * range. */
 static void
@@ -946,6 +992,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/test/repeat/skip-once", test_skip_repeat);
   g_test_add_func ("/cli/test/repeat/one-at-a-time", test_repeat_one_at_a_time);
   g_test_add_func ("/cli/test/repeat/invalid", test_repeat_invalid);
+  g_test_add_func ("/cli/test/fresh-boot", test_fresh_boot_switch);
   g_test_add_func ("/cli/show-thresholds/builtin", test_thresholds_builtin);
   g_test_add_func ("/cli/show-thresholds/scheduler-file", test_thresholds_scheduler_file);
   g_test_add_func ("/cli/show-thresholds/test-scheduler", test_thresholds_test_scheduler);

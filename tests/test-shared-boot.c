@@ -215,8 +215,7 @@ test_leftovers_and_panic (Fixture *f, gconstpointer data)
       add (f, name, NULL);
     }
   g_autoptr (KtstrExecutor) ex = run (f, 1, TRUE);
-  assert_seen (f,
-               (const char *[]){ "a PASS", "b PASS", "c PASS", "d FAIL", "e PASS", NULL });
+  assert_seen (f, (const char *[]){ "a PASS", "b PASS", "c PASS", "d FAIL", "e PASS", NULL });
   g_assert_cmpuint (fake_guest_attempts, ==, 3);
   g_assert_cmpstr (fake_guest_shared_log->str, ==, "b1:0,b1:1,b2:2,b2:3,b3:4");
   const KtstrTestResult *d = ktstr_executor_get_results (ex)->pdata[3];
@@ -248,7 +247,8 @@ test_grouping (Fixture *f, gconstpointer data)
   mem->memory_mb = 2048;
   add (f, "d", NULL);
   const char *why = NULL;
-  g_assert_false (ktstr_runner_can_share (f->fake.runner, ((KtstrVariant *)f->fake.variants->pdata[1])->def, &why));
+  g_assert_false (ktstr_runner_can_share (f->fake.runner,
+                                          ((KtstrVariant *)f->fake.variants->pdata[1])->def, &why));
   g_assert_nonnull (strstr (why, "fresh_boot=true"));
 
   g_autoptr (GPtrArray) one = ktstr_shared_group (f->fake.variants, 1, TRUE);
@@ -258,7 +258,8 @@ test_grouping (Fixture *f, gconstpointer data)
       GPtrArray *unit = one->pdata[u];
       g_string_append (shape, u ? " " : "");
       for (guint i = 0; i < unit->len; i++)
-        g_string_append_printf (shape, "%s%s", i ? "+" : "", ((KtstrVariant *)unit->pdata[i])->name);
+        g_string_append_printf (shape, "%s%s", i ? "+" : "",
+                                ((KtstrVariant *)unit->pdata[i])->name);
     }
   g_autofree char *s1 = g_string_free (shape, FALSE);
   g_assert_cmpstr (s1, ==, "a+b+c+d alone t expects budget trial m");
@@ -304,8 +305,8 @@ test_stop (Fixture *f, gconstpointer data)
   add (f, "a", NULL);
   add (f, "b", NULL);
   add (f, "c", NULL);
-  KtstrExecutorOptions o = { .jobs = 1, .on_result = on_result, .user_data = f,
-                             .is_shared_boot = TRUE };
+  KtstrExecutorOptions o
+      = { .jobs = 1, .on_result = on_result, .user_data = f, .is_shared_boot = TRUE };
   g_autoptr (KtstrExecutor) ex = ktstr_executor_new (&o);
   g_timeout_add (10, stop_when_blocking, ex);
   ktstr_executor_run (ex, f->fake.variants);
@@ -330,8 +331,7 @@ test_console_slice (void)
   gsize end = ktstr_console_slice_end (log, len, 0, 1);
   g_assert_true (g_str_has_suffix (g_strndup (log, end), "end test 1\r\n"));
   g_assert_cmpstr (log + end, ==, "[ 4] next\n");
-  g_assert_cmpuint (ktstr_console_slice_end (log, len, 0, 12), ==,
-                    strstr (log, "[ 2]") - log);
+  g_assert_cmpuint (ktstr_console_slice_end (log, len, 0, 12), ==, strstr (log, "[ 2]") - log);
   g_assert_cmpuint (ktstr_console_slice_end (log, len, 0, 3), ==, len);
   g_assert_cmpuint (ktstr_console_slice_end (log, len, end, 1), ==, len);
   g_assert_cmpuint (ktstr_console_slice_end (NULL, 0, 0, 1), ==, 0);

@@ -375,8 +375,7 @@ test_shared_boot (void)
   g_autofree char *c = g_strdup_printf ("%s/sh_c.ktstr", dir);
   g_autofree char *d = g_strdup_printf ("%s/sh_d.ktstr", dir);
   KtstrVmRun r = { 0 };
-  ktstr_vm_run (&r, ktstr_vm_test_kernel (), (const char *[]){ "-j", "1", a, b, c, d, NULL },
-                NULL);
+  ktstr_vm_run (&r, ktstr_vm_test_kernel (), (const char *[]){ "-j", "1", a, b, c, d, NULL }, NULL);
   g_assert_cmpint (ktstr_vm_run_exit_code (&r), ==, 1);
   g_assert_nonnull (strstr (r.out, "PASS sh_a"));
   g_assert_nonnull (strstr (r.out, "FAIL sh_b"));

@@ -66,8 +66,8 @@ typedef struct
 } TestArgs;
 
 /* --fresh-boot, --no-perf-mode and --cpu-cap, or KTSTR_FRESH_BOOT,
- * KTSTR_NO_PERF_MODE and KTSTR_CPU_CAP when they are not given; a cap must leave the VM at least one CPU and
- * no more than this process may use. */
+ * KTSTR_NO_PERF_MODE and KTSTR_CPU_CAP when they are not given; a cap must leave the VM at least
+ * one CPU and no more than this process may use. */
 static gboolean
 cpu_options_from_env (TestArgs *a, GError **error)
 {

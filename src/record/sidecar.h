@@ -187,10 +187,10 @@ typedef struct
   /* Ours, after wall_ms ("shared_boot"): the test ran in a VM it shared
    * with other tests of the run (run/shared-group.h): the boot's id (the
    * same string in every sidecar of that VM), the test's 0-based place
-   * in it, and the boot itself, VM launch to the agent's hello, in
-   * milliseconds (the first test's wall_ms includes it, the later ones'
-   * do not).  shared_boot_id NULL: the test had a boot of its own (the
-   * key is left out). */
+   * in it, and the boot itself, from the host starting the VM (before
+   * QEMU is launched) to the agent's hello, in milliseconds (the first test's wall_ms includes it,
+   * the later ones' do not).  shared_boot_id NULL: the test had a boot of its own (the key is left
+   * out). */
   char *shared_boot_id;
   guint32 shared_boot_index;
   guint64 shared_boot_ms;

@@ -1311,21 +1311,20 @@ typedef struct
   KtstrSharedResultFunc on_result;
   gpointer user_data;
   const char *console;
-  Attempt attempt;         /* the VM, and the current test's session and monitor */
-  char *hello;             /* the agent's hello, replayed to each test's session */
-  char *boot_id;           /* this boot's id in the sidecars */
-  gint64 boot_start_us;    /* before the VM was prepared */
-  gint64 launch_us;        /* VM launch, from the backend's collect; 0 until then */
-  gint64 boot_ms;          /* launch to hello, -1 before hello */
-  gint current;            /* the test running (its command sent), -1 none */
-  guint next;              /* the next test to run */
-  guint in_boot;           /* tests started in this boot */
-  guint attempts;          /* boots of the current first test (retry rule) */
-  gsize console_from;      /* where the next test's console part starts */
-  gint64 test_start_us;    /* the current test's start (its boot's start for the first) */
-  KtstrSession *session;   /* the current test's */
-  KtstrMonitor *monitor;   /* the current test's, NULL with --monitor=off */
-  GSource *deadline;       /* the current test's host deadline */
+  Attempt attempt;       /* the VM, and the current test's session and monitor */
+  char *hello;           /* the agent's hello, replayed to each test's session */
+  char *boot_id;         /* this boot's id in the sidecars */
+  gint64 boot_start_us;  /* before the VM was prepared */
+  gint64 boot_ms;        /* the VM's start (before prepare) to hello, -1 before */
+  gint current;          /* the test running (its command sent), -1 none */
+  guint next;            /* the next test to run */
+  guint in_boot;         /* tests started in this boot */
+  guint attempts;        /* boots of the current first test (retry rule) */
+  gsize console_from;    /* where the next test's console part starts */
+  gint64 test_start_us;  /* the current test's start (its boot's start for the first) */
+  KtstrSession *session; /* the current test's */
+  KtstrMonitor *monitor; /* the current test's, NULL with --monitor=off */
+  GSource *deadline;     /* the current test's host deadline */
   gboolean is_deadline_hit;
 } Shared;
 
@@ -1413,8 +1412,8 @@ shared_finish_test (Shared *sh, const KtstrVmResult *vm_end, const char *vm_erro
   };
   mid.accel = (char *)planned_accel (&r->options);
   const KtstrVmResult *vm = vm_end != NULL ? vm_end : &mid;
-  KtstrVerdict *verdict = ktstr_verdict_decide (def, &sh->topo, sh->session, vm, slice.text,
-                                                vm_error);
+  KtstrVerdict *verdict
+      = ktstr_verdict_decide (def, &sh->topo, sh->session, vm, slice.text, vm_error);
   g_autoptr (KtstrSidecar) sc
       = build_sidecar (r, def, sh->topology, sh->variant->trial, sh->session, verdict, vm);
   /* A test of a shared boot did not tear a VM down: no cleanup time. */
@@ -1457,9 +1456,9 @@ shared_finish_test (Shared *sh, const KtstrVmResult *vm_end, const char *vm_erro
   if (result->sidecar_path == NULL)
     {
       GError *error = NULL;
-      g_propagate_prefixed_error (&error, g_steal_pointer (&write_error),
-                                  "test '%s' ran but its sidecar could not be written: ",
-                                  def->name);
+      g_propagate_prefixed_error (
+          &error, g_steal_pointer (&write_error),
+          "test '%s' ran but its sidecar could not be written: ", def->name);
       shared_deliver (sh, k, NULL, error);
     }
   else
@@ -1500,8 +1499,9 @@ on_shared_line (const char *line, gpointer user_data)
         }
       gboolean is_reset = g_strcmp0 (reset, "ok") == 0;
       if (!is_reset)
-        notice (sh->r, "%s: the guest could not put back what the test left (%s); the next "
-                       "test gets a fresh boot",
+        notice (sh->r,
+                "%s: the guest could not put back what the test left (%s); the next "
+                "test gets a fresh boot",
                 sh->defs[sh->current]->name, reset != NULL ? reset : "no reset reported");
       g_autoptr (KtstrVerdict) verdict = shared_finish_test (sh, NULL, NULL);
       /* Any failure may have left state behind: the rest get a fresh VM. */
@@ -1639,8 +1639,9 @@ shared_boot_once (Shared *sh, const KtstrVmConfig *tmpl, const char *initrd, con
               && ktstr_boot_hit_tcg_patch_race (&vm, log.text + MIN (sh->console_from, log.len),
                                                 &why))))
     {
-      notice (r, "%s: the guest kernel died under TCG (%s), not a fault of the test; booting it "
-                 "once more",
+      notice (r,
+              "%s: the guest kernel died under TCG (%s), not a fault of the test; booting it "
+              "once more",
               sh->defs[sh->next]->name, why);
       sh->current = -1;
       ktstr_vm_result_clear (&vm);

@@ -3,7 +3,6 @@
 
 #include "run/shared-group.h"
 
-
 #include "run/runner.h"
 
 static gboolean

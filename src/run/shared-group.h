@@ -35,7 +35,6 @@ G_BEGIN_DECLS
  * their variants in that order. */
 GPtrArray *ktstr_shared_group (GPtrArray *variants, guint jobs, gboolean is_shared);
 
-
 G_END_DECLS
 
 #endif

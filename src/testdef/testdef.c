@@ -582,14 +582,30 @@ load_perf_mode (GKeyFile *kf, const char *path, KtstrTestDef *def, GError **erro
 KtstrTestDef *
 ktstr_testdef_load (const char *path, GError **error)
 {
-  static const char *const test_keys[] = { "name",           "description",    "topology",
-                                           "duration_ms",    "settle_ms",      "workers",
-                                           "min_llcs",       "max_llcs",       "min_cpus",
-                                           "max_cpus",       "min_numa_nodes", "max_numa_nodes",
-                                           "requires_smt",   "scheduler",      "flags",
-                                           "required_flags", "excluded_flags", "performance_mode",
-                                           "expect_err",     "memory_mb",      "cleanup_budget_ms",
-                                           "include_files",  "swappable",      "fresh_boot",
+  static const char *const test_keys[] = { "name",
+                                           "description",
+                                           "topology",
+                                           "duration_ms",
+                                           "settle_ms",
+                                           "workers",
+                                           "min_llcs",
+                                           "max_llcs",
+                                           "min_cpus",
+                                           "max_cpus",
+                                           "min_numa_nodes",
+                                           "max_numa_nodes",
+                                           "requires_smt",
+                                           "scheduler",
+                                           "flags",
+                                           "required_flags",
+                                           "excluded_flags",
+                                           "performance_mode",
+                                           "expect_err",
+                                           "memory_mb",
+                                           "cleanup_budget_ms",
+                                           "include_files",
+                                           "swappable",
+                                           "fresh_boot",
                                            NULL };
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
