@@ -123,7 +123,7 @@ for mode in $modes; do
   n_bz=$( (grep -l '"boot": "bzimage"' "$KTSTR_SIDECAR_DIR"/*.ktstr.json 2>/dev/null || true) | wc -l)
   n_shared=$( (grep -l '"shared_boot"' "$KTSTR_SIDECAR_DIR"/*.ktstr.json 2>/dev/null || true) | wc -l)
   n_boots=$( (cat "$KTSTR_SIDECAR_DIR"/*.ktstr.json 2>/dev/null || true) | tr -d ' \n' |
-    grep -o '"shared_boot":{"id":"[0-9a-f]*"' | sort -u | wc -l)
+    (grep -o '"shared_boot":{"id":"[0-9a-f]*"' || true) | sort -u | wc -l)
   summary=$(grep -E '^[0-9]+ passed' "$work/out-$mode.txt" | tail -1 || true)
   awk -v s="$start" -v e="$end" -v ticks="$ticks" -v tck="$tck" -v ncpu="$ncpu" \
       -v mode="$mode" -v rc="$rc" -v sum="$summary" -v pvh="$n_pvh" -v bz="$n_bz" \
