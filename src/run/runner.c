@@ -1631,17 +1631,21 @@ shared_boot_once (Shared *sh, const KtstrVmConfig *tmpl, const char *initrd, con
    * booted for takes the boot's failure, or it is booted once more). */
   g_auto (Console) log = { 0 };
   console_read (&log, sh->console);
-  g_autofree char *why = NULL;
   sh->attempts++;
-  if (sh->attempts < KTSTR_BOOT_MAX_ATTEMPTS
-      && ((sh->hello == NULL && ktstr_boot_died_before_agent (sh->session, &vm, log.text, &why))
-          || (log.text != NULL
-              && ktstr_boot_hit_tcg_patch_race (&vm, log.text + MIN (sh->console_from, log.len),
-                                                &why))))
+  g_autofree char *why = NULL;
+  if (sh->attempts < KTSTR_BOOT_MAX_ATTEMPTS && sh->hello == NULL)
+    {
+      why = ktstr_boot_died_before_agent (sh->session, &vm, log.text);
+      if (why == NULL)
+        why = ktstr_boot_emulator_died_before_agent (sh->session, &vm);
+    }
+  if (sh->attempts < KTSTR_BOOT_MAX_ATTEMPTS && why == NULL && log.text != NULL)
+    why = ktstr_boot_hit_tcg_patch_race (&vm, log.text + MIN (sh->console_from, log.len));
+  if (why != NULL)
     {
       notice (r,
-              "%s: the guest kernel died under TCG (%s), not a fault of the test; booting it "
-              "once more",
+              "%s: the guest kernel or the emulator died under TCG (%s), not a fault of the "
+              "test; booting it once more",
               sh->defs[sh->next]->name, why);
       sh->current = -1;
       ktstr_vm_result_clear (&vm);
