@@ -320,7 +320,7 @@ count_shared (const char *const *extra, const char *env)
   g_ptr_array_add (argv, "steady");
   g_ptr_array_add (argv, "steady_mixed");
   g_ptr_array_add (argv, NULL);
-  g_auto (CliRun) r = { 0 };
+  g_auto (KtstrCliRun) r = { 0 };
   cli_run (&r, cwd, (const char *const *)argv->pdata);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.out, "0 passed, 2 failed"));
