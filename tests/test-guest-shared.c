@@ -24,6 +24,13 @@ tmp_file (const char *dir, const char *name, const char *text)
 }
 
 static void
+remove_tree (const char *dir)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
+static void
 test_load (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("ktstr-shared-XXXXXX", NULL);
@@ -48,7 +55,7 @@ test_load (void)
   g_assert_cmpint (ktstr_shared_load (missing, &n, &err), ==, -1);
   g_assert_nonnull (strstr (err.msg, "cannot read the session file"));
   g_assert_true (g_str_has_suffix (err.msg, strerror (ENOENT)));
-  g_assert_cmpint (system (g_strdup_printf ("rm -rf '%s'", dir)), ==, 0);
+  remove_tree (dir);
 }
 
 /* Commands come out in order; an index past the plans, or "end", ends
@@ -119,7 +126,7 @@ test_reset (void)
   g_assert_cmpint (g_rmdir (child_dir), ==, 0);
   g_assert_cmpint (ktstr_shared_reset (proc, cg, buf, sizeof buf), ==, 0);
   g_assert_cmpstr (buf, ==, "ok");
-  g_assert_cmpint (system (g_strdup_printf ("rm -rf '%s'", dir)), ==, 0);
+  remove_tree (dir);
 }
 
 static JsonObject *

@@ -329,7 +329,8 @@ test_console_slice (void)
                     "[ 3] ktstr-session: end test 1\r\n[ 4] next\n";
   gsize len = strlen (log);
   gsize end = ktstr_console_slice_end (log, len, 0, 1);
-  g_assert_true (g_str_has_suffix (g_strndup (log, end), "end test 1\r\n"));
+  g_autofree char *part = g_strndup (log, end);
+  g_assert_true (g_str_has_suffix (part, "end test 1\r\n"));
   g_assert_cmpstr (log + end, ==, "[ 4] next\n");
   g_assert_cmpuint (ktstr_console_slice_end (log, len, 0, 12), ==, strstr (log, "[ 2]") - log);
   g_assert_cmpuint (ktstr_console_slice_end (log, len, 0, 3), ==, len);
