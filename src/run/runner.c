@@ -1533,7 +1533,7 @@ shared_compose (Shared *sh, const char *workdir, const char *initrd, GError **er
       g_autofree char *plan = ktstr_testdef_to_plan (sh->defs[k], sh->topology, guard_ms);
       g_autofree char *name = g_strdup_printf ("plan.%u", k);
       g_autofree char *path = g_build_filename (workdir, name, NULL);
-      g_autofree char *archive = g_strdup_printf ("%s.%u", KTSTR_PLAN_PATH + 1, k);
+      g_autofree char *archive = g_strdup_printf ("%s.%u", &KTSTR_PLAN_PATH[1], k);
       if (!g_file_set_contents (path, plan, -1, error))
         return FALSE;
       ktstr_initramfs_spec_add (files, archive, path);
@@ -1544,7 +1544,7 @@ shared_compose (Shared *sh, const char *workdir, const char *initrd, GError **er
   g_autofree char *session_path = g_build_filename (workdir, "session", NULL);
   if (!g_file_set_contents (session_path, session, -1, error))
     return FALSE;
-  ktstr_initramfs_spec_add (files, KTSTR_SESSION_PATH + 1, session_path);
+  ktstr_initramfs_spec_add (files, &KTSTR_SESSION_PATH[1], session_path);
   return ktstr_initramfs_compose_files (r->base_initramfs, first, files, initrd, error);
 }
 
