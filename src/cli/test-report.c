@@ -145,7 +145,7 @@ print_timings (KtstrTestReport *t, const KtstrVariant *v, const KtstrTestResult 
   const KtstrTestDef *def = v->def;
   /* overhead: everything but the scenario itself (settle + run).  A guest
    * that never said hello ran no scenario: all of its time is overhead. */
-  double scenario_s = r->start_to_hello_us > 0 ? (def->duration_ms + def->settle_ms) / 1000.0 : 0;
+  double scenario_s = r->is_guest_started ? (def->duration_ms + def->settle_ms) / 1000.0 : 0;
   t->n_timed++;
   t->run_s += r->duration_s;
   t->overhead_s += r->duration_s - scenario_s;

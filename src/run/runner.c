@@ -1202,6 +1202,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   result->boot = r->boot.path;
   if (session->has_hello && vm.launch_us > 0)
     result->boot_to_hello_us = session->hello_us - vm.launch_us;
+  result->is_guest_started = session->has_hello;
   if (session->has_hello)
     result->start_to_hello_us = session->hello_us - start;
   result->duration_s = (g_get_monotonic_time () - start) / 1e6;
@@ -1435,6 +1436,7 @@ shared_finish_test (Shared *sh, const KtstrVmResult *vm_end, const char *vm_erro
   result->report = g_strdup (verdict->report);
   result->accel = g_strdup (vm->accel);
   result->boot = r->boot.path;
+  result->is_guest_started = sh->hello != NULL;
   if (sh->in_boot == 1 && sh->boot_ms >= 0)
     {
       /* The boot is the first test's: prepare to hello, launch included. */

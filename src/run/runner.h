@@ -101,7 +101,11 @@ typedef struct
   const char *boot;         /* "pvh" or "bzimage" (boot-path.h); NULL if none */
   gint64 boot_to_hello_us;  /* VM launch to the agent's hello; 0 if none */
   gint64 start_to_hello_us; /* this test's start (before the initramfs) to hello */
-  gint64 sched_ready_ms;    /* scheduler start to ready in the guest; -1 without one */
+  /* The guest agent took the test: it said hello (a boot of its own), or
+   * its shared VM's agent did and was told to run it.  FALSE: no scenario
+   * ran, all of the test's time went to booting. */
+  gboolean is_guest_started;
+  gint64 sched_ready_ms; /* scheduler start to ready in the guest; -1 without one */
   /* The guest agent's own CPU time over the scenario (ScenarioStart to
    * ScenarioEnd, agent_span_ms long); agent_cpu_ns is -1 when unknown. */
   gint64 agent_cpu_ns;
