@@ -57,15 +57,9 @@ on_kprobe (struct pt_regs *ctx)
 
 #define SLOT(i)                                                                                    \
   SEC ("fentry")                                                                                   \
-  int entry_##i (void *ctx)                                                                        \
-  {                                                                                                \
-    return emit (KTSTR_TRACE_ENTRY, i, 0);                                                         \
-  }                                                                                                \
+  int entry_##i (void *ctx) { return emit (KTSTR_TRACE_ENTRY, i, 0); }                             \
   SEC ("fexit")                                                                                    \
-  int exit_##i (void *ctx)                                                                         \
-  {                                                                                                \
-    return emit (KTSTR_TRACE_EXIT, i, 0);                                                          \
-  }
+  int exit_##i (void *ctx) { return emit (KTSTR_TRACE_EXIT, i, 0); }
 
 SLOT (0)
 SLOT (1)

@@ -345,9 +345,8 @@ print_libbpf (enum libbpf_print_level level, const char *fmt, va_list ap)
 static void
 usage (FILE *to)
 {
-  fprintf (to,
-           "usage: ktstr-trace [--kprobes=F1,F2,...] [--trigger=FUNC] [--settle-ms=MS] "
-           "[--keep=N]\n");
+  fprintf (to, "usage: ktstr-trace [--kprobes=F1,F2,...] [--trigger=FUNC] [--settle-ms=MS] "
+               "[--keep=N]\n");
 }
 
 int
@@ -456,9 +455,8 @@ main (int argc, char **argv)
       printf ("end stopped 0 0\n");
       return 1;
     }
-  struct ring_buffer *rb
-      = ring_buffer__new (bpf_map__fd (bpf_object__find_map_by_name (obj, "events")), on_event,
-                          NULL, NULL);
+  struct ring_buffer *rb = ring_buffer__new (
+      bpf_map__fd (bpf_object__find_map_by_name (obj, "events")), on_event, NULL, NULL);
   if (rb == NULL)
     {
       printf ("missing ringbuf: %s\n", strerror (errno));

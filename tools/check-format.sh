@@ -20,12 +20,13 @@ case "$("$CLANG_FORMAT" --version)" in
 esac
 
 # The sources: what git tracks in a clone, else (a release tarball) every
-# C file under the source folders except the generated BPF object array.
-if [ -d .git ] && command -v git >/dev/null 2>&1; then
+# C file under the source folders except the generated BPF object arrays
+# (NAME-bpf.c, made from NAME.bpf.c at build time).
+if [ -e .git ] && command -v git >/dev/null 2>&1 && git ls-files --error-unmatch configure.ac >/dev/null 2>&1; then
   files=$(git ls-files '*.c' '*.h')
 else
-  files=$(find bench backends common guest-init src tests \( -name '*.c' -o -name '*.h' \) \
-            ! -name 'scx_ktstr-bpf.c' | sort)
+  files=$(find bench backends common guest-init guest-trace src tests \( -name '*.c' -o -name '*.h' \) \
+            ! -name '*-bpf.c' 2>/dev/null | sort)
 fi
 
 if [ "$fix" = yes ]; then
