@@ -20,6 +20,7 @@
 #include "guest-init/json.h"
 #include "guest-init/report.h"
 #include "guest-init/tracer.h"
+#include "guest-init/util.h"
 
 #define POLL_MS 20
 #define WATCH_MS 100
@@ -334,20 +335,7 @@ spawn (const KtstrSchedSpec *spec, int out_wr, const int *keep_out, unsigned n_k
   pid_t pid = fork ();
   if (pid != 0)
     return pid;
-  sigset_t all;
-  sigemptyset (&all);
-  sigprocmask (SIG_SETMASK, &all, NULL);
-  for (int s = 1; s < NSIG; s++)
-    signal (s, SIG_DFL);
-  setpgid (0, 0);
-  int null = open ("/dev/null", O_RDONLY);
-  if (null >= 0)
-    dup2 (null, STDIN_FILENO);
-  dup2 (out_wr, STDOUT_FILENO);
-  dup2 (out_wr, STDERR_FILENO);
-  for (unsigned i = 0; i < n_keep_out; i++)
-    if (keep_out[i] > STDERR_FILENO)
-      close (keep_out[i]);
+  ktstr_child_setup (out_wr, keep_out, n_keep_out);
   const char *env[KTSTR_PLAN_SCHED_MAX_ENV + 4];
   unsigned n = 0;
   env[n++] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";

@@ -81,20 +81,7 @@ spawn (const char *const *argv, const char *const *env, int out_wr, const int *k
   pid_t pid = fork ();
   if (pid != 0)
     return pid;
-  sigset_t all;
-  sigemptyset (&all);
-  sigprocmask (SIG_SETMASK, &all, NULL);
-  for (int s = 1; s < NSIG; s++)
-    signal (s, SIG_DFL);
-  setpgid (0, 0);
-  int null = open ("/dev/null", O_RDONLY);
-  if (null >= 0)
-    dup2 (null, STDIN_FILENO);
-  dup2 (out_wr, STDOUT_FILENO);
-  dup2 (out_wr, STDERR_FILENO);
-  for (unsigned i = 0; i < n_keep_out; i++)
-    if (keep_out[i] > STDERR_FILENO)
-      close (keep_out[i]);
+  ktstr_child_setup (out_wr, keep_out, n_keep_out);
   const char *envp[32];
   unsigned n = 0;
   envp[n++] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";

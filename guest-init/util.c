@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,4 +105,23 @@ ktstr_diag (const char *fmt, ...)
   struct iovec iov[2] = { { (void *)"ktstr-init: ", 12 }, { line, (size_t)n } };
   ssize_t r = writev (STDERR_FILENO, iov, 2);
   (void)r;
+}
+
+void
+ktstr_child_setup (int out_wr, const int *keep_out, unsigned n_keep_out)
+{
+  sigset_t all;
+  sigemptyset (&all);
+  sigprocmask (SIG_SETMASK, &all, NULL);
+  for (int s = 1; s < NSIG; s++)
+    signal (s, SIG_DFL);
+  setpgid (0, 0);
+  int null = open ("/dev/null", O_RDONLY);
+  if (null >= 0)
+    dup2 (null, STDIN_FILENO);
+  dup2 (out_wr, STDOUT_FILENO);
+  dup2 (out_wr, STDERR_FILENO);
+  for (unsigned i = 0; i < n_keep_out; i++)
+    if (keep_out[i] > STDERR_FILENO)
+      close (keep_out[i]);
 }

@@ -36,4 +36,12 @@ int ktstr_path (char *buf, size_t len, const char *fmt, ...)
 /* A diagnostic line on stderr ("ktstr-init: ..."), which is the kernel
  * console (ttyS0) when running as PID 1. */
 void ktstr_diag (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* In a child the agent forked to run a program it watches (the scheduler
+ * under test, the auto-repro tracer): every signal back to its default and
+ * unblocked (the agent's handlers and mask are not the program's), a
+ * process group of its own (so that it and its children can be signalled
+ * together), stdin from /dev/null, stdout and stderr into OUT_WR, and the
+ * agent's descriptors KEEP_OUT (N_KEEP_OUT of them) closed. */
+void ktstr_child_setup (int out_wr, const int *keep_out, unsigned n_keep_out);
 #endif
