@@ -12,7 +12,7 @@
 #include "record/cpulock.h"
 
 pid_t
-ktstr_test_lock_holder_spawn (const char *dir, guint index)
+ktstr_test_lock_holder_spawn_file (const char *file, int mode)
 {
   /* The child says on the pipe that it holds the lock, so the caller never
    * races it. */
@@ -23,9 +23,8 @@ ktstr_test_lock_holder_spawn (const char *dir, guint index)
   if (pid == 0)
     {
       close (fds[0]);
-      g_autofree char *path = ktstr_cpulock_path (dir, KTSTR_CPULOCK_CPU, index);
-      int fd = open (path, O_CREAT | O_RDWR, 0666);
-      if (fd < 0 || flock (fd, LOCK_EX) != 0 || write (fds[1], "x", 1) != 1)
+      int fd = open (file, O_CREAT | O_RDWR, 0666);
+      if (fd < 0 || flock (fd, mode) != 0 || write (fds[1], "x", 1) != 1)
         _exit (1);
       for (;;)
         pause ();
@@ -35,6 +34,13 @@ ktstr_test_lock_holder_spawn (const char *dir, guint index)
   g_assert_cmpint (read (fds[0], &c, 1), ==, 1);
   close (fds[0]);
   return pid;
+}
+
+pid_t
+ktstr_test_lock_holder_spawn (const char *dir, guint index)
+{
+  g_autofree char *path = ktstr_cpulock_path (dir, KTSTR_CPULOCK_CPU, index);
+  return ktstr_test_lock_holder_spawn_file (path, LOCK_EX);
 }
 
 void

@@ -18,6 +18,7 @@
 #include "record/sidecar.h"
 #include "run/cpu-plan.h"
 #include "tests/cli-run.h"
+#include "tests/lock-holder.h"
 #include "tests/vm-run.h"
 #include "util/json-util.h"
 
@@ -829,30 +830,6 @@ test_cpu_cap_errors (void)
   g_assert_nonnull (strstr (z.err, "KTSTR_CPU_CAP must be between 1 and the "));
 }
 
-/* A process holding FILE with flock MODE (LOCK_EX/LOCK_SH) until killed. */
-static pid_t
-hold_lock (const char *file, int mode)
-{
-  int fds[2];
-  g_assert_cmpint (pipe (fds), ==, 0);
-  pid_t pid = fork ();
-  g_assert_cmpint (pid, >=, 0);
-  if (pid == 0)
-    {
-      close (fds[0]);
-      int fd = open (file, O_CREAT | O_RDWR, 0666);
-      if (fd < 0 || flock (fd, mode) != 0 || write (fds[1], "x", 1) != 1)
-        _exit (1);
-      for (;;)
-        pause ();
-    }
-  close (fds[1]);
-  char c;
-  g_assert_cmpint (read (fds[0], &c, 1), ==, 1);
-  close (fds[0]);
-  return pid;
-}
-
 static JsonObject *
 only_element (JsonObject *root, const char *member)
 {
@@ -879,8 +856,8 @@ test_locks (void)
   g_autofree char *entry = g_build_filename (cache, ".6.12.3-k1.lock", NULL);
   g_assert_true (g_file_set_contents (llc0, "", 0, NULL));
   g_assert_true (g_file_set_contents (entry, "", 0, NULL));
-  pid_t a = hold_lock (cpu1, LOCK_EX);
-  pid_t b = hold_lock (run, LOCK_SH);
+  pid_t a = ktstr_test_lock_holder_spawn_file (cpu1, LOCK_EX);
+  pid_t b = ktstr_test_lock_holder_spawn_file (run, LOCK_SH);
   g_setenv ("KTSTR_LOCK_DIR", cpus, TRUE);
   g_setenv ("KTSTR_CACHE_DIR", cache, TRUE);
 
@@ -917,8 +894,7 @@ test_locks (void)
   g_assert_nonnull (strstr (t.out, "  none held, 1 free"));
 
   /* Released when the holder dies. */
-  kill (a, SIGKILL);
-  g_assert_cmpint (waitpid (a, NULL, 0), ==, a);
+  ktstr_test_lock_holder_kill (a);
   g_auto (KtstrCliRun) after = { 0 };
   cli_run (&after, dir, (const char *[]){ "locks", NULL });
   g_assert_null (strstr (after.out, line));
@@ -933,8 +909,7 @@ test_locks (void)
       g_assert_cmpint (e.status, ==, 2);
       g_assert_nonnull (strstr (e.err, "ktstr locks: "));
     }
-  kill (b, SIGKILL);
-  g_assert_cmpint (waitpid (b, NULL, 0), ==, b);
+  ktstr_test_lock_holder_kill (b);
   g_unsetenv ("KTSTR_LOCK_DIR");
   g_unsetenv ("KTSTR_CACHE_DIR");
   ktstr_vm_test_remove_tree (dir);
