@@ -4,6 +4,7 @@
 
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "kernel/kernel-cache.h"
@@ -356,4 +357,36 @@ fake_guest_count_files (const char *dir, const char *suffix)
   while (d != NULL && (name = g_dir_read_name (d)) != NULL)
     n += g_str_has_suffix (name, suffix);
   return n;
+}
+
+static char *
+stdout_path (FakeGuestFixture *f)
+{
+  return g_build_filename (f->dir, "stdout", NULL);
+}
+
+int
+fake_guest_stdout_begin (FakeGuestFixture *f)
+{
+  g_autofree char *path = stdout_path (f);
+  fflush (stdout);
+  int saved = dup (STDOUT_FILENO);
+  FILE *out = fopen (path, "w");
+  g_assert_nonnull (out);
+  dup2 (fileno (out), STDOUT_FILENO);
+  fclose (out);
+  return saved;
+}
+
+char *
+fake_guest_stdout_end (FakeGuestFixture *f, int saved)
+{
+  g_autofree char *path = stdout_path (f);
+  fflush (stdout);
+  dup2 (saved, STDOUT_FILENO);
+  close (saved);
+  char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_test_message ("report:\n%s", text);
+  return text;
 }

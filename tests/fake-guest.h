@@ -105,6 +105,12 @@ KtstrRunner *fake_guest_runner_new (FakeGuestFixture *f, const char *sidecar_dir
  * RUNNER (NULL: F's). */
 KtstrVariant *fake_guest_add_variant (FakeGuestFixture *f, const char *name, guint guest,
                                       KtstrRunner *runner);
+/* What `ktstr test`'s report writes on stdout, caught: _begin sends stdout
+ * into a file of F's and returns what to give _end, which puts stdout back
+ * and returns the text written meanwhile (also as a test message). */
+int fake_guest_stdout_begin (FakeGuestFixture *f);
+char *fake_guest_stdout_end (FakeGuestFixture *f, int saved);
+
 /* Files in DIR whose names end with SUFFIX. */
 guint fake_guest_count_files (const char *dir, const char *suffix);
 

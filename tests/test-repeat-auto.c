@@ -19,13 +19,7 @@
 static G_GNUC_NO_INLINE char *
 run_captured (FakeGuestFixture *f, guint max_trials, KtstrExecutorSummary *summary)
 {
-  g_autofree char *out_path = g_build_filename (f->dir, "stdout", NULL);
-  fflush (stdout);
-  int saved = dup (STDOUT_FILENO);
-  FILE *out = fopen (out_path, "w");
-  g_assert_nonnull (out);
-  dup2 (fileno (out), STDOUT_FILENO);
-  fclose (out);
+  int saved = fake_guest_stdout_begin (f);
   {
     KtstrTestReportOptions ro = { .style = KTSTR_TEST_REPORT_PLAIN, .trials = max_trials };
     g_autoptr (KtstrTestReport) report = ktstr_test_report_new (&ro);
@@ -36,14 +30,8 @@ run_captured (FakeGuestFixture *f, guint max_trials, KtstrExecutorSummary *summa
     ktstr_test_report_begin (report, ex, 0);
     ktstr_repeat_auto_run (repeat, ex);
     ktstr_executor_get_summary (ex, summary);
-    fflush (stdout);
   }
-  dup2 (saved, STDOUT_FILENO);
-  close (saved);
-  char *text = NULL;
-  g_assert_true (g_file_get_contents (out_path, &text, NULL, NULL));
-  g_test_message ("report:\n%s", text);
-  return text;
+  return fake_guest_stdout_end (f, saved);
 }
 
 /* Lines of TEXT that start with PREFIX. */

@@ -34,13 +34,7 @@ scripted_launch (KtstrVm *vm, GError **error)
 static char *
 run_captured (FakeGuestFixture *f, gboolean is_shared)
 {
-  g_autofree char *out_path = g_build_filename (f->dir, "stdout", NULL);
-  fflush (stdout);
-  int saved = dup (STDOUT_FILENO);
-  FILE *out = fopen (out_path, "w");
-  g_assert_nonnull (out);
-  dup2 (fileno (out), STDOUT_FILENO);
-  fclose (out);
+  int saved = fake_guest_stdout_begin (f);
   {
     KtstrTestReportOptions ro = { .style = KTSTR_TEST_REPORT_PLAIN, .trials = 1, .timings = TRUE };
     g_autoptr (KtstrTestReport) report = ktstr_test_report_new (&ro);
@@ -51,14 +45,8 @@ run_captured (FakeGuestFixture *f, gboolean is_shared)
     g_autoptr (KtstrExecutor) ex = ktstr_executor_new (&eo);
     ktstr_test_report_begin (report, ex, 0);
     ktstr_executor_run (ex, f->variants);
-    fflush (stdout);
   }
-  dup2 (saved, STDOUT_FILENO);
-  close (saved);
-  char *text = NULL;
-  g_assert_true (g_file_get_contents (out_path, &text, NULL, NULL));
-  g_test_message ("report:\n%s", text);
-  return text;
+  return fake_guest_stdout_end (f, saved);
 }
 
 /* The value of KEY= in the "timing NAME: start_to_hello_ms=" line of TEXT. */
