@@ -276,8 +276,10 @@ main (void)
       static char text[4096];
       memset (text, 'c', sizeof text - 2);
       text[sizeof text - 2] = '\n';
-      for (; fd >= 0;)
-        say (fd, text);
+      /* Floods the console until the host stops the VM. */
+      if (fd >= 0)
+        for (;;)
+          say (fd, text);
     }
   else if (strcmp (mode, "silent") == 0)
     reboot (RB_AUTOBOOT);
