@@ -20,18 +20,6 @@
 
 typedef FakeGuestFixture Fixture;
 
-static void
-set_up (Fixture *f, gconstpointer data)
-{
-  fake_guest_fixture_set_up (f, data);
-}
-
-static void
-tear_down (Fixture *f, gconstpointer data)
-{
-  fake_guest_fixture_tear_down (f, data);
-}
-
 /* A test of one cgroup of two CpuSpin workers (what the fake guests
  * report) with EXTRA added to its [test] group, written into F's
  * directory. */
@@ -319,14 +307,20 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/run-keys/expect-err", Fixture, NULL, set_up, test_expect_err, tear_down);
+  g_test_add ("/run-keys/expect-err", Fixture, NULL, fake_guest_fixture_set_up, test_expect_err,
+              fake_guest_fixture_tear_down);
   g_test_add_func ("/run-keys/expect-err/names", test_expect_err_names);
-  g_test_add ("/run-keys/expect-err/builtin", Fixture, NULL, set_up, test_expect_err_builtin,
-              tear_down);
-  g_test_add ("/run-keys/cleanup-budget", Fixture, NULL, set_up, test_cleanup_budget, tear_down);
-  g_test_add ("/run-keys/include-files", Fixture, NULL, set_up, test_include_files, tear_down);
-  g_test_add ("/run-keys/memory-mb", Fixture, NULL, set_up, test_memory_mb, tear_down);
-  g_test_add ("/run-keys/work-type", Fixture, NULL, set_up, test_work_type, tear_down);
-  g_test_add ("/run-keys/load-errors", Fixture, NULL, set_up, test_load_errors, tear_down);
+  g_test_add ("/run-keys/expect-err/builtin", Fixture, NULL, fake_guest_fixture_set_up,
+              test_expect_err_builtin, fake_guest_fixture_tear_down);
+  g_test_add ("/run-keys/cleanup-budget", Fixture, NULL, fake_guest_fixture_set_up,
+              test_cleanup_budget, fake_guest_fixture_tear_down);
+  g_test_add ("/run-keys/include-files", Fixture, NULL, fake_guest_fixture_set_up,
+              test_include_files, fake_guest_fixture_tear_down);
+  g_test_add ("/run-keys/memory-mb", Fixture, NULL, fake_guest_fixture_set_up, test_memory_mb,
+              fake_guest_fixture_tear_down);
+  g_test_add ("/run-keys/work-type", Fixture, NULL, fake_guest_fixture_set_up, test_work_type,
+              fake_guest_fixture_tear_down);
+  g_test_add ("/run-keys/load-errors", Fixture, NULL, fake_guest_fixture_set_up, test_load_errors,
+              fake_guest_fixture_tear_down);
   return g_test_run ();
 }

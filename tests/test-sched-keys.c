@@ -18,18 +18,6 @@
 
 typedef FakeGuestFixture Fixture;
 
-static void
-set_up (Fixture *f, gconstpointer data)
-{
-  fake_guest_fixture_set_up (f, data);
-}
-
-static void
-tear_down (Fixture *f, gconstpointer data)
-{
-  fake_guest_fixture_tear_down (f, data);
-}
-
 /* A definition in F's directory: [scheduler] with EXTRA, its binary
  * /bin/true (any program that packs), and the flag group FLAG (or "").
  * Also writes F's directory's cfg.json. */
@@ -61,6 +49,43 @@ assert_contains (const char *text, const char *needle)
     g_error ("'%s' not in '%s'", needle, text ? text : "(null)");
 }
 
+/* F's test planned with the scheduler definition DEF (and flag profile
+ * FLAGS, or NULL): the plan, whose first variant's runner holds the
+ * scheduler's plan lines and the base image. */
+static KtstrRunPlan *
+plan_with (Fixture *f, KtstrSchedulerDef *def, const char *flags)
+{
+  g_autoptr (GPtrArray) tests = g_ptr_array_new ();
+  g_ptr_array_add (tests, f->def);
+  char *no_args[] = { NULL };
+  KtstrRunRequest q = { .kernel = &f->kernel,
+                        .backend = &fake_guest_backend,
+                        .scheduler_args = no_args,
+                        .scheduler_def = def,
+                        .flags = flags };
+  g_autoptr (GError) error = NULL;
+  KtstrRunPlan *plan = ktstr_run_plan_new (&q, tests, &error);
+  g_assert_no_error (error);
+  return plan;
+}
+
+static KtstrRunner *
+first_runner (KtstrRunPlan *plan)
+{
+  return ((const KtstrVariant *)ktstr_run_plan_get_variants (plan)->pdata[0])->runner;
+}
+
+/* The plan the guest gets: F's test's lines, then LINES (a scheduler's),
+ * parsed by the guest's grammar into OUT, which must succeed. */
+static void
+parse_with (Fixture *f, const char *lines, KtstrPlan *out)
+{
+  g_autofree char *test_plan = ktstr_testdef_to_plan (f->def, "1n1l2c1t", 10000);
+  g_autofree char *text = g_strconcat (test_plan, lines, NULL);
+  KtstrPlanError perr;
+  g_assert_cmpint (ktstr_plan_parse (text, out, &perr), ==, 0);
+}
+
 static void
 test_config_file (Fixture *f, gconstpointer data)
 {
@@ -80,21 +105,11 @@ test_config_file (Fixture *f, gconstpointer data)
                     ((const char *const[]){ "--dump=/ktstr/sched-config/cfg.json.out", NULL }));
 
   /* The runner packs it and passes its guest path. */
-  g_autoptr (GPtrArray) tests = g_ptr_array_new ();
-  g_ptr_array_add (tests, f->def);
-  char *no_args[] = { NULL };
-  KtstrRunRequest q = { .kernel = &f->kernel,
-                        .backend = &fake_guest_backend,
-                        .scheduler_args = no_args,
-                        .scheduler_def = def,
-                        .flags = "verbose" };
-  g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new (&q, tests, &error);
-  g_assert_no_error (error);
-  const KtstrVariant *v = ktstr_run_plan_get_variants (plan)->pdata[0];
-  const char *lines = ktstr_runner_get_sched_lines (v->runner);
+  g_autoptr (KtstrRunPlan) plan = plan_with (f, def, "verbose");
+  const char *lines = ktstr_runner_get_sched_lines (first_runner (plan));
   assert_contains (lines, "scheduler_arg --config\nscheduler_arg /ktstr/sched-config/cfg.json\n");
   assert_contains (lines, "scheduler_arg --dump=/ktstr/sched-config/cfg.json.out\n");
-  const char *image = ktstr_runner_get_base_image (v->runner);
+  const char *image = ktstr_runner_get_base_image (first_runner (plan));
   g_assert_true (file_has (image, "ktstr/sched-config/cfg.json"));
   g_assert_true (file_has (image, "sched-config-5c1e"));
 }
@@ -136,24 +151,12 @@ test_cgroup_parent (Fixture *f, gconstpointer data)
   g_autoptr (KtstrSchedulerDef) def = ktstr_scheduler_def_load (path, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (def->cgroup_parent, ==, "/ktstr.slice/inner");
-  g_autoptr (GPtrArray) tests = g_ptr_array_new ();
-  g_ptr_array_add (tests, f->def);
-  char *no_args[] = { NULL };
-  KtstrRunRequest q = { .kernel = &f->kernel,
-                        .backend = &fake_guest_backend,
-                        .scheduler_args = no_args,
-                        .scheduler_def = def };
-  g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new (&q, tests, &error);
-  g_assert_no_error (error);
-  const KtstrVariant *v = ktstr_run_plan_get_variants (plan)->pdata[0];
-  const char *lines = ktstr_runner_get_sched_lines (v->runner);
+  g_autoptr (KtstrRunPlan) plan = plan_with (f, def, NULL);
+  const char *lines = ktstr_runner_get_sched_lines (first_runner (plan));
   assert_contains (lines, "\ncgroup_parent /ktstr.slice/inner\n");
   /* The whole plan the guest gets parses, with the parent in it. */
-  g_autofree char *test_plan = ktstr_testdef_to_plan (f->def, "1n1l2c1t", 10000);
-  g_autofree char *text = g_strconcat (test_plan, lines, NULL);
   g_autofree KtstrPlan *parsed = g_new0 (KtstrPlan, 1);
-  KtstrPlanError perr;
-  g_assert_cmpint (ktstr_plan_parse (text, parsed, &perr), ==, 0);
+  parse_with (f, lines, parsed);
   g_assert_cmpstr (parsed->cgroup_parent, ==, "/ktstr.slice/inner");
 
   static const char *const bad[]
@@ -227,27 +230,15 @@ test_builtin (Fixture *f, gconstpointer data)
                    "builtin_write disable /proc/sys/kernel/sched_rt_runtime_us 950000\n");
   g_assert_cmpstrv (def->builtin_programs, ((const char *const[]){ "/bin/true", NULL }));
 
-  g_autoptr (GPtrArray) tests = g_ptr_array_new ();
-  g_ptr_array_add (tests, f->def);
-  char *no_args[] = { NULL };
-  KtstrRunRequest q = { .kernel = &f->kernel,
-                        .backend = &fake_guest_backend,
-                        .scheduler_args = no_args,
-                        .scheduler_def = def };
-  g_autoptr (KtstrRunPlan) plan = ktstr_run_plan_new (&q, tests, &error);
-  g_assert_no_error (error);
-  const KtstrVariant *v = ktstr_run_plan_get_variants (plan)->pdata[0];
-  const char *lines = ktstr_runner_get_sched_lines (v->runner);
+  g_autoptr (KtstrRunPlan) plan = plan_with (f, def, NULL);
+  const char *lines = ktstr_runner_get_sched_lines (first_runner (plan));
   g_assert_true (g_str_has_prefix (lines, def->builtin_lines));
   assert_contains (lines, "\ncgroup_parent /tuned\n");
   g_assert_null (strstr (lines, "\nscheduler "));
-  g_assert_true (file_has (ktstr_runner_get_base_image (v->runner), "bin/true"));
+  g_assert_true (file_has (ktstr_runner_get_base_image (first_runner (plan)), "bin/true"));
   /* The guest's grammar reads the lines with a test's plan. */
-  g_autofree char *test_plan = ktstr_testdef_to_plan (f->def, "1n1l2c1t", 10000);
-  g_autofree char *text = g_strconcat (test_plan, lines, NULL);
   g_autofree KtstrPlan *parsed = g_new0 (KtstrPlan, 1);
-  KtstrPlanError perr;
-  g_assert_cmpint (ktstr_plan_parse (text, parsed, &perr), ==, 0);
+  parse_with (f, lines, parsed);
   g_assert_cmpuint (parsed->n_builtin, ==, 3);
   g_assert_true (parsed->builtin[1].is_run);
   g_assert_true (parsed->builtin[2].is_disable);
@@ -255,7 +246,8 @@ test_builtin (Fixture *f, gconstpointer data)
 
   /* The sidecar names the definition, not EEVDF. */
   KtstrRunVariant rv = { .topology = "1n1l2c1t", .memory_mb = FAKE_GUEST_PASS };
-  g_autoptr (KtstrTestResult) r = ktstr_runner_run_variant (v->runner, f->def, &rv, &error);
+  g_autoptr (KtstrTestResult) r
+      = ktstr_runner_run_variant (first_runner (plan), f->def, &rv, &error);
   g_assert_no_error (error);
   g_autoptr (KtstrSidecar) sc = ktstr_sidecar_load_file (r->sidecar_path, &error);
   g_assert_no_error (error);
@@ -313,12 +305,16 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/sched-keys/config-file", Fixture, NULL, set_up, test_config_file, tear_down);
-  g_test_add ("/sched-keys/config-file/errors", Fixture, NULL, set_up, test_config_errors,
-              tear_down);
-  g_test_add ("/sched-keys/cgroup-parent", Fixture, NULL, set_up, test_cgroup_parent, tear_down);
+  g_test_add ("/sched-keys/config-file", Fixture, NULL, fake_guest_fixture_set_up, test_config_file,
+              fake_guest_fixture_tear_down);
+  g_test_add ("/sched-keys/config-file/errors", Fixture, NULL, fake_guest_fixture_set_up,
+              test_config_errors, fake_guest_fixture_tear_down);
+  g_test_add ("/sched-keys/cgroup-parent", Fixture, NULL, fake_guest_fixture_set_up,
+              test_cgroup_parent, fake_guest_fixture_tear_down);
   g_test_add_func ("/sched-keys/cgroup-parent/grammar", test_cgroup_parent_grammar);
-  g_test_add ("/sched-keys/builtin", Fixture, NULL, set_up, test_builtin, tear_down);
-  g_test_add ("/sched-keys/builtin/errors", Fixture, NULL, set_up, test_builtin_errors, tear_down);
+  g_test_add ("/sched-keys/builtin", Fixture, NULL, fake_guest_fixture_set_up, test_builtin,
+              fake_guest_fixture_tear_down);
+  g_test_add ("/sched-keys/builtin/errors", Fixture, NULL, fake_guest_fixture_set_up,
+              test_builtin_errors, fake_guest_fixture_tear_down);
   return g_test_run ();
 }
