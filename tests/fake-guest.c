@@ -2,6 +2,8 @@
 
 #include "tests/fake-guest.h"
 
+#include "run/executor.h"
+
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -389,4 +391,13 @@ fake_guest_stdout_end (FakeGuestFixture *f, int saved)
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   g_test_message ("report:\n%s", text);
   return text;
+}
+
+gboolean
+fake_guest_stop_when_blocking (gpointer user_data)
+{
+  if (!g_atomic_int_get (&fake_guest_blocking_started))
+    return G_SOURCE_CONTINUE;
+  ktstr_executor_stop (user_data);
+  return G_SOURCE_REMOVE;
 }

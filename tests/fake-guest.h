@@ -111,6 +111,10 @@ KtstrVariant *fake_guest_add_variant (FakeGuestFixture *f, const char *name, gui
 int fake_guest_stdout_begin (FakeGuestFixture *f);
 char *fake_guest_stdout_end (FakeGuestFixture *f, int saved);
 
+/* A GSourceFunc: once a FAKE_GUEST_BLOCK guest has started, stops the
+ * KtstrExecutor USER_DATA (and removes itself); until then it waits. */
+gboolean fake_guest_stop_when_blocking (gpointer user_data);
+
 /* Files in DIR whose names end with SUFFIX. */
 guint fake_guest_count_files (const char *dir, const char *suffix);
 

@@ -152,15 +152,6 @@ test_harness_error (Fixture *f, gconstpointer data)
   g_assert_cmpuint (s.passed, ==, 1);
 }
 
-static gboolean
-stop_when_blocking (gpointer user_data)
-{
-  if (!g_atomic_int_get (&fake_guest_blocking_started))
-    return G_SOURCE_CONTINUE;
-  ktstr_executor_stop (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 /* Stopping kills the running VM (its variant leaves no sidecar), starts
  * nothing more, and keeps what finished before. */
 static void
@@ -170,7 +161,7 @@ test_stop_kills_running (Fixture *f, gconstpointer data)
   add_variant (f, "b", GUEST_BLOCK, NULL);
   add_variant (f, "c", GUEST_PASS, NULL);
   g_autoptr (KtstrExecutor) ex = make_executor (f, 1);
-  g_timeout_add (10, stop_when_blocking, ex);
+  g_timeout_add (10, fake_guest_stop_when_blocking, ex);
   ktstr_executor_run (ex, f->fake.variants);
   g_assert_true (g_atomic_int_get (&fake_guest_blocking_started));
   assert_seen (f, (const char *[]){ "a PASS", NULL });

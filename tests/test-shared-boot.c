@@ -287,15 +287,6 @@ test_fresh_boot (Fixture *f, gconstpointer data)
   g_assert_null (a->shared_boot_id);
 }
 
-static gboolean
-stop_when_blocking (gpointer user_data)
-{
-  if (!g_atomic_int_get (&fake_guest_blocking_started))
-    return G_SOURCE_CONTINUE;
-  ktstr_executor_stop (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 /* A stop in the middle of a shared VM: the VM is killed, the tests that
  * ended keep their sidecars, the one cut short and the rest are not run. */
 static void
@@ -308,7 +299,7 @@ test_stop (Fixture *f, gconstpointer data)
   KtstrExecutorOptions o
       = { .jobs = 1, .on_result = on_result, .user_data = f, .is_shared_boot = TRUE };
   g_autoptr (KtstrExecutor) ex = ktstr_executor_new (&o);
-  g_timeout_add (10, stop_when_blocking, ex);
+  g_timeout_add (10, fake_guest_stop_when_blocking, ex);
   ktstr_executor_run (ex, f->fake.variants);
   assert_seen (f, (const char *[]){ "a PASS", NULL });
   KtstrExecutorSummary s;
