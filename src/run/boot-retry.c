@@ -30,7 +30,18 @@ ktstr_boot_died_before_agent (const KtstrSession *session, const KtstrVmResult *
 {
   static const char *const death_marks[] = { KTSTR_CONSOLE_PANIC_MARK, "Oops:", "BUG:", NULL };
   static const char *const stall_marks[] = { "rcu: INFO:", "detected stalls on CPUs", NULL };
-  if (session->has_hello || !is_tcg (vm) || console == NULL)
+  static const int fault_signals[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP };
+  if (session->has_hello || !is_tcg (vm))
+    return NULL;
+  if (vm->end == KTSTR_VM_END_CRASHED)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (fault_signals); i++)
+        if (vm->vmm_signal == fault_signals[i])
+          return g_strdup_printf ("the emulator died of signal %d (%s)", vm->vmm_signal,
+                                  strsignal (vm->vmm_signal));
+      return NULL;
+    }
+  if (console == NULL)
     return NULL;
   const char *const *marks;
   if (vm->end == KTSTR_VM_END_PANIC || vm->end == KTSTR_VM_END_RESET)
@@ -43,17 +54,4 @@ ktstr_boot_died_before_agent (const KtstrSession *session, const KtstrVmResult *
   for (const char *const *m = marks; *m != NULL && line == NULL; m++)
     line = ktstr_console_line_with (console, *m);
   return line;
-}
-
-char *
-ktstr_boot_emulator_died_before_agent (const KtstrSession *session, const KtstrVmResult *vm)
-{
-  static const int fault_signals[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP };
-  if (session->has_hello || !is_tcg (vm) || vm->end != KTSTR_VM_END_CRASHED)
-    return NULL;
-  for (guint i = 0; i < G_N_ELEMENTS (fault_signals); i++)
-    if (vm->vmm_signal == fault_signals[i])
-      return g_strdup_printf ("the emulator died of signal %d (%s)", vm->vmm_signal,
-                              strsignal (vm->vmm_signal));
-  return NULL;
 }

@@ -26,20 +26,16 @@ G_BEGIN_DECLS
 
 #define KTSTR_BOOT_MAX_ATTEMPTS 2
 
-/* When, under TCG, the guest kernel died (a panic, an Oops, a BUG) or
- * stalled (its RCU stall report, then the deadline) before the agent said
- * hello: the console line that says so; else NULL.  A guest that hangs
- * without saying why is judged as it is.  CONSOLE: the boot's console log,
- * NULL when unreadable. */
+/* When, under TCG, the boot died before the agent said hello of something
+ * other than the test: the guest kernel died (a panic, an Oops, a BUG) or
+ * stalled (its RCU stall report, then the deadline), and the console line
+ * that says so is returned; or the emulator itself died of a fault
+ * (SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP: QEMU's TCG broke),
+ * and a sentence naming the signal is.  Else NULL.  A guest that hangs
+ * without saying why, or a VMM the host killed (deadline, Ctrl-C), is
+ * judged as it is.  CONSOLE: the boot's console log, NULL when unreadable. */
 char *ktstr_boot_died_before_agent (const KtstrSession *session, const KtstrVmResult *vm,
                                     const char *console);
-
-/* When, under TCG, the emulator itself died of a fault (SIGSEGV, SIGBUS,
- * SIGABRT, SIGILL, SIGFPE, SIGTRAP) before the agent said hello (QEMU's
- * TCG, not the guest, broke, and nothing of the test had run): a sentence
- * naming the signal; else NULL.  A VMM killed by the host (deadline,
- * Ctrl-C) does not count. */
-char *ktstr_boot_emulator_died_before_agent (const KtstrSession *session, const KtstrVmResult *vm);
 
 /* When, under TCG, the run died of the code-patching race at any stage:
  * its console line ("Oops: int3"); else NULL. */

@@ -444,8 +444,6 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
       g_autofree char *text = NULL;
       g_file_get_contents (console, &text, NULL, NULL);
       g_autofree char *why = ktstr_boot_died_before_agent (session, &vm, text);
-      if (why == NULL)
-        why = ktstr_boot_emulator_died_before_agent (session, &vm);
       gboolean is_early = why != NULL;
       if (!is_early && req->is_rerunnable)
         why = ktstr_boot_hit_tcg_patch_race (&vm, text);
@@ -454,7 +452,7 @@ ktstr_command_run (KtstrRunner *runner, const KtstrCommandRequest *req, GError *
       if (o->notice != NULL)
         {
           g_autofree char *message
-              = g_strdup_printf (is_early ? "the guest kernel died or stalled before the agent "
+              = g_strdup_printf (is_early ? "the guest died or stalled before the agent "
                                             "started under TCG (%s); booting it once more"
                                           : "the guest kernel died of the emulator's "
                                             "code-patching race under TCG (%s); booting it "

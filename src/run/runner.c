@@ -1148,20 +1148,12 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
       if (attempt >= KTSTR_BOOT_MAX_ATTEMPTS)
         break;
       g_autofree char *died = ktstr_boot_died_before_agent (session, &vm, log.text);
-      g_autofree char *emulator
-          = died == NULL ? ktstr_boot_emulator_died_before_agent (session, &vm) : NULL;
-      g_autofree char *race
-          = died == NULL && emulator == NULL ? ktstr_boot_hit_tcg_patch_race (&vm, log.text) : NULL;
+      g_autofree char *race = died == NULL ? ktstr_boot_hit_tcg_patch_race (&vm, log.text) : NULL;
       if (died != NULL)
         notice (r,
-                "%s: the guest kernel died or stalled before the agent started under TCG (%s); "
+                "%s: the guest died or stalled before the agent started under TCG (%s); "
                 "booting it once more",
                 def->name, died);
-      else if (emulator != NULL)
-        notice (r,
-                "%s: %s under TCG before the guest agent started, not a fault of the "
-                "test; booting it once more",
-                def->name, emulator);
       else if (race != NULL)
         notice (r,
                 "%s: the guest kernel hit QEMU TCG's code-patching race (%s), not "
@@ -1636,11 +1628,7 @@ shared_boot_once (Shared *sh, const KtstrVmConfig *tmpl, const char *initrd, con
   sh->attempts++;
   g_autofree char *why = NULL;
   if (sh->attempts < KTSTR_BOOT_MAX_ATTEMPTS && sh->hello == NULL)
-    {
-      why = ktstr_boot_died_before_agent (sh->session, &vm, log.text);
-      if (why == NULL)
-        why = ktstr_boot_emulator_died_before_agent (sh->session, &vm);
-    }
+    why = ktstr_boot_died_before_agent (sh->session, &vm, log.text);
   if (sh->attempts < KTSTR_BOOT_MAX_ATTEMPTS && why == NULL && log.text != NULL)
     why = ktstr_boot_hit_tcg_patch_race (&vm, log.text + MIN (sh->console_from, log.len));
   if (why != NULL)
