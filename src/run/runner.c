@@ -686,6 +686,24 @@ console_read (Console *c, const char *path)
     c->len = 0;
 }
 
+/* What a test's result takes from its verdict and from what its guest
+ * reported (a boot of its own, or its part of a shared one). */
+static void
+result_fill (KtstrTestResult *result, const KtstrVerdict *verdict, const KtstrSession *session)
+{
+  result->outcome = verdict->outcome;
+  result->verdict = g_strdup (verdict->summary);
+  result->report = g_strdup (verdict->report);
+  result->sched_ready_ms = session->sched->is_ready ? (gint64)session->sched->ready_ms : -1;
+  result->agent_cpu_ns = session->has_agent_cpu ? (gint64)session->agent_cpu_ns : -1;
+  result->agent_span_ms = session->agent_span_ms;
+  result->has_vcpu_host = session->has_vcpu_host;
+  result->vcpu_host_threads = session->vcpu_host_threads;
+  result->vcpu_host_span_ms = session->vcpu_host_span_ms;
+  result->vcpu_host_run_ns = session->vcpu_host_run_ns;
+  result->vcpu_host_wait_ns = session->vcpu_host_wait_ns;
+}
+
 /* Writes the console log next to the sidecar: {test}-{hash}.console.log. */
 static void
 keep_console (const KtstrRunner *r, const Console *c, const char *sidecar_path)
@@ -1187,9 +1205,7 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   keep_console (r, &log, result->sidecar_path);
   keep_monitor_series (r, monitor, result->sidecar_path);
 
-  result->outcome = verdict->outcome;
-  result->verdict = g_strdup (verdict->summary);
-  result->report = g_strdup (verdict->report);
+  result_fill (result, verdict, session);
   result->accel = g_strdup (vm.accel);
   result->boot = r->boot.path;
   if (session->has_hello && vm.launch_us > 0)
@@ -1198,14 +1214,6 @@ ktstr_runner_run_variant (KtstrRunner *r, const KtstrTestDef *def, const KtstrRu
   if (session->has_hello)
     result->start_to_hello_us = session->hello_us - start;
   result->duration_s = (g_get_monotonic_time () - start) / 1e6;
-  result->sched_ready_ms = session->sched->is_ready ? (gint64)session->sched->ready_ms : -1;
-  result->agent_cpu_ns = session->has_agent_cpu ? (gint64)session->agent_cpu_ns : -1;
-  result->agent_span_ms = session->agent_span_ms;
-  result->has_vcpu_host = session->has_vcpu_host;
-  result->vcpu_host_threads = session->vcpu_host_threads;
-  result->vcpu_host_span_ms = session->vcpu_host_span_ms;
-  result->vcpu_host_run_ns = session->vcpu_host_run_ns;
-  result->vcpu_host_wait_ns = session->vcpu_host_wait_ns;
   ktstr_vm_result_clear (&vm);
   remove_workdir (r, workdir);
 
@@ -1423,9 +1431,7 @@ shared_finish_test (Shared *sh, const KtstrVmResult *vm_end, const char *vm_erro
   result->sidecar_path = ktstr_rundir_write_sidecar (r->rundir, sc, &write_error);
   keep_console (r, &slice, result->sidecar_path);
   keep_monitor_series (r, sh->monitor, result->sidecar_path);
-  result->outcome = verdict->outcome;
-  result->verdict = g_strdup (verdict->summary);
-  result->report = g_strdup (verdict->report);
+  result_fill (result, verdict, sh->session);
   result->accel = g_strdup (vm->accel);
   result->boot = r->boot.path;
   result->is_guest_started = sh->hello != NULL;
@@ -1436,14 +1442,6 @@ shared_finish_test (Shared *sh, const KtstrVmResult *vm_end, const char *vm_erro
       result->start_to_hello_us = sh->boot_ms * 1000;
     }
   result->duration_s = (g_get_monotonic_time () - sh->test_start_us) / 1e6;
-  result->sched_ready_ms = -1;
-  result->agent_cpu_ns = sh->session->has_agent_cpu ? (gint64)sh->session->agent_cpu_ns : -1;
-  result->agent_span_ms = sh->session->agent_span_ms;
-  result->has_vcpu_host = sh->session->has_vcpu_host;
-  result->vcpu_host_threads = sh->session->vcpu_host_threads;
-  result->vcpu_host_span_ms = sh->session->vcpu_host_span_ms;
-  result->vcpu_host_run_ns = sh->session->vcpu_host_run_ns;
-  result->vcpu_host_wait_ns = sh->session->vcpu_host_wait_ns;
   sh->current = -1;
   sh->next = k + 1;
   sh->attempts = 0;
